@@ -1,0 +1,67 @@
+"""The `mediactl` command: a root group with global options and one line per command.
+
+Commands are thin: each parses options, calls one library function, prints its
+result. Modules are imported inside the commands so that start-up stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mediactl import __version__
+from mediactl.cli import items, project
+from mediactl.cli.base import STATE, MediactlGroup
+
+app = typer.Typer(
+    cls=MediactlGroup,
+    name="mediactl",
+    help="Content operations for a regulated new-media team: new → render → check → publish.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode="rich",
+)
+config_app = typer.Typer(help="Inspect and validate mediactl.yaml.", no_args_is_help=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mediactl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    project_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--project",
+            "-C",
+            help="Project folder (default: nearest folder with mediactl.yaml).",
+            envvar="MEDIACTL_PROJECT",
+        ),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """mediactl: one original-content library, one variant per channel, every word checked."""
+    STATE.project = project_dir
+    STATE.debug = debug
+    STATE._config = None
+
+
+app.command("init")(project.init_cmd)
+app.command("new")(items.new_cmd)
+app.command("ls")(items.ls_cmd)
+app.command("show")(items.show_cmd)
+config_app.command("validate")(project.validate_cmd)
+app.add_typer(config_app, name="config")
+
+
+def main() -> None:
+    app(prog_name="mediactl")

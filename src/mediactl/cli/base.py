@@ -1,0 +1,82 @@
+"""The CLI edge: global state, and the single place where errors become exit codes.
+
+`MediactlGroup.invoke` wraps every command. A `MediactlError` prints its lines
+(each already a complete message) and exits with its code; any other exception
+is a bug, reported in one line unless `--debug` asks for the traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from mediactl import console
+from mediactl.errors import EXIT_FINDINGS, MediactlError, Problem
+
+
+@dataclass
+class State:
+    """Options of the root command, plus the config loaded once on first use."""
+
+    project: Path | None = None
+    debug: bool = False
+    _config: Any = field(default=None, repr=False)
+
+    def config(self) -> Any:
+        from mediactl.config import CONFIG_NAME, find_project, load_config
+
+        if self._config is None:
+            root = self.project.resolve() if self.project else find_project(Path.cwd())
+            self._config = load_config(root / CONFIG_NAME)
+            print_warnings(self._config.warnings)
+        return self._config
+
+    def library(self) -> Any:
+        from mediactl.library import load_library
+
+        library = load_library(self.config())
+        print_warnings(library.warnings)
+        return library
+
+
+STATE = State()
+
+
+def print_warnings(problems: tuple[Problem, ...] | list[Problem]) -> None:
+    for problem in problems:
+        console.warning(str(problem))
+
+
+class MediactlGroup(TyperGroup):
+    """Root group: translate mediactl's exceptions into messages and exit codes once."""
+
+    def invoke(self, ctx: Any) -> Any:
+        debug = bool(ctx.params.get("debug"))
+        try:
+            return super().invoke(ctx)
+        except MediactlError as exc:
+            if debug:
+                raise
+            for line in exc.lines():
+                console.error_line(line)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            console.error_line("Interrupted.")
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            if debug or _is_click_exception(exc):
+                raise
+            console.error_line(f"Error: unexpected {type(exc).__name__}: {exc}")
+            console.error_line("Hint: this is a bug in mediactl; run again with --debug for the traceback.")
+            raise typer.Exit(EXIT_FINDINGS) from None
+
+
+def _is_click_exception(exc: Exception) -> bool:
+    """Usage errors and exits raised by the vendored click must reach its own handler."""
+    return type(exc).__module__.startswith("typer._click")

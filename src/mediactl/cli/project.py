@@ -1,0 +1,79 @@
+"""`mediactl init` and `mediactl config validate`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mediactl import console
+from mediactl.cli.base import STATE
+
+
+def init_cmd(
+    directory: Annotated[
+        Path, typer.Argument(help="Folder for the new content repository (created if needed).")
+    ] = Path("."),
+) -> None:
+    """Create a content repository: mediactl.yaml, content/, templates/, compliance/ and example items.
+
+    The example items (an anti-fraud article, a wealth-product promotion with its risk disclosure, a festival video, a credit-card poster) show every feature and can be deleted.
+
+    Examples:
+
+      $ mediactl init bank-media
+
+      $ cd bank-media && mediactl ls
+    """
+    from mediactl.scaffold import init_project
+
+    created = init_project(directory)
+    console.success(f"created a mediactl project in {directory} ({len(created)} files)")
+    console.info("next: cd into it, run `mediactl ls`, then `mediactl new article SLUG --title 标题`")
+
+
+def validate_cmd(
+    json_output: Annotated[bool, typer.Option("--json", help="Print the problems as JSON.")] = False,
+) -> None:
+    """Validate mediactl.yaml and every item's front matter; list every problem at once.
+
+    Each problem is one line `file:line:column: key.path: message`. Every other command runs the same validation first. Exit code 0 when valid (warnings allowed), 2 otherwise.
+
+    Examples:
+
+      $ mediactl config validate
+
+      $ mediactl config validate --json
+    """
+    config = STATE.config()
+    library = STATE.library()
+    missing = _missing_credentials(config)
+    for line in missing:
+        console.warning(line)
+    if json_output:
+        warnings = [*config.warnings, *library.warnings]
+        console.emit_json(
+            {
+                "valid": True,
+                "items": len(library.items),
+                "channels": len(config.channels),
+                "warnings": [str(p) for p in warnings] + missing,
+            }
+        )
+        return
+    console.success(f"{config.file.name} and {len(library.items)} items are valid ({len(config.channels)} channels)")
+
+
+def _missing_credentials(config: object) -> list[str]:
+    """Warnings for ${VAR} references that are unset: publishing to that channel would fail."""
+    env = config.environment()  # type: ignore[attr-defined]
+    lines = []
+    for channel in config.channels.values():  # type: ignore[attr-defined]
+        for key, value in channel.credentials.items():
+            for name in env.missing(value):
+                lines.append(
+                    f"{config.file.name}: channels.{channel.name}.credentials.{key}: "  # type: ignore[attr-defined]
+                    f"environment variable {name} is not set (needed to publish to {channel.name}) (warning)"
+                )
+    return lines

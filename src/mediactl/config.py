@@ -1,0 +1,384 @@
+"""mediactl.yaml: read, validate completely, and turn into frozen dataclasses.
+
+Validation never stops at the first mistake: every problem is collected with its
+file, line, column and key path (`mediactl.yaml:14:5: channels.x.platform: …`),
+then reported at once. Unknown keys are warnings (a typo should not block a
+publish), wrong types and values are errors. Secrets must be ``${VAR}``
+references; an inline secret is an error whose message never repeats the value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from mediactl import credentials
+from mediactl.errors import ConfigError, NotFoundError, Problem
+from mediactl.platforms import all_platforms
+from mediactl.schema import Checker
+from mediactl.yamlpos import KeyPath, LocatedYAML, load_located
+
+CONFIG_NAME = "mediactl.yaml"
+STATUSES = ("draft", "review", "approved", "published", "archived")
+CAP_WINDOWS = {"hour": 3600, "day": 86400, "week": 7 * 86400, "month": 30 * 86400}
+CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+CHANNEL_KEYS = (
+    "platform", "description", "enabled", "credentials", "base_url", "templates", "caps",
+    "tracking", "limits", "timezone", "migrated_to",
+)  # fmt: skip
+TOP_KEYS = ("project", "channels", "compliance", "render")
+
+
+@dataclass(frozen=True)
+class Approval:
+    publish_statuses: tuple[str, ...] = ("approved",)
+    require_other_person: bool = True
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    timezone: str = "Asia/Shanghai"
+    content_dir: str = "content"
+    templates_dir: str = "templates"
+    state_dir: str = ".mediactl"
+    approval: Approval = Approval()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class Cap:
+    """At most `max` deliveries per `per` window, counted per channel or per audience segment."""
+
+    max: int
+    per: str
+    by: str = "channel"  # "channel" or "audience"
+
+    @property
+    def seconds(self) -> int:
+        return CAP_WINDOWS[self.per]
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str
+    platform: str
+    description: str = ""
+    enabled: bool = True
+    credentials: dict[str, str] = field(default_factory=dict)  # values hold ${VAR} references
+    base_url: str | None = None
+    templates: dict[str, str] = field(default_factory=dict)
+    caps: tuple[Cap, ...] = ()
+    tracking: dict[str, str] = field(default_factory=dict)
+    limits: dict[str, int] = field(default_factory=dict)
+    timezone: str | None = None
+    migrated_to: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Compliance:
+    packs: tuple[str, ...] = ("builtin",)
+    disable: tuple[str, ...] = ()
+    severity: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Render:
+    output: str = "build"
+    jobs: int = 0  # 0: one worker per CPU
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    file: Path
+    project: Project
+    channels: dict[str, Channel]
+    compliance: Compliance
+    render: Render
+    warnings: tuple[Problem, ...] = ()
+
+    @property
+    def content_path(self) -> Path:
+        return self.root / self.project.content_dir
+
+    @property
+    def templates_path(self) -> Path:
+        return self.root / self.project.templates_dir
+
+    @property
+    def state_path(self) -> Path:
+        return self.root / self.project.state_dir
+
+    @property
+    def build_path(self) -> Path:
+        return self.root / self.render.output
+
+    def environment(self) -> credentials.Environment:
+        return credentials.Environment(self.root / ".env")
+
+    def channel(self, name: str) -> Channel:
+        """A channel by name, following `migrated_to` so retired names keep working."""
+        if name not in self.channels:
+            from mediactl.schema import did_you_mean
+
+            hint = did_you_mean(name, self.channels)
+            raise NotFoundError(f"unknown channel '{name}'{hint} (channels are defined in {CONFIG_NAME})")
+        return self.channels[name]
+
+
+def find_project(start: Path) -> Path:
+    """The nearest folder at or above `start` that holds mediactl.yaml (as git finds .git)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise NotFoundError(
+        f"no {CONFIG_NAME} in {start} or any folder above it.",
+        hint="run `mediactl init DIR` to create a content repository, or pass --project DIR.",
+    )
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate `path`; raise ConfigError listing every error, keep warnings."""
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise NotFoundError(f"{path}: configuration file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), [Problem(CONFIG_NAME, f"cannot read file: {exc}")]) from None
+    doc = load_located(text, path.name)
+    config = _build(doc, path) if not doc.problems else None
+    errors = [p for p in doc.problems if p.is_error]
+    if errors or config is None:
+        raise ConfigError(path.name, doc.problems)
+    return config
+
+
+def _build(doc: LocatedYAML, path: Path) -> Config | None:
+    check = Checker(doc)
+    top = check.mapping(doc.data, (), known=TOP_KEYS, required=("project",))
+    _reject_inline_secrets(check, top, ())
+    project = _project(check, top.get("project"))
+    channels = _channels(check, top.get("channels"))
+    compliance = _compliance(check, top.get("compliance"))
+    render = _render(check, top.get("render"))
+    if project is None:
+        return None
+    warnings = tuple(p for p in doc.problems if not p.is_error)
+    return Config(path.parent.resolve(), path.resolve(), project, channels, compliance, render, warnings)
+
+
+def _reject_inline_secrets(check: Checker, value: Any, path: KeyPath) -> None:
+    """Any secret-looking key anywhere must hold a ${VAR} reference, never the secret itself."""
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            key_path = (*path, key)
+            if isinstance(sub, (str, int)) and not isinstance(sub, bool) and credentials.looks_secret(str(key)):
+                if not credentials.has_reference(str(sub)):
+                    var = re.sub(r"[^A-Z0-9]+", "_", "_".join(str(p) for p in key_path[1:]).upper())
+                    check.error(
+                        key_path,
+                        "a secret must not be written in the config file (it would end up in git); "
+                        f"write `{key}: ${{{var}}}` and set {var} in the environment or in .env",
+                    )
+            else:
+                _reject_inline_secrets(check, sub, key_path)
+    elif isinstance(value, list):
+        for index, sub in enumerate(value):
+            _reject_inline_secrets(check, sub, (*path, index))
+
+
+def _project(check: Checker, raw: Any) -> Project | None:
+    path: KeyPath = ("project",)
+    known = ("name", "timezone", "content", "templates", "state", "approval")
+    data = check.mapping(raw, path, known=known, required=("name",))
+    name = check.string(data.get("name"), (*path, "name"))
+    timezone = _timezone(check, data.get("timezone", "Asia/Shanghai"), (*path, "timezone"))
+    approval_data = check.mapping(
+        data.get("approval"), (*path, "approval"), known=("publish_statuses", "require_other_person")
+    )
+    statuses = check.string_list(approval_data.get("publish_statuses"), (*path, "approval", "publish_statuses"))
+    for index, status in enumerate(statuses):
+        check.string(status, (*path, "approval", "publish_statuses", index), choices=STATUSES, what="status")
+    approval = Approval(
+        publish_statuses=tuple(s for s in statuses if s in STATUSES) or ("approved",),
+        require_other_person=check.boolean(
+            approval_data.get("require_other_person"), (*path, "approval", "require_other_person"), True
+        ),
+    )
+    folders = {key: _relative_folder(check, data.get(key), (*path, key)) for key in ("content", "templates", "state")}
+    if not name:
+        return None
+    return Project(
+        name=name,
+        timezone=timezone or "Asia/Shanghai",
+        content_dir=folders["content"] or "content",
+        templates_dir=folders["templates"] or "templates",
+        state_dir=folders["state"] or ".mediactl",
+        approval=approval,
+    )
+
+
+def _timezone(check: Checker, value: Any, path: KeyPath) -> str | None:
+    name = check.string(value, path)
+    if name is None:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        check.error(path, f"unknown time zone '{name}' (use an IANA name such as Asia/Shanghai)")
+        return None
+    return name
+
+
+def _relative_folder(check: Checker, value: Any, path: KeyPath) -> str | None:
+    folder = check.string(value, path)
+    if folder is not None and (Path(folder).is_absolute() or ".." in Path(folder).parts):
+        check.error(path, "must be a folder inside the project (relative, without '..')")
+        return None
+    return folder
+
+
+def _channels(check: Checker, raw: Any) -> dict[str, Channel]:
+    data = check.mapping(raw, ("channels",))
+    channels: dict[str, Channel] = {}
+    for name, spec in data.items():
+        path: KeyPath = ("channels", name)
+        if not CHANNEL_NAME.match(str(name)):
+            check.error(path, "a channel name uses lowercase letters, digits, '-' and '_' only")
+            continue
+        channel = _channel(check, str(name), spec, path)
+        if channel is not None:
+            channels[channel.name] = channel
+    for channel in channels.values():
+        _check_migration(check, channel, channels)
+    return channels
+
+
+def _channel(check: Checker, name: str, raw: Any, path: KeyPath) -> Channel | None:
+    platforms = all_platforms()
+    data = check.mapping(raw, path, required=("platform",))
+    platform_name = check.string(data.get("platform"), (*path, "platform"), choices=platforms, what="platform")
+    if platform_name is None:
+        return None
+    platform = platforms[platform_name]
+    known = (*CHANNEL_KEYS, *platform.option_keys)
+    check.mapping(data, path, known=known)
+    creds = _channel_credentials(check, data.get("credentials"), (*path, "credentials"), platform)
+    return Channel(
+        name=name,
+        platform=platform_name,
+        description=check.string(data.get("description"), (*path, "description")) or "",
+        enabled=check.boolean(data.get("enabled"), (*path, "enabled"), True),
+        credentials=creds,
+        base_url=_url(check, data.get("base_url"), (*path, "base_url")),
+        templates=_string_map(check, data.get("templates"), (*path, "templates")),
+        caps=_caps(check, data.get("caps"), (*path, "caps")),
+        tracking=_string_map(check, data.get("tracking"), (*path, "tracking")),
+        limits=_limits(check, data.get("limits"), (*path, "limits")),
+        timezone=_timezone(check, data.get("timezone"), (*path, "timezone")) if "timezone" in data else None,
+        migrated_to=check.string(data.get("migrated_to"), (*path, "migrated_to")),
+        options={key: data[key] for key in platform.option_keys if key in data},
+    )
+
+
+def _channel_credentials(check: Checker, raw: Any, path: KeyPath, platform: Any) -> dict[str, str]:
+    known = [spec.key for spec in platform.credentials]
+    data = check.mapping(raw, path, known=known, what="credential")
+    out = {}
+    for key, value in data.items():
+        text = check.string(value, (*path, key))
+        if text is not None:
+            out[str(key)] = text
+    return out
+
+
+def _url(check: Checker, value: Any, path: KeyPath) -> str | None:
+    url = check.string(value, path)
+    if url is not None and not re.match(r"^https?://[^\s/]+", credentials.REF.sub("x", url)):
+        check.error(path, f"expected an http:// or https:// URL, got '{url}'")
+        return None
+    return url
+
+
+def _string_map(check: Checker, raw: Any, path: KeyPath) -> dict[str, str]:
+    data = check.mapping(raw, path)
+    out = {}
+    for key, value in data.items():
+        text = check.string(value, (*path, key))
+        if text is not None:
+            out[str(key)] = text
+    return out
+
+
+def _limits(check: Checker, raw: Any, path: KeyPath) -> dict[str, int]:
+    data = check.mapping(raw, path)
+    out = {}
+    for key, value in data.items():
+        number = check.integer(value, (*path, key), minimum=1)
+        if number is not None:
+            out[str(key)] = number
+    return out
+
+
+def _caps(check: Checker, raw: Any, path: KeyPath) -> tuple[Cap, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        check.error(path, "expected a list of caps such as `- {max: 1, per: week}`")
+        return ()
+    caps = []
+    for index, item in enumerate(raw):
+        item_path = (*path, index)
+        data = check.mapping(item, item_path, known=("max", "per", "by"), required=("max", "per"))
+        count = check.integer(data.get("max"), (*item_path, "max"), minimum=1)
+        per = check.string(data.get("per"), (*item_path, "per"), choices=CAP_WINDOWS, what="window")
+        by = check.string(data.get("by", "channel"), (*item_path, "by"), choices=("channel", "audience"), what="scope")
+        if count and per and by:
+            caps.append(Cap(count, per, by))
+    return tuple(caps)
+
+
+def _check_migration(check: Checker, channel: Channel, channels: dict[str, Channel]) -> None:
+    target = channel.migrated_to
+    if target is None:
+        return
+    path = ("channels", channel.name, "migrated_to")
+    if target == channel.name:
+        check.error(path, "a channel cannot be migrated to itself")
+    elif target not in channels:
+        from mediactl.schema import did_you_mean
+
+        check.error(path, f"unknown channel '{target}'{did_you_mean(target, channels)}")
+    elif channels[target].migrated_to:
+        check.error(path, f"'{target}' is itself retired; point at the channel it moved to")
+
+
+def _compliance(check: Checker, raw: Any) -> Compliance:
+    path: KeyPath = ("compliance",)
+    data = check.mapping(raw, path, known=("packs", "disable", "severity"))
+    packs = check.string_list(data.get("packs"), (*path, "packs")) if "packs" in data else ["builtin"]
+    severity = _string_map(check, data.get("severity"), (*path, "severity"))
+    for rule, level in severity.items():
+        check.string(level, (*path, "severity", rule), choices=("blocker", "error", "warning", "info"), what="severity")
+    return Compliance(
+        packs=tuple(packs),
+        disable=tuple(check.string_list(data.get("disable"), (*path, "disable"))),
+        severity=severity,
+    )
+
+
+def _render(check: Checker, raw: Any) -> Render:
+    path: KeyPath = ("render",)
+    data = check.mapping(raw, path, known=("output", "jobs"))
+    output = _relative_folder(check, data.get("output"), (*path, "output")) or "build"
+    jobs = check.integer(data.get("jobs"), (*path, "jobs"), minimum=0, maximum=256)
+    return Render(output=output, jobs=jobs or 0)

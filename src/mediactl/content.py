@@ -1,0 +1,262 @@
+"""One content item: ``content/<kind>/<slug>/index.md`` = YAML front matter + Markdown body.
+
+Parsing validates every field against the project config (channels must exist,
+scheduled times must parse in the project time zone, declared assets must be
+files inside the item folder) and reports each problem as
+``content/…/index.md:LINE:COL: field: message``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from mediactl.config import STATUSES, Config
+from mediactl.errors import Problem, relpath
+from mediactl.platforms import all_platforms
+from mediactl.schema import Checker, did_you_mean
+from mediactl.yamlpos import LocatedYAML, load_located
+
+KINDS = ("article", "video", "graphic")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+ITEM_FILE = "index.md"
+OVERRIDE_KEYS = ("title", "summary", "hashtags", "body")
+FRONT_MATTER_KEYS = (
+    "title", "summary", "kind", "status", "author", "tags", "audience", "products", "campaign",
+    "channels", "schedule", "overrides", "assets", "extra",
+)  # fmt: skip
+FENCE = "---"
+
+
+@dataclass(frozen=True)
+class Asset:
+    path: str  # relative to the item folder, POSIX separators
+    role: str | None = None
+    alt: str | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    slug: str
+    kind: str
+    title: str
+    folder: Path
+    file: str  # relative to the project root, as printed in messages
+    body: str
+    body_line: int  # line of the file where the Markdown body starts
+    updated: datetime
+    summary: str = ""
+    status: str = "draft"
+    author: str = ""
+    tags: tuple[str, ...] = ()
+    audience: tuple[str, ...] = ()
+    products: tuple[str, ...] = ()
+    campaign: str = ""
+    channels: tuple[str, ...] = ()  # resolved: `all` is expanded to every enabled channel
+    schedule: dict[str, datetime] = field(default_factory=dict)
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    assets: tuple[Asset, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def asset_path(self, asset: Asset) -> Path:
+        return self.folder / asset.path
+
+
+def validate_slug(slug: str) -> str | None:
+    """Why `slug` is not usable as a folder and URL name, or None when it is."""
+    if not slug:
+        return "a slug cannot be empty"
+    if "/" in slug or "\\" in slug or slug in (".", "..") or ".." in slug:
+        return f"'{slug}' must not contain path separators or '..'"
+    if not SLUG.match(slug):
+        return (
+            f"'{slug}' is not a valid slug: use lowercase ASCII letters, digits, '-' and '_' "
+            "(at most 80, starting with a letter or digit), e.g. pinyin such as 'fanzha-2026'"
+        )
+    return None
+
+
+def split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """(front matter YAML, body, first body line) or None when the file has no front matter."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip("\r\n").strip() != FENCE:
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].rstrip("\r\n").strip() in (FENCE, "..."):
+            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
+    return None
+
+
+def parse_item(file: Path, config: Config) -> tuple[Item | None, list[Problem]]:
+    """Parse and validate one ``index.md``; the Item is None when it has errors."""
+    shown = relpath(file, config.root)
+    try:
+        text = file.read_text("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(shown, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")]
+    except OSError as exc:
+        return None, [Problem(shown, f"cannot read: {exc.strerror}")]
+    parts = split_front_matter(text.lstrip("\ufeff"))
+    if parts is None:
+        message = "no front matter: the file must start with a '---' line, YAML fields, and a closing '---'"
+        return None, [Problem(shown, message, line=1, column=1)]
+    yaml_text, body, body_line = parts
+    doc = load_located(yaml_text, shown, line_offset=1)
+    if doc.problems:
+        return None, doc.problems
+    item = _ItemBuilder(doc, file, config).build(body, body_line)
+    errors = [p for p in doc.problems if p.is_error]
+    return (None if errors else item), doc.problems
+
+
+class _ItemBuilder:
+    def __init__(self, doc: LocatedYAML, file: Path, config: Config) -> None:
+        self.check = Checker(doc)
+        self.doc = doc
+        self.file = file
+        self.folder = file.parent
+        self.config = config
+
+    def build(self, body: str, body_line: int) -> Item | None:
+        check = self.check
+        data = check.mapping(self.doc.data, (), known=FRONT_MATTER_KEYS, required=("title",), what="field")
+        if not isinstance(self.doc.data, dict):
+            return None
+        kind = self._kind(data.get("kind"))
+        channels = self._channels(data.get("channels"))
+        item = Item(
+            slug=self.folder.name,
+            kind=kind or "article",
+            title=check.string(data.get("title"), ("title",)) or "",
+            folder=self.folder,
+            file=self.doc.file,
+            body=body,
+            body_line=body_line,
+            updated=self._updated(),
+            summary=check.string(data.get("summary"), ("summary",)) or "",
+            status=check.string(data.get("status", "draft"), ("status",), choices=STATUSES, what="status") or "draft",
+            author=check.string(data.get("author"), ("author",)) or "",
+            tags=tuple(check.string_list(data.get("tags"), ("tags",), split_commas=True)),
+            audience=tuple(check.string_list(data.get("audience"), ("audience",), split_commas=True)),
+            products=tuple(check.string_list(data.get("products"), ("products",), split_commas=True)),
+            campaign=check.string(data.get("campaign"), ("campaign",)) or "",
+            channels=channels,
+            schedule=self._schedule(data.get("schedule"), channels),
+            overrides=self._overrides(data.get("overrides")),
+            assets=self._assets(data.get("assets")),
+            extra=check.mapping(data.get("extra"), ("extra",)),
+        )
+        slug_problem = validate_slug(item.slug)
+        if slug_problem:
+            check.error((), f"item folder name: {slug_problem}")
+        return item
+
+    def _kind(self, value: Any) -> str | None:
+        folder_kind = self._folder_kind()
+        kind = self.check.string(value, ("kind",), choices=KINDS, what="kind") if value is not None else folder_kind
+        if kind is None:
+            self.check.error(("kind",) if value is not None else (), "'kind' is required (article, video or graphic)")
+        elif folder_kind and kind != folder_kind:
+            self.check.error(("kind",), f"kind '{kind}' does not match the folder content/{folder_kind}/")
+        return kind
+
+    def _folder_kind(self) -> str | None:
+        try:
+            first = self.folder.relative_to(self.config.content_path).parts[0]
+        except (ValueError, IndexError):
+            return None
+        return first if first in KINDS else None
+
+    def _updated(self) -> datetime:
+        newest = max((p.stat().st_mtime for p in self.folder.iterdir() if p.is_file()), default=0.0)
+        return datetime.fromtimestamp(newest, tz=self.config.project.tz).replace(microsecond=0)
+
+    def _channels(self, value: Any) -> tuple[str, ...]:
+        known = self.config.channels
+        if value == "all":
+            return tuple(name for name, ch in known.items() if ch.enabled and not ch.migrated_to)
+        names = self.check.string_list(value, ("channels",), split_commas=True)
+        out = []
+        for index, name in enumerate(names):
+            path = ("channels", index) if isinstance(value, list) else ("channels",)
+            if name not in known:
+                hint = did_you_mean(name, known) or " (channels are defined in mediactl.yaml)"
+                self.check.error(path, f"unknown channel '{name}'{hint}")
+            elif name not in out:
+                out.append(name)
+        return tuple(out)
+
+    def _schedule(self, value: Any, channels: tuple[str, ...]) -> dict[str, datetime]:
+        data = self.check.mapping(value, ("schedule",))
+        out = {}
+        for name, when in data.items():
+            path = ("schedule", name)
+            if name not in channels:
+                self.check.error(path, f"'{name}' is not one of this item's channels ({', '.join(channels) or 'none'})")
+                continue
+            moment = parse_time(when, self.config.project.tz)
+            if moment is None:
+                self.check.error(path, f"cannot read '{when}' as a time; write e.g. 2026-12-01 09:00")
+            else:
+                out[str(name)] = moment
+        return out
+
+    def _overrides(self, value: Any) -> dict[str, dict[str, Any]]:
+        data = self.check.mapping(value, ("overrides",))
+        targets = [*all_platforms(), *self.config.channels]
+        out = {}
+        for target, fields in data.items():
+            path = ("overrides", target)
+            if target not in targets:
+                self.check.error(path, f"'{target}' is neither a platform nor a channel{did_you_mean(target, targets)}")
+                continue
+            values = self.check.mapping(fields, path, known=OVERRIDE_KEYS, what="override field")
+            if "hashtags" in values:
+                values = {**values, "hashtags": self.check.string_list(values["hashtags"], (*path, "hashtags"))}
+            for key in ("title", "summary", "body"):
+                if key in values:
+                    self.check.string(values[key], (*path, key))
+            out[str(target)] = values
+        return out
+
+    def _assets(self, value: Any) -> tuple[Asset, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.check.error(("assets",), "expected a list of file names inside the item folder")
+            return ()
+        assets = []
+        for index, entry in enumerate(value):
+            path = ("assets", index)
+            spec = entry if isinstance(entry, dict) else {"path": entry}
+            spec = self.check.mapping(spec, path, known=("path", "role", "alt"), required=("path",))
+            name = self.check.string(spec.get("path"), (*path, "path") if isinstance(entry, dict) else path)
+            if name is None:
+                continue
+            if PurePosixPath(name).is_absolute() or ".." in PurePosixPath(name).parts:
+                self.check.error(path, f"asset '{name}' must be a file inside the item folder")
+                continue
+            if not (self.folder / name).is_file():
+                self.check.error(path, f"asset '{name}' not found in {relpath(self.folder, self.config.root)}/")
+                continue
+            assets.append(Asset(name, spec.get("role"), spec.get("alt")))
+        return tuple(assets)
+
+
+def parse_time(value: Any, tz: Any) -> datetime | None:
+    """A YAML date/time or ISO text as an aware datetime; naive values are in the project time zone."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time(9, 0))
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("/", "-"))
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)

@@ -1,0 +1,108 @@
+"""The one exception tree of mediactl, and the `Problem` record that errors carry.
+
+Library code raises these; only the CLI edge (`mediactl.cli.base`) turns them into
+printed lines and exit codes, so every command reports failures the same way:
+0 ok, 1 findings or delivery failures, 2 usage or configuration errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (or suspicious) in one input file, with its location.
+
+    Rendered as ``file:line:col: key.path: message``, the form editors and CI
+    annotators understand; line and column are 1-based, columns in code points.
+    """
+
+    file: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+    key: str | None = None
+    severity: str = "error"  # "error" or "warning"
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        key = f" {self.key}:" if self.key else ""
+        suffix = "" if self.is_error else " (warning)"
+        return f"{where}:{key} {self.message}{suffix}"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+class MediactlError(Exception):
+    """Base of every error mediactl reports to a user; carries its exit code."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def lines(self) -> list[str]:
+        """The text printed for this error, one paragraph (plus an optional hint)."""
+        out = [f"Error: {self.message}"]
+        if self.hint:
+            out.append(f"Hint: {self.hint}")
+        return out
+
+
+class UsageError(MediactlError):
+    """A command was called with arguments that cannot work (bad slug, unknown kind)."""
+
+
+class NotFoundError(MediactlError):
+    """Something named on the command line does not exist (item, channel, project)."""
+
+
+class ProblemsError(MediactlError):
+    """One or more input files have errors; all of them are reported at once."""
+
+    def __init__(self, what: str, problems: list[Problem]) -> None:
+        errors = [p for p in problems if p.is_error]
+        noun = "problem" if len(errors) == 1 else "problems"
+        super().__init__(f"{what}: {len(errors)} {noun} found; nothing was changed.")
+        self.problems = problems
+
+    def lines(self) -> list[str]:
+        return [str(p) for p in self.problems] + super().lines()
+
+
+class ConfigError(ProblemsError):
+    """mediactl.yaml (or a file it names) is invalid."""
+
+
+class ContentError(ProblemsError):
+    """An item's front matter or declared assets are invalid."""
+
+
+class FindingsError(MediactlError):
+    """Work finished but found failures (render errors, compliance findings, failed deliveries)."""
+
+    exit_code = EXIT_FINDINGS
+
+
+def relpath(path: Path, root: Path | None) -> str:
+    """A path as users see it in messages: relative to the project root when inside it."""
+    if root is not None:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return str(path)
