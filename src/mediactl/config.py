@@ -283,7 +283,7 @@ def _channel(check: Checker, name: str, raw: Any, path: KeyPath) -> Channel | No
         templates=_string_map(check, data.get("templates"), (*path, "templates")),
         caps=_caps(check, data.get("caps"), (*path, "caps")),
         tracking=_string_map(check, data.get("tracking"), (*path, "tracking")),
-        limits=_limits(check, data.get("limits"), (*path, "limits")),
+        limits=_limits(check, data.get("limits"), (*path, "limits"), platform),
         timezone=_timezone(check, data.get("timezone"), (*path, "timezone")) if "timezone" in data else None,
         migrated_to=check.string(data.get("migrated_to"), (*path, "migrated_to")),
         options={key: data[key] for key in platform.option_keys if key in data},
@@ -319,12 +319,22 @@ def _string_map(check: Checker, raw: Any, path: KeyPath) -> dict[str, str]:
     return out
 
 
-def _limits(check: Checker, raw: Any, path: KeyPath) -> dict[str, int]:
+def _limits(check: Checker, raw: Any, path: KeyPath, platform: Any) -> dict[str, int]:
+    """Per-field limits that narrow the platform's; widening one is an error (the platform would refuse)."""
+    from mediactl.schema import did_you_mean
+
     data = check.mapping(raw, path)
+    fields = {spec.name: spec for spec in platform.fields}
     out = {}
     for key, value in data.items():
         number = check.integer(value, (*path, key), minimum=1)
-        if number is not None:
+        if key not in fields:
+            check.error((*path, key), f"'{key}' is not a text field of {platform.name}{did_you_mean(key, fields)}")
+        elif number is not None and number > fields[key].max:
+            check.error(
+                (*path, key), f"{number} would widen the {platform.name} limit of {fields[key].max}; limits can only narrow"
+            )
+        elif number is not None:
             out[str(key)] = number
     return out
 

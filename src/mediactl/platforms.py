@@ -23,6 +23,32 @@ class CredentialSpec:
 
 
 @dataclass(frozen=True)
+class FieldSpec:
+    """One text field a platform publishes, with its hard limit and how the platform counts."""
+
+    name: str
+    role: str  # title | summary | body | author | link | hashtags
+    max: int
+    count: str = "chars"
+    max_bytes: int | None = None
+    min: int | None = None
+    required: bool = False
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    name: str
+    width: int
+    height: int
+    format: str
+    layout: str
+    kinds: tuple[str, ...]
+    max_bytes: int | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class Platform:
     name: str
     title: str
@@ -35,6 +61,62 @@ class Platform:
     @property
     def option_keys(self) -> list[str]:
         return list(self.options)
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(self.facts.get("kinds") or ())
+
+    @property
+    def body_format(self) -> str:
+        return str(self.facts.get("body_format") or "text")
+
+    @property
+    def fields(self) -> tuple[FieldSpec, ...]:
+        return tuple(
+            FieldSpec(
+                name=name,
+                role=spec["role"],
+                max=int(spec["max"]),
+                count=spec.get("count") or "chars",
+                max_bytes=spec.get("max_bytes"),
+                min=spec.get("min"),
+                required=bool(spec.get("required")),
+                source=str(spec.get("source", "")),
+            )
+            for name, spec in (self.facts.get("fields") or {}).items()
+        )
+
+    def images_for(self, kind: str) -> tuple[ImageSpec, ...]:
+        """The images a variant of an item of `kind` carries on this platform."""
+        specs = []
+        for name, spec in (self.facts.get("images") or {}).items():
+            kinds = tuple(spec.get("kinds") or self.kinds)
+            if kind in kinds:
+                specs.append(
+                    ImageSpec(
+                        name=name,
+                        width=int(spec["width"]),
+                        height=int(spec["height"]),
+                        format=spec.get("format", "jpeg"),
+                        layout=spec.get("layout", "cover-wide"),
+                        kinds=kinds,
+                        max_bytes=spec.get("max_bytes"),
+                        source=str(spec.get("source", "")),
+                    )
+                )
+        return tuple(specs)
+
+    @property
+    def hashtag_style(self) -> str:
+        return str((self.facts.get("hashtags") or {}).get("style") or "none")
+
+    @property
+    def hashtag_field(self) -> str | None:
+        return (self.facts.get("hashtags") or {}).get("field")
+
+    @property
+    def link_policy(self) -> str:
+        return str((self.facts.get("links") or {}).get("policy") or "allowed")
 
 
 def _parse(data: dict[str, Any]) -> Platform:
