@@ -332,7 +332,8 @@ def _limits(check: Checker, raw: Any, path: KeyPath, platform: Any) -> dict[str,
             check.error((*path, key), f"'{key}' is not a text field of {platform.name}{did_you_mean(key, fields)}")
         elif number is not None and number > fields[key].max:
             check.error(
-                (*path, key), f"{number} would widen the {platform.name} limit of {fields[key].max}; limits can only narrow"
+                (*path, key),
+                f"{number} would widen the {platform.name} limit of {fields[key].max}; limits can only narrow",
             )
         elif number is not None:
             out[str(key)] = number

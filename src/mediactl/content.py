@@ -56,6 +56,7 @@ class Item:
     products: tuple[str, ...] = ()
     campaign: str = ""
     channels: tuple[str, ...] = ()  # resolved: `all` is expanded to every enabled channel
+    all_channels: bool = False  # `channels: all`: channels that cannot take this kind are skipped, not errors
     schedule: dict[str, datetime] = field(default_factory=dict)
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     assets: tuple[Asset, ...] = ()
@@ -144,6 +145,7 @@ class _ItemBuilder:
             products=tuple(check.string_list(data.get("products"), ("products",), split_commas=True)),
             campaign=check.string(data.get("campaign"), ("campaign",)) or "",
             channels=channels,
+            all_channels=data.get("channels") == "all",
             schedule=self._schedule(data.get("schedule"), channels),
             overrides=self._overrides(data.get("overrides")),
             assets=self._assets(data.get("assets")),

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from mediactl import __version__
-from mediactl.cli import items, project
+from mediactl.cli import items, project, render
 from mediactl.cli.base import STATE, MediactlGroup
 
 app = typer.Typer(
@@ -59,6 +59,7 @@ app.command("init")(project.init_cmd)
 app.command("new")(items.new_cmd)
 app.command("ls")(items.ls_cmd)
 app.command("show")(items.show_cmd)
+app.command("render")(render.render_cmd)
 config_app.command("validate")(project.validate_cmd)
 app.add_typer(config_app, name="config")
 

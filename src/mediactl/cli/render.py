@@ -1,0 +1,100 @@
+"""`mediactl render`: a variant of every item for every target channel."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from mediactl import console
+from mediactl.cli.base import STATE
+from mediactl.errors import FindingsError
+
+
+def render_cmd(
+    slugs: Annotated[list[str] | None, typer.Argument(help="Items to render (default: all).")] = None,
+    channel: Annotated[str | None, typer.Option("--channel", "-c", help="Only this channel.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Re-render even variants whose inputs are unchanged.")] = False,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Parallel workers (default: render.jobs, 0 = CPU count).")
+    ] = -1,
+    json_output: Annotated[bool, typer.Option("--json", help="Print a JSON summary for CI.")] = False,
+) -> None:
+    """Render each item for each of its channels into build/CHANNEL/SLUG/: texts, images and manifest.json.
+
+    Only variants whose inputs changed are rendered (item files, templates, layouts, platform facts, channel config); --force renders all. A variant that breaks a platform limit or a template fails alone, with the file, field and limit; the others still render, and the exit code is 1.
+
+    Examples:
+
+      $ mediactl render
+
+      $ mediactl render anti-fraud-2026 --channel bank-weibo
+
+      $ mediactl render --force --jobs 4 --json
+    """
+    from mediactl.render.runner import render
+
+    config = STATE.config()
+    library = STATE.library()
+    workers = config.render.jobs if jobs < 0 else jobs
+    with _progress(enabled=not json_output) as (advance, set_total):
+        summary = render(
+            config, library, slugs or None, channel, force=force, jobs=workers, progress=advance, on_total=set_total
+        )
+    if json_output:
+        console.emit_json(_as_json(summary))
+    else:
+        _print_summary(summary)
+    if summary.failed:
+        raise FindingsError(f"{len(summary.failed)} variant(s) failed to render; the others were written.")
+
+
+class _progress:
+    """A rich progress bar on stderr while rendering (silent when stderr is not a terminal)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and console.err.is_terminal
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> tuple[Any, Any]:
+        if not self.enabled:
+            return (lambda n: None), (lambda n: None)
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(
+            TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console.err
+        )
+        self.bar.start()
+        self.task = self.bar.add_task("render", total=None)
+        return (lambda n: self.bar.advance(self.task, n)), (lambda n: self.bar.update(self.task, total=n))
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _as_json(summary: Any) -> dict[str, Any]:
+    return {
+        "rendered": summary.count("rendered"),
+        "unchanged": summary.count("unchanged"),
+        "failed": summary.count("failed"),
+        "variants": [
+            {
+                "item": r.item,
+                "channel": r.channel,
+                "status": r.status,
+                "path": r.path or None,
+                "content_hash": r.content_hash or None,
+                "error": r.error or None,
+            }
+            for r in summary.results
+        ],
+    }
+
+
+def _print_summary(summary: Any) -> None:
+    for result in summary.failed:
+        console.error_line(f"{result.channel}/{result.item}: {result.error}")
+    rendered, unchanged, failed = (summary.count(s) for s in ("rendered", "unchanged", "failed"))
+    console.info(f"{rendered} rendered, {unchanged} unchanged, {failed} failed")

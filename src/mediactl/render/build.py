@@ -1,0 +1,93 @@
+"""Build one variant in memory: its text files, images and manifest, ready to be written at once."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from mediactl import textfit
+from mediactl.config import Config
+from mediactl.content import Item
+from mediactl.errors import relpath
+from mediactl.platforms import get_platform
+from mediactl.render.errors import VariantError
+from mediactl.render.manifest import content_hash, header, sha256, text_file
+from mediactl.render.media import render_media
+from mediactl.render.plan import Planned
+from mediactl.render.texts import render_texts
+
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".mkv", ".flv")
+
+
+def build_variant(config: Config, planned: Planned, input_hash: str) -> tuple[dict[str, bytes], dict[str, Any]]:
+    item, channel = planned.item, planned.channel
+    platform = get_platform(channel.platform)
+    texts = render_texts(item, channel, config)
+    media = render_media(item, platform.images_for(item.kind), texts, config.root, config.templates_path)
+    body_images = [_body_image(item, src, config) for src in texts.settings.images]
+    video = _source_video(item, config) if item.kind == "video" else None
+    files: dict[str, bytes] = {}
+    fields: dict[str, Any] = {}
+    for spec in texts.settings.fields.values():
+        text = texts.fields[spec.name]
+        name = text_file(spec.name, text, platform.body_format, spec.role)
+        files[name] = text.encode("utf-8")
+        fields[spec.name] = {
+            "file": name,
+            "role": spec.role,
+            "length": textfit.count(text, spec.count),
+            "count": spec.count,
+            "limit": spec.max,
+        }
+    media_meta = []
+    for image in media:
+        files[image.file] = image.data
+        media_meta.append(
+            {
+                "name": image.name,
+                "file": image.file,
+                "width": image.width,
+                "height": image.height,
+                "format": image.format,
+                "bytes": len(image.data),
+                "sha256": sha256(image.data),
+                "layout": image.layout,
+                "font_sizes": image.font_sizes,
+            }
+        )
+    manifest = {
+        **header(planned, texts.template),
+        "texts": texts.fields,
+        "fields": fields,
+        "hashtags": texts.context["hashtags"],
+        "link": texts.context["link"],
+        "links": texts.settings.links,
+        "disclosures": texts.context["disclosures"],
+        "media": media_meta,
+        "body_images": body_images,
+        "video": video,
+        "input_hash": input_hash,
+        "content_hash": content_hash(texts.fields, media_meta, body_images, video),
+    }
+    return files, manifest
+
+
+def _body_image(item: Item, src: str, config: Config) -> dict[str, Any]:
+    """An image the body refers to: external URLs are listed, local files must exist in the item folder."""
+    if "://" in src or src.startswith("//"):
+        return {"src": src, "external": True}
+    relative = PurePosixPath(src)
+    path = item.folder / relative
+    if relative.is_absolute() or ".." in relative.parts or not path.is_file():
+        raise VariantError(item.file, f"body image '{src}' not found in {relpath(item.folder, config.root)}/")
+    data = path.read_bytes()
+    return {"src": src, "file": relpath(path, config.root), "bytes": len(data), "sha256": sha256(data)}
+
+
+def _source_video(item: Item, config: Config) -> dict[str, Any]:
+    videos = [a for a in item.assets if Path(a.path).suffix.lower() in VIDEO_SUFFIXES]
+    if not videos:
+        raise VariantError(item.file, "a video item needs a video file in `assets` (e.g. source.mp4)")
+    path = item.asset_path(videos[0])
+    data = path.read_bytes()
+    return {"file": relpath(path, config.root), "bytes": len(data), "sha256": sha256(data), "transcoded": False}

@@ -1,0 +1,120 @@
+"""What a template sees for one variant, and the settings its filters need.
+
+Everything here is plain data derived from the item, the channel and the
+platform facts, so the same inputs always give the same context (and the same
+bytes out): there is no clock, no randomness and no network in a render.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from mediactl.config import Channel, Config
+from mediactl.content import Item
+from mediactl.platforms import FieldSpec, Platform, get_platform
+from mediactl.render.hooks import required_disclosures
+
+if TYPE_CHECKING:
+    from mediactl.markup import Converted
+
+
+@dataclass
+class VariantSettings:
+    """Per-variant state the filters read (limits, tracking) and write (images and links found)."""
+
+    platform: Platform
+    channel: Channel
+    fields: dict[str, FieldSpec]
+    tracking: dict[str, str]
+    images: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+
+    def field(self, name: str) -> FieldSpec:
+        if name not in self.fields:
+            known = ", ".join(self.fields)
+            raise ValueError(f"'{name}' is not a field of {self.platform.name} (fields: {known})")
+        return self.fields[name]
+
+    def collect(self, converted: Converted) -> None:
+        for image in converted.images:
+            if image not in self.images:
+                self.images.append(image)
+        for link in converted.links:
+            if link not in self.links:
+                self.links.append(link)
+
+
+def effective_fields(platform: Platform, channel: Channel) -> dict[str, FieldSpec]:
+    """The platform's fields with the channel's narrower limits applied (config forbids widening)."""
+    out = {}
+    for spec in platform.fields:
+        narrowed = channel.limits.get(spec.name)
+        out[spec.name] = replace(spec, max=min(spec.max, narrowed)) if narrowed else spec
+    return out
+
+
+def item_link(item: Item, config: Config) -> str:
+    """The item's public URL: `extra.link`, else the website channel's `url_prefix` + slug."""
+    explicit = item.extra.get("link") or item.extra.get("url")
+    if explicit:
+        return str(explicit)
+    for channel in config.channels.values():
+        prefix = channel.options.get("url_prefix") if channel.platform == "website" else None
+        if prefix:
+            return f"{str(prefix).rstrip('/')}/{item.slug}/"
+    return ""
+
+
+def override(item: Item, channel: Channel, key: str) -> Any:
+    """A front-matter override for this channel, else for its platform, else None."""
+    for target in (channel.name, channel.platform):
+        values = item.overrides.get(target) or {}
+        if key in values and values[key] not in (None, "", []):
+            return values[key]
+    return None
+
+
+def build(item: Item, channel: Channel, config: Config) -> tuple[dict[str, Any], VariantSettings]:
+    from mediactl.markup import add_tracking  # markdown-it is not needed on the cache-only path
+
+    platform = get_platform(channel.platform)
+    settings = VariantSettings(platform, channel, effective_fields(platform, channel), dict(channel.tracking))
+    link = item_link(item, config)
+    context = {
+        "item": _item_view(item),
+        "channel": {
+            "name": channel.name,
+            "platform": channel.platform,
+            "description": channel.description,
+            "options": dict(channel.options),
+        },
+        "platform": {
+            "name": platform.name,
+            "title": platform.title,
+            "link_policy": platform.link_policy,
+            "fields": {name: {"max": s.max, "count": s.count} for name, s in settings.fields.items()},
+        },
+        "link": add_tracking(link, channel.tracking) if link else "",
+        "hashtags": list(override(item, channel, "hashtags") or item.tags),
+        "disclosures": required_disclosures(item, channel, config),
+        "_variant": settings,
+    }
+    return context, settings
+
+
+def _item_view(item: Item) -> dict[str, Any]:
+    return {
+        "slug": item.slug,
+        "kind": item.kind,
+        "title": item.title,
+        "summary": item.summary,
+        "body": item.body,
+        "author": item.author,
+        "tags": list(item.tags),
+        "audience": list(item.audience),
+        "products": list(item.products),
+        "campaign": item.campaign,
+        "extra": dict(item.extra),
+        "assets": [asset.path for asset in item.assets],
+    }

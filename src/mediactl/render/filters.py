@@ -1,0 +1,91 @@
+"""The Jinja filters templates use, built once per environment.
+
+Each filter receives the variant's settings first (platform facts, channel
+tracking parameters, effective limits), so templates stay short:
+``{{ item.title | fit("title") }}`` fits the title to this platform's limit,
+counted the way this platform counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from mediactl import markup, textfit
+from mediactl.render.context import VariantSettings
+
+
+def fit(variant: VariantSettings, text: str, field: str, ellipsis: str = "…", reserve: str = "") -> str:
+    """Truncate to the limit of `field` on this channel (never inside a word or emoji).
+
+    `reserve` is text the template appends after this one (a link, hashtags): its length
+    is kept free, so `{{ body | fit("status", reserve=tail) }}{{ tail }}` fits as a whole.
+    """
+    spec = variant.field(field)
+    room = spec.max - textfit.count(str(reserve), spec.count) if reserve else spec.max
+    if spec.max_bytes:
+        room = min(room, spec.max_bytes - len(str(reserve).encode("utf-8"))) if spec.count == "bytes" else room
+    return textfit.truncate(str(text), max(room, 0), spec.count, ellipsis)
+
+
+def truncate_to(variant: VariantSettings, text: str, limit: int, mode: str = "chars", ellipsis: str = "…") -> str:
+    return textfit.truncate(str(text), int(limit), mode, ellipsis)
+
+
+def count(variant: VariantSettings, text: str, mode: str = "chars") -> int:
+    return textfit.count(str(text), mode)
+
+
+def hashtags(variant: VariantSettings, tags: Iterable[str], style: str | None = None) -> str:
+    """Tags in this platform's syntax: 微博 #话题#, 抖音 #话题, none where the platform has none."""
+    return textfit.format_hashtags(list(tags), style or variant.platform.hashtag_style)
+
+
+def wechat_html(variant: VariantSettings, source: str) -> str:
+    """Markdown → inline-styled HTML; external links become footnotes where only 阅读原文 may link out."""
+    link_mode = "keep" if variant.platform.link_policy == "allowed" else "footnote"
+    converted = markup.to_wechat_html(str(source), tracking=variant.tracking, link_mode=link_mode)
+    variant.collect(converted)
+    return converted.text
+
+
+def html(variant: VariantSettings, source: str) -> str:
+    converted = markup.to_html(str(source), tracking=variant.tracking)
+    variant.collect(converted)
+    return converted.text
+
+
+def plaintext(variant: VariantSettings, source: str, links: str | None = None) -> str:
+    """Markdown → plain text; links are dropped on platforms that forbid them in text."""
+    if links is None:
+        links = "inline" if variant.platform.link_policy == "allowed" else "none"
+    converted = markup.to_text(str(source), tracking=variant.tracking, links=links)
+    variant.collect(converted)
+    return converted.text
+
+
+def track(variant: VariantSettings, url: str) -> str:
+    return markup.add_tracking(str(url), variant.tracking)
+
+
+def cjk_punct(variant: VariantSettings, text: str) -> str:
+    return textfit.cjk_punctuation(str(text))
+
+
+def keep_chars(variant: VariantSettings, text: str, allowed: str = "") -> str:
+    """Letters (Chinese included) and digits, plus `allowed`: for fields such as 视频号 short titles."""
+    return "".join(ch for ch in str(text) if ch.isalnum() or ch in allowed)
+
+
+FILTERS: dict[str, Callable[..., Any]] = {
+    "fit": fit,
+    "truncate_to": truncate_to,
+    "count": count,
+    "hashtags": hashtags,
+    "wechat_html": wechat_html,
+    "html": html,
+    "plaintext": plaintext,
+    "track": track,
+    "cjk_punct": cjk_punct,
+    "keep_chars": keep_chars,
+}

@@ -1,0 +1,154 @@
+"""The render cache: one small index of input hashes, so a no-op render touches almost nothing.
+
+A variant's input hash covers everything its bytes depend on: the item folder's
+files, the template and every template it includes, the layouts and the files
+they name, the platform facts, the channel's config, the required disclosures,
+and the mediactl version and font. Files are hashed once and remembered by
+(size, mtime); an unchanged library re-hashes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from mediactl import __version__, fsutil
+from mediactl.config import Config
+from mediactl.platforms import get_platform
+from mediactl.render.context import item_link
+from mediactl.render.hooks import required_disclosures
+from mediactl.render.manifest import MANIFEST, canonical
+from mediactl.render.plan import Planned
+
+INDEX_FILE = "render-index.json"
+INDEX_VERSION = 1
+
+
+class RenderIndex:
+    """`.mediactl/render-index.json`: variant → (input hash, content hash), file → digest memo."""
+
+    def __init__(self, path: Path, data: dict[str, Any]) -> None:
+        self.path = path
+        self.variants: dict[str, dict[str, str]] = data.get("variants", {})
+        self.files: dict[str, list[Any]] = data.get("files", {})
+
+    @classmethod
+    def load(cls, config: Config) -> RenderIndex:
+        path = config.state_path / INDEX_FILE
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        if data.get("version") != INDEX_VERSION:
+            data = {}
+        return cls(path, data)
+
+    def fresh(self, key: str, input_hash: str, folder: Path) -> bool:
+        entry = self.variants.get(key)
+        return bool(entry and entry.get("input") == input_hash and (folder / MANIFEST).is_file())
+
+    def record(self, key: str, input_hash: str, content: str) -> None:
+        self.variants[key] = {"input": input_hash, "content": content}
+
+    def forget(self, key: str) -> None:
+        self.variants.pop(key, None)
+
+    def save(self) -> None:
+        data = {"version": INDEX_VERSION, "variants": self.variants, "files": self.files}
+        fsutil.write_text(self.path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+
+    def file_digest(self, path: Path, root: Path) -> str:
+        """sha256 of a file, recomputed only when its size or modification time changed."""
+        stat = path.stat()
+        key = path.relative_to(root).as_posix()
+        memo = self.files.get(key)
+        if memo and memo[0] == stat.st_size and memo[1] == stat.st_mtime_ns:
+            return str(memo[2])
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        self.files[key] = [stat.st_size, stat.st_mtime_ns, digest]
+        return digest
+
+
+class InputHasher:
+    """Computes input hashes, caching the parts that many variants share."""
+
+    def __init__(self, config: Config, index: RenderIndex) -> None:
+        self.config = config
+        self.index = index
+        self._shared: dict[tuple[str, str], str] = {}
+
+    def input_hash(self, planned: Planned) -> str:
+        item, channel = planned.item, planned.channel
+        digest = hashlib.sha256()
+        for part in (
+            self._code(),
+            self._platform(channel.platform),
+            self._channel(channel),
+            self._templates(item.kind, channel),
+            self._item(item),
+            canonical([item_link(item, self.config), required_disclosures(item, channel, self.config)]),
+        ):
+            digest.update(part.encode() if isinstance(part, str) else part)
+            digest.update(b"\0")
+        return digest.hexdigest()
+
+    def _memo(self, kind: str, key: str, compute: Any) -> str:
+        if (kind, key) not in self._shared:
+            self._shared[(kind, key)] = compute()
+        return self._shared[(kind, key)]
+
+    def _code(self) -> str:
+        from mediactl.fonts import font_identity
+
+        return self._memo("code", "", lambda: f"{__version__}|{font_identity()}")
+
+    def _platform(self, name: str) -> str:
+        def compute() -> str:
+            data = (resources.files("mediactl") / "data" / "platforms" / f"{name}.yaml").read_bytes()
+            return hashlib.sha256(data).hexdigest()
+
+        return self._memo("platform", name, compute)
+
+    def _channel(self, channel: Any) -> str:
+        def compute() -> str:
+            settings = {k: v for k, v in asdict(channel).items() if k != "credentials"}
+            return hashlib.sha256(canonical(settings)).hexdigest()
+
+        return self._memo("channel", channel.name, compute)
+
+    def _templates(self, kind: str, channel: Any) -> str:
+        from mediactl.graphics.layout import find_layout
+        from mediactl.render.media import layout_folders, layout_hash, layout_name
+        from mediactl.render.sources import dependency_hash, select
+        from mediactl.render.texts import template_for
+
+        def compute() -> str:
+            templates = self.config.templates_path
+            parts = [dependency_hash(select(template_for(kind, channel), templates), templates)]
+            for spec in get_platform(channel.platform).images_for(kind):
+                try:
+                    path = find_layout(layout_name(spec, channel), layout_folders(self.config.templates_path))
+                    parts.append(layout_hash(path))
+                except Exception:  # a missing layout is reported when the variant renders
+                    parts.append(f"missing:{spec.layout}")
+            return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+        return self._memo("templates", f"{channel.name}/{kind}", compute)
+
+    def _item(self, item: Any) -> str:
+        return self._memo("item", item.slug, lambda: self._item_files(item))
+
+    def _item_files(self, item: Any) -> str:
+        digest = hashlib.sha256()
+        for folder, dirs, files in os.walk(item.folder):
+            dirs.sort()
+            for name in sorted(files):
+                path = Path(folder) / name
+                digest.update(path.relative_to(item.folder).as_posix().encode() + b"\0")
+                digest.update(self.index.file_digest(path, self.config.root).encode())
+        return digest.hexdigest()

@@ -1,0 +1,114 @@
+"""The images of one variant, each rendered from a media layout at the platform's size.
+
+Slots a layout can fill from the item: `cover` (asset with role cover, else the
+first image asset), `master` (role master, else the first image asset), and any
+asset by its role. Texts: title, summary, subtitle, and the item's `extra` values.
+The QR code carries the channel's tracking link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mediactl.content import Item
+from mediactl.platforms import ImageSpec
+from mediactl.render.context import override
+from mediactl.render.texts import Texts
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp")
+EXTENSIONS = {"jpeg": "jpg", "png": "png"}
+
+
+@dataclass(frozen=True)
+class RenderedMedia:
+    name: str
+    file: str
+    data: bytes
+    width: int
+    height: int
+    format: str
+    layout: str
+    font_sizes: dict[str, int]
+
+
+def layout_folders(templates: Path) -> list[Path]:
+    """Where layouts are looked up: the project's templates/media/, then the packaged ones."""
+    return [templates / "media", Path(str(resources.files("mediactl") / "data" / "templates" / "media"))]
+
+
+def layout_name(spec: ImageSpec, channel: Any) -> str:
+    """The channel may pick another layout per image (`templates: {image.cover: my-cover}`)."""
+    return channel.templates.get(f"image.{spec.name}") or spec.layout
+
+
+def slots(item: Item) -> dict[str, Path]:
+    images = [a for a in item.assets if Path(a.path).suffix.lower() in IMAGE_SUFFIXES]
+    found = {a.role: item.asset_path(a) for a in images if a.role}
+    if images:
+        found.setdefault("cover", item.asset_path(images[0]))
+        found.setdefault("master", item.asset_path(images[0]))
+    return found
+
+
+def layout_texts(item: Item, channel: Any) -> dict[str, str]:
+    texts = {key: str(value) for key, value in item.extra.items() if isinstance(value, (str, int, float))}
+    texts.update(
+        title=str(override(item, channel, "title") or item.title),
+        summary=str(override(item, channel, "summary") or item.summary),
+        subtitle=str(item.extra.get("subtitle") or item.campaign),
+    )
+    return texts
+
+
+def render_media(
+    item: Item, specs: tuple[ImageSpec, ...], texts: Texts, root: Path, templates: Path
+) -> list[RenderedMedia]:
+    from mediactl import graphics
+
+    channel = texts.settings.channel
+    out = []
+    for spec in specs:
+        name = layout_name(spec, channel)
+        layout = graphics.load_layout(graphics.find_layout(name, layout_folders(templates)), root=root)
+        image = graphics.render_image(
+            layout,
+            spec.width,
+            spec.height,
+            texts=layout_texts(item, channel),
+            images=slots(item),
+            qr_url=texts.context.get("link") or None,
+            fmt=spec.format,
+            max_bytes=spec.max_bytes,
+            root=root,
+        )
+        file = f"{spec.name}.{EXTENSIONS.get(spec.format, spec.format)}"
+        out.append(
+            RenderedMedia(
+                spec.name, file, image.data, image.width, image.height, spec.format, name, dict(image.font_sizes)
+            )
+        )
+    return out
+
+
+@cache
+def layout_hash(path: Path) -> str:
+    """sha256 of a layout file and every file it names (logo, font), for the render cache."""
+    digest = hashlib.sha256(path.read_bytes())
+    try:
+        data = yaml.safe_load(path.read_text("utf-8")) or {}
+    except yaml.YAMLError:
+        return digest.hexdigest()
+    for element in data.get("elements") or []:
+        for key in ("path", "font"):
+            value = element.get(key) if isinstance(element, dict) else None
+            referenced = path.parent / str(value) if value else None
+            if referenced and referenced.is_file():
+                digest.update(referenced.read_bytes())
+    return digest.hexdigest()

@@ -1,0 +1,176 @@
+"""Render orchestration: plan, skip what is fresh, render the rest in parallel, remember hashes.
+
+Only changed variants reach the workers; the no-op path computes input hashes
+and stats files, nothing more. Workers render all variants of one item (items
+are independent; Pillow and Jinja work is CPU-bound, so processes, not threads).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mediactl.config import Config
+from mediactl.errors import MediactlError
+from mediactl.library import Library
+from mediactl.render import manifest as manifest_io
+from mediactl.render.errors import VariantError
+from mediactl.render.index import InputHasher, RenderIndex
+from mediactl.render.plan import Planned, plan_variants
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class VariantResult:
+    key: str
+    item: str
+    channel: str
+    status: str  # rendered | unchanged | failed
+    path: str = ""
+    error: str = ""
+    input_hash: str = ""
+    content_hash: str = ""
+
+
+@dataclass
+class RenderSummary:
+    results: list[VariantResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def failed(self) -> list[VariantResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+
+def variant_folder(config: Config, planned: Planned) -> Path:
+    return config.build_path / planned.channel.name / planned.item.slug
+
+
+def shown_folder(config: Config, planned: Planned) -> str:
+    """The variant folder as printed, relative to the project (no filesystem calls)."""
+    return f"{config.render.output}/{planned.channel.name}/{planned.item.slug}"
+
+
+def render(
+    config: Config,
+    library: Library,
+    slugs: list[str] | None = None,
+    channel: str | None = None,
+    *,
+    force: bool = False,
+    jobs: int = 0,
+    progress: Progress | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> RenderSummary:
+    planned, refused = plan_variants(library, config, slugs, channel)
+    summary = RenderSummary([_failed(p, error) for p, error in refused])
+    index = RenderIndex.load(config)
+    hasher = InputHasher(config, index)
+    todo: dict[str, list[tuple[str, str]]] = {}
+    if on_total:
+        on_total(len(planned))
+    for item_plan in planned:
+        input_hash = hasher.input_hash(item_plan)
+        folder = variant_folder(config, item_plan)
+        if not force and index.fresh(item_plan.key, input_hash, folder):
+            entry = index.variants[item_plan.key]
+            summary.results.append(
+                VariantResult(
+                    item_plan.key,
+                    item_plan.item.slug,
+                    item_plan.channel.name,
+                    "unchanged",
+                    shown_folder(config, item_plan),
+                    input_hash=input_hash,
+                    content_hash=entry["content"],
+                )
+            )
+            if progress:
+                progress(1)
+            continue
+        todo.setdefault(item_plan.item.slug, []).append((item_plan.channel.name, input_hash))
+    for result in _run(config, library, todo, jobs, progress):
+        summary.results.append(result)
+        if result.status == "rendered":
+            index.record(result.key, result.input_hash, result.content_hash)
+        else:
+            index.forget(result.key)
+    index.save()
+    summary.results.sort(key=lambda r: (r.item, r.channel))
+    return summary
+
+
+def _run(
+    config: Config, library: Library, todo: dict[str, list[tuple[str, str]]], jobs: int, progress: Progress | None
+) -> list[VariantResult]:
+    workers = min(jobs or os.cpu_count() or 1, len(todo))
+    results: list[VariantResult] = []
+    if workers <= 1:
+        for slug, variants in todo.items():
+            done = render_item(config, library, slug, variants)
+            results.extend(done)
+            if progress:
+                progress(len(done))
+        return results
+    global _WORKER
+    _WORKER = (config, library)  # inherited by forked workers; spawned ones reload in _init_worker
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(str(config.file),)) as pool:
+        futures = [pool.submit(_render_in_worker, slug, variants) for slug, variants in todo.items()]
+        for future in as_completed(futures):
+            done = future.result()
+            results.extend(done)
+            if progress:
+                progress(len(done))
+    return results
+
+
+_WORKER: tuple[Config, Library] | None = None
+
+
+def _init_worker(config_file: str) -> None:
+    global _WORKER
+    if _WORKER is None:
+        from mediactl.config import load_config
+        from mediactl.library import load_library
+
+        config = load_config(Path(config_file))
+        _WORKER = (config, load_library(config))
+
+
+def _render_in_worker(slug: str, variants: list[tuple[str, str]]) -> list[VariantResult]:
+    assert _WORKER is not None
+    config, library = _WORKER
+    return render_item(config, library, slug, variants)
+
+
+def render_item(config: Config, library: Library, slug: str, variants: list[tuple[str, str]]) -> list[VariantResult]:
+    item = library.get(slug)
+    return [render_variant(config, Planned(item, config.channel(name)), input_hash) for name, input_hash in variants]
+
+
+def render_variant(config: Config, planned: Planned, input_hash: str) -> VariantResult:
+    """Render one variant completely, or return why not; never leaves partial files."""
+    from mediactl.render.build import build_variant
+
+    folder = variant_folder(config, planned)
+    try:
+        files, manifest = build_variant(config, planned, input_hash)
+        manifest_io.write_variant(folder, files, manifest)
+    except VariantError as exc:
+        return _failed(planned, exc)
+    except MediactlError as exc:  # layout, font and image errors name their own file
+        return _failed(planned, VariantError(planned.item.file, exc.message))
+    return VariantResult(
+        planned.key, planned.item.slug, planned.channel.name, "rendered", shown_folder(config, planned),
+        input_hash=input_hash, content_hash=manifest["content_hash"],
+    )  # fmt: skip
+
+
+def _failed(planned: Planned, error: VariantError) -> VariantResult:
+    return VariantResult(planned.key, planned.item.slug, planned.channel.name, "failed", error=error.message)
