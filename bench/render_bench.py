@@ -54,7 +54,7 @@ def timed(args: list[str], cwd: Path) -> tuple[float, dict]:
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"failed: {' '.join(args)}\n{done.stderr[-2000:]}")
-    return elapsed, json.loads(done.stdout)
+    return elapsed, json.loads(done.stdout) if "--json" in args else {}
 
 
 def main() -> None:
@@ -70,7 +70,9 @@ def main() -> None:
     render = [sys.executable, "-m", "mediactl", "render", "--json", "--jobs", str(options.jobs)]
     cold, summary = timed(render, root)
     variants = summary["rendered"]
-    noop = [timed(render, root)[0] for _ in range(5)]
+    plain = [sys.executable, "-m", "mediactl", "render", "--jobs", str(options.jobs)]
+    noop = [timed(plain, root)[0] for _ in range(7)]
+    noop_json = [timed(render, root)[0] for _ in range(5)]
     template = root / "templates" / "weibo" / "default.j2"
     template.parent.mkdir(parents=True, exist_ok=True)
     template.write_text('{% extends "builtin/weibo/default.j2" %}', "utf-8")

@@ -102,6 +102,10 @@ def relpath(path: Path, root: Path | None) -> str:
     """A path as users see it in messages: relative to the project root when inside it."""
     if root is not None:
         try:
+            return path.relative_to(root).as_posix()  # lexical first: no syscalls
+        except ValueError:
+            pass
+        try:
             return path.resolve().relative_to(root.resolve()).as_posix()
         except ValueError:
             pass

@@ -36,6 +36,7 @@ class RenderIndex:
         self.path = path
         self.variants: dict[str, dict[str, str]] = data.get("variants", {})
         self.files: dict[str, list[Any]] = data.get("files", {})
+        self.dirty = False
 
     @classmethod
     def load(cls, config: Config) -> RenderIndex:
@@ -48,29 +49,35 @@ class RenderIndex:
             data = {}
         return cls(path, data)
 
-    def fresh(self, key: str, input_hash: str, folder: Path) -> bool:
+    def fresh(self, key: str, input_hash: str, folder: str) -> bool:
+        """Unchanged inputs and the manifest still on disk (someone may have deleted build/)."""
         entry = self.variants.get(key)
-        return bool(entry and entry.get("input") == input_hash and (folder / MANIFEST).is_file())
+        return bool(entry and entry.get("input") == input_hash and os.path.isfile(f"{folder}/{MANIFEST}"))
 
     def record(self, key: str, input_hash: str, content: str) -> None:
         self.variants[key] = {"input": input_hash, "content": content}
+        self.dirty = True
 
     def forget(self, key: str) -> None:
-        self.variants.pop(key, None)
+        self.dirty |= self.variants.pop(key, None) is not None
 
     def save(self) -> None:
+        """Write the index if anything changed (a no-op render writes nothing)."""
+        if not self.dirty:
+            return
         data = {"version": INDEX_VERSION, "variants": self.variants, "files": self.files}
         fsutil.write_text(self.path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
-    def file_digest(self, path: Path, root: Path) -> str:
+    def file_digest(self, entry: os.DirEntry[str], key: str) -> str:
         """sha256 of a file, recomputed only when its size or modification time changed."""
-        stat = path.stat()
-        key = path.relative_to(root).as_posix()
+        stat = entry.stat()
         memo = self.files.get(key)
         if memo and memo[0] == stat.st_size and memo[1] == stat.st_mtime_ns:
             return str(memo[2])
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        with open(entry.path, "rb") as handle:
+            digest = hashlib.sha256(handle.read()).hexdigest()
         self.files[key] = [stat.st_size, stat.st_mtime_ns, digest]
+        self.dirty = True
         return digest
 
 
@@ -84,23 +91,24 @@ class InputHasher:
 
     def input_hash(self, planned: Planned) -> str:
         item, channel = planned.item, planned.channel
-        digest = hashlib.sha256()
-        for part in (
-            self._code(),
-            self._platform(channel.platform),
-            self._channel(channel),
-            self._templates(item.kind, channel),
-            self._item(item),
-            canonical([item_link(item, self.config), required_disclosures(item, channel, self.config)]),
-        ):
-            digest.update(part.encode() if isinstance(part, str) else part)
-            digest.update(b"\0")
-        return digest.hexdigest()
+        shared = self._memo("shared", f"{channel.name}\0{item.kind}", lambda: self._shared_part(item.kind, channel))
+        own = self._memo("item", item.slug, lambda: self._item_part(item))
+        disclosures = "\n".join(required_disclosures(item, channel, self.config))
+        return hashlib.sha256(f"{shared}\0{own}\0{disclosures}".encode()).hexdigest()
 
     def _memo(self, kind: str, key: str, compute: Any) -> str:
-        if (kind, key) not in self._shared:
-            self._shared[(kind, key)] = compute()
-        return self._shared[(kind, key)]
+        found = self._shared.get((kind, key))
+        if found is None:
+            found = self._shared[(kind, key)] = compute()
+        return found
+
+    def _shared_part(self, kind: str, channel: Any) -> str:
+        """Everything a variant depends on besides its item: code, font, platform, channel, templates."""
+        parts = (self._code(), self._platform(channel.platform), self._channel(channel), self._templates(kind, channel))
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+    def _item_part(self, item: Any) -> str:
+        return hashlib.sha256(f"{self._item_files(item)}\0{item_link(item, self.config)}".encode()).hexdigest()
 
     def _code(self) -> str:
         from mediactl.fonts import font_identity
@@ -123,9 +131,8 @@ class InputHasher:
 
     def _templates(self, kind: str, channel: Any) -> str:
         from mediactl.graphics.layout import find_layout
-        from mediactl.render.media import layout_folders, layout_hash, layout_name
-        from mediactl.render.sources import dependency_hash, select
-        from mediactl.render.texts import template_for
+        from mediactl.render.layouts import layout_folders, layout_hash, layout_name
+        from mediactl.render.sources import dependency_hash, select, template_for
 
         def compute() -> str:
             templates = self.config.templates_path
@@ -140,15 +147,19 @@ class InputHasher:
 
         return self._memo("templates", f"{channel.name}/{kind}", compute)
 
-    def _item(self, item: Any) -> str:
-        return self._memo("item", item.slug, lambda: self._item_files(item))
-
     def _item_files(self, item: Any) -> str:
+        """Every file of the item folder, recursively, by relative name and content digest."""
         digest = hashlib.sha256()
-        for folder, dirs, files in os.walk(item.folder):
-            dirs.sort()
-            for name in sorted(files):
-                path = Path(folder) / name
-                digest.update(path.relative_to(item.folder).as_posix().encode() + b"\0")
-                digest.update(self.index.file_digest(path, self.config.root).encode())
+        base = item.file.rsplit("/", 1)[0]  # the folder relative to the project, as in messages
+        pending = [(str(item.folder), "")]
+        while pending:
+            folder, prefix = pending.pop()
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            for entry in entries:
+                relative = f"{prefix}{entry.name}"
+                if entry.is_dir():
+                    pending.append((entry.path, f"{relative}/"))
+                elif entry.is_file():
+                    digest.update(relative.encode() + b"\0")
+                    digest.update(self.index.file_digest(entry, f"{base}/{relative}").encode())
         return digest.hexdigest()

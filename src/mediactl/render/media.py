@@ -8,18 +8,14 @@ The QR code carries the channel's tracking link.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from mediactl.content import Item
 from mediactl.platforms import ImageSpec
 from mediactl.render.context import override
+from mediactl.render.layouts import layout_folders, layout_name
 from mediactl.render.texts import Texts
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp")
@@ -36,16 +32,6 @@ class RenderedMedia:
     format: str
     layout: str
     font_sizes: dict[str, int]
-
-
-def layout_folders(templates: Path) -> list[Path]:
-    """Where layouts are looked up: the project's templates/media/, then the packaged ones."""
-    return [templates / "media", Path(str(resources.files("mediactl") / "data" / "templates" / "media"))]
-
-
-def layout_name(spec: ImageSpec, channel: Any) -> str:
-    """The channel may pick another layout per image (`templates: {image.cover: my-cover}`)."""
-    return channel.templates.get(f"image.{spec.name}") or spec.layout
 
 
 def slots(item: Item) -> dict[str, Path]:
@@ -95,20 +81,3 @@ def render_media(
             )
         )
     return out
-
-
-@cache
-def layout_hash(path: Path) -> str:
-    """sha256 of a layout file and every file it names (logo, font), for the render cache."""
-    digest = hashlib.sha256(path.read_bytes())
-    try:
-        data = yaml.safe_load(path.read_text("utf-8")) or {}
-    except yaml.YAMLError:
-        return digest.hexdigest()
-    for element in data.get("elements") or []:
-        for key in ("path", "font"):
-            value = element.get(key) if isinstance(element, dict) else None
-            referenced = path.parent / str(value) if value else None
-            if referenced and referenced.is_file():
-                digest.update(referenced.read_bytes())
-    return digest.hexdigest()

@@ -77,8 +77,7 @@ def render(
         on_total(len(planned))
     for item_plan in planned:
         input_hash = hasher.input_hash(item_plan)
-        folder = variant_folder(config, item_plan)
-        if not force and index.fresh(item_plan.key, input_hash, folder):
+        if not force and index.fresh(item_plan.key, input_hash, f"{config.build_path}/{item_plan.key}"):
             entry = index.variants[item_plan.key]
             summary.results.append(
                 VariantResult(

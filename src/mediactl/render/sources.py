@@ -14,6 +14,7 @@ import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 BUILTIN_PREFIX = "builtin/"
 _REFERENCE = re.compile(r"""\{%-?\s*(?:extends|include|import|from)\s+(["'])(.+?)\1""")
@@ -31,6 +32,14 @@ def locate(name: str, project_templates: Path) -> Path | None:
     else:
         candidates = [project_templates / name, packaged_root() / name]
     return next((path for path in candidates if path.is_file()), None)
+
+
+def template_for(kind: str, channel: Any) -> list[str]:
+    """Candidates in order: the channel's own template for this kind (`templates: {article: …}`),
+    else `<platform>/<kind>.j2`, else `<platform>/default.j2`."""
+    if kind in channel.templates:
+        return [channel.templates[kind]]
+    return [f"{channel.platform}/{kind}.j2", f"{channel.platform}/default.j2"]
 
 
 def select(names: list[str], project_templates: Path) -> str:

@@ -17,8 +17,8 @@ from mediactl.platforms import FieldSpec
 from mediactl.render import context as variant_context
 from mediactl.render.context import VariantSettings
 from mediactl.render.errors import VariantError
-from mediactl.render.sources import select
-from mediactl.render.templates import environment, render_fields, template_name
+from mediactl.render.sources import select, template_for
+from mediactl.render.templates import environment, render_fields
 
 OVERRIDABLE_ROLES = ("title", "summary", "body")
 
@@ -29,14 +29,6 @@ class Texts:
     fields: dict[str, str]
     settings: VariantSettings
     context: dict[str, Any]
-
-
-def template_for(kind: str, channel: Channel) -> list[str]:
-    """Candidates in order: the channel's own template for this kind (`templates: {article: …}`),
-    else `<platform>/<kind>.j2`, else `<platform>/default.j2`."""
-    if kind in channel.templates:
-        return [channel.templates[kind]]
-    return [template_name(channel.platform, kind), template_name(channel.platform, "default")]
 
 
 def render_texts(item: Item, channel: Channel, config: Config) -> Texts:
