@@ -83,8 +83,8 @@ def main() -> None:
     )
     print(f"cold render: {cold:.1f} s = {variants / cold:.0f} variants/s (jobs={options.jobs or os.cpu_count()})")
     print(
-        f"no-op re-render (whole process, median of 5): {statistics.median(noop):.2f} s "
-        f"(min {min(noop):.2f}, max {max(noop):.2f})"
+        f"no-op re-render (whole process, median of 7): {statistics.median(noop):.2f} s "
+        f"(min {min(noop):.2f}, max {max(noop):.2f}); with --json: {statistics.median(noop_json):.2f} s"
     )
     print(f"after changing the weibo template: {changed['rendered']} re-rendered in {one_template:.1f} s")
     if not options.keep:
