@@ -396,3 +396,14 @@ def test_wechat_styles_override_one_tag() -> None:
     result = to_wechat_html("**重点**正文", styles={"strong": "color:#c00"})
     assert result.text.startswith('<p style="margin:0 0 16px;font-size:16px;')
     assert '<strong style="color:#c00">重点</strong>' in result.text
+
+
+def test_html_comments_are_never_published() -> None:
+    """An allowance comment (<!-- mediactl: allow … -->) is for reviewers, not the audience."""
+    from mediactl.markup import to_html, to_text, to_wechat_html
+
+    source = '甲\n\n<!-- mediactl: allow rule reason="r" -->\n\n乙<!-- 注 -->丙\n'
+    for convert in (to_text, to_html, to_wechat_html):
+        text = convert(source).text
+        assert "mediactl" not in text and "注" not in text and "&lt;!--" not in text
+        assert "乙丙" in text

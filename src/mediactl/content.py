@@ -26,7 +26,7 @@ ITEM_FILE = "index.md"
 OVERRIDE_KEYS = ("title", "summary", "hashtags", "body")
 FRONT_MATTER_KEYS = (
     "title", "summary", "kind", "status", "author", "tags", "audience", "products", "campaign",
-    "channels", "schedule", "overrides", "assets", "extra",
+    "channels", "schedule", "overrides", "assets", "extra", "allow",
 )  # fmt: skip
 FENCE = "---"
 
@@ -61,6 +61,7 @@ class Item:
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     assets: tuple[Asset, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    allow: tuple[dict[str, str], ...] = ()  # compliance allowances: {rule, reason}, for the whole item
 
     def asset_path(self, asset: Asset) -> Path:
         return self.folder / asset.path
@@ -150,6 +151,7 @@ class _ItemBuilder:
             overrides=self._overrides(data.get("overrides")),
             assets=self._assets(data.get("assets")),
             extra=check.mapping(data.get("extra"), ("extra",)),
+            allow=self._allow(data.get("allow")),
         )
         slug_problem = validate_slug(item.slug)
         if slug_problem:
@@ -223,6 +225,23 @@ class _ItemBuilder:
                     self.check.string(values[key], (*path, key))
             out[str(target)] = values
         return out
+
+    def _allow(self, value: Any) -> tuple[dict[str, str], ...]:
+        """`allow: [{rule: finance.promise.baoben, reason: "…"}]`: suppression needs a rule and a reason."""
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.check.error(("allow",), 'expected a list of {rule: RULE-ID, reason: "…"}')
+            return ()
+        out = []
+        for index, entry in enumerate(value):
+            path = ("allow", index)
+            data = self.check.mapping(entry, path, known=("rule", "reason"), required=("rule", "reason"))
+            rule = self.check.string(data.get("rule"), (*path, "rule"))
+            reason = self.check.string(data.get("reason"), (*path, "reason"))
+            if rule and reason:
+                out.append({"rule": rule, "reason": reason})
+        return tuple(out)
 
     def _assets(self, value: Any) -> tuple[Asset, ...]:
         if value is None:

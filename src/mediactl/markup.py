@@ -16,6 +16,7 @@ between two Chinese lines would otherwise show up as a stray space.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -37,7 +38,10 @@ __all__ = [
 ]
 
 _NO_PARAMS: Mapping[str, str] = MappingProxyType({})
-_MD = MarkdownIt("commonmark", {"html": False}).enable("table")
+# Raw HTML is parsed (so comments can be recognised and dropped: an allowance comment such as
+# <!-- mediactl: allow … --> is never audience text) but never emitted: other raw HTML is escaped.
+_MD = MarkdownIt("commonmark", {"html": True}).enable("table")
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 LINK_MODES = ("keep", "text", "footnote", "drop")
 TEXT_LINK_MODES = ("inline", "url", "none")
@@ -217,6 +221,17 @@ class _Walker:
     def children(self, node: SyntaxTreeNode) -> str:
         return "".join(self.render(child) for child in node.children)
 
+    def _html_block(self, node: SyntaxTreeNode) -> str:
+        text = _COMMENT.sub("", node.content).strip()
+        return self.raw_block(text) if text else ""
+
+    def _html_inline(self, node: SyntaxTreeNode) -> str:
+        return "" if _COMMENT.fullmatch(node.content.strip()) else self.escape(node.content)
+
+    def raw_block(self, text: str) -> str:
+        """A block of raw HTML from the Markdown, shown as the text it is (never as markup)."""
+        return self.escape(text)
+
     def escape(self, text: str) -> str:
         return text
 
@@ -276,6 +291,9 @@ class _HtmlRenderer(_Walker):
 
     def _heading(self, node: SyntaxTreeNode) -> str:
         return self.element(node) + self.newline
+
+    def raw_block(self, text: str) -> str:
+        return f"{self.open('p')}{self.escape(text)}</p>{self.newline}"
 
     def _paragraph(self, node: SyntaxTreeNode) -> str:
         if node.hidden:  # a tight list item: no <p>

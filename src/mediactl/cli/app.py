@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from mediactl import __version__
-from mediactl.cli import items, project, render
+from mediactl.cli import check, items, project, render
 from mediactl.cli.base import STATE, MediactlGroup
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 config_app = typer.Typer(help="Inspect and validate mediactl.yaml.", no_args_is_help=True)
+rules_app = typer.Typer(help="The compliance rules in force and their self-tests.", no_args_is_help=True)
 
 
 def _version(value: bool) -> None:
@@ -60,8 +61,12 @@ app.command("new")(items.new_cmd)
 app.command("ls")(items.ls_cmd)
 app.command("show")(items.show_cmd)
 app.command("render")(render.render_cmd)
+app.command("check")(check.check_cmd)
 config_app.command("validate")(project.validate_cmd)
 app.add_typer(config_app, name="config")
+rules_app.command("ls")(check.rules_ls_cmd)
+rules_app.command("test")(check.rules_test_cmd)
+app.add_typer(rules_app, name="rules")
 
 
 def main() -> None:

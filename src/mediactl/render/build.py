@@ -53,6 +53,8 @@ def build_variant(config: Config, planned: Planned, input_hash: str) -> tuple[di
                 "sha256": sha256(image.data),
                 "layout": image.layout,
                 "font_sizes": image.font_sizes,
+                "texts": image.texts,  # what is drawn on it: check reads these too
+                "qr": image.qr,  # the link a QR code on it carries ("" when none is drawn)
             }
         )
     manifest = {

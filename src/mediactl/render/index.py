@@ -2,8 +2,8 @@
 
 A variant's input hash covers everything its bytes depend on: the item folder's
 files, the template and every template it includes, the layouts and the files
-they name, the platform facts, the channel's config, the required disclosures,
-and the mediactl version and font. Files are hashed once and remembered by
+they name, the platform facts, the channel's config, what the disclosure
+providers depend on (the rule packs), and the mediactl version and font. Files are hashed once and remembered by
 (size, mtime); an unchanged library re-hashes nothing.
 """
 
@@ -21,7 +21,7 @@ from mediactl import __version__, fsutil
 from mediactl.config import Config
 from mediactl.platforms import get_platform
 from mediactl.render.context import item_link
-from mediactl.render.hooks import required_disclosures
+from mediactl.render.hooks import inputs_digest
 from mediactl.render.manifest import MANIFEST, canonical
 from mediactl.render.plan import Planned
 
@@ -93,8 +93,7 @@ class InputHasher:
         item, channel = planned.item, planned.channel
         shared = self._memo("shared", f"{channel.name}\0{item.kind}", lambda: self._shared_part(item.kind, channel))
         own = self._memo("item", item.slug, lambda: self._item_part(item))
-        disclosures = "\n".join(required_disclosures(item, channel, self.config))
-        return hashlib.sha256(f"{shared}\0{own}\0{disclosures}".encode()).hexdigest()
+        return hashlib.sha256(f"{shared}\0{own}".encode()).hexdigest()
 
     def _memo(self, kind: str, key: str, compute: Any) -> str:
         found = self._shared.get((kind, key))
@@ -104,7 +103,13 @@ class InputHasher:
 
     def _shared_part(self, kind: str, channel: Any) -> str:
         """Everything a variant depends on besides its item: code, font, platform, channel, templates."""
-        parts = (self._code(), self._platform(channel.platform), self._channel(channel), self._templates(kind, channel))
+        parts = (
+            self._code(),
+            self._platform(channel.platform),
+            self._channel(channel),
+            self._templates(kind, channel),
+            self._memo("hooks", "", lambda: inputs_digest(self.config)),  # e.g. the rule packs behind disclosures
+        )
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
     def _item_part(self, item: Any) -> str:

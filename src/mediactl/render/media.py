@@ -32,6 +32,8 @@ class RenderedMedia:
     format: str
     layout: str
     font_sizes: dict[str, int]
+    texts: dict[str, str]  # the item's texts drawn on this image, by field
+    qr: str  # the URL a QR code on it carries, if the layout drew one
 
 
 def slots(item: Item) -> dict[str, Path]:
@@ -53,6 +55,20 @@ def layout_texts(item: Item, channel: Any) -> dict[str, str]:
     return texts
 
 
+def draws_qr(layout: Any) -> bool:
+    from mediactl.graphics.layout import QrElement
+
+    return any(isinstance(element, QrElement) for element in layout.elements)
+
+
+def qr_url(texts: Texts) -> str | None:
+    """The tracking link for a QR code, except where the platform forbids links out (小红书, 抖音 …):
+    a QR code to an outside page there is 站外导流 and gets the post throttled or removed."""
+    if texts.settings.platform.link_policy == "none":
+        return None
+    return texts.context.get("link") or None
+
+
 def render_media(
     item: Item, specs: tuple[ImageSpec, ...], texts: Texts, root: Path, templates: Path
 ) -> list[RenderedMedia]:
@@ -63,13 +79,14 @@ def render_media(
     for spec in specs:
         name = layout_name(spec, channel)
         layout = graphics.load_layout(graphics.find_layout(name, layout_folders(templates)), root=root)
+        texts_for_layout = layout_texts(item, channel)
         image = graphics.render_image(
             layout,
             spec.width,
             spec.height,
-            texts=layout_texts(item, channel),
+            texts=texts_for_layout,
             images=slots(item),
-            qr_url=texts.context.get("link") or None,
+            qr_url=qr_url(texts),
             fmt=spec.format,
             max_bytes=spec.max_bytes,
             root=root,
@@ -77,7 +94,16 @@ def render_media(
         file = f"{spec.name}.{EXTENSIONS.get(spec.format, spec.format)}"
         out.append(
             RenderedMedia(
-                spec.name, file, image.data, image.width, image.height, spec.format, name, dict(image.font_sizes)
+                spec.name,
+                file,
+                image.data,
+                image.width,
+                image.height,
+                spec.format,
+                name,
+                dict(image.font_sizes),
+                {key: texts_for_layout[key] for key in image.font_sizes if texts_for_layout.get(key)},
+                qr_url(texts) or "" if draws_qr(layout) else "",
             )
         )
     return out

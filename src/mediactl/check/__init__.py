@@ -1,0 +1,36 @@
+"""Check: every word the audience will see, against compliance rule packs.
+
+Pipeline, top to bottom: `extract` turns a file (Markdown, HTML, text, SRT/VTT,
+YAML/JSON, or a rendered variant) into segments of visible text with positions;
+`normalize` folds width, case, traditional characters, number styles and removes
+invisible and separator characters through an offset map; `matcher` finds every
+term in one Aho-Corasick pass; `rules` loads the packs; `engine` applies each rule
+kind and produces findings; `suppress` honours inline and front-matter allowances;
+`report` prints them; `runner` checks variants and writes a report per variant,
+bound to its content hash, for the publish gate.
+
+Rule pack format (YAML; built-in packs in mediactl/data/rules/, a repository's own
+in compliance/):
+
+    pack: finance                       # rule ids start with "<pack>."
+    title: 金融营销禁用表述
+    rules:
+      - id: finance.promise.baoben      # unique; lowercase letters, digits, '.', '-', '_'
+        kind: term                      # term | regex | disclosure | occurrence
+        severity: error                 # blocker (cannot be suppressed) | error | warning | info
+        message: 不得明示或者暗示保本     # shown to the user; may use {match}
+        source: 《广告法》第二十五条第（一）项   # law and article, or the document it comes from
+        terms: [保本, 保本保息]           # term/occurrence: the words; disclosure: see trigger
+        allow: [非保本, 不保本]           # allowed contexts: phrases containing a term that are fine
+        suggest: 非保本浮动收益           # substitution suggestion (text, or {term: suggestion})
+        pattern: '…'                    # regex: matched on the normalised text
+        validate: luhn                  # regex: a checksum the match must pass (luhn | cn_id)
+        trigger: [理财, 净值]             # disclosure: any of these triggers the requirement
+        require: [理财非存款、产品有风险、投资须谨慎]   # disclosure: one of these must be present
+        scope: variant                  # disclosure/occurrence: variant | paragraph
+        max: 1                          # occurrence: at most this many per scope
+        when: {platforms: [douyin], channels: [], products: [理财], kinds: [article]}
+        examples:                       # self-tests, run when the pack loads and by `mediactl rules test`
+          match: [本产品保本保息]
+          no_match: [本产品为非保本浮动收益型]
+"""

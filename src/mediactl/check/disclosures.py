@@ -1,0 +1,37 @@
+"""The render hook for required disclosures, answered by the rule packs' disclosure rules.
+
+When an item triggers a disclosure rule for a channel (理财 on a 理财 product) and
+its text lacks every accepted sentence, render is told to add the first one, so a
+variant carries the disclosure even where the editor forgot it. Check still
+verifies the result: this is a help, not the gate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mediactl.check.rules import Profile
+
+
+class RulePackDisclosures:
+    def digest(self, config: Any) -> str:
+        from mediactl.check.runner import ruleset_for
+
+        return ruleset_for(config).digest
+
+    def __call__(self, item: Any, channel: Any, config: Any) -> list[str]:
+        from mediactl.check.extract import extract_file
+        from mediactl.check.runner import _engine, ruleset_for
+
+        ruleset = ruleset_for(config)
+        if not any(rule.kind == "disclosure" for rule in ruleset.rules):
+            return []
+        engine = _engine(ruleset)
+        profile = Profile(platform=channel.platform, channel=channel.name, products=item.products, kind=item.kind)
+        rules = ruleset.by_id()
+        segments = extract_file(item.folder / "index.md", item.file, "markdown")
+        missing = [f.rule for f in engine.check(segments, profile) if rules[f.rule].kind == "disclosure"]
+        return [rules[rule_id].require[0] for rule_id in dict.fromkeys(missing)]
+
+
+provider = RulePackDisclosures()

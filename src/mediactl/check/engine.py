@@ -1,0 +1,229 @@
+"""Applying rules to segments of visible text: one matcher pass, then each rule kind.
+
+Every term of every rule (and every allowed context, trigger and required
+sentence) goes into one Aho-Corasick automaton, so a segment is normalised and
+scanned once however many rules there are. Regex rules run on the folded text,
+which has the same length as the original, so their offsets need no mapping.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mediactl.check.findings import Finding
+from mediactl.check.rules import Profile, Rule, RulePackError, RuleSet
+from mediactl.errors import Problem
+
+TERM, ALLOW, TRIGGER, REQUIRE = "term", "allow", "trigger", "require"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A matcher hit resolved to its rule and role, with the segment it was found in."""
+
+    rule: int
+    role: str
+    term: str
+    start: int
+    end: int
+    text: str
+    normalisations: tuple[str, ...]
+    segment: Any
+
+
+class Engine:
+    def __init__(self, ruleset: RuleSet) -> None:
+        import regex
+
+        from mediactl.check.matcher import Matcher
+        from mediactl.check.normalize import Normalizer
+
+        self.rules = list(ruleset.rules)
+        self.normalizer = Normalizer()
+        self.entries: list[tuple[int, str, str]] = []
+        for index, rule in enumerate(self.rules):
+            roles = (
+                [(TRIGGER, rule.trigger), (ALLOW, rule.allow)]
+                if rule.kind == "disclosure"
+                else [(TERM, rule.terms), (ALLOW, rule.allow)]
+            )
+            for role, terms in roles:
+                self.entries.extend((index, role, term) for term in terms)
+        try:
+            self.matcher = Matcher([term for _, _, term in self.entries], self.normalizer)
+        except ValueError as exc:
+            raise RulePackError("rule packs", [Problem("rule packs", str(exc))]) from None
+        # A required sentence is present when its folded form is in the folded text; its own punctuation
+        # (、，) must not be subject to the matcher's gap policy, which is meant for evasions.
+        self.required = {
+            index: tuple(self.normalizer.term(sentence) for sentence in rule.require)
+            for index, rule in enumerate(self.rules)
+            if rule.kind == "disclosure"
+        }
+        self.patterns = {
+            index: regex.compile(rule.pattern) for index, rule in enumerate(self.rules) if rule.kind == "regex"
+        }
+
+    def check(self, segments: Sequence[Any], profile: Profile) -> list[Finding]:
+        active = {index for index, rule in enumerate(self.rules) if rule.applies(profile)}
+        hits: list[Hit] = []
+        findings: list[Finding] = []
+        for segment in segments:
+            normalized = self.normalizer.normalize(segment.text)
+            for match in self.matcher.find(normalized):
+                rule, role, term = self.entries[match.index]
+                if rule in active:
+                    hits.append(
+                        Hit(rule, role, term, match.start, match.end, match.text, match.normalisations, segment)
+                    )
+            findings.extend(self._regex(segment, normalized, active))
+            for index, sentences in self.required.items():
+                if index in active and any(sentence in normalized.compact for sentence in sentences):
+                    hits.append(Hit(index, REQUIRE, "", 0, 0, "", (), segment))
+        by_rule: dict[int, list[Hit]] = defaultdict(list)
+        for hit in hits:
+            by_rule[hit.rule].append(hit)
+        for index, rule_hits in by_rule.items():
+            rule = self.rules[index]
+            if rule.kind == "term":
+                findings.extend(self._term(rule, rule_hits))
+            elif rule.kind == "occurrence":
+                findings.extend(self._occurrence(rule, rule_hits))
+            elif rule.kind == "disclosure":
+                findings.extend(self._disclosure(rule, rule_hits))
+        return sorted(set(findings), key=lambda f: (f.file, f.line, f.column, f.rule))
+
+    def _term(self, rule: Rule, hits: list[Hit]) -> Iterable[Finding]:
+        for hit in _unallowed(hits):
+            yield _finding(rule, hit, rule.message.replace("{match}", hit.text), rule.suggestion(hit.term))
+
+    def _occurrence(self, rule: Rule, hits: list[Hit]) -> Iterable[Finding]:
+        for group in _scopes(rule, _unallowed(hits)).values():
+            if len(group) > rule.max:
+                extra = group[rule.max]
+                message = f"{rule.message}（出现 {len(group)} 次，上限 {rule.max} 次）"
+                yield _finding(rule, extra, message.replace("{match}", extra.text), rule.suggestion(extra.term))
+
+    def _disclosure(self, rule: Rule, hits: list[Hit]) -> Iterable[Finding]:
+        triggers = [h for h in _unallowed(h for h in hits if h.role != REQUIRE) if h.role == TRIGGER]
+        present = _scopes(rule, [h for h in hits if h.role == REQUIRE])
+        for scope, group in _scopes(rule, triggers).items():
+            if scope not in present:
+                first = group[0]
+                message = f"{rule.message}（触发词「{first.text}」，需包含：{rule.require[0]}）"
+                yield _finding(rule, first, message, rule.suggestion() or rule.require[0])
+
+    def _regex(self, segment: Any, normalized: Any, active: set[int]) -> Iterable[Finding]:
+        for index, pattern in self.patterns.items():
+            if index not in active:
+                continue
+            rule = self.rules[index]
+            for match in pattern.finditer(normalized.base):
+                text = segment.text[match.start() : match.end()]
+                if rule.validate and not VALIDATORS[rule.validate](match.group(0)):
+                    continue
+                line, column = segment.position(match.start())
+                yield Finding(
+                    segment.file, line, column, rule.id, rule.severity, rule.message.replace("{match}", text), text,
+                    rule.source, rule.suggestion(), segment.field, normalisations=_folded(text, self.normalizer),
+                )  # fmt: skip
+
+
+def _folded(text: str, normalizer: Any) -> tuple[str, ...]:
+    """A regex match spans the text as written (a URL's own ':' and '/'): only folding is a sign of evasion."""
+    from mediactl.check.normalize import explain
+
+    return tuple(n for n in explain(text, normalizer) if n != "separator")
+
+
+def _unallowed(hits: Iterable[Hit]) -> list[Hit]:
+    """Term hits not inside an allowed context of the same rule in the same segment (非保本 is fine)."""
+    hits = list(hits)
+    allowed = [h for h in hits if h.role == ALLOW]
+    kept = []
+    for hit in hits:
+        if hit.role == ALLOW:
+            continue
+        covered = any(
+            a.segment is hit.segment and a.rule == hit.rule and a.start <= hit.start and a.end >= hit.end
+            for a in allowed
+        )
+        if not covered:
+            kept.append(hit)
+    return _longest_per_start(kept)
+
+
+def _longest_per_start(hits: list[Hit]) -> list[Hit]:
+    """保本保息 and 保本 at the same place are one finding (the longer term), not two."""
+    best: dict[tuple[int, int, int], Hit] = {}
+    for hit in hits:
+        key = (id(hit.segment), hit.rule, hit.start)
+        if key not in best or hit.end > best[key].end:
+            best[key] = hit
+    return sorted(best.values(), key=lambda h: (h.segment.file, h.segment.field, h.segment.block, h.start))
+
+
+def _scopes(rule: Rule, hits: Iterable[Hit]) -> dict[tuple[Any, ...], list[Hit]]:
+    groups: dict[tuple[Any, ...], list[Hit]] = defaultdict(list)
+    for hit in hits:
+        key = (hit.segment.file, hit.segment.field, hit.segment.block) if rule.scope == "paragraph" else ()
+        groups[key].append(hit)
+    return groups
+
+
+def _finding(rule: Rule, hit: Hit, message: str, suggestion: str) -> Finding:
+    line, column = hit.segment.position(hit.start)
+    return Finding(
+        hit.segment.file, line, column, rule.id, rule.severity, message, hit.text, rule.source, suggestion,
+        hit.segment.field, normalisations=hit.normalisations,
+    )  # fmt: skip
+
+
+def luhn(text: str) -> bool:
+    digits = [int(c) for c in text if c.isdigit()]
+    if len(digits) < 12:
+        return False
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        if position % 2:
+            digit *= 2
+            digit -= 9 if digit > 9 else 0
+        total += digit
+    return total % 10 == 0
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def cn_id(text: str) -> bool:
+    """GB 11643 resident ID: 17 digits and a check character (0-9 or X)."""
+    code = "".join(c for c in text if c.isalnum()).upper()
+    if len(code) != 18 or not code[:17].isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(code[:17], _ID_WEIGHTS, strict=True))
+    return "10X98765432"[total % 11] == code[17]
+
+
+VALIDATORS = {"luhn": luhn, "cn_id": cn_id}
+
+
+def self_test(ruleset: RuleSet, engine: Engine | None = None) -> list[Problem]:
+    """Run every rule's examples; a rule that misses a `match` or flags a `no_match` is broken."""
+    from mediactl.check.extract import extract_text
+
+    engine = engine or Engine(ruleset)
+    problems = []
+    for rule in ruleset.rules:
+        for text, expected in [
+            *((t, True) for t in rule.match_examples),
+            *((t, False) for t in rule.no_match_examples),
+        ]:
+            segments = extract_text(text, "<example>")
+            found = any(f.rule == rule.id for f in engine.check(segments, Profile()))
+            if found != expected:
+                verb = "should match but does not" if expected else "must not match but does"
+                problems.append(Problem(rule.pack_file, f"rule {rule.id}: example {text!r} {verb}", rule.line))
+    return problems

@@ -1,0 +1,989 @@
+"""What the audience sees: files as segments of visible text, each with a way back to file, line and column.
+
+A term split by markup (``保**本**``, ``<span>保</span>本``) or by a line break inside a paragraph
+must still match, so each block (paragraph, heading, list item, table cell, cue, front-matter
+value…) becomes one `Segment` whose text has the markup removed and the lines joined the way
+`mediactl.markup` joins them: without a space when either side is CJK, with one space otherwise.
+Hard breaks and ``<br>`` are joined the same way. Positions are kept as anchors: at every place
+where the text stops being a verbatim copy of the source, an anchor records the source line
+and column of the next character, so `Segment.position` is exact for text copied from one line.
+
+Unlike `mediactl.markup`, Markdown is parsed with raw HTML enabled: a tag written in Markdown
+is markup to the reader whether a platform renders it or escapes it, so ``保</span>本`` is 保本.
+Raw HTML blocks go through the HTML extractor. Code spans and code blocks are visible text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from mediactl.content import split_front_matter
+from mediactl.markup import _MD, _is_cjk
+from mediactl.yamlpos import dotted, load_located
+
+__all__ = [
+    "FORMATS",
+    "Segment",
+    "extract_data",
+    "extract_file",
+    "extract_front_matter",
+    "extract_html",
+    "extract_markdown",
+    "extract_subtitles",
+    "extract_text",
+]
+
+# Suffix -> format understood by extract_file.
+FORMATS: dict[str, str] = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".txt": "text",
+    ".srt": "srt",
+    ".vtt": "vtt",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "json",
+}
+
+# Same CommonMark + tables as mediactl.markup, but raw HTML is parsed so its tags can be dropped.
+_MD_HTML = MarkdownIt("commonmark", {"html": True}).enable("table")
+
+Where = tuple[int, int]  # (line, column), 1-based, column in code points
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str  # visible text of one block, markup removed, lines joined
+    file: str  # the display path given by the caller
+    field: str  # "body", "title", "summary", "alt", "link", "subtitle", or a YAML/JSON key path
+    block: int  # index of this block within (file, field), from 0
+    anchors: tuple[tuple[int, int, int], ...]  # sorted (text_offset, line, column); the first is at offset 0
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """(line, column) in the file of text[offset]; offset == len(text) gives the place just after the end.
+
+        The nearest anchor at or before offset, plus the distance from it: exact for text copied
+        verbatim from one source line; for joined runs it points at the right line.
+        """
+        if not 0 <= offset <= len(self.text):
+            raise IndexError(f"offset {offset} outside the segment text (length {len(self.text)})")
+        index = bisect.bisect_right(self.anchors, offset, key=lambda anchor: anchor[0]) - 1
+        start, line, column = self.anchors[max(index, 0)]
+        return line, column + offset - start
+
+
+# --- positions ------------------------------------------------------------------------------
+
+
+def _normalize_newlines(text: str) -> str:
+    """CRLF and CR as LF (markdown-it and html.parser do the same); columns do not change."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class _Lines:
+    """Offsets in a text to file positions: line shifted by line_offset, column by a per-line shift."""
+
+    def __init__(self, text: str, line_offset: int = 0, shifts: Sequence[int] = ()) -> None:
+        self.starts = [0] + [match.end() for match in re.finditer("\n", text)]
+        self.line_offset = line_offset
+        self.shifts = shifts
+
+    def start(self, line: int) -> int:
+        """Offset of the 0-based local line; past the last line, an offset beyond the end of the text."""
+        return self.starts[line] if line < len(self.starts) else self.starts[-1] + 10**9
+
+    def __call__(self, offset: int) -> Where:
+        line = bisect.bisect_right(self.starts, offset) - 1
+        shift = self.shifts[line] if line < len(self.shifts) else 0
+        return line + 1 + self.line_offset, offset - self.starts[line] + 1 + shift
+
+    def many(self, offsets: Sequence[int | None]) -> list[Where | None]:
+        """Positions of many offsets (None stays None), one line lookup per source line."""
+        out: list[Where | None] = []
+        low = high = -1
+        line = base = 0
+        for offset in offsets:
+            if offset is None:
+                out.append(None)
+                continue
+            if not low <= offset < high:
+                index = bisect.bisect_right(self.starts, offset) - 1
+                low = self.starts[index]
+                high = self.starts[index + 1] if index + 1 < len(self.starts) else 1 << 62
+                line = index + 1 + self.line_offset
+                base = (self.shifts[index] if index < len(self.shifts) else 0) + 1 - low
+            out.append((line, offset + base))
+        return out
+
+
+class _Out:
+    """Collects segments of one file and numbers the blocks of each field."""
+
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.segments: list[Segment] = []
+        self.counts: Counter[str] = Counter()
+
+    def emit(self, field: str, chars: list[str], where: list[Where | None], default: Where) -> None:
+        text = "".join(chars)
+        if not text:
+            return
+        anchors: list[tuple[int, int, int]] = []
+        expected: Where | None = None
+        for offset, place in enumerate(where):
+            if place is None:
+                place = expected or default
+            if place != expected:
+                anchors.append((offset, *place))
+            expected = (place[0], place[1] + 1)
+        self.segments.append(Segment(text, self.display, field, self.counts[field], tuple(anchors)))
+        self.counts[field] += 1
+
+    def sorted(self) -> list[Segment]:
+        """In source order: a paragraph before the link targets and image alt texts inside it."""
+        return sorted(self.segments, key=lambda segment: segment.anchors[0][1:])
+
+
+class _Block:
+    """The text of one block being assembled: characters, their positions, pending whitespace."""
+
+    def __init__(self, out: _Out, field: str, default: Where) -> None:
+        self.out = out
+        self.field = field
+        self.default = default  # where a character with no known position points (the block start)
+        self.chars: list[str] = []
+        self.where: list[Where | None] = []
+        self.pending: str | None = None  # None, "space" or "break"
+
+    def add(self, text: str, where: Sequence[Where | None]) -> None:
+        if not text:
+            return
+        cjk_break = self.pending == "break" and self.chars and (_is_cjk(self.chars[-1]) or _is_cjk(text[0]))
+        if self.pending and self.chars and not cjk_break:
+            self.chars.append(" ")
+            self.where.append(None)
+        self.pending = None
+        self.chars.extend(text)
+        self.where.extend(where)
+
+    def space(self) -> None:
+        self.pending = self.pending or "space"
+
+    def brk(self) -> None:
+        """A line break inside the block: joined without a space when either side is CJK."""
+        self.pending = "break"
+
+    def finish(self, *, strip: bool = True) -> None:
+        chars, where = self.chars, self.where
+        if strip:
+            while chars and chars[-1].isspace():
+                chars.pop()
+                where.pop()
+            first = next((index for index, char in enumerate(chars) if not char.isspace()), len(chars))
+            chars, where = chars[first:], where[first:]
+        else:
+            while chars and chars[-1] == "\n":
+                chars.pop()
+                where.pop()
+        if where and where[0] is None:
+            where[0] = self.default
+        self.out.emit(self.field, chars, where, self.default)
+        self.chars, self.where, self.pending = [], [], None
+
+
+# --- entities and escapes -------------------------------------------------------------------
+
+_CHARREF = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")  # as html.unescape
+_MD_ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_ASCII_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def _decode_map(src: str, start: int, decoded: str) -> list[int] | None:
+    """Source offsets of each character of `decoded`, the html.unescape of src[start:…]; None if it is not."""
+    offsets: list[int] = []
+    index = start
+    while len(offsets) < len(decoded):
+        if src.startswith("&", index):
+            match = _CHARREF.match(src, index)
+            if match:
+                value = html.unescape(match.group())
+                if value != match.group() and decoded.startswith(value, len(offsets)):
+                    offsets.extend([index] * len(value))
+                    index = match.end()
+                    continue
+        if index >= len(src) or src[index] != decoded[len(offsets)]:
+            return None
+        offsets.append(index)
+        index += 1
+    return offsets
+
+
+class _Locator:
+    """A cursor over Markdown source that finds each inline text run in order (see module doc)."""
+
+    def __init__(self, src: str) -> None:
+        self.src = src
+        self.cursor = 0
+
+    def find(self, run: str, limit: int, *, code: bool = False) -> list[int | None]:
+        """Source offsets of run's characters, searching forward from the cursor; the cursor moves past it.
+
+        Text with backslash escapes or entities is aligned character by character; when that fails
+        the first character points at the cursor and the rest follow it (right line, approximate column).
+        A code span has no escapes or entities, only line breaks read as spaces.
+        """
+        src = self.src
+        found = src.find(run, self.cursor, limit)
+        end = found if found >= 0 else min(limit, len(src))
+        special = "\n" if code else "\\&\n"
+        if found < 0 or any(char in special for char in src[self.cursor : found]):
+            # an escaped copy of the run may come before the verbatim one
+            for start in range(self.cursor, end):
+                if src[start] == run[0] or (src[start] in "\\&" and not code):
+                    aligned = self._align(run, start, limit, code)
+                    if aligned is not None:
+                        offsets, self.cursor = aligned
+                        return list(offsets)
+        if found >= 0:
+            self.cursor = found + len(run)
+            return list(range(found, found + len(run)))
+        return [self.cursor] + [None] * (len(run) - 1)
+
+    def _align(self, run: str, start: int, limit: int, code: bool) -> tuple[list[int], int] | None:
+        """Offsets of run's characters from `start` through escapes and entities, and the offset after them."""
+        src = self.src
+        offsets: list[int] = []
+        index = start
+        while len(offsets) < len(run):
+            if index >= limit:
+                return None
+            char = run[len(offsets)]
+            size = 0 if code else self._escape(run, len(offsets), index, limit)
+            if size:  # a backslash escape or an entity: its characters point at its start
+                decoded = 1 if src[index] == "\\" else len(html.unescape(src[index : index + size]))
+                offsets.extend([index] * decoded)
+                index += size
+            elif char == " " and src[index] == "\n":  # a line break inside a code span reads as a space
+                offsets.append(index)
+                index += 1
+                while index < limit and src[index] in " \t>":  # indentation and blockquote markers
+                    index += 1
+            elif src[index] == char:
+                offsets.append(index)
+                index += 1
+            else:
+                return None
+        return offsets, index
+
+    def _escape(self, run: str, at: int, index: int, limit: int) -> int:
+        """Length of the escape or entity at src[index] that stands for run[at:…], or 0."""
+        src = self.src
+        if src[index] == "\\" and index + 1 < limit and src[index + 1] in _ASCII_PUNCT and src[index + 1] == run[at]:
+            return 2
+        if src[index] == "&":
+            match = _MD_ENTITY.match(src, index, limit)
+            if match:
+                value = html.unescape(match.group())
+                if value != match.group() and run.startswith(value, at):
+                    return len(match.group())
+        return 0
+
+    def skip_html(self, raw: str, limit: int) -> int | None:
+        found = self.src.find(raw, self.cursor, limit)
+        if found < 0:
+            return None
+        self.cursor = found + len(raw)
+        return found
+
+    def skip_link_tail(self, limit: int) -> int | None:
+        """Move past ``](destination "title")``, ``][ref]`` or ``]``; the destination's offset for an inline link."""
+        src = self.src
+        close = src.find("]", self.cursor, limit)
+        if close < 0:
+            return None
+        index = close + 1
+        if src.startswith("[", index):
+            end = src.find("]", index, limit)
+            self.cursor = end + 1 if end >= 0 else index
+            return None
+        if not src.startswith("(", index):
+            self.cursor = index
+            return None
+        index = _skip_spaces(src, index + 1, limit)
+        dest = index
+        if src.startswith("<", index):
+            dest += 1
+            end = src.find(">", index, limit)
+            index = end + 1 if end >= 0 else index
+        else:
+            depth = 0
+            while index < limit and not src[index].isspace():
+                char = src[index]
+                if char == "\\":
+                    index += 1
+                elif char == "(":
+                    depth += 1
+                elif char == ")":
+                    if depth == 0:
+                        break
+                    depth -= 1
+                index += 1
+        index = _skip_spaces(src, index, limit)
+        if index < limit and src[index] in "\"'(":
+            closer = ")" if src[index] == "(" else src[index]
+            index += 1
+            while index < limit and src[index] != closer:
+                index += 2 if src[index] == "\\" else 1
+            index = _skip_spaces(src, index + 1, limit)
+        if src.startswith(")", index):
+            index += 1
+        self.cursor = min(index, limit)
+        return dest
+
+
+def _skip_spaces(src: str, index: int, limit: int) -> int:
+    while index < limit and src[index] in " \t\n":
+        index += 1
+    return index
+
+
+# --- HTML attributes (shared by the HTML extractor and raw HTML inside Markdown) -----------------
+
+_TAG_NAME = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9:-]*)")
+_ATTR = re.compile(
+    r"""[\s/]([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""",
+    re.DOTALL,
+)
+_META_FIELDS = {
+    "description": "summary",
+    "og:description": "summary",
+    "twitter:description": "summary",
+    "og:title": "title",
+    "twitter:title": "title",
+}
+
+
+def _attributes(tag_text: str) -> dict[str, tuple[str, int]]:
+    """Attribute name (lowercase) -> (raw value, offset of the value in tag_text); the first occurrence wins."""
+    found: dict[str, tuple[str, int]] = {}
+    head = _TAG_NAME.match(tag_text)
+    for match in _ATTR.finditer(tag_text, head.end() if head else 0):
+        for group in (2, 3, 4):
+            if match.group(group) is not None:
+                found.setdefault(match.group(1).lower(), (match.group(group), match.start(group)))
+                break
+    return found
+
+
+def _visible_attributes(tag: str, tag_text: str) -> list[tuple[str, str, int]]:
+    """(field, raw value, offset in tag_text) of the attributes of one start tag that reach the audience."""
+    attrs = _attributes(tag_text)
+    out = []
+    if "alt" in attrs and (
+        tag in ("img", "area") or (tag == "input" and attrs.get("type", ("",))[0].lower() == "image")
+    ):
+        out.append(("alt", *attrs["alt"]))
+    if "href" in attrs and tag in ("a", "area"):
+        out.append(("link", *attrs["href"]))
+    if tag == "meta" and "content" in attrs:
+        name = (attrs.get("name") or attrs.get("property") or ("", 0))[0].lower()
+        if name in _META_FIELDS:
+            out.append((_META_FIELDS[name], *attrs["content"]))
+    return out
+
+
+def _emit_attribute(out: _Out, field: str, src: str, start: int, raw: str, pos: _Lines) -> None:
+    """One attribute value (entities decoded, whitespace stripped) as a segment of its own."""
+    decoded = html.unescape(raw)
+    offsets = _decode_map(src, start, decoded)
+    block = _Block(out, field, pos(start))
+    block.add(decoded, pos.many(offsets) if offsets else [pos(start)] + [None] * (len(decoded) - 1))
+    block.finish()
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+_BLOCK_TAGS = frozenset(
+    (
+        "address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details", "dialog", "dir",
+        "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
+        "head", "header", "hgroup", "hr", "html", "legend", "li", "main", "menu", "nav", "ol", "option", "p", "pre",
+        "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "title", "tr", "ul",
+    )
+)  # fmt: skip
+_SKIP_TAGS = frozenset(("script", "style", "template"))
+_PRE_TAGS = frozenset(("pre", "textarea", "listing", "plaintext"))
+_HTML_SPACE = " \t\n\f"
+
+
+class _HtmlExtractor(HTMLParser):
+    def __init__(self, src: str, out: _Out, field: str, pos: _Lines) -> None:
+        super().__init__(convert_charrefs=True)
+        self.src = src
+        self.out = out
+        self.field = field
+        self.pos = pos
+        self.local = _Lines(src)  # getpos() is local to src
+        self.skip = 0
+        self.pre = 0
+        self.block = _Block(out, field, pos(0))
+
+    def raw_offset(self) -> int:
+        line, column = self.getpos()
+        return self.local.start(line - 1) + column
+
+    def flush(self, field: str | None = None) -> None:
+        self.block.finish(strip=True)
+        self.block = _Block(self.out, field or self.block.field, self.pos(min(self.raw_offset(), len(self.src))))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip += 1
+            return
+        if self.skip:
+            return
+        if tag in _BLOCK_TAGS:
+            self.flush("title" if tag == "title" else None)
+        if tag == "br":
+            self.block.brk()
+        if tag in _PRE_TAGS:
+            self.pre += 1
+        start = self.raw_offset()
+        tag_text = self.get_starttag_text() or ""
+        for field, raw, at in _visible_attributes(tag, tag_text):
+            _emit_attribute(self.out, field, self.src, start + at, raw, self.pos)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip = max(0, self.skip - 1)
+            return
+        if self.skip:
+            return
+        if tag in _PRE_TAGS:
+            self.pre = max(0, self.pre - 1)
+        if tag in _BLOCK_TAGS:
+            self.flush(self.field if tag == "title" else None)
+        elif tag == "br":  # </br> is read as <br> by browsers
+            self.block.brk()
+
+    def handle_data(self, data: str) -> None:
+        if self.skip:
+            return
+        start = self.raw_offset()
+        offsets = _decode_map(self.src, start, data)
+        where: list[Where | None]
+        where = self.pos.many(offsets) if offsets is not None else [self.pos(start)]
+        where += [None] * (len(data) - len(where))
+        if self.pre:
+            self.block.add(data, where)
+            return
+        index = 0
+        for match in re.finditer(f"[{_HTML_SPACE}]+", data):
+            self.block.add(data[index : match.start()], where[index : match.start()])
+            if "\n" in match.group():
+                self.block.brk()
+            else:
+                self.block.space()
+            index = match.end()
+        self.block.add(data[index:], where[index:])
+
+    def close(self) -> None:
+        super().close()
+        self.block.finish(strip=True)
+
+
+def _html_into(out: _Out, text: str, field: str, pos: _Lines) -> None:
+    parser = _HtmlExtractor(text, out, field, pos)
+    parser.feed(text)
+    parser.close()
+
+
+# --- Markdown -------------------------------------------------------------------------------
+
+
+class _MarkdownExtractor:
+    def __init__(self, src: str, out: _Out, field: str, line_offset: int) -> None:
+        self.src = src
+        self.out = out
+        self.field = field
+        self.line_offset = line_offset
+        self.pos = _Lines(src, line_offset)
+        self.locator = _Locator(src)
+        self.inner: list[_Block] = []  # alt and link blocks, finished after the paragraph holding them
+
+    def run(self) -> None:
+        for token in _MD_HTML.parse(self.src):
+            if token.type == "inline" and token.map:
+                self.inline(token)
+            elif token.type in ("fence", "code_block") and token.map:
+                self.code(token)
+            elif token.type == "html_block" and token.map:
+                self.html_block(token)
+
+    def where(self, offsets: Sequence[int | None]) -> list[Where | None]:
+        return self.pos.many(offsets)
+
+    def inline(self, token: Token) -> None:
+        assert token.map is not None
+        first, last = token.map
+        start = max(self.locator.cursor, self.pos.start(first))
+        limit = min(self.pos.start(last), len(self.src))
+        self.locator.cursor = start
+        block = _Block(self.out, self.field, self.pos(min(start, len(self.src))))
+        self.children(token.children or [], block, limit)
+        block.finish()
+        for inner in self.inner:
+            inner.finish()
+        self.inner.clear()
+
+    def children(self, children: list[Token], block: _Block, limit: int) -> None:
+        links: list[tuple[Token, int]] = []
+        skipping = 0
+        for child in children:
+            kind = child.type
+            if kind == "html_inline":
+                skipping = self.html_inline(child, block, limit, skipping)
+            elif skipping:
+                continue
+            elif kind in ("text", "code_inline"):
+                if child.content:
+                    offsets = self.locator.find(child.content, limit, code=kind == "code_inline")
+                    block.add(child.content, self.where(offsets))
+            elif kind in ("softbreak", "hardbreak"):
+                block.brk()
+            elif kind == "link_open":
+                links.append((child, len(block.chars)))
+            elif kind == "link_close" and links:
+                self.link(*links.pop(), block, limit)
+            elif kind == "image":
+                alt = _Block(self.out, "alt", self.pos(min(self.locator.cursor, len(self.src))))
+                self.children(child.children or [], alt, limit)
+                self.inner.append(alt)
+                self.locator.skip_link_tail(limit)
+
+    def link(self, opening: Token, first_char: int, block: _Block, limit: int) -> None:
+        """The target of a link, as a "link" segment; the autolink's text is its URL."""
+        link = _Block(self.out, "link", self.pos(min(self.locator.cursor, len(self.src))))
+        if opening.markup == "autolink":
+            link.add("".join(block.chars[first_char:]), block.where[first_char:])
+            self.inner.append(link)
+            return
+        url = _MD.normalizeLinkText(str(opening.attrs.get("href", "")))
+        dest = self.locator.skip_link_tail(limit)
+        if url:
+            if dest is None:  # a reference link: the URL is in its definition
+                found = self.src.find(url)
+                offsets: list[int | None] = list(range(found, found + len(url))) if found >= 0 else [None] * len(url)
+            elif self.src.startswith(url, dest):
+                offsets = list(range(dest, dest + len(url)))
+            else:
+                offsets = [dest] + [None] * (len(url) - 1)
+            link.add(url, self.where(offsets))
+        self.inner.append(link)
+
+    def html_inline(self, token: Token, block: _Block, limit: int, skipping: int) -> int:
+        raw = token.content
+        at = self.locator.skip_html(raw, limit)
+        head = _TAG_NAME.match(raw)
+        if not head:  # a comment, declaration or processing instruction
+            return skipping
+        closing, tag = head.group(1) == "/", head.group(2).lower()
+        if tag in _SKIP_TAGS:
+            if closing:
+                return max(0, skipping - 1)
+            return skipping if raw.rstrip().endswith("/>") else skipping + 1
+        if skipping:
+            return skipping
+        if tag == "br":
+            block.brk()
+        elif not closing and at is not None:
+            for field, value, offset in _visible_attributes(tag, raw):
+                _emit_attribute(self.out, field, self.src, at + offset, value, self.pos)
+        return skipping
+
+    def code(self, token: Token) -> None:
+        """A code block: its lines as written (newlines kept), each anchored at its source line."""
+        assert token.map is not None
+        first = token.map[0] + (1 if token.type == "fence" else 0)
+        block = _Block(self.out, self.field, self.pos(self.pos.start(first)))
+        for index, line in enumerate(token.content.split("\n")):
+            if index:
+                block.add("\n", [None])
+            source = self.line(first + index)
+            column = source.find(line) if line else 0
+            start = self.pos.start(first + index) + max(column, 0)
+            if column >= 0:
+                block.add(line, self.pos.many(range(start, start + len(line))))
+            else:  # tabs expanded by the parser: the line is right, the column approximate
+                block.add(line, [self.pos(start)] + [None] * (len(line) - 1))
+        block.finish(strip=False)
+        self.locator.cursor = max(self.locator.cursor, min(self.pos.start(token.map[1]), len(self.src)))
+
+    def html_block(self, token: Token) -> None:
+        """Raw HTML between Markdown blocks; each line's column shift is found from the source line."""
+        assert token.map is not None
+        first = token.map[0]
+        shifts = []
+        for index, line in enumerate(token.content.split("\n")):
+            column = self.line(first + index).find(line) if line else 0
+            shifts.append(max(column, 0))
+        _html_into(self.out, token.content, self.field, _Lines(token.content, self.line_offset + first, shifts))
+        self.locator.cursor = max(self.locator.cursor, min(self.pos.start(token.map[1]), len(self.src)))
+
+    def line(self, number: int) -> str:
+        start = self.pos.start(number)
+        end = self.src.find("\n", start)
+        return self.src[start : end if end >= 0 else len(self.src)]
+
+
+# --- YAML and JSON --------------------------------------------------------------------------
+
+
+def _walk_strings(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], str]]:
+    if isinstance(data, str):
+        return [(path, data)]
+    if isinstance(data, dict):
+        return [found for key, value in data.items() for found in _walk_strings(value, (*path, key))]
+    if isinstance(data, list):
+        return [found for index, value in enumerate(data) for found in _walk_strings(value, (*path, index))]
+    return []
+
+
+def _field(path: tuple[Any, ...]) -> str:
+    return dotted(path) or "$"
+
+
+def _yaml_into(out: _Out, yaml_text: str, display: str, line_offset: int) -> None:
+    src = _normalize_newlines(yaml_text)
+    doc = load_located(src, display, line_offset=line_offset)
+    if doc.data is None and doc.problems:
+        raise ValueError(str(doc.problems[0]))
+    pos = _Lines(src, line_offset)
+    local = _Lines(src)
+    # every key and list item start, as offsets: a value's text is searched only up to the next one
+    marks = sorted(local.start(line - line_offset - 1) + column - 1 for line, column in doc.positions.values())
+    for path, value in _walk_strings(doc.data):
+        line, column = doc.positions.get(path, (line_offset + 1, 1))
+        mark = local.start(line - line_offset - 1) + column - 1
+        start = mark if not path or isinstance(path[-1], int) else _after_key(src, mark)
+        start = _content_start(src, start)
+        after = bisect.bisect_right(marks, start)
+        limit = marks[after] if after < len(marks) else len(src)
+        where: list[Where | None] = [None] * len(value)
+        cursor = start
+        for match in re.finditer(r"\S+", value):
+            found = src.find(match.group(), cursor, limit)
+            if found >= 0:
+                where[match.start() : match.end()] = pos.many(range(found, found + len(match.group())))
+                cursor = found + len(match.group())
+        block = _Block(out, _field(path), pos(min(start, len(src))))
+        block.add(value, where)
+        block.finish(strip=False)
+
+
+def _after_key(src: str, index: int) -> int:
+    """From the start of a mapping key to the first character after its ':'."""
+    if index < len(src) and src[index] in "\"'":
+        quote = src[index]
+        index += 1
+        while index < len(src) and src[index] != "\n":
+            if src[index] == "\\" and quote == '"':
+                index += 2
+                continue
+            if src[index] == quote:
+                if quote == "'" and src.startswith("''", index):
+                    index += 2
+                    continue
+                break
+            index += 1
+    while index < len(src) and src[index] != "\n":
+        if src[index] == ":" and (index + 1 >= len(src) or src[index + 1] in " \t\n,}]"):
+            return index + 1
+        index += 1
+    return index
+
+
+def _content_start(src: str, index: int) -> int:
+    """From after 'key:' or '- ' to the first character of the scalar's content."""
+    while True:
+        while index < len(src) and src[index] in " \t":
+            index += 1
+        if index >= len(src):
+            return len(src)
+        char = src[index]
+        if char == "#" or char == "\n":  # the value starts on a later line
+            end = src.find("\n", index)
+            if end < 0:
+                return len(src)
+            index = end + 1
+        elif char in "!&" and src[index - 1] in " \t\n:":  # a tag or an anchor
+            while index < len(src) and src[index] not in " \t\n":
+                index += 1
+        elif char in "\"'":
+            return index + 1
+        elif char in "|>":  # a block scalar: the content starts on the next line
+            end = src.find("\n", index)
+            if end < 0:
+                return len(src)
+            index = end + 1
+            while index < len(src) and src[index] in " \t\n":
+                index += 1
+            return index
+        else:
+            return index
+
+
+_JSON_SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null|NaN|-?Infinity")
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _json_into(out: _Out, text: str, display: str) -> None:
+    src = _normalize_newlines(text)
+    try:
+        json.loads(src)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{display}:{exc.lineno}:{exc.colno}: JSON syntax error: {exc.msg}") from None
+    pos = _Lines(src)
+    found: list[tuple[tuple[Any, ...], int, int]] = []
+
+    def skip(index: int) -> int:
+        match = _JSON_SPACE.match(src, index)
+        return match.end() if match else index
+
+    def value(index: int, path: tuple[Any, ...]) -> int:
+        index = skip(index)
+        char = src[index]
+        if char == '"':
+            _, end = json.decoder.scanstring(src, index + 1)
+            found.append((path, index + 1, end - 1))
+            return end
+        if char in "{[":
+            closer = "}" if char == "{" else "]"
+            index = skip(index + 1)
+            position = 0
+            while src[index] != closer:
+                if char == "{":
+                    key, index = json.decoder.scanstring(src, skip(index) + 1)
+                    index = value(skip(index) + 1, (*path, key))  # past ':'
+                else:
+                    index = value(index, (*path, position))
+                    position += 1
+                index = skip(index)
+                if src[index] == ",":
+                    index = skip(index + 1)
+            return index + 1
+        match = _JSON_SCALAR.match(src, index)
+        return match.end() if match else index + 1
+
+    value(0, ())
+    for path, start, end in found:
+        chars: list[str] = []
+        offsets: list[int] = []
+        index = start
+        while index < end:
+            if src[index] == "\\":
+                size = 6 if src[index + 1] == "u" else 2
+                if (
+                    size == 6
+                    and src.startswith("\\u", index + 6)
+                    and 0xD800 <= int(src[index + 2 : index + 6], 16) < 0xDC00
+                ):
+                    size = 12  # a surrogate pair
+                decoded = json.loads(f'"{src[index : index + size]}"')
+                chars.extend(decoded)
+                offsets.extend([index] * len(decoded))
+                index += size
+            else:
+                chars.append(src[index])
+                offsets.append(index)
+                index += 1
+        block = _Block(out, _field(path), pos(start))
+        block.add("".join(chars), pos.many(offsets))
+        block.finish(strip=False)
+
+
+# --- text and subtitles ---------------------------------------------------------------------
+
+
+def _paragraphs(src: str) -> list[list[tuple[int, str]]]:
+    """Runs of non-blank lines: [(offset of line start, line)]."""
+    paragraphs: list[list[tuple[int, str]]] = []
+    current: list[tuple[int, str]] = []
+    offset = 0
+    for line in src.split("\n"):
+        if line.strip():
+            current.append((offset, line))
+        elif current:
+            paragraphs.append(current)
+            current = []
+        offset += len(line) + 1
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+_CUE_MARKUP = re.compile(r"<[^>\n]*>|\{\\[^}\n]*\}")  # <i>, <font …>, <v Name>, <00:01.000>, {\an8}
+_TIMING = re.compile(r"-->")
+
+
+def _add_line(block: _Block, src: str, start: int, line: str, pos: _Lines, *, tags: bool, entities: bool) -> None:
+    """One source line, stripped, with subtitle tags removed and (VTT) entities decoded."""
+    pieces: list[tuple[int, str]] = []
+    index = 0
+    if tags:
+        for match in _CUE_MARKUP.finditer(line):
+            pieces.append((index, line[index : match.start()]))
+            index = match.end()
+    pieces.append((index, line[index:]))
+    chars: list[str] = []
+    where: list[Where | None] = []
+    for at, piece in pieces:
+        decoded = html.unescape(piece) if entities else piece
+        offsets = _decode_map(src, start + at, decoded) if entities else None
+        if offsets is None:
+            offsets = list(range(start + at, start + at + len(piece)))
+            decoded = piece
+        chars.extend(decoded)
+        where.extend(pos.many(offsets))
+    text = "".join(chars)
+    lead = len(text) - len(text.lstrip())
+    stripped = text.strip()
+    block.add(stripped, where[lead : lead + len(stripped)])
+    block.brk()
+
+
+# --- public API -----------------------------------------------------------------------------
+
+
+def extract_markdown(text: str, display: str, *, line_offset: int = 0, field: str = "body") -> list[Segment]:
+    """Paragraphs, headings, list items, table cells, code blocks as segments; image alt as "alt", link targets as "link".
+
+    line_offset: lines of the file before `text` (the front matter of an index.md).
+    """
+    out = _Out(display)
+    _MarkdownExtractor(_normalize_newlines(text), out, field, line_offset).run()
+    return out.sorted()
+
+
+def extract_front_matter(yaml_text: str, display: str, *, line_offset: int) -> list[Segment]:
+    """Every string value of the front matter, field = key path ("title", "overrides.weibo.summary", "tags[0]").
+
+    line_offset: lines of the file before the YAML (1 for an index.md: the opening '---').
+    A YAML syntax error raises ValueError.
+    """
+    out = _Out(display)
+    _yaml_into(out, yaml_text, display, line_offset)
+    return out.sorted()
+
+
+def extract_html(text: str, display: str, *, field: str = "body") -> list[Segment]:
+    """Visible text of an HTML document or fragment; block elements split blocks, whitespace collapsed.
+
+    script/style/template are skipped, <title> and meta og:title go to "title", meta description to
+    "summary", img alt to "alt", a href to "link".
+    """
+    out = _Out(display)
+    src = _normalize_newlines(text)
+    _html_into(out, src, field, _Lines(src))
+    return out.sorted()
+
+
+def extract_text(text: str, display: str, *, field: str = "body") -> list[Segment]:
+    """Plain text: paragraphs split on blank lines, each line stripped, soft breaks joined."""
+    out = _Out(display)
+    src = _normalize_newlines(text)
+    pos = _Lines(src)
+    for paragraph in _paragraphs(src):
+        block = _Block(out, field, pos(paragraph[0][0]))
+        for start, line in paragraph:
+            _add_line(block, src, start, line, pos, tags=False, entities=False)
+        block.finish()
+    return out.sorted()
+
+
+def extract_subtitles(text: str, display: str, *, fmt: str) -> list[Segment]:
+    """One "subtitle" segment per cue: the lines after the timing line, tags removed, lines joined.
+
+    Cue numbers, identifiers, timing lines, and the VTT header, NOTE, STYLE and REGION blocks are not text.
+    """
+    if fmt not in ("srt", "vtt"):
+        raise ValueError(f"subtitle format must be srt or vtt, not {fmt!r}")
+    out = _Out(display)
+    src = _normalize_newlines(text)
+    pos = _Lines(src)
+    for cue in _paragraphs(src):
+        timing = next((index for index, (_, line) in enumerate(cue) if _TIMING.search(line)), None)
+        if timing is None:
+            continue
+        lines = cue[timing + 1 :]
+        block = _Block(out, "subtitle", pos(lines[0][0] if lines else cue[timing][0]))
+        for start, line in lines:
+            _add_line(block, src, start, line, pos, tags=True, entities=fmt == "vtt")
+        block.finish()
+    return out.sorted()
+
+
+def extract_data(text: str, display: str, *, fmt: str) -> list[Segment]:
+    """Every string value of a YAML or JSON file, field = key path ("title", "posts[0].body", "$" for the root).
+
+    Keys, numbers, booleans and dates are not text; a string holding HTML or Markdown is taken as is.
+    A syntax error raises ValueError with its line and column.
+    """
+    out = _Out(display)
+    if fmt == "yaml":
+        _yaml_into(out, text, display, 0)
+    elif fmt == "json":
+        _json_into(out, text, display)
+    else:
+        raise ValueError(f"data format must be yaml or json, not {fmt!r}")
+    return out.sorted()
+
+
+def extract_file(path: Path, display: str, fmt: str | None = None) -> list[Segment]:
+    """Segments of one file; fmt from the suffix when None (see FORMATS).
+
+    Markdown with front matter: the front-matter values (field = key path) then the body ("body").
+    Raises ValueError for an unknown format or bytes that are not UTF-8; OSError when unreadable.
+    """
+    if fmt is None:
+        fmt = FORMATS.get(path.suffix.lower())
+        if fmt is None:
+            supported = ", ".join(FORMATS)
+            raise ValueError(f"{display}: cannot check '{path.suffix or path.name}' files; supported: {supported}")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{display}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+    text = text.removeprefix("\ufeff")
+    if fmt == "markdown":
+        parts = split_front_matter(text)
+        if parts is None:
+            return extract_markdown(text, display)
+        yaml_text, body, body_line = parts
+        return extract_front_matter(yaml_text, display, line_offset=1) + extract_markdown(
+            body, display, line_offset=body_line - 1
+        )
+    if fmt == "html":
+        return extract_html(text, display)
+    if fmt == "text":
+        return extract_text(text, display)
+    if fmt in ("srt", "vtt"):
+        return extract_subtitles(text, display, fmt=fmt)
+    if fmt in ("yaml", "json"):
+        return extract_data(text, display, fmt=fmt)
+    raise ValueError(f"{display}: unknown format {fmt!r}; supported: {', '.join(sorted(set(FORMATS.values())))}")

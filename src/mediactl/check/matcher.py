@@ -1,0 +1,130 @@
+"""Find every term of a word list in a text: one Aho-Corasick pass over the normalised text.
+
+Terms and text are normalised the same way (``normalize.Normalizer``): folded one to
+one, then stripped of invisible and separator characters. ``ahocorasick_rs`` finds all
+overlapping occurrences in the compact text; each is mapped back to original offsets
+and kept only if it passes two rules:
+
+**Latin boundaries.** Han needs no word boundary (Chinese has no spaces). A term whose
+normalised form starts (ends) with an ASCII letter or digit matches only where the
+character before (after) it in the folded text is not an ASCII letter or digit: ``vx``
+is not found in ``vxworks``, ``1`` not in ``2021`` (nor in ``二〇二一``, which folds to
+``2021``), and ``qq`` not in ``qqq`` (every occurrence touches another ``q``; a run of
+the same letter is taken as a different word). The neighbour is the character right
+next to the match in the original text, so an invisible character there counts as a
+boundary: inserting one to make a Latin term match is itself an evasion.
+
+**Gaps.** Characters removed inside a match (between two term characters) are
+accepted only if each gap between two consecutive term characters
+
+* has at most ``max_gap`` characters, invisible characters not counted;
+* holds no paragraph break: two or more line breaks (``\\r\\n`` counts once) or U+2029;
+* is not made only of clause and sentence marks (``。，、；：！？`` and their ASCII
+  forms ``,;:!?``) with ordinary spacing: ``确保。本周`` does not contain ``保本``.
+
+So ``保 本``, ``保.本``, ``保*本``, ``保\\n本`` (a soft line break), ``保🔥本``,
+``保\\u200b本`` and ``稳·赚`` match, ``保。本``, ``保， 本`` and ``保\\n\\n本`` do not.
+Brackets and quotes are separators like any other (``保「本`` matches): a term split by
+them is an evasion more often than natural text.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import ahocorasick_rs
+
+from mediactl.check.normalize import INVISIBLE, Normalized, Normalizer, explain
+
+__all__ = ["CLAUSE_MARKS", "Match", "Matcher"]
+
+#: Clause and sentence marks a gap may not consist of (with spacing only). Full-width
+#: ，；：！？ fold to ASCII in ``base``; the ASCII forms are treated alike, as in mixed-width
+#: typing. ``.`` is not one: in Chinese text it is a decimal point or an evasion dot.
+CLAUSE_MARKS = "。，、；：！？,;:!?｡､"
+
+_ASCII_ALNUM = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_INVISIBLE = frozenset(INVISIBLE)
+_CLAUSE = frozenset(CLAUSE_MARKS)
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+@dataclass(frozen=True)
+class Match:
+    index: int  # index of the term in the list given to Matcher
+    start: int  # original offsets (code points), [start, end)
+    end: int
+    text: str  # original[start:end], inserted characters included
+    normalisations: tuple[str, ...]  # what the match needed (normalize.explain); () when written as the term
+
+
+class Matcher:
+    """All terms of a list, normalised once, in one automaton."""
+
+    def __init__(self, terms: Sequence[str], normalizer: Normalizer | None = None, *, max_gap: int = 3) -> None:
+        if isinstance(terms, str):
+            raise TypeError("terms must be a sequence of str, not one str")
+        max_gap = operator.index(max_gap)
+        if max_gap < 0:
+            raise ValueError(f"max_gap must be >= 0, not {max_gap}")
+        self.normalizer = normalizer if normalizer is not None else Normalizer()
+        self.max_gap = max_gap
+        self.terms: tuple[str, ...] = tuple(terms)
+        by_key: dict[str, list[int]] = {}
+        for index, term in enumerate(self.terms):
+            if not isinstance(term, str):
+                raise TypeError(f"term {index} must be a str, not {type(term).__name__}")
+            key = self.normalizer.term(term)
+            if not key:
+                raise ValueError(f"term {index} {term!r} is empty once normalised (only separators or invisible)")
+            by_key.setdefault(key, []).append(index)
+        self._keys = list(by_key)
+        self._indexes = [tuple(indexes) for indexes in by_key.values()]
+        self._latin_start = [key[0] in _ASCII_ALNUM for key in self._keys]
+        self._latin_end = [key[-1] in _ASCII_ALNUM for key in self._keys]
+        self._automaton = ahocorasick_rs.AhoCorasick(self._keys, matchkind=ahocorasick_rs.MatchKind.Standard)
+
+    def find(self, text: str | Normalized) -> list[Match]:
+        """Every occurrence of every term, overlapping ones included, sorted by (start, -end, index)."""
+        normalized = text if isinstance(text, Normalized) else self.normalizer.normalize(text)
+        original, base = normalized.original, normalized.base
+        size = len(base)
+        to_original = normalized.to_original
+        terms = self.terms
+        explained: dict[tuple[str, int], tuple[str, ...]] = {}
+        matches: list[Match] = []
+        for key, cstart, cend in self._automaton.find_matches_as_indexes(normalized.compact, overlapping=True):
+            start = to_original(cstart)
+            end = to_original(cend - 1) + 1
+            if self._latin_start[key] and start > 0 and base[start - 1] in _ASCII_ALNUM:
+                continue
+            if self._latin_end[key] and end < size and base[end] in _ASCII_ALNUM:
+                continue
+            if end - start != cend - cstart and not self._gaps_ok(normalized, start, end):
+                continue
+            span = original[start:end]
+            for index in self._indexes[key]:
+                cached = explained.get((span, index))
+                if cached is None:
+                    term = terms[index]
+                    cached = () if span == term else explain(span, self.normalizer, term=term)
+                    explained[span, index] = cached
+                matches.append(Match(index, start, end, span, cached))
+        matches.sort(key=lambda m: (m.start, -m.end, m.index))
+        return matches
+
+    def _gaps_ok(self, normalized: Normalized, start: int, end: int) -> bool:
+        """Whether every run of removed characters inside ``[start, end)`` is an acceptable gap."""
+        for gap in normalized._gaps(start, end):  # folded: ， is ',' and U+3000 is ' ' here
+            visible = [c for c in gap if c not in _INVISIBLE]
+            if not visible:
+                continue
+            if len(visible) > self.max_gap:
+                return False
+            if sum(c in _LINE_BREAKS for c in "".join(visible).replace("\r\n", "\n")) >= 2 or "\u2029" in gap:
+                return False
+            if all(c in _CLAUSE or c.isspace() for c in visible) and any(c in _CLAUSE for c in visible):
+                return False
+        return True

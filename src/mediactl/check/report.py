@@ -1,0 +1,155 @@
+"""Findings out: a rich table for people, and line, JSON, SARIF 2.1.0 and GitHub formats for machines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from mediactl import __version__
+from mediactl.check.findings import Finding
+from mediactl.check.rules import RANK, Rule
+
+FORMATS = ("text", "json", "sarif", "github", "line")
+SARIF_LEVEL = {"blocker": "error", "error": "error", "warning": "warning", "info": "note"}
+GITHUB_LEVEL = {"blocker": "error", "error": "error", "warning": "warning", "info": "notice"}
+
+
+def failing(findings: Sequence[Finding], fail_on: str) -> list[Finding]:
+    return [f for f in findings if not f.suppressed and RANK[f.severity] >= RANK[fail_on]]
+
+
+def line_format(finding: Finding) -> str:
+    suggestion = f" (建议: {finding.suggestion})" if finding.suggestion else ""
+    evasion = f" [normalised: {', '.join(finding.normalisations)}]" if finding.normalisations else ""
+    where = f" [{finding.channel}]" if finding.channel else ""
+    return (
+        f"{finding.file}:{finding.line}:{finding.column}: {finding.severity} {finding.rule}: "
+        f"{finding.message} 「{finding.matched}」{suggestion}{evasion}{where}"
+    )
+
+
+def github_format(finding: Finding) -> str:
+    def escape(value: str) -> str:
+        return (
+            value.replace("%", "%25")
+            .replace("\r", "%0D")
+            .replace("\n", "%0A")
+            .replace(",", "%2C")
+            .replace("::", "%3A%3A")
+        )
+
+    level = GITHUB_LEVEL[finding.severity]
+    message = escape(
+        f"{finding.message} 「{finding.matched}」" + (f" 建议: {finding.suggestion}" if finding.suggestion else "")
+    )
+    return f"::{level} file={escape(finding.file)},line={finding.line},col={finding.column},title={escape(finding.rule)}::{message}"
+
+
+def json_document(findings: Sequence[Finding], fail_on: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    active = [f for f in findings if not f.suppressed]
+    return {
+        "summary": {
+            "findings": len(active),
+            "failing": len(failing(findings, fail_on)),
+            "suppressed": len(findings) - len(active),
+            "by_severity": {
+                s: sum(1 for f in active if f.severity == s) for s in ("blocker", "error", "warning", "info")
+            },
+            "fail_on": fail_on,
+            **(extra or {}),
+        },
+        "findings": [f.to_dict() for f in active],
+        "suppressed": [f.to_dict() for f in findings if f.suppressed],
+    }
+
+
+def sarif_document(findings: Sequence[Finding], rules: dict[str, Rule]) -> dict[str, Any]:
+    """SARIF 2.1.0, as code-scanning services read it; suppressed findings carry a suppression."""
+    used = sorted({f.rule for f in findings})
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "mediactl",
+                        "version": __version__,
+                        "informationUri": "https://pypi.org/project/mediactl/",
+                        "rules": [_sarif_rule(rule_id, rules.get(rule_id)) for rule_id in used],
+                    }
+                },
+                "results": [_sarif_result(f, used.index(f.rule)) for f in findings],
+            }
+        ],
+    }
+
+
+def _sarif_rule(rule_id: str, rule: Rule | None) -> dict[str, Any]:
+    return {
+        "id": rule_id,
+        "shortDescription": {"text": rule.message if rule else rule_id},
+        "properties": {"source": rule.source if rule else "mediactl", "kind": rule.kind if rule else "meta"},
+        "defaultConfiguration": {"level": SARIF_LEVEL[rule.severity] if rule else "error"},
+    }
+
+
+def _sarif_result(finding: Finding, index: int) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": finding.rule,
+        "ruleIndex": index,
+        "level": SARIF_LEVEL[finding.severity],
+        "message": {"text": f"{finding.message} 「{finding.matched}」"},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": finding.file},
+                    "region": {
+                        "startLine": finding.line,
+                        "startColumn": finding.column,
+                        "snippet": {"text": finding.matched},
+                    },
+                }
+            }
+        ],
+        "properties": {
+            "normalisations": list(finding.normalisations),
+            "channel": finding.channel,
+            "item": finding.item,
+        },
+    }
+    if finding.suggestion:
+        result["fixes"] = [{"description": {"text": f"建议: {finding.suggestion}"}}]
+    if finding.suppressed:
+        result["suppressions"] = [{"kind": "inSource", "justification": finding.suppressed}]
+    return result
+
+
+def render_text(findings: Sequence[Finding], console: Any) -> None:
+    """A table per item (or file), most severe first; suppressions listed after."""
+    from rich.table import Table
+    from rich.text import Text
+
+    groups: dict[str, list[Finding]] = {}
+    for finding in sorted(findings, key=lambda f: (-RANK[f.severity], f.sort_key)):
+        groups.setdefault(finding.item or finding.file, []).append(finding)
+    colours = {"blocker": "bold red", "error": "red", "warning": "yellow", "info": "cyan"}
+    for title, group in groups.items():
+        table = Table(title=Text(title, style="bold"), title_justify="left", box=None, pad_edge=False, expand=False)
+        for column in ("where", "severity", "rule", "message", "text", "suggestion"):
+            table.add_column(column, overflow="fold")
+        for f in group:
+            where = f"{f.file}:{f.line}:{f.column}" + (f" [{f.channel}]" if f.channel else "")
+            severity = Text(
+                "allowed" if f.suppressed else f.severity, style="dim" if f.suppressed else colours[f.severity]
+            )
+            message = f.message + (f"（豁免：{f.suppressed}）" if f.suppressed else "")
+            if f.normalisations:
+                message += f" [normalised: {', '.join(f.normalisations)}]"
+            table.add_row(Text(where), severity, Text(f.rule), Text(message), Text(f.matched), Text(f.suggestion))
+        console.print(table)
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)

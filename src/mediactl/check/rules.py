@@ -1,0 +1,288 @@
+"""Rule packs: YAML files of compliance rules, validated as strictly as the config.
+
+A broken rule must fail loudly: a pack that does not parse, a rule with an unknown
+kind, a regex that does not compile, or a term that normalises to nothing is an
+error naming the pack file, line and key, and the command exits 2. Self-tests
+(`examples`) are run by `mediactl rules test` and whenever a pack changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from mediactl.errors import Problem, ProblemsError, relpath
+from mediactl.schema import Checker
+from mediactl.yamlpos import KeyPath, load_located
+
+KINDS = ("term", "regex", "disclosure", "occurrence")
+SEVERITIES = ("blocker", "error", "warning", "info")
+RANK = {"info": 0, "warning": 1, "error": 2, "blocker": 3}
+SCOPES = ("variant", "paragraph")
+VALIDATORS = ("luhn", "cn_id")
+WHEN_KEYS = ("platforms", "channels", "products", "kinds")
+RULE_KEYS = (
+    "id", "kind", "severity", "message", "source", "terms", "allow", "suggest", "pattern", "validate",
+    "trigger", "require", "scope", "max", "when", "examples",
+)  # fmt: skip
+RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+
+
+class RulePackError(ProblemsError):
+    """A rule pack is invalid; checking with it would silently miss words, so nothing is checked."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    kind: str
+    severity: str
+    message: str
+    source: str
+    pack_file: str
+    line: int
+    terms: tuple[str, ...] = ()
+    allow: tuple[str, ...] = ()
+    suggest: dict[str, str] = field(default_factory=dict)  # term → suggestion ("" key: for every term)
+    pattern: str = ""
+    validate: str = ""
+    trigger: tuple[str, ...] = ()
+    require: tuple[str, ...] = ()
+    scope: str = "variant"
+    max: int = 0
+    when: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    match_examples: tuple[str, ...] = ()
+    no_match_examples: tuple[str, ...] = ()
+
+    def suggestion(self, term: str = "") -> str:
+        return self.suggest.get(term) or self.suggest.get("", "")
+
+    def applies(self, profile: Profile) -> bool:
+        """Whether this rule is in force for a variant or file with this profile."""
+        for key, wanted in self.when.items():
+            have = profile.values(key)
+            if have is None:
+                continue  # the profile does not know (an ad hoc file without --platform): be strict, apply
+            if not set(wanted) & set(have):
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What is being checked: a rule with `when` applies only where the profile matches.
+
+    A field left as None is unknown, and rules filtered on it apply (the strict reading).
+    """
+
+    platform: str | None = None
+    channel: str | None = None
+    products: tuple[str, ...] | None = None
+    kind: str | None = None
+
+    def values(self, key: str) -> tuple[str, ...] | None:
+        single = {"platforms": self.platform, "channels": self.channel, "kinds": self.kind}
+        if key == "products":
+            return self.products
+        value = single.get(key)
+        return None if value is None else (value,)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    files: tuple[str, ...]
+    digest: str  # sha256 of every pack's bytes and the config's rule settings: the cache key
+
+    def by_id(self) -> dict[str, Rule]:
+        return {rule.id: rule for rule in self.rules}
+
+
+def builtin_pack_files() -> list[Path]:
+    folder = Path(str(resources.files("mediactl") / "data" / "rules"))
+    return sorted(folder.glob("*.yaml"))
+
+
+def pack_files(root: Path | None, packs: tuple[str, ...], compliance_dir: Path | None) -> list[Path]:
+    """`builtin` means the packaged packs; other entries are files or globs relative to the project.
+
+    The repository's own `compliance/*.yaml` are always loaded.
+    """
+    files: list[Path] = []
+    for entry in packs:
+        if entry == "builtin":
+            files.extend(builtin_pack_files())
+        elif root is not None:
+            matched = sorted(root.glob(entry))
+            files.extend(matched if matched else [root / entry])
+    if compliance_dir is not None and compliance_dir.is_dir():
+        files.extend(sorted(compliance_dir.glob("*.yaml")) + sorted(compliance_dir.glob("*.yml")))
+    unique: dict[Path, None] = {}
+    for file in files:
+        unique.setdefault(file, None)
+    return list(unique)
+
+
+def load_rules(
+    files: list[Path],
+    *,
+    root: Path | None = None,
+    disable: tuple[str, ...] = (),
+    severity: dict[str, str] | None = None,
+) -> RuleSet:
+    """Load and validate every pack; raise RulePackError listing every problem at once."""
+    problems: list[Problem] = []
+    rules: list[Rule] = []
+    digest = hashlib.sha256()
+    for file in files:
+        shown = relpath(file, root) if root else file.name
+        if file.parent == Path(str(resources.files("mediactl") / "data" / "rules")):
+            shown = f"builtin/rules/{file.name}"
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            problems.append(Problem(shown, f"cannot read rule pack: {exc.strerror}"))
+            continue
+        digest.update(shown.encode() + b"\0" + data + b"\0")
+        rules.extend(_parse_pack(data.decode("utf-8", "replace"), shown, problems))
+    _check_ids(rules, problems, disable, severity or {})
+    if any(p.is_error for p in problems):
+        raise RulePackError("rule packs", problems)
+    digest.update(repr((sorted(disable), sorted((severity or {}).items()))).encode())
+    relevelled = tuple(_relevel(rule, severity or {}) for rule in rules if rule.id not in disable)
+    return RuleSet(relevelled, tuple(relpath(f, root) if root else f.name for f in files), digest.hexdigest())
+
+
+def _relevel(rule: Rule, severity: dict[str, str]) -> Rule:
+    """A repository may re-level a rule, but never below error for a blocker (blockers are the law)."""
+    wanted = severity.get(rule.id)
+    if not wanted or rule.severity == "blocker":
+        return rule
+    from dataclasses import replace
+
+    return replace(rule, severity=wanted)
+
+
+def _check_ids(rules: list[Rule], problems: list[Problem], disable: tuple[str, ...], severity: dict[str, str]) -> None:
+    seen: dict[str, Rule] = {}
+    for rule in rules:
+        if rule.id in seen:
+            other = seen[rule.id]
+            problems.append(
+                Problem(
+                    rule.pack_file, f"rule id '{rule.id}' is also defined in {other.pack_file}:{other.line}", rule.line
+                )
+            )
+        seen[rule.id] = rule
+    for rule_id in (*disable, *severity):
+        if rule_id not in seen:
+            from mediactl.schema import did_you_mean
+
+            problems.append(
+                Problem("mediactl.yaml", f"compliance: unknown rule '{rule_id}'{did_you_mean(rule_id, seen)}")
+            )
+        elif rule_id in disable and seen[rule_id].severity == "blocker":
+            problems.append(
+                Problem("mediactl.yaml", f"compliance.disable: '{rule_id}' is a blocker and cannot be disabled")
+            )
+
+
+def _parse_pack(text: str, shown: str, problems: list[Problem]) -> list[Rule]:
+    doc = load_located(text, shown)
+    if doc.problems:
+        problems.extend(doc.problems)
+        return []
+    check = Checker(doc)
+    top = check.mapping(doc.data, (), known=("pack", "title", "description", "rules"), required=("pack", "rules"))
+    pack = check.string(top.get("pack"), ("pack",)) or ""
+    raw_rules = top.get("rules")
+    if not isinstance(raw_rules, list):
+        check.error(("rules",), "expected a list of rules")
+        problems.extend(doc.problems)
+        return []
+    rules = [
+        rule for index, raw in enumerate(raw_rules) if (rule := _parse_rule(check, raw, ("rules", index), pack, shown))
+    ]
+    problems.extend(doc.problems)
+    return rules
+
+
+def _parse_rule(check: Checker, raw: Any, path: KeyPath, pack: str, shown: str) -> Rule | None:
+    data = check.mapping(raw, path, known=RULE_KEYS, required=("id", "kind", "severity", "message", "source"))
+    rule_id = check.string(data.get("id"), (*path, "id")) or ""
+    if rule_id and not RULE_ID.match(rule_id):
+        check.error((*path, "id"), f"'{rule_id}' is not a valid rule id (lowercase letters, digits, '.', '-', '_')")
+    if rule_id and pack and not rule_id.startswith(f"{pack}."):
+        check.error((*path, "id"), f"rule id '{rule_id}' must start with the pack name '{pack}.'")
+    kind = check.string(data.get("kind"), (*path, "kind"), choices=KINDS, what="rule kind")
+    severity = check.string(data.get("severity"), (*path, "severity"), choices=SEVERITIES, what="severity")
+    examples = check.mapping(data.get("examples"), (*path, "examples"), known=("match", "no_match"))
+    rule = Rule(
+        id=rule_id,
+        kind=kind or "term",
+        severity=severity or "error",
+        message=check.string(data.get("message"), (*path, "message")) or "",
+        source=check.string(data.get("source"), (*path, "source")) or "",
+        pack_file=shown,
+        line=check.doc.position(path)[0] or 1,
+        terms=tuple(check.string_list(data.get("terms"), (*path, "terms"))),
+        allow=tuple(check.string_list(data.get("allow"), (*path, "allow"))),
+        suggest=_suggest(check, data.get("suggest"), (*path, "suggest")),
+        pattern=check.string(data.get("pattern"), (*path, "pattern")) or "",
+        validate=check.string(data.get("validate"), (*path, "validate"), choices=VALIDATORS, what="validator") or "",
+        trigger=tuple(check.string_list(data.get("trigger"), (*path, "trigger"))),
+        require=tuple(check.string_list(data.get("require"), (*path, "require"))),
+        scope=check.string(data.get("scope", "variant"), (*path, "scope"), choices=SCOPES, what="scope") or "variant",
+        max=check.integer(data.get("max"), (*path, "max"), minimum=0) or 0,
+        when=_when(check, data.get("when"), (*path, "when")),
+        match_examples=tuple(check.string_list(examples.get("match"), (*path, "examples", "match"))),
+        no_match_examples=tuple(check.string_list(examples.get("no_match"), (*path, "examples", "no_match"))),
+    )
+    _require_for_kind(check, rule, data, path)
+    return rule if kind and severity and rule_id else None
+
+
+def _suggest(check: Checker, value: Any, path: KeyPath) -> dict[str, str]:
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {"": value}
+    data = check.mapping(value, path)
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def _when(check: Checker, value: Any, path: KeyPath) -> dict[str, tuple[str, ...]]:
+    from mediactl.platforms import all_platforms
+
+    data = check.mapping(value, path, known=WHEN_KEYS, what="filter")
+    when = {key: tuple(check.string_list(data[key], (*path, key))) for key in WHEN_KEYS if key in data}
+    for index, name in enumerate(when.get("platforms", ())):
+        check.string(name, (*path, "platforms", index), choices=all_platforms(), what="platform")
+    return when
+
+
+def _require_for_kind(check: Checker, rule: Rule, data: dict[str, Any], path: KeyPath) -> None:
+    needs = {
+        "term": ("terms",),
+        "occurrence": ("terms", "max"),
+        "regex": ("pattern",),
+        "disclosure": ("trigger", "require"),
+    }
+    for key in needs.get(rule.kind, ()):
+        if data.get(key) in (None, "", []):
+            check.error(path, f"a {rule.kind} rule needs '{key}'")
+    if rule.kind == "regex" and rule.pattern:
+        import regex
+
+        try:
+            regex.compile(rule.pattern)
+        except regex.error as exc:
+            check.error((*path, "pattern"), f"the pattern does not compile: {exc}")
+    if not rule.match_examples or not rule.no_match_examples:
+        check.error(
+            (*path, "examples"), "a rule needs examples that must match and examples that must not (self-tests)"
+        )

@@ -1,0 +1,238 @@
+"""Checking a project (items and their variants) or ad hoc files, and recording the verdicts.
+
+For every variant a report is written to `.mediactl/reports/<channel>/<slug>.json`
+holding the variant's content hash: the publish gate accepts a variant only when
+a passing report exists for exactly the bytes it is about to send.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from mediactl import fsutil
+from mediactl.check import suppress
+from mediactl.check.engine import Engine, self_test
+from mediactl.check.findings import Finding
+from mediactl.check.report import failing
+from mediactl.check.rules import Profile, RulePackError, RuleSet, load_rules, pack_files
+from mediactl.config import Config
+from mediactl.content import Item
+from mediactl.errors import UsageError, relpath
+from mediactl.library import Library
+
+REPORTS = "reports"
+SELFTEST_CACHE = "rules-selftest.json"
+
+
+@dataclass
+class CheckResult:
+    findings: list[Finding] = field(default_factory=list)
+    variants: list[dict[str, Any]] = field(default_factory=list)
+    not_checked: list[str] = field(default_factory=list)  # variants that failed to render
+
+
+def ruleset_for(config: Config | None, root: Path | None = None) -> RuleSet:
+    if config is None:
+        from mediactl.check.rules import builtin_pack_files
+
+        return load_rules(builtin_pack_files())
+    files = pack_files(config.root, config.compliance.packs, config.root / "compliance")
+    return load_rules(
+        files, root=config.root, disable=config.compliance.disable, severity=dict(config.compliance.severity)
+    )
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def _engine(ruleset: RuleSet) -> Engine:
+    """One engine per distinct set of rules (by digest) and process: the automaton is built once."""
+    if ruleset.digest not in _ENGINES:
+        _ENGINES[ruleset.digest] = Engine(ruleset)
+    return _ENGINES[ruleset.digest]
+
+
+def prepared(config: Config | None, state: Path | None) -> tuple[RuleSet, Engine]:
+    """Rules and engine, with self-tests run whenever the packs changed (remembered in the state folder)."""
+    ruleset = ruleset_for(config)
+    engine = _engine(ruleset)
+    marker = state / SELFTEST_CACHE if state else None
+    if marker is not None and _passed_before(marker, ruleset.digest):
+        return ruleset, engine
+    problems = self_test(ruleset, engine)
+    if problems:
+        raise RulePackError("rule pack self-tests", problems)
+    if marker is not None:
+        fsutil.write_text(marker, json.dumps({"digest": ruleset.digest}))
+    return ruleset, engine
+
+
+def _passed_before(marker: Path, digest: str) -> bool:
+    try:
+        return json.loads(marker.read_text("utf-8")).get("digest") == digest
+    except (OSError, ValueError):
+        return False
+
+
+def check_project(
+    config: Config,
+    library: Library,
+    slugs: list[str] | None,
+    channel: str | None,
+    *,
+    fail_on: str,
+    render_first: bool = True,
+    jobs: int = 0,
+) -> CheckResult:
+    from mediactl.render.plan import plan_variants
+    from mediactl.render.runner import render
+
+    _, engine = prepared(config, config.state_path)
+    result = CheckResult()
+    rendered: dict[str, str] = {}
+    if render_first:
+        summary = render(config, library, slugs, channel, jobs=jobs)
+        rendered = {r.key: r.status for r in summary.results}
+        result.not_checked = [f"{r.key}: {r.error}" for r in summary.failed]
+    planned, _ = plan_variants(library, config, slugs, channel)
+    for item in library.select(slugs):
+        allowances, broken = _allowances(item)
+        result.findings.extend(_context(broken, item.slug, ""))
+        if channel is None:
+            source = engine.check(
+                _item_segments(item), Profile(platform="", channel="", products=item.products, kind=item.kind)
+            )
+            result.findings.extend(_context(suppress.apply(source, allowances, source_file=item.file), item.slug, ""))
+        for variant in (p for p in planned if p.item.slug == item.slug):
+            if rendered.get(variant.key) == "failed":
+                continue
+            findings, report = _check_variant(config, engine, variant, allowances, fail_on)
+            result.findings.extend(findings)
+            if report:
+                result.variants.append(report)
+            else:
+                result.not_checked.append(f"{variant.key}: not rendered (run `mediactl render`)")
+    return result
+
+
+def _check_variant(
+    config: Config, engine: Engine, planned: Any, allowances: list[Any], fail_on: str
+) -> tuple[list[Finding], dict[str, Any] | None]:
+    from mediactl.render.manifest import read_manifest
+
+    item, channel = planned.item, planned.channel
+    folder = config.build_path / channel.name / item.slug
+    manifest = read_manifest(folder)
+    if manifest is None:
+        return [], None
+    profile = Profile(platform=channel.platform, channel=channel.name, products=item.products, kind=item.kind)
+    findings = engine.check(variant_segments(config, folder, manifest), profile)
+    findings = _context(suppress.apply(findings, allowances, source_file=item.file), item.slug, channel.name)
+    report = {
+        "item": item.slug,
+        "channel": channel.name,
+        "content_hash": manifest["content_hash"],
+        "passed": not failing(findings, fail_on),
+        "fail_on": fail_on,
+        "findings": [f.to_dict() for f in findings if not f.suppressed],
+        "suppressed": [f.to_dict() for f in findings if f.suppressed],
+    }
+    fsutil.write_text(
+        config.state_path / REPORTS / channel.name / f"{item.slug}.json",
+        json.dumps(report, ensure_ascii=False, indent=2),
+    )
+    return findings, report
+
+
+def variant_segments(config: Config, folder: Path, manifest: dict[str, Any]) -> list[Any]:
+    """What the audience of a variant sees: every text field, the text drawn on its images, its links."""
+    from mediactl.check.extract import extract_file, extract_text
+
+    shown = relpath(folder, config.root)
+    segments: list[Any] = []
+    for name, meta in manifest["fields"].items():
+        file = folder / meta["file"]
+        fmt = {".html": "html", ".md": "markdown"}.get(file.suffix, "text")
+        found = extract_file(file, f"{shown}/{meta['file']}", fmt)
+        segments.extend(replace(s, field=name) if s.field == "body" else s for s in found)  # keep link/alt/title
+    for media in manifest.get("media", []):
+        for key, text in (media.get("texts") or {}).items():
+            segments.extend(extract_text(text, f"{shown}/{media['file']}", field=f"image.{media['name']}.{key}"))
+    for media in manifest.get("media", []):
+        if media.get("qr"):  # a QR code is a link the audience follows
+            segments.extend(extract_text(media["qr"], f"{shown}/{media['file']}", field=f"image.{media['name']}.qr"))
+    return segments
+
+
+def _item_segments(item: Item) -> list[Any]:
+    from mediactl.check.extract import extract_file
+
+    return extract_file(item.folder / "index.md", item.file, "markdown")
+
+
+def _allowances(item: Item) -> tuple[list[Any], list[Finding]]:
+    text = (item.folder / "index.md").read_text("utf-8")
+    found, broken = suppress.inline_allowances(text, item.file)
+    for entry in item.allow:
+        found.append(suppress.Allowance(entry["rule"], entry["reason"], item.file, 1))
+    return found, broken
+
+
+def _context(findings: list[Finding], item: str, channel: str) -> list[Finding]:
+    return [f.with_context(item=item, channel=channel) for f in findings]
+
+
+def check_files(
+    paths: list[Path], *, platform: str | None, products: tuple[str, ...] | None, config: Config | None
+) -> CheckResult:
+    """Ad hoc files (any repository's CI): Markdown, HTML, text, SRT/VTT, YAML/JSON."""
+    from mediactl.check.extract import extract_file
+
+    root = config.root if config else Path.cwd()
+    _, engine = prepared(config, config.state_path if config else None)
+    result = CheckResult()
+    profile = Profile(platform=platform, products=products)
+    for path in paths:
+        shown = relpath(path.resolve(), root.resolve())
+        try:
+            segments = extract_file(path, shown)
+        except ValueError as exc:  # the message already names the file
+            raise UsageError(str(exc)) from None
+        except OSError as exc:
+            raise UsageError(f"{shown}: cannot read: {exc.strerror}") from None
+        text = path.read_text("utf-8", errors="replace")
+        allowances, broken = suppress.inline_allowances(text, shown)
+        found = suppress.apply(engine.check(segments, profile), allowances, source_file=shown)
+        result.findings.extend([*broken, *found])
+    return result
+
+
+def changed_items(config: Config, library: Library, ref: str) -> list[str]:
+    """Slugs of items with a file changed against git `ref` (all items if templates, config or rules changed)."""
+    try:
+        diff = subprocess.run(
+            ["git", "diff", "--name-only", ref, "--"], cwd=config.root, capture_output=True, text=True, check=True
+        ).stdout.splitlines()
+        untracked = subprocess.run(
+            ["git", "ls-files", "--others", "--exclude-standard"],
+            cwd=config.root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError) as exc:
+        detail = getattr(exc, "stderr", "") or str(exc)
+        raise UsageError(f"--changed {ref}: git could not compare: {detail.strip()}") from None
+    top = subprocess.run(
+        ["git", "rev-parse", "--show-prefix"], cwd=config.root, capture_output=True, text=True
+    ).stdout.strip()
+    changed = [name[len(top) :] if top and name.startswith(top) else name for name in (*diff, *untracked)]
+    project_wide = (config.project.templates_dir + "/", "compliance/", "mediactl.yaml")
+    if any(name.startswith(project_wide) for name in changed):
+        return sorted(library.items)
+    folders = {item.file.rsplit("/", 1)[0] + "/": slug for slug, item in library.items.items()}
+    return sorted({slug for name in changed for folder, slug in folders.items() if name.startswith(folder)})

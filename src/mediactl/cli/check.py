@@ -1,0 +1,200 @@
+"""`mediactl check`, `mediactl rules ls` and `mediactl rules test`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from mediactl import console
+from mediactl.cli.base import STATE
+from mediactl.errors import FindingsError, UsageError
+
+
+def check_cmd(
+    targets: Annotated[
+        list[str] | None, typer.Argument(help="Item slugs, or files to check ad hoc (default: every item).")
+    ] = None,
+    channel: Annotated[str | None, typer.Option("--channel", "-c", help="Only this channel's variants.")] = None,
+    platform: Annotated[
+        str | None, typer.Option("--platform", "-p", help="Ad hoc files: check as if for this platform.")
+    ] = None,
+    product: Annotated[
+        list[str] | None, typer.Option("--product", help="Ad hoc files: products the text promotes (repeatable).")
+    ] = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text, json, sarif, github or line.")] = "text",
+    fail_on: Annotated[
+        str, typer.Option("--fail-on", help="Lowest severity that fails: info, warning, error, blocker.")
+    ] = "error",
+    changed: Annotated[
+        str | None, typer.Option("--changed", help="Only items changed against this git ref (e.g. origin/main).")
+    ] = None,
+    no_render: Annotated[
+        bool, typer.Option("--no-render", help="Check the variants in build/ as they are, without rendering first.")
+    ] = False,
+) -> None:
+    """Check every word the audience will see against the compliance rule packs.
+
+    Items are rendered first (incrementally), then each item's own text and every variant (titles, bodies, captions, hashtags, text on images, link targets) is checked. A report per variant, bound to its content hash, is written for the publish gate. Files given as paths are checked ad hoc (Markdown, HTML, text, SRT/VTT, YAML/JSON) in any repository. Exit code 0 when nothing at or above --fail-on was found, 1 otherwise, 2 on usage or rule-pack errors.
+
+    Examples:
+
+      $ mediactl check
+
+      $ mediactl check wealth-steady-plus --format line
+
+      $ mediactl check --changed origin/main --format github
+
+      $ mediactl check docs/ad.md subtitles.srt --platform douyin --product 理财 --format sarif
+    """
+    from mediactl.check import report as formats
+    from mediactl.check.rules import SEVERITIES
+
+    if output_format not in formats.FORMATS:
+        raise UsageError(f"unknown format '{output_format}' (one of: {', '.join(formats.FORMATS)})")
+    if fail_on not in SEVERITIES:
+        raise UsageError(f"unknown severity '{fail_on}' for --fail-on (one of: {', '.join(SEVERITIES)})")
+    files = _expand([Path(t) for t in targets or [] if Path(t).exists() and (Path(t).is_dir() or Path(t).suffix)])
+    result, rules = _run(
+        targets or [], files, channel, platform, tuple(product or ()) or None, fail_on, changed, no_render
+    )
+    _emit(result, rules, output_format, fail_on)
+    failing = formats.failing(result.findings, fail_on)
+    if failing or result.not_checked:
+        raise FindingsError(
+            f"{len(failing)} finding(s) at or above {fail_on}"
+            + (f"; {len(result.not_checked)} variant(s) could not be rendered" if result.not_checked else "")
+        )
+
+
+def _run(targets: list[str], files: list[Path], channel: str | None, platform: str | None, products: Any,
+         fail_on: str, changed: str | None, no_render: bool) -> tuple[Any, dict[str, Any]]:  # fmt: skip
+    from mediactl.check.runner import changed_items, check_files, check_project, ruleset_for
+
+    if files:
+        named = [t for t in targets if Path(t).exists()]
+        if len(named) != len(targets):
+            missing = [t for t in targets if t not in named]
+            raise UsageError(f"cannot mix item slugs and files, or file not found: {', '.join(missing)}")
+        config = _optional_config()
+        return check_files(files, platform=platform, products=products, config=config), ruleset_for(config).by_id()
+    config = STATE.config()
+    library = STATE.library()
+    slugs = targets or None
+    if changed:
+        slugs = changed_items(config, library, changed)
+        if not slugs:
+            console.info(f"no item changed against {changed}")
+    result = check_project(
+        config, library, slugs, channel, fail_on=fail_on, render_first=not no_render, jobs=config.render.jobs
+    )
+    return result, ruleset_for(config).by_id()
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    """Folders are checked recursively: every file whose format the extractor knows."""
+    from mediactl.check.extract import FORMATS
+
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in FORMATS))
+        else:
+            out.append(path)
+    return out
+
+
+def _optional_config() -> Any:
+    """Ad hoc checks work outside a content repository too (built-in packs only)."""
+    from mediactl.errors import NotFoundError
+
+    try:
+        return STATE.config()
+    except NotFoundError:
+        return None
+
+
+def _emit(result: Any, rules: dict[str, Any], output_format: str, fail_on: str) -> None:
+    from mediactl.check import report as formats
+
+    findings = sorted(result.findings, key=lambda f: f.sort_key)
+    if output_format == "json":
+        console.emit_json(
+            formats.json_document(
+                findings, fail_on, {"variants": len(result.variants), "not_rendered": result.not_checked}
+            )
+        )
+    elif output_format == "sarif":
+        console.emit_json(formats.sarif_document(findings, rules))
+    elif output_format in ("github", "line"):
+        line = formats.github_format if output_format == "github" else formats.line_format
+        for finding in findings:
+            if not finding.suppressed:
+                typer.echo(line(finding))
+        for finding in findings:
+            if finding.suppressed and output_format == "line":
+                typer.echo(f"{formats.line_format(finding)} (allowed: {finding.suppressed})")
+    else:
+        formats.render_text(findings, console.out)
+        for entry in result.not_checked:
+            console.error_line(f"not checked (render failed): {entry}")
+        active = [f for f in findings if not f.suppressed]
+        console.info(
+            f"{len(active)} finding(s), {len(findings) - len(active)} allowed, "
+            f"{len(result.variants)} variant(s) checked"
+        )
+
+
+def rules_ls_cmd(
+    json_output: Annotated[bool, typer.Option("--json", help="Print the rules as JSON.")] = False,
+) -> None:
+    """List the rules in force: built-in packs, the repository's compliance/ packs, after config disable/severity.
+
+    Examples:
+
+      $ mediactl rules ls
+
+      $ mediactl rules ls --json
+    """
+    from mediactl.check.runner import ruleset_for
+
+    ruleset = ruleset_for(_optional_config())
+    rows = [
+        {"id": r.id, "kind": r.kind, "severity": r.severity, "message": r.message, "source": r.source,
+         "pack": r.pack_file, "terms": len(r.terms) + len(r.trigger), "when": {k: list(v) for k, v in r.when.items()}}
+        for r in ruleset.rules
+    ]  # fmt: skip
+    if json_output:
+        console.emit_json(rows)
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("id", "kind", "severity", "source"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(Text(row["id"]), Text(row["kind"]), Text(row["severity"]), Text(row["source"]))
+    console.out.print(table)
+    console.info(f"{len(rows)} rules from {len(ruleset.files)} pack(s)")
+
+
+def rules_test_cmd() -> None:
+    """Run every rule's self-tests (examples that must and must not match); exit 1 if any fails.
+
+    Examples:
+
+      $ mediactl rules test
+    """
+    from mediactl.check.engine import self_test
+    from mediactl.check.runner import ruleset_for
+
+    ruleset = ruleset_for(_optional_config())
+    problems = self_test(ruleset)
+    for problem in problems:
+        console.error_line(str(problem))
+    examples = sum(len(r.match_examples) + len(r.no_match_examples) for r in ruleset.rules)
+    if problems:
+        raise FindingsError(f"{len(problems)} of {examples} rule examples failed")
+    console.success(f"{examples} examples of {len(ruleset.rules)} rules pass")

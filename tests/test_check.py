@@ -1,0 +1,291 @@
+"""`mediactl check`: every rule kind, normalisation, suppression, formats, exit codes, gate reports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import write
+
+HOUSE_PACK = """\
+pack: house
+title: 测试用规则
+rules:
+  - id: house.baoben
+    kind: term
+    severity: error
+    message: 不得承诺保本
+    source: 《广告法》第二十五条
+    terms: [保本]
+    allow: [非保本, 不保本]
+    suggest: 非保本浮动收益
+    examples: {match: [本产品保本, 保 本理财], no_match: [本产品非保本, 不保本也不保息]}
+  - id: house.zero-risk
+    kind: term
+    severity: blocker
+    message: 不得宣称零风险
+    source: 《广告法》第二十五条
+    terms: [零风险, 无风险]
+    examples: {match: [零風險理财, 几乎无风险], no_match: [风险提示, 有风险]}
+  - id: house.wm-disclosure
+    kind: disclosure
+    severity: error
+    message: 理财产品宣传须提示风险
+    source: 行业惯例
+    trigger: [理财]
+    require: [理财非存款、产品有风险、投资须谨慎]
+    scope: variant
+    when: {products: [理财]}
+    examples: {match: [这款理财很好], no_match: [这款理财很好。理财非存款、产品有风险、投资须谨慎。, 今天天气很好]}
+  - id: house.card
+    kind: regex
+    severity: error
+    message: 不得展示银行卡号
+    source: 《个人信息保护法》
+    pattern: '(?<!\\d)\\d{16,19}(?!\\d)'
+    validate: luhn
+    examples: {match: [卡号4111111111111111], no_match: [卡号4111111111111112, 编号1234]}
+  - id: house.first
+    kind: occurrence
+    severity: warning
+    message: “领先”最多出现一次
+    source: 内部规范
+    terms: [领先]
+    max: 1
+    scope: paragraph
+    examples: {match: [领先领先], no_match: [领先, 一路向前]}
+  - id: house.diversion
+    kind: term
+    severity: error
+    message: 抖音不得引导加微信
+    source: 平台规范
+    terms: [加微信]
+    when: {platforms: [douyin]}
+    examples: {match: [请加微信咨询], no_match: [请致电咨询, 微信支付]}
+"""
+
+
+@pytest.fixture
+def house(minimal: Path) -> Path:
+    """The minimal project with only the house pack in force."""
+    config = minimal / "mediactl.yaml"
+    config.write_text(config.read_text("utf-8") + "compliance:\n  packs: []\n", "utf-8")
+    write(minimal / "compliance/house.yaml", HOUSE_PACK)
+    return minimal
+
+
+def item(root: Path, slug: str, body: str, *, front: str = "") -> Path:
+    return write(
+        root / f"content/article/{slug}/index.md",
+        f"---\ntitle: 测试文章\nchannels: [outbox]\nproducts: [理财]\n{front}---\n\n{body}\n",
+    )
+
+
+def run_json(cli, root: Path, *args: str) -> tuple[int, dict]:
+    result = cli(root, "check", "--format", "json", *args)
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_clean_item_passes_and_writes_a_gate_report(cli, house: Path) -> None:
+    item(house, "ok", "这款理财产品为非保本浮动收益型。\n\n理财非存款、产品有风险、投资须谨慎。")
+    code, data = run_json(cli, house)
+    assert code == 0, data
+    assert data["summary"]["failing"] == 0
+    report = json.loads((house / ".mediactl/reports/outbox/ok.json").read_text("utf-8"))
+    manifest = json.loads((house / "build/outbox/ok/manifest.json").read_text("utf-8"))
+    assert report["passed"] is True
+    assert report["content_hash"] == manifest["content_hash"]
+
+
+def test_term_with_allowed_context_position_and_suggestion(cli, house: Path) -> None:
+    item(house, "a", "第一段。\n\n本产品非保本，\n但我们承诺保**本**。\n\n理财非存款、产品有风险、投资须谨慎。")
+    code, data = run_json(cli, house)
+    assert code == 1
+    source = [f for f in data["findings"] if f["rule"] == "house.baoben" and not f["channel"]]
+    assert [(f["file"], f["line"], f["column"], f["matched"], f["suggestion"]) for f in source] == [
+        ("content/article/a/index.md", 10, 6, "保本", "非保本浮动收益")  # the visible text, at 保
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "normalisations"),
+    [
+        ("保 本", ["separator"]),
+        ("保\u200b本", ["invisible"]),
+        ("零風險", ["traditional"]),
+    ],
+)
+def test_evasions_are_found_and_named(cli, house: Path, text: str, normalisations: list[str]) -> None:
+    item(house, "e", f"我们{text}。\n\n理财非存款、产品有风险、投资须谨慎。")
+    _, data = run_json(cli, house, "--no-render")
+    found = [f for f in data["findings"] if not f["channel"] and f["rule"].startswith("house.")]
+    assert [f["matched"] for f in found] == [text]
+    assert found[0]["normalisations"] == normalisations
+
+
+def test_disclosure_required_only_for_its_products(cli, house: Path) -> None:
+    item(house, "wm", "这款理财产品期限180天。")
+    _, data = run_json(cli, house, "--no-render")
+    assert "house.wm-disclosure" in {f["rule"] for f in data["findings"]}
+    write(house / "content/article/wm/index.md", "---\ntitle: 反诈\nchannels: [outbox]\n---\n\n警惕虚假理财骗局。\n")
+    _, data = run_json(cli, house, "--no-render")
+    assert "house.wm-disclosure" not in {f["rule"] for f in data["findings"]}
+
+
+def test_render_adds_a_missing_disclosure_to_the_variant(cli, house: Path) -> None:
+    item(house, "wm", "这款理财产品期限180天。")
+    assert cli(house, "render").exit_code == 0
+    body = (house / "build/outbox/wm/body.md").read_text("utf-8")
+    assert body.endswith("理财非存款、产品有风险、投资须谨慎")
+    _, data = run_json(cli, house)
+    variant = [f for f in data["findings"] if f["channel"] == "outbox"]
+    assert "house.wm-disclosure" not in {f["rule"] for f in variant}
+
+
+def test_regex_with_luhn_and_occurrence_per_paragraph(cli, house: Path) -> None:
+    item(
+        house,
+        "r",
+        "卡号4111111111111111，另一个4111111111111112。\n\n领先领先。\n\n领先。\n\n理财非存款、产品有风险、投资须谨慎。",
+    )
+    _, data = run_json(cli, house, "--no-render")
+    rules = sorted(f["rule"] for f in data["findings"] if not f["channel"])
+    assert rules == ["house.card", "house.first"]
+
+
+def test_platform_profile_applies_to_variants_only(cli, house: Path) -> None:
+    config = house / "mediactl.yaml"
+    config.write_text(
+        config.read_text("utf-8").replace("compliance:", "  dy:\n    platform: douyin\ncompliance:"), "utf-8"
+    )
+    write(
+        house / "content/video/v/index.md",
+        "---\ntitle: 新春视频\nkind: video\nchannels: [outbox, dy]\nsummary: 请加微信咨询\nassets: [a.mp4]\n---\n",
+    )
+    (house / "content/video/v/a.mp4").write_bytes(b"\x00" * 64)
+    _, data = run_json(cli, house)
+    where = {(f["channel"], f["rule"]) for f in data["findings"]}
+    assert ("dy", "house.diversion") in where
+    assert ("outbox", "house.diversion") not in where and ("", "house.diversion") not in where
+
+
+def test_inline_and_front_matter_allowances(cli, house: Path) -> None:
+    body = (
+        '<!-- mediactl: allow house.baoben reason="合同约定保本，法务已审" -->\n本结构性存款保本。\n\n'
+        '<!-- mediactl: allow house.zero-risk reason="试图豁免" -->\n零风险。\n\n'
+        "<!-- mediactl: allow house.first -->\n领先领先。\n\n理财非存款、产品有风险、投资须谨慎。"
+    )
+    item(house, "s", body)
+    code, data = run_json(cli, house)
+    assert code == 1
+    allowed = [(f["rule"], f["suppressed"]) for f in data["suppressed"] if not f["channel"]]
+    assert allowed == [("house.baoben", "合同约定保本，法务已审 (content/article/s/index.md:7)")]
+    assert {f["channel"] for f in data["suppressed"] if f["rule"] == "house.baoben"} == {"", "outbox"}
+    active = {(f["rule"], f["channel"]) for f in data["findings"]}
+    assert ("house.zero-risk", "") in active  # a blocker cannot be allowed
+    assert ("mediactl.suppression", "") in active  # an allowance without a reason is itself a finding
+    write(
+        house / "content/article/s/index.md",
+        "---\ntitle: t\nchannels: [outbox]\nallow:\n  - {rule: house.first, reason: 品牌口号}\n---\n\n领先领先。\n",
+    )
+    code, data = run_json(cli, house)
+    assert code == 0 and [f["rule"] for f in data["suppressed"]] == ["house.first", "house.first"]
+
+
+def test_output_formats(cli, house: Path) -> None:
+    item(house, "f", "本产品保本。\n\n理财非存款、产品有风险、投资须谨慎。")
+    line = cli(house, "check", "--format", "line", "--no-render")
+    assert line.exit_code == 1
+    assert (
+        "content/article/f/index.md:7:4: error house.baoben: 不得承诺保本 「保本」 (建议: 非保本浮动收益)"
+        in line.stdout
+    )
+    github = cli(house, "check", "--format", "github", "--no-render")
+    assert (
+        "::error file=content/article/f/index.md,line=7,col=4,title=house.baoben::不得承诺保本 「保本」 建议: 非保本浮动收益"
+        in github.stdout
+    )
+    sarif = json.loads(cli(house, "check", "--format", "sarif").stdout)
+    run = sarif["runs"][0]
+    assert sarif["version"] == "2.1.0" and run["tool"]["driver"]["name"] == "mediactl"
+    result = run["results"][0]
+    assert result["ruleId"] == "house.baoben" and result["level"] == "error"
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] in (1, 7)
+    table = cli(house, "check", "--no-render")
+    assert "house.baoben" in table.stdout and table.exit_code == 1
+
+
+def test_fail_on_and_exit_codes(cli, house: Path) -> None:
+    item(house, "w", "领先领先。\n\n理财非存款、产品有风险、投资须谨慎。")
+    assert cli(house, "check").exit_code == 0  # a warning does not fail by default
+    assert cli(house, "check", "--fail-on", "warning").exit_code == 1
+    bad = cli(house, "check", "--fail-on", "fatal")
+    assert bad.exit_code == 2 and "unknown severity 'fatal'" in bad.stderr
+
+
+def test_broken_pack_is_a_usage_error_with_file_and_line(cli, house: Path) -> None:
+    write(
+        house / "compliance/broken.yaml",
+        "pack: broken\nrules:\n  - id: broken.x\n    kind: regex\n    severity: error\n    message: m\n    source: s\n    pattern: '(unclosed'\n    examples: {match: [a, b], no_match: [c, d]}\n",
+    )
+    result = cli(house, "check")
+    assert result.exit_code == 2
+    assert "compliance/broken.yaml:8:5: rules[0].pattern: the pattern does not compile" in result.stderr
+
+
+def test_failing_self_test_blocks_checking(cli, house: Path) -> None:
+    write(
+        house / "compliance/house.yaml",
+        HOUSE_PACK.replace("no_match: [本产品非保本, 不保本也不保息]", "no_match: [本产品保本]"),
+    )
+    result = cli(house, "check")
+    assert result.exit_code == 2
+    assert "rule house.baoben: example '本产品保本' must not match but does" in result.stderr
+    assert cli(house, "rules", "test").exit_code == 1
+
+
+def test_rules_ls_and_test(cli, house: Path) -> None:
+    listed = json.loads(cli(house, "rules", "ls", "--json").stdout)
+    assert [r["id"] for r in listed] == [
+        "house.baoben",
+        "house.zero-risk",
+        "house.wm-disclosure",
+        "house.card",
+        "house.first",
+        "house.diversion",
+    ]
+    tested = cli(house, "rules", "test")
+    assert tested.exit_code == 0 and "examples of 6 rules pass" in tested.stdout
+
+
+def test_ad_hoc_files_in_any_repository(cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(
+        tmp_path / "subs.srt",
+        "1\n00:00:00,000 --> 00:00:02,000\n稳赚不赔的理财\n\n2\n00:00:02,000 --> 00:00:04,000\n新春快乐\n",
+    )
+    write(tmp_path / "page.html", "<p>本产品<b>保</b>本保息</p>")
+    result = cli(None, "check", "subs.srt", "page.html", "--format", "line", "--platform", "douyin")
+    assert result.exit_code == 1, result.output
+    assert any(line.startswith("subs.srt:3:") for line in result.stdout.splitlines())
+    assert any(line.startswith("page.html:1:") for line in result.stdout.splitlines())
+
+
+def test_changed_checks_only_items_changed_against_a_ref(cli, house: Path) -> None:
+    item(house, "old", "本产品保本。")
+    git = ["git", "-C", str(house)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "x"], check=True)
+    item(house, "new", "理财非存款、产品有风险、投资须谨慎。")
+    _, data = run_json(cli, house, "--changed", "HEAD")
+    assert {f["item"] for f in data["findings"]} <= {"new"}
+
+
+def test_the_example_library_passes(cli, example: Path) -> None:
+    result = cli(example, "check", "--format", "line")
+    assert result.exit_code == 0, result.output
