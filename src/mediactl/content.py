@@ -16,6 +16,7 @@ from typing import Any
 
 from mediactl.config import STATUSES, Config
 from mediactl.errors import Problem, relpath
+from mediactl.frontmatter import split_front_matter
 from mediactl.platforms import all_platforms
 from mediactl.schema import Checker, did_you_mean
 from mediactl.yamlpos import LocatedYAML, load_located
@@ -28,7 +29,6 @@ FRONT_MATTER_KEYS = (
     "title", "summary", "kind", "status", "author", "tags", "audience", "products", "campaign",
     "channels", "schedule", "overrides", "assets", "extra", "allow",
 )  # fmt: skip
-FENCE = "---"
 
 
 @dataclass(frozen=True)
@@ -78,17 +78,6 @@ def validate_slug(slug: str) -> str | None:
             f"'{slug}' is not a valid slug: use lowercase ASCII letters, digits, '-' and '_' "
             "(at most 80, starting with a letter or digit), e.g. pinyin such as 'fanzha-2026'"
         )
-    return None
-
-
-def split_front_matter(text: str) -> tuple[str, str, int] | None:
-    """(front matter YAML, body, first body line) or None when the file has no front matter."""
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].rstrip("\r\n").strip() != FENCE:
-        return None
-    for index in range(1, len(lines)):
-        if lines[index].rstrip("\r\n").strip() in (FENCE, "..."):
-            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
     return None
 
 

@@ -24,13 +24,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+if TYPE_CHECKING:  # markdown-it is imported only when Markdown or HTML is extracted
+    from markdown_it.token import Token
 
-from mediactl.content import split_front_matter
-from mediactl.markup import _MD, _is_cjk
+
+from mediactl.cjk import is_cjk as _is_cjk
+from mediactl.frontmatter import split_front_matter
 from mediactl.yamlpos import dotted, load_located
 
 __all__ = [
@@ -59,8 +60,14 @@ FORMATS: dict[str, str] = {
     ".json": "json",
 }
 
+
 # Same CommonMark + tables as mediactl.markup, but raw HTML is parsed so its tags can be dropped.
-_MD_HTML = MarkdownIt("commonmark", {"html": True}).enable("table")
+def _markdown() -> Any:
+    """The project's one CommonMark parser (raw HTML parsed, tables on), imported on first use."""
+    from mediactl.markup import _MD
+
+    return _MD
+
 
 Where = tuple[int, int]  # (line, column), 1-based, column in code points
 
@@ -526,7 +533,7 @@ class _MarkdownExtractor:
         self.inner: list[_Block] = []  # alt and link blocks, finished after the paragraph holding them
 
     def run(self) -> None:
-        for token in _MD_HTML.parse(self.src):
+        for token in _markdown().parse(self.src):
             if token.type == "inline" and token.map:
                 self.inline(token)
             elif token.type in ("fence", "code_block") and token.map:
@@ -582,7 +589,7 @@ class _MarkdownExtractor:
             link.add("".join(block.chars[first_char:]), block.where[first_char:])
             self.inner.append(link)
             return
-        url = _MD.normalizeLinkText(str(opening.attrs.get("href", "")))
+        url = _markdown().normalizeLinkText(str(opening.attrs.get("href", "")))
         dest = self.locator.skip_link_tail(limit)
         if url:
             if dest is None:  # a reference link: the URL is in its definition

@@ -43,7 +43,6 @@ __all__ = ["CATEGORIES", "DEFAULT_SKIP", "INVISIBLE", "Normalized", "Normalizer"
 CATEGORIES = ("width", "case", "traditional", "number", "invisible", "separator")
 
 _CHUNK = 4096  # characters per offset checkpoint, recorded by normalize
-_SUB = 128  # characters per finer checkpoint inside a chunk, recorded on demand (divides _CHUNK)
 
 _DATA = ("data", "check")
 
@@ -318,7 +317,7 @@ class _Removal:
     """
 
     chars: frozenset[str]
-    runs: re.Pattern[str]
+    runs: re.Pattern[str]  # one group: split() keeps the runs
     bmp_runs: re.Pattern[str]
     one: re.Pattern[str]
     bmp_one: re.Pattern[str]
@@ -340,8 +339,8 @@ def _removal(skip: str) -> _Removal:
     bmp = _char_class((c for c in removed if c <= "\uffff"), table)
     return _Removal(
         frozenset(removed),
-        re.compile(everything + "+"),
-        re.compile(bmp + "+"),
+        re.compile(f"({everything}+)"),
+        re.compile(f"({bmp}+)"),
         re.compile(everything),
         re.compile(bmp),
     )
@@ -359,9 +358,7 @@ class Normalized:
     compact: str
     _removal: _Removal = field(repr=False, compare=False, kw_only=True)
     _cum: list[int] = field(repr=False, compare=False, kw_only=True)  # compact length before each chunk
-    # Filled on demand by to_original: compact length before each sub-chunk of a chunk, and
-    # the runs of removed characters in a sub-chunk. Only the chunks matches fall in are done.
-    _sub_cum: dict[int, list[int]] = field(default_factory=dict, repr=False, compare=False, kw_only=True)
+    # Runs of removed characters of a chunk, found when to_original first needs that chunk.
     _runs: dict[int, tuple[list[int], list[int]]] = field(default_factory=dict, repr=False, compare=False, kw_only=True)
 
     def to_original(self, compact_index: int) -> int:
@@ -372,44 +369,24 @@ class Normalized:
             raise IndexError(f"compact index {k} out of range 0..{cum[-1]}")
         if k == cum[-1]:
             return len(self.original)
-        length = len(self.base)
         chunk = bisect.bisect_right(cum, k) - 1
         local = k - cum[chunk]
         start = chunk * _CHUNK
-        if cum[chunk + 1] - cum[chunk] == min(_CHUNK, length - start):
+        if cum[chunk + 1] - cum[chunk] == min(_CHUNK, len(self.base) - start):
             return start + local  # nothing removed in this chunk
-        sub_cum = self._sub_cum.get(chunk)
-        if sub_cum is None:
-            sub_cum = self._sub_cum[chunk] = self._sub_checkpoints(start)
-        sub = bisect.bisect_right(sub_cum, local) - 1
-        local -= sub_cum[sub]
-        start += sub * _SUB
-        if sub_cum[sub + 1] - sub_cum[sub] == min(_SUB, length - start):
-            return start + local  # nothing removed in this sub-chunk
-        runs = self._runs.get(start)
+        runs = self._runs.get(chunk)
         if runs is None:
-            runs = self._runs[start] = self._sub_runs(start)
+            runs = self._runs[chunk] = self._chunk_runs(start)
         kept_before, removed_through = runs
         r = bisect.bisect_right(kept_before, local)
         return start + local + (removed_through[r - 1] if r else 0)
 
-    def _sub_checkpoints(self, start: int) -> list[int]:
-        """Compact length before each sub-chunk of the chunk at ``start`` (and after the last)."""
-        base = self.base
-        delete = self._pattern(start, start + _CHUNK, runs=False).sub
-        result = [0]
-        total = 0
-        for i in range(start, min(start + _CHUNK, len(base)), _SUB):
-            total += len(delete("", base[i : i + _SUB]))
-            result.append(total)
-        return result
-
-    def _sub_runs(self, start: int) -> tuple[list[int], list[int]]:
-        """For each run of removed characters in a sub-chunk: kept characters before it, removed through it."""
-        spans = [m.span() for m in self._pattern(start, start + _SUB).finditer(self.base, start, start + _SUB)]
-        removed_through = list(itertools.accumulate(e - s for s, e in spans))
-        kept_before = [s - start - (through - (e - s)) for (s, e), through in zip(spans, removed_through, strict=True)]
-        return kept_before, removed_through
+    def _chunk_runs(self, start: int) -> tuple[list[int], list[int]]:
+        """For each run of removed characters in a chunk: kept characters before it, removed through it."""
+        end = start + _CHUNK
+        # kept, removed, kept, removed, ..., kept: split and lengths are native, no per-run Python
+        lengths = list(map(len, self._pattern(start, end).split(self.base[start:end])))
+        return list(itertools.accumulate(lengths[0:-1:2])), list(itertools.accumulate(lengths[1::2]))
 
     def removed_between(self, start: int, end: int) -> str:
         """The original characters removed inside the original span ``[start, end)``."""

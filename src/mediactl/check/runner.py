@@ -7,7 +7,9 @@ a passing report exists for exactly the bytes it is about to send.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import subprocess
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,12 +37,41 @@ class CheckResult:
     not_checked: list[str] = field(default_factory=list)  # variants that failed to render
 
 
-def ruleset_for(config: Config | None, root: Path | None = None) -> RuleSet:
+_RULESETS: dict[Any, RuleSet] = {}
+
+
+def ruleset_for(config: Config | None) -> RuleSet:
+    """The rules in force for `config` (built-in packs only without a project), loaded once per process."""
+    files = _files(config)
+    key = (
+        None if config is None else (config.file, config.compliance.packs, config.compliance.disable),
+        None if config is None else tuple(sorted(config.compliance.severity.items())),
+        tuple((str(f), *_stamp(f)) for f in files),  # a pack edited on disk is loaded again
+    )
+    if key not in _RULESETS:
+        _RULESETS[key] = _load_ruleset(config, files)
+    return _RULESETS[key]
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (0, 0)
+    return (stat.st_size, stat.st_mtime_ns)
+
+
+def _files(config: Config | None) -> list[Path]:
     if config is None:
         from mediactl.check.rules import builtin_pack_files
 
-        return load_rules(builtin_pack_files())
-    files = pack_files(config.root, config.compliance.packs, config.root / "compliance")
+        return builtin_pack_files()
+    return pack_files(config.root, config.compliance.packs, config.root / "compliance")
+
+
+def _load_ruleset(config: Config | None, files: list[Path]) -> RuleSet:
+    if config is None:
+        return load_rules(files)
     return load_rules(
         files, root=config.root, disable=config.compliance.disable, severity=dict(config.compliance.severity)
     )
@@ -56,17 +87,27 @@ def _engine(ruleset: RuleSet) -> Engine:
     return _ENGINES[ruleset.digest]
 
 
+def user_cache() -> Path:
+    """Where ad hoc checks outside a content repository remember things ($XDG_CACHE_HOME/mediactl)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mediactl"
+
+
 def prepared(config: Config | None, state: Path | None) -> tuple[RuleSet, Engine]:
-    """Rules and engine, with self-tests run whenever the packs changed (remembered in the state folder)."""
+    """Rules and engine, with self-tests run whenever the packs changed.
+
+    A pass is remembered by the packs' digest (in the project's state folder, or the user cache for
+    ad hoc checks), so an unchanged set of rules is not re-tested on every run.
+    """
     ruleset = ruleset_for(config)
     engine = _engine(ruleset)
-    marker = state / SELFTEST_CACHE if state else None
-    if marker is not None and _passed_before(marker, ruleset.digest):
+    marker = (state or user_cache()) / SELFTEST_CACHE
+    if _passed_before(marker, ruleset.digest):
         return ruleset, engine
     problems = self_test(ruleset, engine)
     if problems:
         raise RulePackError("rule pack self-tests", problems)
-    if marker is not None:
+    with contextlib.suppress(OSError):  # a read-only home: the tests simply run again next time
         fsutil.write_text(marker, json.dumps({"digest": ruleset.digest}))
     return ruleset, engine
 
