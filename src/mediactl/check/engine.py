@@ -8,6 +8,7 @@ which has the same length as the original, so their offsets need no mapping.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -68,21 +69,27 @@ class Engine:
         }
 
     def check(self, segments: Sequence[Any], profile: Profile) -> list[Finding]:
+        """All findings in `segments` (the paragraphs of one file or variant) for rules in force.
+
+        The segments are joined with paragraph breaks, folded and scanned once: per-call overhead
+        would otherwise dominate on files of many short paragraphs. No match crosses a paragraph
+        break (the matcher's gap policy refuses one), and any that would is dropped below.
+        """
         active = {index for index, rule in enumerate(self.rules) if rule.applies(profile)}
+        if not segments:
+            return []
+        joined = _Joined(segments)
+        normalized = self.normalizer.normalize(joined.text)
         hits: list[Hit] = []
-        findings: list[Finding] = []
-        for segment in segments:
-            normalized = self.normalizer.normalize(segment.text)
-            for match in self.matcher.find(normalized):
-                rule, role, term = self.entries[match.index]
-                if rule in active:
-                    hits.append(
-                        Hit(rule, role, term, match.start, match.end, match.text, match.normalisations, segment)
-                    )
-            findings.extend(self._regex(segment, normalized, active))
-            for index, sentences in self.required.items():
-                if index in active and any(sentence in normalized.compact for sentence in sentences):
-                    hits.append(Hit(index, REQUIRE, "", 0, 0, "", (), segment))
+        for match in self.matcher.find(normalized):
+            rule, role, term = self.entries[match.index]
+            located = joined.locate(match.start, match.end) if rule in active else None
+            if located:
+                segment, start = located
+                hits.append(Hit(rule, role, term, start, start + match.end - match.start, match.text,
+                                match.normalisations, segment))  # fmt: skip
+        findings = list(self._regex(joined, normalized, active))
+        hits.extend(self._required(joined, normalized, active))
         by_rule: dict[int, list[Hit]] = defaultdict(list)
         for hit in hits:
             by_rule[hit.rule].append(hit)
@@ -116,20 +123,60 @@ class Engine:
                 message = f"{rule.message}（触发词「{first.text}」，需包含：{rule.require[0]}）"
                 yield _finding(rule, first, message, rule.suggestion() or rule.require[0])
 
-    def _regex(self, segment: Any, normalized: Any, active: set[int]) -> Iterable[Finding]:
+    def _required(self, joined: _Joined, normalized: Any, active: set[int]) -> Iterable[Hit]:
+        """Where a required sentence is present: its folded form found in the folded text."""
+        compact = normalized.compact
+        for index, sentences in self.required.items():
+            if index not in active:
+                continue
+            for sentence in sentences:
+                found = compact.find(sentence)
+                while found >= 0:
+                    located = joined.locate(normalized.to_original(found), normalized.to_original(found))
+                    if located:
+                        yield Hit(index, REQUIRE, "", 0, 0, "", (), located[0])
+                    found = compact.find(sentence, found + 1)
+
+    def _regex(self, joined: _Joined, normalized: Any, active: set[int]) -> Iterable[Finding]:
         for index, pattern in self.patterns.items():
             if index not in active:
                 continue
             rule = self.rules[index]
             for match in pattern.finditer(normalized.base):
-                text = segment.text[match.start() : match.end()]
+                located = joined.locate(match.start(), match.end())
+                if located is None:
+                    continue
+                segment, start = located
+                text = segment.text[start : start + match.end() - match.start()]
                 if rule.validate and not VALIDATORS[rule.validate](match.group(0)):
                     continue
-                line, column = segment.position(match.start())
+                line, column = segment.position(start)
                 yield Finding(
                     segment.file, line, column, rule.id, rule.severity, rule.message.replace("{match}", text), text,
                     rule.source, rule.suggestion(), segment.field, normalisations=_folded(text, self.normalizer),
                 )  # fmt: skip
+
+
+class _Joined:
+    """Segment texts joined by paragraph breaks, and the way back from an offset to a segment."""
+
+    BREAK = "\n\n"
+
+    def __init__(self, segments: Sequence[Any]) -> None:
+        self.segments = segments
+        self.starts: list[int] = []
+        position = 0
+        for segment in segments:
+            self.starts.append(position)
+            position += len(segment.text) + len(self.BREAK)
+        self.text = self.BREAK.join(segment.text for segment in segments)
+
+    def locate(self, start: int, end: int) -> tuple[Any, int] | None:
+        """(segment, offset in it) for a span of the joined text; None if it crosses a break."""
+        index = bisect_right(self.starts, start) - 1
+        segment = self.segments[index]
+        local = start - self.starts[index]
+        return (segment, local) if end - self.starts[index] <= len(segment.text) else None
 
 
 def _folded(text: str, normalizer: Any) -> tuple[str, ...]:

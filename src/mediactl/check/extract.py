@@ -910,16 +910,31 @@ def extract_html(text: str, display: str, *, field: str = "body") -> list[Segmen
 
 
 def extract_text(text: str, display: str, *, field: str = "body") -> list[Segment]:
-    """Plain text: paragraphs split on blank lines, each line stripped, soft breaks joined."""
-    out = _Out(display)
+    """Plain text: paragraphs split on blank lines, each line stripped, soft breaks joined.
+
+    Text copied verbatim needs one anchor per line, not a position per character: this path
+    is what large ad hoc checks (a folder of captions or transcripts) spend their time in.
+    """
     src = _normalize_newlines(text)
     pos = _Lines(src)
-    for paragraph in _paragraphs(src):
-        block = _Block(out, field, pos(paragraph[0][0]))
-        for start, line in paragraph:
-            _add_line(block, src, start, line, pos, tags=False, entities=False)
-        block.finish()
-    return out.sorted()
+    return [_plain_paragraph(paragraph, pos, display, field, block) for block, paragraph in enumerate(_paragraphs(src))]
+
+
+def _plain_paragraph(paragraph: list[tuple[int, str]], pos: _Lines, display: str, field: str, block: int) -> Segment:
+    parts: list[str] = []
+    anchors: list[tuple[int, int, int]] = []
+    length = 0
+    for start, line in paragraph:
+        stripped = line.strip()
+        if parts:  # a soft line break: no space beside Chinese, one between Latin words
+            joiner = "" if _is_cjk(parts[-1][-1]) or _is_cjk(stripped[0]) else " "
+            parts.append(joiner)
+            length += len(joiner)
+        line_no, column = pos(start + len(line) - len(line.lstrip()))
+        anchors.append((length, line_no, column))
+        parts.append(stripped)
+        length += len(stripped)
+    return Segment("".join(parts), display, field, block, tuple(anchors))
 
 
 def extract_subtitles(text: str, display: str, *, fmt: str) -> list[Segment]:

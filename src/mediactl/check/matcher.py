@@ -89,30 +89,33 @@ class Matcher:
     def find(self, text: str | Normalized) -> list[Match]:
         """Every occurrence of every term, overlapping ones included, sorted by (start, -end, index)."""
         normalized = text if isinstance(text, Normalized) else self.normalizer.normalize(text)
-        original, base = normalized.original, normalized.base
+        base = normalized.base
         size = len(base)
-        to_original = normalized.to_original
-        terms = self.terms
-        explained: dict[tuple[str, int], tuple[str, ...]] = {}
-        matches: list[Match] = []
+        to_original = normalized._mapper()
+        latin_start, latin_end = self._latin_start, self._latin_end
+        kept: list[tuple[int, int, int]] = []
         for key, cstart, cend in self._automaton.find_matches_as_indexes(normalized.compact, overlapping=True):
             start = to_original(cstart)
             end = to_original(cend - 1) + 1
-            if self._latin_start[key] and start > 0 and base[start - 1] in _ASCII_ALNUM:
+            if latin_start[key] and start > 0 and base[start - 1] in _ASCII_ALNUM:
                 continue
-            if self._latin_end[key] and end < size and base[end] in _ASCII_ALNUM:
+            if latin_end[key] and end < size and base[end] in _ASCII_ALNUM:
                 continue
             if end - start != cend - cstart and not self._gaps_ok(normalized, start, end):
                 continue
-            span = original[start:end]
-            for index in self._indexes[key]:
+            kept.append((start, -end, key))
+        kept.sort()
+        original, terms, indexes = normalized.original, self.terms, self._indexes
+        explained: dict[tuple[str, int], tuple[str, ...]] = {}
+        matches: list[Match] = []
+        for start, negative_end, key in kept:
+            span = original[start:-negative_end]
+            for index in indexes[key]:  # ascending: the (start, -end, index) order holds
                 cached = explained.get((span, index))
                 if cached is None:
                     term = terms[index]
-                    cached = () if span == term else explain(span, self.normalizer, term=term)
-                    explained[span, index] = cached
-                matches.append(Match(index, start, end, span, cached))
-        matches.sort(key=lambda m: (m.start, -m.end, m.index))
+                    cached = explained[span, index] = () if span == term else explain(span, self.normalizer, term=term)
+                matches.append(Match(index, start, -negative_end, span, cached))
         return matches
 
     def _gaps_ok(self, normalized: Normalized, start: int, end: int) -> bool:

@@ -33,7 +33,7 @@ import itertools
 import operator
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -364,22 +364,30 @@ class Normalized:
     def to_original(self, compact_index: int) -> int:
         """The original index of ``compact[compact_index]``; ``len(compact)`` maps to ``len(original)``."""
         k = operator.index(compact_index)
-        cum = self._cum
-        if not 0 <= k <= cum[-1]:
-            raise IndexError(f"compact index {k} out of range 0..{cum[-1]}")
-        if k == cum[-1]:
+        if not 0 <= k <= self._cum[-1]:
+            raise IndexError(f"compact index {k} out of range 0..{self._cum[-1]}")
+        if k == self._cum[-1]:
             return len(self.original)
-        chunk = bisect.bisect_right(cum, k) - 1
-        local = k - cum[chunk]
-        start = chunk * _CHUNK
-        if cum[chunk + 1] - cum[chunk] == min(_CHUNK, len(self.base) - start):
-            return start + local  # nothing removed in this chunk
-        runs = self._runs.get(chunk)
-        if runs is None:
-            runs = self._runs[chunk] = self._chunk_runs(start)
-        kept_before, removed_through = runs
-        r = bisect.bisect_right(kept_before, local)
-        return start + local + (removed_through[r - 1] if r else 0)
+        return self._mapper()(k)
+
+    def _mapper(self) -> Callable[[int], int]:
+        """``to_original`` without checks, for ``0 <= k < len(compact)``: the matcher's hot loop."""
+        cum = self._cum
+        cache = self._runs
+        chunk_runs = self._chunk_runs
+        bisect_right = bisect.bisect_right
+
+        def to_original(k: int) -> int:
+            chunk = bisect_right(cum, k) - 1
+            local = k - cum[chunk]
+            runs = cache.get(chunk)
+            if runs is None:
+                runs = cache[chunk] = chunk_runs(chunk * _CHUNK)
+            kept_before, removed_through = runs
+            r = bisect_right(kept_before, local)
+            return chunk * _CHUNK + local + (removed_through[r - 1] if r else 0)
+
+        return to_original
 
     def _chunk_runs(self, start: int) -> tuple[list[int], list[int]]:
         """For each run of removed characters in a chunk: kept characters before it, removed through it."""

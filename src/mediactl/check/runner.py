@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import multiprocessing
 import os
 import subprocess
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -228,28 +230,55 @@ def _context(findings: list[Finding], item: str, channel: str) -> list[Finding]:
 
 
 def check_files(
-    paths: list[Path], *, platform: str | None, products: tuple[str, ...] | None, config: Config | None
+    paths: list[Path], *, platform: str | None, products: tuple[str, ...] | None, config: Config | None, jobs: int = 0
 ) -> CheckResult:
-    """Ad hoc files (any repository's CI): Markdown, HTML, text, SRT/VTT, YAML/JSON."""
+    """Ad hoc files (any repository's CI): Markdown, HTML, text, SRT/VTT, YAML/JSON.
+
+    Many files are split across processes (forked, so the compiled rules are shared, not rebuilt).
+    """
+    root = (config.root if config else Path.cwd()).resolve()
+    prepared(config, config.state_path if config else None)  # rules load and self-test once, before forking
+    profile = Profile(platform=platform, products=products)
+    workers = min(jobs or os.cpu_count() or 1, max(1, len(paths) // PER_WORKER))
+    if workers <= 1:
+        return CheckResult(findings=_check_paths(paths, root, profile, config))
+    global _FILES_JOB
+    _FILES_JOB = (root, profile, config)
+    chunks = [paths[index::workers] for index in range(workers)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        found = [finding for part in pool.map(_check_chunk, chunks) for finding in part]
+    return CheckResult(findings=found)
+
+
+PER_WORKER = 64  # below this many files per process, forking costs more than it saves
+_FILES_JOB: tuple[Path, Profile, Config | None] | None = None
+
+
+def _check_chunk(paths: list[Path]) -> list[Finding]:
+    assert _FILES_JOB is not None
+    root, profile, config = _FILES_JOB
+    return _check_paths(paths, root, profile, config)
+
+
+def _check_paths(paths: list[Path], root: Path, profile: Profile, config: Config | None) -> list[Finding]:
     from mediactl.check.extract import extract_file
 
-    root = config.root if config else Path.cwd()
     _, engine = prepared(config, config.state_path if config else None)
-    result = CheckResult()
-    profile = Profile(platform=platform, products=products)
+    findings: list[Finding] = []
     for path in paths:
-        shown = relpath(path.resolve(), root.resolve())
+        shown = relpath(path.resolve(), root)
         try:
             segments = extract_file(path, shown)
+            text = path.read_text("utf-8", errors="replace")
         except ValueError as exc:  # the message already names the file
             raise UsageError(str(exc)) from None
         except OSError as exc:
             raise UsageError(f"{shown}: cannot read: {exc.strerror}") from None
-        text = path.read_text("utf-8", errors="replace")
         allowances, broken = suppress.inline_allowances(text, shown)
-        found = suppress.apply(engine.check(segments, profile), allowances, source_file=shown)
-        result.findings.extend([*broken, *found])
-    return result
+        findings.extend(broken)
+        findings.extend(suppress.apply(engine.check(segments, profile), allowances, source_file=shown))
+    return findings
 
 
 def changed_items(config: Config, library: Library, ref: str) -> list[str]:
