@@ -289,3 +289,12 @@ def test_changed_checks_only_items_changed_against_a_ref(cli, house: Path) -> No
 def test_the_example_library_passes(cli, example: Path) -> None:
     result = cli(example, "check", "--format", "line")
     assert result.exit_code == 0, result.output
+
+
+def test_ordinals_and_chinese_numerals_are_not_evasions(cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "a.txt", "我的第一篇：防范电信诈骗\n\n手机银行满意度第一\n\n满意度第①\n")
+    result = cli(None, "check", "a.txt", "--format", "json")
+    found = json.loads(result.stdout)["findings"]
+    first = [(f["line"], f["normalisations"]) for f in found if f["rule"] == "adlaw.rank.bare-first"]
+    assert first == [(3, []), (5, ["number"])]

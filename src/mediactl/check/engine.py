@@ -179,11 +179,19 @@ class _Joined:
         return (segment, local) if end - self.starts[index] <= len(segment.text) else None
 
 
+_CJK_NUMERALS = frozenset("〇零一二三四五六七八九十百千万两壹贰叁肆伍陆柒捌玖拾")
+
+
 def _folded(text: str, normalizer: Any) -> tuple[str, ...]:
-    """A regex match spans the text as written (a URL's own ':' and '/'): only folding is a sign of evasion."""
+    """Which foldings a regex match needed to be seen, counting only signs of evasion.
+
+    A regex match spans the text as written: a URL's own ':' and '/' are not inserted separators,
+    and 第一 written with a Chinese numeral is ordinary Chinese, not a disguised digit (①, ⒈ are).
+    """
     from mediactl.check.normalize import explain
 
-    return tuple(n for n in explain(text, normalizer) if n != "separator")
+    styled = any(c not in _CJK_NUMERALS and not c.isascii() and normalizer.fold(c).isdigit() for c in text)
+    return tuple(n for n in explain(text, normalizer) if n != "separator" and (n != "number" or styled))
 
 
 def _unallowed(hits: Iterable[Hit]) -> list[Hit]:

@@ -10,22 +10,23 @@ normalised form starts (ends) with an ASCII letter or digit matches only where t
 character before (after) it in the folded text is not an ASCII letter or digit: ``vx``
 is not found in ``vxworks``, ``1`` not in ``2021`` (nor in ``二〇二一``, which folds to
 ``2021``), and ``qq`` not in ``qqq`` (every occurrence touches another ``q``; a run of
-the same letter is taken as a different word). The neighbour is the character right
-next to the match in the original text, so an invisible character there counts as a
-boundary: inserting one to make a Latin term match is itself an evasion.
+the same letter is taken as a different word; likewise ``vx`` is not found in
+``vx123456``: an ID glued to the term is the regex rules' job). The neighbour is the
+character right next to the match in the original text, so an invisible character there
+counts as a boundary: inserting one to make a Latin term match is itself an evasion.
 
 **Gaps.** Characters removed inside a match (between two term characters) are
 accepted only if each gap between two consecutive term characters
 
-* has at most ``max_gap`` characters, invisible characters not counted;
+* has at most ``max_gap`` code points, invisible characters not counted (``\r\n`` is two);
 * holds no paragraph break: two or more line breaks (``\\r\\n`` counts once) or U+2029;
 * is not made only of clause and sentence marks (``。，、；：！？`` and their ASCII
   forms ``,;:!?``) with ordinary spacing: ``确保。本周`` does not contain ``保本``.
 
 So ``保 本``, ``保.本``, ``保*本``, ``保\\n本`` (a soft line break), ``保🔥本``,
 ``保\\u200b本`` and ``稳·赚`` match, ``保。本``, ``保， 本`` and ``保\\n\\n本`` do not.
-Brackets and quotes are separators like any other (``保「本`` matches): a term split by
-them is an evasion more often than natural text.
+Brackets, quotes, dashes and ellipses are ordinary separators (``保「本`` matches), so
+``确保「本周」`` is a known false positive, left to allowed contexts and suppressions.
 """
 
 from __future__ import annotations

@@ -127,28 +127,35 @@ def _sarif_result(finding: Finding, index: int) -> dict[str, Any]:
 
 
 def render_text(findings: Sequence[Finding], console: Any) -> None:
-    """A table per item (or file), most severe first; suppressions listed after."""
-    from rich.table import Table
+    """Findings grouped by item (or file), most severe first; each a header line and its advice.
+
+    A list, not a table: messages are long Chinese sentences that a table would fold into
+    unreadable columns on a narrow terminal.
+    """
     from rich.text import Text
 
     groups: dict[str, list[Finding]] = {}
-    for finding in sorted(findings, key=lambda f: (-RANK[f.severity], f.sort_key)):
+    for finding in sorted(findings, key=lambda f: (f.item or f.file, -RANK[f.severity], f.sort_key)):
         groups.setdefault(finding.item or finding.file, []).append(finding)
     colours = {"blocker": "bold red", "error": "red", "warning": "yellow", "info": "cyan"}
     for title, group in groups.items():
-        table = Table(title=Text(title, style="bold"), title_justify="left", box=None, pad_edge=False, expand=False)
-        for column in ("where", "severity", "rule", "message", "text", "suggestion"):
-            table.add_column(column, overflow="fold")
+        console.print(Text(title, style="bold underline"))
         for f in group:
-            where = f"{f.file}:{f.line}:{f.column}" + (f" [{f.channel}]" if f.channel else "")
-            severity = Text(
+            header = Text("  ")
+            header.append(
                 "allowed" if f.suppressed else f.severity, style="dim" if f.suppressed else colours[f.severity]
             )
-            message = f.message + (f"（豁免：{f.suppressed}）" if f.suppressed else "")
+            header.append(f"  {f.file}:{f.line}:{f.column}" + (f" [{f.channel}]" if f.channel else ""))
+            header.append(f"  {f.rule}", style="dim")
+            header.append(f"  「{f.matched}」", style="bold")
+            console.print(header)
+            console.print(Text(f"    {f.message}"))
+            if f.suggestion:
+                console.print(Text(f"    建议：{f.suggestion}", style="green"))
             if f.normalisations:
-                message += f" [normalised: {', '.join(f.normalisations)}]"
-            table.add_row(Text(where), severity, Text(f.rule), Text(message), Text(f.matched), Text(f.suggestion))
-        console.print(table)
+                console.print(Text(f"    found after normalising: {', '.join(f.normalisations)}", style="magenta"))
+            if f.suppressed:
+                console.print(Text(f"    豁免：{f.suppressed}", style="dim"))
 
 
 def to_json(data: Any) -> str:
