@@ -302,7 +302,9 @@ def _char_class(chars: Iterable[str], table: list[int]) -> str:
     size = len(table)
     ranges: list[list[int]] = []
     for cp in points:
-        if ranges and all(g < size and table[g] != g for g in range(ranges[-1][1] + 1, cp)):
+        if ranges and (
+            cp == ranges[-1][1] + 1 or all(g < size and table[g] != g for g in range(ranges[-1][1] + 1, cp))
+        ):
             ranges[-1][1] = cp
         else:
             ranges.append([cp, cp])
