@@ -10,32 +10,48 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from mediactl.credentials import redact
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+@cache
+def _consoles() -> tuple[Console, Console]:
+    """Created on first use: rich costs start-up time that a quiet command should not pay."""
+    from rich.console import Console
+
+    return Console(highlight=False), Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def __getattr__(name: str) -> Console:
+    if name == "out":
+        return _consoles()[0]
+    if name == "err":
+        return _consoles()[1]
+    raise AttributeError(name)
 
 
 def error_line(text: str) -> None:
-    """One line on stderr, secrets redacted, markup never interpreted."""
-    err.print(redact(text), markup=False)
+    """One line on stderr, secrets redacted, as plain text: no markup, no wrapping, no rich import."""
+    sys.stderr.write(redact(text) + "\n")
+    sys.stderr.flush()
 
 
 def warning(text: str) -> None:
-    err.print(f"[yellow]{_escape(redact(text))}[/yellow]")
+    _consoles()[1].print(f"[yellow]{_escape(redact(text))}[/yellow]")
 
 
 def success(text: str) -> None:
-    out.print(f"[green]✓[/green] {_escape(text)}")
+    _consoles()[0].print(f"[green]✓[/green] {_escape(text)}")
 
 
 def info(text: str) -> None:
-    out.print(_escape(text))
+    _consoles()[0].print(_escape(text))
 
 
 def _escape(text: str) -> str:

@@ -36,14 +36,14 @@ class Hit:
 
 
 class Engine:
-    def __init__(self, ruleset: RuleSet) -> None:
+    def __init__(self, ruleset: RuleSet, normalizer: Any = None) -> None:
         import regex
 
         from mediactl.check.matcher import Matcher
         from mediactl.check.normalize import Normalizer
 
         self.rules = list(ruleset.rules)
-        self.normalizer = Normalizer()
+        self.normalizer = normalizer or Normalizer()
         self.entries: list[tuple[int, str, str]] = []
         for index, rule in enumerate(self.rules):
             roles = (

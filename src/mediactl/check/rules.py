@@ -13,11 +13,13 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediactl.errors import Problem, ProblemsError, relpath
-from mediactl.schema import Checker
-from mediactl.yamlpos import KeyPath, load_located
+
+if TYPE_CHECKING:  # parsing is skipped when the compiled rules come from the cache
+    from mediactl.schema import Checker
+    from mediactl.yamlpos import KeyPath
 
 KINDS = ("term", "regex", "disclosure", "occurrence")
 SEVERITIES = ("blocker", "error", "warning", "info")
@@ -192,6 +194,9 @@ def _check_ids(rules: list[Rule], problems: list[Problem], disable: tuple[str, .
 
 
 def _parse_pack(text: str, shown: str, problems: list[Problem]) -> list[Rule]:
+    from mediactl.schema import Checker
+    from mediactl.yamlpos import load_located
+
     doc = load_located(text, shown)
     if doc.problems:
         problems.extend(doc.problems)

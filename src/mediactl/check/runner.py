@@ -15,7 +15,7 @@ import subprocess
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediactl import fsutil
 from mediactl.check import suppress
@@ -23,10 +23,12 @@ from mediactl.check.engine import Engine, self_test
 from mediactl.check.findings import Finding
 from mediactl.check.report import failing
 from mediactl.check.rules import Profile, RulePackError, RuleSet, load_rules, pack_files
-from mediactl.config import Config
-from mediactl.content import Item
 from mediactl.errors import UsageError, relpath
-from mediactl.library import Library
+
+if TYPE_CHECKING:  # the config and library stack is not needed to check one ad hoc file
+    from mediactl.config import Config
+    from mediactl.content import Item
+    from mediactl.library import Library
 
 REPORTS = "reports"
 SELFTEST_CACHE = "rules-selftest.json"
@@ -51,7 +53,10 @@ def ruleset_for(config: Config | None) -> RuleSet:
         tuple((str(f), *_stamp(f)) for f in files),  # a pack edited on disk is loaded again
     )
     if key not in _RULESETS:
-        _RULESETS[key] = _load_ruleset(config, files)
+        from mediactl.check.compiled import cached, key_of
+
+        folder = config.state_path if config else user_cache()
+        _RULESETS[key] = cached(folder, "rules", key_of(key), lambda: _load_ruleset(config, files))
     return _RULESETS[key]
 
 
@@ -82,11 +87,22 @@ def _load_ruleset(config: Config | None, files: list[Path]) -> RuleSet:
 _ENGINES: dict[str, Engine] = {}
 
 
-def _engine(ruleset: RuleSet) -> Engine:
+def _engine(ruleset: RuleSet, cache: Path | None = None) -> Engine:
     """One engine per distinct set of rules (by digest) and process: the automaton is built once."""
     if ruleset.digest not in _ENGINES:
-        _ENGINES[ruleset.digest] = Engine(ruleset)
+        _ENGINES[ruleset.digest] = Engine(ruleset, normalizer=_normalizer(cache or user_cache()))
     return _ENGINES[ruleset.digest]
+
+
+def _normalizer(folder: Path) -> Any:
+    from importlib import resources
+
+    from mediactl.check.compiled import cached, key_of
+    from mediactl.check.normalize import Normalizer
+
+    tables = Path(str(resources.files("mediactl") / "data" / "check"))
+    stamps = sorted((p.name, *_stamp(p)) for p in tables.iterdir())
+    return cached(folder, "normalizer", key_of(stamps), Normalizer)
 
 
 def user_cache() -> Path:
@@ -102,7 +118,7 @@ def prepared(config: Config | None, state: Path | None) -> tuple[RuleSet, Engine
     ad hoc checks), so an unchanged set of rules is not re-tested on every run.
     """
     ruleset = ruleset_for(config)
-    engine = _engine(ruleset)
+    engine = _engine(ruleset, state)
     marker = (state or user_cache()) / SELFTEST_CACHE
     if _passed_before(marker, ruleset.digest):
         return ruleset, engine

@@ -1,0 +1,41 @@
+"""Compiled rules and normalisation tables cached between runs, so a one-file check starts fast.
+
+Parsing and validating the YAML packs and building the fold tables cost more than
+checking a caption. Both are pickled under the project's state folder (or the user
+cache for ad hoc checks), keyed by everything they are built from: the pack files'
+names, sizes and modification times, the config's rule settings, and the mediactl
+version. The Aho-Corasick automaton cannot be pickled; it is rebuilt (milliseconds).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from mediactl import __version__, fsutil
+
+T = TypeVar("T")
+
+
+def key_of(*parts: Any) -> str:
+    return hashlib.sha256(repr((__version__, *parts)).encode()).hexdigest()[:32]
+
+
+def cached(folder: Path, name: str, key: str, build: Callable[[], T]) -> T:
+    """`build()`'s result, from `folder/name-key.pickle` when present; a corrupt cache is rebuilt."""
+    path = folder / "compiled" / f"{name}-{key}.pickle"
+    with (
+        contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError),
+        open(path, "rb") as handle,
+    ):
+        return pickle.load(handle)  # our own cache file, keyed by everything it is built from
+    value = build()
+    with contextlib.suppress(OSError):
+        for stale in path.parent.glob(f"{name}-*.pickle"):
+            stale.unlink(missing_ok=True)
+        fsutil.write_bytes(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    return value
