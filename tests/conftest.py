@@ -69,3 +69,11 @@ def cli() -> Callable[..., Result]:
         return runner.invoke(app, [*prefix, *args])
 
     return run
+
+
+def assert_no_yaml_problems(path: Path) -> None:
+    """The file parses and has no duplicate keys (PyYAML's safe_load silently keeps the last one)."""
+    from mediactl.yamlpos import load_located
+
+    problems = load_located(path.read_text("utf-8"), path.name).problems
+    assert not problems, [str(p) for p in problems]

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
+from conftest import assert_no_yaml_problems
+
 PLATFORM_DIR = Path(__file__).resolve().parents[1] / "src" / "mediactl" / "data" / "platforms"
 FILES = sorted(PLATFORM_DIR.glob("*.yaml"))
 EXPECTED = {
@@ -34,23 +36,6 @@ LAYOUTS = {"cover-wide", "cover-tall", "cover-square", "poster"}
 VIDEO_FORMATS = {"mp4", "webm", "flv", "mov"}
 PERIODS = {"hour", "day", "week", "month"}
 EVIDENCE = ("[V]", "[S]", "[C]", "[U]", "mediactl's own")
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """safe_load silently keeps the last of two equal keys; this loader refuses them."""
-
-
-def _unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -85,7 +70,7 @@ def test_every_expected_platform_has_a_file() -> None:
 
 @pytest.mark.parametrize("path", FILES, ids=[f.stem for f in FILES])
 def test_no_duplicate_keys(path: Path) -> None:
-    yaml.load(path.read_text("utf-8"), Loader=_UniqueKeyLoader)  # a SafeLoader subclass
+    assert_no_yaml_problems(path)
 
 
 def test_required_keys(platform: dict[str, Any]) -> None:

@@ -21,6 +21,8 @@ import pytest
 import regex
 import yaml
 
+from conftest import assert_no_yaml_problems
+
 RULES_DIR = Path(__file__).resolve().parents[1] / "src" / "mediactl" / "data" / "rules"
 FILES = sorted(RULES_DIR.glob("*.yaml"))
 BUILT_IN = {"adlaw", "finance", "disclosures", "diversion", "pii"}
@@ -257,27 +259,9 @@ def _example_problems(rule: dict[str, Any]) -> list[str]:
 # ---- loading ----
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """safe_load silently keeps the last of two equal keys; this loader refuses them."""
-
-
-def _unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
-
-
 def _load(path: Path) -> Any:
-    text = path.read_text("utf-8")
-    assert yaml.safe_load(text) == yaml.load(text, Loader=_UniqueKeyLoader)  # also refuses duplicate keys
-    return yaml.safe_load(text)
+    assert_no_yaml_problems(path)  # also refuses duplicate keys
+    return yaml.safe_load(path.read_text("utf-8"))
 
 
 def _collect() -> list[tuple[str, dict[str, Any]]]:
