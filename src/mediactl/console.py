@@ -25,7 +25,7 @@ def _consoles() -> tuple[Console, Console]:
     """Created on first use: rich costs start-up time that a quiet command should not pay."""
     from rich.console import Console
 
-    return Console(highlight=False), Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(highlight=False, soft_wrap=True), Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def __getattr__(name: str) -> Console:

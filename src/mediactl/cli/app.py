@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from mediactl import __version__
-from mediactl.cli import check, items, project, render
+from mediactl.cli import check, items, project, publish, render
 from mediactl.cli.base import STATE, MediactlGroup
 
 app = typer.Typer(
@@ -25,6 +25,8 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 config_app = typer.Typer(help="Inspect and validate mediactl.yaml.", no_args_is_help=True)
+queue_app = typer.Typer(help="The delivery queue: list, inspect, cancel, retry, resolve.", no_args_is_help=True)
+log_app = typer.Typer(help="The audit trail and its integrity.")
 rules_app = typer.Typer(help="The compliance rules in force and their self-tests.", no_args_is_help=True)
 
 
@@ -62,11 +64,23 @@ app.command("ls")(items.ls_cmd)
 app.command("show")(items.show_cmd)
 app.command("render")(render.render_cmd)
 app.command("check")(check.check_cmd)
+app.command("review")(publish.review_cmd)
+app.command("approve")(publish.approve_cmd)
+app.command("publish")(publish.publish_cmd)
+app.command("pause")(publish.pause_cmd)
+app.command("resume")(publish.resume_cmd)
 config_app.command("validate")(project.validate_cmd)
 app.add_typer(config_app, name="config")
 rules_app.command("ls")(check.rules_ls_cmd)
 rules_app.command("test")(check.rules_test_cmd)
 app.add_typer(rules_app, name="rules")
+for name, command in (("ls", publish.queue_ls_cmd), ("show", publish.queue_show_cmd), ("cancel", publish.queue_cancel_cmd),
+                      ("retry", publish.queue_retry_cmd), ("resolve", publish.queue_resolve_cmd)):  # fmt: skip
+    queue_app.command(name)(command)
+app.add_typer(queue_app, name="queue")
+log_app.callback(invoke_without_command=True)(publish.log_cmd)
+log_app.command("verify")(publish.log_verify_cmd)
+app.add_typer(log_app, name="log")
 
 
 def main() -> None:

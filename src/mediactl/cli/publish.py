@@ -1,0 +1,376 @@
+"""`review`, `approve`, `publish`, `queue …`, `log …`, `pause`, `resume`: the road out of the building."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+import typer
+
+from mediactl import console
+from mediactl.cli.base import STATE
+from mediactl.errors import FindingsError, UsageError
+
+
+def review_cmd(slug: Annotated[str, typer.Argument(help="The item to send to review.")]) -> None:
+    """Move an item to review: its author is done and a second person should look at it.
+
+    Examples:
+
+      $ mediactl review wealth-steady-plus
+    """
+    from mediactl.publish.approvals import set_status
+    from mediactl.publish.runner import Publisher
+
+    item = STATE.library().get(slug)
+    set_status(item.folder / "index.md", "review")
+    publisher = Publisher(STATE.config(), command="review")
+    publisher.log("item.review", item=slug)
+    publisher.close()
+    console.success(f"{slug} is in review")
+
+
+def approve_cmd(
+    slug: Annotated[str, typer.Argument(help="The item to approve.")],
+    note: Annotated[str, typer.Option("--note", help="Why, or what was checked (kept in the audit log).")] = "",
+) -> None:
+    """Approve exactly what the item's variants are now: their content hashes are recorded.
+
+    The approver is MEDIACTL_USER (or git's user.name). With project.approval.require_other_person the author cannot approve their own item. Any later change to a variant's bytes voids its approval.
+
+    Examples:
+
+      $ mediactl approve wealth-steady-plus --note "已核对风险提示"
+
+      $ MEDIACTL_USER=wang.min mediactl approve wealth-steady-plus
+    """
+    from mediactl.publish.approvals import check_approver, set_status
+    from mediactl.publish.runner import Publisher
+    from mediactl.render.plan import plan_variants
+    from mediactl.render.runner import render
+
+    config, library = STATE.config(), STATE.library()
+    item = library.get(slug)
+    publisher = Publisher(config, command="approve")
+    check_approver(item, publisher.actor, config)
+    summary = render(config, library, [slug])
+    if summary.failed:
+        raise FindingsError(f"{slug}: {len(summary.failed)} variant(s) do not render; fix them before approving")
+    planned, _ = plan_variants(library, config, [slug], None)
+    hashes = {r.channel: r.content_hash for r in summary.results}
+    for variant in planned:
+        publisher.store.approve(slug, variant.channel.name, hashes[variant.channel.name], publisher.actor, note)
+        publisher.log("item.approved", item=slug, channel=variant.channel.name,
+                      content_hash=hashes[variant.channel.name], note=note)  # fmt: skip
+    set_status(item.folder / "index.md", "approved")
+    publisher.close()
+    console.success(f"{slug} approved by {publisher.actor} for {len(planned)} channel(s)")
+
+
+def publish_cmd(
+    slugs: Annotated[list[str] | None, typer.Argument(help="Items to publish (default: all).")] = None,
+    channel: Annotated[str | None, typer.Option("--channel", "-c", help="Only this channel.")] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="When: ISO time, or 'tomorrow 09:00', in the project time zone.")
+    ] = None,
+    due: Annotated[
+        bool, typer.Option("--due", help="Deliver every queued job whose time has come (what cron runs).")
+    ] = False,
+    limit: Annotated[int, typer.Option("--limit", help="With --due: deliver at most this many jobs.")] = 1000,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be sent; send and queue nothing.")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Bypass the gate (needs --reason; both are audited).")] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why the gate is bypassed.")] = None,
+    defer: Annotated[
+        bool, typer.Option("--defer", help="If a frequency cap refuses, queue for the next allowed slot.")
+    ] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the outcomes as JSON.")] = False,
+) -> None:
+    """Deliver variants now, or queue them for --at or the item's schedule; --due delivers what is due.
+
+    Each variant passes the gate first: an allowed status and a valid approval for its exact content, a passing check report, the channel's frequency caps. A refusal names the rule. Every action is written to the audit log. Exit code 1 if anything was refused or failed.
+
+    Examples:
+
+      $ mediactl publish anti-fraud-2026 --channel outbox
+
+      $ mediactl publish wealth-steady-plus --at "tomorrow 09:00"
+
+      $ mediactl publish --due
+
+      $ mediactl publish --dry-run
+    """
+    from mediactl.publish.runner import Publisher
+
+    if force and not reason:
+        raise UsageError("--force needs --reason: say why the gate is bypassed (it goes to the audit log)")
+    config = STATE.config()
+    publisher = Publisher(config, command="publish --due" if due else "publish")
+    try:
+        if due:
+            outcomes = publisher.deliver_due(limit=limit)
+        else:
+            outcomes = _publish(config, publisher, slugs, channel, at, dry_run, reason if force else None, defer)
+    finally:
+        publisher.close()
+    _report(outcomes, json_output)
+    bad = [o for o in outcomes if o.state in ("refused", "failed", "unknown")]
+    if bad:
+        raise FindingsError(f"{len(bad)} of {len(outcomes)} variant(s) were refused or not delivered")
+
+
+def _publish(
+    config: Any, publisher: Any, slugs: Any, channel: Any, at: Any, dry_run: bool, forced: Any, defer: bool
+) -> list[Any]:
+    from mediactl.render.plan import plan_variants
+
+    library = STATE.library()
+    from mediactl.publish.runner import Outcome
+    from mediactl.render.errors import VariantError
+    from mediactl.render.runner import render
+
+    failed = {r.key: r.error for r in render(config, library, slugs or None, channel).failed}  # incremental
+    planned, refused = plan_variants(library, config, slugs or None, channel)
+    refused += [(p, VariantError(p.item.file, f"does not render: {failed[p.key]}")) for p in planned if p.key in failed]
+    planned = [p for p in planned if p.key not in failed]
+    moment = parse_at(at, config.project.tz) if at else None
+    outcomes = [Outcome(p.channel.name, p.item.slug, "refused", e.detail) for p, e in refused]
+    outcomes += publisher.enqueue(planned, at=moment, force_reason=forced, defer=defer, dry_run=dry_run)
+    if dry_run:
+        return outcomes
+    now_ids = {o.job for o in outcomes if o.state == "queued" and o.due_at is not None and o.due_at <= time.time()}
+    delivered = publisher.deliver_due(only=now_ids) if now_ids else []
+    by_job = {o.job: o for o in delivered if o.job is not None}
+    return [by_job.get(o.job, o) for o in outcomes] + [o for o in delivered if o.job not in {x.job for x in outcomes}]
+
+
+def parse_at(text: str, tz: Any) -> float:
+    """ISO 8601 (`2026-12-01T09:00`, `2026-12-01 09:00`), or `today|tomorrow HH:MM`, in the project zone."""
+    words = re.fullmatch(r"\s*(today|tomorrow|今天|明天)\s+(\d{1,2}):(\d{2})\s*", text)
+    if words:
+        day = datetime.now(tz).date() + timedelta(days=1 if words.group(1) in ("tomorrow", "明天") else 0)
+        return datetime(day.year, day.month, day.day, int(words.group(2)), int(words.group(3)), tzinfo=tz).timestamp()
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"--at {text!r}: use an ISO time such as 2026-12-01T09:00, or 'tomorrow 09:00'") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).timestamp()
+
+
+def _report(outcomes: list[Any], json_output: bool) -> None:
+    if json_output:
+        console.emit_json([o.to_dict() for o in outcomes])
+        return
+    marks = {"sent": "✓", "queued": "…", "dry-run": "?", "already-sent": "=", "awaiting-confirmation": "…"}
+    for o in outcomes:
+        where = f"{o.channel}/{o.item}" if o.item else o.channel
+        text = (
+            f"{marks.get(o.state, '✗')} {where}: {o.state}"
+            + (f" — {o.detail}" if o.detail else "")
+            + (f" {o.url}" if o.url else "")
+        )
+        (console.info if o.state in marks else console.error_line)(text)
+        for request in o.requests:
+            console.info(f"    {request}")
+    if not outcomes:
+        console.info("nothing to publish")
+
+
+# --- queue ------------------------------------------------------------------------------------
+
+
+def queue_ls_cmd(
+    state: Annotated[str | None, typer.Option("--state", help="Only jobs in this state.")] = None,
+    channel: Annotated[str | None, typer.Option("--channel", "-c", help="Only this channel.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the jobs as JSON.")] = False,
+) -> None:
+    """List queued and past jobs: id, state, channel, item, due time, attempts, remote URL or error.
+
+    Examples:
+
+      $ mediactl queue ls
+
+      $ mediactl queue ls --state unknown --json
+    """
+    from mediactl.publish.runner import Publisher
+
+    publisher = Publisher(STATE.config(), command="queue ls")
+    jobs = publisher.store.jobs(state=state, channel=channel)
+    publisher.close()
+    if json_output:
+        console.emit_json([job.to_dict() for job in jobs])
+        return
+    tz = STATE.config().project.tz
+    for job in jobs:
+        when = datetime.fromtimestamp(job.due_at, tz).strftime("%Y-%m-%d %H:%M")
+        extra = job.remote_url or job.error or ""
+        console.info(f"#{job.id:<5} {job.state:<22} {job.channel}/{job.item}  {when}  attempts {job.attempts}  {extra}")
+    console.info(f"{len(jobs)} job(s)")
+
+
+def queue_show_cmd(job_id: Annotated[int, typer.Argument(help="Job number.")]) -> None:
+    """Show one job with every field, as JSON.
+
+    Examples:
+
+      $ mediactl queue show 12
+    """
+    from mediactl.publish.runner import Publisher
+
+    publisher = Publisher(STATE.config(), command="queue show")
+    job = publisher.store.get(job_id)
+    publisher.close()
+    if job is None:
+        raise UsageError(f"no job {job_id} in the queue")
+    console.emit_json(job.to_dict())
+
+
+def _transition(job_id: int, state: str, allowed: tuple[str, ...], action: str, **extra: Any) -> None:
+    from mediactl.publish.runner import Publisher
+
+    publisher = Publisher(STATE.config(), command=f"queue {action}")
+    try:
+        job = publisher.store.set_state(job_id, state, allowed_from=allowed, error=extra.get("error"))
+        if extra.get("url"):
+            job = publisher.store.finish(job_id, "sent", remote_url=extra["url"], expect="sent")
+        publisher.log(f"queue.{action}", job=job_id, item=job.item, channel=job.channel, **extra)
+    finally:
+        publisher.close()
+    console.success(f"job {job_id} is {job.state}")
+
+
+def queue_cancel_cmd(job_id: Annotated[int, typer.Argument(help="Job number.")]) -> None:
+    """Cancel a job that has not been sent (pending, failed or unknown).
+
+    Examples:
+
+      $ mediactl queue cancel 12
+    """
+    _transition(job_id, "cancelled", ("pending", "failed", "unknown"), "cancel")
+
+
+def queue_retry_cmd(job_id: Annotated[int, typer.Argument(help="Job number.")]) -> None:
+    """Send a failed or unknown job again, at the next `publish --due` (a person decided it did not arrive).
+
+    Examples:
+
+      $ mediactl queue retry 12
+    """
+    _transition(job_id, "pending", ("failed", "unknown"), "retry")
+
+
+def queue_resolve_cmd(
+    job_id: Annotated[int, typer.Argument(help="Job number.")],
+    sent: Annotated[str, typer.Option("--sent", help="The URL where it was published (a person checked).")],
+) -> None:
+    """Mark an unknown job as sent, with the URL a person found it at.
+
+    Examples:
+
+      $ mediactl queue resolve 12 --sent https://mp.weixin.qq.com/s/abc
+    """
+    _transition(job_id, "sent", ("unknown",), "resolve", url=sent)
+
+
+# --- log, pause, resume ---------------------------------------------------------------------------
+
+
+def log_cmd(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only records since this time (ISO, or 'today 00:00').")
+    ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the records as JSON.")] = False,
+) -> None:
+    """Show the audit trail: who did what, when, to which item and channel, with which result.
+
+    Examples:
+
+      $ mediactl log --since "today 00:00"
+
+      $ mediactl log --json
+
+      $ mediactl log verify
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from mediactl.publish import audit
+    from mediactl.publish.runner import AUDIT_FILE
+
+    config = STATE.config()
+    records = audit.since(config.state_path / AUDIT_FILE, parse_at(since, config.project.tz) if since else None)
+    if json_output:
+        console.emit_json(records)
+        return
+    for r in records:
+        where = "/".join(x for x in (r.get("channel"), r.get("item")) if x)
+        detail = r.get("url") or r.get("error") or "; ".join(r.get("reasons") or []) or r.get("reason") or ""
+        console.info(f"{r['seq']:>5} {r['time']} {r['actor']:<12} {r['action']:<20} {where} {detail}")
+
+
+def log_verify_cmd() -> None:
+    """Prove the audit log is whole: every record follows the one before and is unchanged.
+
+    Examples:
+
+      $ mediactl log verify
+    """
+    from mediactl.publish import audit
+    from mediactl.publish.runner import AUDIT_FILE
+
+    path = STATE.config().state_path / AUDIT_FILE
+    count, broken = audit.verify(path)
+    if broken:
+        raise FindingsError(
+            f"{path.name}: record on line {broken.line} {broken.reason}; {count} record(s) before it are intact"
+        )
+    console.success(f"{count} audit record(s), chain intact")
+
+
+def pause_cmd(
+    reason: Annotated[str, typer.Option("--reason", help="Why (shown to everyone who tries to publish).")],
+    channel: Annotated[
+        str | None, typer.Option("--channel", "-c", help="Only this channel (default: everything).")
+    ] = None,
+) -> None:
+    """Stop all deliveries (or one channel's) at once; queued jobs wait, nothing is dropped.
+
+    Examples:
+
+      $ mediactl pause --reason "舆情期间暂停发布"
+
+      $ mediactl pause --channel bank-weibo --reason "账号维护"
+    """
+    from mediactl.publish.runner import Publisher
+
+    config = STATE.config()
+    if channel:
+        config.channel(channel)
+    publisher = Publisher(config, command="pause")
+    publisher.store.pause(channel or "*", reason, publisher.actor)
+    publisher.log("pause", channel=channel or "*", reason=reason)
+    publisher.close()
+    console.success(f"paused {channel or 'all channels'}: {reason}")
+
+
+def resume_cmd(
+    channel: Annotated[str | None, typer.Option("--channel", "-c", help="Only this channel.")] = None,
+) -> None:
+    """Lift a pause; waiting jobs go out at the next `publish --due`.
+
+    Examples:
+
+      $ mediactl resume
+
+      $ mediactl resume --channel bank-weibo
+    """
+    from mediactl.publish.runner import Publisher
+
+    publisher = Publisher(STATE.config(), command="resume")
+    lifted = publisher.store.resume(channel or "*")
+    publisher.log("resume", channel=channel or "*")
+    publisher.close()
+    console.success(f"resumed {channel or 'all channels'}" if lifted else f"{channel or 'everything'} was not paused")

@@ -1,0 +1,66 @@
+"""The outbox: delivers a variant's exact payload and media to a local folder.
+
+The embedded default that works on every machine, for trying mediactl, for reviewers,
+and for hand-offs to systems that pick files up. Each delivery lands in
+`<path>/<channel>/<slug>/<content-hash>/` and is written to a temporary folder then
+renamed, so it is atomic; delivering the same key again finds the receipt and sends
+nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from mediactl import fsutil
+from mediactl.publish.adapters.base import Adapter, Receipt, Variant
+
+RECEIPT = "receipt.json"
+
+
+class OutboxAdapter(Adapter):
+    platform = "outbox"
+
+    def _target(self, variant_item: str, content_hash: str) -> Path:
+        base = self.config.root / str(self.channel.options.get("path") or "outbox")
+        return base / self.channel.name / variant_item / content_hash[:16]
+
+    def publish(self, variant: Variant, key: str) -> Receipt:
+        found = self.find(key, variant)
+        if found is not None:
+            return found
+        target = self._target(variant.item, variant.content_hash)
+        staging = target.parent / f".{target.name}.tmp-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        try:
+            for file in variant.files():
+                fsutil.copy_file(file, staging / file.name)
+            receipt = {"idempotency_key": key, "content_hash": variant.content_hash, "item": variant.item,
+                       "channel": self.channel.name}  # fmt: skip
+            fsutil.write_text(staging / RECEIPT, json.dumps(receipt, ensure_ascii=False, indent=2))
+            os.replace(staging, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return Receipt("sent", variant.content_hash[:16], target.resolve().as_uri())
+
+    def find(self, key: str, variant: Variant | None) -> Receipt | None:
+        if variant is None:
+            return None
+        target = self._target(variant.item, variant.content_hash)
+        try:
+            data = json.loads((target / RECEIPT).read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        return (
+            Receipt("sent", variant.content_hash[:16], target.resolve().as_uri())
+            if data.get("idempotency_key") == key
+            else None
+        )
+
+    def describe(self, variant: Variant, key: str) -> list[dict[str, Any]]:
+        target = self._target(variant.item, variant.content_hash)
+        return [{"action": "write folder", "path": str(target), "files": [f.name for f in variant.files()], "key": key}]

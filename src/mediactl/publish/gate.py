@@ -1,0 +1,100 @@
+"""The publish gate: nothing is sent unless every condition holds, and each refusal says why.
+
+1. the item's status allows it (`project.approval.publish_statuses`) and a person approved
+   exactly this variant's content hash (any later change to its bytes voids the approval);
+2. a passing check report exists for exactly this content hash;
+3. the channel's frequency caps allow it at the planned time (else: the next allowed slot);
+4. the channel is not retired (a `migrated_to` name is redirected, and the verdict says so).
+`--force` bypasses 1–3 and needs a reason; both go to the audit log.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from mediactl.publish.store import Store
+
+
+@dataclass
+class Verdict:
+    refusals: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    next_slot: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.refusals
+
+
+def evaluate(config: Any, store: Store, item: Any, channel: Any, manifest: dict[str, Any], due_at: float) -> Verdict:
+    verdict = Verdict()
+    content_hash = manifest["content_hash"]
+    _status_and_approval(config, store, item, channel, content_hash, verdict)
+    _check_report(config, item, channel, content_hash, verdict)
+    _caps(config, store, item, channel, due_at, verdict)
+    return verdict
+
+
+def _status_and_approval(
+    config: Any, store: Store, item: Any, channel: Any, content_hash: str, verdict: Verdict
+) -> None:
+    allowed = config.project.approval.publish_statuses
+    if item.status not in allowed:
+        verdict.refusals.append(
+            f"status: {item.slug} is '{item.status}'; publishing needs {' or '.join(allowed)} "
+            "(mediactl review, then mediactl approve by another person)"
+        )
+    if store.approval(item.slug, channel.name, content_hash):
+        return
+    earlier = [a for a in store.approvals_of(item.slug) if a["channel"] == channel.name]
+    if earlier:
+        verdict.refusals.append(
+            f"approval: {earlier[-1]['approver']} approved an earlier version of this variant; its content changed "
+            f"since (now {content_hash[:12]}), so it needs approving again"
+        )
+    else:
+        verdict.refusals.append(
+            f"approval: nobody has approved this variant (content {content_hash[:12]}); run mediactl approve {item.slug}"
+        )
+
+
+def _check_report(config: Any, item: Any, channel: Any, content_hash: str, verdict: Verdict) -> None:
+    path = config.state_path / "reports" / channel.name / f"{item.slug}.json"
+    try:
+        report = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        verdict.refusals.append(f"check: no check report for this variant; run mediactl check {item.slug}")
+        return
+    if report.get("content_hash") != content_hash:
+        verdict.refusals.append("check: the last check was of other content; run mediactl check again")
+    elif not report.get("passed"):
+        failing = len(report.get("findings") or [])
+        verdict.refusals.append(f"check: the variant has {failing} finding(s) that fail the check")
+
+
+def _caps(config: Any, store: Store, item: Any, channel: Any, due_at: float, verdict: Verdict) -> None:
+    """A cap of N per window allows at most N deliveries in any window around the planned time."""
+    for cap in channel.caps:
+        audience = ",".join(item.audience) if cap.by == "audience" else None
+        start, end = due_at - cap.seconds + 1, due_at + cap.seconds
+        taken = store.count_in_window(channel.name, start, end, audience)
+        if taken >= cap.max:
+            latest = max(
+                (
+                    j.due_at
+                    for j in store.jobs(channel=channel.name)
+                    if start <= j.due_at < end and j.state != "cancelled"
+                ),
+                default=due_at,
+            )
+            slot = latest + cap.seconds
+            verdict.next_slot = max(verdict.next_slot or 0, slot)
+            scope = f" for segment {'/'.join(item.audience)}" if audience else ""
+            when = datetime.fromtimestamp(slot, config.project.tz).strftime("%Y-%m-%d %H:%M")
+            verdict.refusals.append(
+                f"cap: {channel.name} allows {cap.max} per {cap.per}{scope}; {taken} already planned around then; "
+                f"next allowed slot {when} (use --defer to queue it there)"
+            )

@@ -1,0 +1,210 @@
+"""Enqueue variants through the gate, deliver due jobs through their adapters, reconcile after crashes.
+
+A job is never delivered twice: the idempotency key is unique in the store; a claimed job
+is owned by one process; a job left in `sending` by a crashed run is reconciled with the
+platform (`Adapter.find`) or marked `unknown` for a person, never re-sent blindly; and an
+unknown outcome (timeout after the publish call was sent) is never retried automatically.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from mediactl.identity import current_user
+from mediactl.publish import audit, gate
+from mediactl.publish.adapters import adapter_class
+from mediactl.publish.adapters.base import DeliveryError, Rejected, Transient, Unknown, Variant
+from mediactl.publish.store import Job, Store
+
+MAX_ATTEMPTS = 5
+LEASE_SECONDS = 900  # a job `sending` for longer than this, by a process we cannot see, was orphaned
+QUEUE_FILE = "queue.sqlite3"
+AUDIT_FILE = "audit.jsonl"
+
+
+@dataclass
+class Outcome:
+    channel: str
+    item: str
+    state: str  # queued | sent | failed | unknown | refused | dry-run | already-sent | paused | awaiting-confirmation
+    detail: str = ""
+    job: int | None = None
+    url: str = ""
+    due_at: float | None = None
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class Publisher:
+    def __init__(self, config: Any, *, actor: str | None = None, command: str = "publish") -> None:
+        self.config = config
+        self.actor = actor or current_user()
+        self.command = command
+        self.store = Store(config.state_path / QUEUE_FILE)
+        self.audit_path = config.state_path / AUDIT_FILE
+        self._adapters: dict[str, Any] = {}
+
+    def close(self) -> None:
+        for adapter in self._adapters.values():
+            adapter.close()
+        self.store.close()
+
+    def log(self, action: str, **fields: Any) -> None:
+        audit.append(self.audit_path, self.actor, action, command=self.command, **fields)
+
+    # --- enqueue ----------------------------------------------------------------------------
+
+    def enqueue(self, planned: list[Any], *, at: float | None, force_reason: str | None, defer: bool,
+                dry_run: bool) -> list[Outcome]:  # fmt: skip
+        return [self._enqueue_one(p, at, force_reason, defer, dry_run) for p in planned]
+
+    def _enqueue_one(
+        self, planned: Any, at: float | None, force_reason: str | None, defer: bool, dry_run: bool
+    ) -> Outcome:
+        item, channel = planned.item, planned.channel
+        folder = self.config.build_path / channel.name / item.slug
+        variant = Variant.load(channel, item.slug, folder)
+        if variant is None:
+            return Outcome(channel.name, item.slug, "failed", "not rendered; run mediactl render")
+        due = at if at is not None else _scheduled(item, channel) or time.time()
+        verdict = gate.evaluate(self.config, self.store, item, channel, variant.manifest, due)
+        if verdict.refusals and defer and verdict.next_slot and all(r.startswith("cap:") for r in verdict.refusals):
+            due, verdict = (
+                verdict.next_slot,
+                gate.evaluate(self.config, self.store, item, channel, variant.manifest, verdict.next_slot),
+            )
+        if verdict.refusals and not force_reason:
+            self.log("publish.refused", item=item.slug, channel=channel.name, content_hash=variant.content_hash,
+                     reasons=verdict.refusals)  # fmt: skip
+            return Outcome(channel.name, item.slug, "refused", "; ".join(verdict.refusals))
+        if dry_run:
+            adapter = self.adapter(channel)
+            return Outcome(channel.name, item.slug, "dry-run", "would be sent", due_at=due,
+                           requests=adapter.describe(variant, "<key>"))  # fmt: skip
+        job, created = self.store.enqueue(channel.name, item.slug, variant.content_hash, due,
+                                          audience=",".join(item.audience), forced_reason=force_reason)  # fmt: skip
+        if not created:
+            state = "already-sent" if job.state == "sent" else job.state
+            return Outcome(
+                channel.name,
+                item.slug,
+                state,
+                "this exact content was queued before",
+                job.id,
+                job.remote_url or "",
+                job.due_at,
+            )
+        self.log("publish.enqueued", job=job.id, item=item.slug, channel=channel.name, content_hash=variant.content_hash,
+                 due_at=due, forced=force_reason, overridden=verdict.refusals if force_reason else None)  # fmt: skip
+        return Outcome(channel.name, item.slug, "queued", "", job.id, due_at=due)
+
+    # --- deliver ----------------------------------------------------------------------------
+
+    def deliver_due(self, *, limit: int = 1000, only: set[int] | None = None) -> list[Outcome]:
+        outcomes = self.reconcile()
+        switches = self.store.paused()
+        if "*" in switches:
+            return [*outcomes, Outcome("*", "", "paused", f"all deliveries paused: {switches['*']['reason']}")]
+        claimed = self.store.claim_due(time.time(), limit, paused=set(switches))
+        for job in claimed:
+            if only is not None and job.id not in only:
+                self.store.finish(job.id, "pending")  # not ours to send in this run: back in the queue
+                continue
+            outcomes.append(self._deliver(job))
+        return outcomes
+
+    def _deliver(self, job: Job) -> Outcome:
+        channel = self.config.channel(job.channel)
+        variant = Variant.load(channel, job.item, self.config.build_path / job.channel / job.item)
+        if variant is None or variant.content_hash != job.content_hash:
+            reason = "its variant was deleted" if variant is None else "its variant changed since it was queued"
+            return self._finish(job, "failed", f"{reason}; render, check, approve and publish again")
+        adapter = self.adapter(channel)
+        problems = adapter.validate(variant)
+        if problems:
+            return self._finish(job, "failed", "; ".join(problems))
+        try:
+            receipt = adapter.publish(variant, job.idempotency_key)
+        except Rejected as exc:
+            return self._finish(job, "failed", f"rejected by {channel.platform}: {exc.message}")
+        except Transient as exc:
+            return self._retry_later(job, exc)
+        except Unknown as exc:
+            return self._finish(
+                job, "unknown", f"outcome unknown ({exc.message}); not retried: reconcile or resolve by hand"
+            )
+        except DeliveryError as exc:
+            return self._finish(job, "failed", exc.message)
+        except Exception as exc:  # a bug or an unexpected library error mid-send: we cannot know if it went out
+            return self._finish(job, "unknown", f"{type(exc).__name__}: {exc}; not retried")
+        return self._finish(job, receipt.state, "", remote_id=receipt.remote_id, url=receipt.url)
+
+    def _retry_later(self, job: Job, exc: DeliveryError) -> Outcome:
+        if job.attempts >= MAX_ATTEMPTS:
+            return self._finish(job, "failed", f"gave up after {job.attempts} attempts: {exc.message}")
+        delay = (
+            exc.retry_after if exc.retry_after is not None else min(300.0, 2.0**job.attempts) * random.uniform(0.5, 1.5)
+        )
+        self.store.reschedule(job.id, time.time() + delay, exc.message)
+        self.log(
+            "delivery.retry",
+            job=job.id,
+            item=job.item,
+            channel=job.channel,
+            error=exc.message,
+            retry_in=round(delay, 1),
+        )
+        return Outcome(job.channel, job.item, "queued", f"transient: {exc.message}; retry in {delay:.0f} s", job.id)
+
+    def _finish(self, job: Job, state: str, detail: str, *, remote_id: str | None = None, url: str = "") -> Outcome:
+        self.store.finish(job.id, state, remote_id=remote_id, remote_url=url or None, error=detail or None)
+        self.log(f"delivery.{state}", job=job.id, item=job.item, channel=job.channel, content_hash=job.content_hash,
+                 remote_id=remote_id, url=url, error=detail)  # fmt: skip
+        return Outcome(job.channel, job.item, state, detail, job.id, url)
+
+    # --- reconcile --------------------------------------------------------------------------
+
+    def reconcile(self) -> list[Outcome]:
+        """Jobs another run left in `sending`: ask the platform where we can, else mark unknown."""
+        outcomes = []
+        for job in self.store.jobs(state="sending"):
+            if not _orphaned(job):
+                continue
+            channel = self.config.channel(job.channel)
+            variant = Variant.load(channel, job.item, self.config.build_path / job.channel / job.item)
+            receipt = self.adapter(channel).find(job.idempotency_key, variant)
+            if receipt is not None:
+                outcomes.append(self._finish(job, receipt.state, "", remote_id=receipt.remote_id, url=receipt.url))
+            else:
+                outcomes.append(self._finish(job, "unknown", "a run stopped while sending; the platform cannot tell "
+                                             "whether it arrived: check and use queue retry or queue resolve"))  # fmt: skip
+        return outcomes
+
+    def adapter(self, channel: Any) -> Any:
+        if channel.name not in self._adapters:
+            self._adapters[channel.name] = adapter_class(channel.platform)(channel, self.config)
+        return self._adapters[channel.name]
+
+
+def _scheduled(item: Any, channel: Any) -> float | None:
+    when = item.schedule.get(channel.name)
+    return when.timestamp() if when else None
+
+
+def _orphaned(job: Job) -> bool:
+    """The claiming process is gone (same host, pid not alive) or the lease ran out."""
+    host, _, pid = (job.claimed_by or "").rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+        except ProcessLookupError:
+            return True
+        return False
+    return (job.claimed_at or 0) < time.time() - LEASE_SECONDS

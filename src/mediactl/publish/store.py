@@ -1,0 +1,270 @@
+"""The job queue: SQLite in WAL mode, behind one small class so a server database can replace it.
+
+Jobs move pending → sending → sent | failed | unknown (and cancelled, awaiting-confirmation).
+Every transition is one transaction. Claiming due jobs happens inside BEGIN IMMEDIATE, so
+two overlapping `publish --due` runs (cron) never claim the same job. A job found in
+`sending` after a crash is never re-sent blindly: it is reconciled or marked unknown.
+The idempotency key (channel, item, content hash) is unique: the same bytes cannot be
+queued for the same channel twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mediactl.errors import MediactlError
+
+STATES = ("pending", "sending", "sent", "failed", "unknown", "cancelled", "awaiting-confirmation")
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    channel TEXT NOT NULL,
+    item TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    audience TEXT NOT NULL DEFAULT '',
+    due_at REAL NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    claimed_by TEXT,
+    claimed_at REAL,
+    remote_id TEXT,
+    remote_url TEXT,
+    error TEXT,
+    forced_reason TEXT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs (state, due_at);
+CREATE TABLE IF NOT EXISTS approvals (
+    item TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    approver TEXT NOT NULL,
+    approved_at REAL NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (item, channel, content_hash)
+);
+CREATE TABLE IF NOT EXISTS switches (
+    scope TEXT PRIMARY KEY,            -- '*' for everything, or a channel name
+    reason TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    at REAL NOT NULL
+);
+"""
+
+
+class StoreError(MediactlError):
+    """The state store cannot be opened or written; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    idempotency_key: str
+    channel: str
+    item: str
+    content_hash: str
+    audience: str
+    due_at: float
+    state: str
+    attempts: int
+    claimed_by: str | None
+    claimed_at: float | None
+    remote_id: str | None
+    remote_url: str | None
+    error: str | None
+    forced_reason: str | None
+    created_at: float
+    updated_at: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def idempotency_key(channel: str, item: str, content_hash: str) -> str:
+    return hashlib.sha256(f"{channel}\0{item}\0{content_hash}".encode()).hexdigest()[:32]
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.executescript(SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(
+                f"{path}: cannot open the state store ({exc}).",
+                hint="check that the file is a mediactl state store and that you may write to its folder.",
+            ) from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE: one writer at a time across processes, so claims never overlap."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: the state store is not writable ({exc})") from None
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # --- jobs -------------------------------------------------------------------------------
+
+    def enqueue(self, channel: str, item: str, content_hash: str, due_at: float, *, audience: str = "",
+                forced_reason: str | None = None) -> tuple[Job, bool]:  # fmt: skip
+        """Queue a variant; returns (job, created). The same key again returns the existing job."""
+        key = idempotency_key(channel, item, content_hash)
+        now = time.time()
+        with self.transaction() as db:
+            row = db.execute("SELECT * FROM jobs WHERE idempotency_key = ?", (key,)).fetchone()
+            if row is not None:
+                return Job(**row), False
+            db.execute(
+                "INSERT INTO jobs (idempotency_key, channel, item, content_hash, audience, due_at, state, "
+                "forced_reason, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+                (key, channel, item, content_hash, audience, due_at, forced_reason, now, now),
+            )
+            return Job(**db.execute("SELECT * FROM jobs WHERE idempotency_key = ?", (key,)).fetchone()), True
+
+    def claim_due(self, now: float, limit: int, paused: set[str] | None = None) -> list[Job]:
+        """Atomically move up to `limit` due pending jobs to `sending`, owned by this process."""
+        paused = paused or set()
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT * FROM jobs WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id", (now,)
+            ).fetchall()
+            chosen = [row for row in rows if row["channel"] not in paused][:limit]
+            owner = worker_id()
+            for row in chosen:
+                db.execute(
+                    "UPDATE jobs SET state = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1, "
+                    "updated_at = ? WHERE id = ? AND state = 'pending'",
+                    (owner, now, now, row["id"]),
+                )
+            ids = [row["id"] for row in chosen]
+            if not ids:
+                return []
+            marks = ",".join("?" * len(ids))
+            return [Job(**r) for r in db.execute(f"SELECT * FROM jobs WHERE id IN ({marks}) ORDER BY due_at, id", ids)]
+
+    def finish(self, job_id: int, state: str, *, remote_id: str | None = None, remote_url: str | None = None,
+               error: str | None = None, expect: str = "sending") -> Job:  # fmt: skip
+        """Record an outcome; only from the expected state (a cancelled job stays cancelled)."""
+        if state not in STATES:
+            raise ValueError(f"unknown job state {state!r}")
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE jobs SET state = ?, remote_id = COALESCE(?, remote_id), remote_url = COALESCE(?, remote_url), "
+                "error = ?, updated_at = ? WHERE id = ? AND state = ?",
+                (state, remote_id, remote_url, error, time.time(), job_id, expect),
+            )
+            return Job(**db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone())
+
+    def reschedule(self, job_id: int, due_at: float, error: str) -> None:
+        """A transient failure: back to pending for a later attempt."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE jobs SET state = 'pending', due_at = ?, error = ?, updated_at = ? WHERE id = ? AND state = 'sending'",
+                (due_at, error, time.time(), job_id),
+            )
+
+    def stale_sending(self, older_than: float) -> list[Job]:
+        """Jobs left in `sending` by a process that stopped (crash, kill -9): to reconcile."""
+        rows = self.db.execute(
+            "SELECT * FROM jobs WHERE state = 'sending' AND claimed_at <= ? ORDER BY id", (older_than,)
+        ).fetchall()
+        return [Job(**row) for row in rows]
+
+    def get(self, job_id: int) -> Job | None:
+        row = self.db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return Job(**row) if row else None
+
+    def jobs(self, state: str | None = None, channel: str | None = None) -> list[Job]:
+        query, args = "SELECT * FROM jobs WHERE 1=1", []
+        if state:
+            query, args = query + " AND state = ?", [*args, state]
+        if channel:
+            query, args = query + " AND channel = ?", [*args, channel]
+        return [Job(**row) for row in self.db.execute(query + " ORDER BY due_at, id", args)]
+
+    def count_in_window(self, channel: str, start: float, end: float, audience: str | None = None) -> int:
+        """Deliveries (sent, or still on their way) to a channel due in [start, end): for frequency caps."""
+        rows = self.db.execute(
+            "SELECT audience FROM jobs WHERE channel = ? AND due_at >= ? AND due_at < ? "
+            "AND state IN ('pending', 'sending', 'sent', 'unknown', 'awaiting-confirmation')",
+            (channel, start, end),
+        ).fetchall()
+        if audience is None:
+            return len(rows)
+        wanted = set(filter(None, audience.split(",")))
+        return sum(1 for row in rows if wanted & set(filter(None, row["audience"].split(","))) or not wanted)
+
+    def set_state(self, job_id: int, state: str, *, allowed_from: tuple[str, ...], error: str | None = None) -> Job:
+        with self.transaction() as db:
+            row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            if row is None:
+                raise MediactlError(f"no job {job_id} in the queue")
+            if row["state"] not in allowed_from:
+                raise MediactlError(
+                    f"job {job_id} is {row['state']}; only {', '.join(allowed_from)} jobs can become {state}"
+                )
+            db.execute(
+                "UPDATE jobs SET state = ?, error = COALESCE(?, error), updated_at = ?, due_at = CASE WHEN ? = 'pending' "
+                "THEN MIN(due_at, ?) ELSE due_at END WHERE id = ?",
+                (state, error, time.time(), state, time.time(), job_id),
+            )
+            return Job(**db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone())
+
+    # --- approvals and switches ---------------------------------------------------------------
+
+    def approve(self, item: str, channel: str, content_hash: str, approver: str, note: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO approvals VALUES (?, ?, ?, ?, ?, ?)",
+                (item, channel, content_hash, approver, time.time(), note),
+            )
+
+    def approval(self, item: str, channel: str, content_hash: str) -> dict[str, Any] | None:
+        row = self.db.execute(
+            "SELECT * FROM approvals WHERE item = ? AND channel = ? AND content_hash = ?", (item, channel, content_hash)
+        ).fetchone()
+        return dict(row) if row else None
+
+    def approvals_of(self, item: str) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT * FROM approvals WHERE item = ? ORDER BY approved_at", (item,))
+        return [dict(row) for row in rows]
+
+    def pause(self, scope: str, reason: str, actor: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO switches VALUES (?, ?, ?, ?)", (scope, reason, actor, time.time()))
+
+    def resume(self, scope: str) -> bool:
+        with self.transaction() as db:
+            return db.execute("DELETE FROM switches WHERE scope = ?", (scope,)).rowcount > 0
+
+    def paused(self) -> dict[str, dict[str, Any]]:
+        return {row["scope"]: dict(row) for row in self.db.execute("SELECT * FROM switches")}

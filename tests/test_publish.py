@@ -1,0 +1,170 @@
+"""Publish: maker-checker, the gate, idempotent delivery to the outbox, queue, pause, audit chain."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mediactl.publish.store import Store
+
+SLUG = "anti-fraud-2026"
+
+
+@pytest.fixture
+def ready(cli, example: Path, monkeypatch) -> Path:
+    """The example project with anti-fraud-2026 rendered, checked, reviewed and approved by a second person."""
+    monkeypatch.setenv("MEDIACTL_USER", "li.na")  # the item's author
+    assert cli(example, "check", SLUG).exit_code == 0
+    assert cli(example, "review", SLUG).exit_code == 0
+    monkeypatch.setenv("MEDIACTL_USER", "wang.min")
+    result = cli(example, "approve", SLUG, "--note", "已核对")
+    assert result.exit_code == 0, result.output
+    return example
+
+
+def outcomes(result) -> list[dict]:
+    return json.loads(result.stdout)
+
+
+def test_gate_refuses_unapproved_and_names_every_rule(cli, example: Path) -> None:
+    result = cli(example, "publish", SLUG, "--channel", "outbox", "--json")
+    assert result.exit_code == 1
+    (outcome,) = outcomes(result)
+    assert outcome["state"] == "refused"
+    assert "status: anti-fraud-2026 is 'review'" in outcome["detail"]
+    assert "approval: nobody has approved this variant" in outcome["detail"]
+    assert "check: no check report for this variant" in outcome["detail"]
+
+
+def test_author_cannot_approve_own_item(cli, example: Path, monkeypatch) -> None:
+    monkeypatch.setenv("MEDIACTL_USER", "li.na")
+    result = cli(example, "approve", SLUG)
+    assert result.exit_code == 2
+    assert "li.na wrote anti-fraud-2026 and cannot also approve it" in result.stderr
+
+
+def test_approved_checked_variant_is_delivered_once(cli, ready: Path) -> None:
+    first = outcomes(cli(ready, "publish", SLUG, "--channel", "outbox", "--json"))
+    assert [o["state"] for o in first] == ["sent"]
+    folder = Path(first[0]["url"].removeprefix("file://"))
+    assert (folder / "manifest.json").is_file() and (folder / "receipt.json").is_file()
+    again = outcomes(cli(ready, "publish", SLUG, "--channel", "outbox", "--json"))
+    assert [o["state"] for o in again] == ["already-sent"]
+    assert len(list(folder.parent.iterdir())) == 1
+    text = (ready / "content/article" / SLUG / "index.md").read_text("utf-8")
+    assert "status: approved" in text
+
+
+def test_any_change_voids_the_approval(cli, ready: Path) -> None:
+    index = ready / "content/article" / SLUG / "index.md"
+    index.write_text(index.read_text("utf-8").replace("守好钱袋子", "守住钱袋子", 1), "utf-8")
+    assert cli(ready, "check", SLUG).exit_code == 0
+    (outcome,) = outcomes(cli(ready, "publish", SLUG, "--channel", "outbox", "--json"))
+    assert outcome["state"] == "refused"
+    assert "wang.min approved an earlier version of this variant" in outcome["detail"]
+
+
+def test_force_needs_a_reason_and_is_audited(cli, example: Path) -> None:
+    assert cli(example, "publish", SLUG, "--channel", "outbox", "--force").exit_code == 2
+    result = cli(example, "publish", SLUG, "--channel", "outbox", "--force", "--reason", "演练", "--json")
+    assert [o["state"] for o in outcomes(result)] == ["sent"]
+    log = json.loads(cli(example, "log", "--json").stdout)
+    enqueued = [r for r in log if r["action"] == "publish.enqueued"]
+    assert enqueued[0]["forced"] == "演练" and enqueued[0]["overridden"]
+
+
+def test_schedule_queues_and_due_delivers(cli, ready: Path) -> None:
+    result = outcomes(cli(ready, "publish", SLUG, "--channel", "outbox", "--at", "2099-01-01T09:00", "--json"))
+    assert [o["state"] for o in result] == ["queued"]
+    assert outcomes(cli(ready, "publish", "--due", "--json")) == []
+    store = Store(ready / ".mediactl/queue.sqlite3")
+    (job,) = store.jobs()
+    store.db.execute("UPDATE jobs SET due_at = 0 WHERE id = ?", (job.id,))
+    store.close()
+    assert [o["state"] for o in outcomes(cli(ready, "publish", "--due", "--json"))] == ["sent"]
+
+
+def test_pause_holds_jobs_and_resume_releases_them(cli, ready: Path) -> None:
+    assert cli(ready, "pause", "--reason", "舆情期间").exit_code == 0
+    result = outcomes(cli(ready, "publish", SLUG, "--channel", "outbox", "--json"))
+    assert [o["state"] for o in result] == ["queued", "paused"]
+    assert cli(ready, "resume").exit_code == 0
+    assert [o["state"] for o in outcomes(cli(ready, "publish", "--due", "--json"))] == ["sent"]
+
+
+def test_frequency_cap_refuses_with_next_slot_and_defer_uses_it(cli, ready: Path) -> None:
+    config = ready / "mediactl.yaml"
+    config.write_text(
+        config.read_text("utf-8").replace(
+            "    path: outbox\n", "    path: outbox\n    caps:\n      - {max: 1, per: day}\n"
+        ),
+        "utf-8",
+    )
+    store = Store(ready / ".mediactl/queue.sqlite3")
+    store.enqueue("outbox", "other-item", "h" * 64, 4102444800.0)  # 2100-01-01, already planned
+    store.close()
+    result = outcomes(cli(ready, "publish", SLUG, "--channel", "outbox", "--at", "2100-01-01T12:00", "--json"))
+    assert result[0]["state"] == "refused"
+    assert "cap: outbox allows 1 per day" in result[0]["detail"] and "next allowed slot" in result[0]["detail"]
+    deferred = outcomes(
+        cli(ready, "publish", SLUG, "--channel", "outbox", "--at", "2100-01-01T12:00", "--defer", "--json")
+    )
+    assert deferred[0]["state"] == "queued" and deferred[0]["due_at"] >= 4102444800.0 + 86400
+
+
+def test_crashed_sending_job_is_reconciled_not_resent(cli, ready: Path) -> None:
+    assert [o["state"] for o in outcomes(cli(ready, "publish", SLUG, "--channel", "outbox", "--json"))] == ["sent"]
+    store = Store(ready / ".mediactl/queue.sqlite3")
+    (job,) = store.jobs()
+    store.db.execute(
+        "UPDATE jobs SET state = 'sending', claimed_by = 'elsewhere:1', claimed_at = 0 WHERE id = ?", (job.id,)
+    )
+    store.close()
+    result = outcomes(cli(ready, "publish", "--due", "--json"))
+    assert [o["state"] for o in result] == ["sent"]  # found in the outbox by its key, not sent again
+    assert len(list((ready / "outbox/outbox" / SLUG).iterdir())) == 1
+
+
+def test_two_concurrent_due_runs_deliver_each_job_once(cli, ready: Path) -> None:
+    store = Store(ready / ".mediactl/queue.sqlite3")
+    for n in range(40):
+        store.enqueue("outbox", SLUG, f"{n:064d}", 0.0)  # 40 due jobs whose variants do not match: each fails once
+    store.close()
+    command = [sys.executable, "-m", "mediactl", "-C", str(ready), "publish", "--due", "--json"]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    handled = [json.loads(run.communicate(timeout=120)[0] or "[]") for run in runs]
+    jobs = [o["job"] for outcomes_ in handled for o in outcomes_]
+    assert sorted(jobs) == list(range(1, 41))  # every job claimed by exactly one run
+
+
+def test_queue_retry_cancel_resolve_and_log_verify_detects_tampering(cli, ready: Path) -> None:
+    store = Store(ready / ".mediactl/queue.sqlite3")
+    job, _ = store.enqueue("outbox", SLUG, "x" * 64, 0.0)
+    store.db.execute("UPDATE jobs SET state = 'unknown' WHERE id = ?", (job.id,))
+    store.close()
+    assert cli(ready, "queue", "resolve", str(job.id), "--sent", "https://mp.weixin.qq.com/s/abc").exit_code == 0
+    shown = json.loads(cli(ready, "queue", "show", str(job.id)).stdout)
+    assert shown["state"] == "sent" and shown["remote_url"] == "https://mp.weixin.qq.com/s/abc"
+    bad = cli(ready, "queue", "cancel", str(job.id))
+    assert bad.exit_code == 2 and "only pending, failed, unknown jobs can become cancelled" in bad.stderr
+    assert cli(ready, "log", "verify").exit_code == 0
+    log = ready / ".mediactl/audit.jsonl"
+    lines = log.read_text("utf-8").splitlines()
+    lines[1] = lines[1].replace("wang.min", "someone")
+    log.write_text("\n".join(lines) + "\n", "utf-8")
+    result = cli(ready, "log", "verify")
+    assert result.exit_code == 1
+    assert "record on line 2 its content was changed after it was written" in result.stderr
+
+
+def test_unreadable_state_store_is_a_clear_error(cli, example: Path) -> None:
+    (example / ".mediactl").mkdir(exist_ok=True)
+    (example / ".mediactl/queue.sqlite3").write_bytes(b"not a database at all" * 100)
+    result = cli(example, "queue", "ls")
+    assert result.exit_code == 2
+    assert "queue.sqlite3: cannot open the state store" in result.stderr
+    assert "Traceback" not in result.output
