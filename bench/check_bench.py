@@ -1,8 +1,8 @@
 """Check benchmark (issue 4): `mediactl check` against a bare Aho-Corasick scan and textlint, in one run.
 
     python bench/check_bench.py                          # full run: 5,000 files, 54 MB, 5,000 terms
-    python bench/check_bench.py --files 200 --mb 2       # quick run (~1 minute with textlint)
-    python bench/check_bench.py --skip-textlint          # leave out textlint (~30 s of the full run)
+    python bench/check_bench.py --files 200 --mb 2       # quick run (~15 s)
+    python bench/check_bench.py --skip-textlint          # leave out textlint (~80 s of the full run)
 
 Options: --work DIR (default ~/.cache/mediactl-bench), --terms N (default 5000), --seed S (default 4).
 
@@ -35,7 +35,7 @@ The measured processes write their bytecode cache under --work (PYTHONPYCACHEPRE
 first), so start-up is that of an installed mediactl even where PYTHONDONTWRITEBYTECODE is set.
 Results are also written to ``results-<files>f-<mb>mb.json`` in --work, the outputs to ``out/``.
 
-"tree MiB" is the peak sum of PSS over the process and its children, sampled every 50 ms: `mediactl
+"tree MiB" is the peak sum of PSS over the process and its children, sampled every 100 ms: `mediactl
 check` forks workers on large runs, and max RSS is per process. Counts are not the same measure:
 the bare scan counts every overlapping occurrence, mediactl findings (one per rule and place; built-in
 rules are in force too, and normalised matches count), textlint one message per word and file.
@@ -331,7 +331,7 @@ def run_once(cmd: list[str], cwd: Path, out: Path, ok: tuple[int, ...] = (0, 1))
         done = threading.Event()
 
         def sample() -> None:
-            while not done.wait(0.05):
+            while not done.wait(0.1):
                 peak[0] = max(peak[0], _tree_pss_kib(process.pid))
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -351,8 +351,8 @@ def run_once(cmd: list[str], cwd: Path, out: Path, ok: tuple[int, ...] = (0, 1))
 
 def measure(result: Result, cmd: list[str], cwd: Path, out: Path, *, times: int = 3) -> Result:
     """`times` runs (1 if the first takes SLOW seconds or more)."""
-    for number in range(times):
-        run = run_once(cmd, cwd, out.with_name(f"{out.stem}-{number}{out.suffix}"))
+    for _ in range(times):
+        run = run_once(cmd, cwd, out)  # the last run's output is kept
         result.runs.append(run)
         print(f"  {result.name}: {run.wall:.2f} s, {run.rss_mib:.0f} MiB", flush=True)
         if run.wall >= SLOW:
@@ -419,6 +419,12 @@ def main() -> None:
         f"corpus {corpus}: {len(files)} files, {size_mb:.1f} MB; {len(terms)} terms in {rules} rules + built-in packs"
     )
 
+    load = os.getloadavg()[0]
+    print(
+        f"load average {load:.2f}"
+        + ("  (the machine was busy in the last minute: timings may be noisy)" if load > 0.5 else "")
+    )
+
     def clear_caches() -> None:
         shutil.rmtree(project / ".mediactl", ignore_errors=True)
 
@@ -426,10 +432,10 @@ def main() -> None:
     single = [mediactl, "check", str(one), "--format", "line"]
     run_once(single, project, out / "one-warmup.txt")  # bytecode cache; the rule caches are cleared below
     cold, warm = Result("mediactl check, 1st run", mb=size_mb), Result("mediactl check, 2nd run", mb=size_mb)
-    for number in range(3):  # each first run with the caches cleared, then the second run with them
+    for _ in range(3):  # each first run with the caches cleared, then the second run with them
         clear_caches()
-        cold.runs.append(run_once(check, project, out / f"mediactl-cold-{number}.json"))
-        warm.runs.append(run_once(check, project, out / f"mediactl-warm-{number}.json"))
+        cold.runs.append(run_once(check, project, out / "mediactl-1st.json"))
+        warm.runs.append(run_once(check, project, out / "mediactl-2nd.json"))
         print(f"  mediactl check: 1st {cold.runs[-1].wall:.2f} s, 2nd {warm.runs[-1].wall:.2f} s", flush=True)
         if cold.runs[-1].wall >= SLOW:
             break
