@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from mediactl import __version__
-from mediactl.cli import check, items, project, publish, render
+from mediactl.cli import check, doctor, items, project, publish, render
 from mediactl.cli.base import STATE, MediactlGroup
 
 app = typer.Typer(
@@ -69,6 +69,8 @@ app.command("approve")(publish.approve_cmd)
 app.command("publish")(publish.publish_cmd)
 app.command("pause")(publish.pause_cmd)
 app.command("resume")(publish.resume_cmd)
+app.command("doctor")(doctor.doctor_cmd)
+app.command("sandbox")(doctor.sandbox_cmd)
 config_app.command("validate")(project.validate_cmd)
 app.add_typer(config_app, name="config")
 rules_app.command("ls")(check.rules_ls_cmd)

@@ -1,0 +1,172 @@
+"""`mediactl doctor`: is this machine and project ready to render, check and publish?"""
+
+from __future__ import annotations
+
+import shutil
+from typing import Annotated, Any
+
+import typer
+
+from mediactl import console
+from mediactl.cli.base import STATE
+from mediactl.errors import FindingsError
+
+
+def doctor_cmd(json_output: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False) -> None:
+    """Check config, credentials for each channel, adapters, fonts, ffmpeg, rule packs, the state store and the audit chain.
+
+    Each line says ok or what is wrong and how to fix it; a missing credential names the environment variable, never its value. Exit code 1 if anything needed is missing.
+
+    Examples:
+
+      $ mediactl doctor
+
+      $ mediactl doctor --json
+    """
+    config = STATE.config()
+    results = [*_config(config), *_channels(config), _fonts(), _ffmpeg(), _rules(config), *_state(config)]
+    if json_output:
+        console.emit_json([{"check": name, "ok": ok, "detail": detail} for name, ok, detail in results])
+    else:
+        for name, ok, detail in results:
+            (console.info if ok else console.error_line)(f"{'✓' if ok else '✗'} {name}: {detail}")
+    failed = [name for name, ok, _ in results if not ok]
+    if failed:
+        raise FindingsError(f"{len(failed)} check(s) need attention: {', '.join(failed)}")
+
+
+Check = tuple[str, bool, str]
+
+
+def _config(config: Any) -> list[Check]:
+    library = STATE.library()
+    return [("config", True, f"{config.file.name} valid; {len(library.items)} items, {len(config.channels)} channels")]
+
+
+def _channels(config: Any) -> list[Check]:
+    from mediactl.publish.adapters import registry
+
+    env = config.environment()
+    adapters = registry()
+    out = []
+    for channel in config.channels.values():
+        missing = [name for value in channel.credentials.values() for name in env.missing(value)]
+        if channel.migrated_to:
+            out.append((f"channel {channel.name}", True, f"retired: publishes as {channel.migrated_to}"))
+        elif missing:
+            out.append((f"channel {channel.name}", False, f"set {', '.join(missing)} in the environment or .env"))
+        elif channel.platform not in adapters:
+            out.append(
+                (
+                    f"channel {channel.name}",
+                    True,
+                    f"no adapter for {channel.platform} installed yet: render and check only",
+                )
+            )
+        else:
+            out.append((f"channel {channel.name}", True, f"{channel.platform} adapter ready"))
+    return out
+
+
+def _fonts() -> Check:
+    try:
+        from mediactl.fonts import default_font_path, load_font
+
+        load_font(24)
+        return ("fonts", True, f"Noto Sans CJK at {default_font_path()}")
+    except Exception as exc:
+        return ("fonts", False, f"{exc} (pip install manimgx-fonts-cjk)")
+
+
+def _ffmpeg() -> Check:
+    found = shutil.which("ffmpeg")
+    if found:
+        return ("ffmpeg", True, found)
+    try:
+        import imageio_ffmpeg
+
+        return ("ffmpeg", True, imageio_ffmpeg.get_ffmpeg_exe())
+    except Exception:
+        return ("ffmpeg", True, "not found; only needed to transcode video (pip install imageio-ffmpeg)")
+
+
+def _rules(config: Any) -> Check:
+    try:
+        from mediactl.check.runner import prepared
+
+        ruleset, _ = prepared(config, config.state_path)
+        return ("rule packs", True, f"{len(ruleset.rules)} rules from {len(ruleset.files)} pack(s), self-tests pass")
+    except Exception as exc:
+        return ("rule packs", False, str(getattr(exc, "message", exc)))
+
+
+def _state(config: Any) -> list[Check]:
+    from mediactl.publish import audit
+    from mediactl.publish.runner import AUDIT_FILE, QUEUE_FILE
+    from mediactl.publish.store import Store
+
+    out: list[Check] = []
+    try:
+        store = Store(config.state_path / QUEUE_FILE)
+        pending = len(store.jobs(state="pending"))
+        unknown = len(store.jobs(state="unknown"))
+        paused = store.paused()
+        store.close()
+        detail = f"{pending} pending, {unknown} unknown" + (f"; paused: {', '.join(paused)}" if paused else "")
+        out.append(
+            (
+                "state store",
+                unknown == 0,
+                detail + ("; resolve unknown jobs with queue retry/resolve" if unknown else ""),
+            )
+        )
+    except Exception as exc:
+        out.append(("state store", False, str(getattr(exc, "message", exc))))
+    count, broken = audit.verify(config.state_path / AUDIT_FILE)
+    out.append(
+        (
+            "audit log",
+            broken is None,
+            f"{count} records intact" if broken is None else f"broken at line {broken.line}: {broken.reason}",
+        )
+    )
+    return out
+
+
+def sandbox_cmd(
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 8765,
+    fail_rate: Annotated[
+        float, typer.Option("--fail-rate", help="Share of requests (0-1) answered with a transient failure.")
+    ] = 0.0,
+    latency: Annotated[int, typer.Option("--latency", help="Milliseconds added to every platform answer.")] = 0,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fault", help="A fault to inject once, in order: 500, 429, expired-token, drop, timeout, reject."
+        ),
+    ] = None,
+    token_ttl: Annotated[int, typer.Option("--token-ttl", help="Seconds an access token lives.")] = 7200,
+    verbose: Annotated[bool, typer.Option("--verbose", help="One line per request on stderr.")] = False,
+) -> None:
+    """Serve the platform sandbox on 127.0.0.1: the WeChat Official Account API and a webhook receiver.
+
+    Real paths, request validation, response shapes and error codes; tokens that expire; uploads, drafts, asynchronous publish with status polling; rate limits and content rejection on demand. What arrives is listed at GET /_sandbox/posts. Point every channel at it with MEDIACTL_SANDBOX_URL=http://127.0.0.1:PORT. Stop with Ctrl-C.
+
+    Examples:
+
+      $ mediactl sandbox
+
+      $ mediactl sandbox --port 9000 --latency 20 --fail-rate 0.1
+
+      $ mediactl sandbox --fault drop --fault 429
+    """
+    from mediactl.sandbox import SandboxOptions, serve
+
+    try:
+        options = SandboxOptions(fail_rate=fail_rate, latency_ms=latency, faults=tuple(fault or ()), token_ttl=token_ttl,
+                                 verbose=verbose)  # fmt: skip
+    except ValueError as exc:
+        from mediactl.errors import UsageError
+
+        raise UsageError(str(exc)) from None
+    serve(options, port=port)

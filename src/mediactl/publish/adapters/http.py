@@ -1,0 +1,87 @@
+"""The HTTP mechanism every API adapter shares: one client per channel, and one classification.
+
+Adapters describe their steps; this module decides what a failure means, so no adapter
+re-invents retry logic. A step is `mutating` when repeating it could publish twice.
+- the request never left (connection refused, DNS): Transient, whatever the step;
+- a timeout or dropped connection after sending: Transient for a safe step, Unknown for a
+  mutating one (it may have been published: never retried blindly);
+- HTTP 429: Transient, honouring Retry-After; 5xx: Transient for a safe step, Unknown for a
+  mutating one unless the adapter's publish is idempotent by key;
+- other 4xx: Rejected with the platform's reason (secrets redacted).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar
+
+import httpx
+
+from mediactl.credentials import redact
+from mediactl.publish.adapters.base import Adapter, Rejected, Transient, Unknown
+
+SANDBOX_ENV = "MEDIACTL_SANDBOX_URL"
+TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+
+
+class HttpAdapter(Adapter):
+    idempotent_publish: ClassVar[bool] = False  # True when the platform dedupes on our idempotency key
+
+    def __init__(self, channel: Any, config: Any, client: httpx.Client | None = None) -> None:
+        super().__init__(channel, config)
+        self.client = client or httpx.Client(timeout=TIMEOUT, headers={"User-Agent": "mediactl"})
+
+    def close(self) -> None:
+        self.client.close()
+
+    def sandbox(self) -> str | None:
+        """MEDIACTL_SANDBOX_URL points every API channel at a running `mediactl sandbox`."""
+        return os.environ.get(SANDBOX_ENV) or None
+
+    def api_base(self) -> str:
+        from mediactl.platforms import get_platform
+
+        return (self.sandbox() or self.channel.base_url or get_platform(self.channel.platform).base_url or "").rstrip(
+            "/"
+        )
+
+    def secret(self, key: str) -> str:
+        """A credential of this channel, resolved from the environment or .env (and registered for redaction)."""
+        reference = self.channel.credentials.get(key, "")
+        where = f"channels.{self.channel.name}.credentials.{key}"
+        if not reference:
+            raise Rejected(f"{where} is not configured")
+        return self.config.environment().interpolate(reference, where=where, secret=True)
+
+    def send(self, method: str, url: str, *, step: str, mutating: bool, **kwargs: Any) -> httpx.Response:
+        """One request, classified. Returns only a 2xx response."""
+        try:
+            response = self.client.request(method, url, **kwargs)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise Transient(f"{step}: cannot connect to {_host(url)} ({type(exc).__name__})") from None
+        except (httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            if mutating:
+                raise Unknown(f"{step}: {type(exc).__name__} after the request was sent to {_host(url)}") from None
+            raise Transient(f"{step}: {type(exc).__name__} from {_host(url)}") from None
+        if response.status_code == 429:
+            raise Transient(f"{step}: rate limited (HTTP 429)", retry_after=_retry_after(response))
+        if response.status_code >= 500:
+            message = f"{step}: HTTP {response.status_code} from {_host(url)}"
+            if mutating and not self.idempotent_publish:
+                raise Unknown(message + " after the request was sent; the post may exist")
+            raise Transient(message, retry_after=_retry_after(response))
+        if response.status_code >= 400:
+            raise Rejected(f"{step}: HTTP {response.status_code}: {redact(response.text[:300])}")
+        return response
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After", "")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _host(url: str) -> str:
+    return httpx.URL(url).host or url

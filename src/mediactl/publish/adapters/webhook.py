@@ -1,0 +1,83 @@
+"""Webhook: a signed JSON POST of the variant to the channel's `url`, for a team's own systems.
+
+Body: the variant's texts, hashtags, link and media list, with its idempotency key.
+Headers: `X-Mediactl-Idempotency-Key`, `X-Mediactl-Timestamp`, and
+`X-Mediactl-Signature: sha256=HEX`, an HMAC-SHA256 with the channel's `secret` over
+`TIMESTAMP.BODY`, so the receiver can verify origin and freshness; plus the channel's
+`headers` (values may use ${VAR}). Receivers should deduplicate on the key; mediactl never
+resends a post whose outcome is unknown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+from mediactl.publish.adapters.base import Receipt, Rejected, Variant
+from mediactl.publish.adapters.http import HttpAdapter
+
+
+class WebhookAdapter(HttpAdapter):
+    platform = "webhook"
+
+    def url(self) -> str:
+        sandbox = self.sandbox()
+        if sandbox:
+            return f"{sandbox.rstrip('/')}/webhook/{self.channel.name}"
+        url = self.channel.options.get("url")
+        if not url:
+            raise Rejected(f"channels.{self.channel.name}.url is not configured")
+        return self.config.environment().interpolate(str(url), where=f"channels.{self.channel.name}.url")
+
+    def payload(self, variant: Variant, key: str) -> bytes:
+        manifest = variant.manifest
+        body = {
+            "idempotency_key": key,
+            "item": variant.item,
+            "channel": self.channel.name,
+            "content_hash": variant.content_hash,
+            "texts": manifest["texts"],
+            "hashtags": manifest.get("hashtags", []),
+            "link": manifest.get("link", ""),
+            "media": [
+                {k: m[k] for k in ("name", "file", "width", "height", "bytes", "sha256")}
+                for m in manifest.get("media", [])
+            ],
+        }
+        return json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+    def headers(self, body: bytes, key: str) -> dict[str, str]:
+        timestamp = str(int(time.time()))
+        headers = {"Content-Type": "application/json; charset=utf-8", "X-Mediactl-Idempotency-Key": key,
+                   "X-Mediactl-Timestamp": timestamp}  # fmt: skip
+        if "secret" in self.channel.credentials:
+            signature = hmac.new(self.secret("secret").encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+            headers["X-Mediactl-Signature"] = f"sha256={signature.hexdigest()}"
+        env = self.config.environment()
+        for name, value in (self.channel.options.get("headers") or {}).items():
+            headers[str(name)] = env.interpolate(
+                str(value), where=f"channels.{self.channel.name}.headers.{name}", secret=True
+            )
+        return headers
+
+    def publish(self, variant: Variant, key: str) -> Receipt:
+        body = self.payload(variant, key)
+        response = self.send(
+            "POST", self.url(), step="webhook POST", mutating=True, content=body, headers=self.headers(body, key)
+        )
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = {}
+        remote = str(answer.get("id") or key) if isinstance(answer, dict) else key
+        url = str(answer.get("url") or "") if isinstance(answer, dict) else ""
+        return Receipt("sent", remote, url, {"status": response.status_code})
+
+    def describe(self, variant: Variant, key: str) -> list[dict[str, Any]]:
+        body = self.payload(variant, key)
+        headers = {name: ("***" if name in ("X-Mediactl-Signature",) or name in (self.channel.options.get("headers") or {}) else value)
+                   for name, value in self.headers(body, key).items()}  # fmt: skip
+        return [{"method": "POST", "url": self.url(), "headers": headers, "bytes": len(body)}]
