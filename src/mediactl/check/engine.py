@@ -64,6 +64,7 @@ class Engine:
             for index, rule in enumerate(self.rules)
             if rule.kind == "disclosure"
         }
+        self._in_force: dict[Profile, set[int]] = {}
         self.patterns = {
             index: regex.compile(rule.pattern) for index, rule in enumerate(self.rules) if rule.kind == "regex"
         }
@@ -75,7 +76,7 @@ class Engine:
         would otherwise dominate on files of many short paragraphs. No match crosses a paragraph
         break (the matcher's gap policy refuses one), and any that would is dropped below.
         """
-        active = {index for index, rule in enumerate(self.rules) if rule.applies(profile)}
+        active = self._active(profile)
         if not segments:
             return []
         joined = _Joined(segments)
@@ -122,6 +123,12 @@ class Engine:
                 first = group[0]
                 message = f"{rule.message}（触发词「{first.text}」，需包含：{rule.require[0]}）"
                 yield _finding(rule, first, message, rule.suggestion() or rule.require[0])
+
+    def _active(self, profile: Profile) -> set[int]:
+        """The rules in force for a profile; the same profile recurs for every file of a large check."""
+        if profile not in self._in_force:
+            self._in_force[profile] = {index for index, rule in enumerate(self.rules) if rule.applies(profile)}
+        return self._in_force[profile]
 
     def _required(self, joined: _Joined, normalized: Any, active: set[int]) -> Iterable[Hit]:
         """Where a required sentence is present: its folded form found in the folded text."""

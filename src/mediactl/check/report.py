@@ -47,20 +47,50 @@ def github_format(finding: Finding) -> str:
 
 
 def json_document(findings: Sequence[Finding], fail_on: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "summary": _summary(findings, fail_on, extra),
+        "findings": [f.to_dict() for f in findings if not f.suppressed],
+        "suppressed": [f.to_dict() for f in findings if f.suppressed],
+    }
+
+
+def write_json(findings: Sequence[Finding], fail_on: str, extra: dict[str, Any] | None = None) -> None:
+    """The JSON document on stdout with one finding per line: as readable as indenting, and streamed,
+    so a check with tens of thousands of findings does not build one giant string."""
+    import sys
+
+    from mediactl.credentials import redact
+
+    document = json_document([], fail_on, extra)
+    document["summary"] = (
+        json_document(findings, fail_on, extra)["summary"]
+        if len(findings) < 1000
+        else _summary(findings, fail_on, extra)
+    )
+    out = sys.stdout
+    out.write('{"summary": ' + json.dumps(document["summary"], ensure_ascii=False) + ",\n")
+    for key, wanted in (("findings", False), ("suppressed", True)):
+        out.write(f' "{key}": [')
+        first = True
+        for finding in findings:
+            if bool(finding.suppressed) != wanted:
+                continue
+            out.write(("\n  " if first else ",\n  ") + redact(json.dumps(finding.to_dict(), ensure_ascii=False)))
+            first = False
+        out.write("\n ]" if not first else "]")
+        out.write(",\n" if key == "findings" else "\n}\n")
+    out.flush()
+
+
+def _summary(findings: Sequence[Finding], fail_on: str, extra: dict[str, Any] | None) -> dict[str, Any]:
     active = [f for f in findings if not f.suppressed]
     return {
-        "summary": {
-            "findings": len(active),
-            "failing": len(failing(findings, fail_on)),
-            "suppressed": len(findings) - len(active),
-            "by_severity": {
-                s: sum(1 for f in active if f.severity == s) for s in ("blocker", "error", "warning", "info")
-            },
-            "fail_on": fail_on,
-            **(extra or {}),
-        },
-        "findings": [f.to_dict() for f in active],
-        "suppressed": [f.to_dict() for f in findings if f.suppressed],
+        "findings": len(active),
+        "failing": len(failing(findings, fail_on)),
+        "suppressed": len(findings) - len(active),
+        "by_severity": {s: sum(1 for f in active if f.severity == s) for s in ("blocker", "error", "warning", "info")},
+        "fail_on": fail_on,
+        **(extra or {}),
     }
 
 

@@ -277,13 +277,19 @@ def _check_chunk(paths: list[Path]) -> list[Finding]:
     return _check_paths(paths, root, profile, config)
 
 
+def _shown(path: Path, root: Path) -> str:
+    """How a file is named in findings: relative to the project (or current folder), resolved once."""
+    absolute = path if path.is_absolute() else Path.cwd() / path
+    return relpath(absolute, root)
+
+
 def _check_paths(paths: list[Path], root: Path, profile: Profile, config: Config | None) -> list[Finding]:
     from mediactl.check.extract import extract_file
 
     _, engine = prepared(config, config.state_path if config else None)
     findings: list[Finding] = []
     for path in paths:
-        shown = relpath(path.resolve(), root)
+        shown = _shown(path, root)
         try:
             segments = extract_file(path, shown)
             text = path.read_text("utf-8", errors="replace")

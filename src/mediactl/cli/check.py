@@ -120,11 +120,7 @@ def _emit(result: Any, rules: dict[str, Any], output_format: str, fail_on: str) 
 
     findings = sorted(result.findings, key=lambda f: f.sort_key)
     if output_format == "json":
-        console.emit_json(
-            formats.json_document(
-                findings, fail_on, {"variants": len(result.variants), "not_rendered": result.not_checked}
-            )
-        )
+        formats.write_json(findings, fail_on, {"variants": len(result.variants), "not_rendered": result.not_checked})
     elif output_format == "sarif":
         console.emit_json(formats.sarif_document(findings, rules))
     elif output_format in ("github", "line"):
