@@ -912,26 +912,34 @@ def extract_html(text: str, display: str, *, field: str = "body") -> list[Segmen
 def extract_text(text: str, display: str, *, field: str = "body") -> list[Segment]:
     """Plain text: paragraphs split on blank lines, each line stripped, soft breaks joined.
 
-    Text copied verbatim needs one anchor per line, not a position per character: this path
-    is what large ad hoc checks (a folder of captions or transcripts) spend their time in.
+    Text copied verbatim needs one anchor per line, not a position per character, and the
+    paragraphs are found natively: this path is what large ad hoc checks (a folder of
+    captions or transcripts) spend their time in.
     """
     src = _normalize_newlines(text)
-    pos = _Lines(src)
-    return [_plain_paragraph(paragraph, pos, display, field, block) for block, paragraph in enumerate(_paragraphs(src))]
+    segments: list[Segment] = []
+    line_no, counted = 1, 0
+    for block, match in enumerate(_PARAGRAPH.finditer(src)):
+        line_no += src.count("\n", counted, match.start())
+        counted = match.start()
+        segments.append(_plain_paragraph(match.group().split("\n"), line_no, display, field, block))
+    return segments
 
 
-def _plain_paragraph(paragraph: list[tuple[int, str]], pos: _Lines, display: str, field: str, block: int) -> Segment:
+_PARAGRAPH = re.compile(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*")  # a run of non-blank lines
+
+
+def _plain_paragraph(lines: list[str], first_line: int, display: str, field: str, block: int) -> Segment:
     parts: list[str] = []
     anchors: list[tuple[int, int, int]] = []
     length = 0
-    for start, line in paragraph:
+    for index, line in enumerate(lines):
         stripped = line.strip()
         if parts:  # a soft line break: no space beside Chinese, one between Latin words
             joiner = "" if _is_cjk(parts[-1][-1]) or _is_cjk(stripped[0]) else " "
             parts.append(joiner)
             length += len(joiner)
-        line_no, column = pos(start + len(line) - len(line.lstrip()))
-        anchors.append((length, line_no, column))
+        anchors.append((length, first_line + index, len(line) - len(line.lstrip()) + 1))
         parts.append(stripped)
         length += len(stripped)
     return Segment("".join(parts), display, field, block, tuple(anchors))
