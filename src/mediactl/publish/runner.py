@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from mediactl.errors import MediactlError
 from mediactl.identity import current_user
 from mediactl.publish import audit, gate
 from mediactl.publish.adapters import adapter_class
@@ -142,6 +143,8 @@ class Publisher:
             )
         except DeliveryError as exc:
             return self._finish(job, "failed", exc.message)
+        except MediactlError as exc:  # configuration (a missing credential variable): nothing was sent
+            return self._finish(job, "failed", exc.message)
         except Exception as exc:  # a bug or an unexpected library error mid-send: we cannot know if it went out
             return self._finish(job, "unknown", f"{type(exc).__name__}: {exc}; not retried")
         return self._finish(job, receipt.state, "", remote_id=receipt.remote_id, url=receipt.url)
@@ -189,7 +192,9 @@ class Publisher:
 
     def adapter(self, channel: Any) -> Any:
         if channel.name not in self._adapters:
-            self._adapters[channel.name] = adapter_class(channel.platform)(channel, self.config)
+            adapter = adapter_class(channel.platform)(channel, self.config)
+            adapter.store = self.store  # shared token cache (HTTP adapters), harmless for others
+            self._adapters[channel.name] = adapter
         return self._adapters[channel.name]
 
 

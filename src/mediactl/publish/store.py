@@ -54,6 +54,11 @@ CREATE TABLE IF NOT EXISTS approvals (
     note TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (item, channel, content_hash)
 );
+CREATE TABLE IF NOT EXISTS tokens (
+    channel TEXT PRIMARY KEY,
+    token TEXT NOT NULL,
+    expires_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS switches (
     scope TEXT PRIMARY KEY,            -- '*' for everything, or a channel name
     reason TEXT NOT NULL,
@@ -265,6 +270,19 @@ class Store:
     def resume(self, scope: str) -> bool:
         with self.transaction() as db:
             return db.execute("DELETE FROM switches WHERE scope = ?", (scope,)).rowcount > 0
+
+    def token(self, channel: str, now: float) -> str | None:
+        """A cached access token that is still valid at `now` (callers keep a safety margin)."""
+        row = self.db.execute("SELECT token, expires_at FROM tokens WHERE channel = ?", (channel,)).fetchone()
+        return row["token"] if row and row["expires_at"] > now else None
+
+    def save_token(self, channel: str, token: str, expires_at: float) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO tokens VALUES (?, ?, ?)", (channel, token, expires_at))
+
+    def forget_token(self, channel: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM tokens WHERE channel = ?", (channel,))
 
     def paused(self) -> dict[str, dict[str, Any]]:
         return {row["scope"]: dict(row) for row in self.db.execute("SELECT * FROM switches")}

@@ -13,11 +13,13 @@ re-invents retry logic. A step is `mutating` when repeating it could publish twi
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import httpx
 
-from mediactl.credentials import redact
+from mediactl.credentials import redact, register_secret
 from mediactl.publish.adapters.base import Adapter, Rejected, Transient, Unknown
 
 SANDBOX_ENV = "MEDIACTL_SANDBOX_URL"
@@ -27,9 +29,40 @@ TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 class HttpAdapter(Adapter):
     idempotent_publish: ClassVar[bool] = False  # True when the platform dedupes on our idempotency key
 
+    TOKEN_MARGIN: ClassVar[float] = 300.0  # renew this long before the platform says a token expires
+
     def __init__(self, channel: Any, config: Any, client: httpx.Client | None = None) -> None:
         super().__init__(channel, config)
         self.client = client or httpx.Client(timeout=TIMEOUT, headers={"User-Agent": "mediactl"})
+        self.store: Any = None  # set by the publisher: tokens are cached in the state store
+
+    # --- tokens: one mechanism for every adapter that needs one ---------------------------------
+
+    def fetch_token(self) -> tuple[str, float]:
+        """(access token, lifetime in seconds) from the platform; adapters with tokens override this."""
+        raise NotImplementedError
+
+    def token(self, *, refresh: bool = False) -> str:
+        """A valid access token: cached in the state store with its expiry, fetched when needed."""
+        now = time.time()
+        cached = None if refresh or self.store is None else self.store.token(self.channel.name, now + self.TOKEN_MARGIN)
+        if cached:
+            register_secret(cached)
+            return cached
+        token, lifetime = self.fetch_token()
+        register_secret(token)  # never printed, never logged
+        if self.store is not None:
+            self.store.save_token(self.channel.name, token, now + lifetime)
+        return token
+
+    def with_token(self, call: Callable[[str], Any]) -> Any:
+        """Run `call(token)`; on the platform's expired/invalid-token answer, refresh once and retry."""
+        try:
+            return call(self.token())
+        except TokenExpired:
+            if self.store is not None:
+                self.store.forget_token(self.channel.name)
+            return call(self.token(refresh=True))
 
     def close(self) -> None:
         self.client.close()
@@ -73,6 +106,10 @@ class HttpAdapter(Adapter):
         if response.status_code >= 400:
             raise Rejected(f"{step}: HTTP {response.status_code}: {redact(response.text[:300])}")
         return response
+
+
+class TokenExpired(Transient):
+    """The platform says the access token is expired or invalid: refresh once, then retry."""
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -1,0 +1,157 @@
+"""WeChat Official Account (公众号): stable token → body images → cover material → draft → publish → poll.
+
+Facts from platforms.md §1: errors come as HTTP 200 with `errcode`; 40001/40014/42001 mean
+the token must be refreshed (once); 45009/45011 are quota limits (transient); 87014 is
+content refused by WeChat's security check; `freepublish/submit` only queues the publish
+and `freepublish/get` reports its status (0 published, 1 publishing, 2–6 failures).
+Bodies are sent as raw UTF-8 JSON: WeChat rejects `\\uXXXX` escapes (47001).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from mediactl.publish.adapters.base import Receipt, Rejected, Transient, Variant
+from mediactl.publish.adapters.http import HttpAdapter, TokenExpired
+
+TOKEN_ERRORS = {40001, 40014, 41001, 42001}
+QUOTA_ERRORS = {45009, 45011, -1}  # -1: system busy
+PUBLISH_STATUS = {
+    2: "original-content check failed",
+    3: "publishing failed",
+    4: "rejected by the platform's review",
+    5: "deleted by the account after publishing",
+    6: "banned by the platform after publishing",
+}
+POLLS = 20
+POLL_SECONDS = 3.0  # polls back off from 0.2 s to this; 20 polls bound the wait to about a minute
+
+
+class WechatOfficialAccountAdapter(HttpAdapter):
+    platform = "wechat_oa"
+
+    # --- the mechanism's hooks --------------------------------------------------------------
+
+    def fetch_token(self) -> tuple[str, float]:
+        body = {"grant_type": "client_credential", "appid": self.secret("appid"), "secret": self.secret("secret"),
+                "force_refresh": False}  # fmt: skip
+        answer = self._json(self.send("POST", f"{self.api_base()}/cgi-bin/stable_token", step="stable_token",
+                                      mutating=False, content=_utf8(body)))  # fmt: skip
+        return str(answer["access_token"]), float(answer.get("expires_in", 7200))
+
+    def _api(
+        self, path: str, *, step: str, mutating: bool, body: Any = None, files: Any = None, params: Any = None
+    ) -> dict[str, Any]:
+        headers = {"X-Mediactl-Idempotency-Key": self._key} if self._key else {}
+        payload: dict[str, Any] = {"files": files} if files else {"content": _utf8(body)}
+        if not files:
+            headers["Content-Type"] = "application/json; charset=utf-8"
+
+        def call(token: str) -> dict[str, Any]:
+            url = f"{self.api_base()}/cgi-bin/{path}"
+            query = {"access_token": token, **(params or {})}
+            return self._json(
+                self.send("POST", url, step=step, mutating=mutating, params=query, headers=headers, **payload)
+            )
+
+        return self.with_token(call)
+
+    def _json(self, response: Any) -> dict[str, Any]:
+        try:
+            answer = response.json()
+        except ValueError:
+            raise Transient(f"not JSON from WeChat: {response.text[:120]}") from None
+        code = int(answer.get("errcode") or 0)
+        if code == 0:
+            return answer
+        message = f"errcode {code}: {answer.get('errmsg', '')}"
+        if code in TOKEN_ERRORS:
+            raise TokenExpired(message)
+        if code in QUOTA_ERRORS:
+            raise Transient(message, retry_after=60.0)
+        if code == 87014:
+            raise Rejected(f"{message} (WeChat's content security check refused the text)")
+        raise Rejected(message)
+
+    # --- publishing -------------------------------------------------------------------------
+
+    _key = ""
+
+    def publish(self, variant: Variant, key: str) -> Receipt:
+        self._key = key
+        content = self._with_uploaded_images(variant)
+        thumb = self._cover(variant)
+        article = {
+            "title": variant.text("title"),
+            "author": variant.text("author"),
+            "digest": variant.text("digest"),
+            "content": content,
+            "content_source_url": variant.text("content_source_url"),
+            "thumb_media_id": thumb,
+            "need_open_comment": 0,
+            "only_fans_can_comment": 0,
+        }
+        draft = self._api("draft/add", step="draft/add", mutating=False, body={"articles": [article]})
+        submitted = self._api("freepublish/submit", step="freepublish/submit", mutating=True,
+                              body={"media_id": draft["media_id"]})  # fmt: skip
+        return self._await(str(submitted["publish_id"]))
+
+    def _with_uploaded_images(self, variant: Variant) -> str:
+        """Body images must be WeChat-hosted (uploadimg); external image URLs are filtered by WeChat."""
+        content = variant.text("content")
+        for image in variant.manifest.get("body_images", []):
+            if image.get("external"):
+                raise Rejected(f"body image {image['src']} is an external URL; WeChat filters those: use a local file")
+            path = self.config.root / image["file"]
+            answer = self._api("media/uploadimg", step="media/uploadimg", mutating=False,
+                               files={"media": (path.name, path.read_bytes(), _mime(path))})  # fmt: skip
+            content = content.replace(f'src="{image["src"]}"', f'src="{answer["url"]}"')
+        return content
+
+    def _cover(self, variant: Variant) -> str:
+        cover = next((m for m in variant.manifest.get("media", []) if m["name"] == "cover"), None)
+        if cover is None:
+            raise Rejected("the variant has no cover image; a WeChat article needs one (thumb_media_id)")
+        path = variant.folder / cover["file"]
+        answer = self._api("material/add_material", step="material/add_material", mutating=False, params={"type": "image"},
+                           files={"media": (path.name, path.read_bytes(), _mime(path))})  # fmt: skip
+        return str(answer["media_id"])
+
+    def _await(self, publish_id: str) -> Receipt:
+        """freepublish is asynchronous: poll its status, bounded."""
+        for attempt in range(POLLS):
+            status = self._api(
+                "freepublish/get", step="freepublish/get", mutating=False, body={"publish_id": publish_id}
+            )
+            code = int(status.get("publish_status", 1))
+            if code == 0:
+                items = (status.get("article_detail") or {}).get("item") or [{}]
+                return Receipt(
+                    "sent", publish_id, str(items[0].get("article_url", "")), {"article_id": status.get("article_id")}
+                )
+            if code in PUBLISH_STATUS:
+                raise Rejected(f"publish {publish_id}: {PUBLISH_STATUS[code]} (publish_status {code})")
+            time.sleep(min(POLL_SECONDS, 0.2 * 2**attempt))
+        raise Rejected(f"publish {publish_id} still publishing after {POLLS} polls; check the WeChat console")
+
+    def describe(self, variant: Variant, key: str) -> list[dict[str, Any]]:
+        base = f"{self.api_base()}/cgi-bin"
+        uploads = [
+            f"POST {base}/media/uploadimg ({image.get('src')})" for image in variant.manifest.get("body_images", [])
+        ]
+        return [{"request": line} for line in (f"POST {base}/stable_token (appid, secret=***)", *uploads,
+                f"POST {base}/material/add_material?type=image (cover)", f"POST {base}/draft/add (title {variant.text('title')!r})",
+                f"POST {base}/freepublish/submit", f"POST {base}/freepublish/get (poll)")]  # fmt: skip
+
+
+def _utf8(body: Any) -> bytes:
+    return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
+def _mime(path: Path) -> str:
+    return {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif"}.get(
+        path.suffix.lower(), "application/octet-stream"
+    )

@@ -1,0 +1,77 @@
+"""The WeChat Official Account adapter against the sandbox over real HTTP: token, uploads, draft, publish, poll."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mediactl.sandbox import Sandbox, SandboxOptions
+
+SLUG = "anti-fraud-2026"
+
+
+@pytest.fixture
+def sandbox():
+    with Sandbox(SandboxOptions(seed=2, publish_polls=1)) as running:
+        yield running
+
+
+@pytest.fixture
+def ready(cli, example: Path, monkeypatch, sandbox) -> Path:
+    monkeypatch.setenv("MEDIACTL_SANDBOX_URL", sandbox.url)
+    monkeypatch.setenv("BANK_WECHAT_APPID", "wx0123456789abcdef")
+    monkeypatch.setenv("BANK_WECHAT_SECRET", "wechat-app-secret-value")
+    monkeypatch.setenv("MEDIACTL_USER", "li.na")
+    assert cli(example, "check", SLUG).exit_code == 0
+    monkeypatch.setenv("MEDIACTL_USER", "wang.min")
+    assert cli(example, "approve", SLUG).exit_code == 0
+    return example
+
+
+def publish(cli, root: Path) -> list[dict]:
+    """Now, overriding the item's schedule for this channel (which is in the future)."""
+    result = cli(root, "publish", SLUG, "--channel", "bank-wechat", "--at", "2020-01-01T00:00", "--json")
+    return json.loads(result.stdout)
+
+
+def test_article_is_drafted_published_and_polled(cli, ready: Path, sandbox) -> None:
+    (outcome,) = publish(cli, ready)
+    assert outcome["state"] == "sent", outcome
+    assert outcome["url"].startswith("https://mp.weixin.qq.com/s/")
+    paths = [post["path"] for post in sandbox.posts()]
+    assert paths == ["/cgi-bin/draft/add", "/cgi-bin/freepublish/submit"]
+    draft = sandbox.posts()[0]
+    assert draft["summary"]["title"] == "守好钱袋子，谨防电信网络诈骗"
+    assert draft["idempotency_key"] == sandbox.posts()[1]["idempotency_key"]
+    assert "wechat-app-secret-value" not in json.dumps(outcome)
+
+
+def test_expired_token_is_refreshed_once(cli, ready: Path, sandbox) -> None:
+    sandbox.add_fault("expired-token")
+    (outcome,) = publish(cli, ready)
+    assert outcome["state"] == "sent", outcome
+
+
+def test_content_refused_fails_with_the_reason(cli, ready: Path, sandbox) -> None:
+    sandbox.add_fault("reject")
+    (outcome,) = publish(cli, ready)
+    assert outcome["state"] == "failed"
+    assert "87014" in outcome["detail"]
+
+
+def test_dropped_submit_is_unknown_not_resent(cli, ready: Path, sandbox) -> None:
+    sandbox.add_fault("drop")
+    (outcome,) = publish(cli, ready)
+    assert outcome["state"] == "unknown"
+    submits = [p for p in sandbox.posts() if p["path"] == "/cgi-bin/freepublish/submit"]
+    assert len(submits) == 1
+    assert json.loads(cli(ready, "publish", "--due", "--json").stdout) == []
+
+
+def test_missing_credential_names_the_variable(cli, ready: Path, monkeypatch) -> None:
+    monkeypatch.delenv("BANK_WECHAT_SECRET")
+    (outcome,) = publish(cli, ready)
+    assert outcome["state"] == "failed"
+    assert "BANK_WECHAT_SECRET" in outcome["detail"]
