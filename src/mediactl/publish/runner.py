@@ -113,12 +113,19 @@ class Publisher:
         switches = self.store.paused()
         if "*" in switches:
             return [*outcomes, Outcome("*", "", "paused", f"all deliveries paused: {switches['*']['reason']}")]
-        claimed = self.store.claim_due(time.time(), limit, paused=set(switches))
-        for job in claimed:
+        handled = 0
+        skipped: set[int] = set()
+        while handled < limit:
+            # One job per claim: if this process is killed, at most the job in flight is left uncertain.
+            (job,) = self.store.claim_due(time.time(), 1, paused=set(switches), exclude=skipped) or (None,)
+            if job is None:
+                break
             if only is not None and job.id not in only:
                 self.store.finish(job.id, "pending")  # not ours to send in this run: back in the queue
+                skipped.add(job.id)
                 continue
             outcomes.append(self._deliver(job))
+            handled += 1
         return outcomes
 
     def _deliver(self, job: Job) -> Outcome:

@@ -155,14 +155,17 @@ class Store:
             )
             return Job(**db.execute("SELECT * FROM jobs WHERE idempotency_key = ?", (key,)).fetchone()), True
 
-    def claim_due(self, now: float, limit: int, paused: set[str] | None = None) -> list[Job]:
+    def claim_due(
+        self, now: float, limit: int, paused: set[str] | None = None, exclude: set[int] | None = None
+    ) -> list[Job]:
         """Atomically move up to `limit` due pending jobs to `sending`, owned by this process."""
         paused = paused or set()
+        exclude = exclude or set()
         with self.transaction() as db:
             rows = db.execute(
                 "SELECT * FROM jobs WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id", (now,)
             ).fetchall()
-            chosen = [row for row in rows if row["channel"] not in paused][:limit]
+            chosen = [row for row in rows if row["channel"] not in paused and row["id"] not in exclude][:limit]
             owner = worker_id()
             for row in chosen:
                 db.execute(
