@@ -79,6 +79,10 @@ def publish_cmd(
         bool, typer.Option("--due", help="Deliver every queued job whose time has come (what cron runs).")
     ] = False,
     limit: Annotated[int, typer.Option("--limit", help="With --due: deliver at most this many jobs.")] = 1000,
+    concurrency: Annotated[
+        int,
+        typer.Option("--concurrency", help="With --due: parallel deliveries per channel (channels run side by side)."),
+    ] = 8,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be sent; send and queue nothing.")
     ] = False,
@@ -111,7 +115,7 @@ def publish_cmd(
     publisher = Publisher(config, command="publish --due" if due else "publish")
     try:
         if due:
-            outcomes = publisher.deliver_due(limit=limit)
+            outcomes = publisher.deliver_due(limit=limit, concurrency=max(1, concurrency))
         else:
             outcomes = _publish(config, publisher, slugs, channel, at, dry_run, reason if force else None, defer)
     finally:

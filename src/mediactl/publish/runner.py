@@ -108,11 +108,15 @@ class Publisher:
 
     # --- deliver ----------------------------------------------------------------------------
 
-    def deliver_due(self, *, limit: int = 1000, only: set[int] | None = None) -> list[Outcome]:
+    def deliver_due(self, *, limit: int = 1000, only: set[int] | None = None, concurrency: int = 1) -> list[Outcome]:
+        """Deliver due jobs. With `concurrency` > 1, each channel gets that many worker threads, so a slow or
+        failing channel never holds up the others (each platform is its own host: one client per channel)."""
         outcomes = self.reconcile()
         switches = self.store.paused()
         if "*" in switches:
             return [*outcomes, Outcome("*", "", "paused", f"all deliveries paused: {switches['*']['reason']}")]
+        if concurrency > 1 and only is None:
+            return outcomes + self._deliver_concurrently(limit, concurrency, set(switches))
         handled = 0
         skipped: set[int] = set()
         while handled < limit:
@@ -127,6 +131,33 @@ class Publisher:
             outcomes.append(self._deliver(job))
             handled += 1
         return outcomes
+
+    def _deliver_concurrently(self, limit: int, concurrency: int, paused: set[str]) -> list[Outcome]:
+        from concurrent.futures import ThreadPoolExecutor
+
+        channels = [c for c in self.store.due_channels(time.time()) if c not in paused]
+        budget = _Budget(limit)
+
+        def work(channel: str) -> list[Outcome]:
+            worker = Publisher(self.config, actor=self.actor, command=self.command)  # own SQLite connection
+            worker._adapters = self._adapters  # one adapter (one HTTP client) per channel, shared by its threads
+            done = []
+            try:
+                while budget.take():
+                    (job,) = worker.store.claim_due(time.time(), 1, paused=paused, channel=channel) or (None,)
+                    if job is None:
+                        budget.give_back()
+                        break
+                    done.append(worker._deliver(job))
+            finally:
+                worker.store.close()
+            return done
+
+        for channel in channels:  # create adapters before the threads share them
+            self.adapter(self.config.channel(channel))
+        with ThreadPoolExecutor(max_workers=max(1, len(channels) * concurrency)) as pool:
+            futures = [pool.submit(work, channel) for channel in channels for _ in range(concurrency)]
+            return [outcome for future in futures for outcome in future.result()]
 
     def _deliver(self, job: Job) -> Outcome:
         channel = self.config.channel(job.channel)
@@ -205,6 +236,27 @@ class Publisher:
         return self._adapters[channel.name]
 
 
+class _Budget:
+    """How many jobs a run may still deliver, shared by worker threads."""
+
+    def __init__(self, limit: int) -> None:
+        import threading
+
+        self.left = limit
+        self.lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self.lock:
+            if self.left <= 0:
+                return False
+            self.left -= 1
+            return True
+
+    def give_back(self) -> None:
+        with self.lock:
+            self.left += 1
+
+
 def _scheduled(item: Any, channel: Any) -> float | None:
     when = item.schedule.get(channel.name)
     return when.timestamp() if when else None
@@ -212,7 +264,7 @@ def _scheduled(item: Any, channel: Any) -> float | None:
 
 def _orphaned(job: Job) -> bool:
     """The claiming process is gone (same host, pid not alive) or the lease ran out."""
-    host, _, pid = (job.claimed_by or "").rpartition(":")
+    host, pid, _thread = [*(job.claimed_by or "").split(":"), "", "", ""][:3]
     if host == socket.gethostname() and pid.isdigit():
         try:
             os.kill(int(pid), 0)  # signal 0: only asks whether the process exists

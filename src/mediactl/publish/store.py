@@ -14,6 +14,7 @@ import hashlib
 import os
 import socket
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -101,15 +102,18 @@ def idempotency_key(channel: str, item: str, content_hash: str) -> str:
 
 
 def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """host:pid (the pid is what reconciliation checks for liveness) and the thread, for people reading it."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._lock = threading.RLock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            # Shared by a channel's delivery threads for its token cache: every use is under self._lock.
+            self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
@@ -126,16 +130,17 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE: one writer at a time across processes, so claims never overlap."""
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: the state store is not writable ({exc})") from None
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        with self._lock:
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(f"{self.path}: the state store is not writable ({exc})") from None
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
 
     # --- jobs -------------------------------------------------------------------------------
 
@@ -156,15 +161,21 @@ class Store:
             return Job(**db.execute("SELECT * FROM jobs WHERE idempotency_key = ?", (key,)).fetchone()), True
 
     def claim_due(
-        self, now: float, limit: int, paused: set[str] | None = None, exclude: set[int] | None = None
+        self,
+        now: float,
+        limit: int,
+        paused: set[str] | None = None,
+        exclude: set[int] | None = None,
+        channel: str | None = None,
     ) -> list[Job]:
-        """Atomically move up to `limit` due pending jobs to `sending`, owned by this process."""
+        """Atomically move up to `limit` due pending jobs (of one channel, if given) to `sending`."""
         paused = paused or set()
         exclude = exclude or set()
+        where, args = "state = 'pending' AND due_at <= ?", [now]
+        if channel is not None:
+            where, args = f"{where} AND channel = ?", [*args, channel]
         with self.transaction() as db:
-            rows = db.execute(
-                "SELECT * FROM jobs WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id", (now,)
-            ).fetchall()
+            rows = db.execute(f"SELECT * FROM jobs WHERE {where} ORDER BY due_at, id", args).fetchall()
             chosen = [row for row in rows if row["channel"] not in paused and row["id"] not in exclude][:limit]
             owner = worker_id()
             for row in chosen:
@@ -199,6 +210,10 @@ class Store:
                 "UPDATE jobs SET state = 'pending', due_at = ?, error = ?, updated_at = ? WHERE id = ? AND state = 'sending'",
                 (due_at, error, time.time(), job_id),
             )
+
+    def due_channels(self, now: float) -> list[str]:
+        rows = self.db.execute("SELECT DISTINCT channel FROM jobs WHERE state = 'pending' AND due_at <= ?", (now,))
+        return [row["channel"] for row in rows]
 
     def stale_sending(self, older_than: float) -> list[Job]:
         """Jobs left in `sending` by a process that stopped (crash, kill -9): to reconcile."""
@@ -276,7 +291,8 @@ class Store:
 
     def token(self, channel: str, now: float) -> str | None:
         """A cached access token that is still valid at `now` (callers keep a safety margin)."""
-        row = self.db.execute("SELECT token, expires_at FROM tokens WHERE channel = ?", (channel,)).fetchone()
+        with self._lock:
+            row = self.db.execute("SELECT token, expires_at FROM tokens WHERE channel = ?", (channel,)).fetchone()
         return row["token"] if row and row["expires_at"] > now else None
 
     def save_token(self, channel: str, token: str, expires_at: float) -> None:
