@@ -167,6 +167,9 @@ def test_rate_limits(platform: dict[str, Any]) -> None:
         assert isinstance(limit, dict), where
         assert _is_pos_int(limit.get("max")), f"{where}: max"
         assert limit.get("per") in PERIODS, f"{where}: per {limit.get('per')!r}"
+        assert limit.get("by", "channel") in ("channel", "audience"), (
+            f"{where}: by"
+        )  # per account or per customer segment
         _has_source(limit, where)
 
 

@@ -168,3 +168,16 @@ def test_unreadable_state_store_is_a_clear_error(cli, example: Path) -> None:
     assert result.exit_code == 2
     assert "queue.sqlite3: cannot open the state store" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_platform_rate_limits_apply_without_configuration(cli, ready: Path) -> None:
+    """微博 allows 30 posts an hour: the 31st planned within the hour is refused, naming the limit."""
+    store = Store(ready / ".mediactl/queue.sqlite3")
+    for n in range(30):
+        store.enqueue("bank-weibo", f"other-{n}", f"{n:064d}", 4102444800.0 + n)  # 2100-01-01, 30 planned
+    store.close()
+    result = outcomes(
+        cli(ready, "publish", SLUG, "--channel", "bank-weibo", "--at", "2100-01-01T00:30+00:00", "--json")
+    )
+    assert result[0]["state"] == "refused"
+    assert "cap: bank-weibo allows 30 per hour" in result[0]["detail"]

@@ -18,6 +18,20 @@ from typing import Any
 from mediactl.publish.store import Store
 
 
+def platform_caps(platform: str) -> tuple[Any, ...]:
+    """The platform's publishing rate limits (`rate_limits` in its facts file) as caps: per account, or per
+    customer segment where the platform limits what each customer receives (企业微信 1-to-1 pushes)."""
+    from mediactl.config import CAP_WINDOWS, Cap
+    from mediactl.platforms import get_platform
+
+    limits = get_platform(platform).facts.get("rate_limits") or []
+    return tuple(
+        Cap(int(r["max"]), r["per"], r.get("by", "channel"))
+        for r in limits
+        if r.get("per") in CAP_WINDOWS and r.get("max")
+    )
+
+
 @dataclass
 class Verdict:
     refusals: list[str] = field(default_factory=list)
@@ -76,8 +90,12 @@ def _check_report(config: Any, item: Any, channel: Any, content_hash: str, verdi
 
 
 def _caps(config: Any, store: Store, item: Any, channel: Any, due_at: float, verdict: Verdict) -> None:
-    """A cap of N per window allows at most N deliveries in any window around the planned time."""
-    for cap in channel.caps:
+    """A cap of N per window allows at most N deliveries in any window around the planned time.
+
+    The channel's configured caps apply, and so do the platform's own publishing limits from its
+    facts file (微博 30 posts an hour): a post the platform would refuse is better not queued.
+    """
+    for cap in (*channel.caps, *platform_caps(channel.platform)):
         audience = ",".join(item.audience) if cap.by == "audience" else None
         start, end = due_at - cap.seconds + 1, due_at + cap.seconds
         taken = store.count_in_window(channel.name, start, end, audience)
