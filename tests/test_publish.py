@@ -181,3 +181,14 @@ def test_platform_rate_limits_apply_without_configuration(cli, ready: Path) -> N
     )
     assert result[0]["state"] == "refused"
     assert "cap: bank-weibo allows 30 per hour" in result[0]["detail"]
+
+
+def test_publishing_one_item_leaves_other_due_jobs_untouched(cli, ready: Path) -> None:
+    store = Store(ready / ".mediactl/queue.sqlite3")
+    other, _ = store.enqueue("outbox", "someone-else", "o" * 64, 0.0)  # due, but not part of this publish
+    store.close()
+    assert [o["state"] for o in outcomes(cli(ready, "publish", SLUG, "--channel", "outbox", "--json"))] == ["sent"]
+    store = Store(ready / ".mediactl/queue.sqlite3")
+    untouched = store.get(other.id)
+    store.close()
+    assert (untouched.state, untouched.attempts, untouched.claimed_by) == ("pending", 0, None)

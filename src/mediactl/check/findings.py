@@ -28,7 +28,7 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain fields, built directly (dataclasses.asdict deep-copies and is slow on many findings)."""
-        data = {name: getattr(self, name) for name in _field_names()}
+        data = {name: getattr(self, name) for name in _FIELDS}
         data["normalisations"] = list(self.normalisations)
         data["suppressed"] = self.suppressed or None
         return data
@@ -38,8 +38,4 @@ class Finding:
         return (self.item, self.channel, self.file, self.line, self.column, self.rule)
 
 
-def _field_names() -> tuple[str, ...]:
-    return _NAMES
-
-
-_NAMES = tuple(f.name for f in fields(Finding))
+_FIELDS = tuple(f.name for f in fields(Finding))

@@ -129,13 +129,12 @@ def publish_cmd(
 def _publish(
     config: Any, publisher: Any, slugs: Any, channel: Any, at: Any, dry_run: bool, forced: Any, defer: bool
 ) -> list[Any]:
-    from mediactl.render.plan import plan_variants
-
-    library = STATE.library()
     from mediactl.publish.runner import Outcome
     from mediactl.render.errors import VariantError
+    from mediactl.render.plan import plan_variants
     from mediactl.render.runner import render
 
+    library = STATE.library()
     failed = {r.key: r.error for r in render(config, library, slugs or None, channel).failed}  # incremental
     planned, refused = plan_variants(library, config, slugs or None, channel)
     refused += [(p, VariantError(p.item.file, f"does not render: {failed[p.key]}")) for p in planned if p.key in failed]
@@ -148,7 +147,9 @@ def _publish(
     now_ids = {o.job for o in outcomes if o.state == "queued" and o.due_at is not None and o.due_at <= time.time()}
     delivered = publisher.deliver_due(only=now_ids) if now_ids else []
     by_job = {o.job: o for o in delivered if o.job is not None}
-    return [by_job.get(o.job, o) for o in outcomes] + [o for o in delivered if o.job not in {x.job for x in outcomes}]
+    queued = {o.job for o in outcomes}
+    # each queued variant shows its delivery; other outcomes of the run (reconciled jobs, a pause) follow
+    return [by_job.get(o.job, o) for o in outcomes] + [o for o in delivered if o.job not in queued]
 
 
 def parse_at(text: str, tz: Any) -> float:

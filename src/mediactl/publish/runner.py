@@ -117,19 +117,12 @@ class Publisher:
             return [*outcomes, Outcome("*", "", "paused", f"all deliveries paused: {switches['*']['reason']}")]
         if concurrency > 1 and only is None:
             return outcomes + self._deliver_concurrently(limit, concurrency, set(switches))
-        handled = 0
-        skipped: set[int] = set()
-        while handled < limit:
+        for _ in range(limit):
             # One job per claim: if this process is killed, at most the job in flight is left uncertain.
-            (job,) = self.store.claim_due(time.time(), 1, paused=set(switches), exclude=skipped) or (None,)
+            (job,) = self.store.claim_due(time.time(), 1, paused=set(switches), ids=only) or (None,)
             if job is None:
                 break
-            if only is not None and job.id not in only:
-                self.store.finish(job.id, "pending")  # not ours to send in this run: back in the queue
-                skipped.add(job.id)
-                continue
             outcomes.append(self._deliver(job))
-            handled += 1
         return outcomes
 
     def _deliver_concurrently(self, limit: int, concurrency: int, paused: set[str]) -> list[Outcome]:

@@ -101,6 +101,10 @@ def idempotency_key(channel: str, item: str, content_hash: str) -> str:
     return hashlib.sha256(f"{channel}\0{item}\0{content_hash}".encode()).hexdigest()[:32]
 
 
+def _marks(values: Any) -> str:
+    return ",".join("?" * len(values))
+
+
 def worker_id() -> str:
     """host:pid (the pid is what reconciliation checks for liveness) and the thread, for people reading it."""
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
@@ -164,31 +168,42 @@ class Store:
         self,
         now: float,
         limit: int,
+        *,
         paused: set[str] | None = None,
-        exclude: set[int] | None = None,
         channel: str | None = None,
+        ids: set[int] | None = None,
     ) -> list[Job]:
-        """Atomically move up to `limit` due pending jobs (of one channel, if given) to `sending`."""
-        paused = paused or set()
-        exclude = exclude or set()
-        where, args = "state = 'pending' AND due_at <= ?", [now]
+        """Atomically move up to `limit` due pending jobs to `sending`, owned by this process.
+
+        Only jobs of `channel` and with `ids`, when given, and never those of a paused channel: the
+        filters are in the query, so a claim reads only the rows it takes.
+        """
+        where, args = ["state = 'pending'", "due_at <= ?"], [now]
         if channel is not None:
-            where, args = f"{where} AND channel = ?", [*args, channel]
-        with self.transaction() as db:
-            rows = db.execute(f"SELECT * FROM jobs WHERE {where} ORDER BY due_at, id", args).fetchall()
-            chosen = [row for row in rows if row["channel"] not in paused and row["id"] not in exclude][:limit]
-            owner = worker_id()
-            for row in chosen:
-                db.execute(
-                    "UPDATE jobs SET state = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1, "
-                    "updated_at = ? WHERE id = ? AND state = 'pending'",
-                    (owner, now, now, row["id"]),
-                )
-            ids = [row["id"] for row in chosen]
+            where, args = [*where, "channel = ?"], [*args, channel]
+        if paused:
+            where, args = [*where, f"channel NOT IN ({_marks(paused)})"], [*args, *sorted(paused)]
+        if ids is not None:
             if not ids:
                 return []
-            marks = ",".join("?" * len(ids))
-            return [Job(**r) for r in db.execute(f"SELECT * FROM jobs WHERE id IN ({marks}) ORDER BY due_at, id", ids)]
+            where, args = [*where, f"id IN ({_marks(ids)})"], [*args, *sorted(ids)]
+        with self.transaction() as db:
+            chosen = [row["id"] for row in db.execute(
+                f"SELECT id FROM jobs WHERE {' AND '.join(where)} ORDER BY due_at, id LIMIT ?", [*args, limit]
+            )]  # fmt: skip
+            owner = worker_id()
+            for job_id in chosen:
+                db.execute(
+                    "UPDATE jobs SET state = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1, "
+                    "updated_at = ? WHERE id = ?",
+                    (owner, now, now, job_id),
+                )
+            if not chosen:
+                return []
+            return [
+                Job(**r)
+                for r in db.execute(f"SELECT * FROM jobs WHERE id IN ({_marks(chosen)}) ORDER BY due_at, id", chosen)
+            ]
 
     def finish(self, job_id: int, state: str, *, remote_id: str | None = None, remote_url: str | None = None,
                error: str | None = None, expect: str = "sending") -> Job:  # fmt: skip
@@ -214,13 +229,6 @@ class Store:
     def due_channels(self, now: float) -> list[str]:
         rows = self.db.execute("SELECT DISTINCT channel FROM jobs WHERE state = 'pending' AND due_at <= ?", (now,))
         return [row["channel"] for row in rows]
-
-    def stale_sending(self, older_than: float) -> list[Job]:
-        """Jobs left in `sending` by a process that stopped (crash, kill -9): to reconcile."""
-        rows = self.db.execute(
-            "SELECT * FROM jobs WHERE state = 'sending' AND claimed_at <= ? ORDER BY id", (older_than,)
-        ).fetchall()
-        return [Job(**row) for row in rows]
 
     def get(self, job_id: int) -> Job | None:
         row = self.db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()

@@ -75,18 +75,19 @@ def render_media(
     from mediactl import graphics
 
     channel = texts.settings.channel
+    texts_for_layout = layout_texts(item, channel)  # the same for every image of the variant
+    link = qr_url(texts)
     out = []
     for spec in specs:
         name = layout_name(spec, channel)
         layout = graphics.load_layout(graphics.find_layout(name, layout_folders(templates)), root=root)
-        texts_for_layout = layout_texts(item, channel)
         image = graphics.render_image(
             layout,
             spec.width,
             spec.height,
             texts=texts_for_layout,
             images=slots(item),
-            qr_url=qr_url(texts),
+            qr_url=link,
             fmt=spec.format,
             max_bytes=spec.max_bytes,
             root=root,
@@ -103,7 +104,7 @@ def render_media(
                 name,
                 dict(image.font_sizes),
                 {key: texts_for_layout[key] for key in image.font_sizes if texts_for_layout.get(key)},
-                qr_url(texts) or "" if draws_qr(layout) else "",
+                link if link and draws_qr(layout) else "",
             )
         )
     return out
