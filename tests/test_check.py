@@ -298,3 +298,35 @@ def test_ordinals_and_chinese_numerals_are_not_evasions(cli, tmp_path: Path, mon
     found = json.loads(result.stdout)["findings"]
     first = [(f["line"], f["normalisations"]) for f in found if f["rule"] == "adlaw.rank.bare-first"]
     assert first == [(3, []), (5, ["number"])]
+
+
+def test_regex_prefilter_requires(cli, house: Path) -> None:
+    """`requires` lets a regex run only where one of its literals is; an example without one is a broken pack."""
+    rule = (
+        "pack: pre\nrules:\n  - id: pre.rate\n    kind: regex\n    severity: error\n    message: m\n    source: s\n"
+        "    pattern: '稳赚\\d+%'\n    requires: ['{literal}']\n"
+        "    examples: {{match: [稳赚8%], no_match: [稳健]}}\n"
+    )
+    write(house / "compliance/pre.yaml", rule.format(literal="%"))
+    item(house, "ok", "理财非存款、产品有风险、投资须谨慎。稳赚８％！")  # full-width: the literal is matched folded
+    code, data = run_json(cli, house)
+    assert code == 1 and {f["matched"] for f in data["findings"] if f["rule"] == "pre.rate"} == {"稳赚８％"}
+    write(house / "compliance/pre.yaml", rule.format(literal="年化"))
+    result = cli(house, "check")
+    assert result.exit_code == 2
+    assert "rule pre.rate: example '稳赚8%' holds none of 'requires'" in result.stderr
+    write(house / "compliance/pre.yaml", rule.format(literal="%").replace("kind: regex", "kind: term\n    terms: [x]"))
+    result = cli(house, "check")
+    assert result.exit_code == 2 and "only a regex rule has 'requires'" in result.stderr
+
+
+def test_json_lines_are_exactly_what_json_dumps_writes() -> None:
+    from mediactl.check.findings import Finding
+    from mediactl.check.report import json_lines
+
+    tricky = 'a"b\\c\n\t\x00\u2028 保本 🔥 \ud800'  # quotes, escapes, controls, a line separator, a lone surrogate
+    findings = [
+        Finding("x.md", 1, 2, "r.id", "error", tricky, "保本", "s"),
+        Finding(tricky, 3, 4, "r.id", "warning", "m", tricky, tricky, tricky, "body", "slug", "weibo", ("width", "separator"), tricky),
+    ]
+    assert json_lines(findings) == [json.dumps(f.to_dict(), ensure_ascii=False) for f in findings]

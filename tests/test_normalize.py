@@ -19,9 +19,12 @@ from mediactl.check.normalize import DEFAULT_SKIP, INVISIBLE, Normalized, Normal
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def norm() -> Normalizer:
-    return Normalizer()
+@pytest.fixture(scope="module", params=["python", "native"])
+def norm(request: pytest.FixtureRequest) -> Normalizer:
+    """Every normalisation test runs on both paths: the C extension and the pure-Python fallback."""
+    if request.param == "native" and N._native is None:
+        pytest.skip("the native extension was not built (no C compiler)")
+    return Normalizer(native=request.param == "native")
 
 
 def found(matcher: Matcher, text: str) -> list[tuple[int, int, int, str, tuple[str, ...]]]:
@@ -510,3 +513,36 @@ def test_runtime_does_not_import_opencc() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "True"]
+
+
+# --------------------------------------------------------------------------- native path
+
+
+@pytest.mark.skipif(N._native is None, reason="the native extension was not built (no C compiler)")
+@pytest.mark.parametrize("seed", range(4))
+def test_native_and_python_paths_agree(seed: int) -> None:
+    """Same base, compact and offsets on text drawn from the whole code space, Latin-1-only and BMP-only text too."""
+    rng = random.Random(seed)
+    native, python = Normalizer(native=True), Normalizer(native=False)
+    samples = [
+        _random_text(rng, 20_000, astral=True),
+        "".join(chr(rng.randrange(0x110000)) for _ in range(20_000)).encode("utf-8", "replace").decode("utf-8", "replace"),
+        "".join(chr(rng.randrange(0x100)) for _ in range(5_000)),  # one byte per character in CPython
+        "".join(chr(rng.randrange(0x10000)) for _ in range(5_000)).encode("utf-16", "surrogatepass").decode("utf-16", "replace"),
+        "",
+        "\U0010ffff\ufeff",
+    ]
+    for text in samples:
+        fast, slow = native.normalize(text), python.normalize(text)
+        assert (fast.base, fast.compact) == (slow.base, slow.compact)
+        ks = range(len(fast.compact) + 1)
+        assert [fast.to_original(k) for k in ks] == [slow.to_original(k) for k in ks]
+
+
+def test_native_can_be_refused_and_required() -> None:
+    assert Normalizer(native=False)._native is None
+    if N._native is None:
+        with pytest.raises(RuntimeError, match="not built"):
+            Normalizer(native=True)
+    else:
+        assert Normalizer()._native is not None  # used by default where it was built

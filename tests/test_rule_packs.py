@@ -40,7 +40,7 @@ SCOPES = {"variant", "paragraph"}
 COMMON_KEYS = {"id", "kind", "severity", "message", "source", "examples", "when"}
 KIND_KEYS: dict[str, tuple[set[str], set[str]]] = {  # kind: (required, optional)
     "term": ({"terms"}, {"allow", "suggest"}),
-    "regex": ({"pattern"}, {"validate", "suggest"}),
+    "regex": ({"pattern"}, {"validate", "suggest", "requires"}),
     "disclosure": ({"trigger", "require"}, {"scope"}),
     "occurrence": ({"terms", "max"}, {"allow", "scope"}),
 }
@@ -235,6 +235,22 @@ def _kind_problems(rule: dict[str, Any], kind: str) -> list[str]:
             problems.append(f"pattern has characters the normalised text never contains: {sorted(dead)}")
         if "validate" in rule and rule["validate"] not in VALIDATORS:
             problems.append(f"validate {rule['validate']!r} not in {sorted(VALIDATORS)}")
+        problems += _prefilter_problems(rule, compiled)
+    return problems
+
+
+def _prefilter_problems(rule: dict[str, Any], compiled: regex.Pattern[str]) -> list[str]:
+    """`requires` is a prefilter: every match of the pattern, in any rule's example, holds one of its literals."""
+    literals = rule.get("requires")
+    if literals is None:
+        return []
+    if not (isinstance(literals, list) and literals and all(isinstance(x, str) and x for x in literals)):
+        return ["requires must be a list of non-empty texts"]
+    problems = [f"requires literal {x!r} is not in folded form" for x in literals if fold(x) != x]
+    for text in ALL_EXAMPLES:
+        for match in compiled.finditer(fold(text)):
+            if not any(x in match.group() for x in literals):
+                problems.append(f"match {match.group()!r} in example {text!r} holds none of requires {literals}")
     return problems
 
 
@@ -278,6 +294,14 @@ def _collect() -> list[tuple[str, dict[str, Any]]]:
 
 
 RULES = _collect()
+ALL_EXAMPLES = [
+    text
+    for _, rule in RULES
+    if isinstance(rule, dict) and isinstance(rule.get("examples"), dict)
+    for group in ("match", "no_match")
+    for text in rule["examples"].get(group) or []
+    if isinstance(text, str)
+]
 
 
 def _rule_id(item: tuple[str, Any]) -> str:

@@ -11,8 +11,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from mediactl.check.findings import Finding
 from mediactl.check.rules import Profile, Rule, RulePackError, RuleSet
@@ -21,8 +20,7 @@ from mediactl.errors import Problem
 TERM, ALLOW, TRIGGER, REQUIRE = "term", "allow", "trigger", "require"
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """A matcher hit resolved to its rule and role, with the segment it was found in."""
 
     rule: int
@@ -67,6 +65,12 @@ class Engine:
         self._in_force: dict[Profile, set[int]] = {}
         self.patterns = {
             index: regex.compile(rule.pattern) for index, rule in enumerate(self.rules) if rule.kind == "regex"
+        }
+        # A pattern runs only on text holding one of its required literals (a substring test is ~50x
+        # faster than a scan by the pattern, and most texts hold none).
+        self.prefilters = {
+            index: tuple(self.normalizer.fold(literal) for literal in self.rules[index].requires)
+            for index in self.patterns
         }
 
     def check(self, segments: Sequence[Any], profile: Profile) -> list[Finding]:
@@ -147,6 +151,9 @@ class Engine:
     def _regex(self, joined: _Joined, normalized: Any, active: set[int]) -> Iterable[Finding]:
         for index, pattern in self.patterns.items():
             if index not in active:
+                continue
+            required = self.prefilters[index]
+            if required and not any(literal in normalized.base for literal in required):
                 continue
             rule = self.rules[index]
             for match in pattern.finditer(normalized.base):
@@ -278,7 +285,11 @@ def self_test(ruleset: RuleSet, engine: Engine | None = None) -> list[Problem]:
 
     engine = engine or Engine(ruleset)
     problems = []
-    for rule in ruleset.rules:
+    for index, rule in enumerate(ruleset.rules):
+        required = engine.prefilters.get(index, ())
+        for text in rule.match_examples if required else ():
+            if not any(literal in engine.normalizer.fold(text) for literal in required):
+                problems.append(Problem(rule.pack_file, f"rule {rule.id}: example {text!r} holds none of 'requires'", rule.line))
         for text, expected in [
             *((t, True) for t in rule.match_examples),
             *((t, False) for t in rule.no_match_examples),

@@ -29,7 +29,7 @@ VALIDATORS = ("luhn", "cn_id")
 WHEN_KEYS = ("platforms", "channels", "products", "kinds")
 RULE_KEYS = (
     "id", "kind", "severity", "message", "source", "terms", "allow", "suggest", "pattern", "validate",
-    "trigger", "require", "scope", "max", "when", "examples",
+    "requires", "trigger", "require", "scope", "max", "when", "examples",
 )  # fmt: skip
 RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
@@ -52,6 +52,8 @@ class Rule:
     suggest: dict[str, str] = field(default_factory=dict)  # term → suggestion ("" key: for every term)
     pattern: str = ""
     validate: str = ""
+    # Literals of which every match contains one (folded text): the pattern runs only where one is.
+    requires: tuple[str, ...] = ()
     trigger: tuple[str, ...] = ()
     require: tuple[str, ...] = ()
     scope: str = "variant"
@@ -239,6 +241,7 @@ def _parse_rule(check: Checker, raw: Any, path: KeyPath, pack: str, shown: str) 
         suggest=_suggest(check, data.get("suggest"), (*path, "suggest")),
         pattern=check.string(data.get("pattern"), (*path, "pattern")) or "",
         validate=check.string(data.get("validate"), (*path, "validate"), choices=VALIDATORS, what="validator") or "",
+        requires=tuple(check.string_list(data.get("requires"), (*path, "requires"))),
         trigger=tuple(check.string_list(data.get("trigger"), (*path, "trigger"))),
         require=tuple(check.string_list(data.get("require"), (*path, "require"))),
         scope=check.string(data.get("scope", "variant"), (*path, "scope"), choices=SCOPES, what="scope") or "variant",
@@ -287,6 +290,10 @@ def _require_for_kind(check: Checker, rule: Rule, data: dict[str, Any], path: Ke
             regex.compile(rule.pattern)
         except regex.error as exc:
             check.error((*path, "pattern"), f"the pattern does not compile: {exc}")
+    if rule.requires and rule.kind != "regex":
+        check.error((*path, "requires"), "only a regex rule has 'requires' (a prefilter for its pattern)")
+    if "" in rule.requires:
+        check.error((*path, "requires"), "an empty literal would let every text through")
     if not rule.match_examples or not rule.no_match_examples:
         check.error(
             (*path, "examples"), "a rule needs examples that must match and examples that must not (self-tests)"

@@ -41,6 +41,8 @@ class Allowance:
 
 def inline_allowances(text: str, file: str) -> tuple[list[Allowance], list[Finding]]:
     """Allowances written as comments in `text`; comments without a reason become findings."""
+    if "mediactl" not in text:  # nearly every file: one native substring search instead of a regex per line
+        return [], []
     lines = text.splitlines()
     found: list[Allowance] = []
     broken: list[Finding] = []
@@ -72,6 +74,8 @@ def _paragraph_end(lines: list[str], start: int) -> int:
 
 def apply(findings: list[Finding], allowances: list[Allowance], *, source_file: str) -> list[Finding]:
     """Mark covered findings as suppressed (with the reason); blockers stay unsuppressed."""
+    if not allowances:
+        return findings
     out = []
     for finding in findings:
         allowance = next((a for a in allowances if a.covers(finding, source_file=source_file)), None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -99,7 +100,10 @@ def _expand(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in FORMATS))
+            found = []  # os.walk: the file type comes with the listing, no stat per file (Path.rglob + is_file)
+            for folder, _, names in os.walk(path):
+                found += [os.path.join(folder, n) for n in names if os.path.splitext(n)[1].lower() in FORMATS]
+            out.extend(map(Path, sorted(found)))
         else:
             out.append(path)
     return out

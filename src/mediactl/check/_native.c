@@ -1,0 +1,107 @@
+/* One native pass for the word-list check: fold, remove, and keep the way back.
+ *
+ * normalize.py describes the normalisation; this is its hot loop. In one pass over the
+ * text, every character is folded through a table (code point -> code point), giving
+ * `base` (same length as the text); folded characters marked in a bitmap (invisible and
+ * separator characters) are left out of `compact`, and for each kept character its index
+ * in the text is recorded, so mapping a match back to the original is one array read.
+ *
+ * The pure-Python path (str.translate, then re.sub chunk by chunk, then a bisect per
+ * match) gives identical results and is used where this module was not built; the tests
+ * compare the two.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+#define FOLD_LOOP(CTYPE)                                                          \
+    do {                                                                          \
+        const CTYPE *src = (const CTYPE *)data;                                   \
+        for (Py_ssize_t i = 0; i < length; i++) {                                 \
+            uint32_t c = src[i];                                                  \
+            uint32_t f = c < table_size ? table[c] : c;                           \
+            base[i] = f;                                                          \
+            if (f < removed_bits && (removed[f >> 3] >> (f & 7)) & 1) {           \
+                continue;                                                         \
+            }                                                                     \
+            compact[kept] = f;                                                    \
+            offsets[kept] = (uint32_t)i;                                          \
+            kept++;                                                               \
+        }                                                                         \
+    } while (0)
+
+PyDoc_STRVAR(fold_compact_doc,
+"fold_compact(text, table, removed) -> (base, compact, offsets)\n\n"
+"table: bytes of native uint32, the folded code point of each code point below its length.\n"
+"removed: a bitmap over folded code points (bit c%8 of byte c//8) of characters left out.\n"
+"offsets: bytes of native uint32, the index in text of each character of compact, then len(text).");
+
+static PyObject *
+fold_compact(PyObject *module, PyObject *args)
+{
+    PyObject *text;
+    Py_buffer table_view, removed_view;
+    if (!PyArg_ParseTuple(args, "Uy*y*:fold_compact", &text, &table_view, &removed_view)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    Py_UCS4 *base = NULL, *compact = NULL;
+    PyObject *offsets_bytes = NULL;
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    if (length >= (Py_ssize_t)UINT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "text longer than 2**32 - 1 characters");
+        goto done;
+    }
+    const uint32_t *table = (const uint32_t *)table_view.buf;
+    const uint32_t table_size = (uint32_t)(table_view.len / sizeof(uint32_t));
+    const uint8_t *removed = (const uint8_t *)removed_view.buf;
+    const uint64_t removed_bits = (uint64_t)removed_view.len * 8;
+    base = PyMem_New(Py_UCS4, length + 1);
+    compact = PyMem_New(Py_UCS4, length + 1);
+    offsets_bytes = PyBytes_FromStringAndSize(NULL, (length + 1) * (Py_ssize_t)sizeof(uint32_t));
+    if (base == NULL || compact == NULL || offsets_bytes == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    uint32_t *offsets = (uint32_t *)PyBytes_AS_STRING(offsets_bytes);
+    Py_ssize_t kept = 0;
+    const void *data = PyUnicode_DATA(text);
+    switch (PyUnicode_KIND(text)) {
+    case PyUnicode_1BYTE_KIND: FOLD_LOOP(Py_UCS1); break;
+    case PyUnicode_2BYTE_KIND: FOLD_LOOP(Py_UCS2); break;
+    default: FOLD_LOOP(Py_UCS4); break;
+    }
+    offsets[kept] = (uint32_t)length;
+    if (_PyBytes_Resize(&offsets_bytes, (kept + 1) * (Py_ssize_t)sizeof(uint32_t)) < 0) {
+        goto done;  /* offsets_bytes was freed and set to NULL */
+    }
+    PyObject *base_str = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, base, length);
+    PyObject *compact_str = base_str ? PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, compact, kept) : NULL;
+    if (compact_str != NULL) {
+        result = PyTuple_Pack(3, base_str, compact_str, offsets_bytes);
+    }
+    Py_XDECREF(base_str);
+    Py_XDECREF(compact_str);
+done:
+    PyMem_Free(base);
+    PyMem_Free(compact);
+    Py_XDECREF(offsets_bytes);
+    PyBuffer_Release(&table_view);
+    PyBuffer_Release(&removed_view);
+    return result;
+}
+
+static PyMethodDef native_methods[] = {
+    {"fold_compact", fold_compact, METH_VARARGS, fold_compact_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef native_module = {
+    PyModuleDef_HEAD_INIT, "_native", "Native hot loop of mediactl.check.normalize.", -1, native_methods,
+};
+
+PyMODINIT_FUNC
+PyInit__native(void)
+{
+    return PyModule_Create(&native_module);
+}
