@@ -546,3 +546,17 @@ def test_native_can_be_refused_and_required() -> None:
             Normalizer(native=True)
     else:
         assert Normalizer()._native is not None  # used by default where it was built
+
+
+@pytest.mark.skipif(N._native is None, reason="the native extension was not built (no C compiler)")
+def test_pickled_native_normalizer_rebuilds_its_table() -> None:
+    """The compiled-rules cache pickles a Normalizer without the list table; the Python path rebuilds it."""
+    import pickle
+
+    fresh = Normalizer(native=True)
+    loaded = pickle.loads(pickle.dumps(fresh))
+    assert loaded._table_list is None
+    assert loaded._table == N._fold_tables().table
+    text = "穩賺ＶＸ 保\u200b本①"
+    assert loaded.normalize(text).compact == fresh.normalize(text).compact == "稳赚vx保本1"
+    assert loaded.removes("\u200b") and not loaded.removes("保")

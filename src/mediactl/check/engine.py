@@ -35,8 +35,6 @@ class Hit(NamedTuple):
 
 class Engine:
     def __init__(self, ruleset: RuleSet, normalizer: Any = None) -> None:
-        import regex
-
         from mediactl.check.matcher import Matcher
         from mediactl.check.normalize import Normalizer
 
@@ -63,9 +61,8 @@ class Engine:
             if rule.kind == "disclosure"
         }
         self._in_force: dict[Profile, set[int]] = {}
-        self.patterns = {
-            index: regex.compile(rule.pattern) for index, rule in enumerate(self.rules) if rule.kind == "regex"
-        }
+        # Compiled on first use (a few ms each): with prefilters, a one-caption check compiles only a few.
+        self.patterns: dict[int, Any] = dict.fromkeys(i for i, rule in enumerate(self.rules) if rule.kind == "regex")
         # A pattern runs only on text holding one of its required literals (a substring test is ~50x
         # faster than a scan by the pattern, and most texts hold none).
         self.prefilters = {
@@ -149,13 +146,18 @@ class Engine:
                     found = compact.find(sentence, found + 1)
 
     def _regex(self, joined: _Joined, normalized: Any, active: set[int]) -> Iterable[Finding]:
-        for index, pattern in self.patterns.items():
+        for index in self.patterns:
             if index not in active:
                 continue
             required = self.prefilters[index]
             if required and not any(literal in normalized.base for literal in required):
                 continue
             rule = self.rules[index]
+            pattern = self.patterns[index]
+            if pattern is None:
+                import regex
+
+                pattern = self.patterns[index] = regex.compile(rule.pattern)
             for match in pattern.finditer(normalized.base):
                 located = joined.locate(match.start(), match.end())
                 if located is None:

@@ -918,9 +918,16 @@ def extract_text(text: str, display: str, *, field: str = "body") -> list[Segmen
     segments: list[Segment] = []
     line_no, counted = 1, 0
     for block, match in enumerate(_PARAGRAPH.finditer(src)):
-        line_no += src.count("\n", counted, match.start())
-        counted = match.start()
-        segments.append(_plain_paragraph(match.group().split("\n"), line_no, display, field, block))
+        start = match.start()
+        line_no += src.count("\n", counted, start)
+        counted = start
+        paragraph = match.group()
+        if "\n" in paragraph:
+            segments.append(_plain_paragraph(paragraph.split("\n"), line_no, display, field, block))
+        else:  # one line (the common case), inline
+            stripped = paragraph.lstrip()
+            anchors = ((0, line_no, len(paragraph) - len(stripped) + 1),)
+            segments.append(Segment(stripped.rstrip(), display, field, block, anchors))
     return segments
 
 
@@ -928,10 +935,6 @@ _PARAGRAPH = re.compile(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*")  # a run of non-
 
 
 def _plain_paragraph(lines: list[str], first_line: int, display: str, field: str, block: int) -> Segment:
-    if len(lines) == 1:  # the common case (one line per paragraph), without the joining below
-        line = lines[0]
-        stripped = line.lstrip()
-        return Segment(stripped.rstrip(), display, field, block, ((0, first_line, len(line) - len(stripped) + 1),))
     parts: list[str] = []
     anchors: list[tuple[int, int, int]] = []
     length = 0

@@ -51,7 +51,7 @@ try:
 except ImportError:  # built without a C compiler: the pure-Python path gives the same results
     _native = None
 
-__all__ = ["CATEGORIES", "DEFAULT_SKIP", "INVISIBLE", "Normalized", "Normalizer", "explain"]
+__all__ = ["CATEGORIES", "INVISIBLE", "Normalized", "Normalizer", "default_skip", "explain"]
 
 #: The names ``explain`` reports, in the order it reports them.
 CATEGORIES = ("width", "case", "traditional", "number", "invisible", "separator")
@@ -169,14 +169,23 @@ def _default_skip() -> str:
     )
 
 
-#: Separator characters that may be inserted inside a term to evade matching. ToolGood
+#: Separator characters that may be inserted inside a term to evade matching (``default_skip()``;
+#: the module attribute ``DEFAULT_SKIP`` is computed on first use, not at import). ToolGood
 #: IllegalWordsSearch's default skip list (whitespace, ASCII and CJK punctuation, Greek,
 #: box drawing, maths symbols) plus all whitespace and controls, general and supplemental
 #: punctuation, CJK and full-width punctuation and brackets (·・…—～「」『』【】《》（）),
 #: symbols, arrows, dingbats, emoji and pictographs. It keeps the clause and sentence marks
 #: 。，、；：！？ (the matcher's gap policy limits them) and leaves out everything that
 #: folds to a letter or digit or is numeric (①, ⑩, Ⅻ, 〇): those are content.
-DEFAULT_SKIP: str = _default_skip()
+default_skip = functools.cache(_default_skip)
+
+
+def __getattr__(name: str) -> str:
+    """``DEFAULT_SKIP``, computed on first use: start-up of a one-file check does not pay for it
+    (the cached Normalizer carries its skip set)."""
+    if name == "DEFAULT_SKIP":
+        return default_skip()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --------------------------------------------------------------------------- fold table
@@ -333,10 +342,29 @@ class _Removal:
     """
 
     chars: frozenset[str]
-    runs: re.Pattern[str]  # one group: split() keeps the runs
-    bmp_runs: re.Pattern[str]
-    one: re.Pattern[str]
-    bmp_one: re.Pattern[str]
+    everything: str  # a character class of ``chars``
+    bmp: str  # the same, BMP only
+
+    # Compiled on first use (a large class costs milliseconds to compile, and the native path
+    # needs these only for gaps inside matches); pickles hold the class strings only.
+    @property
+    def runs(self) -> re.Pattern[str]:  # one group: split() keeps the runs
+        return _compiled(f"({self.everything}+)")
+
+    @property
+    def bmp_runs(self) -> re.Pattern[str]:
+        return _compiled(f"({self.bmp}+)")
+
+    @property
+    def one(self) -> re.Pattern[str]:
+        return _compiled(self.everything)
+
+    @property
+    def bmp_one(self) -> re.Pattern[str]:
+        return _compiled(self.bmp)
+
+
+_compiled = functools.lru_cache(maxsize=64)(re.compile)
 
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
@@ -353,13 +381,7 @@ def _removal(skip: str) -> _Removal:
         removed.update((char, folded))
     everything = _char_class(removed, table)
     bmp = _char_class((c for c in removed if c <= "\uffff"), table)
-    return _Removal(
-        frozenset(removed),
-        re.compile(f"({everything}+)"),
-        re.compile(f"({bmp}+)"),
-        re.compile(everything),
-        re.compile(bmp),
-    )
+    return _Removal(frozenset(removed), everything, bmp)
 
 
 @functools.lru_cache(maxsize=16)
@@ -451,26 +473,48 @@ class Normalized:
 class Normalizer:
     """Folds and compacts text; one instance per skip set (the tables are shared)."""
 
-    def __init__(self, skip: str = DEFAULT_SKIP, *, native: bool | None = None) -> None:
-        """``native``: use the C extension (default: where it was built); False forces the Python path."""
+    def __init__(self, skip: str | None = None, *, native: bool | None = None) -> None:
+        """``skip``: default ``DEFAULT_SKIP``. ``native``: use the C extension (default: where it was
+        built); False forces the Python path."""
+        skip = default_skip() if skip is None else skip
         if not isinstance(skip, str):
             raise TypeError(f"skip must be a str, not {type(skip).__name__}")
         if native and _native is None:
             raise RuntimeError("the native extension mediactl.check._native was not built")
         tables = _fold_tables()
         self.skip = skip
-        self._table = tables.table
+        self._table_list: list[int] | None = tables.table
         self._categories = tables.categories
         self._removal = _removal(skip)
         self._removed = self._removal.chars
         self._native = _native_tables(skip) if (native is None and _native is not None) or native else None
 
+    @property
+    def _table(self) -> list[int]:
+        """The fold table as a list (the Python path's ``str.translate``); rebuilt from the native bytes."""
+        if self._table_list is None:
+            assert self._native is not None
+            self._table_list = array.array("I", self._native[0]).tolist()
+        return self._table_list
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled (the compiled-rules cache) without the list when the native bytes hold the same table:
+        unpickling 195,000 ints costs a one-file check more than rebuilding them on the rare use."""
+        state = dict(self.__dict__)
+        if self._native is not None:
+            state["_table_list"] = None
+        return state
+
     def fold(self, text: str) -> str:
         """The one-to-one fold only (same length as ``text``): for regex rules and terms."""
+        if self._native is not None:
+            return _native.fold_compact(text, *self._native)[0]
         return text.translate(self._table)
 
     def term(self, text: str) -> str:
         """How a term is stored in the automaton: fold, then remove invisible and skip characters."""
+        if self._native is not None:
+            return _native.fold_compact(text, *self._native)[1]
         return self._removal.one.sub("", text.translate(self._table))
 
     def removes(self, char: str) -> bool:
