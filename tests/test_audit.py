@@ -1,0 +1,56 @@
+"""The audit log's chain under concurrent appends (group commit) and its tail read across characters."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from mediactl.publish import audit
+
+
+def test_concurrent_appends_make_one_whole_chain(tmp_path: Path) -> None:
+    log = tmp_path / "audit.jsonl"
+    returned: list[dict] = []
+    lock = threading.Lock()
+
+    def worker(n: int) -> None:
+        for i in range(40):
+            record = audit.append(log, f"user{n}", "delivery.sent", job=n * 1000 + i, error="发送成功")
+            with lock:
+                returned.append(record)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    count, broken = audit.verify(log)
+    assert (count, broken) == (480, None)
+    written = list(audit.records(log))
+    assert [r["seq"] for r in written] == list(range(1, 481))
+    assert sorted(r["job"] for r in written) == sorted(n * 1000 + i for n in range(12) for i in range(40))
+    assert sorted(r["seq"] for r in returned) == list(range(1, 481))  # each caller got its own record back
+    by_seq = {r["seq"]: r for r in written}
+    assert all(by_seq[r["seq"]] == r for r in returned)
+
+
+def test_tail_read_across_multibyte_characters(tmp_path: Path) -> None:
+    """The last record is found whatever byte a read block starts at (Chinese is 3 bytes per character)."""
+    log = tmp_path / "audit.jsonl"
+    for size in range(1, 40):
+        audit.append(log, "编辑", "note", text="保" * (size * 97))  # records of many lengths, up to ~11 KB
+    assert audit.verify(log) == (39, None)
+    last = audit.append(log, "编辑", "note", text="尾")
+    assert last["seq"] == 40 and audit.verify(log) == (40, None)
+    assert json.loads(log.read_text("utf-8").splitlines()[-1])["hash"] == last["hash"]
+
+
+def test_a_failed_write_is_reported_to_the_caller(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    (folder / "audit.jsonl").mkdir()  # a directory where the log should be: open fails
+    with pytest.raises(IsADirectoryError):
+        audit.append(folder / "audit.jsonl", "u", "x")
