@@ -20,7 +20,7 @@ from mediactl.identity import current_user
 from mediactl.publish import audit, gate
 from mediactl.publish.adapters import adapter_class
 from mediactl.publish.adapters.base import DeliveryError, Rejected, Transient, Unknown, Variant
-from mediactl.publish.store import Job, Store
+from mediactl.publish.store import Job, Settlement, Store
 
 MAX_ATTEMPTS = 5
 LEASE_SECONDS = 900  # a job `sending` for longer than this, by a process we cannot see, was orphaned
@@ -117,13 +117,27 @@ class Publisher:
             return [*outcomes, Outcome("*", "", "paused", f"all deliveries paused: {switches['*']['reason']}")]
         if concurrency > 1 and only is None:
             return outcomes + self._deliver_concurrently(limit, concurrency, set(switches))
-        for _ in range(limit):
-            # One job per claim: if this process is killed, at most the job in flight is left uncertain.
-            (job,) = self.store.claim_due(time.time(), 1, paused=set(switches), ids=only) or (None,)
+        return outcomes + self._drain(_Budget(limit), {"paused": set(switches), "ids": only})
+
+    def _drain(self, budget: _Budget, claim: dict[str, Any]) -> list[Outcome]:
+        """Claim and deliver jobs one at a time until none is due or the budget is spent.
+
+        One job per claim: if this process is killed, at most the job in flight is left uncertain.
+        A job's outcome is committed in the same transaction that claims the next job.
+        """
+        outcomes: list[Outcome] = []
+        settled: _Settled | None = None
+        while True:
+            wanted = budget.take()
+            job = self.store.settle_and_claim(settled and settled.settlement, claim if wanted else None)
+            if settled is not None:
+                self.log(settled.action, **settled.fields)  # after the commit: the log never runs ahead
             if job is None:
-                break
-            outcomes.append(self._deliver(job))
-        return outcomes
+                if wanted:
+                    budget.give_back()
+                return outcomes
+            outcome, settled = self._attempt(job)
+            outcomes.append(outcome)
 
     def _deliver_concurrently(self, limit: int, concurrency: int, paused: set[str]) -> list[Outcome]:
         from concurrent.futures import ThreadPoolExecutor
@@ -134,17 +148,10 @@ class Publisher:
         def work(channel: str) -> list[Outcome]:
             worker = Publisher(self.config, actor=self.actor, command=self.command)  # own SQLite connection
             worker._adapters = self._adapters  # one adapter (one HTTP client) per channel, shared by its threads
-            done = []
             try:
-                while budget.take():
-                    (job,) = worker.store.claim_due(time.time(), 1, paused=paused, channel=channel) or (None,)
-                    if job is None:
-                        budget.give_back()
-                        break
-                    done.append(worker._deliver(job))
+                return worker._drain(budget, {"paused": paused, "channel": channel})
             finally:
                 worker.store.close()
-            return done
 
         for channel in channels:  # create adapters before the threads share them
             self.adapter(self.config.channel(channel))
@@ -152,56 +159,65 @@ class Publisher:
             futures = [pool.submit(work, channel) for channel in channels for _ in range(concurrency)]
             return [outcome for future in futures for outcome in future.result()]
 
-    def _deliver(self, job: Job) -> Outcome:
+    def _attempt(self, job: Job) -> tuple[Outcome, _Settled]:
+        """Send one claimed job through its adapter; what happened, not yet recorded."""
         channel = self.config.channel(job.channel)
         variant = Variant.load(channel, job.item, self.config.build_path / job.channel / job.item)
         if variant is None or variant.content_hash != job.content_hash:
             reason = "its variant was deleted" if variant is None else "its variant changed since it was queued"
-            return self._finish(job, "failed", f"{reason}; render, check, approve and publish again")
+            return self._settle(job, "failed", f"{reason}; render, check, approve and publish again")
         adapter = self.adapter(channel)
         problems = adapter.validate(variant)
         if problems:
-            return self._finish(job, "failed", "; ".join(problems))
+            return self._settle(job, "failed", "; ".join(problems))
         try:
             receipt = adapter.publish(variant, job.idempotency_key)
         except Rejected as exc:
-            return self._finish(job, "failed", f"rejected by {channel.platform}: {exc.message}")
+            return self._settle(job, "failed", f"rejected by {channel.platform}: {exc.message}")
         except Transient as exc:
             return self._retry_later(job, exc)
         except Unknown as exc:
-            return self._finish(
+            return self._settle(
                 job, "unknown", f"outcome unknown ({exc.message}); not retried: reconcile or resolve by hand"
             )
         except DeliveryError as exc:
-            return self._finish(job, "failed", exc.message)
+            return self._settle(job, "failed", exc.message)
         except MediactlError as exc:  # configuration (a missing credential variable): nothing was sent
-            return self._finish(job, "failed", exc.message)
+            return self._settle(job, "failed", exc.message)
         except Exception as exc:  # a bug or an unexpected library error mid-send: we cannot know if it went out
-            return self._finish(job, "unknown", f"{type(exc).__name__}: {exc}; not retried")
-        return self._finish(job, receipt.state, "", remote_id=receipt.remote_id, url=receipt.url)
+            return self._settle(job, "unknown", f"{type(exc).__name__}: {exc}; not retried")
+        return self._settle(job, receipt.state, "", remote_id=receipt.remote_id, url=receipt.url)
 
-    def _retry_later(self, job: Job, exc: DeliveryError) -> Outcome:
+    def _retry_later(self, job: Job, exc: DeliveryError) -> tuple[Outcome, _Settled]:
         if job.attempts >= MAX_ATTEMPTS:
-            return self._finish(job, "failed", f"gave up after {job.attempts} attempts: {exc.message}")
+            return self._settle(job, "failed", f"gave up after {job.attempts} attempts: {exc.message}")
         delay = (
             exc.retry_after if exc.retry_after is not None else min(300.0, 2.0**job.attempts) * random.uniform(0.5, 1.5)
         )
-        self.store.reschedule(job.id, time.time() + delay, exc.message)
-        self.log(
+        settled = _Settled(
+            Settlement(job.id, "pending", error=exc.message, due_at=time.time() + delay),
             "delivery.retry",
-            job=job.id,
-            item=job.item,
-            channel=job.channel,
-            error=exc.message,
-            retry_in=round(delay, 1),
+            {"job": job.id, "item": job.item, "channel": job.channel, "error": exc.message, "retry_in": round(delay, 1)},
         )
-        return Outcome(job.channel, job.item, "queued", f"transient: {exc.message}; retry in {delay:.0f} s", job.id)
+        return Outcome(job.channel, job.item, "queued", f"transient: {exc.message}; retry in {delay:.0f} s", job.id), settled
+
+    def _settle(
+        self, job: Job, state: str, detail: str, *, remote_id: str | None = None, url: str = ""
+    ) -> tuple[Outcome, _Settled]:
+        settled = _Settled(
+            Settlement(job.id, state, remote_id=remote_id, remote_url=url or None, error=detail or None),
+            f"delivery.{state}",
+            {"job": job.id, "item": job.item, "channel": job.channel, "content_hash": job.content_hash,
+             "remote_id": remote_id, "url": url, "error": detail},
+        )  # fmt: skip
+        return Outcome(job.channel, job.item, state, detail, job.id, url), settled
 
     def _finish(self, job: Job, state: str, detail: str, *, remote_id: str | None = None, url: str = "") -> Outcome:
-        self.store.finish(job.id, state, remote_id=remote_id, remote_url=url or None, error=detail or None)
-        self.log(f"delivery.{state}", job=job.id, item=job.item, channel=job.channel, content_hash=job.content_hash,
-                 remote_id=remote_id, url=url, error=detail)  # fmt: skip
-        return Outcome(job.channel, job.item, state, detail, job.id, url)
+        """Settle and record at once (reconciliation: no next job to claim)."""
+        outcome, settled = self._settle(job, state, detail, remote_id=remote_id, url=url)
+        self.store.settle_and_claim(settled.settlement, None)
+        self.log(settled.action, **settled.fields)
+        return outcome
 
     # --- reconcile --------------------------------------------------------------------------
 
@@ -227,6 +243,15 @@ class Publisher:
             adapter.store = self.store  # shared token cache (HTTP adapters), harmless for others
             self._adapters[channel.name] = adapter
         return self._adapters[channel.name]
+
+
+@dataclass(frozen=True)
+class _Settled:
+    """A job's outcome to commit (with the next claim) and the audit record to write after the commit."""
+
+    settlement: Settlement
+    action: str
+    fields: dict[str, Any]
 
 
 class _Budget:

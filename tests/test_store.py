@@ -1,0 +1,50 @@
+"""The queue store's transitions: settle-and-claim, settlements only from `sending`, claim filters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mediactl.publish.store import Settlement, Store
+
+
+def make_store(tmp_path: Path, jobs: int = 3) -> Store:
+    store = Store(tmp_path / "queue.sqlite3")
+    for n in range(jobs):
+        store.enqueue("robot" if n % 2 == 0 else "other", f"item{n}", f"hash{n}", due_at=float(n))
+    return store
+
+
+def test_settle_and_claim_records_an_outcome_and_claims_the_next_job(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    (first,) = store.claim_due(100.0, 1)
+    assert (first.item, first.state, first.attempts) == ("item0", "sending", 1)
+    second = store.settle_and_claim(Settlement(first.id, "sent", remote_id="r1", remote_url="https://x/1"), {})
+    assert second is not None and (second.item, second.state) == ("item1", "sending")
+    done = store.get(first.id)
+    assert (done.state, done.remote_id, done.remote_url) == ("sent", "r1", "https://x/1")
+    # channel filter; then a retry goes back to pending with its new time and reason
+    third = store.settle_and_claim(Settlement(second.id, "pending", error="HTTP 429", due_at=500.0), {"channel": "robot"})
+    assert third is not None and third.item == "item2"
+    again = store.get(second.id)
+    assert (again.state, again.due_at, again.error) == ("pending", 500.0, "HTTP 429")
+    assert store.settle_and_claim(Settlement(third.id, "failed", error="rejected"), None) is None
+    assert store.get(third.id).state == "failed"
+    assert store.settle_and_claim(None, {"ids": set()}) is None
+    store.close()
+
+
+def test_a_settlement_never_overrides_what_a_person_decided(tmp_path: Path) -> None:
+    store = make_store(tmp_path, jobs=1)
+    (job,) = store.claim_due(100.0, 1)
+    store.set_state(job.id, "cancelled", allowed_from=("sending",))  # cancelled while in flight
+    store.settle_and_claim(Settlement(job.id, "sent", remote_id="late"), None)
+    assert (store.get(job.id).state, store.get(job.id).remote_id) == ("cancelled", None)
+    store.close()
+
+
+def test_nothing_due_claims_nothing(tmp_path: Path) -> None:
+    store = make_store(tmp_path, jobs=2)
+    assert store.claim_due(-1.0, 5) == []
+    assert store.settle_and_claim(None, {"paused": {"robot", "other"}}) is None
+    assert [j.state for j in store.jobs()] == ["pending", "pending"]
+    store.close()
