@@ -192,3 +192,24 @@ def test_publishing_one_item_leaves_other_due_jobs_untouched(cli, ready: Path) -
     untouched = store.get(other.id)
     store.close()
     assert (untouched.state, untouched.attempts, untouched.claimed_by) == ("pending", 0, None)
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_due_delivery_reports_progress_and_a_total(ready: Path, concurrency: int) -> None:
+    """The progress bar's callbacks: the count due once, then one step per job, from every worker thread."""
+    from mediactl.config import load_config
+    from mediactl.publish.runner import Publisher
+
+    store = Store(ready / ".mediactl/queue.sqlite3")
+    for n in range(7):
+        store.enqueue("outbox", SLUG, f"{n:064d}", 0.0)  # variants that do not match: each fails, quickly
+    store.enqueue("outbox", SLUG, "later".ljust(64, "0"), 4102444800.0)  # not due
+    store.close()
+    publisher = Publisher(load_config(ready / "mediactl.yaml"))
+    totals: list[int] = []
+    steps: list[int] = []
+    try:
+        done = publisher.deliver_due(limit=5, concurrency=concurrency, progress=steps.append, on_total=totals.append)
+    finally:
+        publisher.close()
+    assert totals == [5] and len(done) == 5 and steps == [1] * 5  # the limit caps both

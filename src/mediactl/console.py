@@ -78,3 +78,33 @@ def emit_json(data: Any) -> None:
     """Machine-readable output on stdout: UTF-8, unwrapped, stable key order."""
     sys.stdout.write(redact(to_json(data)) + "\n")
     sys.stdout.flush()
+
+
+class progress:  # lower case: used like open(), as a context manager
+    """A rich progress bar on stderr while work runs (nothing when stderr is not a terminal).
+
+    ``with progress("rendering", enabled=...) as (advance, set_total):`` — both callables are
+    safe to call from worker threads (rich serialises updates).
+    """
+
+    def __init__(self, label: str, *, enabled: bool = True) -> None:
+        self.label = label
+        self.enabled = enabled and _consoles()[1].is_terminal
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> tuple[Any, Any]:
+        if not self.enabled:
+            return (lambda n: None), (lambda n: None)
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(
+            TextColumn(self.label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=_consoles()[1]
+        )
+        self.bar.start()
+        self.task = self.bar.add_task(self.label, total=None)
+        return (lambda n: self.bar.advance(self.task, n)), (lambda n: self.bar.update(self.task, total=n))
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()

@@ -82,7 +82,7 @@ def publish_cmd(
     concurrency: Annotated[
         int,
         typer.Option("--concurrency", help="With --due: parallel deliveries per channel (channels run side by side)."),
-    ] = 8,
+    ] = 4,  # measured best on 2 cores (bench/publish_bench.py): more threads cost more in contention than they gain
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be sent; send and queue nothing.")
     ] = False,
@@ -115,7 +115,10 @@ def publish_cmd(
     publisher = Publisher(config, command="publish --due" if due else "publish")
     try:
         if due:
-            outcomes = publisher.deliver_due(limit=limit, concurrency=max(1, concurrency))
+            with console.progress("delivering", enabled=not json_output) as (advance, set_total):
+                outcomes = publisher.deliver_due(
+                    limit=limit, concurrency=max(1, concurrency), progress=advance, on_total=set_total
+                )
         else:
             outcomes = _publish(config, publisher, slugs, channel, at, dry_run, reason if force else None, defer)
     finally:

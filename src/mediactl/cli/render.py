@@ -37,7 +37,7 @@ def render_cmd(
     config = STATE.config()
     library = STATE.library()
     workers = config.render.jobs if jobs < 0 else jobs
-    with _progress(enabled=not json_output) as (advance, set_total):
+    with console.progress("rendering", enabled=not json_output) as (advance, set_total):
         summary = render(
             config, library, slugs or None, channel, force=force, jobs=workers, progress=advance, on_total=set_total
         )
@@ -47,31 +47,6 @@ def render_cmd(
         _print_summary(summary)
     if summary.failed:
         raise FindingsError(f"{len(summary.failed)} variant(s) failed to render; the others were written.")
-
-
-class _progress:
-    """A rich progress bar on stderr while rendering (silent when stderr is not a terminal)."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and console.err.is_terminal
-        self.bar: Any = None
-        self.task: Any = None
-
-    def __enter__(self) -> tuple[Any, Any]:
-        if not self.enabled:
-            return (lambda n: None), (lambda n: None)
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.bar = Progress(
-            TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console.err
-        )
-        self.bar.start()
-        self.task = self.bar.add_task("render", total=None)
-        return (lambda n: self.bar.advance(self.task, n)), (lambda n: self.bar.update(self.task, total=n))
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 def _as_json(summary: Any) -> dict[str, Any]:

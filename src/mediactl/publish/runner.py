@@ -12,6 +12,7 @@ import os
 import random
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,7 @@ class Publisher:
         self.store = Store(config.state_path / QUEUE_FILE)
         self.audit_path = config.state_path / AUDIT_FILE
         self._adapters: dict[str, Any] = {}
+        self._progress: Callable[[int], None] = lambda n: None
 
     def close(self) -> None:
         for adapter in self._adapters.values():
@@ -108,13 +110,25 @@ class Publisher:
 
     # --- deliver ----------------------------------------------------------------------------
 
-    def deliver_due(self, *, limit: int = 1000, only: set[int] | None = None, concurrency: int = 1) -> list[Outcome]:
+    def deliver_due(
+        self,
+        *,
+        limit: int = 1000,
+        only: set[int] | None = None,
+        concurrency: int = 1,
+        progress: Callable[[int], None] | None = None,
+        on_total: Callable[[int], None] | None = None,
+    ) -> list[Outcome]:
         """Deliver due jobs. With `concurrency` > 1, each channel gets that many worker threads, so a slow or
-        failing channel never holds up the others (each platform is its own host: one client per channel)."""
+        failing channel never holds up the others (each platform is its own host: one client per channel).
+        `progress(1)` is called after each job (from worker threads), `on_total(n)` once with the count due."""
         outcomes = self.reconcile()
         switches = self.store.paused()
         if "*" in switches:
             return [*outcomes, Outcome("*", "", "paused", f"all deliveries paused: {switches['*']['reason']}")]
+        if on_total is not None:
+            on_total(min(limit, self.store.count_due(time.time(), paused=set(switches), ids=only)))
+        self._progress = progress or (lambda n: None)
         if concurrency > 1 and only is None:
             return outcomes + self._deliver_concurrently(limit, concurrency, set(switches))
         return outcomes + self._drain(_Budget(limit), {"paused": set(switches), "ids": only})
@@ -138,6 +152,7 @@ class Publisher:
                 return outcomes
             outcome, settled = self._attempt(job)
             outcomes.append(outcome)
+            self._progress(1)
 
     def _deliver_concurrently(self, limit: int, concurrency: int, paused: set[str]) -> list[Outcome]:
         from concurrent.futures import ThreadPoolExecutor
@@ -148,6 +163,7 @@ class Publisher:
         def work(channel: str) -> list[Outcome]:
             worker = Publisher(self.config, actor=self.actor, command=self.command)  # own SQLite connection
             worker._adapters = self._adapters  # one adapter (one HTTP client) per channel, shared by its threads
+            worker._progress = self._progress
             try:
                 return worker._drain(budget, {"paused": paused, "channel": channel})
             finally:

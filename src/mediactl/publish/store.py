@@ -296,6 +296,18 @@ class Store:
             )
             return Job(**db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone())
 
+    def count_due(self, now: float, *, paused: set[str] | None = None, ids: set[int] | None = None) -> int:
+        """How many pending jobs are due (for a progress bar: the same filters as a claim)."""
+        where, args = ["state = 'pending'", "due_at <= ?"], [now]
+        if paused:
+            where, args = [*where, f"channel NOT IN ({_marks(paused)})"], [*args, *sorted(paused)]
+        if ids is not None:
+            where, args = [*where, f"id IN ({_marks(ids)})"], [*args, *sorted(ids)]
+        if ids is not None and not ids:
+            return 0
+        with self._lock:
+            return int(self.db.execute(f"SELECT COUNT(*) FROM jobs WHERE {' AND '.join(where)}", args).fetchone()[0])
+
     def due_channels(self, now: float) -> list[str]:
         rows = self.db.execute("SELECT DISTINCT channel FROM jobs WHERE state = 'pending' AND due_at <= ?", (now,))
         return [row["channel"] for row in rows]
