@@ -136,7 +136,11 @@ def test_ls_json_shape_is_stable(cli, example: Path) -> None:
     items = json.loads(cli(example, "ls", "--json").stdout)
     assert [item["slug"] for item in items] == sorted(item["slug"] for item in items)
     for item in items:
-        assert list(item) == ["slug", "kind", "title", "status", "author", "campaign", "channels", "updated", "path"]
+        assert list(item) == [
+            "slug", "kind", "title", "status", "author", "campaign", "channels", "updated", "path", "approval",
+        ]  # fmt: skip
+        assert item["approval"]["state"] == "none"  # nothing approved in a fresh example project
+        assert [c["channel"] for c in item["approval"]["channels"]] == item["channels"]
         assert item["path"] == f"content/{item['kind']}/{item['slug']}/index.md"
 
 

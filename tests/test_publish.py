@@ -213,3 +213,22 @@ def test_due_delivery_reports_progress_and_a_total(ready: Path, concurrency: int
     finally:
         publisher.close()
     assert totals == [5] and len(done) == 5 and steps == [1] * 5  # the limit caps both
+
+
+def test_ls_shows_who_approved_and_whether_it_still_holds(cli, ready: Path) -> None:
+    """An approval is for exact bytes: ls says who approved, and marks it void once a variant changed."""
+    from mediactl.publish.approvals import approval_text
+
+    listed = {item["slug"]: item["approval"] for item in json.loads(cli(ready, "ls", "--json").stdout)}
+    mine = listed[SLUG]
+    assert mine["state"] == "approved" and mine["approvers"] == ["wang.min"]
+    assert {c["state"] for c in mine["channels"]} == {"valid"}
+    assert approval_text(mine) == "✓ wang.min"
+    index = ready / f"content/article/{SLUG}/index.md"
+    index.write_text(index.read_text("utf-8").replace("电信网络诈骗", "电信诈骗", 1), "utf-8")
+    assert cli(ready, "render", SLUG).exit_code == 0
+    after = {item["slug"]: item["approval"] for item in json.loads(cli(ready, "ls", "--json").stdout)}[SLUG]
+    assert after["state"] in ("void", "partial")
+    changed = [c for c in after["channels"] if c["state"] == "void"]
+    assert changed and all(c["approver"] == "wang.min" for c in changed)
+    assert "void" in approval_text(after) and cli(ready, "ls").exit_code == 0

@@ -41,7 +41,9 @@ def ls_cmd(
     status: Annotated[str | None, typer.Option("--status", "-s", help="Only items with this status.")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON list (see README: JSON output).")] = False,
 ) -> None:
-    """List the items of the library with kind, title, status, channels and last change.
+    """List the items of the library with kind, title, status, approval, channels and last change.
+
+    The approval column says who approved each item and whether the approval still holds: an approval is for the exact content of each rendered variant, so "void" means the variant changed since (approve again).
 
     Examples:
 
@@ -65,10 +67,13 @@ def ls_cmd(
         for item in STATE.library().select(None)
         if (kind is None or item.kind == kind) and (status is None or item.status == status)
     ]
+    from mediactl.publish.approvals import approval_views
+
+    approvals = approval_views(STATE.config(), items)
     if json_output:
-        console.emit_json([item_summary(item) for item in items])
+        console.emit_json([{**item_summary(item), "approval": approvals[item.slug]} for item in items])
         return
-    _print_table(items)
+    _print_table(items, approvals)
 
 
 def show_cmd(
@@ -124,12 +129,15 @@ def item_detail(item: Any) -> dict[str, Any]:
     }
 
 
-def _print_table(items: list[Any]) -> None:
+def _print_table(items: list[Any], approvals: dict[str, dict[str, Any]]) -> None:
     from rich.table import Table
 
+    from mediactl.publish.approvals import approval_text
+
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("slug", "kind", "title", "status", "channels", "updated"):
-        table.add_column(column, overflow="fold")
+    for column in ("slug", "kind", "title", "status", "approval", "channels", "updated"):
+        # identifiers and times never break; prose and lists fold
+        table.add_column(column, overflow="fold", no_wrap=column in ("slug", "kind", "status", "updated"))
     for item in items:  # rows are plain Text: titles may contain [brackets]
         _add_row(
             table,
@@ -137,6 +145,7 @@ def _print_table(items: list[Any]) -> None:
             item.kind,
             item.title,
             item.status,
+            approval_text(approvals[item.slug]),
             ", ".join(item.channels),
             item.updated.strftime("%Y-%m-%d %H:%M"),
         )

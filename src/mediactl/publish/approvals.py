@@ -8,12 +8,14 @@ matter (atomically), so it is visible in git like any other edit.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from mediactl import fsutil
 from mediactl.errors import UsageError
 from mediactl.frontmatter import FENCE
+from mediactl.publish.adapters.base import Variant
 
 
 def set_status(file: Path, status: str) -> None:
@@ -41,3 +43,67 @@ def check_approver(item: Any, approver: str, config: Any) -> None:
             f"{approver} wrote {item.slug} and cannot also approve it (project.approval.require_other_person); "
             "ask another person to run mediactl approve",
         )
+
+
+def approval_views(config: Any, items: list[Any]) -> dict[str, dict[str, Any]]:
+    """For `mediactl ls`: who approved each item's variants, and whether each approval still holds.
+
+    Per channel: ``valid`` (an approval for the variant's current content hash), ``void`` (an
+    approval exists, for an earlier version: the variant changed since), ``none``, or
+    ``not-rendered`` (no variant to approve yet). Per item, ``state`` sums it up: ``approved``
+    (every channel valid), ``partial``, ``void`` (something approved, nothing valid) or ``none``.
+    Reads the state store only if it exists: listing never creates one.
+    """
+    from mediactl.publish.runner import QUEUE_FILE
+    from mediactl.publish.store import Store
+
+    path = config.state_path / QUEUE_FILE
+    store = Store(path) if path.exists() else None
+    try:
+        return {item.slug: _item_view(config, item, store) for item in items}
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _item_view(config: Any, item: Any, store: Any) -> dict[str, Any]:
+    approvals = store.approvals_of(item.slug) if store is not None else []
+    channels = []
+    for name in item.channels:
+        variant = Variant.load(None, item.slug, config.build_path / name / item.slug)
+        current = variant.content_hash if variant is not None else None
+        mine = [a for a in approvals if a["channel"] == name]
+        valid = next((a for a in reversed(mine) if a["content_hash"] == current), None)
+        shown = valid or (mine[-1] if mine else None)
+        state = "valid" if valid else "void" if mine else "none" if current else "not-rendered"
+        channels.append({
+            "channel": name,
+            "state": state,
+            "approver": shown["approver"] if shown else None,
+            "approved_at": datetime.fromtimestamp(shown["approved_at"], config.project.tz).isoformat() if shown else None,
+            "content_hash": current,
+        })  # fmt: skip
+    states = {c["state"] for c in channels}
+    summary = (
+        "approved" if channels and states == {"valid"}
+        else "partial" if "valid" in states
+        else "void" if "void" in states
+        else "none"
+    )  # fmt: skip
+    approvers = sorted({c["approver"] for c in channels if c["state"] == "valid" and c["approver"]})
+    return {"state": summary, "approvers": approvers, "channels": channels}
+
+
+def approval_text(view: dict[str, Any]) -> str:
+    """One table cell: who approved, and what no longer holds."""
+    channels = view["channels"]
+    valid = sum(c["state"] == "valid" for c in channels)
+    void = sum(c["state"] == "void" for c in channels)
+    who = ", ".join(view["approvers"])
+    if view["state"] == "approved":
+        return f"✓ {who}"
+    if view["state"] == "partial":
+        return f"{valid}/{len(channels)} {who}" + (f"; {void} void (changed since)" if void else "")
+    if view["state"] == "void":
+        return f"void: changed since {', '.join(sorted({c['approver'] for c in channels if c['approver']}))} approved"
+    return "—"
