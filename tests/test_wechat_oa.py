@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,3 +76,64 @@ def test_missing_credential_names_the_variable(cli, ready: Path, monkeypatch) ->
     (outcome,) = publish(cli, ready)
     assert outcome["state"] == "failed"
     assert "BANK_WECHAT_SECRET" in outcome["detail"]
+
+
+def submits(sandbox) -> list[dict]:
+    return [p for p in sandbox.posts() if p["path"] == "/cgi-bin/freepublish/submit"]
+
+
+def job_of(root: Path) -> Any:
+    from mediactl.publish.store import Store
+
+    store = Store(root / ".mediactl/queue.sqlite3")
+    try:
+        (job,) = store.jobs(channel="bank-wechat")
+        return job
+    finally:
+        store.close()
+
+
+def test_review_rejection_after_submit_fails_with_the_status(cli, ready: Path, sandbox) -> None:
+    """Accepted by freepublish/submit, then refused by WeChat's review: publish_status 4."""
+    sandbox.add_fault("publish-fail")
+    (outcome,) = publish(cli, ready)
+    assert outcome["state"] == "failed"
+    assert "rejected by the platform's review (publish_status 4)" in outcome["detail"]
+    assert job_of(ready).remote_id == submits(sandbox)[0]["summary"]["publish_id"]
+
+
+def test_publishing_that_outlasts_the_polls_is_settled_by_a_later_run(cli, ready: Path, sandbox, monkeypatch) -> None:
+    """The publish_id is recorded before polling; unknown jobs with one are asked about on each run, never resent."""
+    from mediactl.publish.adapters import wechat_oa
+
+    monkeypatch.setattr(wechat_oa, "POLLS", 2)
+    monkeypatch.setattr(wechat_oa, "POLL_SECONDS", 0.01)
+    sandbox.options.publish_polls = 3  # WeChat is slower than our two polls
+    (outcome,) = publish(cli, ready)
+    assert outcome["state"] == "unknown" and "the next run asks WeChat again" in outcome["detail"]
+    publish_id = submits(sandbox)[0]["summary"]["publish_id"]
+    assert job_of(ready).remote_id == publish_id
+    assert json.loads(cli(ready, "publish", "--due", "--json").stdout) == []  # still publishing: stays unknown
+    (settled,) = json.loads(cli(ready, "publish", "--due", "--json").stdout)
+    assert settled["state"] == "sent" and settled["url"].startswith("https://mp.weixin.qq.com/s/")
+    assert len(submits(sandbox)) == 1
+    assert job_of(ready).state == "sent"
+
+
+def test_a_run_killed_while_polling_is_reconciled_through_the_recorded_publish_id(cli, ready: Path, sandbox) -> None:
+    """Simulates kill -9 between submit and the final status: the job is `sending`, its owner dead."""
+    from mediactl.publish.store import Store
+
+    sandbox.options.publish_polls = 0
+    (outcome,) = publish(cli, ready)
+    assert outcome["state"] == "sent"
+    store = Store(ready / ".mediactl/queue.sqlite3")
+    job = job_of(ready)
+    store.db.execute(
+        "UPDATE jobs SET state = 'sending', remote_url = NULL, claimed_by = 'elsewhere:1:1', claimed_at = 0 WHERE id = ?",
+        (job.id,),
+    )
+    store.close()
+    (reconciled,) = json.loads(cli(ready, "publish", "--due", "--json").stdout)
+    assert reconciled["state"] == "sent" and reconciled["url"].startswith("https://mp.weixin.qq.com/s/")
+    assert len(submits(sandbox)) == 1

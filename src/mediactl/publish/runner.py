@@ -8,6 +8,7 @@ unknown outcome (timeout after the publish call was sent) is never retried autom
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 import socket
@@ -228,30 +229,50 @@ class Publisher:
         )  # fmt: skip
         return Outcome(job.channel, job.item, state, detail, job.id, url), settled
 
-    def _finish(self, job: Job, state: str, detail: str, *, remote_id: str | None = None, url: str = "") -> Outcome:
+    def _finish(
+        self, job: Job, state: str, detail: str, *, remote_id: str | None = None, url: str = "", expect: str = "sending"
+    ) -> Outcome:
         """Settle and record at once (reconciliation: no next job to claim)."""
         outcome, settled = self._settle(job, state, detail, remote_id=remote_id, url=url)
-        self.store.settle_and_claim(settled.settlement, None)
+        self.store.settle_and_claim(dataclasses.replace(settled.settlement, expect=expect), None)
         self.log(settled.action, **settled.fields)
         return outcome
 
     # --- reconcile --------------------------------------------------------------------------
 
     def reconcile(self) -> list[Outcome]:
-        """Jobs another run left in `sending`: ask the platform where we can, else mark unknown."""
+        """Settle what earlier runs left uncertain, by asking the platform; never by sending again.
+
+        Jobs another run left in `sending` (it died): the platform's answer, else `unknown` for a
+        person. Jobs already `unknown`: asked again each run where the adapter can ask (an
+        asynchronous publish whose id was recorded), and settled once the platform knows.
+        """
         outcomes = []
         for job in self.store.jobs(state="sending"):
             if not _orphaned(job):
                 continue
-            channel = self.config.channel(job.channel)
-            variant = Variant.load(channel, job.item, self.config.build_path / job.channel / job.item)
-            receipt = self.adapter(channel).find(job.idempotency_key, variant)
-            if receipt is not None:
-                outcomes.append(self._finish(job, receipt.state, "", remote_id=receipt.remote_id, url=receipt.url))
-            else:
-                outcomes.append(self._finish(job, "unknown", "a run stopped while sending; the platform cannot tell "
-                                             "whether it arrived: check and use queue retry or queue resolve"))  # fmt: skip
+            settled = self._ask(job)
+            outcomes.append(settled or self._finish(job, "unknown", "a run stopped while sending; the platform cannot "
+                                                     "tell whether it arrived: check and use queue retry or queue resolve"))  # fmt: skip
+        for job in self.store.jobs(state="unknown"):
+            settled = self._ask(job)
+            if settled is not None:
+                outcomes.append(settled)
         return outcomes
+
+    def _ask(self, job: Job) -> Outcome | None:
+        """The platform's answer about one job (Adapter.find), settled; None when it cannot tell (yet)."""
+        channel = self.config.channel(job.channel)
+        variant = Variant.load(channel, job.item, self.config.build_path / job.channel / job.item)
+        try:
+            receipt = self.adapter(channel).find(job.idempotency_key, variant)
+        except Rejected as exc:
+            return self._finish(job, "failed", f"rejected by {channel.platform}: {exc.message}", expect=job.state)
+        except DeliveryError:  # the platform cannot be asked now: the job keeps its state until a later run
+            return None
+        if receipt is None:
+            return None
+        return self._finish(job, receipt.state, "", remote_id=receipt.remote_id, url=receipt.url, expect=job.state)
 
     def adapter(self, channel: Any) -> Any:
         if channel.name not in self._adapters:

@@ -79,22 +79,22 @@ class Settlement:
     remote_url: str | None = None
     error: str | None = None
     due_at: float | None = None
+    expect: str = "sending"  # reconciliation also settles `unknown` jobs
 
     def apply(self, db: sqlite3.Connection) -> None:
-        """Only from `sending`: a job cancelled or resolved meanwhile keeps what a person decided."""
+        """Only from the expected state: a job cancelled or resolved meanwhile keeps what a person decided."""
         if self.state == "pending":
             db.execute(
-                "UPDATE jobs SET state = 'pending', due_at = ?, error = ?, updated_at = ? "
-                "WHERE id = ? AND state = 'sending'",
-                (self.due_at, self.error, time.time(), self.job_id),
+                "UPDATE jobs SET state = 'pending', due_at = ?, error = ?, updated_at = ? WHERE id = ? AND state = ?",
+                (self.due_at, self.error, time.time(), self.job_id, self.expect),
             )
             return
         if self.state not in STATES:
             raise ValueError(f"unknown job state {self.state!r}")
         db.execute(
             "UPDATE jobs SET state = ?, remote_id = COALESCE(?, remote_id), remote_url = COALESCE(?, remote_url), "
-            "error = ?, updated_at = ? WHERE id = ? AND state = 'sending'",
-            (self.state, self.remote_id, self.remote_url, self.error, time.time(), self.job_id),
+            "error = ?, updated_at = ? WHERE id = ? AND state = ?",
+            (self.state, self.remote_id, self.remote_url, self.error, time.time(), self.job_id, self.expect),
         )
 
 
@@ -311,6 +311,20 @@ class Store:
     def due_channels(self, now: float) -> list[str]:
         rows = self.db.execute("SELECT DISTINCT channel FROM jobs WHERE state = 'pending' AND due_at <= ?", (now,))
         return [row["channel"] for row in rows]
+
+    def by_key(self, key: str) -> Job | None:
+        with self._lock:
+            row = self.db.execute("SELECT * FROM jobs WHERE idempotency_key = ?", (key,)).fetchone()
+        return Job(**row) if row else None
+
+    def record_remote_id(self, key: str, remote_id: str) -> None:
+        """An asynchronous platform accepted the post (it gave an id to ask about it): written durably before
+        waiting for the final state, so a run that dies while waiting leaves a job the next run can ask about."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE jobs SET remote_id = ?, updated_at = ? WHERE idempotency_key = ? AND state = 'sending'",
+                (remote_id, time.time(), key),
+            )
 
     def get(self, job_id: int) -> Job | None:
         row = self.db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-FAULT_KINDS = ("500", "429", "expired-token", "drop", "timeout", "reject")
+FAULT_KINDS = ("500", "429", "expired-token", "drop", "timeout", "reject", "publish-fail")
 MAX_LATENCY_MS = 60_000
 
 

@@ -181,6 +181,7 @@ class _Publish:
     polls_left: int
     article_id: str
     urls: list[str]
+    final_status: int = 0  # what freepublish/get ends with: 0 published, 4 rejected by review (fault publish-fail)
 
 
 @dataclass
@@ -626,8 +627,11 @@ class State:
         n = self._new_id()
         publish_id, msg_data_id = str(100_000_000 + n), str(2_247_483_647 + n)
         urls = [f"{ARTICLE_URL}{secrets.token_urlsafe(16)}" for _ in draft.articles]
+        final = 4 if self._pop_fault("publish-fail") else 0  # accepted now, refused by the review later
+        if final:
+            ctx.fault = "publish-fail"
         self._publishes[publish_id] = _Publish(
-            appid, media_id, self.options.publish_polls, secrets.token_urlsafe(24), urls
+            appid, media_id, self.options.publish_polls, secrets.token_urlsafe(24), urls, final
         )
         self._mark_applied(req, ctx, publish_id)
         ctx.summary["publish_id"] = publish_id
@@ -644,6 +648,9 @@ class State:
         if job.polls_left > 0:
             job.polls_left -= 1
             return Reply(200, {"publish_id": publish_id, "publish_status": 1, "fail_idx": []})
+        if job.final_status:
+            failed = list(range(1, len(job.urls) + 1))
+            return Reply(200, {"publish_id": publish_id, "publish_status": job.final_status, "fail_idx": failed})
         items = [{"idx": i, "article_url": url} for i, url in enumerate(job.urls, 1)]
         return Reply(
             200,

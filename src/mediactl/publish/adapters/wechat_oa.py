@@ -5,6 +5,12 @@ the token must be refreshed (once); 45009/45011 are quota limits (transient); 87
 content refused by WeChat's security check; `freepublish/submit` only queues the publish
 and `freepublish/get` reports its status (0 published, 1 publishing, 2–6 failures).
 Bodies are sent as raw UTF-8 JSON: WeChat rejects `\\uXXXX` escapes (47001).
+
+Crash safety: the `publish_id` is written to the job as soon as WeChat accepts the submit,
+before polling. A run that dies while polling, or polls that run out, leave a job whose
+outcome the next run asks `freepublish/get` about (`find`), instead of an `unknown` for a
+person. One adapter serves all of a channel's delivery threads: nothing per post is kept
+on it (the idempotency key travels as an argument).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mediactl.publish.adapters.base import Receipt, Rejected, Transient, Variant
+from mediactl.publish.adapters.base import Receipt, Rejected, Transient, Unknown, Variant
 from mediactl.publish.adapters.http import HttpAdapter, TokenExpired
 
 TOKEN_ERRORS = {40001, 40014, 41001, 42001}
@@ -43,9 +49,10 @@ class WechatOfficialAccountAdapter(HttpAdapter):
         return str(answer["access_token"]), float(answer.get("expires_in", 7200))
 
     def _api(
-        self, path: str, *, step: str, mutating: bool, body: Any = None, files: Any = None, params: Any = None
-    ) -> dict[str, Any]:
-        headers = {"X-Mediactl-Idempotency-Key": self._key} if self._key else {}
+        self, path: str, *, step: str, mutating: bool, key: str = "", body: Any = None, files: Any = None,
+        params: Any = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        headers = {"X-Mediactl-Idempotency-Key": key} if key else {}
         payload: dict[str, Any] = {"files": files} if files else {"content": _utf8(body)}
         if not files:
             headers["Content-Type"] = "application/json; charset=utf-8"
@@ -78,12 +85,9 @@ class WechatOfficialAccountAdapter(HttpAdapter):
 
     # --- publishing -------------------------------------------------------------------------
 
-    _key = ""
-
     def publish(self, variant: Variant, key: str) -> Receipt:
-        self._key = key
-        content = self._with_uploaded_images(variant)
-        thumb = self._cover(variant)
+        content = self._with_uploaded_images(variant, key)
+        thumb = self._cover(variant, key)
         article = {
             "title": variant.text("title"),
             "author": variant.text("author"),
@@ -94,35 +98,51 @@ class WechatOfficialAccountAdapter(HttpAdapter):
             "need_open_comment": 0,
             "only_fans_can_comment": 0,
         }
-        draft = self._api("draft/add", step="draft/add", mutating=False, body={"articles": [article]})
-        submitted = self._api("freepublish/submit", step="freepublish/submit", mutating=True,
+        draft = self._api("draft/add", step="draft/add", mutating=False, key=key, body={"articles": [article]})
+        submitted = self._api("freepublish/submit", step="freepublish/submit", mutating=True, key=key,
                               body={"media_id": draft["media_id"]})  # fmt: skip
-        return self._await(str(submitted["publish_id"]))
+        publish_id = str(submitted["publish_id"])
+        if self.store is not None:
+            self.store.record_remote_id(key, publish_id)
+        receipt = self._await(publish_id, polls=POLLS)
+        if receipt is None:
+            raise Unknown(f"publish {publish_id} still publishing after {POLLS} polls; the next run asks WeChat again")
+        return receipt
 
-    def _with_uploaded_images(self, variant: Variant) -> str:
+    def find(self, key: str, variant: Variant | None) -> Receipt | None:
+        """Reconciliation: a job with a recorded publish_id is asked about once; without one, WeChat cannot tell."""
+        job = self.store.by_key(key) if self.store is not None else None
+        if job is None or not job.remote_id:
+            return None
+        return self._await(job.remote_id, polls=1)
+
+    def _with_uploaded_images(self, variant: Variant, key: str) -> str:
         """Body images must be WeChat-hosted (uploadimg); external image URLs are filtered by WeChat."""
         content = variant.text("content")
         for image in variant.manifest.get("body_images", []):
             if image.get("external"):
                 raise Rejected(f"body image {image['src']} is an external URL; WeChat filters those: use a local file")
             path = self.config.root / image["file"]
-            answer = self._api("media/uploadimg", step="media/uploadimg", mutating=False,
+            answer = self._api("media/uploadimg", step="media/uploadimg", mutating=False, key=key,
                                files={"media": (path.name, path.read_bytes(), _mime(path))})  # fmt: skip
             content = content.replace(f'src="{image["src"]}"', f'src="{answer["url"]}"')
         return content
 
-    def _cover(self, variant: Variant) -> str:
+    def _cover(self, variant: Variant, key: str) -> str:
         cover = next((m for m in variant.manifest.get("media", []) if m["name"] == "cover"), None)
         if cover is None:
             raise Rejected("the variant has no cover image; a WeChat article needs one (thumb_media_id)")
         path = variant.folder / cover["file"]
-        answer = self._api("material/add_material", step="material/add_material", mutating=False, params={"type": "image"},
+        answer = self._api("material/add_material", step="material/add_material", mutating=False, key=key,
+                           params={"type": "image"},
                            files={"media": (path.name, path.read_bytes(), _mime(path))})  # fmt: skip
         return str(answer["media_id"])
 
-    def _await(self, publish_id: str) -> Receipt:
-        """freepublish is asynchronous: poll its status, bounded."""
-        for attempt in range(POLLS):
+    def _await(self, publish_id: str, *, polls: int) -> Receipt | None:
+        """freepublish is asynchronous: poll its status, bounded; None while it is still publishing."""
+        for attempt in range(polls):
+            if attempt:
+                time.sleep(min(POLL_SECONDS, 0.2 * 2 ** (attempt - 1)))
             status = self._api(
                 "freepublish/get", step="freepublish/get", mutating=False, body={"publish_id": publish_id}
             )
@@ -134,8 +154,7 @@ class WechatOfficialAccountAdapter(HttpAdapter):
                 )
             if code in PUBLISH_STATUS:
                 raise Rejected(f"publish {publish_id}: {PUBLISH_STATUS[code]} (publish_status {code})")
-            time.sleep(min(POLL_SECONDS, 0.2 * 2**attempt))
-        raise Rejected(f"publish {publish_id} still publishing after {POLLS} polls; check the WeChat console")
+        return None
 
     def describe(self, variant: Variant, key: str) -> list[dict[str, Any]]:
         base = f"{self.api_base()}/cgi-bin"
