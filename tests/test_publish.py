@@ -232,3 +232,32 @@ def test_ls_shows_who_approved_and_whether_it_still_holds(cli, ready: Path) -> N
     changed = [c for c in after["channels"] if c["state"] == "void"]
     assert changed and all(c["approver"] == "wang.min" for c in changed)
     assert "void" in approval_text(after) and cli(ready, "ls").exit_code == 0
+
+
+def test_rate_limits_hold_at_send_time_when_jobs_come_due_together(cli, ready: Path) -> None:
+    """Cron was down: jobs planned apart are all due now. A cap counts what was actually sent in its window."""
+    import time
+
+    config = ready / "mediactl.yaml"
+    text = config.read_text("utf-8")
+    assert "    path: outbox\n" in text
+    config.write_text(text.replace("    path: outbox\n", "    path: outbox\n    caps:\n      - {max: 2, per: hour}\n", 1), "utf-8")
+    now = time.time()
+    store = Store(ready / ".mediactl/queue.sqlite3")
+    for n in range(2):  # sent 10 and 20 minutes ago
+        job, _ = store.enqueue("outbox", f"old{n}", f"{n:064d}", now - 3600)
+        store.db.execute("UPDATE jobs SET state = 'sent', claimed_at = ? WHERE id = ?", (now - 600 * (n + 1), job.id))
+    waiting = [store.enqueue("outbox", SLUG, f"{n + 7:064d}", now - 60)[0] for n in range(2)]
+    forced, _ = store.enqueue("outbox", SLUG, "f" * 64, now - 60, forced_reason="incident notice")
+    store.close()
+    result = outcomes(cli(ready, "publish", "--due", "--json"))
+    by_job = {o["job"]: o for o in result}
+    for job in waiting:
+        assert by_job[job.id]["state"] == "queued"
+        assert "cap: outbox allows 2 per hour; 2 sent in the last hour; next slot" in by_job[job.id]["detail"]
+    assert by_job[forced.id]["state"] != "queued"  # --force skips the channel's caps (the outbox has no platform limit)
+    store = Store(ready / ".mediactl/queue.sqlite3")
+    later = [store.get(job.id) for job in waiting]
+    store.close()
+    assert all(j.state == "pending" and abs(j.due_at - (now - 1200 + 3600)) < 5 for j in later)  # when the older frees
+    assert "delivery.deferred" in (ready / ".mediactl/audit.jsonl").read_text("utf-8")

@@ -15,6 +15,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from mediactl.errors import MediactlError
@@ -142,11 +143,17 @@ class Publisher:
         """
         outcomes: list[Outcome] = []
         settled: _Settled | None = None
+        deferred: list[tuple[Job, str]] = []
+        claim = {**claim, "admit": self._admit, "deferred": deferred}
         while True:
             wanted = budget.take()
             job = self.store.settle_and_claim(settled and settled.settlement, claim if wanted else None)
             if settled is not None:
                 self.log(settled.action, **settled.fields)  # after the commit: the log never runs ahead
+            for late, reason in deferred:
+                self.log("delivery.deferred", job=late.id, item=late.item, channel=late.channel, reason=reason)
+                outcomes.append(Outcome(late.channel, late.item, "queued", reason, late.id))
+            deferred.clear()
             if job is None:
                 if wanted:
                     budget.give_back()
@@ -175,6 +182,26 @@ class Publisher:
         with ThreadPoolExecutor(max_workers=max(1, len(channels) * concurrency)) as pool:
             futures = [pool.submit(work, channel) for channel in channels for _ in range(concurrency)]
             return [outcome for future in futures for outcome in future.result()]
+
+    def _admit(self, db: Any, job: Job, now: float) -> tuple[float, str] | None:
+        """Send-time rate limits: the channel's caps and the platform's own limits, over what was actually sent.
+
+        Enqueue-time caps plan around due times; this catches what planning cannot: jobs that come due
+        together (cron stopped for hours, retries). A job over a limit waits for the moment the window
+        frees a slot (None: send now). A forced job skips the channel's caps, not the platform's limits.
+        """
+        channel = self.config.channel(job.channel)
+        policy = () if job.forced_reason else channel.caps  # --force overrides our caps, never the platform's
+        for cap in (*policy, *gate.platform_caps(channel.platform)):
+            rows = self.store.sent_since(db, job.channel, now - cap.seconds, exclude=job.id)
+            if cap.by == "audience":
+                wanted = set(filter(None, job.audience.split(",")))
+                rows = [r for r in rows if not wanted or wanted & set(filter(None, r["audience"].split(",")))]
+            if len(rows) >= cap.max:
+                free_at = rows[len(rows) - cap.max]["claimed_at"] + cap.seconds
+                when = datetime.fromtimestamp(free_at, self.config.project.tz).strftime("%Y-%m-%d %H:%M")
+                return free_at, f"cap: {channel.name} allows {cap.max} per {cap.per}; {len(rows)} sent in the last {cap.per}; next slot {when}"
+        return None
 
     def _attempt(self, job: Job) -> tuple[Outcome, _Settled]:
         """Send one claimed job through its adapter; what happened, not yet recorded."""

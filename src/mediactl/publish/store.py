@@ -16,7 +16,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +67,9 @@ CREATE TABLE IF NOT EXISTS switches (
     at REAL NOT NULL
 );
 """
+
+
+Admit = Callable[[sqlite3.Connection, "Job", float], "tuple[float, str] | None"]
 
 
 @dataclass(frozen=True)
@@ -259,7 +262,41 @@ class Store:
 
     @staticmethod
     def _claim(db: sqlite3.Connection, now: float, limit: int, *, paused: set[str] | None = None,
-               channel: str | None = None, ids: set[int] | None = None) -> list[Job]:  # fmt: skip
+               channel: str | None = None, ids: set[int] | None = None, admit: Admit | None = None,
+               deferred: list[tuple[Job, str]] | None = None) -> list[Job]:  # fmt: skip
+        """Claim up to `limit` due jobs. `admit(db, job, now)` may refuse a candidate at send time (a rate limit
+        the queue cannot see at enqueue time: jobs delayed by an outage come due together); a refused job
+        stays pending, moved to the time `admit` names, and is reported in `deferred` with the reason."""
+        claimed: list[Job] = []
+        while len(claimed) < limit:
+            batch = Store._claim_batch(db, now, limit - len(claimed), paused=paused, channel=channel, ids=ids)
+            if not batch:
+                break
+            for job in batch:
+                refusal = admit(db, job, now) if admit is not None else None
+                if refusal is None:
+                    claimed.append(Store._mark_sending(db, job, now))
+                    continue
+                later, reason = refusal
+                db.execute("UPDATE jobs SET due_at = ?, error = ?, updated_at = ? WHERE id = ?", (later, reason, now, job.id))
+                if deferred is not None:
+                    deferred.append((job, reason))
+        return claimed
+
+    @staticmethod
+    def _mark_sending(db: sqlite3.Connection, job: Job, now: float) -> Job:
+        db.execute(
+            "UPDATE jobs SET state = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1, "
+            "updated_at = ? WHERE id = ?",
+            (worker_id(), now, now, job.id),
+        )
+        return Job(**db.execute("SELECT * FROM jobs WHERE id = ?", (job.id,)).fetchone())
+
+    @staticmethod
+    def _claim_batch(
+        db: sqlite3.Connection, now: float, limit: int, *, paused: set[str] | None, channel: str | None,
+        ids: set[int] | None,
+    ) -> list[Job]:  # fmt: skip
         where, args = ["state = 'pending'", "due_at <= ?"], [now]
         if channel is not None:
             where, args = [*where, "channel = ?"], [*args, channel]
@@ -269,19 +306,17 @@ class Store:
             if not ids:
                 return []
             where, args = [*where, f"id IN ({_marks(ids)})"], [*args, *sorted(ids)]
-        chosen = [row["id"] for row in db.execute(
-            f"SELECT id FROM jobs WHERE {' AND '.join(where)} ORDER BY due_at, id LIMIT ?", [*args, limit]
-        )]  # fmt: skip
-        if not chosen:
-            return []
-        owner = worker_id()
-        db.executemany(
-            "UPDATE jobs SET state = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1, "
-            "updated_at = ? WHERE id = ?",
-            [(owner, now, now, job_id) for job_id in chosen],
-        )
-        rows = db.execute(f"SELECT * FROM jobs WHERE id IN ({_marks(chosen)}) ORDER BY due_at, id", chosen)
+        rows = db.execute(f"SELECT * FROM jobs WHERE {' AND '.join(where)} ORDER BY due_at, id LIMIT ?", [*args, limit])
         return [Job(**row) for row in rows]
+
+    @staticmethod
+    def sent_since(db: sqlite3.Connection, channel: str, since: float, *, exclude: int) -> list[sqlite3.Row]:
+        """Deliveries made to a channel since a moment (by when they were sent): for send-time rate limits."""
+        return db.execute(
+            "SELECT audience, claimed_at FROM jobs WHERE channel = ? AND claimed_at > ? AND id != ? "
+            "AND state IN ('sending', 'sent', 'unknown', 'awaiting-confirmation') ORDER BY claimed_at",
+            (channel, since, exclude),
+        ).fetchall()
 
     def finish(self, job_id: int, state: str, *, remote_id: str | None = None, remote_url: str | None = None,
                error: str | None = None, expect: str = "sending") -> Job:  # fmt: skip
