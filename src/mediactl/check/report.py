@@ -55,12 +55,9 @@ def json_document(findings: Sequence[Finding], fail_on: str, extra: dict[str, An
     }
 
 
-def write_json(
-    findings: Sequence[Finding], fail_on: str, extra: dict[str, Any] | None = None, *, lines: Sequence[str] | None = None
-) -> None:
+def write_json(findings: Sequence[Finding], fail_on: str, extra: dict[str, Any] | None = None) -> None:
     """The JSON document on stdout with one finding per line: as readable as indenting, and streamed,
-    so a check with tens of thousands of findings does not build one giant string. `lines`: the
-    findings already encoded (``json_lines``, by the worker processes), in the same order."""
+    so a check with tens of thousands of findings does not build one giant string."""
     import sys
 
     from mediactl.credentials import redact
@@ -74,11 +71,10 @@ def write_json(
     out = sys.stdout
     out.write('{"summary": ' + json.dumps(document["summary"], ensure_ascii=False) + ",\n")
     for key, wanted in (("findings", False), ("suppressed", True)):
-        chosen = [i for i, finding in enumerate(findings) if bool(finding.suppressed) == wanted]
+        chosen = [finding for finding in findings if bool(finding.suppressed) == wanted]
         for start in range(0, len(chosen), 1000):  # bounded pieces: the document is never one giant string
-            part = chosen[start : start + 1000]
-            encoded = [lines[i] for i in part] if lines is not None else json_lines([findings[i] for i in part])
-            out.write((f' "{key}": [\n  ' if start == 0 else ",\n  ") + redact(",\n  ".join(encoded)))
+            lines = json_lines(chosen[start : start + 1000])
+            out.write((f' "{key}": [\n  ' if start == 0 else ",\n  ") + redact(",\n  ".join(lines)))
         out.write("\n ]" if chosen else f' "{key}": []')
         out.write(",\n" if key == "findings" else "\n}\n")
     out.flush()

@@ -14,7 +14,6 @@ import json
 import multiprocessing
 import os
 import subprocess
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +41,6 @@ class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     variants: list[dict[str, Any]] = field(default_factory=list)
     not_checked: list[str] = field(default_factory=list)  # variants that failed to render
-    json_lines: list[str] | None = None  # findings already encoded by the workers (check_files with encode)
 
 
 _RULESETS: dict[Any, RuleSet] = {}
@@ -252,14 +250,11 @@ def _context(findings: list[Finding], item: str, channel: str) -> list[Finding]:
 
 
 def check_files(
-    paths: list[Path], *, platform: str | None, products: tuple[str, ...] | None, config: Config | None, jobs: int = 0,
-    encode: Callable[[list[Finding]], list[str]] | None = None,
-) -> CheckResult:  # fmt: skip
+    paths: list[Path], *, platform: str | None, products: tuple[str, ...] | None, config: Config | None, jobs: int = 0
+) -> CheckResult:
     """Ad hoc files (any repository's CI): Markdown, HTML, text, SRT/VTT, YAML/JSON.
 
     Many files are split across processes (forked, so the compiled rules are shared, not rebuilt).
-    `encode` (the output format's encoder) then runs in the workers too, so formatting tens of
-    thousands of findings is not left to the parent alone.
     """
     root = (config.root if config else Path.cwd()).resolve()
     prepared(config, config.state_path if config else None)  # rules load and self-test once, before forking
@@ -268,37 +263,33 @@ def check_files(
     if workers <= 1:
         return CheckResult(findings=_check_paths(paths, root, profile, config))
     global _FILES_JOB
-    _FILES_JOB = (root, profile, config, encode)
+    _FILES_JOB = (root, profile, config)
     # Batches of files, so findings come back as they are found (a worker never holds a large share
     # of them) and a slow file does not leave the other worker idle at the end.
     batches = [paths[start : start + FILES_PER_BATCH] for start in range(0, len(paths), FILES_PER_BATCH)]
     context = multiprocessing.get_context("fork")
     found: list[Finding] = []
-    lines: list[str] | None = [] if encode is not None else None
     # Objects that exist before the fork are left out of garbage collection, so the collector in a
     # worker never writes to them and their pages stay shared with this process (memory).
     gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for rows, encoded in pool.map(_check_chunk, batches):
+            for rows in pool.map(_check_chunk, batches):
                 found.extend(map(Finding._make, rows))  # plain tuples cross the process boundary: ~3x faster to pickle
-                if lines is not None:
-                    lines.extend(encoded)
     finally:
         gc.unfreeze()
-    return CheckResult(findings=found, json_lines=lines)
+    return CheckResult(findings=found)
 
 
 PER_WORKER = 64  # below this many files per process, forking costs more than it saves
 FILES_PER_BATCH = 200
-_FILES_JOB: tuple[Path, Profile, Config | None, Callable[[list[Finding]], list[str]] | None] | None = None
+_FILES_JOB: tuple[Path, Profile, Config | None] | None = None
 
 
-def _check_chunk(paths: list[Path]) -> tuple[list[tuple[Any, ...]], list[str]]:
+def _check_chunk(paths: list[Path]) -> list[tuple[Any, ...]]:
     assert _FILES_JOB is not None
-    root, profile, config, encode = _FILES_JOB
-    findings = _check_paths(paths, root, profile, config)
-    return [tuple(finding) for finding in findings], encode(findings) if encode is not None else []
+    root, profile, config = _FILES_JOB
+    return [tuple(finding) for finding in _check_paths(paths, root, profile, config)]
 
 
 def _shown(path: Path, root: Path) -> str:

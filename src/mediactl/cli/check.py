@@ -57,9 +57,8 @@ def check_cmd(
     if fail_on not in SEVERITIES:
         raise UsageError(f"unknown severity '{fail_on}' for --fail-on (one of: {', '.join(SEVERITIES)})")
     files = _expand([Path(t) for t in targets or [] if Path(t).exists() and (Path(t).is_dir() or Path(t).suffix)])
-    encode = formats.json_lines if output_format == "json" else None  # done by the workers, in parallel
     result, rules = _run(
-        targets or [], files, channel, platform, tuple(product or ()) or None, fail_on, changed, no_render, encode
+        targets or [], files, channel, platform, tuple(product or ()) or None, fail_on, changed, no_render
     )
     _emit(result, rules, output_format, fail_on)
     failing = formats.failing(result.findings, fail_on)
@@ -71,7 +70,7 @@ def check_cmd(
 
 
 def _run(targets: list[str], files: list[Path], channel: str | None, platform: str | None, products: Any,
-         fail_on: str, changed: str | None, no_render: bool, encode: Any = None) -> tuple[Any, dict[str, Any]]:  # fmt: skip
+         fail_on: str, changed: str | None, no_render: bool) -> tuple[Any, dict[str, Any]]:  # fmt: skip
     from mediactl.check.runner import changed_items, check_files, check_project, ruleset_for
 
     if files:
@@ -80,8 +79,7 @@ def _run(targets: list[str], files: list[Path], channel: str | None, platform: s
             missing = [t for t in targets if t not in named]
             raise UsageError(f"cannot mix item slugs and files, or file not found: {', '.join(missing)}")
         config = _optional_config()
-        result = check_files(files, platform=platform, products=products, config=config, encode=encode)
-        return result, ruleset_for(config).by_id()
+        return check_files(files, platform=platform, products=products, config=config), ruleset_for(config).by_id()
     config = STATE.config()
     library = STATE.library()
     slugs = targets or None
@@ -124,12 +122,9 @@ def _optional_config() -> Any:
 def _emit(result: Any, rules: dict[str, Any], output_format: str, fail_on: str) -> None:
     from mediactl.check import report as formats
 
-    order = sorted(range(len(result.findings)), key=lambda i: result.findings[i].sort_key)
-    findings = [result.findings[i] for i in order]
+    findings = sorted(result.findings, key=lambda f: f.sort_key)
     if output_format == "json":
-        lines = [result.json_lines[i] for i in order] if result.json_lines is not None else None
-        extra = {"variants": len(result.variants), "not_rendered": result.not_checked}
-        formats.write_json(findings, fail_on, extra, lines=lines)
+        formats.write_json(findings, fail_on, {"variants": len(result.variants), "not_rendered": result.not_checked})
     elif output_format == "sarif":
         console.emit_json(formats.sarif_document(findings, rules))
     elif output_format in ("github", "line"):
