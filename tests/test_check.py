@@ -330,3 +330,16 @@ def test_json_lines_are_exactly_what_json_dumps_writes() -> None:
         Finding(tricky, 3, 4, "r.id", "warning", "m", tricky, tricky, tricky, "body", "slug", "weibo", ("width", "separator"), tricky),
     ]
     assert json_lines(findings) == [json.dumps(f.to_dict(), ensure_ascii=False) for f in findings]
+
+
+def test_many_files_in_worker_processes_give_the_same_findings(tmp_path: Path, monkeypatch) -> None:
+    """Forked workers check batches of files; their findings equal a one-process run, in the same order."""
+    from mediactl.check import runner
+
+    monkeypatch.setattr(runner, "FILES_PER_BATCH", 16)
+    files = []
+    for n in range(2 * runner.PER_WORKER + 3):
+        files.append(write(tmp_path / f"f{n:03d}.txt", f"第{n}篇：本产品保本保息，稳赚不赔。\n\n联系 13800138000"))
+    one = runner.check_files(files, platform=None, products=None, config=None, jobs=1)
+    many = runner.check_files(files, platform=None, products=None, config=None, jobs=2)
+    assert len(one.findings) > 2 * len(files) and many.findings == one.findings
