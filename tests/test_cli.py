@@ -184,3 +184,19 @@ def test_project_found_from_a_subfolder(minimal: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "mediactl", "ls"], cwd=sub, capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert "0 items" in done.stdout
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """`mediactl check … | head -1`: the reader leaving early is not a bug report, and there is no traceback."""
+    import subprocess
+    import sys
+
+    many = tmp_path / "many.txt"
+    many.write_text("本产品保本保息，稳赚不赔。\n\n" * 3000, "utf-8")
+    command = [sys.executable, "-m", "mediactl", "check", str(many), "--format", "line"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    assert process.stdout is not None and process.stdout.readline()
+    process.stdout.close()  # like head -1
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 141
+    assert b"Traceback" not in stderr and b"BrokenPipe" not in stderr and b"bug in mediactl" not in stderr

@@ -7,6 +7,8 @@ is a bug, reported in one line unless `--debug` asks for the traceback.
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +69,11 @@ class MediactlGroup(TyperGroup):
         except KeyboardInterrupt:
             console.error_line("Interrupted.")
             raise typer.Exit(130) from None
+        except BrokenPipeError:
+            # The reader went away (`mediactl check … | head`): not an error. Point stdout at devnull so
+            # the interpreter's final flush does not fail again (Python docs, "Note on SIGPIPE").
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(141) from None  # what a shell reports for a process ended by SIGPIPE
         except (typer.Exit, typer.Abort):
             raise
         except Exception as exc:
