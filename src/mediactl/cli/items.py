@@ -136,8 +136,9 @@ def _print_table(items: list[Any], approvals: dict[str, dict[str, Any]]) -> None
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("slug", "kind", "title", "status", "approval", "channels", "updated"):
-        # identifiers and times never break; prose and lists fold
-        table.add_column(column, overflow="fold", no_wrap=column in ("slug", "kind", "status", "updated"))
+        # identifiers never break; prose and lists fold, but keep room to be read on an 80-column screen
+        table.add_column(column, overflow="fold", no_wrap=column in ("slug", "kind", "status"),
+                         min_width={"title": 10, "approval": 9, "channels": 10, "updated": 10}.get(column))  # fmt: skip
     for item in items:  # rows are plain Text: titles may contain [brackets]
         _add_row(
             table,

@@ -14,37 +14,43 @@ from mediactl.cli.base import STATE
 from mediactl.errors import FindingsError, UsageError
 
 
-def review_cmd(slug: Annotated[str, typer.Argument(help="The item to send to review.")]) -> None:
-    """Move an item to review: its author is done and a second person should look at it.
+def review_cmd(slugs: Annotated[list[str], typer.Argument(help="The items to send to review.")]) -> None:
+    """Move items to review: their author is done and a second person should look at them.
 
     Examples:
 
       $ mediactl review wealth-steady-plus
+
+      $ mediactl review credit-card-cashback spring-festival-greeting
     """
     from mediactl.publish.approvals import set_status
     from mediactl.publish.runner import Publisher
 
-    item = STATE.library().get(slug)
-    set_status(item.folder / "index.md", "review")
+    library = STATE.library()
+    items = [library.get(slug) for slug in slugs]  # every slug known before anything changes
     publisher = Publisher(STATE.config(), command="review")
-    publisher.log("item.review", item=slug)
-    publisher.close()
-    console.success(f"{slug} is in review")
+    try:
+        for item in items:
+            set_status(item.folder / "index.md", "review")
+            publisher.log("item.review", item=item.slug)
+            console.success(f"{item.slug} is in review")
+    finally:
+        publisher.close()
 
 
 def approve_cmd(
-    slug: Annotated[str, typer.Argument(help="The item to approve.")],
+    slugs: Annotated[list[str], typer.Argument(help="The items to approve.")],
     note: Annotated[str, typer.Option("--note", help="Why, or what was checked (kept in the audit log).")] = "",
 ) -> None:
-    """Approve exactly what the item's variants are now: their content hashes are recorded.
+    """Approve exactly what the items' variants are now: their content hashes are recorded.
 
-    The approver is MEDIACTL_USER (or git's user.name). With project.approval.require_other_person the author cannot approve their own item. Any later change to a variant's bytes voids its approval.
+    The approver is MEDIACTL_USER (or git's user.name). With project.approval.require_other_person the author cannot approve their own item. Any later change to a variant's bytes voids its approval. Every item is checked (known, not the approver's own, renders) before any is approved.
 
     Examples:
 
       $ mediactl approve wealth-steady-plus --note "已核对风险提示"
 
-      $ MEDIACTL_USER=wang.min mediactl approve wealth-steady-plus
+      $ MEDIACTL_USER=wang.min mediactl approve anti-fraud-2026 wealth-steady-plus
     """
     from mediactl.publish.approvals import check_approver, set_status
     from mediactl.publish.runner import Publisher
@@ -52,21 +58,28 @@ def approve_cmd(
     from mediactl.render.runner import render
 
     config, library = STATE.config(), STATE.library()
-    item = library.get(slug)
+    items = [library.get(slug) for slug in slugs]
     publisher = Publisher(config, command="approve")
-    check_approver(item, publisher.actor, config)
-    summary = render(config, library, [slug])
-    if summary.failed:
-        raise FindingsError(f"{slug}: {len(summary.failed)} variant(s) do not render; fix them before approving")
-    planned, _ = plan_variants(library, config, [slug], None)
-    hashes = {r.channel: r.content_hash for r in summary.results}
-    for variant in planned:
-        publisher.store.approve(slug, variant.channel.name, hashes[variant.channel.name], publisher.actor, note)
-        publisher.log("item.approved", item=slug, channel=variant.channel.name,
-                      content_hash=hashes[variant.channel.name], note=note)  # fmt: skip
-    set_status(item.folder / "index.md", "approved")
-    publisher.close()
-    console.success(f"{slug} approved by {publisher.actor} for {len(planned)} channel(s)")
+    try:
+        for item in items:
+            check_approver(item, publisher.actor, config)
+        summary = render(config, library, [item.slug for item in items])
+        if summary.failed:
+            broken = sorted({r.item for r in summary.failed})
+            raise FindingsError(f"{', '.join(broken)}: {len(summary.failed)} variant(s) do not render; "
+                                "fix them before approving (nothing was approved)")  # fmt: skip
+        hashes = {(r.item, r.channel): r.content_hash for r in summary.results}
+        for item in items:
+            planned, _ = plan_variants(library, config, [item.slug], None)
+            for variant in planned:
+                content_hash = hashes[item.slug, variant.channel.name]
+                publisher.store.approve(item.slug, variant.channel.name, content_hash, publisher.actor, note)
+                publisher.log("item.approved", item=item.slug, channel=variant.channel.name,
+                              content_hash=content_hash, note=note)  # fmt: skip
+            set_status(item.folder / "index.md", "approved")
+            console.success(f"{item.slug} approved by {publisher.actor} for {len(planned)} channel(s)")
+    finally:
+        publisher.close()
 
 
 def publish_cmd(
