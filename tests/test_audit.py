@@ -54,3 +54,29 @@ def test_a_failed_write_is_reported_to_the_caller(tmp_path: Path) -> None:
     (folder / "audit.jsonl").mkdir()  # a directory where the log should be: open fails
     with pytest.raises(IsADirectoryError):
         audit.append(folder / "audit.jsonl", "u", "x")
+
+
+def test_a_failed_write_leaves_no_bytes_behind_and_the_chain_whole(tmp_path: Path, monkeypatch) -> None:
+    """Disk full halfway through a group: the caller gets the error, the file is cut back, later appends chain on."""
+    import errno
+    import os
+
+    log = tmp_path / "audit.jsonl"
+    audit.append(log, "u", "first")
+    real_write = os.write
+    failures = []
+
+    def half_then_full(fd: int, data: bytes) -> int:
+        if not failures:
+            failures.append(fd)
+            real_write(fd, bytes(data[: len(data) // 2]))
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(audit.os, "write", half_then_full)
+    with pytest.raises(OSError, match="No space left"):
+        audit.append(log, "u", "lost", text="保本" * 50)
+    monkeypatch.setattr(audit.os, "write", real_write)
+    audit.append(log, "u", "after")
+    assert [r["action"] for r in audit.records(log)] == ["first", "after"]
+    assert audit.verify(log) == (2, None)

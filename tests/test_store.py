@@ -18,18 +18,19 @@ def test_settle_and_claim_records_an_outcome_and_claims_the_next_job(tmp_path: P
     store = make_store(tmp_path)
     (first,) = store.claim_due(100.0, 1)
     assert (first.item, first.state, first.attempts) == ("item0", "sending", 1)
-    second = store.settle_and_claim(Settlement(first.id, "sent", remote_id="r1", remote_url="https://x/1"), {})
+    applied, second = store.settle_and_claim(Settlement(first.id, "sent", remote_id="r1", remote_url="https://x/1"), {})
+    assert applied
     assert second is not None and (second.item, second.state) == ("item1", "sending")
     done = store.get(first.id)
     assert (done.state, done.remote_id, done.remote_url) == ("sent", "r1", "https://x/1")
     # channel filter; then a retry goes back to pending with its new time and reason
-    third = store.settle_and_claim(Settlement(second.id, "pending", error="HTTP 429", due_at=500.0), {"channel": "robot"})
+    _, third = store.settle_and_claim(Settlement(second.id, "pending", error="HTTP 429", due_at=500.0), {"channel": "robot"})
     assert third is not None and third.item == "item2"
     again = store.get(second.id)
     assert (again.state, again.due_at, again.error) == ("pending", 500.0, "HTTP 429")
-    assert store.settle_and_claim(Settlement(third.id, "failed", error="rejected"), None) is None
+    assert store.settle_and_claim(Settlement(third.id, "failed", error="rejected"), None) == (True, None)
     assert store.get(third.id).state == "failed"
-    assert store.settle_and_claim(None, {"ids": set()}) is None
+    assert store.settle_and_claim(None, {"ids": set()}) == (False, None)
     store.close()
 
 
@@ -37,7 +38,7 @@ def test_a_settlement_never_overrides_what_a_person_decided(tmp_path: Path) -> N
     store = make_store(tmp_path, jobs=1)
     (job,) = store.claim_due(100.0, 1)
     store.set_state(job.id, "cancelled", allowed_from=("sending",))  # cancelled while in flight
-    store.settle_and_claim(Settlement(job.id, "sent", remote_id="late"), None)
+    assert store.settle_and_claim(Settlement(job.id, "sent", remote_id="late"), None) == (False, None)
     assert (store.get(job.id).state, store.get(job.id).remote_id) == ("cancelled", None)
     store.close()
 
@@ -45,6 +46,15 @@ def test_a_settlement_never_overrides_what_a_person_decided(tmp_path: Path) -> N
 def test_nothing_due_claims_nothing(tmp_path: Path) -> None:
     store = make_store(tmp_path, jobs=2)
     assert store.claim_due(-1.0, 5) == []
-    assert store.settle_and_claim(None, {"paused": {"robot", "other"}}) is None
+    assert store.settle_and_claim(None, {"paused": {"robot", "other"}}) == (False, None)
     assert [j.state for j in store.jobs()] == ["pending", "pending"]
+    store.close()
+
+
+def test_release_gives_back_a_job_claimed_but_never_tried(tmp_path: Path) -> None:
+    store = make_store(tmp_path, jobs=1)
+    (job,) = store.claim_due(100.0, 1)
+    store.release(job.id)
+    back = store.get(job.id)
+    assert (back.state, back.attempts, back.claimed_by) == ("pending", 0, None)
     store.close()

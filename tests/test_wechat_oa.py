@@ -137,3 +137,24 @@ def test_a_run_killed_while_polling_is_reconciled_through_the_recorded_publish_i
     (reconciled,) = json.loads(cli(ready, "publish", "--due", "--json").stdout)
     assert reconciled["state"] == "sent" and reconciled["url"].startswith("https://mp.weixin.qq.com/s/")
     assert len(submits(sandbox)) == 1
+
+
+def test_an_unknown_job_that_cannot_be_asked_about_stays_unknown(cli, ready: Path, sandbox, monkeypatch) -> None:
+    """Asking WeChat fails (credential gone, channel removed): never 'failed', never blocking other deliveries."""
+    from mediactl.publish.adapters import wechat_oa
+    from mediactl.publish.store import Store
+
+    monkeypatch.setattr(wechat_oa, "POLLS", 1)
+    sandbox.options.publish_polls = 5
+    (outcome,) = publish(cli, ready)
+    assert outcome["state"] == "unknown"
+    monkeypatch.delenv("BANK_WECHAT_SECRET")  # the token must be fetched again: the variable is missing
+    store = Store(ready / ".mediactl/queue.sqlite3")
+    store.db.execute("DELETE FROM tokens")
+    store.enqueue("gone-channel", "old-item", "0" * 64, 0.0)
+    store.db.execute("UPDATE jobs SET state = 'unknown' WHERE channel = 'gone-channel'")
+    store.close()
+    result = cli(ready, "publish", "--due", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == []
+    assert job_of(ready).state == "unknown"

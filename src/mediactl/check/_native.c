@@ -48,12 +48,17 @@ fold_compact(PyObject *module, PyObject *args)
     Py_UCS4 *base = NULL, *compact = NULL;
     PyObject *offsets_bytes = NULL;
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
-    if (length >= (Py_ssize_t)UINT32_MAX) {
+    if ((size_t)length >= (size_t)UINT32_MAX) {  /* offsets are uint32; size_t: no wrap on 32-bit builds */
         PyErr_SetString(PyExc_OverflowError, "text longer than 2**32 - 1 characters");
+        goto done;
+    }
+    if (table_view.len % sizeof(uint32_t) != 0 || ((uintptr_t)table_view.buf % sizeof(uint32_t)) != 0) {
+        PyErr_SetString(PyExc_ValueError, "table must be an aligned buffer of uint32 values");
         goto done;
     }
     const uint32_t *table = (const uint32_t *)table_view.buf;
     const uint32_t table_size = (uint32_t)(table_view.len / sizeof(uint32_t));
+    /* Values must be code points (<= U+10FFFF): normalize._native_tables checks that once, not per call. */
     const uint8_t *removed = (const uint8_t *)removed_view.buf;
     const uint64_t removed_bits = (uint64_t)removed_view.len * 8;
     base = PyMem_New(Py_UCS4, length + 1);

@@ -387,7 +387,10 @@ def _removal(skip: str) -> _Removal:
 @functools.lru_cache(maxsize=16)
 def _native_tables(skip: str) -> tuple[bytes, bytes]:
     """The fold table as native uint32s, and a bitmap of the folded characters ``compact`` leaves out."""
-    table = array.array("I", _fold_tables().table).tobytes()
+    values = _fold_tables().table
+    if max(values) > 0x10FFFF:  # the C loop trusts the table to hold code points only
+        raise ValueError("the fold table holds a value beyond U+10FFFF")
+    table = array.array("I", values).tobytes()
     bitmap = bytearray(0x110000 // 8)
     for char in _removal(skip).chars:
         cp = ord(char)

@@ -65,7 +65,7 @@ class _Writer:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.handle: Any = None  # kept open between groups (opening cost more than writing)
+        self.fd: int | None = None  # kept open between groups (opening cost more than writing)
         self.queue: list[tuple[dict[str, Any], _Pending]] = []
         self.queue_lock = threading.Lock()
         self.write_lock = threading.Lock()  # the group writer; followers wait on their _Pending
@@ -102,28 +102,32 @@ class _Writer:
 
     def close(self) -> None:
         with self.write_lock:  # never under a group being written
-            if self.handle is not None:
-                self.handle.close()
-                self.handle = None
+            if self.fd is not None:
+                os.close(self.fd)
+                self.fd = None
 
-    def _open(self) -> Any:
-        """The log, opened for appending; reopened when the file at the path is another one (replaced)."""
-        if self.handle is not None:
+    def _open(self) -> int:
+        """The log's descriptor (append, unbuffered); reopened when the file at the path is another one."""
+        if self.fd is not None:
             try:
-                if os.stat(self.path).st_ino == os.fstat(self.handle.fileno()).st_ino:
-                    return self.handle
+                if os.stat(self.path).st_ino == os.fstat(self.fd).st_ino:
+                    return self.fd
             except FileNotFoundError:
                 pass
-            self.handle.close()
+            os.close(self.fd)
+            self.fd = None
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - lives as long as the writer
-        return self.handle
+        self.fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        return self.fd
 
     def _write(self, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-        handle = self._open()
-        fcntl.flock(handle, fcntl.LOCK_EX)  # other processes append to the same chain
+        """Under the file lock: read the chain's tail, append the group, fsync. Unbuffered on purpose: a write
+        that fails (disk full) must not leave bytes behind to surface later; the file is cut back to its size."""
+        fd = self._open()
+        fcntl.flock(fd, fcntl.LOCK_EX)  # other processes append to the same chain
         try:
-            previous, seq = _tail(handle)
+            size = os.fstat(fd).st_size
+            previous, seq = _tail(fd, size)
             records, lines = [], []
             for entry in entries:
                 seq += 1
@@ -131,13 +135,17 @@ class _Writer:
                 record["hash"] = previous = _digest(record)
                 records.append(record)
                 lines.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
-            handle.seek(0, os.SEEK_END)
-            handle.write("".join(lines))
-            handle.flush()
-            os.fsync(handle.fileno())
+            data = memoryview("".join(lines).encode("utf-8"))
+            try:
+                while data:
+                    data = data[os.write(fd, data) :]
+                os.fsync(fd)
+            except BaseException:
+                os.ftruncate(fd, size)  # no partial group: the chain ends where it ended
+                raise
             return records
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 class _Pending:
@@ -182,14 +190,12 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _tail(handle: Any) -> tuple[str, int]:
+def _tail(fd: int, size: int) -> tuple[str, int]:
     """The hash and sequence number of the last record (read backwards, in bytes: the log only grows).
 
     Bytes, because a block boundary may fall inside a multi-byte character: the (partial) first
     line of a block is never used; a block holding two line ends holds the last record whole.
     """
-    fd = handle.fileno()
-    size = os.fstat(fd).st_size
     block = min(size, 4096)  # records are a few hundred bytes: one small read nearly always suffices
     while block:
         lines = [line for line in os.pread(fd, block, size - block).split(b"\n") if line.strip()]

@@ -22,8 +22,8 @@ from mediactl.errors import MediactlError
 from mediactl.identity import current_user
 from mediactl.publish import audit, gate
 from mediactl.publish.adapters import adapter_class
-from mediactl.publish.adapters.base import DeliveryError, Rejected, Transient, Unknown, Variant
-from mediactl.publish.store import Job, Settlement, Store
+from mediactl.publish.adapters.base import Adapter, DeliveryError, Rejected, Transient, Unknown, Variant
+from mediactl.publish.store import Job, Settlement, Store, StoreError
 
 MAX_ATTEMPTS = 5
 LEASE_SECONDS = 900  # a job `sending` for longer than this, by a process we cannot see, was orphaned
@@ -147,12 +147,17 @@ class Publisher:
         claim = {**claim, "admit": self._admit, "deferred": deferred}
         while True:
             wanted = budget.take()
-            job = self.store.settle_and_claim(settled and settled.settlement, claim if wanted else None)
-            if settled is not None:
-                self.log(settled.action, **settled.fields)  # after the commit: the log never runs ahead
-            for late, reason in deferred:
-                self.log("delivery.deferred", job=late.id, item=late.item, channel=late.channel, reason=reason)
-                outcomes.append(Outcome(late.channel, late.item, "queued", reason, late.id))
+            applied, job = self.store.settle_and_claim(settled and settled.settlement, claim if wanted else None)
+            try:
+                if settled is not None and applied:  # not applied: another run settled it (and logged it)
+                    self.log(settled.action, **settled.fields)  # after the commit: the log never runs ahead
+                for late, reason in deferred:
+                    self.log("delivery.deferred", job=late.id, item=late.item, channel=late.channel, reason=reason)
+                    outcomes.append(Outcome(late.channel, late.item, "queued", reason, late.id))
+            except BaseException:  # the log failed (disk full): the job just claimed was not tried; give it back
+                if job is not None:
+                    self.store.release(job.id)
+                raise
             deferred.clear()
             if job is None:
                 if wanted:
@@ -198,7 +203,10 @@ class Publisher:
                 wanted = set(filter(None, job.audience.split(",")))
                 rows = [r for r in rows if not wanted or wanted & set(filter(None, r["audience"].split(",")))]
             if len(rows) >= cap.max:
-                free_at = rows[len(rows) - cap.max]["claimed_at"] + cap.seconds
+                # The oldest delivery in the window leaves it then; a backlog is spread at the cap's own pace
+                # (one per window/max), so each waiting job is deferred once, not re-deferred every run.
+                backlog = self.store.waiting_for_slot(db, job.channel, now)
+                free_at = rows[len(rows) - cap.max]["claimed_at"] + cap.seconds + backlog * cap.seconds / cap.max
                 when = datetime.fromtimestamp(free_at, self.config.project.tz).strftime("%Y-%m-%d %H:%M")
                 return free_at, f"cap: {channel.name} allows {cap.max} per {cap.per}; {len(rows)} sent in the last {cap.per}; next slot {when}"
         return None
@@ -226,6 +234,8 @@ class Publisher:
             )
         except DeliveryError as exc:
             return self._settle(job, "failed", exc.message)
+        except StoreError as exc:  # the state store failed mid-delivery (e.g. recording a remote id): it may be out
+            return self._settle(job, "unknown", f"{exc.message}; the post may have been made: not retried")
         except MediactlError as exc:  # configuration (a missing credential variable): nothing was sent
             return self._settle(job, "failed", exc.message)
         except Exception as exc:  # a bug or an unexpected library error mid-send: we cannot know if it went out
@@ -261,8 +271,9 @@ class Publisher:
     ) -> Outcome:
         """Settle and record at once (reconciliation: no next job to claim)."""
         outcome, settled = self._settle(job, state, detail, remote_id=remote_id, url=url)
-        self.store.settle_and_claim(dataclasses.replace(settled.settlement, expect=expect), None)
-        self.log(settled.action, **settled.fields)
+        applied, _ = self.store.settle_and_claim(dataclasses.replace(settled.settlement, expect=expect), None)
+        if applied:  # else another run settled it first
+            self.log(settled.action, **settled.fields)
         return outcome
 
     # --- reconcile --------------------------------------------------------------------------
@@ -288,14 +299,22 @@ class Publisher:
         return outcomes
 
     def _ask(self, job: Job) -> Outcome | None:
-        """The platform's answer about one job (Adapter.find), settled; None when it cannot tell (yet)."""
-        channel = self.config.channel(job.channel)
-        variant = Variant.load(channel, job.item, self.config.build_path / job.channel / job.item)
+        """The platform's answer about one job (Adapter.find), settled; None when it cannot tell (yet).
+
+        An adapter's `find` raises Rejected only for a definite "this post was not published" (WeChat
+        publish_status 2-4); any other trouble (a removed channel, a missing credential, the platform
+        unreachable) leaves the job as it is, and never stops the run's other deliveries.
+        """
         try:
-            receipt = self.adapter(channel).find(job.idempotency_key, variant)
+            channel = self.config.channel(job.channel)
+            adapter = self.adapter(channel)
+            if job.state == "unknown" and type(adapter).find is Adapter.find:
+                return None  # this platform cannot be asked
+            variant = Variant.load(channel, job.item, self.config.build_path / job.channel / job.item)
+            receipt = adapter.find(job.idempotency_key, variant)
         except Rejected as exc:
-            return self._finish(job, "failed", f"rejected by {channel.platform}: {exc.message}", expect=job.state)
-        except DeliveryError:  # the platform cannot be asked now: the job keeps its state until a later run
+            return self._finish(job, "failed", f"rejected by {job.channel}: {exc.message}", expect=job.state)
+        except MediactlError:  # DeliveryError included: the job keeps its state until a later run
             return None
         if receipt is None:
             return None

@@ -84,21 +84,21 @@ class Settlement:
     due_at: float | None = None
     expect: str = "sending"  # reconciliation also settles `unknown` jobs
 
-    def apply(self, db: sqlite3.Connection) -> None:
-        """Only from the expected state: a job cancelled or resolved meanwhile keeps what a person decided."""
+    def apply(self, db: sqlite3.Connection) -> bool:
+        """Only from the expected state: a job cancelled or resolved meanwhile keeps what a person decided.
+        Whether the job changed."""
         if self.state == "pending":
-            db.execute(
+            return db.execute(
                 "UPDATE jobs SET state = 'pending', due_at = ?, error = ?, updated_at = ? WHERE id = ? AND state = ?",
                 (self.due_at, self.error, time.time(), self.job_id, self.expect),
-            )
-            return
+            ).rowcount == 1
         if self.state not in STATES:
             raise ValueError(f"unknown job state {self.state!r}")
-        db.execute(
+        return db.execute(
             "UPDATE jobs SET state = ?, remote_id = COALESCE(?, remote_id), remote_url = COALESCE(?, remote_url), "
             "error = ?, updated_at = ? WHERE id = ? AND state = ?",
             (self.state, self.remote_id, self.remote_url, self.error, time.time(), self.job_id, self.expect),
-        )
+        ).rowcount == 1
 
 
 class StoreError(MediactlError):
@@ -142,11 +142,11 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
-_WRITER_LOCKS: dict[Path, threading.Lock] = {}
+_WRITER_LOCKS: dict[Path, threading.RLock] = {}
 _WRITER_LOCKS_GUARD = threading.Lock()
 
 
-def _writer_lock(path: Path) -> threading.Lock:
+def _writer_lock(path: Path) -> threading.RLock:
     """One lock per store file and process, held around every write transaction.
 
     Threads of one process (concurrent delivery: a connection per thread) would otherwise meet
@@ -156,7 +156,7 @@ def _writer_lock(path: Path) -> threading.Lock:
     """
     key = path.absolute()
     with _WRITER_LOCKS_GUARD:
-        return _WRITER_LOCKS.setdefault(key, threading.Lock())
+        return _WRITER_LOCKS.setdefault(key, threading.RLock())  # re-entrant: a nested transaction fails in SQLite, loudly
 
 
 class Store:
@@ -187,7 +187,8 @@ class Store:
         ``durable=False`` commits without waiting for the disk (WAL, synchronous=NORMAL): the commit
         survives a crash of this process, and a power loss can only take it back to the state of the
         last durable commit. Used for recording outcomes only: an outcome lost that way leaves the
-        job `sending`, which the next run reconciles (platform status, else `unknown`), never resends.
+        job `sending`, which the next run reconciles (platform status, else `unknown`), never resends;
+        the audit log (fsynced) may then already hold the outcome that the store lost.
         Claims stay durable: the `sending` mark is what prevents a second delivery.
         """
         with self._lock, _writer_lock(self.path):
@@ -243,22 +244,43 @@ class Store:
         with self.transaction() as db:
             return self._claim(db, now, limit, paused=paused, channel=channel, ids=ids)
 
-    def settle_and_claim(self, settlement: Settlement | None, claim: dict[str, Any] | None) -> Job | None:
+    def release(self, job_id: int) -> None:
+        """Give back a job claimed but never tried (the run failed before sending it): pending again, attempt not counted."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE jobs SET state = 'pending', attempts = MAX(attempts - 1, 0), claimed_by = NULL, updated_at = ? "
+                "WHERE id = ? AND state = 'sending'",
+                (time.time(), job_id),
+            )
+
+    @staticmethod
+    def waiting_for_slot(db: sqlite3.Connection, channel: str, now: float) -> int:
+        """Jobs of a channel already deferred to a future slot by a rate limit (for spreading a backlog)."""
+        row = db.execute(
+            "SELECT COUNT(*) FROM jobs WHERE channel = ? AND state = 'pending' AND due_at > ? AND error LIKE 'cap: %'",
+            (channel, now),
+        ).fetchone()
+        return int(row[0])
+
+    def settle_and_claim(
+        self, settlement: Settlement | None, claim: dict[str, Any] | None
+    ) -> tuple[bool, Job | None]:
         """Record one job's outcome and claim the next due job, in one transaction.
 
         Delivery threads do both after every job; one commit instead of two halves the serialised
         work on the store (the publish benchmark's limit). The transaction is durable when it claims
-        (see ``transaction``). ``claim`` holds ``claim_due``'s filters; None claims nothing.
+        (see ``transaction``). ``claim`` holds ``claim_due``'s filters; None claims nothing. Returns whether
+        the settlement changed the job (False: it had left the expected state, settled by another run or a
+        person) and the job claimed, if any.
         """
         if settlement is None and claim is None:
-            return None
+            return False, None
         with self.transaction(durable=claim is not None) as db:
-            if settlement is not None:
-                settlement.apply(db)
+            applied = settlement.apply(db) if settlement is not None else False
             if claim is None:
-                return None
+                return applied, None
             (job,) = self._claim(db, time.time(), 1, **claim) or (None,)
-            return job
+            return applied, job
 
     @staticmethod
     def _claim(db: sqlite3.Connection, now: float, limit: int, *, paused: set[str] | None = None,

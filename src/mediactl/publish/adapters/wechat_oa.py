@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mediactl.publish.adapters.base import Receipt, Rejected, Transient, Unknown, Variant
+from mediactl.errors import MediactlError
+from mediactl.publish.adapters.base import DeliveryError, Receipt, Rejected, Transient, Unknown, Variant
 from mediactl.publish.adapters.http import HttpAdapter, TokenExpired
 
 TOKEN_ERRORS = {40001, 40014, 41001, 42001}
@@ -32,6 +33,7 @@ PUBLISH_STATUS = {
     5: "deleted by the account after publishing",
     6: "banned by the platform after publishing",
 }
+PUBLISHED_THEN_REMOVED = {5, 6}  # published, then deleted by the account or banned: it was delivered
 POLLS = 20
 POLL_SECONDS = 3.0  # polls back off from 0.2 s to this; 20 polls bound the wait to about a minute
 
@@ -102,19 +104,34 @@ class WechatOfficialAccountAdapter(HttpAdapter):
         submitted = self._api("freepublish/submit", step="freepublish/submit", mutating=True, key=key,
                               body={"media_id": draft["media_id"]})  # fmt: skip
         publish_id = str(submitted["publish_id"])
-        if self.store is not None:
-            self.store.record_remote_id(key, publish_id)
-        receipt = self._await(publish_id, polls=POLLS)
+        try:  # from here on the article may go out: only WeChat's own verdict may call it failed
+            if self.store is not None:
+                self.store.record_remote_id(key, publish_id)
+            receipt = self._await(publish_id, polls=POLLS)
+        except NotPublished:
+            raise
+        except Exception as exc:  # a token refresh, the store, the network while polling: the outcome is open
+            message = exc.message if isinstance(exc, MediactlError) else f"{type(exc).__name__}: {exc}"
+            raise Unknown(f"publish {publish_id} was submitted, then: {message}; the next run asks WeChat again") from None
         if receipt is None:
             raise Unknown(f"publish {publish_id} still publishing after {POLLS} polls; the next run asks WeChat again")
         return receipt
 
     def find(self, key: str, variant: Variant | None) -> Receipt | None:
-        """Reconciliation: a job with a recorded publish_id is asked about once; without one, WeChat cannot tell."""
+        """Reconciliation: a job with a recorded publish_id is asked about once; without one, WeChat cannot tell.
+
+        Raises Rejected only for WeChat's definite "not published" (publish_status 2-4); an error in
+        asking (a credential, the network, an API error code) is "cannot tell", never "failed".
+        """
         job = self.store.by_key(key) if self.store is not None else None
         if job is None or not job.remote_id:
             return None
-        return self._await(job.remote_id, polls=1)
+        try:
+            return self._await(job.remote_id, polls=1)
+        except NotPublished:
+            raise
+        except (DeliveryError, MediactlError):
+            return None
 
     def _with_uploaded_images(self, variant: Variant, key: str) -> str:
         """Body images must be WeChat-hosted (uploadimg); external image URLs are filtered by WeChat."""
@@ -152,9 +169,15 @@ class WechatOfficialAccountAdapter(HttpAdapter):
                 return Receipt(
                     "sent", publish_id, str(items[0].get("article_url", "")), {"article_id": status.get("article_id")}
                 )
+            if code in PUBLISHED_THEN_REMOVED:  # it did go out: sent, with what became of it
+                return Receipt("sent", publish_id, "", {"publish_status": code, "note": PUBLISH_STATUS[code]})
             if code in PUBLISH_STATUS:
-                raise Rejected(f"publish {publish_id}: {PUBLISH_STATUS[code]} (publish_status {code})")
+                raise NotPublished(f"publish {publish_id}: {PUBLISH_STATUS[code]} (publish_status {code})")
         return None
+
+
+class NotPublished(Rejected):
+    """WeChat's definite verdict that a submitted article was not published (publish_status 2-4)."""
 
     def describe(self, variant: Variant, key: str) -> list[dict[str, Any]]:
         base = f"{self.api_base()}/cgi-bin"
