@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick_rs
 
@@ -52,8 +52,7 @@ _CLAUSE = frozenset(CLAUSE_MARKS)
 _LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):  # a tuple: one per hit, and a large check has tens of thousands
     index: int  # index of the term in the list given to Matcher
     start: int  # original offsets (code points), [start, end)
     end: int
