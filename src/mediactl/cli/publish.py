@@ -186,6 +186,7 @@ def _report(outcomes: list[Any], json_output: bool) -> None:
         console.emit_json([o.to_dict() for o in outcomes])
         return
     marks = {"sent": "✓", "queued": "…", "dry-run": "?", "already-sent": "=", "awaiting-confirmation": "…"}
+    good: list[str] = []
     for o in outcomes:
         where = f"{o.channel}/{o.item}" if o.item else o.channel
         text = (
@@ -193,9 +194,11 @@ def _report(outcomes: list[Any], json_output: bool) -> None:
             + (f" — {o.detail}" if o.detail else "")
             + (f" {o.url}" if o.url else "")
         )
-        (console.info if o.state in marks else console.error_line)(text)
-        for request in o.requests:
-            console.info(f"    {request}")
+        if o.state in marks:
+            good += [text, *(f"    {request}" for request in o.requests)]
+        else:  # problems go to stderr, each at once
+            console.error_line(text)
+    console.lines(good)
     if not outcomes:
         console.info("nothing to publish")
 
