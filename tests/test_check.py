@@ -315,6 +315,11 @@ def test_regex_prefilter_requires(cli, house: Path) -> None:
     result = cli(house, "check")
     assert result.exit_code == 2
     assert "rule pre.rate: example '稳赚8%' holds none of 'requires'" in result.stderr
+    digits = rule.format(literal="%").replace("    requires: ['%']\n", "    requires_digits: 3\n")
+    write(house / "compliance/pre.yaml", digits)
+    result = cli(house, "check")
+    assert result.exit_code == 2
+    assert "rule pre.rate: example '稳赚8%' has no run of 3 digits ('requires_digits')" in result.stderr
     write(house / "compliance/pre.yaml", rule.format(literal="%").replace("kind: regex", "kind: term\n    terms: [x]"))
     result = cli(house, "check")
     assert result.exit_code == 2 and "only a regex rule has 'requires'" in result.stderr

@@ -534,7 +534,7 @@ def test_native_and_python_paths_agree(seed: int) -> None:
     ]
     for text in samples:
         fast, slow = native.normalize(text), python.normalize(text)
-        assert (fast.base, fast.compact) == (slow.base, slow.compact)
+        assert (fast.base, fast.compact, fast.digit_run) == (slow.base, slow.compact, slow.digit_run)
         ks = range(len(fast.compact) + 1)
         assert [fast.to_original(k) for k in ks] == [slow.to_original(k) for k in ks]
 
@@ -560,3 +560,12 @@ def test_pickled_native_normalizer_rebuilds_its_table() -> None:
     text = "穩賺ＶＸ 保\u200b本①"
     assert loaded.normalize(text).compact == fresh.normalize(text).compact == "稳赚vx保本1"
     assert loaded.removes("\u200b") and not loaded.removes("保")
+
+
+def test_digit_run_is_measured_on_the_folded_text(norm: Normalizer) -> None:
+    """The longest run of ASCII digits after folding: the prefilter of the number-shaped regex rules."""
+    assert norm.normalize("").digit_run == 0
+    assert norm.normalize("电话 138 0013 8000").digit_run == 4
+    assert norm.normalize("１３８００１３８０００").digit_run == 11  # full-width digits fold to ASCII
+    assert norm.normalize("壹叁捌零零壹叁捌零零零").digit_run == 11  # so do Chinese numerals
+    assert norm.normalize("a1b22c333").digit_run == 3

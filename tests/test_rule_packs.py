@@ -10,6 +10,7 @@ removed for terms). The stand-in does not fold traditional characters: examples 
 from __future__ import annotations
 
 import copy
+import re
 import string
 import unicodedata
 from collections import Counter
@@ -40,7 +41,7 @@ SCOPES = {"variant", "paragraph"}
 COMMON_KEYS = {"id", "kind", "severity", "message", "source", "examples", "when"}
 KIND_KEYS: dict[str, tuple[set[str], set[str]]] = {  # kind: (required, optional)
     "term": ({"terms"}, {"allow", "suggest"}),
-    "regex": ({"pattern"}, {"validate", "suggest", "requires"}),
+    "regex": ({"pattern"}, {"validate", "suggest", "requires", "requires_digits"}),
     "disclosure": ({"trigger", "require"}, {"scope"}),
     "occurrence": ({"terms", "max"}, {"allow", "scope"}),
 }
@@ -240,13 +241,23 @@ def _kind_problems(rule: dict[str, Any], kind: str) -> list[str]:
 
 
 def _prefilter_problems(rule: dict[str, Any], compiled: regex.Pattern[str]) -> list[str]:
-    """`requires` is a prefilter: every match of the pattern, in any rule's example, holds one of its literals."""
+    """`requires` and `requires_digits` are prefilters: every match of the pattern, in any rule's example,
+    holds one of the literals and a run of that many ASCII digits."""
+    digits = rule.get("requires_digits")
+    problems = []
+    if digits is not None:
+        if not (isinstance(digits, int) and digits >= 1):
+            return ["requires_digits must be a whole number >= 1"]
+        for text in ALL_EXAMPLES:
+            for match in compiled.finditer(fold(text)):
+                if max(map(len, re.findall("[0-9]+", match.group())), default=0) < digits:
+                    problems.append(f"match {match.group()!r} in example {text!r} has no run of {digits} digits")
     literals = rule.get("requires")
     if literals is None:
-        return []
+        return problems
     if not (isinstance(literals, list) and literals and all(isinstance(x, str) and x for x in literals)):
         return ["requires must be a list of non-empty texts"]
-    problems = [f"requires literal {x!r} is not in folded form" for x in literals if fold(x) != x]
+    problems += [f"requires literal {x!r} is not in folded form" for x in literals if fold(x) != x]
     for text in ALL_EXAMPLES:
         for match in compiled.finditer(fold(text)):
             if not any(x in match.group() for x in literals):

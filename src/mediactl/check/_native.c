@@ -21,6 +21,11 @@
             uint32_t c = src[i];                                                  \
             uint32_t f = c < table_size ? table[c] : c;                           \
             base[i] = f;                                                          \
+            if (f - '0' <= 9) {                                                   \
+                if (++digits > longest) longest = digits;                         \
+            } else {                                                              \
+                digits = 0;                                                       \
+            }                                                                     \
             if (f < removed_bits && (removed[f >> 3] >> (f & 7)) & 1) {           \
                 continue;                                                         \
             }                                                                     \
@@ -31,10 +36,11 @@
     } while (0)
 
 PyDoc_STRVAR(fold_compact_doc,
-"fold_compact(text, table, removed) -> (base, compact, offsets)\n\n"
+"fold_compact(text, table, removed) -> (base, compact, offsets, digit_run)\n\n"
 "table: bytes of native uint32, the folded code point of each code point below its length.\n"
 "removed: a bitmap over folded code points (bit c%8 of byte c//8) of characters left out.\n"
-"offsets: bytes of native uint32, the index in text of each character of compact, then len(text).");
+"offsets: bytes of native uint32, the index in text of each character of compact, then len(text).\n"
+"digit_run: the length of the longest run of ASCII digits in base.");
 
 static PyObject *
 fold_compact(PyObject *module, PyObject *args)
@@ -69,7 +75,7 @@ fold_compact(PyObject *module, PyObject *args)
         goto done;
     }
     uint32_t *offsets = (uint32_t *)PyBytes_AS_STRING(offsets_bytes);
-    Py_ssize_t kept = 0;
+    Py_ssize_t kept = 0, digits = 0, longest = 0;  /* the longest run of ASCII digits, for regex prefilters */
     const void *data = PyUnicode_DATA(text);
     switch (PyUnicode_KIND(text)) {
     case PyUnicode_1BYTE_KIND: FOLD_LOOP(Py_UCS1); break;
@@ -82,9 +88,11 @@ fold_compact(PyObject *module, PyObject *args)
     }
     PyObject *base_str = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, base, length);
     PyObject *compact_str = base_str ? PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, compact, kept) : NULL;
-    if (compact_str != NULL) {
-        result = PyTuple_Pack(3, base_str, compact_str, offsets_bytes);
+    PyObject *longest_int = compact_str ? PyLong_FromSsize_t(longest) : NULL;
+    if (longest_int != NULL) {
+        result = PyTuple_Pack(4, base_str, compact_str, offsets_bytes, longest_int);
     }
+    Py_XDECREF(longest_int);
     Py_XDECREF(base_str);
     Py_XDECREF(compact_str);
 done:

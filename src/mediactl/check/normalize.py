@@ -368,6 +368,7 @@ _compiled = functools.lru_cache(maxsize=64)(re.compile)
 
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_DIGIT_RUNS = re.compile("[0-9]+")
 
 
 @functools.lru_cache(maxsize=16)
@@ -408,6 +409,7 @@ class Normalized:
     original: str
     base: str
     compact: str
+    digit_run: int = field(default=-1, compare=False)  # longest run of ASCII digits in base (-1: not measured)
     _removal: _Removal = field(repr=False, compare=False, kw_only=True)
     # Native path: the original index of each compact character, then len(original).
     _offsets: memoryview | None = field(default=None, repr=False, compare=False, kw_only=True)
@@ -529,8 +531,9 @@ class Normalizer:
         if not isinstance(text, str):
             raise TypeError(f"text must be a str, not {type(text).__name__}")
         if self._native is not None:
-            base, compact, offsets = _native.fold_compact(text, *self._native)
-            return Normalized(text, base, compact, _removal=self._removal, _offsets=memoryview(offsets).cast("I"))
+            base, compact, offsets, digit_run = _native.fold_compact(text, *self._native)
+            offsets = memoryview(offsets).cast("I")
+            return Normalized(text, base, compact, digit_run, _removal=self._removal, _offsets=offsets)
         base = text.translate(self._table)
         removal = self._removal
         bmp_sub = removal.bmp_one.sub
@@ -554,7 +557,8 @@ class Normalizer:
             cum.append(total)
         if len(cum) == 1:
             cum.append(0)
-        return Normalized(text, base, "".join(parts), _removal=removal, _cum=cum)
+        digit_run = max(map(len, _DIGIT_RUNS.findall(base)), default=0)
+        return Normalized(text, base, "".join(parts), digit_run, _removal=removal, _cum=cum)
 
     def _decompose(self, text: str) -> tuple[list[str], list[tuple[str, str]]]:
         """Kept characters, and around them (one more than kept) the (invisible, separator) characters."""

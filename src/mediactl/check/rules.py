@@ -29,7 +29,7 @@ VALIDATORS = ("luhn", "cn_id")
 WHEN_KEYS = ("platforms", "channels", "products", "kinds")
 RULE_KEYS = (
     "id", "kind", "severity", "message", "source", "terms", "allow", "suggest", "pattern", "validate",
-    "requires", "trigger", "require", "scope", "max", "when", "examples",
+    "requires", "requires_digits", "trigger", "require", "scope", "max", "when", "examples",
 )  # fmt: skip
 RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
@@ -54,6 +54,7 @@ class Rule:
     validate: str = ""
     # Literals of which every match contains one (folded text): the pattern runs only where one is.
     requires: tuple[str, ...] = ()
+    requires_digits: int = 0  # every match holds a run of at least this many ASCII digits (folded): a prefilter
     trigger: tuple[str, ...] = ()
     require: tuple[str, ...] = ()
     scope: str = "variant"
@@ -242,6 +243,7 @@ def _parse_rule(check: Checker, raw: Any, path: KeyPath, pack: str, shown: str) 
         pattern=check.string(data.get("pattern"), (*path, "pattern")) or "",
         validate=check.string(data.get("validate"), (*path, "validate"), choices=VALIDATORS, what="validator") or "",
         requires=tuple(check.string_list(data.get("requires"), (*path, "requires"))),
+        requires_digits=check.integer(data.get("requires_digits"), (*path, "requires_digits"), minimum=1) or 0,
         trigger=tuple(check.string_list(data.get("trigger"), (*path, "trigger"))),
         require=tuple(check.string_list(data.get("require"), (*path, "require"))),
         scope=check.string(data.get("scope", "variant"), (*path, "scope"), choices=SCOPES, what="scope") or "variant",
@@ -290,8 +292,9 @@ def _require_for_kind(check: Checker, rule: Rule, data: dict[str, Any], path: Ke
             regex.compile(rule.pattern)
         except regex.error as exc:
             check.error((*path, "pattern"), f"the pattern does not compile: {exc}")
-    if rule.requires and rule.kind != "regex":
-        check.error((*path, "requires"), "only a regex rule has 'requires' (a prefilter for its pattern)")
+    for key in ("requires", "requires_digits"):
+        if data.get(key) is not None and rule.kind != "regex":
+            check.error((*path, key), f"only a regex rule has '{key}' (a prefilter for its pattern)")
     if "" in rule.requires:
         check.error((*path, "requires"), "an empty literal would let every text through")
     if not rule.match_examples or not rule.no_match_examples:
