@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from mediactl.check import extract as extract_module
 from mediactl.check.extract import (
     Segment,
     extract_data,
@@ -423,3 +424,17 @@ def test_json_root_string_and_syntax_error() -> None:
 def test_data_format_is_checked() -> None:
     with pytest.raises(ValueError, match="yaml or json"):
         extract_data("", "v.toml", fmt="toml")
+
+
+@pytest.mark.skipif(extract_module._native is None, reason="the native extension was not built (no C compiler)")
+def test_plain_text_paragraphs_native_and_python_agree(monkeypatch) -> None:
+    """extract_text finds paragraphs natively where it can; the Python path must give the same segments."""
+    import random
+
+    rng = random.Random(3)
+    alphabet = list("ab保本稳赚 \t\n\n\r\u3000\u2028\x0c\x1c🔥")
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 60))) for _ in range(3000)]
+    texts += ["", "\n\n\n", "  一行  ", "第一段\n  续行 \n\n\n第二段\n", "no newline at end", "\r\n\r\nCRLF 段落\r\n"]
+    native = [extract_text(t, "x.txt") for t in texts]
+    monkeypatch.setattr(extract_module, "_native", None)
+    assert [extract_text(t, "x.txt") for t in texts] == native

@@ -104,8 +104,89 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(plain_paragraphs_doc,
+"plain_paragraphs(text) -> list\n\n"
+"The paragraphs of plain text (runs of lines holding a non-space character, lines split on \\n,\n"
+"spaces as str.isspace), as extract.extract_text defines them. A one-line paragraph is\n"
+"(stripped text, line, column): line 1-based, column of its first visible character, 1-based.\n"
+"A paragraph of several lines is (None, line, raw text) for the caller to join.");
+
+static PyObject *
+plain_paragraphs(PyObject *module, PyObject *arg)
+{
+    (void)module;
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "plain_paragraphs() needs a str");
+        return NULL;
+    }
+    const Py_ssize_t length = PyUnicode_GET_LENGTH(arg);
+    const int kind = PyUnicode_KIND(arg);
+    const void *data = PyUnicode_DATA(arg);
+    PyObject *out = PyList_New(0);
+    if (out == NULL) {
+        return NULL;
+    }
+    Py_ssize_t line = 1, pos = 0;
+    Py_ssize_t para_start = -1, para_line = 0, para_end = 0, para_lines = 0;
+    Py_ssize_t first_visible = 0, last_visible = 0;  /* of a one-line paragraph */
+    while (pos <= length) {
+        /* one line: [pos, eol) */
+        Py_ssize_t eol = pos;
+        Py_ssize_t visible_start = -1, visible_end = -1;
+        while (eol < length) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, eol);
+            if (c == '\n') {
+                break;
+            }
+            if (!Py_UNICODE_ISSPACE(c)) {
+                if (visible_start < 0) {
+                    visible_start = eol;
+                }
+                visible_end = eol + 1;
+            }
+            eol++;
+        }
+        int blank = visible_start < 0;
+        if (!blank) {
+            if (para_start < 0) {
+                para_start = pos;
+                para_line = line;
+                para_lines = 0;
+                first_visible = visible_start;
+                last_visible = visible_end;
+            }
+            para_lines++;
+            para_end = eol;
+        }
+        if ((blank || eol >= length) && para_start >= 0) {
+            PyObject *item;
+            if (para_lines == 1) {
+                PyObject *text = PyUnicode_Substring(arg, first_visible, last_visible);
+                item = text ? Py_BuildValue("(Nnn)", text, para_line, first_visible - para_start + 1) : NULL;
+            } else {
+                PyObject *raw = PyUnicode_Substring(arg, para_start, para_end);
+                item = raw ? Py_BuildValue("(OnN)", Py_None, para_line, raw) : NULL;
+            }
+            if (item == NULL || PyList_Append(out, item) < 0) {
+                Py_XDECREF(item);
+                Py_DECREF(out);
+                return NULL;
+            }
+            Py_DECREF(item);
+            para_start = -1;
+        }
+        if (eol >= length) {
+            break;
+        }
+        pos = eol + 1;
+        line++;
+    }
+    return out;
+}
+
 static PyMethodDef native_methods[] = {
     {"fold_compact", fold_compact, METH_VARARGS, fold_compact_doc},
+    {"plain_paragraphs", plain_paragraphs, METH_O, plain_paragraphs_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # markdown-it is imported only when Markdown or HTML is extra
     from markdown_it.token import Token
 
 
+from mediactl.check.normalize import _native  # the C extension, or None where it was not built
 from mediactl.cjk import is_cjk as _is_cjk
 from mediactl.frontmatter import split_front_matter
 from mediactl.yamlpos import dotted, load_located
@@ -918,6 +919,13 @@ def extract_text(text: str, display: str, *, field: str = "body") -> list[Segmen
     captions or transcripts) spend their time in.
     """
     src = _normalize_newlines(text)
+    if _native is not None:  # the same paragraphs, found natively (tests compare the two paths)
+        return [  # (stripped line, line, column) for one line, (None, line, raw text) for several
+            Segment(one_line, display, field, block, ((0, line, column_or_raw),))
+            if one_line is not None
+            else _plain_paragraph(column_or_raw.split("\n"), line, display, field, block)
+            for block, (one_line, line, column_or_raw) in enumerate(_native.plain_paragraphs(src))
+        ]
     segments: list[Segment] = []
     line_no, counted = 1, 0
     for block, match in enumerate(_PARAGRAPH.finditer(src)):
