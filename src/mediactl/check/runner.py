@@ -99,12 +99,12 @@ def _engine(ruleset: RuleSet, cache: Path | None = None) -> Engine:
 def _normalizer(folder: Path) -> Any:
     from importlib import resources
 
-    from mediactl.check import normalize
+    from mediactl.check import fold, normalize
     from mediactl.check.compiled import cached, key_of
 
     tables = Path(str(resources.files("mediactl") / "data" / "check"))
     # The tables and the code that builds them (an edited checkout keeps its version number).
-    sources = [*tables.iterdir(), Path(normalize.__file__)]
+    sources = [*tables.iterdir(), Path(fold.__file__), Path(normalize.__file__)]
     stamps = sorted((p.name, *_stamp(p)) for p in sources)
     return cached(folder, "normalizer", key_of(stamps, normalize._native is not None), normalize.Normalizer)
 
