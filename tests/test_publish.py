@@ -306,3 +306,17 @@ def test_a_claimed_job_is_given_back_when_the_audit_log_fails(ready: Path, monke
     publisher.close()
     assert states[first.id] == "failed"  # tried (its variant does not match), settled
     assert states[second.id] == "pending"  # claimed with that settlement, given back untried
+
+
+@pytest.mark.parametrize("concurrency", ["1", "3"])
+def test_jobs_of_a_removed_channel_fail_clearly_without_holding_up_the_others(cli, ready: Path, concurrency: str) -> None:
+    store = Store(ready / ".mediactl/queue.sqlite3")
+    gone, _ = store.enqueue("bank-retired", SLUG, "0" * 64, 0.0)
+    store.close()
+    assert gone.state == "pending"
+    assert outcomes(cli(ready, "publish", SLUG, "--channel", "outbox", "--at", "2020-01-01T00:00", "--json"))
+    result = outcomes(cli(ready, "publish", "--due", "--json", "--concurrency", concurrency))
+    by_channel = {o["channel"]: o for o in result}
+    assert by_channel["bank-retired"]["state"] == "failed" and by_channel["bank-retired"]["job"] == gone.id
+    assert "channel 'bank-retired' is no longer in mediactl.yaml; nothing was sent" in by_channel["bank-retired"]["detail"]
+    assert by_channel.get("outbox", {"state": "sent"})["state"] == "sent"

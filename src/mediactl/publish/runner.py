@@ -170,8 +170,12 @@ class Publisher:
     def _deliver_concurrently(self, limit: int, concurrency: int, paused: set[str]) -> list[Outcome]:
         from concurrent.futures import ThreadPoolExecutor
 
-        channels = [c for c in self.store.due_channels(time.time()) if c not in paused]
+        due = [c for c in self.store.due_channels(time.time()) if c not in paused]
         budget = _Budget(limit)
+        # Jobs of a channel removed from the config fail at once, with the reason, before the threads start.
+        gone = [c for c in due if c not in self.config.channels]
+        failed = [outcome for c in gone for outcome in self._drain(budget, {"paused": paused, "channel": c})]
+        channels = [c for c in due if c in self.config.channels]
 
         def work(channel: str) -> list[Outcome]:
             worker = Publisher(self.config, actor=self.actor, command=self.command)  # own SQLite connection
@@ -186,7 +190,7 @@ class Publisher:
             self.adapter(self.config.channel(channel))
         with ThreadPoolExecutor(max_workers=max(1, len(channels) * concurrency)) as pool:
             futures = [pool.submit(work, channel) for channel in channels for _ in range(concurrency)]
-            return [outcome for future in futures for outcome in future.result()]
+            return failed + [outcome for future in futures for outcome in future.result()]
 
     def _admit(self, db: Any, job: Job, now: float) -> tuple[float, str] | None:
         """Send-time rate limits: the channel's caps and the platform's own limits, over what was actually sent.
@@ -195,6 +199,8 @@ class Publisher:
         together (cron stopped for hours, retries). A job over a limit waits for the moment the window
         frees a slot (None: send now). A forced job skips the channel's caps, not the platform's limits.
         """
+        if job.channel not in self.config.channels:
+            return None  # a channel removed from the config: _attempt fails the job with the reason
         channel = self.config.channel(job.channel)
         policy = () if job.forced_reason else channel.caps  # --force overrides our caps, never the platform's
         for cap in (*policy, *gate.platform_caps(channel.platform)):
@@ -213,6 +219,8 @@ class Publisher:
 
     def _attempt(self, job: Job) -> tuple[Outcome, _Settled]:
         """Send one claimed job through its adapter; what happened, not yet recorded."""
+        if job.channel not in self.config.channels:
+            return self._settle(job, "failed", f"channel '{job.channel}' is no longer in mediactl.yaml; nothing was sent")
         channel = self.config.channel(job.channel)
         variant = Variant.load(channel, job.item, self.config.build_path / job.channel / job.item)
         if variant is None or variant.content_hash != job.content_hash:
