@@ -100,7 +100,8 @@ class Engine:
                 hits.append(Hit(rule, role, term, start, start + match.end - match.start, match.text,
                                 match.normalisations, segment))  # fmt: skip
         findings = list(self._regex(joined, normalized, active))
-        hits.extend(self._required(joined, normalized, active))
+        triggered = {hit.rule for hit in hits if hit.role == TRIGGER}
+        hits.extend(self._required(joined, normalized, active & triggered))
         by_rule: dict[int, list[Hit]] = defaultdict(list)
         for hit in hits:
             by_rule[hit.rule].append(hit)
@@ -141,7 +142,11 @@ class Engine:
         return self._in_force[profile]
 
     def _required(self, joined: _Joined, normalized: Any, active: set[int]) -> Iterable[Hit]:
-        """Where a required sentence is present: its folded form found in the folded text."""
+        """Where a required sentence is present: its folded form found in the folded text.
+
+        Only for the disclosure rules in `active` (the caller passes those whose trigger occurs: a required
+        sentence matters nowhere else, and searching for each one scanned every text).
+        """
         compact = normalized.compact
         for index, sentences in self.required.items():
             if index not in active:

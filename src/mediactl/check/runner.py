@@ -278,11 +278,8 @@ def check_files(
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             for rows in pool.map(_check_chunk, batches):  # plain tuples: ~3x faster to pickle than named ones
-                found.extend(
-                    Finding(file, line, column, rule, severity, texts.setdefault(message, message),
-                            texts.setdefault(matched, matched), *rest)
-                    for file, line, column, rule, severity, message, matched, *rest in rows
-                )  # fmt: skip
+                one = texts.setdefault
+                found += [Finding._make((*row[:5], one(row[5], row[5]), *row[6:])) for row in rows]
     finally:
         gc.unfreeze()
     return CheckResult(findings=found)
