@@ -348,3 +348,19 @@ def test_many_files_in_worker_processes_give_the_same_findings(tmp_path: Path, m
     one = runner.check_files(files, platform=None, products=None, config=None, jobs=1)
     many = runner.check_files(files, platform=None, products=None, config=None, jobs=2)
     assert len(one.findings) > 2 * len(files) and many.findings == one.findings
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("联系电话13٩١٢٣٤٥٦٧٨", "pii.mobile"),  # Arabic-Indic digits mixed in: still a phone number to \\d
+        ("请致电021-٦١٢٣٤٥٦٧", "pii.landline"),
+        ("卡号62٢٢٠٢١٢٣٤٥٦٧٨٩٠١٢٨", "pii.bank-card"),
+    ],
+)
+def test_number_rules_see_digits_of_any_script(cli, tmp_path: Path, monkeypatch, text: str, rule: str) -> None:
+    """The digit-run prefilter counts what the patterns' \\d matches, so mixing digit scripts does not hide a number."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "note.txt", text)
+    data = json.loads(cli(None, "check", "note.txt", "--format", "json").stdout)
+    assert rule in {f["rule"] for f in data["findings"]}

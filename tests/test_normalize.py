@@ -569,3 +569,14 @@ def test_digit_run_is_measured_on_the_folded_text(norm: Normalizer) -> None:
     assert norm.normalize("１３８００１３８０００").digit_run == 11  # full-width digits fold to ASCII
     assert norm.normalize("壹叁捌零零壹叁捌零零零").digit_run == 11  # so do Chinese numerals
     assert norm.normalize("a1b22c333").digit_run == 3
+    # digits of other scripts do not fold to ASCII but are \d to the regex rules: they count too
+    assert norm.normalize("13٩١٢٣٤٥٦٧٨").digit_run == 11  # Arabic-Indic
+    assert norm.normalize("电话१२३४").digit_run == 4  # Devanagari
+
+
+def test_lone_surrogates_fold_to_a_separator(norm: Normalizer) -> None:
+    """A JSON string may carry a lone surrogate; the automaton cannot encode one, so it folds to U+FFFD."""
+    result = norm.normalize("保\udcff本 vx\ud800")
+    assert result.base == "保\ufffd本 vx\ufffd" and result.compact == "保本vx"
+    matcher = Matcher(["保本", "vx"], norm)
+    assert [m.text for m in matcher.find("保\udcff本 vx\ud800")] == ["保\udcff本", "vx"]

@@ -250,7 +250,7 @@ def _prefilter_problems(rule: dict[str, Any], compiled: regex.Pattern[str]) -> l
             return ["requires_digits must be a whole number >= 1"]
         for text in ALL_EXAMPLES:
             for match in compiled.finditer(fold(text)):
-                if max(map(len, re.findall("[0-9]+", match.group())), default=0) < digits:
+                if max(map(len, re.findall(r"\d+", match.group())), default=0) < digits:
                     problems.append(f"match {match.group()!r} in example {text!r} has no run of {digits} digits")
     literals = rule.get("requires")
     if literals is None:

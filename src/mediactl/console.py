@@ -98,7 +98,8 @@ class progress:  # lower case: used like open(), as a context manager
 
     def __init__(self, label: str, *, enabled: bool = True) -> None:
         self.label = label
-        self.enabled = enabled and sys.stderr.isatty()  # cron and pipes: no bar, and no rich import (~50 ms)
+        # cron and pipes: no bar, and no rich import (~50 ms); stderr may be None (pythonw, some daemons)
+        self.enabled = enabled and bool(getattr(sys.stderr, "isatty", lambda: False)())
         self.bar: Any = None
         self.task: Any = None
 

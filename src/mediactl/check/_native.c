@@ -21,7 +21,7 @@
             uint32_t c = src[i];                                                  \
             uint32_t f = c < table_size ? table[c] : c;                           \
             base[i] = f;                                                          \
-            if (f - '0' <= 9) {                                                   \
+            if (f - '0' <= 9 || (f > 0x7f && Py_UNICODE_ISDECIMAL(f))) {         \
                 if (++digits > longest) longest = digits;                         \
             } else {                                                              \
                 digits = 0;                                                       \
@@ -40,7 +40,7 @@ PyDoc_STRVAR(fold_compact_doc,
 "table: bytes of native uint32, the folded code point of each code point below its length.\n"
 "removed: a bitmap over folded code points (bit c%8 of byte c//8) of characters left out.\n"
 "offsets: bytes of native uint32, the index in text of each character of compact, then len(text).\n"
-"digit_run: the length of the longest run of ASCII digits in base.");
+"digit_run: the length of the longest run of decimal digits (Unicode Nd, as regex \\\\d) in base.");
 
 static PyObject *
 fold_compact(PyObject *module, PyObject *args)
@@ -75,7 +75,7 @@ fold_compact(PyObject *module, PyObject *args)
         goto done;
     }
     uint32_t *offsets = (uint32_t *)PyBytes_AS_STRING(offsets_bytes);
-    Py_ssize_t kept = 0, digits = 0, longest = 0;  /* the longest run of ASCII digits, for regex prefilters */
+    Py_ssize_t kept = 0, digits = 0, longest = 0;  /* the longest run of decimal digits (\\d), for prefilters */
     const void *data = PyUnicode_DATA(text);
     switch (PyUnicode_KIND(text)) {
     case PyUnicode_1BYTE_KIND: FOLD_LOOP(Py_UCS1); break;

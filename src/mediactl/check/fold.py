@@ -197,6 +197,10 @@ def _fold_tables() -> _FoldTables:
         if folded != char:
             table[ord(char)] = ord(folded)
             categories[char] = _categories(steps, folded in _ASCII_DIGITS, char in _FULLWIDTH_DIGITS)
+    # A lone surrogate (from a JSON "\udcxx" escape) cannot be encoded for the automaton: it folds to
+    # U+FFFD, a separator, so a text holding one is checked like any other instead of failing.
+    for cp in range(0xD800, 0xE000):
+        table[cp] = 0xFFFD
     return _FoldTables(table, categories)
 
 

@@ -26,7 +26,7 @@ Measured on 50 MB of Chinese (17 M characters, 2 cores): ~1.1-1.2 s, 40-45 MB/s.
 Where the C extension ``_native`` was built (``hatch_build.py``), both steps and the
 offset map are one native pass instead (``fold_compact``: ~20x faster, 5.4 MB in 10 ms),
 and ``to_original`` is one array read. The Python path above stays for installs without
-a C compiler; ``tests/test_check_native.py`` proves the two give the same results.
+a C compiler; ``tests/test_normalize.py`` and ``tests/test_extract.py`` prove the two give the same results.
 
 Stripping separators everywhere would join words across natural text (``确保。本周``
 → ``确保本周``): the matcher decides, per candidate match, whether the characters
@@ -192,7 +192,7 @@ _compiled = functools.lru_cache(maxsize=64)(re.compile)
 
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-_DIGIT_RUNS = re.compile("[0-9]+")
+_DIGIT_RUNS = re.compile(r"\d+")  # any decimal digit (Unicode Nd), as the regex rules' \d
 
 
 @functools.lru_cache(maxsize=16)
@@ -233,7 +233,7 @@ class Normalized:
     original: str
     base: str
     compact: str
-    digit_run: int = field(default=-1, compare=False)  # longest run of ASCII digits in base (-1: not measured)
+    digit_run: int = field(default=-1, compare=False)  # longest run of decimal digits (\d) in base (-1: not measured)
     _removal: _Removal = field(repr=False, compare=False, kw_only=True)
     # Native path: the original index of each compact character, then len(original).
     _offsets: memoryview | None = field(default=None, repr=False, compare=False, kw_only=True)

@@ -54,7 +54,7 @@ class Rule:
     validate: str = ""
     # Literals of which every match contains one (folded text): the pattern runs only where one is.
     requires: tuple[str, ...] = ()
-    requires_digits: int = 0  # every match holds a run of at least this many ASCII digits (folded): a prefilter
+    requires_digits: int = 0  # every match holds a run of at least this many decimal digits (\d, folded): a prefilter
     trigger: tuple[str, ...] = ()
     require: tuple[str, ...] = ()
     scope: str = "variant"

@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import os
 import subprocess
+import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,7 +107,9 @@ def _normalizer(folder: Path) -> Any:
     # The tables and the code that builds them (an edited checkout keeps its version number).
     sources = [*tables.iterdir(), Path(fold.__file__), Path(normalize.__file__)]
     stamps = sorted((p.name, *_stamp(p)) for p in sources)
-    return cached(folder, "normalizer", key_of(stamps, normalize._native is not None), normalize.Normalizer)
+    # NFKC and casefold come from the running Python's Unicode database: a new Python, a new table.
+    key = key_of(stamps, normalize._native is not None, unicodedata.unidata_version)
+    return cached(folder, "normalizer", key, normalize.Normalizer)
 
 
 def user_cache() -> Path:
