@@ -364,3 +364,12 @@ def test_number_rules_see_digits_of_any_script(cli, tmp_path: Path, monkeypatch,
     write(tmp_path / "note.txt", text)
     data = json.loads(cli(None, "check", "note.txt", "--format", "json").stdout)
     assert rule in {f["rule"] for f in data["findings"]}
+
+
+def test_sort_keys_follow_the_field_names() -> None:
+    """SORT_KEY and PLACE_KEY pick fields by position (fast); a reordered Finding must not reorder reports."""
+    from mediactl.check.findings import PLACE_KEY, SORT_KEY, Finding
+
+    f = Finding("a.md", 3, 4, "r.id", "error", "m", "x", "s", "", "body", "slug", "weibo")
+    assert SORT_KEY(f) == (f.item, f.channel, f.file, f.line, f.column, f.rule)
+    assert PLACE_KEY(f) == (f.file, f.line, f.column, f.rule)

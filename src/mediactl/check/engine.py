@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from mediactl.check.findings import Finding
+from mediactl.check.findings import PLACE_KEY, Finding
 from mediactl.check.rules import Profile, Rule, RulePackError, RuleSet
 from mediactl.errors import Problem
 
@@ -113,7 +113,7 @@ class Engine:
                 findings.extend(self._occurrence(rule, rule_hits))
             elif rule.kind == "disclosure":
                 findings.extend(self._disclosure(rule, rule_hits))
-        return sorted(set(findings), key=lambda f: (f.file, f.line, f.column, f.rule))
+        return sorted(set(findings), key=PLACE_KEY)
 
     def _term(self, rule: Rule, hits: list[Hit]) -> Iterable[Finding]:
         for hit in _unallowed(hits):

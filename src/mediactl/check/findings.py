@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any, NamedTuple
 
 
@@ -37,4 +38,11 @@ class Finding(NamedTuple):
 
     @property
     def sort_key(self) -> tuple[Any, ...]:
-        return (self.item, self.channel, self.file, self.line, self.column, self.rule)
+        return SORT_KEY(self)
+
+
+#: How findings are ordered in every report (item, channel, file, line, column, rule), as a C-level key
+#: function: sorting tens of thousands of findings through a lambda and a property cost ~0.1 s.
+SORT_KEY = operator.itemgetter(10, 11, 0, 1, 2, 3)
+#: The order within one file (file, line, column, rule).
+PLACE_KEY = operator.itemgetter(0, 1, 2, 3)

@@ -121,8 +121,9 @@ def _optional_config() -> Any:
 
 def _emit(result: Any, rules: dict[str, Any], output_format: str, fail_on: str) -> None:
     from mediactl.check import report as formats
+    from mediactl.check.findings import SORT_KEY
 
-    findings = sorted(result.findings, key=lambda f: f.sort_key)
+    findings = sorted(result.findings, key=SORT_KEY)
     if output_format == "json":
         formats.write_json(findings, fail_on, {"variants": len(result.variants), "not_rendered": result.not_checked})
     elif output_format == "sarif":
