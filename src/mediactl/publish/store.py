@@ -133,6 +133,20 @@ def idempotency_key(channel: str, item: str, content_hash: str) -> str:
     return hashlib.sha256(f"{channel}\0{item}\0{content_hash}".encode()).hexdigest()[:32]
 
 
+def _due_filter(
+    now: float, *, paused: set[str] | None, channel: str | None, ids: set[int] | None
+) -> tuple[str, list[Any]]:
+    """The WHERE clause of due pending jobs, with claim_due's filters; shared by claims and counts."""
+    where, args = ["state = 'pending'", "due_at <= ?"], [now]
+    if channel is not None:
+        where, args = [*where, "channel = ?"], [*args, channel]
+    if paused:
+        where, args = [*where, f"channel NOT IN ({_marks(paused)})"], [*args, *sorted(paused)]
+    if ids is not None:
+        where, args = [*where, f"id IN ({_marks(ids)})"], [*args, *sorted(ids)]
+    return " AND ".join(where), args
+
+
 def _marks(values: Any) -> str:
     return ",".join("?" * len(values))
 
@@ -319,16 +333,10 @@ class Store:
         db: sqlite3.Connection, now: float, limit: int, *, paused: set[str] | None, channel: str | None,
         ids: set[int] | None,
     ) -> list[Job]:  # fmt: skip
-        where, args = ["state = 'pending'", "due_at <= ?"], [now]
-        if channel is not None:
-            where, args = [*where, "channel = ?"], [*args, channel]
-        if paused:
-            where, args = [*where, f"channel NOT IN ({_marks(paused)})"], [*args, *sorted(paused)]
-        if ids is not None:
-            if not ids:
-                return []
-            where, args = [*where, f"id IN ({_marks(ids)})"], [*args, *sorted(ids)]
-        rows = db.execute(f"SELECT * FROM jobs WHERE {' AND '.join(where)} ORDER BY due_at, id LIMIT ?", [*args, limit])
+        if ids is not None and not ids:
+            return []
+        where, args = _due_filter(now, paused=paused, channel=channel, ids=ids)
+        rows = db.execute(f"SELECT * FROM jobs WHERE {where} ORDER BY due_at, id LIMIT ?", [*args, limit])
         return [Job(**row) for row in rows]
 
     @staticmethod
@@ -343,27 +351,19 @@ class Store:
     def finish(self, job_id: int, state: str, *, remote_id: str | None = None, remote_url: str | None = None,
                error: str | None = None, expect: str = "sending") -> Job:  # fmt: skip
         """Record an outcome; only from the expected state (a cancelled job stays cancelled)."""
-        if state not in STATES:
-            raise ValueError(f"unknown job state {state!r}")
+        if state not in STATES or state == "pending":  # pending is a retry (Settlement with due_at), not an outcome
+            raise ValueError(f"not an outcome: job state {state!r}")
         with self.transaction(durable=False) as db:
-            db.execute(
-                "UPDATE jobs SET state = ?, remote_id = COALESCE(?, remote_id), remote_url = COALESCE(?, remote_url), "
-                "error = ?, updated_at = ? WHERE id = ? AND state = ?",
-                (state, remote_id, remote_url, error, time.time(), job_id, expect),
-            )
+            Settlement(job_id, state, remote_id, remote_url, error, expect=expect).apply(db)
             return Job(**db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone())
 
     def count_due(self, now: float, *, paused: set[str] | None = None, ids: set[int] | None = None) -> int:
         """How many pending jobs are due (for a progress bar: the same filters as a claim)."""
-        where, args = ["state = 'pending'", "due_at <= ?"], [now]
-        if paused:
-            where, args = [*where, f"channel NOT IN ({_marks(paused)})"], [*args, *sorted(paused)]
-        if ids is not None:
-            where, args = [*where, f"id IN ({_marks(ids)})"], [*args, *sorted(ids)]
         if ids is not None and not ids:
             return 0
+        where, args = _due_filter(now, paused=paused, channel=None, ids=ids)
         with self._lock:
-            return int(self.db.execute(f"SELECT COUNT(*) FROM jobs WHERE {' AND '.join(where)}", args).fetchone()[0])
+            return int(self.db.execute(f"SELECT COUNT(*) FROM jobs WHERE {where}", args).fetchone()[0])
 
     def due_channels(self, now: float) -> list[str]:
         rows = self.db.execute("SELECT DISTINCT channel FROM jobs WHERE state = 'pending' AND due_at <= ?", (now,))
