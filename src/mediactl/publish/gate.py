@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +19,7 @@ from typing import Any
 from mediactl.publish.store import Store
 
 
+@functools.cache  # asked on every claim, inside the write transaction; platform facts do not change in a run
 def platform_caps(platform: str) -> tuple[Any, ...]:
     """The platform's publishing rate limits (`rate_limits` in its facts file) as caps: per account, or per
     customer segment where the platform limits what each customer receives (企业微信 1-to-1 pushes)."""
