@@ -340,14 +340,45 @@ def test_json_lines_are_exactly_what_json_dumps_writes() -> None:
 def test_many_files_in_worker_processes_give_the_same_findings(tmp_path: Path, monkeypatch) -> None:
     """Forked workers check batches of files; their findings equal a one-process run, in the same order."""
     from mediactl.check import runner
+    from mediactl.check.findings import SORT_KEY
+    from mediactl.check.output import Output
 
     monkeypatch.setattr(runner, "FILES_PER_BATCH", 16)
     files = []
     for n in range(2 * runner.PER_WORKER + 3):
         files.append(write(tmp_path / f"f{n:03d}.txt", f"第{n}篇：本产品保本保息，稳赚不赔。\n\n联系 13800138000"))
-    one = runner.check_files(files, platform=None, products=None, config=None, jobs=1)
-    many = runner.check_files(files, platform=None, products=None, config=None, jobs=2)
+    one, many = Output(), Output()
+    runner.check_files(files, platform=None, products=None, config=None, output=one, jobs=1)
+    runner.check_files(files, platform=None, products=None, config=None, output=many, jobs=2)
     assert len(one.findings) > 2 * len(files) and many.findings == one.findings
+    assert one.findings == sorted(one.findings, key=SORT_KEY) and many.tally == one.tally
+
+
+@pytest.mark.parametrize("fmt", ["json", "line", "github"])
+def test_streamed_formats_are_the_same_from_worker_processes(tmp_path: Path, monkeypatch, fmt: str) -> None:
+    """JSON, line and GitHub output is formatted in the workers, batch by batch: the bytes equal a one-process run."""
+    import io
+
+    from mediactl.check import runner
+    from mediactl.check.output import Output
+
+    monkeypatch.setattr(runner, "FILES_PER_BATCH", 16)
+    files = [
+        write(tmp_path / f"f{n:03d}.txt", f"第{n}篇：本产品保本保息。<!-- mediactl: allow finance.promise.principal reason=\"测试\" -->\n\n保本")
+        for n in range(2 * runner.PER_WORKER + 3)
+    ]
+    written = []
+    for jobs in (1, 2):
+        with Output(fmt) as output:
+            runner.check_files(list(reversed(files)), platform=None, products=None, config=None, output=output, jobs=jobs)
+            output.write(out := io.StringIO(), {"variants": 0})
+        written.append(out.getvalue())
+    assert written[0] == written[1]
+    if fmt == "json":
+        data = json.loads(written[0])
+        assert data["summary"]["findings"] == len(data["findings"]) == len(files)  # 保息
+        assert data["summary"]["suppressed"] == len(data["suppressed"]) == 2 * len(files)  # 保本, twice
+        assert [f["file"] for f in data["findings"]] == sorted(f["file"] for f in data["findings"])
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import html
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -1008,18 +1009,21 @@ def extract_file(path: Path, display: str, fmt: str | None = None) -> list[Segme
     return extract_source(read_source(path, display), display, format_of(path, display) if fmt is None else fmt)
 
 
-def format_of(path: Path, display: str) -> str:
+def format_of(path: str | os.PathLike[str], display: str) -> str:
     """The extraction format for a file's suffix (see FORMATS); ValueError naming the file if none."""
-    fmt = FORMATS.get(path.suffix.lower())
+    name = os.path.basename(path)
+    suffix = os.path.splitext(name)[1]
+    fmt = FORMATS.get(suffix.lower())
     if fmt is None:
         supported = ", ".join(FORMATS)
-        raise ValueError(f"{display}: cannot check '{path.suffix or path.name}' files; supported: {supported}")
+        raise ValueError(f"{display}: cannot check '{suffix or name}' files; supported: {supported}")
     return fmt
 
 
-def read_source(path: Path, display: str) -> str:
+def read_source(path: str | os.PathLike[str], display: str) -> str:
     """A file's text, without a byte-order mark; ValueError naming the file if it is not UTF-8."""
-    data = path.read_bytes()
+    with open(path, "rb") as file:
+        data = file.read()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 from mediactl import fsutil
 from mediactl.check import suppress
 from mediactl.check.engine import Engine, self_test
-from mediactl.check.findings import Finding
+from mediactl.check.findings import SORT_KEY, Finding
+from mediactl.check.output import Output, Part
 from mediactl.check.report import failing
 from mediactl.check.rules import Profile, RulePackError, RuleSet, load_rules, pack_files
 from mediactl.errors import UsageError, relpath
@@ -253,61 +254,76 @@ def _context(findings: list[Finding], item: str, channel: str) -> list[Finding]:
 
 
 def check_files(
-    paths: list[Path], *, platform: str | None, products: tuple[str, ...] | None, config: Config | None, jobs: int = 0
-) -> CheckResult:
-    """Ad hoc files (any repository's CI): Markdown, HTML, text, SRT/VTT, YAML/JSON.
+    paths: list[Path],
+    *,
+    platform: str | None,
+    products: tuple[str, ...] | None,
+    config: Config | None,
+    output: Output,
+    jobs: int = 0,
+) -> None:
+    """Ad hoc files (any repository's CI): Markdown, HTML, text, SRT/VTT, YAML/JSON, into `output`.
 
-    Many files are split across processes (forked, so the compiled rules are shared, not rebuilt).
+    Files are reported in the order of their names as shown, each once. Many files are split across
+    processes (forked, so the compiled rules are shared, not rebuilt) in batches that come back, in
+    order, as they are done: a worker never holds a large share of the findings, and a slow file
+    does not leave the other worker idle at the end.
     """
     root = (config.root if config else Path.cwd()).resolve()
     prepared(config, config.state_path if config else None)  # rules load and self-test once, before forking
-    profile = Profile(platform=platform, products=products)
-    workers = min(jobs or os.cpu_count() or 1, max(1, len(paths) // PER_WORKER))
-    if workers <= 1:
-        return CheckResult(findings=_check_paths(paths, root, profile, config))
     global _FILES_JOB
-    _FILES_JOB = (root, profile, config)
-    # Batches of files, so findings come back as they are found (a worker never holds a large share
-    # of them) and a slow file does not leave the other worker idle at the end.
-    batches = [paths[start : start + FILES_PER_BATCH] for start in range(0, len(paths), FILES_PER_BATCH)]
-    context = multiprocessing.get_context("fork")
-    found: list[Finding] = []
-    # Each batch arrives with its own copies of the texts; the same rule on the same words gives the same
-    # message, so one copy is kept (the messages were ~40 % of the findings' memory on the bench corpus).
-    texts: dict[str, str] = {}
+    _FILES_JOB = (Profile(platform=platform, products=products), config, output)
+    named = _named(paths, root)
+    batches = [named[start : start + FILES_PER_BATCH] for start in range(0, len(named), FILES_PER_BATCH)]
+    workers = min(jobs or os.cpu_count() or 1, max(1, len(named) // PER_WORKER))
+    if workers <= 1:
+        for batch in batches:
+            output.take(_check_batch(batch))
+        return
     # Objects that exist before the fork are left out of garbage collection, so the collector in a
     # worker never writes to them and their pages stay shared with this process (memory).
     gc.freeze()
     try:
+        context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for rows in pool.map(_check_chunk, batches):  # plain tuples: ~3x faster to pickle than named ones
-                one = texts.setdefault
-                found += [Finding._make((*row[:5], one(row[5], row[5]), *row[6:])) for row in rows]
+            for part in pool.map(_check_batch, batches):
+                output.take(part)
     finally:
         gc.unfreeze()
-    return CheckResult(findings=found)
 
 
 PER_WORKER = 64  # below this many files per process, forking costs more than it saves
 FILES_PER_BATCH = 200
-_FILES_JOB: tuple[Path, Profile, Config | None] | None = None
+_FILES_JOB: tuple[Profile, Config | None, Output] | None = None
 
 
-def _check_chunk(paths: list[Path]) -> list[tuple[Any, ...]]:
+def _check_batch(batch: list[tuple[str, str]]) -> Part:
+    """The findings of a batch of (shown name, path), sorted and made ready for the output."""
     assert _FILES_JOB is not None
-    root, profile, config = _FILES_JOB
-    return [tuple(finding) for finding in _check_paths(paths, root, profile, config)]
+    profile, config, output = _FILES_JOB
+    findings = _check_paths(batch, profile, config)
+    findings.sort(key=SORT_KEY)
+    return output.part(findings)
 
 
-def _shown(path: Path, root: Path) -> str:
+def _named(paths: list[Path], root: Path) -> list[tuple[str, str]]:
+    """(shown name, path) of each file, sorted by the name findings are reported under, each file once."""
+    cwd, top = os.getcwd(), os.fspath(root)
+    named: dict[str, str] = {}
+    for path in paths:
+        given = os.fspath(path)
+        named.setdefault(_shown(given, top, cwd), given)
+    return sorted(named.items())
+
+
+def _shown(given: str, root: str, cwd: str) -> str:
     """How a file is named in findings: relative to the project (or current folder) when inside it.
 
     Symbolic links are resolved per folder, not per file (thousands of files share a few folders),
     and with os.path on strings: pathlib cost ~70 us a file on large checks.
     """
-    given = os.fspath(path)
-    folder, name = os.path.split(os.path.join(os.getcwd(), given))  # join keeps an absolute path as it is
-    inside = _inside(_resolved(folder), os.fspath(root))
+    folder, name = os.path.split(os.path.join(cwd, given))  # join keeps an absolute path as it is
+    inside = _inside(_resolved(folder), root)
     if inside is None:
         return given  # outside: as the user named it
     return f"{inside}/{name}" if inside else name
@@ -328,13 +344,12 @@ def _inside(folder: str, root: str) -> str | None:
     return os.path.relpath(folder, root).replace(os.sep, "/")
 
 
-def _check_paths(paths: list[Path], root: Path, profile: Profile, config: Config | None) -> list[Finding]:
+def _check_paths(named: list[tuple[str, str]], profile: Profile, config: Config | None) -> list[Finding]:
     from mediactl.check.extract import extract_source, format_of, read_source
 
     _, engine = prepared(config, config.state_path if config else None)
     findings: list[Finding] = []
-    for path in paths:
-        shown = _shown(path, root)
+    for shown, path in named:
         try:
             fmt = format_of(path, shown)
             text = read_source(path, shown)

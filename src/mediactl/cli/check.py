@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -50,6 +51,7 @@ def check_cmd(
       $ mediactl check docs/ad.md subtitles.srt --platform douyin --product 理财 --format sarif
     """
     from mediactl.check import report as formats
+    from mediactl.check.output import Output
     from mediactl.check.rules import SEVERITIES
 
     if output_format not in formats.FORMATS:
@@ -57,21 +59,23 @@ def check_cmd(
     if fail_on not in SEVERITIES:
         raise UsageError(f"unknown severity '{fail_on}' for --fail-on (one of: {', '.join(SEVERITIES)})")
     files = _expand([Path(t) for t in targets or [] if Path(t).exists() and (Path(t).is_dir() or Path(t).suffix)])
-    result, rules = _run(
-        targets or [], files, channel, platform, tuple(product or ()) or None, fail_on, changed, no_render
-    )
-    _emit(result, rules, output_format, fail_on)
-    failing = formats.failing(result.findings, fail_on)
-    if failing or result.not_checked:
+    with Output(output_format, fail_on, encoding=sys.stdout.encoding or "utf-8") as output:
+        result, rules = _run(
+            targets or [], files, channel, platform, tuple(product or ()) or None, output, changed, no_render
+        )
+        _emit(output, result, rules)
+    if output.tally.failing or result.not_checked:
         raise FindingsError(
-            f"{len(failing)} finding(s) at or above {fail_on}"
+            f"{output.tally.failing} finding(s) at or above {fail_on}"
             + (f"; {len(result.not_checked)} variant(s) could not be rendered" if result.not_checked else "")
         )
 
 
 def _run(targets: list[str], files: list[Path], channel: str | None, platform: str | None, products: Any,
-         fail_on: str, changed: str | None, no_render: bool) -> tuple[Any, dict[str, Any]]:  # fmt: skip
-    from mediactl.check.runner import changed_items, check_files, check_project, ruleset_for
+         output: Any, changed: str | None, no_render: bool) -> tuple[Any, dict[str, Any]]:  # fmt: skip
+    """Check the files (ad hoc) or the project's items into `output`."""
+    from mediactl.check.findings import SORT_KEY
+    from mediactl.check.runner import CheckResult, changed_items, check_files, check_project, ruleset_for
 
     if files:
         named = [t for t in targets if Path(t).exists()]
@@ -79,7 +83,8 @@ def _run(targets: list[str], files: list[Path], channel: str | None, platform: s
             missing = [t for t in targets if t not in named]
             raise UsageError(f"cannot mix item slugs and files, or file not found: {', '.join(missing)}")
         config = _optional_config()
-        return check_files(files, platform=platform, products=products, config=config), ruleset_for(config).by_id()
+        check_files(files, platform=platform, products=products, config=config, output=output)
+        return CheckResult(), ruleset_for(config).by_id()
     config = STATE.config()
     library = STATE.library()
     slugs = targets or None
@@ -88,8 +93,9 @@ def _run(targets: list[str], files: list[Path], channel: str | None, platform: s
         if not slugs:
             console.info(f"no item changed against {changed}")
     result = check_project(
-        config, library, slugs, channel, fail_on=fail_on, render_first=not no_render, jobs=config.render.jobs
+        config, library, slugs, channel, fail_on=output.fail_on, render_first=not no_render, jobs=config.render.jobs
     )
+    output.add(sorted(result.findings, key=SORT_KEY))
     return result, ruleset_for(config).by_id()
 
 
@@ -119,30 +125,19 @@ def _optional_config() -> Any:
         return None
 
 
-def _emit(result: Any, rules: dict[str, Any], output_format: str, fail_on: str) -> None:
+def _emit(output: Any, result: Any, rules: dict[str, Any]) -> None:
     from mediactl.check import report as formats
-    from mediactl.check.findings import SORT_KEY
 
-    findings = sorted(result.findings, key=SORT_KEY)
-    if output_format == "json":
-        formats.write_json(findings, fail_on, {"variants": len(result.variants), "not_rendered": result.not_checked})
-    elif output_format == "sarif":
-        console.emit_json(formats.sarif_document(findings, rules))
-    elif output_format in ("github", "line"):
-        line = formats.github_format if output_format == "github" else formats.line_format
-        for finding in findings:
-            if not finding.suppressed:
-                typer.echo(line(finding))
-        for finding in findings:
-            if finding.suppressed and output_format == "line":
-                typer.echo(f"{formats.line_format(finding)} (allowed: {finding.suppressed})")
+    if output.streamed:
+        output.write(sys.stdout, {"variants": len(result.variants), "not_rendered": result.not_checked})
+    elif output.fmt == "sarif":
+        console.emit_json(formats.sarif_document(output.findings, rules))
     else:
-        formats.render_text(findings, console.out)
+        formats.render_text(output.findings, console.out)
         for entry in result.not_checked:
             console.error_line(f"not checked (render failed): {entry}")
-        active = [f for f in findings if not f.suppressed]
         console.info(
-            f"{len(active)} finding(s), {len(findings) - len(active)} allowed, "
+            f"{output.tally.findings} finding(s), {output.tally.suppressed} allowed, "
             f"{len(result.variants)} variant(s) checked"
         )
 
