@@ -529,6 +529,7 @@ def test_native_and_python_paths_agree(seed: int) -> None:
         "".join(chr(rng.randrange(0x110000)) for _ in range(20_000)).encode("utf-8", "replace").decode("utf-8", "replace"),
         "".join(chr(rng.randrange(0x100)) for _ in range(5_000)),  # one byte per character in CPython
         "".join(chr(rng.randrange(0x10000)) for _ in range(5_000)).encode("utf-16", "surrogatepass").decode("utf-16", "replace"),
+        "".join(rng.choice("0123456789 -a٣\uff10\u3000") for _ in range(20_000)),  # digit runs and their separators
         "",
         "\U0010ffff\ufeff",
     ]
@@ -565,7 +566,11 @@ def test_pickled_native_normalizer_rebuilds_its_table() -> None:
 def test_digit_run_is_measured_on_the_folded_text(norm: Normalizer) -> None:
     """The longest run of ASCII digits after folding: the prefilter of the number-shaped regex rules."""
     assert norm.normalize("").digit_run == 0
-    assert norm.normalize("电话 138 0013 8000").digit_run == 4
+    assert norm.normalize("电话 138 0013 8000").digit_run == 11  # digits one space or hyphen apart: one run
+    assert norm.normalize("卡号6228-4800-1234-5671。").digit_run == 16
+    assert norm.normalize("1998年1月1日").digit_run == 4
+    assert norm.normalize("12  34，56 - 78，9-").digit_run == 2  # two separators, or a space and a hyphen, break it
+    assert norm.normalize("-1 2-3 ").digit_run == 3
     assert norm.normalize("１３８００１３８０００").digit_run == 11  # full-width digits fold to ASCII
     assert norm.normalize("壹叁捌零零壹叁捌零零零").digit_run == 11  # so do Chinese numerals
     assert norm.normalize("a1b22c333").digit_run == 3

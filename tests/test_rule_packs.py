@@ -242,7 +242,7 @@ def _kind_problems(rule: dict[str, Any], kind: str) -> list[str]:
 
 def _prefilter_problems(rule: dict[str, Any], compiled: regex.Pattern[str]) -> list[str]:
     """`requires` and `requires_digits` are prefilters: every match of the pattern, in any rule's example,
-    holds one of the literals and a run of that many ASCII digits."""
+    holds one of the literals and that many digits in one run (one space or hyphen apart at most)."""
     digits = rule.get("requires_digits")
     problems = []
     if digits is not None:
@@ -250,7 +250,8 @@ def _prefilter_problems(rule: dict[str, Any], compiled: regex.Pattern[str]) -> l
             return ["requires_digits must be a whole number >= 1"]
         for text in ALL_EXAMPLES:
             for match in compiled.finditer(fold(text)):
-                if max(map(len, re.findall(r"\d+", match.group())), default=0) < digits:
+                runs = re.findall(r"\d(?:[ -]?\d)*", match.group())  # digits one space or hyphen apart: one run
+                if max((sum(c.isdigit() for c in run) for run in runs), default=0) < digits:
                     problems.append(f"match {match.group()!r} in example {text!r} has no run of {digits} digits")
     literals = rule.get("requires")
     if literals is None:

@@ -14,6 +14,9 @@
 #include <Python.h>
 #include <stdint.h>
 
+/* Digit runs, for the regex rules' prefilter: digits one space or hyphen apart stay one run. */
+enum { BROKEN, DIGIT, SEPARATOR };
+
 #define FOLD_LOOP(CTYPE)                                                          \
     do {                                                                          \
         const CTYPE *src = (const CTYPE *)data;                                   \
@@ -22,9 +25,13 @@
             uint32_t f = c < table_size ? table[c] : c;                           \
             base[i] = f;                                                          \
             if (f - '0' <= 9 || (f > 0x7f && Py_UNICODE_ISDECIMAL(f))) {         \
-                if (++digits > longest) longest = digits;                         \
+                digits = after == BROKEN ? 1 : digits + 1;                        \
+                if (digits > longest) longest = digits;                           \
+                after = DIGIT;                                                    \
+            } else if ((f == ' ' || f == '-') && after == DIGIT) {                \
+                after = SEPARATOR;  /* 138 0013 8000: still one number */         \
             } else {                                                              \
-                digits = 0;                                                       \
+                after = BROKEN;                                                   \
             }                                                                     \
             if (f < removed_bits && (removed[f >> 3] >> (f & 7)) & 1) {           \
                 continue;                                                         \
@@ -40,7 +47,8 @@ PyDoc_STRVAR(fold_compact_doc,
 "table: bytes of native uint32, the folded code point of each code point below its length.\n"
 "removed: a bitmap over folded code points (bit c%8 of byte c//8) of characters left out.\n"
 "offsets: bytes of native uint32, the index in text of each character of compact, then len(text).\n"
-"digit_run: the length of the longest run of decimal digits (Unicode Nd, as regex \\\\d) in base.");
+"digit_run: the most decimal digits (Unicode Nd, as regex \\\\d) in one run of base, where digits may\n"
+"stand one space or hyphen apart (138 0013 8000 is a run of 11).");
 
 static PyObject *
 fold_compact(PyObject *module, PyObject *args)
@@ -75,7 +83,8 @@ fold_compact(PyObject *module, PyObject *args)
         goto done;
     }
     uint32_t *offsets = (uint32_t *)PyBytes_AS_STRING(offsets_bytes);
-    Py_ssize_t kept = 0, digits = 0, longest = 0;  /* the longest run of decimal digits (\\d), for prefilters */
+    Py_ssize_t kept = 0, digits = 0, longest = 0;  /* digits in the current and the longest run (\\d), for prefilters */
+    int after = BROKEN;  /* what the current run ends with */
     const void *data = PyUnicode_DATA(text);
     switch (PyUnicode_KIND(text)) {
     case PyUnicode_1BYTE_KIND: FOLD_LOOP(Py_UCS1); break;

@@ -74,6 +74,7 @@ class Engine:
         }
         literals = sorted({literal for found in self.prefilters.values() for literal in found})
         self._literal_scan = ahocorasick_rs.AhoCorasick(literals) if literals else None
+        self._explained: dict[str, tuple[str, ...]] = {}
         self._needs = {
             index: (frozenset(literals.index(lit) for lit in self.prefilters[index]), self.rules[index].requires_digits)
             for index in self.patterns
@@ -174,12 +175,7 @@ class Engine:
                 if not literals & present:
                     continue
             rule = self.rules[index]
-            pattern = self.patterns[index]
-            if pattern is None:
-                import regex
-
-                pattern = self.patterns[index] = regex.compile(rule.pattern)
-            for match in pattern.finditer(normalized.base):
+            for match in (self.patterns[index] or self._compile(index)).finditer(normalized.base):
                 located = joined.locate(match.start(), match.end())
                 if located is None:
                     continue
@@ -190,8 +186,29 @@ class Engine:
                 line, column = segment.position(start)
                 yield Finding(
                     segment.file, line, column, rule.id, rule.severity, rule.message.replace("{match}", text), text,
-                    rule.source, rule.suggestion(), segment.field, normalisations=_folded(text, self.normalizer),
+                    rule.source, rule.suggestion(), segment.field, normalisations=self._folded(text),
                 )  # fmt: skip
+
+    def _compile(self, index: int) -> Any:
+        import regex
+
+        self.patterns[index] = regex.compile(self.rules[index].pattern)
+        return self.patterns[index]
+
+    def compile_all(self) -> None:
+        """Compile every regex rule now: before forking workers, so each does not compile its own."""
+        for index, pattern in self.patterns.items():
+            if pattern is None:
+                self._compile(index)
+
+    def _folded(self, text: str) -> tuple[str, ...]:
+        """`_folded`, remembered: the same words recur across a large check (第1 in every other news file)."""
+        found = self._explained.get(text)
+        if found is None:
+            if len(self._explained) > 10_000:
+                self._explained.clear()
+            found = self._explained[text] = _folded(text, self.normalizer)
+        return found
 
 
 class _Joined:

@@ -192,7 +192,8 @@ _compiled = functools.lru_cache(maxsize=64)(re.compile)
 
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-_DIGIT_RUNS = re.compile(r"\d+")  # any decimal digit (Unicode Nd), as the regex rules' \d
+#: Runs of decimal digits (Unicode Nd, as the regex rules' \d) one space or hyphen apart at most: 138 0013 8000.
+_DIGIT_RUNS = re.compile(r"\d(?:[ -]?\d)*")
 
 
 @functools.lru_cache(maxsize=16)
@@ -233,7 +234,8 @@ class Normalized:
     original: str
     base: str
     compact: str
-    digit_run: int = field(default=-1, compare=False)  # longest run of decimal digits (\d) in base (-1: not measured)
+    # The most decimal digits (\d) in one run of base, digits one space or hyphen apart (-1: not measured).
+    digit_run: int = field(default=-1, compare=False)
     _removal: _Removal = field(repr=False, compare=False, kw_only=True)
     # Native path: the original index of each compact character, then len(original).
     _offsets: memoryview | None = field(default=None, repr=False, compare=False, kw_only=True)
@@ -381,7 +383,7 @@ class Normalizer:
             cum.append(total)
         if len(cum) == 1:
             cum.append(0)
-        digit_run = max(map(len, _DIGIT_RUNS.findall(base)), default=0)
+        digit_run = max((len(run) - run.count(" ") - run.count("-") for run in _DIGIT_RUNS.findall(base)), default=0)
         return Normalized(text, base, "".join(parts), digit_run, _removal=removal, _cum=cum)
 
     def _decompose(self, text: str) -> tuple[list[str], list[tuple[str, str]]]:

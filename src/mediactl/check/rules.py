@@ -54,7 +54,8 @@ class Rule:
     validate: str = ""
     # Literals of which every match contains one (folded text): the pattern runs only where one is.
     requires: tuple[str, ...] = ()
-    requires_digits: int = 0  # every match holds a run of at least this many decimal digits (\d, folded): a prefilter
+    # A prefilter: every match holds this many decimal digits (\d, folded) in one run, one space or hyphen apart at most.
+    requires_digits: int = 0
     trigger: tuple[str, ...] = ()
     require: tuple[str, ...] = ()
     scope: str = "variant"

@@ -270,7 +270,7 @@ def check_files(
     does not leave the other worker idle at the end.
     """
     root = (config.root if config else Path.cwd()).resolve()
-    prepared(config, config.state_path if config else None)  # rules load and self-test once, before forking
+    _, engine = prepared(config, config.state_path if config else None)  # rules load and self-test once, before forking
     global _FILES_JOB
     _FILES_JOB = (Profile(platform=platform, products=products), config, output)
     named = _named(paths, root)
@@ -280,6 +280,7 @@ def check_files(
         for batch in batches:
             output.take(_check_batch(batch))
         return
+    engine.compile_all()
     # Objects that exist before the fork are left out of garbage collection, so the collector in a
     # worker never writes to them and their pages stay shared with this process (memory).
     gc.freeze()
