@@ -436,5 +436,6 @@ def test_plain_text_paragraphs_native_and_python_agree(monkeypatch) -> None:
     texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 60))) for _ in range(3000)]
     texts += ["", "\n\n\n", "  一行  ", "第一段\n  续行 \n\n\n第二段\n", "no newline at end", "\r\n\r\nCRLF 段落\r\n"]
     native = [extract_text(t, "x.txt") for t in texts]
+    assert all(type(segment) is extract_module.Segment for segments in native for segment in segments)
     monkeypatch.setattr(extract_module, "_native", None)
     assert [extract_text(t, "x.txt") for t in texts] == native

@@ -113,27 +113,76 @@ done:
     return result;
 }
 
-PyDoc_STRVAR(plain_paragraphs_doc,
-"plain_paragraphs(text) -> list\n\n"
+PyDoc_STRVAR(plain_segments_doc,
+"plain_segments(text, segment_type, display, field) -> (segments, several)\n\n"
 "The paragraphs of plain text (runs of lines holding a non-space character, lines split on \\n,\n"
-"spaces as str.isspace), as extract.extract_text defines them. A one-line paragraph is\n"
-"(stripped text, line, column): line 1-based, column of its first visible character, 1-based.\n"
-"A paragraph of several lines is (None, line, raw text) for the caller to join.");
+"spaces as str.isspace), as extract.extract_text defines them. A one-line paragraph becomes\n"
+"segment_type(stripped text, display, field, block, ((0, line, column),)) with line 1-based and\n"
+"column that of its first visible character, 1-based; segment_type is a tuple subclass (a NamedTuple)\n"
+"built here directly, one per paragraph being most of the work on large checks. A paragraph of\n"
+"several lines is (None, line, raw text) for the caller to join; `several` lists their blocks.");
+
+/* A `type` (a tuple subclass) holding the given items; steals the references, even on failure. */
+static PyObject *
+tuple_of(PyTypeObject *type, PyObject **items, Py_ssize_t n)
+{
+    PyObject *made = type->tp_alloc(type, n);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (made == NULL || items[i] == NULL) {
+            Py_XDECREF(items[i]);
+        } else {
+            PyTuple_SET_ITEM(made, i, items[i]);
+        }
+    }
+    for (Py_ssize_t i = 0; made != NULL && i < n; i++) {
+        if (items[i] == NULL) {  /* an item failed to build: the exception is set */
+            Py_DECREF(made);
+            return NULL;
+        }
+    }
+    return made;
+}
 
 static PyObject *
-plain_paragraphs(PyObject *module, PyObject *arg)
+paragraph(PyObject *text, PyTypeObject *segment_type, PyObject *display, PyObject *field, Py_ssize_t block,
+          Py_ssize_t para_start, Py_ssize_t para_end, Py_ssize_t para_line, Py_ssize_t para_lines,
+          Py_ssize_t first_visible, Py_ssize_t last_visible)
+{
+    if (para_lines > 1) {
+        PyObject *raw = PyUnicode_Substring(text, para_start, para_end);
+        return raw ? Py_BuildValue("(OnN)", Py_None, para_line, raw) : NULL;
+    }
+    Py_INCREF(display);
+    Py_INCREF(field);
+    PyObject *items[5] = {
+        PyUnicode_Substring(text, first_visible, last_visible),
+        display,
+        field,
+        PyLong_FromSsize_t(block),
+        Py_BuildValue("((inn))", 0, para_line, first_visible - para_start + 1),
+    };
+    return tuple_of(segment_type, items, 5);
+}
+
+static PyObject *
+plain_segments(PyObject *module, PyObject *args)
 {
     (void)module;
-    if (!PyUnicode_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "plain_paragraphs() needs a str");
+    PyObject *text, *display, *field;
+    PyTypeObject *segment_type;
+    if (!PyArg_ParseTuple(args, "UO!UU:plain_segments", &text, &PyType_Type, &segment_type, &display, &field)) {
         return NULL;
     }
-    const Py_ssize_t length = PyUnicode_GET_LENGTH(arg);
-    const int kind = PyUnicode_KIND(arg);
-    const void *data = PyUnicode_DATA(arg);
-    PyObject *out = PyList_New(0);
-    if (out == NULL) {
+    if (!PyType_IsSubtype(segment_type, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "segment_type must be a tuple subclass");
         return NULL;
+    }
+    const Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    const int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    PyObject *segments = PyList_New(0), *several = PyList_New(0);
+    if (segments == NULL || several == NULL) {
+        goto fail;
     }
     Py_ssize_t line = 1, pos = 0;
     Py_ssize_t para_start = -1, para_line = 0, para_end = 0, para_lines = 0;
@@ -168,20 +217,22 @@ plain_paragraphs(PyObject *module, PyObject *arg)
             para_end = eol;
         }
         if ((blank || eol >= length) && para_start >= 0) {
-            PyObject *item;
-            if (para_lines == 1) {
-                PyObject *text = PyUnicode_Substring(arg, first_visible, last_visible);
-                item = text ? Py_BuildValue("(Nnn)", text, para_line, first_visible - para_start + 1) : NULL;
-            } else {
-                PyObject *raw = PyUnicode_Substring(arg, para_start, para_end);
-                item = raw ? Py_BuildValue("(OnN)", Py_None, para_line, raw) : NULL;
-            }
-            if (item == NULL || PyList_Append(out, item) < 0) {
+            Py_ssize_t block = PyList_GET_SIZE(segments);
+            PyObject *item = paragraph(text, segment_type, display, field, block, para_start, para_end, para_line,
+                                       para_lines, first_visible, last_visible);
+            if (item == NULL || PyList_Append(segments, item) < 0) {
                 Py_XDECREF(item);
-                Py_DECREF(out);
-                return NULL;
+                goto fail;
             }
             Py_DECREF(item);
+            if (para_lines > 1) {
+                PyObject *index = PyLong_FromSsize_t(block);
+                if (index == NULL || PyList_Append(several, index) < 0) {
+                    Py_XDECREF(index);
+                    goto fail;
+                }
+                Py_DECREF(index);
+            }
             para_start = -1;
         }
         if (eol >= length) {
@@ -190,12 +241,16 @@ plain_paragraphs(PyObject *module, PyObject *arg)
         pos = eol + 1;
         line++;
     }
-    return out;
+    return Py_BuildValue("(NN)", segments, several);
+fail:
+    Py_XDECREF(segments);
+    Py_XDECREF(several);
+    return NULL;
 }
 
 static PyMethodDef native_methods[] = {
     {"fold_compact", fold_compact, METH_VARARGS, fold_compact_doc},
-    {"plain_paragraphs", plain_paragraphs, METH_O, plain_paragraphs_doc},
+    {"plain_segments", plain_segments, METH_VARARGS, plain_segments_doc},
     {NULL, NULL, 0, NULL},
 };
 

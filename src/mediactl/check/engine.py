@@ -223,7 +223,7 @@ class _Joined:
         for segment in segments:
             self.starts.append(position)
             position += len(segment.text) + len(self.BREAK)
-        self.text = self.BREAK.join(segment.text for segment in segments)
+        self.text = self.BREAK.join([segment.text for segment in segments])
 
     def locate(self, start: int, end: int) -> tuple[Any, int] | None:
         """(segment, offset in it) for a span of the joined text; None if it crosses a break."""

@@ -920,13 +920,12 @@ def extract_text(text: str, display: str, *, field: str = "body") -> list[Segmen
     captions or transcripts) spend their time in.
     """
     src = _normalize_newlines(text)
-    if _native is not None:  # the same paragraphs, found natively (tests compare the two paths)
-        return [  # (stripped line, line, column) for one line, (None, line, raw text) for several
-            Segment(one_line, display, field, block, ((0, line, column_or_raw),))
-            if one_line is not None
-            else _plain_paragraph(column_or_raw.split("\n"), line, display, field, block)
-            for block, (one_line, line, column_or_raw) in enumerate(_native.plain_paragraphs(src))
-        ]
+    if _native is not None:  # the same segments, made natively (tests compare the two paths)
+        segments, several = _native.plain_segments(src, Segment, display, field)
+        for block in several:  # paragraphs of several lines come as (None, line, raw text)
+            _, line, raw = segments[block]
+            segments[block] = _plain_paragraph(raw.split("\n"), line, display, field, block)
+        return segments
     segments: list[Segment] = []
     line_no, counted = 1, 0
     for block, match in enumerate(_PARAGRAPH.finditer(src)):
