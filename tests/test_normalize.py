@@ -409,6 +409,19 @@ def test_overlapping_and_sorted(matcher: Matcher) -> None:
     assert [(m.start, m.end) for m in Matcher(["保本"]).find("保本保本")] == [(0, 2), (2, 4)]
 
 
+def test_probes_report_presence_in_the_same_pass_without_matching() -> None:
+    """Probes (the regex rules' prefilter literals) share the automaton: present or not, never a match."""
+    m = Matcher(["保本", "vx"], probes=["第1", "保本", "www.", "vx"])
+    matches, probes = m.search("荣获第 1 名，保本，www.example.com")
+    assert [x.text for x in matches] == ["保本"] and probes == {0, 1, 2}
+    # Presence ignores the terms' rules: boundaries (vx in vxworks) and gaps do not apply to a probe.
+    assert m.search("vxworks")[0] == [] and m.search("vxworks")[1] == {3}
+    assert m.search("今天天气很好") == ([], set())
+    assert m.find("第1名保本") == m.search("第1名保本")[0]
+    with pytest.raises(ValueError, match="probe 0"):
+        Matcher(["保本"], probes=["://"])  # only removed characters: nothing to find in the compact text
+
+
 def test_duplicate_normalised_terms() -> None:
     m = Matcher(["保本", "保 本", "保\u200b本", "稳赚"])
     assert found(m, "本产品保本") == [

@@ -35,8 +35,6 @@ class Hit(NamedTuple):
 
 class Engine:
     def __init__(self, ruleset: RuleSet, normalizer: Any = None) -> None:
-        import ahocorasick_rs
-
         from mediactl.check.matcher import Matcher
         from mediactl.check.normalize import Normalizer
 
@@ -51,8 +49,25 @@ class Engine:
             )
             for role, terms in roles:
                 self.entries.extend((index, role, term) for term in terms)
+        # Compiled on first use (a few ms each): with prefilters, a one-caption check compiles only a few.
+        self.patterns: dict[int, Any] = dict.fromkeys(i for i, rule in enumerate(self.rules) if rule.kind == "regex")
+        # A pattern runs only on text holding one of its required literals and a long enough run of
+        # digits (most texts hold neither). The literals ride in the terms' automaton as probes: a
+        # literal in the folded text leaves its kept characters side by side in the compact text, so
+        # finding those there is a sound test (and needs no second pass over the text). A literal made
+        # only of removed characters (%, ://) is searched for in the folded text. The digit run comes
+        # with the fold.
+        self.prefilters = {
+            index: tuple(self.normalizer.fold(literal) for literal in self.rules[index].requires)
+            for index in self.patterns
+        }
+        self.literals = sorted({literal for found in self.prefilters.values() for literal in found})
+        probed = [index for index, literal in enumerate(self.literals) if self.normalizer.term(literal)]
+        self._direct = [index for index in range(len(self.literals)) if index not in probed]
+        self._probed = probed  # probe number -> literal number
         try:
-            self.matcher = Matcher([term for _, _, term in self.entries], self.normalizer)
+            terms = [term for _, _, term in self.entries]
+            self.matcher = Matcher(terms, self.normalizer, probes=[self.literals[i] for i in probed])
         except ValueError as exc:
             raise RulePackError("rule packs", [Problem("rule packs", str(exc))]) from None
         # A required sentence is present when its folded form is in the folded text; its own punctuation
@@ -63,20 +78,9 @@ class Engine:
             if rule.kind == "disclosure"
         }
         self._in_force: dict[Profile, set[int]] = {}
-        # Compiled on first use (a few ms each): with prefilters, a one-caption check compiles only a few.
-        self.patterns: dict[int, Any] = dict.fromkeys(i for i, rule in enumerate(self.rules) if rule.kind == "regex")
-        # A pattern runs only on text holding one of its required literals and a long enough run of
-        # digits (most texts hold neither): all literals are found in one automaton pass per text, the
-        # digit run comes with the fold.
-        self.prefilters = {
-            index: tuple(self.normalizer.fold(literal) for literal in self.rules[index].requires)
-            for index in self.patterns
-        }
-        literals = sorted({literal for found in self.prefilters.values() for literal in found})
-        self._literal_scan = ahocorasick_rs.AhoCorasick(literals) if literals else None
         self._explained: dict[str, tuple[str, ...]] = {}
         self._needs = {
-            index: (frozenset(literals.index(lit) for lit in self.prefilters[index]), self.rules[index].requires_digits)
+            index: (frozenset(map(self.literals.index, self.prefilters[index])), self.rules[index].requires_digits)
             for index in self.patterns
         }
 
@@ -93,14 +97,15 @@ class Engine:
         joined = _Joined(segments)
         normalized = self.normalizer.normalize(joined.text)
         hits: list[Hit] = []
-        for match in self.matcher.find(normalized):
+        matches, probes = self.matcher.search(normalized)
+        for match in matches:
             rule, role, term = self.entries[match.index]
             located = joined.locate(match.start, match.end) if rule in active else None
             if located:
                 segment, start = located
                 hits.append(Hit(rule, role, term, start, start + match.end - match.start, match.text,
                                 match.normalisations, segment))  # fmt: skip
-        findings = list(self._regex(joined, normalized, active))
+        findings = list(self._regex(joined, normalized, active, probes))
         triggered = {hit.rule for hit in hits if hit.role == TRIGGER}
         hits.extend(self._required(joined, normalized, active & triggered))
         by_rule: dict[int, list[Hit]] = defaultdict(list)
@@ -160,8 +165,8 @@ class Engine:
                         yield Hit(index, REQUIRE, "", 0, 0, "", (), located[0])
                     found = compact.find(sentence, found + 1)
 
-    def _regex(self, joined: _Joined, normalized: Any, active: set[int]) -> Iterable[Finding]:
-        present: set[int] | None = None  # which prefilter literals the text holds, found once when first asked
+    def _regex(self, joined: _Joined, normalized: Any, active: set[int], probes: set[int]) -> Iterable[Finding]:
+        present: set[int] | None = None  # which prefilter literals the text holds, worked out when first asked
         for index in self.patterns:
             if index not in active:
                 continue
@@ -170,8 +175,9 @@ class Engine:
                 continue
             if literals:
                 if present is None:
-                    scan = self._literal_scan.find_matches_as_indexes(normalized.base, overlapping=True)
-                    present = {literal for literal, _, _ in scan}
+                    base = normalized.base
+                    present = {self._probed[probe] for probe in probes}
+                    present.update(index for index in self._direct if self.literals[index] in base)
                 if not literals & present:
                     continue
             rule = self.rules[index]

@@ -61,9 +61,16 @@ class Match(NamedTuple):  # a tuple: one per hit, and a large check has tens of 
 
 
 class Matcher:
-    """All terms of a list, normalised once, in one automaton."""
+    """All terms of a list, normalised once, in one automaton.
 
-    def __init__(self, terms: Sequence[str], normalizer: Normalizer | None = None, *, max_gap: int = 3) -> None:
+    Probes ride along in the same automaton: texts whose mere presence in the compact text
+    the caller wants to know (the regex rules' prefilter literals), without a second pass
+    over the text. A probe found is not a match: no boundaries, no gap policy.
+    """
+
+    def __init__(
+        self, terms: Sequence[str], normalizer: Normalizer | None = None, *, max_gap: int = 3, probes: Sequence[str] = ()
+    ) -> None:
         if isinstance(terms, str):
             raise TypeError("terms must be a sequence of str, not one str")
         max_gap = operator.index(max_gap)
@@ -84,17 +91,37 @@ class Matcher:
         self._indexes = [tuple(indexes) for indexes in by_key.values()]
         self._latin_start = [key[0] in _ASCII_ALNUM for key in self._keys]
         self._latin_end = [key[-1] in _ASCII_ALNUM for key in self._keys]
+        self._term_keys = len(self._keys)  # keys from here on are probes only
+        position = {key: index for index, key in enumerate(self._keys)}
+        self._probe_keys: list[int] = []
+        for index, probe in enumerate(probes):
+            key = self.normalizer.term(probe)
+            if not key:
+                raise ValueError(f"probe {index} {probe!r} is empty once normalised (only separators or invisible)")
+            if key not in position:
+                position[key] = len(self._keys)
+                self._keys.append(key)
+            self._probe_keys.append(position[key])
         self._automaton = ahocorasick_rs.AhoCorasick(self._keys, matchkind=ahocorasick_rs.MatchKind.Standard)
 
     def find(self, text: str | Normalized) -> list[Match]:
         """Every occurrence of every term, overlapping ones included, sorted by (start, -end, index)."""
+        return self.search(text)[0]
+
+    def search(self, text: str | Normalized) -> tuple[list[Match], set[int]]:
+        """`find`, and the indexes of the probes present in the compact text."""
         normalized = text if isinstance(text, Normalized) else self.normalizer.normalize(text)
         base = normalized.base
         size = len(base)
         to_original = normalized._mapper()
         latin_start, latin_end = self._latin_start, self._latin_end
         kept: list[tuple[int, int, int]] = []
+        seen: set[int] = set()
+        seen_add, term_keys = seen.add, self._term_keys
         for key, cstart, cend in self._automaton.find_matches_as_indexes(normalized.compact, overlapping=True):
+            seen_add(key)
+            if key >= term_keys:
+                continue
             start = to_original(cstart)
             end = to_original(cend - 1) + 1
             if latin_start[key] and start > 0 and base[start - 1] in _ASCII_ALNUM:
@@ -116,7 +143,7 @@ class Matcher:
                     term = terms[index]
                     cached = explained[span, index] = () if span == term else explain(span, self.normalizer, term=term)
                 matches.append(Match(index, start, -negative_end, span, cached))
-        return matches
+        return matches, {probe for probe, key in enumerate(self._probe_keys) if key in seen}
 
     def _gaps_ok(self, normalized: Normalized, start: int, end: int) -> bool:
         """Whether every run of removed characters inside ``[start, end)`` is an acceptable gap."""
