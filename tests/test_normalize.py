@@ -586,6 +586,12 @@ def test_pickled_native_normalizer_rebuilds_its_table() -> None:
     assert loaded.removes("\u200b") and not loaded.removes("保")
 
 
+def test_no_decimal_digit_where_the_native_fold_skips_the_lookup() -> None:
+    """_native.c assumes no Unicode Nd character below U+0660 but the ASCII digits, nor in U+2E80..U+9FFF."""
+    skipped = [*range(0x80, 0x660), *range(0x2E80, 0xA000)]
+    assert not any(chr(c).isdecimal() for c in skipped)
+
+
 def test_digit_run_is_measured_on_the_folded_text(norm: Normalizer) -> None:
     """The longest run of ASCII digits after folding: the prefilter of the number-shaped regex rules."""
     assert norm.normalize("").digit_run == 0

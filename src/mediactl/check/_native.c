@@ -14,6 +14,11 @@
 #include <Python.h>
 #include <stdint.h>
 
+/* No decimal digit (Unicode Nd) lies in U+0080..U+065F (the first is ARABIC-INDIC DIGIT ZERO) or in the
+ * CJK blocks U+2E80..U+9FFF, so most characters of Chinese text skip the Unicode database lookup
+ * (test_normalize checks both ranges against the running Python's database). */
+#define IN_HAN_BLOCKS(c) ((c) >= 0x2E80 && (c) < 0xA000)
+
 /* Digit runs, for the regex rules' prefilter: digits one space or hyphen apart stay one run. */
 enum { BROKEN, DIGIT, SEPARATOR };
 
@@ -24,7 +29,7 @@ enum { BROKEN, DIGIT, SEPARATOR };
             uint32_t c = src[i];                                                  \
             uint32_t f = c < table_size ? table[c] : c;                           \
             base[i] = f;                                                          \
-            if (f - '0' <= 9 || (f > 0x7f && Py_UNICODE_ISDECIMAL(f))) {         \
+            if (f - '0' <= 9 || (f >= 0x660 && !IN_HAN_BLOCKS(f) && Py_UNICODE_ISDECIMAL(f))) { \
                 digits = after == BROKEN ? 1 : digits + 1;                        \
                 if (digits > longest) longest = digits;                           \
                 after = DIGIT;                                                    \
