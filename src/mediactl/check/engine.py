@@ -78,6 +78,7 @@ class Engine:
             if rule.kind == "disclosure"
         }
         self._in_force: dict[Profile, set[int]] = {}
+        self._regex_rules: dict[Profile, list[tuple[int, frozenset[int], int]]] = {}
         self._explained: dict[str, tuple[str, ...]] = {}
         self._needs = {
             index: (frozenset(map(self.literals.index, self.prefilters[index])), self.rules[index].requires_digits)
@@ -105,7 +106,7 @@ class Engine:
                 segment, start = located
                 hits.append(Hit(rule, role, term, start, start + match.end - match.start, match.text,
                                 match.normalisations, segment))  # fmt: skip
-        findings = list(self._regex(joined, normalized, active, probes))
+        findings = self._regex(joined, normalized, profile, probes)
         triggered = {hit.rule for hit in hits if hit.role == TRIGGER}
         hits.extend(self._required(joined, normalized, active & triggered))
         by_rule: dict[int, list[Hit]] = defaultdict(list)
@@ -133,7 +134,7 @@ class Engine:
                 yield _finding(rule, extra, message.replace("{match}", extra.text), rule.suggestion(extra.term))
 
     def _disclosure(self, rule: Rule, hits: list[Hit]) -> Iterable[Finding]:
-        triggers = [h for h in _unallowed(h for h in hits if h.role != REQUIRE) if h.role == TRIGGER]
+        triggers = [h for h in _unallowed([h for h in hits if h.role != REQUIRE]) if h.role == TRIGGER]
         present = _scopes(rule, [h for h in hits if h.role == REQUIRE])
         for scope, group in _scopes(rule, triggers).items():
             if scope not in present:
@@ -165,12 +166,10 @@ class Engine:
                         yield Hit(index, REQUIRE, "", 0, 0, "", (), located[0])
                     found = compact.find(sentence, found + 1)
 
-    def _regex(self, joined: _Joined, normalized: Any, active: set[int], probes: set[int]) -> Iterable[Finding]:
+    def _regex(self, joined: _Joined, normalized: Any, profile: Profile, probes: set[int]) -> list[Finding]:
+        findings: list[Finding] = []
         present: set[int] | None = None  # which prefilter literals the text holds, worked out when first asked
-        for index in self.patterns:
-            if index not in active:
-                continue
-            literals, digits = self._needs[index]
+        for index, literals, digits in self._regex_in_force(profile):
             if digits and 0 <= normalized.digit_run < digits:
                 continue
             if literals:
@@ -178,22 +177,34 @@ class Engine:
                     base = normalized.base
                     present = {self._probed[probe] for probe in probes}
                     present.update(index for index in self._direct if self.literals[index] in base)
-                if not literals & present:
+                if literals.isdisjoint(present):
                     continue
-            rule = self.rules[index]
-            for match in (self.patterns[index] or self._compile(index)).finditer(normalized.base):
-                located = joined.locate(match.start(), match.end())
-                if located is None:
-                    continue
-                segment, start = located
-                text = segment.text[start : start + match.end() - match.start()]
-                if rule.validate and not VALIDATORS[rule.validate](match.group(0)):
-                    continue
-                line, column = segment.position(start)
-                yield Finding(
-                    segment.file, line, column, rule.id, rule.severity, rule.message.replace("{match}", text), text,
-                    rule.source, rule.suggestion(), segment.field, normalisations=self._folded(text),
-                )  # fmt: skip
+            findings.extend(self._pattern_findings(index, joined, normalized))
+        return findings
+
+    def _regex_in_force(self, profile: Profile) -> list[tuple[int, frozenset[int], int]]:
+        """(rule, prefilter literals, digits needed) of each regex rule in force, worked out once per profile."""
+        found = self._regex_rules.get(profile)
+        if found is None:
+            active = self._active(profile)
+            found = self._regex_rules[profile] = [(i, *self._needs[i]) for i in self.patterns if i in active]
+        return found
+
+    def _pattern_findings(self, index: int, joined: _Joined, normalized: Any) -> Iterable[Finding]:
+        rule = self.rules[index]
+        for match in (self.patterns[index] or self._compile(index)).finditer(normalized.base):
+            located = joined.locate(match.start(), match.end())
+            if located is None:
+                continue
+            segment, start = located
+            text = segment.text[start : start + match.end() - match.start()]
+            if rule.validate and not VALIDATORS[rule.validate](match.group(0)):
+                continue
+            line, column = segment.position(start)
+            yield Finding(
+                segment.file, line, column, rule.id, rule.severity, rule.message.replace("{match}", text), text,
+                rule.source, rule.suggestion(), segment.field, normalisations=self._folded(text),
+            )  # fmt: skip
 
     def _compile(self, index: int) -> Any:
         import regex
@@ -254,21 +265,20 @@ def _folded(text: str, normalizer: Any) -> tuple[str, ...]:
     return tuple(n for n in explain(text, normalizer) if n != "separator" and (n != "number" or styled))
 
 
-def _unallowed(hits: Iterable[Hit]) -> list[Hit]:
+def _unallowed(hits: list[Hit]) -> list[Hit]:
     """Term hits not inside an allowed context of the same rule in the same segment (非保本 is fine)."""
-    hits = list(hits)
     allowed = [h for h in hits if h.role == ALLOW]
-    kept = []
-    for hit in hits:
-        if hit.role == ALLOW:
-            continue
-        covered = any(
-            a.segment is hit.segment and a.rule == hit.rule and a.start <= hit.start and a.end >= hit.end
-            for a in allowed
-        )
-        if not covered:
-            kept.append(hit)
-    return _longest_per_start(kept)
+    if allowed:  # most texts hold none: then every hit stands
+        hits = [
+            hit
+            for hit in hits
+            if hit.role != ALLOW
+            and not any(
+                a.segment is hit.segment and a.rule == hit.rule and a.start <= hit.start and a.end >= hit.end
+                for a in allowed
+            )
+        ]
+    return _longest_per_start(hits) if len(hits) > 1 else hits
 
 
 def _longest_per_start(hits: list[Hit]) -> list[Hit]:

@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import subprocess
 import unicodedata
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -254,7 +255,7 @@ def _context(findings: list[Finding], item: str, channel: str) -> list[Finding]:
 
 
 def check_files(
-    paths: list[Path],
+    paths: Sequence[str | os.PathLike[str]],
     *,
     platform: str | None,
     products: tuple[str, ...] | None,
@@ -276,15 +277,17 @@ def check_files(
     named = _named(paths, root)
     batches = [named[start : start + FILES_PER_BATCH] for start in range(0, len(named), FILES_PER_BATCH)]
     workers = min(jobs or os.cpu_count() or 1, max(1, len(named) // PER_WORKER))
-    if workers <= 1:
-        for batch in batches:
-            output.take(_check_batch(batch))
-        return
-    engine.compile_all()
-    # Objects that exist before the fork are left out of garbage collection, so the collector in a
-    # worker never writes to them and their pages stay shared with this process (memory).
+    if workers > 1:
+        engine.compile_all()
+    # What exists now (rules, automaton, tables) lives to the end: left out of garbage collection, the
+    # collector does not walk it again and again (~7 % of the time in one process), and in a forked
+    # worker it never writes to those pages, so they stay shared with this process (memory).
     gc.freeze()
     try:
+        if workers <= 1:
+            for batch in batches:
+                output.take(_check_batch(batch))
+            return
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             for part in pool.map(_check_batch, batches):
@@ -307,7 +310,7 @@ def _check_batch(batch: list[tuple[str, str]]) -> Part:
     return output.part(findings)
 
 
-def _named(paths: list[Path], root: Path) -> list[tuple[str, str]]:
+def _named(paths: Sequence[str | os.PathLike[str]], root: Path) -> list[tuple[str, str]]:
     """(shown name, path) of each file, sorted by the name findings are reported under, each file once."""
     cwd, top = os.getcwd(), os.fspath(root)
     named: dict[str, str] = {}
