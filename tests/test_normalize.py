@@ -425,11 +425,14 @@ def test_probes_report_presence_in_the_same_pass_without_matching() -> None:
 def test_utf16_scan_drops_hits_between_characters_and_astral_texts_use_characters() -> None:
     """The automaton reads UTF-16 units: 愀开 is bytes 00 61 00 5f, holding 'a' (61 00) across two characters."""
     m = Matcher(["a", "保本"])
+    m.for_volume()
     assert any(start % 2 for _, start, _ in m._units.find_matches_as_indexes("愀开".encode("utf-16-le"), overlapping=True))
     assert m.find("愀开") == []
     # Beyond the BMP a character is two units: such texts are scanned as characters, offsets stay right.
     assert [(x.start, x.end, x.text) for x in m.find("𠀀保本 a 𝒂")] == [(1, 3, "保本"), (4, 5, "a"), (6, 7, "𝒂")]
     assert [(x.start, x.end) for x in m.find("保本 a")] == [(0, 2), (3, 4)]
+    text = "本产品保本，a 保 本 A 愀开" * 3
+    assert m.find(text) == Matcher(["a", "保本"]).find(text)  # UTF-16 units (for volume) and str agree
 
 
 def test_duplicate_normalised_terms() -> None:

@@ -212,11 +212,16 @@ class Engine:
         self.patterns[index] = regex.compile(self.rules[index].pattern)
         return self.patterns[index]
 
-    def compile_all(self) -> None:
-        """Compile every regex rule now: before forking workers, so each does not compile its own."""
+    def for_volume(self) -> None:
+        """Get ready for many texts, before forking workers: each inherits what is built here.
+
+        Every regex rule compiled (else each worker compiles its own), and the UTF-16 automaton built
+        (faster per text, slower to build than one caption repays).
+        """
         for index, pattern in self.patterns.items():
             if pattern is None:
                 self._compile(index)
+        self.matcher.for_volume()
 
     def _folded(self, text: str) -> tuple[str, ...]:
         """`_folded`, remembered: the same words recur across a large check (第1 in every other news file)."""

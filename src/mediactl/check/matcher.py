@@ -102,25 +102,30 @@ class Matcher:
                 position[key] = len(self._keys)
                 self._keys.append(key)
             self._probe_keys.append(position[key])
-        # Texts are scanned as UTF-16 code units: two bytes a character instead of UTF-8's three for
-        # Chinese, no UTF-8 encoding of each text inside the library and no byte-to-character mapping
-        # of its results (~40 % faster than the str automaton on the bench files). A text with characters
-        # beyond the BMP (surrogate pairs would shift the offsets) goes to the str automaton, built then.
-        self._units = ahocorasick_rs.BytesAhoCorasick(
-            [key.encode("utf-16-le", "surrogatepass") for key in self._keys], matchkind=ahocorasick_rs.MatchKind.Standard
-        )
-        self._chars: ahocorasick_rs.AhoCorasick | None = None
+        self._chars = ahocorasick_rs.AhoCorasick(self._keys, matchkind=ahocorasick_rs.MatchKind.Standard)
+        self._units: ahocorasick_rs.BytesAhoCorasick | None = None
+
+    def for_volume(self) -> None:
+        """Get ready for many texts: also scan them as UTF-16 code units.
+
+        Two bytes a character instead of UTF-8's three for Chinese, no UTF-8 encoding of each text
+        inside the library and no byte-to-character mapping of its results: ~40 % faster than the str
+        automaton on the bench files, but it takes ~10 ms more to build, which one caption never repays.
+        """
+        if self._units is None:
+            units = [key.encode("utf-16-le", "surrogatepass") for key in self._keys]
+            self._units = ahocorasick_rs.BytesAhoCorasick(units, matchkind=ahocorasick_rs.MatchKind.Standard)
 
     def _scan(self, compact: str) -> tuple[list[tuple[int, int, int]], int]:
         """Raw automaton hits (key, start, end) on `compact`, and how far to shift offsets right to get characters.
 
         With UTF-16 units, a hit at an odd byte offset straddles two characters: the caller drops it.
+        A text with characters beyond the BMP (surrogate pairs would shift the offsets) is scanned as str.
         """
-        units = compact.encode("utf-16-le", "surrogatepass")
-        if len(units) == 2 * len(compact):  # no character beyond the BMP: one unit each
-            return self._units.find_matches_as_indexes(units, overlapping=True), 1
-        if self._chars is None:
-            self._chars = ahocorasick_rs.AhoCorasick(self._keys, matchkind=ahocorasick_rs.MatchKind.Standard)
+        if self._units is not None:
+            units = compact.encode("utf-16-le", "surrogatepass")
+            if len(units) == 2 * len(compact):  # no character beyond the BMP: one unit each
+                return self._units.find_matches_as_indexes(units, overlapping=True), 1
         return self._chars.find_matches_as_indexes(compact, overlapping=True), 0
 
     def find(self, text: str | Normalized) -> list[Match]:

@@ -277,8 +277,8 @@ def check_files(
     named = _named(paths, root)
     batches = [named[start : start + FILES_PER_BATCH] for start in range(0, len(named), FILES_PER_BATCH)]
     workers = min(jobs or os.cpu_count() or 1, max(1, len(named) // PER_WORKER))
-    if workers > 1:
-        engine.compile_all()
+    if len(named) >= PER_WORKER:
+        engine.for_volume()
     # What exists now (rules, automaton, tables) lives to the end: left out of garbage collection, the
     # collector does not walk it again and again (~7 % of the time in one process), and in a forked
     # worker it never writes to those pages, so they stay shared with this process (memory).
