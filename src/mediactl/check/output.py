@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
@@ -160,6 +159,8 @@ def _json(findings: Sequence[Finding]) -> str:
 
 
 def _spool() -> IO[bytes]:
+    import tempfile  # here: not every check writes a streamed report
+
     return tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, prefix="mediactl-check-")
 
 

@@ -11,12 +11,9 @@ import contextlib
 import functools
 import gc
 import json
-import multiprocessing
 import os
-import subprocess
 import unicodedata
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -288,6 +285,9 @@ def check_files(
             for batch in batches:
                 output.take(_check_batch(batch))
             return
+        import multiprocessing  # here: a one-file check does not pay for importing the process machinery
+        from concurrent.futures import ProcessPoolExecutor
+
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             for part in pool.map(_check_batch, batches):
@@ -370,6 +370,7 @@ def _check_paths(named: list[tuple[str, str]], profile: Profile, config: Config 
 
 def changed_items(config: Config, library: Library, ref: str) -> list[str]:
     """Slugs of items with a file changed against git `ref` (all items if templates, config or rules changed)."""
+    import subprocess
     try:
         diff = subprocess.run(
             ["git", "diff", "--name-only", ref, "--"], cwd=config.root, capture_output=True, text=True, check=True
