@@ -23,7 +23,7 @@ from mediactl.check.rules import RANK, SEVERITIES
 STREAMED = ("json", "line", "github")
 #: Between two findings of the JSON document; every formatted finding starts with it, the first one's is skipped.
 JSON_SEPARATOR = ",\n  "
-SPOOL_IN_MEMORY = 4 << 20  # bytes; a larger report goes to a temporary file
+SPOOL_IN_MEMORY = 1 << 20  # bytes; a larger report goes to a temporary file
 
 
 @dataclass

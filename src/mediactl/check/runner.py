@@ -297,7 +297,7 @@ def check_files(
 
 
 PER_WORKER = 64  # below this many files per process, forking costs more than it saves
-FILES_PER_BATCH = 200
+FILES_PER_BATCH = 100  # ~1 MB of findings to format at a time in a worker (memory), still few round trips
 _FILES_JOB: tuple[Profile, Config | None, Output] | None = None
 
 
