@@ -404,3 +404,17 @@ def test_sort_keys_follow_the_field_names() -> None:
     f = Finding("a.md", 3, 4, "r.id", "error", "m", "x", "s", "", "body", "slug", "weibo")
     assert SORT_KEY(f) == (f.item, f.channel, f.file, f.line, f.column, f.rule)
     assert PLACE_KEY(f) == (f.file, f.line, f.column, f.rule)
+
+
+def test_joined_segments_native_and_python_agree(monkeypatch) -> None:
+    """The engine joins a file's paragraphs natively where it can; the Python path gives the same text and starts."""
+    from mediactl.check import engine
+    from mediactl.check.extract import extract_text
+
+    if engine._native is None:
+        pytest.skip("the native extension was not built (no C compiler)")
+    samples = [extract_text(text, "x.txt") for text in ("", "一", "一\n\n二三\n\n\n四五六🔥", "a\nb\n\nc " * 50)]
+    native = [(j.text, j.starts) for j in map(engine._Joined, samples)]
+    monkeypatch.setattr(engine, "_native", None)
+    assert [(j.text, j.starts) for j in map(engine._Joined, samples)] == native
+    assert native[2] == ("一\n\n二三\n\n四五六🔥", [0, 3, 7])
