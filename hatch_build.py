@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -39,11 +40,18 @@ class NativeBuildHook(BuildHookInterface):
         if version == "editable":
             _compile(root / SOURCE, root / "src" / (MODULE + suffix))
             return
-        output = Path(tempfile.mkdtemp(prefix="mediactl-native-")) / ("_native" + suffix)
+        self._scratch = Path(tempfile.mkdtemp(prefix="mediactl-native-"))
+        output = self._scratch / ("_native" + suffix)
         if _compile(root / SOURCE, output):
             build_data["force_include"][str(output)] = MODULE + suffix
             build_data["pure_python"] = False
             build_data["infer_tag"] = True
+
+    def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
+        """The wheel holds its copy of the module now: the scratch folder goes."""
+        scratch = getattr(self, "_scratch", None)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _compile(source: Path, output: Path) -> bool:

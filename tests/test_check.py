@@ -397,13 +397,26 @@ def test_number_rules_see_digits_of_any_script(cli, tmp_path: Path, monkeypatch,
     assert rule in {f["rule"] for f in data["findings"]}
 
 
+def test_number_rules_see_digits_only_the_regex_module_knows(cli, tmp_path: Path, monkeypatch) -> None:
+    """The digit-run prefilter counts with the patterns' own \\d (regex's Unicode tables, newer than Python's)."""
+    import regex
+
+    newer = next((chr(c) for c in range(0x10000, 0x20000) if regex.match(r"\d", chr(c)) and not chr(c).isdecimal()), None)
+    if newer is None:
+        pytest.skip("the regex module knows no digit that this Python does not")
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "note.txt", f"电话138 1234 {newer * 4}")
+    result = cli(None, "check", "note.txt", "--format", "json")
+    assert "pii.mobile" in {f["rule"] for f in json.loads(result.stdout)["findings"]} and result.exit_code == 1
+
+
 def test_sort_keys_follow_the_field_names() -> None:
     """SORT_KEY and PLACE_KEY pick fields by position (fast); a reordered Finding must not reorder reports."""
-    from mediactl.check.findings import PLACE_KEY, SORT_KEY, Finding
+    from mediactl.check.findings import SORT_KEY, Finding
 
     f = Finding("a.md", 3, 4, "r.id", "error", "m", "x", "s", "", "body", "slug", "weibo")
     assert SORT_KEY(f) == (f.item, f.channel, f.file, f.line, f.column, f.rule)
-    assert PLACE_KEY(f) == (f.file, f.line, f.column, f.rule)
+    assert f[:4] == (f.file, f.line, f.column, f.rule)  # a file's findings sort as plain tuples
 
 
 def test_joined_segments_native_and_python_agree(monkeypatch) -> None:
@@ -418,3 +431,64 @@ def test_joined_segments_native_and_python_agree(monkeypatch) -> None:
     monkeypatch.setattr(engine, "_native", None)
     assert [(j.text, j.starts) for j in map(engine._Joined, samples)] == native
     assert native[2] == ("一\n\n二三\n\n四五六🔥", [0, 3, 7])
+
+
+def _written(fmt: str, findings: list, encoding: str, errors: str = "strict", newline: str = "\n") -> bytes:
+    """What Output writes for `findings` to a stdout-like text stream with these settings."""
+    import io
+
+    from mediactl.check.output import Output
+
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline=newline, write_through=True)
+    with Output(fmt, stream=stream) as output:
+        output.add(findings)
+        output.write(stream, {"variants": 0})
+    stream.flush()
+    return raw.getvalue()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk", "utf-8-sig", "utf-16", "ascii"])
+def test_streamed_json_is_valid_in_any_stdout_encoding(encoding: str) -> None:
+    """Workers encode for stdout: what its encoding cannot hold (🔥 in GBK) becomes a JSON escape, and a
+    byte-order mark appears once, at the start, as the text layer writes it."""
+    from mediactl.check.findings import Finding
+
+    findings = [Finding("稿件.md", n, 2, "r.id", "error", "不得承诺保本🔥", "保本", "《广告法》") for n in range(1, 4)]
+    data = _written("json", findings, encoding)
+    text = data.decode(encoding)  # one BOM at most, consumed here (utf-8-sig, utf-16)
+    assert "\ufeff" not in text
+    document = json.loads(text)
+    assert [f["message"] for f in document["findings"]] == ["不得承诺保本🔥"] * 3
+    assert document["summary"]["findings"] == 3
+
+
+def test_streamed_output_follows_the_platform_newline_and_error_policy(monkeypatch) -> None:
+    """CRLF on Windows for every line (the findings' bytes too); surrogate-escaped file names (a C locale)
+    come out as the bytes they were read from, as the text layer writes them."""
+    import os
+
+    from mediactl.check.findings import Finding
+
+    monkeypatch.setattr(os, "linesep", "\r\n")
+    findings = [Finding("a.md", n, 1, "r.id", "error", "m", "保本", "s") for n in (1, 2)]
+    data = _written("json", findings, "utf-8", newline="\r\n")
+    assert data.count(b"\n") == data.count(b"\r\n") > 4
+    assert len(json.loads(data.decode())["findings"]) == 2
+    monkeypatch.setattr(os, "linesep", "\n")
+    name = b"\xff\xfe.md".decode("utf-8", "surrogateescape")
+    data = _written("line", [Finding(name, 1, 1, "r.id", "error", "m", "保本", "s")], "utf-8", "surrogateescape")
+    assert data.startswith(b"\xff\xfe.md:1:1: error r.id")
+
+
+def test_files_are_checked_once_however_they_are_named(cli, tmp_path: Path, monkeypatch) -> None:
+    """a/b.md, ./a/b.md, a/../a/b.md and the absolute path are one file: one finding; `..md` is Markdown."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "a/b.md", "本产品保本。")
+    write(tmp_path / "..md", "本产品保本。")
+    names = ["a/b.md", "./a/b.md", "a/../a/b.md", str(tmp_path / "a/b.md"), "..md"]
+    data = json.loads(cli(None, "check", *names, "--format", "json").stdout)
+    assert sorted((f["file"], f["rule"]) for f in data["findings"]) == [
+        ("..md", "finance.promise.principal"),
+        ("a/b.md", "finance.promise.principal"),
+    ]

@@ -6,8 +6,9 @@ YAML/JSON, or a rendered variant) into segments of visible text with positions;
 invisible and separator characters through an offset map; `matcher` finds every
 term in one Aho-Corasick pass; `rules` loads the packs; `engine` applies each rule
 kind and produces findings; `suppress` honours inline and front-matter allowances;
-`report` prints them; `runner` checks variants and writes a report per variant,
-bound to its content hash, for the publish gate.
+`report` formats them and `output` streams them out in order (large checks format
+in their worker processes); `runner` checks variants and files and writes a report
+per variant, bound to its content hash, for the publish gate.
 
 Rule pack format (YAML; built-in packs in mediactl/data/rules/, a repository's own
 in compliance/):
@@ -25,6 +26,10 @@ in compliance/):
         suggest: 非保本浮动收益           # substitution suggestion (text, or {term: suggestion})
         pattern: '…'                    # regex: matched on the normalised text
         validate: luhn                  # regex: a checksum the match must pass (luhn | cn_id)
+        requires: [保证, 承诺]            # regex prefilter: every match holds one of these (folded);
+                                        #   the pattern runs only on texts that do (checked: examples)
+        requires_digits: 11             # regex prefilter: every match holds this many digits in one
+                                        #   run, one space or hyphen apart at most (138 0013 8000)
         trigger: [理财, 净值]             # disclosure: any of these triggers the requirement
         require: [理财非存款、产品有风险、投资须谨慎]   # disclosure: one of these must be present
         scope: variant                  # disclosure/occurrence: variant | paragraph

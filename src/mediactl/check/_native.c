@@ -14,11 +14,6 @@
 #include <Python.h>
 #include <stdint.h>
 
-/* No decimal digit (Unicode Nd) lies in U+0080..U+065F (the first is ARABIC-INDIC DIGIT ZERO) or in the
- * CJK blocks U+2E80..U+9FFF, so most characters of Chinese text skip the Unicode database lookup
- * (test_normalize checks both ranges against the running Python's database). */
-#define IN_HAN_BLOCKS(c) ((c) >= 0x2E80 && (c) < 0xA000)
-
 /* Digit runs, for the regex rules' prefilter: digits one space or hyphen apart stay one run. */
 enum { BROKEN, DIGIT, SEPARATOR };
 
@@ -29,7 +24,7 @@ enum { BROKEN, DIGIT, SEPARATOR };
             uint32_t c = src[i];                                                  \
             uint32_t f = c < table_size ? table[c] : c;                           \
             base[i] = f;                                                          \
-            if (f - '0' <= 9 || (f >= 0x660 && !IN_HAN_BLOCKS(f) && Py_UNICODE_ISDECIMAL(f))) { \
+            if (f < digit_bits && (digits_map[f >> 3] >> (f & 7)) & 1) {               \
                 digits = after == BROKEN ? 1 : digits + 1;                        \
                 if (digits > longest) longest = digits;                           \
                 after = DIGIT;                                                    \
@@ -48,19 +43,20 @@ enum { BROKEN, DIGIT, SEPARATOR };
     } while (0)
 
 PyDoc_STRVAR(fold_compact_doc,
-"fold_compact(text, table, removed) -> (base, compact, offsets, digit_run)\n\n"
+"fold_compact(text, table, removed, digits) -> (base, compact, offsets, digit_run)\n\n"
 "table: bytes of native uint32, the folded code point of each code point below its length.\n"
 "removed: a bitmap over folded code points (bit c%8 of byte c//8) of characters left out.\n"
+"digits: a bitmap of the same shape of what the regex rules' \\\\d matches (the regex module's tables).\n"
 "offsets: bytes of native uint32, the index in text of each character of compact, then len(text).\n"
-"digit_run: the most decimal digits (Unicode Nd, as regex \\\\d) in one run of base, where digits may\n"
+"digit_run: the most digits (as in `digits`) in one run of base, where digits may\n"
 "stand one space or hyphen apart (138 0013 8000 is a run of 11).");
 
 static PyObject *
 fold_compact(PyObject *module, PyObject *args)
 {
     PyObject *text;
-    Py_buffer table_view, removed_view;
-    if (!PyArg_ParseTuple(args, "Uy*y*:fold_compact", &text, &table_view, &removed_view)) {
+    Py_buffer table_view, removed_view, digits_view;
+    if (!PyArg_ParseTuple(args, "Uy*y*y*:fold_compact", &text, &table_view, &removed_view, &digits_view)) {
         return NULL;
     }
     PyObject *result = NULL;
@@ -80,6 +76,8 @@ fold_compact(PyObject *module, PyObject *args)
     /* Values must be code points (<= U+10FFFF): normalize._native_tables checks that once, not per call. */
     const uint8_t *removed = (const uint8_t *)removed_view.buf;
     const uint64_t removed_bits = (uint64_t)removed_view.len * 8;
+    const uint8_t *digits_map = (const uint8_t *)digits_view.buf;
+    const uint64_t digit_bits = (uint64_t)digits_view.len * 8;
     base = PyMem_New(Py_UCS4, length + 1);
     compact = PyMem_New(Py_UCS4, length + 1);
     offsets_bytes = PyBytes_FromStringAndSize(NULL, (length + 1) * (Py_ssize_t)sizeof(uint32_t));
@@ -115,6 +113,7 @@ done:
     Py_XDECREF(offsets_bytes);
     PyBuffer_Release(&table_view);
     PyBuffer_Release(&removed_view);
+    PyBuffer_Release(&digits_view);
     return result;
 }
 
@@ -315,8 +314,17 @@ static struct PyModuleDef native_module = {
     PyModuleDef_HEAD_INIT, "_native", "Native hot loop of mediactl.check.normalize.", -1, native_methods,
 };
 
+/* Bumped whenever a function's signature or results change: normalize.py uses this module only when the
+ * number matches, so a stale build (an editable install not rebuilt after a pull) falls back to Python. */
+#define NATIVE_API 4
+
 PyMODINIT_FUNC
 PyInit__native(void)
 {
-    return PyModule_Create(&native_module);
+    PyObject *module = PyModule_Create(&native_module);
+    if (module != NULL && PyModule_AddIntConstant(module, "API", NATIVE_API) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
 }

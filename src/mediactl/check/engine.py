@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from mediactl.check.findings import PLACE_KEY, Finding
+from mediactl.check.findings import Finding
 from mediactl.check.normalize import _native  # the C extension, or None where it was not built
 from mediactl.check.rules import Profile, Rule, RulePackError, RuleSet
 from mediactl.errors import Problem
@@ -121,7 +121,9 @@ class Engine:
                 findings.extend(self._occurrence(rule, rule_hits))
             elif rule.kind == "disclosure":
                 findings.extend(self._disclosure(rule, rule_hits))
-        return sorted(set(findings), key=PLACE_KEY)
+        # Whole tuples compare file, line, column, rule first (PLACE_KEY), then the rest: two findings
+        # of one rule at one place keep an order that does not depend on the set's hashing.
+        return sorted(set(findings))
 
     def _term(self, rule: Rule, hits: list[Hit]) -> Iterable[Finding]:
         for hit in _unallowed(hits):

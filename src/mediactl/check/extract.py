@@ -1011,12 +1011,18 @@ def extract_file(path: Path, display: str, fmt: str | None = None) -> list[Segme
 def format_of(path: str | os.PathLike[str], display: str) -> str:
     """The extraction format for a file's suffix (see FORMATS); ValueError naming the file if none."""
     name = os.path.basename(path)
-    suffix = os.path.splitext(name)[1]
+    suffix = suffix_of(name)
     fmt = FORMATS.get(suffix.lower())
     if fmt is None:
         supported = ", ".join(FORMATS)
         raise ValueError(f"{display}: cannot check '{suffix or name}' files; supported: {supported}")
     return fmt
+
+
+def suffix_of(name: str) -> str:
+    """A file name's suffix as pathlib gives it (`..md` is Markdown; os.path.splitext says it has none)."""
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
 def read_source(path: str | os.PathLike[str], display: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 class Finding(NamedTuple):
     """Immutable, and a tuple on purpose: a large check holds and moves tens of thousands of these
     between worker processes, and a tuple pickles ~5x faster (both ways) than a slotted dataclass.
+    The first fields make the order within one file: findings sort as plain tuples (file, line, column, rule, …).
     """
 
     file: str
@@ -44,5 +45,3 @@ class Finding(NamedTuple):
 #: How findings are ordered in every report (item, channel, file, line, column, rule), as a C-level key
 #: function: sorting tens of thousands of findings through a lambda and a property cost ~0.1 s.
 SORT_KEY = operator.itemgetter(10, 11, 0, 1, 2, 3)
-#: The order within one file (file, line, column, rule).
-PLACE_KEY = operator.itemgetter(0, 1, 2, 3)

@@ -44,11 +44,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-
-try:
-    from mediactl.check import _native
-except ImportError:  # built without a C compiler: the pure-Python path gives the same results
-    _native = None
+from typing import Any
 
 # The character data and the fold table live in fold.py; tests reach these names through here too.
 from mediactl.check.fold import (
@@ -62,6 +58,17 @@ from mediactl.check.fold import (
     _is_han,
     _ranges,
 )
+
+#: The version of _native.c this code calls. A build of another version (an editable install not rebuilt
+#: after a pull) is not used: the pure-Python path gives the same results, only slower.
+NATIVE_API = 4
+
+try:
+    from mediactl.check import _native
+except ImportError:  # built without a C compiler: the pure-Python path gives the same results
+    _native = None
+if getattr(_native, "API", None) != NATIVE_API:
+    _native = None
 
 __all__ = ["CATEGORIES", "INVISIBLE", "Normalized", "Normalizer", "default_skip", "explain"]
 
@@ -192,8 +199,29 @@ _compiled = functools.lru_cache(maxsize=64)(re.compile)
 
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-#: Runs of decimal digits (Unicode Nd, as the regex rules' \d) one space or hyphen apart at most: 138 0013 8000.
-_DIGIT_RUNS = re.compile(r"\d(?:[ -]?\d)*")
+@functools.cache
+def _digit_runs() -> Any:
+    """Runs of digits one space or hyphen apart at most (138 0013 8000), with the `regex` module's \\d.
+
+    The regex rules run on `regex`, whose Unicode tables are newer than Python's (it knows digits
+    such as Kawi U+11F50 that str.isdecimal does not): a prefilter must count what the patterns match.
+    """
+    import regex
+
+    return regex.compile(r"\d(?:[ -]?\d)*")
+
+
+@functools.cache
+def _digit_bitmap() -> bytes:
+    """Bit c of the bitmap (byte c//8, bit c%8) is set when the `regex` module's \\d matches code point c."""
+    import regex
+
+    code_points = array.array("I", itertools.chain(range(0xD800), range(0xE000, 0x110000)))
+    digits = [ord(char) for char in regex.findall(r"\d", code_points.tobytes().decode("utf-32-le"))]
+    bitmap = bytearray(max(digits) // 8 + 1)
+    for cp in digits:
+        bitmap[cp >> 3] |= 1 << (cp & 7)
+    return bytes(bitmap)
 
 
 @functools.lru_cache(maxsize=16)
@@ -211,8 +239,9 @@ def _removal(skip: str) -> _Removal:
 
 
 @functools.lru_cache(maxsize=16)
-def _native_tables(skip: str) -> tuple[bytes, bytes]:
-    """The fold table as native uint32s, and a bitmap of the folded characters ``compact`` leaves out."""
+def _native_tables(skip: str) -> tuple[bytes, bytes, bytes]:
+    """The fold table as native uint32s, a bitmap of the folded characters ``compact`` leaves out, and
+    one of the digits (as the regex rules' \\d) for the digit-run prefilter."""
     values = _fold_tables().table
     if max(values) > 0x10FFFF:  # the C loop trusts the table to hold code points only
         raise ValueError("the fold table holds a value beyond U+10FFFF")
@@ -221,7 +250,7 @@ def _native_tables(skip: str) -> tuple[bytes, bytes]:
     for char in _removal(skip).chars:
         cp = ord(char)
         bitmap[cp >> 3] |= 1 << (cp & 7)
-    return table, bytes(bitmap)
+    return table, bytes(bitmap), _digit_bitmap()
 
 
 # --------------------------------------------------------------------------- results
@@ -383,7 +412,8 @@ class Normalizer:
             cum.append(total)
         if len(cum) == 1:
             cum.append(0)
-        digit_run = max((len(run) - run.count(" ") - run.count("-") for run in _DIGIT_RUNS.findall(base)), default=0)
+        runs = _digit_runs().findall(base)
+        digit_run = max((len(run) - run.count(" ") - run.count("-") for run in runs), default=0)
         return Normalized(text, base, "".join(parts), digit_run, _removal=removal, _cum=cum)
 
     def _decompose(self, text: str) -> tuple[list[str], list[tuple[str, str]]]:

@@ -10,7 +10,9 @@ Text and SARIF need the whole set (grouping, one document), so their findings ar
 
 from __future__ import annotations
 
+import codecs
 import json
+import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -73,11 +75,73 @@ class Part(NamedTuple):
     rows: tuple[tuple[Any, ...], ...]  # other formats: the findings as plain tuples (~3x faster to pickle)
 
 
-class Output:
-    """Where the findings of one `mediactl check` go, batch by batch, in report order."""
+JSON_ESCAPE = "mediactl.json-escape"
 
-    def __init__(self, fmt: str = "text", fail_on: str = "error", encoding: str = "utf-8") -> None:
-        self.fmt, self.fail_on, self.encoding = fmt, fail_on, encoding
+
+def _json_escape(error: UnicodeError) -> tuple[str, int]:
+    """A codec error handler: what the stream's encoding cannot hold, as JSON \\u escapes (still valid JSON)."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    escaped = []
+    for char in error.object[error.start : error.end]:
+        point = ord(char)
+        if point > 0xFFFF:  # a UTF-16 surrogate pair, as JSON writes characters beyond the BMP
+            point -= 0x10000
+            escaped.append(f"\\u{0xD800 + (point >> 10):04x}\\u{0xDC00 + (point & 0x3FF):04x}")
+        else:
+            escaped.append(f"\\u{point:04x}")
+    return "".join(escaped), error.end
+
+
+codecs.register_error(JSON_ESCAPE, _json_escape)
+
+
+class Target(NamedTuple):
+    """How formatted text becomes the bytes the stream's own text layer would have written.
+
+    Workers encode their batches, so they must do what the stream would: its encoding (UTF-8, or GBK
+    on a Chinese Windows console), newline translation (CRLF on Windows), no byte-order mark after the
+    first line (the text layer writes that with the summary). What the encoding cannot hold becomes a
+    JSON escape in JSON, and follows the stream's own error policy otherwise (a backslash escape where
+    that policy would fail). A stream without a binary buffer gets lossless UTF-8, decoded again.
+    """
+
+    encoding: str = "utf-8"
+    errors: str = "surrogatepass"
+    newline: str = "\n"
+    binary: bool = False
+
+    @classmethod
+    def of(cls, stream: IO[str] | None, fmt: str) -> Target:
+        if stream is None or getattr(stream, "buffer", None) is None:
+            return cls()
+        errors = getattr(stream, "errors", None) or "strict"
+        if fmt == "json":
+            errors = JSON_ESCAPE
+        elif errors == "strict":
+            errors = "backslashreplace"
+        return cls(getattr(stream, "encoding", None) or "utf-8", errors, os.linesep, True)
+
+    def encode(self, text: str) -> bytes:
+        if self.newline != "\n":
+            text = text.replace("\n", self.newline)
+        encoder = codecs.getincrementalencoder(self.encoding)(self.errors)
+        encoder.setstate(0)  # no byte-order mark (utf-8-sig, utf-16): as a text layer past its first write
+        return encoder.encode(text, final=True)
+
+    def decode(self, data: bytes) -> str:
+        return data.decode(self.encoding, self.errors)
+
+
+class Output:
+    """Where the findings of one `mediactl check` go, batch by batch, in report order.
+
+    `stream` is where the report will be written (stdout): streamed formats are encoded for it.
+    """
+
+    def __init__(self, fmt: str = "text", fail_on: str = "error", stream: IO[str] | None = None) -> None:
+        self.fmt, self.fail_on = fmt, fail_on
+        self.target = Target.of(stream, fmt)
         self.streamed = fmt in STREAMED
         self.tally = Tally()
         self.findings: list[Finding] = []  # only for formats that are not streamed
@@ -98,7 +162,7 @@ class Output:
     def _encoded(self, text: str) -> bytes:
         from mediactl.credentials import redact
 
-        return redact(text).encode(self.encoding, "backslashreplace")
+        return self.target.encode(redact(text))
 
     def take(self, part: Part) -> None:
         """Append a batch, in order."""
@@ -118,18 +182,35 @@ class Output:
         assert self._spools is not None, f"{self.fmt} is not a streamed format"
         active, allowed = self._spools
         if self.fmt != "json":
-            _copy(active, out)
-            _copy(allowed, out)
+            self._copy(active, out)
+            self._copy(allowed, out)
             return
-        out.write('{"summary": ' + json.dumps(self.tally.summary(self.fail_on, extra), ensure_ascii=False) + ",\n")
+        summary = json.dumps(self.tally.summary(self.fail_on, extra), ensure_ascii=False)
+        try:
+            summary.encode(self.target.encoding)
+        except UnicodeEncodeError:  # \\u escapes instead: any encoding holds ASCII
+            summary = json.dumps(self.tally.summary(self.fail_on, extra))
+        out.write('{"summary": ' + summary + ",\n")
         for key, spool, end in (("findings", active, ",\n"), ("suppressed", allowed, "\n}\n")):
             if spool.tell():
                 out.write(f' "{key}": [\n  ')
-                _copy(spool, out, skip=len(JSON_SEPARATOR))
+                self._copy(spool, out, skip=len(self.target.encode(JSON_SEPARATOR)))
                 out.write("\n ]" + end)
             else:
                 out.write(f' "{key}": []' + end)
         out.flush()
+
+    def _copy(self, spool: IO[bytes], out: IO[str], skip: int = 0) -> None:
+        """The spooled bytes onto `out`: into its binary buffer (no decoding of a large report) when the
+        bytes were encoded for it, else decoded and written as text."""
+        spool.seek(skip if spool.tell() else 0)
+        out.flush()
+        if not self.target.binary:
+            out.write(self.target.decode(spool.read()))
+            return
+        buffer = out.buffer  # type: ignore[attr-defined]
+        shutil.copyfileobj(spool, buffer, 1 << 20)
+        buffer.flush()
 
     def close(self) -> None:
         for spool in self._spools or ():
@@ -162,15 +243,3 @@ def _spool() -> IO[bytes]:
     import tempfile  # here: not every check writes a streamed report
 
     return tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, prefix="mediactl-check-")
-
-
-def _copy(spool: IO[bytes], out: IO[str], skip: int = 0) -> None:
-    """The spooled bytes onto `out` (its binary buffer when it has one: no decoding of a large report)."""
-    spool.seek(skip if spool.tell() else 0)
-    out.flush()
-    target = getattr(out, "buffer", None)
-    if target is None:
-        out.write(spool.read().decode(getattr(out, "encoding", None) or "utf-8"))
-        return
-    shutil.copyfileobj(spool, target, 1 << 20)
-    target.flush()

@@ -106,9 +106,19 @@ def _normalizer(folder: Path) -> Any:
     # The tables and the code that builds them (an edited checkout keeps its version number).
     sources = [*tables.iterdir(), Path(fold.__file__), Path(normalize.__file__)]
     stamps = sorted((p.name, *_stamp(p)) for p in sources)
-    # NFKC and casefold come from the running Python's Unicode database: a new Python, a new table.
-    key = key_of(stamps, normalize._native is not None, unicodedata.unidata_version)
+    # NFKC and casefold come from the running Python's Unicode database, the digits of the digit-run
+    # prefilter from the regex module's: a new Python or regex, a new table.
+    key = key_of(stamps, normalize._native is not None, unicodedata.unidata_version, _regex_version())
     return cached(folder, "normalizer", key, normalize.Normalizer)
+
+
+def _regex_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("regex")
+    except PackageNotFoundError:
+        return ""
 
 
 def user_cache() -> Path:
@@ -311,23 +321,26 @@ def _check_batch(batch: list[tuple[str, str]]) -> Part:
 
 
 def _named(paths: Sequence[str | os.PathLike[str]], root: Path) -> list[tuple[str, str]]:
-    """(shown name, path) of each file, sorted by the name findings are reported under, each file once."""
+    """(shown name, path) of each file, sorted by the name findings are reported under, each file once
+    (however it was named: a/b.md, ./a/b.md and a/../a/b.md are one file)."""
     cwd, top = os.getcwd(), os.fspath(root)
-    named: dict[str, str] = {}
+    named: dict[str, tuple[str, str]] = {}
     for path in paths:
         given = os.fspath(path)
-        named.setdefault(_shown(given, top, cwd), given)
-    return sorted(named.items())
+        folder, name = os.path.split(os.path.join(cwd, given))  # join keeps an absolute path as it is
+        real = os.path.join(_resolved(folder), name)
+        if real not in named:
+            named[real] = (_shown(given, _resolved(folder), name, top), given)
+    return sorted(named.values())
 
 
-def _shown(given: str, root: str, cwd: str) -> str:
+def _shown(given: str, folder: str, name: str, root: str) -> str:
     """How a file is named in findings: relative to the project (or current folder) when inside it.
 
-    Symbolic links are resolved per folder, not per file (thousands of files share a few folders),
-    and with os.path on strings: pathlib cost ~70 us a file on large checks.
+    `folder` is the file's folder with symbolic links resolved: per folder, not per file (thousands
+    of files share a few folders), and with os.path on strings (pathlib cost ~70 us a file).
     """
-    folder, name = os.path.split(os.path.join(cwd, given))  # join keeps an absolute path as it is
-    inside = _inside(_resolved(folder), root)
+    inside = _inside(folder, root)
     if inside is None:
         return given  # outside: as the user named it
     return f"{inside}/{name}" if inside else name

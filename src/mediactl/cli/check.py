@@ -59,7 +59,7 @@ def check_cmd(
     if fail_on not in SEVERITIES:
         raise UsageError(f"unknown severity '{fail_on}' for --fail-on (one of: {', '.join(SEVERITIES)})")
     files = _expand([Path(t) for t in targets or [] if Path(t).exists() and (Path(t).is_dir() or Path(t).suffix)])
-    with Output(output_format, fail_on, encoding=sys.stdout.encoding or "utf-8") as output:
+    with Output(output_format, fail_on, stream=sys.stdout) as output:
         result, rules = _run(
             targets or [], files, channel, platform, tuple(product or ()) or None, output, changed, no_render
         )
@@ -105,14 +105,14 @@ def _expand(paths: list[Path]) -> list[str]:
     Plain strings, not Path objects: a folder of thousands of files is listed in a few milliseconds
     (os.walk gives each entry's type with the listing; Path.rglob + is_file stats every file).
     """
-    from mediactl.check.extract import FORMATS
+    from mediactl.check.extract import FORMATS, suffix_of
 
     out: list[str] = []
     for path in paths:
         if path.is_dir():
             found = []
             for folder, _, names in os.walk(path):
-                found += [os.path.join(folder, n) for n in names if os.path.splitext(n)[1].lower() in FORMATS]
+                found += [os.path.join(folder, n) for n in names if suffix_of(n).lower() in FORMATS]
             out.extend(sorted(found))
         else:
             out.append(os.fspath(path))
