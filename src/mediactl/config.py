@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mediactl import credentials
+from mediactl import CONFIG_NAME, credentials
 from mediactl.errors import ConfigError, NotFoundError, Problem
 from mediactl.platforms import all_platforms
 from mediactl.schema import Checker
 from mediactl.yamlpos import KeyPath, LocatedYAML, load_located
 
-CONFIG_NAME = "mediactl.yaml"
 STATUSES = ("draft", "review", "approved", "published", "archived")
 CAP_WINDOWS = {"hour": 3600, "day": 86400, "week": 7 * 86400, "month": 30 * 86400}
 CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")

@@ -86,6 +86,20 @@ class Engine:
             for index in self.patterns
         }
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (the compiled-rules cache) without what is attached again or rebuilt on load: the rules
+        (the rule set's own cache holds them), the normalizer (its own cache), compiled patterns, memos."""
+        state = dict(self.__dict__)
+        state.update(rules=None, normalizer=None, patterns=dict.fromkeys(self.patterns))
+        state.update(_explained={}, _in_force={}, _regex_rules={})
+        return state
+
+    def attach(self, ruleset: RuleSet, normalizer: Any) -> Engine:
+        """The rules and normalizer this engine was built from, after loading it from the cache."""
+        self.rules = list(ruleset.rules)
+        self.normalizer = self.matcher.normalizer = normalizer
+        return self
+
     def check(self, segments: Sequence[Any], profile: Profile) -> list[Finding]:
         """All findings in `segments` (the paragraphs of one file or variant) for rules in force.
 

@@ -33,7 +33,6 @@ if TYPE_CHECKING:  # markdown-it is imported only when Markdown or HTML is extra
 from mediactl.check.normalize import _native  # the C extension, or None where it was not built
 from mediactl.cjk import is_cjk as _is_cjk
 from mediactl.frontmatter import split_front_matter
-from mediactl.yamlpos import dotted, load_located
 
 __all__ = [
     "FORMATS",
@@ -674,10 +673,14 @@ def _walk_strings(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any
 
 
 def _field(path: tuple[Any, ...]) -> str:
+    from mediactl.yamlpos import dotted
+
     return dotted(path) or "$"
 
 
 def _yaml_into(out: _Out, yaml_text: str, display: str, line_offset: int) -> None:
+    from mediactl.yamlpos import load_located  # here: YAML (and PyYAML's import) only for YAML, JSON, front matter
+
     src = _normalize_newlines(yaml_text)
     doc = load_located(src, display, line_offset=line_offset)
     if doc.data is None and doc.problems:

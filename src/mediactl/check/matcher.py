@@ -105,6 +105,14 @@ class Matcher:
         self._chars = ahocorasick_rs.AhoCorasick(self._keys, matchkind=ahocorasick_rs.MatchKind.Standard)
         self._units: ahocorasick_rs.BytesAhoCorasick | None = None
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without the automata (they cannot be) and the normalizer (the owner attaches it)."""
+        return {**self.__dict__, "_chars": None, "_units": None, "normalizer": None}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._chars = ahocorasick_rs.AhoCorasick(self._keys, matchkind=ahocorasick_rs.MatchKind.Standard)
+
     def for_volume(self) -> None:
         """Get ready for many texts: also scan them as UTF-16 code units.
 

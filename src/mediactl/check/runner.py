@@ -92,15 +92,32 @@ _ENGINES: dict[str, Engine] = {}
 def _engine(ruleset: RuleSet, cache: Path | None = None) -> Engine:
     """One engine per distinct set of rules (by digest) and process: the automaton is built once."""
     if ruleset.digest not in _ENGINES:
-        _ENGINES[ruleset.digest] = Engine(ruleset, normalizer=_normalizer(cache or user_cache()))
+        from mediactl.check import engine, matcher
+        from mediactl.check.compiled import cached, key_of
+
+        folder = cache or user_cache()
+        normalizer_key = _normalizer_key()
+        normalizer = cached(folder, "normalizer", normalizer_key, _new_normalizer)
+        # Normalising 5,000 terms costs a one-file check more than loading them: the engine is cached
+        # too (its automaton is rebuilt on load), keyed by the rules, the normalizer and its own code.
+        code = sorted((Path(module.__file__).name, *_stamp(Path(module.__file__))) for module in (engine, matcher))
+        key = key_of(ruleset.digest, normalizer_key, code)
+        built = cached(folder, "engine", key, lambda: Engine(ruleset, normalizer=normalizer))
+        _ENGINES[ruleset.digest] = built.attach(ruleset, normalizer)
     return _ENGINES[ruleset.digest]
 
 
-def _normalizer(folder: Path) -> Any:
+def _new_normalizer() -> Any:
+    from mediactl.check.normalize import Normalizer
+
+    return Normalizer()
+
+
+def _normalizer_key() -> str:
     from importlib import resources
 
     from mediactl.check import fold, normalize
-    from mediactl.check.compiled import cached, key_of
+    from mediactl.check.compiled import key_of
 
     tables = Path(str(resources.files("mediactl") / "data" / "check"))
     # The tables and the code that builds them (an edited checkout keeps its version number).
@@ -108,17 +125,18 @@ def _normalizer(folder: Path) -> Any:
     stamps = sorted((p.name, *_stamp(p)) for p in sources)
     # NFKC and casefold come from the running Python's Unicode database, the digits of the digit-run
     # prefilter from the regex module's: a new Python or regex, a new table.
-    key = key_of(stamps, normalize._native is not None, unicodedata.unidata_version, _regex_version())
-    return cached(folder, "normalizer", key, normalize.Normalizer)
+    return key_of(stamps, normalize._native is not None, unicodedata.unidata_version, _regex_version())
 
 
-def _regex_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+def _regex_version() -> tuple[int, int]:
+    """The installed regex module, by the stamp of the file that holds its version (importing it, or
+    importlib.metadata, would cost a one-file check 20 ms)."""
+    from importlib.util import find_spec
 
-    try:
-        return version("regex")
-    except PackageNotFoundError:
-        return ""
+    spec = find_spec("regex")
+    if spec is None or spec.origin is None:
+        return (0, 0)
+    return _stamp(Path(spec.origin).with_name("_main.py"))
 
 
 def user_cache() -> Path:

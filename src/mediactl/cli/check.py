@@ -123,6 +123,8 @@ def _optional_config() -> Any:
     """Ad hoc checks work outside a content repository too (built-in packs only)."""
     from mediactl.errors import NotFoundError
 
+    if not STATE.in_project():  # built-in packs only, and the config stack (YAML) is never imported
+        return None
     try:
         return STATE.config()
     except NotFoundError:
