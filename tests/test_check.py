@@ -481,6 +481,35 @@ def test_streamed_output_follows_the_platform_newline_and_error_policy(monkeypat
     assert data.startswith(b"\xff\xfe.md:1:1: error r.id")
 
 
+@pytest.mark.parametrize(
+    ("encoding", "errors", "newline", "linesep"),
+    [
+        ("ascii", "surrogateescape", "\n", "\n"),  # a C locale without UTF-8 mode
+        ("gbk", "strict", "\n", "\n"),
+        ("utf-8-sig", "strict", "\n", "\n"),
+        ("utf-16", "strict", "\n", "\n"),
+        ("utf-8", "strict", "\r\n", "\r\n"),  # Windows
+        ("utf-8", "strict", "", "\r\n"),  # Windows, a stream that does not translate (pytest's capture)
+    ],
+)
+def test_streamed_lines_are_what_the_stream_itself_would_write(monkeypatch, encoding, errors, newline, linesep) -> None:
+    """Line output equals the stream's own text layer writing each line, except that what its encoding
+    cannot hold is backslash-escaped instead of failing the check."""
+    import io
+    import os
+
+    from mediactl.check import report
+    from mediactl.check.findings import Finding
+
+    monkeypatch.setattr(os, "linesep", linesep)
+    findings = [Finding("稿件.md", n, 1, "r.id", "error", "不得承诺保本🔥", "保本", "s") for n in (1, 2)]
+    raw = io.BytesIO()
+    expected = io.TextIOWrapper(raw, encoding=encoding, errors="backslashreplace", newline=newline, write_through=True)
+    for finding in findings:
+        expected.write(report.line_format(finding) + "\n")
+    assert _written("line", findings, encoding, errors, newline) == raw.getvalue()
+
+
 def test_files_are_checked_once_however_they_are_named(cli, tmp_path: Path, monkeypatch) -> None:
     """a/b.md, ./a/b.md, a/../a/b.md and the absolute path are one file: one finding; `..md` is Markdown."""
     monkeypatch.chdir(tmp_path)

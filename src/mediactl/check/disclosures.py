@@ -26,7 +26,7 @@ class RulePackDisclosures:
         ruleset = ruleset_for(config)
         if not any(rule.kind == "disclosure" for rule in ruleset.rules):
             return []
-        engine = _engine(ruleset)
+        engine = _engine(ruleset, config.state_path)  # the project's cache, beside its compiled rules
         profile = Profile(platform=channel.platform, channel=channel.name, products=item.products, kind=item.kind)
         rules = ruleset.by_id()
         segments = extract_file(item.folder / "index.md", item.file, "markdown")

@@ -14,7 +14,7 @@ import codecs
 import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
 
@@ -96,41 +96,66 @@ def _json_escape(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error(JSON_ESCAPE, _json_escape)
 
 
-class Target(NamedTuple):
-    """How formatted text becomes the bytes the stream's own text layer would have written.
+def _or_backslash(policy: str) -> str:
+    """A codec error handler name: the stream's own policy, and a backslash escape where that fails
+    (strict; surrogateescape meeting a character that is not an escaped byte, as 保 on an ASCII stdout)."""
+    if policy in ("backslashreplace", "replace", "ignore", "xmlcharrefreplace", "namereplace"):
+        return policy
+    name = f"mediactl.{policy}-or-backslash"
+    try:
+        codecs.lookup_error(name)
+    except LookupError:
+        own = codecs.lookup_error(policy)
 
-    Workers encode their batches, so they must do what the stream would: its encoding (UTF-8, or GBK
-    on a Chinese Windows console), newline translation (CRLF on Windows), no byte-order mark after the
-    first line (the text layer writes that with the summary). What the encoding cannot hold becomes a
-    JSON escape in JSON, and follows the stream's own error policy otherwise (a backslash escape where
-    that policy would fail). A stream without a binary buffer gets lossless UTF-8, decoded again.
+        def handler(error: UnicodeError) -> tuple[str | bytes, int]:
+            try:
+                return own(error)
+            except UnicodeError:
+                return codecs.backslashreplace_errors(error)
+
+        codecs.register_error(name, handler)
+    return name
+
+
+class Target(NamedTuple):
+    """How formatted findings reach the stream (stdout) the way its own text layer would write them.
+
+    Fast path (`binary`): a stream with a binary buffer, an encoding without a byte-order mark and no
+    newline translation (POSIX): workers encode their batches as the text layer would, and the parent
+    copies the bytes. Otherwise (CRLF on Windows, utf-8-sig or utf-16, a StringIO) batches travel as
+    lossless UTF-8 and the parent writes them as text: the text layer translates newlines and writes
+    the byte-order mark once. Either way, what the encoding cannot hold (🔥 on a GBK console) becomes
+    a JSON escape in JSON, and follows the stream's error policy elsewhere, with a backslash escape
+    where that policy would fail.
     """
 
     encoding: str = "utf-8"
-    errors: str = "surrogatepass"
-    newline: str = "\n"
+    errors: str = "backslashreplace"
     binary: bool = False
 
     @classmethod
     def of(cls, stream: IO[str] | None, fmt: str) -> Target:
-        if stream is None or getattr(stream, "buffer", None) is None:
-            return cls()
-        errors = getattr(stream, "errors", None) or "strict"
-        if fmt == "json":
-            errors = JSON_ESCAPE
-        elif errors == "strict":
-            errors = "backslashreplace"
-        return cls(getattr(stream, "encoding", None) or "utf-8", errors, os.linesep, True)
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        errors = JSON_ESCAPE if fmt == "json" else _or_backslash(getattr(stream, "errors", None) or "strict")
+        binary = getattr(stream, "buffer", None) is not None and os.linesep == "\n" and not "".encode(encoding)
+        return cls(encoding, errors, binary)
 
     def encode(self, text: str) -> bytes:
-        if self.newline != "\n":
-            text = text.replace("\n", self.newline)
-        encoder = codecs.getincrementalencoder(self.encoding)(self.errors)
-        encoder.setstate(0)  # no byte-order mark (utf-8-sig, utf-16): as a text layer past its first write
-        return encoder.encode(text, final=True)
+        """A batch's text as it travels from a worker."""
+        if self.binary:
+            return text.encode(self.encoding, self.errors)
+        return text.encode("utf-8", "surrogatepass")
 
-    def decode(self, data: bytes) -> str:
-        return data.decode(self.encoding, self.errors)
+    def texts(self, spool: IO[bytes]) -> Iterator[str]:
+        """The spooled batches as text the stream can write (the slow path), a megabyte at a time."""
+        decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")
+        while True:
+            data = spool.read(1 << 20)
+            text = decoder.decode(data, final=not data)
+            # What the stream's encoding cannot hold, escaped now (its own policy would raise).
+            yield text.encode(self.encoding, self.errors).decode(self.encoding, "surrogateescape")
+            if not data:
+                return
 
 
 class Output:
@@ -204,10 +229,11 @@ class Output:
         """The spooled bytes onto `out`: into its binary buffer (no decoding of a large report) when the
         bytes were encoded for it, else decoded and written as text."""
         spool.seek(skip if spool.tell() else 0)
-        out.flush()
         if not self.target.binary:
-            out.write(self.target.decode(spool.read()))
+            for text in self.target.texts(spool):
+                out.write(text)
             return
+        out.flush()
         buffer = out.buffer  # type: ignore[attr-defined]
         shutil.copyfileobj(spool, buffer, 1 << 20)
         buffer.flush()

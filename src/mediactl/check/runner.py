@@ -55,11 +55,19 @@ def ruleset_for(config: Config | None) -> RuleSet:
         tuple((str(f), *_stamp(f)) for f in files),  # a pack edited on disk is loaded again
     )
     if key not in _RULESETS:
+        from mediactl.check import rules
         from mediactl.check.compiled import cached, key_of
 
         folder = config.state_path if config else user_cache()
-        _RULESETS[key] = cached(folder, "rules", key_of(key), lambda: _load_ruleset(config, files))
+        # The code that reads the packs too: an edited checkout keeps its version number.
+        loaded = cached(folder, "rules", key_of(key, _code_stamps(rules)), lambda: _load_ruleset(config, files))
+        _RULESETS[key] = loaded
     return _RULESETS[key]
+
+
+def _code_stamps(*modules: Any) -> list[tuple[str, int, int]]:
+    """Name, size and modification time of each module's file: cached results are keyed by the code that made them."""
+    return sorted((Path(module.__file__).name, *_stamp(Path(module.__file__))) for module in modules)
 
 
 def _stamp(path: Path) -> tuple[int, int]:
@@ -92,16 +100,16 @@ _ENGINES: dict[str, Engine] = {}
 def _engine(ruleset: RuleSet, cache: Path | None = None) -> Engine:
     """One engine per distinct set of rules (by digest) and process: the automaton is built once."""
     if ruleset.digest not in _ENGINES:
-        from mediactl.check import engine, matcher
+        from mediactl.check import engine, matcher, rules
         from mediactl.check.compiled import cached, key_of
 
         folder = cache or user_cache()
         normalizer_key = _normalizer_key()
         normalizer = cached(folder, "normalizer", normalizer_key, _new_normalizer)
         # Normalising 5,000 terms costs a one-file check more than loading them: the engine is cached
-        # too (its automaton is rebuilt on load), keyed by the rules, the normalizer and its own code.
-        code = sorted((Path(module.__file__).name, *_stamp(Path(module.__file__))) for module in (engine, matcher))
-        key = key_of(ruleset.digest, normalizer_key, code)
+        # too (its automaton is rebuilt on load), keyed by the rules, the normalizer and the code of all
+        # three (the engine refers to rules by position: it must come from the same rule objects).
+        key = key_of(ruleset.digest, normalizer_key, _code_stamps(engine, matcher, rules))
         built = cached(folder, "engine", key, lambda: Engine(ruleset, normalizer=normalizer))
         _ENGINES[ruleset.digest] = built.attach(ruleset, normalizer)
     return _ENGINES[ruleset.digest]
@@ -121,8 +129,7 @@ def _normalizer_key() -> str:
 
     tables = Path(str(resources.files("mediactl") / "data" / "check"))
     # The tables and the code that builds them (an edited checkout keeps its version number).
-    sources = [*tables.iterdir(), Path(fold.__file__), Path(normalize.__file__)]
-    stamps = sorted((p.name, *_stamp(p)) for p in sources)
+    stamps = sorted((p.name, *_stamp(p)) for p in tables.iterdir()) + _code_stamps(fold, normalize)
     # NFKC and casefold come from the running Python's Unicode database, the digits of the digit-run
     # prefilter from the regex module's: a new Python or regex, a new table.
     return key_of(stamps, normalize._native is not None, unicodedata.unidata_version, _regex_version())
