@@ -521,3 +521,30 @@ def test_files_are_checked_once_however_they_are_named(cli, tmp_path: Path, monk
         ("..md", "finance.promise.principal"),
         ("a/b.md", "finance.promise.principal"),
     ]
+
+
+def test_ad_hoc_checks_in_a_project_follow_its_config_as_it_changes(cli, house: Path, monkeypatch) -> None:
+    """An ad hoc check reads the project's check settings from a cache keyed by mediactl.yaml: a change
+    to the file takes effect at once, its warnings show on every run, and a broken file is an error."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(house / "cache"))
+    monkeypatch.chdir(house)
+    write(house / "note.txt", "本产品保本。")
+    config = house / "mediactl.yaml"
+    original = config.read_text("utf-8")
+
+    def rules() -> set[str]:
+        result = cli(None, "check", "note.txt", "--format", "json")
+        assert result.exit_code in (0, 1), result.output
+        return {f["rule"] for f in json.loads(result.stdout)["findings"]}
+
+    assert rules() == {"house.baoben"}
+    assert rules() == {"house.baoben"}  # from the cache
+    config.write_text(original + "rendr: {}\n", "utf-8")  # an unknown key: a warning
+    config.write_text(config.read_text("utf-8").replace("  packs: []\n", "  packs: []\n  disable: [house.baoben]\n"), "utf-8")
+    for _ in range(2):  # read, then cached: the warning is shown both times
+        result = cli(None, "check", "note.txt", "--format", "json")
+        assert result.exit_code == 0 and json.loads(result.stdout)["findings"] == []
+        assert "unknown key 'rendr'" in result.stderr
+    config.write_text(original + "compliance: [\n", "utf-8")
+    broken = cli(None, "check", "note.txt", "--format", "json")
+    assert broken.exit_code == 2 and "mediactl.yaml" in broken.stderr

@@ -37,15 +37,15 @@ class State:
             print_warnings(self._config.warnings)
         return self._config
 
-    def in_project(self) -> bool:
-        """Whether a project is named (--project) or found at or above the current folder, without
-        loading its config: an ad hoc check outside any project never imports the YAML stack."""
+    def project_root(self) -> Path | None:
+        """The project named (--project) or found at or above the current folder, without loading its
+        config: an ad hoc check outside any project never imports the YAML stack."""
         from mediactl import CONFIG_NAME
 
         if self.project is not None:
-            return True
+            return self.project.resolve()
         start = Path.cwd().resolve()
-        return any((folder / CONFIG_NAME).is_file() for folder in (start, *start.parents))
+        return next((folder for folder in (start, *start.parents) if (folder / CONFIG_NAME).is_file()), None)
 
     def library(self) -> Any:
         from mediactl.library import load_library

@@ -120,13 +120,17 @@ def _expand(paths: list[Path]) -> list[str]:
 
 
 def _optional_config() -> Any:
-    """Ad hoc checks work outside a content repository too (built-in packs only)."""
+    """Ad hoc checks work outside a content repository too (built-in packs only); inside one they need
+    only its check settings, which are cached while mediactl.yaml is unchanged."""
     from mediactl.errors import NotFoundError
 
-    if not STATE.in_project():  # built-in packs only, and the config stack (YAML) is never imported
+    root = STATE.project_root()
+    if root is None:  # built-in packs only, and the config stack (YAML) is never imported
         return None
+    from mediactl.check.runner import check_settings
+
     try:
-        return STATE.config()
+        return check_settings(root, STATE.config)
     except NotFoundError:
         return None
 
