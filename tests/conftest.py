@@ -28,9 +28,16 @@ channels:
 """
 
 
+@pytest.fixture(scope="session")
+def _user_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One cache folder for the whole test session, instead of the developer's own $XDG_CACHE_HOME."""
+    return str(tmp_path_factory.mktemp("xdg-cache"))
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never see the developer's own identity, project or credentials."""
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, _user_cache: str) -> None:
+    """Tests never see the developer's own identity, project, credentials or caches (nor write to them)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", _user_cache)
     monkeypatch.setenv("MEDIACTL_USER", "tester")
     for name in ("MEDIACTL_PROJECT", "MEDIACTL_SANDBOX_URL", "WX_APPID", "WX_SECRET"):
         monkeypatch.delenv(name, raising=False)
