@@ -1,10 +1,12 @@
-"""Compiled rules and normalisation tables cached between runs, so a one-file check starts fast.
+"""Compiled rules, normalisation tables and the engine cached between runs, so a one-file check starts fast.
 
-Parsing and validating the YAML packs and building the fold tables cost more than
-checking a caption. Both are pickled under the project's state folder (or the user
-cache for ad hoc checks), keyed by everything they are built from: the pack files'
-names, sizes and modification times, the config's rule settings, and the mediactl
-version. The Aho-Corasick automaton cannot be pickled; it is rebuilt (milliseconds).
+Parsing and validating the YAML packs, building the fold tables and normalising every
+term cost more than checking a caption. They are pickled under the project's state
+folder (or the user cache for ad hoc checks), keyed by everything they are built from:
+the pack files' names, sizes and modification times, the config's rule settings, the
+code that builds them, and the mediactl version. The Aho-Corasick automaton cannot be
+pickled; it is rebuilt on load (milliseconds). The user cache also holds, per project,
+the few settings an ad hoc check needs from mediactl.yaml (runner.CheckSettings).
 """
 
 from __future__ import annotations
