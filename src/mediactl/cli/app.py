@@ -2,9 +2,10 @@
 
 Commands are thin: each parses options, calls one library function, prints its
 result. Modules are imported inside the commands so that start-up stays fast.
+The CLI modules do without `from __future__ import annotations`: typer reads every
+command's annotations at every start, and as strings it compiles and evaluates each
+one (~17 ms of each run of mediactl).
 """
-
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

@@ -5,8 +5,6 @@
 is a bug, reported in one line unless `--debug` asks for the traceback.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from dataclasses import dataclass, field

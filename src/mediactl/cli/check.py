@@ -1,7 +1,5 @@
 """`mediactl check`, `mediactl rules ls` and `mediactl rules test`."""
 
-from __future__ import annotations
-
 import os
 import sys
 from pathlib import Path

@@ -1,7 +1,5 @@
 """`mediactl doctor`: is this machine and project ready to render, check and publish?"""
 
-from __future__ import annotations
-
 import shutil
 from typing import Annotated, Any
 

@@ -1,7 +1,5 @@
 """`mediactl new`, `mediactl ls` and `mediactl show`: creating and looking at items."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer

@@ -1,7 +1,5 @@
 """`mediactl init` and `mediactl config validate`."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

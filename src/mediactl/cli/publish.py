@@ -1,7 +1,5 @@
 """`review`, `approve`, `publish`, `queue …`, `log …`, `pause`, `resume`: the road out of the building."""
 
-from __future__ import annotations
-
 import re
 import time
 from datetime import datetime, timedelta

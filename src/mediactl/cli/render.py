@@ -1,7 +1,5 @@
 """`mediactl render`: a variant of every item for every target channel."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer
