@@ -8,6 +8,7 @@ which has the same length as the original, so their offsets need no mapping.
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -119,8 +120,8 @@ class Engine:
             located = joined.locate(match.start, match.end) if rule in active else None
             if located:
                 segment, start = located
-                hits.append(Hit(rule, role, term, start, start + match.end - match.start, match.text,
-                                match.normalisations, segment))  # fmt: skip
+                hits.append(_new_hit((rule, role, term, start, start + match.end - match.start, match.text,
+                                      match.normalisations, segment)))  # fmt: skip
         findings = self._regex(joined, normalized, profile, probes)
         triggered = {hit.rule for hit in hits if hit.role == TRIGGER}
         hits.extend(self._required(joined, normalized, active & triggered))
@@ -324,12 +325,19 @@ def _scopes(rule: Rule, hits: Iterable[Hit]) -> dict[tuple[Any, ...], list[Hit]]
     return groups
 
 
+#: Hit(...) and Finding(...) without NamedTuple's Python-level __new__ (all fields given, in order): one
+#: per hit and per finding, tens of thousands in a large check.
+_new_hit = functools.partial(tuple.__new__, Hit)
+_new_finding = functools.partial(tuple.__new__, Finding)
+
+
 def _finding(rule: Rule, hit: Hit, message: str, suggestion: str) -> Finding:
-    line, column = hit.segment.position(hit.start)
-    return Finding(
-        hit.segment.file, line, column, rule.id, rule.severity, message, hit.text, rule.source, suggestion,
-        hit.segment.field, normalisations=hit.normalisations,
-    )  # fmt: skip
+    segment = hit.segment
+    line, column = segment.position(hit.start)
+    return _new_finding((
+        segment.file, line, column, rule.id, rule.severity, message, hit.text, rule.source, suggestion,
+        segment.field, "", "", hit.normalisations, "",
+    ))  # fmt: skip
 
 
 def luhn(text: str) -> bool:

@@ -31,6 +31,7 @@ Brackets, quotes, dashes and ellipses are ordinary separators (``保「本`` mat
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -58,6 +59,10 @@ class Match(NamedTuple):  # a tuple: one per hit, and a large check has tens of 
     end: int
     text: str  # original[start:end], inserted characters included
     normalisations: tuple[str, ...]  # what the match needed (normalize.explain); () when written as the term
+
+
+#: Match(...) without NamedTuple's Python-level __new__: one per hit, tens of thousands in a large check.
+_new_match = functools.partial(tuple.__new__, Match)
 
 
 class Matcher:
@@ -179,7 +184,7 @@ class Matcher:
                 if cached is None:
                     term = terms[index]
                     cached = explained[span, index] = () if span == term else explain(span, self.normalizer, term=term)
-                matches.append(Match(index, start, -negative_end, span, cached))
+                matches.append(_new_match((index, start, -negative_end, span, cached)))
         return matches, {probe for probe, key in enumerate(self._probe_keys) if key in seen}
 
     def _gaps_ok(self, normalized: Normalized, start: int, end: int) -> bool:
