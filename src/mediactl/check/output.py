@@ -14,7 +14,7 @@ import codecs
 import json
 import os
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
 
@@ -256,13 +256,21 @@ def _formatted(fmt: str, findings: Sequence[Finding]) -> tuple[str, str]:
     if fmt == "json":
         return _json(active), _json(allowed)
     if fmt == "github":  # annotations of allowed findings would only be noise in a pull request
-        return "".join(report.github_format(f) + "\n" for f in active), ""
-    marked = "".join(f"{report.line_format(f)} (allowed: {f.suppressed})\n" for f in allowed)
-    return "".join(report.line_format(f) + "\n" for f in active), marked
+        return _lines(map(report.github_format, active)), ""
+    marked = _lines(f"{report.line_format(f)} (allowed: {f.suppressed})" for f in allowed)
+    return _lines(map(report.line_format, active)), marked
+
+
+def _lines(texts: Iterable[str]) -> str:
+    """Each text on a line of its own."""
+    lines = list(texts)
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def _json(findings: Sequence[Finding]) -> str:
-    return "".join(JSON_SEPARATOR + line for line in report.json_lines(findings))
+    """Each finding preceded by the separator (the writer skips the very first one)."""
+    lines = report.json_lines(findings)
+    return JSON_SEPARATOR + JSON_SEPARATOR.join(lines) if lines else ""
 
 
 def _spool() -> IO[bytes]:
