@@ -115,13 +115,13 @@ class Engine:
         normalized = self.normalizer.normalize(joined.text)
         hits: list[Hit] = []
         matches, probes = self.matcher.search(normalized)
-        for match in matches:
-            rule, role, term = self.entries[match.index]
-            located = joined.locate(match.start, match.end) if rule in active else None
+        entries, locate = self.entries, joined.locate
+        for index, start, end, text, normalisations in matches:
+            rule, role, term = entries[index]
+            located = locate(start, end) if rule in active else None
             if located:
-                segment, start = located
-                hits.append(_new_hit((rule, role, term, start, start + match.end - match.start, match.text,
-                                      match.normalisations, segment)))  # fmt: skip
+                segment, local = located
+                hits.append(_new_hit((rule, role, term, local, local + end - start, text, normalisations, segment)))
         findings = self._regex(joined, normalized, profile, probes)
         triggered = {hit.rule for hit in hits if hit.role == TRIGGER}
         hits.extend(self._required(joined, normalized, active & triggered))
