@@ -47,39 +47,6 @@ def github_format(finding: Finding) -> str:
     return f"::{level} file={escape(finding.file)},line={finding.line},col={finding.column},title={escape(finding.rule)}::{message}"
 
 
-def json_document(findings: Sequence[Finding], fail_on: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "summary": _summary(findings, fail_on, extra),
-        "findings": [f.to_dict() for f in findings if not f.suppressed],
-        "suppressed": [f.to_dict() for f in findings if f.suppressed],
-    }
-
-
-def write_json(findings: Sequence[Finding], fail_on: str, extra: dict[str, Any] | None = None) -> None:
-    """The JSON document on stdout with one finding per line: as readable as indenting, and streamed,
-    so a check with tens of thousands of findings does not build one giant string."""
-    import sys
-
-    from mediactl.credentials import redact
-
-    document = json_document([], fail_on, extra)
-    document["summary"] = (
-        json_document(findings, fail_on, extra)["summary"]
-        if len(findings) < 1000
-        else _summary(findings, fail_on, extra)
-    )
-    out = sys.stdout
-    out.write('{"summary": ' + json.dumps(document["summary"], ensure_ascii=False) + ",\n")
-    for key, wanted in (("findings", False), ("suppressed", True)):
-        chosen = [finding for finding in findings if bool(finding.suppressed) == wanted]
-        for start in range(0, len(chosen), 1000):  # bounded pieces: the document is never one giant string
-            lines = json_lines(chosen[start : start + 1000])
-            out.write((f' "{key}": [\n  ' if start == 0 else ",\n  ") + redact(",\n  ".join(lines)))
-        out.write("\n ]" if chosen else f' "{key}": []')
-        out.write(",\n" if key == "findings" else "\n}\n")
-    out.flush()
-
-
 def json_lines(findings: Sequence[Finding]) -> list[str]:
     """``json.dumps(finding.to_dict(), ensure_ascii=False)`` for each finding, the same text ~4x faster.
 
@@ -104,18 +71,6 @@ class _Quoted(dict[str, str]):
     def __missing__(self, text: str) -> str:
         quoted = self[text] = encode_basestring(text)
         return quoted
-
-
-def _summary(findings: Sequence[Finding], fail_on: str, extra: dict[str, Any] | None) -> dict[str, Any]:
-    active = [f for f in findings if not f.suppressed]
-    return {
-        "findings": len(active),
-        "failing": len(failing(findings, fail_on)),
-        "suppressed": len(findings) - len(active),
-        "by_severity": {s: sum(1 for f in active if f.severity == s) for s in ("blocker", "error", "warning", "info")},
-        "fail_on": fail_on,
-        **(extra or {}),
-    }
 
 
 def sarif_document(findings: Sequence[Finding], rules: dict[str, Rule]) -> dict[str, Any]:
