@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mediactl import CONFIG_NAME, credentials
+from mediactl import CONFIG_NAME, credentials, nearest_project
 from mediactl.errors import ConfigError, NotFoundError, Problem
 from mediactl.platforms import all_platforms
 from mediactl.schema import Checker
@@ -135,12 +135,11 @@ class Config:
 
 def find_project(start: Path) -> Path:
     """The nearest folder at or above `start` that holds mediactl.yaml (as git finds .git)."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / CONFIG_NAME).is_file():
-            return folder
+    found = nearest_project(start)
+    if found is not None:
+        return found
     raise NotFoundError(
-        f"no {CONFIG_NAME} in {start} or any folder above it.",
+        f"no {CONFIG_NAME} in {start.resolve()} or any folder above it.",
         hint="run `mediactl init DIR` to create a content repository, or pass --project DIR.",
     )
 

@@ -156,20 +156,13 @@ def _chain(char: str, nfkc: dict[str, str], casefold: dict[str, str], t2s: dict[
     """Fold one character to its fixed point; also return the steps it took (bit flags)."""
     steps = 0
     current = char
+    chain = ((nfkc, _WIDTH), (casefold, _CASE), (t2s, _TRADITIONAL), (_EXTRA, _EXTRA_STEP))
     for _ in range(8):
         before = current
-        if current in nfkc:
-            steps |= _WIDTH
-            current = nfkc[current]
-        if current in casefold:
-            steps |= _CASE
-            current = casefold[current]
-        if current in t2s:
-            steps |= _TRADITIONAL
-            current = t2s[current]
-        if current in _EXTRA:
-            steps |= _EXTRA_STEP
-            current = _EXTRA[current]
+        for table, step in chain:  # in this order: each step sees the previous one's result
+            if current in table:
+                steps |= step
+                current = table[current]
         if current == before:
             break
     return current, steps

@@ -107,7 +107,7 @@ class Matcher:
                 position[key] = len(self._keys)
                 self._keys.append(key)
             self._probe_keys.append(position[key])
-        self._chars = ahocorasick_rs.AhoCorasick(self._keys, matchkind=ahocorasick_rs.MatchKind.Standard)
+        self._chars = self._str_automaton()
         self._units: ahocorasick_rs.BytesAhoCorasick | None = None
 
     def __getstate__(self) -> dict[str, object]:
@@ -116,7 +116,11 @@ class Matcher:
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
-        self._chars = ahocorasick_rs.AhoCorasick(self._keys, matchkind=ahocorasick_rs.MatchKind.Standard)
+        self._chars = self._str_automaton()
+
+    def _str_automaton(self) -> ahocorasick_rs.AhoCorasick:
+        """Every key (terms, then probes) in one automaton over str; rebuilt on load, it cannot be pickled."""
+        return ahocorasick_rs.AhoCorasick(self._keys, matchkind=ahocorasick_rs.MatchKind.Standard)
 
     def for_volume(self) -> None:
         """Get ready for many texts: also scan them as UTF-16 code units.

@@ -199,6 +199,8 @@ _compiled = functools.lru_cache(maxsize=64)(re.compile)
 
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
 @functools.cache
 def _digit_runs() -> Any:
     """Runs of digits one space or hyphen apart at most (138 0013 8000), with the `regex` module's \\d.
@@ -218,8 +220,13 @@ def _digit_bitmap() -> bytes:
 
     code_points = array.array("I", itertools.chain(range(0xD800), range(0xE000, 0x110000)))
     digits = [ord(char) for char in regex.findall(r"\d", code_points.tobytes().decode("utf-32-le"))]
-    bitmap = bytearray(max(digits) // 8 + 1)
-    for cp in digits:
+    return _bitmap(digits, max(digits) + 1)
+
+
+def _bitmap(code_points: Iterable[int], size: int) -> bytes:
+    """Bit c set (byte c//8, bit c%8) for each code point c, over `size` code points: what _native.c reads."""
+    bitmap = bytearray((size + 7) // 8)
+    for cp in code_points:
         bitmap[cp >> 3] |= 1 << (cp & 7)
     return bytes(bitmap)
 
@@ -246,11 +253,7 @@ def _native_tables(skip: str) -> tuple[bytes, bytes, bytes]:
     if max(values) > 0x10FFFF:  # the C loop trusts the table to hold code points only
         raise ValueError("the fold table holds a value beyond U+10FFFF")
     table = array.array("I", values).tobytes()
-    bitmap = bytearray(0x110000 // 8)
-    for char in _removal(skip).chars:
-        cp = ord(char)
-        bitmap[cp >> 3] |= 1 << (cp & 7)
-    return table, bytes(bitmap), _digit_bitmap()
+    return table, _bitmap(map(ord, _removal(skip).chars), 0x110000), _digit_bitmap()
 
 
 # --------------------------------------------------------------------------- results

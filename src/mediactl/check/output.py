@@ -210,11 +210,12 @@ class Output:
             self._copy(active, out)
             self._copy(allowed, out)
             return
-        summary = json.dumps(self.tally.summary(self.fail_on, extra), ensure_ascii=False)
+        data = self.tally.summary(self.fail_on, extra)
+        summary = json.dumps(data, ensure_ascii=False)
         try:
             summary.encode(self.target.encoding)
-        except UnicodeEncodeError:  # \\u escapes instead: any encoding holds ASCII
-            summary = json.dumps(self.tally.summary(self.fail_on, extra))
+        except UnicodeEncodeError:  # \u escapes instead: any encoding holds ASCII
+            summary = json.dumps(data)
         out.write('{"summary": ' + summary + ",\n")
         for key, spool, end in (("findings", active, ",\n"), ("suppressed", allowed, "\n}\n")):
             if spool.tell():

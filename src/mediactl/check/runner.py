@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -85,7 +85,7 @@ def check_settings(root: Path, load: Callable[[], Config]) -> CheckSettings:
     except OSError:
         content = ""  # missing or unreadable: load() says so
     package = Path(__file__).parents[1]
-    stamps = [str(path), content, *(_stamp(package / name) for name in ("config.py", "schema.py"))]
+    stamps = [str(path), content, _file_stamps([package / "config.py", package / "schema.py"])]
     loaded: list[Config] = []
 
     def read() -> CheckSettings:
@@ -128,8 +128,13 @@ def ruleset_for(config: Settings | None) -> RuleSet:
 
 
 def _code_stamps(*modules: Any) -> list[tuple[str, int, int]]:
-    """Name, size and modification time of each module's file: cached results are keyed by the code that made them."""
-    return sorted((Path(module.__file__).name, *_stamp(Path(module.__file__))) for module in modules)
+    """The stamps of the modules' files: cached results are keyed by the code that made them."""
+    return _file_stamps(Path(module.__file__) for module in modules)
+
+
+def _file_stamps(paths: Iterable[Path]) -> list[tuple[str, int, int]]:
+    """Name, size and modification time of each file, sorted."""
+    return sorted((path.name, *_stamp(path)) for path in paths)
 
 
 def _stamp(path: Path) -> tuple[int, int]:
@@ -191,7 +196,7 @@ def _normalizer_key() -> str:
 
     tables = Path(str(resources.files("mediactl") / "data" / "check"))
     # The tables and the code that builds them (an edited checkout keeps its version number).
-    stamps = sorted((p.name, *_stamp(p)) for p in tables.iterdir()) + _code_stamps(fold, normalize)
+    stamps = _file_stamps(tables.iterdir()) + _code_stamps(fold, normalize)
     # NFKC and casefold come from the running Python's Unicode database, the digits of the digit-run
     # prefilter from the regex module's: a new Python or regex, a new table.
     return key_of(stamps, normalize._native is not None, unicodedata.unidata_version, _regex_version())
@@ -415,9 +420,10 @@ def _named(paths: Sequence[str | os.PathLike[str]], root: Path) -> list[tuple[st
     for path in paths:
         given = os.fspath(path)
         folder, name = os.path.split(os.path.join(cwd, given))  # join keeps an absolute path as it is
-        real = os.path.join(_resolved(folder), name)
+        folder = _resolved(folder)
+        real = os.path.join(folder, name)
         if real not in named:
-            named[real] = (_shown(given, _resolved(folder), name, top), given)
+            named[real] = (_shown(given, folder, name, top), given)
     return sorted(named.values())
 
 

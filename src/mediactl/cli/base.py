@@ -38,12 +38,9 @@ class State:
     def project_root(self) -> Path | None:
         """The project named (--project) or found at or above the current folder, without loading its
         config: an ad hoc check outside any project never imports the YAML stack."""
-        from mediactl import CONFIG_NAME
+        from mediactl import nearest_project
 
-        if self.project is not None:
-            return self.project.resolve()
-        start = Path.cwd().resolve()
-        return next((folder for folder in (start, *start.parents) if (folder / CONFIG_NAME).is_file()), None)
+        return self.project.resolve() if self.project is not None else nearest_project(Path.cwd())
 
     def library(self) -> Any:
         from mediactl.library import load_library
