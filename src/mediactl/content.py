@@ -14,6 +14,7 @@ from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from mediactl import confine
 from mediactl.config import STATUSES, Config
 from mediactl.errors import Problem, relpath
 from mediactl.frontmatter import split_front_matter
@@ -85,7 +86,9 @@ def parse_item(file: Path, config: Config) -> tuple[Item | None, list[Problem]]:
     """Parse and validate one ``index.md``; the Item is None when it has errors."""
     shown = relpath(file, config.root)
     try:
-        text = file.read_text("utf-8")
+        text = confine.read_text(file, config.root, what="item file")
+    except confine.OutsideProjectError as exc:
+        return None, [Problem(shown, exc.message.removeprefix(f"{shown}: "))]
     except UnicodeDecodeError as exc:
         return None, [Problem(shown, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")]
     except OSError as exc:
@@ -251,6 +254,11 @@ class _ItemBuilder:
                 continue
             if not (self.folder / name).is_file():
                 self.check.error(path, f"asset '{name}' not found in {relpath(self.folder, self.config.root)}/")
+                continue
+            try:
+                confine.confined(self.folder / name, self.config.root, what="asset")
+            except confine.OutsideProjectError as exc:
+                self.check.error(path, exc.message)
                 continue
             assets.append(Asset(name, spec.get("role"), spec.get("alt")))
         return tuple(assets)

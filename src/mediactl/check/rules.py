@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mediactl import confine
 from mediactl.errors import Problem, ProblemsError, relpath
 
 if TYPE_CHECKING:  # parsing is skipped when the compiled rules come from the cache
@@ -146,10 +147,14 @@ def load_rules(
     digest = hashlib.sha256()
     for file in files:
         shown = relpath(file, root) if root else file.name
-        if file.parent == Path(str(resources.files("mediactl") / "data" / "rules")):
+        builtin = file.parent == Path(str(resources.files("mediactl") / "data" / "rules"))
+        if builtin:
             shown = f"builtin/rules/{file.name}"
         try:
-            data = file.read_bytes()
+            data = file.read_bytes() if builtin or root is None else confine.read_bytes(file, root, what="rule pack")
+        except confine.OutsideProjectError as exc:
+            problems.append(Problem(shown, exc.message.split(": ", 1)[1]))
+            continue
         except OSError as exc:
             problems.append(Problem(shown, f"cannot read rule pack: {exc.strerror}"))
             continue

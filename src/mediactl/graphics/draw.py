@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
+from mediactl import confine
 from mediactl.errors import relpath
 from mediactl.fonts import covers, load_font
 from mediactl.graphics.layout import (
@@ -305,6 +306,8 @@ class _Render:
     ) -> tuple[Image.Image, tuple[int, int]]:
         """The image in `file` scaled to cover or fit inside `size`, and its offset in that box."""
         display = relpath(Path(file), self.root)
+        if self.root is not None and Path(file).is_relative_to(self.root):  # a project file: never through a link out
+            file = confine.confined(Path(file), self.root, what="image")
         picture = _open_image(Path(file), display, size, fit)
         iw, ih = picture.size
         bw, bh = size

@@ -86,6 +86,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar, NoReturn
 
+from mediactl import confine
 from mediactl.errors import MediactlError, Problem, relpath
 from mediactl.yamlpos import KeyPath, LocatedYAML, dotted, load_located
 
@@ -247,7 +248,12 @@ def load_layout(path: Path, *, root: Path | None = None) -> Layout:
     path = Path(path)
     display = _display_layout(path, root)
     try:
-        text = path.read_text("utf-8")
+        if root is not None and path.is_relative_to(root):  # a project layout: never through a link out
+            text = confine.read_text(path, root, what="media layout")
+        else:
+            text = path.read_text("utf-8")
+    except confine.OutsideProjectError as exc:
+        raise LayoutError(exc.message) from None
     except FileNotFoundError:
         raise LayoutError(f"{display}: media layout file not found") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -26,7 +26,7 @@ from mediactl.render.manifest import MANIFEST, canonical
 from mediactl.render.plan import Planned
 
 INDEX_FILE = "render-index.json"
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: manifest schema 2 (content hash over the published document)
 
 
 class RenderIndex:
@@ -162,7 +162,7 @@ class InputHasher:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
             for entry in entries:
                 relative = f"{prefix}{entry.name}"
-                if entry.is_dir():
+                if entry.is_dir(follow_symlinks=False):  # a linked folder is not walked (loops, files outside)
                     pending.append((entry.path, f"{relative}/"))
                 elif entry.is_file():
                     digest.update(relative.encode() + b"\0")

@@ -30,6 +30,8 @@ from jinja2.debug import rewrite_traceback_stack
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import concat
 
+from mediactl import confine
+from mediactl.errors import relpath
 from mediactl.render.errors import VariantError
 
 PACKAGED = "data/templates"
@@ -39,13 +41,35 @@ def template_name(platform: str, kind: str) -> str:
     return f"{platform}/{kind}.j2"
 
 
+class ConfinedLoader(FileSystemLoader):
+    """The project's templates, and nothing a link in them points to outside the project.
+
+    Jinja's FileSystemLoader follows symbolic links, so `{% include "footer.j2" %}` with
+    footer.j2 → ~/.ssh/id_ed25519 would put that file into a variant (and from there onto a
+    platform). Every source is resolved and confined to the project root before it is read.
+    """
+
+    def __init__(self, searchpath: Path, root: Path) -> None:
+        super().__init__(str(searchpath))
+        self.root = root
+
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        try:
+            confine.confined(Path(filename), self.root, what="template")
+        except confine.OutsideProjectError as exc:
+            raise VariantError(relpath(Path(filename), self.root), exc.message.split(": ", 1)[1]) from None
+        return source, filename, uptodate
+
+
 @cache
-def environment(project_templates: Path) -> SandboxedEnvironment:
+def environment(project_templates: Path, root: Path | None = None) -> SandboxedEnvironment:
     """One environment per project and process: templates are compiled once, filters built once."""
     from mediactl.render import filters
 
     packaged = PackageLoader("mediactl", PACKAGED)
-    loader = ChoiceLoader([FileSystemLoader(str(project_templates)), PrefixLoader({"builtin": packaged}), packaged])
+    project = ConfinedLoader(project_templates, root or project_templates.parent)
+    loader = ChoiceLoader([project, PrefixLoader({"builtin": packaged}), packaged])
     env = SandboxedEnvironment(
         loader=loader,
         undefined=StrictUndefined,

@@ -45,7 +45,7 @@ def render_texts(item: Item, channel: Channel, config: Config) -> Texts:
         if value is not None
     }
     wanted = [name_ for name_ in settings.fields if name_ not in overrides]
-    env = environment(config.templates_path)
+    env = environment(config.templates_path, config.root)
     name, rendered = (
         render_fields(env, names, wanted, context) if wanted else (select(names, config.templates_path), {})
     )
