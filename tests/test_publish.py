@@ -265,26 +265,6 @@ def test_rate_limits_hold_at_send_time_when_jobs_come_due_together(cli, ready: P
     assert "delivery.deferred" in (ready / ".mediactl/audit.jsonl").read_text("utf-8")
 
 
-def test_a_job_whose_variant_was_deleted_fails_clearly_and_can_be_retried(cli, ready: Path) -> None:
-    import shutil
-
-    assert outcomes(cli(ready, "publish", SLUG, "--channel", "outbox", "--at", "2099-01-01T09:00", "--json"))
-    store = Store(ready / ".mediactl/queue.sqlite3")
-    (job,) = store.jobs()
-    store.db.execute("UPDATE jobs SET due_at = 0 WHERE id = ?", (job.id,))
-    store.close()
-    build = ready / "build/outbox" / SLUG
-    kept = ready.parent / "kept-variant"
-    shutil.move(build, kept)
-    (failed,) = outcomes(cli(ready, "publish", "--due", "--json"))
-    assert failed["state"] == "failed"
-    assert failed["detail"] == "its variant was deleted; render, check, approve and publish again"
-    assert not (ready / "outbox/outbox" / SLUG).exists()  # nothing half-sent
-    shutil.move(kept, build)  # the same bytes again: the job was kept, and a person may retry it
-    assert cli(ready, "queue", "retry", str(job.id)).exit_code == 0
-    assert [o["state"] for o in outcomes(cli(ready, "publish", "--due", "--json"))] == ["sent"]
-
-
 def test_a_claimed_job_is_given_back_when_the_audit_log_fails(ready: Path, monkeypatch) -> None:
     """Disk full while logging the previous outcome: the job just claimed was never tried, so it is pending again."""
     from mediactl.config import load_config

@@ -26,7 +26,7 @@ from mediactl.check.findings import SORT_KEY, Finding
 from mediactl.check.output import Output, Part
 from mediactl.check.report import failing
 from mediactl.check.rules import Profile, RulePackError, RuleSet, load_rules, pack_files
-from mediactl.errors import UsageError, relpath
+from mediactl.errors import MediactlError, UsageError, relpath
 
 if TYPE_CHECKING:  # the config and library stack is not needed to check one ad hoc file
     from mediactl.config import Config
@@ -271,13 +271,17 @@ def check_project(
         result.findings.extend(_context(broken, item.slug, ""))
         if channel is None:
             source = engine.check(
-                _item_segments(item), Profile(platform="", channel="", products=item.products, kind=item.kind)
+                _item_segments(item, config.root), Profile(platform="", channel="", products=item.products, kind=item.kind)
             )
             result.findings.extend(_context(suppress.apply(source, allowances, source_file=item.file), item.slug, ""))
         for variant in (p for p in planned if p.item.slug == item.slug):
             if rendered.get(variant.key) == "failed":
                 continue
-            findings, report = _check_variant(config, engine, variant, allowances, fail_on)
+            try:
+                findings, report = _check_variant(config, engine, variant, allowances, fail_on)
+            except MediactlError as exc:  # its files changed after render (or lead outside the project)
+                result.not_checked.append(f"{variant.key}: {exc.message}")
+                continue
             result.findings.extend(findings)
             if report:
                 result.variants.append(report)
@@ -289,20 +293,23 @@ def check_project(
 def _check_variant(
     config: Config, engine: Engine, planned: Any, allowances: list[Any], fail_on: str
 ) -> tuple[list[Finding], dict[str, Any] | None]:
-    from mediactl.render.manifest import read_manifest
+    """Check a variant as its bytes are now (render.verify), and record the verdict for that content hash.
+
+    A variant whose files changed after render is not checked: VariantChangedError names the file.
+    """
+    from mediactl.render.verify import verify
 
     item, channel = planned.item, planned.channel
-    folder = config.build_path / channel.name / item.slug
-    manifest = read_manifest(folder)
-    if manifest is None:
+    verified = verify(config.build_path / channel.name / item.slug, config.root)
+    if verified is None:
         return [], None
     profile = Profile(platform=channel.platform, channel=channel.name, products=item.products, kind=item.kind)
-    findings = engine.check(variant_segments(config, folder, manifest), profile)
+    findings = engine.check(variant_segments(config, verified), profile)
     findings = _context(suppress.apply(findings, allowances, source_file=item.file), item.slug, channel.name)
     report = {
         "item": item.slug,
         "channel": channel.name,
-        "content_hash": manifest["content_hash"],
+        "content_hash": verified.content_hash,
         "passed": not failing(findings, fail_on),
         "fail_on": fail_on,
         "findings": [f.to_dict() for f in findings if not f.suppressed],
@@ -315,30 +322,51 @@ def _check_variant(
     return findings, report
 
 
-def variant_segments(config: Config, folder: Path, manifest: dict[str, Any]) -> list[Any]:
-    """What the audience of a variant sees: every text field, the text drawn on its images, its links."""
-    from mediactl.check.extract import extract_file, extract_text
+TEXT_FORMATS = {".html": "html", ".md": "markdown"}
 
-    shown = relpath(folder, config.root)
+
+def variant_segments(config: Config, verified: Any) -> list[Any]:
+    """What the audience of a variant sees or hears: every text field, the text drawn on its images, its
+    links and QR codes, and its subtitles; all read from the verified bytes, never from disk again."""
+    from mediactl.check.extract import extract_source, extract_subtitles, extract_text
+    from mediactl.render.verify import read_part
+
+    shown = relpath(verified.folder, config.root)
+    document = verified.document
     segments: list[Any] = []
-    for name, meta in manifest["fields"].items():
-        file = folder / meta["file"]
-        fmt = {".html": "html", ".md": "markdown"}.get(file.suffix, "text")
-        found = extract_file(file, f"{shown}/{meta['file']}", fmt)
+    for name, text in document["texts"].items():
+        file = document["files"][name]
+        found = extract_source(text, f"{shown}/{file}", TEXT_FORMATS.get(Path(file).suffix, "text"))
         segments.extend(s._replace(field=name) if s.field == "body" else s for s in found)  # keep link/alt/title
-    for media in manifest.get("media", []):
+    for media in document["media"]:
         for key, text in (media.get("texts") or {}).items():
             segments.extend(extract_text(text, f"{shown}/{media['file']}", field=f"image.{media['name']}.{key}"))
-    for media in manifest.get("media", []):
+    for media in document["media"]:
         if media.get("qr"):  # a QR code is a link the audience follows
             segments.extend(extract_text(media["qr"], f"{shown}/{media['file']}", field=f"image.{media['name']}.qr"))
+    subtitles = {part.sha256: part for part in verified.parts if part.what == "subtitles"}
+    for entry in document["subtitles"]:
+        text = read_part(subtitles[entry["sha256"]], config.root).decode("utf-8", "replace").removeprefix("\ufeff")
+        segments.extend(extract_subtitles(text, entry["file"], fmt=entry["format"]))
     return segments
 
 
-def _item_segments(item: Item) -> list[Any]:
-    from mediactl.check.extract import extract_file
+SUBTITLE_FORMATS = {".srt": "srt", ".vtt": "vtt"}
 
-    return extract_file(item.folder / "index.md", item.file, "markdown")
+
+def _item_segments(item: Item, root: Path) -> list[Any]:
+    """The item as written: its index.md (front matter values, alt texts, body) and its subtitle files."""
+    from mediactl import confine
+    from mediactl.check.extract import extract_file, extract_subtitles
+
+    segments = extract_file(item.folder / "index.md", item.file, "markdown")
+    for asset in item.assets:
+        fmt = SUBTITLE_FORMATS.get(Path(asset.path).suffix.lower())
+        if fmt:
+            path = item.asset_path(asset)
+            text = confine.read_bytes(path, root, what="subtitles").decode("utf-8", "replace").removeprefix("\ufeff")
+            segments.extend(extract_subtitles(text, relpath(path, root), fmt=fmt))
+    return segments
 
 
 def _allowances(item: Item) -> tuple[list[Any], list[Finding]]:

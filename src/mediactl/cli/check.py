@@ -65,7 +65,7 @@ def check_cmd(
     if output.tally.failing or result.not_checked:
         raise FindingsError(
             f"{output.tally.failing} finding(s) at or above {fail_on}"
-            + (f"; {len(result.not_checked)} variant(s) could not be rendered" if result.not_checked else "")
+            + (f"; {len(result.not_checked)} variant(s) could not be checked" if result.not_checked else "")
         )
 
 
@@ -143,7 +143,7 @@ def _emit(output: Any, result: Any, rules: dict[str, Any]) -> None:
     else:
         formats.render_text(output.findings, console.out)
         for entry in result.not_checked:
-            console.error_line(f"not checked (render failed): {entry}")
+            console.error_line(f"not checked: {entry}")
         console.info(
             f"{output.tally.findings} finding(s), {output.tally.suppressed} allowed, "
             f"{len(result.variants)} variant(s) checked"

@@ -66,16 +66,18 @@ def approve_cmd(
             broken = sorted({r.item for r in summary.failed})
             raise FindingsError(f"{', '.join(broken)}: {len(summary.failed)} variant(s) do not render; "
                                 "fix them before approving (nothing was approved)")  # fmt: skip
-        hashes = {(r.item, r.channel): r.content_hash for r in summary.results}
+        # Every variant is verified byte for byte and sealed into the vault before anything is recorded:
+        # the approval names the bytes that were read, and those are the bytes delivery will send.
+        sealed = {item.slug: [(variant.channel.name, publisher.seal(variant))
+                              for variant in plan_variants(library, config, [item.slug], None)[0]]
+                  for item in items}  # fmt: skip
         for item in items:
-            planned, _ = plan_variants(library, config, [item.slug], None)
-            for variant in planned:
-                content_hash = hashes[item.slug, variant.channel.name]
-                publisher.store.approve(item.slug, variant.channel.name, content_hash, publisher.actor, note)
-                publisher.log("item.approved", item=item.slug, channel=variant.channel.name,
+            for channel_name, content_hash in sealed[item.slug]:
+                publisher.store.approve(item.slug, channel_name, content_hash, publisher.actor, note)
+                publisher.log("item.approved", item=item.slug, channel=channel_name,
                               content_hash=content_hash, note=note)  # fmt: skip
             set_status(item.folder / "index.md", "approved")
-            console.success(f"{item.slug} approved by {publisher.actor} for {len(planned)} channel(s)")
+            console.success(f"{item.slug} approved by {publisher.actor} for {len(sealed[item.slug])} channel(s)")
     finally:
         publisher.close()
 

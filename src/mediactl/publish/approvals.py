@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from mediactl import fsutil
-from mediactl.errors import UsageError
+from mediactl.errors import MediactlError, UsageError
 from mediactl.frontmatter import FENCE
-from mediactl.publish.adapters.base import Variant
+from mediactl.render.verify import verify
 
 
 def set_status(file: Path, status: str) -> None:
@@ -49,8 +49,9 @@ def approval_views(config: Any, items: list[Any]) -> dict[str, dict[str, Any]]:
     """For `mediactl ls`: who approved each item's variants, and whether each approval still holds.
 
     Per channel: ``valid`` (an approval for the variant's current content hash), ``void`` (an
-    approval exists, for an earlier version: the variant changed since), ``none``, or
-    ``not-rendered`` (no variant to approve yet). Per item, ``state`` sums it up: ``approved``
+    approval exists, for an earlier version: the variant changed since), ``none``,
+    ``not-rendered`` (no variant to approve yet), or ``modified`` (its files in build/, or the item
+    files it carries, were changed after render: nothing about it holds until it is rendered again). Per item, ``state`` sums it up: ``approved``
     (every channel valid), ``partial``, ``void`` (something approved, nothing valid) or ``none``.
     Reads the state store only if it exists: listing never creates one.
     """
@@ -70,12 +71,17 @@ def _item_view(config: Any, item: Any, store: Any) -> dict[str, Any]:
     approvals = store.approvals_of(item.slug) if store is not None else []
     channels = []
     for name in item.channels:
-        variant = Variant.load(None, item.slug, config.build_path / name / item.slug)
-        current = variant.content_hash if variant is not None else None
+        current, modified = _current_hash(config, item, name)
         mine = [a for a in approvals if a["channel"] == name]
         valid = next((a for a in reversed(mine) if a["content_hash"] == current), None)
         shown = valid or (mine[-1] if mine else None)
-        state = "valid" if valid else "void" if mine else "none" if current else "not-rendered"
+        state = (
+            "modified" if modified
+            else "valid" if valid
+            else "void" if mine
+            else "none" if current
+            else "not-rendered"
+        )  # fmt: skip
         channels.append({
             "channel": name,
             "state": state,
@@ -94,16 +100,28 @@ def _item_view(config: Any, item: Any, store: Any) -> dict[str, Any]:
     return {"state": summary, "approvers": approvers, "channels": channels}
 
 
+def _current_hash(config: Any, item: Any, channel: str) -> tuple[str | None, bool]:
+    """(content hash computed from the variant's bytes, whether build/ or content/ changed since render)."""
+    try:
+        verified = verify(config.build_path / channel / item.slug, config.root)
+    except MediactlError:
+        return None, True
+    return (verified.content_hash if verified else None), False
+
+
 def approval_text(view: dict[str, Any]) -> str:
     """One table cell: who approved, and what no longer holds."""
     channels = view["channels"]
     valid = sum(c["state"] == "valid" for c in channels)
     void = sum(c["state"] == "void" for c in channels)
+    modified = sum(c["state"] == "modified" for c in channels)
+    tampered = f"; {modified} modified after render" if modified else ""
     who = ", ".join(view["approvers"])
     if view["state"] == "approved":
         return f"✓ {who}"
     if view["state"] == "partial":
-        return f"{valid}/{len(channels)} {who}" + (f"; {void} void (changed since)" if void else "")
+        return f"{valid}/{len(channels)} {who}" + (f"; {void} void (changed since)" if void else "") + tampered
     if view["state"] == "void":
-        return f"void: changed since {', '.join(sorted({c['approver'] for c in channels if c['approver']}))} approved"
-    return "—"
+        names = ", ".join(sorted({c["approver"] for c in channels if c["approver"]}))
+        return f"void: changed since {names} approved{tampered}"
+    return "—" + tampered

@@ -45,9 +45,9 @@ class Verdict:
         return not self.refusals
 
 
-def evaluate(config: Any, store: Store, item: Any, channel: Any, manifest: dict[str, Any], due_at: float) -> Verdict:
+def evaluate(config: Any, store: Store, item: Any, channel: Any, content_hash: str, due_at: float) -> Verdict:
+    """`content_hash` is the one computed from the variant's bytes (render.verify), never a manifest's word."""
     verdict = Verdict()
-    content_hash = manifest["content_hash"]
     _status_and_approval(config, store, item, channel, content_hash, verdict)
     _check_report(config, item, channel, content_hash, verdict)
     _caps(config, store, item, channel, due_at, verdict)

@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mediactl.errors import MediactlError
+from mediactl.errors import MediactlError, UsageError
 from mediactl.identity import current_user
 from mediactl.publish import audit, gate
 from mediactl.publish.adapters import adapter_class
 from mediactl.publish.adapters.base import Adapter, DeliveryError, Rejected, Transient, Unknown, Variant
 from mediactl.publish.store import Job, Settlement, Store, StoreError
+from mediactl.publish.vault import Vault, seal, sealed_variant, unsealed_variant
+from mediactl.render.verify import verify
 
 MAX_ATTEMPTS = 5
 LEASE_SECONDS = 900  # a job `sending` for longer than this, by a process we cannot see, was orphaned
@@ -52,6 +54,7 @@ class Publisher:
         self.actor = actor or current_user()
         self.command = command
         self.store = Store(config.state_path / QUEUE_FILE)
+        self.vault = Vault(config.state_path)
         self.audit_path = config.state_path / AUDIT_FILE
         self._adapters: dict[str, Any] = {}
         self._progress: Callable[[int], None] = lambda n: None
@@ -75,25 +78,36 @@ class Publisher:
     ) -> Outcome:
         item, channel = planned.item, planned.channel
         folder = self.config.build_path / channel.name / item.slug
-        variant = Variant.load(channel, item.slug, folder)
-        if variant is None:
+        try:
+            verified = verify(folder, self.config.root)
+        except MediactlError as exc:  # build/ or content/ changed after render: nothing of it is queued
+            self.log("publish.refused", item=item.slug, channel=channel.name, reasons=[exc.message])
+            return Outcome(channel.name, item.slug, "refused", exc.message)
+        if verified is None:
             return Outcome(channel.name, item.slug, "failed", "not rendered; run mediactl render")
+        content_hash = verified.content_hash
         due = at if at is not None else _scheduled(item, channel) or time.time()
-        verdict = gate.evaluate(self.config, self.store, item, channel, variant.manifest, due)
+        verdict = gate.evaluate(self.config, self.store, item, channel, content_hash, due)
         if verdict.refusals and defer and verdict.next_slot and all(r.startswith("cap:") for r in verdict.refusals):
             due, verdict = (
                 verdict.next_slot,
-                gate.evaluate(self.config, self.store, item, channel, variant.manifest, verdict.next_slot),
+                gate.evaluate(self.config, self.store, item, channel, content_hash, verdict.next_slot),
             )
         if verdict.refusals and not force_reason:
-            self.log("publish.refused", item=item.slug, channel=channel.name, content_hash=variant.content_hash,
+            self.log("publish.refused", item=item.slug, channel=channel.name, content_hash=content_hash,
                      reasons=verdict.refusals)  # fmt: skip
             return Outcome(channel.name, item.slug, "refused", "; ".join(verdict.refusals))
         if dry_run:
             adapter = self.adapter(channel)
+            variant = unsealed_variant(verified, channel, item.slug, self.config.root)
             return Outcome(channel.name, item.slug, "dry-run", "would be sent", due_at=due,
                            requests=adapter.describe(variant, "<key>"))  # fmt: skip
-        job, created = self.store.enqueue(channel.name, item.slug, variant.content_hash, due,
+        try:  # the bytes delivery will send, copied in by hash before the job exists
+            seal(self.vault, verified, self.config.root)
+        except MediactlError as exc:
+            self.log("publish.refused", item=item.slug, channel=channel.name, reasons=[exc.message])
+            return Outcome(channel.name, item.slug, "refused", exc.message)
+        job, created = self.store.enqueue(channel.name, item.slug, content_hash, due,
                                           audience=",".join(item.audience), forced_reason=force_reason)  # fmt: skip
         if not created:
             state = "already-sent" if job.state == "sent" else job.state
@@ -106,9 +120,20 @@ class Publisher:
                 job.remote_url or "",
                 job.due_at,
             )
-        self.log("publish.enqueued", job=job.id, item=item.slug, channel=channel.name, content_hash=variant.content_hash,
+        self.log("publish.enqueued", job=job.id, item=item.slug, channel=channel.name, content_hash=content_hash,
                  due_at=due, forced=force_reason, overridden=verdict.refusals if force_reason else None)  # fmt: skip
         return Outcome(channel.name, item.slug, "queued", "", job.id, due_at=due)
+
+    def seal(self, planned: Any) -> str:
+        """Verify a rendered variant byte for byte and copy it into the vault; its content hash.
+
+        Raises (naming the file) when build/ or content/ changed after render, or it was never rendered.
+        """
+        folder = self.config.build_path / planned.channel.name / planned.item.slug
+        verified = verify(folder, self.config.root)
+        if verified is None:
+            raise UsageError(f"{planned.key}: not rendered; run mediactl render")
+        return seal(self.vault, verified, self.config.root)
 
     # --- deliver ----------------------------------------------------------------------------
 
@@ -222,12 +247,12 @@ class Publisher:
         if job.channel not in self.config.channels:
             return self._settle(job, "failed", f"channel '{job.channel}' is no longer in mediactl.yaml; nothing was sent")
         channel = self.config.channel(job.channel)
-        variant = Variant.load(channel, job.item, self.config.build_path / job.channel / job.item)
-        if variant is None or variant.content_hash != job.content_hash:
-            reason = "its variant was deleted" if variant is None else "its variant changed since it was queued"
-            return self._settle(job, "failed", f"{reason}; render, check, approve and publish again")
-        adapter = self.adapter(channel)
-        problems = adapter.validate(variant)
+        try:  # the sealed bytes, by the job's content hash: build/ and content/ are not read again
+            variant = sealed_variant(self.vault, channel, job.item, job.content_hash)
+            adapter = self.adapter(channel)
+            problems = adapter.validate(variant)
+        except MediactlError as exc:  # a sealed blob lost or altered, an adapter missing: nothing was sent
+            return self._settle(job, "failed", exc.message)
         if problems:
             return self._settle(job, "failed", "; ".join(problems))
         try:
@@ -318,7 +343,10 @@ class Publisher:
             adapter = self.adapter(channel)
             if job.state == "unknown" and type(adapter).find is Adapter.find:
                 return None  # this platform cannot be asked
-            variant = Variant.load(channel, job.item, self.config.build_path / job.channel / job.item)
+            try:
+                variant: Variant | None = sealed_variant(self.vault, channel, job.item, job.content_hash)
+            except MediactlError:
+                variant = None
             receipt = adapter.find(job.idempotency_key, variant)
         except Rejected as exc:
             return self._finish(job, "failed", f"rejected by {job.channel}: {exc.message}", expect=job.state)

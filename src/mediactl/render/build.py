@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from mediactl import textfit
+from mediactl import confine, textfit
 from mediactl.config import Config
 from mediactl.content import Item
 from mediactl.errors import relpath
@@ -17,6 +17,7 @@ from mediactl.render.plan import Planned
 from mediactl.render.texts import render_texts
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".mkv", ".flv")
+SUBTITLE_SUFFIXES = (".srt", ".vtt")
 
 
 def build_variant(config: Config, planned: Planned, input_hash: str) -> tuple[dict[str, bytes], dict[str, Any]]:
@@ -26,6 +27,7 @@ def build_variant(config: Config, planned: Planned, input_hash: str) -> tuple[di
     media = render_media(item, platform.images_for(item.kind), texts, config.root, config.templates_path)
     body_images = [_body_image(item, src, config) for src in texts.settings.images]
     video = _source_video(item, config) if item.kind == "video" else None
+    subtitles = _subtitles(item, config) if video else []
     files: dict[str, bytes] = {}
     fields: dict[str, Any] = {}
     for spec in texts.settings.fields.values():
@@ -68,28 +70,42 @@ def build_variant(config: Config, planned: Planned, input_hash: str) -> tuple[di
         "media": media_meta,
         "body_images": body_images,
         "video": video,
+        "subtitles": subtitles,
         "input_hash": input_hash,
-        "content_hash": content_hash(texts.fields, media_meta, body_images, video),
     }
+    manifest["content_hash"] = content_hash(manifest)
     return files, manifest
 
 
 def _body_image(item: Item, src: str, config: Config) -> dict[str, Any]:
-    """An image the body refers to: external URLs are listed, local files must exist in the item folder."""
+    """An image the body refers to: external URLs are listed, local files must exist in the item folder
+    (and, through any link, inside the project)."""
     if "://" in src or src.startswith("//"):
         return {"src": src, "external": True}
     relative = PurePosixPath(src)
     path = item.folder / relative
     if relative.is_absolute() or ".." in relative.parts or not path.is_file():
         raise VariantError(item.file, f"body image '{src}' not found in {relpath(item.folder, config.root)}/")
-    data = path.read_bytes()
-    return {"src": src, "file": relpath(path, config.root), "bytes": len(data), "sha256": sha256(data)}
+    return {"src": src, **_source_file(path, config, "body image")}
 
 
 def _source_video(item: Item, config: Config) -> dict[str, Any]:
     videos = [a for a in item.assets if Path(a.path).suffix.lower() in VIDEO_SUFFIXES]
     if not videos:
         raise VariantError(item.file, "a video item needs a video file in `assets` (e.g. source.mp4)")
-    path = item.asset_path(videos[0])
-    data = path.read_bytes()
-    return {"file": relpath(path, config.root), "bytes": len(data), "sha256": sha256(data), "transcoded": False}
+    return {**_source_file(item.asset_path(videos[0]), config, "video"), "transcoded": False}
+
+
+def _subtitles(item: Item, config: Config) -> list[dict[str, Any]]:
+    """The item's subtitle files go with its video: the audience reads them, so they are hashed and checked."""
+    found = [a for a in item.assets if Path(a.path).suffix.lower() in SUBTITLE_SUFFIXES]
+    return [
+        {**_source_file(item.asset_path(a), config, "subtitles"), "format": Path(a.path).suffix.lower()[1:]}
+        for a in found
+    ]
+
+
+def _source_file(path: Path, config: Config, what: str) -> dict[str, Any]:
+    """A file of the item that goes out as it is: where it is, its size and sha256 (read in chunks)."""
+    digest, size = confine.sha256_file(path, config.root, what=what)
+    return {"file": relpath(path, config.root), "bytes": size, "sha256": digest}

@@ -18,7 +18,7 @@ from typing import Any
 from mediactl import __version__, fsutil
 
 MANIFEST = "manifest.json"
-SCHEMA = 1
+SCHEMA = 2  # 2: the content hash covers the whole published document (subtitles, image texts, link)
 
 
 def sha256(data: bytes) -> str:
@@ -29,16 +29,33 @@ def canonical(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def content_hash(
-    texts: dict[str, str], media: list[dict[str, Any]], body_images: list[dict[str, Any]], video: Any
-) -> str:
-    published = {
-        "texts": texts,
-        "media": [m["sha256"] for m in media],
-        "body_images": [b.get("sha256") for b in body_images],
-        "video": video.get("sha256") if video else None,
+PUBLISHED_MEDIA_KEYS = ("name", "file", "width", "height", "format", "bytes", "sha256", "texts", "qr")
+
+
+def published(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The part of a manifest that reaches the audience, and the only part adapters may send.
+
+    Texts (by field, with the file each is written to), every image drawn for the variant with
+    what is drawn on it, the body images, the video and its subtitles (by sha256 of their bytes),
+    the hashtags and the link. `content_hash` is the sha256 of this document in canonical JSON,
+    so a change to any byte the audience would get, or to what the check read about an image,
+    is a different content hash: a different thing to check, approve and send.
+    """
+    return {
+        "schema": SCHEMA,
+        "texts": dict(manifest["texts"]),
+        "files": {name: meta["file"] for name, meta in manifest["fields"].items()},
+        "media": [{key: media.get(key) for key in PUBLISHED_MEDIA_KEYS} for media in manifest.get("media", [])],
+        "body_images": [dict(image) for image in manifest.get("body_images", [])],
+        "video": dict(manifest["video"]) if manifest.get("video") else None,
+        "subtitles": [dict(sub) for sub in manifest.get("subtitles", [])],
+        "hashtags": list(manifest.get("hashtags", [])),
+        "link": manifest.get("link", ""),
     }
-    return sha256(canonical(published))
+
+
+def content_hash(manifest: dict[str, Any]) -> str:
+    return sha256(canonical(published(manifest)))
 
 
 def text_file(field: str, text: str, body_format: str, role: str) -> str:

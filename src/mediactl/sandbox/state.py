@@ -208,6 +208,11 @@ def _wx(errcode: int, errmsg: str) -> Reply:
     return Reply(200, {"errcode": errcode, "errmsg": errmsg})
 
 
+def _uploaded(data: bytes) -> dict[str, Any]:
+    """What a test needs to prove which bytes arrived: their sha256 and size."""
+    return {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -264,7 +269,10 @@ class State:
         with self.lock:
             self._call(method, path, status, None, None)
 
-    def _call(self, method: str, path: str, status: int | str, errcode: int | None, fault: str | None) -> None:
+    def _call(
+        self, method: str, path: str, status: int | str, errcode: int | None, fault: str | None,
+        uploaded: dict[str, Any] | None = None,
+    ) -> None:  # fmt: skip
         self._call_seq += 1
         self._calls.append(
             {
@@ -275,6 +283,7 @@ class State:
                 "status": status,
                 "errcode": errcode,
                 "fault": fault,
+                **({"uploaded": uploaded} if uploaded else {}),  # sha256 and size of an uploaded file
             }
         )
 
@@ -307,7 +316,7 @@ class State:
             errcode = None
             if not webhook and isinstance(reply.body, dict):
                 errcode = reply.body.get("errcode", 0 if reply.status == 200 else None)
-            self._call(req.method, req.path, status, errcode, ctx.fault)
+            self._call(req.method, req.path, status, errcode, ctx.fault, ctx.extra.pop("uploaded", None))
             if route.post:
                 self._record_post(req, ctx, status, errcode)
         return reply
@@ -516,6 +525,7 @@ class State:
     def _uploadimg(self, req: Request, ctx: _Ctx, appid: str) -> Reply:
         media = self._media(req)
         kind = self._check_file(media, _UPLOADIMG)
+        ctx.extra["uploaded"] = _uploaded(media.data)
         return Reply(200, {"url": self._image_url(media.data, kind, appid), "errcode": 0, "errmsg": "ok"})
 
     def _add_material(self, req: Request, ctx: _Ctx, appid: str) -> Reply:
@@ -525,6 +535,7 @@ class State:
             return _wx(40004, f"invalid media type {mtype!r}")
         media = self._media(req)
         kind = self._check_file(media, spec)
+        ctx.extra["uploaded"] = _uploaded(media.data)
         media_id = secrets.token_urlsafe(32)
         self._materials[media_id] = _Material(appid, mtype, hashlib.sha1(media.data).hexdigest(), len(media.data))
         body: dict[str, Any] = {"media_id": media_id}

@@ -11,9 +11,9 @@ timeout or dropped connection after sending: never retried blindly, reconciled i
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
 from mediactl.errors import MediactlError
@@ -21,29 +21,39 @@ from mediactl.errors import MediactlError
 
 @dataclass(frozen=True)
 class Variant:
+    """A sealed variant as an adapter sees it: the published document and its files, by sha256.
+
+    Adapters get bytes only through `read`, which re-hashes every blob as it reads it
+    (publish/vault.py), so what goes out is exactly what was checked and approved; they never
+    open a path under `build/` or `content/`.
+    """
+
     channel: Any  # mediactl.config.Channel
     item: str
-    folder: Path
-    manifest: dict[str, Any]
-
-    @property
-    def content_hash(self) -> str:
-        return str(self.manifest["content_hash"])
+    content_hash: str
+    document: dict[str, Any]  # render.manifest.published(): texts, files, media, body_images, video, …
+    reader: Callable[[str, str], bytes]  # (sha256, what) -> verified bytes
 
     def text(self, field_name: str) -> str:
-        return str(self.manifest["texts"].get(field_name, ""))
+        return str(self.document["texts"].get(field_name, ""))
 
-    def files(self) -> list[Path]:
-        """Every file of the variant (texts, images, manifest), in a stable order."""
-        return sorted(p for p in self.folder.iterdir() if p.is_file())
+    def media(self, name: str | None = None) -> list[dict[str, Any]]:
+        return [m for m in self.document.get("media", []) if name is None or m["name"] == name]
 
-    @classmethod
-    def load(cls, channel: Any, item: str, folder: Path) -> Variant | None:
-        try:
-            manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
-        except (OSError, ValueError):
-            return None
-        return cls(channel, item, folder, manifest)
+    def read(self, entry: dict[str, Any], what: str = "file") -> bytes:
+        """The bytes of a media, body image, video or subtitle entry of the document."""
+        return self.reader(str(entry["sha256"]), what)
+
+    def files(self) -> list[tuple[str, bytes]]:
+        """Every file the audience gets, by the name a hand-off writes it under: text fields, images, body
+        images (at the path the body links them by), the video and its subtitles."""
+        doc = self.document
+        named = [(doc["files"][field], text.encode("utf-8")) for field, text in doc["texts"].items()]
+        named += [(m["file"], self.read(m, f"image {m['name']}")) for m in self.media()]
+        named += [(b["src"], self.read(b, f"body image {b['src']}")) for b in doc["body_images"] if not b.get("external")]
+        extras = ([doc["video"]] if doc.get("video") else []) + list(doc.get("subtitles", []))
+        named += [(PurePosixPath(e["file"]).name, self.read(e, PurePosixPath(e["file"]).name)) for e in extras]
+        return sorted(named)
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from mediactl import fsutil
-from mediactl.publish.adapters.base import Adapter, Receipt, Variant
+from mediactl.publish.adapters.base import Adapter, Receipt, Rejected, Variant
 
 RECEIPT = "receipt.json"
+MANIFEST = "manifest.json"
 
 
 class OutboxAdapter(Adapter):
@@ -32,13 +33,17 @@ class OutboxAdapter(Adapter):
         found = self.find(key, variant)
         if found is not None:
             return found
+        files = [(_safe(name), data) for name, data in variant.files()]  # every blob verified before any write
         target = self._target(variant.item, variant.content_hash)
         staging = target.parent / f".{target.name}.tmp-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         try:
-            for file in variant.files():
-                fsutil.copy_file(file, staging / file.name)
+            for name, data in files:
+                fsutil.write_bytes(staging / name, data)
+            document = {"item": variant.item, "channel": self.channel.name, "content_hash": variant.content_hash,
+                        **variant.document}  # fmt: skip
+            fsutil.write_text(staging / MANIFEST, json.dumps(document, ensure_ascii=False, indent=2))
             receipt = {"idempotency_key": key, "content_hash": variant.content_hash, "item": variant.item,
                        "channel": self.channel.name}  # fmt: skip
             fsutil.write_text(staging / RECEIPT, json.dumps(receipt, ensure_ascii=False, indent=2))
@@ -63,4 +68,13 @@ class OutboxAdapter(Adapter):
 
     def describe(self, variant: Variant, key: str) -> list[dict[str, Any]]:
         target = self._target(variant.item, variant.content_hash)
-        return [{"action": "write folder", "path": str(target), "files": [f.name for f in variant.files()], "key": key}]
+        names = sorted([*(name for name, _ in variant.files()), MANIFEST])
+        return [{"action": "write folder", "path": str(target), "files": names, "key": key}]
+
+
+def _safe(name: str) -> str:
+    """A file name from the sealed document, kept inside the delivery folder (render refuses `..` already)."""
+    parts = PurePosixPath(name).parts
+    if not parts or PurePosixPath(name).is_absolute() or ".." in parts:
+        raise Rejected(f"refusing to write '{name}' outside the delivery folder")
+    return str(PurePosixPath(*parts))

@@ -33,18 +33,17 @@ class WebhookAdapter(HttpAdapter):
         return self.config.environment().interpolate(str(url), where=f"channels.{self.channel.name}.url")
 
     def payload(self, variant: Variant, key: str) -> bytes:
-        manifest = variant.manifest
+        document = variant.document
         body = {
             "idempotency_key": key,
             "item": variant.item,
             "channel": self.channel.name,
             "content_hash": variant.content_hash,
-            "texts": manifest["texts"],
-            "hashtags": manifest.get("hashtags", []),
-            "link": manifest.get("link", ""),
+            "texts": document["texts"],
+            "hashtags": document.get("hashtags", []),
+            "link": document.get("link", ""),
             "media": [
-                {k: m[k] for k in ("name", "file", "width", "height", "bytes", "sha256")}
-                for m in manifest.get("media", [])
+                {k: m[k] for k in ("name", "file", "width", "height", "bytes", "sha256")} for m in variant.media()
             ],
         }
         return json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")

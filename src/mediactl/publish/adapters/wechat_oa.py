@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
+from pathlib import PurePosixPath
 from typing import Any
 
 from mediactl.errors import MediactlError
@@ -136,23 +136,23 @@ class WechatOfficialAccountAdapter(HttpAdapter):
     def _with_uploaded_images(self, variant: Variant, key: str) -> str:
         """Body images must be WeChat-hosted (uploadimg); external image URLs are filtered by WeChat."""
         content = variant.text("content")
-        for image in variant.manifest.get("body_images", []):
+        for image in variant.document.get("body_images", []):
             if image.get("external"):
                 raise Rejected(f"body image {image['src']} is an external URL; WeChat filters those: use a local file")
-            path = self.config.root / image["file"]
+            name = PurePosixPath(image["file"]).name
             answer = self._api("media/uploadimg", step="media/uploadimg", mutating=False, key=key,
-                               files={"media": (path.name, path.read_bytes(), _mime(path))})  # fmt: skip
+                               files={"media": (name, variant.read(image, f"body image {name}"), _mime(name))})  # fmt: skip
             content = content.replace(f'src="{image["src"]}"', f'src="{answer["url"]}"')
         return content
 
     def _cover(self, variant: Variant, key: str) -> str:
-        cover = next((m for m in variant.manifest.get("media", []) if m["name"] == "cover"), None)
-        if cover is None:
+        covers = variant.media("cover")
+        if not covers:
             raise Rejected("the variant has no cover image; a WeChat article needs one (thumb_media_id)")
-        path = variant.folder / cover["file"]
+        cover = covers[0]
         answer = self._api("material/add_material", step="material/add_material", mutating=False, key=key,
                            params={"type": "image"},
-                           files={"media": (path.name, path.read_bytes(), _mime(path))})  # fmt: skip
+                           files={"media": (cover["file"], variant.read(cover, "cover"), _mime(cover["file"]))})  # fmt: skip
         return str(answer["media_id"])
 
     def _await(self, publish_id: str, *, polls: int) -> Receipt | None:
@@ -176,24 +176,25 @@ class WechatOfficialAccountAdapter(HttpAdapter):
         return None
 
 
-class NotPublished(Rejected):
-    """WeChat's definite verdict that a submitted article was not published (publish_status 2-4)."""
-
     def describe(self, variant: Variant, key: str) -> list[dict[str, Any]]:
         base = f"{self.api_base()}/cgi-bin"
         uploads = [
-            f"POST {base}/media/uploadimg ({image.get('src')})" for image in variant.manifest.get("body_images", [])
+            f"POST {base}/media/uploadimg ({image.get('src')})" for image in variant.document.get("body_images", [])
         ]
         return [{"request": line} for line in (f"POST {base}/stable_token (appid, secret=***)", *uploads,
                 f"POST {base}/material/add_material?type=image (cover)", f"POST {base}/draft/add (title {variant.text('title')!r})",
                 f"POST {base}/freepublish/submit", f"POST {base}/freepublish/get (poll)")]  # fmt: skip
 
 
+class NotPublished(Rejected):
+    """WeChat's definite verdict that a submitted article was not published (publish_status 2-4)."""
+
+
 def _utf8(body: Any) -> bytes:
     return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
 
-def _mime(path: Path) -> str:
+def _mime(name: str) -> str:
     return {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif"}.get(
-        path.suffix.lower(), "application/octet-stream"
+        PurePosixPath(name).suffix.lower(), "application/octet-stream"
     )
