@@ -11,6 +11,7 @@ named as the user wrote it, never read.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from functools import cache
@@ -71,6 +72,22 @@ def open_confined(path: Path, root: Path, *, what: str = "file") -> int:
     return os.open(real, os.O_RDONLY | _NOFOLLOW | _BINARY)
 
 
+def open_in(folder: Path, name: str, root: Path, *, what: str = "file") -> int:
+    """A read-only descriptor of file `name` directly inside `folder`, a folder already `confined`.
+
+    The fast path for the many files of one folder (a variant's): with the folder resolved once,
+    refusing a link as the file itself (O_NOFOLLOW) keeps the read inside, with no per-file
+    resolve. Where that flag does not exist (Windows), or the file is a link, the full check runs.
+    """
+    if _NOFOLLOW and name and "/" not in name and "\\" not in name and name not in (".", ".."):
+        try:
+            return os.open(folder / name, os.O_RDONLY | _NOFOLLOW | _BINARY)
+        except OSError as exc:
+            if exc.errno != errno.ELOOP:
+                raise
+    return open_confined(folder / name, root, what=what)
+
+
 def read_bytes(path: Path, root: Path, *, what: str = "file") -> bytes:
     """The bytes of a file inside the project; OutsideProjectError for one outside it."""
     with os.fdopen(open_confined(path, root, what=what), "rb") as handle:
@@ -83,9 +100,14 @@ def read_text(path: Path, root: Path, *, what: str = "file") -> str:
 
 def sha256_file(path: Path, root: Path, *, what: str = "file") -> tuple[str, int]:
     """(sha256 hex, size) of a file inside the project, read in chunks (a video need not fit in memory)."""
+    return sha256_fd(open_confined(path, root, what=what))
+
+
+def sha256_fd(fd: int) -> tuple[str, int]:
+    """(sha256 hex, size) of what an open descriptor holds; closes it."""
     digest = hashlib.sha256()
     size = 0
-    with os.fdopen(open_confined(path, root, what=what), "rb") as handle:
+    with os.fdopen(fd, "rb") as handle:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)
