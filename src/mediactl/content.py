@@ -51,6 +51,7 @@ class Item:
     summary: str = ""
     status: str = "draft"
     author: str = ""
+    author_line: int = 1  # where `author:` is written, or the front matter's first line: approve names it
     tags: tuple[str, ...] = ()
     audience: tuple[str, ...] = ()
     products: tuple[str, ...] = ()
@@ -130,6 +131,7 @@ class _ItemBuilder:
             summary=check.string(data.get("summary"), ("summary",)) or "",
             status=check.string(data.get("status", "draft"), ("status",), choices=STATUSES, what="status") or "draft",
             author=check.string(data.get("author"), ("author",)) or "",
+            author_line=self.doc.position(("author",))[0] or 1,
             tags=tuple(check.string_list(data.get("tags"), ("tags",), split_commas=True)),
             audience=tuple(check.string_list(data.get("audience"), ("audience",), split_commas=True)),
             products=tuple(check.string_list(data.get("products"), ("products",), split_commas=True)),

@@ -50,32 +50,37 @@ def approve_cmd(
 
       $ MEDIACTL_USER=wang.min mediactl approve anti-fraud-2026 wealth-steady-plus
     """
-    from mediactl.publish.approvals import check_approver, set_status
+    from mediactl import fsutil
+    from mediactl.identity import current_user
+    from mediactl.publish.approvals import check_approver, status_rewrite
     from mediactl.publish.runner import Publisher
     from mediactl.render.plan import plan_variants
     from mediactl.render.runner import render
 
     config, library = STATE.config(), STATE.library()
     items = [library.get(slug) for slug in slugs]
-    publisher = Publisher(config, command="approve")
+    actor = current_user()
+    for item in items:  # every item is validated before anything is approved or written
+        check_approver(item, actor, config)
+    summary = render(config, library, [item.slug for item in items])
+    if summary.failed:
+        broken = sorted({r.item for r in summary.failed})
+        raise FindingsError(f"{', '.join(broken)}: {len(summary.failed)} variant(s) do not render; "
+                            "fix them before approving (nothing was approved)")  # fmt: skip
+    hashes = {(r.item, r.channel): r.content_hash for r in summary.results}
+    planned = {item.slug: plan_variants(library, config, [item.slug], None)[0] for item in items}
+    statuses = {item.slug: status_rewrite(item.folder / "index.md", "approved") for item in items}
+    publisher = Publisher(config, actor=actor, command="approve")
     try:
         for item in items:
-            check_approver(item, publisher.actor, config)
-        summary = render(config, library, [item.slug for item in items])
-        if summary.failed:
-            broken = sorted({r.item for r in summary.failed})
-            raise FindingsError(f"{', '.join(broken)}: {len(summary.failed)} variant(s) do not render; "
-                                "fix them before approving (nothing was approved)")  # fmt: skip
-        hashes = {(r.item, r.channel): r.content_hash for r in summary.results}
-        for item in items:
-            planned, _ = plan_variants(library, config, [item.slug], None)
-            for variant in planned:
+            for variant in planned[item.slug]:
                 content_hash = hashes[item.slug, variant.channel.name]
                 publisher.store.approve(item.slug, variant.channel.name, content_hash, publisher.actor, note)
                 publisher.log("item.approved", item=item.slug, channel=variant.channel.name,
                               content_hash=content_hash, note=note)  # fmt: skip
-            set_status(item.folder / "index.md", "approved")
-            console.success(f"{item.slug} approved by {publisher.actor} for {len(planned)} channel(s)")
+        for item in items:
+            fsutil.write_bytes(item.folder / "index.md", statuses[item.slug])
+            console.success(f"{item.slug} approved by {publisher.actor} for {len(planned[item.slug])} channel(s)")
     finally:
         publisher.close()
 
