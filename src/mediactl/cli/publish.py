@@ -125,7 +125,7 @@ def publish_cmd(
     """
     from mediactl.publish.runner import Publisher
 
-    if force and not reason:
+    if force and not (reason or "").strip():
         raise UsageError("--force needs --reason: say why the gate is bypassed (it goes to the audit log)")
     config = STATE.config()
     publisher = Publisher(config, command="publish --due" if due else "publish")
@@ -373,6 +373,8 @@ def pause_cmd(
     """
     from mediactl.publish.runner import Publisher
 
+    if not reason.strip():
+        raise UsageError("pause needs a --reason that says why (everyone who tries to publish is shown it)")
     config = STATE.config()
     if channel:
         config.channel(channel)
