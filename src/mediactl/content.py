@@ -14,12 +14,13 @@ from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from mediactl import controls
 from mediactl.config import STATUSES, Config
 from mediactl.errors import Problem, relpath
 from mediactl.frontmatter import split_front_matter
 from mediactl.platforms import all_platforms
 from mediactl.schema import Checker, did_you_mean
-from mediactl.yamlpos import LocatedYAML, load_located
+from mediactl.yamlpos import KeyPath, LocatedYAML, load_located
 
 KINDS = ("article", "video", "graphic")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
@@ -147,7 +148,21 @@ class _ItemBuilder:
         slug_problem = validate_slug(item.slug)
         if slug_problem:
             check.error((), f"item folder name: {slug_problem}")
+        self._controls(body, body_line)
         return item
+
+    def _controls(self, body: str, body_line: int) -> None:
+        """Control and bidi characters are errors wherever the audience could get them; zero-width marks warnings."""
+        for path, text in _strings(self.doc.data, ()):
+            for ch in dict.fromkeys(ch for _, ch in controls.forbidden(text)):
+                self.check.error(path, _forbidden_message(ch))
+            for ch in dict.fromkeys(ch for _, ch in controls.invisible(text)):
+                self.check.warn(path, _invisible_message(ch))
+        for offset, ch in controls.forbidden(body):
+            self.doc.problems.append(_body_problem(self.doc.file, body, body_line, offset, _forbidden_message(ch)))
+        for offset, ch in controls.invisible(body):
+            message = _invisible_message(ch)
+            self.doc.problems.append(_body_problem(self.doc.file, body, body_line, offset, message, "warning"))
 
     def _kind(self, value: Any) -> str | None:
         folder_kind = self._folder_kind()
@@ -256,6 +271,39 @@ class _ItemBuilder:
                 continue
             assets.append(Asset(name, spec.get("role"), spec.get("alt")))
         return tuple(assets)
+
+
+def _strings(data: Any, path: KeyPath) -> list[tuple[KeyPath, str]]:
+    """Every string in parsed front matter, keys included, with the path that locates it."""
+    if isinstance(data, str):
+        return [(path, data)]
+    if isinstance(data, dict):
+        return [
+            found
+            for key, value in data.items()
+            for found in [*_strings(key, (*path, key)), *_strings(value, (*path, key))]
+        ]
+    if isinstance(data, list):
+        return [found for index, value in enumerate(data) for found in _strings(value, (*path, index))]
+    return []
+
+
+def _body_problem(file: str, body: str, body_line: int, offset: int, message: str, severity: str = "error") -> Problem:
+    """A problem at `offset` of the body, located by line and column in ``index.md``."""
+    line = body_line + body.count("\n", 0, offset)
+    column = offset - body.rfind("\n", 0, offset)
+    return Problem(file, message, line, column, "body", severity)
+
+
+def _forbidden_message(ch: str) -> str:
+    return (
+        f"contains {controls.describe(ch)}: control and bidi characters would reach the audience unseen "
+        "(or reorder what they see); remove it"
+    )
+
+
+def _invisible_message(ch: str) -> str:
+    return f"contains an invisible {controls.describe(ch)}; remove it unless it is meant"
 
 
 def parse_time(value: Any, tz: Any) -> datetime | None:

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from mediactl.controls import describe
 from mediactl.errors import Problem
 
 try:  # libyaml is about ten times faster: it matters for a library of 1,000 items.
@@ -99,11 +100,25 @@ def load_located(text: str, file: str, line_offset: int = 0) -> LocatedYAML:
         line = mark.line + 1 + line_offset if mark else None
         column = mark.column + 1 if mark else None
         result.problems.append(Problem(file=file, message=f"YAML syntax error: {what}", line=line, column=column))
-    except yaml.YAMLError as exc:  # reader errors: bad bytes, control characters
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: control characters
+        result.problems.append(_reader_problem(exc, text, file, line_offset))
+    except yaml.YAMLError as exc:
         result.problems.append(Problem(file=file, message=f"YAML error: {exc}"))
     finally:
         loader.dispose()
     return result
+
+
+def _reader_problem(exc: yaml.reader.ReaderError, text: str, file: str, offset: int) -> Problem:
+    """A character the YAML reader refuses, named with its line and column (libyaml counts bytes)."""
+    if _Loader is yaml.SafeLoader:
+        before = text[: exc.position]
+    else:
+        before = text.encode("utf-8")[: exc.position].decode("utf-8", "ignore")
+    line = before.count("\n") + 1 + offset
+    column = len(before) - before.rfind("\n")
+    what = describe(chr(exc.character)) if isinstance(exc.character, int) else "a character"
+    return Problem(file, f"contains {what}, which YAML does not allow; remove it", line=line, column=column)
 
 
 def load_data(text: str, file: str) -> Any:
