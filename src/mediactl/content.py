@@ -100,7 +100,7 @@ def parse_item(file: Path, config: Config) -> tuple[Item | None, list[Problem]]:
     doc = load_located(yaml_text, shown, line_offset=1)
     if doc.problems:
         return None, doc.problems
-    item = _ItemBuilder(doc, file, config).build(body, body_line)
+    item = _ItemBuilder(doc, file, config).build(body, body_line, _may_hide_controls(yaml_text))
     errors = [p for p in doc.problems if p.is_error]
     return (None if errors else item), doc.problems
 
@@ -113,7 +113,7 @@ class _ItemBuilder:
         self.folder = file.parent
         self.config = config
 
-    def build(self, body: str, body_line: int) -> Item | None:
+    def build(self, body: str, body_line: int, scan_front_matter: bool = True) -> Item | None:
         check = self.check
         data = check.mapping(self.doc.data, (), known=FRONT_MATTER_KEYS, required=("title",), what="field")
         if not isinstance(self.doc.data, dict):
@@ -148,16 +148,18 @@ class _ItemBuilder:
         slug_problem = validate_slug(item.slug)
         if slug_problem:
             check.error((), f"item folder name: {slug_problem}")
-        self._controls(body, body_line)
+        self._controls(body, body_line, scan_front_matter)
         return item
 
-    def _controls(self, body: str, body_line: int) -> None:
+    def _controls(self, body: str, body_line: int, scan_front_matter: bool) -> None:
         """Control and bidi characters are errors wherever the audience could get them; zero-width marks warnings."""
-        for path, text in _strings(self.doc.data, ()):
+        for path, text in _strings(self.doc.data, ()) if scan_front_matter else ():
             for ch in dict.fromkeys(ch for _, ch in controls.forbidden(text)):
                 self.check.error(path, _forbidden_message(ch))
             for ch in dict.fromkeys(ch for _, ch in controls.invisible(text)):
                 self.check.warn(path, _invisible_message(ch))
+        if not controls.present(body):
+            return
         for offset, ch in controls.forbidden(body):
             self.doc.problems.append(_body_problem(self.doc.file, body, body_line, offset, _forbidden_message(ch)))
         for offset, ch in controls.invisible(body):
@@ -271,6 +273,12 @@ class _ItemBuilder:
                 continue
             assets.append(Asset(name, spec.get("role"), spec.get("alt")))
         return tuple(assets)
+
+
+def _may_hide_controls(yaml_text: str) -> bool:
+    """Whether parsed front matter can hold a control or invisible character: only if the text has
+    one, or a backslash (YAML's double-quoted escapes, "\\e" or "\\u202e", are the only other way)."""
+    return "\\" in yaml_text or controls.present(yaml_text)
 
 
 def _strings(data: Any, path: KeyPath) -> list[tuple[KeyPath, str]]:

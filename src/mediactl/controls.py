@@ -18,8 +18,14 @@ from collections.abc import Iterator
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # zero-width space, non-joiner, joiner, word joiner, and U+FEFF inside text (a BOM belongs at a file's start only)
 INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
+_ANY = re.compile(f"{FORBIDDEN.pattern}|{INVISIBLE.pattern}")
 _TERMINAL = re.compile(f"{FORBIDDEN.pattern}|{INVISIBLE.pattern}|\r")
 _ZWJ = "\u200d"
+
+
+def present(text: str) -> bool:
+    """Whether `text` has any character `forbidden` or `invisible` might report: one quick scan."""
+    return _ANY.search(text) is not None
 
 
 def forbidden(text: str) -> Iterator[tuple[int, str]]:
