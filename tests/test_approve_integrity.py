@@ -83,6 +83,13 @@ def test_author_and_approver_are_compared_after_normalising(cli, example: Path, 
     assert approvals(example, SLUG) == []
 
 
+def test_an_invisible_approver_name_is_refused(cli, example: Path, monkeypatch) -> None:
+    monkeypatch.setenv("MEDIACTL_USER", "\u200b\u2060")
+    result = cli(example, "approve", SLUG)
+    assert result.exit_code == 2 and "blank" in result.stderr
+    assert approvals(example, SLUG) == []
+
+
 def test_a_second_person_still_approves(cli, example: Path, monkeypatch) -> None:
     replace_line(index(example), "author: li.na\n", "author: Wang Min\n")
     monkeypatch.setenv("MEDIACTL_USER", "wang.lei")

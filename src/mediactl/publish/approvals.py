@@ -49,6 +49,8 @@ def check_approver(item: Any, approver: str, config: Any) -> None:
         problem = Problem(item.file, "the item has no author, so it cannot be approved: maker-checker needs to "
                           "know who wrote it; write the author's name here", line=item.author_line, key="author")  # fmt: skip
         raise ContentError(item.file, [problem])
+    if not person(approver):
+        raise UsageError(f"the approver's name {approver!r} is blank; set MEDIACTL_USER (or git's user.name)")
     if config.project.approval.require_other_person and person(approver) == author:
         raise UsageError(
             f"{approver} wrote {item.slug} and cannot also approve it (project.approval.require_other_person); "
