@@ -14,13 +14,13 @@ from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from mediactl import confine
+from mediactl import confine, controls
 from mediactl.config import STATUSES, Config
 from mediactl.errors import Problem, relpath
 from mediactl.frontmatter import split_front_matter
 from mediactl.platforms import all_platforms
 from mediactl.schema import Checker, did_you_mean
-from mediactl.yamlpos import LocatedYAML, load_located
+from mediactl.yamlpos import KeyPath, LocatedYAML, load_located
 
 KINDS = ("article", "video", "graphic")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
@@ -52,6 +52,7 @@ class Item:
     summary: str = ""
     status: str = "draft"
     author: str = ""
+    author_line: int = 1  # where `author:` is written, or the front matter's first line: approve names it
     tags: tuple[str, ...] = ()
     audience: tuple[str, ...] = ()
     products: tuple[str, ...] = ()
@@ -101,7 +102,7 @@ def parse_item(file: Path, config: Config) -> tuple[Item | None, list[Problem]]:
     doc = load_located(yaml_text, shown, line_offset=1)
     if doc.problems:
         return None, doc.problems
-    item = _ItemBuilder(doc, file, config).build(body, body_line)
+    item = _ItemBuilder(doc, file, config).build(body, body_line, _may_hide_controls(yaml_text))
     errors = [p for p in doc.problems if p.is_error]
     return (None if errors else item), doc.problems
 
@@ -114,7 +115,7 @@ class _ItemBuilder:
         self.folder = file.parent
         self.config = config
 
-    def build(self, body: str, body_line: int) -> Item | None:
+    def build(self, body: str, body_line: int, scan_front_matter: bool = True) -> Item | None:
         check = self.check
         data = check.mapping(self.doc.data, (), known=FRONT_MATTER_KEYS, required=("title",), what="field")
         if not isinstance(self.doc.data, dict):
@@ -133,6 +134,7 @@ class _ItemBuilder:
             summary=check.string(data.get("summary"), ("summary",)) or "",
             status=check.string(data.get("status", "draft"), ("status",), choices=STATUSES, what="status") or "draft",
             author=check.string(data.get("author"), ("author",)) or "",
+            author_line=self.doc.position(("author",))[0] or 1,
             tags=tuple(check.string_list(data.get("tags"), ("tags",), split_commas=True)),
             audience=tuple(check.string_list(data.get("audience"), ("audience",), split_commas=True)),
             products=tuple(check.string_list(data.get("products"), ("products",), split_commas=True)),
@@ -148,7 +150,23 @@ class _ItemBuilder:
         slug_problem = validate_slug(item.slug)
         if slug_problem:
             check.error((), f"item folder name: {slug_problem}")
+        self._controls(body, body_line, scan_front_matter)
         return item
+
+    def _controls(self, body: str, body_line: int, scan_front_matter: bool) -> None:
+        """Control and bidi characters are errors wherever the audience could get them; zero-width marks warnings."""
+        for path, text in _strings(self.doc.data, ()) if scan_front_matter else ():
+            for ch in dict.fromkeys(ch for _, ch in controls.forbidden(text)):
+                self.check.error(path, _forbidden_message(ch))
+            for ch in dict.fromkeys(ch for _, ch in controls.invisible(text)):
+                self.check.warn(path, _invisible_message(ch))
+        if not controls.present(body):
+            return
+        for offset, ch in controls.forbidden(body):
+            self.doc.problems.append(_body_problem(self.doc.file, body, body_line, offset, _forbidden_message(ch)))
+        for offset, ch in controls.invisible(body):
+            message = _invisible_message(ch)
+            self.doc.problems.append(_body_problem(self.doc.file, body, body_line, offset, message, "warning"))
 
     def _kind(self, value: Any) -> str | None:
         folder_kind = self._folder_kind()
@@ -262,6 +280,45 @@ class _ItemBuilder:
                 continue
             assets.append(Asset(name, spec.get("role"), spec.get("alt")))
         return tuple(assets)
+
+
+def _may_hide_controls(yaml_text: str) -> bool:
+    """Whether parsed front matter can hold a control or invisible character: only if the text has
+    one, or a backslash (YAML's double-quoted escapes, "\\e" or "\\u202e", are the only other way)."""
+    return "\\" in yaml_text or controls.present(yaml_text)
+
+
+def _strings(data: Any, path: KeyPath) -> list[tuple[KeyPath, str]]:
+    """Every string in parsed front matter, keys included, with the path that locates it."""
+    if isinstance(data, str):
+        return [(path, data)]
+    if isinstance(data, dict):
+        return [
+            found
+            for key, value in data.items()
+            for found in [*_strings(key, (*path, key)), *_strings(value, (*path, key))]
+        ]
+    if isinstance(data, list):
+        return [found for index, value in enumerate(data) for found in _strings(value, (*path, index))]
+    return []
+
+
+def _body_problem(file: str, body: str, body_line: int, offset: int, message: str, severity: str = "error") -> Problem:
+    """A problem at `offset` of the body, located by line and column in ``index.md``."""
+    line = body_line + body.count("\n", 0, offset)
+    column = offset - body.rfind("\n", 0, offset)
+    return Problem(file, message, line, column, "body", severity)
+
+
+def _forbidden_message(ch: str) -> str:
+    return (
+        f"contains {controls.describe(ch)}: control and bidi characters would reach the audience unseen "
+        "(or reorder what they see); remove it"
+    )
+
+
+def _invisible_message(ch: str) -> str:
+    return f"contains an invisible {controls.describe(ch)}; remove it unless it is meant"
 
 
 def parse_time(value: Any, tz: Any) -> datetime | None:

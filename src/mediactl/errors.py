@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from mediactl.controls import escape
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -38,7 +40,7 @@ class Problem:
                 where += f":{self.column}"
         key = f" {self.key}:" if self.key else ""
         suffix = "" if self.is_error else " (warning)"
-        return f"{where}:{key} {self.message}{suffix}"
+        return escape(f"{where}:{key} {self.message}{suffix}")  # a file name may carry control characters
 
     @property
     def is_error(self) -> bool:

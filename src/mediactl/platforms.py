@@ -12,7 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from mediactl.yamlpos import load_data
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def all_platforms() -> dict[str, Platform]:
     found = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".yaml"):
-            platform = _parse(yaml.load(entry.read_text("utf-8"), Loader=yaml.CSafeLoader))
+            platform = _parse(load_data(entry.read_text("utf-8"), entry.name))
             found[platform.name] = platform
     return found
 

@@ -6,6 +6,7 @@ import typer
 
 from mediactl import console
 from mediactl.cli.base import STATE
+from mediactl.controls import escape
 
 
 def new_cmd(
@@ -171,11 +172,12 @@ def _print_item(item: Any) -> None:
         _add_row(table, "override", f"{target}: {', '.join(detail['overrides'][target])}")
     console.out.print(table)
     preview = item.body.strip().splitlines()[:8]
-    console.out.print("\n".join(preview), markup=False, style="dim")
+    console.out.print(escape("\n".join(preview)), markup=False, style="dim")
 
 
 def _add_row(table: Any, *cells: str) -> None:
-    """Cells as plain Text: a title such as 【活动】[限时] must not be read as rich markup."""
+    """Cells as plain Text: a title such as 【活动】[限时] must not be read as rich markup,
+    nor a control character reach the terminal (escaped: a reviewer sees that it is there)."""
     from rich.text import Text
 
-    table.add_row(*(Text(cell) for cell in cells))
+    table.add_row(*(Text(escape(cell)) for cell in cells))

@@ -50,34 +50,39 @@ def approve_cmd(
 
       $ MEDIACTL_USER=wang.min mediactl approve anti-fraud-2026 wealth-steady-plus
     """
-    from mediactl.publish.approvals import check_approver, set_status
+    from mediactl import fsutil
+    from mediactl.identity import current_user
+    from mediactl.publish.approvals import check_approver, status_rewrite
     from mediactl.publish.runner import Publisher
     from mediactl.render.plan import plan_variants
     from mediactl.render.runner import render
 
     config, library = STATE.config(), STATE.library()
     items = [library.get(slug) for slug in slugs]
-    publisher = Publisher(config, command="approve")
+    actor = current_user()
+    for item in items:  # every item is validated before anything is approved or written
+        check_approver(item, actor, config)
+    summary = render(config, library, [item.slug for item in items])
+    if summary.failed:
+        broken = sorted({r.item for r in summary.failed})
+        raise FindingsError(f"{', '.join(broken)}: {len(summary.failed)} variant(s) do not render; "
+                            "fix them before approving (nothing was approved)")  # fmt: skip
+    planned = {item.slug: plan_variants(library, config, [item.slug], None)[0] for item in items}
+    statuses = {item.slug: status_rewrite(item.folder / "index.md", "approved") for item in items}
+    publisher = Publisher(config, actor=actor, command="approve")
     try:
-        for item in items:
-            check_approver(item, publisher.actor, config)
-        summary = render(config, library, [item.slug for item in items])
-        if summary.failed:
-            broken = sorted({r.item for r in summary.failed})
-            raise FindingsError(f"{', '.join(broken)}: {len(summary.failed)} variant(s) do not render; "
-                                "fix them before approving (nothing was approved)")  # fmt: skip
         # Every variant is verified byte for byte and sealed into the vault before anything is recorded:
         # the approval names the bytes that were read, and those are the bytes delivery will send.
-        sealed = {item.slug: [(variant.channel.name, publisher.seal(variant))
-                              for variant in plan_variants(library, config, [item.slug], None)[0]]
+        sealed = {item.slug: [(variant.channel.name, publisher.seal(variant)) for variant in planned[item.slug]]
                   for item in items}  # fmt: skip
         for item in items:
             for channel_name, content_hash in sealed[item.slug]:
                 publisher.store.approve(item.slug, channel_name, content_hash, publisher.actor, note)
                 publisher.log("item.approved", item=item.slug, channel=channel_name,
                               content_hash=content_hash, note=note)  # fmt: skip
-            set_status(item.folder / "index.md", "approved")
-            console.success(f"{item.slug} approved by {publisher.actor} for {len(sealed[item.slug])} channel(s)")
+        for item in items:
+            fsutil.write_bytes(item.folder / "index.md", statuses[item.slug])
+            console.success(f"{item.slug} approved by {publisher.actor} for {len(planned[item.slug])} channel(s)")
     finally:
         publisher.close()
 
@@ -122,7 +127,7 @@ def publish_cmd(
     """
     from mediactl.publish.runner import Publisher
 
-    if force and not reason:
+    if force and not (reason or "").strip():
         raise UsageError("--force needs --reason: say why the gate is bypassed (it goes to the audit log)")
     config = STATE.config()
     publisher = Publisher(config, command="publish --due" if due else "publish")
@@ -370,6 +375,8 @@ def pause_cmd(
     """
     from mediactl.publish.runner import Publisher
 
+    if not reason.strip():
+        raise UsageError("pause needs a --reason that says why (everyone who tries to publish is shown it)")
     config = STATE.config()
     if channel:
         config.channel(channel)

@@ -8,41 +8,62 @@ matter (atomically), so it is visible in git like any other edit.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from mediactl import fsutil
-from mediactl.errors import MediactlError, UsageError
-from mediactl.frontmatter import FENCE
+from mediactl.errors import ContentError, MediactlError, Problem, UsageError
+from mediactl.frontmatter import with_status
 from mediactl.render.verify import verify
 
 
 def set_status(file: Path, status: str) -> None:
     """Rewrite the `status:` line of the front matter (or add one after `title:`), keeping all else."""
-    lines = file.read_text("utf-8").splitlines(keepends=True)
-    if not lines or lines[0].strip() != FENCE:
-        raise UsageError(f"{file}: no front matter to record the status in")
-    closing = next((i for i in range(1, len(lines)) if lines[i].strip() in (FENCE, "...")), None)
-    if closing is None:
-        raise UsageError(f"{file}: the front matter is not closed with '---'")
-    front = range(1, closing)
-    existing = next((i for i in front if lines[i].startswith("status:")), None)
-    if existing is not None:
-        comment = lines[existing].split("#", 1)[1].rstrip("\n") if "#" in lines[existing] else ""
-        lines[existing] = f"status: {status}" + (f"  #{comment}" if comment else "") + "\n"
-    else:
-        after = next((i for i in front if lines[i].startswith("title:")), 0)
-        lines.insert(after + 1, f"status: {status}\n")
-    fsutil.write_text(file, "".join(lines))
+    fsutil.write_bytes(file, status_rewrite(file, status))
+
+
+def status_rewrite(file: Path, status: str) -> bytes:
+    """The bytes `set_status` would write, computed without writing: `approve` prepares every
+    item's before it changes anything. Byte for byte the file, but for the status line."""
+    try:
+        return with_status(file.read_bytes().decode("utf-8"), status).encode("utf-8")
+    except OSError as exc:
+        raise UsageError(f"{file}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{file}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+    except ValueError as exc:
+        raise UsageError(f"{file}: {exc}") from None
 
 
 def check_approver(item: Any, approver: str, config: Any) -> None:
-    if config.project.approval.require_other_person and approver == item.author:
+    """Refuse an approval the maker-checker rule forbids, before anything is recorded.
+
+    An item without an author cannot be approved at all: with no author there is nobody
+    to tell the approver apart from. Names are compared as a person reads them, so
+    "Wang Min", " wang  min " and "ＷＡＮＧ　ＭＩＮ" are one person.
+    """
+    author = person(item.author)
+    if not author:
+        problem = Problem(item.file, "the item has no author, so it cannot be approved: maker-checker needs to "
+                          "know who wrote it; write the author's name here", line=item.author_line, key="author")  # fmt: skip
+        raise ContentError(item.file, [problem])
+    if not person(approver):
+        raise UsageError(f"the approver's name {approver!r} is blank; set MEDIACTL_USER (or git's user.name)")
+    if config.project.approval.require_other_person and person(approver) == author:
         raise UsageError(
             f"{approver} wrote {item.slug} and cannot also approve it (project.approval.require_other_person); "
             "ask another person to run mediactl approve",
         )
+
+
+def person(name: str) -> str:
+    """A name as compared between author and approver: NFKC, case-folded, invisible marks
+    (zero-width and bidi controls) dropped, runs of white space one space, trimmed."""
+    folded = unicodedata.normalize("NFKC", name or "").casefold()
+    visible = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+    return " ".join(visible.split())
 
 
 def approval_views(config: Any, items: list[Any]) -> dict[str, dict[str, Any]]:

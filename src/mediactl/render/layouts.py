@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from mediactl.platforms import ImageSpec
+from mediactl.yamlpos import load_data
 
 
 def layout_folders(templates: Path) -> list[Path]:
@@ -32,7 +33,7 @@ def layout_hash(path: Path) -> str:
     """sha256 of a layout file and every file it names (logo, font), for the render cache."""
     digest = hashlib.sha256(path.read_bytes())
     try:
-        data = yaml.safe_load(path.read_text("utf-8")) or {}
+        data = load_data(path.read_text("utf-8"), path.name) or {}
     except yaml.YAMLError:
         return digest.hexdigest()
     for element in data.get("elements") or []:

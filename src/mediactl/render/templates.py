@@ -3,8 +3,8 @@
 ``templates/<platform>/<kind>.j2`` in the content repository overrides the packaged
 template of the same name; the packaged one stays reachable as
 ``builtin/<platform>/<kind>.j2`` so a project can extend it and override one block.
-The environment is sandboxed (templates are content, not code) and undefined
-variables are errors that name the template file and line.
+The environment is sandboxed (templates are content, not code), bounded in time and
+output (`limits`), and undefined variables are errors that name the template file and line.
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ from jinja2 import (
 )
 from jinja2.debug import rewrite_traceback_stack
 from jinja2.sandbox import SandboxedEnvironment
-from jinja2.utils import concat
 
 from mediactl import confine
 from mediactl.errors import relpath
 from mediactl.render.errors import VariantError
+from mediactl.render.limits import BoundedEnvironment, RenderLimitError, deadline, joined
 
 PACKAGED = "data/templates"
 
@@ -70,7 +70,7 @@ def environment(project_templates: Path, root: Path | None = None) -> SandboxedE
     packaged = PackageLoader("mediactl", PACKAGED)
     project = ConfinedLoader(project_templates, root or project_templates.parent)
     loader = ChoiceLoader([project, PrefixLoader({"builtin": packaged}), packaged])
-    env = SandboxedEnvironment(
+    env = BoundedEnvironment(
         loader=loader,
         undefined=StrictUndefined,
         autoescape=False,
@@ -105,11 +105,12 @@ def render_fields(
     shown = display_name(env, template.name)
     ctx = template.new_context(dict(context))
     try:
-        concat(template.root_render_func(ctx))  # runs `extends`, so ctx.blocks holds the whole chain
-        missing = [field for field in fields if field not in ctx.blocks]
-        if missing:
-            raise VariantError(shown, f"no block for field {', '.join(repr(m) for m in missing)}")
-        return template.name, {field: concat(ctx.blocks[field][0](ctx)).strip() for field in fields}
+        with deadline():
+            joined(template.root_render_func(ctx))  # runs `extends`, so ctx.blocks holds the whole chain
+            missing = [field for field in fields if field not in ctx.blocks]
+            if missing:
+                raise VariantError(shown, f"no block for field {', '.join(repr(m) for m in missing)}")
+            return template.name, {field: joined(ctx.blocks[field][0](ctx)).strip() for field in fields}
     except VariantError:
         raise
     except Exception as exc:  # template runtime errors: undefined names, sandbox refusals, filter errors
@@ -142,6 +143,8 @@ def _location(env: SandboxedEnvironment, shown: str) -> str:
 
 
 def _message(exc: Exception) -> str:
+    if isinstance(exc, RenderLimitError):
+        return f"template stopped: {exc}"
     if isinstance(exc, TemplateError):
         return f"template error: {exc.message or exc}"
     return f"template error: {type(exc).__name__}: {exc}"

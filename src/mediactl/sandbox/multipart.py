@@ -23,7 +23,10 @@ class Part:
 
 
 def header_params(value: str) -> tuple[str, dict[str, str]]:
-    """``form-data; name="media"; filename="a.png"`` → ``("form-data", {"name": "media", ...})``."""
+    """``form-data; name="media"; filename="a.png"`` → ``("form-data", {"name": "media", ...})``.
+
+    ValueError when a parameter cannot be read (an unknown charset in ``filename*``).
+    """
     main, _, rest = value.partition(";")
     params: dict[str, str] = {}
     for match in _PARAM.finditer(";" + rest):
@@ -34,7 +37,10 @@ def header_params(value: str) -> tuple[str, dict[str, str]]:
     if "filename*" in params:  # RFC 5987: charset'lang'percent-encoded
         charset, _, encoded = params["filename*"].partition("'")
         _, _, encoded = encoded.partition("'")
-        params["filename"] = unquote(encoded, encoding=charset or "utf-8", errors="replace")
+        try:
+            params["filename"] = unquote(encoded, encoding=charset or "utf-8", errors="replace")
+        except LookupError:  # no such charset, or a codec that is not a text encoding (rot13)
+            raise ValueError(f"unknown charset {charset!r} in filename*") from None
     return main.strip().lower(), params
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import ipaddress
 import json
 import math
 import random
@@ -25,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from mediactl.sandbox.multipart import Part, parse_multipart
 from mediactl.sandbox.options import SandboxOptions, check_fault
@@ -211,6 +213,36 @@ def _wx(errcode: int, errmsg: str) -> Reply:
 def _uploaded(data: bytes) -> dict[str, Any]:
     """What a test needs to prove which bytes arrived: their sha256 and size."""
     return {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+
+
+def _foreign_control(req: Request) -> str | None:
+    """Why a ``/_sandbox/`` request may come from a web page, or None when it cannot.
+
+    The sandbox listens on loopback, yet a browser on the same machine reaches it too: any
+    page can send a "simple request" (a form, text/plain) to any origin, and a name rebound
+    to 127.0.0.1 makes a page's requests look same-origin. So a request naming a foreign
+    Origin or Host is refused, and so is a POST or a body that is not JSON: a page cannot
+    send JSON across origins without a CORS preflight, which the sandbox never grants.
+    """
+    origin = req.headers.get("origin")
+    if origin is not None and not _is_loopback(urlsplit(origin).hostname):
+        return f"Origin {origin!r} is not a loopback address"
+    host = req.headers.get("host")
+    if host and not _is_loopback(urlsplit(f"//{host}").hostname):
+        return f"Host {host!r} is not a loopback address"
+    media_type = req.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if (req.method == "POST" or req.body) and media_type != "application/json":
+        return "send Content-Type: application/json"
+    return None
+
+
+def _is_loopback(name: str | None) -> bool:
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name or "").is_loopback
+    except ValueError:
+        return False
 
 
 def _now() -> str:
@@ -498,9 +530,14 @@ class State:
 
     @staticmethod
     def _media(req: Request) -> Part:
+        content_type = req.headers.get("content-type", "")
         try:
-            parts = parse_multipart(req.body, req.headers.get("content-type", ""))
-        except ValueError:
+            parts = parse_multipart(req.body, content_type)
+        except ValueError as exc:
+            if content_type.lower().startswith("multipart/form-data"):  # claimed, but unreadable: the client's bug
+                raise _Refusal(
+                    Reply(400, {"errcode": 41005, "errmsg": f"media data missing: bad multipart body: {exc}"})
+                ) from None
             parts = []
         media = next((p for p in parts if p.name == "media"), None)
         if media is None or media.filename is None:
@@ -680,6 +717,9 @@ class State:
         def ok(body: Any) -> Reply:
             return Reply(200, body, platform=False)
 
+        refusal = _foreign_control(req)
+        if refusal:
+            return Reply(403, {"errcode": -1, "errmsg": f"sandbox control refused: {refusal}"}, platform=False)
         target = (req.method, req.path)
         if target == ("GET", "/_sandbox/health"):
             return ok({"ok": True})
