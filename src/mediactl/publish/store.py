@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mediactl.credentials import redact
 from mediactl.errors import MediactlError
 
 STATES = ("pending", "sending", "sent", "failed", "unknown", "cancelled", "awaiting-confirmation")
@@ -90,15 +91,20 @@ class Settlement:
         if self.state == "pending":
             return db.execute(
                 "UPDATE jobs SET state = 'pending', due_at = ?, error = ?, updated_at = ? WHERE id = ? AND state = ?",
-                (self.due_at, self.error, time.time(), self.job_id, self.expect),
+                (self.due_at, _redacted(self.error), time.time(), self.job_id, self.expect),
             ).rowcount == 1
         if self.state not in STATES:
             raise ValueError(f"unknown job state {self.state!r}")
         return db.execute(
             "UPDATE jobs SET state = ?, remote_id = COALESCE(?, remote_id), remote_url = COALESCE(?, remote_url), "
             "error = ?, updated_at = ? WHERE id = ? AND state = ?",
-            (self.state, self.remote_id, self.remote_url, self.error, time.time(), self.job_id, self.expect),
+            (self.state, *map(_redacted, (self.remote_id, self.remote_url, self.error)), time.time(), self.job_id, self.expect),
         ).rowcount == 1
+
+
+def _redacted(text: str | None) -> str | None:
+    """Text as the store keeps it: a platform's error may echo a secret, and the store is read by `queue ls`."""
+    return None if text is None else redact(text)
 
 
 class StoreError(MediactlError):
@@ -314,7 +320,7 @@ class Store:
                     claimed.append(Store._mark_sending(db, job, now))
                     continue
                 later, reason = refusal
-                db.execute("UPDATE jobs SET due_at = ?, error = ?, updated_at = ? WHERE id = ?", (later, reason, now, job.id))
+                db.execute("UPDATE jobs SET due_at = ?, error = ?, updated_at = ? WHERE id = ?", (later, _redacted(reason), now, job.id))
                 if deferred is not None:
                     deferred.append((job, reason))
         return claimed
@@ -380,7 +386,7 @@ class Store:
         with self.transaction() as db:
             db.execute(
                 "UPDATE jobs SET remote_id = ?, updated_at = ? WHERE idempotency_key = ? AND state = 'sending'",
-                (remote_id, time.time(), key),
+                (_redacted(remote_id), time.time(), key),
             )
 
     def get(self, job_id: int) -> Job | None:
@@ -419,7 +425,7 @@ class Store:
             db.execute(
                 "UPDATE jobs SET state = ?, error = COALESCE(?, error), updated_at = ?, due_at = CASE WHEN ? = 'pending' "
                 "THEN MIN(due_at, ?) ELSE due_at END WHERE id = ?",
-                (state, error, time.time(), state, time.time(), job_id),
+                (state, _redacted(error), time.time(), state, time.time(), job_id),
             )
             return Job(**db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone())
 

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from mediactl.credentials import redact, register_secret
+from mediactl.credentials import redacted_excerpt, register_secret
 from mediactl.publish.adapters.base import Adapter, Rejected, Transient, Unknown
 
 SANDBOX_ENV = "MEDIACTL_SANDBOX_URL"
@@ -106,7 +106,7 @@ class HttpAdapter(Adapter):
                 raise Unknown(message + " after the request was sent; the post may exist")
             raise Transient(message, retry_after=_retry_after(response))
         if response.status_code >= 400:
-            raise Rejected(f"{step}: HTTP {response.status_code}: {redact(response.text[:300])}")
+            raise Rejected(f"{step}: HTTP {response.status_code}: {redacted_excerpt(response.text, 300)}")
         return response
 
 

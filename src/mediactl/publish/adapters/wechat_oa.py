@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from mediactl.credentials import redacted_excerpt
 from mediactl.errors import MediactlError
 from mediactl.publish.adapters.base import DeliveryError, Receipt, Rejected, Transient, Unknown, Variant
 from mediactl.publish.adapters.http import HttpAdapter, TokenExpired
@@ -72,7 +73,7 @@ class WechatOfficialAccountAdapter(HttpAdapter):
         try:
             answer = response.json()
         except ValueError:
-            raise Transient(f"not JSON from WeChat: {response.text[:120]}") from None
+            raise Transient(f"not JSON from WeChat: {redacted_excerpt(response.text, 120)}") from None
         code = int(answer.get("errcode") or 0)
         if code == 0:
             return answer
