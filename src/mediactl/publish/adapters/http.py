@@ -7,7 +7,9 @@ re-invents retry logic. A step is `mutating` when repeating it could publish twi
   mutating one (it may have been published: never retried blindly);
 - HTTP 429: Transient, honouring Retry-After; 5xx: Transient for a safe step, Unknown for a
   mutating one unless the adapter's publish is idempotent by key;
-- other 4xx: Rejected with the platform's reason (secrets redacted).
+- other 4xx: Rejected with the platform's reason (secrets redacted);
+- a request that cannot be sent at all (an unsupported scheme, an invalid URL or header): Rejected,
+  since nothing left and retrying cannot help; it is a configuration problem.
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ from typing import Any, ClassVar
 
 import httpx
 
-from mediactl.credentials import redacted_excerpt, register_secret
+from mediactl.credentials import redact, redacted_excerpt, register_secret
 from mediactl.publish.adapters.base import Adapter, Rejected, Transient, Unknown
 
 SANDBOX_ENV = "MEDIACTL_SANDBOX_URL"
+# Raised while the request is built or checked, before a byte is sent (UnicodeError: a host name IDNA
+# cannot encode, a header that is not ASCII).
+_NOT_SENDABLE = (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.LocalProtocolError, UnicodeError)
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 
 
@@ -92,6 +97,11 @@ class HttpAdapter(Adapter):
         """One request, classified. Returns only a 2xx response."""
         try:
             response = self.client.request(method, url, **kwargs)
+        except _NOT_SENDABLE as exc:
+            raise Rejected(
+                f"{step}: channel {self.channel.name} cannot send to {redact(url)} ({type(exc).__name__}: {exc}); "
+                "nothing was sent: check the channel's url, base_url and headers in mediactl.yaml"
+            ) from None
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise Transient(f"{step}: cannot connect to {_host(url)} ({type(exc).__name__})") from None
         except (httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
