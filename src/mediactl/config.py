@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mediactl import CONFIG_NAME, credentials, nearest_project
+from mediactl import CONFIG_NAME, credentials, fsutil, nearest_project
 from mediactl.errors import ConfigError, NotFoundError, Problem
 from mediactl.platforms import all_platforms
 from mediactl.schema import Checker
@@ -157,7 +157,15 @@ def load_config(path: Path) -> Config:
     errors = [p for p in doc.problems if p.is_error]
     if errors or config is None:
         raise ConfigError(path.name, doc.problems)
+    if _state_is_apart(config):
+        fsutil.keep_private(config.state_path)  # queue, audit log, reports and caches: the owner's alone
     return config
+
+
+def _state_is_apart(config: Config) -> bool:
+    """Whether the state folder holds nothing but state (`state: .` would make the whole project private)."""
+    shared = (config.root, config.content_path, config.templates_path, config.build_path)
+    return all(config.state_path != path and config.state_path not in path.parents for path in shared)
 
 
 def _build(doc: LocatedYAML, path: Path) -> Config | None:

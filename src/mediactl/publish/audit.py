@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mediactl import fsutil
 from mediactl.credentials import REDACTED, redact, secret_name
 from mediactl.errors import MediactlError
 
@@ -116,8 +117,9 @@ class _Writer:
                 pass
             os.close(self.fd)
             self.fd = None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        fsutil.folder_for(self.path)
+        fsutil.private_file(self.path)
+        self.fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
         return self.fd
 
     def _write(self, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

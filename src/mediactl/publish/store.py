@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mediactl import fsutil
 from mediactl.credentials import redact
 from mediactl.errors import MediactlError
 
@@ -184,7 +185,8 @@ class Store:
         self.path = path
         self._lock = threading.RLock()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            fsutil.folder_for(path)
+            fsutil.private_file(path, "-wal", "-shm")  # tokens and jobs are nobody else's business
             # Shared by a channel's delivery threads for its token cache: every use is under self._lock.
             self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
             self.db.row_factory = sqlite3.Row
