@@ -136,6 +136,12 @@ class Job:
         return dict(self.__dict__)
 
 
+def _drop_plain_tokens(db: sqlite3.Connection) -> None:
+    """Delete the tokens older versions stored in plain text, overwriting their bytes (secure_delete)."""
+    db.execute("PRAGMA secure_delete = ON")
+    db.execute("DELETE FROM tokens WHERE typeof(token) != 'blob'")
+
+
 def idempotency_key(channel: str, item: str, content_hash: str) -> str:
     return hashlib.sha256(f"{channel}\0{item}\0{content_hash}".encode()).hexdigest()[:32]
 
@@ -458,18 +464,28 @@ class Store:
         with self.transaction() as db:
             return db.execute("DELETE FROM switches WHERE scope = ?", (scope,)).rowcount > 0
 
-    def token(self, channel: str, now: float) -> str | None:
-        """A cached access token that is still valid at `now` (callers keep a safety margin)."""
+    def token(self, channel: str, now: float) -> tuple[bytes, float] | None:
+        """A channel's sealed access token and its expiry, if it is still valid at `now` (callers keep a margin).
+
+        Tokens are stored sealed (bytes; see adapters/tokenseal.py). A row in text is an older version's
+        plain token: never returned, and deleted with every other plain one.
+        """
         with self._lock:
             row = self.db.execute("SELECT token, expires_at FROM tokens WHERE channel = ?", (channel,)).fetchone()
-        return row["token"] if row and row["expires_at"] > now else None
+        if row is not None and not isinstance(row["token"], bytes):
+            self.forget_token(channel)
+            return None
+        return (row["token"], row["expires_at"]) if row and row["expires_at"] > now else None
 
-    def save_token(self, channel: str, token: str, expires_at: float) -> None:
+    def save_token(self, channel: str, sealed: bytes, expires_at: float) -> None:
         with self.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO tokens VALUES (?, ?, ?)", (channel, token, expires_at))
+            _drop_plain_tokens(db)
+            db.execute("INSERT OR REPLACE INTO tokens VALUES (?, ?, ?)", (channel, sqlite3.Binary(sealed), expires_at))
 
     def forget_token(self, channel: str) -> None:
+        """Delete a channel's cached token (and any plain token an older version left behind)."""
         with self.transaction() as db:
+            _drop_plain_tokens(db)
             db.execute("DELETE FROM tokens WHERE channel = ?", (channel,))
 
     def paused(self) -> dict[str, dict[str, Any]]:

@@ -23,7 +23,8 @@ from typing import Any, ClassVar
 
 import httpx
 
-from mediactl.credentials import redact, redacted_excerpt, register_secret
+from mediactl.credentials import looks_secret, redact, redacted_excerpt, register_secret
+from mediactl.publish.adapters import tokenseal
 from mediactl.publish.adapters.base import Adapter, Rejected, Transient, Unknown
 
 SANDBOX_ENV = "MEDIACTL_SANDBOX_URL"
@@ -42,6 +43,8 @@ class HttpAdapter(Adapter):
         super().__init__(channel, config)
         self.client = client or httpx.Client(timeout=TIMEOUT, headers={"User-Agent": "mediactl"}, verify=_tls())
         self.store: Any = None  # set by the publisher: tokens are cached in the state store
+        self._token_material: bytes | None = None  # the key tokens are sealed with (from the channel's secrets)
+        self._memory_token: tuple[str, float] | None = None  # (token, expiry) when there is nothing to seal it with
 
     # --- tokens: one mechanism for every adapter that needs one ---------------------------------
 
@@ -50,16 +53,21 @@ class HttpAdapter(Adapter):
         raise NotImplementedError
 
     def token(self, *, refresh: bool = False) -> str:
-        """A valid access token: cached in the state store with its expiry, fetched when needed."""
+        """A valid access token: cached with its expiry, fetched when needed.
+
+        Cached in the state store sealed with a key from the channel's own secret credentials (see
+        tokenseal), so other runs reuse it and a copy of the store reveals nothing; a channel without
+        a secret keeps its token in this process's memory only. A token that does not open (the
+        secret was rotated) is a cache miss.
+        """
         now = time.time()
-        cached = None if refresh or self.store is None else self.store.token(self.channel.name, now + self.TOKEN_MARGIN)
+        cached = None if refresh else self._cached_token(now + self.TOKEN_MARGIN)
         if cached:
             register_secret(cached)
             return cached
         token, lifetime = self.fetch_token()
         register_secret(token)  # never printed, never logged
-        if self.store is not None:
-            self.store.save_token(self.channel.name, token, now + lifetime)
+        self._keep_token(token, now + lifetime)
         return token
 
     def with_token(self, call: Callable[[str], Any]) -> Any:
@@ -67,9 +75,34 @@ class HttpAdapter(Adapter):
         try:
             return call(self.token())
         except TokenExpired:
+            self._memory_token = None
             if self.store is not None:
                 self.store.forget_token(self.channel.name)
             return call(self.token(refresh=True))
+
+    def _cached_token(self, valid_at: float) -> str | None:
+        material = self._sealing_key()
+        if material is None or self.store is None:
+            memory = self._memory_token
+            return memory[0] if memory and memory[1] > valid_at else None
+        found = self.store.token(self.channel.name, valid_at)
+        return tokenseal.unseal(material, self.channel.name, found[1], found[0]) if found else None
+
+    def _keep_token(self, token: str, expires_at: float) -> None:
+        material = self._sealing_key()
+        if material is None or self.store is None:
+            self._memory_token = (token, expires_at)
+            if self.store is not None:  # a plain token an older version stored goes
+                self.store.forget_token(self.channel.name)
+            return
+        sealed = tokenseal.seal(material, self.channel.name, expires_at, token)
+        self.store.save_token(self.channel.name, sealed, expires_at)
+
+    def _sealing_key(self) -> bytes | None:
+        """Key material from the channel's resolved credentials; None if none of them is a secret."""
+        if self._token_material is None and any(looks_secret(key) for key in self.channel.credentials):
+            self._token_material = tokenseal.key_material({key: self.secret(key) for key in self.channel.credentials})
+        return self._token_material
 
     def close(self) -> None:
         self.client.close()
