@@ -183,23 +183,55 @@ def _build(doc: LocatedYAML, path: Path) -> Config | None:
 
 
 def _reject_inline_secrets(check: Checker, value: Any, path: KeyPath) -> None:
-    """Any secret-looking key anywhere must hold a ${VAR} reference, never the secret itself."""
-    if isinstance(value, dict):
-        for key, sub in value.items():
-            key_path = (*path, key)
-            if isinstance(sub, (str, int)) and not isinstance(sub, bool) and credentials.looks_secret(str(key)):
-                if not credentials.has_reference(str(sub)):
-                    var = re.sub(r"[^A-Z0-9]+", "_", "_".join(str(p) for p in key_path[1:]).upper())
-                    check.error(
-                        key_path,
-                        "a secret must not be written in the config file (it would end up in git); "
-                        f"write `{key}: ${{{var}}}` and set {var} in the environment or in .env",
-                    )
-            else:
-                _reject_inline_secrets(check, sub, key_path)
-    elif isinstance(value, list):
+    """No secret may be written in the file (it ends up in git): each must be exactly one ${VAR} reference.
+
+    That is: every value under `credentials`; any value whose key looks secret; the password and the
+    secret-bearing query parameters of a URL or DSN (a key ending in `url` or `dsn`); a header named
+    as secret-bearing under `headers` (`Bearer ${VAR}` allowed). Messages never repeat the value.
+    """
+    if isinstance(value, list):
         for index, sub in enumerate(value):
             _reject_inline_secrets(check, sub, (*path, index))
+        return
+    if not isinstance(value, dict):
+        return
+    parent = str(path[-1]) if path else ""
+    for key, sub in value.items():
+        key_path = (*path, key)
+        var = re.sub(r"[^A-Z0-9]+", "_", "_".join(str(p) for p in key_path[1:]).upper()).strip("_")
+        problem = _inline_secret(parent, str(key), sub)
+        if problem:
+            check.error(key_path, f"{problem}; write `{key}: ${{{var}}}` and set {var} in the environment or in .env")
+        elif isinstance(sub, (dict, list)):
+            _reject_inline_secrets(check, sub, key_path)
+
+
+_LITERAL_SECRET = "a secret must not be written in the config file (it would end up in git)"
+_NOT_ONLY_A_REFERENCE = (
+    "a credential must be exactly one ${VAR} reference, with nothing before or after it (the rest would be a "
+    "secret in git)"
+)
+_LITERAL_HEADER = (
+    "this header carries a secret, which must not be written in the config file: its value must be exactly "
+    "one ${VAR} (or `Bearer ${VAR}`)"
+)
+_URL_EXAMPLES = "e.g. …/send?key=${HOOK_KEY} or postgresql://app:${PGPASSWORD}@db/media"
+
+
+def _inline_secret(parent: str, key: str, value: Any) -> str | None:
+    """What is wrong with one key's value (a secret written in the file), or None."""
+    scalar = isinstance(value, (str, int, float)) and not isinstance(value, bool)
+    if parent == "headers" and credentials.secret_name(key):
+        return None if credentials.is_header_reference(value) else _LITERAL_HEADER
+    if parent == "credentials" or (scalar and credentials.looks_secret(key)):
+        if credentials.is_reference(value):
+            return None
+        return _NOT_ONLY_A_REFERENCE if isinstance(value, str) and credentials.has_reference(value) else _LITERAL_SECRET
+    if isinstance(value, str) and key.lower().endswith(("url", "dsn")):
+        literal = [what for what, part in credentials.url_secrets(value) if not credentials.is_reference(part)]
+        if literal:
+            return f"this URL carries a secret in {', '.join(literal)}, each of which must be exactly one ${{VAR}} ({_URL_EXAMPLES})"
+    return None
 
 
 def _project(check: Checker, raw: Any) -> Project | None:

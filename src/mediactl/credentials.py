@@ -15,10 +15,12 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import unquote_plus, urlsplit
 
 from mediactl.errors import MediactlError
 
 REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_HEADER_REF = re.compile(r"(?:[A-Za-z][A-Za-z0-9_-]* )?\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 SECRET_KEY = re.compile(
     r"secret|token|passw(or)?d|api[_-]?key|private[_-]?key|signing[_-]?key|authori[sz]ation"
     r"|cookie|sessdata|csrf",
@@ -45,6 +47,43 @@ def has_reference(value: str) -> bool:
 
 def references(value: str) -> list[str]:
     return REF.findall(value)
+
+
+def is_reference(value: object) -> bool:
+    """Exactly one ``${VAR}``, nothing before or after it: the only form a secret may take in a config file."""
+    return isinstance(value, str) and REF.fullmatch(value) is not None
+
+
+def is_header_reference(value: object) -> bool:
+    """A secret-bearing header's value: ``${VAR}``, or an auth scheme and one (``Bearer ${VAR}``)."""
+    return isinstance(value, str) and _HEADER_REF.fullmatch(value) is not None
+
+
+def url_secrets(url: str) -> list[tuple[str, str]]:
+    """The secret-bearing parts of a URL or DSN, as (what, value): the userinfo's password and every query
+    (or fragment) parameter whose name carries a secret (`key`, `token`, `sign`, `access_token` …)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL (an unclosed IPv6 bracket): nothing to find in it
+        return []
+    found = []
+    userinfo, at, _host = parts.netloc.rpartition("@")
+    _user, colon, password = userinfo.partition(":")
+    if at and colon:
+        found.append(("the password", password))
+    for pairs in (parts.query, parts.fragment):
+        for pair in filter(None, pairs.split("&")):
+            name, _, value = pair.partition("=")
+            if secret_name(unquote_plus(name)):
+                found.append((f"the query parameter '{unquote_plus(name)}'", value))
+    return found
+
+
+def register_url_secrets(url: str) -> None:
+    """Register the secret-bearing parts of a resolved URL (a webhook's key): hidden wherever they surface."""
+    for _what, value in url_secrets(url):
+        register_secret(unquote_plus(value))
+        register_secret(value)
 
 
 def register_secret(value: str) -> None:
@@ -96,7 +135,10 @@ def _mask(match: re.Match[str]) -> str:
     groups = match.groupdict()
     if "name" in groups and not secret_name(groups["name"]):
         return match[0]
-    start, end = match.span("value" if groups.get("value") is not None else "bare")
+    which = "value" if groups.get("value") is not None else "bare"
+    if is_header_reference(groups[which]):  # `key=${HOOK_KEY}` in a message names a variable, not a secret
+        return match[0]
+    start, end = match.span(which)
     offset = match.start()
     return match[0][: start - offset] + REDACTED + match[0][end - offset :]
 
@@ -107,8 +149,8 @@ _SECRET_WORDS = frozenset(
     {"key", "sign", "signature", "signed", "signing", "sig", "auth", "pwd", "pass", "passphrase", "credential",
      "credentials"}
 )  # fmt: skip
-_STOP = r"""\s"'<>\x1b"""  # a value ends at a space, a quote, markup or an ANSI escape
-_LINE_STOP = r"""\r\n"'<>\x1b"""  # a header's value runs to the end of its line
+_STOP = r"""\s"'`<>\x1b"""  # a value ends at a space, a quote, markup or an ANSI escape
+_LINE_STOP = r"""\r\n"'`<>\x1b"""  # a header's value runs to the end of its line
 # (texts one of which must occur for the pattern to match: a test much cheaper than the pattern, the pattern)
 _PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     # scheme://user:VALUE@host

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mediactl.credentials import redacted_excerpt
+from mediactl.credentials import redact, redacted_excerpt
 from mediactl.errors import MediactlError
 from mediactl.publish.adapters.base import DeliveryError, Receipt, Rejected, Transient, Unknown, Variant
 from mediactl.publish.adapters.http import HttpAdapter, TokenExpired
@@ -181,7 +181,7 @@ class NotPublished(Rejected):
     """WeChat's definite verdict that a submitted article was not published (publish_status 2-4)."""
 
     def describe(self, variant: Variant, key: str) -> list[dict[str, Any]]:
-        base = f"{self.api_base()}/cgi-bin"
+        base = redact(f"{self.api_base()}/cgi-bin")  # a base_url may carry a password
         uploads = [
             f"POST {base}/media/uploadimg ({image.get('src')})" for image in variant.manifest.get("body_images", [])
         ]
