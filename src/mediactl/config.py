@@ -13,11 +13,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mediactl import CONFIG_NAME, credentials, fsutil, nearest_project
 from mediactl.errors import ConfigError, NotFoundError, Problem
 from mediactl.platforms import all_platforms
+from mediactl.publish import transport
 from mediactl.schema import Checker
 from mediactl.yamlpos import KeyPath, LocatedYAML, load_located
 
@@ -311,6 +313,7 @@ def _channel(check: Checker, name: str, raw: Any, path: KeyPath) -> Channel | No
     known = (*CHANNEL_KEYS, *platform.option_keys)
     check.mapping(data, path, known=known)
     creds = _channel_credentials(check, data.get("credentials"), (*path, "credentials"), platform)
+    _check_endpoint(check, data, path)
     return Channel(
         name=name,
         platform=platform_name,
@@ -328,6 +331,12 @@ def _channel(check: Checker, name: str, raw: Any, path: KeyPath) -> Channel | No
     )
 
 
+def _check_endpoint(check: Checker, data: dict[str, Any], path: KeyPath) -> None:
+    """A platform's `url` option (a webhook's endpoint) obeys the rules of `base_url`."""
+    if "url" in data:
+        _url(check, data["url"], (*path, "url"))
+
+
 def _channel_credentials(check: Checker, raw: Any, path: KeyPath, platform: Any) -> dict[str, str]:
     known = [spec.key for spec in platform.credentials]
     data = check.mapping(raw, path, known=known, what="credential")
@@ -340,9 +349,16 @@ def _channel_credentials(check: Checker, raw: Any, path: KeyPath, platform: Any)
 
 
 def _url(check: Checker, value: Any, path: KeyPath) -> str | None:
+    """An endpoint that credentials are sent to: https, or plain http to this machine only."""
     url = check.string(value, path)
-    if url is not None and not re.match(r"^https?://[^\s/]+", credentials.REF.sub("x", url)):
-        check.error(path, f"expected an http:// or https:// URL, got '{url}'")
+    if url is None or credentials.is_reference(url):  # a whole URL from the environment: checked when sending
+        return url
+    if not re.match(r"^https?://[^\s/]+", credentials.REF.sub("x", url)):
+        check.error(path, f"expected an https:// URL, got '{credentials.redact(url)}'")
+        return None
+    problem = None if "${" in (urlsplit(url).hostname or "") else transport.clear_text(url)
+    if problem:
+        check.error(path, problem)
         return None
     return url
 

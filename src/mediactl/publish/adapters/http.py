@@ -15,7 +15,6 @@ re-invents retry logic. A step is `mutating` when repeating it could publish twi
 from __future__ import annotations
 
 import functools
-import os
 import ssl
 import time
 from collections.abc import Callable
@@ -24,10 +23,10 @@ from typing import Any, ClassVar
 import httpx
 
 from mediactl.credentials import looks_secret, redact, redacted_excerpt, register_secret
+from mediactl.publish import transport
 from mediactl.publish.adapters import tokenseal
 from mediactl.publish.adapters.base import Adapter, Rejected, Transient, Unknown
 
-SANDBOX_ENV = "MEDIACTL_SANDBOX_URL"
 # Raised while the request is built or checked, before a byte is sent (UnicodeError: a host name IDNA
 # cannot encode, a header that is not ASCII).
 _NOT_SENDABLE = (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.LocalProtocolError, UnicodeError)
@@ -108,8 +107,8 @@ class HttpAdapter(Adapter):
         self.client.close()
 
     def sandbox(self) -> str | None:
-        """MEDIACTL_SANDBOX_URL points every API channel at a running `mediactl sandbox`."""
-        return os.environ.get(SANDBOX_ENV) or None
+        """MEDIACTL_SANDBOX_URL points every API channel at a running `mediactl sandbox` (on this machine only)."""
+        return transport.sandbox_url()
 
     def api_base(self) -> str:
         from mediactl.platforms import get_platform
@@ -128,6 +127,9 @@ class HttpAdapter(Adapter):
 
     def send(self, method: str, url: str, *, step: str, mutating: bool, **kwargs: Any) -> httpx.Response:
         """One request, classified. Returns only a 2xx response."""
+        clear_text = transport.clear_text(url)
+        if clear_text:
+            raise Rejected(f"{step}: channel {self.channel.name}: {clear_text}; nothing was sent")
         try:
             response = self.client.request(method, url, **kwargs)
         except _NOT_SENDABLE as exc:
