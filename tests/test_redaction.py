@@ -157,6 +157,7 @@ def test_secret_looking_values_are_redacted(text: str, hidden: str, kept: str) -
         "content/article/a/index.md:3:1: 本行承诺保本保收益 (adlaw.absolute): 使用了绝对化用语",
         "Bearer bonds and bearer securities",
         "author: li.na; keywords=理财,存款",
+        '{"public_key": "ssh-ed25519 AAAAC3Nza", "signed_at": "2026-12-01T09:00"}',
     ],
 )
 def test_ordinary_text_is_left_alone(text: str) -> None:

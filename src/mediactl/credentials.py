@@ -99,10 +99,11 @@ def secret_name(name: str) -> bool:
 
     What `looks_secret` matches, and the words API signatures use (key, sign, signature,
     auth, pwd …) as whole parts of the name (`appKey`, `X-Hook-Sign`, `sign`), so that
-    `keywords` or `author` are not secrets. An idempotency key is an identifier, not a secret.
+    `keywords`, `author` or `signed_at` are not secrets. Neither are an idempotency key (an
+    identifier), a public key or a key's fingerprint (made to be shown).
     """
     parts = set(_NAME_PARTS.split(_CAMEL.sub("_", name).lower()))
-    if "idempotency" in parts:
+    if parts & _NOT_SECRET_WORDS:
         return False
     return looks_secret(name) or bool(parts & _SECRET_WORDS)
 
@@ -146,9 +147,9 @@ def _mask(match: re.Match[str]) -> str:
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NAME_PARTS = re.compile(r"[^a-z0-9]+")
 _SECRET_WORDS = frozenset(
-    {"key", "sign", "signature", "signed", "signing", "sig", "auth", "pwd", "pass", "passphrase", "credential",
-     "credentials"}
-)  # fmt: skip
+    {"key", "sign", "signature", "sig", "auth", "pwd", "pass", "passphrase", "credential", "credentials"}
+)
+_NOT_SECRET_WORDS = frozenset({"idempotency", "public", "fingerprint"})
 _STOP = r"""\s"'`<>\x1b"""  # a value ends at a space, a quote, markup or an ANSI escape
 _LINE_STOP = r"""\r\n"'`<>\x1b"""  # a header's value runs to the end of its line
 # (texts one of which must occur for the pattern to match: a test much cheaper than the pattern, the pattern)
