@@ -13,11 +13,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mediactl import CONFIG_NAME, credentials, nearest_project
+from mediactl import CONFIG_NAME, credentials, fsutil, nearest_project
 from mediactl.errors import ConfigError, NotFoundError, Problem
 from mediactl.platforms import all_platforms
+from mediactl.publish import transport
 from mediactl.schema import Checker
 from mediactl.yamlpos import KeyPath, LocatedYAML, load_located
 
@@ -157,7 +159,15 @@ def load_config(path: Path) -> Config:
     errors = [p for p in doc.problems if p.is_error]
     if errors or config is None:
         raise ConfigError(path.name, doc.problems)
+    if _state_is_apart(config):
+        fsutil.keep_private(config.state_path)  # queue, audit log, reports and caches: the owner's alone
     return config
+
+
+def _state_is_apart(config: Config) -> bool:
+    """Whether the state folder holds nothing but state (`state: .` would make the whole project private)."""
+    shared = (config.root, config.content_path, config.templates_path, config.build_path)
+    return all(config.state_path != path and config.state_path not in path.parents for path in shared)
 
 
 def _build(doc: LocatedYAML, path: Path) -> Config | None:
@@ -175,23 +185,55 @@ def _build(doc: LocatedYAML, path: Path) -> Config | None:
 
 
 def _reject_inline_secrets(check: Checker, value: Any, path: KeyPath) -> None:
-    """Any secret-looking key anywhere must hold a ${VAR} reference, never the secret itself."""
-    if isinstance(value, dict):
-        for key, sub in value.items():
-            key_path = (*path, key)
-            if isinstance(sub, (str, int)) and not isinstance(sub, bool) and credentials.looks_secret(str(key)):
-                if not credentials.has_reference(str(sub)):
-                    var = re.sub(r"[^A-Z0-9]+", "_", "_".join(str(p) for p in key_path[1:]).upper())
-                    check.error(
-                        key_path,
-                        "a secret must not be written in the config file (it would end up in git); "
-                        f"write `{key}: ${{{var}}}` and set {var} in the environment or in .env",
-                    )
-            else:
-                _reject_inline_secrets(check, sub, key_path)
-    elif isinstance(value, list):
+    """No secret may be written in the file (it ends up in git): each must be exactly one ${VAR} reference.
+
+    That is: every value under `credentials`; any value whose key looks secret; the password and the
+    secret-bearing query parameters of a URL or DSN (a key ending in `url` or `dsn`); a header named
+    as secret-bearing under `headers` (`Bearer ${VAR}` allowed). Messages never repeat the value.
+    """
+    if isinstance(value, list):
         for index, sub in enumerate(value):
             _reject_inline_secrets(check, sub, (*path, index))
+        return
+    if not isinstance(value, dict):
+        return
+    parent = str(path[-1]) if path else ""
+    for key, sub in value.items():
+        key_path = (*path, key)
+        var = re.sub(r"[^A-Z0-9]+", "_", "_".join(str(p) for p in key_path[1:]).upper()).strip("_")
+        problem = _inline_secret(parent, str(key), sub)
+        if problem:
+            check.error(key_path, f"{problem}; write `{key}: ${{{var}}}` and set {var} in the environment or in .env")
+        elif isinstance(sub, (dict, list)):
+            _reject_inline_secrets(check, sub, key_path)
+
+
+_LITERAL_SECRET = "a secret must not be written in the config file (it would end up in git)"
+_NOT_ONLY_A_REFERENCE = (
+    "a credential must be exactly one ${VAR} reference, with nothing before or after it (the rest would be a "
+    "secret in git)"
+)
+_LITERAL_HEADER = (
+    "this header carries a secret, which must not be written in the config file: its value must be exactly "
+    "one ${VAR} (or `Bearer ${VAR}`)"
+)
+_URL_EXAMPLES = "e.g. …/send?key=${HOOK_KEY} or postgresql://app:${PGPASSWORD}@db/media"
+
+
+def _inline_secret(parent: str, key: str, value: Any) -> str | None:
+    """What is wrong with one key's value (a secret written in the file), or None."""
+    scalar = isinstance(value, (str, int, float)) and not isinstance(value, bool)
+    if parent == "headers" and credentials.secret_name(key):
+        return None if credentials.is_header_reference(value) else _LITERAL_HEADER
+    if parent == "credentials" or (scalar and credentials.looks_secret(key)):
+        if credentials.is_reference(value):
+            return None
+        return _NOT_ONLY_A_REFERENCE if isinstance(value, str) and credentials.has_reference(value) else _LITERAL_SECRET
+    if isinstance(value, str) and key.lower().endswith(("url", "dsn")):
+        literal = [what for what, part in credentials.url_secrets(value) if not credentials.is_reference(part)]
+        if literal:
+            return f"this URL carries a secret in {', '.join(literal)}, each of which must be exactly one ${{VAR}} ({_URL_EXAMPLES})"
+    return None
 
 
 def _project(check: Checker, raw: Any) -> Project | None:
@@ -271,6 +313,7 @@ def _channel(check: Checker, name: str, raw: Any, path: KeyPath) -> Channel | No
     known = (*CHANNEL_KEYS, *platform.option_keys)
     check.mapping(data, path, known=known)
     creds = _channel_credentials(check, data.get("credentials"), (*path, "credentials"), platform)
+    _check_endpoint(check, data, path)
     return Channel(
         name=name,
         platform=platform_name,
@@ -288,6 +331,12 @@ def _channel(check: Checker, name: str, raw: Any, path: KeyPath) -> Channel | No
     )
 
 
+def _check_endpoint(check: Checker, data: dict[str, Any], path: KeyPath) -> None:
+    """A platform's `url` option (a webhook's endpoint) obeys the rules of `base_url`."""
+    if "url" in data:
+        _url(check, data["url"], (*path, "url"))
+
+
 def _channel_credentials(check: Checker, raw: Any, path: KeyPath, platform: Any) -> dict[str, str]:
     known = [spec.key for spec in platform.credentials]
     data = check.mapping(raw, path, known=known, what="credential")
@@ -300,9 +349,16 @@ def _channel_credentials(check: Checker, raw: Any, path: KeyPath, platform: Any)
 
 
 def _url(check: Checker, value: Any, path: KeyPath) -> str | None:
+    """An endpoint that credentials are sent to: https, or plain http to this machine only."""
     url = check.string(value, path)
-    if url is not None and not re.match(r"^https?://[^\s/]+", credentials.REF.sub("x", url)):
-        check.error(path, f"expected an http:// or https:// URL, got '{url}'")
+    if url is None or credentials.is_reference(url):  # a whole URL from the environment: checked when sending
+        return url
+    if not re.match(r"^https?://[^\s/]+", credentials.REF.sub("x", url)):
+        check.error(path, f"expected an https:// URL, got '{credentials.redact(url)}'")
+        return None
+    problem = None if "${" in (urlsplit(url).hostname or "") else transport.clear_text(url)
+    if problem:
+        check.error(path, problem)
         return None
     return url
 

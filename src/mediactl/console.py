@@ -2,7 +2,8 @@
 
 Library modules return data; commands print it through these helpers. Errors go
 to stderr without wrapping so that `file:line:col:` lines stay one line each for
-editors and CI annotators, whatever the terminal width.
+editors and CI annotators, whatever the terminal width. Everything written, by the
+helpers or through `out`/`err` directly (tables, reports), passes through `redact`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,34 @@ def _consoles() -> tuple[Console, Console]:
     """Created on first use: rich costs start-up time that a quiet command should not pay."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True), Console(stderr=True, highlight=False, soft_wrap=True)
+    return (
+        Console(file=_Redacting("stdout"), highlight=False, soft_wrap=True),
+        Console(file=_Redacting("stderr"), highlight=False, soft_wrap=True),
+    )
+
+
+class _Redacting:
+    """The current sys.stdout or sys.stderr (looked up at each write: tests and pipes swap them), redacted.
+
+    rich writes each print as one string, so a secret is never split between two writes. While a
+    progress bar redirects the streams, the stream it proxies is written to (never the proxy, which
+    would print back through this console).
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def _stream(self) -> Any:
+        stream = getattr(sys, self._name)
+        return getattr(stream, "rich_proxied_file", stream)
+
+    def write(self, text: str) -> int:
+        return self._stream().write(redact(text))
+
+    def __getattr__(self, attribute: str) -> Any:  # flush, isatty, fileno, encoding …
+        if attribute == "rich_proxied_file":
+            raise AttributeError(attribute)  # rich must keep writing through this object
+        return getattr(self._stream(), attribute)
 
 
 def __getattr__(name: str) -> Console:
@@ -44,7 +72,7 @@ def error_line(text: str) -> None:
 
 
 def warning(text: str) -> None:
-    _consoles()[1].print(f"[yellow]{_escape(redact(text))}[/yellow]")
+    _consoles()[1].print(f"[yellow]{_escape(text)}[/yellow]")
 
 
 def success(text: str) -> None:
@@ -56,10 +84,10 @@ def info(text: str) -> None:
 
 
 def lines(texts: Iterable[str]) -> None:
-    """Many plain lines on stdout at once (a delivery report of thousands of jobs): written as they are,
-    without rich's per-line rendering, which cost ~0.2 ms a line."""
+    """Many plain lines on stdout at once (a delivery report of thousands of jobs), secrets redacted: written
+    as they are, without rich's per-line rendering, which cost ~0.2 ms a line."""
     out = sys.stdout
-    out.write("".join(f"{text}\n" for text in texts))
+    out.write(redact("".join(f"{text}\n" for text in texts)))
     out.flush()
 
 

@@ -126,9 +126,11 @@ def publish_cmd(
       $ mediactl publish --dry-run
     """
     from mediactl.publish.runner import Publisher
+    from mediactl.publish.transport import sandbox_url
 
     if force and not (reason or "").strip():
         raise UsageError("--force needs --reason: say why the gate is bypassed (it goes to the audit log)")
+    sandbox_url()  # a sandbox off this machine would receive every credential: refused before anything starts
     config = STATE.config()
     publisher = Publisher(config, command="publish --due" if due else "publish")
     try:

@@ -26,7 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediactl.credentials import redact
+from mediactl import fsutil
+from mediactl.credentials import REDACTED, redact, secret_name
 from mediactl.errors import MediactlError
 
 GENESIS = "0" * 64
@@ -51,12 +52,12 @@ def _digest(record: dict[str, Any]) -> str:
 
 def append(path: Path, actor: str, action: str, **fields: Any) -> dict[str, Any]:
     """Add one record (time, actor, action, and any fields) and return it, chained and on disk."""
-    entry = {
+    entry = _clean({
         "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "actor": actor,
         "action": action,
-        **{key: _clean(value) for key, value in fields.items() if value not in (None, "")},
-    }
+        **{key: value for key, value in fields.items() if value not in (None, "")},
+    })  # fmt: skip
     return _writer(path).append(entry)
 
 
@@ -116,8 +117,9 @@ class _Writer:
                 pass
             os.close(self.fd)
             self.fd = None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        fsutil.folder_for(self.path)
+        fsutil.private_file(self.path)
+        self.fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
         return self.fd
 
     def _write(self, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -181,10 +183,11 @@ def _writer(path: Path) -> _Writer:
 
 
 def _clean(value: Any) -> Any:
+    """`value` with secrets redacted: in every text, and the whole value of a field named like a secret."""
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: REDACTED if secret_name(str(k)) else _clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_clean(v) for v in value]
     return value

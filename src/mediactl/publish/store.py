@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mediactl import fsutil
+from mediactl.credentials import redact
 from mediactl.errors import MediactlError
 
 STATES = ("pending", "sending", "sent", "failed", "unknown", "cancelled", "awaiting-confirmation")
@@ -90,15 +92,20 @@ class Settlement:
         if self.state == "pending":
             return db.execute(
                 "UPDATE jobs SET state = 'pending', due_at = ?, error = ?, updated_at = ? WHERE id = ? AND state = ?",
-                (self.due_at, self.error, time.time(), self.job_id, self.expect),
+                (self.due_at, _redacted(self.error), time.time(), self.job_id, self.expect),
             ).rowcount == 1
         if self.state not in STATES:
             raise ValueError(f"unknown job state {self.state!r}")
         return db.execute(
             "UPDATE jobs SET state = ?, remote_id = COALESCE(?, remote_id), remote_url = COALESCE(?, remote_url), "
             "error = ?, updated_at = ? WHERE id = ? AND state = ?",
-            (self.state, self.remote_id, self.remote_url, self.error, time.time(), self.job_id, self.expect),
+            (self.state, *map(_redacted, (self.remote_id, self.remote_url, self.error)), time.time(), self.job_id, self.expect),
         ).rowcount == 1
+
+
+def _redacted(text: str | None) -> str | None:
+    """Text as the store keeps it: a platform's error may echo a secret, and the store is read by `queue ls`."""
+    return None if text is None else redact(text)
 
 
 class StoreError(MediactlError):
@@ -127,6 +134,12 @@ class Job:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+def _drop_plain_tokens(db: sqlite3.Connection) -> None:
+    """Delete the tokens older versions stored in plain text, overwriting their bytes (secure_delete)."""
+    db.execute("PRAGMA secure_delete = ON")
+    db.execute("DELETE FROM tokens WHERE typeof(token) != 'blob'")
 
 
 def idempotency_key(channel: str, item: str, content_hash: str) -> str:
@@ -178,7 +191,8 @@ class Store:
         self.path = path
         self._lock = threading.RLock()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            fsutil.folder_for(path)
+            fsutil.private_file(path, "-wal", "-shm")  # tokens and jobs are nobody else's business
             # Shared by a channel's delivery threads for its token cache: every use is under self._lock.
             self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
             self.db.row_factory = sqlite3.Row
@@ -314,7 +328,7 @@ class Store:
                     claimed.append(Store._mark_sending(db, job, now))
                     continue
                 later, reason = refusal
-                db.execute("UPDATE jobs SET due_at = ?, error = ?, updated_at = ? WHERE id = ?", (later, reason, now, job.id))
+                db.execute("UPDATE jobs SET due_at = ?, error = ?, updated_at = ? WHERE id = ?", (later, _redacted(reason), now, job.id))
                 if deferred is not None:
                     deferred.append((job, reason))
         return claimed
@@ -380,7 +394,7 @@ class Store:
         with self.transaction() as db:
             db.execute(
                 "UPDATE jobs SET remote_id = ?, updated_at = ? WHERE idempotency_key = ? AND state = 'sending'",
-                (remote_id, time.time(), key),
+                (_redacted(remote_id), time.time(), key),
             )
 
     def get(self, job_id: int) -> Job | None:
@@ -419,7 +433,7 @@ class Store:
             db.execute(
                 "UPDATE jobs SET state = ?, error = COALESCE(?, error), updated_at = ?, due_at = CASE WHEN ? = 'pending' "
                 "THEN MIN(due_at, ?) ELSE due_at END WHERE id = ?",
-                (state, error, time.time(), state, time.time(), job_id),
+                (state, _redacted(error), time.time(), state, time.time(), job_id),
             )
             return Job(**db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone())
 
@@ -450,18 +464,28 @@ class Store:
         with self.transaction() as db:
             return db.execute("DELETE FROM switches WHERE scope = ?", (scope,)).rowcount > 0
 
-    def token(self, channel: str, now: float) -> str | None:
-        """A cached access token that is still valid at `now` (callers keep a safety margin)."""
+    def token(self, channel: str, now: float) -> tuple[bytes, float] | None:
+        """A channel's sealed access token and its expiry, if it is still valid at `now` (callers keep a margin).
+
+        Tokens are stored sealed (bytes; see adapters/tokenseal.py). A row in text is an older version's
+        plain token: never returned, and deleted with every other plain one.
+        """
         with self._lock:
             row = self.db.execute("SELECT token, expires_at FROM tokens WHERE channel = ?", (channel,)).fetchone()
-        return row["token"] if row and row["expires_at"] > now else None
+        if row is not None and not isinstance(row["token"], bytes):
+            self.forget_token(channel)
+            return None
+        return (row["token"], row["expires_at"]) if row and row["expires_at"] > now else None
 
-    def save_token(self, channel: str, token: str, expires_at: float) -> None:
+    def save_token(self, channel: str, sealed: bytes, expires_at: float) -> None:
         with self.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO tokens VALUES (?, ?, ?)", (channel, token, expires_at))
+            _drop_plain_tokens(db)
+            db.execute("INSERT OR REPLACE INTO tokens VALUES (?, ?, ?)", (channel, sqlite3.Binary(sealed), expires_at))
 
     def forget_token(self, channel: str) -> None:
+        """Delete a channel's cached token (and any plain token an older version left behind)."""
         with self.transaction() as db:
+            _drop_plain_tokens(db)
             db.execute("DELETE FROM tokens WHERE channel = ?", (channel,))
 
     def paused(self) -> dict[str, dict[str, Any]]:

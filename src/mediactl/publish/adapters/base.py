@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
+from mediactl.credentials import redact
 from mediactl.errors import MediactlError
 
 
@@ -69,7 +70,7 @@ class DeliveryError(MediactlError):
     kind = "rejected"
 
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
-        super().__init__(message)
+        super().__init__(redact(message))  # a platform's answer may echo a secret: hidden wherever the error goes
         self.retry_after = retry_after
 
 

@@ -7,13 +7,14 @@ re-invents retry logic. A step is `mutating` when repeating it could publish twi
   mutating one (it may have been published: never retried blindly);
 - HTTP 429: Transient, honouring Retry-After; 5xx: Transient for a safe step, Unknown for a
   mutating one unless the adapter's publish is idempotent by key;
-- other 4xx: Rejected with the platform's reason (secrets redacted).
+- other 4xx: Rejected with the platform's reason (secrets redacted);
+- a request that cannot be sent at all (an unsupported scheme, an invalid URL or header): Rejected,
+  since nothing left and retrying cannot help; it is a configuration problem.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 import ssl
 import time
 from collections.abc import Callable
@@ -21,10 +22,14 @@ from typing import Any, ClassVar
 
 import httpx
 
-from mediactl.credentials import redact, register_secret
+from mediactl.credentials import looks_secret, redact, redacted_excerpt, register_secret
+from mediactl.publish import transport
+from mediactl.publish.adapters import tokenseal
 from mediactl.publish.adapters.base import Adapter, Rejected, Transient, Unknown
 
-SANDBOX_ENV = "MEDIACTL_SANDBOX_URL"
+# Raised while the request is built or checked, before a byte is sent (UnicodeError: a host name IDNA
+# cannot encode, a header that is not ASCII).
+_NOT_SENDABLE = (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.LocalProtocolError, UnicodeError)
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 
 
@@ -37,6 +42,8 @@ class HttpAdapter(Adapter):
         super().__init__(channel, config)
         self.client = client or httpx.Client(timeout=TIMEOUT, headers={"User-Agent": "mediactl"}, verify=_tls())
         self.store: Any = None  # set by the publisher: tokens are cached in the state store
+        self._token_material: bytes | None = None  # the key tokens are sealed with (from the channel's secrets)
+        self._memory_token: tuple[str, float] | None = None  # (token, expiry) when there is nothing to seal it with
 
     # --- tokens: one mechanism for every adapter that needs one ---------------------------------
 
@@ -45,16 +52,21 @@ class HttpAdapter(Adapter):
         raise NotImplementedError
 
     def token(self, *, refresh: bool = False) -> str:
-        """A valid access token: cached in the state store with its expiry, fetched when needed."""
+        """A valid access token: cached with its expiry, fetched when needed.
+
+        Cached in the state store sealed with a key from the channel's own secret credentials (see
+        tokenseal), so other runs reuse it and a copy of the store reveals nothing; a channel without
+        a secret keeps its token in this process's memory only. A token that does not open (the
+        secret was rotated) is a cache miss.
+        """
         now = time.time()
-        cached = None if refresh or self.store is None else self.store.token(self.channel.name, now + self.TOKEN_MARGIN)
+        cached = None if refresh else self._cached_token(now + self.TOKEN_MARGIN)
         if cached:
             register_secret(cached)
             return cached
         token, lifetime = self.fetch_token()
         register_secret(token)  # never printed, never logged
-        if self.store is not None:
-            self.store.save_token(self.channel.name, token, now + lifetime)
+        self._keep_token(token, now + lifetime)
         return token
 
     def with_token(self, call: Callable[[str], Any]) -> Any:
@@ -62,16 +74,41 @@ class HttpAdapter(Adapter):
         try:
             return call(self.token())
         except TokenExpired:
+            self._memory_token = None
             if self.store is not None:
                 self.store.forget_token(self.channel.name)
             return call(self.token(refresh=True))
+
+    def _cached_token(self, valid_at: float) -> str | None:
+        material = self._sealing_key()
+        if material is None or self.store is None:
+            memory = self._memory_token
+            return memory[0] if memory and memory[1] > valid_at else None
+        found = self.store.token(self.channel.name, valid_at)
+        return tokenseal.unseal(material, self.channel.name, found[1], found[0]) if found else None
+
+    def _keep_token(self, token: str, expires_at: float) -> None:
+        material = self._sealing_key()
+        if material is None or self.store is None:
+            self._memory_token = (token, expires_at)
+            if self.store is not None:  # a plain token an older version stored goes
+                self.store.forget_token(self.channel.name)
+            return
+        sealed = tokenseal.seal(material, self.channel.name, expires_at, token)
+        self.store.save_token(self.channel.name, sealed, expires_at)
+
+    def _sealing_key(self) -> bytes | None:
+        """Key material from the channel's resolved credentials; None if none of them is a secret."""
+        if self._token_material is None and any(looks_secret(key) for key in self.channel.credentials):
+            self._token_material = tokenseal.key_material({key: self.secret(key) for key in self.channel.credentials})
+        return self._token_material
 
     def close(self) -> None:
         self.client.close()
 
     def sandbox(self) -> str | None:
-        """MEDIACTL_SANDBOX_URL points every API channel at a running `mediactl sandbox`."""
-        return os.environ.get(SANDBOX_ENV) or None
+        """MEDIACTL_SANDBOX_URL points every API channel at a running `mediactl sandbox` (on this machine only)."""
+        return transport.sandbox_url()
 
     def api_base(self) -> str:
         from mediactl.platforms import get_platform
@@ -90,8 +127,16 @@ class HttpAdapter(Adapter):
 
     def send(self, method: str, url: str, *, step: str, mutating: bool, **kwargs: Any) -> httpx.Response:
         """One request, classified. Returns only a 2xx response."""
+        clear_text = transport.clear_text(url)
+        if clear_text:
+            raise Rejected(f"{step}: channel {self.channel.name}: {clear_text}; nothing was sent")
         try:
             response = self.client.request(method, url, **kwargs)
+        except _NOT_SENDABLE as exc:
+            raise Rejected(
+                f"{step}: channel {self.channel.name} cannot send to {redact(url)} ({type(exc).__name__}: {exc}); "
+                "nothing was sent: check the channel's url, base_url and headers in mediactl.yaml"
+            ) from None
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise Transient(f"{step}: cannot connect to {_host(url)} ({type(exc).__name__})") from None
         except (httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
@@ -106,7 +151,7 @@ class HttpAdapter(Adapter):
                 raise Unknown(message + " after the request was sent; the post may exist")
             raise Transient(message, retry_after=_retry_after(response))
         if response.status_code >= 400:
-            raise Rejected(f"{step}: HTTP {response.status_code}: {redact(response.text[:300])}")
+            raise Rejected(f"{step}: HTTP {response.status_code}: {redacted_excerpt(response.text, 300)}")
         return response
 
 

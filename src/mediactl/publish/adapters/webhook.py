@@ -16,6 +16,7 @@ import json
 import time
 from typing import Any
 
+from mediactl.credentials import REDACTED, redact, register_url_secrets, secret_name
 from mediactl.publish.adapters.base import Receipt, Rejected, Variant
 from mediactl.publish.adapters.http import HttpAdapter
 
@@ -30,7 +31,9 @@ class WebhookAdapter(HttpAdapter):
         url = self.channel.options.get("url")
         if not url:
             raise Rejected(f"channels.{self.channel.name}.url is not configured")
-        return self.config.environment().interpolate(str(url), where=f"channels.{self.channel.name}.url")
+        resolved = self.config.environment().interpolate(str(url), where=f"channels.{self.channel.name}.url")
+        register_url_secrets(resolved)  # a key in the URL is hidden wherever the URL surfaces
+        return resolved
 
     def payload(self, variant: Variant, key: str) -> bytes:
         document = variant.document
@@ -76,7 +79,9 @@ class WebhookAdapter(HttpAdapter):
         return Receipt("sent", remote, url, {"status": response.status_code})
 
     def describe(self, variant: Variant, key: str) -> list[dict[str, Any]]:
+        """The request, with the URL's secret parts and every secret-bearing header hidden."""
         body = self.payload(variant, key)
-        headers = {name: ("***" if name in ("X-Mediactl-Signature",) or name in (self.channel.options.get("headers") or {}) else value)
-                   for name, value in self.headers(body, key).items()}  # fmt: skip
-        return [{"method": "POST", "url": self.url(), "headers": headers, "bytes": len(body)}]
+        headers = {
+            name: REDACTED if secret_name(name) else redact(value) for name, value in self.headers(body, key).items()
+        }
+        return [{"method": "POST", "url": redact(self.url()), "headers": headers, "bytes": len(body)}]

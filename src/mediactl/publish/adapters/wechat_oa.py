@@ -20,6 +20,7 @@ import time
 from pathlib import PurePosixPath
 from typing import Any
 
+from mediactl.credentials import redact, redacted_excerpt
 from mediactl.errors import MediactlError
 from mediactl.publish.adapters.base import DeliveryError, Receipt, Rejected, Transient, Unknown, Variant
 from mediactl.publish.adapters.http import HttpAdapter, TokenExpired
@@ -72,7 +73,7 @@ class WechatOfficialAccountAdapter(HttpAdapter):
         try:
             answer = response.json()
         except ValueError:
-            raise Transient(f"not JSON from WeChat: {response.text[:120]}") from None
+            raise Transient(f"not JSON from WeChat: {redacted_excerpt(response.text, 120)}") from None
         code = int(answer.get("errcode") or 0)
         if code == 0:
             return answer
@@ -177,7 +178,7 @@ class WechatOfficialAccountAdapter(HttpAdapter):
 
 
     def describe(self, variant: Variant, key: str) -> list[dict[str, Any]]:
-        base = f"{self.api_base()}/cgi-bin"
+        base = redact(f"{self.api_base()}/cgi-bin")  # a base_url may carry a password
         uploads = [
             f"POST {base}/media/uploadimg ({image.get('src')})" for image in variant.document.get("body_images", [])
         ]
