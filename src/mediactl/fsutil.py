@@ -87,7 +87,8 @@ def write_bytes(path: Path, data: bytes) -> None:
     mode = folder_for(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.fchmod(fd, mode)
+        if hasattr(os, "fchmod"):  # Windows has it only from Python 3.13, and no modes to set
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

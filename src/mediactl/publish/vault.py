@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mediactl import confine
+from mediactl import confine, fsutil
 from mediactl.errors import MediactlError, relpath
 from mediactl.publish.adapters.base import Variant
 from mediactl.render.manifest import canonical, sha256
@@ -73,7 +73,7 @@ class Vault:
 
     def _store(self, digest: str, fill: Callable[[Any, Any], Any], shown: str = "") -> None:
         target = self.path(digest)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        fsutil.folder_for(target)  # under the state folder: 0700 (mkstemp makes the blob 0600)
         fd, tmp = tempfile.mkstemp(prefix=f".{digest[:16]}.", suffix=".tmp", dir=target.parent)
         try:
             hasher = hashlib.sha256()
