@@ -14,18 +14,6 @@ from mediactl.publish.store import Store
 SLUG = "anti-fraud-2026"
 
 
-@pytest.fixture
-def ready(cli, example: Path, monkeypatch) -> Path:
-    """The example project with anti-fraud-2026 rendered, checked, reviewed and approved by a second person."""
-    monkeypatch.setenv("MEDIACTL_USER", "li.na")  # the item's author
-    assert cli(example, "check", SLUG).exit_code == 0
-    assert cli(example, "review", SLUG).exit_code == 0
-    monkeypatch.setenv("MEDIACTL_USER", "wang.min")
-    result = cli(example, "approve", SLUG, "--note", "已核对")
-    assert result.exit_code == 0, result.output
-    return example
-
-
 def outcomes(result) -> list[dict]:
     return json.loads(result.stdout)
 
