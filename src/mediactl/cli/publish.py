@@ -21,6 +21,7 @@ def review_cmd(slugs: Annotated[list[str], typer.Argument(help="The items to sen
 
       $ mediactl review credit-card-cashback spring-festival-greeting
     """
+    from mediactl import fsutil
     from mediactl.publish.approvals import set_status
     from mediactl.publish.runner import Publisher
 
@@ -29,8 +30,14 @@ def review_cmd(slugs: Annotated[list[str], typer.Argument(help="The items to sen
     publisher = Publisher(STATE.config(), command="review")
     try:
         for item in items:
-            set_status(item.folder / "index.md", "review")
-            publisher.log("item.review", item=item.slug)
+            index = item.folder / "index.md"
+            before = index.read_bytes()
+            set_status(index, "review")
+            try:
+                publisher.log("item.review", item=item.slug)
+            except BaseException:  # no change without its record: the file as it was
+                fsutil.write_bytes(index, before)
+                raise
             console.success(f"{item.slug} is in review")
     finally:
         publisher.close()
@@ -71,9 +78,10 @@ def approve_cmd(
             planned, _ = plan_variants(library, config, [item.slug], None)
             for variant in planned:
                 content_hash = hashes[item.slug, variant.channel.name]
-                publisher.store.approve(item.slug, variant.channel.name, content_hash, publisher.actor, note)
-                publisher.log("item.approved", item=item.slug, channel=variant.channel.name,
-                              content_hash=content_hash, note=note)  # fmt: skip
+                publisher.store.approve(item.slug, variant.channel.name, content_hash, publisher.actor, note,
+                                        audit=publisher.audited("item.approved", item=item.slug,
+                                                                channel=variant.channel.name,
+                                                                content_hash=content_hash, note=note))  # fmt: skip
             set_status(item.folder / "index.md", "approved")
             console.success(f"{item.slug} approved by {publisher.actor} for {len(planned)} channel(s)")
     finally:
@@ -255,10 +263,10 @@ def _transition(job_id: int, state: str, allowed: tuple[str, ...], action: str, 
 
     publisher = Publisher(STATE.config(), command=f"queue {action}")
     try:
-        job = publisher.store.set_state(job_id, state, allowed_from=allowed, error=extra.get("error"))
-        if extra.get("url"):
-            job = publisher.store.finish(job_id, "sent", remote_url=extra["url"], expect="sent")
-        publisher.log(f"queue.{action}", job=job_id, item=job.item, channel=job.channel, **extra)
+        record = publisher.audited(f"queue.{action}", lambda job: {"job": job.id, "item": job.item,
+                                                                   "channel": job.channel}, **extra)  # fmt: skip
+        job = publisher.store.set_state(job_id, state, allowed_from=allowed, error=extra.get("error"),
+                                        remote_url=extra.get("url"), audit=record)  # fmt: skip
     finally:
         publisher.close()
     console.success(f"job {job_id} is {job.state}")
@@ -371,10 +379,12 @@ def pause_cmd(
     config = STATE.config()
     if channel:
         config.channel(channel)
-    publisher = Publisher(config, command="pause")
-    publisher.store.pause(channel or "*", reason, publisher.actor)
-    publisher.log("pause", channel=channel or "*", reason=reason)
-    publisher.close()
+    publisher = Publisher(config, command="pause")  # never refused for a store that lost state: it only holds back
+    try:
+        publisher.store.pause(channel or "*", reason, publisher.actor,
+                              audit=publisher.audited("pause", channel=channel or "*", reason=reason))  # fmt: skip
+    finally:
+        publisher.close()
     console.success(f"paused {channel or 'all channels'}: {reason}")
 
 
@@ -392,7 +402,8 @@ def resume_cmd(
     from mediactl.publish.runner import Publisher
 
     publisher = Publisher(STATE.config(), command="resume")
-    lifted = publisher.store.resume(channel or "*")
-    publisher.log("resume", channel=channel or "*")
-    publisher.close()
+    try:
+        lifted = publisher.store.resume(channel or "*", audit=publisher.audited("resume", channel=channel or "*"))
+    finally:
+        publisher.close()
     console.success(f"resumed {channel or 'all channels'}" if lifted else f"{channel or 'everything'} was not paused")
