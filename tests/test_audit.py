@@ -105,3 +105,22 @@ def test_nothing_is_appended_after_a_damaged_last_record_and_the_line_is_named(t
     with pytest.raises(audit.AuditError, match=rf"audit\.jsonl:{line}: "):
         audit.check_appendable(log)
     assert log.read_bytes() == before
+
+
+def test_reading_on_from_a_position_checks_the_chain_and_notices_a_rewritten_log(tmp_path: Path) -> None:
+    log = tmp_path / "audit.jsonl"
+    for n in range(4):
+        audit.append(log, "u", "note", n=n)
+    entries = list(audit.entries_after(log, None))
+    assert [e.line for e in entries] == [1, 2, 3, 4]
+    middle = entries[1].position
+    assert [e.record["n"] for e in audit.entries_after(log, middle)] == [2, 3]
+    moved = audit.Position(middle.seq, middle.hash, middle.line, offset=None)  # found by what it is
+    assert [e.record["n"] for e in audit.entries_after(log, moved)] == [2, 3]
+    lines = log.read_text("utf-8").splitlines(keepends=True)
+    log.write_text(lines[0] + lines[1] + lines[3], "utf-8")  # record 3 removed
+    with pytest.raises(audit.AuditError, match=r"audit\.jsonl:3: this record does not follow"):
+        list(audit.entries_after(log, middle))
+    log.write_text(lines[0], "utf-8")  # cut short: the position is gone
+    with pytest.raises(audit.AuditError, match="no longer holds record 2"):
+        list(audit.entries_after(log, middle))

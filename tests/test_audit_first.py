@@ -154,5 +154,6 @@ def test_a_change_whose_commit_fails_after_its_record_was_written_is_voided_in_t
         assert publisher.store.paused() == {}
         *_, paused, void = audit.records(ready / LOG)
         assert (paused["action"], void["action"], void["void"]) == ("pause", "record.void", paused["seq"])
+        publisher.require_intact_state()  # the voided pause is not expected in the store
     finally:
         publisher.close()

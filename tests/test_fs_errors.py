@@ -48,7 +48,7 @@ def test_a_damaged_store_page_is_named(cli, ready: Path) -> None:
     with open(ready / STORE, "r+b") as handle:
         handle.seek((root - 1) * page)
         handle.write(b"\xa5" * 64)
-    for command in (("queue", "ls"), ("publish", SLUG, "--channel", "outbox")):
+    for command in (("queue", "ls"), ("publish", "--due"), ("publish", SLUG, "--channel", "outbox")):
         clear_error(cli(ready, *command), "queue.sqlite3", "damaged")
 
 

@@ -285,6 +285,7 @@ def test_a_claimed_job_is_given_back_when_the_audit_log_fails(ready: Path, monke
     second, _ = store.enqueue("outbox", SLUG, "2" * 64, 0.0)
     store.close()
     publisher = Publisher(load_config(ready / "mediactl.yaml"))
+    publisher.require_intact_state()
 
     def disk_full(action: str, **fields) -> None:
         raise AuditError("audit.jsonl: cannot write the audit log (no space left on the device).")

@@ -66,6 +66,7 @@ def approve_cmd(
     items = [library.get(slug) for slug in slugs]
     publisher = Publisher(config, command="approve")
     try:
+        publisher.require_intact_state()
         for item in items:
             check_approver(item, publisher.actor, config)
         summary = render(config, library, [item.slug for item in items])
@@ -228,8 +229,11 @@ def queue_ls_cmd(
     from mediactl.publish.runner import Publisher
 
     publisher = Publisher(STATE.config(), command="queue ls")
-    jobs = publisher.store.jobs(state=state, channel=channel)
-    publisher.close()
+    try:
+        _require_listable(publisher)
+        jobs = publisher.store.jobs(state=state, channel=channel)
+    finally:
+        publisher.close()
     if json_output:
         console.emit_json([job.to_dict() for job in jobs])
         return
@@ -251,11 +255,21 @@ def queue_show_cmd(job_id: Annotated[int, typer.Argument(help="Job number.")]) -
     from mediactl.publish.runner import Publisher
 
     publisher = Publisher(STATE.config(), command="queue show")
-    job = publisher.store.get(job_id)
-    publisher.close()
+    try:
+        _require_listable(publisher)
+        job = publisher.store.get(job_id)
+    finally:
+        publisher.close()
     if job is None:
         raise UsageError(f"no job {job_id} in the queue")
     console.emit_json(job.to_dict())
+
+
+def _require_listable(publisher: Any) -> None:
+    """A lost or cut-short store must never read as an empty queue."""
+    from mediactl.publish import integrity
+
+    integrity.require_readable(publisher.store, publisher.audit_path, publisher.config)
 
 
 def _transition(job_id: int, state: str, allowed: tuple[str, ...], action: str, **extra: Any) -> None:
@@ -263,6 +277,7 @@ def _transition(job_id: int, state: str, allowed: tuple[str, ...], action: str, 
 
     publisher = Publisher(STATE.config(), command=f"queue {action}")
     try:
+        publisher.require_intact_state()
         record = publisher.audited(f"queue.{action}", lambda job: {"job": job.id, "item": job.item,
                                                                    "channel": job.channel}, **extra)  # fmt: skip
         job = publisher.store.set_state(job_id, state, allowed_from=allowed, error=extra.get("error"),

@@ -17,7 +17,8 @@ The audit-first rule: nothing changes state unless its audit record is written.
   cannot be written (read-only or full disk, a damaged last line) rolls the change back:
   the store is exactly as it was. A COMMIT that fails after the record was written is
   followed by a `record.void` record naming it, so the log never claims a change that did
-  not happen.
+  not happen; should even that fail, the store is behind the log and `publish` refuses
+  until an operator resolves it (publish/integrity.py).
 - A change to a file (`review`'s status line) is made, then recorded; a record that
   cannot be written puts the file's old bytes back.
 - A delivery is the one exception, because the post has already gone out: its outcome
@@ -62,6 +63,27 @@ class AuditError(MediactlError):
 
     Exit code 2, like any file-system or configuration problem: the operator's to fix.
     """
+
+
+@dataclass(frozen=True)
+class Position:
+    """A record's identity (sequence number and hash) and place (line, byte offset), to read on from it."""
+
+    seq: int
+    hash: str
+    line: int
+    offset: int | None = None  # None: found by its seq and hash
+
+
+@dataclass(frozen=True)
+class Entry:
+    line: int
+    offset: int
+    record: dict[str, Any]
+
+    @property
+    def position(self) -> Position:
+        return Position(int(self.record["seq"]), self.record["hash"], self.line, self.offset)
 
 
 @dataclass(frozen=True)
@@ -318,6 +340,68 @@ def close(path: Path) -> None:
         writer = _WRITERS.pop(path.absolute(), None)
     if writer is not None:
         writer.close()
+
+
+def entries_after(path: Path, position: Position | None) -> Iterator[Entry]:
+    """The records after `position` (every record when None), each checked against the chain as it is read.
+
+    Raises AuditError naming the line of a record that is damaged or out of chain, or when the log no longer
+    holds `position` (it was truncated, replaced or rewritten). A last line without its line end is being
+    written by another process: it is left for the next reader.
+    """
+    if not path.exists():
+        if position is not None:
+            raise _lost(path, position)
+        return
+    with open(path, "rb") as handle:
+        previous, line, offset = GENESIS, 0, 0
+        if position is not None:
+            line, offset = _seek_past(handle, path, position)
+            previous = position.hash
+        for raw in handle:
+            line, start, offset = line + 1, offset, offset + len(raw)
+            if not raw.endswith(b"\n"):
+                return
+            if not raw.strip():
+                continue
+            record = _whole_record(raw)
+            if record is None:
+                raise _damaged(path, line, "not a valid record")
+            if record.get("prev") != previous:
+                raise _damaged(
+                    path, line, "this record does not follow the one before it (removed, reordered or inserted)"
+                )
+            if record["hash"] != _digest(record):
+                raise _damaged(path, line, "this record was changed after it was written")
+            previous = record["hash"]
+            yield Entry(line, start, record)
+
+
+def _seek_past(handle: Any, path: Path, position: Position) -> tuple[int, int]:
+    """Move `handle` just past the record at `position`; (its line, the offset after it)."""
+    if position.offset is not None:
+        handle.seek(position.offset)
+        raw = handle.readline()
+        record = _whole_record(raw)
+        if record is not None and (record["seq"], record["hash"]) == (position.seq, position.hash):
+            return position.line, position.offset + len(raw)
+        handle.seek(0)
+    offset = 0
+    for line, raw in enumerate(handle, start=1):  # moved (rewritten?): look for it by what it is
+        offset += len(raw)
+        record = _whole_record(raw)
+        if record is not None and (record["seq"], record["hash"]) == (position.seq, position.hash):
+            return line, offset
+    raise _lost(path, position)
+
+
+def _lost(path: Path, position: Position) -> AuditError:
+    return AuditError(
+        f"{path}: the log no longer holds record {position.seq} (line {position.line}), which the state store "
+        "was last checked against: it was truncated, replaced or rewritten; nothing was changed.",
+        hint="restore audit.jsonl from a backup; if it is lost for good, record that with "
+        '`mediactl state accept-loss --reason "…"`',
+    )
 
 
 def records(path: Path) -> Iterator[dict[str, Any]]:

@@ -5,9 +5,11 @@ is owned by one process; a job left in `sending` by a crashed run is reconciled 
 platform (`Adapter.find`) or marked `unknown` for a person, never re-sent blindly; and an
 unknown outcome (timeout after the publish call was sent) is never retried automatically.
 
-Every change is recorded first (the audit-first rule, publish/audit.py). A delivery's outcome is what must never be lost: it is committed first;
+Nothing is enqueued or delivered unless the state store is whole and level with the audit
+log (publish/integrity.py), and every change is recorded first (the audit-first rule,
+publish/audit.py). A delivery's outcome is what must never be lost: it is committed first;
 if the disk is full, the store's reserve is given up for it and the run stops; if the store
-still cannot take it, the job stays `sending` for the next run to reconcile; if the log
+still cannot take it, it is written to the log for the next run to settle from; if the log
 cannot take its record, the record is kept in the store and written later.
 """
 
@@ -27,7 +29,7 @@ from typing import Any, NoReturn
 
 from mediactl.errors import MediactlError
 from mediactl.identity import current_user
-from mediactl.publish import audit, gate
+from mediactl.publish import audit, gate, integrity
 from mediactl.publish.adapters import adapter_class
 from mediactl.publish.adapters.base import Adapter, DeliveryError, Rejected, Transient, Unknown, Variant
 from mediactl.publish.store import Job, Settlement, Store, StoreError, Unlogged
@@ -63,6 +65,7 @@ class Publisher:
         self.audit_path = config.state_path / AUDIT_FILE
         self._adapters: dict[str, Any] = {}
         self._progress: Callable[[int], None] = lambda n: None
+        self._level: integrity.Level | None = None  # the store found whole and level with the log (once)
 
     def close(self) -> None:
         for adapter in self._adapters.values():
@@ -77,6 +80,14 @@ class Publisher:
         """The audit hook of one store change: `fields`, and `more(result)` from what the change made."""
         return _Audit(self, action, fields, more)
 
+    def require_intact_state(self) -> integrity.Level:
+        """Before anything that could publish: the store is whole and level with the audit log (else an error
+        saying what the operator can do), and records kept while the log could not take them are written."""
+        if self._level is None:
+            self._level = integrity.require_intact(self.store, self.audit_path, self.config)
+            self.write_unlogged()
+        return self._level
+
     def write_unlogged(self) -> int:
         """Write the audit records of outcomes committed while the log could not take them, marked late."""
         kept = self.store.unlogged()
@@ -88,6 +99,7 @@ class Publisher:
 
     def enqueue(self, planned: list[Any], *, at: float | None, force_reason: str | None, defer: bool,
                 dry_run: bool) -> list[Outcome]:  # fmt: skip
+        self.require_intact_state()
         return [self._enqueue_one(p, at, force_reason, defer, dry_run) for p in planned]
 
     def _enqueue_one(
@@ -146,8 +158,8 @@ class Publisher:
         """Deliver due jobs. With `concurrency` > 1, each channel gets that many worker threads, so a slow or
         failing channel never holds up the others (each platform is its own host: one client per channel).
         `progress(1)` is called after each job (from worker threads), `on_total(n)` once with the count due."""
+        self.require_intact_state()
         audit.check_appendable(self.audit_path, room=RECORD_ROOM)  # no post goes out that could not be recorded
-        self.write_unlogged()
         outcomes = self.reconcile()
         switches = self.store.paused()
         if "*" in switches:
@@ -321,8 +333,8 @@ class Publisher:
 
     def _unrecorded(self, settled: _Settled, exc: StoreError) -> NoReturn:
         """The store refused an outcome. On a full disk its reserve is given up and the outcome recorded, and
-        the run stops. Else the outcome goes to the audit log, if it can; the job stays `sending`, which the
-        next run reconciles, never resends."""
+        the run stops. Else the outcome goes to the audit log, if it can, for the next run to settle from
+        (integrity: `Level.logged`); the job stays `sending`, which the next run reconciles, never resends."""
         failure = exc.message.rstrip(".")
         if exc.disk_full and self.store.release_reserve():
             try:
@@ -387,14 +399,23 @@ class Publisher:
         for job in self.store.jobs(state="sending"):
             if not _orphaned(job):
                 continue
-            settled = self._ask(job)
+            settled = self._from_log(job) or self._ask(job)
             outcomes.append(settled or self._finish(job, "unknown", "a run stopped while sending; the platform cannot "
                                                      "tell whether it arrived: check and use queue retry or queue resolve"))  # fmt: skip
         for job in self.store.jobs(state="unknown"):
-            settled = self._ask(job)
+            settled = self._from_log(job) or self._ask(job)
             if settled is not None:
                 outcomes.append(settled)
         return outcomes
+
+    def _from_log(self, job: Job) -> Outcome | None:
+        """The outcome the audit log holds for a job the store still has uncertain (the store lost it: a power
+        cut after an outcome committed without waiting for the disk)."""
+        facts = self._level.logged.get(job.idempotency_key) if self._level is not None else None
+        if facts is None:
+            return None
+        return self._finish(job, facts.state, f"outcome taken from the audit log (line {facts.line})",
+                            remote_id=facts.remote_id, url=facts.remote_url or "", expect=job.state)  # fmt: skip
 
     def _ask(self, job: Job) -> Outcome | None:
         """The platform's answer about one job (Adapter.find), settled; None when it cannot tell (yet).

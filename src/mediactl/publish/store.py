@@ -14,7 +14,8 @@ so an empty or cut-short file is always damage, never a new, empty queue.
 
 Changes that need an audit record take an `audit` hook, run inside their transaction after
 the change and before COMMIT (the audit-first rule, publish/audit.py). The store keeps, in
-`unlogged`, the records of deliveries whose outcome was committed but whose audit record
+`meta`, the audit log position it was last checked against (publish/integrity.py), and in
+`unlogged` the records of deliveries whose outcome was committed but whose audit record
 could not be written (written later, never dropped). A small reserve file beside the store
 is given up when the disk fills, so that the outcome of a post that went out can still be
 recorded.
@@ -81,6 +82,10 @@ CREATE TABLE IF NOT EXISTS switches (
     actor TEXT NOT NULL,
     at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,              -- 'audit_checked': the audit log position last checked (JSON)
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS unlogged (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     action TEXT NOT NULL,
@@ -137,7 +142,10 @@ class StoreDamaged(StoreError):
     """SQLite finds the store file corrupt (or it is not a store at all)."""
 
 
-DAMAGED_HINT = "restore it from a backup; until then nothing can be published"
+DAMAGED_HINT = (
+    "run `mediactl state rebuild`: it keeps the damaged file aside and rebuilds the queue, pause switches "
+    "and approvals from the audit log and the outbox receipts (what was sent stays sent)"
+)
 _REASONS = {  # SQLite's primary result codes, as an operator can act on them
     "SQLITE_CORRUPT": ("the file is damaged", DAMAGED_HINT),
     "SQLITE_NOTADB": ("the file is damaged or not a SQLite database", DAMAGED_HINT),
@@ -442,6 +450,22 @@ class Store:
             with contextlib.suppress(StoreError):
                 self.db.execute("ROLLBACK")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A consistent read under the write lock (no audited change is half done meanwhile); changes nothing.
+        A store on a read-only medium cannot take the lock, and needs none: nothing can write to it."""
+        with self._lock, _writer_lock(self.path):
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+            except StoreError as exc:
+                if exc.code != "SQLITE_READONLY":
+                    raise
+                self.db.execute("BEGIN")
+            try:
+                yield self.db
+            finally:
+                self._rollback()
+
     # --- jobs -------------------------------------------------------------------------------
 
     def enqueue(self, channel: str, item: str, content_hash: str, due_at: float, *, audience: str = "",
@@ -597,6 +621,10 @@ class Store:
                 (remote_id, time.time(), key),
             )
 
+    def has_jobs(self) -> bool:
+        with self._lock:
+            return self.db.execute("SELECT 1 FROM jobs LIMIT 1").fetchone() is not None
+
     def get(self, job_id: int) -> Job | None:
         row = self.db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return Job(**row) if row else None
@@ -694,7 +722,60 @@ class Store:
     def paused(self) -> dict[str, dict[str, Any]]:
         return {row["scope"]: dict(row) for row in self.db.execute("SELECT * FROM switches")}
 
-    # --- records not yet logged, the reserve --------------------------------------------------------------
+    # --- integrity, the audit position, records not yet logged, the reserve ------------------------------
+
+    def integrity_problems(self, limit: int = 10) -> list[str]:
+        """SQLite's full integrity check (structure, and every index against its table: a damaged index can
+        forget an idempotency key while `quick_check` passes); [] when the file is whole."""
+        with self._lock:
+            rows = [row[0] for row in self.db.execute(f"PRAGMA integrity_check({int(limit)})").fetchall()]
+        return [] if rows == ["ok"] else rows
+
+    def audit_checked(self) -> dict[str, Any] | None:
+        """The audit log position this store was last found level with (publish/integrity.py), if any."""
+        with self._lock:
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'audit_checked'").fetchone()
+        return json.loads(row["value"]) if row else None
+
+    @staticmethod
+    def set_audit_checked(db: sqlite3.Connection, position: dict[str, Any]) -> None:
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('audit_checked', ?)", (json.dumps(position),))
+
+    @staticmethod
+    def reserve_job_ids(db: sqlite3.Connection, highest_used: int) -> None:
+        """Never hand out a job number up to `highest_used` again (numbers the audit log already uses)."""
+        if db.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'jobs'", (highest_used,)).rowcount:
+            return
+        db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('jobs', ?)", (highest_used,))
+
+    @staticmethod
+    def restore(db: sqlite3.Connection, jobs: list[dict[str, Any]], switches: list[Any], approvals: list[Any], *,
+                highest_job: int) -> None:  # fmt: skip
+        """Rebuild (publish/recovery.py): each job in place of the row with its key (`id` None: a new number);
+        a row holding a number a restored job needs moves to a new one. Pause switches on or off as given
+        (`scope`, `paused`, `reason`, `actor`, `at`); approvals added (`item`, `channel`, `content_hash`,
+        `approver`, `at`, `note`). Job numbers go on above `highest_job`."""
+        (top,) = db.execute("SELECT COALESCE(MAX(id), 0) FROM jobs").fetchone()
+        top = max(top, highest_job, *(job["id"] or 0 for job in jobs))
+        for job in jobs:
+            db.execute("DELETE FROM jobs WHERE idempotency_key = ?", (job["idempotency_key"],))
+            if job["id"] is None:
+                top += 1
+                job = {**job, "id": top}
+            elif db.execute("SELECT 1 FROM jobs WHERE id = ?", (job["id"],)).fetchone() is not None:
+                top += 1
+                db.execute("UPDATE jobs SET id = ? WHERE id = ?", (top, job["id"]))
+            db.execute(f"INSERT INTO jobs ({', '.join(job)}) VALUES ({_marks(job)})", list(job.values()))
+        Store.reserve_job_ids(db, top)
+        for switch in switches:
+            if switch.paused:
+                db.execute("INSERT OR REPLACE INTO switches VALUES (?, ?, ?, ?)",
+                           (switch.scope, switch.reason, switch.actor, switch.at))  # fmt: skip
+            else:
+                db.execute("DELETE FROM switches WHERE scope = ?", (switch.scope,))
+        for a in approvals:
+            db.execute("INSERT OR IGNORE INTO approvals VALUES (?, ?, ?, ?, ?, ?)",
+                       (a.item, a.channel, a.content_hash, a.approver, a.at, a.note))  # fmt: skip
 
     def keep_unlogged(self, action: str, fields: dict[str, Any], error: str) -> None:
         """Keep a delivery's audit record that could not be written, to write it later (never dropped)."""
