@@ -55,12 +55,15 @@ def test_a_damaged_store_page_is_named(cli, ready: Path) -> None:
 def test_a_full_disk_stops_changes_with_the_path_named(cli, ready: Path, mounts) -> None:
     state = ready / ".mediactl"
     mounts.small_disk(state, 4096)
-    filler = mounts.fill(state)
-    clear_error(cli(ready, "pause", "--reason", "舆情"), str(state), "full")
-    filler.unlink()
-    store = Store(ready / STORE)
-    assert store.paused() == {}
-    store.close()
+    watching = Store(ready / STORE)  # another process has the store open: it opens, then cannot grow
+    try:
+        filler = mounts.fill(state)
+        for command in (("pause", "--reason", "舆情"), ("publish", SLUG, "--channel", "outbox")):
+            clear_error(cli(ready, *command), str(state), "full")
+        filler.unlink()
+        assert watching.paused() == {} and watching.jobs() == []
+    finally:
+        watching.close()
 
 
 def test_a_post_delivered_as_the_disk_fills_is_recorded_never_left_sending(
