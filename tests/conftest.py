@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
+import subprocess
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -51,6 +55,21 @@ def example(tmp_path: Path) -> Path:
     return root
 
 
+SLUG = "anti-fraud-2026"
+
+
+@pytest.fixture
+def ready(cli, example: Path, monkeypatch) -> Path:
+    """The example project with anti-fraud-2026 rendered, checked, reviewed and approved by a second person."""
+    monkeypatch.setenv("MEDIACTL_USER", "li.na")  # the item's author
+    assert cli(example, "check", SLUG).exit_code == 0
+    assert cli(example, "review", SLUG).exit_code == 0
+    monkeypatch.setenv("MEDIACTL_USER", "wang.min")
+    result = cli(example, "approve", SLUG, "--note", "已核对")
+    assert result.exit_code == 0, result.output
+    return example
+
+
 @pytest.fixture
 def minimal(tmp_path: Path) -> Path:
     """A project with a two-channel config and no items."""
@@ -84,3 +103,69 @@ def assert_no_yaml_problems(path: Path) -> None:
 
     problems = load_located(path.read_text("utf-8"), path.name).problems
     assert not problems, [str(p) for p in problems]
+
+
+class Mounts:
+    """Real file-system faults for tests: a read-only bind mount, a tiny tmpfs. Root only (CI runs as root,
+    and root writes through read-only file modes, so only a mount can refuse it). Unmounted at teardown."""
+
+    def __init__(self) -> None:
+        self.mounted: list[Path] = []
+
+    def _mount(self, *args: str) -> None:
+        if os.name != "posix" or os.geteuid() != 0 or shutil.which("mount") is None:
+            self._unavailable("mount (needs root on Linux)")
+        done = subprocess.run(["mount", *args], capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            self._unavailable(f"mount {' '.join(args)}: {done.stderr.strip()}")
+        self.mounted.append(Path(args[-1]))
+
+    @staticmethod
+    def _unavailable(what: str) -> None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must be able to {what}")
+        pytest.skip(f"cannot {what} here")
+
+    def read_only(self, path: Path) -> None:
+        """Make a file or folder read-only for everyone, root included."""
+        self._mount("--bind", str(path), str(path))
+        done = subprocess.run(["mount", "-o", "remount,bind,ro", str(path)], capture_output=True, text=True)
+        if done.returncode != 0:
+            self._unavailable(f"remount {path} read-only: {done.stderr.strip()}")
+
+    def small_disk(self, folder: Path, kib: int) -> None:
+        """Put `folder` (and what it holds) on a tmpfs of `kib` KiB."""
+        kept = folder.with_name(folder.name + ".before-mount")
+        folder.rename(kept)
+        folder.mkdir()
+        self._mount("-t", "tmpfs", "-o", f"size={kib}k", "tmpfs", str(folder))
+        shutil.copytree(kept, folder, dirs_exist_ok=True)
+        shutil.rmtree(kept)
+
+    @staticmethod
+    def fill(folder: Path) -> Path:
+        """Fill the file system holding `folder` to the last byte; deleting the returned file frees it again."""
+        filler = folder / "filler.bin"
+        with open(filler, "wb", buffering=0) as handle:
+            for size in (65536, 4096, 512, 1):
+                try:
+                    while True:
+                        handle.write(b"\0" * size)
+                except OSError as exc:
+                    if exc.errno != errno.ENOSPC:
+                        raise
+        return filler
+
+    def release(self) -> None:
+        for path in reversed(self.mounted):
+            subprocess.run(["umount", "-l", str(path)], capture_output=True, check=False)
+        self.mounted.clear()
+
+
+@pytest.fixture
+def mounts() -> Iterator[Mounts]:
+    faults = Mounts()
+    try:
+        yield faults
+    finally:
+        faults.release()

@@ -9,21 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from mediactl.publish import audit
+from mediactl.publish.audit import AuditError
 from mediactl.publish.store import Store
 
 SLUG = "anti-fraud-2026"
-
-
-@pytest.fixture
-def ready(cli, example: Path, monkeypatch) -> Path:
-    """The example project with anti-fraud-2026 rendered, checked, reviewed and approved by a second person."""
-    monkeypatch.setenv("MEDIACTL_USER", "li.na")  # the item's author
-    assert cli(example, "check", SLUG).exit_code == 0
-    assert cli(example, "review", SLUG).exit_code == 0
-    monkeypatch.setenv("MEDIACTL_USER", "wang.min")
-    result = cli(example, "approve", SLUG, "--note", "已核对")
-    assert result.exit_code == 0, result.output
-    return example
 
 
 def outcomes(result) -> list[dict]:
@@ -275,17 +265,21 @@ def test_a_claimed_job_is_given_back_when_the_audit_log_fails(ready: Path, monke
     second, _ = store.enqueue("outbox", SLUG, "2" * 64, 0.0)
     store.close()
     publisher = Publisher(load_config(ready / "mediactl.yaml"))
+    publisher.require_intact_state()
 
     def disk_full(action: str, **fields) -> None:
-        raise OSError(28, "No space left on device")
+        raise AuditError("audit.jsonl: cannot write the audit log (no space left on the device).")
 
     monkeypatch.setattr(publisher, "log", disk_full)
-    with pytest.raises(OSError, match="No space left"):
+    monkeypatch.setattr(audit, "check_appendable", lambda path, room: None)
+    with pytest.raises(AuditError, match=f"job {first.id} .* failed and is recorded .* kept in the state store"):
         publisher.deliver_due(limit=10)
     states = {job.id: job.state for job in publisher.store.jobs()}
+    kept = publisher.store.unlogged()
     publisher.close()
     assert states[first.id] == "failed"  # tried (its variant does not match), settled
     assert states[second.id] == "pending"  # claimed with that settlement, given back untried
+    assert [(entry.action, entry.fields["job"]) for entry in kept] == [("delivery.failed", first.id)]
 
 
 @pytest.mark.parametrize("concurrency", ["1", "3"])

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from mediactl.publish.store import Store
+
 SLUG = "anti-fraud-2026"
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes (Windows keeps its ACLs)")
@@ -56,7 +58,7 @@ def test_an_older_state_folder_is_tightened_when_used(cli, example: Path) -> Non
     """Left by a version that followed the umask: 0755 and 0644."""
     state = example / ".mediactl"
     state.mkdir(mode=0o755)
-    sqlite3.connect(state / "queue.sqlite3").close()
+    Store(state / "queue.sqlite3").close()  # a real store (an empty file would read as a damaged one)
     (state / "audit.jsonl").touch()
     for path in (state, state / "queue.sqlite3", state / "audit.jsonl"):
         path.chmod(0o755 if path.is_dir() else 0o644)

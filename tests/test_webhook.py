@@ -96,3 +96,34 @@ def test_dry_run_shows_the_request_with_secrets_redacted(cli, ready: Path, sandb
     assert request["url"] == f"{sandbox.url}/webhook/ops-robot"
     assert request["headers"]["X-Mediactl-Signature"] == "***"
     assert sandbox.posts() == []
+
+
+def test_a_lost_store_never_sends_the_same_post_again(cli, ready: Path, sandbox) -> None:
+    """`rm .mediactl/queue.sqlite3*` then publish: refused until rebuilt from the audit log; then already sent."""
+    assert [o["state"] for o in publish(cli, ready)] == ["sent"]
+    for path in (ready / ".mediactl").glob("queue.sqlite3*"):
+        path.unlink()
+    for command in (("approve", SLUG), ("publish", SLUG, "--channel", "ops-robot")):
+        refused = cli(ready, *command)
+        assert refused.exit_code == 2 and "mediactl state rebuild" in refused.stderr, refused.output
+    assert len(sandbox.posts()) == 1
+    assert cli(ready, "state", "rebuild").exit_code == 0
+    assert [o["state"] for o in publish(cli, ready)] == ["already-sent"]
+    (post,) = sandbox.posts()
+    assert not post["duplicate"]
+
+
+def test_an_outcome_the_store_lost_in_a_power_cut_is_taken_from_the_audit_log(cli, ready: Path, sandbox) -> None:
+    """Outcomes commit without waiting for the disk; a power cut can take one back while the (fsynced) log holds
+    it. The webhook cannot be asked whether a post arrived: the log's record settles the job, nothing is resent."""
+    import socket
+
+    assert [o["state"] for o in publish(cli, ready)] == ["sent"]
+    store = Store(ready / ".mediactl/queue.sqlite3")
+    store.db.execute("UPDATE jobs SET state = 'sending', claimed_by = ? WHERE channel = 'ops-robot'",
+                     (f"{socket.gethostname()}:999999999:1",))  # fmt: skip
+    store.close()
+    result = json.loads(cli(ready, "publish", "--due", "--json").stdout)
+    assert [(o["channel"], o["state"]) for o in result] == [("ops-robot", "sent")]
+    assert "outcome taken from the audit log" in result[0]["detail"]
+    assert len(sandbox.posts()) == 1

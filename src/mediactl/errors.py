@@ -7,6 +7,7 @@ printed lines and exit codes, so every command reports failures the same way:
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,6 +99,49 @@ class FindingsError(MediactlError):
     """Work finished but found failures (render errors, compliance findings, failed deliveries)."""
 
     exit_code = EXIT_FINDINGS
+
+
+# What an operator can do about each errno; the rest keep the system's own words.
+_OS_REASONS = {
+    errno.EACCES: ("permission denied", "give this user write access to it, or run where it is writable"),
+    errno.EPERM: ("operation not permitted", "give this user write access to it, or run where it is writable"),
+    errno.EROFS: ("the file system is read-only", "remount it read-write, or point mediactl at a writable folder"),
+    errno.ENOSPC: ("no space left on the device", "free space on that disk, then run the command again"),
+    getattr(errno, "EDQUOT", -1): ("the disk quota is exhausted", "free space within your quota, then run again"),
+    errno.EIO: ("input/output error", "the disk may be failing: check it (dmesg, smartctl) before going on"),
+    errno.ENOENT: ("no such file or folder", None),
+}
+
+
+class FilesystemError(MediactlError, OSError):
+    """A file or folder cannot be read or written: read-only, full, no permission, a failing disk.
+
+    Also an OSError (with the original errno), so code that tolerates a failed write to a cache keeps
+    doing so; everywhere else it is a clear message naming the path instead of a traceback.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, errno_: int | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.errno = errno_
+
+    @classmethod
+    def from_os_error(
+        cls, exc: OSError, path: Path | str | None = None, doing: str = "write", *, temporary: str | None = None
+    ) -> FilesystemError:
+        """`PATH: cannot DOING (REASON).` The path the system names comes first (a failed read of a copy's
+        source names the source), except a temporary sibling of `path` (its name starts with `temporary`),
+        which means nothing to a user."""
+        named = exc.filename if exc.filename and not (temporary and str(exc.filename).startswith(temporary)) else None
+        where = named or path or "?"
+        reason, hint = os_error_reason(exc)
+        return cls(f"{where}: cannot {doing} ({reason}).", hint=hint, errno_=exc.errno)
+
+
+def os_error_reason(exc: OSError) -> tuple[str, str | None]:
+    """An OSError in plain words, and what to do about it (None: nothing general to say)."""
+    if exc.errno in _OS_REASONS:
+        return _OS_REASONS[exc.errno]
+    return (exc.strerror or str(exc)).lower(), None
 
 
 def relpath(path: Path, root: Path | None) -> str:

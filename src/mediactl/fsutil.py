@@ -7,6 +7,9 @@ Files under a private folder (a project's state folder: queue, audit log, report
 caches; see `keep_private`) are their owner's alone: folders 0700, files 0600, set
 with chmod after creating, so the umask cannot widen them. On Windows, which has ACLs
 instead of modes, this degrades to nothing.
+
+A write that fails (read-only folder, full disk, no permission) leaves no temporary
+file and raises a `FilesystemError` naming the path, never a bare OSError.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import shutil
 import stat
 import tempfile
 from pathlib import Path
+
+from mediactl.errors import FilesystemError
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
@@ -83,9 +88,18 @@ def folder_for(path: Path) -> int:
     return _FILE_MODE
 
 
+def _temporary(path: Path) -> str:
+    """The prefix of `path`'s temporary siblings (so errors name the file the user knows instead)."""
+    return f".{path.name}."
+
+
 def write_bytes(path: Path, data: bytes) -> None:
-    mode = folder_for(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    hidden = str(path.parent / _temporary(path))
+    try:
+        mode = folder_for(path)
+        fd, tmp = tempfile.mkstemp(prefix=_temporary(path), suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise FilesystemError.from_os_error(exc, path, temporary=hidden) from None
     try:
         if hasattr(os, "fchmod"):  # Windows has it only from Python 3.13, and no modes to set
             os.fchmod(fd, mode)
@@ -94,8 +108,10 @@ def write_bytes(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise FilesystemError.from_os_error(exc, path, temporary=hidden) from None
         raise
 
 
@@ -105,13 +121,19 @@ def write_text(path: Path, text: str) -> None:
 
 def copy_file(source: Path, target: Path) -> None:
     """Copy through a temporary sibling so that an interrupted copy leaves no partial file."""
-    mode = folder_for(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
+    hidden = str(target.parent / _temporary(target))
+    try:
+        mode = folder_for(target)
+        fd, tmp = tempfile.mkstemp(prefix=_temporary(target), suffix=".tmp", dir=target.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise FilesystemError.from_os_error(exc, target, temporary=hidden) from None
     try:
         shutil.copyfile(source, tmp)
         os.chmod(tmp, mode)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # a failed read names the source; a failed write, the target
+            raise FilesystemError.from_os_error(exc, target, temporary=hidden) from None
         raise

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from mediactl import __version__
-from mediactl.cli import check, doctor, items, project, publish, render
+from mediactl.cli import check, doctor, items, project, publish, render, state
 from mediactl.cli.base import STATE, MediactlGroup
 
 app = typer.Typer(
@@ -29,6 +29,8 @@ config_app = typer.Typer(help="Inspect and validate mediactl.yaml.", no_args_is_
 queue_app = typer.Typer(help="The delivery queue: list, inspect, cancel, retry, resolve.", no_args_is_help=True)
 log_app = typer.Typer(help="The audit trail and its integrity.")
 rules_app = typer.Typer(help="The compliance rules in force and their self-tests.", no_args_is_help=True)
+state_app = typer.Typer(help="Recover the state store after it was lost or damaged: rebuild, accept-loss.",
+                        no_args_is_help=True)  # fmt: skip
 
 
 def _version(value: bool) -> None:
@@ -84,6 +86,9 @@ app.add_typer(queue_app, name="queue")
 log_app.callback(invoke_without_command=True)(publish.log_cmd)
 log_app.command("verify")(publish.log_verify_cmd)
 app.add_typer(log_app, name="log")
+state_app.command("rebuild")(state.state_rebuild_cmd)
+state_app.command("accept-loss")(state.state_accept_loss_cmd)
+app.add_typer(state_app, name="state")
 
 
 def main() -> None:

@@ -1,8 +1,11 @@
 """The CLI edge: global state, and the single place where errors become exit codes.
 
 `MediactlGroup.invoke` wraps every command. A `MediactlError` prints its lines
-(each already a complete message) and exits with its code; any other exception
-is a bug, reported in one line unless `--debug` asks for the traceback.
+(each already a complete message) and exits with its code. The library maps file-system
+and SQLite failures to MediactlErrors where it meets them; one that slips through (an
+OSError from a folder made read-only, a full disk) is still the operator's to fix, named
+with its path, exit 2. Any other exception is a bug, reported in one line unless
+`--debug` asks for the traceback.
 """
 
 import os
@@ -68,9 +71,7 @@ class MediactlGroup(TyperGroup):
         except MediactlError as exc:
             if debug:
                 raise
-            for line in exc.lines():
-                console.error_line(line)
-            raise typer.Exit(exc.exit_code) from None
+            _fail(exc)
         except KeyboardInterrupt:
             console.error_line("Interrupted.")
             raise typer.Exit(130) from None
@@ -84,9 +85,36 @@ class MediactlGroup(TyperGroup):
         except Exception as exc:
             if debug or _is_click_exception(exc):
                 raise
+            environment = _environment_error(exc)
+            if environment is not None:
+                _fail(environment)
             console.error_line(f"Error: unexpected {type(exc).__name__}: {exc}")
             console.error_line("Hint: this is a bug in mediactl; run again with --debug for the traceback.")
             raise typer.Exit(EXIT_FINDINGS) from None
+
+
+def _fail(exc: MediactlError) -> None:
+    for line in exc.lines():
+        console.error_line(line)
+    raise typer.Exit(exc.exit_code) from None
+
+
+def _environment_error(exc: Exception) -> MediactlError | None:
+    """A file-system or SQLite failure that reached the edge unmapped, as the error it is (None: a bug)."""
+    if isinstance(exc, OSError):
+        from mediactl.errors import FilesystemError
+
+        made = Path(exc.filename) if isinstance(exc.filename, str) else None
+        if made is not None and not made.exists():  # a file or folder being created: name where it was to be
+            located = OSError(exc.errno, exc.strerror, str(made.parent))
+            return FilesystemError.from_os_error(located, doing=f"create {made.name} in it")
+        return FilesystemError.from_os_error(exc, doing="read or write")
+    sqlite3 = sys.modules.get("sqlite3")  # never imported here: if it is not loaded, this is not its error
+    if sqlite3 is not None and isinstance(exc, sqlite3.Error):
+        from mediactl.publish.store import store_error
+
+        return store_error(None, exc)
+    return None
 
 
 def _is_click_exception(exc: Exception) -> bool:

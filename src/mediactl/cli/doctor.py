@@ -101,34 +101,50 @@ def _rules(config: Any) -> Check:
 def _state(config: Any) -> list[Check]:
     from mediactl.publish import audit
     from mediactl.publish.runner import AUDIT_FILE, QUEUE_FILE
-    from mediactl.publish.store import Store
 
-    out: list[Check] = []
-    try:
-        store = Store(config.state_path / QUEUE_FILE)
-        pending = len(store.jobs(state="pending"))
-        unknown = len(store.jobs(state="unknown"))
-        paused = store.paused()
-        store.close()
-        detail = f"{pending} pending, {unknown} unknown" + (f"; paused: {', '.join(paused)}" if paused else "")
-        out.append(
-            (
-                "state store",
-                unknown == 0,
-                detail + ("; resolve unknown jobs with queue retry/resolve" if unknown else ""),
-            )
-        )
-    except Exception as exc:
-        out.append(("state store", False, str(getattr(exc, "message", exc))))
     count, broken = audit.verify(config.state_path / AUDIT_FILE)
-    out.append(
+    return [
+        _store(config.state_path / QUEUE_FILE, config.state_path / AUDIT_FILE, config),
         (
             "audit log",
             broken is None,
             f"{count} records intact" if broken is None else f"broken at line {broken.line}: {broken.reason}",
-        )
-    )
-    return out
+        ),
+    ]
+
+
+def _store(path: Any, log: Any, config: Any) -> Check:
+    """The store file whole (SQLite's full integrity check), level with the audit log, nothing left unresolved."""
+    from mediactl.errors import MediactlError
+    from mediactl.publish import integrity
+    from mediactl.publish.store import Store
+
+    try:
+        store = Store(path)
+    except MediactlError as exc:
+        return ("state store", False, exc.message)
+    try:
+        damage = store.integrity_problems()
+        if damage:
+            return ("state store", False, f"{path} is damaged (SQLite integrity check: {'; '.join(damage[:3])}); "
+                                          "run mediactl state rebuild")  # fmt: skip
+        level = integrity.inspect(store, log, config)
+        if level.problems:
+            return ("state store", False, f"{path} lacks what the audit log records ({len(level.problems)} "
+                                          f"difference(s): {level.problems[0]}); run mediactl state rebuild")  # fmt: skip
+        pending, unknown = len(store.jobs(state="pending")), len(store.jobs(state="unknown"))
+        paused, unlogged = store.paused(), len(store.unlogged())
+    except MediactlError as exc:
+        return ("state store", False, exc.message)
+    finally:
+        store.close()
+    detail = f"{pending} pending, {unknown} unknown" + (f"; paused: {', '.join(paused)}" if paused else "")
+    detail += "; whole and level with the audit log"
+    if unknown:
+        detail += "; resolve unknown jobs with queue retry/resolve"
+    if unlogged:
+        detail += f"; {unlogged} audit record(s) waiting for the log to take them (the next publish writes them)"
+    return ("state store", unknown == 0 and unlogged == 0, detail)
 
 
 def sandbox_cmd(

@@ -21,6 +21,7 @@ def review_cmd(slugs: Annotated[list[str], typer.Argument(help="The items to sen
 
       $ mediactl review credit-card-cashback spring-festival-greeting
     """
+    from mediactl import fsutil
     from mediactl.publish.approvals import set_status
     from mediactl.publish.runner import Publisher
 
@@ -29,8 +30,14 @@ def review_cmd(slugs: Annotated[list[str], typer.Argument(help="The items to sen
     publisher = Publisher(STATE.config(), command="review")
     try:
         for item in items:
-            set_status(item.folder / "index.md", "review")
-            publisher.log("item.review", item=item.slug)
+            index = item.folder / "index.md"
+            before = index.read_bytes()
+            set_status(index, "review")
+            try:
+                publisher.log("item.review", item=item.slug)
+            except BaseException:  # no change without its record: the file as it was
+                fsutil.write_bytes(index, before)
+                raise
             console.success(f"{item.slug} is in review")
     finally:
         publisher.close()
@@ -71,15 +78,16 @@ def approve_cmd(
     statuses = {item.slug: status_rewrite(item.folder / "index.md", "approved") for item in items}
     publisher = Publisher(config, actor=actor, command="approve")
     try:
+        publisher.require_intact_state()
         # Every variant is verified byte for byte and sealed into the vault before anything is recorded:
         # the approval names the bytes that were read, and those are the bytes delivery will send.
         sealed = {item.slug: [(variant.channel.name, publisher.seal(variant)) for variant in planned[item.slug]]
                   for item in items}  # fmt: skip
         for item in items:
             for channel_name, content_hash in sealed[item.slug]:
-                publisher.store.approve(item.slug, channel_name, content_hash, publisher.actor, note)
-                publisher.log("item.approved", item=item.slug, channel=channel_name,
-                              content_hash=content_hash, note=note)  # fmt: skip
+                publisher.store.approve(item.slug, channel_name, content_hash, publisher.actor, note,
+                                        audit=publisher.audited("item.approved", item=item.slug, channel=channel_name,
+                                                                content_hash=content_hash, note=note))  # fmt: skip
         for item in items:
             fsutil.write_bytes(item.folder / "index.md", statuses[item.slug])
             console.success(f"{item.slug} approved by {publisher.actor} for {len(planned[item.slug])} channel(s)")
@@ -229,8 +237,11 @@ def queue_ls_cmd(
     from mediactl.publish.runner import Publisher
 
     publisher = Publisher(STATE.config(), command="queue ls")
-    jobs = publisher.store.jobs(state=state, channel=channel)
-    publisher.close()
+    try:
+        _require_listable(publisher)
+        jobs = publisher.store.jobs(state=state, channel=channel)
+    finally:
+        publisher.close()
     if json_output:
         console.emit_json([job.to_dict() for job in jobs])
         return
@@ -252,11 +263,21 @@ def queue_show_cmd(job_id: Annotated[int, typer.Argument(help="Job number.")]) -
     from mediactl.publish.runner import Publisher
 
     publisher = Publisher(STATE.config(), command="queue show")
-    job = publisher.store.get(job_id)
-    publisher.close()
+    try:
+        _require_listable(publisher)
+        job = publisher.store.get(job_id)
+    finally:
+        publisher.close()
     if job is None:
         raise UsageError(f"no job {job_id} in the queue")
     console.emit_json(job.to_dict())
+
+
+def _require_listable(publisher: Any) -> None:
+    """A lost or cut-short store must never read as an empty queue."""
+    from mediactl.publish import integrity
+
+    integrity.require_readable(publisher.store, publisher.audit_path, publisher.config)
 
 
 def _transition(job_id: int, state: str, allowed: tuple[str, ...], action: str, **extra: Any) -> None:
@@ -264,10 +285,11 @@ def _transition(job_id: int, state: str, allowed: tuple[str, ...], action: str, 
 
     publisher = Publisher(STATE.config(), command=f"queue {action}")
     try:
-        job = publisher.store.set_state(job_id, state, allowed_from=allowed, error=extra.get("error"))
-        if extra.get("url"):
-            job = publisher.store.finish(job_id, "sent", remote_url=extra["url"], expect="sent")
-        publisher.log(f"queue.{action}", job=job_id, item=job.item, channel=job.channel, **extra)
+        publisher.require_intact_state()
+        record = publisher.audited(f"queue.{action}", lambda job: {"job": job.id, "item": job.item,
+                                                                   "channel": job.channel}, **extra)  # fmt: skip
+        job = publisher.store.set_state(job_id, state, allowed_from=allowed, error=extra.get("error"),
+                                        remote_url=extra.get("url"), audit=record)  # fmt: skip
     finally:
         publisher.close()
     console.success(f"job {job_id} is {job.state}")
@@ -382,10 +404,12 @@ def pause_cmd(
     config = STATE.config()
     if channel:
         config.channel(channel)
-    publisher = Publisher(config, command="pause")
-    publisher.store.pause(channel or "*", reason, publisher.actor)
-    publisher.log("pause", channel=channel or "*", reason=reason)
-    publisher.close()
+    publisher = Publisher(config, command="pause")  # never refused for a store that lost state: it only holds back
+    try:
+        publisher.store.pause(channel or "*", reason, publisher.actor,
+                              audit=publisher.audited("pause", channel=channel or "*", reason=reason))  # fmt: skip
+    finally:
+        publisher.close()
     console.success(f"paused {channel or 'all channels'}: {reason}")
 
 
@@ -403,7 +427,8 @@ def resume_cmd(
     from mediactl.publish.runner import Publisher
 
     publisher = Publisher(STATE.config(), command="resume")
-    lifted = publisher.store.resume(channel or "*")
-    publisher.log("resume", channel=channel or "*")
-    publisher.close()
+    try:
+        lifted = publisher.store.resume(channel or "*", audit=publisher.audited("resume", channel=channel or "*"))
+    finally:
+        publisher.close()
     console.success(f"resumed {channel or 'all channels'}" if lifted else f"{channel or 'everything'} was not paused")

@@ -10,6 +10,26 @@ one process that append at the same time share one lock, one read of the chain's
 one write and one fsync. The first thread to arrive writes everything queued so far,
 the others wait for it. Concurrent delivery appends one record per job from many
 threads: one fsync each serialised them all (the publish benchmark's main cost).
+
+The audit-first rule: nothing changes state unless its audit record is written.
+- A change to the state store writes its record inside the store transaction that makes
+  the change, after the change and before COMMIT (`Store`'s `audit` hooks). A record that
+  cannot be written (read-only or full disk, a damaged last line) rolls the change back:
+  the store is exactly as it was. A COMMIT that fails after the record was written is
+  followed by a `record.void` record naming it, so the log never claims a change that did
+  not happen; should even that fail, the store is behind the log and `publish` refuses
+  until an operator resolves it (publish/integrity.py).
+- A change to a file (`review`'s status line) is made, then recorded; a record that
+  cannot be written puts the file's old bytes back.
+- A delivery is the one exception, because the post has already gone out: its outcome
+  is committed to the store first (so it is never sent again), then recorded. If the
+  record cannot be written, it is kept in the store's `unlogged` table and written,
+  marked `late`, before anything else is published; the error says so.
+- Before delivering, `check_appendable` makes sure a record could be written at all
+  (the log opens for appending, its last record is whole, the disk has room), so no
+  post goes out that could not be recorded.
+A damaged log is an error naming its line (`audit.jsonl:LINE: …`): nothing is ever
+appended after a record that does not parse or does not match its hash.
 """
 
 from __future__ import annotations
@@ -18,6 +38,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -28,13 +49,42 @@ from typing import Any
 
 from mediactl import fsutil
 from mediactl.credentials import REDACTED, redact, secret_name
-from mediactl.errors import MediactlError
+from mediactl.errors import MediactlError, os_error_reason
 
 GENESIS = "0" * 64
+VOID = "record.void"  # names a record whose change was not saved (its COMMIT failed after it was written)
+DAMAGED_HINT = (
+    "the log is append-only and hash-chained, so mediactl writes nothing after a damaged record. "
+    "Run `mediactl log verify`, restore audit.jsonl from a backup, then run the command again."
+)
 
 
 class AuditError(MediactlError):
-    exit_code = 1
+    """The audit log cannot take a record (read-only, full, damaged): what needed the record was not done.
+
+    Exit code 2, like any file-system or configuration problem: the operator's to fix.
+    """
+
+
+@dataclass(frozen=True)
+class Position:
+    """A record's identity (sequence number and hash) and place (line, byte offset), to read on from it."""
+
+    seq: int
+    hash: str
+    line: int
+    offset: int | None = None  # None: found by its seq and hash
+
+
+@dataclass(frozen=True)
+class Entry:
+    line: int
+    offset: int
+    record: dict[str, Any]
+
+    @property
+    def position(self) -> Position:
+        return Position(int(self.record["seq"]), self.record["hash"], self.line, self.offset)
 
 
 @dataclass(frozen=True)
@@ -117,19 +167,22 @@ class _Writer:
                 pass
             os.close(self.fd)
             self.fd = None
-        fsutil.folder_for(self.path)
-        fsutil.private_file(self.path)
-        self.fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+        self.fd = _open_for_append(self.path)
         return self.fd
 
     def _write(self, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Under the file lock: read the chain's tail, append the group, fsync. Unbuffered on purpose: a write
         that fails (disk full) must not leave bytes behind to surface later; the file is cut back to its size."""
-        fd = self._open()
+        try:
+            return self._append_locked(self._open(), entries)
+        except OSError as exc:
+            raise _os_error(self.path, exc) from None
+
+    def _append_locked(self, fd: int, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         fcntl.flock(fd, fcntl.LOCK_EX)  # other processes append to the same chain
         try:
             size = os.fstat(fd).st_size
-            previous, seq = _tail(fd, size)
+            previous, seq = _tail(fd, size, self.path)
             records, lines = [], []
             for entry in entries:
                 seq += 1
@@ -193,18 +246,45 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _tail(fd: int, size: int) -> tuple[str, int]:
-    """The hash and sequence number of the last record (read backwards, in bytes: the log only grows).
+def _open_for_append(path: Path) -> int:
+    """A new descriptor on the log (read-write, append, unbuffered), the folder created if needed."""
+    try:
+        fsutil.folder_for(path)  # the state folder: 0700
+        fsutil.private_file(path)  # created 0600 (an older, wider log is tightened)
+        return os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    except OSError as exc:
+        raise _os_error(path, exc) from None
 
-    Bytes, because a block boundary may fall inside a multi-byte character: the (partial) first
-    line of a block is never used; a block holding two line ends holds the last record whole.
+
+def _os_error(path: Path, exc: OSError) -> AuditError:
+    reason, hint = os_error_reason(exc)
+    return AuditError(f"{path}: cannot write the audit log ({reason}).", hint=hint)
+
+
+def _damaged(path: Path, line: int, reason: str) -> AuditError:
+    return AuditError(f"{path}:{line}: {reason}; nothing was changed.", hint=DAMAGED_HINT)
+
+
+def _tail(fd: int, size: int, path: Path) -> tuple[str, int]:
+    """The hash and sequence number of the last record, which must be whole: a valid record, ending its line.
+
+    Read backwards in bytes (the log only grows), because a block boundary may fall inside a multi-byte
+    character: a line is used only once a line end (or the file's start) is seen before it.
     """
+    if size and os.pread(fd, 1, size - 1) != b"\n":
+        raise _damaged(path, _line_at(fd, size), "the last line is cut short (it has no line end)")
     block = min(size, 4096)  # records are a few hundred bytes: one small read nearly always suffices
     while block:
-        lines = [line for line in os.pread(fd, block, size - block).split(b"\n") if line.strip()]
-        whole = lines[-1:] if block == size else lines[1:][-1:]  # the first line of a block may be cut
-        if whole:
-            last = json.loads(whole[0])
+        body = os.pread(fd, block, size - block).rstrip()
+        start = body.rfind(b"\n") + 1
+        if body and (start or block == size):
+            last = _whole_record(body[start:])
+            if last is None:
+                raise _damaged(path, _line_at(fd, size - block + start), "the last record is not a valid record")
+            if last["hash"] != _digest(last):
+                raise _damaged(
+                    path, _line_at(fd, size - block + start), "the last record was changed after it was written"
+                )
             return last["hash"], int(last["seq"])
         if block == size:
             break
@@ -212,13 +292,131 @@ def _tail(fd: int, size: int) -> tuple[str, int]:
     return GENESIS, 0
 
 
+def _whole_record(line: bytes) -> dict[str, Any] | None:
+    """A parsed record with its chain fields, or None (not JSON, cut short, or not one of ours)."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    if (
+        not isinstance(record, dict)
+        or not isinstance(record.get("hash"), str)
+        or not isinstance(record.get("seq"), int)
+    ):
+        return None
+    return record
+
+
+def _line_at(fd: int, offset: int) -> int:
+    """The 1-based line number of the byte at `offset` (for error messages only: reads the file up to it)."""
+    lines, done = 1, 0
+    while done < offset:
+        chunk = os.pread(fd, min(1 << 20, offset - done), done)
+        if not chunk:
+            break
+        lines, done = lines + chunk.count(b"\n"), done + len(chunk)
+    return lines
+
+
+def check_appendable(path: Path, *, room: int = 0) -> None:
+    """Raise AuditError unless a record could be appended now: the log opens for appending (a new descriptor,
+    so a folder made read-only since is seen), its last record is whole, and the disk has `room` bytes free.
+    For work that cannot be taken back once begun: a delivery must not go out if it could not be recorded."""
+    fd = _open_for_append(path)
+    try:
+        _tail(fd, os.fstat(fd).st_size, path)
+    except OSError as exc:
+        raise _os_error(path, exc) from None
+    finally:
+        os.close(fd)
+    free = shutil.disk_usage(path.parent).free
+    if free < room:
+        raise AuditError(
+            f"{path}: only {free} bytes are free on its disk; nothing was published.",
+            hint="free space on that disk, then run the command again",
+        )
+
+
+def close(path: Path) -> None:
+    """Close this process's descriptor on the log (a command ends; the next one opens the file anew)."""
+    with _WRITERS_LOCK:
+        writer = _WRITERS.pop(path.absolute(), None)
+    if writer is not None:
+        writer.close()
+
+
+def entries_after(path: Path, position: Position | None) -> Iterator[Entry]:
+    """The records after `position` (every record when None), each checked against the chain as it is read.
+
+    Raises AuditError naming the line of a record that is damaged or out of chain, or when the log no longer
+    holds `position` (it was truncated, replaced or rewritten). A last line without its line end is being
+    written by another process: it is left for the next reader.
+    """
+    if not path.exists():
+        if position is not None:
+            raise _lost(path, position)
+        return
+    with open(path, "rb") as handle:
+        previous, line, offset = GENESIS, 0, 0
+        if position is not None:
+            line, offset = _seek_past(handle, path, position)
+            previous = position.hash
+        for raw in handle:
+            line, start, offset = line + 1, offset, offset + len(raw)
+            if not raw.endswith(b"\n"):
+                return
+            if not raw.strip():
+                continue
+            record = _whole_record(raw)
+            if record is None:
+                raise _damaged(path, line, "not a valid record")
+            if record.get("prev") != previous:
+                raise _damaged(
+                    path, line, "this record does not follow the one before it (removed, reordered or inserted)"
+                )
+            if record["hash"] != _digest(record):
+                raise _damaged(path, line, "this record was changed after it was written")
+            previous = record["hash"]
+            yield Entry(line, start, record)
+
+
+def _seek_past(handle: Any, path: Path, position: Position) -> tuple[int, int]:
+    """Move `handle` just past the record at `position`; (its line, the offset after it)."""
+    if position.offset is not None:
+        handle.seek(position.offset)
+        raw = handle.readline()
+        record = _whole_record(raw)
+        if record is not None and (record["seq"], record["hash"]) == (position.seq, position.hash):
+            return position.line, position.offset + len(raw)
+        handle.seek(0)
+    offset = 0
+    for line, raw in enumerate(handle, start=1):  # moved (rewritten?): look for it by what it is
+        offset += len(raw)
+        record = _whole_record(raw)
+        if record is not None and (record["seq"], record["hash"]) == (position.seq, position.hash):
+            return line, offset
+    raise _lost(path, position)
+
+
+def _lost(path: Path, position: Position) -> AuditError:
+    return AuditError(
+        f"{path}: the log no longer holds record {position.seq} (line {position.line}), which the state store "
+        "was last checked against: it was truncated, replaced or rewritten; nothing was changed.",
+        hint="restore audit.jsonl from a backup; if it is lost for good, record that with "
+        '`mediactl state accept-loss --reason "…"`',
+    )
+
+
 def records(path: Path) -> Iterator[dict[str, Any]]:
     if not path.exists():
         return
     with open(path, encoding="utf-8") as handle:
-        for line in handle:
+        for number, line in enumerate(handle, start=1):
             if line.strip():
-                yield json.loads(line)
+                try:
+                    yield json.loads(line)
+                except ValueError:
+                    raise _damaged(path, number, "not a JSON record") from None
 
 
 def verify(path: Path) -> tuple[int, Broken | None]:

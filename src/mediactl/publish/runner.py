@@ -4,30 +4,40 @@ A job is never delivered twice: the idempotency key is unique in the store; a cl
 is owned by one process; a job left in `sending` by a crashed run is reconciled with the
 platform (`Adapter.find`) or marked `unknown` for a person, never re-sent blindly; and an
 unknown outcome (timeout after the publish call was sent) is never retried automatically.
+
+Nothing is enqueued or delivered unless the state store is whole and level with the audit
+log (publish/integrity.py), and every change is recorded first (the audit-first rule,
+publish/audit.py). A delivery's outcome is what must never be lost: it is committed first;
+if the disk is full, the store's reserve is given up for it and the run stops; if the store
+still cannot take it, it is written to the log for the next run to settle from; if the log
+cannot take its record, the record is kept in the store and written later.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import json
 import os
 import random
 import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, NoReturn
 
 from mediactl.errors import MediactlError, UsageError
 from mediactl.identity import current_user
-from mediactl.publish import audit, gate
+from mediactl.publish import audit, gate, integrity
 from mediactl.publish.adapters import adapter_class
 from mediactl.publish.adapters.base import Adapter, DeliveryError, Rejected, Transient, Unknown, Variant
-from mediactl.publish.store import Job, Settlement, Store, StoreError
+from mediactl.publish.store import Job, Settlement, Store, StoreError, Unlogged
 from mediactl.publish.vault import Vault, seal, sealed_variant, unsealed_variant
 from mediactl.render.verify import verify
 
 MAX_ATTEMPTS = 5
+RECORD_ROOM = 64 * 1024  # free bytes the audit log's disk must have before a delivery starts
 LEASE_SECONDS = 900  # a job `sending` for longer than this, by a process we cannot see, was orphaned
 QUEUE_FILE = "queue.sqlite3"
 AUDIT_FILE = "audit.jsonl"
@@ -58,19 +68,41 @@ class Publisher:
         self.audit_path = config.state_path / AUDIT_FILE
         self._adapters: dict[str, Any] = {}
         self._progress: Callable[[int], None] = lambda n: None
+        self._level: integrity.Level | None = None  # the store found whole and level with the log (once)
 
     def close(self) -> None:
         for adapter in self._adapters.values():
             adapter.close()
         self.store.close()
+        audit.close(self.audit_path)
 
-    def log(self, action: str, **fields: Any) -> None:
-        audit.append(self.audit_path, self.actor, action, command=self.command, **fields)
+    def log(self, action: str, **fields: Any) -> dict[str, Any]:
+        return audit.append(self.audit_path, self.actor, action, command=self.command, **fields)
+
+    def audited(self, action: str, more: Callable[[Any], dict[str, Any]] | None = None, **fields: Any) -> _Audit:
+        """The audit hook of one store change: `fields`, and `more(result)` from what the change made."""
+        return _Audit(self, action, fields, more)
+
+    def require_intact_state(self) -> integrity.Level:
+        """Before anything that could publish: the store is whole and level with the audit log (else an error
+        saying what the operator can do), and records kept while the log could not take them are written."""
+        if self._level is None:
+            self._level = integrity.require_intact(self.store, self.audit_path, self.config)
+            self.write_unlogged()
+        return self._level
+
+    def write_unlogged(self) -> int:
+        """Write the audit records of outcomes committed while the log could not take them, marked late."""
+        kept = self.store.unlogged()
+        for entry in kept:
+            self.store.forget_unlogged(entry, audit=self.audited(entry.action, more=_late))
+        return len(kept)
 
     # --- enqueue ----------------------------------------------------------------------------
 
     def enqueue(self, planned: list[Any], *, at: float | None, force_reason: str | None, defer: bool,
                 dry_run: bool) -> list[Outcome]:  # fmt: skip
+        self.require_intact_state()
         return [self._enqueue_one(p, at, force_reason, defer, dry_run) for p in planned]
 
     def _enqueue_one(
@@ -107,8 +139,12 @@ class Publisher:
         except MediactlError as exc:
             self.log("publish.refused", item=item.slug, channel=channel.name, reasons=[exc.message])
             return Outcome(channel.name, item.slug, "refused", exc.message)
+        record = self.audited("publish.enqueued", _enqueued, item=item.slug, channel=channel.name,
+                              content_hash=content_hash, due_at=due, audience=",".join(item.audience),
+                              forced=force_reason, overridden=verdict.refusals if force_reason else None)  # fmt: skip
         job, created = self.store.enqueue(channel.name, item.slug, content_hash, due,
-                                          audience=",".join(item.audience), forced_reason=force_reason)  # fmt: skip
+                                          audience=",".join(item.audience), forced_reason=force_reason,
+                                          audit=record)  # fmt: skip
         if not created:
             state = "already-sent" if job.state == "sent" else job.state
             return Outcome(
@@ -120,8 +156,6 @@ class Publisher:
                 job.remote_url or "",
                 job.due_at,
             )
-        self.log("publish.enqueued", job=job.id, item=item.slug, channel=channel.name, content_hash=content_hash,
-                 due_at=due, forced=force_reason, overridden=verdict.refusals if force_reason else None)  # fmt: skip
         return Outcome(channel.name, item.slug, "queued", "", job.id, due_at=due)
 
     def seal(self, planned: Any) -> str:
@@ -149,6 +183,8 @@ class Publisher:
         """Deliver due jobs. With `concurrency` > 1, each channel gets that many worker threads, so a slow or
         failing channel never holds up the others (each platform is its own host: one client per channel).
         `progress(1)` is called after each job (from worker threads), `on_total(n)` once with the count due."""
+        self.require_intact_state()
+        audit.check_appendable(self.audit_path, room=RECORD_ROOM)  # no post goes out that could not be recorded
         outcomes = self.reconcile()
         switches = self.store.paused()
         if "*" in switches:
@@ -172,10 +208,10 @@ class Publisher:
         claim = {**claim, "admit": self._admit, "deferred": deferred}
         while True:
             wanted = budget.take()
-            applied, job = self.store.settle_and_claim(settled and settled.settlement, claim if wanted else None)
+            applied, job = self._commit(settled, claim if wanted else None)
             try:
                 if settled is not None and applied:  # not applied: another run settled it (and logged it)
-                    self.log(settled.action, **settled.fields)  # after the commit: the log never runs ahead
+                    self._record(settled)  # after the commit: what went out is in the store whatever the log does
                 for late, reason in deferred:
                     self.log("delivery.deferred", job=late.id, item=late.item, channel=late.channel, reason=reason)
                     outcomes.append(Outcome(late.channel, late.item, "queued", reason, late.id))
@@ -304,10 +340,76 @@ class Publisher:
     ) -> Outcome:
         """Settle and record at once (reconciliation: no next job to claim)."""
         outcome, settled = self._settle(job, state, detail, remote_id=remote_id, url=url)
-        applied, _ = self.store.settle_and_claim(dataclasses.replace(settled.settlement, expect=expect), None)
+        settled = dataclasses.replace(settled, settlement=dataclasses.replace(settled.settlement, expect=expect))
+        applied, _ = self._commit(settled, None)
         if applied:  # else another run settled it first
-            self.log(settled.action, **settled.fields)
+            self._record(settled)
         return outcome
+
+    def _commit(self, settled: _Settled | None, claim: dict[str, Any] | None) -> tuple[bool, Job | None]:
+        """Commit an outcome (and claim the next job). The outcome of a post that went out must not be lost:
+        if the store cannot take it, see `_unrecorded`."""
+        try:
+            return self.store.settle_and_claim(settled and settled.settlement, claim)
+        except StoreError as exc:
+            if settled is None:
+                raise
+            self._unrecorded(settled, exc)
+
+    def _unrecorded(self, settled: _Settled, exc: StoreError) -> NoReturn:
+        """The store refused an outcome. On a full disk its reserve is given up and the outcome recorded, and
+        the run stops. Else the outcome goes to the audit log, if it can, for the next run to settle from
+        (integrity: `Level.logged`); the job stays `sending`, which the next run reconciles, never resends."""
+        failure = exc.message.rstrip(".")
+        if exc.disk_full and self.store.release_reserve():
+            try:
+                applied, _ = self.store.settle_and_claim(settled.settlement, None)
+            except StoreError:
+                pass
+            else:
+                if applied:
+                    self._record(settled)
+                raise StoreError(
+                    f"{failure}: {settled.summary}; its outcome was recorded in the space mediactl keeps in reserve. "
+                    "No further job was started.",
+                    hint="free space on that disk, then run `mediactl publish --due` again",
+                    disk_full=True,
+                ) from None
+        with contextlib.suppress(MediactlError):
+            self.log(settled.action, **settled.fields)
+        raise StoreError(
+            f"{failure}: {settled.summary}, but the state store could not record it, so the job stays `sending`. The "
+            "next publish --due asks the platform about it (the outbox finds its receipt) and records it, or marks it "
+            "unknown for a person; it is never sent again blindly.",
+            hint=exc.hint,
+            disk_full=exc.disk_full,
+        ) from None
+
+    def _record(self, settled: _Settled) -> None:
+        """Write a committed outcome's audit record. One the log cannot take is kept in the store, written before
+        anything is next published, and this run stops saying so: an outcome's record is never dropped."""
+        try:
+            self.log(settled.action, **settled.fields)
+        except MediactlError as exc:
+            kept = self._keep_unlogged(settled, exc.message)
+            where = ("It is kept in the state store and written to the audit log before anything else is published."
+                     if kept else f"It could not be kept in the state store either; the record: "
+                     f"{json.dumps({'action': settled.action, **settled.fields}, ensure_ascii=False)}")  # fmt: skip
+            raise audit.AuditError(
+                f"{settled.summary} and is recorded in the state store, but its audit record could not be written: "
+                f"{exc.message} {where}",
+                hint=exc.hint,
+            ) from None
+
+    def _keep_unlogged(self, settled: _Settled, error: str) -> bool:
+        for _ in range(2):  # a full disk: once more after giving up the reserve
+            try:
+                self.store.keep_unlogged(settled.action, settled.fields, error)
+                return True
+            except StoreError as exc:
+                if not (exc.disk_full and self.store.release_reserve()):
+                    return False
+        return False
 
     # --- reconcile --------------------------------------------------------------------------
 
@@ -322,14 +424,23 @@ class Publisher:
         for job in self.store.jobs(state="sending"):
             if not _orphaned(job):
                 continue
-            settled = self._ask(job)
+            settled = self._from_log(job) or self._ask(job)
             outcomes.append(settled or self._finish(job, "unknown", "a run stopped while sending; the platform cannot "
                                                      "tell whether it arrived: check and use queue retry or queue resolve"))  # fmt: skip
         for job in self.store.jobs(state="unknown"):
-            settled = self._ask(job)
+            settled = self._from_log(job) or self._ask(job)
             if settled is not None:
                 outcomes.append(settled)
         return outcomes
+
+    def _from_log(self, job: Job) -> Outcome | None:
+        """The outcome the audit log holds for a job the store still has uncertain (the store lost it: a power
+        cut after an outcome committed without waiting for the disk)."""
+        facts = self._level.logged.get(job.idempotency_key) if self._level is not None else None
+        if facts is None:
+            return None
+        return self._finish(job, facts.state, f"outcome taken from the audit log (line {facts.line})",
+                            remote_id=facts.remote_id, url=facts.remote_url or "", expect=job.state)  # fmt: skip
 
     def _ask(self, job: Job) -> Outcome | None:
         """The platform's answer about one job (Adapter.find), settled; None when it cannot tell (yet).
@@ -371,6 +482,51 @@ class _Settled:
     settlement: Settlement
     action: str
     fields: dict[str, Any]
+
+    @property
+    def summary(self) -> str:
+        what = _OUTCOME_WORDS.get(self.settlement.state, f"became {self.settlement.state}")
+        return f"job {self.fields['job']} ({self.fields['channel']}/{self.fields['item']}) {what}"
+
+
+_OUTCOME_WORDS = {
+    "sent": "was sent",
+    "failed": "failed",
+    "unknown": "has an unknown outcome",
+    "awaiting-confirmation": "awaits the platform's confirmation",
+    "pending": "is queued for a retry",
+}
+
+
+class _Audit:
+    """The audit hook of one store change (the audit-first rule, publish/audit.py): its record is written inside
+    the change's transaction, so a record that cannot be written leaves the store unchanged; if the COMMIT then
+    fails, a `record.void` record says the change did not happen."""
+
+    def __init__(self, publisher: Publisher, action: str, fields: dict[str, Any],
+                 more: Callable[[Any], dict[str, Any]] | None) -> None:  # fmt: skip
+        self.publisher, self.action, self.fields, self.more = publisher, action, fields, more
+        self.record: dict[str, Any] | None = None
+
+    def __call__(self, result: Any) -> None:
+        extra = self.more(result) if self.more is not None else {}
+        self.record = self.publisher.log(self.action, **self.fields, **extra)
+
+    def void(self, error: Exception) -> None:
+        if self.record is None:
+            return
+        with contextlib.suppress(MediactlError):  # else the log runs ahead of the store: the next check says so
+            self.publisher.log(audit.VOID, void=self.record["seq"], reason=getattr(error, "message", str(error)))
+
+
+def _enqueued(job: Job) -> dict[str, Any]:
+    return {"job": job.id, "idempotency_key": job.idempotency_key}  # a field named "key" would be redacted
+
+
+def _late(entry: Unlogged) -> dict[str, Any]:
+    """A record kept while the log could not take it, as written later."""
+    happened = datetime.fromtimestamp(entry.at, UTC).isoformat(timespec="milliseconds")
+    return {**entry.fields, "late": True, "happened_at": happened, "late_because": entry.error}
 
 
 class _Budget:

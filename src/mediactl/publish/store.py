@@ -6,12 +6,28 @@ two overlapping `publish --due` runs (cron) never claim the same job. A job foun
 `sending` after a crash is never re-sent blindly: it is reconciled or marked unknown.
 The idempotency key (channel, item, content hash) is unique: the same bytes cannot be
 queued for the same channel twice.
+
+Every SQLite error on a store's connection is a `StoreError` naming the file, in words an
+operator can act on (damaged, full, read-only, locked); `StoreDamaged` when SQLite finds the
+file corrupt. A store file is created whole (schema written aside, then linked into place),
+so an empty or cut-short file is always damage, never a new, empty queue.
+
+Changes that need an audit record take an `audit` hook, run inside their transaction after
+the change and before COMMIT (the audit-first rule, publish/audit.py). The store keeps, in
+`meta`, the audit log position it was last checked against (publish/integrity.py), and in
+`unlogged` the records of deliveries whose outcome was committed but whose audit record
+could not be written (written later, never dropped). A small reserve file beside the store
+is given up when the disk fills, so that the outcome of a post that went out can still be
+recorded.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
+import shutil
 import socket
 import sqlite3
 import threading
@@ -20,7 +36,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from mediactl import fsutil
 from mediactl.credentials import redact
@@ -68,7 +84,19 @@ CREATE TABLE IF NOT EXISTS switches (
     actor TEXT NOT NULL,
     at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,              -- 'audit_checked': the audit log position last checked (JSON)
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS unlogged (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    action TEXT NOT NULL,
+    fields TEXT NOT NULL,              -- JSON, as it would have been logged
+    at REAL NOT NULL,
+    error TEXT NOT NULL
+);
 """
+RESERVE_BYTES = 64 * 1024  # a settlement and its audit record need a few pages; this is many times that
 
 
 Admit = Callable[[sqlite3.Connection, "Job", float], "tuple[float, str] | None"]
@@ -109,7 +137,133 @@ def _redacted(text: str | None) -> str | None:
 
 
 class StoreError(MediactlError):
-    """The state store cannot be opened or written; nothing was changed."""
+    """The state store cannot be opened, read or written; the message names the file."""
+
+    def __init__(self, message: str, *, hint: str | None = None, disk_full: bool = False, code: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.disk_full = disk_full
+        self.code = code  # SQLite's primary result code (SQLITE_READONLY …), when SQLite raised it
+
+
+class StoreDamaged(StoreError):
+    """SQLite finds the store file corrupt (or it is not a store at all)."""
+
+
+DAMAGED_HINT = (
+    "run `mediactl state rebuild`: it keeps the damaged file aside and rebuilds the queue, pause switches "
+    "and approvals from the audit log and the outbox receipts (what was sent stays sent)"
+)
+_REASONS = {  # SQLite's primary result codes, as an operator can act on them
+    "SQLITE_CORRUPT": ("the file is damaged", DAMAGED_HINT),
+    "SQLITE_NOTADB": ("the file is damaged or not a SQLite database", DAMAGED_HINT),
+    "SQLITE_FULL": ("the disk is full", "free space on that disk, then run the command again"),
+    "SQLITE_READONLY": ("it is read-only", "make the file and its folder writable for this user"),
+    "SQLITE_IOERR": ("input/output error", "the disk may be failing or full: check it before going on"),
+    "SQLITE_CANTOPEN": ("the file cannot be opened", "check that its folder exists and is writable"),
+    "SQLITE_PERM": ("permission denied", "make the file and its folder writable for this user"),
+    "SQLITE_BUSY": ("another process holds it locked", "wait for the other mediactl run to finish"),
+    "SQLITE_LOCKED": ("another process holds it locked", "wait for the other mediactl run to finish"),
+}
+
+
+def store_error(path: Path | None, exc: sqlite3.Error, doing: str = "") -> StoreError:
+    """A SQLite error as a StoreError naming the file (`doing`: e.g. "cannot open the state store")."""
+    code = (getattr(exc, "sqlite_errorname", None) or "").split("_")
+    primary = "_".join(code[:2])  # SQLITE_IOERR_WRITE → SQLITE_IOERR
+    reason, hint = _REASONS.get(primary, (None, None))
+    if reason is None:  # errors raised without a code (Python's own) still say what SQLite said
+        text = str(exc).lower()
+        primary, (reason, hint) = next(
+            ((name, _REASONS[name]) for name, words in _WORDS if words in text), ("", (str(exc), None))
+        )
+    if primary in ("SQLITE_IOERR", "SQLITE_CANTOPEN") and path is not None and _no_room(path.parent):
+        primary, (reason, hint) = "SQLITE_FULL", _REASONS["SQLITE_FULL"]  # SQLite says I/O error when -shm cannot grow
+    where = f"{path}: " if path is not None else "the state store: "
+    kind = StoreDamaged if primary in ("SQLITE_CORRUPT", "SQLITE_NOTADB") else StoreError
+    return kind(
+        f"{where}{doing or 'the state store failed'} ({reason}).",
+        hint=hint or "run `mediactl doctor`",
+        disk_full=primary == "SQLITE_FULL",
+        code=primary,
+    )
+
+
+def _no_room(folder: Path) -> bool:
+    try:
+        return shutil.disk_usage(folder).free < RESERVE_BYTES
+    except OSError:
+        return False
+
+
+_WORDS = (
+    ("SQLITE_CORRUPT", "malformed"),
+    ("SQLITE_NOTADB", "not a database"),
+    ("SQLITE_FULL", "disk is full"),
+    ("SQLITE_READONLY", "readonly"),
+    ("SQLITE_IOERR", "disk i/o error"),
+    ("SQLITE_CANTOPEN", "unable to open"),
+    ("SQLITE_BUSY", "locked"),
+)
+
+
+class _Cursor(sqlite3.Cursor):
+    """Rows are read lazily, and a damaged page is found while reading: reads are mapped too."""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> _Cursor:
+        with _mapped(self.connection):
+            return super().execute(sql, parameters)
+
+    def fetchone(self) -> Any:
+        with _mapped(self.connection):
+            return super().fetchone()
+
+    def fetchall(self) -> list[Any]:
+        with _mapped(self.connection):
+            return super().fetchall()
+
+    def __next__(self) -> Any:
+        with _mapped(self.connection):
+            return super().__next__()
+
+
+class _Connection(sqlite3.Connection):
+    """A store's connection: every SQLite error raised through it is a StoreError naming the file."""
+
+    path: Path
+
+    def execute(self, sql: str, parameters: Any = (), /) -> _Cursor:
+        return self.cursor(_Cursor).execute(sql, parameters)
+
+
+@contextmanager
+def _mapped(connection: Any) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise store_error(getattr(connection, "path", None), exc) from None
+
+
+class AuditHook(Protocol):
+    """A change's audit record, written inside the change's transaction (the audit-first rule).
+
+    Called with the change's result after the change and before COMMIT: raising rolls the change back.
+    `void` is called if the COMMIT fails after the record was written, to say so in the log.
+    """
+
+    def __call__(self, result: Any) -> None: ...
+
+    def void(self, error: Exception) -> None: ...
+
+
+@dataclass(frozen=True)
+class Unlogged:
+    """A delivery's audit record that could not be written when its outcome was committed."""
+
+    id: int
+    action: str
+    fields: dict[str, Any]
+    at: float
+    error: str
 
 
 @dataclass(frozen=True)
@@ -169,6 +323,65 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
+def _prepare(db: _Connection) -> None:
+    """WAL, full durability, the schema (tables added since a store was made are added to it). Through the
+    plain connection methods, so that an error here reads "cannot open the state store"."""
+    sqlite3.Connection.execute(db, "PRAGMA journal_mode=WAL")
+    sqlite3.Connection.execute(db, "PRAGMA synchronous=FULL")
+    db.executescript(SCHEMA)
+
+
+def _create_whole(path: Path) -> None:
+    """Create the store, schema and all, beside its path and link it into place, if there is none yet.
+
+    So a store file is never seen empty: SQLite treats an empty file as a new database, and a store
+    truncated to nothing would read as an empty queue. Linking (not renaming) never replaces a store
+    another process created meanwhile.
+    """
+    try:
+        if path.stat().st_size == 0:
+            raise StoreDamaged(f"{path}: the state store is empty (0 bytes): it was cut short or emptied.",
+                               hint=DAMAGED_HINT)  # fmt: skip
+        return
+    except FileNotFoundError:
+        pass
+    staging = path.with_name(f".{path.name}.new-{os.getpid()}-{threading.get_ident()}")
+    try:
+        db = sqlite3.connect(staging)
+        try:
+            _prepare(db)
+        finally:
+            db.close()
+        try:
+            os.link(staging, path)
+        except FileExistsError:
+            pass
+        except OSError:  # no hard links on this file system: a rename, unless a store appeared meanwhile
+            if not path.exists():
+                os.replace(staging, path)
+    finally:
+        for leftover in (staging, *(staging.with_name(staging.name + end) for end in ("-wal", "-shm", "-journal"))):
+            leftover.unlink(missing_ok=True)
+
+
+def _reserve_path(path: Path) -> Path:
+    return path.with_name(path.name + ".reserve")
+
+
+def _keep_reserve(reserve: Path) -> None:
+    """Set aside RESERVE_BYTES of disk beside the store while there is room (see release_reserve)."""
+    if reserve.exists():
+        return
+    staging = reserve.with_name(f".{reserve.name}.{os.getpid()}")
+    try:
+        fsutil.private_file(staging)  # 0600 like every file of the state folder
+        with open(staging, "wb") as handle:
+            handle.write(bytes(RESERVE_BYTES))
+        os.replace(staging, reserve)
+    except OSError:  # no room or not writable: nothing to set aside; doctor tells
+        staging.unlink(missing_ok=True)
+
+
 _WRITER_LOCKS: dict[Path, threading.RLock] = {}
 _WRITER_LOCKS_GUARD = threading.Lock()
 
@@ -191,25 +404,29 @@ class Store:
         self.path = path
         self._lock = threading.RLock()
         try:
-            fsutil.folder_for(path)
+            fsutil.folder_for(path)  # the state folder: 0700
+            _create_whole(path)
             fsutil.private_file(path, "-wal", "-shm")  # tokens and jobs are nobody else's business
             # Shared by a channel's delivery threads for its token cache: every use is under self._lock.
-            self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+            self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False,
+                                      factory=_Connection)  # fmt: skip
+            self.db.path = path
             self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")
-            self.db.executescript(SCHEMA)
-        except (sqlite3.Error, OSError) as exc:
+            _prepare(self.db)
+        except sqlite3.Error as exc:
+            raise store_error(path, exc, "cannot open the state store") from None
+        except OSError as exc:
             raise StoreError(
                 f"{path}: cannot open the state store ({exc}).",
                 hint="check that the file is a mediactl state store and that you may write to its folder.",
             ) from None
+        _keep_reserve(_reserve_path(path))
 
     def close(self) -> None:
         self.db.close()
 
     @contextmanager
-    def transaction(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+    def transaction(self, *, durable: bool = True, audit: AuditHook | None = None) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE: one writer at a time across processes, so claims never overlap.
 
         ``durable=False`` commits without waiting for the disk (WAL, synchronous=NORMAL): the commit
@@ -218,33 +435,61 @@ class Store:
         job `sending`, which the next run reconciles (platform status, else `unknown`), never resends;
         the audit log (fsynced) may then already hold the outcome that the store lost.
         Claims stay durable: the `sending` mark is what prevents a second delivery.
+        ``audit``: the hook whose record the transaction wrote; voided if the COMMIT fails.
         """
         with self._lock, _writer_lock(self.path):
             if not durable:
                 self.db.execute("PRAGMA synchronous=NORMAL")
             try:
-                try:
-                    self.db.execute("BEGIN IMMEDIATE")
-                except sqlite3.Error as exc:
-                    raise StoreError(f"{self.path}: the state store is not writable ({exc})") from None
+                self.db.execute("BEGIN IMMEDIATE")
                 try:
                     yield self.db
                 except BaseException:
-                    self.db.execute("ROLLBACK")
+                    self._rollback()
                     raise
-                self.db.execute("COMMIT")
+                try:
+                    self.db.execute("COMMIT")
+                except StoreError as exc:
+                    self._rollback()
+                    if audit is not None:
+                        audit.void(exc)
+                    raise
             finally:
                 if not durable:
-                    self.db.execute("PRAGMA synchronous=FULL")
+                    with contextlib.suppress(StoreError):
+                        self.db.execute("PRAGMA synchronous=FULL")
+
+    def _rollback(self) -> None:
+        """Undo an open transaction; after a disk error SQLite may already have (then there is nothing to undo)."""
+        if self.db.in_transaction:
+            with contextlib.suppress(StoreError):
+                self.db.execute("ROLLBACK")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A consistent read under the write lock (no audited change is half done meanwhile); changes nothing.
+        A store on a read-only medium cannot take the lock, and needs none: nothing can write to it."""
+        with self._lock, _writer_lock(self.path):
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+            except StoreError as exc:
+                if exc.code != "SQLITE_READONLY":
+                    raise
+                self.db.execute("BEGIN")
+            try:
+                yield self.db
+            finally:
+                self._rollback()
 
     # --- jobs -------------------------------------------------------------------------------
 
     def enqueue(self, channel: str, item: str, content_hash: str, due_at: float, *, audience: str = "",
-                forced_reason: str | None = None) -> tuple[Job, bool]:  # fmt: skip
-        """Queue a variant; returns (job, created). The same key again returns the existing job."""
+                forced_reason: str | None = None, audit: AuditHook | None = None) -> tuple[Job, bool]:  # fmt: skip
+        """Queue a variant; returns (job, created). The same key again returns the existing job (and writes no
+        record: nothing changed)."""
         key = idempotency_key(channel, item, content_hash)
         now = time.time()
-        with self.transaction() as db:
+        with self.transaction(audit=audit) as db:
             row = db.execute("SELECT * FROM jobs WHERE idempotency_key = ?", (key,)).fetchone()
             if row is not None:
                 return Job(**row), False
@@ -253,7 +498,10 @@ class Store:
                 "forced_reason, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
                 (key, channel, item, content_hash, audience, due_at, forced_reason, now, now),
             )
-            return Job(**db.execute("SELECT * FROM jobs WHERE idempotency_key = ?", (key,)).fetchone()), True
+            job = Job(**db.execute("SELECT * FROM jobs WHERE idempotency_key = ?", (key,)).fetchone())
+            if audit is not None:
+                audit(job)
+            return job, True
 
     def claim_due(
         self,
@@ -362,15 +610,6 @@ class Store:
             (channel, since, exclude),
         ).fetchall()
 
-    def finish(self, job_id: int, state: str, *, remote_id: str | None = None, remote_url: str | None = None,
-               error: str | None = None, expect: str = "sending") -> Job:  # fmt: skip
-        """Record an outcome; only from the expected state (a cancelled job stays cancelled)."""
-        if state not in STATES or state == "pending":  # pending is a retry (Settlement with due_at), not an outcome
-            raise ValueError(f"not an outcome: job state {state!r}")
-        with self.transaction(durable=False) as db:
-            Settlement(job_id, state, remote_id, remote_url, error, expect=expect).apply(db)
-            return Job(**db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone())
-
     def count_due(self, now: float, *, paused: set[str] | None = None, ids: set[int] | None = None) -> int:
         """How many pending jobs are due (for a progress bar: the same filters as a claim)."""
         if ids is not None and not ids:
@@ -397,6 +636,10 @@ class Store:
                 (_redacted(remote_id), time.time(), key),
             )
 
+    def has_jobs(self) -> bool:
+        with self._lock:
+            return self.db.execute("SELECT 1 FROM jobs LIMIT 1").fetchone() is not None
+
     def get(self, job_id: int) -> Job | None:
         row = self.db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return Job(**row) if row else None
@@ -421,8 +664,10 @@ class Store:
         wanted = set(filter(None, audience.split(",")))
         return sum(1 for row in rows if wanted & set(filter(None, row["audience"].split(","))) or not wanted)
 
-    def set_state(self, job_id: int, state: str, *, allowed_from: tuple[str, ...], error: str | None = None) -> Job:
-        with self.transaction() as db:
+    def set_state(self, job_id: int, state: str, *, allowed_from: tuple[str, ...], error: str | None = None,
+                  remote_url: str | None = None, audit: AuditHook | None = None) -> Job:  # fmt: skip
+        """A person's decision about a job (cancel, retry, resolve as sent at `remote_url`), from allowed states."""
+        with self.transaction(audit=audit) as db:
             row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if row is None:
                 raise MediactlError(f"no job {job_id} in the queue")
@@ -431,20 +676,26 @@ class Store:
                     f"job {job_id} is {row['state']}; only {', '.join(allowed_from)} jobs can become {state}"
                 )
             db.execute(
-                "UPDATE jobs SET state = ?, error = COALESCE(?, error), updated_at = ?, due_at = CASE WHEN ? = 'pending' "
-                "THEN MIN(due_at, ?) ELSE due_at END WHERE id = ?",
-                (state, _redacted(error), time.time(), state, time.time(), job_id),
+                "UPDATE jobs SET state = ?, error = COALESCE(?, error), remote_url = COALESCE(?, remote_url), "
+                "updated_at = ?, due_at = CASE WHEN ? = 'pending' THEN MIN(due_at, ?) ELSE due_at END WHERE id = ?",
+                (state, _redacted(error), _redacted(remote_url), time.time(), state, time.time(), job_id),
             )
-            return Job(**db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone())
+            job = Job(**db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone())
+            if audit is not None:
+                audit(job)
+            return job
 
     # --- approvals and switches ---------------------------------------------------------------
 
-    def approve(self, item: str, channel: str, content_hash: str, approver: str, note: str) -> None:
-        with self.transaction() as db:
+    def approve(self, item: str, channel: str, content_hash: str, approver: str, note: str, *,
+                audit: AuditHook | None = None) -> None:  # fmt: skip
+        with self.transaction(audit=audit) as db:
             db.execute(
                 "INSERT OR REPLACE INTO approvals VALUES (?, ?, ?, ?, ?, ?)",
                 (item, channel, content_hash, approver, time.time(), note),
             )
+            if audit is not None:
+                audit(None)
 
     def approval(self, item: str, channel: str, content_hash: str) -> dict[str, Any] | None:
         row = self.db.execute(
@@ -456,13 +707,18 @@ class Store:
         rows = self.db.execute("SELECT * FROM approvals WHERE item = ? ORDER BY approved_at", (item,))
         return [dict(row) for row in rows]
 
-    def pause(self, scope: str, reason: str, actor: str) -> None:
-        with self.transaction() as db:
+    def pause(self, scope: str, reason: str, actor: str, *, audit: AuditHook | None = None) -> None:
+        with self.transaction(audit=audit) as db:
             db.execute("INSERT OR REPLACE INTO switches VALUES (?, ?, ?, ?)", (scope, reason, actor, time.time()))
+            if audit is not None:
+                audit(None)
 
-    def resume(self, scope: str) -> bool:
-        with self.transaction() as db:
-            return db.execute("DELETE FROM switches WHERE scope = ?", (scope,)).rowcount > 0
+    def resume(self, scope: str, *, audit: AuditHook | None = None) -> bool:
+        with self.transaction(audit=audit) as db:
+            lifted = db.execute("DELETE FROM switches WHERE scope = ?", (scope,)).rowcount > 0
+            if audit is not None:
+                audit(lifted)
+            return lifted
 
     def token(self, channel: str, now: float) -> tuple[bytes, float] | None:
         """A channel's sealed access token and its expiry, if it is still valid at `now` (callers keep a margin).
@@ -490,3 +746,86 @@ class Store:
 
     def paused(self) -> dict[str, dict[str, Any]]:
         return {row["scope"]: dict(row) for row in self.db.execute("SELECT * FROM switches")}
+
+    # --- integrity, the audit position, records not yet logged, the reserve ------------------------------
+
+    def integrity_problems(self, limit: int = 10) -> list[str]:
+        """SQLite's full integrity check (structure, and every index against its table: a damaged index can
+        forget an idempotency key while `quick_check` passes); [] when the file is whole."""
+        with self._lock:
+            rows = [row[0] for row in self.db.execute(f"PRAGMA integrity_check({int(limit)})").fetchall()]
+        return [] if rows == ["ok"] else rows
+
+    def audit_checked(self) -> dict[str, Any] | None:
+        """The audit log position this store was last found level with (publish/integrity.py), if any."""
+        with self._lock:
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'audit_checked'").fetchone()
+        return json.loads(row["value"]) if row else None
+
+    @staticmethod
+    def set_audit_checked(db: sqlite3.Connection, position: dict[str, Any]) -> None:
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('audit_checked', ?)", (json.dumps(position),))
+
+    @staticmethod
+    def reserve_job_ids(db: sqlite3.Connection, highest_used: int) -> None:
+        """Never hand out a job number up to `highest_used` again (numbers the audit log already uses)."""
+        if db.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'jobs'", (highest_used,)).rowcount:
+            return
+        db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('jobs', ?)", (highest_used,))
+
+    @staticmethod
+    def restore(db: sqlite3.Connection, jobs: list[dict[str, Any]], switches: list[Any], approvals: list[Any], *,
+                highest_job: int) -> None:  # fmt: skip
+        """Rebuild (publish/recovery.py): each job in place of the row with its key (`id` None: a new number);
+        a row holding a number a restored job needs moves to a new one. Pause switches on or off as given
+        (`scope`, `paused`, `reason`, `actor`, `at`); approvals added (`item`, `channel`, `content_hash`,
+        `approver`, `at`, `note`). Job numbers go on above `highest_job`."""
+        (top,) = db.execute("SELECT COALESCE(MAX(id), 0) FROM jobs").fetchone()
+        top = max(top, highest_job, *(job["id"] or 0 for job in jobs))
+        for job in jobs:
+            db.execute("DELETE FROM jobs WHERE idempotency_key = ?", (job["idempotency_key"],))
+            if job["id"] is None:
+                top += 1
+                job = {**job, "id": top}
+            elif db.execute("SELECT 1 FROM jobs WHERE id = ?", (job["id"],)).fetchone() is not None:
+                top += 1
+                db.execute("UPDATE jobs SET id = ? WHERE id = ?", (top, job["id"]))
+            db.execute(f"INSERT INTO jobs ({', '.join(job)}) VALUES ({_marks(job)})", list(job.values()))
+        Store.reserve_job_ids(db, top)
+        for switch in switches:
+            if switch.paused:
+                db.execute("INSERT OR REPLACE INTO switches VALUES (?, ?, ?, ?)",
+                           (switch.scope, switch.reason, switch.actor, switch.at))  # fmt: skip
+            else:
+                db.execute("DELETE FROM switches WHERE scope = ?", (switch.scope,))
+        for a in approvals:
+            db.execute("INSERT OR IGNORE INTO approvals VALUES (?, ?, ?, ?, ?, ?)",
+                       (a.item, a.channel, a.content_hash, a.approver, a.at, a.note))  # fmt: skip
+
+    def keep_unlogged(self, action: str, fields: dict[str, Any], error: str) -> None:
+        """Keep a delivery's audit record that could not be written, to write it later (never dropped)."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO unlogged (action, fields, at, error) VALUES (?, ?, ?, ?)",
+                (action, json.dumps(fields, ensure_ascii=False), time.time(), error),
+            )
+
+    def unlogged(self) -> list[Unlogged]:
+        with self._lock:
+            rows = self.db.execute("SELECT * FROM unlogged ORDER BY id").fetchall()
+        return [Unlogged(row["id"], row["action"], json.loads(row["fields"]), row["at"], row["error"]) for row in rows]
+
+    def forget_unlogged(self, entry: Unlogged, *, audit: AuditHook) -> None:
+        """The record is being written now: in the transaction that forgets it, so it is written once."""
+        with self.transaction(audit=audit) as db:
+            if db.execute("DELETE FROM unlogged WHERE id = ?", (entry.id,)).rowcount:
+                audit(entry)
+
+    def release_reserve(self) -> bool:
+        """Give the reserve's disk space back (the disk is full and an outcome must be recorded); whether
+        there was one. It is set aside again when a store is next opened with room to spare."""
+        try:
+            _reserve_path(self.path).unlink()
+        except OSError:
+            return False
+        return True
