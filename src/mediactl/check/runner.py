@@ -404,6 +404,8 @@ def check_files(
     named = _named(paths, root)
     batches = [named[start : start + FILES_PER_BATCH] for start in range(0, len(named), FILES_PER_BATCH)]
     workers = min(jobs or os.cpu_count() or 1, max(1, len(named) // PER_WORKER))
+    if not hasattr(os, "fork"):  # Windows: workers would rebuild the rules each; one process checks all (correct, slower)
+        workers = 1
     if len(named) >= PER_WORKER:
         engine.for_volume()
     # What exists now (rules, automaton, tables) lives to the end: left out of garbage collection, the

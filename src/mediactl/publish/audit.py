@@ -34,7 +34,6 @@ appended after a record that does not parse or does not match its hash.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -47,7 +46,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediactl import fsutil
+from mediactl import filelock, fsutil
 from mediactl.credentials import REDACTED, redact, secret_name
 from mediactl.errors import MediactlError, os_error_reason
 
@@ -179,8 +178,7 @@ class _Writer:
             raise _os_error(self.path, exc) from None
 
     def _append_locked(self, fd: int, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # other processes append to the same chain
-        try:
+        with filelock.exclusive(fd):  # other processes append to the same chain
             size = os.fstat(fd).st_size
             previous, seq = _tail(fd, size, self.path)
             records, lines = [], []
@@ -199,8 +197,6 @@ class _Writer:
                 os.ftruncate(fd, size)  # no partial group: the chain ends where it ended
                 raise
             return records
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 class _Pending:
