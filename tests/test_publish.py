@@ -161,16 +161,24 @@ def test_unreadable_state_store_is_a_clear_error(cli, example: Path) -> None:
 
 
 def test_platform_rate_limits_apply_without_configuration(cli, ready: Path) -> None:
-    """微博 allows 30 posts an hour: the 31st planned within the hour is refused, naming the limit."""
+    """公众号 allows one send a day: a second planned within the day is refused, naming the limit."""
     store = Store(ready / ".mediactl/queue.sqlite3")
-    for n in range(30):
-        store.enqueue("bank-weibo", f"other-{n}", f"{n:064d}", 4102444800.0 + n)  # 2100-01-01, 30 planned
+    store.enqueue("bank-wechat", "other-item", "0" * 64, 4102444800.0)  # 2100-01-01 00:00 UTC, planned
     store.close()
     result = outcomes(
-        cli(ready, "publish", SLUG, "--channel", "bank-weibo", "--at", "2100-01-01T00:30+00:00", "--json")
+        cli(ready, "publish", SLUG, "--channel", "bank-wechat", "--at", "2100-01-01T06:00+00:00", "--json")
     )
     assert result[0]["state"] == "refused"
-    assert "cap: bank-weibo allows 30 per hour" in result[0]["detail"]
+    assert "cap: bank-wechat allows 1 per day" in result[0]["detail"]
+
+
+def test_a_channel_without_an_adapter_is_refused_before_anything_is_queued(cli, ready: Path) -> None:
+    """Issue 13's first defect: no job is ever left `sending` by a channel mediactl cannot deliver to."""
+    result = cli(ready, "publish", SLUG, "--channel", "bank-weibo", "--json")
+    assert result.exit_code == 1
+    (refused,) = outcomes(result)
+    assert refused["state"] == "refused" and "no adapter is installed for platform 'weibo'" in refused["detail"]
+    assert outcomes(cli(ready, "queue", "ls", "--json")) == []
 
 
 def test_publishing_one_item_leaves_other_due_jobs_untouched(cli, ready: Path) -> None:

@@ -21,12 +21,12 @@ class RulePackDisclosures:
 
     def __call__(self, item: Any, channel: Any, config: Any) -> list[str]:
         from mediactl.check.extract import extract_file
-        from mediactl.check.runner import _engine, ruleset_for
+        from mediactl.check.runner import engine_for, ruleset_for
 
         ruleset = ruleset_for(config)
         if not any(rule.kind == "disclosure" for rule in ruleset.rules):
             return []
-        engine = _engine(ruleset, config.state_path)  # the project's cache, beside its compiled rules
+        engine = engine_for(config)  # the project's cache, beside its compiled rules
         profile = Profile(platform=channel.platform, channel=channel.name, products=item.products, kind=item.kind)
         rules = ruleset.by_id()
         segments = extract_file(item.folder / "index.md", item.file, "markdown")

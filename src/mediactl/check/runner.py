@@ -26,6 +26,7 @@ from mediactl.check.findings import SORT_KEY, Finding
 from mediactl.check.output import Output, Part
 from mediactl.check.report import failing
 from mediactl.check.rules import Profile, RulePackError, RuleSet, load_rules, pack_files
+from mediactl.check.verdicts import write_verdict
 from mediactl.errors import MediactlError, UsageError, relpath
 
 if TYPE_CHECKING:  # the config and library stack is not needed to check one ad hoc file
@@ -33,7 +34,6 @@ if TYPE_CHECKING:  # the config and library stack is not needed to check one ad 
     from mediactl.content import Item
     from mediactl.library import Library
 
-REPORTS = "reports"
 SELFTEST_CACHE = "rules-selftest.json"
 
 
@@ -219,6 +219,11 @@ def user_cache() -> Path:
     return Path(base) / "mediactl"
 
 
+def engine_for(config: Config) -> Engine:
+    """The engine of a project's rules, without their self-tests (a render-time helper: check runs them)."""
+    return _engine(ruleset_for(config), config.state_path)
+
+
 def prepared(config: Settings | None, state: Path | None) -> tuple[RuleSet, Engine]:
     """Rules and engine, with self-tests run whenever the packs changed.
 
@@ -252,19 +257,14 @@ def check_project(
     channel: str | None,
     *,
     fail_on: str,
-    render_first: bool = True,
-    jobs: int = 0,
+    skip: frozenset[str] = frozenset(),
 ) -> CheckResult:
+    """Check the items' own text and their variants as rendered in build/ (rendering is the pipeline's
+    business, before this); `skip`: variant keys that failed to render, so there is nothing to check."""
     from mediactl.render.plan import plan_variants
-    from mediactl.render.runner import render
 
     _, engine = prepared(config, config.state_path)
     result = CheckResult()
-    rendered: dict[str, str] = {}
-    if render_first:
-        summary = render(config, library, slugs, channel, jobs=jobs)
-        rendered = {r.key: r.status for r in summary.results}
-        result.not_checked = [f"{r.key}: {r.error}" for r in summary.failed]
     planned, _ = plan_variants(library, config, slugs, channel)
     for item in library.select(slugs):
         allowances, broken = _allowances(item)
@@ -275,7 +275,7 @@ def check_project(
             )
             result.findings.extend(_context(suppress.apply(source, allowances, source_file=item.file), item.slug, ""))
         for variant in (p for p in planned if p.item.slug == item.slug):
-            if rendered.get(variant.key) == "failed":
+            if variant.key in skip:
                 continue
             try:
                 findings, report = _check_variant(config, engine, variant, allowances, fail_on)
@@ -315,10 +315,7 @@ def _check_variant(
         "findings": [f.to_dict() for f in findings if not f.suppressed],
         "suppressed": [f.to_dict() for f in findings if f.suppressed],
     }
-    fsutil.write_text(
-        config.state_path / REPORTS / channel.name / f"{item.slug}.json",
-        json.dumps(report, ensure_ascii=False, indent=2),
-    )
+    write_verdict(config.state_path, report)
     return findings, report
 
 

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from mediactl import __version__
-from mediactl.cli import check, doctor, items, project, publish, render, state
+from mediactl.cli import check, doctor, items, project, publish, render, run, state
 from mediactl.cli.base import STATE, MediactlGroup
 
 app = typer.Typer(
@@ -70,6 +70,7 @@ app.command("check")(check.check_cmd)
 app.command("review")(publish.review_cmd)
 app.command("approve")(publish.approve_cmd)
 app.command("publish")(publish.publish_cmd)
+app.command("run")(run.run_cmd)
 app.command("pause")(publish.pause_cmd)
 app.command("resume")(publish.resume_cmd)
 app.command("doctor")(doctor.doctor_cmd)

@@ -72,8 +72,9 @@ def check_cmd(
 def _run(targets: list[str], files: list[str], channel: str | None, platform: str | None, products: Any,
          output: Any, changed: str | None, no_render: bool) -> tuple[Any, dict[str, Any]]:  # fmt: skip
     """Check the files (ad hoc) or the project's items into `output`."""
+    from mediactl import pipeline
     from mediactl.check.findings import SORT_KEY
-    from mediactl.check.runner import CheckResult, changed_items, check_files, check_project, ruleset_for
+    from mediactl.check.runner import CheckResult, changed_items, check_files, ruleset_for
 
     if files:
         named = [t for t in targets if Path(t).exists()]
@@ -90,9 +91,7 @@ def _run(targets: list[str], files: list[str], channel: str | None, platform: st
         slugs = changed_items(config, library, changed)
         if not slugs:
             console.info(f"no item changed against {changed}")
-    result = check_project(
-        config, library, slugs, channel, fail_on=output.fail_on, render_first=not no_render, jobs=config.render.jobs
-    )
+    result = pipeline.check(config, library, slugs, channel, fail_on=output.fail_on, render_first=not no_render)
     output.add(sorted(result.findings, key=SORT_KEY))
     return result, ruleset_for(config).by_id()
 

@@ -1,7 +1,6 @@
 """`review`, `approve`, `publish`, `queue …`, `log …`, `pause`, `resume`: the road out of the building."""
 
 import re
-import time
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -57,42 +56,12 @@ def approve_cmd(
 
       $ MEDIACTL_USER=wang.min mediactl approve anti-fraud-2026 wealth-steady-plus
     """
-    from mediactl import fsutil
+    from mediactl import pipeline
     from mediactl.identity import current_user
-    from mediactl.publish.approvals import check_approver, status_rewrite
-    from mediactl.publish.runner import Publisher
-    from mediactl.render.plan import plan_variants
-    from mediactl.render.runner import render
 
-    config, library = STATE.config(), STATE.library()
-    items = [library.get(slug) for slug in slugs]
     actor = current_user()
-    for item in items:  # every item is validated before anything is approved or written
-        check_approver(item, actor, config)
-    summary = render(config, library, [item.slug for item in items])
-    if summary.failed:
-        broken = sorted({r.item for r in summary.failed})
-        raise FindingsError(f"{', '.join(broken)}: {len(summary.failed)} variant(s) do not render; "
-                            "fix them before approving (nothing was approved)")  # fmt: skip
-    planned = {item.slug: plan_variants(library, config, [item.slug], None)[0] for item in items}
-    statuses = {item.slug: status_rewrite(item.folder / "index.md", "approved") for item in items}
-    publisher = Publisher(config, actor=actor, command="approve")
-    try:
-        publisher.require_intact_state()
-        # Every variant is verified byte for byte and sealed into the vault before anything is recorded:
-        # the approval names the bytes that were read, and those are the bytes delivery will send.
-        sealed = {item.slug: [(variant.channel.name, publisher.seal(variant)) for variant in planned[item.slug]]
-                  for item in items}  # fmt: skip
-        for item in items:
-            for channel_name, content_hash in sealed[item.slug]:
-                publisher.store.approve(item.slug, channel_name, content_hash, publisher.actor, note,
-                                        audit=publisher.audited("item.approved", item=item.slug, channel=channel_name,
-                                                                content_hash=content_hash, note=note))  # fmt: skip
-        for item in items:
-            fsutil.write_bytes(item.folder / "index.md", statuses[item.slug])
-            console.success(f"{item.slug} approved by {publisher.actor} for {len(planned[item.slug])} channel(s)")
-    finally:
-        publisher.close()
+    for approved in pipeline.approve(STATE.config(), STATE.library(), slugs, note, actor):
+        console.success(f"{approved.item} approved by {actor} for {approved.channels} channel(s)")
 
 
 def publish_cmd(
@@ -133,54 +102,25 @@ def publish_cmd(
 
       $ mediactl publish --dry-run
     """
-    from mediactl.publish.runner import Publisher
+    from mediactl import pipeline
     from mediactl.publish.transport import sandbox_url
 
     if force and not (reason or "").strip():
         raise UsageError("--force needs --reason: say why the gate is bypassed (it goes to the audit log)")
     sandbox_url()  # a sandbox off this machine would receive every credential: refused before anything starts
     config = STATE.config()
-    publisher = Publisher(config, command="publish --due" if due else "publish")
-    try:
-        if due:
-            with console.progress("delivering", enabled=not json_output) as (advance, set_total):
-                outcomes = publisher.deliver_due(
-                    limit=limit, concurrency=max(1, concurrency), progress=advance, on_total=set_total
-                )
-        else:
-            outcomes = _publish(config, publisher, slugs, channel, at, dry_run, reason if force else None, defer)
-    finally:
-        publisher.close()
-    _report(outcomes, json_output)
+    if due:
+        with console.progress("delivering", enabled=not json_output) as (advance, set_total):
+            outcomes = pipeline.deliver_due(config, limit=limit, concurrency=max(1, concurrency), progress=advance,
+                                            on_total=set_total)  # fmt: skip
+    else:
+        request = pipeline.PublishRequest(slugs or None, channel, parse_at(at, config.project.tz) if at else None,
+                                          dry_run, reason if force else None, defer)  # fmt: skip
+        outcomes = pipeline.publish(config, STATE.library(), request)
+    report_outcomes(outcomes, json_output)
     bad = [o for o in outcomes if o.state in ("refused", "failed", "unknown")]
     if bad:
         raise FindingsError(f"{len(bad)} of {len(outcomes)} variant(s) were refused or not delivered")
-
-
-def _publish(
-    config: Any, publisher: Any, slugs: Any, channel: Any, at: Any, dry_run: bool, forced: Any, defer: bool
-) -> list[Any]:
-    from mediactl.publish.runner import Outcome
-    from mediactl.render.errors import VariantError
-    from mediactl.render.plan import plan_variants
-    from mediactl.render.runner import render
-
-    library = STATE.library()
-    failed = {r.key: r.error for r in render(config, library, slugs or None, channel).failed}  # incremental
-    planned, refused = plan_variants(library, config, slugs or None, channel)
-    refused += [(p, VariantError(p.item.file, f"does not render: {failed[p.key]}")) for p in planned if p.key in failed]
-    planned = [p for p in planned if p.key not in failed]
-    moment = parse_at(at, config.project.tz) if at else None
-    outcomes = [Outcome(p.channel.name, p.item.slug, "refused", e.detail) for p, e in refused]
-    outcomes += publisher.enqueue(planned, at=moment, force_reason=forced, defer=defer, dry_run=dry_run)
-    if dry_run:
-        return outcomes
-    now_ids = {o.job for o in outcomes if o.state == "queued" and o.due_at is not None and o.due_at <= time.time()}
-    delivered = publisher.deliver_due(only=now_ids) if now_ids else []
-    by_job = {o.job: o for o in delivered if o.job is not None}
-    queued = {o.job for o in outcomes}
-    # each queued variant shows its delivery; other outcomes of the run (reconciled jobs, a pause) follow
-    return [by_job.get(o.job, o) for o in outcomes] + [o for o in delivered if o.job not in queued]
 
 
 def parse_at(text: str, tz: Any) -> float:
@@ -196,7 +136,7 @@ def parse_at(text: str, tz: Any) -> float:
     return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).timestamp()
 
 
-def _report(outcomes: list[Any], json_output: bool) -> None:
+def report_outcomes(outcomes: list[Any], json_output: bool) -> None:
     if json_output:
         console.emit_json([o.to_dict() for o in outcomes])
         return

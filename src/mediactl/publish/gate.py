@@ -11,11 +11,11 @@
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from mediactl.check.verdicts import read_verdict
 from mediactl.publish.store import Store
 
 
@@ -78,17 +78,13 @@ def _status_and_approval(
 
 
 def _check_report(config: Any, item: Any, channel: Any, content_hash: str, verdict: Verdict) -> None:
-    path = config.state_path / "reports" / channel.name / f"{item.slug}.json"
-    try:
-        report = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
+    found = read_verdict(config.state_path, channel.name, item.slug)
+    if found is None:
         verdict.refusals.append(f"check: no check report for this variant; run mediactl check {item.slug}")
-        return
-    if report.get("content_hash") != content_hash:
+    elif found.content_hash != content_hash:
         verdict.refusals.append("check: the last check was of other content; run mediactl check again")
-    elif not report.get("passed"):
-        failing = len(report.get("findings") or [])
-        verdict.refusals.append(f"check: the variant has {failing} finding(s) that fail the check")
+    elif not found.passed:
+        verdict.refusals.append(f"check: the variant has {found.findings} finding(s) that fail the check")
 
 
 def _caps(config: Any, store: Store, item: Any, channel: Any, due_at: float, verdict: Verdict) -> None:

@@ -30,7 +30,7 @@ from typing import Any, NoReturn
 from mediactl.errors import MediactlError, UsageError
 from mediactl.identity import current_user
 from mediactl.publish import audit, gate, integrity
-from mediactl.publish.adapters import adapter_class
+from mediactl.publish.adapters import adapter_class, registry
 from mediactl.publish.adapters.base import Adapter, DeliveryError, Rejected, Transient, Unknown, Variant
 from mediactl.publish.store import Job, Settlement, Store, StoreError, Unlogged
 from mediactl.publish.vault import Vault, seal, sealed_variant, unsealed_variant
@@ -109,6 +109,9 @@ class Publisher:
         self, planned: Any, at: float | None, force_reason: str | None, defer: bool, dry_run: bool
     ) -> Outcome:
         item, channel = planned.item, planned.channel
+        if channel.platform not in registry():  # refused while planning: no job is ever left without a way out
+            reason = f"no adapter is installed for platform '{channel.platform}'; nothing was queued"
+            return Outcome(channel.name, item.slug, "refused", reason)
         folder = self.config.build_path / channel.name / item.slug
         try:
             verified = verify(folder, self.config.root)
@@ -234,9 +237,9 @@ class Publisher:
         due = [c for c in self.store.due_channels(time.time()) if c not in paused]
         budget = _Budget(limit)
         # Jobs of a channel removed from the config fail at once, with the reason, before the threads start.
-        gone = [c for c in due if c not in self.config.channels]
+        gone = [c for c in due if c not in self.config.channels or self.config.channel(c).platform not in registry()]
         failed = [outcome for c in gone for outcome in self._drain(budget, {"paused": paused, "channel": c})]
-        channels = [c for c in due if c in self.config.channels]
+        channels = [c for c in due if c not in gone]
 
         def work(channel: str) -> list[Outcome]:
             worker = Publisher(self.config, actor=self.actor, command=self.command)  # own SQLite connection

@@ -3,20 +3,23 @@
 Required disclosures: compliance rule packs know that an item promoting 理财 must
 carry 理财非存款、产品有风险、投资须谨慎; render asks every provider and hands the
 sentences to templates (`disclosures`), which place them where the platform shows
-them. Render itself holds no compliance knowledge. A provider is an object with
-`__call__(item, channel, config) -> list[str]` and `digest(config) -> str` (what its
-answers depend on, for the render cache). The built-in provider is named here as
-a string, the way plug-ins are, so render does not import check.
+them. Render itself holds no compliance knowledge and imports nothing of check: a
+provider is a plug-in in the `mediactl.disclosures` entry-point group (mediactl's own
+rule-pack provider is registered there in pyproject.toml, as a third party's would be),
+or is registered at run time with `register_disclosure_provider`. A provider is an
+object with `__call__(item, channel, config) -> list[str]` and `digest(config) -> str`
+(what its answers depend on, for the render cache). Entry points are found the same way
+in spawned render workers, so every process asks the same providers.
 """
 
 from __future__ import annotations
 
 import hashlib
 from functools import cache
-from importlib import import_module
+from importlib.metadata import entry_points
 from typing import Any, Protocol
 
-DEFAULT_PROVIDERS = ("mediactl.check.disclosures:provider",)
+GROUP = "mediactl.disclosures"
 
 
 class DisclosureProvider(Protocol):
@@ -35,11 +38,8 @@ def register_disclosure_provider(provider: DisclosureProvider) -> None:
 
 @cache
 def _defaults() -> tuple[DisclosureProvider, ...]:
-    found = []
-    for spec in DEFAULT_PROVIDERS:
-        module, _, name = spec.partition(":")
-        found.append(getattr(import_module(module), name))
-    return tuple(found)
+    """The installed providers (entry points), in name order so every process asks them alike."""
+    return tuple(entry.load() for entry in sorted(entry_points(group=GROUP), key=lambda e: e.name))
 
 
 def providers() -> list[DisclosureProvider]:

@@ -1,0 +1,57 @@
+"""`mediactl run`: the whole pipeline in one command, for cron and CI."""
+
+from typing import Annotated, Any
+
+import typer
+
+from mediactl import console
+from mediactl.cli.base import STATE
+from mediactl.cli.publish import report_outcomes
+from mediactl.errors import FindingsError
+
+
+def run_cmd(
+    channel: Annotated[str | None, typer.Option("--channel", "-c", help="Only this channel.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Render and check, then show what would be queued and sent; send nothing.")
+    ] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the run's summary as JSON.")] = False,
+) -> None:
+    """Render what changed, check it, queue what is approved and due, deliver every due job.
+
+    What cron runs every few minutes, and CI after a merge. A variant is queued when its item's status allows publishing, a person approved exactly its current bytes, and its schedule for the channel has come (or it has none); the gate still checks its report and the frequency caps (a cap defers it to the next free slot). Variants that wait (scheduled later, not approved as they are now) are listed, not failed. Exit code 1 when a variant fails to render, a finding fails the check, or a delivery is refused or fails; 2 on configuration errors.
+
+    Examples:
+
+      $ mediactl run
+
+      $ mediactl run --channel bank-weibo --dry-run
+
+      $ mediactl run --json
+    """
+    from mediactl import pipeline
+    from mediactl.publish.transport import sandbox_url
+
+    sandbox_url()  # a sandbox off this machine would receive every credential: refused before anything starts
+    config = STATE.config()
+    report = pipeline.run(config, STATE.library(), channel=channel, dry_run=dry_run)
+    if json_output:
+        console.emit_json(report.to_dict())
+    else:
+        _print(report)
+    if not report.ok:
+        raise FindingsError("the run found problems (above); everything else went through")
+
+
+def _print(report: Any) -> None:
+    data = report.to_dict()
+    rendered, checked = data["render"], data["check"]
+    for line in rendered["failed"] + checked["not_checked"]:
+        console.error_line(f"✗ {line}")
+    console.info(f"render: {rendered['rendered']} rendered, {rendered['unchanged']} unchanged, "
+                 f"{len(rendered['failed'])} failed")  # fmt: skip
+    console.info(f"check: {checked['variants']} variant(s), {checked['findings']} finding(s), "
+                 f"{checked['failing']} failing")  # fmt: skip
+    for wait in data["waiting"]:
+        console.info(f"… {wait['channel']}/{wait['item']}: waiting — {wait['reason']}")
+    report_outcomes(report.outcomes, False)

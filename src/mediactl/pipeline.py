@@ -1,0 +1,263 @@
+"""The one place that sequences the stages: load → render → check → gate → enqueue → deliver.
+
+Each stage is a package with one entry function and knows nothing of the ones after it
+(render does not check, check does not render, publish does not render or check). What
+a command does, step by step, is written here and nowhere else; `cli/` only parses
+arguments, calls one function of this module and prints what it returns.
+
+- `check`: render what changed, then check the items and their variants.
+- `approve`: render, verify and seal every variant, then record the approvals.
+- `publish`: render what changed, then gate and enqueue each variant, then deliver what is due now.
+- `deliver_due`: what `publish --due` runs.
+- `run`: what cron and CI run: render what changed, check it, enqueue every approved
+  variant whose schedule has come (or that has none), deliver every due job.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mediactl.check.report import failing
+from mediactl.check.runner import CheckResult, check_project
+from mediactl.config import Config
+from mediactl.errors import FindingsError, MediactlError
+from mediactl.library import Library
+from mediactl.publish import adapters
+from mediactl.publish.approvals import check_approver, status_rewrite
+from mediactl.publish.runner import Outcome, Publisher
+from mediactl.publish.store import idempotency_key
+from mediactl.render.errors import VariantError
+from mediactl.render.plan import Planned, plan_variants
+from mediactl.render.runner import RenderSummary, render
+from mediactl.render.verify import verify
+
+Progress = Callable[[int], None]
+
+
+# --- check ----------------------------------------------------------------------------------------
+
+
+def check(
+    config: Config, library: Library, slugs: list[str] | None, channel: str | None, *, fail_on: str,
+    render_first: bool = True,
+) -> CheckResult:  # fmt: skip
+    """Render what changed (unless told not to), then check the items and every variant as rendered."""
+    failed: list[Any] = []
+    if render_first:
+        failed = render(config, library, slugs, channel, jobs=config.render.jobs).failed
+    result = check_project(config, library, slugs, channel, fail_on=fail_on, skip=frozenset(r.key for r in failed))
+    result.not_checked[:0] = [f"{r.key}: {r.error}" for r in failed]
+    return result
+
+
+# --- approve --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Approved:
+    item: str
+    channels: int
+
+
+def approve(config: Config, library: Library, slugs: list[str], note: str, actor: str) -> list[Approved]:
+    """Maker-checker: every item validated, rendered, verified and sealed before any approval is recorded.
+
+    The approval names the content hash of the bytes that were read (render.verify), and those bytes are
+    sealed in the vault, so they are the bytes delivery will send. Each approval is written with its audit
+    record; the items' front matter says `status: approved` last.
+    """
+    from mediactl import fsutil
+
+    items = [library.get(slug) for slug in slugs]
+    for item in items:
+        check_approver(item, actor, config)
+    summary = render(config, library, [item.slug for item in items])
+    if summary.failed:
+        broken = sorted({r.item for r in summary.failed})
+        raise FindingsError(f"{', '.join(broken)}: {len(summary.failed)} variant(s) do not render; "
+                            "fix them before approving (nothing was approved)")  # fmt: skip
+    planned = {item.slug: plan_variants(library, config, [item.slug], None)[0] for item in items}
+    statuses = {item.slug: status_rewrite(item.folder / "index.md", "approved") for item in items}
+    publisher = Publisher(config, actor=actor, command="approve")
+    try:
+        publisher.require_intact_state()
+        sealed = {slug: [(p.channel.name, publisher.seal(p)) for p in variants] for slug, variants in planned.items()}
+        for item in items:
+            for channel_name, content_hash in sealed[item.slug]:
+                record = publisher.audited("item.approved", item=item.slug, channel=channel_name,
+                                           content_hash=content_hash, note=note)  # fmt: skip
+                publisher.store.approve(item.slug, channel_name, content_hash, actor, note, audit=record)
+        for item in items:
+            fsutil.write_bytes(item.folder / "index.md", statuses[item.slug])
+    finally:
+        publisher.close()
+    return [Approved(item.slug, len(planned[item.slug])) for item in items]
+
+
+# --- publish --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    slugs: list[str] | None
+    channel: str | None
+    at: float | None = None  # None: the item's schedule for the channel, else now
+    dry_run: bool = False
+    force_reason: str | None = None
+    defer: bool = False
+
+
+def publish(config: Config, library: Library, request: PublishRequest) -> list[Outcome]:
+    """Render what changed, gate and enqueue each variant, deliver at once what is due now.
+
+    Each queued variant's outcome is its delivery when it went out now; other outcomes of the run
+    (jobs settled by reconciliation, a pause) follow.
+    """
+    summary = render(config, library, request.slugs, request.channel)
+    planned, refused = _planned(config, library, request.slugs, request.channel, summary)
+    publisher = Publisher(config, command="publish")
+    try:
+        outcomes = [Outcome(p.channel.name, p.item.slug, "refused", e.detail) for p, e in refused]
+        outcomes += publisher.enqueue(planned, at=request.at, force_reason=request.force_reason,
+                                      defer=request.defer, dry_run=request.dry_run)  # fmt: skip
+        if request.dry_run:
+            return outcomes
+        return _deliver_now(publisher, outcomes)
+    finally:
+        publisher.close()
+
+
+def deliver_due(
+    config: Config, *, limit: int, concurrency: int, progress: Progress | None = None,
+    on_total: Progress | None = None,
+) -> list[Outcome]:  # fmt: skip
+    """`publish --due`: every due job, channels side by side, `concurrency` deliveries per channel."""
+    publisher = Publisher(config, command="publish --due")
+    try:
+        return publisher.deliver_due(limit=limit, concurrency=concurrency, progress=progress, on_total=on_total)
+    finally:
+        publisher.close()
+
+
+def _planned(
+    config: Config, library: Library, slugs: list[str] | None, channel: str | None, summary: RenderSummary
+) -> tuple[list[Planned], list[tuple[Planned, VariantError]]]:
+    """The variants to publish, and those refused before the gate (unknown channel, failed render)."""
+    failed = {r.key: r.error for r in summary.failed}
+    planned, refused = plan_variants(library, config, slugs, channel)
+    refused += [(p, VariantError(p.item.file, f"does not render: {failed[p.key]}")) for p in planned if p.key in failed]
+    return [p for p in planned if p.key not in failed], refused
+
+
+def _deliver_now(publisher: Publisher, outcomes: list[Outcome]) -> list[Outcome]:
+    now = time.time()
+    due = {o.job for o in outcomes if o.state == "queued" and o.due_at is not None and o.due_at <= now}
+    delivered = publisher.deliver_due(only=due) if due else []
+    by_job = {o.job: o for o in delivered if o.job is not None}
+    queued = {o.job for o in outcomes}
+    return [by_job.get(o.job, o) for o in outcomes] + [o for o in delivered if o.job not in queued]
+
+
+# --- run: what cron and CI run --------------------------------------------------------------------
+
+
+@dataclass
+class RunReport:
+    """One run of the whole pipeline, as `mediactl run` reports it."""
+
+    render: RenderSummary
+    check: CheckResult
+    failing: int  # findings at or above fail_on
+    waiting: list[dict[str, str]] = field(default_factory=list)  # variants not (yet) eligible, and why
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        bad = [o for o in self.outcomes if o.state in ("refused", "failed", "unknown")]
+        return not (self.render.failed or self.check.not_checked or self.failing or bad)
+
+    def to_dict(self) -> dict[str, Any]:
+        render = {"rendered": self.render.count("rendered"), "unchanged": self.render.count("unchanged"),
+                  "failed": [f"{r.key}: {r.error}" for r in self.render.failed]}  # fmt: skip
+        check = {"variants": len(self.check.variants), "findings": len(self.check.findings),
+                 "failing": self.failing, "not_checked": self.check.not_checked}  # fmt: skip
+        return {
+            "render": render,
+            "check": check,
+            "waiting": self.waiting,
+            "outcomes": [o.to_dict() for o in self.outcomes],
+        }
+
+
+def run(config: Config, library: Library, *, channel: str | None = None, dry_run: bool = False,
+        fail_on: str = "error", concurrency: int = 4) -> RunReport:  # fmt: skip
+    """Render what changed, check it, enqueue what is approved and due, deliver every due job.
+
+    A variant is enqueued when its item's status allows publishing, a person approved exactly its
+    current bytes, and its schedule for the channel has come (or it has none); the gate then checks
+    its report and the caps (a cap defers it to the next free slot). Variants not yet eligible are
+    listed as waiting, not as failures. With `dry_run`, render and check still run (they only write
+    build/ and reports); nothing is queued or sent, and what would be is listed.
+    """
+    summary = render(config, library, None, channel, jobs=config.render.jobs)
+    result = check_project(config, library, None, channel, fail_on=fail_on,
+                           skip=frozenset(r.key for r in summary.failed))  # fmt: skip
+    result.not_checked[:0] = [f"{r.key}: {r.error}" for r in summary.failed]
+    report = RunReport(summary, result, len(failing(result.findings, fail_on)))
+    publisher = Publisher(config, command="run")
+    try:
+        eligible = _eligible(config, library, channel, summary, publisher, report.waiting)
+        if eligible:
+            report.outcomes += publisher.enqueue(eligible, at=None, force_reason=None, defer=True, dry_run=dry_run)
+        if dry_run:
+            report.outcomes += [Outcome(j.channel, j.item, "dry-run", "due: would be delivered", j.id, due_at=j.due_at)
+                                for j in publisher.store.jobs(state="pending") if j.due_at <= time.time()]  # fmt: skip
+        else:
+            queued = {o.job for o in report.outcomes}
+            delivered = publisher.deliver_due(concurrency=concurrency)
+            by_job = {o.job: o for o in delivered if o.job is not None}
+            report.outcomes = [by_job.get(o.job, o) for o in report.outcomes]
+            report.outcomes += [o for o in delivered if o.job not in queued]
+    finally:
+        publisher.close()
+    return report
+
+
+def _eligible(
+    config: Config, library: Library, channel: str | None, summary: RenderSummary, publisher: Publisher,
+    waiting: list[dict[str, str]],
+) -> list[Planned]:  # fmt: skip
+    """The variants `run` may enqueue: approved as they are now, due, and not queued before."""
+    failed = {r.key for r in summary.failed}
+    allowed = config.project.approval.publish_statuses
+    now = time.time()
+    out = []
+    for planned in plan_variants(library, config, None, channel)[0]:
+        item, name = planned.item, planned.channel.name
+        if planned.key in failed or item.status not in allowed:
+            continue  # drafts and items in review are not waiting on run: they wait on people
+        if planned.channel.platform not in adapters.registry():
+            waiting.append({"item": item.slug, "channel": name,
+                            "reason": f"no adapter is installed for platform '{planned.channel.platform}'"})  # fmt: skip
+            continue
+        when = item.schedule.get(name)
+        if when is not None and when.timestamp() > now:
+            waiting.append({"item": item.slug, "channel": name, "reason": f"scheduled for {when.isoformat()}"})
+            continue
+        try:
+            verified = verify(config.build_path / name / item.slug, config.root)
+        except MediactlError as exc:  # its files changed after render: named, and not eligible
+            waiting.append({"item": item.slug, "channel": name, "reason": exc.message})
+            continue
+        if verified is None:
+            continue
+        if publisher.store.by_key(idempotency_key(name, item.slug, verified.content_hash)) is not None:
+            continue  # queued or sent before: this run has nothing new to do for it
+        if publisher.store.approval(item.slug, name, verified.content_hash) is None:
+            waiting.append({"item": item.slug, "channel": name, "reason": "not approved as it is now"})
+            continue
+        out.append(planned)
+    return out

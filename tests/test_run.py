@@ -1,0 +1,48 @@
+"""`mediactl run`: the whole pipeline for cron and CI, on the example library."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+SLUG = "anti-fraud-2026"
+
+
+def run(cli, root: Path, *args: str):
+    return cli(root, "run", "--channel", "outbox", "--json", *args)
+
+
+def test_run_delivers_what_is_approved_and_due_once(cli, ready: Path) -> None:
+    result = run(cli, ready)
+    report = json.loads(result.stdout)
+    assert [(o["item"], o["state"]) for o in report["outcomes"]] == [(SLUG, "sent")], report
+    assert report["check"]["variants"] >= 1 and report["render"]["failed"] == []
+    assert (ready / "outbox/outbox" / SLUG).is_dir()
+    again = json.loads(run(cli, ready).stdout)
+    assert again["outcomes"] == []  # nothing new: never sent twice
+    actions = [json.loads(line)["action"] for line in (ready / ".mediactl/audit.jsonl").read_text("utf-8").splitlines()]
+    assert actions.count("delivery.sent") == 1
+
+
+def test_run_leaves_drafts_alone_and_lists_what_waits(cli, ready: Path) -> None:
+    with (ready / "content/article" / SLUG / "index.md").open("a", encoding="utf-8") as body:
+        body.write("\n更多防骗知识，请关注示例银行。\n")  # changed after the approval
+    report = json.loads(run(cli, ready).stdout)
+    assert report["outcomes"] == []
+    assert {"item": SLUG, "channel": "outbox", "reason": "not approved as it is now"} in report["waiting"]
+    assert not (ready / "outbox").exists()
+
+
+def test_run_dry_run_queues_and_sends_nothing(cli, ready: Path) -> None:
+    report = json.loads(run(cli, ready, "--dry-run").stdout)
+    assert [o["state"] for o in report["outcomes"]] == ["dry-run"]
+    assert not (ready / "outbox").exists()
+    assert json.loads(cli(ready, "queue", "ls", "--json").stdout) == []
+
+
+def test_run_fails_on_findings_with_exit_1(cli, ready: Path) -> None:
+    item = ready / "content/article/wealth-steady-plus/index.md"
+    item.write_text(item.read_text("utf-8") + "\n本产品保本保收益，稳赚不赔。\n", "utf-8")
+    result = cli(ready, "run", "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["check"]["failing"] >= 1
