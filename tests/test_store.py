@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mediactl.publish.store import Settlement, Store
+from mediactl.publish.store import Claim, Settlement, Store
 
 
 def make_store(tmp_path: Path, jobs: int = 3) -> Store:
@@ -18,19 +18,19 @@ def test_settle_and_claim_records_an_outcome_and_claims_the_next_job(tmp_path: P
     store = make_store(tmp_path)
     (first,) = store.claim_due(100.0, 1)
     assert (first.item, first.state, first.attempts) == ("item0", "sending", 1)
-    applied, second = store.settle_and_claim(Settlement(first.id, "sent", remote_id="r1", remote_url="https://x/1"), {})
+    applied, second = store.settle_and_claim(Settlement(first.id, "sent", remote_id="r1", remote_url="https://x/1"), Claim())
     assert applied
     assert second is not None and (second.item, second.state) == ("item1", "sending")
     done = store.get(first.id)
     assert (done.state, done.remote_id, done.remote_url) == ("sent", "r1", "https://x/1")
     # channel filter; then a retry goes back to pending with its new time and reason
-    _, third = store.settle_and_claim(Settlement(second.id, "pending", error="HTTP 429", due_at=500.0), {"channel": "robot"})
+    _, third = store.settle_and_claim(Settlement(second.id, "pending", error="HTTP 429", due_at=500.0), Claim(channel="robot"))
     assert third is not None and third.item == "item2"
     again = store.get(second.id)
     assert (again.state, again.due_at, again.error) == ("pending", 500.0, "HTTP 429")
     assert store.settle_and_claim(Settlement(third.id, "failed", error="rejected"), None) == (True, None)
     assert store.get(third.id).state == "failed"
-    assert store.settle_and_claim(None, {"ids": set()}) == (False, None)
+    assert store.settle_and_claim(None, Claim(ids=frozenset())) == (False, None)
     store.close()
 
 
@@ -46,7 +46,7 @@ def test_a_settlement_never_overrides_what_a_person_decided(tmp_path: Path) -> N
 def test_nothing_due_claims_nothing(tmp_path: Path) -> None:
     store = make_store(tmp_path, jobs=2)
     assert store.claim_due(-1.0, 5) == []
-    assert store.settle_and_claim(None, {"paused": {"robot", "other"}}) == (False, None)
+    assert store.settle_and_claim(None, Claim(paused=frozenset({"robot", "other"}))) == (False, None)
     assert [j.state for j in store.jobs()] == ["pending", "pending"]
     store.close()
 

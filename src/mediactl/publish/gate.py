@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from mediactl.check.verdicts import read_verdict
@@ -34,9 +35,27 @@ def platform_caps(platform: str) -> tuple[Any, ...]:
     )
 
 
+class RefusalKind(StrEnum):
+    """Which rule of the gate refused: the word that starts the refusal's text."""
+
+    STATUS = "status"
+    APPROVAL = "approval"
+    CHECK = "check"
+    CAP = "cap"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    kind: RefusalKind
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.reason}"
+
+
 @dataclass
 class Verdict:
-    refusals: list[str] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     next_slot: float | None = None
 
@@ -60,31 +79,46 @@ def _status_and_approval(
     allowed = config.project.approval.publish_statuses
     if item.status not in allowed:
         verdict.refusals.append(
-            f"status: {item.slug} is '{item.status}'; publishing needs {' or '.join(allowed)} "
-            "(mediactl review, then mediactl approve by another person)"
+            Refusal(
+                RefusalKind.STATUS,
+                f"{item.slug} is '{item.status}'; publishing needs {' or '.join(allowed)} "
+                "(mediactl review, then mediactl approve by another person)",
+            )
         )
     if store.approval(item.slug, channel.name, content_hash):
         return
     earlier = [a for a in store.approvals_of(item.slug) if a["channel"] == channel.name]
     if earlier:
         verdict.refusals.append(
-            f"approval: {earlier[-1]['approver']} approved an earlier version of this variant; its content changed "
-            f"since (now {content_hash[:12]}), so it needs approving again"
+            Refusal(
+                RefusalKind.APPROVAL,
+                f"{earlier[-1]['approver']} approved an earlier version of this variant; its content changed "
+                f"since (now {content_hash[:12]}), so it needs approving again",
+            )
         )
     else:
         verdict.refusals.append(
-            f"approval: nobody has approved this variant (content {content_hash[:12]}); run mediactl approve {item.slug}"
+            Refusal(
+                RefusalKind.APPROVAL,
+                f"nobody has approved this variant (content {content_hash[:12]}); run mediactl approve {item.slug}",
+            )
         )
 
 
 def _check_report(config: Any, item: Any, channel: Any, content_hash: str, verdict: Verdict) -> None:
     found = read_verdict(config.state_path, channel.name, item.slug)
     if found is None:
-        verdict.refusals.append(f"check: no check report for this variant; run mediactl check {item.slug}")
+        verdict.refusals.append(
+            Refusal(RefusalKind.CHECK, f"no check report for this variant; run mediactl check {item.slug}")
+        )
     elif found.content_hash != content_hash:
-        verdict.refusals.append("check: the last check was of other content; run mediactl check again")
+        verdict.refusals.append(
+            Refusal(RefusalKind.CHECK, "the last check was of other content; run mediactl check again")
+        )
     elif not found.passed:
-        verdict.refusals.append(f"check: the variant has {found.findings} finding(s) that fail the check")
+        verdict.refusals.append(
+            Refusal(RefusalKind.CHECK, f"the variant has {found.findings} finding(s) that fail the check")
+        )
 
 
 def _caps(config: Any, store: Store, item: Any, channel: Any, due_at: float, verdict: Verdict) -> None:
@@ -111,6 +145,9 @@ def _caps(config: Any, store: Store, item: Any, channel: Any, due_at: float, ver
             scope = f" for segment {'/'.join(item.audience)}" if audience else ""
             when = datetime.fromtimestamp(slot, config.project.tz).strftime("%Y-%m-%d %H:%M")
             verdict.refusals.append(
-                f"cap: {channel.name} allows {cap.max} per {cap.per}{scope}; {taken} already planned around then; "
-                f"next allowed slot {when} (use --defer to queue it there)"
+                Refusal(
+                    RefusalKind.CAP,
+                    f"{channel.name} allows {cap.max} per {cap.per}{scope}; {taken} already planned around then; "
+                    f"next allowed slot {when} (use --defer to queue it there)",
+                )
             )

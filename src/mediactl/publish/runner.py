@@ -32,7 +32,8 @@ from mediactl.identity import current_user
 from mediactl.publish import audit, gate, integrity
 from mediactl.publish.adapters import adapter_class, registry
 from mediactl.publish.adapters.base import Adapter, DeliveryError, Rejected, Transient, Unknown, Variant
-from mediactl.publish.store import Job, Settlement, Store, StoreError, Unlogged
+from mediactl.publish.gate import RefusalKind
+from mediactl.publish.store import Claim, Job, Settlement, Store, StoreError, Unlogged
 from mediactl.publish.vault import Vault, seal, sealed_variant, unsealed_variant
 from mediactl.render.verify import verify
 
@@ -123,15 +124,15 @@ class Publisher:
         content_hash = verified.content_hash
         due = at if at is not None else _scheduled(item, channel) or time.time()
         verdict = gate.evaluate(self.config, self.store, item, channel, content_hash, due)
-        if verdict.refusals and defer and verdict.next_slot and all(r.startswith("cap:") for r in verdict.refusals):
+        if verdict.refusals and defer and verdict.next_slot and all(r.kind is RefusalKind.CAP for r in verdict.refusals):
             due, verdict = (
                 verdict.next_slot,
                 gate.evaluate(self.config, self.store, item, channel, content_hash, verdict.next_slot),
             )
         if verdict.refusals and not force_reason:
             self.log("publish.refused", item=item.slug, channel=channel.name, content_hash=content_hash,
-                     reasons=verdict.refusals)  # fmt: skip
-            return Outcome(channel.name, item.slug, "refused", "; ".join(verdict.refusals))
+                     reasons=[str(r) for r in verdict.refusals])  # fmt: skip
+            return Outcome(channel.name, item.slug, "refused", "; ".join(map(str, verdict.refusals)))
         if dry_run:
             adapter = self.adapter(channel)
             variant = unsealed_variant(verified, channel, item.slug, self.config.root)
@@ -144,7 +145,7 @@ class Publisher:
             return Outcome(channel.name, item.slug, "refused", exc.message)
         record = self.audited("publish.enqueued", _enqueued, item=item.slug, channel=channel.name,
                               content_hash=content_hash, due_at=due, audience=",".join(item.audience),
-                              forced=force_reason, overridden=verdict.refusals if force_reason else None)  # fmt: skip
+                              forced=force_reason, overridden=[str(r) for r in verdict.refusals] if force_reason else None)  # fmt: skip
         job, created = self.store.enqueue(channel.name, item.slug, content_hash, due,
                                           audience=",".join(item.audience), forced_reason=force_reason,
                                           audit=record)  # fmt: skip
@@ -197,9 +198,9 @@ class Publisher:
         self._progress = progress or (lambda n: None)
         if concurrency > 1 and only is None:
             return outcomes + self._deliver_concurrently(limit, concurrency, set(switches))
-        return outcomes + self._drain(_Budget(limit), {"paused": set(switches), "ids": only})
+        return outcomes + self._drain(_Budget(limit), Claim(frozenset(switches), ids=None if only is None else frozenset(only)))
 
-    def _drain(self, budget: _Budget, claim: dict[str, Any]) -> list[Outcome]:
+    def _drain(self, budget: _Budget, claim: Claim) -> list[Outcome]:
         """Claim and deliver jobs one at a time until none is due or the budget is spent.
 
         One job per claim: if this process is killed, at most the job in flight is left uncertain.
@@ -208,7 +209,7 @@ class Publisher:
         outcomes: list[Outcome] = []
         settled: _Settled | None = None
         deferred: list[tuple[Job, str]] = []
-        claim = {**claim, "admit": self._admit, "deferred": deferred}
+        claim = dataclasses.replace(claim, admit=self._admit, deferred=deferred)
         while True:
             wanted = budget.take()
             applied, job = self._commit(settled, claim if wanted else None)
@@ -238,7 +239,7 @@ class Publisher:
         budget = _Budget(limit)
         # Jobs of a channel removed from the config fail at once, with the reason, before the threads start.
         gone = [c for c in due if c not in self.config.channels or self.config.channel(c).platform not in registry()]
-        failed = [outcome for c in gone for outcome in self._drain(budget, {"paused": paused, "channel": c})]
+        failed = [outcome for c in gone for outcome in self._drain(budget, Claim(frozenset(paused), c))]
         channels = [c for c in due if c not in gone]
 
         def work(channel: str) -> list[Outcome]:
@@ -246,7 +247,7 @@ class Publisher:
             worker._adapters = self._adapters  # one adapter (one HTTP client) per channel, shared by its threads
             worker._progress = self._progress
             try:
-                return worker._drain(budget, {"paused": paused, "channel": channel})
+                return worker._drain(budget, Claim(frozenset(paused), channel))
             finally:
                 worker.store.close()
 
@@ -349,7 +350,7 @@ class Publisher:
             self._record(settled)
         return outcome
 
-    def _commit(self, settled: _Settled | None, claim: dict[str, Any] | None) -> tuple[bool, Job | None]:
+    def _commit(self, settled: _Settled | None, claim: Claim | None) -> tuple[bool, Job | None]:
         """Commit an outcome (and claim the next job). The outcome of a post that went out must not be lost:
         if the store cannot take it, see `_unrecorded`."""
         try:

@@ -103,6 +103,21 @@ Admit = Callable[[sqlite3.Connection, "Job", float], "tuple[float, str] | None"]
 
 
 @dataclass(frozen=True)
+class Claim:
+    """What a delivery worker may take next: the due-job filters, and the send-time admission check.
+
+    `admit(db, job, now)` may refuse a candidate (a rate limit the queue could not see at enqueue
+    time): the job stays pending, moved to the time it names, and is appended to `deferred`.
+    """
+
+    paused: frozenset[str] = frozenset()
+    channel: str | None = None
+    ids: frozenset[int] | None = None  # only these jobs (None: any)
+    admit: Admit | None = None
+    deferred: list[tuple[Job, str]] | None = None
+
+
+@dataclass(frozen=True)
 class Settlement:
     """What delivery learned about a claimed job: a final state, or back to pending for a retry."""
 
@@ -518,7 +533,8 @@ class Store:
         filters are in the query, so a claim reads only the rows it takes.
         """
         with self.transaction() as db:
-            return self._claim(db, now, limit, paused=paused, channel=channel, ids=ids)
+            filters = Claim(frozenset(paused or ()), channel, None if ids is None else frozenset(ids))
+            return self._claim(db, now, limit, filters)
 
     def release(self, job_id: int) -> None:
         """Give back a job claimed but never tried (the run failed before sending it): pending again, attempt not counted."""
@@ -538,14 +554,12 @@ class Store:
         ).fetchone()
         return int(row[0])
 
-    def settle_and_claim(
-        self, settlement: Settlement | None, claim: dict[str, Any] | None
-    ) -> tuple[bool, Job | None]:
+    def settle_and_claim(self, settlement: Settlement | None, claim: Claim | None) -> tuple[bool, Job | None]:
         """Record one job's outcome and claim the next due job, in one transaction.
 
         Delivery threads do both after every job; one commit instead of two halves the serialised
         work on the store (the publish benchmark's limit). The transaction is durable when it claims
-        (see ``transaction``). ``claim`` holds ``claim_due``'s filters; None claims nothing. Returns whether
+        (see ``transaction``). ``claim`` says which job may be taken; None claims nothing. Returns whether
         the settlement changed the job (False: it had left the expected state, settled by another run or a
         person) and the job claimed, if any.
         """
@@ -555,30 +569,27 @@ class Store:
             applied = settlement.apply(db) if settlement is not None else False
             if claim is None:
                 return applied, None
-            (job,) = self._claim(db, time.time(), 1, **claim) or (None,)
+            (job,) = self._claim(db, time.time(), 1, claim) or (None,)
             return applied, job
 
     @staticmethod
-    def _claim(db: sqlite3.Connection, now: float, limit: int, *, paused: set[str] | None = None,
-               channel: str | None = None, ids: set[int] | None = None, admit: Admit | None = None,
-               deferred: list[tuple[Job, str]] | None = None) -> list[Job]:  # fmt: skip
-        """Claim up to `limit` due jobs. `admit(db, job, now)` may refuse a candidate at send time (a rate limit
-        the queue cannot see at enqueue time: jobs delayed by an outage come due together); a refused job
-        stays pending, moved to the time `admit` names, and is reported in `deferred` with the reason."""
+    def _claim(db: sqlite3.Connection, now: float, limit: int, claim: Claim) -> list[Job]:
+        """Claim up to `limit` due jobs that `claim` allows (see Claim for what admission does)."""
         claimed: list[Job] = []
         while len(claimed) < limit:
-            batch = Store._claim_batch(db, now, limit - len(claimed), paused=paused, channel=channel, ids=ids)
+            batch = Store._claim_batch(db, now, limit - len(claimed), paused=set(claim.paused), channel=claim.channel,
+                                       ids=None if claim.ids is None else set(claim.ids))  # fmt: skip
             if not batch:
                 break
             for job in batch:
-                refusal = admit(db, job, now) if admit is not None else None
+                refusal = claim.admit(db, job, now) if claim.admit is not None else None
                 if refusal is None:
                     claimed.append(Store._mark_sending(db, job, now))
                     continue
                 later, reason = refusal
                 db.execute("UPDATE jobs SET due_at = ?, error = ?, updated_at = ? WHERE id = ?", (later, _redacted(reason), now, job.id))
-                if deferred is not None:
-                    deferred.append((job, reason))
+                if claim.deferred is not None:
+                    claim.deferred.append((job, reason))
         return claimed
 
     @staticmethod
