@@ -148,17 +148,17 @@ def test_an_added_status_line_follows_the_file_line_endings(cli, example: Path, 
 
 def test_a_failure_while_approving_leaves_no_partial_state(cli, example: Path, monkeypatch) -> None:
     """The second item's front matter cannot be rewritten: the first must not be approved either."""
-    from mediactl import pipeline
     from mediactl.errors import UsageError
+    from mediactl.publish import approvals as module
 
-    original = pipeline.status_rewrite
+    original = module.status_rewrite
 
     def failing(file: Path, status: str) -> bytes:
         if OTHER in str(file):
             raise UsageError(f"{file}: injected failure")
         return original(file, status)
 
-    monkeypatch.setattr(pipeline, "status_rewrite", failing)  # approve is sequenced in the pipeline
+    monkeypatch.setattr(module, "status_rewrite", failing)
     monkeypatch.setenv("MEDIACTL_USER", "zhao.yun")
     before = index(example).read_bytes()
     result = cli(example, "approve", SLUG, OTHER)

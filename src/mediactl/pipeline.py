@@ -18,21 +18,22 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediactl.check.report import failing
 from mediactl.check.runner import CheckResult, check_project
 from mediactl.config import Config
 from mediactl.errors import FindingsError, MediactlError
 from mediactl.library import Library
-from mediactl.publish import adapters
-from mediactl.publish.approvals import check_approver, status_rewrite
-from mediactl.publish.runner import Outcome, Publisher
-from mediactl.publish.store import idempotency_key
 from mediactl.render.errors import VariantError
 from mediactl.render.plan import Planned, plan_variants
 from mediactl.render.runner import RenderSummary, render
 from mediactl.render.verify import verify
+
+# The publish stage costs ~100 ms to import (HTTP, the queue, the adapters): `check` runs without it,
+# so the functions that publish import it themselves (TYPE_CHECKING names it for the annotations).
+if TYPE_CHECKING:
+    from mediactl.publish.runner import Outcome, Publisher
 
 Progress = Callable[[int], None]
 
@@ -70,6 +71,8 @@ def approve(config: Config, library: Library, slugs: list[str], note: str, actor
     record; the items' front matter says `status: approved` last.
     """
     from mediactl import fsutil
+    from mediactl.publish.approvals import check_approver, status_rewrite
+    from mediactl.publish.runner import Publisher
 
     items = [library.get(slug) for slug in slugs]
     for item in items:
@@ -116,6 +119,8 @@ def publish(config: Config, library: Library, request: PublishRequest) -> list[O
     Each queued variant's outcome is its delivery when it went out now; other outcomes of the run
     (jobs settled by reconciliation, a pause) follow.
     """
+    from mediactl.publish.runner import Outcome, Publisher
+
     summary = render(config, library, request.slugs, request.channel)
     planned, refused = _planned(config, library, request.slugs, request.channel, summary)
     publisher = Publisher(config, command="publish")
@@ -135,6 +140,8 @@ def deliver_due(
     on_total: Progress | None = None,
 ) -> list[Outcome]:  # fmt: skip
     """`publish --due`: every due job, channels side by side, `concurrency` deliveries per channel."""
+    from mediactl.publish.runner import Publisher
+
     publisher = Publisher(config, command="publish --due")
     try:
         return publisher.deliver_due(limit=limit, concurrency=concurrency, progress=progress, on_total=on_total)
@@ -202,6 +209,8 @@ def run(config: Config, library: Library, *, channel: str | None = None, dry_run
     listed as waiting, not as failures. With `dry_run`, render and check still run (they only write
     build/ and reports); nothing is queued or sent, and what would be is listed.
     """
+    from mediactl.publish.runner import Outcome, Publisher
+
     summary = render(config, library, None, channel, jobs=config.render.jobs)
     result = check_project(config, library, None, channel, fail_on=fail_on,
                            skip=frozenset(r.key for r in summary.failed))  # fmt: skip
@@ -231,6 +240,9 @@ def _eligible(
     waiting: list[dict[str, str]],
 ) -> list[Planned]:  # fmt: skip
     """The variants `run` may enqueue: approved as they are now, due, and not queued before."""
+    from mediactl.publish import adapters
+    from mediactl.publish.store import idempotency_key
+
     failed = {r.key for r in summary.failed}
     allowed = config.project.approval.publish_statuses
     now = time.time()

@@ -72,7 +72,6 @@ def check_cmd(
 def _run(targets: list[str], files: list[str], channel: str | None, platform: str | None, products: Any,
          output: Any, changed: str | None, no_render: bool) -> tuple[Any, dict[str, Any]]:  # fmt: skip
     """Check the files (ad hoc) or the project's items into `output`."""
-    from mediactl import pipeline
     from mediactl.check.findings import SORT_KEY
     from mediactl.check.runner import CheckResult, changed_items, check_files, ruleset_for
 
@@ -84,6 +83,8 @@ def _run(targets: list[str], files: list[str], channel: str | None, platform: st
         config = _optional_config()
         check_files(files, platform=platform, products=products, config=config, output=output)
         return CheckResult(), ruleset_for(config).by_id()
+    from mediactl import pipeline  # here: an ad hoc check of a few files does not pay for the project stages
+
     config = STATE.config()
     library = STATE.library()
     slugs = targets or None
