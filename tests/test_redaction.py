@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from mediactl import credentials
+from mediactl.config import credentials
 
 SLUG = "anti-fraud-2026"
 SECRET = "SuperSecretValue-9f8e7d6c"

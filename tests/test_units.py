@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from mediactl import credentials, fsutil
-from mediactl.yamlpos import load_located
+from mediactl.config import credentials
+from mediactl.config.yamlpos import load_located
+from mediactl.core import fsutil
 
 
 def test_atomic_write_leaves_no_temporary_files(tmp_path: Path) -> None:

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from mediactl import console
 from mediactl.cli.base import STATE
-from mediactl.errors import FindingsError, UsageError
+from mediactl.core import console
+from mediactl.core.errors import FindingsError, UsageError
 
 
 def review_cmd(slugs: Annotated[list[str], typer.Argument(help="The items to send to review.")]) -> None:
@@ -21,7 +21,7 @@ def review_cmd(slugs: Annotated[list[str], typer.Argument(help="The items to sen
 
       $ mediactl review credit-card-cashback spring-festival-greeting
     """
-    from mediactl import fsutil
+    from mediactl.core import fsutil
     from mediactl.publish.approvals import set_status
     from mediactl.publish.runner import Publisher
 
@@ -57,8 +57,8 @@ def approve_cmd(
 
       $ MEDIACTL_USER=wang.min mediactl approve anti-fraud-2026 wealth-steady-plus
     """
-    from mediactl import fsutil
-    from mediactl.identity import current_user
+    from mediactl.core import fsutil
+    from mediactl.core.identity import current_user
     from mediactl.publish.approvals import check_approver, status_rewrite
     from mediactl.publish.runner import Publisher
     from mediactl.render.plan import plan_variants

@@ -16,12 +16,14 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mediactl import CONFIG_NAME, credentials, fsutil, nearest_project
-from mediactl.errors import ConfigError, NotFoundError, Problem
-from mediactl.platforms import all_platforms
+from mediactl import CONFIG_NAME, nearest_project
+from mediactl.config import credentials
+from mediactl.config.platforms import all_platforms
+from mediactl.config.schema import Checker
+from mediactl.config.yamlpos import KeyPath, LocatedYAML, load_located
+from mediactl.core import fsutil
+from mediactl.core.errors import ConfigError, NotFoundError, Problem
 from mediactl.publish import transport
-from mediactl.schema import Checker
-from mediactl.yamlpos import KeyPath, LocatedYAML, load_located
 
 STATUSES = ("draft", "review", "approved", "published", "archived")
 CAP_WINDOWS = {"hour": 3600, "day": 86400, "week": 7 * 86400, "month": 30 * 86400}
@@ -128,7 +130,7 @@ class Config:
     def channel(self, name: str) -> Channel:
         """A channel by name, following `migrated_to` so retired names keep working."""
         if name not in self.channels:
-            from mediactl.schema import did_you_mean
+            from mediactl.config.schema import did_you_mean
 
             hint = did_you_mean(name, self.channels)
             raise NotFoundError(f"unknown channel '{name}'{hint} (channels are defined in {CONFIG_NAME})")
@@ -375,7 +377,7 @@ def _string_map(check: Checker, raw: Any, path: KeyPath) -> dict[str, str]:
 
 def _limits(check: Checker, raw: Any, path: KeyPath, platform: Any) -> dict[str, int]:
     """Per-field limits that narrow the platform's; widening one is an error (the platform would refuse)."""
-    from mediactl.schema import did_you_mean
+    from mediactl.config.schema import did_you_mean
 
     data = check.mapping(raw, path)
     fields = {spec.name: spec for spec in platform.fields}
@@ -420,7 +422,7 @@ def _check_migration(check: Checker, channel: Channel, channels: dict[str, Chann
     if target == channel.name:
         check.error(path, "a channel cannot be migrated to itself")
     elif target not in channels:
-        from mediactl.schema import did_you_mean
+        from mediactl.config.schema import did_you_mean
 
         check.error(path, f"unknown channel '{target}'{did_you_mean(target, channels)}")
     elif channels[target].migrated_to:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote_plus, urlsplit
 
-from mediactl.errors import MediactlError
+from mediactl.core.errors import MediactlError
 
 REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _HEADER_REF = re.compile(r"(?:[A-Za-z][A-Za-z0-9_-]* )?\$\{[A-Za-z_][A-Za-z0-9_]*\}")
