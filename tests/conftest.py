@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from mediactl.cli import app
-from mediactl.scaffold import init_project
+from mediactl.library.scaffold import init_project
 
 MINIMAL_CONFIG = """\
 project:
@@ -99,7 +99,7 @@ def cli() -> Callable[..., Result]:
 
 def assert_no_yaml_problems(path: Path) -> None:
     """The file parses and has no duplicate keys (PyYAML's safe_load silently keeps the last one)."""
-    from mediactl.yamlpos import load_located
+    from mediactl.config.yamlpos import load_located
 
     problems = load_located(path.read_text("utf-8"), path.name).problems
     assert not problems, [str(p) for p in problems]

@@ -148,7 +148,7 @@ def test_an_added_status_line_follows_the_file_line_endings(cli, example: Path, 
 
 def test_a_failure_while_approving_leaves_no_partial_state(cli, example: Path, monkeypatch) -> None:
     """The second item's front matter cannot be rewritten: the first must not be approved either."""
-    from mediactl.errors import UsageError
+    from mediactl.core.errors import UsageError
     from mediactl.publish import approvals as module
 
     original = module.status_rewrite

@@ -134,7 +134,7 @@ def test_publish_due_sends_nothing_while_the_log_cannot_take_records(cli, ready:
 def test_a_change_whose_commit_fails_after_its_record_was_written_is_voided_in_the_log(ready: Path) -> None:
     """The record is written inside the transaction; a COMMIT that then fails is followed by `record.void`, so
     the log never claims a pause that did not happen, and the store is still found level with it."""
-    from mediactl.config import load_config
+    from mediactl.config.model import load_config
     from mediactl.publish.runner import Publisher
     from mediactl.publish.store import StoreError
 

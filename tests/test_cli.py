@@ -162,7 +162,7 @@ def test_unexpected_errors_have_no_traceback_unless_debug(cli, minimal: Path, mo
     def boom(*_args, **_kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("mediactl.library.load_library", boom)
+    monkeypatch.setattr("mediactl.library.scan.load_library", boom)
     result = cli(minimal, "ls")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [

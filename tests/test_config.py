@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import MINIMAL_CONFIG, write
-from mediactl.config import load_config
+from mediactl.config.model import load_config
 
 
 def errors_of(result) -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mediactl import controls
+from mediactl.core import controls
 
 ITEM = "content/article/a/index.md"
 

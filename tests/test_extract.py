@@ -57,7 +57,7 @@ def test_markdown_markup_is_removed_and_joined(markdown: str) -> None:
 
 
 def test_intraword_underscores_are_not_emphasis_in_commonmark() -> None:
-    # The reader sees the underscores (as mediactl.markup.to_text does): normalisation has to skip them.
+    # The reader sees the underscores (as mediactl.text.markup.to_text does): normalisation has to skip them.
     assert rows(extract_markdown("_保_本 __稳__赚", "a.md")) == [("body", 0, "_保_本 __稳__赚")]
 
 

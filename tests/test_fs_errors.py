@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from conftest import SLUG
-from mediactl import fsutil
-from mediactl.errors import FilesystemError
+from mediactl.core import fsutil
+from mediactl.core.errors import FilesystemError
 from mediactl.publish.adapters.outbox import OutboxAdapter
 from mediactl.publish.store import Store, StoreError
 
@@ -102,7 +102,7 @@ def test_a_post_delivered_as_the_disk_fills_is_recorded_never_left_sending(
 def test_an_outcome_the_store_cannot_take_is_reconciled_by_the_next_run(ready: Path, monkeypatch) -> None:
     """No reserve left and the store refuses the outcome: the error says so, the job stays `sending`, and the next
     run settles it (from the audit log, which took the outcome; else the outbox receipt), never sends it again."""
-    from mediactl.config import load_config
+    from mediactl.config.model import load_config
     from mediactl.publish.runner import Publisher
 
     config = load_config(ready / "mediactl.yaml")
@@ -136,7 +136,7 @@ def test_an_outcome_the_store_cannot_take_is_reconciled_by_the_next_run(ready: P
 
 
 def _planned(config):
-    from mediactl.library import load_library
+    from mediactl.library.scan import load_library
     from mediactl.render.plan import plan_variants
 
     planned, _ = plan_variants(load_library(config), config, [SLUG], "outbox")
@@ -184,5 +184,5 @@ def test_the_cli_edge_turns_filesystem_and_sqlite_errors_into_clear_errors(cli, 
     def fails(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr("mediactl.library.load_library", fails)
+    monkeypatch.setattr("mediactl.library.scan.load_library", fails)
     clear_error(cli(example, "ls"), expected)

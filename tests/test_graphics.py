@@ -12,10 +12,10 @@ import segno
 from PIL import Image, ImageChops
 
 from mediactl import graphics
-from mediactl.errors import MediactlError
-from mediactl.fonts import FontError, covers, default_font_path, font_identity, load_font
+from mediactl.core.errors import MediactlError
 from mediactl.graphics import LayoutError, find_layout, load_layout, render_image
-from mediactl.linebreak import NO_END, NO_START, break_lines
+from mediactl.graphics.fonts import FontError, covers, default_font_path, font_identity, load_font
+from mediactl.text.linebreak import NO_END, NO_START, break_lines
 
 TITLE = "个人养老金账户开立指南：税优政策一图读懂"
 SUMMARY = "每年最高可缴存12000元，按3%税率计算，每年最多可省税3600元。开户只需三步，手机银行APP即可办理。"

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from mediactl.markup import WECHAT_STYLES, Converted, add_tracking, to_html, to_text, to_wechat_html
+from mediactl.text.markup import WECHAT_STYLES, Converted, add_tracking, to_html, to_text, to_wechat_html
 
 # Short marker styles make exact WeChat expectations readable: <p style="s:p">.
 S = {key: f"s:{key}" for key in WECHAT_STYLES}
@@ -400,7 +400,7 @@ def test_wechat_styles_override_one_tag() -> None:
 
 def test_html_comments_are_never_published() -> None:
     """An allowance comment (<!-- mediactl: allow … -->) is for reviewers, not the audience."""
-    from mediactl.markup import to_html, to_text, to_wechat_html
+    from mediactl.text.markup import to_html, to_text, to_wechat_html
 
     source = '甲\n\n<!-- mediactl: allow rule reason="r" -->\n\n乙<!-- 注 -->丙\n'
     for convert in (to_text, to_html, to_wechat_html):

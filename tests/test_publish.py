@@ -195,7 +195,7 @@ def test_publishing_one_item_leaves_other_due_jobs_untouched(cli, ready: Path) -
 @pytest.mark.parametrize("concurrency", [1, 3])
 def test_due_delivery_reports_progress_and_a_total(ready: Path, concurrency: int) -> None:
     """The progress bar's callbacks: the count due once, then one step per job, from every worker thread."""
-    from mediactl.config import load_config
+    from mediactl.config.model import load_config
     from mediactl.publish.runner import Publisher
 
     store = Store(ready / ".mediactl/queue.sqlite3")
@@ -265,7 +265,7 @@ def test_rate_limits_hold_at_send_time_when_jobs_come_due_together(cli, ready: P
 
 def test_a_claimed_job_is_given_back_when_the_audit_log_fails(ready: Path, monkeypatch) -> None:
     """Disk full while logging the previous outcome: the job just claimed was never tried, so it is pending again."""
-    from mediactl.config import load_config
+    from mediactl.config.model import load_config
     from mediactl.publish.runner import Publisher
 
     store = Store(ready / ".mediactl/queue.sqlite3")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from mediactl import credentials
+from mediactl.core import redaction
 
 SLUG = "anti-fraud-2026"
 SECRET = "SuperSecretValue-9f8e7d6c"
@@ -141,7 +141,7 @@ def _echo_request_line(self: _Echo) -> None:
     ],
 )
 def test_secret_looking_values_are_redacted(text: str, hidden: str, kept: str) -> None:
-    redacted = credentials.redact(text)
+    redacted = redaction.redact(text)
     assert hidden not in redacted
     assert kept in redacted
 
@@ -161,9 +161,9 @@ def test_secret_looking_values_are_redacted(text: str, hidden: str, kept: str) -
     ],
 )
 def test_ordinary_text_is_left_alone(text: str) -> None:
-    assert credentials.redact(text) == text
+    assert redaction.redact(text) == text
 
 
 def test_registered_secrets_are_hidden_even_inside_other_words() -> None:
-    credentials.register_secret("reg1stered-Secret-Value")
-    assert credentials.redact("x reg1stered-Secret-Value y") == "x *** y"
+    redaction.register_secret("reg1stered-Secret-Value")
+    assert redaction.redact("x reg1stered-Secret-Value y") == "x *** y"

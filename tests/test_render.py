@@ -128,7 +128,7 @@ def test_a_shared_template_rerenders_exactly_the_variants_that_use_it(rendered: 
 
 
 def _channel_platforms(root: Path) -> dict[str, str]:
-    from mediactl.config import load_config
+    from mediactl.config.model import load_config
 
     return {name: ch.platform for name, ch in load_config(root / "mediactl.yaml").channels.items()}
 
@@ -225,7 +225,7 @@ def test_a_channel_can_narrow_but_not_widen_a_limit(cli, example: Path) -> None:
     )
     assert cli(example, "render", "anti-fraud-2026", "--channel", "bank-weibo").exit_code == 0
     status = (example / "build/bank-weibo/anti-fraud-2026/status.txt").read_text("utf-8")
-    from mediactl.textfit import count
+    from mediactl.text.textfit import count
 
     assert 100 < count(status, "half_ascii") <= 120
 

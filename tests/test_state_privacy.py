@@ -68,8 +68,8 @@ def test_an_older_state_folder_is_tightened_when_used(cli, example: Path) -> Non
 
 def test_a_state_folder_that_is_the_project_keeps_the_project_shared(minimal: Path) -> None:
     """`state: .` puts the queue beside mediactl.yaml: the queue is private, the project's files are not."""
-    from mediactl import fsutil
-    from mediactl.config import load_config
+    from mediactl.config.model import load_config
+    from mediactl.core import fsutil
     from mediactl.publish.store import Store
 
     config = minimal / "mediactl.yaml"

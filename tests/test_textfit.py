@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mediactl.textfit import COUNT_MODES, cjk_punctuation, count, fits, format_hashtags, is_cjk, truncate
+from mediactl.text.textfit import COUNT_MODES, cjk_punctuation, count, fits, format_hashtags, is_cjk, truncate
 
 FAMILY = "👨\u200d👩\u200d👧"  # 5 code points, 1 grapheme
 FLAG_CN = "🇨🇳"  # 2 regional indicators, 1 grapheme

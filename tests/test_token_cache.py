@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from mediactl.config import Channel, load_config
+from mediactl.config.model import Channel, load_config
 from mediactl.publish.adapters.http import HttpAdapter
 from mediactl.publish.adapters.wechat_oa import WechatOfficialAccountAdapter
 from mediactl.publish.store import Store

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from mediactl import credentials, fsutil
-from mediactl.yamlpos import load_located
+from mediactl.config import credentials
+from mediactl.config.yamlpos import load_located
+from mediactl.core import fsutil, redaction
 
 
 def test_atomic_write_leaves_no_temporary_files(tmp_path: Path) -> None:
@@ -45,14 +46,14 @@ def test_environment_wins_over_dotenv_and_missing_names_variable(tmp_path: Path)
 def test_resolved_secrets_are_redacted_everywhere(tmp_path: Path) -> None:
     env = credentials.Environment(None, environ={"TOKEN": "tok-abcdef-123"})
     value = env.interpolate("${TOKEN}", where="x", secret=True)
-    assert credentials.redact(f"HTTP 401 for access_token={value}") == "HTTP 401 for access_token=***"
+    assert redaction.redact(f"HTTP 401 for access_token={value}") == "HTTP 401 for access_token=***"
 
 
 def test_secret_looking_keys() -> None:
     for key in ("secret", "corpsecret", "access_token", "app_secret", "Authorization", "api_key"):
-        assert credentials.looks_secret(key), key
+        assert redaction.looks_secret(key), key
     for key in ("appid", "corpid", "open_id", "url", "platform"):
-        assert not credentials.looks_secret(key), key
+        assert not redaction.looks_secret(key), key
 
 
 def test_positions_follow_front_matter_offset() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import write
-from mediactl import yamlpos
+from mediactl.config import yamlpos
 
 # 452 bytes of front matter that expand to 9**9 (387 million) strings when aliases are followed
 BILLION_LAUGHS = """\

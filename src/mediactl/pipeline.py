@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from mediactl.check.report import failing
 from mediactl.check.runner import CheckResult, check_project
-from mediactl.config import Config
-from mediactl.errors import FindingsError, MediactlError
-from mediactl.library import Library
+from mediactl.config.model import Config
+from mediactl.core.errors import FindingsError, MediactlError
+from mediactl.library.scan import Library
 from mediactl.render.errors import VariantError
 from mediactl.render.plan import Planned, plan_variants
 from mediactl.render.runner import RenderSummary, render
@@ -70,7 +70,7 @@ def approve(config: Config, library: Library, slugs: list[str], note: str, actor
     sealed in the vault, so they are the bytes delivery will send. Each approval is written with its audit
     record; the items' front matter says `status: approved` last.
     """
-    from mediactl import fsutil
+    from mediactl.core import fsutil
     from mediactl.publish.approvals import check_approver, status_rewrite
     from mediactl.publish.runner import Publisher
 

@@ -18,7 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from mediactl import __version__, fsutil
+from mediactl import __version__
+from mediactl.core import fsutil
 
 T = TypeVar("T")
 

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from mediactl.check.findings import Finding
 from mediactl.check.normalize import _native  # the C extension, or None where it was not built
 from mediactl.check.rules import Profile, Rule, RulePackError, RuleSet
-from mediactl.errors import Problem
+from mediactl.core.errors import Problem
 
 TERM, ALLOW, TRIGGER, REQUIRE = "term", "allow", "trigger", "require"
 

@@ -3,12 +3,12 @@
 A term split by markup (``保**本**``, ``<span>保</span>本``) or by a line break inside a paragraph
 must still match, so each block (paragraph, heading, list item, table cell, cue, front-matter
 value…) becomes one `Segment` whose text has the markup removed and the lines joined the way
-`mediactl.markup` joins them: without a space when either side is CJK, with one space otherwise.
+`mediactl.text.markup` joins them: without a space when either side is CJK, with one space otherwise.
 Hard breaks and ``<br>`` are joined the same way. Positions are kept as anchors: at every place
 where the text stops being a verbatim copy of the source, an anchor records the source line
 and column of the next character, so `Segment.position` is exact for text copied from one line.
 
-Unlike `mediactl.markup`, Markdown is parsed with raw HTML enabled: a tag written in Markdown
+Unlike `mediactl.text.markup`, Markdown is parsed with raw HTML enabled: a tag written in Markdown
 is markup to the reader whether a platform renders it or escapes it, so ``保</span>本`` is 保本.
 Raw HTML blocks go through the HTML extractor. Code spans and code blocks are visible text.
 """
@@ -31,8 +31,8 @@ if TYPE_CHECKING:  # markdown-it is imported only when Markdown or HTML is extra
 
 
 from mediactl.check.normalize import _native  # the C extension, or None where it was not built
-from mediactl.cjk import is_cjk as _is_cjk
-from mediactl.frontmatter import split_front_matter
+from mediactl.library.frontmatter import split_front_matter
+from mediactl.text.cjk import is_cjk as _is_cjk
 
 __all__ = [
     "FORMATS",
@@ -61,10 +61,10 @@ FORMATS: dict[str, str] = {
 }
 
 
-# Same CommonMark + tables as mediactl.markup, but raw HTML is parsed so its tags can be dropped.
+# Same CommonMark + tables as mediactl.text.markup, but raw HTML is parsed so its tags can be dropped.
 def _markdown() -> Any:
     """The project's one CommonMark parser (raw HTML parsed, tables on), imported on first use."""
-    from mediactl.markup import _MD
+    from mediactl.text.markup import _MD
 
     return _MD
 
@@ -673,13 +673,14 @@ def _walk_strings(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any
 
 
 def _field(path: tuple[Any, ...]) -> str:
-    from mediactl.yamlpos import dotted
+    from mediactl.config.yamlpos import dotted
 
     return dotted(path) or "$"
 
 
 def _yaml_into(out: _Out, yaml_text: str, display: str, line_offset: int) -> None:
-    from mediactl.yamlpos import load_located  # here: YAML (and PyYAML's import) only for YAML, JSON, front matter
+    # here: YAML (and PyYAML's import) only for YAML, JSON, front matter
+    from mediactl.config.yamlpos import load_located
 
     src = _normalize_newlines(yaml_text)
     doc = load_located(src, display, line_offset=line_offset)

@@ -185,7 +185,7 @@ class Output:
         return Part(tally, self._encoded(active), self._encoded(allowed), ())
 
     def _encoded(self, text: str) -> bytes:
-        from mediactl.credentials import redact_known  # findings quote the user's files: see its docstring
+        from mediactl.core.redaction import redact_known  # findings quote the user's files: see its docstring
 
         return self.target.encode(redact_known(text))
 

@@ -15,12 +15,12 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mediactl import confine
-from mediactl.errors import Problem, ProblemsError, relpath
+from mediactl.core import confine
+from mediactl.core.errors import Problem, ProblemsError, relpath
 
 if TYPE_CHECKING:  # parsing is skipped when the compiled rules come from the cache
-    from mediactl.schema import Checker
-    from mediactl.yamlpos import KeyPath
+    from mediactl.config.schema import Checker
+    from mediactl.config.yamlpos import KeyPath
 
 KINDS = ("term", "regex", "disclosure", "occurrence")
 SEVERITIES = ("blocker", "error", "warning", "info")
@@ -191,7 +191,7 @@ def _check_ids(rules: list[Rule], problems: list[Problem], disable: tuple[str, .
         seen[rule.id] = rule
     for rule_id in (*disable, *severity):
         if rule_id not in seen:
-            from mediactl.schema import did_you_mean
+            from mediactl.config.schema import did_you_mean
 
             problems.append(
                 Problem("mediactl.yaml", f"compliance: unknown rule '{rule_id}'{did_you_mean(rule_id, seen)}")
@@ -203,8 +203,8 @@ def _check_ids(rules: list[Rule], problems: list[Problem], disable: tuple[str, .
 
 
 def _parse_pack(text: str, shown: str, problems: list[Problem]) -> list[Rule]:
-    from mediactl.schema import Checker
-    from mediactl.yamlpos import load_located
+    from mediactl.config.schema import Checker
+    from mediactl.config.yamlpos import load_located
 
     doc = load_located(text, shown)
     if doc.problems:
@@ -272,7 +272,7 @@ def _suggest(check: Checker, value: Any, path: KeyPath) -> dict[str, str]:
 
 
 def _when(check: Checker, value: Any, path: KeyPath) -> dict[str, tuple[str, ...]]:
-    from mediactl.platforms import all_platforms
+    from mediactl.config.platforms import all_platforms
 
     data = check.mapping(value, path, known=WHEN_KEYS, what="filter")
     when = {key: tuple(check.string_list(data[key], (*path, key))) for key in WHEN_KEYS if key in data}

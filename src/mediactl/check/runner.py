@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from mediactl import fsutil
 from mediactl.check import suppress
 from mediactl.check.engine import Engine, self_test
 from mediactl.check.findings import SORT_KEY, Finding
@@ -27,12 +26,13 @@ from mediactl.check.output import Output, Part
 from mediactl.check.report import failing
 from mediactl.check.rules import Profile, RulePackError, RuleSet, load_rules, pack_files
 from mediactl.check.verdicts import write_verdict
-from mediactl.errors import MediactlError, UsageError, relpath
+from mediactl.core import fsutil
+from mediactl.core.errors import MediactlError, UsageError, relpath
 
 if TYPE_CHECKING:  # the config and library stack is not needed to check one ad hoc file
-    from mediactl.config import Config
-    from mediactl.content import Item
-    from mediactl.library import Library
+    from mediactl.config.model import Config
+    from mediactl.library.content import Item
+    from mediactl.library.scan import Library
 
 SELFTEST_CACHE = "rules-selftest.json"
 
@@ -76,8 +76,9 @@ class CheckSettings:
 def check_settings(root: Path, load: Callable[[], Config]) -> CheckSettings:
     """The check settings of the project at `root`: from the cache while its mediactl.yaml (and the code
     that reads it) is unchanged, else from `load()`, which reads the config and reports its problems."""
-    from mediactl import CONFIG_NAME, console
+    from mediactl import CONFIG_NAME
     from mediactl.check.compiled import cached, key_of
+    from mediactl.core import console
 
     path = root / CONFIG_NAME
     try:  # its bytes, not its stamp: two quick edits of the same size can share a modification time
@@ -85,7 +86,7 @@ def check_settings(root: Path, load: Callable[[], Config]) -> CheckSettings:
     except OSError:
         content = ""  # missing or unreadable: load() says so
     package = Path(__file__).parents[1]
-    stamps = [str(path), content, _file_stamps([package / "config.py", package / "schema.py"])]
+    stamps = [str(path), content, _file_stamps([package / "config" / "model.py", package / "config" / "schema.py"])]
     loaded: list[Config] = []
 
     def read() -> CheckSettings:
@@ -353,8 +354,8 @@ SUBTITLE_FORMATS = {".srt": "srt", ".vtt": "vtt"}
 
 def _item_segments(item: Item, root: Path) -> list[Any]:
     """The item as written: its index.md (front matter values, alt texts, body) and its subtitle files."""
-    from mediactl import confine
     from mediactl.check.extract import extract_file, extract_subtitles
+    from mediactl.core import confine
 
     segments = extract_file(item.folder / "index.md", item.file, "markdown")
     for asset in item.assets:

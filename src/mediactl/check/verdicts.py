@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mediactl import fsutil
+from mediactl.core import fsutil
 
 REPORTS = "reports"
 SCHEMA = 1

@@ -17,8 +17,8 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from mediactl import console
-from mediactl.errors import EXIT_FINDINGS, MediactlError, Problem
+from mediactl.core import console
+from mediactl.core.errors import EXIT_FINDINGS, MediactlError, Problem
 
 
 @dataclass
@@ -30,7 +30,7 @@ class State:
     _config: Any = field(default=None, repr=False)
 
     def config(self) -> Any:
-        from mediactl.config import CONFIG_NAME, find_project, load_config
+        from mediactl.config.model import CONFIG_NAME, find_project, load_config
 
         if self._config is None:
             root = self.project.resolve() if self.project else find_project(Path.cwd())
@@ -46,7 +46,7 @@ class State:
         return self.project.resolve() if self.project is not None else nearest_project(Path.cwd())
 
     def library(self) -> Any:
-        from mediactl.library import load_library
+        from mediactl.library.scan import load_library
 
         library = load_library(self.config())
         print_warnings(library.warnings)
@@ -102,7 +102,7 @@ def _fail(exc: MediactlError) -> None:
 def _environment_error(exc: Exception) -> MediactlError | None:
     """A file-system or SQLite failure that reached the edge unmapped, as the error it is (None: a bug)."""
     if isinstance(exc, OSError):
-        from mediactl.errors import FilesystemError
+        from mediactl.core.errors import FilesystemError
 
         made = Path(exc.filename) if isinstance(exc.filename, str) else None
         if made is not None and not made.exists():  # a file or folder being created: name where it was to be

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from mediactl import console
 from mediactl.cli.base import STATE
-from mediactl.errors import FindingsError, UsageError
+from mediactl.core import console
+from mediactl.core.errors import FindingsError, UsageError
 
 
 def check_cmd(
@@ -120,7 +120,7 @@ def _expand(paths: list[Path]) -> list[str]:
 def _optional_config() -> Any:
     """Ad hoc checks work outside a content repository too (built-in packs only); inside one they need
     only its check settings, which are cached while mediactl.yaml is unchanged."""
-    from mediactl.errors import NotFoundError
+    from mediactl.core.errors import NotFoundError
 
     root = STATE.project_root()
     if root is None:  # built-in packs only, and the config stack (YAML) is never imported

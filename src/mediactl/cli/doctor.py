@@ -5,9 +5,9 @@ from typing import Annotated, Any
 
 import typer
 
-from mediactl import console
 from mediactl.cli.base import STATE
-from mediactl.errors import FindingsError
+from mediactl.core import console
+from mediactl.core.errors import FindingsError
 
 
 def doctor_cmd(json_output: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False) -> None:
@@ -68,7 +68,7 @@ def _channels(config: Any) -> list[Check]:
 
 def _fonts() -> Check:
     try:
-        from mediactl.fonts import default_font_path, load_font
+        from mediactl.graphics.fonts import default_font_path, load_font
 
         load_font(24)
         return ("fonts", True, f"Noto Sans CJK at {default_font_path()}")
@@ -115,7 +115,7 @@ def _state(config: Any) -> list[Check]:
 
 def _store(path: Any, log: Any, config: Any) -> Check:
     """The store file whole (SQLite's full integrity check), level with the audit log, nothing left unresolved."""
-    from mediactl.errors import MediactlError
+    from mediactl.core.errors import MediactlError
     from mediactl.publish import integrity
     from mediactl.publish.store import Store
 
@@ -180,7 +180,7 @@ def sandbox_cmd(
         options = SandboxOptions(fail_rate=fail_rate, latency_ms=latency, faults=tuple(fault or ()), token_ttl=token_ttl,
                                  verbose=verbose)  # fmt: skip
     except ValueError as exc:
-        from mediactl.errors import UsageError
+        from mediactl.core.errors import UsageError
 
         raise UsageError(str(exc)) from None
     serve(options, port=port)

@@ -4,9 +4,9 @@ from typing import Annotated, Any
 
 import typer
 
-from mediactl import console
 from mediactl.cli.base import STATE
-from mediactl.controls import escape
+from mediactl.core import console
+from mediactl.core.controls import escape
 
 
 def new_cmd(
@@ -27,7 +27,7 @@ def new_cmd(
 
       $ mediactl new video chunjie --channels bank-douyin,bank-channels
     """
-    from mediactl.scaffold import NewItem, create_item
+    from mediactl.library.scaffold import NewItem, create_item
 
     config = STATE.config()
     names = tuple(c.strip() for c in (channels or "").split(",") if c.strip())
@@ -52,10 +52,10 @@ def ls_cmd(
 
       $ mediactl ls --json
     """
-    from mediactl.config import STATUSES
-    from mediactl.content import KINDS
-    from mediactl.errors import UsageError
-    from mediactl.schema import did_you_mean
+    from mediactl.config.model import STATUSES
+    from mediactl.config.schema import did_you_mean
+    from mediactl.core.errors import UsageError
+    from mediactl.library.content import KINDS
 
     if kind is not None and kind not in KINDS:
         raise UsageError(f"unknown kind '{kind}'{did_you_mean(kind, KINDS)} (one of: {', '.join(KINDS)})")

@@ -5,8 +5,8 @@ from typing import Annotated
 
 import typer
 
-from mediactl import console
 from mediactl.cli.base import STATE
+from mediactl.core import console
 
 
 def init_cmd(
@@ -24,7 +24,7 @@ def init_cmd(
 
       $ cd bank-media && mediactl ls
     """
-    from mediactl.scaffold import init_project
+    from mediactl.library.scaffold import init_project
 
     created = init_project(directory)
     console.success(f"created a mediactl project in {directory} ({len(created)} files)")

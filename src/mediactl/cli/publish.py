@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 import typer
 
-from mediactl import console
 from mediactl.cli.base import STATE
-from mediactl.errors import FindingsError, UsageError
+from mediactl.core import console
+from mediactl.core.errors import FindingsError, UsageError
 
 
 def review_cmd(slugs: Annotated[list[str], typer.Argument(help="The items to send to review.")]) -> None:
@@ -20,7 +20,7 @@ def review_cmd(slugs: Annotated[list[str], typer.Argument(help="The items to sen
 
       $ mediactl review credit-card-cashback spring-festival-greeting
     """
-    from mediactl import fsutil
+    from mediactl.core import fsutil
     from mediactl.publish.approvals import set_status
     from mediactl.publish.runner import Publisher
 
@@ -57,7 +57,7 @@ def approve_cmd(
       $ MEDIACTL_USER=wang.min mediactl approve anti-fraud-2026 wealth-steady-plus
     """
     from mediactl import pipeline
-    from mediactl.identity import current_user
+    from mediactl.core.identity import current_user
 
     actor = current_user()
     for approved in pipeline.approve(STATE.config(), STATE.library(), slugs, note, actor):
@@ -103,7 +103,7 @@ def publish_cmd(
       $ mediactl publish --dry-run
     """
     from mediactl import pipeline
-    from mediactl.publish.transport import sandbox_url
+    from mediactl.config.transport import sandbox_url
 
     if force and not (reason or "").strip():
         raise UsageError("--force needs --reason: say why the gate is bypassed (it goes to the audit log)")

@@ -4,9 +4,9 @@ from typing import Annotated, Any
 
 import typer
 
-from mediactl import console
 from mediactl.cli.base import STATE
-from mediactl.errors import FindingsError
+from mediactl.core import console
+from mediactl.core.errors import FindingsError
 
 
 def render_cmd(

@@ -4,10 +4,10 @@ from typing import Annotated, Any
 
 import typer
 
-from mediactl import console
 from mediactl.cli.base import STATE
 from mediactl.cli.publish import report_outcomes
-from mediactl.errors import FindingsError
+from mediactl.core import console
+from mediactl.core.errors import FindingsError
 
 
 def run_cmd(
@@ -30,7 +30,7 @@ def run_cmd(
       $ mediactl run --json
     """
     from mediactl import pipeline
-    from mediactl.publish.transport import sandbox_url
+    from mediactl.config.transport import sandbox_url
 
     sandbox_url()  # a sandbox off this machine would receive every credential: refused before anything starts
     config = STATE.config()

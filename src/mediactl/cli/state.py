@@ -4,8 +4,8 @@ from typing import Annotated
 
 import typer
 
-from mediactl import console
 from mediactl.cli.base import STATE
+from mediactl.core import console
 
 
 def state_rebuild_cmd() -> None:

@@ -18,9 +18,10 @@ from typing import Any, NoReturn
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
-from mediactl import confine
-from mediactl.errors import relpath
-from mediactl.fonts import covers, load_font
+from mediactl.config.yamlpos import KeyPath
+from mediactl.core import confine
+from mediactl.core.errors import relpath
+from mediactl.graphics.fonts import covers, load_font
 from mediactl.graphics.layout import (
     _INVISIBLE,
     FORMATS,
@@ -37,8 +38,7 @@ from mediactl.graphics.layout import (
     TextElement,
     _is_int,
 )
-from mediactl.linebreak import NO_START, break_lines
-from mediactl.yamlpos import KeyPath
+from mediactl.text.linebreak import NO_START, break_lines
 
 MAX_INPUT_PIXELS = 80_000_000  # larger inputs are refused (a decompression bomb, or a mistake)
 MAX_CANVAS_SIDE = 8192

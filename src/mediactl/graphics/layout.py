@@ -62,7 +62,7 @@ Gradient ``angle`` is in degrees, clockwise from "left to right" (0): 90 runs to
 180 right to left, 270 bottom to top; ``from`` is the colour where it starts.
 
 Text fits automatically: the largest size from max down to min in steps of 2 (at 1080 width)
-whose lines, broken by Chinese rules (`mediactl.linebreak`), fit the box width, whose block
+whose lines, broken by Chinese rules (`mediactl.text.linebreak`), fit the box width, whose block
 (``size × (1 + (lines − 1) × line_height)``) fits the box height, and whose line count is
 within ``max_lines``. No fit at min size is an error (or an ellipsis, if asked for). A
 character the font has no glyph for is an error: mediactl never draws a tofu box.
@@ -86,9 +86,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar, NoReturn
 
-from mediactl import confine
-from mediactl.errors import MediactlError, Problem, relpath
-from mediactl.yamlpos import KeyPath, LocatedYAML, dotted, load_located
+from mediactl.config.yamlpos import KeyPath, LocatedYAML, dotted, load_located
+from mediactl.core import confine
+from mediactl.core.errors import MediactlError, Problem, relpath
 
 FORMATS = ("jpeg", "png")
 BUILTIN_PREFIX = "builtin/media"
@@ -389,7 +389,7 @@ class _Reader:
             self.fail((*path, "weight"), f"expected a weight name such as Bold, got {weight!r}")
         if not isinstance(script, str):
             self.fail((*path, "script"), f"expected SC or TC, got {script!r}")
-        from mediactl.fonts import FontError, load_font  # validates weight and font file at load time
+        from mediactl.graphics.fonts import FontError, load_font  # validates weight and font file at load time
 
         try:
             load_font(16, weight, script, font)

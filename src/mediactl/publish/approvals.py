@@ -13,9 +13,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mediactl import fsutil
-from mediactl.errors import ContentError, MediactlError, Problem, UsageError
-from mediactl.frontmatter import with_status
+from mediactl.core import fsutil
+from mediactl.core.errors import ContentError, MediactlError, Problem, UsageError
+from mediactl.library.frontmatter import with_status
 from mediactl.render.verify import verify
 
 

@@ -46,9 +46,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediactl import filelock, fsutil
-from mediactl.credentials import REDACTED, redact, secret_name
-from mediactl.errors import MediactlError, os_error_reason
+from mediactl.core import filelock, fsutil
+from mediactl.core.errors import MediactlError, os_error_reason
+from mediactl.core.redaction import REDACTED, redact, secret_name
 
 GENESIS = "0" * 64
 VOID = "record.void"  # names a record whose change was not saved (its COMMIT failed after it was written)

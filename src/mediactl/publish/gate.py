@@ -24,8 +24,8 @@ from mediactl.publish.store import Store
 def platform_caps(platform: str) -> tuple[Any, ...]:
     """The platform's publishing rate limits (`rate_limits` in its facts file) as caps: per account, or per
     customer segment where the platform limits what each customer receives (企业微信 1-to-1 pushes)."""
-    from mediactl.config import CAP_WINDOWS, Cap
-    from mediactl.platforms import get_platform
+    from mediactl.config.model import CAP_WINDOWS, Cap
+    from mediactl.config.platforms import get_platform
 
     limits = get_platform(platform).facts.get("rate_limits") or []
     return tuple(

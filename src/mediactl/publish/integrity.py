@@ -40,7 +40,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mediactl.errors import MediactlError
+from mediactl.core.errors import MediactlError
 from mediactl.publish import audit
 from mediactl.publish.replay import JobFacts, Replay, outbox_receipts
 from mediactl.publish.store import DAMAGED_HINT, Job, Store, StoreDamaged

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediactl.errors import UsageError
+from mediactl.core.errors import UsageError
 from mediactl.publish import audit, integrity
 from mediactl.publish.audit import AuditError
 from mediactl.publish.replay import JobFacts, Replay, outbox_receipts

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
-from mediactl.errors import MediactlError, UsageError
-from mediactl.identity import current_user
+from mediactl.core.errors import MediactlError, UsageError
+from mediactl.core.identity import current_user
 from mediactl.publish import audit, gate, integrity
 from mediactl.publish.adapters import adapter_class, registry
 from mediactl.publish.adapters.base import Adapter, DeliveryError, Rejected, Transient, Unknown, Variant

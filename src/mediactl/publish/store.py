@@ -38,9 +38,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from mediactl import fsutil
-from mediactl.credentials import redact
-from mediactl.errors import MediactlError
+from mediactl.core import fsutil
+from mediactl.core.errors import MediactlError
+from mediactl.core.redaction import redact
 
 STATES = ("pending", "sending", "sent", "failed", "unknown", "cancelled", "awaiting-confirmation")
 SCHEMA = """

@@ -21,8 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mediactl import confine, fsutil
-from mediactl.errors import MediactlError, relpath
+from mediactl.core import confine, fsutil
+from mediactl.core.errors import MediactlError, relpath
 from mediactl.publish.adapters.base import Variant
 from mediactl.render.manifest import canonical, sha256
 from mediactl.render.verify import Verified, read_part

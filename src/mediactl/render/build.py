@@ -5,16 +5,17 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from mediactl import confine, textfit
-from mediactl.config import Config
-from mediactl.content import Item
-from mediactl.errors import relpath
-from mediactl.platforms import get_platform
+from mediactl.config.model import Config
+from mediactl.config.platforms import get_platform
+from mediactl.core import confine
+from mediactl.core.errors import relpath
+from mediactl.library.content import Item
 from mediactl.render.errors import VariantError
 from mediactl.render.manifest import content_hash, header, sha256, text_file
 from mediactl.render.media import render_media
 from mediactl.render.plan import Planned
 from mediactl.render.texts import render_texts
+from mediactl.text import textfit
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".mkv", ".flv")
 SUBTITLE_SUFFIXES = (".srt", ".vtt")

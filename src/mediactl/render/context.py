@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from mediactl.config import Channel, Config
-from mediactl.content import Item
-from mediactl.platforms import FieldSpec, Platform, get_platform
+from mediactl.config.model import Channel, Config
+from mediactl.config.platforms import FieldSpec, Platform, get_platform
+from mediactl.library.content import Item
 from mediactl.render.hooks import required_disclosures
 
 if TYPE_CHECKING:
-    from mediactl.markup import Converted
+    from mediactl.text.markup import Converted
 
 
 @dataclass
@@ -76,7 +76,7 @@ def override(item: Item, channel: Channel, key: str) -> Any:
 
 
 def build(item: Item, channel: Channel, config: Config) -> tuple[dict[str, Any], VariantSettings]:
-    from mediactl.markup import add_tracking  # markdown-it is not needed on the cache-only path
+    from mediactl.text.markup import add_tracking  # markdown-it is not needed on the cache-only path
 
     platform = get_platform(channel.platform)
     settings = VariantSettings(platform, channel, effective_fields(platform, channel), dict(channel.tracking))

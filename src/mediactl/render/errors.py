@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mediactl.errors import MediactlError
+from mediactl.core.errors import MediactlError
 
 
 class VariantError(MediactlError):

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from mediactl import markup, textfit
 from mediactl.render.context import VariantSettings
+from mediactl.text import markup, textfit
 
 
 def fit(variant: VariantSettings, text: str, field: str, ellipsis: str = "…", reserve: str = "") -> str:

@@ -17,9 +17,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from mediactl import __version__, fsutil
-from mediactl.config import Config
-from mediactl.platforms import get_platform
+from mediactl import __version__
+from mediactl.config.model import Config
+from mediactl.config.platforms import get_platform
+from mediactl.core import fsutil
 from mediactl.render.context import item_link
 from mediactl.render.hooks import inputs_digest
 from mediactl.render.manifest import MANIFEST, canonical
@@ -116,7 +117,7 @@ class InputHasher:
         return hashlib.sha256(f"{self._item_files(item)}\0{item_link(item, self.config)}".encode()).hexdigest()
 
     def _code(self) -> str:
-        from mediactl.fonts import font_identity
+        from mediactl.graphics.fonts import font_identity
 
         return self._memo("code", "", lambda: f"{__version__}|{font_identity()}")
 

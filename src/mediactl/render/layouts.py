@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from mediactl.platforms import ImageSpec
-from mediactl.yamlpos import load_data
+from mediactl.config.platforms import ImageSpec
+from mediactl.config.yamlpos import load_data
 
 
 def layout_folders(templates: Path) -> list[Path]:

@@ -15,7 +15,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from mediactl import __version__, fsutil
+from mediactl import __version__
+from mediactl.core import fsutil
 
 MANIFEST = "manifest.json"
 SCHEMA = 2  # 2: the content hash covers the whole published document (subtitles, image texts, link)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mediactl.content import Item
-from mediactl.platforms import ImageSpec
+from mediactl.config.platforms import ImageSpec
+from mediactl.library.content import Item
 from mediactl.render.context import override
 from mediactl.render.layouts import layout_folders, layout_name
 from mediactl.render.texts import Texts

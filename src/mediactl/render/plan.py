@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mediactl.config import Channel, Config
-from mediactl.content import Item
-from mediactl.library import Library
-from mediactl.platforms import get_platform
+from mediactl.config.model import Channel, Config
+from mediactl.config.platforms import get_platform
+from mediactl.library.content import Item
+from mediactl.library.scan import Library
 from mediactl.render.errors import VariantError
 
 

@@ -13,9 +13,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mediactl.config import Config
-from mediactl.errors import MediactlError
-from mediactl.library import Library
+from mediactl.config.model import Config
+from mediactl.core.errors import MediactlError
+from mediactl.library.scan import Library
 from mediactl.render import manifest as manifest_io
 from mediactl.render.errors import VariantError
 from mediactl.render.index import InputHasher, RenderIndex
@@ -135,8 +135,8 @@ _WORKER: tuple[Config, Library] | None = None
 def _init_worker(config_file: str) -> None:
     global _WORKER
     if _WORKER is None:
-        from mediactl.config import load_config
-        from mediactl.library import load_library
+        from mediactl.config.model import load_config
+        from mediactl.library.scan import load_library
 
         config = load_config(Path(config_file))
         _WORKER = (config, load_library(config))

@@ -29,8 +29,8 @@ from jinja2 import (
 from jinja2.debug import rewrite_traceback_stack
 from jinja2.sandbox import SandboxedEnvironment
 
-from mediactl import confine
-from mediactl.errors import relpath
+from mediactl.core import confine
+from mediactl.core.errors import relpath
 from mediactl.render.errors import VariantError
 from mediactl.render.limits import BoundedEnvironment, RenderLimitError, deadline, joined
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mediactl import textfit
-from mediactl.config import Channel, Config
-from mediactl.content import Item
-from mediactl.platforms import FieldSpec
+from mediactl.config.model import Channel, Config
+from mediactl.config.platforms import FieldSpec
+from mediactl.library.content import Item
 from mediactl.render import context as variant_context
 from mediactl.render.context import VariantSettings
 from mediactl.render.errors import VariantError
 from mediactl.render.sources import select, template_for
 from mediactl.render.templates import environment, render_fields
+from mediactl.text import textfit
 
 OVERRIDABLE_ROLES = ("title", "summary", "body")
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mediactl import confine
-from mediactl.errors import MediactlError, relpath
+from mediactl.core import confine
+from mediactl.core.errors import MediactlError, relpath
 from mediactl.render.manifest import MANIFEST, SCHEMA, canonical, published, read_manifest, sha256
 
 

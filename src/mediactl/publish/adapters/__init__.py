@@ -10,7 +10,7 @@ from functools import cache
 from importlib.metadata import entry_points
 from typing import Any
 
-from mediactl.errors import MediactlError
+from mediactl.core.errors import MediactlError
 
 GROUP = "mediactl.adapters"
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
-from mediactl.credentials import redact
-from mediactl.errors import MediactlError
+from mediactl.core.errors import MediactlError
+from mediactl.core.redaction import redact
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Variant:
     open a path under `build/` or `content/`.
     """
 
-    channel: Any  # mediactl.config.Channel
+    channel: Any  # mediactl.config.model.Channel
     item: str
     content_hash: str
     document: dict[str, Any]  # render.manifest.published(): texts, files, media, body_images, video, …

@@ -22,8 +22,8 @@ from typing import Any, ClassVar
 
 import httpx
 
-from mediactl.credentials import looks_secret, redact, redacted_excerpt, register_secret
-from mediactl.publish import transport
+from mediactl.config import transport
+from mediactl.core.redaction import looks_secret, redact, redacted_excerpt, register_secret
 from mediactl.publish.adapters import tokenseal
 from mediactl.publish.adapters.base import Adapter, Rejected, Transient, Unknown
 
@@ -111,7 +111,7 @@ class HttpAdapter(Adapter):
         return transport.sandbox_url()
 
     def api_base(self) -> str:
-        from mediactl.platforms import get_platform
+        from mediactl.config.platforms import get_platform
 
         return (self.sandbox() or self.channel.base_url or get_platform(self.channel.platform).base_url or "").rstrip(
             "/"

@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from mediactl import fsutil
+from mediactl.core import fsutil
 from mediactl.publish.adapters.base import Adapter, Receipt, Rejected, Variant
 
 RECEIPT = "receipt.json"

@@ -16,7 +16,8 @@ import json
 import time
 from typing import Any
 
-from mediactl.credentials import REDACTED, redact, register_url_secrets, secret_name
+from mediactl.config.credentials import register_url_secrets
+from mediactl.core.redaction import REDACTED, redact, secret_name
 from mediactl.publish.adapters.base import Receipt, Rejected, Variant
 from mediactl.publish.adapters.http import HttpAdapter
 

@@ -20,8 +20,8 @@ import time
 from pathlib import PurePosixPath
 from typing import Any
 
-from mediactl.credentials import redact, redacted_excerpt
-from mediactl.errors import MediactlError
+from mediactl.core.errors import MediactlError
+from mediactl.core.redaction import redact, redacted_excerpt
 from mediactl.publish.adapters.base import DeliveryError, Receipt, Rejected, Transient, Unknown, Variant
 from mediactl.publish.adapters.http import HttpAdapter, TokenExpired
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from mediactl.controls import describe
-from mediactl.errors import Problem
+from mediactl.core.controls import describe
+from mediactl.core.errors import Problem
 
 try:  # libyaml is about ten times faster: it matters for a library of 1,000 items.
     _Loader: type = yaml.CSafeLoader

@@ -16,12 +16,13 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mediactl import CONFIG_NAME, credentials, fsutil, nearest_project
-from mediactl.errors import ConfigError, NotFoundError, Problem
-from mediactl.platforms import all_platforms
-from mediactl.publish import transport
-from mediactl.schema import Checker
-from mediactl.yamlpos import KeyPath, LocatedYAML, load_located
+from mediactl import CONFIG_NAME, nearest_project
+from mediactl.config import credentials, transport
+from mediactl.config.platforms import all_platforms
+from mediactl.config.schema import Checker
+from mediactl.config.yamlpos import KeyPath, LocatedYAML, load_located
+from mediactl.core import fsutil, redaction
+from mediactl.core.errors import ConfigError, NotFoundError, Problem
 
 STATUSES = ("draft", "review", "approved", "published", "archived")
 CAP_WINDOWS = {"hour": 3600, "day": 86400, "week": 7 * 86400, "month": 30 * 86400}
@@ -128,7 +129,7 @@ class Config:
     def channel(self, name: str) -> Channel:
         """A channel by name, following `migrated_to` so retired names keep working."""
         if name not in self.channels:
-            from mediactl.schema import did_you_mean
+            from mediactl.config.schema import did_you_mean
 
             hint = did_you_mean(name, self.channels)
             raise NotFoundError(f"unknown channel '{name}'{hint} (channels are defined in {CONFIG_NAME})")
@@ -223,9 +224,9 @@ _URL_EXAMPLES = "e.g. …/send?key=${HOOK_KEY} or postgresql://app:${PGPASSWORD}
 def _inline_secret(parent: str, key: str, value: Any) -> str | None:
     """What is wrong with one key's value (a secret written in the file), or None."""
     scalar = isinstance(value, (str, int, float)) and not isinstance(value, bool)
-    if parent == "headers" and credentials.secret_name(key):
-        return None if credentials.is_header_reference(value) else _LITERAL_HEADER
-    if parent == "credentials" or (scalar and credentials.looks_secret(key)):
+    if parent == "headers" and redaction.secret_name(key):
+        return None if redaction.is_header_reference(value) else _LITERAL_HEADER
+    if parent == "credentials" or (scalar and redaction.looks_secret(key)):
         if credentials.is_reference(value):
             return None
         return _NOT_ONLY_A_REFERENCE if isinstance(value, str) and credentials.has_reference(value) else _LITERAL_SECRET
@@ -354,7 +355,7 @@ def _url(check: Checker, value: Any, path: KeyPath) -> str | None:
     if url is None or credentials.is_reference(url):  # a whole URL from the environment: checked when sending
         return url
     if not re.match(r"^https?://[^\s/]+", credentials.REF.sub("x", url)):
-        check.error(path, f"expected an https:// URL, got '{credentials.redact(url)}'")
+        check.error(path, f"expected an https:// URL, got '{redaction.redact(url)}'")
         return None
     problem = None if "${" in (urlsplit(url).hostname or "") else transport.clear_text(url)
     if problem:
@@ -375,7 +376,7 @@ def _string_map(check: Checker, raw: Any, path: KeyPath) -> dict[str, str]:
 
 def _limits(check: Checker, raw: Any, path: KeyPath, platform: Any) -> dict[str, int]:
     """Per-field limits that narrow the platform's; widening one is an error (the platform would refuse)."""
-    from mediactl.schema import did_you_mean
+    from mediactl.config.schema import did_you_mean
 
     data = check.mapping(raw, path)
     fields = {spec.name: spec for spec in platform.fields}
@@ -420,7 +421,7 @@ def _check_migration(check: Checker, channel: Channel, channels: dict[str, Chann
     if target == channel.name:
         check.error(path, "a channel cannot be migrated to itself")
     elif target not in channels:
-        from mediactl.schema import did_you_mean
+        from mediactl.config.schema import did_you_mean
 
         check.error(path, f"unknown channel '{target}'{did_you_mean(target, channels)}")
     elif channels[target].migrated_to:

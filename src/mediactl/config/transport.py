@@ -13,8 +13,8 @@ import ipaddress
 import os
 from urllib.parse import urlsplit
 
-from mediactl.credentials import redact
-from mediactl.errors import UsageError
+from mediactl.core.errors import UsageError
+from mediactl.core.redaction import redact
 
 SANDBOX_ENV = "MEDIACTL_SANDBOX_URL"
 LOOPBACK_HINT = "127.0.0.1, ::1 or localhost"

@@ -14,13 +14,13 @@ from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from mediactl import confine, controls
-from mediactl.config import STATUSES, Config
-from mediactl.errors import Problem, relpath
-from mediactl.frontmatter import split_front_matter
-from mediactl.platforms import all_platforms
-from mediactl.schema import Checker, did_you_mean
-from mediactl.yamlpos import KeyPath, LocatedYAML, load_located
+from mediactl.config.model import STATUSES, Config
+from mediactl.config.platforms import all_platforms
+from mediactl.config.schema import Checker, did_you_mean
+from mediactl.config.yamlpos import KeyPath, LocatedYAML, load_located
+from mediactl.core import confine, controls
+from mediactl.core.errors import Problem, relpath
+from mediactl.library.frontmatter import split_front_matter
 
 KINDS = ("article", "video", "graphic")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")

@@ -15,13 +15,13 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
-from mediactl import fsutil
-from mediactl.config import CONFIG_NAME, Config
-from mediactl.content import ITEM_FILE, KINDS, validate_slug
-from mediactl.errors import MediactlError, UsageError, relpath
-from mediactl.identity import current_user
-from mediactl.library import find_item_folder
-from mediactl.schema import did_you_mean
+from mediactl.config.model import CONFIG_NAME, Config
+from mediactl.config.schema import did_you_mean
+from mediactl.core import fsutil
+from mediactl.core.errors import MediactlError, UsageError, relpath
+from mediactl.core.identity import current_user
+from mediactl.library.content import ITEM_FILE, KINDS, validate_slug
+from mediactl.library.scan import find_item_folder
 
 EXAMPLE_CONFIG = "mediactl.example.yaml"
 SKELETON_FOLDERS = ("content", "templates", "compliance")
@@ -39,7 +39,7 @@ def skeleton_root() -> Path:
     packaged = Path(str(resources.files("mediactl"))) / "_skeleton"
     if (packaged / EXAMPLE_CONFIG).is_file():
         return packaged
-    checkout = Path(__file__).resolve().parents[2]
+    checkout = Path(__file__).resolve().parents[3]
     if (checkout / EXAMPLE_CONFIG).is_file():
         return checkout
     raise MediactlError("this installation of mediactl lacks its example project files; reinstall it")

@@ -26,7 +26,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 
-from mediactl.cjk import has_cjk as _has_cjk
+from mediactl.text.cjk import has_cjk as _has_cjk
 
 __all__ = [
     "LINK_MODES",

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mediactl.credentials import redact
+from mediactl.core.redaction import redact
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -12,7 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from mediactl.yamlpos import load_data
+from mediactl.config.yamlpos import load_data
 
 
 @dataclass(frozen=True)

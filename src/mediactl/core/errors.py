@@ -11,7 +11,7 @@ import errno
 from dataclasses import dataclass
 from pathlib import Path
 
-from mediactl.controls import escape
+from mediactl.core.controls import escape
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # Pillow is imported only when a font is really opened (keeps start-up lean)
     from PIL import ImageFont
 
-from mediactl.errors import MediactlError
+from mediactl.core.errors import MediactlError
 
 DEFAULT_PACKAGE = "manimgx_fonts_cjk"
 DEFAULT_FILE = "NotoSansCJK-VF.otf.ttc"

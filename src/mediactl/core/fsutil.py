@@ -21,7 +21,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from mediactl.errors import FilesystemError
+from mediactl.core.errors import FilesystemError
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)

@@ -11,8 +11,8 @@ import difflib
 from collections.abc import Iterable
 from typing import Any
 
-from mediactl.errors import Problem
-from mediactl.yamlpos import KeyPath, LocatedYAML
+from mediactl.config.yamlpos import KeyPath, LocatedYAML
+from mediactl.core.errors import Problem
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

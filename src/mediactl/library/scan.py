@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from mediactl.config import Config
-from mediactl.content import ITEM_FILE, Item, parse_item
-from mediactl.errors import ContentError, NotFoundError, Problem, relpath
-from mediactl.schema import did_you_mean
+from mediactl.config.model import Config
+from mediactl.config.schema import did_you_mean
+from mediactl.core.errors import ContentError, NotFoundError, Problem, relpath
+from mediactl.library.content import ITEM_FILE, Item, parse_item
 
 
 @dataclass(frozen=True)

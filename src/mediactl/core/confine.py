@@ -17,7 +17,7 @@ import os
 from functools import cache
 from pathlib import Path
 
-from mediactl.errors import MediactlError, relpath
+from mediactl.core.errors import MediactlError, relpath
 
 CHUNK = 1 << 20
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # POSIX: the resolved path must not have become a link since
