@@ -40,6 +40,7 @@ import bisect
 import functools
 import itertools
 import operator
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -67,8 +68,8 @@ try:
     from mediactl.check import _native
 except ImportError:  # built without a C compiler: the pure-Python path gives the same results
     _native = None
-if getattr(_native, "API", None) != NATIVE_API:
-    _native = None
+if getattr(_native, "API", None) != NATIVE_API or os.environ.get("MEDIACTL_NO_NATIVE"):
+    _native = None  # MEDIACTL_NO_NATIVE=1 at run time too: CI checks the pure-Python path gives the same results
 
 __all__ = ["CATEGORIES", "INVISIBLE", "Normalized", "Normalizer", "default_skip", "explain"]
 
