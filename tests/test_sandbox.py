@@ -602,3 +602,17 @@ def test_multipart_parser() -> None:
     ]:
         with pytest.raises(ValueError):
             parse_multipart(bad_body, ctype)
+
+
+@pytest.mark.parametrize("size", [65536 - 40, 65536 - 4, 65536 - 1, 65536, 65536 + 3, 3 * 65536 - 2])
+def test_multipart_large_parts_keep_every_byte(size: int) -> None:
+    """Parts of any size, data full of near-delimiters, blanks after the first delimiter, an epilogue."""
+    data = bytes(range(256)) * (size // 256) + b"\r\n--b" * (size % 256 // 5) + b"\r" * (size % 256 % 5)
+    body = (
+        b"--b0  \r\n"  # blanks after the first delimiter (RFC 2046 transport padding)
+        b'Content-Disposition: form-data; name="media"; filename="a.png"\r\n\r\n' + data + b"\r\n--b0\r\n"
+        b"Content-Disposition: form-data; name=description\r\n\r\nd\r\n--b0--\r\nepilogue\r\n"
+    )
+    media, description = parse_multipart(body, "multipart/form-data; boundary=b0")
+    assert (len(media.data), media.data, description.data) == (size, data, b"d")
+    assert parse_multipart(b"--b0--\r\n", "multipart/form-data; boundary=b0") == []

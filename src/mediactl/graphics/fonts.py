@@ -12,6 +12,13 @@ of its pieces), which line breaking relies on.
 
 Coverage (`covers`) reads the font's own character map (the ``cmap`` table, formats 4, 12 and
 13), so "has a glyph" means what it means to the font, not a guess from rendered pixels.
+
+The reader is ours, not fontTools (issue 11 weighed it; `bench/font_bench.py` measures it):
+both find the same 44,810 covered code points in every face of the Noto collection (and agree
+on DejaVu's format 4 maps), but fontTools names all 65,535 glyphs of the CFF2 face to build
+its map. In a fresh process, as every render worker is, coverage took 6.6 ms here and 189 ms
+with fontTools, plus 33 ms to import it (4 ms for this module); a coverage cache keyed by the
+font's hash would not help, since hashing the 32 MB file alone takes 23 ms.
 """
 
 from __future__ import annotations

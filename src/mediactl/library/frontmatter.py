@@ -2,6 +2,13 @@
 
 Its own module, free of dependencies, because both the content model and the
 checker's text extraction need it, and an ad hoc check must start fast.
+
+`with_status` edits the one line itself rather than round-tripping the YAML through
+ruamel.yaml (issue 11 weighed it): at its most careful, ruamel.yaml still writes CRLF lines
+back as LF (leaving the comments' CRLF: mixed line ends), respaces flow lists, puts every
+sequence in one indentation style and moves the changed line's comment, and drops a BOM, so
+an approval would touch lines the author wrote. tests/test_frontmatter_roundtrip.py shows it,
+and fails should a later ruamel.yaml keep every byte.
 """
 
 from __future__ import annotations
