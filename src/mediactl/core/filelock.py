@@ -9,10 +9,11 @@ retried. Both locks are advisory between mediactl processes, which is all the ch
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-if os.name == "nt":  # pragma: no cover - exercised on Windows only
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only (sys.platform: what mypy reads)
     import msvcrt
 
     def _lock(fd: int) -> None:
