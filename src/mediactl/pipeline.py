@@ -161,9 +161,13 @@ def _planned(
 
 def _deliver_now(publisher: Publisher, outcomes: list[Outcome]) -> list[Outcome]:
     now = time.time()
-    due = {o.job for o in outcomes if o.state == "queued" and o.due_at is not None and o.due_at <= now}
+    due = {
+        o.job
+        for o in outcomes
+        if o.state == "queued" and o.job is not None and o.due_at is not None and o.due_at <= now
+    }
     delivered = publisher.deliver_due(only=due) if due else []
-    by_job = {o.job: o for o in delivered if o.job is not None}
+    by_job: dict[int | None, Outcome] = {o.job: o for o in delivered if o.job is not None}
     queued = {o.job for o in outcomes}
     return [by_job.get(o.job, o) for o in outcomes] + [o for o in delivered if o.job not in queued]
 
@@ -227,7 +231,7 @@ def run(config: Config, library: Library, *, channel: str | None = None, dry_run
         else:
             queued = {o.job for o in report.outcomes}
             delivered = publisher.deliver_due(concurrency=concurrency)
-            by_job = {o.job: o for o in delivered if o.job is not None}
+            by_job: dict[int | None, Outcome] = {o.job: o for o in delivered if o.job is not None}
             report.outcomes = [by_job.get(o.job, o) for o in report.outcomes]
             report.outcomes += [o for o in delivered if o.job not in queued]
     finally:

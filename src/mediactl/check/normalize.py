@@ -42,9 +42,9 @@ import itertools
 import operator
 import re
 import unicodedata
-from types import ModuleType
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 # The character data and the fold table live in fold.py; tests reach these names through here too.

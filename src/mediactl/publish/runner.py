@@ -354,7 +354,7 @@ class Publisher:
         """Commit an outcome (and claim the next job). The outcome of a post that went out must not be lost:
         if the store cannot take it, see `_unrecorded`."""
         try:
-            return self.store.settle_and_claim(settled and settled.settlement, claim)
+            return self.store.settle_and_claim(settled.settlement if settled is not None else None, claim)
         except StoreError as exc:
             if settled is None:
                 raise

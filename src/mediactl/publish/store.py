@@ -319,7 +319,8 @@ def _due_filter(
     now: float, *, paused: set[str] | None, channel: str | None, ids: set[int] | None
 ) -> tuple[str, list[Any]]:
     """The WHERE clause of due pending jobs, with claim_due's filters; shared by claims and counts."""
-    where, args = ["state = 'pending'", "due_at <= ?"], [now]
+    where = ["state = 'pending'", "due_at <= ?"]
+    args: list[Any] = [now]
     if channel is not None:
         where, args = [*where, "channel = ?"], [*args, channel]
     if paused:
@@ -338,7 +339,7 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
-def _prepare(db: _Connection) -> None:
+def _prepare(db: sqlite3.Connection) -> None:
     """WAL, full durability, the schema (tables added since a store was made are added to it). Through the
     plain connection methods, so that an error here reads "cannot open the state store"."""
     sqlite3.Connection.execute(db, "PRAGMA journal_mode=WAL")
@@ -656,7 +657,8 @@ class Store:
         return Job(**row) if row else None
 
     def jobs(self, state: str | None = None, channel: str | None = None) -> list[Job]:
-        query, args = "SELECT * FROM jobs WHERE 1=1", []
+        query = "SELECT * FROM jobs WHERE 1=1"
+        args: list[str] = []
         if state:
             query, args = query + " AND state = ?", [*args, state]
         if channel:
