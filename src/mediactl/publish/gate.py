@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from mediactl.check.verdicts import read_verdict
-from mediactl.publish.store import Store
+from mediactl.publish.store import JobState, Store
 
 
 @functools.cache  # asked on every claim, inside the write transaction; platform facts do not change in a run
@@ -136,7 +136,7 @@ def _caps(config: Any, store: Store, item: Any, channel: Any, due_at: float, ver
                 (
                     j.due_at
                     for j in store.jobs(channel=channel.name)
-                    if start <= j.due_at < end and j.state != "cancelled"
+                    if start <= j.due_at < end and j.state != JobState.CANCELLED
                 ),
                 default=due_at,
             )

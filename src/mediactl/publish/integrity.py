@@ -43,19 +43,23 @@ from typing import Any
 from mediactl.core.errors import MediactlError
 from mediactl.publish import audit
 from mediactl.publish.replay import JobFacts, Replay, outbox_receipts
-from mediactl.publish.store import DAMAGED_HINT, Job, Store, StoreDamaged
+from mediactl.publish.store import DAMAGED_HINT, Job, JobState, Store, StoreDamaged
 
 # Store states a job may be in when the log last left it in a state that must not be sent (again). The store
 # may run ahead of the log only by an outcome (committed, then logged), never by a person's decision (logged
 # first). Other logged states (pending, failed) only need the job to exist.
 ACCEPTED = {
-    "sent": {"sent"},
-    "cancelled": {"cancelled"},
-    "unknown": {"unknown", "sent", "failed", "awaiting-confirmation"},
-    "awaiting-confirmation": {"awaiting-confirmation", "sent", "failed", "unknown"},
+    JobState.SENT: {JobState.SENT},
+    JobState.CANCELLED: {JobState.CANCELLED},
+    JobState.UNKNOWN: {JobState.UNKNOWN, JobState.SENT, JobState.FAILED, JobState.AWAITING_CONFIRMATION},
+    JobState.AWAITING_CONFIRMATION: {JobState.AWAITING_CONFIRMATION, JobState.SENT, JobState.FAILED, JobState.UNKNOWN},
 }
-FINAL = ("sent", "failed", "unknown", "awaiting-confirmation")
-LOST_OUTCOME = {"sending": FINAL, "unknown": ("sent",), "awaiting-confirmation": ("sent",)}  # store state: logged
+FINAL = (JobState.SENT, JobState.FAILED, JobState.UNKNOWN, JobState.AWAITING_CONFIRMATION)
+LOST_OUTCOME: dict[str, tuple[JobState, ...]] = {  # keyed by a store row's state (text), to what was logged
+    JobState.SENDING: FINAL,
+    JobState.UNKNOWN: (JobState.SENT,),
+    JobState.AWAITING_CONFIRMATION: (JobState.SENT,),
+}
 SHOWN = 10  # differences listed in an error; all of them go into an accept-loss record
 
 

@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -42,7 +43,20 @@ from mediactl.core import fsutil
 from mediactl.core.errors import MediactlError
 from mediactl.core.redaction import redact
 
-STATES = ("pending", "sending", "sent", "failed", "unknown", "cancelled", "awaiting-confirmation")
+
+class JobState(StrEnum):
+    """Where a job is. A StrEnum: the store, the audit log and JSON output hold the plain value ("sent")."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    CANCELLED = "cancelled"
+    AWAITING_CONFIRMATION = "awaiting-confirmation"
+
+
+STATES = tuple(JobState)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -122,17 +136,17 @@ class Settlement:
     """What delivery learned about a claimed job: a final state, or back to pending for a retry."""
 
     job_id: int
-    state: str  # a final state, or "pending" to retry at `due_at`
+    state: JobState  # a final state, or PENDING to retry at `due_at`
     remote_id: str | None = None
     remote_url: str | None = None
     error: str | None = None
     due_at: float | None = None
-    expect: str = "sending"  # reconciliation also settles `unknown` jobs
+    expect: str = JobState.SENDING  # reconciliation also settles `unknown` jobs
 
     def apply(self, db: sqlite3.Connection) -> bool:
         """Only from the expected state: a job cancelled or resolved meanwhile keeps what a person decided.
         Whether the job changed."""
-        if self.state == "pending":
+        if self.state == JobState.PENDING:
             return db.execute(
                 "UPDATE jobs SET state = 'pending', due_at = ?, error = ?, updated_at = ? WHERE id = ? AND state = ?",
                 (self.due_at, _redacted(self.error), time.time(), self.job_id, self.expect),
