@@ -38,12 +38,15 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from mediactl.core.errors import MediactlError
 from mediactl.publish import audit
 from mediactl.publish.replay import JobFacts, Replay, outbox_receipts
 from mediactl.publish.store import DAMAGED_HINT, Job, JobState, Store, StoreDamaged
+
+if TYPE_CHECKING:  # annotations only
+    from mediactl.config.model import Config
 
 # Store states a job may be in when the log last left it in a state that must not be sent (again). The store
 # may run ahead of the log only by an outcome (committed, then logged), never by a person's decision (logged
@@ -94,7 +97,7 @@ class StateLossError(MediactlError):
         return [first, *shown, *more, *hint]
 
 
-def require_intact(store: Store, log: Path, config: Any) -> Level:
+def require_intact(store: Store, log: Path, config: Config) -> Level:
     """Raise unless the store is whole and level with the log (StoreDamaged, StateLossError, or AuditError naming
     a damaged line); then remember how far the log was read, so the next check reads on from there."""
     require_whole(store)
@@ -107,7 +110,7 @@ def require_intact(store: Store, log: Path, config: Any) -> Level:
     return level
 
 
-def require_readable(store: Store, log: Path, config: Any) -> Level:
+def require_readable(store: Store, log: Path, config: Config) -> Level:
     """Raise as `require_intact` does, changing nothing: what the store holds is only worth showing if it is
     whole and holds what the log records."""
     require_whole(store)
@@ -127,13 +130,13 @@ def require_whole(store: Store) -> None:
         )
 
 
-def inspect(store: Store, log: Path, config: Any) -> Level:
+def inspect(store: Store, log: Path, config: Config) -> Level:
     """The comparison without changing anything (for listing and `doctor`)."""
     with store.snapshot():
         return compare(store, log, config)
 
 
-def compare(store: Store, log: Path, config: Any) -> Level:
+def compare(store: Store, log: Path, config: Config) -> Level:
     """Replay the records after the store's audit position and list what the store lacks (under its lock)."""
     checked = store.audit_checked()
     start = audit.Position(**checked) if checked else None

@@ -28,13 +28,16 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediactl.core.errors import UsageError
 from mediactl.publish import audit, integrity
 from mediactl.publish.audit import AuditError
-from mediactl.publish.replay import JobFacts, Replay, outbox_receipts
+from mediactl.publish.replay import JobFacts, ReceiptFacts, Replay, outbox_receipts
 from mediactl.publish.store import Job, JobState, Store, StoreDamaged
+
+if TYPE_CHECKING:  # annotations only
+    from mediactl.publish.runner import Publisher
 
 CLAIMED_BY_REBUILD = "state-rebuild:0:0"  # no such host: reconciliation treats the job as orphaned
 AHEAD = (JobState.SENT, JobState.FAILED, JobState.UNKNOWN, JobState.AWAITING_CONFIRMATION, JobState.CANCELLED)
@@ -78,7 +81,7 @@ def keep_damaged_aside(path: Path) -> Path | None:
     return aside
 
 
-def rebuild(publisher: Any, *, kept_aside: Path | None = None) -> Rebuilt | None:
+def rebuild(publisher: Publisher, *, kept_aside: Path | None = None) -> Rebuilt | None:
     """Rebuild the store from the audit log and the outbox receipts (see the module doc); None when the store
     is whole and level with the log already (nothing to rebuild: a needless rebuild would make due jobs
     uncertain)."""
@@ -108,6 +111,7 @@ def rebuild(publisher: Any, *, kept_aside: Path | None = None) -> Rebuilt | None
     with store.transaction(audit=hook) as db:
         Store.restore(db, jobs, switches, list(replay.approvals.values()), highest_job=replay.highest_job)
         hook(summary)
+        assert hook.record is not None  # the call above wrote it, or raised
         Store.set_audit_checked(db, _position(hook.record))
     return summary
 
@@ -130,7 +134,7 @@ def _restored(facts: JobFacts, held: Job | None) -> dict[str, Any]:
     return row
 
 
-def _from_receipt(receipt: Any) -> dict[str, Any]:
+def _from_receipt(receipt: ReceiptFacts) -> dict[str, Any]:
     return {
         "id": None, "idempotency_key": receipt.key, "channel": receipt.channel, "item": receipt.item,
         "content_hash": receipt.content_hash, "audience": "", "due_at": receipt.at, "state": JobState.SENT, "attempts": 1,
@@ -140,7 +144,7 @@ def _from_receipt(receipt: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def accept_loss(publisher: Any, reason: str, *, kept_aside: Path | None = None) -> list[str]:
+def accept_loss(publisher: Publisher, reason: str, *, kept_aside: Path | None = None) -> list[str]:
     """Record, with the reason, that what the store lacks is given up; checking resumes after that record.
     Returns the differences accepted."""
     if not reason.strip():
@@ -157,6 +161,7 @@ def accept_loss(publisher: Any, reason: str, *, kept_aside: Path | None = None) 
     with store.transaction(audit=hook) as db:
         Store.reserve_job_ids(db, _highest_job(log))
         hook(None)
+        assert hook.record is not None  # the call above wrote it, or raised
         Store.set_audit_checked(db, _position(hook.record))
     return lost
 

@@ -21,10 +21,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediactl.publish.audit import VOID, Entry
 from mediactl.publish.store import JobState, idempotency_key
+
+if TYPE_CHECKING:  # annotations only
+    from mediactl.config.model import Config
 
 # The state a record leaves its job in. (delivery.deferred only moves a pending job's time.)
 OUTCOMES = {
@@ -193,7 +196,7 @@ class ReceiptFacts:
     at: float
 
 
-def outbox_receipts(config: Any) -> list[ReceiptFacts]:
+def outbox_receipts(config: Config) -> list[ReceiptFacts]:
     """Every receipt under the outbox channels' folders (the outbox adapter's layout, see adapters/outbox.py)."""
     from mediactl.publish.adapters.outbox import RECEIPT
 

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from mediactl.core.errors import MediactlError, UsageError
 from mediactl.core.identity import current_user
@@ -37,6 +37,13 @@ from mediactl.publish.gate import RefusalKind
 from mediactl.publish.store import Claim, Job, JobState, Settlement, Store, StoreError, Unlogged
 from mediactl.publish.vault import Vault, seal, sealed_variant, unsealed_variant
 from mediactl.render.verify import verify
+
+if TYPE_CHECKING:  # annotations only
+    import sqlite3
+
+    from mediactl.config.model import Channel, Config
+    from mediactl.library.content import Item
+    from mediactl.render.plan import Planned
 
 MAX_ATTEMPTS = 5
 RECORD_ROOM = 64 * 1024  # free bytes the audit log's disk must have before a delivery starts
@@ -83,14 +90,14 @@ class Outcome:
 
 
 class Publisher:
-    def __init__(self, config: Any, *, actor: str | None = None, command: str = "publish") -> None:
+    def __init__(self, config: Config, *, actor: str | None = None, command: str = "publish") -> None:
         self.config = config
         self.actor = actor or current_user()
         self.command = command
         self.store = Store(config.state_path / QUEUE_FILE)
         self.vault = Vault(config.state_path)
         self.audit_path = config.state_path / AUDIT_FILE
-        self._adapters: dict[str, Any] = {}
+        self._adapters: dict[str, Adapter] = {}
         self._progress: Callable[[int], None] = lambda n: None
         self._level: integrity.Level | None = None  # the store found whole and level with the log (once)
 
@@ -124,13 +131,13 @@ class Publisher:
 
     # --- enqueue ----------------------------------------------------------------------------
 
-    def enqueue(self, planned: list[Any], *, at: float | None, force_reason: str | None, defer: bool,
+    def enqueue(self, planned: list[Planned], *, at: float | None, force_reason: str | None, defer: bool,
                 dry_run: bool) -> list[Outcome]:  # fmt: skip
         self.require_intact_state()
         return [self._enqueue_one(p, at, force_reason, defer, dry_run) for p in planned]
 
     def _enqueue_one(
-        self, planned: Any, at: float | None, force_reason: str | None, defer: bool, dry_run: bool
+        self, planned: Planned, at: float | None, force_reason: str | None, defer: bool, dry_run: bool
     ) -> Outcome:
         item, channel = planned.item, planned.channel
         if channel.platform not in registry():  # refused while planning: no job is ever left without a way out
@@ -185,7 +192,7 @@ class Publisher:
             )
         return Outcome(channel.name, item.slug, OutcomeState.QUEUED, "", job.id, due_at=due)
 
-    def seal(self, planned: Any) -> str:
+    def seal(self, planned: Planned) -> str:
         """Verify a rendered variant byte for byte and copy it into the vault; its content hash.
 
         Raises (naming the file) when build/ or content/ changed after render, or it was never rendered.
@@ -281,7 +288,7 @@ class Publisher:
             futures = [pool.submit(work, channel) for channel in channels for _ in range(concurrency)]
             return failed + [outcome for future in futures for outcome in future.result()]
 
-    def _admit(self, db: Any, job: Job, now: float) -> tuple[float, str] | None:
+    def _admit(self, db: sqlite3.Connection, job: Job, now: float) -> tuple[float, str] | None:
         """Send-time rate limits: the channel's caps and the platform's own limits, over what was actually sent.
 
         Enqueue-time caps plan around due times; this catches what planning cannot: jobs that come due
@@ -503,7 +510,7 @@ class Publisher:
         return self._finish(job, JobState(receipt.state), "", remote_id=receipt.remote_id, url=receipt.url,
                             expect=job.state)  # fmt: skip
 
-    def adapter(self, channel: Any) -> Any:
+    def adapter(self, channel: Channel) -> Adapter:
         if channel.name not in self._adapters:
             adapter = adapter_class(channel.platform)(channel, self.config)
             adapter.store = self.store  # shared token cache (HTTP adapters), harmless for others
@@ -586,7 +593,7 @@ class _Budget:
             self.left += 1
 
 
-def _scheduled(item: Any, channel: Any) -> float | None:
+def _scheduled(item: Item, channel: Channel) -> float | None:
     when = item.schedule.get(channel.name)
     return when.timestamp() if when else None
 

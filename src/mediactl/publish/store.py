@@ -32,16 +32,19 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mediactl.core import fsutil
 from mediactl.core.errors import MediactlError
 from mediactl.core.redaction import redact
+
+if TYPE_CHECKING:  # annotations only
+    from mediactl.publish.replay import ApprovalFacts, SwitchFacts
 
 
 class JobState(StrEnum):
@@ -265,7 +268,7 @@ class _Connection(sqlite3.Connection):
 
 
 @contextmanager
-def _mapped(connection: Any) -> Iterator[None]:
+def _mapped(connection: sqlite3.Connection) -> Iterator[None]:
     try:
         yield
     except sqlite3.Error as exc:
@@ -344,7 +347,7 @@ def _due_filter(
     return " AND ".join(where), args
 
 
-def _marks(values: Any) -> str:
+def _marks(values: Sized) -> str:
     return ",".join("?" * len(values))
 
 
@@ -801,7 +804,7 @@ class Store:
         db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('jobs', ?)", (highest_used,))
 
     @staticmethod
-    def restore(db: sqlite3.Connection, jobs: list[dict[str, Any]], switches: list[Any], approvals: list[Any], *,
+    def restore(db: sqlite3.Connection, jobs: list[dict[str, Any]], switches: list[SwitchFacts], approvals: list[ApprovalFacts], *,
                 highest_job: int) -> None:  # fmt: skip
         """Rebuild (publish/recovery.py): each job in place of the row with its key (`id` None: a new number);
         a row holding a number a restored job needs moves to a new one. Pause switches on or off as given
