@@ -27,7 +27,7 @@ from mediactl.core.errors import FindingsError, MediactlError
 from mediactl.library.scan import Library
 from mediactl.render.errors import VariantError
 from mediactl.render.plan import Planned, plan_variants
-from mediactl.render.runner import RenderSummary, render
+from mediactl.render.runner import RenderSummary, VariantResult, render
 from mediactl.render.verify import verify
 
 # The publish stage costs ~100 ms to import (HTTP, the queue, the adapters): `check` runs without it,
@@ -46,7 +46,7 @@ def check(
     render_first: bool = True,
 ) -> CheckResult:  # fmt: skip
     """Render what changed (unless told not to), then check the items and every variant as rendered."""
-    failed: list[Any] = []
+    failed: list[VariantResult] = []
     if render_first:
         failed = render(config, library, slugs, channel, jobs=config.render.jobs).failed
     result = check_project(config, library, slugs, channel, fail_on=fail_on, skip=frozenset(r.key for r in failed))
