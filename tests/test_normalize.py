@@ -28,7 +28,7 @@ def norm(request: pytest.FixtureRequest) -> Normalizer:
 
 
 def found(matcher: Matcher, text: str) -> list[tuple[int, int, int, str, tuple[str, ...]]]:
-    return [(m.index, m.start, m.end, m.text, m.normalisations) for m in matcher.find(text)]
+    return [(m.term_index, m.start, m.end, m.text, m.normalisations) for m in matcher.find(text)]
 
 
 # --------------------------------------------------------------------------- fold
@@ -322,7 +322,7 @@ def matcher() -> Matcher:
 def test_evasions_are_found(
     matcher: Matcher, text: str, index: int, span: str, normalisations: tuple[str, ...]
 ) -> None:
-    hits = [m for m in matcher.find(text) if m.index == index]
+    hits = [m for m in matcher.find(text) if m.term_index == index]
     assert len(hits) == 1
     hit = hits[0]
     assert (hit.text, hit.normalisations) == (span, normalisations)
@@ -331,7 +331,7 @@ def test_evasions_are_found(
 
 @pytest.mark.parametrize(("text", "index"), [("保本", 0), ("零风险", 3), ("稳赚", 4), ("vx", 2), ("138", 5), ("VX", 8)])
 def test_plain_term_is_no_evasion(matcher: Matcher, text: str, index: int) -> None:
-    [hit] = [m for m in matcher.find(f"本产品{text}。") if m.index == index]
+    [hit] = [m for m in matcher.find(f"本产品{text}。") if m.term_index == index]
     assert hit.normalisations == ()
 
 
@@ -356,12 +356,12 @@ def test_plain_term_is_no_evasion(matcher: Matcher, text: str, index: int) -> No
     ],
 )
 def test_gap_policy_rejects(matcher: Matcher, text: str) -> None:
-    assert [m for m in matcher.find(text) if m.index == 0] == []
+    assert [m for m in matcher.find(text) if m.term_index == 0] == []
 
 
 def test_gap_policy_limits(matcher: Matcher) -> None:
-    assert [m.text for m in matcher.find("保 . 本") if m.index == 0] == ["保 . 本"]  # exactly max_gap
-    assert [m.text for m in matcher.find("保。*本") if m.index == 0] == ["保。*本"]  # not only clause marks
+    assert [m.text for m in matcher.find("保 . 本") if m.term_index == 0] == ["保 . 本"]  # exactly max_gap
+    assert [m.text for m in matcher.find("保。*本") if m.term_index == 0] == ["保。*本"]  # not only clause marks
     strict = Matcher(["保本"], max_gap=0)
     assert found(strict, "保 本") == []
     assert found(strict, "保\u200b本") == [(0, 0, 3, "保\u200b本", ("invisible",))]  # invisible never counts
@@ -374,7 +374,7 @@ def test_gap_policy_limits(matcher: Matcher) -> None:
 
 def test_latin_boundaries(matcher: Matcher) -> None:
     def spans(text: str, index: int) -> list[str]:
-        return [m.text for m in matcher.find(text) if m.index == index]
+        return [m.text for m in matcher.find(text) if m.term_index == index]
 
     assert spans("vxworks", 2) == []
     assert spans("avx", 2) == []
@@ -400,7 +400,7 @@ def test_latin_boundaries(matcher: Matcher) -> None:
 def test_overlapping_and_sorted(matcher: Matcher) -> None:
     assert found(matcher, "保本保息") == [(1, 0, 4, "保本保息", ()), (0, 0, 2, "保本", ())]
     overlapping = Matcher(["理财", "财产", "理财产", "财"])
-    assert [(m.index, m.start, m.end) for m in overlapping.find("的理财产品")] == [
+    assert [(m.term_index, m.start, m.end) for m in overlapping.find("的理财产品")] == [
         (2, 1, 4),
         (0, 1, 3),
         (1, 2, 4),
@@ -442,7 +442,7 @@ def test_duplicate_normalised_terms() -> None:
         (1, 3, 5, "保本", ()),
         (2, 3, 5, "保本", ()),
     ]
-    assert [(h.index, h.normalisations) for h in m.find("保.本")] == [
+    assert [(h.term_index, h.normalisations) for h in m.find("保.本")] == [
         (0, ("separator",)),
         (1, ("separator",)),
         (2, ("separator",)),
@@ -462,7 +462,7 @@ def test_empty_normalised_term_is_an_error() -> None:
 def test_offsets_are_original_and_text_is_as_written(matcher: Matcher) -> None:
     text = "前言\u200b\u200b，稳\u200b赚，保\u200b本。"
     hits = matcher.find(text)
-    assert [(m.index, m.start, m.end, m.text) for m in hits] == [(4, 5, 8, "稳\u200b赚"), (0, 9, 12, "保\u200b本")]
+    assert [(m.term_index, m.start, m.end, m.text) for m in hits] == [(4, 5, 8, "稳\u200b赚"), (0, 9, 12, "保\u200b本")]
     assert all(isinstance(m, Match) and text[m.start : m.end] == m.text for m in hits)
 
 
@@ -487,7 +487,7 @@ def test_long_text_matches_agree_with_brute_force() -> None:
     m = Matcher(terms, norm)
     rng = random.Random(99)
     text = _random_text(rng, 2 * N._CHUNK, astral=True)
-    hits = {(h.index, h.start, h.end) for h in m.find(text)}
+    hits = {(h.term_index, h.start, h.end) for h in m.find(text)}
     assert len(hits) > 20
     expected = set()
     for start in range(len(text)):

@@ -27,7 +27,7 @@ from mediactl.core.errors import FindingsError, MediactlError
 from mediactl.library.scan import Library
 from mediactl.render.errors import VariantError
 from mediactl.render.plan import Planned, plan_variants
-from mediactl.render.runner import RenderSummary, render
+from mediactl.render.runner import RenderSummary, VariantResult, render
 from mediactl.render.verify import verify
 
 # The publish stage costs ~100 ms to import (HTTP, the queue, the adapters): `check` runs without it,
@@ -46,7 +46,7 @@ def check(
     render_first: bool = True,
 ) -> CheckResult:  # fmt: skip
     """Render what changed (unless told not to), then check the items and every variant as rendered."""
-    failed: list[Any] = []
+    failed: list[VariantResult] = []
     if render_first:
         failed = render(config, library, slugs, channel, jobs=config.render.jobs).failed
     result = check_project(config, library, slugs, channel, fail_on=fail_on, skip=frozenset(r.key for r in failed))
@@ -119,13 +119,13 @@ def publish(config: Config, library: Library, request: PublishRequest) -> list[O
     Each queued variant's outcome is its delivery when it went out now; other outcomes of the run
     (jobs settled by reconciliation, a pause) follow.
     """
-    from mediactl.publish.runner import Outcome, Publisher
+    from mediactl.publish.runner import Outcome, OutcomeState, Publisher
 
     summary = render(config, library, request.slugs, request.channel)
     planned, refused = _planned(config, library, request.slugs, request.channel, summary)
     publisher = Publisher(config, command="publish")
     try:
-        outcomes = [Outcome(p.channel.name, p.item.slug, "refused", e.detail) for p, e in refused]
+        outcomes = [Outcome(p.channel.name, p.item.slug, OutcomeState.REFUSED, e.detail) for p, e in refused]
         outcomes += publisher.enqueue(planned, at=request.at, force_reason=request.force_reason,
                                       defer=request.defer, dry_run=request.dry_run)  # fmt: skip
         if request.dry_run:
@@ -160,10 +160,16 @@ def _planned(
 
 
 def _deliver_now(publisher: Publisher, outcomes: list[Outcome]) -> list[Outcome]:
+    from mediactl.publish.runner import OutcomeState  # loaded already: publisher is one
+
     now = time.time()
-    due = {o.job for o in outcomes if o.state == "queued" and o.due_at is not None and o.due_at <= now}
+    due = {
+        o.job
+        for o in outcomes
+        if o.state == OutcomeState.QUEUED and o.job is not None and o.due_at is not None and o.due_at <= now
+    }
     delivered = publisher.deliver_due(only=due) if due else []
-    by_job = {o.job: o for o in delivered if o.job is not None}
+    by_job: dict[int | None, Outcome] = {o.job: o for o in delivered if o.job is not None}
     queued = {o.job for o in outcomes}
     return [by_job.get(o.job, o) for o in outcomes] + [o for o in delivered if o.job not in queued]
 
@@ -183,7 +189,9 @@ class RunReport:
 
     @property
     def ok(self) -> bool:
-        bad = [o for o in self.outcomes if o.state in ("refused", "failed", "unknown")]
+        from mediactl.publish.runner import PROBLEMS  # loaded already: a run made the outcomes
+
+        bad = [o for o in self.outcomes if o.state in PROBLEMS]
         return not (self.render.failed or self.check.not_checked or self.failing or bad)
 
     def to_dict(self) -> dict[str, Any]:
@@ -209,7 +217,8 @@ def run(config: Config, library: Library, *, channel: str | None = None, dry_run
     listed as waiting, not as failures. With `dry_run`, render and check still run (they only write
     build/ and reports); nothing is queued or sent, and what would be is listed.
     """
-    from mediactl.publish.runner import Outcome, Publisher
+    from mediactl.publish.runner import Outcome, OutcomeState, Publisher
+    from mediactl.publish.store import JobState
 
     summary = render(config, library, None, channel, jobs=config.render.jobs)
     result = check_project(config, library, None, channel, fail_on=fail_on,
@@ -222,12 +231,13 @@ def run(config: Config, library: Library, *, channel: str | None = None, dry_run
         if eligible:
             report.outcomes += publisher.enqueue(eligible, at=None, force_reason=None, defer=True, dry_run=dry_run)
         if dry_run:
-            report.outcomes += [Outcome(j.channel, j.item, "dry-run", "due: would be delivered", j.id, due_at=j.due_at)
-                                for j in publisher.store.jobs(state="pending") if j.due_at <= time.time()]  # fmt: skip
+            report.outcomes += [Outcome(j.channel, j.item, OutcomeState.DRY_RUN, "due: would be delivered", j.id,
+                                        due_at=j.due_at)
+                                for j in publisher.store.jobs(state=JobState.PENDING) if j.due_at <= time.time()]  # fmt: skip
         else:
             queued = {o.job for o in report.outcomes}
             delivered = publisher.deliver_due(concurrency=concurrency)
-            by_job = {o.job: o for o in delivered if o.job is not None}
+            by_job: dict[int | None, Outcome] = {o.job: o for o in delivered if o.job is not None}
             report.outcomes = [by_job.get(o.job, o) for o in report.outcomes]
             report.outcomes += [o for o in delivered if o.job not in queued]
     finally:

@@ -8,18 +8,22 @@ verifies the result: this is a help, not the gate.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from mediactl.check.rules import Profile
 
+if TYPE_CHECKING:  # annotations only
+    from mediactl.config.model import Channel, Config
+    from mediactl.library.content import Item
+
 
 class RulePackDisclosures:
-    def digest(self, config: Any) -> str:
+    def digest(self, config: Config) -> str:
         from mediactl.check.runner import ruleset_for
 
         return ruleset_for(config).digest
 
-    def __call__(self, item: Any, channel: Any, config: Any) -> list[str]:
+    def __call__(self, item: Item, channel: Channel, config: Config) -> list[str]:
         from mediactl.check.extract import extract_file
         from mediactl.check.runner import engine_for, ruleset_for
 

@@ -49,8 +49,8 @@ class Engine:
                 if rule.kind == "disclosure"
                 else [(TERM, rule.terms), (ALLOW, rule.allow)]
             )
-            for role, terms in roles:
-                self.entries.extend((index, role, term) for term in terms)
+            for role, role_terms in roles:
+                self.entries.extend((index, role, term) for term in role_terms)
         # Compiled on first use (a few ms each): with prefilters, a one-caption check compiles only a few.
         self.patterns: dict[int, Any] = dict.fromkeys(i for i, rule in enumerate(self.rules) if rule.kind == "regex")
         # A pattern runs only on text holding one of its required literals and a long enough run of
@@ -117,11 +117,11 @@ class Engine:
         matches, probes = self.matcher.search(normalized)
         entries, locate = self.entries, joined.locate
         for index, start, end, text, normalisations in matches:
-            rule, role, term = entries[index]
-            located = locate(start, end) if rule in active else None
+            rule_no, role, term = entries[index]
+            located = locate(start, end) if rule_no in active else None
             if located:
                 segment, local = located
-                hits.append(_new_hit((rule, role, term, local, local + end - start, text, normalisations, segment)))
+                hits.append(_new_hit((rule_no, role, term, local, local + end - start, text, normalisations, segment)))
         findings = self._regex(joined, normalized, profile, probes)
         triggered = {hit.rule for hit in hits if hit.role == TRIGGER}
         hits.extend(self._required(joined, normalized, active & triggered))
@@ -255,13 +255,15 @@ class _Joined:
     """Segment texts joined by paragraph breaks, and the way back from an offset to a segment."""
 
     BREAK = "\n\n"
+    text: str
+    starts: list[int]  # where each segment starts in text
 
     def __init__(self, segments: Sequence[Any]) -> None:
         self.segments = segments
         if _native is not None:  # the same, in C: a file of plain text has ~50 paragraphs
             self.text, self.starts = _native.join_segments(segments, self.BREAK)
             return
-        self.starts: list[int] = []
+        self.starts = []
         position = 0
         for segment in segments:
             self.starts.append(position)

@@ -21,7 +21,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -33,6 +33,10 @@ if TYPE_CHECKING:  # markdown-it is imported only when Markdown or HTML is extra
 from mediactl.check.normalize import _native  # the C extension, or None where it was not built
 from mediactl.library.frontmatter import split_front_matter
 from mediactl.text.cjk import is_cjk as _is_cjk
+
+#: The JSON decoder's string scanner (C where built): (decoded string, index past the closing quote).
+#: typeshed leaves it out of json.decoder's stub (it is not in __all__), but json.decoder has had it since 2.6.
+_scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 
 __all__ = [
     "FORMATS",
@@ -782,7 +786,7 @@ def _json_into(out: _Out, text: str, display: str) -> None:
         index = skip(index)
         char = src[index]
         if char == '"':
-            _, end = json.decoder.scanstring(src, index + 1)
+            _, end = _scanstring(src, index + 1)
             found.append((path, index + 1, end - 1))
             return end
         if char in "{[":
@@ -791,7 +795,7 @@ def _json_into(out: _Out, text: str, display: str) -> None:
             position = 0
             while src[index] != closer:
                 if char == "{":
-                    key, index = json.decoder.scanstring(src, skip(index) + 1)
+                    key, index = _scanstring(src, skip(index) + 1)
                     index = value(skip(index) + 1, (*path, key))  # past ':'
                 else:
                     index = value(index, (*path, position))
@@ -924,13 +928,14 @@ def extract_text(text: str, display: str, *, field: str = "body") -> list[Segmen
     captions or transcripts) spend their time in.
     """
     src = _normalize_newlines(text)
+    segments: list[Segment]
     if _native is not None:  # the same segments, made natively (tests compare the two paths)
         segments, several = _native.plain_segments(src, Segment, display, field)
         for block in several:  # paragraphs of several lines come as (None, line, raw text)
             _, line, raw = segments[block]
             segments[block] = _plain_paragraph(raw.split("\n"), line, display, field, block)
         return segments
-    segments: list[Segment] = []
+    segments = []
     line_no, counted = 1, 0
     for block, match in enumerate(_PARAGRAPH.finditer(src)):
         start = match.start()

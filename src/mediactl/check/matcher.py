@@ -54,7 +54,7 @@ _LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 
 
 class Match(NamedTuple):  # a tuple: one per hit, and a large check has tens of thousands
-    index: int  # index of the term in the list given to Matcher
+    term_index: int  # index of the term in the list given to Matcher (not `index`: that is tuple.index)
     start: int  # original offsets (code points), [start, end)
     end: int
     text: str  # original[start:end], inserted characters included
@@ -146,7 +146,7 @@ class Matcher:
         return self._chars.find_matches_as_indexes(compact, overlapping=True), 0
 
     def find(self, text: str | Normalized) -> list[Match]:
-        """Every occurrence of every term, overlapping ones included, sorted by (start, -end, index)."""
+        """Every occurrence of every term, overlapping ones included, sorted by (start, -end, term_index)."""
         return self.search(text)[0]
 
     def search(self, text: str | Normalized) -> tuple[list[Match], set[int]]:

@@ -45,6 +45,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 # The character data and the fold table live in fold.py; tests reach these names through here too.
@@ -64,6 +65,7 @@ from mediactl.check.fold import (
 #: after a pull) is not used: the pure-Python path gives the same results, only slower.
 NATIVE_API = 4
 
+_native: ModuleType | None
 try:
     from mediactl.check import _native
 except ImportError:  # built without a C compiler: the pure-Python path gives the same results
@@ -371,13 +373,13 @@ class Normalizer:
 
     def fold(self, text: str) -> str:
         """The one-to-one fold only (same length as ``text``): for regex rules and terms."""
-        if self._native is not None:
+        if self._native is not None and _native is not None:  # the tables exist only with the module
             return _native.fold_compact(text, *self._native)[0]
         return text.translate(self._table)
 
     def term(self, text: str) -> str:
         """How a term is stored in the automaton: fold, then remove invisible and skip characters."""
-        if self._native is not None:
+        if self._native is not None and _native is not None:  # the tables exist only with the module
             return _native.fold_compact(text, *self._native)[1]
         return self._removal.one.sub("", text.translate(self._table))
 
@@ -389,7 +391,7 @@ class Normalizer:
         """Fold and compact ``text``, keeping what ``Normalized.to_original`` needs."""
         if not isinstance(text, str):
             raise TypeError(f"text must be a str, not {type(text).__name__}")
-        if self._native is not None:
+        if self._native is not None and _native is not None:
             base, compact, offsets, digit_run = _native.fold_compact(text, *self._native)
             offsets = memoryview(offsets).cast("I")
             return Normalized(text, base, compact, digit_run, _removal=self._removal, _offsets=offsets)

@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mediactl.check import suppress
@@ -30,9 +31,14 @@ from mediactl.core import fsutil
 from mediactl.core.errors import MediactlError, UsageError, relpath
 
 if TYPE_CHECKING:  # the config and library stack is not needed to check one ad hoc file
+    from mediactl.check.extract import Segment
+    from mediactl.check.normalize import Normalizer
+    from mediactl.check.suppress import Allowance
     from mediactl.config.model import Config
     from mediactl.library.content import Item
     from mediactl.library.scan import Library
+    from mediactl.render.plan import Planned
+    from mediactl.render.verify import Verified
 
 SELFTEST_CACHE = "rules-selftest.json"
 
@@ -128,9 +134,9 @@ def ruleset_for(config: Settings | None) -> RuleSet:
     return _RULESETS[key]
 
 
-def _code_stamps(*modules: Any) -> list[tuple[str, int, int]]:
+def _code_stamps(*modules: ModuleType) -> list[tuple[str, int, int]]:
     """The stamps of the modules' files: cached results are keyed by the code that made them."""
-    return _file_stamps(Path(module.__file__) for module in modules)
+    return _file_stamps(Path(module.__file__) for module in modules if module.__file__)
 
 
 def _file_stamps(paths: Iterable[Path]) -> list[tuple[str, int, int]]:
@@ -183,7 +189,7 @@ def _engine(ruleset: RuleSet, cache: Path | None = None) -> Engine:
     return _ENGINES[ruleset.digest]
 
 
-def _new_normalizer() -> Any:
+def _new_normalizer() -> Normalizer:
     from mediactl.check.normalize import Normalizer
 
     return Normalizer()
@@ -292,7 +298,7 @@ def check_project(
 
 
 def _check_variant(
-    config: Config, engine: Engine, planned: Any, allowances: list[Any], fail_on: str
+    config: Config, engine: Engine, planned: Planned, allowances: list[Allowance], fail_on: str
 ) -> tuple[list[Finding], dict[str, Any] | None]:
     """Check a variant as its bytes are now (render.verify), and record the verdict for that content hash.
 
@@ -323,7 +329,7 @@ def _check_variant(
 TEXT_FORMATS = {".html": "html", ".md": "markdown"}
 
 
-def variant_segments(config: Config, verified: Any) -> list[Any]:
+def variant_segments(config: Config, verified: Verified) -> list[Segment]:
     """What the audience of a variant sees or hears: every text field, the text drawn on its images, its
     links and QR codes, and its subtitles; all read from the verified bytes, never from disk again."""
     from mediactl.check.extract import extract_source, extract_subtitles, extract_text
@@ -331,7 +337,7 @@ def variant_segments(config: Config, verified: Any) -> list[Any]:
 
     shown = relpath(verified.folder, config.root)
     document = verified.document
-    segments: list[Any] = []
+    segments: list[Segment] = []
     for name, text in document["texts"].items():
         file = document["files"][name]
         found = extract_source(text, f"{shown}/{file}", TEXT_FORMATS.get(Path(file).suffix, "text"))
@@ -352,7 +358,7 @@ def variant_segments(config: Config, verified: Any) -> list[Any]:
 SUBTITLE_FORMATS = {".srt": "srt", ".vtt": "vtt"}
 
 
-def _item_segments(item: Item, root: Path) -> list[Any]:
+def _item_segments(item: Item, root: Path) -> list[Segment]:
     """The item as written: its index.md (front matter values, alt texts, body) and its subtitle files."""
     from mediactl.check.extract import extract_file, extract_subtitles
     from mediactl.core import confine
@@ -367,7 +373,7 @@ def _item_segments(item: Item, root: Path) -> list[Any]:
     return segments
 
 
-def _allowances(item: Item) -> tuple[list[Any], list[Finding]]:
+def _allowances(item: Item) -> tuple[list[Allowance], list[Finding]]:
     text = (item.folder / "index.md").read_text("utf-8")
     found, broken = suppress.inline_allowances(text, item.file)
     for entry in item.allow:

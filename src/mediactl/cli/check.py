@@ -178,8 +178,8 @@ def rules_ls_cmd(
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("id", "kind", "severity", "source"):
         table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(Text(row["id"]), Text(row["kind"]), Text(row["severity"]), Text(row["source"]))
+    for r in ruleset.rules:
+        table.add_row(Text(r.id), Text(r.kind), Text(r.severity), Text(r.source))
     console.out.print(table)
     console.info(f"{len(rows)} rules from {len(ruleset.files)} pack(s)")
 

@@ -1,6 +1,6 @@
 """`mediactl run`: the whole pipeline in one command, for cron and CI."""
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -8,6 +8,9 @@ from mediactl.cli.base import STATE
 from mediactl.cli.publish import report_outcomes
 from mediactl.core import console
 from mediactl.core.errors import FindingsError
+
+if TYPE_CHECKING:  # the pipeline is imported when the command runs, not when the CLI starts
+    from mediactl.pipeline import RunReport
 
 
 def run_cmd(
@@ -43,7 +46,7 @@ def run_cmd(
         raise FindingsError("the run found problems (above); everything else went through")
 
 
-def _print(report: Any) -> None:
+def _print(report: "RunReport") -> None:
     data = report.to_dict()
     rendered, checked = data["render"], data["check"]
     for line in rendered["failed"] + checked["not_checked"]:

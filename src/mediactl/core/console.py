@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from mediactl.core.redaction import redact
 
@@ -27,9 +27,10 @@ def _consoles() -> tuple[Console, Console]:
     """Created on first use: rich costs start-up time that a quiet command should not pay."""
     from rich.console import Console
 
+    # A _Redacting is a text stream by delegation (__getattr__), which a type checker cannot see: cast.
     return (
-        Console(file=_Redacting("stdout"), highlight=False, soft_wrap=True),
-        Console(file=_Redacting("stderr"), highlight=False, soft_wrap=True),
+        Console(file=cast("IO[str]", _Redacting("stdout")), highlight=False, soft_wrap=True),
+        Console(file=cast("IO[str]", _Redacting("stderr")), highlight=False, soft_wrap=True),
     )
 
 

@@ -353,6 +353,7 @@ def _draw_rect(canvas: Image.Image, element: RectElement) -> None:
     if element.gradient is not None:
         layer, alpha = _gradient((w, h), element.gradient)
     else:
+        assert element.color is not None  # the layout loader requires exactly one of color and gradient
         *rgb, a = element.color
         if a == 255 and radius == 0:
             ImageDraw.Draw(canvas).rectangle((left, top, left + w - 1, top + h - 1), fill=tuple(rgb))
@@ -567,7 +568,8 @@ def _to_srgb(picture: Image.Image, icc: bytes | None) -> Image.Image:
 
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
             if "srgb" not in (ImageCms.getProfileDescription(source) or "").lower():
-                picture = ImageCms.profileToProfile(picture, source, ImageCms.createProfile("sRGB"), outputMode=mode)
+                converted = ImageCms.profileToProfile(picture, source, ImageCms.createProfile("sRGB"), outputMode=mode)
+                picture = converted if converted is not None else picture  # None only when converted in place
         except (ImportError, OSError, ValueError, ImageCms.PyCMSError):
             pass  # a broken or unsupported profile: keep the pixels as they are
     return picture

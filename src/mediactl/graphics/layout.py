@@ -474,7 +474,7 @@ class _Reader:
         for e in elements:
             if isinstance(e, TextElement):
                 unique = e.field is not None and fields.count(e.field) == 1
-                e = replace(e, name=e.field if unique else e.key)
+                e = replace(e, name=e.field if unique and e.field is not None else e.key)
             out.append(e)
         return tuple(out)
 

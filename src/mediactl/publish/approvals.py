@@ -11,12 +11,17 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediactl.core import fsutil
 from mediactl.core.errors import ContentError, MediactlError, Problem, UsageError
 from mediactl.library.frontmatter import with_status
 from mediactl.render.verify import verify
+
+if TYPE_CHECKING:  # annotations only
+    from mediactl.config.model import Config
+    from mediactl.library.content import Item
+    from mediactl.publish.store import Store
 
 
 def set_status(file: Path, status: str) -> None:
@@ -37,7 +42,7 @@ def status_rewrite(file: Path, status: str) -> bytes:
         raise UsageError(f"{file}: {exc}") from None
 
 
-def check_approver(item: Any, approver: str, config: Any) -> None:
+def check_approver(item: Item, approver: str, config: Config) -> None:
     """Refuse an approval the maker-checker rule forbids, before anything is recorded.
 
     An item without an author cannot be approved at all: with no author there is nobody
@@ -66,7 +71,7 @@ def person(name: str) -> str:
     return " ".join(visible.split())
 
 
-def approval_views(config: Any, items: list[Any]) -> dict[str, dict[str, Any]]:
+def approval_views(config: Config, items: list[Item]) -> dict[str, dict[str, Any]]:
     """For `mediactl ls`: who approved each item's variants, and whether each approval still holds.
 
     Per channel: ``valid`` (an approval for the variant's current content hash), ``void`` (an
@@ -88,7 +93,7 @@ def approval_views(config: Any, items: list[Any]) -> dict[str, dict[str, Any]]:
             store.close()
 
 
-def _item_view(config: Any, item: Any, store: Any) -> dict[str, Any]:
+def _item_view(config: Config, item: Item, store: Store | None) -> dict[str, Any]:
     approvals = store.approvals_of(item.slug) if store is not None else []
     channels = []
     for name in item.channels:
@@ -121,7 +126,7 @@ def _item_view(config: Any, item: Any, store: Any) -> dict[str, Any]:
     return {"state": summary, "approvers": approvers, "channels": channels}
 
 
-def _current_hash(config: Any, item: Any, channel: str) -> tuple[str | None, bool]:
+def _current_hash(config: Config, item: Item, channel: str) -> tuple[str | None, bool]:
     """(content hash computed from the variant's bytes, whether build/ or content/ changed since render)."""
     try:
         verified = verify(config.build_path / channel / item.slug, config.root)

@@ -14,14 +14,18 @@ import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING
 
 from mediactl.check.verdicts import read_verdict
-from mediactl.publish.store import Store
+from mediactl.publish.store import JobState, Store
+
+if TYPE_CHECKING:  # annotations only
+    from mediactl.config.model import Cap, Channel, Config
+    from mediactl.library.content import Item
 
 
 @functools.cache  # asked on every claim, inside the write transaction; platform facts do not change in a run
-def platform_caps(platform: str) -> tuple[Any, ...]:
+def platform_caps(platform: str) -> tuple[Cap, ...]:
     """The platform's publishing rate limits (`rate_limits` in its facts file) as caps: per account, or per
     customer segment where the platform limits what each customer receives (企业微信 1-to-1 pushes)."""
     from mediactl.config.model import CAP_WINDOWS, Cap
@@ -64,7 +68,7 @@ class Verdict:
         return not self.refusals
 
 
-def evaluate(config: Any, store: Store, item: Any, channel: Any, content_hash: str, due_at: float) -> Verdict:
+def evaluate(config: Config, store: Store, item: Item, channel: Channel, content_hash: str, due_at: float) -> Verdict:
     """`content_hash` is the one computed from the variant's bytes (render.verify), never a manifest's word."""
     verdict = Verdict()
     _status_and_approval(config, store, item, channel, content_hash, verdict)
@@ -74,7 +78,7 @@ def evaluate(config: Any, store: Store, item: Any, channel: Any, content_hash: s
 
 
 def _status_and_approval(
-    config: Any, store: Store, item: Any, channel: Any, content_hash: str, verdict: Verdict
+    config: Config, store: Store, item: Item, channel: Channel, content_hash: str, verdict: Verdict
 ) -> None:
     allowed = config.project.approval.publish_statuses
     if item.status not in allowed:
@@ -105,7 +109,7 @@ def _status_and_approval(
         )
 
 
-def _check_report(config: Any, item: Any, channel: Any, content_hash: str, verdict: Verdict) -> None:
+def _check_report(config: Config, item: Item, channel: Channel, content_hash: str, verdict: Verdict) -> None:
     found = read_verdict(config.state_path, channel.name, item.slug)
     if found is None:
         verdict.refusals.append(
@@ -121,7 +125,7 @@ def _check_report(config: Any, item: Any, channel: Any, content_hash: str, verdi
         )
 
 
-def _caps(config: Any, store: Store, item: Any, channel: Any, due_at: float, verdict: Verdict) -> None:
+def _caps(config: Config, store: Store, item: Item, channel: Channel, due_at: float, verdict: Verdict) -> None:
     """A cap of N per window allows at most N deliveries in any window around the planned time.
 
     The channel's configured caps apply, and so do the platform's own publishing limits from its
@@ -136,7 +140,7 @@ def _caps(config: Any, store: Store, item: Any, channel: Any, due_at: float, ver
                 (
                     j.due_at
                     for j in store.jobs(channel=channel.name)
-                    if start <= j.due_at < end and j.state != "cancelled"
+                    if start <= j.due_at < end and j.state != JobState.CANCELLED
                 ),
                 default=due_at,
             )

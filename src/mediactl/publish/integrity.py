@@ -38,24 +38,31 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from mediactl.core.errors import MediactlError
 from mediactl.publish import audit
 from mediactl.publish.replay import JobFacts, Replay, outbox_receipts
-from mediactl.publish.store import DAMAGED_HINT, Job, Store, StoreDamaged
+from mediactl.publish.store import DAMAGED_HINT, Job, JobState, Store, StoreDamaged
+
+if TYPE_CHECKING:  # annotations only
+    from mediactl.config.model import Config
 
 # Store states a job may be in when the log last left it in a state that must not be sent (again). The store
 # may run ahead of the log only by an outcome (committed, then logged), never by a person's decision (logged
 # first). Other logged states (pending, failed) only need the job to exist.
 ACCEPTED = {
-    "sent": {"sent"},
-    "cancelled": {"cancelled"},
-    "unknown": {"unknown", "sent", "failed", "awaiting-confirmation"},
-    "awaiting-confirmation": {"awaiting-confirmation", "sent", "failed", "unknown"},
+    JobState.SENT: {JobState.SENT},
+    JobState.CANCELLED: {JobState.CANCELLED},
+    JobState.UNKNOWN: {JobState.UNKNOWN, JobState.SENT, JobState.FAILED, JobState.AWAITING_CONFIRMATION},
+    JobState.AWAITING_CONFIRMATION: {JobState.AWAITING_CONFIRMATION, JobState.SENT, JobState.FAILED, JobState.UNKNOWN},
 }
-FINAL = ("sent", "failed", "unknown", "awaiting-confirmation")
-LOST_OUTCOME = {"sending": FINAL, "unknown": ("sent",), "awaiting-confirmation": ("sent",)}  # store state: logged
+FINAL = (JobState.SENT, JobState.FAILED, JobState.UNKNOWN, JobState.AWAITING_CONFIRMATION)
+LOST_OUTCOME: dict[str, tuple[JobState, ...]] = {  # keyed by a store row's state (text), to what was logged
+    JobState.SENDING: FINAL,
+    JobState.UNKNOWN: (JobState.SENT,),
+    JobState.AWAITING_CONFIRMATION: (JobState.SENT,),
+}
 SHOWN = 10  # differences listed in an error; all of them go into an accept-loss record
 
 
@@ -90,7 +97,7 @@ class StateLossError(MediactlError):
         return [first, *shown, *more, *hint]
 
 
-def require_intact(store: Store, log: Path, config: Any) -> Level:
+def require_intact(store: Store, log: Path, config: Config) -> Level:
     """Raise unless the store is whole and level with the log (StoreDamaged, StateLossError, or AuditError naming
     a damaged line); then remember how far the log was read, so the next check reads on from there."""
     require_whole(store)
@@ -103,7 +110,7 @@ def require_intact(store: Store, log: Path, config: Any) -> Level:
     return level
 
 
-def require_readable(store: Store, log: Path, config: Any) -> Level:
+def require_readable(store: Store, log: Path, config: Config) -> Level:
     """Raise as `require_intact` does, changing nothing: what the store holds is only worth showing if it is
     whole and holds what the log records."""
     require_whole(store)
@@ -123,13 +130,13 @@ def require_whole(store: Store) -> None:
         )
 
 
-def inspect(store: Store, log: Path, config: Any) -> Level:
+def inspect(store: Store, log: Path, config: Config) -> Level:
     """The comparison without changing anything (for listing and `doctor`)."""
     with store.snapshot():
         return compare(store, log, config)
 
 
-def compare(store: Store, log: Path, config: Any) -> Level:
+def compare(store: Store, log: Path, config: Config) -> Level:
     """Replay the records after the store's audit position and list what the store lacks (under its lock)."""
     checked = store.audit_checked()
     start = audit.Position(**checked) if checked else None

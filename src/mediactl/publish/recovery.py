@@ -28,16 +28,19 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediactl.core.errors import UsageError
 from mediactl.publish import audit, integrity
 from mediactl.publish.audit import AuditError
-from mediactl.publish.replay import JobFacts, Replay, outbox_receipts
-from mediactl.publish.store import Job, Store, StoreDamaged
+from mediactl.publish.replay import JobFacts, ReceiptFacts, Replay, outbox_receipts
+from mediactl.publish.store import Job, JobState, Store, StoreDamaged
+
+if TYPE_CHECKING:  # annotations only
+    from mediactl.publish.runner import Publisher
 
 CLAIMED_BY_REBUILD = "state-rebuild:0:0"  # no such host: reconciliation treats the job as orphaned
-AHEAD = ("sent", "failed", "unknown", "awaiting-confirmation", "cancelled")
+AHEAD = (JobState.SENT, JobState.FAILED, JobState.UNKNOWN, JobState.AWAITING_CONFIRMATION, JobState.CANCELLED)
 
 
 @dataclass
@@ -78,7 +81,7 @@ def keep_damaged_aside(path: Path) -> Path | None:
     return aside
 
 
-def rebuild(publisher: Any, *, kept_aside: Path | None = None) -> Rebuilt | None:
+def rebuild(publisher: Publisher, *, kept_aside: Path | None = None) -> Rebuilt | None:
     """Rebuild the store from the audit log and the outbox receipts (see the module doc); None when the store
     is whole and level with the log already (nothing to rebuild: a needless rebuild would make due jobs
     uncertain)."""
@@ -108,13 +111,14 @@ def rebuild(publisher: Any, *, kept_aside: Path | None = None) -> Rebuilt | None
     with store.transaction(audit=hook) as db:
         Store.restore(db, jobs, switches, list(replay.approvals.values()), highest_job=replay.highest_job)
         hook(summary)
+        assert hook.record is not None  # the call above wrote it, or raised
         Store.set_audit_checked(db, _position(hook.record))
     return summary
 
 
 def _restored(facts: JobFacts, held: Job | None) -> dict[str, Any]:
     """A job's row as the log tells it; the store's own row where it is further along (see the module doc)."""
-    if held is not None and facts.state == "pending" and held.state in AHEAD:
+    if held is not None and facts.state == JobState.PENDING and held.state in AHEAD:
         return held.to_dict()
     row = {
         "id": facts.id, "idempotency_key": facts.key, "channel": facts.channel, "item": facts.item,
@@ -124,23 +128,23 @@ def _restored(facts: JobFacts, held: Job | None) -> dict[str, Any]:
         "remote_url": facts.remote_url, "error": facts.error, "forced_reason": facts.forced_reason,
         "created_at": facts.created_at, "updated_at": time.time(),
     }  # fmt: skip
-    if facts.state == "pending" and facts.due_at <= time.time():  # it may have gone out: reconcile, never resend
-        row.update(state="sending", claimed_by=CLAIMED_BY_REBUILD, claimed_at=0.0,
+    if facts.state == JobState.PENDING and facts.due_at <= time.time():  # it may have gone out: reconcile, never resend
+        row.update(state=JobState.SENDING, claimed_by=CLAIMED_BY_REBUILD, claimed_at=0.0,
                    error="rebuilt from the audit log: its time had come, and the log holds no outcome")  # fmt: skip
     return row
 
 
-def _from_receipt(receipt: Any) -> dict[str, Any]:
+def _from_receipt(receipt: ReceiptFacts) -> dict[str, Any]:
     return {
         "id": None, "idempotency_key": receipt.key, "channel": receipt.channel, "item": receipt.item,
-        "content_hash": receipt.content_hash, "audience": "", "due_at": receipt.at, "state": "sent", "attempts": 1,
+        "content_hash": receipt.content_hash, "audience": "", "due_at": receipt.at, "state": JobState.SENT, "attempts": 1,
         "claimed_by": None, "claimed_at": receipt.at, "remote_id": receipt.content_hash[:16],
         "remote_url": receipt.path.parent.resolve().as_uri(), "error": "rebuilt from its outbox receipt",
         "forced_reason": None, "created_at": receipt.at, "updated_at": time.time(),
     }  # fmt: skip
 
 
-def accept_loss(publisher: Any, reason: str, *, kept_aside: Path | None = None) -> list[str]:
+def accept_loss(publisher: Publisher, reason: str, *, kept_aside: Path | None = None) -> list[str]:
     """Record, with the reason, that what the store lacks is given up; checking resumes after that record.
     Returns the differences accepted."""
     if not reason.strip():
@@ -157,6 +161,7 @@ def accept_loss(publisher: Any, reason: str, *, kept_aside: Path | None = None) 
     with store.transaction(audit=hook) as db:
         Store.reserve_job_ids(db, _highest_job(log))
         hook(None)
+        assert hook.record is not None  # the call above wrote it, or raised
         Store.set_audit_checked(db, _position(hook.record))
     return lost
 

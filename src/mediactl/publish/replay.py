@@ -21,23 +21,26 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediactl.publish.audit import VOID, Entry
-from mediactl.publish.store import idempotency_key
+from mediactl.publish.store import JobState, idempotency_key
+
+if TYPE_CHECKING:  # annotations only
+    from mediactl.config.model import Config
 
 # The state a record leaves its job in. (delivery.deferred only moves a pending job's time.)
 OUTCOMES = {
-    "publish.enqueued": "pending",
-    "delivery.retry": "pending",
-    "delivery.deferred": "pending",
-    "delivery.sent": "sent",
-    "delivery.failed": "failed",
-    "delivery.unknown": "unknown",
-    "delivery.awaiting-confirmation": "awaiting-confirmation",
-    "queue.cancel": "cancelled",
-    "queue.retry": "pending",
-    "queue.resolve": "sent",
+    "publish.enqueued": JobState.PENDING,
+    "delivery.retry": JobState.PENDING,
+    "delivery.deferred": JobState.PENDING,
+    "delivery.sent": JobState.SENT,
+    "delivery.failed": JobState.FAILED,
+    "delivery.unknown": JobState.UNKNOWN,
+    "delivery.awaiting-confirmation": JobState.AWAITING_CONFIRMATION,
+    "queue.cancel": JobState.CANCELLED,
+    "queue.retry": JobState.PENDING,
+    "queue.resolve": JobState.SENT,
 }
 ACCEPT_LOSS = "state.accept-loss"
 
@@ -51,7 +54,7 @@ class JobFacts:
     channel: str
     item: str
     content_hash: str | None
-    state: str
+    state: JobState
     line: int  # of the record that left it in `state`
     audience: str = ""
     due_at: float = 0.0
@@ -135,7 +138,7 @@ class Replay:
         elif action in OUTCOMES and isinstance(record.get("job"), int):
             self._job(entry, OUTCOMES[action])
 
-    def _job(self, entry: Entry, state: str) -> None:
+    def _job(self, entry: Entry, state: JobState) -> None:
         record, job_id = entry.record, entry.record["job"]
         self.highest_job = max(self.highest_job, job_id)
         if record["action"] == "publish.enqueued":
@@ -157,7 +160,7 @@ class Replay:
         _settle(facts, entry, state)
 
 
-def _settle(facts: JobFacts, entry: Entry, state: str) -> None:
+def _settle(facts: JobFacts, entry: Entry, state: JobState) -> None:
     """What one record about an existing job changes in it."""
     record, at = entry.record, _time(entry.record)
     facts.state, facts.line = state, entry.line
@@ -167,7 +170,7 @@ def _settle(facts: JobFacts, entry: Entry, state: str) -> None:
         facts.due_at, facts.error = min(facts.due_at, at), None
     elif record["action"] == "delivery.deferred":
         facts.error = record.get("reason")
-    elif state != "pending":
+    elif state != JobState.PENDING:
         facts.remote_id = record.get("remote_id") or facts.remote_id
         facts.remote_url = record.get("url") or facts.remote_url
         facts.error = record.get("error")
@@ -193,7 +196,7 @@ class ReceiptFacts:
     at: float
 
 
-def outbox_receipts(config: Any) -> list[ReceiptFacts]:
+def outbox_receipts(config: Config) -> list[ReceiptFacts]:
     """Every receipt under the outbox channels' folders (the outbox adapter's layout, see adapters/outbox.py)."""
     from mediactl.publish.adapters.outbox import RECEIPT
 

@@ -25,7 +25,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from mediactl.core.errors import MediactlError, UsageError
 from mediactl.core.identity import current_user
@@ -33,9 +34,16 @@ from mediactl.publish import audit, gate, integrity
 from mediactl.publish.adapters import adapter_class, registry
 from mediactl.publish.adapters.base import Adapter, DeliveryError, Rejected, Transient, Unknown, Variant
 from mediactl.publish.gate import RefusalKind
-from mediactl.publish.store import Claim, Job, Settlement, Store, StoreError, Unlogged
+from mediactl.publish.store import Claim, Job, JobState, Settlement, Store, StoreError, Unlogged
 from mediactl.publish.vault import Vault, seal, sealed_variant, unsealed_variant
 from mediactl.render.verify import verify
+
+if TYPE_CHECKING:  # annotations only
+    import sqlite3
+
+    from mediactl.config.model import Channel, Config
+    from mediactl.library.content import Item
+    from mediactl.render.plan import Planned
 
 MAX_ATTEMPTS = 5
 RECORD_ROOM = 64 * 1024  # free bytes the audit log's disk must have before a delivery starts
@@ -44,11 +52,33 @@ QUEUE_FILE = "queue.sqlite3"
 AUDIT_FILE = "audit.jsonl"
 
 
+class OutcomeState(StrEnum):
+    """What became of one variant or job in a run. A StrEnum: `--json` prints the plain value ("dry-run")."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    REFUSED = "refused"
+    DRY_RUN = "dry-run"
+    ALREADY_SENT = "already-sent"
+    PAUSED = "paused"
+    AWAITING_CONFIRMATION = "awaiting-confirmation"
+    # Content queued before reports its job's state (an earlier run's job not yet sent, or cancelled).
+    PENDING = "pending"
+    SENDING = "sending"
+    CANCELLED = "cancelled"
+
+
+#: Outcomes that make a run exit 1: nothing went out, or nobody knows whether it did.
+PROBLEMS = frozenset({OutcomeState.REFUSED, OutcomeState.FAILED, OutcomeState.UNKNOWN})
+
+
 @dataclass
 class Outcome:
     channel: str
     item: str
-    state: str  # queued | sent | failed | unknown | refused | dry-run | already-sent | paused | awaiting-confirmation
+    state: OutcomeState
     detail: str = ""
     job: int | None = None
     url: str = ""
@@ -60,14 +90,14 @@ class Outcome:
 
 
 class Publisher:
-    def __init__(self, config: Any, *, actor: str | None = None, command: str = "publish") -> None:
+    def __init__(self, config: Config, *, actor: str | None = None, command: str = "publish") -> None:
         self.config = config
         self.actor = actor or current_user()
         self.command = command
         self.store = Store(config.state_path / QUEUE_FILE)
         self.vault = Vault(config.state_path)
         self.audit_path = config.state_path / AUDIT_FILE
-        self._adapters: dict[str, Any] = {}
+        self._adapters: dict[str, Adapter] = {}
         self._progress: Callable[[int], None] = lambda n: None
         self._level: integrity.Level | None = None  # the store found whole and level with the log (once)
 
@@ -101,26 +131,26 @@ class Publisher:
 
     # --- enqueue ----------------------------------------------------------------------------
 
-    def enqueue(self, planned: list[Any], *, at: float | None, force_reason: str | None, defer: bool,
+    def enqueue(self, planned: list[Planned], *, at: float | None, force_reason: str | None, defer: bool,
                 dry_run: bool) -> list[Outcome]:  # fmt: skip
         self.require_intact_state()
         return [self._enqueue_one(p, at, force_reason, defer, dry_run) for p in planned]
 
     def _enqueue_one(
-        self, planned: Any, at: float | None, force_reason: str | None, defer: bool, dry_run: bool
+        self, planned: Planned, at: float | None, force_reason: str | None, defer: bool, dry_run: bool
     ) -> Outcome:
         item, channel = planned.item, planned.channel
         if channel.platform not in registry():  # refused while planning: no job is ever left without a way out
             reason = f"no adapter is installed for platform '{channel.platform}'; nothing was queued"
-            return Outcome(channel.name, item.slug, "refused", reason)
+            return Outcome(channel.name, item.slug, OutcomeState.REFUSED, reason)
         folder = self.config.build_path / channel.name / item.slug
         try:
             verified = verify(folder, self.config.root)
         except MediactlError as exc:  # build/ or content/ changed after render: nothing of it is queued
             self.log("publish.refused", item=item.slug, channel=channel.name, reasons=[exc.message])
-            return Outcome(channel.name, item.slug, "refused", exc.message)
+            return Outcome(channel.name, item.slug, OutcomeState.REFUSED, exc.message)
         if verified is None:
-            return Outcome(channel.name, item.slug, "failed", "not rendered; run mediactl render")
+            return Outcome(channel.name, item.slug, OutcomeState.FAILED, "not rendered; run mediactl render")
         content_hash = verified.content_hash
         due = at if at is not None else _scheduled(item, channel) or time.time()
         verdict = gate.evaluate(self.config, self.store, item, channel, content_hash, due)
@@ -132,17 +162,17 @@ class Publisher:
         if verdict.refusals and not force_reason:
             self.log("publish.refused", item=item.slug, channel=channel.name, content_hash=content_hash,
                      reasons=[str(r) for r in verdict.refusals])  # fmt: skip
-            return Outcome(channel.name, item.slug, "refused", "; ".join(map(str, verdict.refusals)))
+            return Outcome(channel.name, item.slug, OutcomeState.REFUSED, "; ".join(map(str, verdict.refusals)))
         if dry_run:
             adapter = self.adapter(channel)
             variant = unsealed_variant(verified, channel, item.slug, self.config.root)
-            return Outcome(channel.name, item.slug, "dry-run", "would be sent", due_at=due,
+            return Outcome(channel.name, item.slug, OutcomeState.DRY_RUN, "would be sent", due_at=due,
                            requests=adapter.describe(variant, "<key>"))  # fmt: skip
         try:  # the bytes delivery will send, copied in by hash before the job exists
             seal(self.vault, verified, self.config.root)
         except MediactlError as exc:
             self.log("publish.refused", item=item.slug, channel=channel.name, reasons=[exc.message])
-            return Outcome(channel.name, item.slug, "refused", exc.message)
+            return Outcome(channel.name, item.slug, OutcomeState.REFUSED, exc.message)
         record = self.audited("publish.enqueued", _enqueued, item=item.slug, channel=channel.name,
                               content_hash=content_hash, due_at=due, audience=",".join(item.audience),
                               forced=force_reason, overridden=[str(r) for r in verdict.refusals] if force_reason else None)  # fmt: skip
@@ -150,7 +180,7 @@ class Publisher:
                                           audience=",".join(item.audience), forced_reason=force_reason,
                                           audit=record)  # fmt: skip
         if not created:
-            state = "already-sent" if job.state == "sent" else job.state
+            state = OutcomeState.ALREADY_SENT if job.state == JobState.SENT else OutcomeState(job.state)
             return Outcome(
                 channel.name,
                 item.slug,
@@ -160,9 +190,9 @@ class Publisher:
                 job.remote_url or "",
                 job.due_at,
             )
-        return Outcome(channel.name, item.slug, "queued", "", job.id, due_at=due)
+        return Outcome(channel.name, item.slug, OutcomeState.QUEUED, "", job.id, due_at=due)
 
-    def seal(self, planned: Any) -> str:
+    def seal(self, planned: Planned) -> str:
         """Verify a rendered variant byte for byte and copy it into the vault; its content hash.
 
         Raises (naming the file) when build/ or content/ changed after render, or it was never rendered.
@@ -192,7 +222,8 @@ class Publisher:
         outcomes = self.reconcile()
         switches = self.store.paused()
         if "*" in switches:
-            return [*outcomes, Outcome("*", "", "paused", f"all deliveries paused: {switches['*']['reason']}")]
+            paused = Outcome("*", "", OutcomeState.PAUSED, f"all deliveries paused: {switches['*']['reason']}")
+            return [*outcomes, paused]
         if on_total is not None:
             on_total(min(limit, self.store.count_due(time.time(), paused=set(switches), ids=only)))
         self._progress = progress or (lambda n: None)
@@ -218,7 +249,7 @@ class Publisher:
                     self._record(settled)  # after the commit: what went out is in the store whatever the log does
                 for late, reason in deferred:
                     self.log("delivery.deferred", job=late.id, item=late.item, channel=late.channel, reason=reason)
-                    outcomes.append(Outcome(late.channel, late.item, "queued", reason, late.id))
+                    outcomes.append(Outcome(late.channel, late.item, OutcomeState.QUEUED, reason, late.id))
             except BaseException:  # the log failed (disk full): the job just claimed was not tried; give it back
                 if job is not None:
                     self.store.release(job.id)
@@ -257,7 +288,7 @@ class Publisher:
             futures = [pool.submit(work, channel) for channel in channels for _ in range(concurrency)]
             return failed + [outcome for future in futures for outcome in future.result()]
 
-    def _admit(self, db: Any, job: Job, now: float) -> tuple[float, str] | None:
+    def _admit(self, db: sqlite3.Connection, job: Job, now: float) -> tuple[float, str] | None:
         """Send-time rate limits: the channel's caps and the platform's own limits, over what was actually sent.
 
         Enqueue-time caps plan around due times; this catches what planning cannot: jobs that come due
@@ -285,51 +316,51 @@ class Publisher:
     def _attempt(self, job: Job) -> tuple[Outcome, _Settled]:
         """Send one claimed job through its adapter; what happened, not yet recorded."""
         if job.channel not in self.config.channels:
-            return self._settle(job, "failed", f"channel '{job.channel}' is no longer in mediactl.yaml; nothing was sent")
+            return self._settle(job, JobState.FAILED, f"channel '{job.channel}' is no longer in mediactl.yaml; nothing was sent")
         channel = self.config.channel(job.channel)
         try:  # the sealed bytes, by the job's content hash: build/ and content/ are not read again
             variant = sealed_variant(self.vault, channel, job.item, job.content_hash)
             adapter = self.adapter(channel)
             problems = adapter.validate(variant)
         except MediactlError as exc:  # a sealed blob lost or altered, an adapter missing: nothing was sent
-            return self._settle(job, "failed", exc.message)
+            return self._settle(job, JobState.FAILED, exc.message)
         if problems:
-            return self._settle(job, "failed", "; ".join(problems))
+            return self._settle(job, JobState.FAILED, "; ".join(problems))
         try:
             receipt = adapter.publish(variant, job.idempotency_key)
         except Rejected as exc:
-            return self._settle(job, "failed", f"rejected by {channel.platform}: {exc.message}")
+            return self._settle(job, JobState.FAILED, f"rejected by {channel.platform}: {exc.message}")
         except Transient as exc:
             return self._retry_later(job, exc)
         except Unknown as exc:
             return self._settle(
-                job, "unknown", f"outcome unknown ({exc.message}); not retried: reconcile or resolve by hand"
+                job, JobState.UNKNOWN, f"outcome unknown ({exc.message}); not retried: reconcile or resolve by hand"
             )
         except DeliveryError as exc:
-            return self._settle(job, "failed", exc.message)
+            return self._settle(job, JobState.FAILED, exc.message)
         except StoreError as exc:  # the state store failed mid-delivery (e.g. recording a remote id): it may be out
-            return self._settle(job, "unknown", f"{exc.message}; the post may have been made: not retried")
+            return self._settle(job, JobState.UNKNOWN, f"{exc.message}; the post may have been made: not retried")
         except MediactlError as exc:  # configuration (a missing credential variable): nothing was sent
-            return self._settle(job, "failed", exc.message)
+            return self._settle(job, JobState.FAILED, exc.message)
         except Exception as exc:  # a bug or an unexpected library error mid-send: we cannot know if it went out
-            return self._settle(job, "unknown", f"{type(exc).__name__}: {exc}; not retried")
-        return self._settle(job, receipt.state, "", remote_id=receipt.remote_id, url=receipt.url)
+            return self._settle(job, JobState.UNKNOWN, f"{type(exc).__name__}: {exc}; not retried")
+        return self._settle(job, JobState(receipt.state), "", remote_id=receipt.remote_id, url=receipt.url)
 
     def _retry_later(self, job: Job, exc: DeliveryError) -> tuple[Outcome, _Settled]:
         if job.attempts >= MAX_ATTEMPTS:
-            return self._settle(job, "failed", f"gave up after {job.attempts} attempts: {exc.message}")
+            return self._settle(job, JobState.FAILED, f"gave up after {job.attempts} attempts: {exc.message}")
         delay = (
             exc.retry_after if exc.retry_after is not None else min(300.0, 2.0**job.attempts) * random.uniform(0.5, 1.5)
         )
         settled = _Settled(
-            Settlement(job.id, "pending", error=exc.message, due_at=time.time() + delay),
+            Settlement(job.id, JobState.PENDING, error=exc.message, due_at=time.time() + delay),
             "delivery.retry",
             {"job": job.id, "item": job.item, "channel": job.channel, "error": exc.message, "retry_in": round(delay, 1)},
         )
-        return Outcome(job.channel, job.item, "queued", f"transient: {exc.message}; retry in {delay:.0f} s", job.id), settled
+        return Outcome(job.channel, job.item, OutcomeState.QUEUED, f"transient: {exc.message}; retry in {delay:.0f} s", job.id), settled
 
     def _settle(
-        self, job: Job, state: str, detail: str, *, remote_id: str | None = None, url: str = ""
+        self, job: Job, state: JobState, detail: str, *, remote_id: str | None = None, url: str = ""
     ) -> tuple[Outcome, _Settled]:
         settled = _Settled(
             Settlement(job.id, state, remote_id=remote_id, remote_url=url or None, error=detail or None),
@@ -337,10 +368,17 @@ class Publisher:
             {"job": job.id, "item": job.item, "channel": job.channel, "content_hash": job.content_hash,
              "remote_id": remote_id, "url": url, "error": detail},
         )  # fmt: skip
-        return Outcome(job.channel, job.item, state, detail, job.id, url), settled
+        return Outcome(job.channel, job.item, OutcomeState(state), detail, job.id, url), settled
 
     def _finish(
-        self, job: Job, state: str, detail: str, *, remote_id: str | None = None, url: str = "", expect: str = "sending"
+        self,
+        job: Job,
+        state: JobState,
+        detail: str,
+        *,
+        remote_id: str | None = None,
+        url: str = "",
+        expect: str = JobState.SENDING,
     ) -> Outcome:
         """Settle and record at once (reconciliation: no next job to claim)."""
         outcome, settled = self._settle(job, state, detail, remote_id=remote_id, url=url)
@@ -354,7 +392,7 @@ class Publisher:
         """Commit an outcome (and claim the next job). The outcome of a post that went out must not be lost:
         if the store cannot take it, see `_unrecorded`."""
         try:
-            return self.store.settle_and_claim(settled and settled.settlement, claim)
+            return self.store.settle_and_claim(settled.settlement if settled is not None else None, claim)
         except StoreError as exc:
             if settled is None:
                 raise
@@ -425,13 +463,13 @@ class Publisher:
         asynchronous publish whose id was recorded), and settled once the platform knows.
         """
         outcomes = []
-        for job in self.store.jobs(state="sending"):
+        for job in self.store.jobs(state=JobState.SENDING):
             if not _orphaned(job):
                 continue
             settled = self._from_log(job) or self._ask(job)
-            outcomes.append(settled or self._finish(job, "unknown", "a run stopped while sending; the platform cannot "
+            outcomes.append(settled or self._finish(job, JobState.UNKNOWN, "a run stopped while sending; the platform cannot "
                                                      "tell whether it arrived: check and use queue retry or queue resolve"))  # fmt: skip
-        for job in self.store.jobs(state="unknown"):
+        for job in self.store.jobs(state=JobState.UNKNOWN):
             settled = self._from_log(job) or self._ask(job)
             if settled is not None:
                 outcomes.append(settled)
@@ -456,7 +494,7 @@ class Publisher:
         try:
             channel = self.config.channel(job.channel)
             adapter = self.adapter(channel)
-            if job.state == "unknown" and type(adapter).find is Adapter.find:
+            if job.state == JobState.UNKNOWN and type(adapter).find is Adapter.find:
                 return None  # this platform cannot be asked
             try:
                 variant: Variant | None = sealed_variant(self.vault, channel, job.item, job.content_hash)
@@ -464,14 +502,15 @@ class Publisher:
                 variant = None
             receipt = adapter.find(job.idempotency_key, variant)
         except Rejected as exc:
-            return self._finish(job, "failed", f"rejected by {job.channel}: {exc.message}", expect=job.state)
+            return self._finish(job, JobState.FAILED, f"rejected by {job.channel}: {exc.message}", expect=job.state)
         except MediactlError:  # DeliveryError included: the job keeps its state until a later run
             return None
         if receipt is None:
             return None
-        return self._finish(job, receipt.state, "", remote_id=receipt.remote_id, url=receipt.url, expect=job.state)
+        return self._finish(job, JobState(receipt.state), "", remote_id=receipt.remote_id, url=receipt.url,
+                            expect=job.state)  # fmt: skip
 
-    def adapter(self, channel: Any) -> Any:
+    def adapter(self, channel: Channel) -> Adapter:
         if channel.name not in self._adapters:
             adapter = adapter_class(channel.platform)(channel, self.config)
             adapter.store = self.store  # shared token cache (HTTP adapters), harmless for others
@@ -494,11 +533,11 @@ class _Settled:
 
 
 _OUTCOME_WORDS = {
-    "sent": "was sent",
-    "failed": "failed",
-    "unknown": "has an unknown outcome",
-    "awaiting-confirmation": "awaits the platform's confirmation",
-    "pending": "is queued for a retry",
+    JobState.SENT: "was sent",
+    JobState.FAILED: "failed",
+    JobState.UNKNOWN: "has an unknown outcome",
+    JobState.AWAITING_CONFIRMATION: "awaits the platform's confirmation",
+    JobState.PENDING: "is queued for a retry",
 }
 
 
@@ -554,7 +593,7 @@ class _Budget:
             self.left += 1
 
 
-def _scheduled(item: Any, channel: Any) -> float | None:
+def _scheduled(item: Item, channel: Channel) -> float | None:
     when = item.schedule.get(channel.name)
     return when.timestamp() if when else None
 

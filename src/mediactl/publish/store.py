@@ -32,17 +32,34 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mediactl.core import fsutil
 from mediactl.core.errors import MediactlError
 from mediactl.core.redaction import redact
 
-STATES = ("pending", "sending", "sent", "failed", "unknown", "cancelled", "awaiting-confirmation")
+if TYPE_CHECKING:  # annotations only
+    from mediactl.publish.replay import ApprovalFacts, SwitchFacts
+
+
+class JobState(StrEnum):
+    """Where a job is. A StrEnum: the store, the audit log and JSON output hold the plain value ("sent")."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    CANCELLED = "cancelled"
+    AWAITING_CONFIRMATION = "awaiting-confirmation"
+
+
+STATES = tuple(JobState)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -122,17 +139,17 @@ class Settlement:
     """What delivery learned about a claimed job: a final state, or back to pending for a retry."""
 
     job_id: int
-    state: str  # a final state, or "pending" to retry at `due_at`
+    state: JobState  # a final state, or PENDING to retry at `due_at`
     remote_id: str | None = None
     remote_url: str | None = None
     error: str | None = None
     due_at: float | None = None
-    expect: str = "sending"  # reconciliation also settles `unknown` jobs
+    expect: str = JobState.SENDING  # reconciliation also settles `unknown` jobs
 
     def apply(self, db: sqlite3.Connection) -> bool:
         """Only from the expected state: a job cancelled or resolved meanwhile keeps what a person decided.
         Whether the job changed."""
-        if self.state == "pending":
+        if self.state == JobState.PENDING:
             return db.execute(
                 "UPDATE jobs SET state = 'pending', due_at = ?, error = ?, updated_at = ? WHERE id = ? AND state = ?",
                 (self.due_at, _redacted(self.error), time.time(), self.job_id, self.expect),
@@ -251,7 +268,7 @@ class _Connection(sqlite3.Connection):
 
 
 @contextmanager
-def _mapped(connection: Any) -> Iterator[None]:
+def _mapped(connection: sqlite3.Connection) -> Iterator[None]:
     try:
         yield
     except sqlite3.Error as exc:
@@ -319,7 +336,8 @@ def _due_filter(
     now: float, *, paused: set[str] | None, channel: str | None, ids: set[int] | None
 ) -> tuple[str, list[Any]]:
     """The WHERE clause of due pending jobs, with claim_due's filters; shared by claims and counts."""
-    where, args = ["state = 'pending'", "due_at <= ?"], [now]
+    where = ["state = 'pending'", "due_at <= ?"]
+    args: list[Any] = [now]
     if channel is not None:
         where, args = [*where, "channel = ?"], [*args, channel]
     if paused:
@@ -329,7 +347,7 @@ def _due_filter(
     return " AND ".join(where), args
 
 
-def _marks(values: Any) -> str:
+def _marks(values: Sized) -> str:
     return ",".join("?" * len(values))
 
 
@@ -338,7 +356,7 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
-def _prepare(db: _Connection) -> None:
+def _prepare(db: sqlite3.Connection) -> None:
     """WAL, full durability, the schema (tables added since a store was made are added to it). Through the
     plain connection methods, so that an error here reads "cannot open the state store"."""
     sqlite3.Connection.execute(db, "PRAGMA journal_mode=WAL")
@@ -656,7 +674,8 @@ class Store:
         return Job(**row) if row else None
 
     def jobs(self, state: str | None = None, channel: str | None = None) -> list[Job]:
-        query, args = "SELECT * FROM jobs WHERE 1=1", []
+        query = "SELECT * FROM jobs WHERE 1=1"
+        args: list[str] = []
         if state:
             query, args = query + " AND state = ?", [*args, state]
         if channel:
@@ -785,7 +804,7 @@ class Store:
         db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('jobs', ?)", (highest_used,))
 
     @staticmethod
-    def restore(db: sqlite3.Connection, jobs: list[dict[str, Any]], switches: list[Any], approvals: list[Any], *,
+    def restore(db: sqlite3.Connection, jobs: list[dict[str, Any]], switches: list[SwitchFacts], approvals: list[ApprovalFacts], *,
                 highest_job: int) -> None:  # fmt: skip
         """Rebuild (publish/recovery.py): each job in place of the row with its key (`id` None: a new number);
         a row holding a number a restored job needs moves to a new one. Pause switches on or off as given

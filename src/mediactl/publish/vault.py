@@ -19,13 +19,16 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediactl.core import confine, fsutil
 from mediactl.core.errors import MediactlError, relpath
 from mediactl.publish.adapters.base import Variant
 from mediactl.render.manifest import canonical, sha256
 from mediactl.render.verify import Verified, read_part
+
+if TYPE_CHECKING:  # annotations only
+    from mediactl.config.model import Channel
 
 VAULT = "vault"
 
@@ -114,13 +117,13 @@ def seal(vault: Vault, verified: Verified, root: Path) -> str:
     return stored
 
 
-def sealed_variant(vault: Vault, channel: Any, item: str, content_hash: str) -> Variant:
+def sealed_variant(vault: Vault, channel: Channel, item: str, content_hash: str) -> Variant:
     """The variant a job names, read from the vault only: its document and blobs, each verified as read."""
     document = json.loads(vault.read(content_hash, "variant document").decode("utf-8"))
     return Variant(channel, item, content_hash, document, lambda digest, what: vault.read(digest, what))
 
 
-def unsealed_variant(verified: Verified, channel: Any, item: str, root: Path) -> Variant:
+def unsealed_variant(verified: Verified, channel: Channel, item: str, root: Path) -> Variant:
     """A verified variant read from where it lies (for --dry-run: describes without sealing anything)."""
     by_hash = {part.sha256: part for part in verified.parts}
     return Variant(channel, item, verified.content_hash, verified.document,

@@ -17,15 +17,19 @@ from __future__ import annotations
 import hashlib
 from functools import cache
 from importlib.metadata import entry_points
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:  # annotations only
+    from mediactl.config.model import Channel, Config
+    from mediactl.library.content import Item
 
 GROUP = "mediactl.disclosures"
 
 
 class DisclosureProvider(Protocol):
-    def __call__(self, item: Any, channel: Any, config: Any) -> list[str]: ...
+    def __call__(self, item: Item, channel: Channel, config: Config) -> list[str]: ...
 
-    def digest(self, config: Any) -> str: ...
+    def digest(self, config: Config) -> str: ...
 
 
 _registered: list[DisclosureProvider] = []
@@ -46,7 +50,7 @@ def providers() -> list[DisclosureProvider]:
     return [*_defaults(), *_registered]
 
 
-def required_disclosures(item: Any, channel: Any, config: Any) -> list[str]:
+def required_disclosures(item: Item, channel: Channel, config: Config) -> list[str]:
     """Every sentence some provider requires for this item on this channel, in order, without repeats."""
     sentences: list[str] = []
     for provider in providers():
@@ -56,6 +60,6 @@ def required_disclosures(item: Any, channel: Any, config: Any) -> list[str]:
     return sentences
 
 
-def inputs_digest(config: Any) -> str:
+def inputs_digest(config: Config) -> str:
     """What all providers' answers depend on besides the item and channel (e.g. the rule packs)."""
     return hashlib.sha256("\0".join(p.digest(config) for p in providers()).encode()).hexdigest()

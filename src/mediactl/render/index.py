@@ -15,7 +15,7 @@ import os
 from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediactl import __version__
 from mediactl.config.model import Config
@@ -25,6 +25,12 @@ from mediactl.render.context import item_link
 from mediactl.render.hooks import inputs_digest
 from mediactl.render.manifest import MANIFEST, canonical
 from mediactl.render.plan import Planned
+
+if TYPE_CHECKING:  # annotations only
+    from collections.abc import Callable
+    
+    from mediactl.config.model import Channel
+    from mediactl.library.content import Item
 
 INDEX_FILE = "render-index.json"
 INDEX_VERSION = 2  # 2: manifest schema 2 (content hash over the published document)
@@ -96,13 +102,13 @@ class InputHasher:
         own = self._memo("item", item.slug, lambda: self._item_part(item))
         return hashlib.sha256(f"{shared}\0{own}".encode()).hexdigest()
 
-    def _memo(self, kind: str, key: str, compute: Any) -> str:
+    def _memo(self, kind: str, key: str, compute: Callable[[], str]) -> str:
         found = self._shared.get((kind, key))
         if found is None:
             found = self._shared[(kind, key)] = compute()
         return found
 
-    def _shared_part(self, kind: str, channel: Any) -> str:
+    def _shared_part(self, kind: str, channel: Channel) -> str:
         """Everything a variant depends on besides its item: code, font, platform, channel, templates."""
         parts = (
             self._code(),
@@ -113,7 +119,7 @@ class InputHasher:
         )
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
-    def _item_part(self, item: Any) -> str:
+    def _item_part(self, item: Item) -> str:
         return hashlib.sha256(f"{self._item_files(item)}\0{item_link(item, self.config)}".encode()).hexdigest()
 
     def _code(self) -> str:
@@ -128,14 +134,14 @@ class InputHasher:
 
         return self._memo("platform", name, compute)
 
-    def _channel(self, channel: Any) -> str:
+    def _channel(self, channel: Channel) -> str:
         def compute() -> str:
             settings = {k: v for k, v in asdict(channel).items() if k != "credentials"}
             return hashlib.sha256(canonical(settings)).hexdigest()
 
         return self._memo("channel", channel.name, compute)
 
-    def _templates(self, kind: str, channel: Any) -> str:
+    def _templates(self, kind: str, channel: Channel) -> str:
         from mediactl.graphics.layout import find_layout
         from mediactl.render.layouts import layout_folders, layout_hash, layout_name
         from mediactl.render.sources import dependency_hash, select, template_for
@@ -153,7 +159,7 @@ class InputHasher:
 
         return self._memo("templates", f"{channel.name}/{kind}", compute)
 
-    def _item_files(self, item: Any) -> str:
+    def _item_files(self, item: Item) -> str:
         """Every file of the item folder, recursively, by relative name and content digest."""
         digest = hashlib.sha256()
         base = item.file.rsplit("/", 1)[0]  # the folder relative to the project, as in messages

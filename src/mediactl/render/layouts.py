@@ -10,12 +10,15 @@ import hashlib
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import yaml
 
 from mediactl.config.platforms import ImageSpec
 from mediactl.config.yamlpos import load_data
+
+if TYPE_CHECKING:  # annotations only
+    from mediactl.config.model import Channel
 
 
 def layout_folders(templates: Path) -> list[Path]:
@@ -23,7 +26,7 @@ def layout_folders(templates: Path) -> list[Path]:
     return [templates / "media", Path(str(resources.files("mediactl") / "data" / "templates" / "media"))]
 
 
-def layout_name(spec: ImageSpec, channel: Any) -> str:
+def layout_name(spec: ImageSpec, channel: Channel) -> str:
     """The channel may pick another layout per image (`templates: {image.cover: my-cover}`)."""
     return channel.templates.get(f"image.{spec.name}") or spec.layout
 

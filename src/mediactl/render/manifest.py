@@ -13,10 +13,13 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediactl import __version__
 from mediactl.core import fsutil
+
+if TYPE_CHECKING:  # annotations only
+    from mediactl.render.plan import Planned
 
 MANIFEST = "manifest.json"
 SCHEMA = 2  # 2: the content hash covers the whole published document (subtitles, image texts, link)
@@ -92,7 +95,7 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
         return None
 
 
-def header(planned: Any, template: str) -> dict[str, Any]:
+def header(planned: Planned, template: str) -> dict[str, Any]:
     item, channel = planned.item, planned.channel
     return {
         "schema": SCHEMA,

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from mediactl.config.platforms import ImageSpec
 from mediactl.library.content import Item
 from mediactl.render.context import override
 from mediactl.render.layouts import layout_folders, layout_name
 from mediactl.render.texts import Texts
+
+if TYPE_CHECKING:  # annotations only
+    from mediactl.config.model import Channel
+    from mediactl.graphics.layout import Layout
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp")
 EXTENSIONS = {"jpeg": "jpg", "png": "png"}
@@ -45,7 +49,7 @@ def slots(item: Item) -> dict[str, Path]:
     return found
 
 
-def layout_texts(item: Item, channel: Any) -> dict[str, str]:
+def layout_texts(item: Item, channel: Channel) -> dict[str, str]:
     texts = {key: str(value) for key, value in item.extra.items() if isinstance(value, (str, int, float))}
     texts.update(
         title=str(override(item, channel, "title") or item.title),
@@ -55,7 +59,7 @@ def layout_texts(item: Item, channel: Any) -> dict[str, str]:
     return texts
 
 
-def draws_qr(layout: Any) -> bool:
+def draws_qr(layout: Layout) -> bool:
     from mediactl.graphics.layout import QrElement
 
     return any(isinstance(element, QrElement) for element in layout.elements)

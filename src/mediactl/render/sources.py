@@ -14,7 +14,10 @@ import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only
+    from mediactl.config.model import Channel
 
 BUILTIN_PREFIX = "builtin/"
 _REFERENCE = re.compile(r"""\{%-?\s*(?:extends|include|import|from)\s+(["'])(.+?)\1""")
@@ -34,7 +37,7 @@ def locate(name: str, project_templates: Path) -> Path | None:
     return next((path for path in candidates if path.is_file()), None)
 
 
-def template_for(kind: str, channel: Any) -> list[str]:
+def template_for(kind: str, channel: Channel) -> list[str]:
     """Candidates in order: the channel's own template for this kind (`templates: {article: …}`),
     else `<platform>/<kind>.j2`, else `<platform>/default.j2`."""
     if kind in channel.templates:

@@ -125,16 +125,19 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_body(self, path: str) -> bytes | None:
         """The request body, or None after answering an unreadable one (the connection then closes)."""
         if self.headers.get("Transfer-Encoding"):
-            return self._refuse(path, 411, "send a Content-Length (chunked bodies are not supported)")
+            self._refuse(path, 411, "send a Content-Length (chunked bodies are not supported)")
+            return None
         raw = self.headers.get("Content-Length", "0")
         try:
             length = int(raw)
         except ValueError:
             length = -1
         if length < 0:
-            return self._refuse(path, 400, f"invalid Content-Length {raw!r}")
+            self._refuse(path, 400, f"invalid Content-Length {raw!r}")
+            return None
         if length > MAX_BODY:
-            return self._refuse(path, 413, f"body of {length} bytes is over the sandbox's {MAX_BODY} bytes")
+            self._refuse(path, 413, f"body of {length} bytes is over the sandbox's {MAX_BODY} bytes")
+            return None
         try:
             body = self.rfile.read(length)
         except OSError:
@@ -148,7 +151,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.state.note_call(self.command, path, status)
         self.close_connection = True
         self._send(Reply(status, {"errcode": -1, "errmsg": message}, {"Connection": "close"}))
-        return None
 
     def _abort(self) -> None:
         """Close the connection without an answer: the client sees a disconnect, not a status."""

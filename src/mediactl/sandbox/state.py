@@ -339,8 +339,10 @@ class State:
         webhook = route is _WEBHOOK_ROUTE
         with self.lock:
             try:
-                reply = self._transient(ctx, webhook)
-                if reply is None:
+                transient = self._transient(ctx, webhook)
+                if transient is not None:
+                    reply = transient
+                else:
                     reply = self._webhook(req, ctx) if webhook else self._wechat(req, ctx)
             except _Refusal as refusal:
                 reply = refusal.reply
@@ -667,10 +669,11 @@ class State:
 
     def _submit(self, req: Request, ctx: _Ctx, appid: str) -> Reply:
         data = self._json(req)
-        media_id = data.get("media_id")
-        ctx.summary = {"media_id": media_id if isinstance(media_id, str) else None}
-        draft = self._drafts.get(media_id) if isinstance(media_id, str) else None
-        if draft is None or draft.appid != appid:
+        sent_id = data.get("media_id")
+        media_id = sent_id if isinstance(sent_id, str) else None
+        ctx.summary = {"media_id": media_id}
+        draft = self._drafts.get(media_id) if media_id is not None else None
+        if media_id is None or draft is None or draft.appid != appid:
             return self._withhold(ctx, _wx(40007, "invalid media_id (no such draft)"))
         n = self._new_id()
         publish_id, msg_data_id = str(100_000_000 + n), str(2_247_483_647 + n)

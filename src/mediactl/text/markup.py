@@ -261,8 +261,9 @@ class _HtmlRenderer(_Walker):
         tag = tag or node.tag
         return f"{self.open(tag)}{self.children(node)}</{tag}>"
 
-    def container(self, node: SyntaxTreeNode, **attrs: object) -> str:
-        return f"{self.open(node.tag, **attrs)}{self.newline}{self.children(node)}</{node.tag}>{self.newline}"
+    def container(self, node: SyntaxTreeNode, *, start: object = None) -> str:
+        """A block element around its children; ``start`` is an ordered list's first number (None: left out)."""
+        return f"{self.open(node.tag, start=start)}{self.newline}{self.children(node)}</{node.tag}>{self.newline}"
 
     # blocks
     def _root(self, node: SyntaxTreeNode) -> str:

@@ -14,10 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from mediactl.core.errors import MediactlError
 from mediactl.core.redaction import redact
+
+if TYPE_CHECKING:  # annotations only
+    from mediactl.config.model import Channel, Config
+    from mediactl.publish.store import Store
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,7 @@ class Variant:
     open a path under `build/` or `content/`.
     """
 
-    channel: Any  # mediactl.config.model.Channel
+    channel: Channel
     item: str
     content_hash: str
     document: dict[str, Any]  # render.manifest.published(): texts, files, media, body_images, video, …
@@ -91,8 +95,9 @@ class Adapter:
 
     platform: ClassVar[str] = ""
     confirms_manually: ClassVar[bool] = False  # a person must confirm (WeCom): state awaiting-confirmation
+    store: Store | None = None  # set by the publisher: the state store (token cache, remote ids), for those who need it
 
-    def __init__(self, channel: Any, config: Any) -> None:
+    def __init__(self, channel: Channel, config: Config) -> None:
         self.channel = channel
         self.config = config
 

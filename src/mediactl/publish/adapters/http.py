@@ -18,7 +18,7 @@ import functools
 import ssl
 import time
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 
@@ -26,6 +26,9 @@ from mediactl.config import transport
 from mediactl.core.redaction import looks_secret, redact, redacted_excerpt, register_secret
 from mediactl.publish.adapters import tokenseal
 from mediactl.publish.adapters.base import Adapter, Rejected, Transient, Unknown
+
+if TYPE_CHECKING:  # annotations only
+    from mediactl.config.model import Channel, Config
 
 # Raised while the request is built or checked, before a byte is sent (UnicodeError: a host name IDNA
 # cannot encode, a header that is not ASCII).
@@ -38,10 +41,10 @@ class HttpAdapter(Adapter):
 
     TOKEN_MARGIN: ClassVar[float] = 300.0  # renew this long before the platform says a token expires
 
-    def __init__(self, channel: Any, config: Any, client: httpx.Client | None = None) -> None:
+    def __init__(self, channel: Channel, config: Config, client: httpx.Client | None = None) -> None:
         super().__init__(channel, config)
         self.client = client or httpx.Client(timeout=TIMEOUT, headers={"User-Agent": "mediactl"}, verify=_tls())
-        self.store: Any = None  # set by the publisher: tokens are cached in the state store
+        self.store = None  # set by the publisher: tokens are cached in the state store
         self._token_material: bytes | None = None  # the key tokens are sealed with (from the channel's secrets)
         self._memory_token: tuple[str, float] | None = None  # (token, expiry) when there is nothing to seal it with
 
