@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from mediactl import CONFIG_NAME, nearest_project
 from mediactl.config import credentials, transport
 from mediactl.config.platforms import all_platforms
-from mediactl.config.schema import Checker
+from mediactl.config.schema import Checker, did_you_mean
 from mediactl.config.yamlpos import KeyPath, LocatedYAML, load_located
 from mediactl.core import fsutil, redaction
 from mediactl.core.errors import ConfigError, NotFoundError, Problem
@@ -129,8 +129,6 @@ class Config:
     def channel(self, name: str) -> Channel:
         """A channel by name, following `migrated_to` so retired names keep working."""
         if name not in self.channels:
-            from mediactl.config.schema import did_you_mean
-
             hint = did_you_mean(name, self.channels)
             raise NotFoundError(f"unknown channel '{name}'{hint} (channels are defined in {CONFIG_NAME})")
         return self.channels[name]
@@ -376,8 +374,6 @@ def _string_map(check: Checker, raw: Any, path: KeyPath) -> dict[str, str]:
 
 def _limits(check: Checker, raw: Any, path: KeyPath, platform: Any) -> dict[str, int]:
     """Per-field limits that narrow the platform's; widening one is an error (the platform would refuse)."""
-    from mediactl.config.schema import did_you_mean
-
     data = check.mapping(raw, path)
     fields = {spec.name: spec for spec in platform.fields}
     out = {}
@@ -421,8 +417,6 @@ def _check_migration(check: Checker, channel: Channel, channels: dict[str, Chann
     if target == channel.name:
         check.error(path, "a channel cannot be migrated to itself")
     elif target not in channels:
-        from mediactl.config.schema import did_you_mean
-
         check.error(path, f"unknown channel '{target}'{did_you_mean(target, channels)}")
     elif channels[target].migrated_to:
         check.error(path, f"'{target}' is itself retired; point at the channel it moved to")
