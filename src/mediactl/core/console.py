@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 @cache
 def _consoles() -> tuple[Console, Console]:
     """Created on first use: rich costs start-up time that a quiet command should not pay."""
-    from rich.console import Console
+    from rich.console import Console  # lazy: start-up, a quiet command never imports rich
 
     # A _Redacting is a text stream by delegation (__getattr__), which a type checker cannot see: cast.
     return (
@@ -93,7 +93,7 @@ def lines(texts: Iterable[str]) -> None:
 
 
 def _escape(text: str) -> str:
-    from rich.markup import escape
+    from rich.markup import escape  # lazy: start-up, as _consoles
 
     return escape(text)
 
@@ -135,6 +135,7 @@ class progress:  # lower case: used like open(), as a context manager
     def __enter__(self) -> tuple[Any, Any]:
         if not self.enabled:
             return (lambda n: None), (lambda n: None)
+        # lazy: start-up, only an interactive terminal shows a bar (~50 ms)
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self.bar = Progress(

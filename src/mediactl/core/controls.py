@@ -46,7 +46,7 @@ def _emoji_joiners(text: str) -> set[int]:
     """Offsets of joiners that glue two pictographs into one emoji (👨‍👩‍👧, ❤️‍🔥): those are meant."""
     if _ZWJ not in text:
         return set()
-    import regex  # only for text that has a joiner at all: most never pays its import
+    import regex  # lazy: start-up, only text with a joiner pays its import
 
     pattern = regex.compile(r"(?<=[\p{ExtPict}\p{Emoji_Modifier}\uFE0F])\u200d(?=\p{ExtPict})")
     return {match.start() for match in pattern.finditer(text)}
