@@ -76,7 +76,7 @@ def override(item: Item, channel: Channel, key: str) -> Any:
 
 
 def build(item: Item, channel: Channel, config: Config) -> tuple[dict[str, Any], VariantSettings]:
-    from mediactl.text.markup import add_tracking  # markdown-it is not needed on the cache-only path
+    from mediactl.text.markup import add_tracking  # lazy: start-up, the cache-only path needs no markdown-it
 
     platform = get_platform(channel.platform)
     settings = VariantSettings(platform, channel, effective_fields(platform, channel), dict(channel.tracking))

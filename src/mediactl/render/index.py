@@ -123,7 +123,7 @@ class InputHasher:
         return hashlib.sha256(f"{self._item_files(item)}\0{item_link(item, self.config)}".encode()).hexdigest()
 
     def _code(self) -> str:
-        from mediactl.graphics.fonts import font_identity
+        from mediactl.graphics.fonts import font_identity  # lazy: start-up, as _templates
 
         return self._memo("code", "", lambda: f"{__version__}|{font_identity()}")
 
@@ -142,9 +142,10 @@ class InputHasher:
         return self._memo("channel", channel.name, compute)
 
     def _templates(self, kind: str, channel: Channel) -> str:
+        # lazy: start-up, `publish --due` loads this module (through the pipeline) but hashes nothing (~15 ms)
         from mediactl.graphics.layout import find_layout
-        from mediactl.render.layouts import layout_folders, layout_hash, layout_name
-        from mediactl.render.sources import dependency_hash, select, template_for
+        from mediactl.render.layouts import layout_folders, layout_hash, layout_name  # lazy: as above
+        from mediactl.render.sources import dependency_hash, select, template_for  # lazy: as above
 
         def compute() -> str:
             templates = self.config.templates_path

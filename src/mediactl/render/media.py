@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mediactl import graphics
 from mediactl.config.platforms import ImageSpec
+from mediactl.graphics.layout import Layout, QrElement
 from mediactl.library.content import Item
 from mediactl.render.context import override
 from mediactl.render.layouts import layout_folders, layout_name
@@ -20,7 +22,6 @@ from mediactl.render.texts import Texts
 
 if TYPE_CHECKING:  # annotations only
     from mediactl.config.model import Channel
-    from mediactl.graphics.layout import Layout
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp")
 EXTENSIONS = {"jpeg": "jpg", "png": "png"}
@@ -60,8 +61,6 @@ def layout_texts(item: Item, channel: Channel) -> dict[str, str]:
 
 
 def draws_qr(layout: Layout) -> bool:
-    from mediactl.graphics.layout import QrElement
-
     return any(isinstance(element, QrElement) for element in layout.elements)
 
 
@@ -76,8 +75,6 @@ def qr_url(texts: Texts) -> str | None:
 def render_media(
     item: Item, specs: tuple[ImageSpec, ...], texts: Texts, root: Path, templates: Path
 ) -> list[RenderedMedia]:
-    from mediactl import graphics
-
     channel = texts.settings.channel
     texts_for_layout = layout_texts(item, channel)  # the same for every image of the variant
     link = qr_url(texts)

@@ -13,9 +13,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mediactl.config.model import Config
+from mediactl.config.model import Config, load_config
 from mediactl.core.errors import MediactlError
-from mediactl.library.scan import Library
+from mediactl.library.scan import Library, load_library
 from mediactl.render import manifest as manifest_io
 from mediactl.render.errors import VariantError
 from mediactl.render.index import InputHasher, RenderIndex
@@ -135,9 +135,6 @@ _WORKER: tuple[Config, Library] | None = None
 def _init_worker(config_file: str) -> None:
     global _WORKER
     if _WORKER is None:
-        from mediactl.config.model import load_config
-        from mediactl.library.scan import load_library
-
         config = load_config(Path(config_file))
         _WORKER = (config, load_library(config))
 
@@ -155,7 +152,7 @@ def render_item(config: Config, library: Library, slug: str, variants: list[tupl
 
 def render_variant(config: Config, planned: Planned, input_hash: str) -> VariantResult:
     """Render one variant completely, or return why not; never leaves partial files."""
-    from mediactl.render.build import build_variant
+    from mediactl.render.build import build_variant  # lazy: start-up, a no-op render never imports jinja2 or Pillow
 
     folder = variant_folder(config, planned)
     try:

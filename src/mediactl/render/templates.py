@@ -31,6 +31,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from mediactl.core import confine
 from mediactl.core.errors import relpath
+from mediactl.render import filters
 from mediactl.render.errors import VariantError
 from mediactl.render.limits import BoundedEnvironment, RenderLimitError, deadline, joined
 
@@ -65,8 +66,6 @@ class ConfinedLoader(FileSystemLoader):
 @cache
 def environment(project_templates: Path, root: Path | None = None) -> SandboxedEnvironment:
     """One environment per project and process: templates are compiled once, filters built once."""
-    from mediactl.render import filters
-
     packaged = PackageLoader("mediactl", PACKAGED)
     project = ConfinedLoader(project_templates, root or project_templates.parent)
     loader = ChoiceLoader([project, PrefixLoader({"builtin": packaged}), packaged])
