@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Any
 from mediactl.core import fsutil
 from mediactl.core.errors import ContentError, MediactlError, Problem, UsageError
 from mediactl.library.frontmatter import with_status
+from mediactl.publish.runner import QUEUE_FILE
+from mediactl.publish.store import Store
 from mediactl.render.verify import verify
 
 if TYPE_CHECKING:  # annotations only
     from mediactl.config.model import Config
     from mediactl.library.content import Item
-    from mediactl.publish.store import Store
 
 
 def set_status(file: Path, status: str) -> None:
@@ -81,9 +82,6 @@ def approval_views(config: Config, items: list[Item]) -> dict[str, dict[str, Any
     (every channel valid), ``partial``, ``void`` (something approved, nothing valid) or ``none``.
     Reads the state store only if it exists: listing never creates one.
     """
-    from mediactl.publish.runner import QUEUE_FILE
-    from mediactl.publish.store import Store
-
     path = config.state_path / QUEUE_FILE
     store = Store(path) if path.exists() else None
     try:

@@ -17,10 +17,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from mediactl.check.verdicts import read_verdict
+from mediactl.config.model import CAP_WINDOWS, Cap
+from mediactl.config.platforms import get_platform
 from mediactl.publish.store import JobState, Store
 
 if TYPE_CHECKING:  # annotations only
-    from mediactl.config.model import Cap, Channel, Config
+    from mediactl.config.model import Channel, Config
     from mediactl.library.content import Item
 
 
@@ -28,9 +30,6 @@ if TYPE_CHECKING:  # annotations only
 def platform_caps(platform: str) -> tuple[Cap, ...]:
     """The platform's publishing rate limits (`rate_limits` in its facts file) as caps: per account, or per
     customer segment where the platform limits what each customer receives (企业微信 1-to-1 pushes)."""
-    from mediactl.config.model import CAP_WINDOWS, Cap
-    from mediactl.config.platforms import get_platform
-
     limits = get_platform(platform).facts.get("rate_limits") or []
     return tuple(
         Cap(int(r["max"]), r["per"], r.get("by", "channel"))

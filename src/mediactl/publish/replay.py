@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mediactl.publish.adapters.outbox import RECEIPT
 from mediactl.publish.audit import VOID, Entry
 from mediactl.publish.store import JobState, idempotency_key
 
@@ -198,8 +199,6 @@ class ReceiptFacts:
 
 def outbox_receipts(config: Config) -> list[ReceiptFacts]:
     """Every receipt under the outbox channels' folders (the outbox adapter's layout, see adapters/outbox.py)."""
-    from mediactl.publish.adapters.outbox import RECEIPT
-
     found = []
     for channel in config.channels.values():
         if channel.platform != "outbox":

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import httpx
 
 from mediactl.config import transport
+from mediactl.config.platforms import get_platform
 from mediactl.core.redaction import looks_secret, redact, redacted_excerpt, register_secret
 from mediactl.publish.adapters import tokenseal
 from mediactl.publish.adapters.base import Adapter, Rejected, Transient, Unknown
@@ -114,8 +115,6 @@ class HttpAdapter(Adapter):
         return transport.sandbox_url()
 
     def api_base(self) -> str:
-        from mediactl.config.platforms import get_platform
-
         return (self.sandbox() or self.channel.base_url or get_platform(self.channel.platform).base_url or "").rstrip(
             "/"
         )
