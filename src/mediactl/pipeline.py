@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from mediactl.check.report import failing
 from mediactl.check.runner import CheckResult, check_project
 from mediactl.config.model import Config
+from mediactl.core import fsutil
 from mediactl.core.errors import FindingsError, MediactlError
 from mediactl.library.scan import Library
 from mediactl.render.errors import VariantError
@@ -31,7 +32,8 @@ from mediactl.render.runner import RenderSummary, VariantResult, render
 from mediactl.render.verify import verify
 
 # The publish stage costs ~100 ms to import (HTTP, the queue, the adapters): `check` runs without it,
-# so the functions that publish import it themselves (TYPE_CHECKING names it for the annotations).
+# so the functions that publish import it themselves (`# lazy: publish stage`; TYPE_CHECKING names it
+# for the annotations).
 if TYPE_CHECKING:
     from mediactl.publish.runner import Outcome, Publisher
 
@@ -70,9 +72,8 @@ def approve(config: Config, library: Library, slugs: list[str], note: str, actor
     sealed in the vault, so they are the bytes delivery will send. Each approval is written with its audit
     record; the items' front matter says `status: approved` last.
     """
-    from mediactl.core import fsutil
-    from mediactl.publish.approvals import check_approver, status_rewrite
-    from mediactl.publish.runner import Publisher
+    from mediactl.publish.approvals import check_approver, status_rewrite  # lazy: publish stage, see above
+    from mediactl.publish.runner import Publisher  # lazy: publish stage, see above
 
     items = [library.get(slug) for slug in slugs]
     for item in items:
@@ -119,7 +120,7 @@ def publish(config: Config, library: Library, request: PublishRequest) -> list[O
     Each queued variant's outcome is its delivery when it went out now; other outcomes of the run
     (jobs settled by reconciliation, a pause) follow.
     """
-    from mediactl.publish.runner import Outcome, OutcomeState, Publisher
+    from mediactl.publish.runner import Outcome, OutcomeState, Publisher  # lazy: publish stage, see above
 
     summary = render(config, library, request.slugs, request.channel)
     planned, refused = _planned(config, library, request.slugs, request.channel, summary)
@@ -140,7 +141,7 @@ def deliver_due(
     on_total: Progress | None = None,
 ) -> list[Outcome]:  # fmt: skip
     """`publish --due`: every due job, channels side by side, `concurrency` deliveries per channel."""
-    from mediactl.publish.runner import Publisher
+    from mediactl.publish.runner import Publisher  # lazy: publish stage, see above
 
     publisher = Publisher(config, command="publish --due")
     try:
@@ -160,7 +161,7 @@ def _planned(
 
 
 def _deliver_now(publisher: Publisher, outcomes: list[Outcome]) -> list[Outcome]:
-    from mediactl.publish.runner import OutcomeState  # loaded already: publisher is one
+    from mediactl.publish.runner import OutcomeState  # lazy: publish stage; loaded already, publisher is one
 
     now = time.time()
     due = {
@@ -189,7 +190,7 @@ class RunReport:
 
     @property
     def ok(self) -> bool:
-        from mediactl.publish.runner import PROBLEMS  # loaded already: a run made the outcomes
+        from mediactl.publish.runner import PROBLEMS  # lazy: publish stage; loaded already by the run
 
         bad = [o for o in self.outcomes if o.state in PROBLEMS]
         return not (self.render.failed or self.check.not_checked or self.failing or bad)
@@ -217,8 +218,8 @@ def run(config: Config, library: Library, *, channel: str | None = None, dry_run
     listed as waiting, not as failures. With `dry_run`, render and check still run (they only write
     build/ and reports); nothing is queued or sent, and what would be is listed.
     """
-    from mediactl.publish.runner import Outcome, OutcomeState, Publisher
-    from mediactl.publish.store import JobState
+    from mediactl.publish.runner import Outcome, OutcomeState, Publisher  # lazy: publish stage, see above
+    from mediactl.publish.store import JobState  # lazy: publish stage, see above
 
     summary = render(config, library, None, channel, jobs=config.render.jobs)
     result = check_project(config, library, None, channel, fail_on=fail_on,
@@ -250,8 +251,8 @@ def _eligible(
     waiting: list[dict[str, str]],
 ) -> list[Planned]:  # fmt: skip
     """The variants `run` may enqueue: approved as they are now, due, and not queued before."""
-    from mediactl.publish import adapters
-    from mediactl.publish.store import idempotency_key
+    from mediactl.publish import adapters  # lazy: publish stage, see above
+    from mediactl.publish.store import idempotency_key  # lazy: publish stage, see above
 
     failed = {r.key for r in summary.failed}
     allowed = config.project.approval.publish_statuses
