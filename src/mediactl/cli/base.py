@@ -17,8 +17,9 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from mediactl import nearest_project
 from mediactl.core import console
-from mediactl.core.errors import EXIT_FINDINGS, MediactlError, Problem
+from mediactl.core.errors import EXIT_FINDINGS, FilesystemError, MediactlError, Problem
 
 
 @dataclass
@@ -30,6 +31,7 @@ class State:
     _config: Any = field(default=None, repr=False)
 
     def config(self) -> Any:
+        # lazy: start-up, an ad hoc check outside a project never imports the config stack (YAML)
         from mediactl.config.model import CONFIG_NAME, find_project, load_config
 
         if self._config is None:
@@ -41,12 +43,10 @@ class State:
     def project_root(self) -> Path | None:
         """The project named (--project) or found at or above the current folder, without loading its
         config: an ad hoc check outside any project never imports the YAML stack."""
-        from mediactl import nearest_project
-
         return self.project.resolve() if self.project is not None else nearest_project(Path.cwd())
 
     def library(self) -> Any:
-        from mediactl.library.scan import load_library
+        from mediactl.library.scan import load_library  # lazy: start-up
 
         library = load_library(self.config())
         print_warnings(library.warnings)
@@ -102,8 +102,6 @@ def _fail(exc: MediactlError) -> None:
 def _environment_error(exc: Exception) -> MediactlError | None:
     """A file-system or SQLite failure that reached the edge unmapped, as the error it is (None: a bug)."""
     if isinstance(exc, OSError):
-        from mediactl.core.errors import FilesystemError
-
         made = Path(exc.filename) if isinstance(exc.filename, str) else None
         if made is not None and not made.exists():  # a file or folder being created: name where it was to be
             located = OSError(exc.errno, exc.strerror, str(made.parent))
@@ -111,7 +109,7 @@ def _environment_error(exc: Exception) -> MediactlError | None:
         return FilesystemError.from_os_error(exc, doing="read or write")
     sqlite3 = sys.modules.get("sqlite3")  # never imported here: if it is not loaded, this is not its error
     if sqlite3 is not None and isinstance(exc, sqlite3.Error):
-        from mediactl.publish.store import store_error
+        from mediactl.publish.store import store_error  # lazy: start-up; sqlite3 is loaded already here
 
         return store_error(None, exc)
     return None

@@ -9,7 +9,7 @@ import typer
 
 from mediactl.cli.base import STATE
 from mediactl.core import console
-from mediactl.core.errors import FindingsError, UsageError
+from mediactl.core.errors import FindingsError, NotFoundError, UsageError
 
 
 def check_cmd(
@@ -48,9 +48,9 @@ def check_cmd(
 
       $ mediactl check docs/ad.md subtitles.srt --platform douyin --product 理财 --format sarif
     """
-    from mediactl.check import report as formats
-    from mediactl.check.output import Output
-    from mediactl.check.rules import SEVERITIES
+    from mediactl.check import report as formats  # lazy: start-up
+    from mediactl.check.output import Output  # lazy: start-up
+    from mediactl.check.rules import SEVERITIES  # lazy: start-up
 
     if output_format not in formats.FORMATS:
         raise UsageError(f"unknown format '{output_format}' (one of: {', '.join(formats.FORMATS)})")
@@ -72,8 +72,8 @@ def check_cmd(
 def _run(targets: list[str], files: list[str], channel: str | None, platform: str | None, products: Any,
          output: Any, changed: str | None, no_render: bool) -> tuple[Any, dict[str, Any]]:  # fmt: skip
     """Check the files (ad hoc) or the project's items into `output`."""
-    from mediactl.check.findings import SORT_KEY
-    from mediactl.check.runner import CheckResult, changed_items, check_files, ruleset_for
+    from mediactl.check.findings import SORT_KEY  # lazy: start-up
+    from mediactl.check.runner import CheckResult, changed_items, check_files, ruleset_for  # lazy: start-up
 
     if files:
         named = [t for t in targets if Path(t).exists()]
@@ -83,7 +83,7 @@ def _run(targets: list[str], files: list[str], channel: str | None, platform: st
         config = _optional_config()
         check_files(files, platform=platform, products=products, config=config, output=output)
         return CheckResult(), ruleset_for(config).by_id()
-    from mediactl import pipeline  # here: an ad hoc check of a few files does not pay for the project stages
+    from mediactl import pipeline  # lazy: start-up, an ad hoc check does not pay for the project stages
 
     config = STATE.config()
     library = STATE.library()
@@ -103,7 +103,7 @@ def _expand(paths: list[Path]) -> list[str]:
     Plain strings, not Path objects: a folder of thousands of files is listed in a few milliseconds
     (os.walk gives each entry's type with the listing; Path.rglob + is_file stats every file).
     """
-    from mediactl.check.extract import FORMATS, suffix_of
+    from mediactl.check.extract import FORMATS, suffix_of  # lazy: start-up
 
     out: list[str] = []
     for path in paths:
@@ -120,12 +120,10 @@ def _expand(paths: list[Path]) -> list[str]:
 def _optional_config() -> Any:
     """Ad hoc checks work outside a content repository too (built-in packs only); inside one they need
     only its check settings, which are cached while mediactl.yaml is unchanged."""
-    from mediactl.core.errors import NotFoundError
-
     root = STATE.project_root()
     if root is None:  # built-in packs only, and the config stack (YAML) is never imported
         return None
-    from mediactl.check.runner import check_settings
+    from mediactl.check.runner import check_settings  # lazy: start-up
 
     try:
         return check_settings(root, STATE.config)
@@ -134,7 +132,7 @@ def _optional_config() -> Any:
 
 
 def _emit(output: Any, result: Any, rules: dict[str, Any]) -> None:
-    from mediactl.check import report as formats
+    from mediactl.check import report as formats  # lazy: start-up
 
     if output.streamed:
         output.write(sys.stdout, {"variants": len(result.variants), "not_rendered": result.not_checked})
@@ -161,7 +159,7 @@ def rules_ls_cmd(
 
       $ mediactl rules ls --json
     """
-    from mediactl.check.runner import ruleset_for
+    from mediactl.check.runner import ruleset_for  # lazy: start-up
 
     ruleset = ruleset_for(_optional_config())
     rows = [
@@ -172,8 +170,8 @@ def rules_ls_cmd(
     if json_output:
         console.emit_json(rows)
         return
-    from rich.table import Table
-    from rich.text import Text
+    from rich.table import Table  # lazy: start-up
+    from rich.text import Text  # lazy: start-up
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("id", "kind", "severity", "source"):
@@ -191,8 +189,8 @@ def rules_test_cmd() -> None:
 
       $ mediactl rules test
     """
-    from mediactl.check.engine import self_test
-    from mediactl.check.runner import ruleset_for
+    from mediactl.check.engine import self_test  # lazy: start-up
+    from mediactl.check.runner import ruleset_for  # lazy: start-up
 
     ruleset = ruleset_for(_optional_config())
     problems = self_test(ruleset)

@@ -7,7 +7,7 @@ import typer
 
 from mediactl.cli.base import STATE
 from mediactl.core import console
-from mediactl.core.errors import FindingsError
+from mediactl.core.errors import FindingsError, MediactlError, UsageError
 
 
 def doctor_cmd(json_output: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False) -> None:
@@ -42,7 +42,7 @@ def _config(config: Any) -> list[Check]:
 
 
 def _channels(config: Any) -> list[Check]:
-    from mediactl.publish.adapters import registry
+    from mediactl.publish.adapters import registry  # lazy: start-up
 
     env = config.environment()
     adapters = registry()
@@ -68,6 +68,7 @@ def _channels(config: Any) -> list[Check]:
 
 def _fonts() -> Check:
     try:
+        # lazy: start-up; inside the try, so a broken font install is this check's answer
         from mediactl.graphics.fonts import default_font_path, load_font
 
         load_font(24)
@@ -81,7 +82,7 @@ def _ffmpeg() -> Check:
     if found:
         return ("ffmpeg", True, found)
     try:
-        import imageio_ffmpeg
+        import imageio_ffmpeg  # lazy: an optional dependency, absent on most machines
 
         return ("ffmpeg", True, imageio_ffmpeg.get_ffmpeg_exe())
     except Exception:
@@ -90,7 +91,7 @@ def _ffmpeg() -> Check:
 
 def _rules(config: Any) -> Check:
     try:
-        from mediactl.check.runner import prepared
+        from mediactl.check.runner import prepared  # lazy: start-up; inside the try, as in _fonts
 
         ruleset, _ = prepared(config, config.state_path)
         return ("rule packs", True, f"{len(ruleset.rules)} rules from {len(ruleset.files)} pack(s), self-tests pass")
@@ -99,8 +100,8 @@ def _rules(config: Any) -> Check:
 
 
 def _state(config: Any) -> list[Check]:
-    from mediactl.publish import audit
-    from mediactl.publish.runner import AUDIT_FILE, QUEUE_FILE
+    from mediactl.publish import audit  # lazy: start-up
+    from mediactl.publish.runner import AUDIT_FILE, QUEUE_FILE  # lazy: start-up
 
     count, broken = audit.verify(config.state_path / AUDIT_FILE)
     return [
@@ -115,9 +116,8 @@ def _state(config: Any) -> list[Check]:
 
 def _store(path: Any, log: Any, config: Any) -> Check:
     """The store file whole (SQLite's full integrity check), level with the audit log, nothing left unresolved."""
-    from mediactl.core.errors import MediactlError
-    from mediactl.publish import integrity
-    from mediactl.publish.store import Store
+    from mediactl.publish import integrity  # lazy: start-up
+    from mediactl.publish.store import Store  # lazy: start-up
 
     try:
         store = Store(path)
@@ -174,13 +174,11 @@ def sandbox_cmd(
 
       $ mediactl sandbox --fault drop --fault 429
     """
-    from mediactl.sandbox import SandboxOptions, serve
+    from mediactl.sandbox import SandboxOptions, serve  # lazy: start-up
 
     try:
         options = SandboxOptions(fail_rate=fail_rate, latency_ms=latency, faults=tuple(fault or ()), token_ttl=token_ttl,
                                  verbose=verbose)  # fmt: skip
     except ValueError as exc:
-        from mediactl.core.errors import UsageError
-
         raise UsageError(str(exc)) from None
     serve(options, port=port)

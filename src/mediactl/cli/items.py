@@ -7,6 +7,7 @@ import typer
 from mediactl.cli.base import STATE
 from mediactl.core import console
 from mediactl.core.controls import escape
+from mediactl.core.errors import UsageError
 
 
 def new_cmd(
@@ -27,7 +28,7 @@ def new_cmd(
 
       $ mediactl new video chunjie --channels bank-douyin,bank-channels
     """
-    from mediactl.library.scaffold import NewItem, create_item
+    from mediactl.library.scaffold import NewItem, create_item  # lazy: start-up
 
     config = STATE.config()
     names = tuple(c.strip() for c in (channels or "").split(",") if c.strip())
@@ -52,10 +53,9 @@ def ls_cmd(
 
       $ mediactl ls --json
     """
-    from mediactl.config.model import STATUSES
-    from mediactl.config.schema import did_you_mean
-    from mediactl.core.errors import UsageError
-    from mediactl.library.content import KINDS
+    from mediactl.config.model import STATUSES  # lazy: start-up
+    from mediactl.config.schema import did_you_mean  # lazy: start-up
+    from mediactl.library.content import KINDS  # lazy: start-up
 
     if kind is not None and kind not in KINDS:
         raise UsageError(f"unknown kind '{kind}'{did_you_mean(kind, KINDS)} (one of: {', '.join(KINDS)})")
@@ -66,7 +66,7 @@ def ls_cmd(
         for item in STATE.library().select(None)
         if (kind is None or item.kind == kind) and (status is None or item.status == status)
     ]
-    from mediactl.publish.approvals import approval_views
+    from mediactl.publish.approvals import approval_views  # lazy: start-up
 
     approvals = approval_views(STATE.config(), items)
     if json_output:
@@ -129,9 +129,9 @@ def item_detail(item: Any) -> dict[str, Any]:
 
 
 def _print_table(items: list[Any], approvals: dict[str, dict[str, Any]]) -> None:
-    from rich.table import Table
+    from rich.table import Table  # lazy: start-up
 
-    from mediactl.publish.approvals import approval_text
+    from mediactl.publish.approvals import approval_text  # lazy: start-up
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("slug", "kind", "title", "status", "approval", "channels", "updated"):
@@ -154,7 +154,7 @@ def _print_table(items: list[Any], approvals: dict[str, dict[str, Any]]) -> None
 
 
 def _print_item(item: Any) -> None:
-    from rich.table import Table
+    from rich.table import Table  # lazy: start-up
 
     table = Table(box=None, show_header=False, pad_edge=False)
     table.add_column(style="bold")
@@ -178,6 +178,6 @@ def _print_item(item: Any) -> None:
 def _add_row(table: Any, *cells: str) -> None:
     """Cells as plain Text: a title such as 【活动】[限时] must not be read as rich markup,
     nor a control character reach the terminal (escaped: a reviewer sees that it is there)."""
-    from rich.text import Text
+    from rich.text import Text  # lazy: start-up
 
     table.add_row(*(Text(escape(cell)) for cell in cells))

@@ -24,7 +24,7 @@ def init_cmd(
 
       $ cd bank-media && mediactl ls
     """
-    from mediactl.library.scaffold import init_project
+    from mediactl.library.scaffold import init_project  # lazy: start-up
 
     created = init_project(directory)
     console.success(f"created a mediactl project in {directory} ({len(created)} files)")

@@ -20,9 +20,9 @@ def review_cmd(slugs: Annotated[list[str], typer.Argument(help="The items to sen
 
       $ mediactl review credit-card-cashback spring-festival-greeting
     """
-    from mediactl.core import fsutil
-    from mediactl.publish.approvals import set_status
-    from mediactl.publish.runner import Publisher
+    from mediactl.core import fsutil  # lazy: start-up
+    from mediactl.publish.approvals import set_status  # lazy: start-up
+    from mediactl.publish.runner import Publisher  # lazy: start-up
 
     library = STATE.library()
     items = [library.get(slug) for slug in slugs]  # every slug known before anything changes
@@ -56,8 +56,8 @@ def approve_cmd(
 
       $ MEDIACTL_USER=wang.min mediactl approve anti-fraud-2026 wealth-steady-plus
     """
-    from mediactl import pipeline
-    from mediactl.core.identity import current_user
+    from mediactl import pipeline  # lazy: start-up
+    from mediactl.core.identity import current_user  # lazy: start-up
 
     actor = current_user()
     for approved in pipeline.approve(STATE.config(), STATE.library(), slugs, note, actor):
@@ -102,8 +102,8 @@ def publish_cmd(
 
       $ mediactl publish --dry-run
     """
-    from mediactl import pipeline
-    from mediactl.config.transport import sandbox_url
+    from mediactl import pipeline  # lazy: start-up
+    from mediactl.config.transport import sandbox_url  # lazy: start-up
 
     if force and not (reason or "").strip():
         raise UsageError("--force needs --reason: say why the gate is bypassed (it goes to the audit log)")
@@ -174,7 +174,7 @@ def queue_ls_cmd(
 
       $ mediactl queue ls --state unknown --json
     """
-    from mediactl.publish.runner import Publisher
+    from mediactl.publish.runner import Publisher  # lazy: start-up
 
     publisher = Publisher(STATE.config(), command="queue ls")
     try:
@@ -200,7 +200,7 @@ def queue_show_cmd(job_id: Annotated[int, typer.Argument(help="Job number.")]) -
 
       $ mediactl queue show 12
     """
-    from mediactl.publish.runner import Publisher
+    from mediactl.publish.runner import Publisher  # lazy: start-up
 
     publisher = Publisher(STATE.config(), command="queue show")
     try:
@@ -215,13 +215,13 @@ def queue_show_cmd(job_id: Annotated[int, typer.Argument(help="Job number.")]) -
 
 def _require_listable(publisher: Any) -> None:
     """A lost or cut-short store must never read as an empty queue."""
-    from mediactl.publish import integrity
+    from mediactl.publish import integrity  # lazy: start-up
 
     integrity.require_readable(publisher.store, publisher.audit_path, publisher.config)
 
 
 def _transition(job_id: int, state: str, allowed: tuple[str, ...], action: str, **extra: Any) -> None:
-    from mediactl.publish.runner import Publisher
+    from mediactl.publish.runner import Publisher  # lazy: start-up
 
     publisher = Publisher(STATE.config(), command=f"queue {action}")
     try:
@@ -290,8 +290,8 @@ def log_cmd(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from mediactl.publish import audit
-    from mediactl.publish.runner import AUDIT_FILE
+    from mediactl.publish import audit  # lazy: start-up
+    from mediactl.publish.runner import AUDIT_FILE  # lazy: start-up
 
     config = STATE.config()
     records = audit.since(config.state_path / AUDIT_FILE, parse_at(since, config.project.tz) if since else None)
@@ -311,8 +311,8 @@ def log_verify_cmd() -> None:
 
       $ mediactl log verify
     """
-    from mediactl.publish import audit
-    from mediactl.publish.runner import AUDIT_FILE
+    from mediactl.publish import audit  # lazy: start-up
+    from mediactl.publish.runner import AUDIT_FILE  # lazy: start-up
 
     path = STATE.config().state_path / AUDIT_FILE
     count, broken = audit.verify(path)
@@ -337,7 +337,7 @@ def pause_cmd(
 
       $ mediactl pause --channel bank-weibo --reason "账号维护"
     """
-    from mediactl.publish.runner import Publisher
+    from mediactl.publish.runner import Publisher  # lazy: start-up
 
     if not reason.strip():
         raise UsageError("pause needs a --reason that says why (everyone who tries to publish is shown it)")
@@ -364,7 +364,7 @@ def resume_cmd(
 
       $ mediactl resume --channel bank-weibo
     """
-    from mediactl.publish.runner import Publisher
+    from mediactl.publish.runner import Publisher  # lazy: start-up
 
     publisher = Publisher(STATE.config(), command="resume")
     try:

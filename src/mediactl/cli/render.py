@@ -30,7 +30,7 @@ def render_cmd(
 
       $ mediactl render --force --jobs 4 --json
     """
-    from mediactl.render.runner import render
+    from mediactl.render.runner import render  # lazy: start-up
 
     config = STATE.config()
     library = STATE.library()

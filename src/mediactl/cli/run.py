@@ -32,8 +32,8 @@ def run_cmd(
 
       $ mediactl run --json
     """
-    from mediactl import pipeline
-    from mediactl.config.transport import sandbox_url
+    from mediactl import pipeline  # lazy: start-up
+    from mediactl.config.transport import sandbox_url  # lazy: start-up
 
     sandbox_url()  # a sandbox off this machine would receive every credential: refused before anything starts
     config = STATE.config()

@@ -19,8 +19,8 @@ def state_rebuild_cmd() -> None:
 
       $ mediactl doctor && mediactl state rebuild
     """
-    from mediactl.publish import recovery
-    from mediactl.publish.runner import QUEUE_FILE, Publisher
+    from mediactl.publish import recovery  # lazy: start-up
+    from mediactl.publish.runner import QUEUE_FILE, Publisher  # lazy: start-up
 
     config = STATE.config()
     kept = recovery.keep_damaged_aside(config.state_path / QUEUE_FILE)
@@ -59,8 +59,8 @@ def state_accept_loss_cmd(
 
       $ mediactl state accept-loss --reason "存储盘故障，已与平台后台核对，无待发内容"
     """
-    from mediactl.publish import recovery
-    from mediactl.publish.runner import QUEUE_FILE, Publisher
+    from mediactl.publish import recovery  # lazy: start-up
+    from mediactl.publish.runner import QUEUE_FILE, Publisher  # lazy: start-up
 
     config = STATE.config()
     kept = recovery.keep_damaged_aside(config.state_path / QUEUE_FILE) if reason.strip() else None
