@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mediactl.check.rules import Profile
+from mediactl.check.runner import engine_for, ruleset_for
 
 if TYPE_CHECKING:  # annotations only
     from mediactl.config.model import Channel, Config
@@ -19,13 +20,10 @@ if TYPE_CHECKING:  # annotations only
 
 class RulePackDisclosures:
     def digest(self, config: Config) -> str:
-        from mediactl.check.runner import ruleset_for
-
         return ruleset_for(config).digest
 
     def __call__(self, item: Item, channel: Channel, config: Config) -> list[str]:
-        from mediactl.check.extract import extract_file
-        from mediactl.check.runner import engine_for, ruleset_for
+        from mediactl.check.extract import extract_file  # lazy: start-up, only a disclosure rule in force extracts
 
         ruleset = ruleset_for(config)
         if not any(rule.kind == "disclosure" for rule in ruleset.rules):

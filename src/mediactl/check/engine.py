@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from mediactl.check.findings import Finding
-from mediactl.check.normalize import _native  # the C extension, or None where it was not built
+from mediactl.check.normalize import Normalizer, _native, explain  # _native: the C extension, or None if not built
 from mediactl.check.rules import Profile, Rule, RulePackError, RuleSet
 from mediactl.core.errors import Problem
 
@@ -37,8 +37,8 @@ class Hit(NamedTuple):
 
 class Engine:
     def __init__(self, ruleset: RuleSet, normalizer: Any = None) -> None:
+        # lazy: start-up, the runner (so render, approve, `rules ls`) loads this module and builds no engine (~4 ms)
         from mediactl.check.matcher import Matcher
-        from mediactl.check.normalize import Normalizer
 
         self.rules = list(ruleset.rules)
         self.normalizer = normalizer or Normalizer()
@@ -225,7 +225,7 @@ class Engine:
             )  # fmt: skip
 
     def _compile(self, index: int) -> Any:
-        import regex
+        import regex  # lazy: start-up, only rules of kind regex need it
 
         self.patterns[index] = regex.compile(self.rules[index].pattern)
         return self.patterns[index]
@@ -287,8 +287,6 @@ def _folded(text: str, normalizer: Any) -> tuple[str, ...]:
     A regex match spans the text as written: a URL's own ':' and '/' are not inserted separators,
     and 第一 written with a Chinese numeral is ordinary Chinese, not a disguised digit (①, ⒈ are).
     """
-    from mediactl.check.normalize import explain
-
     styled = any(c not in _CJK_NUMERALS and not c.isascii() and normalizer.fold(c).isdigit() for c in text)
     return tuple(n for n in explain(text, normalizer) if n != "separator" and (n != "number" or styled))
 
@@ -372,7 +370,7 @@ VALIDATORS = {"luhn": luhn, "cn_id": cn_id}
 
 def self_test(ruleset: RuleSet, engine: Engine | None = None) -> list[Problem]:
     """Run every rule's examples; a rule that misses a `match` or flags a `no_match` is broken."""
-    from mediactl.check.extract import extract_text
+    from mediactl.check.extract import extract_text  # lazy: start-up, self-tests run only when the packs change
 
     engine = engine or Engine(ruleset)
     problems = []

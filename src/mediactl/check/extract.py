@@ -68,7 +68,7 @@ FORMATS: dict[str, str] = {
 # Same CommonMark + tables as mediactl.text.markup, but raw HTML is parsed so its tags can be dropped.
 def _markdown() -> Any:
     """The project's one CommonMark parser (raw HTML parsed, tables on), imported on first use."""
-    from mediactl.text.markup import _MD
+    from mediactl.text.markup import _MD  # lazy: start-up, markdown-it only for Markdown and HTML
 
     return _MD
 
@@ -677,13 +677,13 @@ def _walk_strings(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any
 
 
 def _field(path: tuple[Any, ...]) -> str:
-    from mediactl.config.yamlpos import dotted
+    from mediactl.config.yamlpos import dotted  # lazy: start-up, as _yaml_into
 
     return dotted(path) or "$"
 
 
 def _yaml_into(out: _Out, yaml_text: str, display: str, line_offset: int) -> None:
-    # here: YAML (and PyYAML's import) only for YAML, JSON, front matter
+    # lazy: start-up, YAML (and PyYAML's import) only for YAML, JSON, front matter
     from mediactl.config.yamlpos import load_located
 
     src = _normalize_newlines(yaml_text)

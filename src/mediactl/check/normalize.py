@@ -211,7 +211,7 @@ def _digit_runs() -> Any:
     The regex rules run on `regex`, whose Unicode tables are newer than Python's (it knows digits
     such as Kawi U+11F50 that str.isdecimal does not): a prefilter must count what the patterns match.
     """
-    import regex
+    import regex  # lazy: start-up, only digit-run rules need it
 
     return regex.compile(r"\d(?:[ -]?\d)*")
 
@@ -219,7 +219,7 @@ def _digit_runs() -> Any:
 @functools.cache
 def _digit_bitmap() -> bytes:
     """Bit c of the bitmap (byte c//8, bit c%8) is set when the `regex` module's \\d matches code point c."""
-    import regex
+    import regex  # lazy: start-up, as _digit_runs
 
     code_points = array.array("I", itertools.chain(range(0xD800), range(0xE000, 0x110000)))
     digits = [ord(char) for char in regex.findall(r"\d", code_points.tobytes().decode("utf-32-le"))]

@@ -14,6 +14,7 @@ import codecs
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
@@ -21,6 +22,7 @@ from typing import IO, Any, NamedTuple
 from mediactl.check import report
 from mediactl.check.findings import Finding
 from mediactl.check.rules import RANK, SEVERITIES
+from mediactl.core.redaction import redact_known  # findings quote the user's files: see its docstring
 
 STREAMED = ("json", "line", "github")
 #: Between two findings of the JSON document; every formatted finding starts with it, the first one's is skipped.
@@ -185,8 +187,6 @@ class Output:
         return Part(tally, self._encoded(active), self._encoded(allowed), ())
 
     def _encoded(self, text: str) -> bytes:
-        from mediactl.core.redaction import redact_known  # findings quote the user's files: see its docstring
-
         return self.target.encode(redact_known(text))
 
     def take(self, part: Part) -> None:
@@ -275,6 +275,4 @@ def _json(findings: Sequence[Finding]) -> str:
 
 
 def _spool() -> IO[bytes]:
-    import tempfile  # here: not every check writes a streamed report
-
     return tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, prefix="mediactl-check-")

@@ -141,7 +141,7 @@ def render_text(findings: Sequence[Finding], console: Any) -> None:
     A list, not a table: messages are long Chinese sentences that a table would fold into
     unreadable columns on a narrow terminal.
     """
-    from rich.text import Text
+    from rich.text import Text  # lazy: start-up, only the text format needs rich (the gate, json, sarif do not)
 
     groups: dict[str, list[Finding]] = {}
     for finding in sorted(findings, key=lambda f: (f.item or f.file, -RANK[f.severity], f.sort_key)):

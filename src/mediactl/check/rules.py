@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -173,8 +173,6 @@ def _relevel(rule: Rule, severity: dict[str, str]) -> Rule:
     wanted = severity.get(rule.id)
     if not wanted or rule.severity == "blocker":
         return rule
-    from dataclasses import replace
-
     return replace(rule, severity=wanted)
 
 
@@ -191,7 +189,7 @@ def _check_ids(rules: list[Rule], problems: list[Problem], disable: tuple[str, .
         seen[rule.id] = rule
     for rule_id in (*disable, *severity):
         if rule_id not in seen:
-            from mediactl.config.schema import did_you_mean
+            from mediactl.config.schema import did_you_mean  # lazy: start-up, as _parse_pack
 
             problems.append(
                 Problem("mediactl.yaml", f"compliance: unknown rule '{rule_id}'{did_you_mean(rule_id, seen)}")
@@ -203,8 +201,9 @@ def _check_ids(rules: list[Rule], problems: list[Problem], disable: tuple[str, .
 
 
 def _parse_pack(text: str, shown: str, problems: list[Problem]) -> list[Rule]:
+    # lazy: start-up, the config stack (PyYAML) only when the packs are parsed, not loaded from the cache
     from mediactl.config.schema import Checker
-    from mediactl.config.yamlpos import load_located
+    from mediactl.config.yamlpos import load_located  # lazy: as above
 
     doc = load_located(text, shown)
     if doc.problems:
@@ -272,7 +271,7 @@ def _suggest(check: Checker, value: Any, path: KeyPath) -> dict[str, str]:
 
 
 def _when(check: Checker, value: Any, path: KeyPath) -> dict[str, tuple[str, ...]]:
-    from mediactl.config.platforms import all_platforms
+    from mediactl.config.platforms import all_platforms  # lazy: start-up, as _parse_pack
 
     data = check.mapping(value, path, known=WHEN_KEYS, what="filter")
     when = {key: tuple(check.string_list(data[key], (*path, key))) for key in WHEN_KEYS if key in data}
@@ -292,7 +291,7 @@ def _require_for_kind(check: Checker, rule: Rule, data: dict[str, Any], path: Ke
         if data.get(key) in (None, "", []):
             check.error(path, f"a {rule.kind} rule needs '{key}'")
     if rule.kind == "regex" and rule.pattern:
-        import regex
+        import regex  # lazy: start-up, only regex rules need it
 
         try:
             regex.compile(rule.pattern)

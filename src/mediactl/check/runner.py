@@ -13,26 +13,31 @@ import gc
 import hashlib
 import json
 import os
+import subprocess
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
+from importlib.util import find_spec
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from mediactl.check import suppress
+from mediactl import CONFIG_NAME
+from mediactl.check import fold, normalize, rules, suppress
+from mediactl.check.compiled import cached, key_of
 from mediactl.check.engine import Engine, self_test
 from mediactl.check.findings import SORT_KEY, Finding
+from mediactl.check.normalize import Normalizer
 from mediactl.check.output import Output, Part
 from mediactl.check.report import failing
-from mediactl.check.rules import Profile, RulePackError, RuleSet, load_rules, pack_files
+from mediactl.check.rules import Profile, RulePackError, RuleSet, builtin_pack_files, load_rules, pack_files
 from mediactl.check.verdicts import write_verdict
-from mediactl.core import fsutil
+from mediactl.core import confine, console, fsutil
 from mediactl.core.errors import MediactlError, UsageError, relpath
 
 if TYPE_CHECKING:  # the config and library stack is not needed to check one ad hoc file
     from mediactl.check.extract import Segment
-    from mediactl.check.normalize import Normalizer
     from mediactl.check.suppress import Allowance
     from mediactl.config.model import Config
     from mediactl.library.content import Item
@@ -82,10 +87,6 @@ class CheckSettings:
 def check_settings(root: Path, load: Callable[[], Config]) -> CheckSettings:
     """The check settings of the project at `root`: from the cache while its mediactl.yaml (and the code
     that reads it) is unchanged, else from `load()`, which reads the config and reports its problems."""
-    from mediactl import CONFIG_NAME
-    from mediactl.check.compiled import cached, key_of
-    from mediactl.core import console
-
     path = root / CONFIG_NAME
     try:  # its bytes, not its stamp: two quick edits of the same size can share a modification time
         content = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -124,9 +125,6 @@ def ruleset_for(config: Settings | None) -> RuleSet:
         tuple((str(f), *_stamp(f)) for f in files),  # a pack edited on disk is loaded again
     )
     if key not in _RULESETS:
-        from mediactl.check import rules
-        from mediactl.check.compiled import cached, key_of
-
         folder = config.state_path if config else user_cache()
         # The code that reads the packs too: an edited checkout keeps its version number.
         loaded = cached(folder, "rules", key_of(key, _code_stamps(rules)), lambda: _load_ruleset(config, files))
@@ -154,8 +152,6 @@ def _stamp(path: Path) -> tuple[int, int]:
 
 def _files(config: Settings | None) -> list[Path]:
     if config is None:
-        from mediactl.check.rules import builtin_pack_files
-
         return builtin_pack_files()
     return pack_files(config.root, config.compliance.packs, config.root / "compliance")
 
@@ -174,8 +170,9 @@ _ENGINES: dict[str, Engine] = {}
 def _engine(ruleset: RuleSet, cache: Path | None = None) -> Engine:
     """One engine per distinct set of rules (by digest) and process: the automaton is built once."""
     if ruleset.digest not in _ENGINES:
-        from mediactl.check import engine, matcher, rules
-        from mediactl.check.compiled import cached, key_of
+        # lazy: start-up, matcher (~4 ms) only where an engine is built (render, approve and `rules ls` load
+        # this module and build none); engine beside it, as `engine` names a local everywhere else here
+        from mediactl.check import engine, matcher
 
         folder = cache or user_cache()
         normalizer_key = _normalizer_key()
@@ -190,17 +187,10 @@ def _engine(ruleset: RuleSet, cache: Path | None = None) -> Engine:
 
 
 def _new_normalizer() -> Normalizer:
-    from mediactl.check.normalize import Normalizer
-
     return Normalizer()
 
 
 def _normalizer_key() -> str:
-    from importlib import resources
-
-    from mediactl.check import fold, normalize
-    from mediactl.check.compiled import key_of
-
     tables = Path(str(resources.files("mediactl") / "data" / "check"))
     # The tables and the code that builds them (an edited checkout keeps its version number).
     stamps = _file_stamps(tables.iterdir()) + _code_stamps(fold, normalize)
@@ -212,8 +202,6 @@ def _normalizer_key() -> str:
 def _regex_version() -> tuple[int, int]:
     """The installed regex module, by the stamp of the file that holds its version (importing it, or
     importlib.metadata, would cost a one-file check 20 ms)."""
-    from importlib.util import find_spec
-
     spec = find_spec("regex")
     if spec is None or spec.origin is None:
         return (0, 0)
@@ -268,7 +256,7 @@ def check_project(
 ) -> CheckResult:
     """Check the items' own text and their variants as rendered in build/ (rendering is the pipeline's
     business, before this); `skip`: variant keys that failed to render, so there is nothing to check."""
-    from mediactl.render.plan import plan_variants
+    from mediactl.render.plan import plan_variants  # lazy: start-up, an ad hoc check never imports render
 
     _, engine = prepared(config, config.state_path)
     result = CheckResult()
@@ -304,7 +292,7 @@ def _check_variant(
 
     A variant whose files changed after render is not checked: VariantChangedError names the file.
     """
-    from mediactl.render.verify import verify
+    from mediactl.render.verify import verify  # lazy: start-up, as check_project
 
     item, channel = planned.item, planned.channel
     verified = verify(config.build_path / channel.name / item.slug, config.root)
@@ -332,8 +320,9 @@ TEXT_FORMATS = {".html": "html", ".md": "markdown"}
 def variant_segments(config: Config, verified: Verified) -> list[Segment]:
     """What the audience of a variant sees or hears: every text field, the text drawn on its images, its
     links and QR codes, and its subtitles; all read from the verified bytes, never from disk again."""
+    # lazy: start-up, render, approve and doctor load this module without extracting (~12 ms)
     from mediactl.check.extract import extract_source, extract_subtitles, extract_text
-    from mediactl.render.verify import read_part
+    from mediactl.render.verify import read_part  # lazy: start-up, as check_project
 
     shown = relpath(verified.folder, config.root)
     document = verified.document
@@ -360,8 +349,7 @@ SUBTITLE_FORMATS = {".srt": "srt", ".vtt": "vtt"}
 
 def _item_segments(item: Item, root: Path) -> list[Segment]:
     """The item as written: its index.md (front matter values, alt texts, body) and its subtitle files."""
-    from mediactl.check.extract import extract_file, extract_subtitles
-    from mediactl.core import confine
+    from mediactl.check.extract import extract_file, extract_subtitles  # lazy: start-up, as variant_segments
 
     segments = extract_file(item.folder / "index.md", item.file, "markdown")
     for asset in item.assets:
@@ -421,8 +409,8 @@ def check_files(
             for batch in batches:
                 output.take(_check_batch(batch))
             return
-        import multiprocessing  # here: a one-file check does not pay for importing the process machinery
-        from concurrent.futures import ProcessPoolExecutor
+        import multiprocessing  # lazy: start-up, a one-file check does not pay for the process machinery
+        from concurrent.futures import ProcessPoolExecutor  # lazy: as above
 
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -489,7 +477,7 @@ def _inside(folder: str, root: str) -> str | None:
 
 
 def _check_paths(named: list[tuple[str, str]], profile: Profile, config: Settings | None) -> list[Finding]:
-    from mediactl.check.extract import extract_source, format_of, read_source
+    from mediactl.check.extract import extract_source, format_of, read_source  # lazy: as variant_segments
 
     _, engine = prepared(config, config.state_path if config else None)
     findings: list[Finding] = []
@@ -510,7 +498,6 @@ def _check_paths(named: list[tuple[str, str]], profile: Profile, config: Setting
 
 def changed_items(config: Config, library: Library, ref: str) -> list[str]:
     """Slugs of items with a file changed against git `ref` (all items if templates, config or rules changed)."""
-    import subprocess
     try:
         diff = subprocess.run(
             ["git", "diff", "--name-only", ref, "--"], cwd=config.root, capture_output=True, text=True, check=True
