@@ -1,4 +1,4 @@
-"""Dependencies point one way: no stage imports a later one (issue 11).
+"""Dependencies point one way: no stage imports a later one (issue 11); an import inside a function says why.
 
 The stages, earliest first: core ← config ← library ← text, graphics ← render ← check ← publish
 ← pipeline ← cli. A module may import its own stage and earlier ones. `sandbox/` (the platform
@@ -9,12 +9,19 @@ dependency as one at the top: module-level, function-level and `TYPE_CHECKING` i
 string that names a mediactl module (an `import_module` target, a `"module:attribute"` provider
 such as render/hooks.py's DEFAULT_PROVIDERS). The source is parsed, not imported, so the test sees
 the graph a reader sees.
+
+An import belongs at the top of its module, where a reader sees it, unless start-up time needs it
+later (a one-file check must not import the render or publish stacks, Pillow, rich…) or an import
+cycle would otherwise form. Such an import carries a comment on its line or the line above
+(`# lazy: …`) saying which, so a deliberate one is told apart from a forgotten one.
 """
 
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
 from functools import cache
 from pathlib import Path
 
@@ -203,3 +210,62 @@ def test_the_allow_list_only_shrinks() -> None:
 )
 def test_the_direction_rule(importer: str, imported: str, bad: bool) -> None:
     assert violation(importer, imported) is bad
+
+
+def uncommented_function_imports(source: str) -> list[int]:
+    """Lines of the imports inside a function (at any depth) with no comment on their lines or the line above."""
+    commented = {
+        token.start[0]
+        for token in tokenize.generate_tokens(io.StringIO(source).readline)
+        if token.type == tokenize.COMMENT
+    }
+    lines = source.splitlines()
+    comment_only = {number for number in commented if lines[number - 1].lstrip().startswith("#")}
+    found: set[int] = set()
+    for function in ast.walk(ast.parse(source)):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(function):
+            if not isinstance(node, ast.Import | ast.ImportFrom):
+                continue
+            span = range(node.lineno, (node.end_lineno or node.lineno) + 1)
+            if not commented.intersection(span) and node.lineno - 1 not in comment_only:
+                found.add(node.lineno)
+    return sorted(found)
+
+
+def test_the_lazy_import_scan() -> None:
+    """The scanner itself: which function-level imports count as explained."""
+    source = """
+import json
+def f():
+    import os
+    import sys  # lazy: start-up
+    # lazy: an import cycle (mediactl.a imports this module)
+    from mediactl import a
+    x = "# not a comment"
+    from mediactl import b
+    from mediactl import (  # lazy: start-up
+        c,
+    )
+    def inner():
+        import re
+    return "#"; import csv
+class K:
+    async def m(self):
+        import email
+"""
+    assert uncommented_function_imports(source) == [4, 9, 14, 15, 18]
+
+
+def test_every_function_level_import_says_why() -> None:
+    """Issue 11: imports inside functions only where start-up time (or a cycle) needs them, each with a comment."""
+    bare = [
+        f"  {MODULES[name].relative_to(PACKAGE_DIR.parent)}:{line}"
+        for name in MODULES
+        for line in uncommented_function_imports(MODULES[name].read_text("utf-8"))
+    ]
+    assert not bare, (
+        "an import inside a function without a comment: move it to the top of its module, or, where start-up time "
+        "or an import cycle needs it there, say so on its line or the line above (`# lazy: …`):\n" + "\n".join(bare)
+    )
