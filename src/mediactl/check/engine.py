@@ -8,14 +8,12 @@ which has the same length as the original, so their offsets need no mapping.
 
 from __future__ import annotations
 
-import functools
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from mediactl.check.findings import Finding
-from mediactl.check.normalize import _native  # the C extension, or None where it was not built
 from mediactl.check.rules import Profile, Rule, RulePackError, RuleSet
 from mediactl.core.errors import Problem
 
@@ -80,8 +78,6 @@ class Engine:
             if rule.kind == "disclosure"
         }
         self._in_force: dict[Profile, set[int]] = {}
-        self._regex_rules: dict[Profile, list[tuple[int, frozenset[int], int]]] = {}
-        self._explained: dict[str, tuple[str, ...]] = {}
         self._needs = {
             index: (frozenset(map(self.literals.index, self.prefilters[index])), self.rules[index].requires_digits)
             for index in self.patterns
@@ -92,7 +88,7 @@ class Engine:
         (the rule set's own cache holds them), the normalizer (its own cache), compiled patterns, memos."""
         state = dict(self.__dict__)
         state.update(rules=None, normalizer=None, patterns=dict.fromkeys(self.patterns))
-        state.update(_explained={}, _in_force={}, _regex_rules={})
+        state.update(_in_force={})
         return state
 
     def attach(self, ruleset: RuleSet, normalizer: Any) -> Engine:
@@ -121,7 +117,7 @@ class Engine:
             located = locate(start, end) if rule_no in active else None
             if located:
                 segment, local = located
-                hits.append(_new_hit((rule_no, role, term, local, local + end - start, text, normalisations, segment)))
+                hits.append(Hit(rule_no, role, term, local, local + end - start, text, normalisations, segment))
         findings = self._regex(joined, normalized, profile, probes)
         triggered = {hit.rule for hit in hits if hit.role == TRIGGER}
         hits.extend(self._required(joined, normalized, active & triggered))
@@ -187,7 +183,11 @@ class Engine:
     def _regex(self, joined: _Joined, normalized: Any, profile: Profile, probes: set[int]) -> list[Finding]:
         findings: list[Finding] = []
         present: set[int] | None = None  # which prefilter literals the text holds, worked out when first asked
-        for index, literals, digits in self._regex_in_force(profile):
+        active = self._active(profile)
+        for index in self.patterns:
+            if index not in active:
+                continue
+            literals, digits = self._needs[index]
             if digits and 0 <= normalized.digit_run < digits:
                 continue
             if literals:
@@ -199,14 +199,6 @@ class Engine:
                     continue
             findings.extend(self._pattern_findings(index, joined, normalized))
         return findings
-
-    def _regex_in_force(self, profile: Profile) -> list[tuple[int, frozenset[int], int]]:
-        """(rule, prefilter literals, digits needed) of each regex rule in force, worked out once per profile."""
-        found = self._regex_rules.get(profile)
-        if found is None:
-            active = self._active(profile)
-            found = self._regex_rules[profile] = [(i, *self._needs[i]) for i in self.patterns if i in active]
-        return found
 
     def _pattern_findings(self, index: int, joined: _Joined, normalized: Any) -> Iterable[Finding]:
         rule = self.rules[index]
@@ -221,7 +213,7 @@ class Engine:
             line, column = segment.position(start)
             yield Finding(
                 segment.file, line, column, rule.id, rule.severity, rule.message.replace("{match}", text), text,
-                rule.source, rule.suggestion(), segment.field, normalisations=self._folded(text),
+                rule.source, rule.suggestion(), segment.field, normalisations=_folded(text, self.normalizer),
             )  # fmt: skip
 
     def _compile(self, index: int) -> Any:
@@ -241,15 +233,6 @@ class Engine:
                 self._compile(index)
         self.matcher.for_volume()
 
-    def _folded(self, text: str) -> tuple[str, ...]:
-        """`_folded`, remembered: the same words recur across a large check (第1 in every other news file)."""
-        found = self._explained.get(text)
-        if found is None:
-            if len(self._explained) > 10_000:
-                self._explained.clear()
-            found = self._explained[text] = _folded(text, self.normalizer)
-        return found
-
 
 class _Joined:
     """Segment texts joined by paragraph breaks, and the way back from an offset to a segment."""
@@ -260,9 +243,6 @@ class _Joined:
 
     def __init__(self, segments: Sequence[Any]) -> None:
         self.segments = segments
-        if _native is not None:  # the same, in C: a file of plain text has ~50 paragraphs
-            self.text, self.starts = _native.join_segments(segments, self.BREAK)
-            return
         self.starts = []
         position = 0
         for segment in segments:
@@ -327,19 +307,13 @@ def _scopes(rule: Rule, hits: Iterable[Hit]) -> dict[tuple[Any, ...], list[Hit]]
     return groups
 
 
-#: Hit(...) and Finding(...) without NamedTuple's Python-level __new__ (all fields given, in order): one
-#: per hit and per finding, tens of thousands in a large check.
-_new_hit = functools.partial(tuple.__new__, Hit)
-_new_finding = functools.partial(tuple.__new__, Finding)
-
-
 def _finding(rule: Rule, hit: Hit, message: str, suggestion: str) -> Finding:
     segment = hit.segment
     line, column = segment.position(hit.start)
-    return _new_finding((
+    return Finding(
         segment.file, line, column, rule.id, rule.severity, message, hit.text, rule.source, suggestion,
-        segment.field, "", "", hit.normalisations, "",
-    ))  # fmt: skip
+        segment.field, normalisations=hit.normalisations,
+    )  # fmt: skip
 
 
 def luhn(text: str) -> bool:

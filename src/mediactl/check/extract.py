@@ -91,9 +91,6 @@ class Segment(NamedTuple):  # a tuple: a large check creates one per paragraph, 
         """
         if not 0 <= offset <= len(self.text):
             raise IndexError(f"offset {offset} outside the segment text (length {len(self.text)})")
-        if len(self.anchors) == 1:  # one source line (most plain-text paragraphs): no search
-            _, line, column = self.anchors[0]
-            return line, column + offset
         index = bisect.bisect_right(self.anchors, offset, key=lambda anchor: anchor[0]) - 1
         start, line, column = self.anchors[max(index, 0)]
         return line, column + offset - start
