@@ -56,7 +56,9 @@ class Engine:
         # literal in the folded text leaves its kept characters side by side in the compact text, so
         # finding those there is a sound test (and needs no second pass over the text). A literal made
         # only of removed characters (%, ://) is searched for in the folded text. The digit run comes
-        # with the fold.
+        # with the fold. Measured (cachegrind, bench/README.md; 2026-12-06), share of a bench file's
+        # instructions (plain text / Markdown): the literals save 60 % / 2.9 %, finding them as probes
+        # rather than by `literal in base` each 10 % / 0.7 %, the digit run 20 % / 1.1 %.
         self.prefilters = {
             index: tuple(self.normalizer.fold(literal) for literal in self.rules[index].requires)
             for index in self.patterns
@@ -157,7 +159,8 @@ class Engine:
                 yield _finding(rule, first, message, rule.suggestion() or rule.require[0])
 
     def _active(self, profile: Profile) -> set[int]:
-        """The rules in force for a profile; the same profile recurs for every file of a large check."""
+        """The rules in force for a profile; the same profile recurs for every file of a large check
+        (remembered: 10 % of a plain-text bench file's instructions)."""
         if profile not in self._in_force:
             self._in_force[profile] = {index for index, rule in enumerate(self.rules) if rule.applies(profile)}
         return self._in_force[profile]
@@ -276,7 +279,7 @@ def _folded(text: str, normalizer: Any) -> tuple[str, ...]:
 def _unallowed(hits: list[Hit]) -> list[Hit]:
     """Term hits not inside an allowed context of the same rule in the same segment (非保本 is fine)."""
     allowed = [h for h in hits if h.role == ALLOW]
-    if allowed:  # most texts hold none: then every hit stands
+    if allowed:  # most texts hold none: then every hit stands (with len > 1 below: 4 % of a plain-text file)
         hits = [
             hit
             for hit in hits
