@@ -228,12 +228,10 @@ class Engine:
     def for_volume(self) -> None:
         """Get ready for many texts, before forking workers: each inherits what is built here.
 
-        Every regex rule compiled (else each worker compiles its own), and the UTF-16 automaton built
-        (faster per text, slower to build than one caption repays).
+        The UTF-16 automaton (faster per text, slower to build than one caption repays). The regex rules
+        are left to compile on first use in each worker: compiling them (and importing regex) here saved
+        ~22 ms of CPU on the bench (under 1 %), and no wall time.
         """
-        for index, pattern in self.patterns.items():
-            if pattern is None:
-                self._compile(index)
         self.matcher.for_volume()
 
 
