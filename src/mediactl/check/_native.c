@@ -252,61 +252,9 @@ fail:
     return NULL;
 }
 
-PyDoc_STRVAR(join_segments_doc,
-"join_segments(segments, separator) -> (text, starts)\n\n"
-"The texts of segments (tuples whose first item is a str) joined by separator, and where each starts\n"
-"in the joined text: engine._Joined's loop, done here because a file of plain text has ~50 paragraphs.");
-
-static PyObject *
-join_segments(PyObject *module, PyObject *args)
-{
-    (void)module;
-    PyObject *segments, *separator;
-    if (!PyArg_ParseTuple(args, "OU:join_segments", &segments, &separator)) {
-        return NULL;
-    }
-    PyObject *seq = PySequence_Fast(segments, "segments must be a sequence");
-    if (seq == NULL) {
-        return NULL;
-    }
-    const Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    const Py_ssize_t gap = PyUnicode_GET_LENGTH(separator);
-    PyObject *texts = PyList_New(n), *starts = PyList_New(n), *result = NULL;
-    if (texts == NULL || starts == NULL) {
-        goto done;
-    }
-    Py_ssize_t position = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *segment = PySequence_Fast_GET_ITEM(seq, i);
-        if (!PyTuple_Check(segment) || PyTuple_GET_SIZE(segment) < 1 || !PyUnicode_Check(PyTuple_GET_ITEM(segment, 0))) {
-            PyErr_SetString(PyExc_TypeError, "each segment must be a tuple whose first item is a str");
-            goto done;
-        }
-        PyObject *text = PyTuple_GET_ITEM(segment, 0);
-        PyObject *start = PyLong_FromSsize_t(position);
-        if (start == NULL) {
-            goto done;
-        }
-        PyList_SET_ITEM(starts, i, start);
-        Py_INCREF(text);
-        PyList_SET_ITEM(texts, i, text);
-        position += PyUnicode_GET_LENGTH(text) + gap;
-    }
-    PyObject *joined = PyUnicode_Join(separator, texts);
-    if (joined != NULL) {
-        result = Py_BuildValue("(NO)", joined, starts);
-    }
-done:
-    Py_XDECREF(texts);
-    Py_XDECREF(starts);
-    Py_DECREF(seq);
-    return result;
-}
-
 static PyMethodDef native_methods[] = {
     {"fold_compact", fold_compact, METH_VARARGS, fold_compact_doc},
     {"plain_segments", plain_segments, METH_VARARGS, plain_segments_doc},
-    {"join_segments", join_segments, METH_VARARGS, join_segments_doc},
     {NULL, NULL, 0, NULL},
 };
 

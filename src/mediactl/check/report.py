@@ -48,7 +48,8 @@ def github_format(finding: Finding) -> str:
 
 
 def json_lines(findings: Sequence[Finding]) -> list[str]:
-    """``json.dumps(finding.to_dict(), ensure_ascii=False)`` for each finding, the same text ~4x faster.
+    """``json.dumps(finding.to_dict(), ensure_ascii=False)`` for each finding, the same text ~2.7x faster
+    (2,785 bench findings: 27 -> 10 ms, 5 % of checking their 200 files; 2026-12-06).
 
     Findings repeat most of their strings (file, rule, message, source), so each distinct string
     is escaped once (json's own C escaper) and the objects are assembled by formatting; no dict

@@ -400,9 +400,9 @@ def check_files(
         workers = 1
     if len(named) >= PER_WORKER:
         engine.for_volume()
-    # What exists now (rules, automaton, tables) lives to the end: left out of garbage collection, the
-    # collector does not walk it again and again (~7 % of the time in one process), and in a forked
-    # worker it never writes to those pages, so they stay shared with this process (memory).
+    # What exists now (rules, automaton, tables) lives to the end: left out of garbage collection, a forked
+    # worker's collector never writes to those pages, so they stay shared with this process. Measured on
+    # the bench (2026-12-06): summed PSS 89-90 -> 81 MiB; CPU time unchanged (2.15 vs 2.14 s).
     gc.freeze()
     try:
         if workers <= 1:
@@ -461,7 +461,7 @@ def _shown(given: str, folder: str, name: str, root: str) -> str:
     return f"{inside}/{name}" if inside else name
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=1024)  # 5,000 bench files in one folder: 133 -> 9 ms for _named (with _inside)
 def _resolved(folder: str) -> str:
     return os.path.realpath(folder)
 
