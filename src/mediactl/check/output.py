@@ -177,6 +177,10 @@ class Output:
         # corpus the messages were ~40 % of the findings' memory).
         self._texts: dict[str, str] = {}
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What a spawned worker needs to format its batches (`part`): no spools, no findings collected."""
+        return {**self.__dict__, "_spools": None, "findings": [], "_texts": {}, "tally": Tally()}
+
     def part(self, findings: Sequence[Finding]) -> Part:
         """Count and format a sorted batch (in a worker process, on the copy of this object made at fork)."""
         tally = Tally()

@@ -35,6 +35,8 @@ from mediactl.check.rules import Profile, RulePackError, RuleSet, builtin_pack_f
 from mediactl.check.verdicts import write_verdict
 from mediactl.core import confine, console, fsutil
 from mediactl.core.errors import MediactlError, UsageError, relpath
+from mediactl.core.processes import start_method
+from mediactl.core.redaction import known_secrets, register_secret
 
 if TYPE_CHECKING:  # the config and library stack is not needed to check one ad hoc file
     from mediactl.check.extract import Segment
@@ -396,8 +398,6 @@ def check_files(
     named = _named(paths, root)
     batches = [named[start : start + FILES_PER_BATCH] for start in range(0, len(named), FILES_PER_BATCH)]
     workers = min(jobs or os.cpu_count() or 1, max(1, len(named) // PER_WORKER))
-    if not hasattr(os, "fork"):  # Windows: workers would rebuild the rules each; one process checks all (correct, slower)
-        workers = 1
     if len(named) >= PER_WORKER:
         engine.for_volume()
     # What exists now (rules, automaton, tables) lives to the end: left out of garbage collection, a forked
@@ -412,8 +412,17 @@ def check_files(
         import multiprocessing  # lazy: start-up, a one-file check does not pay for the process machinery
         from concurrent.futures import ProcessPoolExecutor  # lazy: as above
 
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        method = start_method()
+        # fork: workers share the compiled rules with this process; spawn (Windows, or forced): each worker
+        # is given the job and loads the rules from the compiled cache, which this process just filled.
+        context = multiprocessing.get_context(method)
+        pool = (
+            ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            if method == "fork"
+            else ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_files_worker,
+                                     initargs=(_FILES_JOB, known_secrets()))
+        )
+        with pool:
             for part in pool.map(_check_batch, batches):
                 output.take(part)
     finally:
@@ -423,6 +432,14 @@ def check_files(
 PER_WORKER = 64  # below this many files per process, forking costs more than it saves
 FILES_PER_BATCH = 100  # ~1 MB of findings to format at a time in a worker (memory), still few round trips
 _FILES_JOB: tuple[Profile, Settings | None, Output] | None = None
+
+
+def _init_files_worker(job: tuple[Profile, Settings | None, Output], secrets: list[str]) -> None:
+    """A spawned worker: the check's profile, settings and output, and the secrets to keep out of its report."""
+    global _FILES_JOB
+    _FILES_JOB = job
+    for secret in secrets:
+        register_secret(secret)
 
 
 def _check_batch(batch: list[tuple[str, str]]) -> Part:

@@ -34,6 +34,11 @@ def is_header_reference(value: object) -> bool:
     return isinstance(value, str) and _HEADER_REF.fullmatch(value) is not None
 
 
+def known_secrets() -> list[str]:
+    """The secrets registered so far (for a spawned worker process, which starts without them)."""
+    return list(_longest_first)
+
+
 def register_secret(value: str) -> None:
     """Remember a secret so that `redact` hides it from every later message."""
     global _longest_first

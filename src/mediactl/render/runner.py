@@ -7,6 +7,7 @@ are independent; Pillow and Jinja work is CPU-bound, so processes, not threads).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from mediactl.config.model import Config, load_config
 from mediactl.core.errors import MediactlError
+from mediactl.core.processes import start_method
 from mediactl.library.scan import Library, load_library
 from mediactl.render import manifest as manifest_io
 from mediactl.render.errors import VariantError
@@ -119,7 +121,9 @@ def _run(
         return results
     global _WORKER
     _WORKER = (config, library)  # inherited by forked workers; spawned ones reload in _init_worker
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(str(config.file),)) as pool:
+    context = multiprocessing.get_context(start_method())
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
+                             initargs=(str(config.file),)) as pool:  # fmt: skip
         futures = [pool.submit(_render_in_worker, slug, variants) for slug, variants in todo.items()]
         for future in as_completed(futures):
             done = future.result()
