@@ -54,6 +54,7 @@ def run(root: Path, sandbox: Sandbox, *args: str) -> float:
 
 def queue(root: Path, sandbox: Sandbox) -> int:
     shutil.rmtree(root / ".mediactl", ignore_errors=True)
+    run(root, sandbox, "check")  # --force skips approval, never the check
     run(root, sandbox, "publish", "--force", "--reason", "bench", "--at", "2099-01-01T00:00")
     store = Store(root / ".mediactl" / "queue.sqlite3")
     store.db.execute("UPDATE jobs SET due_at = 0")

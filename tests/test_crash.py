@@ -46,7 +46,11 @@ def mediactl(root: Path, *args: str, sandbox: Sandbox) -> subprocess.Popen:
 
 
 def queue_all_due(root: Path, sandbox: Sandbox) -> None:
-    """Queue every variant for the future (bypassing the gate: this tests delivery), then make them due."""
+    """Queue every variant for the future (bypassing approval: this tests delivery), then make them due.
+
+    --force skips the approval, never the check: the variants are checked first."""
+    checked = mediactl(root, "check", sandbox=sandbox)
+    checked.communicate(timeout=120)
     done = mediactl(root, "publish", "--force", "--reason", "crash test", "--at", "2099-01-01T00:00", sandbox=sandbox)
     _, err = done.communicate(timeout=120)
     assert done.returncode == 0, err

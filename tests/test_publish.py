@@ -60,6 +60,7 @@ def test_any_change_voids_the_approval(cli, ready: Path) -> None:
 
 def test_force_needs_a_reason_and_is_audited(cli, example: Path) -> None:
     assert cli(example, "publish", SLUG, "--channel", "outbox", "--force").exit_code == 2
+    assert cli(example, "check", SLUG).exit_code == 0  # force skips approval and status, never the check
     result = cli(example, "publish", SLUG, "--channel", "outbox", "--force", "--reason", "演练", "--json")
     assert [o["state"] for o in outcomes(result)] == ["sent"]
     log = json.loads(cli(example, "log", "--json").stdout)
@@ -302,3 +303,31 @@ def test_jobs_of_a_removed_channel_fail_clearly_without_holding_up_the_others(cl
     assert by_channel["bank-retired"]["state"] == "failed" and by_channel["bank-retired"]["job"] == gone.id
     assert "channel 'bank-retired' is no longer in mediactl.yaml; nothing was sent" in by_channel["bank-retired"]["detail"]
     assert by_channel.get("outbox", {"state": "sent"})["state"] == "sent"
+
+
+def test_force_never_publishes_unchecked_words_or_an_error_finding(cli, example: Path) -> None:
+    """issue 12: `publish evil --force --reason urgent` sent an unapproved, unchecked draft with 保本保收益."""
+    assert cli(example, "new", "article", "evil", "--title", "紧急通知", "--channels", "outbox").exit_code == 0
+    item = example / "content/article/evil/index.md"
+    item.write_text(item.read_text("utf-8") + "\n本行理财产品保本保收益，零风险，详询13800138000。\n", "utf-8")
+    unchecked = outcomes(cli(example, "publish", "evil", "--channel", "outbox", "--force", "--reason", "urgent", "--json"))
+    assert unchecked[0]["state"] == "refused" and "--force never overrides the check" in unchecked[0]["detail"]
+    assert cli(example, "check", "evil", "--fail-on", "blocker").exit_code in (0, 1)  # a lax check still records errors
+    checked = outcomes(cli(example, "publish", "evil", "--channel", "outbox", "--force", "--reason", "urgent", "--json"))
+    assert checked[0]["state"] == "refused" and "--force never overrides the check" in checked[0]["detail"]
+    assert not (example / "outbox/outbox/evil").exists()
+    refused = [r for r in json.loads(cli(example, "log", "--json").stdout) if r["action"] == "publish.refused"]
+    assert refused and all(r.get("forced") == "urgent" for r in refused)
+
+
+def test_force_refuses_error_findings_that_a_lax_check_let_pass(cli, example: Path) -> None:
+    """A check run with --fail-on blocker passes a variant with error findings; --force still refuses it."""
+    item = example / "content/article" / SLUG / "index.md"
+    item.write_text(item.read_text("utf-8") + "\n本产品年化收益率高达8%，稳赚不赔。\n", "utf-8")
+    cli(example, "check", SLUG, "--fail-on", "blocker")
+    verdict = json.loads((example / ".mediactl/reports/outbox" / f"{SLUG}.json").read_text("utf-8"))
+    severities = {f["severity"] for f in verdict["findings"]}
+    assert "error" in severities and verdict["passed"], verdict  # errors, yet passed under --fail-on blocker
+    (outcome,) = outcomes(cli(example, "publish", SLUG, "--channel", "outbox", "--force", "--reason", "urgent", "--json"))
+    assert outcome["state"] == "refused" and "--force never overrides the check" in outcome["detail"]
+    assert "error or blocker finding(s)" in outcome["detail"]

@@ -29,6 +29,7 @@ from mediactl.core import fsutil
 
 REPORTS = "reports"
 SCHEMA = 1
+BLOCKING = ("error", "blocker")
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Verdict:
     content_hash: str
     passed: bool
     findings: int  # unsuppressed findings
+    errors: int  # unsuppressed findings of severity error or blocker (what --force can never override)
 
 
 def verdict_path(state_path: Path, channel: str, item: str) -> Path:
@@ -65,4 +67,5 @@ def read_verdict(state_path: Path, channel: str, item: str) -> Verdict | None:
         str(data.get("content_hash")),
         bool(data.get("passed")),
         len(data.get("findings") or []),
+        sum(1 for f in data.get("findings") or [] if isinstance(f, dict) and f.get("severity") in BLOCKING),
     )

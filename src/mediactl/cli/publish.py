@@ -81,7 +81,7 @@ def publish_cmd(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be sent; send and queue nothing.")
     ] = False,
-    force: Annotated[bool, typer.Option("--force", help="Bypass the gate (needs --reason; both are audited).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Emergency: skip status, approval and caps (needs --reason; audited); never the check.")] = False,
     reason: Annotated[str | None, typer.Option("--reason", help="Why the gate is bypassed.")] = None,
     defer: Annotated[
         bool, typer.Option("--defer", help="If a frequency cap refuses, queue for the next allowed slot.")

@@ -59,8 +59,18 @@ class Refusal:
 @dataclass
 class Verdict:
     refusals: list[Refusal] = field(default_factory=list)
+    forbidden: list[Refusal] = field(default_factory=list)  # what not even --force overrides (see `blockers`)
     notes: list[str] = field(default_factory=list)
     next_slot: float | None = None
+
+    @property
+    def blockers(self) -> list[Refusal]:
+        """What `--force` cannot override: a variant not checked as it is, or with an error or blocker finding.
+
+        The emergency path exists for a correction that cannot wait for a second person, never for words
+        that break the rules: --force skips the status, the approval and the channel's caps, not the check.
+        """
+        return [r for r in self.refusals if r.kind is RefusalKind.CHECK] + self.forbidden
 
     @property
     def ok(self) -> bool:
@@ -121,6 +131,10 @@ def _check_report(config: Config, item: Item, channel: Channel, content_hash: st
     elif not found.passed:
         verdict.refusals.append(
             Refusal(RefusalKind.CHECK, f"the variant has {found.findings} finding(s) that fail the check")
+        )
+    elif found.errors:  # passed under a laxer --fail-on; still never publishable by force
+        verdict.forbidden.append(
+            Refusal(RefusalKind.CHECK, f"the variant has {found.errors} error or blocker finding(s)")
         )
 
 

@@ -160,6 +160,12 @@ class Publisher:
                 verdict.next_slot,
                 gate.evaluate(self.config, self.store, item, channel, content_hash, verdict.next_slot),
             )
+        if force_reason and verdict.blockers:  # --force never publishes unchecked words or an error finding
+            reasons = [str(r) for r in verdict.blockers]
+            self.log("publish.refused", item=item.slug, channel=channel.name, content_hash=content_hash,
+                     reasons=reasons, forced=force_reason)  # fmt: skip
+            detail = "; ".join(reasons) + " (--force never overrides the check)"
+            return Outcome(channel.name, item.slug, OutcomeState.REFUSED, detail)
         if verdict.refusals and not force_reason:
             self.log("publish.refused", item=item.slug, channel=channel.name, content_hash=content_hash,
                      reasons=[str(r) for r in verdict.refusals])  # fmt: skip
