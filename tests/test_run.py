@@ -46,3 +46,12 @@ def test_run_fails_on_findings_with_exit_1(cli, ready: Path) -> None:
     result = cli(ready, "run", "--json")
     assert result.exit_code == 1
     assert json.loads(result.stdout)["check"]["failing"] >= 1
+
+
+def test_run_leaves_a_channel_without_credentials_waiting(cli, ready: Path) -> None:
+    """bank-wechat's credentials are not set: queued, the job would only fail; it waits, named."""
+    report = json.loads(cli(ready, "run", "--channel", "bank-wechat", "--json").stdout)
+    assert report["outcomes"] == []
+    (wait,) = [w for w in report["waiting"] if w["item"] == SLUG]
+    assert wait["reason"] == "credentials not set: BANK_WECHAT_APPID, BANK_WECHAT_SECRET"
+    assert json.loads(cli(ready, "queue", "ls", "--json").stdout) == []

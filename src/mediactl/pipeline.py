@@ -256,6 +256,7 @@ def _eligible(
 
     failed = {r.key for r in summary.failed}
     allowed = config.project.approval.publish_statuses
+    environment = config.environment()
     now = time.time()
     out = []
     for planned in plan_variants(library, config, None, channel)[0]:
@@ -265,6 +266,11 @@ def _eligible(
         if planned.channel.platform not in adapters.registry():
             waiting.append({"item": item.slug, "channel": name,
                             "reason": f"no adapter is installed for platform '{planned.channel.platform}'"})  # fmt: skip
+            continue
+        unset = [var for ref in planned.channel.credentials.values() for var in environment.missing(str(ref))]
+        if unset:  # queued now, it would only fail: it waits until the operator sets them
+            waiting.append({"item": item.slug, "channel": name,
+                            "reason": f"credentials not set: {', '.join(sorted(set(unset)))}"})  # fmt: skip
             continue
         when = item.schedule.get(name)
         if when is not None and when.timestamp() > now:
