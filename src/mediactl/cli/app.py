@@ -86,6 +86,7 @@ for name, command in (("ls", publish.queue_ls_cmd), ("show", publish.queue_show_
 app.add_typer(queue_app, name="queue")
 log_app.callback(invoke_without_command=True)(publish.log_cmd)
 log_app.command("verify")(publish.log_verify_cmd)
+log_app.command("anchor")(publish.log_anchor_cmd)
 app.add_typer(log_app, name="log")
 state_app.command("rebuild")(state.state_rebuild_cmd)
 state_app.command("accept-loss")(state.state_accept_loss_cmd)

@@ -305,22 +305,53 @@ def log_cmd(
 
 
 def log_verify_cmd() -> None:
-    """Prove the audit log is whole: every record follows the one before and is unchanged.
+    """Prove the audit log is whole: every record follows the one before, is unchanged and, with MEDIACTL_AUDIT_KEY, authentic.
+
+    With a committed audit-anchor.json (mediactl log anchor), a log cut short or rewritten before the anchored record fails too.
 
     Examples:
 
       $ mediactl log verify
+
+      $ MEDIACTL_AUDIT_KEY=… mediactl log verify
     """
     from mediactl.publish import audit  # lazy: start-up
     from mediactl.publish.runner import AUDIT_FILE  # lazy: start-up
 
-    path = STATE.config().state_path / AUDIT_FILE
-    count, broken = audit.verify(path)
+    config = STATE.config()
+    audit.use_key(config.environment().get(audit.KEY_ENV))
+    path = config.state_path / AUDIT_FILE
+    anchor = audit.read_anchor(config.root)
+    count, broken = audit.verify(path, anchor)
     if broken:
         raise FindingsError(
             f"{path.name}: record on line {broken.line} {broken.reason}; {count} record(s) before it are intact"
         )
-    console.success(f"{count} audit record(s), chain intact")
+    keyed = "authenticated with MEDIACTL_AUDIT_KEY" if audit.keyed_records(path) else "not keyed (set MEDIACTL_AUDIT_KEY)"
+    anchored = f"; anchored at record {anchor['seq']}" if anchor else ""
+    console.success(f"{count} audit record(s), chain intact, {keyed}{anchored}")
+
+
+def log_anchor_cmd() -> None:
+    """Write the audit log's current head to audit-anchor.json in the project, to commit with the content.
+
+    Once committed, `mediactl log verify` on any copy fails if the log was cut short or rewritten before that record.
+
+    Examples:
+
+      $ mediactl log anchor && git add audit-anchor.json && git commit -m "audit anchor"
+    """
+    from mediactl.publish import audit  # lazy: start-up
+    from mediactl.publish.runner import AUDIT_FILE  # lazy: start-up
+
+    config = STATE.config()
+    audit.use_key(config.environment().get(audit.KEY_ENV))
+    path = config.state_path / AUDIT_FILE
+    count, broken = audit.verify(path, audit.read_anchor(config.root))
+    if broken:
+        raise FindingsError(f"{path.name}: record on line {broken.line} {broken.reason}; nothing was anchored")
+    anchor = audit.write_anchor(config.root, path)
+    console.success(f"anchored record {anchor['seq']} of {count} in {audit.ANCHOR_FILE}: commit it")
 
 
 def pause_cmd(

@@ -35,11 +35,13 @@ appended after a record that does not parse or does not match its hash.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import shutil
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -48,7 +50,7 @@ from typing import Any
 
 from mediactl.core import filelock, fsutil
 from mediactl.core.errors import MediactlError, os_error_reason
-from mediactl.core.redaction import REDACTED, redact, secret_name
+from mediactl.core.redaction import REDACTED, redact, register_secret, secret_name
 
 GENESIS = "0" * 64
 VOID = "record.void"  # names a record whose change was not saved (its COMMIT failed after it was written)
@@ -92,11 +94,47 @@ class Broken:
     reason: str
 
 
+KEY_ENV = "MEDIACTL_AUDIT_KEY"
+KEYED = "hmac-sha256"  # a record's `mac`: its hash is an HMAC under the team's audit key
+ANCHOR_FILE = "audit-anchor.json"
+_key: bytes | None = None
+
+
+def use_key(key: str | None) -> None:
+    """The audit key for this process (MEDIACTL_AUDIT_KEY, from the environment or the project's .env).
+
+    With a key, every new record is authenticated (HMAC-SHA256 over the record, the previous hash
+    included), so a person who can write `.mediactl/` can no longer rewrite the log and recompute
+    its hashes. The key is held outside the repository and never written anywhere.
+    """
+    global _key
+    _key = key.encode("utf-8") if key else None
+    if key:
+        register_secret(key)
+
+
+def _key_for(record: dict[str, Any]) -> bytes | None:
+    if record.get("mac") != KEYED:
+        return None
+    key = _key or (os.environ.get(KEY_ENV) or "").encode("utf-8")
+    if not key:
+        raise AuditError(
+            f"record {record.get('seq')} of the audit log is authenticated with {KEY_ENV}, which is not set; "
+            "the log cannot be verified or extended without it",
+            hint=f"set {KEY_ENV} (the team's audit key, kept outside the repository) in the environment or .env",
+        )
+    return key
+
+
 def _digest(record: dict[str, Any]) -> str:
     body = {key: value for key, value in record.items() if key != "hash"}
-    return hashlib.sha256(
-        json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-    ).hexdigest()
+    data = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    key = _key_for(record)
+    return hmac.new(key, data, hashlib.sha256).hexdigest() if key else hashlib.sha256(data).hexdigest()
+
+
+def _keyed() -> bool:
+    return bool(_key or os.environ.get(KEY_ENV))
 
 
 def append(path: Path, actor: str, action: str, **fields: Any) -> dict[str, Any]:
@@ -184,7 +222,7 @@ class _Writer:
             records, lines = [], []
             for entry in entries:
                 seq += 1
-                record = {"seq": seq, **entry, "prev": previous}
+                record = {"seq": seq, **entry, "prev": previous, **({"mac": KEYED} if _keyed() else {})}
                 record["hash"] = previous = _digest(record)
                 records.append(record)
                 lines.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
@@ -415,11 +453,20 @@ def records(path: Path) -> Iterator[dict[str, Any]]:
                     raise _damaged(path, number, "not a JSON record") from None
 
 
-def verify(path: Path) -> tuple[int, Broken | None]:
-    """(records checked, the first break or None)."""
-    previous, count = GENESIS, 0
+def verify(path: Path, anchor: dict[str, Any] | None = None) -> tuple[int, Broken | None]:
+    """(records checked, the first break or None).
+
+    With the audit key set, every record must be authenticated: a log rewritten without MACs and with
+    fresh plain hashes is forgery (without the key, a keyed record cannot be checked at all: an error).
+    Set the key before the first record of a state folder: records written before it read as not
+    authenticated. With an `anchor` (a head the team recorded where it can see
+    it, `mediactl log anchor`), a log that ends before the anchored record, or differs from it
+    there, is cut short or rewritten, even when its chain is whole.
+    """
+    previous, count, anchored = GENESIS, 0, anchor is None
+    must_be_keyed = _keyed()  # with the key set, every record must carry its MAC: stripping them all is forgery too
     if not path.exists():
-        return 0, None
+        return 0, (None if anchor is None else Broken(0, f"the log is missing, but record {anchor['seq']} is anchored"))
     with open(path, encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -430,10 +477,46 @@ def verify(path: Path) -> tuple[int, Broken | None]:
                 return count, Broken(number, "not a JSON record")
             if record.get("prev") != previous:
                 return count, Broken(number, "does not follow the previous record (removed, reordered or inserted)")
+            if must_be_keyed and record.get("mac") != KEYED:
+                return count, Broken(number, f"is not authenticated with {KEY_ENV}: forged, or written without the key")
             if record.get("hash") != _digest(record):
                 return count, Broken(number, "its content was changed after it was written")
+            if anchor is not None and record.get("seq") == anchor.get("seq"):
+                if record["hash"] != anchor.get("hash"):
+                    return count, Broken(number, f"differs from the anchored record {anchor['seq']} ({ANCHOR_FILE})")
+                anchored = True
             previous, count = record["hash"], count + 1
+    if not anchored:
+        return count, Broken(count + 1, f"the log ends before the anchored record {anchor['seq']} ({ANCHOR_FILE}): cut short")  # type: ignore[index]
     return count, None
+
+
+def keyed_records(path: Path) -> int:
+    """How many records are authenticated with the audit key."""
+    return sum(1 for record in records(path) if record.get("mac") == KEYED) if path.exists() else 0
+
+
+def read_anchor(root: Path) -> dict[str, Any] | None:
+    """The anchor committed in the project (`audit-anchor.json`), or None when there is none."""
+    try:
+        data = json.loads((root / ANCHOR_FILE).read_text("utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise AuditError(f"{ANCHOR_FILE}: cannot read the audit anchor ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("seq"), int) or not isinstance(data.get("hash"), str):
+        raise AuditError(f"{ANCHOR_FILE}: not an audit anchor (it needs seq and hash)")
+    return data
+
+
+def write_anchor(root: Path, path: Path) -> dict[str, Any]:
+    """Record the log's current head in the project (to commit, so truncation shows against it)."""
+    head = next(iter(deque(records(path), maxlen=1)), None)  # the last record
+    if head is None:
+        raise AuditError(f"{path.name}: the audit log is empty; there is nothing to anchor")
+    anchor = {"seq": head["seq"], "hash": head["hash"], "time": head["time"]}
+    fsutil.write_text(root / ANCHOR_FILE, json.dumps(anchor, indent=2) + "\n")
+    return anchor
 
 
 def since(path: Path, moment: float | None) -> list[dict[str, Any]]:
