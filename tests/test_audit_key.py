@@ -99,3 +99,13 @@ def test_a_log_cut_short_before_its_anchor_is_caught(cli, example: Path) -> None
     assert result.exit_code == 1 and "ends before the anchored record 3" in result.stderr
     rewrite(example, records)
     assert cli(example, "log", "verify").exit_code == 0
+
+
+def test_an_emptied_log_beside_a_store_that_sent_is_caught(cli, ready: Path) -> None:
+    """The chain of an empty log is intact; the store still records a delivery the log no longer does."""
+    assert cli(ready, "publish", "anti-fraud-2026", "--channel", "outbox").exit_code == 0
+    assert cli(ready, "log", "verify").exit_code == 0
+    (ready / LOG).write_text("", "utf-8")
+    result = cli(ready, "log", "verify")
+    assert result.exit_code == 1
+    assert "the state store records what the log does not" in result.stderr and "never queued it" in result.stderr

@@ -327,9 +327,31 @@ def log_verify_cmd() -> None:
         raise FindingsError(
             f"{path.name}: record on line {broken.line} {broken.reason}; {count} record(s) before it are intact"
         )
+    _store_beyond_log(config, path)
     keyed = "authenticated with MEDIACTL_AUDIT_KEY" if audit.keyed_records(path) else "not keyed (set MEDIACTL_AUDIT_KEY)"
     anchored = f"; anchored at record {anchor['seq']}" if anchor else ""
     console.success(f"{count} audit record(s), chain intact, {keyed}{anchored}")
+
+
+def _store_beyond_log(config: Any, path: Any) -> None:
+    """The log must hold what the store records: a deleted or emptied log is not a clean one."""
+    from mediactl.publish import integrity  # lazy: start-up
+    from mediactl.publish.runner import QUEUE_FILE  # lazy: start-up
+    from mediactl.publish.store import Store  # lazy: start-up
+
+    if not (config.state_path / QUEUE_FILE).exists():
+        return
+    store = Store(config.state_path / QUEUE_FILE)
+    try:
+        missing = integrity.store_beyond_log(store, path)
+    finally:
+        store.close()
+    if missing:
+        raise FindingsError(
+            f"{path.name}: the chain is intact, but the state store records what the log does not "
+            f"({len(missing)}): " + "; ".join(missing[:5]) + ("; …" if len(missing) > 5 else "")
+            + ". The log was emptied, replaced or cut short."
+        )
 
 
 def log_anchor_cmd() -> None:

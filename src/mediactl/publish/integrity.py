@@ -184,3 +184,20 @@ def _compare_job(facts: JobFacts, job: Job | None, level: Level) -> None:
 def _key_of(store: Store, job_id: int) -> str | None:
     job = store.get(job_id)
     return job.idempotency_key if job is not None else None
+
+
+def store_beyond_log(store: Store, log: Path) -> list[str]:
+    """What the store records that the whole audit log does not: jobs it never mentions, deliveries it
+    never records. An emptied, replaced or deleted log then fails `log verify`, even though the chain of
+    what is left (nothing, or a fresh start) is intact. Records kept while the log could not take them
+    (the store's `unlogged` table, written later) count as in the log."""
+    replay = Replay(resolve=lambda job_id: _key_of(store, job_id)).apply_all(audit.entries_after(log, None))
+    late = {(u.fields.get("job"), u.action) for u in store.unlogged()}
+    problems = []
+    for job in store.jobs():
+        facts = replay.jobs.get(job.idempotency_key)
+        if facts is None:
+            problems.append(f"job {job.id} ({job.channel}/{job.item}) is in the store, but the audit log never queued it")
+        elif job.state == JobState.SENT and facts.state != JobState.SENT and (job.id, "delivery.sent") not in late:
+            problems.append(f"job {job.id} ({job.channel}/{job.item}) was sent, but the audit log does not record it")
+    return problems
