@@ -48,9 +48,16 @@ def check(
     render_first: bool = True,
 ) -> CheckResult:  # fmt: skip
     """Render what changed (unless told not to), then check the items and every variant as rendered."""
-    failed: list[VariantResult] = []
-    if render_first:
-        failed = render(config, library, slugs, channel, jobs=config.render.jobs).failed
+    summary = render(config, library, slugs, channel, jobs=config.render.jobs) if render_first else RenderSummary()
+    return _check_rendered(config, library, slugs, channel, summary, fail_on)
+
+
+def _check_rendered(
+    config: Config, library: Library, slugs: list[str] | None, channel: str | None, summary: RenderSummary,
+    fail_on: str,
+) -> CheckResult:  # fmt: skip
+    """Check what `summary` rendered; the variants that failed to render are listed as not checked."""
+    failed: list[VariantResult] = summary.failed
     result = check_project(config, library, slugs, channel, fail_on=fail_on, skip=frozenset(r.key for r in failed))
     result.not_checked[:0] = [f"{r.key}: {r.error}" for r in failed]
     return result
@@ -169,7 +176,12 @@ def _deliver_now(publisher: Publisher, outcomes: list[Outcome]) -> list[Outcome]
         for o in outcomes
         if o.state == OutcomeState.QUEUED and o.job is not None and o.due_at is not None and o.due_at <= now
     }
-    delivered = publisher.deliver_due(only=due) if due else []
+    return _merged(outcomes, publisher.deliver_due(only=due) if due else [])
+
+
+def _merged(outcomes: list[Outcome], delivered: list[Outcome]) -> list[Outcome]:
+    """Each queued variant's outcome replaced by its delivery, then the run's other outcomes (jobs settled
+    by reconciliation, a pause, jobs queued earlier that came due)."""
     by_job: dict[int | None, Outcome] = {o.job: o for o in delivered if o.job is not None}
     queued = {o.job for o in outcomes}
     return [by_job.get(o.job, o) for o in outcomes] + [o for o in delivered if o.job not in queued]
@@ -222,9 +234,7 @@ def run(config: Config, library: Library, *, channel: str | None = None, dry_run
     from mediactl.publish.store import JobState  # lazy: publish stage, see above
 
     summary = render(config, library, None, channel, jobs=config.render.jobs)
-    result = check_project(config, library, None, channel, fail_on=fail_on,
-                           skip=frozenset(r.key for r in summary.failed))  # fmt: skip
-    result.not_checked[:0] = [f"{r.key}: {r.error}" for r in summary.failed]
+    result = _check_rendered(config, library, None, channel, summary, fail_on)
     report = RunReport(summary, result, len(failing(result.findings, fail_on)))
     publisher = Publisher(config, command="run")
     try:
@@ -236,11 +246,7 @@ def run(config: Config, library: Library, *, channel: str | None = None, dry_run
                                         due_at=j.due_at)
                                 for j in publisher.store.jobs(state=JobState.PENDING) if j.due_at <= time.time()]  # fmt: skip
         else:
-            queued = {o.job for o in report.outcomes}
-            delivered = publisher.deliver_due(concurrency=concurrency)
-            by_job: dict[int | None, Outcome] = {o.job: o for o in delivered if o.job is not None}
-            report.outcomes = [by_job.get(o.job, o) for o in report.outcomes]
-            report.outcomes += [o for o in delivered if o.job not in queued]
+            report.outcomes = _merged(report.outcomes, publisher.deliver_due(concurrency=concurrency))
     finally:
         publisher.close()
     return report

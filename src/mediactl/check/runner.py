@@ -323,7 +323,7 @@ def variant_segments(config: Config, verified: Verified) -> list[Segment]:
     """What the audience of a variant sees or hears: every text field, the text drawn on its images, its
     links and QR codes, and its subtitles; all read from the verified bytes, never from disk again."""
     # lazy: start-up, render, approve and doctor load this module without extracting (~12 ms)
-    from mediactl.check.extract import extract_source, extract_subtitles, extract_text
+    from mediactl.check.extract import extract_source, extract_text
     from mediactl.render.verify import read_part  # lazy: start-up, as check_project
 
     shown = relpath(verified.folder, config.root)
@@ -341,25 +341,29 @@ def variant_segments(config: Config, verified: Verified) -> list[Segment]:
             segments.extend(extract_text(media["qr"], f"{shown}/{media['file']}", field=f"image.{media['name']}.qr"))
     subtitles = {part.sha256: part for part in verified.parts if part.what == "subtitles"}
     for entry in document["subtitles"]:
-        text = read_part(subtitles[entry["sha256"]], config.root).decode("utf-8", "replace").removeprefix("\ufeff")
-        segments.extend(extract_subtitles(text, entry["file"], fmt=entry["format"]))
+        data = read_part(subtitles[entry["sha256"]], config.root)
+        segments.extend(_subtitle_segments(data, entry["file"], entry["format"]))
     return segments
 
 
-SUBTITLE_FORMATS = {".srt": "srt", ".vtt": "vtt"}
+def _subtitle_segments(data: bytes, display: str, fmt: str) -> list[Segment]:
+    """A subtitle file's cues, from its bytes (read confined and verified by the caller), without a BOM."""
+    from mediactl.check.extract import extract_subtitles  # lazy: start-up, as variant_segments
+
+    return extract_subtitles(data.decode("utf-8", "replace").removeprefix("\ufeff"), display, fmt=fmt)
 
 
 def _item_segments(item: Item, root: Path) -> list[Segment]:
     """The item as written: its index.md (front matter values, alt texts, body) and its subtitle files."""
-    from mediactl.check.extract import extract_file, extract_subtitles  # lazy: start-up, as variant_segments
+    from mediactl.check.extract import FORMATS, extract_file  # lazy: start-up, as variant_segments
 
     segments = extract_file(item.folder / "index.md", item.file, "markdown")
     for asset in item.assets:
-        fmt = SUBTITLE_FORMATS.get(Path(asset.path).suffix.lower())
-        if fmt:
+        fmt = FORMATS.get(Path(asset.path).suffix.lower())
+        if fmt in ("srt", "vtt"):
             path = item.asset_path(asset)
-            text = confine.read_bytes(path, root, what="subtitles").decode("utf-8", "replace").removeprefix("\ufeff")
-            segments.extend(extract_subtitles(text, relpath(path, root), fmt=fmt))
+            data = confine.read_bytes(path, root, what="subtitles")
+            segments.extend(_subtitle_segments(data, relpath(path, root), fmt))
     return segments
 
 
