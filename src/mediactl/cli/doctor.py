@@ -103,7 +103,7 @@ def _state(config: Any) -> list[Check]:
     from mediactl.publish import audit  # lazy: start-up
     from mediactl.publish.runner import AUDIT_FILE, QUEUE_FILE  # lazy: start-up
 
-    audit.use_key(config.environment().get(audit.KEY_ENV))
+    audit.use_project_key(config)
     try:
         count, broken = audit.verify(config.state_path / AUDIT_FILE, audit.read_anchor(config.root))
     except audit.AuditError as exc:  # keyed records and no key, or an unreadable anchor: say so, go on

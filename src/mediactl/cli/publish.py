@@ -319,7 +319,7 @@ def log_verify_cmd() -> None:
     from mediactl.publish.runner import AUDIT_FILE  # lazy: start-up
 
     config = STATE.config()
-    audit.use_key(config.environment().get(audit.KEY_ENV))
+    audit.use_project_key(config)
     path = config.state_path / AUDIT_FILE
     anchor = audit.read_anchor(config.root)
     count, broken = audit.verify(path, anchor)
@@ -367,7 +367,7 @@ def log_anchor_cmd() -> None:
     from mediactl.publish.runner import AUDIT_FILE  # lazy: start-up
 
     config = STATE.config()
-    audit.use_key(config.environment().get(audit.KEY_ENV))
+    audit.use_project_key(config)
     path = config.state_path / AUDIT_FILE
     count, broken = audit.verify(path, audit.read_anchor(config.root))
     if broken:

@@ -46,11 +46,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediactl.core import filelock, fsutil
 from mediactl.core.errors import MediactlError, os_error_reason
 from mediactl.core.redaction import REDACTED, redact, register_secret, secret_name
+
+if TYPE_CHECKING:
+    from mediactl.config.model import Config
 
 GENESIS = "0" * 64
 VOID = "record.void"  # names a record whose change was not saved (its COMMIT failed after it was written)
@@ -111,6 +114,11 @@ def use_key(key: str | None) -> None:
     _key = key.encode("utf-8") if key else None
     if key:
         register_secret(key)
+
+
+def use_project_key(config: Config) -> None:
+    """The project's audit key: MEDIACTL_AUDIT_KEY from the environment or the project's .env."""
+    use_key(config.environment().get(KEY_ENV))
 
 
 def _key_for(record: dict[str, Any]) -> bytes | None:

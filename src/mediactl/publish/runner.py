@@ -98,7 +98,7 @@ class Publisher:
         self.store = Store(config.state_path / QUEUE_FILE)
         self.vault = Vault(config.state_path)
         self.audit_path = config.state_path / AUDIT_FILE
-        audit.use_key(config.environment().get(audit.KEY_ENV))  # the team's audit key, from the env or .env
+        audit.use_project_key(config)
         self._adapters: dict[str, Adapter] = {}
         self._progress: Callable[[int], None] = lambda n: None
         self._level: integrity.Level | None = None  # the store found whole and level with the log (once)
