@@ -5,16 +5,12 @@ The real binaries are the reference: a test that needs one skips where it is mis
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
 import subprocess
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from conftest import ssh_binary
 from mediactl.core import sshagent, sshsig
 from mediactl.core.sshsig import KeyFormatError, SignatureError
 
@@ -23,12 +19,7 @@ MESSAGE = "审批：anti-fraud-2026 outbox 4f1c…\n".encode()
 
 
 def binary(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must have {name} (OpenSSH client tools)")
-        pytest.skip(f"{name} is not installed here")
-    return found
+    return ssh_binary(name)
 
 
 def keygen(folder: Path, kind: str, *, passphrase: str = "", comment: str = "tester@example") -> Path:
@@ -157,51 +148,20 @@ def test_an_encrypted_key_file_says_to_use_the_agent(tmp_path: Path) -> None:
 # --- ssh-agent -------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def agent(tmp_path: Path) -> Iterator[str]:
-    """A real ssh-agent in the foreground on a socket of this test; ended at teardown (by its own pid)."""
-    if os.name != "posix":
-        pytest.skip("the Unix-socket agent test runs on POSIX; Windows uses the OpenSSH pipe")
-    socket_path = tmp_path / "agent.sock"
-    process = subprocess.Popen([binary("ssh-agent"), "-D", "-a", str(socket_path)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    try:
-        for _ in range(500):
-            if socket_path.exists():
-                break
-            time.sleep(0.01)
-        assert socket_path.exists(), "ssh-agent did not start"
-        yield str(socket_path)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=10)
-
-
 @pytest.mark.parametrize("kind", ["ed25519", "rsa"])
-def test_the_agent_signs_what_ssh_keygen_verifies(tmp_path: Path, agent: str, kind: str) -> None:
+def test_the_agent_signs_what_ssh_keygen_verifies(tmp_path: Path, ssh_agent, kind: str) -> None:
     key = keygen(tmp_path, kind, passphrase="only-the-agent-knows")  # encrypted: only the agent can use it
-    ssh_add_unlocked(tmp_path, agent, key)
-    with sshagent.Agent(agent) as connection:
+    ssh_agent.add(key, "only-the-agent-knows")
+    with sshagent.Agent(ssh_agent.socket) as connection:
         (held,) = connection.identities()
     public_line = Path(f"{key}.pub").read_text("utf-8").strip()
     assert held.same_key(sshsig.parse_public_key(public_line)) and held.comment == "tester@example"
-    armored = sshsig.sign(sshagent.AgentSigner(agent, held), MESSAGE, NAMESPACE)
+    armored = sshsig.sign(sshagent.AgentSigner(ssh_agent.socket, held), MESSAGE, NAMESPACE)
     if kind == "rsa":  # asked for rsa-sha2-512, as ssh-keygen -Y sign asks
         assert b"rsa-sha2-512" in sshsig.parse(armored).signature
     assert sshsig.verify(armored, MESSAGE, NAMESPACE).same_key(held)
     done = ssh_verify(tmp_path, public_line, armored, MESSAGE)
     assert done.returncode == 0, done.stderr
-
-
-def ssh_add_unlocked(tmp_path: Path, agent: str, key: Path) -> None:
-    """Add an encrypted key to the agent: give ssh-add the passphrase through SSH_ASKPASS."""
-    askpass = tmp_path / "askpass.sh"
-    askpass.write_text("#!/bin/sh\necho only-the-agent-knows\n", "utf-8")
-    askpass.chmod(0o700)
-    env = {**os.environ, "SSH_AUTH_SOCK": agent, "SSH_ASKPASS": str(askpass), "SSH_ASKPASS_REQUIRE": "force",
-           "DISPLAY": ":0"}  # fmt: skip
-    subprocess.run([binary("ssh-add"), "-q", str(key)], env=env, check=True, capture_output=True,
-                   stdin=subprocess.DEVNULL)  # fmt: skip
 
 
 def test_an_unreachable_agent_is_named(tmp_path: Path) -> None:
