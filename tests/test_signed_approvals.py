@@ -391,3 +391,26 @@ def test_force_with_an_emergency_approval_never_publishes_an_error_finding(cli, 
 def outbox_hash(cli, root: Path) -> str:
     listed = {i["slug"]: i["approval"] for i in json.loads(cli(root, "ls", "--json").stdout)}[SLUG]
     return next(c["content_hash"] for c in listed["channels"] if c["channel"] == "outbox")
+
+
+@pytest.mark.parametrize(
+    "note", ["含: 冒号 # 井号", "多行\n第二行", "  两头空格  ", "'引号\"", "yes", "2026-12-01", "~", "尾行\n", ""]
+)
+def test_any_note_reads_back_exactly_as_signed(cli, example: Path, note: str) -> None:
+    """YAML has many ways to read a scalar as something else; a record is written so it reads back as signed."""
+    assert cli(example, "approve", SLUG, "--as", "wang.min", "--note", note).exit_code == 0
+    record = outbox_record(example)
+    assert record.note == note and sshsig.verify(record.signature, record.message(), NAMESPACE)
+
+
+def test_a_control_character_in_a_note_is_refused(cli, example: Path) -> None:
+    result = cli(example, "approve", SLUG, "--as", "wang.min", "--note", "已核对\u202e")
+    assert result.exit_code == 2 and "--note contains U+202E RIGHT-TO-LEFT OVERRIDE" in result.stderr
+    assert not approvals_file(example).exists()
+
+
+def test_new_records_are_appended_below_the_old_ones_byte_for_byte(cli, ready: Path) -> None:
+    before = approvals_file(ready).read_bytes()
+    assert cli(ready, "approve", SLUG, "--note", "复核").exit_code == 0
+    after = approvals_file(ready).read_bytes()
+    assert after.startswith(before) and after.count(b"- item: anti-fraud-2026") == 12
