@@ -5,8 +5,10 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import signal
 import subprocess
 import textwrap
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -77,6 +79,32 @@ def minimal(tmp_path: Path) -> Path:
     (root / "content").mkdir(parents=True)
     (root / "mediactl.yaml").write_text(MINIMAL_CONFIG, "utf-8")
     return root
+
+
+def make_key(folder: Path, name: str) -> tuple[Path, str]:
+    """A new ed25519 key pair: (private key file, OpenSSH public key line)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
+                                       serialization.NoEncryption()))  # fmt: skip
+    path.chmod(0o600)
+    public = key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    return path, f"{public.decode()} {name}@test"
+
+
+def declare_people(root: Path, people: dict[str, list[str]], keys: Path) -> dict[str, Path]:
+    """Append a `people:` block to a project's mediactl.yaml, a new key for each person; their key files."""
+    files, lines = {}, ["people:"]
+    for person, roles in people.items():
+        files[person], public = make_key(keys, person)
+        lines += [f"  {person}:", f"    roles: [{', '.join(roles)}]", f"    keys: [{public!r}]"]
+    config = root / "mediactl.yaml"
+    config.write_text(config.read_text("utf-8").rstrip("\n") + "\n" + "\n".join(lines) + "\n", "utf-8")
+    return files
 
 
 def write(path: Path, text: str) -> Path:
@@ -169,3 +197,57 @@ def mounts() -> Iterator[Mounts]:
         yield faults
     finally:
         faults.release()
+
+
+def ssh_binary(name: str) -> str:
+    """An OpenSSH tool (ssh-keygen, ssh-agent, ssh-add): the reference the signatures are tested against. Missing,
+    the test skips, except where CI is set: there it fails."""
+    found = shutil.which(name)
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must have {name} (OpenSSH client tools)")
+        pytest.skip(f"{name} is not installed here")
+    return found
+
+
+class SshAgent:
+    """A real ssh-agent in the foreground on a socket of one test."""
+
+    def __init__(self, folder: Path) -> None:
+        self.socket = str(folder / "agent.sock")
+        self.folder = folder
+        self.process = subprocess.Popen([ssh_binary("ssh-agent"), "-D", "-a", self.socket],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        for _ in range(500):
+            if Path(self.socket).exists():
+                return
+            time.sleep(0.01)
+        self.stop()
+        raise AssertionError("ssh-agent did not start")
+
+    def add(self, key: Path, passphrase: str = "") -> None:
+        """Add a key (an encrypted one too: ssh-add is given the passphrase through SSH_ASKPASS)."""
+        askpass = self.folder / "askpass.sh"
+        askpass.write_text(f"#!/bin/sh\necho '{passphrase}'\n", "utf-8")
+        askpass.chmod(0o700)
+        env = {**os.environ, "SSH_AUTH_SOCK": self.socket, "SSH_ASKPASS": str(askpass),
+               "SSH_ASKPASS_REQUIRE": "force", "DISPLAY": ":0"}  # fmt: skip
+        subprocess.run([ssh_binary("ssh-add"), "-q", str(key)], env=env, check=True, capture_output=True,
+                       stdin=subprocess.DEVNULL)  # fmt: skip
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)  # our own process, by its pid
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def ssh_agent(tmp_path: Path) -> Iterator[SshAgent]:
+    if os.name != "posix":
+        pytest.skip("the Unix-socket agent test runs on POSIX; Windows uses the OpenSSH pipe")
+    folder = tmp_path / "agent"
+    folder.mkdir()
+    agent = SshAgent(folder)
+    try:
+        yield agent
+    finally:
+        agent.stop()

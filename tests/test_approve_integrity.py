@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mediactl.publish.store import Store
+from mediactl.publish import records
 
 SLUG = "anti-fraud-2026"
 OTHER = "wealth-steady-plus"
@@ -23,15 +23,9 @@ def replace_line(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), "utf-8")
 
 
-def approvals(project: Path, slug: str) -> list[dict]:
-    path = project / ".mediactl/queue.sqlite3"
-    if not path.exists():
-        return []
-    store = Store(path)
-    try:
-        return store.approvals_of(slug)
-    finally:
-        store.close()
+def approvals(project: Path, slug: str) -> list[records.Record]:
+    """The signed records of approvals/<slug>.yaml (what the gate reads)."""
+    return records.read(project, slug)
 
 
 def audit_actions(project: Path) -> list[str]:
@@ -63,42 +57,42 @@ def test_an_item_without_an_author_cannot_be_approved(cli, example: Path, author
     file = index(example)
     replace_line(file, "author: li.na\n", author_line)
     before = file.read_bytes()
-    result = cli(example, "approve", SLUG)
+    result = cli(example, "approve", SLUG, "--as", "wang.min")
     assert result.exit_code == 2, result.output
     assert f"content/article/{SLUG}/index.md{where}" in result.stderr
     assert "author" in result.stderr and "this is a bug" not in result.stderr
-    assert approvals(example, SLUG) == [] and state_files(example) == []
+    assert approvals(example, SLUG) == [] and state_files(example) == ["keys"]  # only init's demo keys
     assert file.read_bytes() == before
 
 
-@pytest.mark.parametrize(
-    "approver", ["Wang Min", " wang  min ", "ＷＡＮＧ　ＭＩＮ", "WANG MIN", "\u200bWang Min\u202c"]
-)
-def test_author_and_approver_are_compared_after_normalising(cli, example: Path, monkeypatch, approver: str) -> None:
-    replace_line(index(example), "author: li.na\n", "author: Wang Min\n")
-    monkeypatch.setenv("MEDIACTL_USER", approver)
-    result = cli(example, "approve", SLUG)
+@pytest.mark.parametrize("author", ["wang.min", "WANG.MIN", "ＷＡＮＧ．ＭＩＮ", "王敏", " 王敏 ", "\u200b王敏"])
+def test_author_and_approver_are_compared_after_normalising(cli, example: Path, author: str) -> None:
+    """The author is matched to the approving person's id or name, as people read names."""
+    replace_line(index(example), "author: li.na\n", f"author: {author!r}\n".replace("'", '"'))
+    result = cli(example, "approve", SLUG, "--as", "wang.min")
     assert result.exit_code == 2, result.output
-    assert "cannot also approve it" in result.stderr
+    assert "own item: wang.min wrote anti-fraud-2026 and cannot also approve it" in result.stderr
     assert approvals(example, SLUG) == []
 
 
-def test_an_invisible_approver_name_is_refused(cli, example: Path, monkeypatch) -> None:
-    monkeypatch.setenv("MEDIACTL_USER", "\u200b\u2060")
+@pytest.mark.parametrize("named", ["\u200b\u2060", "zhao.yun"])
+def test_an_approver_nobody_declared_is_refused(cli, example: Path, monkeypatch, named: str) -> None:
+    """MEDIACTL_USER only finds a declared person; a name nobody declared (or an invisible one) signs nothing."""
+    monkeypatch.setenv("MEDIACTL_USER", named)
     result = cli(example, "approve", SLUG)
-    assert result.exit_code == 2 and "blank" in result.stderr
+    assert result.exit_code == 2 and "who approves? say --as PERSON_ID (one of: li.na, wang.min)" in result.stderr
+    assert cli(example, "approve", SLUG, "--as", named).exit_code == 2
     assert approvals(example, SLUG) == []
 
 
 def test_a_second_person_still_approves(cli, example: Path, monkeypatch) -> None:
-    replace_line(index(example), "author: li.na\n", "author: Wang Min\n")
-    monkeypatch.setenv("MEDIACTL_USER", "wang.lei")
+    monkeypatch.setenv("MEDIACTL_USER", "王敏")  # found by name
     assert cli(example, "approve", SLUG).exit_code == 0
-    assert approvals(example, SLUG)
+    assert [(r.person, r.role) for r in approvals(example, SLUG)] == [("wang.min", "checker")] * 6
 
 
 def test_one_refused_item_means_none_is_approved(cli, example: Path, monkeypatch) -> None:
-    monkeypatch.setenv("MEDIACTL_USER", "zhao.yun")
+    monkeypatch.setenv("MEDIACTL_USER", "wang.min")
     replace_line(index(example, OTHER), "author: wang.lei\n", 'author: ""\n')
     before = {slug: index(example, slug).read_bytes() for slug in (SLUG, OTHER)}
     result = cli(example, "approve", SLUG, OTHER)
@@ -112,7 +106,7 @@ def test_one_refused_item_means_none_is_approved(cli, example: Path, monkeypatch
 
 
 def test_a_bom_item_is_approved_and_keeps_its_bom(cli, example: Path, monkeypatch) -> None:
-    monkeypatch.setenv("MEDIACTL_USER", "zhao.yun")
+    monkeypatch.setenv("MEDIACTL_USER", "wang.min")
     file = index(example, OTHER)
     file.write_bytes(b"\xef\xbb\xbf" + file.read_bytes())
     before = file.read_bytes()
@@ -159,7 +153,7 @@ def test_a_failure_while_approving_leaves_no_partial_state(cli, example: Path, m
         return original(file, status)
 
     monkeypatch.setattr(module, "status_rewrite", failing)
-    monkeypatch.setenv("MEDIACTL_USER", "zhao.yun")
+    monkeypatch.setenv("MEDIACTL_USER", "wang.min")
     before = index(example).read_bytes()
     result = cli(example, "approve", SLUG, OTHER)
     assert result.exit_code == 2 and "injected failure" in result.stderr

@@ -49,8 +49,8 @@ def snapshot(root: Path) -> tuple:
     store = Store(root / STORE)
     try:
         jobs = [(j.id, j.state, j.remote_url) for j in store.jobs()]
-        approvals = store.db.execute("SELECT item, channel, content_hash, approved_at FROM approvals").fetchall()
-        return jobs, sorted(store.paused()), sorted(map(tuple, approvals))
+        approvals = sorted((p.name, p.read_bytes()) for p in (root / "approvals").glob("*"))  # signed records
+        return jobs, sorted(store.paused()), approvals
     finally:
         store.close()
 

@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from conftest import write
+from conftest import declare_people, write
 from mediactl.publish.store import Store
 from mediactl.sandbox import Sandbox, SandboxOptions
 
@@ -34,8 +34,9 @@ def project(tmp_path: Path, items: int) -> Path:
     for n in range(items):
         write(
             root / f"content/article/n{n:03d}/index.md",
-            f"---\ntitle: 第{n}号通知\nchannels: [robot]\n---\n\n正文{n}。\n",
+            f"---\ntitle: 第{n}号通知\nauthor: writer\nchannels: [robot]\n---\n\n正文{n}。\n",
         )
+    declare_people(root, {"ops": ["checker"]}, tmp_path / "keys")
     return root
 
 
@@ -46,12 +47,15 @@ def mediactl(root: Path, *args: str, sandbox: Sandbox) -> subprocess.Popen:
 
 
 def queue_all_due(root: Path, sandbox: Sandbox) -> None:
-    """Queue every variant for the future (bypassing approval: this tests delivery), then make them due.
-
-    --force skips the approval, never the check: the variants are checked first."""
+    """Check and approve every variant, queue them all for the future, then make them due (this tests delivery)."""
     checked = mediactl(root, "check", sandbox=sandbox)
     checked.communicate(timeout=120)
-    done = mediactl(root, "publish", "--force", "--reason", "crash test", "--at", "2099-01-01T00:00", sandbox=sandbox)
+    slugs = sorted(p.name for p in (root / "content/article").iterdir())
+    key = str(root.parent / "keys/ops")
+    approved = mediactl(root, "approve", *slugs, "--as", "ops", "--key", key, sandbox=sandbox)
+    out, err = approved.communicate(timeout=120)
+    assert approved.returncode == 0 and out.count("approved by ops") == len(slugs), err
+    done = mediactl(root, "publish", "--at", "2099-01-01T00:00", sandbox=sandbox)
     _, err = done.communicate(timeout=120)
     assert done.returncode == 0, err
     store = Store(root / ".mediactl/queue.sqlite3")

@@ -34,7 +34,7 @@ def test_author_cannot_approve_own_item(cli, example: Path, monkeypatch) -> None
     monkeypatch.setenv("MEDIACTL_USER", "li.na")
     result = cli(example, "approve", SLUG)
     assert result.exit_code == 2
-    assert "li.na wrote anti-fraud-2026 and cannot also approve it" in result.stderr
+    assert "own item: li.na wrote anti-fraud-2026 and cannot also approve it" in result.stderr
 
 
 def test_approved_checked_variant_is_delivered_once(cli, ready: Path) -> None:
@@ -58,14 +58,22 @@ def test_any_change_voids_the_approval(cli, ready: Path) -> None:
     assert "wang.min approved an earlier version of this variant" in outcome["detail"]
 
 
-def test_force_needs_a_reason_and_is_audited(cli, example: Path) -> None:
+def test_force_needs_a_reason_and_a_signed_emergency_approval_and_is_audited(cli, example: Path) -> None:
     assert cli(example, "publish", SLUG, "--channel", "outbox", "--force").exit_code == 2
     assert cli(example, "check", SLUG).exit_code == 0  # force skips approval and status, never the check
+    (bare,) = outcomes(cli(example, "publish", SLUG, "--channel", "outbox", "--force", "--reason", "演练", "--json"))
+    assert bare["state"] == "refused" and "--force needs an emergency approval of exactly this content" in bare["detail"]
+    signed = cli(example, "approve", SLUG, "--as", "li.na", "--emergency", "--reason", "演练：更正错别字")
+    assert signed.exit_code == 0, signed.output
     result = cli(example, "publish", SLUG, "--channel", "outbox", "--force", "--reason", "演练", "--json")
     assert [o["state"] for o in outcomes(result)] == ["sent"]
     log = json.loads(cli(example, "log", "--json").stdout)
+    (emergency,) = [r for r in log if r["action"] == "item.approved" and r["channel"] == "outbox"]
+    assert (emergency["person"], emergency["role"], emergency["reason"]) == ("li.na", "emergency", "演练：更正错别字")
+    assert emergency["key_fingerprint"].startswith("SHA256:")
     enqueued = [r for r in log if r["action"] == "publish.enqueued"]
     assert enqueued[0]["forced"] == "演练" and enqueued[0]["overridden"]
+    assert enqueued[0]["emergency_by"] == "li.na" and enqueued[0]["emergency_reason"] == "演练：更正错别字"
 
 
 def test_schedule_queues_and_due_delivers(cli, ready: Path) -> None:

@@ -29,7 +29,9 @@ def test_run_leaves_drafts_alone_and_lists_what_waits(cli, ready: Path) -> None:
         body.write("\n更多防骗知识，请关注示例银行。\n")  # changed after the approval
     report = json.loads(run(cli, ready).stdout)
     assert report["outcomes"] == []
-    assert {"item": SLUG, "channel": "outbox", "reason": "not approved as it is now"} in report["waiting"]
+    (waiting,) = [w for w in report["waiting"] if (w["item"], w["channel"]) == (SLUG, "outbox")]
+    assert waiting["reason"].startswith("not approved as it is now: needs 1 checker approval, has 0")
+    assert "changed since: wang.min approved an earlier version of this variant" in waiting["reason"]
     assert not (ready / "outbox").exists()
 
 

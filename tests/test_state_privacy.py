@@ -57,7 +57,7 @@ def test_state_files_and_folders_are_private(cli, example: Path, monkeypatch, um
 def test_an_older_state_folder_is_tightened_when_used(cli, example: Path) -> None:
     """Left by a version that followed the umask: 0755 and 0644."""
     state = example / ".mediactl"
-    state.mkdir(mode=0o755)
+    state.mkdir(mode=0o755, exist_ok=True)  # init made it, for its demo keys: widened below
     Store(state / "queue.sqlite3").close()  # a real store (an empty file would read as a damaged one)
     (state / "audit.jsonl").touch()
     for path in (state, state / "queue.sqlite3", state / "audit.jsonl"):

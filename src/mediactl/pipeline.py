@@ -15,16 +15,19 @@ arguments, calls one function of this module and prints what it returns.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mediactl.check.report import failing
 from mediactl.check.runner import CheckResult, check_project
-from mediactl.config.model import Config
+from mediactl.config.model import EMERGENCY, Config
 from mediactl.core import fsutil
-from mediactl.core.errors import FindingsError, MediactlError
+from mediactl.core.errors import FindingsError, MediactlError, relpath
 from mediactl.library.scan import Library
 from mediactl.render.errors import VariantError
 from mediactl.render.plan import Planned, plan_variants
@@ -35,6 +38,8 @@ from mediactl.render.verify import verify
 # so the functions that publish import it themselves (`# lazy: publish stage`; TYPE_CHECKING names it
 # for the annotations).
 if TYPE_CHECKING:
+    from mediactl.core.sshsig import Signer
+    from mediactl.publish.records import Record
     from mediactl.publish.runner import Outcome, Publisher
 
 Progress = Callable[[int], None]
@@ -67,45 +72,106 @@ def _check_rendered(
 
 
 @dataclass(frozen=True)
+class ApproveRequest:
+    slugs: list[str]
+    person: str | None = None  # --as: a person id (or name) declared under `people:`; None: who runs it
+    role: str | None = None  # None: the first role the policy asks for that the person holds
+    note: str = ""
+    key_file: Path | None = None  # --key; else MEDIACTL_SIGNING_KEY, ssh-agent, the demo keys (publish/signer.py)
+    emergency_reason: str | None = None  # --emergency --reason: a record that backs publish --force
+
+
+@dataclass(frozen=True)
 class Approved:
     item: str
     channels: int
+    person: str = ""
+    role: str = ""
+    key: str = ""  # the signing key's fingerprint
+    file: str = ""  # approvals/<slug>.yaml, relative to the project
 
 
-def approve(config: Config, library: Library, slugs: list[str], note: str, actor: str) -> list[Approved]:
-    """Maker-checker: every item validated, rendered, verified and sealed before any approval is recorded.
+def approve(config: Config, library: Library, request: ApproveRequest) -> list[Approved]:
+    """Maker-checker: every item validated, rendered, verified and sealed before any approval is signed.
 
-    The approval names the content hash of the bytes that were read (render.verify), and those bytes are
-    sealed in the vault, so they are the bytes delivery will send. Each approval is written with its audit
-    record; the items' front matter says `status: approved` last.
+    Each record names the content hash of the bytes that were read (render.verify), and those bytes are
+    sealed in the vault, so they are the bytes delivery will send. The records are signed with the
+    approver's key and appended to approvals/<slug>.yaml, one file at a time, each with its audit records
+    (the file is put back if they cannot be written); the items' front matter says `status: approved` last
+    (an emergency record changes no status: it backs publish --force only).
     """
-    from mediactl.publish.approvals import check_approver, status_rewrite  # lazy: publish stage, see above
+    from mediactl.publish import approvals, records, signer  # lazy: publish stage, see above
     from mediactl.publish.runner import Publisher  # lazy: publish stage, see above
 
-    items = [library.get(slug) for slug in slugs]
+    emergency = request.emergency_reason is not None
+    items = [library.get(slug) for slug in request.slugs]
+    person = approvals.resolve_person(config, request.person)
+    for item in items if not emergency else ():
+        approvals.check_approver(item, person, config)
+    role = approvals.choose_role(config, person, EMERGENCY if emergency else request.role,
+                                 [name for item in items for name in item.channels])  # fmt: skip
+    for label, text in (("--note", request.note), ("--reason", request.emergency_reason or "")):
+        records.check_text(label, text)
     for item in items:
-        check_approver(item, actor, config)
+        records.read(config.root, item.slug)  # a broken approvals file stops it here, before anything is signed
+    key = signer.find_signer(config, person, request.key_file)
     summary = render(config, library, [item.slug for item in items])
     if summary.failed:
         broken = sorted({r.item for r in summary.failed})
         raise FindingsError(f"{', '.join(broken)}: {len(summary.failed)} variant(s) do not render; "
                             "fix them before approving (nothing was approved)")  # fmt: skip
     planned = {item.slug: plan_variants(library, config, [item.slug], None)[0] for item in items}
-    statuses = {item.slug: status_rewrite(item.folder / "index.md", "approved") for item in items}
-    publisher = Publisher(config, actor=actor, command="approve")
+    statuses = {} if emergency else {item.slug: approvals.status_rewrite(item.folder / "index.md", "approved")
+                                     for item in items}  # fmt: skip
+    publisher = Publisher(config, actor=person.id, command="approve")
+    done = []
     try:
         publisher.require_intact_state()
         sealed = {slug: [(p.channel.name, publisher.seal(p)) for p in variants] for slug, variants in planned.items()}
+        at = datetime.now(config.project.tz).replace(microsecond=0).isoformat()
         for item in items:
-            for channel_name, content_hash in sealed[item.slug]:
-                record = publisher.audited("item.approved", item=item.slug, channel=channel_name,
-                                           content_hash=content_hash, note=note)  # fmt: skip
-                publisher.store.approve(item.slug, channel_name, content_hash, actor, note, audit=record)
+            signed = [_signed(records.Record(item.slug, channel, content_hash, role, person.id, at, request.note,
+                                             request.emergency_reason or ""), key)
+                      for channel, content_hash in sealed[item.slug]]  # fmt: skip
+            _write_audited(publisher, config.root, item.slug, signed)
+            done.append(Approved(item.slug, len(signed), person.id, role, key.public_key.fingerprint,
+                                 relpath(records.path_of(config.root, item.slug), config.root)))  # fmt: skip
         for item in items:
-            fsutil.write_bytes(item.folder / "index.md", statuses[item.slug])
+            if item.slug in statuses:
+                fsutil.write_bytes(item.folder / "index.md", statuses[item.slug])
     finally:
         publisher.close()
-    return [Approved(item.slug, len(planned[item.slug])) for item in items]
+    return done
+
+
+def _signed(record: Record, key: Signer) -> Record:
+    """The record with its key's fingerprint and its signature over the canonical message."""
+    from mediactl.core import sshsig  # lazy: loaded already with the signer; kept beside its one use
+    from mediactl.publish.records import NAMESPACE  # lazy: publish stage, see above
+
+    unsigned = dataclasses.replace(record, key=key.public_key.fingerprint)
+    return dataclasses.replace(unsigned, signature=sshsig.sign(key, unsigned.message(), NAMESPACE))
+
+
+def _write_audited(publisher: Publisher, root: Path, slug: str, signed: list[Record]) -> None:
+    """Append one item's records to its approvals file, then write their audit records; if those cannot be
+    written, the file is put back as it was (no approval without its record: the audit-first rule)."""
+    from mediactl.publish import records  # lazy: publish stage, see above
+
+    path = records.path_of(root, slug)
+    original = path.read_bytes() if path.exists() else None
+    records.write(root, slug, records.appended(root, slug, signed))
+    try:
+        for record in signed:
+            publisher.log("item.approved", item=slug, channel=record.channel, content_hash=record.content_hash,
+                          person=record.person, role=record.role, key_fingerprint=record.key, note=record.note,
+                          reason=record.reason or None, approvals_file=relpath(path, root))  # fmt: skip
+    except BaseException:
+        if original is None:
+            path.unlink(missing_ok=True)
+        else:
+            fsutil.write_bytes(path, original)
+        raise
 
 
 # --- publish --------------------------------------------------------------------------------------
@@ -257,7 +323,7 @@ def _eligible(
     waiting: list[dict[str, str]],
 ) -> list[Planned]:  # fmt: skip
     """The variants `run` may enqueue: approved as they are now, due, and not queued before."""
-    from mediactl.publish import adapters  # lazy: publish stage, see above
+    from mediactl.publish import adapters, approvals  # lazy: publish stage, see above
     from mediactl.publish.store import idempotency_key  # lazy: publish stage, see above
 
     failed = {r.key for r in summary.failed}
@@ -291,8 +357,10 @@ def _eligible(
             continue
         if publisher.store.by_key(idempotency_key(name, item.slug, verified.content_hash)) is not None:
             continue  # queued or sent before: this run has nothing new to do for it
-        if publisher.store.approval(item.slug, name, verified.content_hash) is None:
-            waiting.append({"item": item.slug, "channel": name, "reason": "not approved as it is now"})
+        found = approvals.standing(config, item, name, verified.content_hash)
+        if not found.met:
+            waiting.append({"item": item.slug, "channel": name,
+                            "reason": f"not approved as it is now: {approvals.refusal(item, verified.content_hash, found)}"})  # fmt: skip
             continue
         out.append(planned)
     return out

@@ -16,7 +16,7 @@ def init_cmd(
 ) -> None:
     """Create a content repository: mediactl.yaml, content/, templates/, compliance/ and example items.
 
-    The example items (an anti-fraud article, a wealth-product promotion with its risk disclosure, a festival video, a credit-card poster) show every feature and can be deleted.
+    The example items (an anti-fraud article, a wealth-product promotion with its risk disclosure, a festival video, a credit-card poster) show every feature and can be deleted. Two example people get demo SSH keys under .mediactl/keys/ (git-ignored), declared under people: in mediactl.yaml, so `mediactl approve … --as wang.min` signs at once; replace them with your team's own keys.
 
     Examples:
 
@@ -24,10 +24,13 @@ def init_cmd(
 
       $ cd bank-media && mediactl ls
     """
-    from mediactl.library.scaffold import init_project  # lazy: start-up
+    from mediactl.library.scaffold import DEMO_KEYS, init_project  # lazy: start-up
 
     created = init_project(directory)
     console.success(f"created a mediactl project in {directory} ({len(created)} files)")
+    keys = [path for path in created if f"/{DEMO_KEYS}/" in path]
+    if keys:
+        console.info(f"demo signing keys (git-ignored, for trying approvals only): {', '.join(keys)}")
     console.info("next: cd into it, run `mediactl ls`, then `mediactl new article SLUG --title 标题`")
 
 

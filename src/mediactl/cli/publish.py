@@ -2,6 +2,7 @@
 
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -44,24 +45,46 @@ def review_cmd(slugs: Annotated[list[str], typer.Argument(help="The items to sen
 
 def approve_cmd(
     slugs: Annotated[list[str], typer.Argument(help="The items to approve.")],
-    note: Annotated[str, typer.Option("--note", help="Why, or what was checked (kept in the audit log).")] = "",
+    person: Annotated[
+        str | None,
+        typer.Option("--as", help="Who approves: a person id under `people:` (default: MEDIACTL_USER, git's user.name or user.email, matched to people)."),
+    ] = None,
+    role: Annotated[
+        str | None, typer.Option("--role", help="The role the approval is signed as (default: the first the policy asks for that you hold).")
+    ] = None,
+    note: Annotated[str, typer.Option("--note", help="Why, or what was checked (signed, and kept in the audit log).")] = "",
+    key: Annotated[
+        Path | None,
+        typer.Option("--key", help="Private key file to sign with (default: MEDIACTL_SIGNING_KEY, then ssh-agent, then the demo keys of mediactl init)."),
+    ] = None,
+    emergency: Annotated[
+        bool, typer.Option("--emergency", help="Sign an emergency approval (role emergency, needs --reason): what publish --force requires.")
+    ] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="With --emergency: why it cannot wait (signed).")] = None,
 ) -> None:
-    """Approve exactly what the items' variants are now: their content hashes are recorded.
+    """Approve exactly what the items' variants are now: a signed record per variant in approvals/<slug>.yaml.
 
-    The approver is MEDIACTL_USER (or git's user.name). With project.approval.require_other_person the author cannot approve their own item. Any later change to a variant's bytes voids its approval. Every item is checked (known, not the approver's own, renders) before any is approved.
+    Each record (item, channel, content hash, role, person, time, note) is signed with your SSH key, one declared for you under people: in mediactl.yaml, from --key, MEDIACTL_SIGNING_KEY, your ssh-agent or the demo keys of mediactl init; commit approvals/ so every machine that publishes can verify it. The author of an item cannot approve it (project.approval.require_other_person). Any later change to a variant's bytes voids its approval. Every item is checked (known, not your own, renders) before anything is signed. With --emergency --reason, signs the emergency approval that publish --force needs instead (no status change).
 
     Examples:
 
-      $ mediactl approve wealth-steady-plus --note "已核对风险提示"
+      $ mediactl approve wealth-steady-plus --as wang.min --note "已核对风险提示"
 
-      $ MEDIACTL_USER=wang.min mediactl approve anti-fraud-2026 wealth-steady-plus
+      $ mediactl approve anti-fraud-2026 wealth-steady-plus --as wang.min --key ~/.ssh/id_ed25519
+
+      $ mediactl approve anti-fraud-2026 --as li.na --emergency --reason "监管通报，须立即更正"
     """
     from mediactl import pipeline  # lazy: start-up
-    from mediactl.core.identity import current_user  # lazy: start-up
 
-    actor = current_user()
-    for approved in pipeline.approve(STATE.config(), STATE.library(), slugs, note, actor):
-        console.success(f"{approved.item} approved by {actor} for {approved.channels} channel(s)")
+    if emergency and not (reason or "").strip():
+        raise UsageError('--emergency needs --reason: say why it cannot wait (it is signed into the record)')
+    if reason is not None and not emergency:
+        raise UsageError("--reason goes with --emergency; an ordinary approval says what was checked with --note")
+    request = pipeline.ApproveRequest(slugs, person, role, note, key, reason.strip() if emergency and reason else None)
+    for approved in pipeline.approve(STATE.config(), STATE.library(), request):
+        what = "emergency approval of" if emergency else "approved"
+        console.success(f"{approved.item} {what} by {approved.person} as {approved.role} for {approved.channels} "
+                        f"channel(s), signed with {approved.key}: {approved.file} (commit it)")  # fmt: skip
 
 
 def publish_cmd(
@@ -81,7 +104,7 @@ def publish_cmd(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be sent; send and queue nothing.")
     ] = False,
-    force: Annotated[bool, typer.Option("--force", help="Emergency: skip status, approval and caps (needs --reason; audited); never the check.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Emergency: skip status, approval and caps with a signed emergency approval of the exact content (approve --emergency); needs --reason; audited; never the check.")] = False,
     reason: Annotated[str | None, typer.Option("--reason", help="Why the gate is bypassed.")] = None,
     defer: Annotated[
         bool, typer.Option("--defer", help="If a frequency cap refuses, queue for the next allowed slot.")

@@ -11,7 +11,7 @@ from mediactl.core import console
 def state_rebuild_cmd() -> None:
     """Rebuild the state store from the audit log (and the outbox receipts) after it was lost, damaged or replaced.
 
-    Jobs come back with the outcome the log holds: what was sent stays sent and is never sent again; a job whose time had come but whose outcome the log does not hold is reconciled by the next `publish --due` (the platform's status, the outbox receipt) or marked unknown for a person. Pause switches and approvals come back as the log last left them. A damaged store file is kept aside as queue.sqlite3.damaged-TIME. Recorded in the audit log.
+    Jobs come back with the outcome the log holds: what was sent stays sent and is never sent again; a job whose time had come but whose outcome the log does not hold is reconciled by the next `publish --due` (the platform's status, the outbox receipt) or marked unknown for a person. Pause switches come back as the log last left them; approvals need no rebuilding (they are signed files in the repository, approvals/). A damaged store file is kept aside as queue.sqlite3.damaged-TIME. Recorded in the audit log.
 
     Examples:
 
@@ -38,7 +38,7 @@ def state_rebuild_cmd() -> None:
     console.success(
         f"rebuilt {config.state_path / QUEUE_FILE} from the audit log: {sum(done.jobs.values())} job(s)"
         + (f" ({states})" if states else "")
-        + f"; paused: {', '.join(done.paused) or 'nothing'}; {done.approvals} approval(s)"
+        + f"; paused: {', '.join(done.paused) or 'nothing'}"
         + (f"; {done.from_receipts} job(s) from outbox receipts" if done.from_receipts else "")
         + (f"; {done.late_records} late audit record(s) written" if done.late_records else "")
     )

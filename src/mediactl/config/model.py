@@ -23,6 +23,7 @@ from mediactl.config.schema import Checker, did_you_mean
 from mediactl.config.yamlpos import KeyPath, LocatedYAML, load_located
 from mediactl.core import fsutil, redaction
 from mediactl.core.errors import ConfigError, NotFoundError, Problem
+from mediactl.core.sshsig import KeyFormatError, PublicKey, parse_public_key
 
 STATUSES = ("draft", "review", "approved", "published", "archived")
 CAP_WINDOWS = {"hour": 3600, "day": 86400, "week": 7 * 86400, "month": 30 * 86400}
@@ -31,13 +32,51 @@ CHANNEL_KEYS = (
     "platform", "description", "enabled", "credentials", "base_url", "templates", "caps",
     "tracking", "limits", "timezone", "migrated_to",
 )  # fmt: skip
-TOP_KEYS = ("project", "channels", "compliance", "render")
+TOP_KEYS = ("project", "channels", "compliance", "render", "people")
+PERSON_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+ROLE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+EMERGENCY = "emergency"  # the role whose signed approval lets `publish --force` override the gate (never the check)
+PERSON_KEYS = ("name", "roles", "keys", "email")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """`count` different people holding `role` must each sign an approval of a variant's exact content."""
+
+    role: str
+    count: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.role} approval{'s' if self.count != 1 else ''}"
 
 
 @dataclass(frozen=True)
 class Approval:
     publish_statuses: tuple[str, ...] = ("approved",)
-    require_other_person: bool = True
+    require_other_person: bool = True  # the item's author never counts as an approver of it
+    require: tuple[Requirement, ...] = (Requirement("checker", 1),)
+    channels: dict[str, tuple[Requirement, ...]] = field(default_factory=dict)  # a channel's own policy
+
+    def requirements(self, channel: str) -> tuple[Requirement, ...]:
+        """What a variant for `channel` needs: the channel's own policy, else the project's."""
+        return self.channels.get(channel, self.require)
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone who may sign approvals: declared in the repository, so the team reviews who can approve."""
+
+    id: str
+    name: str
+    roles: tuple[str, ...] = ()
+    keys: tuple[PublicKey, ...] = ()
+    email: str = ""
+
+    def holds(self, role: str) -> bool:
+        return role in self.roles
+
+    def owns(self, key: PublicKey) -> bool:
+        return any(mine.same_key(key) for mine in self.keys)
 
 
 @dataclass(frozen=True)
@@ -106,6 +145,7 @@ class Config:
     compliance: Compliance
     render: Render
     warnings: tuple[Problem, ...] = ()
+    people: dict[str, Person] = field(default_factory=dict)  # by id
 
     @property
     def content_path(self) -> Path:
@@ -125,6 +165,10 @@ class Config:
 
     def environment(self) -> credentials.Environment:
         return credentials.Environment(self.root / ".env")
+
+    def key_owner(self, key: PublicKey) -> Person | None:
+        """The person a public key is declared for (a key is declared for one person at most)."""
+        return next((person for person in self.people.values() if person.owns(key)), None)
 
     def channel(self, name: str) -> Channel:
         """A channel by name, following `migrated_to` so retired names keep working."""
@@ -177,10 +221,13 @@ def _build(doc: LocatedYAML, path: Path) -> Config | None:
     channels = _channels(check, top.get("channels"))
     compliance = _compliance(check, top.get("compliance"))
     render = _render(check, top.get("render"))
+    people = _people(check, top.get("people"))
+    if project is not None:
+        _check_policy(check, project.approval, channels, people)
     if project is None:
         return None
     warnings = tuple(p for p in doc.problems if not p.is_error)
-    return Config(path.parent.resolve(), path.resolve(), project, channels, compliance, render, warnings)
+    return Config(path.parent.resolve(), path.resolve(), project, channels, compliance, render, warnings, people)
 
 
 def _reject_inline_secrets(check: Checker, value: Any, path: KeyPath) -> None:
@@ -242,8 +289,9 @@ def _project(check: Checker, raw: Any) -> Project | None:
     name = check.string(data.get("name"), (*path, "name"))
     timezone = _timezone(check, data.get("timezone", "Asia/Shanghai"), (*path, "timezone"))
     approval_data = check.mapping(
-        data.get("approval"), (*path, "approval"), known=("publish_statuses", "require_other_person")
-    )
+        data.get("approval"), (*path, "approval"),
+        known=("publish_statuses", "require_other_person", "require", "channels"),
+    )  # fmt: skip
     statuses = check.string_list(approval_data.get("publish_statuses"), (*path, "approval", "publish_statuses"))
     for index, status in enumerate(statuses):
         check.string(status, (*path, "approval", "publish_statuses", index), choices=STATUSES, what="status")
@@ -252,6 +300,9 @@ def _project(check: Checker, raw: Any) -> Project | None:
         require_other_person=check.boolean(
             approval_data.get("require_other_person"), (*path, "approval", "require_other_person"), True
         ),
+        require=_requirements(check, approval_data.get("require"), (*path, "approval", "require"))
+        or Approval.require,
+        channels=_channel_policies(check, approval_data.get("channels"), (*path, "approval", "channels")),
     )
     folders = {key: _relative_folder(check, data.get(key), (*path, key)) for key in ("content", "templates", "state")}
     if not name:
@@ -264,6 +315,108 @@ def _project(check: Checker, raw: Any) -> Project | None:
         state_dir=folders["state"] or ".mediactl",
         approval=approval,
     )
+
+
+def _requirements(check: Checker, raw: Any, path: KeyPath) -> tuple[Requirement, ...]:
+    """`[{role: checker, count: 1}, …]`: who must sign; absent means the default (one checker)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw:
+        check.error(path, "expected a list such as `[{role: checker, count: 1}]`: at least one role must approve")
+        return ()
+    out: list[Requirement] = []
+    for index, entry in enumerate(raw):
+        entry_path = (*path, index)
+        data = check.mapping(entry, entry_path, known=("role", "count"), required=("role",))
+        role = _role(check, data.get("role"), (*entry_path, "role"))
+        count = check.integer(data.get("count", 1), (*entry_path, "count"), minimum=1, maximum=20)
+        if role == EMERGENCY:
+            check.error((*entry_path, "role"), "the emergency role approves `publish --force` only; it cannot be "
+                        "a role that ordinary publishing requires")  # fmt: skip
+        elif role is not None and any(r.role == role for r in out):
+            check.error((*entry_path, "role"), f"'{role}' is required twice; say `count: N` once instead")
+        elif role is not None and count is not None:
+            out.append(Requirement(role, count))
+    return tuple(out)
+
+
+def _channel_policies(check: Checker, raw: Any, path: KeyPath) -> dict[str, tuple[Requirement, ...]]:
+    """`{CHANNEL: {require: […]}}`: a channel whose variants need other approvals than the project's."""
+    out = {}
+    for name, spec in check.mapping(raw, path).items():
+        data = check.mapping(spec, (*path, name), known=("require",), required=("require",))
+        requirements = _requirements(check, data.get("require"), (*path, name, "require"))
+        if requirements:
+            out[str(name)] = requirements
+    return out
+
+
+def _check_policy(check: Checker, approval: Approval, channels: dict[str, Channel], people: dict[str, Person]) -> None:
+    """A policy names real channels; a role nobody declared holds is a warning (nothing could be published)."""
+    path: KeyPath = ("project", "approval")
+    for name in approval.channels:
+        if name not in channels:
+            check.error((*path, "channels", name), f"unknown channel '{name}'{did_you_mean(name, channels)}")
+    held = {role for person in people.values() if person.keys for role in person.roles}
+    if not people:  # a project that does not publish yet; `approve` says what is missing when it is needed
+        return
+    policies = [(("require",), approval.require)] + [(("channels", c, "require"), r) for c, r in approval.channels.items()]
+    for where, requirements in policies:
+        for index, requirement in enumerate(requirements):
+            if requirement.role not in held:
+                check.warn((*path, *where, index, "role"), f"nobody declared under `people:` holds the role "
+                           f"'{requirement.role}' with a key, so this policy cannot be met")  # fmt: skip
+
+
+def _people(check: Checker, raw: Any) -> dict[str, Person]:
+    """`people:` person id → {name, roles, keys, email}. Each key line is parsed now, so a key that would never
+    verify is a configuration error with its line, not a refusal on publishing day."""
+    people: dict[str, Person] = {}
+    owners: dict[bytes, str] = {}  # key blob -> person id: a key identifies one person
+    for person_id, spec in check.mapping(raw, ("people",)).items():
+        path: KeyPath = ("people", person_id)
+        if not PERSON_ID.match(str(person_id)):
+            check.error(path, "a person id uses lowercase letters, digits, '.', '-' and '_' (e.g. wang.min)")
+            continue
+        data = check.mapping(spec, path, known=PERSON_KEYS, what="person key")
+        roles = []
+        for index, role in enumerate(check.string_list(data.get("roles"), (*path, "roles"))):
+            if _role(check, role, (*path, "roles", index)) is not None:
+                roles.append(role)
+        keys = _keys(check, data.get("keys"), (*path, "keys"), str(person_id), owners)
+        people[str(person_id)] = Person(
+            id=str(person_id),
+            name=check.string(data.get("name"), (*path, "name")) or str(person_id),
+            roles=tuple(roles),
+            keys=keys,
+            email=check.string(data.get("email"), (*path, "email")) or "",
+        )
+    return people
+
+
+def _role(check: Checker, value: Any, path: KeyPath) -> str | None:
+    role = check.string(value, path, required=True)
+    if role is not None and not ROLE_NAME.match(role):
+        check.error(path, f"'{role}' is not a role name: lowercase letters, digits, '-' and '_' (e.g. checker)")
+        return None
+    return role
+
+
+def _keys(check: Checker, raw: Any, path: KeyPath, person_id: str, owners: dict[bytes, str]) -> tuple[PublicKey, ...]:
+    keys = []
+    for index, line in enumerate(check.string_list(raw, path)):
+        try:
+            key = parse_public_key(line)
+        except KeyFormatError as exc:
+            check.error((*path, index), exc.message)
+            continue
+        if key.blob in owners:
+            check.error((*path, index), f"this key ({key.fingerprint}) is already declared for {owners[key.blob]}; "
+                        "a key identifies one person")  # fmt: skip
+            continue
+        owners[key.blob] = person_id
+        keys.append(key)
+    return tuple(keys)
 
 
 def _timezone(check: Checker, value: Any, path: KeyPath) -> str | None:

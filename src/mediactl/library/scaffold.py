@@ -4,6 +4,11 @@
 ``mediactl.example.yaml``, ``content/``, ``templates/`` and ``compliance/``); in a
 wheel they are packaged under ``mediactl/_skeleton``, in a source checkout they
 are read from the checkout itself. Nothing existing is ever overwritten.
+
+`init` also makes a demo SSH key for each example person (li.na, the author; wang.min, the checker)
+under the new project's state folder (`.mediactl/keys/`, private and git-ignored, never committed)
+and writes their public keys into its `people:` block, so the quick start signs real approvals with
+no setup. A team replaces them with each person's own key.
 """
 
 from __future__ import annotations
@@ -14,9 +19,11 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from string import Template
+from typing import Any
 
 from mediactl.config.model import CONFIG_NAME, Config
 from mediactl.config.schema import did_you_mean
+from mediactl.config.yamlpos import load_located
 from mediactl.core import fsutil
 from mediactl.core.errors import MediactlError, UsageError, relpath
 from mediactl.core.identity import current_user
@@ -24,6 +31,8 @@ from mediactl.library.content import ITEM_FILE, KINDS, validate_slug
 from mediactl.library.scan import find_item_folder
 
 EXAMPLE_CONFIG = "mediactl.example.yaml"
+DEMO_KEYS = "keys"  # under the state folder: the demo keys `init` makes (publish/signer.py finds them there)
+DEMO_PEOPLE = ("li.na", "wang.min")
 SKELETON_FOLDERS = ("content", "templates", "compliance")
 GITIGNORE = """\
 # mediactl: build output and local state are not content
@@ -80,7 +89,51 @@ def init_project(target: Path) -> list[str]:
     if not gitignore.exists():
         fsutil.write_text(gitignore, GITIGNORE)
         created.append(".gitignore")
+    created += make_demo_keys(target)
     return created
+
+
+def make_demo_keys(target: Path) -> list[str]:
+    """A demo ed25519 key for each example person whose `keys:` is still `[]`: the private key under the state
+    folder (0600), the public key written into that person's `keys:` line (every other byte of the file kept)."""
+    config = target / CONFIG_NAME
+    text = config.read_text("utf-8")
+    doc = load_located(text, CONFIG_NAME)
+    data: dict[str, Any] = doc.data if isinstance(doc.data, dict) else {}
+    people: dict[str, Any] = data["people"] if isinstance(data.get("people"), dict) else {}
+    project: dict[str, Any] = data["project"] if isinstance(data.get("project"), dict) else {}
+    state = target / str(project.get("state") or ".mediactl")
+    lines = text.splitlines(keepends=True)
+    made = []
+    for person_id in DEMO_PEOPLE:
+        spec = people.get(person_id)
+        line = doc.positions.get(("people", person_id, "keys"), (None,))[0]
+        if not isinstance(spec, dict) or spec.get("keys") != [] or line is None or "[]" not in lines[line - 1]:
+            continue
+        public = _demo_key(state / DEMO_KEYS / person_id, f"{person_id}@mediactl-demo")
+        lines[line - 1] = lines[line - 1].replace("[]", json.dumps([public]), 1)
+        made.append(f"{project.get('state') or '.mediactl'}/{DEMO_KEYS}/{person_id}")
+    if made:
+        fsutil.write_text(config, "".join(lines))
+    return made
+
+
+def _demo_key(path: Path, comment: str) -> str:
+    """Write a new ed25519 private key (OpenSSH format, unencrypted, private to its owner) and its .pub; the
+    public key line."""
+    # lazy: start-up; only init pays cryptography's import (~40 ms)
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # lazy: see above
+
+    key = Ed25519PrivateKey.generate()
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
+                                serialization.NoEncryption())  # fmt: skip
+    public = key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    line = f"{public.decode('ascii')} {comment}"
+    fsutil.keep_private(path.parent.parent)  # the state folder: 0700, its files 0600 (ssh refuses wider keys)
+    fsutil.write_bytes(path, private)
+    fsutil.write_text(path.with_name(path.name + ".pub"), line + "\n")
+    return line
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,13 @@
 """The publish gate: nothing is sent unless every condition holds, and each refusal says why.
 
-1. the item's status allows it (`project.approval.publish_statuses`) and a person approved
-   exactly this variant's content hash (any later change to its bytes voids the approval);
+1. the item's status allows it (`project.approval.publish_statuses`) and the signed approvals in
+   `approvals/<slug>.yaml` meet the approval policy for exactly this variant's content hash (any later
+   change to its bytes voids them; each record that does not count says why: publish/approvals.py);
 2. a passing check report exists for exactly this content hash;
 3. the channel's frequency caps allow it at the planned time (else: the next allowed slot);
 4. the channel is not retired (a `migrated_to` name is redirected, and the verdict says so).
-`--force` bypasses 1–3 and needs a reason; both go to the audit log.
+`--force` overrides 1 and 3 only with a signed emergency approval of exactly this content (by a person
+holding the `emergency` role, with a reason: `Verdict.emergency`), never 2; both go to the audit log.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from typing import TYPE_CHECKING
 from mediactl.check.verdicts import read_verdict
 from mediactl.config.model import CAP_WINDOWS, Cap
 from mediactl.config.platforms import get_platform
+from mediactl.publish import approvals
 from mediactl.publish.store import JobState, Store
 
 if TYPE_CHECKING:  # annotations only
     from mediactl.config.model import Channel, Config
     from mediactl.library.content import Item
+    from mediactl.publish.records import Record
 
 
 @functools.cache  # asked on every claim, inside the write transaction; platform facts do not change in a run
@@ -62,6 +66,8 @@ class Verdict:
     forbidden: list[Refusal] = field(default_factory=list)  # what not even --force overrides (see `blockers`)
     notes: list[str] = field(default_factory=list)
     next_slot: float | None = None
+    emergency: Record | None = None  # a signed emergency approval of exactly this content: what --force needs
+    emergency_refused: list[str] = field(default_factory=list)  # emergency records that do not count, and why
 
     @property
     def blockers(self) -> list[Refusal]:
@@ -80,15 +86,13 @@ class Verdict:
 def evaluate(config: Config, store: Store, item: Item, channel: Channel, content_hash: str, due_at: float) -> Verdict:
     """`content_hash` is the one computed from the variant's bytes (render.verify), never a manifest's word."""
     verdict = Verdict()
-    _status_and_approval(config, store, item, channel, content_hash, verdict)
+    _status_and_approval(config, item, channel, content_hash, verdict)
     _check_report(config, item, channel, content_hash, verdict)
     _caps(config, store, item, channel, due_at, verdict)
     return verdict
 
 
-def _status_and_approval(
-    config: Config, store: Store, item: Item, channel: Channel, content_hash: str, verdict: Verdict
-) -> None:
+def _status_and_approval(config: Config, item: Item, channel: Channel, content_hash: str, verdict: Verdict) -> None:
     allowed = config.project.approval.publish_statuses
     if item.status not in allowed:
         verdict.refusals.append(
@@ -98,24 +102,11 @@ def _status_and_approval(
                 "(mediactl review, then mediactl approve by another person)",
             )
         )
-    if store.approval(item.slug, channel.name, content_hash):
-        return
-    earlier = [a for a in store.approvals_of(item.slug) if a["channel"] == channel.name]
-    if earlier:
-        verdict.refusals.append(
-            Refusal(
-                RefusalKind.APPROVAL,
-                f"{earlier[-1]['approver']} approved an earlier version of this variant; its content changed "
-                f"since (now {content_hash[:12]}), so it needs approving again",
-            )
-        )
-    else:
-        verdict.refusals.append(
-            Refusal(
-                RefusalKind.APPROVAL,
-                f"nobody has approved this variant (content {content_hash[:12]}); run mediactl approve {item.slug}",
-            )
-        )
+    found = approvals.standing(config, item, channel.name, content_hash)
+    verdict.emergency = found.emergency[-1] if found.emergency else None
+    verdict.emergency_refused = found.reasons(emergency=True)
+    if not found.met:
+        verdict.refusals.append(Refusal(RefusalKind.APPROVAL, approvals.refusal(item, content_hash, found)))
 
 
 def _check_report(config: Config, item: Item, channel: Channel, content_hash: str, verdict: Verdict) -> None:

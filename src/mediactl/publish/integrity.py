@@ -16,7 +16,7 @@ witnesses are heard, and a store that fails one is refused until an operator res
    with; each check replays only the records after it (publish/replay.py) and compares: every
    job the log queued is in the store (by idempotency key); a job the log says was sent or
    cancelled, or whose outcome is unknown, is not in a state from which it could go out again;
-   a pause the log says is on is on; an approval the log records is there. Found level, the
+   a pause the log says is on is on. (Approvals are signed files in the repository, not state.) Found level, the
    position moves to the end of the log. A store replaced by an older copy carries the older
    position, so the records since are checked again and what it lacks is found; a deleted store
    has no position, so the whole log is checked; a log cut short or replaced no longer holds the
@@ -84,7 +84,7 @@ class StateLossError(MediactlError):
             f"{store}: the state store does not hold what {log.name} and the outbox receipts record "
             f"({len(problems)} difference(s)); it was deleted, emptied or replaced by an older copy. "
             "Nothing is published, approved or requeued until an operator resolves this.",
-            hint="run `mediactl state rebuild`: it rebuilds jobs, pause switches and approvals from the audit log and "
+            hint="run `mediactl state rebuild`: it rebuilds jobs and pause switches from the audit log and "
             "the outbox receipts (what was sent stays sent; what may have gone out is asked about, never sent again). "
             'To go on without what was lost instead, run `mediactl state accept-loss --reason "…"` (audited).',
         )
@@ -151,11 +151,6 @@ def compare(store: Store, log: Path, config: Config) -> Level:
         f"the pause of {s.scope} ('{s.reason}', audit log line {s.line}) is missing from the store"
         for s in replay.switches.values()
         if s.paused and s.scope not in paused
-    ]
-    level.problems += [
-        f"the approval of {a.item} for {a.channel} by {a.approver} (audit log line {a.line}) is missing from the store"
-        for a in replay.approvals.values()
-        if store.approval(a.item, a.channel, a.content_hash) is None
     ]
     if checked is None and not store.has_jobs():  # receipts of deliveries the log does not name (lost with it)
         level.problems += [

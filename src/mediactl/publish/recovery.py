@@ -12,7 +12,8 @@ log holds every change (the audit-first rule, publish/audit.py):
   never sends it blindly. A job not yet due is pending again. Where the store still holds a job
   further along than the log (an outcome whose record was lost), the store's state is kept;
 - outbox receipts the log does not know (the log was lost too) become sent jobs;
-- pause switches and approvals are as the log last left them; job numbers go on above the log's.
+- pause switches are as the log last left them; job numbers go on above the log's. Approvals are not
+  rebuilt: they are signed records in the repository (approvals/), so a lost store loses none.
 All of it is one transaction with its `state.rebuilt` record, which also becomes the store's
 audit position (publish/integrity.py).
 
@@ -49,7 +50,6 @@ class Rebuilt:
 
     jobs: dict[str, int] = field(default_factory=dict)  # by state
     paused: list[str] = field(default_factory=list)
-    approvals: int = 0
     from_receipts: int = 0
     late_records: int = 0
     kept_aside: str | None = None
@@ -106,10 +106,9 @@ def rebuild(publisher: Publisher, *, kept_aside: Path | None = None) -> Rebuilt 
         summary.jobs[job["state"]] = summary.jobs.get(job["state"], 0) + 1
     switches = list(replay.switches.values())
     summary.paused = sorted(s.scope for s in switches if s.paused)
-    summary.approvals = len(replay.approvals)
     hook = publisher.audited("state.rebuilt", more=lambda done: done.to_record())
     with store.transaction(audit=hook) as db:
-        Store.restore(db, jobs, switches, list(replay.approvals.values()), highest_job=replay.highest_job)
+        Store.restore(db, jobs, switches, [], highest_job=replay.highest_job)  # approvals live in the repository
         hook(summary)
         assert hook.record is not None  # the call above wrote it, or raised
         Store.set_audit_checked(db, _position(hook.record))

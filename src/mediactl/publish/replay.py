@@ -1,4 +1,7 @@
-"""What the audit log says the state is: jobs and their outcomes, pause switches, approvals.
+"""What the audit log says the state is: jobs and their outcomes, and pause switches.
+
+Approvals are not state: they are signed records in the repository (approvals/<slug>.yaml,
+publish/records.py), so their `item.approved` records are history to read, not state to restore.
 
 Every change to the state store has its record in the audit log (the audit-first rule,
 publish/audit.py), so replaying records in order tells what the store should hold. Used to
@@ -83,6 +86,9 @@ class SwitchFacts:
 
 @dataclass(frozen=True)
 class ApprovalFacts:
+    """An approval row of the store's old approvals table. Nothing makes these any more (approvals are signed
+    files, see the module doc): kept only because `Store.restore` still names the type, until that table goes."""
+
     item: str
     channel: str
     content_hash: str
@@ -106,7 +112,6 @@ class Replay:
     barriers: bool = False
     jobs: dict[str, JobFacts] = field(default_factory=dict)
     switches: dict[str, SwitchFacts] = field(default_factory=dict)
-    approvals: dict[tuple[str, str, str], ApprovalFacts] = field(default_factory=dict)
     unresolved: list[str] = field(default_factory=list)
     highest_job: int = 0
     _key_of: dict[int, str] = field(default_factory=dict)
@@ -125,17 +130,11 @@ class Replay:
         if action == ACCEPT_LOSS and self.barriers:  # what the store had lost is accepted as lost
             self.jobs.clear()
             self.switches.clear()
-            self.approvals.clear()
             self.unresolved.clear()
         elif action in ("pause", "resume"):
             scope = str(record.get("channel") or "*")
             self.switches[scope] = SwitchFacts(scope, action == "pause", str(record.get("reason") or ""),
                                                str(record.get("actor") or ""), _time(record), entry.line)  # fmt: skip
-        elif action == "item.approved" and record.get("content_hash"):
-            approval = ApprovalFacts(record["item"], record["channel"], record["content_hash"],
-                                     str(record.get("actor") or ""), _time(record), str(record.get("note") or ""),
-                                     entry.line)  # fmt: skip
-            self.approvals[approval.item, approval.channel, approval.content_hash] = approval
         elif action in OUTCOMES and isinstance(record.get("job"), int):
             self._job(entry, OUTCOMES[action])
 

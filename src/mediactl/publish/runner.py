@@ -167,6 +167,13 @@ class Publisher:
                      reasons=reasons, forced=force_reason)  # fmt: skip
             detail = "; ".join(reasons) + " (--force never overrides the check)"
             return Outcome(channel.name, item.slug, OutcomeState.REFUSED, detail)
+        if force_reason and verdict.emergency is None:  # an emergency path, not a bypass: someone signed for it
+            reasons = [f"--force needs an emergency approval of exactly this content ({content_hash[:12]}), signed by "
+                       f"a person holding the emergency role: mediactl approve {item.slug} --emergency --reason \"…\"",
+                       *verdict.emergency_refused]  # fmt: skip
+            self.log("publish.refused", item=item.slug, channel=channel.name, content_hash=content_hash,
+                     reasons=reasons, forced=force_reason)  # fmt: skip
+            return Outcome(channel.name, item.slug, OutcomeState.REFUSED, "; ".join(reasons))
         if verdict.refusals and not force_reason:
             self.log("publish.refused", item=item.slug, channel=channel.name, content_hash=content_hash,
                      reasons=[str(r) for r in verdict.refusals])  # fmt: skip
@@ -183,7 +190,8 @@ class Publisher:
             return Outcome(channel.name, item.slug, OutcomeState.REFUSED, exc.message)
         record = self.audited("publish.enqueued", _enqueued, item=item.slug, channel=channel.name,
                               content_hash=content_hash, due_at=due, audience=",".join(item.audience),
-                              forced=force_reason, overridden=[str(r) for r in verdict.refusals] if force_reason else None)  # fmt: skip
+                              forced=force_reason, overridden=[str(r) for r in verdict.refusals] if force_reason else None,
+                              **_emergency(verdict) if force_reason else {})  # fmt: skip
         job, created = self.store.enqueue(channel.name, item.slug, content_hash, due,
                                           audience=",".join(item.audience), forced_reason=force_reason,
                                           audit=record)  # fmt: skip
@@ -569,6 +577,15 @@ class _Audit:
             return
         with contextlib.suppress(MediactlError):  # else the log runs ahead of the store: the next check says so
             self.publisher.log(audit.VOID, void=self.record["seq"], reason=getattr(error, "message", str(error)))
+
+
+def _emergency(verdict: gate.Verdict) -> dict[str, Any]:
+    """Who signed the emergency approval a forced job rests on, and why: in the job's audit record."""
+    record = verdict.emergency
+    if record is None:
+        return {}
+    return {"emergency_by": record.person, "emergency_reason": record.reason, "emergency_key_fingerprint": record.key,
+            "emergency_record": record.where}  # fmt: skip
 
 
 def _enqueued(job: Job) -> dict[str, Any]:
