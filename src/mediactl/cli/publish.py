@@ -217,7 +217,7 @@ def _require_listable(publisher: Any) -> None:
     """A lost or cut-short store must never read as an empty queue."""
     from mediactl.publish import integrity  # lazy: start-up
 
-    integrity.require_readable(publisher.store, publisher.audit_path, publisher.config)
+    integrity.require_readable(publisher.store, publisher.audit_log, publisher.config)
 
 
 def _transition(job_id: int, state: str, allowed: tuple[str, ...], action: str, **extra: Any) -> None:

@@ -79,7 +79,7 @@ class Level:
 class StateLossError(MediactlError):
     """The store does not hold what the audit log (or the outbox receipts) record: publishing stops."""
 
-    def __init__(self, store: Path, log: Path, problems: list[str]) -> None:
+    def __init__(self, store: Path, log: audit.Log, problems: list[str]) -> None:
         super().__init__(
             f"{store}: the state store does not hold what {log.name} and the outbox receipts record "
             f"({len(problems)} difference(s)); it was deleted, emptied or replaced by an older copy. "
@@ -97,7 +97,7 @@ class StateLossError(MediactlError):
         return [first, *shown, *more, *hint]
 
 
-def require_intact(store: Store, log: Path, config: Config) -> Level:
+def require_intact(store: Store, log: audit.Log, config: Config) -> Level:
     """Raise unless the store is whole and level with the log (StoreDamaged, StateLossError, or AuditError naming
     a damaged line); then remember how far the log was read, so the next check reads on from there."""
     require_whole(store)
@@ -110,7 +110,7 @@ def require_intact(store: Store, log: Path, config: Config) -> Level:
     return level
 
 
-def require_readable(store: Store, log: Path, config: Config) -> Level:
+def require_readable(store: Store, log: audit.Log, config: Config) -> Level:
     """Raise as `require_intact` does, changing nothing: what the store holds is only worth showing if it is
     whole and holds what the log records."""
     require_whole(store)
@@ -130,13 +130,13 @@ def require_whole(store: Store) -> None:
         )
 
 
-def inspect(store: Store, log: Path, config: Config) -> Level:
+def inspect(store: Store, log: audit.Log, config: Config) -> Level:
     """The comparison without changing anything (for listing and `doctor`)."""
     with store.snapshot():
         return compare(store, log, config)
 
 
-def compare(store: Store, log: Path, config: Config) -> Level:
+def compare(store: Store, log: audit.Log, config: Config) -> Level:
     """Replay the records after the store's audit position and list what the store lacks (under its lock)."""
     checked = store.audit_checked()
     start = audit.Position(**checked) if checked else None
@@ -186,7 +186,7 @@ def _key_of(store: Store, job_id: int) -> str | None:
     return job.idempotency_key if job is not None else None
 
 
-def store_beyond_log(store: Store, log: Path) -> list[str]:
+def store_beyond_log(store: Store, log: audit.Log) -> list[str]:
     """What the store records that the whole audit log does not: jobs it never mentions, deliveries it
     never records. An emptied, replaced or deleted log then fails `log verify`, even though the chain of
     what is left (nothing, or a fresh start) is intact. Records kept while the log could not take them

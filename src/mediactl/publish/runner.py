@@ -97,7 +97,7 @@ class Publisher:
         self.command = command
         self.store = Store(config.state_path / QUEUE_FILE)
         self.vault = Vault(config.state_path)
-        self.audit_path = config.state_path / AUDIT_FILE
+        self.audit_log = audit.storage(config.state_path / AUDIT_FILE)
         audit.use_project_key(config)
         self._adapters: dict[str, Adapter] = {}
         self._progress: Callable[[int], None] = lambda n: None
@@ -107,10 +107,10 @@ class Publisher:
         for adapter in self._adapters.values():
             adapter.close()
         self.store.close()
-        audit.close(self.audit_path)
+        self.audit_log.close()
 
     def log(self, action: str, **fields: Any) -> dict[str, Any]:
-        return audit.append(self.audit_path, self.actor, action, command=self.command, **fields)
+        return audit.append(self.audit_log, self.actor, action, command=self.command, **fields)
 
     def audited(self, action: str, more: Callable[[Any], dict[str, Any]] | None = None, **fields: Any) -> _Audit:
         """The audit hook of one store change: `fields`, and `more(result)` from what the change made."""
@@ -120,7 +120,7 @@ class Publisher:
         """Before anything that could publish: the store is whole and level with the audit log (else an error
         saying what the operator can do), and records kept while the log could not take them are written."""
         if self._level is None:
-            self._level = integrity.require_intact(self.store, self.audit_path, self.config)
+            self._level = integrity.require_intact(self.store, self.audit_log, self.config)
             self.write_unlogged()
         return self._level
 
@@ -226,7 +226,7 @@ class Publisher:
         failing channel never holds up the others (each platform is its own host: one client per channel).
         `progress(1)` is called after each job (from worker threads), `on_total(n)` once with the count due."""
         self.require_intact_state()
-        audit.check_appendable(self.audit_path, room=RECORD_ROOM)  # no post goes out that could not be recorded
+        self.audit_log.check_appendable(RECORD_ROOM)  # no post goes out that could not be recorded
         outcomes = self.reconcile()
         switches = self.store.paused()
         if "*" in switches:
