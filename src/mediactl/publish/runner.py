@@ -37,6 +37,7 @@ from mediactl.publish.adapters.base import Adapter, DeliveryError, Rejected, Tra
 from mediactl.publish.gate import RefusalKind
 from mediactl.publish.store import Claim, Job, JobState, Settlement, Store, StoreError, Unlogged
 from mediactl.publish.vault import Vault, seal, sealed_variant, unsealed_variant
+from mediactl.publish.vaultfolder import FolderBlobs
 from mediactl.render.verify import verify
 
 if TYPE_CHECKING:  # annotations only
@@ -96,7 +97,7 @@ class Publisher:
         self.actor = actor or current_user()
         self.command = command
         self.store = Store(config.state_path / QUEUE_FILE)
-        self.vault = Vault(config.state_path)
+        self.vault = Vault(FolderBlobs(config.state_path))
         self.audit_log = audit.storage(config.state_path / AUDIT_FILE)
         audit.use_project_key(config)
         self._adapters: dict[str, Adapter] = {}
