@@ -23,8 +23,9 @@ def state_rebuild_cmd() -> None:
     from mediactl.publish.runner import QUEUE_FILE, Publisher  # lazy: start-up
 
     config = STATE.config()
-    kept = recovery.keep_damaged_aside(config.state_path / QUEUE_FILE)
+    kept = recovery.keep_damaged_aside(config.state_path / QUEUE_FILE) if config.project.state_url is None else None
     publisher = Publisher(config, command="state rebuild")
+    name = publisher.store.name
     try:
         done = recovery.rebuild(publisher, kept_aside=kept)
     finally:
@@ -36,7 +37,7 @@ def state_rebuild_cmd() -> None:
         console.info(f"the damaged store was kept aside as {done.kept_aside}")
     states = ", ".join(f"{count} {state}" for state, count in sorted(done.jobs.items()))
     console.success(
-        f"rebuilt {config.state_path / QUEUE_FILE} from the audit log: {sum(done.jobs.values())} job(s)"
+        f"rebuilt {name} from the audit log: {sum(done.jobs.values())} job(s)"
         + (f" ({states})" if states else "")
         + f"; paused: {', '.join(done.paused) or 'nothing'}; {done.approvals} approval(s)"
         + (f"; {done.from_receipts} job(s) from outbox receipts" if done.from_receipts else "")
@@ -63,7 +64,8 @@ def state_accept_loss_cmd(
     from mediactl.publish.runner import QUEUE_FILE, Publisher  # lazy: start-up
 
     config = STATE.config()
-    kept = recovery.keep_damaged_aside(config.state_path / QUEUE_FILE) if reason.strip() else None
+    local = config.project.state_url is None  # a server's database is not a file to keep aside
+    kept = recovery.keep_damaged_aside(config.state_path / QUEUE_FILE) if reason.strip() and local else None
     publisher = Publisher(config, command="state accept-loss")
     try:
         lost = recovery.accept_loss(publisher, reason, kept_aside=kept)
