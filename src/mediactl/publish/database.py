@@ -648,12 +648,16 @@ class PostgresDatabase(Database):
         super().__init__()
         self.name = redact_url(url)
         self.connection = PgConnection(self._connect(url, environment), self.name)
-        self.connection.session = self._identify()
-        if check_schema:
-            from mediactl.publish import schema  # lazy: schema's steps name this module's dialects
+        try:
+            self.connection.session = self._identify()
+            if check_schema:
+                from mediactl.publish import schema  # lazy: an import cycle (schema names this module's dialects)
 
-            with self.read() as db:
-                schema.require_current(db, self.name)
+                with self.read() as db:
+                    schema.require_current(db, self.name)
+        except BaseException:
+            self.close()  # a refused store leaves no connection behind
+            raise
 
     def _connect(self, url: str, environment: Environment | None) -> Any:
         try:
@@ -678,11 +682,15 @@ class PostgresDatabase(Database):
             )  # fmt: skip
         except psycopg.Error as exc:
             raise pg_error(self.name, exc, "cannot connect to the state store") from None
-        with PgConnection(raw, self.name).mapped("cannot open the state store"):
-            raw.execute(
-                f"SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3; "
-                f"SET lock_timeout = '{LOCK_WAIT}'"
-            )
+        try:
+            with PgConnection(raw, self.name).mapped("cannot open the state store"):
+                raw.execute(
+                    "SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3; "
+                    f"SET lock_timeout = '{LOCK_WAIT}'"
+                )
+        except BaseException:
+            raw.close()
+            raise
         return raw
 
     def _identify(self) -> str:
@@ -812,3 +820,14 @@ def integrity_problems(db: Connection, limit: int = 10) -> list[str]:
         (limit,),
     ).fetchall()
     return [f"index {row[0]} is invalid" for row in rows]
+
+
+def table_columns(db: Connection, table: str) -> set[str]:
+    """The columns a table has in this store (an import writes only those)."""
+    if db.dialect == SQLITE:
+        return {row["name"] for row in db.execute(f"PRAGMA table_info({table})").fetchall()}
+    rows = db.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?",
+        (table,),
+    ).fetchall()
+    return {row[0] for row in rows}
