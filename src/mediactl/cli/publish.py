@@ -336,12 +336,11 @@ def log_verify_cmd() -> None:
 def _store_beyond_log(config: Any, path: Any) -> None:
     """The log must hold what the store records: a deleted or emptied log is not a clean one."""
     from mediactl.publish import integrity  # lazy: start-up
-    from mediactl.publish.runner import QUEUE_FILE  # lazy: start-up
-    from mediactl.publish.store import Store  # lazy: start-up
+    from mediactl.publish.store import open_store, store_exists  # lazy: start-up
 
-    if not (config.state_path / QUEUE_FILE).exists():
+    if not store_exists(config):
         return
-    store = Store(config.state_path / QUEUE_FILE)
+    store = open_store(config)
     try:
         missing = integrity.store_beyond_log(store, path)
     finally:

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 from mediactl.core import fsutil
 from mediactl.core.errors import ContentError, MediactlError, Problem, UsageError
 from mediactl.library.frontmatter import with_status
-from mediactl.publish.runner import QUEUE_FILE
-from mediactl.publish.store import Store
+from mediactl.publish.store import Store, open_store, store_exists
 from mediactl.render.verify import verify
 
 if TYPE_CHECKING:  # annotations only
@@ -82,8 +81,7 @@ def approval_views(config: Config, items: list[Item]) -> dict[str, dict[str, Any
     (every channel valid), ``partial``, ``void`` (something approved, nothing valid) or ``none``.
     Reads the state store only if it exists: listing never creates one.
     """
-    path = config.state_path / QUEUE_FILE
-    store = Store(path) if path.exists() else None
+    store = open_store(config) if store_exists(config) else None
     try:
         return {item.slug: _item_view(config, item, store) for item in items}
     finally:

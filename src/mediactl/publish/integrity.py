@@ -37,7 +37,6 @@ written until its COMMIT, so no change is half done while the check compares.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mediactl.core.errors import MediactlError
@@ -79,7 +78,7 @@ class Level:
 class StateLossError(MediactlError):
     """The store does not hold what the audit log (or the outbox receipts) record: publishing stops."""
 
-    def __init__(self, store: Path, log: audit.Log, problems: list[str]) -> None:
+    def __init__(self, store: str, log: audit.Log, problems: list[str]) -> None:
         super().__init__(
             f"{store}: the state store does not hold what {log.name} and the outbox receipts record "
             f"({len(problems)} difference(s)); it was deleted, emptied or replaced by an older copy. "
@@ -101,10 +100,10 @@ def require_intact(store: Store, log: audit.Log, config: Config) -> Level:
     """Raise unless the store is whole and level with the log (StoreDamaged, StateLossError, or AuditError naming
     a damaged line); then remember how far the log was read, so the next check reads on from there."""
     require_whole(store)
-    with store.transaction() as db:
+    with store.transaction(exclusive=True) as db:  # no audited change half done meanwhile, on any host
         level = compare(store, log, config)
         if level.problems:
-            raise StateLossError(store.path, log, level.problems)
+            raise StateLossError(store.name, log, level.problems)
         if level.position is not None and asdict(level.position) != store.audit_checked():
             Store.set_audit_checked(db, asdict(level.position))
     return level
@@ -116,7 +115,7 @@ def require_readable(store: Store, log: audit.Log, config: Config) -> Level:
     require_whole(store)
     level = inspect(store, log, config)
     if level.problems:
-        raise StateLossError(store.path, log, level.problems)
+        raise StateLossError(store.name, log, level.problems)
     return level
 
 
@@ -124,7 +123,7 @@ def require_whole(store: Store) -> None:
     problems = store.integrity_problems()
     if problems:
         raise StoreDamaged(
-            f"{store.path}: the state store is damaged (SQLite integrity check: {'; '.join(problems[:3])}); "
+            f"{store.name}: the state store is damaged (integrity check: {'; '.join(problems[:3])}); "
             "nothing was changed.",
             hint=DAMAGED_HINT,
         )

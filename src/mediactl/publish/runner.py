@@ -18,9 +18,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import os
 import random
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -34,15 +32,14 @@ from mediactl.core.identity import current_user
 from mediactl.publish import audit, gate, integrity
 from mediactl.publish.adapters import adapter_class, registry
 from mediactl.publish.adapters.base import Adapter, DeliveryError, Rejected, Transient, Unknown, Variant
+from mediactl.publish.database import Connection
 from mediactl.publish.gate import RefusalKind
-from mediactl.publish.store import Claim, Job, JobState, Settlement, Store, StoreError, Unlogged
+from mediactl.publish.store import QUEUE_FILE, Claim, Job, JobState, Settlement, StoreError, Unlogged, open_store
 from mediactl.publish.vault import Vault, seal, sealed_variant, unsealed_variant
 from mediactl.publish.vaultfolder import FolderBlobs
 from mediactl.render.verify import verify
 
 if TYPE_CHECKING:  # annotations only
-    import sqlite3
-
     from mediactl.config.model import Channel, Config
     from mediactl.library.content import Item
     from mediactl.render.plan import Planned
@@ -50,7 +47,7 @@ if TYPE_CHECKING:  # annotations only
 MAX_ATTEMPTS = 5
 RECORD_ROOM = 64 * 1024  # free bytes the audit log's disk must have before a delivery starts
 LEASE_SECONDS = 900  # a job `sending` for longer than this, by a process we cannot see, was orphaned
-QUEUE_FILE = "queue.sqlite3"
+__all__ = ["AUDIT_FILE", "QUEUE_FILE", "Outcome", "OutcomeState", "Publisher"]  # QUEUE_FILE: named here, as always
 AUDIT_FILE = "audit.jsonl"
 
 
@@ -96,7 +93,7 @@ class Publisher:
         self.config = config
         self.actor = actor or current_user()
         self.command = command
-        self.store = Store(config.state_path / QUEUE_FILE)
+        self.store = open_store(config)
         self.vault = Vault(FolderBlobs(config.state_path))
         self.audit_log = audit.storage(config.state_path / AUDIT_FILE)
         audit.use_project_key(config)
@@ -284,7 +281,7 @@ class Publisher:
         channels = [c for c in due if c not in gone]
 
         def work(channel: str) -> list[Outcome]:
-            worker = Publisher(self.config, actor=self.actor, command=self.command)  # own SQLite connection
+            worker = Publisher(self.config, actor=self.actor, command=self.command)  # its own store connection
             worker._adapters = self._adapters  # one adapter (one HTTP client) per channel, shared by its threads
             worker._progress = self._progress
             try:
@@ -298,7 +295,7 @@ class Publisher:
             futures = [pool.submit(work, channel) for channel in channels for _ in range(concurrency)]
             return failed + [outcome for future in futures for outcome in future.result()]
 
-    def _admit(self, db: sqlite3.Connection, job: Job, now: float) -> tuple[float, str] | None:
+    def _admit(self, db: Connection, job: Job, now: float) -> tuple[float, str] | None:
         """Send-time rate limits: the channel's caps and the platform's own limits, over what was actually sent.
 
         Enqueue-time caps plan around due times; this catches what planning cannot: jobs that come due
@@ -309,7 +306,10 @@ class Publisher:
             return None  # a channel removed from the config: _attempt fails the job with the reason
         channel = self.config.channel(job.channel)
         policy = () if job.forced_reason else channel.caps  # --force overrides our caps, never the platform's
-        for cap in (*policy, *gate.platform_caps(channel.platform)):
+        caps = (*policy, *gate.platform_caps(channel.platform))
+        if caps:  # hosts claiming at once count the window one after the other (PostgreSQL; SQLite has one writer)
+            self.store.serialize_channel(db, job.channel)
+        for cap in caps:
             rows = self.store.sent_since(db, job.channel, now - cap.seconds, exclude=job.id)
             if cap.by == "audience":
                 wanted = set(filter(None, job.audience.split(",")))
@@ -473,9 +473,7 @@ class Publisher:
         asynchronous publish whose id was recorded), and settled once the platform knows.
         """
         outcomes = []
-        for job in self.store.jobs(state=JobState.SENDING):
-            if not _orphaned(job):
-                continue
+        for job in self.store.orphaned(self.store.jobs(state=JobState.SENDING), lease=LEASE_SECONDS):
             settled = self._from_log(job) or self._ask(job)
             outcomes.append(settled or self._finish(job, JobState.UNKNOWN, "a run stopped while sending; the platform cannot "
                                                      "tell whether it arrived: check and use queue retry or queue resolve"))  # fmt: skip
@@ -604,15 +602,3 @@ class _Budget:
 def _scheduled(item: Item, channel: Channel) -> float | None:
     when = item.schedule.get(channel.name)
     return when.timestamp() if when else None
-
-
-def _orphaned(job: Job) -> bool:
-    """The claiming process is gone (same host, pid not alive) or the lease ran out."""
-    host, pid, _thread = [*(job.claimed_by or "").split(":"), "", "", ""][:3]
-    if host == socket.gethostname() and pid.isdigit():
-        try:
-            os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
-        except ProcessLookupError:
-            return True
-        return False
-    return (job.claimed_at or 0) < time.time() - LEASE_SECONDS
