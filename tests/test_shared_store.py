@@ -211,31 +211,32 @@ def test_a_shared_store_is_migrated_by_command_only_and_a_newer_one_is_refused(c
     assert dry.exit_code == 0 and "would apply version 1" in dry.output
     assert cli(project, "queue", "ls").exit_code == 2  # a dry run changes nothing
     done = cli(project, "state", "migrate")
-    assert done.exit_code == 0 and "migrated from version 0 to 1" in done.output
-    assert "up to date (version 1)" in cli(project, "state", "migrate").output
+    assert done.exit_code == 0 and f"migrated from version 0 to {schema.latest()}" in done.output
+    assert f"up to date (version {schema.latest()})" in cli(project, "state", "migrate").output
     assert cli(project, "queue", "ls").exit_code == 0
     store = Store(pg_empty_url)
     store.db.execute("INSERT INTO schema_migrations VALUES (99, 'from the future', 0, 'a newer mediactl')")
     store.close()
     newer = cli(project, "queue", "ls")
-    assert newer.exit_code == 2 and "schema is version 99, newer than this mediactl knows (1)" in newer.stderr
+    assert newer.exit_code == 2 and f"schema is version 99, newer than this mediactl knows ({schema.latest()})" in newer.stderr
 
 
 def test_a_new_step_is_announced_on_postgresql_and_applied_in_place_on_sqlite(
     pg_url: str, tmp_path: Path, monkeypatch
 ) -> None:
-    step = schema.Migration(2, "a notes table", schema.typed("CREATE TABLE notes (id {id}, text TEXT NOT NULL)"))
+    new = schema.latest() + 1
+    step = schema.Migration(new, "a notes table", schema.typed("CREATE TABLE notes (id {id}, text TEXT NOT NULL)"))
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, step])
-    with pytest.raises(StoreError, match="has schema version 1; this mediactl needs 2") as caught:
+    with pytest.raises(StoreError, match=f"has schema version {new - 1}; this mediactl needs {new}") as caught:
         Store(pg_url)
     assert "mediactl state migrate" in (caught.value.hint or "")
     database = open_database(pg_url, check_schema=False)
     assert schema.migrate(database)[1] == [step]
     database.close()
     Store(pg_url).close()
-    sqlite = Store(tmp_path / "queue.sqlite3")  # made whole at version 2 …
+    sqlite = Store(tmp_path / "queue.sqlite3")  # made whole at the new version …
     with sqlite.database.read() as db:
-        assert schema.version(db) == 2 and schema.has_table(db, "notes")
+        assert schema.version(db) == new and schema.has_table(db, "notes")
     sqlite.close()
 
 
@@ -251,7 +252,7 @@ def test_an_sqlite_store_made_before_versions_is_upgraded_in_place(tmp_path: Pat
     store = Store(path)
     try:
         with store.database.read() as db:
-            assert schema.version(db) == 1 and schema.has_table(db, "unlogged")
+            assert schema.version(db) == schema.latest() and schema.has_table(db, "unlogged")
         assert store.by_key("k").state == "sent"
         store.db.execute("INSERT INTO schema_migrations VALUES (5, 'newer', 0, 'x')")
     finally:
@@ -334,7 +335,7 @@ def test_export_from_sqlite_import_into_postgresql_keeps_every_job(cli, ready: P
     before.close()
     exported = tmp_path / "state.jsonl"
     assert cli(ready, "state", "export", str(exported)).exit_code == 0
-    assert len(jobs) == 2 and json.loads(exported.read_text("utf-8").splitlines()[0])["schema"] == 1
+    assert len(jobs) == 2 and json.loads(exported.read_text("utf-8").splitlines()[0])["schema"] == schema.latest()
     share_state(ready, pg_url)
     done = cli(ready, "state", "import", str(exported))
     assert done.exit_code == 0, done.output

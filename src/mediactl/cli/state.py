@@ -111,7 +111,7 @@ def state_migrate_cmd(
 def state_export_cmd(
     file: Annotated[Path, typer.Argument(help="The file to write (JSON lines; it holds the queue: keep it private).")],
 ) -> None:
-    """Write the state store's rows (jobs, pause switches, approvals, sealed tokens, bookkeeping) to a portable file.
+    """Write the state store's rows (jobs, pause switches, approvals, sealed tokens, bookkeeping), its audit log and its vault's blobs to a portable file.
 
     For moving a team from the embedded SQLite store to PostgreSQL: export here, point project.state at the new database, `mediactl state migrate`, then `mediactl state import FILE`. Stop cron first, so nothing is published between the two.
 
@@ -119,15 +119,16 @@ def state_export_cmd(
 
       $ mediactl state export state.jsonl
     """
-    from mediactl.publish import transfer  # lazy: start-up
+    from mediactl.publish import backends, transfer  # lazy: start-up
     from mediactl.publish.store import open_store  # lazy: start-up
 
-    store = open_store(STATE.config())
+    config = STATE.config()
+    store = open_store(config)
     try:
-        counts = transfer.export(store, file)
+        moved = transfer.export(store, file, log=backends.audit_log(config, store), vault=backends.vault(config, store))
     finally:
         store.close()
-    console.success(f"exported {_counted(counts)} from {store.name} to {file}")
+    console.success(f"exported {_counted(moved.counted())} from {store.name} to {file}")
 
 
 def state_import_cmd(
@@ -135,21 +136,28 @@ def state_import_cmd(
 ) -> None:
     """Import an export into this project's state store, which must be empty; job numbers and idempotency keys are kept.
 
-    A store that holds anything is refused (merging two queues could send a post twice), as is a file cut short or exported at another schema version. All rows or none are written.
+    A store or audit log that holds anything is refused (merging two queues could send a post twice), as is a file cut short or exported at another schema version. The audit log comes across record for record, its chain checked (with MEDIACTL_AUDIT_KEY when it is keyed), followed by a `state.imported` record; every blob is re-hashed. All rows and records or none are written.
 
     Examples:
 
+      $ mediactl state import state.jsonl
+
       $ mediactl state migrate && mediactl state import state.jsonl && mediactl doctor
     """
-    from mediactl.publish import transfer  # lazy: start-up
+    from mediactl.core.identity import current_user  # lazy: start-up
+    from mediactl.publish import audit, backends, transfer  # lazy: start-up
     from mediactl.publish.store import open_store  # lazy: start-up
 
-    store = open_store(STATE.config())
+    config = STATE.config()
+    audit.use_project_key(config)  # the imported chain is checked, and the import's own record keyed, with it
+    store = open_store(config)
+    log = backends.audit_log(config, store)
     try:
-        counts = transfer.import_into(store, file)
+        moved = transfer.import_into(store, file, log=log, vault=backends.vault(config, store), actor=current_user())
     finally:
         store.close()
-    console.success(f"imported {_counted(counts)} into {store.name}")
+        log.close()
+    console.success(f"imported {_counted(moved.counted())} into {store.name}")
 
 
 def _counted(counts: dict[str, int]) -> str:

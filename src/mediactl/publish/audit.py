@@ -115,6 +115,7 @@ class LogStorage(Protocol):
 
     name: str  # how messages name the log in short ("audit.jsonl")
     where: str  # and in full ("/srv/media/.mediactl/audit.jsonl")
+    transactional: bool  # records appended inside a store transaction commit or roll back with it
 
     def at(self, line: int) -> str:
         """Where a record is, to start an error message ("…/audit.jsonl:3")."""
@@ -127,6 +128,10 @@ class LogStorage(Protocol):
     def exists(self) -> bool: ...
 
     def append(self, entry: dict[str, Any]) -> dict[str, Any]: ...
+
+    def adopt(self, texts: list[str]) -> None:
+        """Keep records moved from another log (`state import`) as they are, byte for byte; the log is empty."""
+        ...
 
     def read(self, after: Position | None = None) -> Iterator[Kept]:
         """The records after `after` (all when None), in order; AuditError (`lost`) when `after` is not held."""
@@ -337,11 +342,16 @@ def verify(log: Log, anchor: dict[str, Any] | None = None) -> tuple[int, Broken 
     there, is cut short or rewritten, even when its chain is whole.
     """
     kept = storage(log)
-    previous, count, anchored = GENESIS, 0, anchor is None
-    must_be_keyed = _keyed()  # with the key set, every record must carry its MAC: stripping them all is forgery too
     if not kept.exists():
         return 0, (None if anchor is None else Broken(0, f"the log is missing, but record {anchor['seq']} is anchored"))
-    for stored in kept.read():
+    return verify_kept(kept.read(), anchor)
+
+
+def verify_kept(kept: Iterable[Kept], anchor: dict[str, Any] | None = None) -> tuple[int, Broken | None]:
+    """`verify` over records as some storage keeps them (or as an export carries them)."""
+    previous, count, anchored = GENESIS, 0, anchor is None
+    must_be_keyed = _keyed()  # with the key set, every record must carry its MAC: stripping them all is forgery too
+    for stored in kept:
         number = stored.line
         try:
             record = json.loads(stored.text)

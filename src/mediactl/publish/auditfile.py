@@ -31,6 +31,8 @@ from mediactl.publish.audit import AuditError, Damage, Kept, Position, damaged, 
 class FileLog:
     """The records of one log file (see the module doc); a cheap handle: the open descriptor is per process."""
 
+    transactional = False  # a record is on disk before its change commits: `record.void` if the COMMIT fails
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self.name = path.name
@@ -47,6 +49,12 @@ class FileLog:
 
     def append(self, entry: dict[str, Any]) -> dict[str, Any]:
         return _writer(self.path).append(entry)
+
+    def adopt(self, texts: list[str]) -> None:
+        """Keep records moved from another log (`state import`) as they are, in place of an empty log: the file
+        written whole (a temporary file, fsync, rename), so it is never seen half imported."""
+        fsutil.write_text(self.path, "".join(text + "\n" for text in texts))
+        fsutil.private_file(self.path)
 
     def read(self, after: Position | None = None) -> Iterator[Kept]:
         """The records after `after` (all when None), in order. Raises AuditError when the log no longer holds

@@ -29,14 +29,13 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from mediactl.core.errors import MediactlError, UsageError
 from mediactl.core.identity import current_user
-from mediactl.publish import audit, gate, integrity
+from mediactl.publish import audit, backends, gate, integrity
 from mediactl.publish.adapters import adapter_class, registry
 from mediactl.publish.adapters.base import Adapter, DeliveryError, Rejected, Transient, Unknown, Variant
 from mediactl.publish.database import Connection
 from mediactl.publish.gate import RefusalKind
 from mediactl.publish.store import QUEUE_FILE, Claim, Job, JobState, Settlement, StoreError, Unlogged, open_store
-from mediactl.publish.vault import Vault, seal, sealed_variant, unsealed_variant
-from mediactl.publish.vaultfolder import FolderBlobs
+from mediactl.publish.vault import seal, sealed_variant, unsealed_variant
 from mediactl.render.verify import verify
 
 if TYPE_CHECKING:  # annotations only
@@ -48,7 +47,7 @@ MAX_ATTEMPTS = 5
 RECORD_ROOM = 64 * 1024  # free bytes the audit log's disk must have before a delivery starts
 LEASE_SECONDS = 900  # a job `sending` for longer than this, by a process we cannot see, was orphaned
 __all__ = ["AUDIT_FILE", "QUEUE_FILE", "Outcome", "OutcomeState", "Publisher"]  # QUEUE_FILE: named here, as always
-AUDIT_FILE = "audit.jsonl"
+AUDIT_FILE = backends.AUDIT_FILE
 
 
 class OutcomeState(StrEnum):
@@ -94,8 +93,8 @@ class Publisher:
         self.actor = actor or current_user()
         self.command = command
         self.store = open_store(config)
-        self.vault = Vault(FolderBlobs(config.state_path))
-        self.audit_log = audit.storage(config.state_path / AUDIT_FILE)
+        self.vault = backends.vault(config, self.store)
+        self.audit_log = backends.audit_log(config, self.store)
         audit.use_project_key(config)
         self._adapters: dict[str, Adapter] = {}
         self._progress: Callable[[int], None] = lambda n: None
@@ -552,7 +551,8 @@ _OUTCOME_WORDS = {
 class _Audit:
     """The audit hook of one store change (the audit-first rule, publish/audit.py): its record is written inside
     the change's transaction, so a record that cannot be written leaves the store unchanged; if the COMMIT then
-    fails, a `record.void` record says the change did not happen."""
+    fails, a `record.void` record says the change did not happen (a log kept in the store's own transaction,
+    the shared store's table, needs none: the record rolled back with its change)."""
 
     def __init__(self, publisher: Publisher, action: str, fields: dict[str, Any],
                  more: Callable[[Any], dict[str, Any]] | None) -> None:  # fmt: skip
@@ -564,7 +564,7 @@ class _Audit:
         self.record = self.publisher.log(self.action, **self.fields, **extra)
 
     def void(self, error: Exception) -> None:
-        if self.record is None:
+        if self.record is None or self.publisher.audit_log.transactional:
             return
         with contextlib.suppress(MediactlError):  # else the log runs ahead of the store: the next check says so
             self.publisher.log(audit.VOID, void=self.record["seq"], reason=getattr(error, "message", str(error)))

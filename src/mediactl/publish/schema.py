@@ -106,6 +106,35 @@ CREATE TABLE IF NOT EXISTS unlogged (
 """
 
 
+AUDIT_AND_BLOBS = [  # PostgreSQL only: a SQLite store keeps its log and blobs in files (publish/backends.py)
+    """CREATE TABLE IF NOT EXISTS audit (
+    seq BIGINT PRIMARY KEY,            -- the record's own sequence number: the order of the chain
+    record TEXT NOT NULL               -- the record's JSON text exactly as the chain wrote it (publish/audittable.py)
+)""",
+    """CREATE TABLE IF NOT EXISTS blobs (
+    sha256 TEXT NOT NULL,              -- the sha256 of the whole blob (publish/vaulttable.py)
+    part INTEGER NOT NULL,             -- parts of 8 MiB, in order from 0
+    data BYTEA NOT NULL,
+    PRIMARY KEY (sha256, part)
+)""",
+    "ALTER TABLE blobs ALTER COLUMN data SET STORAGE EXTERNAL",  # media is compressed already: no TOAST compression
+    """CREATE OR REPLACE FUNCTION mediactl_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit log is append-only: % on table audit refused', TG_OP;
+END
+$$""",
+    """CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit
+    FOR EACH ROW EXECUTE FUNCTION mediactl_audit_append_only()""",
+    """CREATE TRIGGER audit_never_truncated BEFORE TRUNCATE ON audit
+    FOR EACH STATEMENT EXECUTE FUNCTION mediactl_audit_append_only()""",
+]
+
+
+def postgresql_only(statements: list[str]) -> Callable[[str], list[str]]:
+    """A step for the shared store alone (it is still recorded as applied on SQLite, so versions stay one line)."""
+    return lambda dialect: statements if dialect == POSTGRESQL else []
+
+
 def typed(ddl: str) -> Callable[[str], list[str]]:
     """A step written once with the dialect's types: its statements for a dialect."""
     return lambda dialect: [statement.strip() for statement in ddl.format(**TYPES[dialect]).split(";")]
@@ -120,6 +149,7 @@ class Migration:
 
 MIGRATIONS: list[Migration] = [
     Migration(1, "jobs, approvals, tokens, pause switches, meta, unlogged records", typed(VERSION_1)),
+    Migration(2, "the audit log and the vault's blobs (PostgreSQL; SQLite keeps them in files)", postgresql_only(AUDIT_AND_BLOBS)),
 ]
 
 

@@ -64,6 +64,10 @@ class BlobStore(Protocol):
         """Take a blob whose bytes no longer match its digest out of use (kept aside where the store can)."""
         ...
 
+    def digests(self) -> Iterator[str]:
+        """Every blob kept (for `state export`)."""
+        ...
+
     def describe(self, digest: str) -> str:
         """How messages name the blob (".mediactl/vault/ab/ab12…")."""
         ...
@@ -81,13 +85,20 @@ class Vault:
     def put_bytes(self, data: bytes) -> str:
         digest = sha256(data)
         if not self.blobs.has(digest):
-            self.blobs.put(digest, _hashed([data], digest, "a document"))
+            self.blobs.put(digest, _hashed([data], digest, "a document's bytes changed while it was being sealed"))
         return digest
 
     def put_file(self, source: Path, digest: str, root: Path, what: str) -> None:
         """Copy `source` in by its expected sha256; a file that changed since it was verified is refused."""
         if not self.has(digest):
-            self.blobs.put(digest, _hashed(_chunks_of(source, root, what), digest, relpath(source, root)))
+            changed = (f"{relpath(source, root)} changed while it was being sealed; nothing was sealed from it; "
+                       "run mediactl render --force and try again")  # fmt: skip
+            self.blobs.put(digest, _hashed(_chunks_of(source, root, what), digest, changed))
+
+    def put_chunks(self, digest: str, chunks: Iterable[bytes], shown: str) -> None:
+        """Copy in bytes from elsewhere (`state import`) by the sha256 they must have; others are refused."""
+        if not self.has(digest):
+            self.blobs.put(digest, _hashed(chunks, digest, f"{shown}: the bytes are not the sha256 they are named by"))
 
     def read(self, digest: str, what: str = "blob") -> bytes:
         """A blob's bytes, re-hashed as read."""
@@ -108,16 +119,15 @@ def _checked_digest(digest: str) -> str:
     return digest
 
 
-def _hashed(chunks: Iterable[bytes], digest: str, shown: str) -> Iterator[bytes]:
-    """`chunks`, hashed as the store takes them: bytes that are not `digest` raise at the end, before the store
-    keeps anything (it keeps all or nothing)."""
+def _hashed(chunks: Iterable[bytes], digest: str, refusal: str) -> Iterator[bytes]:
+    """`chunks`, hashed as the store takes them: bytes that are not `digest` raise VaultError(refusal) at the end,
+    before the store keeps anything (it keeps all or nothing)."""
     hasher = hashlib.sha256()
     for chunk in chunks:
         hasher.update(chunk)
         yield chunk
     if hasher.hexdigest() != digest:
-        raise VaultError(f"{shown} changed while it was being sealed; nothing was sealed from it; "
-                         "run mediactl render --force and try again")  # fmt: skip
+        raise VaultError(refusal)
 
 
 def _chunks_of(source: Path, root: Path, what: str) -> Iterator[bytes]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -58,6 +58,12 @@ class FolderBlobs:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         with contextlib.suppress(OSError):  # gone already (another reader set it aside), or read-only: read fails again
             path.rename(path.with_name(f"{path.name}.altered-{stamp}"))
+
+    def digests(self) -> Iterator[str]:
+        """The blobs in the folder: files named by a sha256 (not the temporary or set-aside ones)."""
+        for path in sorted(self.folder.glob("??/*")):
+            if len(path.name) == 64 and path.name.startswith(path.parent.name) and path.is_file():
+                yield path.name
 
     def describe(self, digest: str) -> str:
         return relpath(self.path(digest), self.root)
