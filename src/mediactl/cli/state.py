@@ -139,6 +139,8 @@ def state_import_cmd(
 
     Examples:
 
+      $ mediactl state import state.jsonl
+
       $ mediactl state migrate && mediactl state import state.jsonl && mediactl doctor
     """
     from mediactl.publish import transfer  # lazy: start-up
