@@ -14,7 +14,7 @@ import postgres_server
 from conftest import SLUG, STATE_KEY, share_state
 from mediactl.publish import schema
 from mediactl.publish.adapters import tokenseal
-from mediactl.publish.database import StoreError, open_database, redact_url, to_pyformat
+from mediactl.publish.database import StoreDamaged, StoreError, open_database, pg_error, redact_url, to_pyformat
 from mediactl.publish.store import Claim, Settlement, Store
 
 
@@ -366,3 +366,77 @@ def test_an_export_cut_short_is_refused_whole(cli, ready: Path, tmp_path: Path) 
     store = Store(empty / ".mediactl/queue.sqlite3")
     assert store.jobs() == []
     store.close()
+
+
+@pytest.mark.parametrize(
+    ("error", "reason", "kind", "flags"),
+    [
+        ("InvalidPassword", "authentication failed", StoreError, {}),
+        ("InvalidCatalogName", "the database does not exist", StoreError, {}),
+        ("DeadlockDetected", "deadlock", StoreError, {"retryable": True}),
+        ("SerializationFailure", "serialization failure", StoreError, {"retryable": True}),
+        ("DiskFull", "the server's disk is full", StoreError, {"disk_full": True}),
+        ("AdminShutdown", "shutting down", StoreError, {}),
+        ("DataCorrupted", "corrupt data", StoreDamaged, {}),
+        ("LockNotAvailable", "holds the rows locked", StoreError, {}),
+    ],
+)
+def test_every_server_error_is_one_readable_store_error(error: str, reason: str, kind, flags) -> None:
+    import psycopg
+
+    mapped = pg_error("postgresql://app@db:5432/media", getattr(psycopg.errors, error)("the server's own words"))
+    assert type(mapped) is kind and reason in mapped.message and mapped.message.startswith("postgresql://app@db:5432/media: ")
+    assert mapped.retryable is flags.get("retryable", False) and mapped.disk_full is flags.get("disk_full", False)
+
+
+def test_work_is_run_again_after_a_serialization_failure_and_only_then(store_target) -> None:
+    store = Store(store_target)
+    tries: list[int] = []
+
+    def work(db) -> int:
+        tries.append(1)
+        db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (f"try{len(tries)}", "v"))
+        if len(tries) == 1:
+            raise StoreError("a concurrent transaction changed the same rows", retryable=True)
+        return len(tries)
+
+    try:
+        assert store.database.run(work) == 2
+        with store.database.read() as db:
+            assert [row["key"] for row in db.execute("SELECT key FROM meta").fetchall()] == ["try2"]  # the first rolled back
+        with pytest.raises(StoreError, match="not retried"):
+            store.database.run(lambda db: (_ for _ in ()).throw(StoreError("not retried")))
+    finally:
+        store.close()
+
+
+def test_a_lost_store_on_postgresql_is_rebuilt_from_the_audit_log(cli, shared_ready: Path, pg_url: str) -> None:
+    assert [o["state"] for o in outcomes(cli(shared_ready, "publish", SLUG, "--channel", "outbox", "--json"))] == ["sent"]
+    assert cli(shared_ready, "pause", "--channel", "bank-wechat", "--reason", "维护").exit_code == 0
+    store = Store(pg_url)
+    store.db.execute("TRUNCATE jobs, switches, meta")  # the team's database restored from an old backup, say
+    store.close()
+    lost = cli(shared_ready, "publish", "--due")
+    assert lost.exit_code == 2 and "does not hold what audit.jsonl" in lost.stderr and "127.0.0.1" in lost.stderr
+    rebuilt = cli(shared_ready, "state", "rebuild")
+    assert rebuilt.exit_code == 0, rebuilt.output
+    store = Store(pg_url)
+    assert [(job.state, job.item) for job in store.jobs()] == [("sent", SLUG)] and set(store.paused()) == {"bank-wechat"}
+    store.close()
+    again = outcomes(cli(shared_ready, "publish", SLUG, "--channel", "outbox", "--json"))
+    assert [o["state"] for o in again] == ["already-sent"]
+
+
+def test_sqlite_users_never_load_the_postgresql_driver(example: Path) -> None:
+    """psycopg is imported when a PostgreSQL store is opened, never on the way to a SQLite one (start-up time)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from mediactl.config.model import load_config; from mediactl.publish.store import open_store; "
+        "import mediactl.cli.app, mediactl.publish.runner; "
+        f"open_store(load_config(__import__('pathlib').Path({str(example / 'mediactl.yaml')!r}))).close(); "
+        "print(sorted(m for m in sys.modules if m.startswith('psycopg')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "[]"

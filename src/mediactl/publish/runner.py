@@ -248,7 +248,12 @@ class Publisher:
         claim = dataclasses.replace(claim, admit=self._admit, deferred=deferred)
         while True:
             wanted = budget.take()
-            applied, job = self._commit(settled, claim if wanted else None)
+            job = None
+            try:
+                applied, job = self._commit(settled, claim if wanted else None)
+            finally:  # the unit is spent on a job claimed, else given back, whatever happened
+                if wanted:
+                    budget.spend() if job is not None else budget.give_back()
             try:
                 if settled is not None and applied:  # not applied: another run settled it (and logged it)
                     self._record(settled)  # after the commit: what went out is in the store whatever the log does
@@ -261,8 +266,6 @@ class Publisher:
                 raise
             deferred.clear()
             if job is None:
-                if wanted:
-                    budget.give_back()
                 return outcomes
             outcome, settled = self._attempt(job)
             outcomes.append(outcome)
@@ -581,22 +584,40 @@ def _late(entry: Unlogged) -> dict[str, Any]:
 
 
 class _Budget:
-    """How many jobs a run may still deliver, shared by worker threads."""
+    """How many jobs a run may still deliver, shared by worker threads (of every channel).
+
+    A unit is taken before a claim and given back when the claim finds nothing. A thread that finds none left
+    while units are out waits until they are spent or given back: else a channel's thread would stop for a unit
+    that another channel's thread is about to return, leaving that channel's last jobs behind.
+    """
 
     def __init__(self, limit: int) -> None:
         self.left = limit
-        self.lock = threading.Lock()
+        self.out = 0  # units taken by claims still running
+        self.changed = threading.Condition()
 
     def take(self) -> bool:
-        with self.lock:
+        with self.changed:
+            while self.left <= 0 and self.out > 0:
+                self.changed.wait()
             if self.left <= 0:
                 return False
             self.left -= 1
+            self.out += 1
             return True
 
+    def spend(self) -> None:
+        """The claim took a job: the unit is used."""
+        with self.changed:
+            self.out -= 1
+            self.changed.notify_all()
+
     def give_back(self) -> None:
-        with self.lock:
+        """The claim found nothing (or failed): the unit is free again."""
+        with self.changed:
+            self.out -= 1
             self.left += 1
+            self.changed.notify_all()
 
 
 def _scheduled(item: Item, channel: Channel) -> float | None:
