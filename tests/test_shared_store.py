@@ -414,10 +414,10 @@ def test_a_lost_store_on_postgresql_is_rebuilt_from_the_audit_log(cli, shared_re
     assert [o["state"] for o in outcomes(cli(shared_ready, "publish", SLUG, "--channel", "outbox", "--json"))] == ["sent"]
     assert cli(shared_ready, "pause", "--channel", "bank-wechat", "--reason", "维护").exit_code == 0
     store = Store(pg_url)
-    store.db.execute("TRUNCATE jobs, switches, meta")  # the team's database restored from an old backup, say
+    store.db.execute("TRUNCATE jobs, switches, meta")  # the queue's tables emptied; the audit table refuses TRUNCATE
     store.close()
     lost = cli(shared_ready, "publish", "--due")
-    assert lost.exit_code == 2 and "does not hold what audit.jsonl" in lost.stderr and "127.0.0.1" in lost.stderr
+    assert lost.exit_code == 2 and "does not hold what the audit table" in lost.stderr and "127.0.0.1" in lost.stderr
     rebuilt = cli(shared_ready, "state", "rebuild")
     assert rebuilt.exit_code == 0, rebuilt.output
     store = Store(pg_url)
