@@ -79,14 +79,16 @@ def queue(root: Path, sandbox: Sandbox) -> int:
 
 
 def queue_shared(root: Path, sandbox: Sandbox, url: str, exported: Path) -> int:
-    """The SQLite run's queue, moved into the emptied PostgreSQL store (jobs due now, none sent), with the audit
-    log and vault as they were when it was exported (the log must not record deliveries of an earlier run)."""
+    """The SQLite run's queue, moved into the emptied PostgreSQL store (jobs due now, none sent) with its audit log
+    and vault (the export carries both; the log must not record deliveries of an earlier run)."""
     shutil.rmtree(root / ".mediactl", ignore_errors=True)
     shutil.copytree(exported.with_suffix(".state"), root / ".mediactl")
     use_state(root, url)
     run(root, sandbox, "state", "migrate")
     store = Store(url)
-    store.db.execute(f"TRUNCATE {TABLES} RESTART IDENTITY")
+    store.db.execute("ALTER TABLE audit DISABLE TRIGGER USER")  # the log is append-only: a bench's reset only
+    store.db.execute(f"TRUNCATE {TABLES}, audit, blobs RESTART IDENTITY")
+    store.db.execute("ALTER TABLE audit ENABLE TRIGGER USER")
     store.close()
     run(root, sandbox, "state", "import", str(exported))
     store = Store(url)
