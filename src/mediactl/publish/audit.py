@@ -58,7 +58,8 @@ GENESIS = "0" * 64
 VOID = "record.void"  # names a record whose change was not saved (its COMMIT failed after it was written)
 DAMAGED_HINT = (
     "the log is append-only and hash-chained, so mediactl writes nothing after a damaged record. "
-    "Run `mediactl log verify`, restore audit.jsonl from a backup, then run the command again."
+    "Run `mediactl log verify`, restore the log (audit.jsonl, or the store's audit table) from a backup, then run "
+    "the command again."
 )
 
 

@@ -148,17 +148,28 @@ def import_into(store: Store, file: Path, *, log: audit.LogStorage, vault: Vault
     with handle:
         lines = _parsed(file, handle)
         header = _header(file, next(lines, None))
-        with store.transaction(exclusive=True) as db:
-            _require_empty(store, db, file, header, log)
-            loaded = _Load(file, db, vault)
-            for number, record in lines:
-                loaded.take(number, record)
-            moved = loaded.finish()
-            for table in TABLES:
-                if table.ids:
-                    (highest,) = db.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table.name}").fetchone()
-                    reserve_ids(db, table.name, int(highest))
-            _keep_log(file, log, loaded.records, header, moved, actor)
+        written = False  # to the log: a file log is emptied again if the import fails after (the store rolls back)
+        try:
+            with store.transaction(exclusive=True) as db:
+                _require_empty(store, db, file, header, log)
+                loaded = _Load(file, db, vault)
+                for number, record in lines:
+                    loaded.take(number, record)
+                moved = loaded.finish()
+                for table in TABLES:
+                    if table.ids:
+                        (highest,) = db.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table.name}").fetchone()
+                        reserve_ids(db, table.name, int(highest))
+                _check_chain(file, loaded.records)
+                written = True
+                log.adopt(loaded.records)  # in the import's transaction (a table), or just before it commits (a file)
+                audit.append(log, actor, IMPORTED, command="state import", file=file.name, source=header.get("source"),
+                             exported_at=header.get("exported_at"), jobs=moved.rows.get("jobs", 0),
+                             audit_records=moved.audit, blobs=moved.blobs)  # fmt: skip
+        except BaseException:
+            if written and not log.transactional:
+                log.adopt([])
+            raise
     return moved
 
 
@@ -245,25 +256,12 @@ class _Load:
         return UsageError(f"{what}; nothing was imported.")
 
 
-def _keep_log(file: Path, log: audit.LogStorage, records: list[str], header: dict[str, Any], moved: Moved,
-              actor: str) -> None:  # fmt: skip
-    """The imported records, their chain checked first, then the import's own record after them: in the import's
-    transaction (a log in the store's tables), or written just before it commits (the file; emptied again if the
-    import fails after)."""
-    kept = [audit.Kept(text.encode("utf-8"), line, line) for line, text in enumerate(records, start=1)]
-    count, broken = audit.verify_kept(kept)
+def _check_chain(file: Path, records: list[str]) -> None:
+    """The imported records must form a whole chain (authentic, with MEDIACTL_AUDIT_KEY set) before they are kept."""
+    count, broken = audit.verify_kept(audit.Kept(text.encode("utf-8"), n, n) for n, text in enumerate(records, start=1))
     if broken is not None:
         raise UsageError(f"{file}: audit record {broken.line} of the export {broken.reason} ({count} before it are "
                          "intact); nothing was imported.")  # fmt: skip
-    log.adopt(records)
-    try:
-        audit.append(log, actor, IMPORTED, command="state import", file=file.name, source=header.get("source"),
-                     exported_at=header.get("exported_at"), jobs=moved.rows.get("jobs", 0), audit_records=moved.audit,
-                     blobs=moved.blobs)  # fmt: skip
-    except BaseException:
-        if not log.transactional:
-            log.adopt([])  # the store's transaction rolls back: the file log must be empty again too
-        raise
 
 
 def _header(file: Path, first: tuple[int, dict[str, Any]] | None) -> dict[str, Any]:
