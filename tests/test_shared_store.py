@@ -475,3 +475,13 @@ def test_a_token_cached_in_the_shared_store_opens_only_with_the_teams_state_key(
         for adapter in opened:
             adapter.close()
         store.close()
+
+
+def test_config_validate_warns_of_what_the_shared_store_will_need(cli, minimal: Path, monkeypatch) -> None:
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.delenv("MEDIACTL_STATE_KEY", raising=False)
+    share_state(minimal, "postgresql://app:${PGPASSWORD}@db.internal:5432/media")
+    result = cli(minimal, "config", "validate")
+    assert result.exit_code == 0
+    assert "project.state: environment variable PGPASSWORD is not set" in result.stderr
+    assert "project.state: environment variable MEDIACTL_STATE_KEY is not set" in result.stderr
