@@ -440,3 +440,49 @@ def test_sqlite_users_never_load_the_postgresql_driver(example: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_token_cached_in_the_shared_store_opens_only_with_the_teams_state_key(example: Path, pg_url: str, monkeypatch) -> None:
+    from mediactl.config.model import load_config
+    from mediactl.publish.adapters.wechat_oa import WechatOfficialAccountAdapter
+    from mediactl.sandbox import Sandbox, SandboxOptions
+
+    share_state(example, pg_url)
+    monkeypatch.setenv("BANK_WECHAT_APPID", "wx-token-cache")
+    monkeypatch.setenv("BANK_WECHAT_SECRET", "the-channel-secret-1")
+    store = Store(pg_url)
+    opened = []
+
+    def wechat() -> WechatOfficialAccountAdapter:  # a fresh adapter, as the next run (or another host) makes it
+        config = load_config(example / "mediactl.yaml")
+        adapter = WechatOfficialAccountAdapter(config.channel("bank-wechat"), config)
+        adapter.store = store
+        opened.append(adapter)
+        return adapter
+
+    try:
+        with Sandbox(SandboxOptions(seed=3)) as sandbox:
+            monkeypatch.setenv("MEDIACTL_SANDBOX_URL", sandbox.url)
+            token = wechat().token()
+            with store.database.read() as db:
+                (sealed,) = db.execute("SELECT token FROM tokens WHERE channel = 'bank-wechat'").fetchone()
+            assert isinstance(sealed, bytes) and token.encode() not in sealed
+            assert wechat().token() == token
+            monkeypatch.setenv("MEDIACTL_STATE_KEY", "a-host-with-another-key-0123456789")
+            assert wechat().token()  # does not open: fetched again, no error
+            fetches = sum(1 for call in sandbox.calls() if call["path"] == "/cgi-bin/stable_token")
+            assert fetches == 2
+    finally:
+        for adapter in opened:
+            adapter.close()
+        store.close()
+
+
+def test_config_validate_warns_of_what_the_shared_store_will_need(cli, minimal: Path, monkeypatch) -> None:
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.delenv("MEDIACTL_STATE_KEY", raising=False)
+    share_state(minimal, "postgresql://app:${PGPASSWORD}@db.internal:5432/media")
+    result = cli(minimal, "config", "validate")
+    assert result.exit_code == 0
+    assert "project.state: environment variable PGPASSWORD is not set" in result.stderr
+    assert "project.state: environment variable MEDIACTL_STATE_KEY is not set" in result.stderr

@@ -9,7 +9,8 @@ witnesses are heard, and a store that fails one is refused until an operator res
 
 1. SQLite's `integrity_check`: the file is whole, and every index matches its table. (The
    cheaper `quick_check` passes a unique index that has forgotten keys, and with it a second
-   job for the same content.)
+   job for the same content.) A PostgreSQL server keeps its pages whole itself; its indexes
+   must be valid (database.integrity_problems).
 2. The audit log. Every change to the store is written to the log first (the audit-first rule,
    publish/audit.py), so the store must hold what the log records. The store keeps, in `meta`,
    the position (sequence number, hash, line, offset) of the last record it was found level
@@ -30,8 +31,9 @@ store still has `sending` (or `unknown` while the log says sent). A power cut ca
 outcome committed without waiting for the disk (store.transaction); `reconcile` settles such
 jobs from the log's record (`Level.logged`), before asking the platform.
 
-A check runs under the store's write lock: an audited change holds it from before its record is
-written until its COMMIT, so no change is half done while the check compares.
+A check runs under the store's write lock (an exclusive transaction: on PostgreSQL the writers'
+lock taken alone, on every host): an audited change holds it from before its record is written
+until its COMMIT, so no change is half done while the check compares.
 """
 
 from __future__ import annotations
