@@ -1,6 +1,7 @@
 """Publish benchmark: N queued jobs delivered to the sandbox at a fixed latency, sequential vs concurrent.
 
     python bench/publish_bench.py --jobs 2000 --latency 20 --channels 4 --concurrency 4
+    PGPASSWORD=… python bench/publish_bench.py --postgresql 'postgresql://app:${PGPASSWORD}@127.0.0.1:5432/bench'
 
 Each run is a whole `mediactl publish --due` process against `mediactl`'s own sandbox on
 127.0.0.1 (webhook channels; every request waits `--latency` ms), so the numbers include the
@@ -26,6 +27,8 @@ from pathlib import Path
 from mediactl.publish.store import Store
 from mediactl.sandbox import Sandbox, SandboxOptions
 
+TABLES = "jobs, approvals, switches, tokens, meta, unlogged"
+
 
 def make_project(root: Path, jobs: int, channels: int) -> None:
     lines = ["project:", "  name: publish bench", "channels:"]
@@ -40,16 +43,28 @@ def make_project(root: Path, jobs: int, channels: int) -> None:
         (folder / "index.md").write_text(f"---\ntitle: 通知{n}\nchannels: [{names}]\n---\n\n正文{n}。\n", "utf-8")
 
 
-def run(root: Path, sandbox: Sandbox, *args: str) -> float:
+def run(root: Path, sandbox: Sandbox, *args: str, processes: int = 1) -> float:
+    """Wall time of `processes` identical mediactl processes started together."""
     env = {**os.environ, "MEDIACTL_SANDBOX_URL": sandbox.url, "MEDIACTL_USER": "bench"}
+    env.setdefault("MEDIACTL_STATE_KEY", "publish-bench-state-key")
     start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "mediactl", "-C", str(root), *args], capture_output=True, text=True, env=env
-    )
+    running = [subprocess.Popen([sys.executable, "-m", "mediactl", "-C", str(root), *args], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=env) for _ in range(processes)]  # fmt: skip
+    errors = [process.communicate()[1] for process in running]
     elapsed = time.perf_counter() - start
-    if done.returncode not in (0, 1):
-        sys.exit(done.stderr[-2000:])
+    for process, error in zip(running, errors, strict=True):
+        if process.returncode not in (0, 1):
+            sys.exit(error[-2000:])
     return elapsed
+
+
+def use_state(root: Path, url: str | None) -> None:
+    """Point the project at the SQLite folder (None) or the PostgreSQL URL."""
+    config = root / "mediactl.yaml"
+    lines = [line for line in config.read_text("utf-8").splitlines() if not line.startswith("  state:")]
+    if url:
+        lines.insert(1, f"  state: {url}")
+    config.write_text("\n".join(lines) + "\n", "utf-8")
 
 
 def queue(root: Path, sandbox: Sandbox) -> int:
@@ -63,6 +78,49 @@ def queue(root: Path, sandbox: Sandbox) -> int:
     return count
 
 
+def queue_shared(root: Path, sandbox: Sandbox, url: str, exported: Path) -> int:
+    """The SQLite run's queue, moved into the emptied PostgreSQL store (jobs due now, none sent) with its audit log
+    and vault (the export carries both; the log must not record deliveries of an earlier run)."""
+    shutil.rmtree(root / ".mediactl", ignore_errors=True)
+    shutil.copytree(exported.with_suffix(".state"), root / ".mediactl")
+    use_state(root, url)
+    run(root, sandbox, "state", "migrate")
+    store = Store(url)
+    store.db.execute("ALTER TABLE audit DISABLE TRIGGER USER")  # the log is append-only: a bench's reset only
+    store.db.execute(f"TRUNCATE {TABLES}, audit, blobs RESTART IDENTITY")
+    store.db.execute("ALTER TABLE audit ENABLE TRIGGER USER")
+    store.close()
+    run(root, sandbox, "state", "import", str(exported))
+    store = Store(url)
+    count = len(store.jobs())
+    store.close()
+    return count
+
+
+def shared_runs(root: Path, options: argparse.Namespace, exported: Path) -> dict[int, list[float]]:
+    """`publish --due` on PostgreSQL with 1 and with --processes processes; wall times by process count."""
+    timings: dict[int, list[float]] = {}
+    for processes in (1, options.processes):
+        for _ in range(options.repeat):
+            with Sandbox(SandboxOptions(latency_ms=options.latency)) as sandbox:
+                count = queue_shared(root, sandbox, options.postgresql, exported)
+                sandbox.reset()
+                elapsed = run(root, sandbox, "publish", "--due", "--limit", str(count), "--concurrency",
+                              str(options.concurrency), processes=processes)  # fmt: skip
+                timings.setdefault(processes, []).append(elapsed)
+                received = len({p["idempotency_key"] for p in sandbox.posts()})
+                duplicates = sum(1 for p in sandbox.posts() if p["duplicate"])
+                store = Store(options.postgresql)
+                states = {state: len(store.jobs(state=state)) for state in ("sent", "pending", "failed", "unknown")}
+                errors = sorted({job.error or "" for job in store.jobs() if job.state != "sent"})
+                store.close()
+                print(f"  states: {states}" + (f"; not sent: {errors[:3]}" if errors else ""))
+                print(f"postgresql  {processes} process(es) × {options.channels} channels × {options.concurrency}: {count} jobs "
+                      f"in {elapsed:6.1f} s = {count / elapsed:6.1f} jobs/s (received {received}, duplicates {duplicates})")  # fmt: skip
+    use_state(root, None)
+    return timings
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2000)
@@ -70,6 +128,8 @@ def main() -> None:
     parser.add_argument("--channels", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=3, help="concurrent runs (median)")
+    parser.add_argument("--postgresql", help="also measure a shared store: a postgresql:// URL, password as ${VAR}")
+    parser.add_argument("--processes", type=int, default=3, help="processes at once on the shared store")
     options = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="mediactl-publish-bench-"))
     make_project(root, options.jobs, options.channels)
@@ -96,6 +156,18 @@ def main() -> None:
         f"speed-up: {results['sequential'] / results['concurrent']:.1f}x (target >= 10x) at {options.latency} ms latency; "
         f"concurrent runs {concurrent} s, median {results['concurrent']:.2f} s"
     )
+    if options.postgresql:
+        with Sandbox(SandboxOptions(latency_ms=options.latency)) as sandbox:
+            count = queue(root, sandbox)
+            exported = root / "queued.jsonl"
+            run(root, sandbox, "state", "export", str(exported))
+            shutil.copytree(root / ".mediactl", exported.with_suffix(".state"))
+        shared = shared_runs(root, options, exported)
+        sqlite = results["concurrent"]
+        for processes, runs in shared.items():
+            median = statistics.median(runs)
+            print(f"postgresql, {processes} process(es): median {median:.2f} s = {count / median:.0f} jobs/s "
+                  f"({', '.join(f'{t:.2f}' for t in runs)}); SQLite, 1 process: {sqlite:.2f} s = {count / sqlite:.0f} jobs/s")  # fmt: skip
     shutil.rmtree(root, ignore_errors=True)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+import postgres_server
 from mediactl.cli import app
 from mediactl.library.scaffold import init_project
 
@@ -251,3 +252,57 @@ def ssh_agent(tmp_path: Path) -> Iterator[SshAgent]:
         yield agent
     finally:
         agent.stop()
+# --- PostgreSQL: a real server for the shared state store (tests/postgres_server.py) --------------------
+
+STATE_KEY = "test-state-key-of-the-team-0123456789"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[postgres_server.Server]:
+    server = postgres_server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(server.folder, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_empty_url(pg_server: postgres_server.Server, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh database with no schema, as a team's administrator creates it; its URL (password as ${VAR})."""
+    monkeypatch.setenv(postgres_server.PASSWORD_VARIABLE, postgres_server.PASSWORD)
+    monkeypatch.setenv("MEDIACTL_STATE_KEY", STATE_KEY)
+    return pg_server.url(pg_server.new_database())
+
+
+@pytest.fixture
+def pg_url(pg_empty_url: str) -> str:
+    """A fresh database migrated to this mediactl's schema."""
+    from mediactl.publish import schema
+    from mediactl.publish.database import open_database
+
+    database = open_database(pg_empty_url, check_schema=False)
+    try:
+        schema.migrate(database)
+    finally:
+        database.close()
+    return pg_empty_url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """Where a Store is opened, in each dialect: a SQLite file, or a migrated PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "queue.sqlite3"
+    return str(request.getfixturevalue("pg_url"))
+
+
+def share_state(project: Path, url: str) -> Path:
+    """Point a project's `project.state` at a shared PostgreSQL store (the URL's password stays a ${VAR})."""
+    config = project / "mediactl.yaml"
+    text = config.read_text("utf-8")
+    lines = [line for line in text.splitlines(keepends=True) if not line.startswith("  state:")]
+    at = next(n for n, line in enumerate(lines) if line.startswith("project:")) + 1
+    lines.insert(at, f"  state: {url}\n")
+    config.write_text("".join(lines), "utf-8")
+    return project

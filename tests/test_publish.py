@@ -339,3 +339,23 @@ def test_force_refuses_error_findings_that_a_lax_check_let_pass(cli, example: Pa
     (outcome,) = outcomes(cli(example, "publish", SLUG, "--channel", "outbox", "--force", "--reason", "urgent", "--json"))
     assert outcome["state"] == "refused" and "--force never overrides the check" in outcome["detail"]
     assert "error or blocker finding(s)" in outcome["detail"]
+
+
+def test_a_thread_never_stops_for_a_budget_unit_another_thread_gives_back() -> None:
+    """--limit is shared by every channel's threads: one that finds the budget empty while another holds the last
+    unit for a claim that may find nothing must wait for it, or its channel's last job is left behind."""
+    import threading
+
+    from mediactl.publish.runner import _Budget
+
+    for claimed, expected in ((False, True), (True, False)):
+        budget = _Budget(1)
+        assert budget.take()  # another channel's thread holds the last unit while its claim runs
+        got: list[bool] = []
+        waiter = threading.Thread(target=lambda budget=budget, got=got: got.append(budget.take()))
+        waiter.start()
+        waiter.join(0.2)
+        assert waiter.is_alive()  # waiting, not given up
+        budget.spend() if claimed else budget.give_back()
+        waiter.join(10)
+        assert got == [expected]

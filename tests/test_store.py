@@ -1,4 +1,4 @@
-"""The queue store's transitions: settle-and-claim, settlements only from `sending`, claim filters."""
+"""The queue store's transitions: settle-and-claim, settlements only from `sending`, claim filters; in both dialects."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from pathlib import Path
 from mediactl.publish.store import Claim, Settlement, Store
 
 
-def make_store(tmp_path: Path, jobs: int = 3) -> Store:
-    store = Store(tmp_path / "queue.sqlite3")
+def make_store(target: str | Path, jobs: int = 3) -> Store:
+    store = Store(target)
     for n in range(jobs):
         store.enqueue("robot" if n % 2 == 0 else "other", f"item{n}", f"hash{n}", due_at=float(n))
     return store
 
 
-def test_settle_and_claim_records_an_outcome_and_claims_the_next_job(tmp_path: Path) -> None:
-    store = make_store(tmp_path)
+def test_settle_and_claim_records_an_outcome_and_claims_the_next_job(store_target: str | Path) -> None:
+    store = make_store(store_target)
     (first,) = store.claim_due(100.0, 1)
     assert (first.item, first.state, first.attempts) == ("item0", "sending", 1)
     applied, second = store.settle_and_claim(Settlement(first.id, "sent", remote_id="r1", remote_url="https://x/1"), Claim())
@@ -34,8 +34,8 @@ def test_settle_and_claim_records_an_outcome_and_claims_the_next_job(tmp_path: P
     store.close()
 
 
-def test_a_settlement_never_overrides_what_a_person_decided(tmp_path: Path) -> None:
-    store = make_store(tmp_path, jobs=1)
+def test_a_settlement_never_overrides_what_a_person_decided(store_target: str | Path) -> None:
+    store = make_store(store_target, jobs=1)
     (job,) = store.claim_due(100.0, 1)
     store.set_state(job.id, "cancelled", allowed_from=("sending",))  # cancelled while in flight
     assert store.settle_and_claim(Settlement(job.id, "sent", remote_id="late"), None) == (False, None)
@@ -43,16 +43,16 @@ def test_a_settlement_never_overrides_what_a_person_decided(tmp_path: Path) -> N
     store.close()
 
 
-def test_nothing_due_claims_nothing(tmp_path: Path) -> None:
-    store = make_store(tmp_path, jobs=2)
+def test_nothing_due_claims_nothing(store_target: str | Path) -> None:
+    store = make_store(store_target, jobs=2)
     assert store.claim_due(-1.0, 5) == []
     assert store.settle_and_claim(None, Claim(paused=frozenset({"robot", "other"}))) == (False, None)
     assert [j.state for j in store.jobs()] == ["pending", "pending"]
     store.close()
 
 
-def test_release_gives_back_a_job_claimed_but_never_tried(tmp_path: Path) -> None:
-    store = make_store(tmp_path, jobs=1)
+def test_release_gives_back_a_job_claimed_but_never_tried(store_target: str | Path) -> None:
+    store = make_store(store_target, jobs=1)
     (job,) = store.claim_due(100.0, 1)
     store.release(job.id)
     back = store.get(job.id)

@@ -29,7 +29,7 @@ config_app = typer.Typer(help="Inspect and validate mediactl.yaml.", no_args_is_
 queue_app = typer.Typer(help="The delivery queue: list, inspect, cancel, retry, resolve.", no_args_is_help=True)
 log_app = typer.Typer(help="The audit trail and its integrity.")
 rules_app = typer.Typer(help="The compliance rules in force and their self-tests.", no_args_is_help=True)
-state_app = typer.Typer(help="Recover the state store after it was lost or damaged: rebuild, accept-loss.",
+state_app = typer.Typer(help="The state store: rebuild, accept-loss (after a loss); migrate, export, import.",
                         no_args_is_help=True)  # fmt: skip
 
 
@@ -90,6 +90,9 @@ log_app.command("anchor")(publish.log_anchor_cmd)
 app.add_typer(log_app, name="log")
 state_app.command("rebuild")(state.state_rebuild_cmd)
 state_app.command("accept-loss")(state.state_accept_loss_cmd)
+state_app.command("migrate")(state.state_migrate_cmd)
+state_app.command("export")(state.state_export_cmd)
+state_app.command("import")(state.state_import_cmd)
 app.add_typer(state_app, name="state")
 
 

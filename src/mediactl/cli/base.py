@@ -100,7 +100,7 @@ def _fail(exc: MediactlError) -> None:
 
 
 def _environment_error(exc: Exception) -> MediactlError | None:
-    """A file-system or SQLite failure that reached the edge unmapped, as the error it is (None: a bug)."""
+    """A file-system or database failure that reached the edge unmapped, as the error it is (None: a bug)."""
     if isinstance(exc, OSError):
         made = Path(exc.filename) if isinstance(exc.filename, str) else None
         if made is not None and not made.exists():  # a file or folder being created: name where it was to be
@@ -112,6 +112,11 @@ def _environment_error(exc: Exception) -> MediactlError | None:
         from mediactl.publish.store import store_error  # lazy: start-up; sqlite3 is loaded already here
 
         return store_error(None, exc)
+    psycopg = sys.modules.get("psycopg")  # the same for PostgreSQL's driver, loaded only by a shared store
+    if psycopg is not None and isinstance(exc, psycopg.Error):
+        from mediactl.publish.database import pg_error  # lazy: start-up; psycopg is loaded already here
+
+        return pg_error("the state store", exc)
     return None
 
 

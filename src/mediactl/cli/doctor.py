@@ -100,37 +100,38 @@ def _rules(config: Any) -> Check:
 
 
 def _state(config: Any) -> list[Check]:
-    from mediactl.publish import audit  # lazy: start-up
-    from mediactl.publish.runner import AUDIT_FILE, QUEUE_FILE  # lazy: start-up
+    from mediactl.publish import audit, backends  # lazy: start-up
 
     audit.use_project_key(config)
     try:
-        count, broken = audit.verify(config.state_path / AUDIT_FILE, audit.read_anchor(config.root))
-    except audit.AuditError as exc:  # keyed records and no key, or an unreadable anchor: say so, go on
-        count, broken = 0, audit.Broken(0, exc.message)
-    return [
-        _store(config.state_path / QUEUE_FILE, config.state_path / AUDIT_FILE, config),
-        (
-            "audit log",
-            broken is None,
-            f"{count} records intact" if broken is None else f"broken at line {broken.line}: {broken.reason}",
-        ),
-    ]
+        with backends.opened_log(config) as log:
+            count, broken = audit.verify(log, audit.read_anchor(config.root))
+            found = (
+                (True, f"{count} records intact")
+                if broken is None
+                else (False, f"broken {log.place(broken.line)}: {broken.reason}")
+            )
+    except MediactlError as exc:  # keyed records and no key, an unreadable anchor, a server out of reach: say so
+        found = (False, exc.message)
+    return [_store(config), ("audit log", *found)]
 
 
-def _store(path: Any, log: Any, config: Any) -> Check:
-    """The store file whole (SQLite's full integrity check), level with the audit log, nothing left unresolved."""
-    from mediactl.publish import integrity  # lazy: start-up
-    from mediactl.publish.store import Store  # lazy: start-up
+def _store(config: Any) -> Check:
+    """The store whole (SQLite's full integrity check; a server's indexes valid), level with the audit log,
+    nothing left unresolved."""
+    from mediactl.publish import backends, integrity  # lazy: start-up
+    from mediactl.publish.store import open_store  # lazy: start-up
 
     try:
-        store = Store(path)
+        store = open_store(config)
     except MediactlError as exc:
         return ("state store", False, exc.message)
+    path = store.name
+    log = backends.audit_log(config, store)
     try:
         damage = store.integrity_problems()
         if damage:
-            return ("state store", False, f"{path} is damaged (SQLite integrity check: {'; '.join(damage[:3])}); "
+            return ("state store", False, f"{path} is damaged (integrity check: {'; '.join(damage[:3])}); "
                                           "run mediactl state rebuild")  # fmt: skip
         level = integrity.inspect(store, log, config)
         if level.problems:

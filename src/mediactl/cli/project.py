@@ -77,4 +77,15 @@ def _missing_credentials(config: object) -> list[str]:
                     f"{config.file.name}: channels.{channel.name}.credentials.{key}: "  # type: ignore[attr-defined]
                     f"environment variable {name} is not set (needed to publish to {channel.name}) (warning)"
                 )
-    return lines
+    return lines + _missing_for_state(config)
+
+
+def _missing_for_state(config: object) -> list[str]:
+    """The same for a shared state store: its URL's variables, and MEDIACTL_STATE_KEY, which it requires."""
+    url = config.project.state_url  # type: ignore[attr-defined]
+    if url is None:
+        return []
+    env = config.environment()  # type: ignore[attr-defined]
+    names = [*env.missing(url), *(["MEDIACTL_STATE_KEY"] if not env.get("MEDIACTL_STATE_KEY") else [])]
+    return [f"{config.file.name}: project.state: environment variable {name} is not set (needed to use the shared "  # type: ignore[attr-defined]
+            "state store) (warning)" for name in names]  # fmt: skip

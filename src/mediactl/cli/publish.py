@@ -240,7 +240,7 @@ def _require_listable(publisher: Any) -> None:
     """A lost or cut-short store must never read as an empty queue."""
     from mediactl.publish import integrity  # lazy: start-up
 
-    integrity.require_readable(publisher.store, publisher.audit_path, publisher.config)
+    integrity.require_readable(publisher.store, publisher.audit_log, publisher.config)
 
 
 def _transition(job_id: int, state: str, allowed: tuple[str, ...], action: str, **extra: Any) -> None:
@@ -313,11 +313,11 @@ def log_cmd(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from mediactl.publish import audit  # lazy: start-up
-    from mediactl.publish.runner import AUDIT_FILE  # lazy: start-up
+    from mediactl.publish import audit, backends  # lazy: start-up
 
     config = STATE.config()
-    records = audit.since(config.state_path / AUDIT_FILE, parse_at(since, config.project.tz) if since else None)
+    with backends.opened_log(config) as log:
+        records = audit.since(log, parse_at(since, config.project.tz) if since else None)
     if json_output:
         console.emit_json(records)
         return
@@ -338,40 +338,38 @@ def log_verify_cmd() -> None:
 
       $ MEDIACTL_AUDIT_KEY=… mediactl log verify
     """
-    from mediactl.publish import audit  # lazy: start-up
-    from mediactl.publish.runner import AUDIT_FILE  # lazy: start-up
+    from mediactl.publish import audit, backends  # lazy: start-up
 
     config = STATE.config()
     audit.use_project_key(config)
-    path = config.state_path / AUDIT_FILE
     anchor = audit.read_anchor(config.root)
-    count, broken = audit.verify(path, anchor)
-    if broken:
-        raise FindingsError(
-            f"{path.name}: record on line {broken.line} {broken.reason}; {count} record(s) before it are intact"
-        )
-    _store_beyond_log(config, path)
-    keyed = "authenticated with MEDIACTL_AUDIT_KEY" if audit.keyed_records(path) else "not keyed (set MEDIACTL_AUDIT_KEY)"
+    with backends.opened_log(config) as log:
+        count, broken = audit.verify(log, anchor)
+        if broken:
+            raise FindingsError(
+                f"{log.name}: record {log.place(broken.line)} {broken.reason}; {count} record(s) before it are intact"
+            )
+        _store_beyond_log(config, log)
+        keyed = "authenticated with MEDIACTL_AUDIT_KEY" if audit.keyed_records(log) else "not keyed (set MEDIACTL_AUDIT_KEY)"
     anchored = f"; anchored at record {anchor['seq']}" if anchor else ""
     console.success(f"{count} audit record(s), chain intact, {keyed}{anchored}")
 
 
-def _store_beyond_log(config: Any, path: Any) -> None:
+def _store_beyond_log(config: Any, log: Any) -> None:
     """The log must hold what the store records: a deleted or emptied log is not a clean one."""
     from mediactl.publish import integrity  # lazy: start-up
-    from mediactl.publish.runner import QUEUE_FILE  # lazy: start-up
-    from mediactl.publish.store import Store  # lazy: start-up
+    from mediactl.publish.store import open_store, store_exists  # lazy: start-up
 
-    if not (config.state_path / QUEUE_FILE).exists():
+    if not store_exists(config):
         return
-    store = Store(config.state_path / QUEUE_FILE)
+    store = open_store(config)
     try:
-        missing = integrity.store_beyond_log(store, path)
+        missing = integrity.store_beyond_log(store, log)
     finally:
         store.close()
     if missing:
         raise FindingsError(
-            f"{path.name}: the chain is intact, but the state store records what the log does not "
+            f"{log.name}: the chain is intact, but the state store records what the log does not "
             f"({len(missing)}): " + "; ".join(missing[:5]) + ("; …" if len(missing) > 5 else "")
             + ". The log was emptied, replaced or cut short."
         )
@@ -386,16 +384,15 @@ def log_anchor_cmd() -> None:
 
       $ mediactl log anchor && git add audit-anchor.json && git commit -m "audit anchor"
     """
-    from mediactl.publish import audit  # lazy: start-up
-    from mediactl.publish.runner import AUDIT_FILE  # lazy: start-up
+    from mediactl.publish import audit, backends  # lazy: start-up
 
     config = STATE.config()
     audit.use_project_key(config)
-    path = config.state_path / AUDIT_FILE
-    count, broken = audit.verify(path, audit.read_anchor(config.root))
-    if broken:
-        raise FindingsError(f"{path.name}: record on line {broken.line} {broken.reason}; nothing was anchored")
-    anchor = audit.write_anchor(config.root, path)
+    with backends.opened_log(config) as log:
+        count, broken = audit.verify(log, audit.read_anchor(config.root))
+        if broken:
+            raise FindingsError(f"{log.name}: record {log.place(broken.line)} {broken.reason}; nothing was anchored")
+        anchor = audit.write_anchor(config.root, log)
     console.success(f"anchored record {anchor['seq']} of {count} in {audit.ANCHOR_FILE}: commit it")
 
 

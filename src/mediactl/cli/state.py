@@ -1,5 +1,7 @@
-"""`state rebuild`, `state accept-loss`: what an operator does when the state store was lost or damaged."""
+"""`state rebuild`, `state accept-loss`: what an operator does when the state store was lost or damaged;
+`state migrate`, `state export`, `state import`: its schema, and moving it (SQLite to PostgreSQL)."""
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -23,8 +25,9 @@ def state_rebuild_cmd() -> None:
     from mediactl.publish.runner import QUEUE_FILE, Publisher  # lazy: start-up
 
     config = STATE.config()
-    kept = recovery.keep_damaged_aside(config.state_path / QUEUE_FILE)
+    kept = recovery.keep_damaged_aside(config.state_path / QUEUE_FILE) if config.project.state_url is None else None
     publisher = Publisher(config, command="state rebuild")
+    name = publisher.store.name
     try:
         done = recovery.rebuild(publisher, kept_aside=kept)
     finally:
@@ -36,7 +39,7 @@ def state_rebuild_cmd() -> None:
         console.info(f"the damaged store was kept aside as {done.kept_aside}")
     states = ", ".join(f"{count} {state}" for state, count in sorted(done.jobs.items()))
     console.success(
-        f"rebuilt {config.state_path / QUEUE_FILE} from the audit log: {sum(done.jobs.values())} job(s)"
+        f"rebuilt {name} from the audit log: {sum(done.jobs.values())} job(s)"
         + (f" ({states})" if states else "")
         + f"; paused: {', '.join(done.paused) or 'nothing'}"
         + (f"; {done.from_receipts} job(s) from outbox receipts" if done.from_receipts else "")
@@ -63,7 +66,8 @@ def state_accept_loss_cmd(
     from mediactl.publish.runner import QUEUE_FILE, Publisher  # lazy: start-up
 
     config = STATE.config()
-    kept = recovery.keep_damaged_aside(config.state_path / QUEUE_FILE) if reason.strip() else None
+    local = config.project.state_url is None  # a server's database is not a file to keep aside
+    kept = recovery.keep_damaged_aside(config.state_path / QUEUE_FILE) if reason.strip() and local else None
     publisher = Publisher(config, command="state accept-loss")
     try:
         lost = recovery.accept_loss(publisher, reason, kept_aside=kept)
@@ -71,3 +75,90 @@ def state_accept_loss_cmd(
         publisher.close()
     console.lines([f"  - {difference}" for difference in lost])
     console.success(f"accepted {len(lost)} difference(s) as lost, on the record; publishing may go on")
+
+
+def state_migrate_cmd(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List the steps that would run; change nothing.")] = False,
+) -> None:
+    """Bring the state store's schema up to this mediactl's version.
+
+    A shared PostgreSQL store is migrated by this command only, once, from any host: the steps run in one transaction that holds every other writer off. An embedded SQLite store is upgraded whenever it is opened; here it is only reported. A store newer than this mediactl is refused: upgrade mediactl instead.
+
+    Examples:
+
+      $ mediactl state migrate --dry-run
+
+      $ mediactl state migrate
+    """
+    from mediactl.publish import schema  # lazy: start-up
+    from mediactl.publish.store import open_store  # lazy: start-up
+
+    store = open_store(STATE.config(), check_schema=False)
+    try:
+        found, steps = schema.migrate(store.database, dry_run=dry_run)
+    finally:
+        store.close()
+    for step in steps:
+        console.info(f"{'would apply' if dry_run else 'applied'} version {step.version}: {step.description}")
+    if not steps:
+        console.success(f"{store.name}: the schema is up to date (version {found})")
+    elif dry_run:
+        console.success(f"{store.name}: at version {found}; {len(steps)} step(s) to run: nothing was changed")
+    else:
+        console.success(f"{store.name}: migrated from version {found} to {steps[-1].version}")
+
+
+def state_export_cmd(
+    file: Annotated[Path, typer.Argument(help="The file to write (JSON lines; it holds the queue: keep it private).")],
+) -> None:
+    """Write the state store's rows (jobs, pause switches, approvals, sealed tokens, bookkeeping), its audit log and its vault's blobs to a portable file.
+
+    For moving a team from the embedded SQLite store to PostgreSQL: export here, point project.state at the new database, `mediactl state migrate`, then `mediactl state import FILE`. Stop cron first, so nothing is published between the two.
+
+    Examples:
+
+      $ mediactl state export state.jsonl
+    """
+    from mediactl.publish import backends, transfer  # lazy: start-up
+    from mediactl.publish.store import open_store  # lazy: start-up
+
+    config = STATE.config()
+    store = open_store(config)
+    try:
+        moved = transfer.export(store, file, log=backends.audit_log(config, store), vault=backends.vault(config, store))
+    finally:
+        store.close()
+    console.success(f"exported {_counted(moved.counted())} from {store.name} to {file}")
+
+
+def state_import_cmd(
+    file: Annotated[Path, typer.Argument(help="A file written by `mediactl state export`.")],
+) -> None:
+    """Import an export into this project's state store, which must be empty; job numbers and idempotency keys are kept.
+
+    A store or audit log that holds anything is refused (merging two queues could send a post twice), as is a file cut short or exported at another schema version. The audit log comes across record for record, its chain checked (with MEDIACTL_AUDIT_KEY when it is keyed), followed by a `state.imported` record; every blob is re-hashed. All rows and records or none are written.
+
+    Examples:
+
+      $ mediactl state import state.jsonl
+
+      $ mediactl state migrate && mediactl state import state.jsonl && mediactl doctor
+    """
+    from mediactl.core.identity import current_user  # lazy: start-up
+    from mediactl.publish import audit, backends, transfer  # lazy: start-up
+    from mediactl.publish.store import open_store  # lazy: start-up
+
+    config = STATE.config()
+    audit.use_project_key(config)  # the imported chain is checked, and the import's own record keyed, with it
+    store = open_store(config)
+    log = backends.audit_log(config, store)
+    try:
+        moved = transfer.import_into(store, file, log=log, vault=backends.vault(config, store), actor=current_user())
+    finally:
+        store.close()
+        log.close()
+    console.success(f"imported {_counted(moved.counted())} into {store.name}")
+
+
+def _counted(counts: dict[str, int]) -> str:
+    return ", ".join(f"{count} {name}" for name, count in counts.items())

@@ -85,8 +85,9 @@ class Project:
     timezone: str = "Asia/Shanghai"
     content_dir: str = "content"
     templates_dir: str = "templates"
-    state_dir: str = ".mediactl"
+    state_dir: str = ".mediactl"  # with a state URL: this machine's caches (check verdicts, render index, vault)
     approval: Approval = Approval()
+    state_url: str | None = None  # a postgresql:// URL: the team's shared state store (its password a ${VAR})
 
     @property
     def tz(self) -> ZoneInfo:
@@ -304,7 +305,9 @@ def _project(check: Checker, raw: Any) -> Project | None:
         or Approval.require,
         channels=_channel_policies(check, approval_data.get("channels"), (*path, "approval", "channels")),
     )
-    folders = {key: _relative_folder(check, data.get(key), (*path, key)) for key in ("content", "templates", "state")}
+    state_url = _state_url(check, data.get("state"), (*path, "state"))
+    folders = {key: _relative_folder(check, data.get(key), (*path, key)) for key in ("content", "templates")}
+    folders["state"] = None if state_url or data.get("state") is None else _relative_folder(check, data["state"], (*path, "state"))
     if not name:
         return None
     return Project(
@@ -314,6 +317,7 @@ def _project(check: Checker, raw: Any) -> Project | None:
         templates_dir=folders["templates"] or "templates",
         state_dir=folders["state"] or ".mediactl",
         approval=approval,
+        state_url=state_url,
     )
 
 
@@ -417,6 +421,31 @@ def _keys(check: Checker, raw: Any, path: KeyPath, person_id: str, owners: dict[
         owners[key.blob] = person_id
         keys.append(key)
     return tuple(keys)
+STATE_SCHEMES = ("postgresql://", "postgres://")
+_STATE_URL_EXAMPLE = "e.g. postgresql://mediactl:${PGPASSWORD}@db.example.internal:5432/media"
+
+
+def _state_url(check: Checker, value: Any, path: KeyPath) -> str | None:
+    """`project.state` as a PostgreSQL URL (the team's shared store), or None for a folder. Its password, if
+    it has one, must be exactly one ${VAR} (libpq may also find it in ~/.pgpass or PGPASSWORD); a host and a
+    database must be named. Messages never repeat the URL: it may hold a literal password."""
+    if not isinstance(value, str) or not value.startswith(STATE_SCHEMES):
+        return None
+    try:
+        parts = urlsplit(credentials.REF.sub("x", value))
+        parts.port  # noqa: B018  # raises on a port that is not a number
+    except ValueError:
+        check.error(path, f"not a valid PostgreSQL URL ({_STATE_URL_EXAMPLE})")
+        return None
+    literal = [what for what, part in credentials.url_secrets(value) if not credentials.is_reference(part)]
+    if literal:
+        check.error(path, f"the state URL carries a secret in {', '.join(literal)}, which must be exactly one ${{VAR}} "
+                          f"({_STATE_URL_EXAMPLE}; set the variable in the environment or in .env)")  # fmt: skip
+        return None
+    if not parts.hostname or parts.path.strip("/") == "":
+        check.error(path, f"a PostgreSQL URL names its host and database ({_STATE_URL_EXAMPLE})")
+        return None
+    return value
 
 
 def _timezone(check: Checker, value: Any, path: KeyPath) -> str | None:

@@ -1,15 +1,16 @@
-"""The audit log: append-only JSON lines, each record carrying the hash of the one before.
+"""The audit log: append-only records, each carrying the hash of the one before.
 
 Anyone can read it (`mediactl log`), nobody can quietly edit it: changing, removing or
 reordering a record breaks the chain, and `mediactl log verify` names the first broken
-record. Appends are serialised across processes with an exclusive file lock. Records hold
-summaries, remote ids and URLs, never a secret (every value passes through `redact`).
+record. Records hold summaries, remote ids and URLs, never a secret (every value passes
+through `redact`).
 
-Group commit: `append` returns only once its record is on disk (fsync), but threads of
-one process that append at the same time share one lock, one read of the chain's tail,
-one write and one fsync. The first thread to arrive writes everything queued so far,
-the others wait for it. Concurrent delivery appends one record per job from many
-threads: one fsync each serialised them all (the publish benchmark's main cost).
+This module is the chain, wherever its records are kept: the record format, the hashes and
+MACs that link each record to the one before, verification, and the anchor a log is compared
+with. Where the records are kept is a `LogStorage`: the JSON-lines file `.mediactl/audit.jsonl`
+(publish/auditfile.py: appends serialised by a file lock, group commit). Each storage keeps a
+record as the one line of JSON text the chain wrote, byte for byte, so a log moved from one
+storage to another still verifies. The module's functions take a storage, or a path for the file.
 
 The audit-first rule: nothing changes state unless its audit record is written.
 - A change to the state store writes its record inside the store transaction that makes
@@ -38,18 +39,16 @@ import hashlib
 import hmac
 import json
 import os
-import shutil
-import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from mediactl.core import filelock, fsutil
-from mediactl.core.errors import MediactlError, os_error_reason
+from mediactl.core import fsutil
+from mediactl.core.errors import MediactlError
 from mediactl.core.redaction import REDACTED, redact, register_secret, secret_name
 
 if TYPE_CHECKING:
@@ -59,7 +58,8 @@ GENESIS = "0" * 64
 VOID = "record.void"  # names a record whose change was not saved (its COMMIT failed after it was written)
 DAMAGED_HINT = (
     "the log is append-only and hash-chained, so mediactl writes nothing after a damaged record. "
-    "Run `mediactl log verify`, restore audit.jsonl from a backup, then run the command again."
+    "Run `mediactl log verify`, restore the log (audit.jsonl, or the store's audit table) from a backup, then run "
+    "the command again."
 )
 
 
@@ -95,6 +95,55 @@ class Entry:
 class Broken:
     line: int
     reason: str
+
+
+@dataclass(frozen=True)
+class Kept:
+    """One record as its storage keeps it: the JSON text the chain wrote (no line end), and where it is."""
+
+    text: bytes
+    line: int  # the file's line; a table's sequence number
+    offset: int  # where a reader finds it again quickly (the file's byte offset)
+    whole: bool = True  # False: the file's last line, still being written (no line end yet)
+
+
+class LogStorage(Protocol):
+    """Where a log's records are kept (a file, a database table); the chain is this module's.
+
+    `append` links the entry to the last record kept with `link`, under a lock that every appender of the
+    log (every thread, process and host) takes, and keeps it durably: all of it, or nothing.
+    """
+
+    name: str  # how messages name the log in short ("audit.jsonl")
+    where: str  # and in full ("/srv/media/.mediactl/audit.jsonl")
+    transactional: bool  # records appended inside a store transaction commit or roll back with it
+
+    def at(self, line: int) -> str:
+        """Where a record is, to start an error message ("…/audit.jsonl:3")."""
+        ...
+
+    def place(self, line: int) -> str:
+        """Where a record is, inside a sentence ("on line 3")."""
+        ...
+
+    def exists(self) -> bool: ...
+
+    def append(self, entry: dict[str, Any]) -> dict[str, Any]: ...
+
+    def adopt(self, texts: list[str]) -> None:
+        """Keep records moved from another log (`state import`) as they are, byte for byte; the log is empty."""
+        ...
+
+    def read(self, after: Position | None = None) -> Iterator[Kept]:
+        """The records after `after` (all when None), in order; AuditError (`lost`) when `after` is not held."""
+        ...
+
+    def check_appendable(self, room: int) -> None: ...
+
+    def close(self) -> None: ...
+
+
+Log = Path | LogStorage  # a path stands for the file log at that path
 
 
 KEY_ENV = "MEDIACTL_AUDIT_KEY"
@@ -145,136 +194,57 @@ def _keyed() -> bool:
     return bool(_key or os.environ.get(KEY_ENV))
 
 
-def append(path: Path, actor: str, action: str, **fields: Any) -> dict[str, Any]:
-    """Add one record (time, actor, action, and any fields) and return it, chained and on disk."""
+def append(log: Log, actor: str, action: str, **fields: Any) -> dict[str, Any]:
+    """Add one record (time, actor, action, and any fields) and return it, chained and kept."""
     entry = _clean({
         "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "actor": actor,
         "action": action,
         **{key: value for key, value in fields.items() if value not in (None, "")},
     })  # fmt: skip
-    return _writer(path).append(entry)
+    return storage(log).append(entry)
 
 
-class _Writer:
-    """One per log file and process: queues entries and writes them in groups (see the module doc)."""
+def storage(log: Log) -> LogStorage:
+    """The storage a log is kept in: a path is the file log there."""
+    if isinstance(log, Path):
+        from mediactl.publish.auditfile import FileLog  # lazy: cycle, auditfile builds on this module
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.fd: int | None = None  # kept open between groups (opening cost more than writing)
-        self.queue: list[tuple[dict[str, Any], _Pending]] = []
-        self.queue_lock = threading.Lock()
-        self.write_lock = threading.Lock()  # the group writer; followers wait on their _Pending
-
-    def append(self, entry: dict[str, Any]) -> dict[str, Any]:
-        pending = _Pending()
-        with self.queue_lock:
-            self.queue.append((entry, pending))
-        while not pending.done.is_set():
-            if self.write_lock.acquire(timeout=0.05):
-                try:
-                    if not pending.done.is_set():
-                        self._write_group()
-                finally:
-                    self.write_lock.release()
-        if pending.error is not None:
-            raise pending.error
-        assert pending.record is not None
-        return pending.record
-
-    def _write_group(self) -> None:
-        with self.queue_lock:
-            group, self.queue = self.queue, []
-        if not group:
-            return
-        try:
-            records = self._write(entry for entry, _ in group)
-        except BaseException as exc:  # every waiter learns that its record was not written
-            for _, pending in group:
-                pending.fail(exc)
-            raise
-        for (_, pending), record in zip(group, records, strict=True):
-            pending.finish(record)
-
-    def close(self) -> None:
-        with self.write_lock:  # never under a group being written
-            if self.fd is not None:
-                os.close(self.fd)
-                self.fd = None
-
-    def _open(self) -> int:
-        """The log's descriptor (append, unbuffered); reopened when the file at the path is another one."""
-        if self.fd is not None:
-            try:
-                if os.stat(self.path).st_ino == os.fstat(self.fd).st_ino:
-                    return self.fd
-            except FileNotFoundError:
-                pass
-            os.close(self.fd)
-            self.fd = None
-        self.fd = _open_for_append(self.path)
-        return self.fd
-
-    def _write(self, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Under the file lock: read the chain's tail, append the group, fsync. Unbuffered on purpose: a write
-        that fails (disk full) must not leave bytes behind to surface later; the file is cut back to its size."""
-        try:
-            return self._append_locked(self._open(), entries)
-        except OSError as exc:
-            raise _os_error(self.path, exc) from None
-
-    def _append_locked(self, fd: int, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-        with filelock.exclusive(fd):  # other processes append to the same chain
-            size = os.fstat(fd).st_size
-            previous, seq = _tail(fd, size, self.path)
-            records, lines = [], []
-            for entry in entries:
-                seq += 1
-                record = {"seq": seq, **entry, "prev": previous, **({"mac": KEYED} if _keyed() else {})}
-                record["hash"] = previous = _digest(record)
-                records.append(record)
-                lines.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
-            data = memoryview("".join(lines).encode("utf-8"))
-            try:
-                while data:
-                    data = data[os.write(fd, data) :]
-                os.fsync(fd)
-            except BaseException:
-                os.ftruncate(fd, size)  # no partial group: the chain ends where it ended
-                raise
-            return records
+        return FileLog(log)
+    return log
 
 
-class _Pending:
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.record: dict[str, Any] | None = None
-        self.error: BaseException | None = None
+class Damage(Exception):
+    """A record that is not whole, before its storage names where it is (see `damaged`)."""
 
-    def finish(self, record: dict[str, Any]) -> None:
-        self.record = record
-        self.done.set()
-
-    def fail(self, error: BaseException) -> None:
-        self.error = error
-        self.done.set()
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
-_WRITERS: dict[Path, _Writer] = {}
-_WRITERS_LOCK = threading.Lock()
+def link(last: bytes | None, entries: Iterable[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
+    """`entries` chained after the last record kept (None: the log is empty): each record and the one line of
+    JSON text to keep. The last record must be whole (a valid record matching its hash), else Damage: nothing
+    is ever appended after a damaged record. Storages call this under their appenders' lock."""
+    previous, seq = _head(last)
+    linked = []
+    for entry in entries:
+        seq += 1
+        record = {"seq": seq, **entry, "prev": previous, **({"mac": KEYED} if _keyed() else {})}
+        record["hash"] = previous = _digest(record)
+        linked.append((record, json.dumps(record, ensure_ascii=False, separators=(",", ":"))))
+    return linked
 
 
-_OPEN_WRITERS = 8  # logs kept open per process (a process writes one; tests and tools may touch many)
-
-
-def _writer(path: Path) -> _Writer:
-    key = path.absolute()
-    with _WRITERS_LOCK:
-        writer = _WRITERS.pop(key, None) or _Writer(key)
-        _WRITERS[key] = writer  # most recently used last
-        while len(_WRITERS) > _OPEN_WRITERS:
-            _WRITERS.pop(next(iter(_WRITERS))).close()
-        return writer
+def _head(last: bytes | None) -> tuple[str, int]:
+    if last is None:
+        return GENESIS, 0
+    record = whole_record(last)
+    if record is None:
+        raise Damage("the last record is not a valid record")
+    if record["hash"] != _digest(record):
+        raise Damage("the last record was changed after it was written")
+    return record["hash"], int(record["seq"])
 
 
 def _clean(value: Any) -> Any:
@@ -288,56 +258,14 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _open_for_append(path: Path) -> int:
-    """A new descriptor on the log (read-write, append, unbuffered), the folder created if needed."""
-    try:
-        fsutil.folder_for(path)  # the state folder: 0700
-        fsutil.private_file(path)  # created 0600 (an older, wider log is tightened)
-        return os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
-    except OSError as exc:
-        raise _os_error(path, exc) from None
+def damaged(log: LogStorage, line: int, reason: str) -> AuditError:
+    return AuditError(f"{log.at(line)}: {reason}; nothing was changed.", hint=DAMAGED_HINT)
 
 
-def _os_error(path: Path, exc: OSError) -> AuditError:
-    reason, hint = os_error_reason(exc)
-    return AuditError(f"{path}: cannot write the audit log ({reason}).", hint=hint)
-
-
-def _damaged(path: Path, line: int, reason: str) -> AuditError:
-    return AuditError(f"{path}:{line}: {reason}; nothing was changed.", hint=DAMAGED_HINT)
-
-
-def _tail(fd: int, size: int, path: Path) -> tuple[str, int]:
-    """The hash and sequence number of the last record, which must be whole: a valid record, ending its line.
-
-    Read backwards in bytes (the log only grows), because a block boundary may fall inside a multi-byte
-    character: a line is used only once a line end (or the file's start) is seen before it.
-    """
-    if size and os.pread(fd, 1, size - 1) != b"\n":
-        raise _damaged(path, _line_at(fd, size), "the last line is cut short (it has no line end)")
-    block = min(size, 4096)  # records are a few hundred bytes: one small read nearly always suffices
-    while block:
-        body = os.pread(fd, block, size - block).rstrip()
-        start = body.rfind(b"\n") + 1
-        if body and (start or block == size):
-            last = _whole_record(body[start:])
-            if last is None:
-                raise _damaged(path, _line_at(fd, size - block + start), "the last record is not a valid record")
-            if last["hash"] != _digest(last):
-                raise _damaged(
-                    path, _line_at(fd, size - block + start), "the last record was changed after it was written"
-                )
-            return last["hash"], int(last["seq"])
-        if block == size:
-            break
-        block = min(size, block * 2)
-    return GENESIS, 0
-
-
-def _whole_record(line: bytes) -> dict[str, Any] | None:
+def whole_record(text: bytes) -> dict[str, Any] | None:
     """A parsed record with its chain fields, or None (not JSON, cut short, or not one of ours)."""
     try:
-        record = json.loads(line)
+        record = json.loads(text)
     except ValueError:
         return None
     if (
@@ -349,119 +277,62 @@ def _whole_record(line: bytes) -> dict[str, Any] | None:
     return record
 
 
-def _line_at(fd: int, offset: int) -> int:
-    """The 1-based line number of the byte at `offset` (for error messages only: reads the file up to it)."""
-    lines, done = 1, 0
-    while done < offset:
-        chunk = os.pread(fd, min(1 << 20, offset - done), done)
-        if not chunk:
-            break
-        lines, done = lines + chunk.count(b"\n"), done + len(chunk)
-    return lines
+def check_appendable(log: Log, *, room: int = 0) -> None:
+    """Raise AuditError unless a record could be appended now: the log takes appends, its last record is whole,
+    and (a file) its disk has `room` bytes free. For work that cannot be taken back once begun: a delivery must
+    not go out if it could not be recorded."""
+    storage(log).check_appendable(room)
 
 
-def check_appendable(path: Path, *, room: int = 0) -> None:
-    """Raise AuditError unless a record could be appended now: the log opens for appending (a new descriptor,
-    so a folder made read-only since is seen), its last record is whole, and the disk has `room` bytes free.
-    For work that cannot be taken back once begun: a delivery must not go out if it could not be recorded."""
-    fd = _open_for_append(path)
-    try:
-        _tail(fd, os.fstat(fd).st_size, path)
-    except OSError as exc:
-        raise _os_error(path, exc) from None
-    finally:
-        os.close(fd)
-    free = shutil.disk_usage(path.parent).free
-    if free < room:
-        raise AuditError(
-            f"{path}: only {free} bytes are free on its disk; nothing was published.",
-            hint="free space on that disk, then run the command again",
-        )
+def close(log: Log) -> None:
+    """Let go of this process's hold on the log (a command ends; the next one opens it anew)."""
+    storage(log).close()
 
 
-def close(path: Path) -> None:
-    """Close this process's descriptor on the log (a command ends; the next one opens the file anew)."""
-    with _WRITERS_LOCK:
-        writer = _WRITERS.pop(path.absolute(), None)
-    if writer is not None:
-        writer.close()
-
-
-def entries_after(path: Path, position: Position | None) -> Iterator[Entry]:
+def entries_after(log: Log, position: Position | None) -> Iterator[Entry]:
     """The records after `position` (every record when None), each checked against the chain as it is read.
 
     Raises AuditError naming the line of a record that is damaged or out of chain, or when the log no longer
     holds `position` (it was truncated, replaced or rewritten). A last line without its line end is being
     written by another process: it is left for the next reader.
     """
-    if not path.exists():
-        if position is not None:
-            raise _lost(path, position)
-        return
-    with open(path, "rb") as handle:
-        previous, line, offset = GENESIS, 0, 0
-        if position is not None:
-            line, offset = _seek_past(handle, path, position)
-            previous = position.hash
-        for raw in handle:
-            line, start, offset = line + 1, offset, offset + len(raw)
-            if not raw.endswith(b"\n"):
-                return
-            if not raw.strip():
-                continue
-            record = _whole_record(raw)
-            if record is None:
-                raise _damaged(path, line, "not a valid record")
-            if record.get("prev") != previous:
-                raise _damaged(
-                    path, line, "this record does not follow the one before it (removed, reordered or inserted)"
-                )
-            if record["hash"] != _digest(record):
-                raise _damaged(path, line, "this record was changed after it was written")
-            previous = record["hash"]
-            yield Entry(line, start, record)
+    kept = storage(log)
+    previous = GENESIS if position is None else position.hash
+    for stored in kept.read(position):
+        if not stored.whole:
+            return
+        record = whole_record(stored.text)
+        if record is None:
+            raise damaged(kept, stored.line, "not a valid record")
+        if record.get("prev") != previous:
+            raise damaged(
+                kept, stored.line, "this record does not follow the one before it (removed, reordered or inserted)"
+            )
+        if record["hash"] != _digest(record):
+            raise damaged(kept, stored.line, "this record was changed after it was written")
+        previous = record["hash"]
+        yield Entry(stored.line, stored.offset, record)
 
 
-def _seek_past(handle: Any, path: Path, position: Position) -> tuple[int, int]:
-    """Move `handle` just past the record at `position`; (its line, the offset after it)."""
-    if position.offset is not None:
-        handle.seek(position.offset)
-        raw = handle.readline()
-        record = _whole_record(raw)
-        if record is not None and (record["seq"], record["hash"]) == (position.seq, position.hash):
-            return position.line, position.offset + len(raw)
-        handle.seek(0)
-    offset = 0
-    for line, raw in enumerate(handle, start=1):  # moved (rewritten?): look for it by what it is
-        offset += len(raw)
-        record = _whole_record(raw)
-        if record is not None and (record["seq"], record["hash"]) == (position.seq, position.hash):
-            return line, offset
-    raise _lost(path, position)
-
-
-def _lost(path: Path, position: Position) -> AuditError:
+def lost(log: LogStorage, position: Position) -> AuditError:
     return AuditError(
-        f"{path}: the log no longer holds record {position.seq} (line {position.line}), which the state store "
-        "was last checked against: it was truncated, replaced or rewritten; nothing was changed.",
-        hint="restore audit.jsonl from a backup; if it is lost for good, record that with "
+        f"{log.where}: the log no longer holds record {position.seq} ({log.place(position.line)}), which the state store was last checked against: "
+        "it was truncated, replaced or rewritten; nothing was changed.",
+        hint=f"restore {log.name} from a backup; if it is lost for good, record that with "
         '`mediactl state accept-loss --reason "…"`',
     )
 
 
-def records(path: Path) -> Iterator[dict[str, Any]]:
-    if not path.exists():
-        return
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except ValueError:
-                    raise _damaged(path, number, "not a JSON record") from None
+def records(log: Log) -> Iterator[dict[str, Any]]:
+    kept = storage(log)
+    for stored in kept.read():
+        try:
+            yield json.loads(stored.text)
+        except ValueError:
+            raise damaged(kept, stored.line, "not a JSON record") from None
 
 
-def verify(path: Path, anchor: dict[str, Any] | None = None) -> tuple[int, Broken | None]:
+def verify(log: Log, anchor: dict[str, Any] | None = None) -> tuple[int, Broken | None]:
     """(records checked, the first break or None).
 
     With the audit key set, every record must be authenticated: a log rewritten without MACs and with
@@ -471,37 +342,48 @@ def verify(path: Path, anchor: dict[str, Any] | None = None) -> tuple[int, Broke
     it, `mediactl log anchor`), a log that ends before the anchored record, or differs from it
     there, is cut short or rewritten, even when its chain is whole.
     """
+    kept = storage(log)
+    if not kept.exists():
+        return 0, (None if anchor is None else Broken(0, f"the log is missing, but record {anchor['seq']} is anchored"))
+    return verify_kept(kept.read(), anchor)
+
+
+def verify_kept(kept: Iterable[Kept], anchor: dict[str, Any] | None = None) -> tuple[int, Broken | None]:
+    """`verify` over records as some storage keeps them (or as an export carries them)."""
     previous, count, anchored = GENESIS, 0, anchor is None
     must_be_keyed = _keyed()  # with the key set, every record must carry its MAC: stripping them all is forgery too
-    if not path.exists():
-        return 0, (None if anchor is None else Broken(0, f"the log is missing, but record {anchor['seq']} is anchored"))
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError:
-                return count, Broken(number, "not a JSON record")
-            if record.get("prev") != previous:
-                return count, Broken(number, "does not follow the previous record (removed, reordered or inserted)")
-            if must_be_keyed and record.get("mac") != KEYED:
-                return count, Broken(number, f"is not authenticated with {KEY_ENV}: forged, or written without the key")
-            if record.get("hash") != _digest(record):
-                return count, Broken(number, "its content was changed after it was written")
-            if anchor is not None and record.get("seq") == anchor.get("seq"):
-                if record["hash"] != anchor.get("hash"):
-                    return count, Broken(number, f"differs from the anchored record {anchor['seq']} ({ANCHOR_FILE})")
-                anchored = True
-            previous, count = record["hash"], count + 1
+    for stored in kept:
+        number = stored.line
+        try:
+            record = json.loads(stored.text)
+        except ValueError:
+            return count, Broken(number, "not a JSON record")
+        if not isinstance(record, dict):
+            return count, Broken(number, "not a JSON record")
+        if record.get("prev") != previous:
+            return count, Broken(number, "does not follow the previous record (removed, reordered or inserted)")
+        if must_be_keyed and record.get("mac") != KEYED:
+            return count, Broken(number, f"is not authenticated with {KEY_ENV}: forged, or written without the key")
+        if record.get("hash") != _digest(record):
+            return count, Broken(number, "its content was changed after it was written")
+        if anchor is not None and record.get("seq") == anchor.get("seq"):
+            if record["hash"] != anchor.get("hash"):
+                return count, Broken(number, f"differs from the anchored record {anchor['seq']} ({ANCHOR_FILE})")
+            anchored = True
+        previous, count = record["hash"], count + 1
     if not anchored:
         return count, Broken(count + 1, f"the log ends before the anchored record {anchor['seq']} ({ANCHOR_FILE}): cut short")  # type: ignore[index]
     return count, None
 
 
-def keyed_records(path: Path) -> int:
+def keyed_records(log: Log) -> int:
     """How many records are authenticated with the audit key."""
-    return sum(1 for record in records(path) if record.get("mac") == KEYED) if path.exists() else 0
+    return sum(1 for record in records(log) if record.get("mac") == KEYED)
+
+
+def head(log: Log) -> dict[str, Any] | None:
+    """The last record, or None when the log is empty."""
+    return next(iter(deque(records(log), maxlen=1)), None)
 
 
 def read_anchor(root: Path) -> dict[str, Any] | None:
@@ -517,20 +399,20 @@ def read_anchor(root: Path) -> dict[str, Any] | None:
     return data
 
 
-def write_anchor(root: Path, path: Path) -> dict[str, Any]:
+def write_anchor(root: Path, log: Log) -> dict[str, Any]:
     """Record the log's current head in the project (to commit, so truncation shows against it)."""
-    head = next(iter(deque(records(path), maxlen=1)), None)  # the last record
-    if head is None:
-        raise AuditError(f"{path.name}: the audit log is empty; there is nothing to anchor")
-    anchor = {"seq": head["seq"], "hash": head["hash"], "time": head["time"]}
+    last = head(log)
+    if last is None:
+        raise AuditError(f"{storage(log).name}: the audit log is empty; there is nothing to anchor")
+    anchor = {"seq": last["seq"], "hash": last["hash"], "time": last["time"]}
     fsutil.write_text(root / ANCHOR_FILE, json.dumps(anchor, indent=2) + "\n")
     return anchor
 
 
-def since(path: Path, moment: float | None) -> list[dict[str, Any]]:
+def since(log: Log, moment: float | None) -> list[dict[str, Any]]:
     if moment is None:
-        return list(records(path))
-    return [r for r in records(path) if datetime.fromisoformat(r["time"]).timestamp() >= moment]
+        return list(records(log))
+    return [r for r in records(log) if datetime.fromisoformat(r["time"]).timestamp() >= moment]
 
 
 def now() -> float:

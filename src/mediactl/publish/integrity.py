@@ -9,7 +9,8 @@ witnesses are heard, and a store that fails one is refused until an operator res
 
 1. SQLite's `integrity_check`: the file is whole, and every index matches its table. (The
    cheaper `quick_check` passes a unique index that has forgotten keys, and with it a second
-   job for the same content.)
+   job for the same content.) A PostgreSQL server keeps its pages whole itself; its indexes
+   must be valid (database.integrity_problems).
 2. The audit log. Every change to the store is written to the log first (the audit-first rule,
    publish/audit.py), so the store must hold what the log records. The store keeps, in `meta`,
    the position (sequence number, hash, line, offset) of the last record it was found level
@@ -30,14 +31,14 @@ store still has `sending` (or `unknown` while the log says sent). A power cut ca
 outcome committed without waiting for the disk (store.transaction); `reconcile` settles such
 jobs from the log's record (`Level.logged`), before asking the platform.
 
-A check runs under the store's write lock: an audited change holds it from before its record is
-written until its COMMIT, so no change is half done while the check compares.
+A check runs under the store's write lock (an exclusive transaction: on PostgreSQL the writers'
+lock taken alone, on every host): an audited change holds it from before its record is written
+until its COMMIT, so no change is half done while the check compares.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mediactl.core.errors import MediactlError
@@ -79,7 +80,7 @@ class Level:
 class StateLossError(MediactlError):
     """The store does not hold what the audit log (or the outbox receipts) record: publishing stops."""
 
-    def __init__(self, store: Path, log: Path, problems: list[str]) -> None:
+    def __init__(self, store: str, log: audit.Log, problems: list[str]) -> None:
         super().__init__(
             f"{store}: the state store does not hold what {log.name} and the outbox receipts record "
             f"({len(problems)} difference(s)); it was deleted, emptied or replaced by an older copy. "
@@ -97,26 +98,26 @@ class StateLossError(MediactlError):
         return [first, *shown, *more, *hint]
 
 
-def require_intact(store: Store, log: Path, config: Config) -> Level:
+def require_intact(store: Store, log: audit.Log, config: Config) -> Level:
     """Raise unless the store is whole and level with the log (StoreDamaged, StateLossError, or AuditError naming
     a damaged line); then remember how far the log was read, so the next check reads on from there."""
     require_whole(store)
-    with store.transaction() as db:
+    with store.transaction(exclusive=True) as db:  # no audited change half done meanwhile, on any host
         level = compare(store, log, config)
         if level.problems:
-            raise StateLossError(store.path, log, level.problems)
+            raise StateLossError(store.name, log, level.problems)
         if level.position is not None and asdict(level.position) != store.audit_checked():
             Store.set_audit_checked(db, asdict(level.position))
     return level
 
 
-def require_readable(store: Store, log: Path, config: Config) -> Level:
+def require_readable(store: Store, log: audit.Log, config: Config) -> Level:
     """Raise as `require_intact` does, changing nothing: what the store holds is only worth showing if it is
     whole and holds what the log records."""
     require_whole(store)
     level = inspect(store, log, config)
     if level.problems:
-        raise StateLossError(store.path, log, level.problems)
+        raise StateLossError(store.name, log, level.problems)
     return level
 
 
@@ -124,19 +125,19 @@ def require_whole(store: Store) -> None:
     problems = store.integrity_problems()
     if problems:
         raise StoreDamaged(
-            f"{store.path}: the state store is damaged (SQLite integrity check: {'; '.join(problems[:3])}); "
+            f"{store.name}: the state store is damaged (integrity check: {'; '.join(problems[:3])}); "
             "nothing was changed.",
             hint=DAMAGED_HINT,
         )
 
 
-def inspect(store: Store, log: Path, config: Config) -> Level:
+def inspect(store: Store, log: audit.Log, config: Config) -> Level:
     """The comparison without changing anything (for listing and `doctor`)."""
     with store.snapshot():
         return compare(store, log, config)
 
 
-def compare(store: Store, log: Path, config: Config) -> Level:
+def compare(store: Store, log: audit.Log, config: Config) -> Level:
     """Replay the records after the store's audit position and list what the store lacks (under its lock)."""
     checked = store.audit_checked()
     start = audit.Position(**checked) if checked else None
@@ -181,7 +182,7 @@ def _key_of(store: Store, job_id: int) -> str | None:
     return job.idempotency_key if job is not None else None
 
 
-def store_beyond_log(store: Store, log: Path) -> list[str]:
+def store_beyond_log(store: Store, log: audit.Log) -> list[str]:
     """What the store records that the whole audit log does not: jobs it never mentions, deliveries it
     never records. An emptied, replaced or deleted log then fails `log verify`, even though the chain of
     what is left (nothing, or a fresh start) is intact. Records kept while the log could not take them

@@ -85,13 +85,13 @@ def rebuild(publisher: Publisher, *, kept_aside: Path | None = None) -> Rebuilt 
     """Rebuild the store from the audit log and the outbox receipts (see the module doc); None when the store
     is whole and level with the log already (nothing to rebuild: a needless rebuild would make due jobs
     uncertain)."""
-    store, log = publisher.store, publisher.audit_path
+    store, log = publisher.store, publisher.audit_log
     if kept_aside is None and not integrity.inspect(store, log, publisher.config).problems:
         return None
     count, broken = audit.verify(log)
     if broken is not None:
         raise AuditError(
-            f"{log}:{broken.line}: {broken.reason}; the store cannot be rebuilt from a broken log ({count} record(s) "
+            f"{log.at(broken.line)}: {broken.reason}; the store cannot be rebuilt from a broken log ({count} record(s) "
             "before it are intact); nothing was changed.",
             hint='restore audit.jsonl from a backup, or go on without it: `mediactl state accept-loss --reason "…"`',
         )
@@ -148,7 +148,7 @@ def accept_loss(publisher: Publisher, reason: str, *, kept_aside: Path | None = 
     Returns the differences accepted."""
     if not reason.strip():
         raise UsageError("--reason must say why the loss is accepted (it goes to the audit log)")
-    store, log = publisher.store, publisher.audit_path
+    store, log = publisher.store, publisher.audit_log
     try:
         lost = integrity.inspect(store, log, publisher.config).problems
     except AuditError as exc:  # the log itself is lost or damaged: that is what is accepted
@@ -165,7 +165,7 @@ def accept_loss(publisher: Publisher, reason: str, *, kept_aside: Path | None = 
     return lost
 
 
-def _highest_job(log: Path) -> int:
+def _highest_job(log: audit.Log) -> int:
     """The highest job number in the log, read as far as it can be read (a damaged log is why we are here)."""
     highest = 0
     try:

@@ -18,9 +18,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import os
 import random
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -31,17 +29,16 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from mediactl.core.errors import MediactlError, UsageError
 from mediactl.core.identity import current_user
-from mediactl.publish import audit, gate, integrity
+from mediactl.publish import audit, backends, gate, integrity
 from mediactl.publish.adapters import adapter_class, registry
 from mediactl.publish.adapters.base import Adapter, DeliveryError, Rejected, Transient, Unknown, Variant
+from mediactl.publish.database import Connection
 from mediactl.publish.gate import RefusalKind
-from mediactl.publish.store import Claim, Job, JobState, Settlement, Store, StoreError, Unlogged
-from mediactl.publish.vault import Vault, seal, sealed_variant, unsealed_variant
+from mediactl.publish.store import QUEUE_FILE, Claim, Job, JobState, Settlement, StoreError, Unlogged, open_store
+from mediactl.publish.vault import seal, sealed_variant, unsealed_variant
 from mediactl.render.verify import verify
 
 if TYPE_CHECKING:  # annotations only
-    import sqlite3
-
     from mediactl.config.model import Channel, Config
     from mediactl.library.content import Item
     from mediactl.render.plan import Planned
@@ -49,8 +46,8 @@ if TYPE_CHECKING:  # annotations only
 MAX_ATTEMPTS = 5
 RECORD_ROOM = 64 * 1024  # free bytes the audit log's disk must have before a delivery starts
 LEASE_SECONDS = 900  # a job `sending` for longer than this, by a process we cannot see, was orphaned
-QUEUE_FILE = "queue.sqlite3"
-AUDIT_FILE = "audit.jsonl"
+__all__ = ["AUDIT_FILE", "QUEUE_FILE", "Outcome", "OutcomeState", "Publisher"]  # QUEUE_FILE: named here, as always
+AUDIT_FILE = backends.AUDIT_FILE
 
 
 class OutcomeState(StrEnum):
@@ -95,9 +92,9 @@ class Publisher:
         self.config = config
         self.actor = actor or current_user()
         self.command = command
-        self.store = Store(config.state_path / QUEUE_FILE)
-        self.vault = Vault(config.state_path)
-        self.audit_path = config.state_path / AUDIT_FILE
+        self.store = open_store(config)
+        self.vault = backends.vault(config, self.store)
+        self.audit_log = backends.audit_log(config, self.store)
         audit.use_project_key(config)
         self._adapters: dict[str, Adapter] = {}
         self._progress: Callable[[int], None] = lambda n: None
@@ -107,10 +104,10 @@ class Publisher:
         for adapter in self._adapters.values():
             adapter.close()
         self.store.close()
-        audit.close(self.audit_path)
+        self.audit_log.close()
 
     def log(self, action: str, **fields: Any) -> dict[str, Any]:
-        return audit.append(self.audit_path, self.actor, action, command=self.command, **fields)
+        return audit.append(self.audit_log, self.actor, action, command=self.command, **fields)
 
     def audited(self, action: str, more: Callable[[Any], dict[str, Any]] | None = None, **fields: Any) -> _Audit:
         """The audit hook of one store change: `fields`, and `more(result)` from what the change made."""
@@ -120,7 +117,7 @@ class Publisher:
         """Before anything that could publish: the store is whole and level with the audit log (else an error
         saying what the operator can do), and records kept while the log could not take them are written."""
         if self._level is None:
-            self._level = integrity.require_intact(self.store, self.audit_path, self.config)
+            self._level = integrity.require_intact(self.store, self.audit_log, self.config)
             self.write_unlogged()
         return self._level
 
@@ -234,7 +231,7 @@ class Publisher:
         failing channel never holds up the others (each platform is its own host: one client per channel).
         `progress(1)` is called after each job (from worker threads), `on_total(n)` once with the count due."""
         self.require_intact_state()
-        audit.check_appendable(self.audit_path, room=RECORD_ROOM)  # no post goes out that could not be recorded
+        self.audit_log.check_appendable(RECORD_ROOM)  # no post goes out that could not be recorded
         outcomes = self.reconcile()
         switches = self.store.paused()
         if "*" in switches:
@@ -259,7 +256,12 @@ class Publisher:
         claim = dataclasses.replace(claim, admit=self._admit, deferred=deferred)
         while True:
             wanted = budget.take()
-            applied, job = self._commit(settled, claim if wanted else None)
+            job = None
+            try:
+                applied, job = self._commit(settled, claim if wanted else None)
+            finally:  # the unit is spent on a job claimed, else given back, whatever happened
+                if wanted:
+                    budget.spend() if job is not None else budget.give_back()
             try:
                 if settled is not None and applied:  # not applied: another run settled it (and logged it)
                     self._record(settled)  # after the commit: what went out is in the store whatever the log does
@@ -272,8 +274,6 @@ class Publisher:
                 raise
             deferred.clear()
             if job is None:
-                if wanted:
-                    budget.give_back()
                 return outcomes
             outcome, settled = self._attempt(job)
             outcomes.append(outcome)
@@ -291,7 +291,7 @@ class Publisher:
         channels = [c for c in due if c not in gone]
 
         def work(channel: str) -> list[Outcome]:
-            worker = Publisher(self.config, actor=self.actor, command=self.command)  # own SQLite connection
+            worker = Publisher(self.config, actor=self.actor, command=self.command)  # its own store connection
             worker._adapters = self._adapters  # one adapter (one HTTP client) per channel, shared by its threads
             worker._progress = self._progress
             try:
@@ -305,7 +305,7 @@ class Publisher:
             futures = [pool.submit(work, channel) for channel in channels for _ in range(concurrency)]
             return failed + [outcome for future in futures for outcome in future.result()]
 
-    def _admit(self, db: sqlite3.Connection, job: Job, now: float) -> tuple[float, str] | None:
+    def _admit(self, db: Connection, job: Job, now: float) -> tuple[float, str] | None:
         """Send-time rate limits: the channel's caps and the platform's own limits, over what was actually sent.
 
         Enqueue-time caps plan around due times; this catches what planning cannot: jobs that come due
@@ -316,7 +316,10 @@ class Publisher:
             return None  # a channel removed from the config: _attempt fails the job with the reason
         channel = self.config.channel(job.channel)
         policy = () if job.forced_reason else channel.caps  # --force overrides our caps, never the platform's
-        for cap in (*policy, *gate.platform_caps(channel.platform)):
+        caps = (*policy, *gate.platform_caps(channel.platform))
+        if caps:  # hosts claiming at once count the window one after the other (PostgreSQL; SQLite has one writer)
+            self.store.serialize_channel(db, job.channel)
+        for cap in caps:
             rows = self.store.sent_since(db, job.channel, now - cap.seconds, exclude=job.id)
             if cap.by == "audience":
                 wanted = set(filter(None, job.audience.split(",")))
@@ -480,9 +483,7 @@ class Publisher:
         asynchronous publish whose id was recorded), and settled once the platform knows.
         """
         outcomes = []
-        for job in self.store.jobs(state=JobState.SENDING):
-            if not _orphaned(job):
-                continue
+        for job in self.store.orphaned(self.store.jobs(state=JobState.SENDING), lease=LEASE_SECONDS):
             settled = self._from_log(job) or self._ask(job)
             outcomes.append(settled or self._finish(job, JobState.UNKNOWN, "a run stopped while sending; the platform cannot "
                                                      "tell whether it arrived: check and use queue retry or queue resolve"))  # fmt: skip
@@ -561,7 +562,8 @@ _OUTCOME_WORDS = {
 class _Audit:
     """The audit hook of one store change (the audit-first rule, publish/audit.py): its record is written inside
     the change's transaction, so a record that cannot be written leaves the store unchanged; if the COMMIT then
-    fails, a `record.void` record says the change did not happen."""
+    fails, a `record.void` record says the change did not happen (a log kept in the store's own transaction,
+    the shared store's table, needs none: the record rolled back with its change)."""
 
     def __init__(self, publisher: Publisher, action: str, fields: dict[str, Any],
                  more: Callable[[Any], dict[str, Any]] | None) -> None:  # fmt: skip
@@ -573,7 +575,7 @@ class _Audit:
         self.record = self.publisher.log(self.action, **self.fields, **extra)
 
     def void(self, error: Exception) -> None:
-        if self.record is None:
+        if self.record is None or self.publisher.audit_log.transactional:
             return
         with contextlib.suppress(MediactlError):  # else the log runs ahead of the store: the next check says so
             self.publisher.log(audit.VOID, void=self.record["seq"], reason=getattr(error, "message", str(error)))
@@ -599,36 +601,42 @@ def _late(entry: Unlogged) -> dict[str, Any]:
 
 
 class _Budget:
-    """How many jobs a run may still deliver, shared by worker threads."""
+    """How many jobs a run may still deliver, shared by worker threads (of every channel).
+
+    A unit is taken before a claim and given back when the claim finds nothing. A thread that finds none left
+    while units are out waits until they are spent or given back: else a channel's thread would stop for a unit
+    that another channel's thread is about to return, leaving that channel's last jobs behind.
+    """
 
     def __init__(self, limit: int) -> None:
         self.left = limit
-        self.lock = threading.Lock()
+        self.out = 0  # units taken by claims still running
+        self.changed = threading.Condition()
 
     def take(self) -> bool:
-        with self.lock:
+        with self.changed:
+            while self.left <= 0 and self.out > 0:
+                self.changed.wait()
             if self.left <= 0:
                 return False
             self.left -= 1
+            self.out += 1
             return True
 
+    def spend(self) -> None:
+        """The claim took a job: the unit is used."""
+        with self.changed:
+            self.out -= 1
+            self.changed.notify_all()
+
     def give_back(self) -> None:
-        with self.lock:
+        """The claim found nothing (or failed): the unit is free again."""
+        with self.changed:
+            self.out -= 1
             self.left += 1
+            self.changed.notify_all()
 
 
 def _scheduled(item: Item, channel: Channel) -> float | None:
     when = item.schedule.get(channel.name)
     return when.timestamp() if when else None
-
-
-def _orphaned(job: Job) -> bool:
-    """The claiming process is gone (same host, pid not alive) or the lease ran out."""
-    host, pid, _thread = [*(job.claimed_by or "").split(":"), "", "", ""][:3]
-    if host == socket.gethostname() and pid.isdigit():
-        try:
-            os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
-        except ProcessLookupError:
-            return True
-        return False
-    return (job.claimed_at or 0) < time.time() - LEASE_SECONDS

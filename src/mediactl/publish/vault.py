@@ -4,11 +4,17 @@ What is sent must be exactly the bytes that were checked and approved. `build/` 
 `content/` stay editable after the check, so when a variant is approved or queued it is
 *sealed*: its published document (texts, and the sha256 of every image, video and
 subtitle file; see `render.manifest.published`) and each of those files are copied into
-`.mediactl/vault/<2 hex>/<sha256>`, named by the sha256 of their bytes. The document's
-own sha256 is the variant's content hash, so a job that names a content hash names its
-bytes. Delivery reads only from here, by hash, and re-hashes every blob as it reads it:
-a blob that was altered or lost is refused, never sent. Nothing reads `build/` or
-`content/` after the seal.
+the vault, named by the sha256 of their bytes. The document's own sha256 is the variant's
+content hash, so a job that names a content hash names its bytes. Delivery reads only from
+here, by hash, and re-hashes every blob as it reads it: a blob that was altered or lost is
+refused, never sent. Nothing reads `build/` or `content/` after the seal.
+
+Where the blobs are kept is a `BlobStore`: the folder `.mediactl/vault/<2 hex>/<sha256>`
+(publish/vaultfolder.py). The checks are this module's, the same for every store: bytes are
+hashed on their way in (a file that changed since it was verified is refused, nothing kept)
+and again on every read. So sealing asks a store only whether a blob exists, never to re-read
+it: a blob found altered when read is taken out of use (`discard`), and sealing its variant
+again stores it anew.
 """
 
 from __future__ import annotations
@@ -16,12 +22,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
-from collections.abc import Callable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
-from mediactl.core import confine, fsutil
+from mediactl.core import confine
 from mediactl.core.errors import MediactlError, relpath
 from mediactl.publish.adapters.base import Variant
 from mediactl.render.manifest import canonical, sha256
@@ -31,6 +36,7 @@ if TYPE_CHECKING:  # annotations only
     from mediactl.config.model import Channel
 
 VAULT = "vault"
+REPAIR_HINT = "render, check, approve and publish the item again"
 
 
 class VaultError(MediactlError):
@@ -39,71 +45,96 @@ class VaultError(MediactlError):
     exit_code = 1
 
 
-class Vault:
-    def __init__(self, state_path: Path) -> None:
-        self.folder = state_path / VAULT
-        self.root = state_path.parent
-
-    def path(self, digest: str) -> Path:
-        if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
-            raise VaultError(f"'{digest[:80]}' is not a sha256 digest")
-        return self.folder / digest[:2] / digest
+class BlobStore(Protocol):
+    """Where sealed bytes are kept, by the sha256 they must have (always a valid digest: the vault checks)."""
 
     def has(self, digest: str) -> bool:
-        try:
-            return sha256(self.path(digest).read_bytes()) == digest
-        except OSError:
-            return False
+        """Whether a blob is kept under `digest`: a cheap look, never a read (its bytes are checked when read)."""
+        ...
+
+    def put(self, digest: str, chunks: Iterable[bytes]) -> None:
+        """Keep the bytes of `chunks` under `digest`, all of them or, when the iteration raises, nothing."""
+        ...
+
+    def get(self, digest: str) -> bytes | None:
+        """The bytes kept under `digest` as they are (the vault re-hashes them), or None."""
+        ...
+
+    def discard(self, digest: str) -> None:
+        """Take a blob whose bytes no longer match its digest out of use (kept aside where the store can)."""
+        ...
+
+    def digests(self) -> Iterator[str]:
+        """Every blob kept (for `state export`)."""
+        ...
+
+    def describe(self, digest: str) -> str:
+        """How messages name the blob (".mediactl/vault/ab/ab12…")."""
+        ...
+
+
+class Vault:
+    """Sealed bytes in a `BlobStore`, hashed on their way in and on every read (see the module doc)."""
+
+    def __init__(self, blobs: BlobStore) -> None:
+        self.blobs = blobs
+
+    def has(self, digest: str) -> bool:
+        return self.blobs.has(_checked_digest(digest))
 
     def put_bytes(self, data: bytes) -> str:
         digest = sha256(data)
-        if not self.has(digest):
-            self._store(digest, lambda handle, hasher: (hasher.update(data), handle.write(data)))
+        if not self.blobs.has(digest):
+            self.blobs.put(digest, _hashed([data], digest, "a document's bytes changed while it was being sealed"))
         return digest
 
     def put_file(self, source: Path, digest: str, root: Path, what: str) -> None:
         """Copy `source` in by its expected sha256; a file that changed since it was verified is refused."""
-        if self.has(digest):
-            return
+        if not self.has(digest):
+            changed = (f"{relpath(source, root)} changed while it was being sealed; nothing was sealed from it; "
+                       "run mediactl render --force and try again")  # fmt: skip
+            self.blobs.put(digest, _hashed(_chunks_of(source, root, what), digest, changed))
 
-        def copy(handle: Any, hasher: Any) -> None:
-            with os.fdopen(confine.open_confined(source, root, what=what), "rb") as src:
-                while chunk := src.read(confine.CHUNK):
-                    hasher.update(chunk)
-                    handle.write(chunk)
-
-        self._store(digest, copy, shown=relpath(source, root))
-
-    def _store(self, digest: str, fill: Callable[[Any, Any], Any], shown: str = "") -> None:
-        target = self.path(digest)
-        fsutil.folder_for(target)  # under the state folder: 0700 (mkstemp makes the blob 0600)
-        fd, tmp = tempfile.mkstemp(prefix=f".{digest[:16]}.", suffix=".tmp", dir=target.parent)
-        try:
-            hasher = hashlib.sha256()
-            with os.fdopen(fd, "wb") as handle:
-                fill(handle, hasher)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if hasher.hexdigest() != digest:
-                raise VaultError(f"{shown or 'a file'} changed while it was being sealed; nothing was sealed from it; "
-                                 "run mediactl render --force and try again")  # fmt: skip
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    def put_chunks(self, digest: str, chunks: Iterable[bytes], shown: str) -> None:
+        """Copy in bytes from elsewhere (`state import`) by the sha256 they must have; others are refused."""
+        if not self.has(digest):
+            self.blobs.put(digest, _hashed(chunks, digest, f"{shown}: the bytes are not the sha256 they are named by"))
 
     def read(self, digest: str, what: str = "blob") -> bytes:
         """A blob's bytes, re-hashed as read."""
-        path = self.path(digest)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise VaultError(f"{relpath(path, self.root)}: the sealed {what} is missing from the vault; "
-                             "nothing was sent", hint="render, check, approve and publish the item again") from None  # fmt: skip
+        data = self.blobs.get(_checked_digest(digest))
+        if data is None:
+            raise VaultError(f"{self.blobs.describe(digest)}: the sealed {what} is missing from the vault; "
+                             "nothing was sent", hint=REPAIR_HINT)  # fmt: skip
         if sha256(data) != digest:
-            raise VaultError(f"{relpath(path, self.root)}: the sealed {what} no longer matches its sha256 "
-                             "(altered on disk); nothing was sent", hint="render, check, approve and publish the item again")  # fmt: skip
+            self.blobs.discard(digest)  # sealing the variant again stores it anew
+            raise VaultError(f"{self.blobs.describe(digest)}: the sealed {what} no longer matches its sha256 "
+                             "(altered); nothing was sent", hint=REPAIR_HINT)  # fmt: skip
         return data
+
+
+def _checked_digest(digest: str) -> str:
+    if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
+        raise VaultError(f"'{digest[:80]}' is not a sha256 digest")
+    return digest
+
+
+def _hashed(chunks: Iterable[bytes], digest: str, refusal: str) -> Iterator[bytes]:
+    """`chunks`, hashed as the store takes them: bytes that are not `digest` raise VaultError(refusal) at the end,
+    before the store keeps anything (it keeps all or nothing)."""
+    hasher = hashlib.sha256()
+    for chunk in chunks:
+        hasher.update(chunk)
+        yield chunk
+    if hasher.hexdigest() != digest:
+        raise VaultError(refusal)
+
+
+def _chunks_of(source: Path, root: Path, what: str) -> Iterator[bytes]:
+    """A file inside the project, read in chunks (opened only when the store starts taking it)."""
+    with os.fdopen(confine.open_confined(source, root, what=what), "rb") as handle:
+        while chunk := handle.read(confine.CHUNK):
+            yield chunk
 
 
 def seal(vault: Vault, verified: Verified, root: Path) -> str:

@@ -102,9 +102,11 @@ class HttpAdapter(Adapter):
         self.store.save_token(self.channel.name, sealed, expires_at)
 
     def _sealing_key(self) -> bytes | None:
-        """Key material from the channel's resolved credentials; None if none of them is a secret."""
+        """Key material from the channel's resolved credentials (and MEDIACTL_STATE_KEY, when set); None if none of
+        the credentials is a secret."""
         if self._token_material is None and any(looks_secret(key) for key in self.channel.credentials):
-            self._token_material = tokenseal.key_material({key: self.secret(key) for key in self.channel.credentials})
+            credentials = {key: self.secret(key) for key in self.channel.credentials}
+            self._token_material = tokenseal.key_material(credentials, tokenseal.state_key(self.config.environment()))
         return self._token_material
 
     def close(self) -> None:

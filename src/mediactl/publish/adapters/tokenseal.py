@@ -1,8 +1,9 @@
 """Access tokens at rest: sealed with AES-256-GCM under a key derived from the channel's own credentials.
 
 A copied state store reveals no token without the channel's secret: the key is HKDF-SHA256
-over the channel's resolved credential values (which are never stored), with a fresh random
-salt for every token. The channel's name and the token's expiry are bound as associated data,
+over the channel's resolved credential values (which are never stored), and MEDIACTL_STATE_KEY
+when it is set (the team's key, required with a shared PostgreSQL store, whose copies and backups
+travel further than a file in `.mediactl/`), with a fresh random salt for every token. The channel's name and the token's expiry are bound as associated data,
 so a sealed token cannot be moved to another channel or given a longer life by editing its row.
 A token that does not open (the secret was rotated, the row was altered) is simply not there:
 the adapter fetches a new one. `cryptography` is imported here only, when a token is cached: every
@@ -13,15 +14,32 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only
+    from mediactl.config.credentials import Environment
 
 VERSION = b"\x01"
 SALT_BYTES, NONCE_BYTES = 16, 12
 INFO = b"mediactl access-token cache v1"
+STATE_KEY = "MEDIACTL_STATE_KEY"
 
 
-def key_material(credentials: Mapping[str, str]) -> bytes:
-    """The channel's resolved credentials, unambiguously joined (each key and value length-prefixed)."""
-    parts = [text.encode("utf-8") for key in sorted(credentials) for text in (key, credentials[key])]
+def state_key(environment: Environment) -> str | None:
+    """The team's state key, from the environment or the project's .env (registered as a secret), if set."""
+    from mediactl.core.redaction import register_secret  # lazy: start-up
+
+    found = environment.get(STATE_KEY) or None
+    if found is not None:
+        register_secret(found)
+    return found
+
+
+def key_material(credentials: Mapping[str, str], state: str | None = None) -> bytes:
+    """The channel's resolved credentials, unambiguously joined (each key and value length-prefixed), and the
+    state key after them when there is one (a token sealed without it does not open with it, and is fetched anew)."""
+    pairs = [(key, credentials[key]) for key in sorted(credentials)] + ([(f"\0{STATE_KEY}", state)] if state else [])
+    parts = [text.encode("utf-8") for pair in pairs for text in pair]
     return b"".join(len(part).to_bytes(4, "big") + part for part in parts)
 
 
