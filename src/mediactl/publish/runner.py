@@ -34,7 +34,8 @@ from mediactl.publish.adapters import adapter_class, registry
 from mediactl.publish.adapters.base import Adapter, DeliveryError, Rejected, Transient, Unknown, Variant
 from mediactl.publish.database import Connection
 from mediactl.publish.gate import RefusalKind
-from mediactl.publish.store import QUEUE_FILE, Claim, Job, JobState, Settlement, StoreError, Unlogged, open_store
+from mediactl.publish.store import QUEUE_FILE as QUEUE_FILE  # where it was always imported from
+from mediactl.publish.store import Claim, Job, JobState, Settlement, StoreError, Unlogged, open_store
 from mediactl.publish.vault import Vault, seal, sealed_variant, unsealed_variant
 from mediactl.render.verify import verify
 
@@ -46,7 +47,6 @@ if TYPE_CHECKING:  # annotations only
 MAX_ATTEMPTS = 5
 RECORD_ROOM = 64 * 1024  # free bytes the audit log's disk must have before a delivery starts
 LEASE_SECONDS = 900  # a job `sending` for longer than this, by a process we cannot see, was orphaned
-__all__ = ["AUDIT_FILE", "QUEUE_FILE", "Outcome", "OutcomeState", "Publisher"]  # QUEUE_FILE: named here, as always
 AUDIT_FILE = "audit.jsonl"
 
 
