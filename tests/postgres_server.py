@@ -13,6 +13,7 @@ import glob
 import itertools
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -98,8 +99,26 @@ class Server:
         return f"postgresql://{USER}:{password}@127.0.0.1:{self.port}/{database}"
 
     def stop(self) -> None:
+        """Stop the server; if pg_ctl could not, end its postmaster (this fixture's own process) by its id."""
+        pid = self._postmaster()
         subprocess.run([*self.prefix, str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate",
-                        "-w", "stop"], capture_output=True, check=False)  # fmt: skip
+                        "-w", "stop"], capture_output=True, check=False, cwd=self.folder, timeout=START_SECONDS)  # fmt: skip
+        if pid is not None and _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+    def _postmaster(self) -> int | None:
+        try:
+            return int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def start() -> Server:
@@ -115,7 +134,7 @@ def start() -> Server:
     done = subprocess.run(
         [*prefix, str(folder_of_binaries / "initdb"), "-D", str(data), "-U", ADMIN, "-A", "trust", "-E", "UTF8",
          "--locale=C", "--no-sync"],
-        capture_output=True, text=True, check=False,
+        capture_output=True, text=True, check=False, cwd=folder,  # the server's user may not enter ours
     )  # fmt: skip
     if done.returncode != 0:
         shutil.rmtree(folder, ignore_errors=True)
@@ -129,7 +148,7 @@ def start() -> Server:
     done = subprocess.run(
         [*prefix, str(folder_of_binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"),
          "-w", "-t", str(START_SECONDS), "start"],
-        capture_output=True, text=True, check=False,
+        capture_output=True, text=True, check=False, cwd=folder,
     )  # fmt: skip
     server = Server(folder, port, folder_of_binaries, prefix)
     if done.returncode != 0:

@@ -41,29 +41,27 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from mediactl.core.errors import MediactlError
 from mediactl.core.redaction import redact
-from mediactl.publish.database import (  # the errors are the database layer's; named here as callers always have
-    DAMAGED_HINT,
+from mediactl.publish.database import DAMAGED_HINT as DAMAGED_HINT  # re-exported: callers import the errors from here
+from mediactl.publish.database import (
     POSTGRESQL,
     SQLITE,
     Connection,
     Database,
-    StoreDamaged,
     StoreError,
     integrity_problems,
     lock_rows,
     open_database,
     reserve_ids,
     serialize,
-    store_error,
     upsert,
 )
+from mediactl.publish.database import StoreDamaged as StoreDamaged  # re-exported, as DAMAGED_HINT
+from mediactl.publish.database import store_error as store_error  # re-exported, as DAMAGED_HINT
 
 if TYPE_CHECKING:  # annotations only
     from mediactl.config.credentials import Environment
     from mediactl.config.model import Config
     from mediactl.publish.replay import ApprovalFacts, SwitchFacts
-
-__all__ = ["DAMAGED_HINT", "Claim", "Job", "JobState", "Settlement", "Store", "StoreDamaged", "StoreError", "open_store", "store_error"]
 
 
 class JobState(StrEnum):
@@ -248,7 +246,6 @@ class Store:
         self.db: Any = self.database.connection
         self.path: Path | None = self.database.path  # the SQLite file (None: a server)
         self.name = self.database.name  # what messages call it: the file, or the URL without its password
-        self._lock = self.database._lock
 
     @property
     def dialect(self) -> str:
