@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import share_state
+from conftest import declare_people, share_state
 from mediactl.config.model import load_config
 from mediactl.publish.runner import Publisher, _enqueued
 from mediactl.publish.store import Store
@@ -95,7 +95,7 @@ def receiver() -> Iterator[Receiver]:
 
 
 def project(tmp_path: Path, url: str, receiver: Receiver, jobs: int, monkeypatch) -> Path:
-    """A project on the shared store with one checked item sealed in the vault, and `jobs` due jobs of its bytes."""
+    """A project on the shared store with one checked and approved item sealed in the vault, and `jobs` due jobs of its bytes."""
     root = tmp_path / "team"
     (root / "content/article/notice").mkdir(parents=True)
     (root / "content/article/notice/index.md").write_text(ITEM, "utf-8")
@@ -105,9 +105,11 @@ def project(tmp_path: Path, url: str, receiver: Receiver, jobs: int, monkeypatch
         "utf-8",
     )
     share_state(root, url)
+    keys = declare_people(root, {"ops": ["checker"]}, tmp_path / "keys")
     monkeypatch.setenv("ROBOT_SECRET", "robot-signing-secret")
     env = {**os.environ}
-    for command in (["check", "notice"], ["publish", "notice", "--force", "--reason", "演练", "--at", "2099-01-01 09:00"]):
+    approve = ["approve", "notice", "--as", "ops", "--key", str(keys["ops"])]
+    for command in (["check", "notice"], approve, ["publish", "notice", "--at", "2099-01-01 09:00"]):
         done = subprocess.run([sys.executable, "-m", "mediactl", "-C", str(root), *command], env=env,
                               capture_output=True, text=True, timeout=DEADLINE)  # fmt: skip
         assert done.returncode == 0, done.stderr
@@ -117,8 +119,8 @@ def project(tmp_path: Path, url: str, receiver: Receiver, jobs: int, monkeypatch
         for n in range(1, jobs):
             item = f"notice-{n:03d}"
             record = publisher.audited("publish.enqueued", _enqueued, item=item, channel="robot",
-                                       content_hash=first.content_hash, due_at=0.0, audience="", forced="演练")  # fmt: skip
-            publisher.store.enqueue("robot", item, first.content_hash, 0.0, forced_reason="演练", audit=record)
+                                       content_hash=first.content_hash, due_at=0.0, audience="", forced=None)  # fmt: skip
+            publisher.store.enqueue("robot", item, first.content_hash, 0.0, audit=record)
         publisher.store.db.execute("UPDATE jobs SET due_at = 0")
     finally:
         publisher.close()

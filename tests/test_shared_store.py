@@ -69,7 +69,7 @@ def test_job_numbers_go_on_above_those_reserved_and_restored(store_target) -> No
         assert store.enqueue("robot", "b", "h2", due_at=0.0)[0].id == 41
         restored = {**first.to_dict(), "id": 7, "idempotency_key": "k-restored", "state": "sent"}
         with store.transaction() as db:
-            Store.restore(db, [restored], [], [], highest_job=60)
+            Store.restore(db, [restored], [], highest_job=60)
         assert store.get(7).state == "sent"
         assert store.enqueue("robot", "c", "h3", due_at=0.0)[0].id == 61
         assert store.enqueue("robot", "c", "h3", due_at=0.0)[1] is False  # the same key: the same job
@@ -249,10 +249,12 @@ def test_an_sqlite_store_made_before_versions_is_upgraded_in_place(tmp_path: Pat
                 old.execute(statement)
         old.execute("INSERT INTO jobs (idempotency_key, channel, item, content_hash, due_at, state, created_at, "
                     "updated_at) VALUES ('k', 'outbox', 'a', 'h', 0, 'sent', 0, 0)")  # fmt: skip
+        old.execute("INSERT INTO approvals VALUES ('a', 'outbox', 'h', 'whoever MEDIACTL_USER said', 0, '')")
     store = Store(path)
     try:
         with store.database.read() as db:
             assert schema.version(db) == schema.latest() and schema.has_table(db, "unlogged")
+            assert not schema.has_table(db, "approvals")  # unsigned approvals are not carried over: signed ones replace them
         assert store.by_key("k").state == "sent"
         store.db.execute("INSERT INTO schema_migrations VALUES (5, 'newer', 0, 'x')")
     finally:

@@ -78,8 +78,8 @@ class StoreDamaged(StoreError):
 
 
 DAMAGED_HINT = (
-    "run `mediactl state rebuild`: it keeps the damaged file aside and rebuilds the queue, pause switches "
-    "and approvals from the audit log and the outbox receipts (what was sent stays sent)"
+    "run `mediactl state rebuild`: it keeps the damaged file aside and rebuilds the queue and pause switches "
+    "from the audit log and the outbox receipts (what was sent stays sent)"
 )
 _REASONS = {  # SQLite's primary result codes, as an operator can act on them
     "SQLITE_CORRUPT": ("the file is damaged", DAMAGED_HINT),

@@ -108,7 +108,7 @@ def rebuild(publisher: Publisher, *, kept_aside: Path | None = None) -> Rebuilt 
     summary.paused = sorted(s.scope for s in switches if s.paused)
     hook = publisher.audited("state.rebuilt", more=lambda done: done.to_record())
     with store.transaction(audit=hook) as db:
-        Store.restore(db, jobs, switches, [], highest_job=replay.highest_job)  # approvals live in the repository
+        Store.restore(db, jobs, switches, highest_job=replay.highest_job)
         hook(summary)
         assert hook.record is not None  # the call above wrote it, or raised
         Store.set_audit_checked(db, _position(hook.record))

@@ -84,20 +84,6 @@ class SwitchFacts:
     line: int
 
 
-@dataclass(frozen=True)
-class ApprovalFacts:
-    """An approval row of the store's old approvals table. Nothing makes these any more (approvals are signed
-    files, see the module doc): kept only because `Store.restore` still names the type, until that table goes."""
-
-    item: str
-    channel: str
-    content_hash: str
-    approver: str
-    at: float
-    note: str
-    line: int
-
-
 @dataclass
 class Replay:
     """Records applied in order. `resolve(job_id)` gives the key of a job queued before the first record

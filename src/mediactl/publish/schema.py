@@ -150,6 +150,9 @@ class Migration:
 MIGRATIONS: list[Migration] = [
     Migration(1, "jobs, approvals, tokens, pause switches, meta, unlogged records", typed(VERSION_1)),
     Migration(2, "the audit log and the vault's blobs (PostgreSQL; SQLite keeps them in files)", postgresql_only(AUDIT_AND_BLOBS)),
+    # Approvals became signed records in the repository (publish/records.py): an unsigned row said only what
+    # MEDIACTL_USER claimed, so none is carried over; each variant is approved again, signed.
+    Migration(3, "approvals leave the store (signed records in approvals/ replace them)", lambda dialect: ["DROP TABLE IF EXISTS approvals"]),
 ]
 
 

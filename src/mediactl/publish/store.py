@@ -61,7 +61,7 @@ from mediactl.publish.database import store_error as store_error  # re-exported,
 if TYPE_CHECKING:  # annotations only
     from mediactl.config.credentials import Environment
     from mediactl.config.model import Config
-    from mediactl.publish.replay import ApprovalFacts, SwitchFacts
+    from mediactl.publish.replay import SwitchFacts
 
 
 class JobState(StrEnum):
@@ -521,26 +521,7 @@ class Store:
                 audit(job)
             return job
 
-    # --- approvals and switches ---------------------------------------------------------------
-
-    def approve(self, item: str, channel: str, content_hash: str, approver: str, note: str, *,
-                audit: AuditHook | None = None) -> None:  # fmt: skip
-        with self.transaction(audit=audit) as db:
-            db.execute(_APPROVAL, (item, channel, content_hash, approver, time.time(), note))
-            if audit is not None:
-                audit(None)
-
-    def approval(self, item: str, channel: str, content_hash: str) -> dict[str, Any] | None:
-        with self.database.read() as db:
-            row = db.execute(
-                "SELECT * FROM approvals WHERE item = ? AND channel = ? AND content_hash = ?", (item, channel, content_hash)
-            ).fetchone()
-        return dict(row) if row else None
-
-    def approvals_of(self, item: str) -> list[dict[str, Any]]:
-        with self.database.read() as db:
-            rows = db.execute("SELECT * FROM approvals WHERE item = ? ORDER BY approved_at", (item,)).fetchall()
-        return [dict(row) for row in rows]
+    # --- pause switches and tokens ---------------------------------------------------------------
 
     def pause(self, scope: str, reason: str, actor: str, *, audit: AuditHook | None = None) -> None:
         """Exclusive: it waits for the claims open at this moment, on every host, to commit; every claim after it
@@ -609,12 +590,12 @@ class Store:
         reserve_ids(db, "jobs", highest_used)
 
     @staticmethod
-    def restore(db: Connection, jobs: list[dict[str, Any]], switches: list[SwitchFacts], approvals: list[ApprovalFacts], *,
+    def restore(db: Connection, jobs: list[dict[str, Any]], switches: list[SwitchFacts], *,
                 highest_job: int) -> None:  # fmt: skip
         """Rebuild (publish/recovery.py): each job in place of the row with its key (`id` None: a new number);
         a row holding a number a restored job needs moves to a new one. Pause switches on or off as given
-        (`scope`, `paused`, `reason`, `actor`, `at`); approvals added (`item`, `channel`, `content_hash`,
-        `approver`, `at`, `note`). Job numbers go on above `highest_job`."""
+        (`scope`, `paused`, `reason`, `actor`, `at`). Job numbers go on above `highest_job`. (Approvals are not
+        state: signed records in the repository, publish/records.py.)"""
         (top,) = db.execute("SELECT COALESCE(MAX(id), 0) FROM jobs").fetchone()
         top = max(top, highest_job, *(job["id"] or 0 for job in jobs))
         for job in jobs:
@@ -632,8 +613,6 @@ class Store:
                 db.execute(_SWITCH, (switch.scope, switch.reason, switch.actor, switch.at))
             else:
                 db.execute("DELETE FROM switches WHERE scope = ?", (switch.scope,))
-        for a in approvals:
-            db.execute(_APPROVAL_KEPT, (a.item, a.channel, a.content_hash, a.approver, a.at, a.note))
 
     def keep_unlogged(self, action: str, fields: dict[str, Any], error: str) -> None:
         """Keep a delivery's audit record that could not be written, to write it later (never dropped)."""
@@ -660,9 +639,6 @@ class Store:
         return self.database.release_reserve()
 
 
-_APPROVAL_COLUMNS = ("item", "channel", "content_hash", "approver", "approved_at", "note")
-_APPROVAL = upsert("approvals", _APPROVAL_COLUMNS, ("item", "channel", "content_hash"))
-_APPROVAL_KEPT = upsert("approvals", _APPROVAL_COLUMNS, ("item", "channel", "content_hash"), replace=False)
 _SWITCH = upsert("switches", ("scope", "reason", "actor", "at"), ("scope",))
 _TOKEN = upsert("tokens", ("channel", "token", "expires_at"), ("channel",))
 _META = upsert("meta", ("key", "value"), ("key",))

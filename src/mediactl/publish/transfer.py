@@ -55,7 +55,6 @@ class Table:
 
 TABLES = (
     Table("jobs", "id", ids=True),
-    Table("approvals", "item, channel, content_hash"),
     Table("switches", "scope"),
     Table("tokens", "channel"),
     Table("meta", "key"),
