@@ -27,25 +27,43 @@ from pathlib import Path
 from mediactl.publish.store import Store
 from mediactl.sandbox import Sandbox, SandboxOptions
 
-TABLES = "jobs, approvals, switches, tokens, meta, unlogged"
+TABLES = "jobs, switches, tokens, meta, unlogged"
+CHECKER = "bench.checker"  # approves every variant with a key made for the run (approvals are signed)
 
 
 def make_project(root: Path, jobs: int, channels: int) -> None:
     lines = ["project:", "  name: publish bench", "channels:"]
     for c in range(channels):
         lines += [f"  robot{c}:", "    platform: webhook", "    url: http://127.0.0.1:9/unused"]
+    lines += ["people:", f"  {CHECKER}:", "    roles: [checker]", f"    keys: [{make_key(root.parent / 'keys')!r}]"]
     (root / "mediactl.yaml").write_text("\n".join(lines) + "\n", "utf-8")
     per_channel = jobs // channels
     for n in range(per_channel):
         folder = root / "content" / "article" / f"n{n:05d}"
         folder.mkdir(parents=True)
         names = ", ".join(f"robot{c}" for c in range(channels))
-        (folder / "index.md").write_text(f"---\ntitle: 通知{n}\nchannels: [{names}]\n---\n\n正文{n}。\n", "utf-8")
+        (folder / "index.md").write_text(f"---\ntitle: 通知{n}\nauthor: writer\nchannels: [{names}]\n---\n\n正文{n}。\n",
+                                         "utf-8")
+
+
+def make_key(folder: Path) -> str:
+    """The checker's ed25519 key pair, written under `folder`; its OpenSSH public key line."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    folder.mkdir(parents=True, exist_ok=True)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
+                                serialization.NoEncryption())  # fmt: skip
+    (folder / CHECKER).write_bytes(private)
+    (folder / CHECKER).chmod(0o600)
+    public = key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    return public.decode("ascii")
 
 
 def run(root: Path, sandbox: Sandbox, *args: str, processes: int = 1) -> float:
     """Wall time of `processes` identical mediactl processes started together."""
-    env = {**os.environ, "MEDIACTL_SANDBOX_URL": sandbox.url, "MEDIACTL_USER": "bench"}
+    env = {**os.environ, "MEDIACTL_SANDBOX_URL": sandbox.url}
     env.setdefault("MEDIACTL_STATE_KEY", "publish-bench-state-key")
     start = time.perf_counter()
     running = [subprocess.Popen([sys.executable, "-m", "mediactl", "-C", str(root), *args], stdout=subprocess.PIPE,
@@ -69,8 +87,11 @@ def use_state(root: Path, url: str | None) -> None:
 
 def queue(root: Path, sandbox: Sandbox) -> int:
     shutil.rmtree(root / ".mediactl", ignore_errors=True)
-    run(root, sandbox, "check")  # --force skips approval, never the check
-    run(root, sandbox, "publish", "--force", "--reason", "bench", "--at", "2099-01-01T00:00")
+    shutil.rmtree(root / "approvals", ignore_errors=True)
+    run(root, sandbox, "check")
+    slugs = sorted(p.name for p in (root / "content" / "article").iterdir())
+    run(root, sandbox, "approve", *slugs, "--as", CHECKER, "--key", str(root.parent / "keys" / CHECKER))
+    run(root, sandbox, "publish", "--at", "2099-01-01T00:00")
     store = Store(root / ".mediactl" / "queue.sqlite3")
     store.db.execute("UPDATE jobs SET due_at = 0")
     count = len(store.jobs())
