@@ -316,7 +316,7 @@ class Publisher:
             return None  # a channel removed from the config: _attempt fails the job with the reason
         channel = self.config.channel(job.channel)
         policy = () if job.forced_reason else channel.caps  # --force overrides our caps, never the platform's
-        caps = (*policy, *gate.platform_caps(channel.platform))
+        caps = (*policy, *gate.channel_caps(channel))
         if caps:  # hosts claiming at once count the window one after the other (PostgreSQL; SQLite has one writer)
             self.store.serialize_channel(db, job.channel)
         for cap in caps:
