@@ -141,9 +141,16 @@ def publish_cmd(
                                           dry_run, reason if force else None, defer)  # fmt: skip
         outcomes = pipeline.publish(config, STATE.library(), request)
     report_outcomes(outcomes, json_output)
-    bad = [o for o in outcomes if o.state in ("refused", "failed", "unknown")]
+    _fail_on_problems(outcomes, "variant(s) were refused or not delivered")
+
+
+def _fail_on_problems(outcomes: list[Any], what: str) -> None:
+    """Exit 1 when anything was refused, failed, has an unknown outcome or expired unconfirmed."""
+    from mediactl.publish.runner import PROBLEMS  # lazy: start-up (loaded already: outcomes come from it)
+
+    bad = [o for o in outcomes if o.state in PROBLEMS]
     if bad:
-        raise FindingsError(f"{len(bad)} of {len(outcomes)} variant(s) were refused or not delivered")
+        raise FindingsError(f"{len(bad)} of {len(outcomes)} {what}")
 
 
 def parse_at(text: str, tz: Any) -> float:
@@ -163,7 +170,7 @@ def report_outcomes(outcomes: list[Any], json_output: bool) -> None:
     if json_output:
         console.emit_json([o.to_dict() for o in outcomes])
         return
-    marks = {"sent": "✓", "queued": "…", "dry-run": "?", "already-sent": "=", "awaiting-confirmation": "…"}
+    marks = {"sent": "✓", "queued": "…", "dry-run": "?", "already-sent": "=", "awaiting-confirmation": "…"}  # else ✗
     good: list[str] = []
     for o in outcomes:
         where = f"{o.channel}/{o.item}" if o.item else o.channel
@@ -206,7 +213,7 @@ def queue_ls_cmd(
     finally:
         publisher.close()
     if json_output:
-        console.emit_json([job.to_dict() for job in jobs])
+        console.emit_json([_job_json(job) for job in jobs])
         return
     tz = STATE.config().project.tz
     for job in jobs:
@@ -233,7 +240,36 @@ def queue_show_cmd(job_id: Annotated[int, typer.Argument(help="Job number.")]) -
         publisher.close()
     if job is None:
         raise UsageError(f"no job {job_id} in the queue")
-    console.emit_json(job.to_dict())
+    console.emit_json(_job_json(job))
+
+
+def _job_json(job: Any) -> dict[str, Any]:
+    """A job as JSON output shows it: its confirmation (per staff member, in total) as an object, not a string."""
+    return {**job.to_dict(), "confirmation": job.confirmed() or None}
+
+
+def queue_sync_cmd(
+    json_output: Annotated[bool, typer.Option("--json", help="Print the outcomes as JSON.")] = False,
+) -> None:
+    """Ask the platforms about jobs awaiting confirmation: who confirmed, what reached the customers; settle what is final.
+
+    WeCom tasks are sent only as staff confirm them in the WeCom client. For each such job this reads, per staff
+    member and in total, sent / not sent / failed (not a friend) / failed (already received), keeps the numbers on
+    the job (queue show), reminds staff who have not confirmed (at most 3 times a day), and ends the job sent once
+    the channel's confirm_share of its staff confirmed, or expired after expire_after. `publish --due` does the same
+    on every run. Exit code 1 if a job expired.
+
+    Examples:
+
+      $ mediactl queue sync
+
+      $ mediactl queue sync --json
+    """
+    from mediactl import pipeline  # lazy: start-up
+
+    outcomes = pipeline.sync(STATE.config())
+    report_outcomes(outcomes, json_output)
+    _fail_on_problems(outcomes, "job(s) expired before enough staff confirmed them")
 
 
 def _require_listable(publisher: Any) -> None:

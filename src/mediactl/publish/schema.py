@@ -130,6 +130,9 @@ $$""",
 ]
 
 
+CONFIRMATION = "ALTER TABLE jobs ADD COLUMN confirmation TEXT"  # JSON (publish/store.py, Job.confirmed)
+
+
 def postgresql_only(statements: list[str]) -> Callable[[str], list[str]]:
     """A step for the shared store alone (it is still recorded as applied on SQLite, so versions stay one line)."""
     return lambda dialect: statements if dialect == POSTGRESQL else []
@@ -153,6 +156,8 @@ MIGRATIONS: list[Migration] = [
     # Approvals became signed records in the repository (publish/records.py): an unsigned row said only what
     # MEDIACTL_USER claimed, so none is carried over; each variant is approved again, signed.
     Migration(3, "approvals leave the store (signed records in approvals/ replace them)", lambda dialect: ["DROP TABLE IF EXISTS approvals"]),
+    # A WeCom task is sent only as its staff confirm it; what each confirmed (sent, not sent, failed) is kept on the job.
+    Migration(4, "jobs.confirmation: per-staff confirmation of tasks a person must confirm (WeCom)", typed(CONFIRMATION)),
 ]
 
 

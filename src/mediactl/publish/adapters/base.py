@@ -21,7 +21,7 @@ from mediactl.core.redaction import redact
 
 if TYPE_CHECKING:  # annotations only
     from mediactl.config.model import Channel, Config
-    from mediactl.publish.store import Store
+    from mediactl.publish.store import Job, Store
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,21 @@ class Receipt:
     remote_id: str
     url: str = ""
     detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What the platform says about a post that waits for people to confirm it (WeCom staff confirm each task).
+
+    `state` is awaiting-confirmation (still open), sent (enough people confirmed) or expired (too few did in
+    time); `detail` is kept on the job (per person and in total); `summary` says it in one line; `reminded`
+    counts the reminders sent while asking (each is audited)."""
+
+    state: str
+    detail: dict[str, Any]
+    summary: str = ""
+    url: str = ""
+    reminded: int = 0
 
 
 class DeliveryError(MediactlError):
@@ -115,6 +130,15 @@ class Adapter:
     def describe(self, variant: Variant, key: str) -> list[dict[str, Any]]:
         """The requests `publish` would make (for --dry-run), secrets redacted."""
         return []
+
+    def confirmation(self, job: Job, now: float) -> Confirmation | None:
+        """A job awaiting confirmation on the platform, asked about (`publish --due`, `queue sync`); people are
+        reminded where the platform allows it. None: the platform cannot be asked (a person resolves the job)."""
+        return None
+
+    def withdraw(self, remote_id: str) -> str:
+        """Take back a post where the platform allows it; what was done, in words. Rejected when it cannot be."""
+        raise Rejected(f"{self.platform} posts cannot be withdrawn through its API: a person must delete it")
 
     def audit_fields(self) -> dict[str, Any]:
         """Fields every delivery record of this channel carries in the audit log (`sandbox: true` for the sandbox)."""
