@@ -335,9 +335,9 @@ def _eligible(
         item, name = planned.item, planned.channel.name
         if planned.key in failed or item.status not in allowed:
             continue  # drafts and items in review are not waiting on run: they wait on people
-        if planned.channel.platform not in adapters.registry():
-            waiting.append({"item": item.slug, "channel": name,
-                            "reason": f"no adapter is installed for platform '{planned.channel.platform}'"})  # fmt: skip
+        refused = adapters.refusal(planned.channel, item.kind, config)
+        if refused is not None:
+            waiting.append({"item": item.slug, "channel": name, "reason": refused})
             continue
         unset = [var for ref in planned.channel.credentials.values() for var in environment.missing(str(ref))]
         if unset:  # queued now, it would only fail: it waits until the operator sets them

@@ -140,7 +140,7 @@ def publish_cmd(
         request = pipeline.PublishRequest(slugs or None, channel, parse_at(at, config.project.tz) if at else None,
                                           dry_run, reason if force else None, defer)  # fmt: skip
         outcomes = pipeline.publish(config, STATE.library(), request)
-    report_outcomes(outcomes, json_output)
+    report_outcomes(outcomes, json_output, dry_run=dry_run and not due)
     bad = [o for o in outcomes if o.state in ("refused", "failed", "unknown")]
     if bad:
         raise FindingsError(f"{len(bad)} of {len(outcomes)} variant(s) were refused or not delivered")
@@ -159,7 +159,7 @@ def parse_at(text: str, tz: Any) -> float:
     return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).timestamp()
 
 
-def report_outcomes(outcomes: list[Any], json_output: bool) -> None:
+def report_outcomes(outcomes: list[Any], json_output: bool, *, dry_run: bool = False) -> None:
     if json_output:
         console.emit_json([o.to_dict() for o in outcomes])
         return
@@ -179,6 +179,26 @@ def report_outcomes(outcomes: list[Any], json_output: bool) -> None:
     console.lines(good)
     if not outcomes:
         console.info("nothing to publish")
+    elif dry_run:
+        console.lines(per_channel(outcomes))
+
+
+def per_channel(outcomes: list[Any]) -> list[str]:
+    """A dry run's answer per channel: how many variants would be sent, how many cannot, and why (the reason
+    itself where the channel's refusals share one, such as a platform without an adapter)."""
+    by_channel: dict[str, list[Any]] = {}
+    for o in outcomes:
+        by_channel.setdefault(o.channel, []).append(o)
+    lines = ["per channel (dry run):"]
+    for channel, found in by_channel.items():
+        refused = [o for o in found if o.state != "dry-run"]
+        line = f"  {channel}: {len(found) - len(refused)} would be sent"
+        if refused:
+            reasons = {o.detail for o in refused}
+            why = reasons.pop() if len(reasons) == 1 else "each for its reason above"
+            line += f", {len(refused)} cannot be ({', '.join(o.item for o in refused)}): {why}"
+        lines.append(line)
+    return lines
 
 
 # --- queue ------------------------------------------------------------------------------------

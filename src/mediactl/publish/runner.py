@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from mediactl.core.errors import MediactlError, UsageError
 from mediactl.core.identity import current_user
-from mediactl.publish import audit, backends, gate, integrity
+from mediactl.publish import adapters, audit, backends, gate, integrity
 from mediactl.publish.adapters import adapter_class, registry
 from mediactl.publish.adapters.base import Adapter, DeliveryError, Rejected, Transient, Unknown, Variant
 from mediactl.publish.database import Connection
@@ -139,9 +139,9 @@ class Publisher:
         self, planned: Planned, at: float | None, force_reason: str | None, defer: bool, dry_run: bool
     ) -> Outcome:
         item, channel = planned.item, planned.channel
-        if channel.platform not in registry():  # refused while planning: no job is ever left without a way out
-            reason = f"no adapter is installed for platform '{channel.platform}'; nothing was queued"
-            return Outcome(channel.name, item.slug, OutcomeState.REFUSED, reason)
+        refused = adapters.refusal(channel, item.kind, self.config)
+        if refused is not None:  # refused while planning: no job is ever left without a way out
+            return Outcome(channel.name, item.slug, OutcomeState.REFUSED, f"{refused}; nothing was queued")
         folder = self.config.build_path / channel.name / item.slug
         try:
             verified = verify(folder, self.config.root)
@@ -285,8 +285,9 @@ class Publisher:
 
         due = [c for c in self.store.due_channels(time.time()) if c not in paused]
         budget = _Budget(limit)
-        # Jobs of a channel removed from the config fail at once, with the reason, before the threads start.
-        gone = [c for c in due if c not in self.config.channels or self.config.channel(c).platform not in registry()]
+        # Jobs of a channel removed from the config, or whose adapter cannot be made, fail at once, with the
+        # reason, before the threads start; the others' adapters are made here, before the threads share them.
+        gone = [c for c in due if not self._deliverable(c)]
         failed = [outcome for c in gone for outcome in self._drain(budget, Claim(frozenset(paused), c))]
         channels = [c for c in due if c not in gone]
 
@@ -299,11 +300,19 @@ class Publisher:
             finally:
                 worker.store.close()
 
-        for channel in channels:  # create adapters before the threads share them
-            self.adapter(self.config.channel(channel))
         with ThreadPoolExecutor(max_workers=max(1, len(channels) * concurrency)) as pool:
             futures = [pool.submit(work, channel) for channel in channels for _ in range(concurrency)]
             return failed + [outcome for future in futures for outcome in future.result()]
+
+    def _deliverable(self, name: str) -> bool:
+        """Whether a channel's adapter can be made (its jobs go to the threads); else its jobs fail one by one."""
+        if name not in self.config.channels or self.config.channel(name).platform not in registry():
+            return False
+        try:
+            self.adapter(self.config.channel(name))
+        except MediactlError:
+            return False
+        return True
 
     def _admit(self, db: Connection, job: Job, now: float) -> tuple[float, str] | None:
         """Send-time rate limits: the channel's caps and the platform's own limits, over what was actually sent.
