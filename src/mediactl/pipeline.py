@@ -268,9 +268,7 @@ class RunReport:
 
     @property
     def ok(self) -> bool:
-        from mediactl.publish.runner import PROBLEMS  # lazy: publish stage; loaded already by the run
-
-        bad = [o for o in self.outcomes if o.state in PROBLEMS]
+        bad = [o for o in self.outcomes if o.problem]
         return not (self.render.failed or self.check.not_checked or self.failing or bad)
 
     def to_dict(self) -> dict[str, Any]:

@@ -141,9 +141,10 @@ def publish_cmd(
                                           dry_run, reason if force else None, defer)  # fmt: skip
         outcomes = pipeline.publish(config, STATE.library(), request)
     report_outcomes(outcomes, json_output, dry_run=dry_run and not due)
-    bad = [o for o in outcomes if o.state in ("refused", "failed", "unknown")]
+    bad = [o for o in outcomes if o.problem]
     if bad:
-        raise FindingsError(f"{len(bad)} of {len(outcomes)} variant(s) were refused or not delivered")
+        raise FindingsError(f"{len(bad)} of {len(outcomes)} variant(s) were refused or not delivered, or need a person "
+                            "(above)")  # fmt: skip
 
 
 def parse_at(text: str, tz: Any) -> float:
@@ -172,10 +173,10 @@ def report_outcomes(outcomes: list[Any], json_output: bool, *, dry_run: bool = F
             + (f" — {o.detail}" if o.detail else "")
             + (f" {o.url}" if o.url else "")
         )
-        if o.state in marks:
+        if o.state in marks and not o.attention:
             good += [text, *(f"    {request}" for request in o.requests)]
         else:  # problems go to stderr, each at once
-            console.error_line(text)
+            console.error_line(("!" + text[1:]) if o.attention else text)
     console.lines(good)
     if not outcomes:
         console.info("nothing to publish")
@@ -302,13 +303,32 @@ def queue_resolve_cmd(
     job_id: Annotated[int, typer.Argument(help="Job number.")],
     sent: Annotated[str, typer.Option("--sent", help="The URL where it was published (a person checked).")],
 ) -> None:
-    """Mark an unknown job as sent, with the URL a person found it at.
+    """Record that a job was published, at the URL a person found it at: an unknown job, or one awaiting confirmation (a hand-off bundle a person posted in the app).
+
+    Audited: the log names who resolved it and the URL.
 
     Examples:
 
       $ mediactl queue resolve 12 --sent https://mp.weixin.qq.com/s/abc
+
+      $ mediactl queue resolve 14 --sent https://www.xiaohongshu.com/explore/65f0c0aa000000001203a1b2
     """
-    _transition(job_id, "sent", ("unknown",), "resolve", url=sent)
+    _transition(job_id, "sent", ("unknown", "awaiting-confirmation"), "resolve", url=_post_url(sent))
+
+
+def _post_url(text: str) -> str:
+    """The address of a published post: an http(s) URL with a host (a note pasted by mistake is refused)."""
+    from urllib.parse import urlsplit  # lazy: start-up
+
+    url = text.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        raise UsageError(f"--sent {text!r}: expected the post's URL, such as https://www.xiaohongshu.com/explore/…; "
+                         "nothing was changed")  # fmt: skip
+    return url
 
 
 # --- log, pause, resume ---------------------------------------------------------------------------

@@ -68,6 +68,10 @@ class Receipt:
     remote_id: str
     url: str = ""
     detail: dict[str, Any] = field(default_factory=dict)
+    note: str = ""  # what a person should know or do next (where a hand-off bundle is): shown, and in the audit record
+    # The note reports trouble a person must act on although the job reached its state (a hand-off whose operator
+    # could not be notified): it is kept as the job's error too, and the run exits 1.
+    attention: bool = False
 
 
 class DeliveryError(MediactlError):
