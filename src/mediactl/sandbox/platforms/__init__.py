@@ -9,8 +9,10 @@ from __future__ import annotations
 from mediactl.sandbox.core import Platform
 from mediactl.sandbox.platforms.webhook import Webhook
 from mediactl.sandbox.platforms.wechat_oa import WechatOfficialAccount
+from mediactl.sandbox.platforms.weibo import Weibo
 
 PLATFORMS: tuple[type[Platform], ...] = (
     WechatOfficialAccount,
     Webhook,
+    Weibo,
 )
