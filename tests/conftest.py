@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import hashlib
+import json
 import os
 import shutil
 import signal
@@ -11,6 +13,7 @@ import textwrap
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -64,6 +67,11 @@ SLUG = "anti-fraud-2026"
 @pytest.fixture
 def ready(cli, example: Path, monkeypatch) -> Path:
     """The example project with anti-fraud-2026 rendered, checked, reviewed and approved by a second person."""
+    return approve_example(cli, example, monkeypatch)
+
+
+def approve_example(cli, example: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Check and review anti-fraud-2026 as its author, then approve it as the checker (the demo keys sign)."""
     monkeypatch.setenv("MEDIACTL_USER", "li.na")  # the item's author
     assert cli(example, "check", SLUG).exit_code == 0
     assert cli(example, "review", SLUG).exit_code == 0
@@ -71,6 +79,20 @@ def ready(cli, example: Path, monkeypatch) -> Path:
     result = cli(example, "approve", SLUG, "--note", "已核对")
     assert result.exit_code == 0, result.output
     return example
+
+
+def rehash_without_key(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What a person with write access to the log but not the key does: change records, recompute every hash."""
+    from mediactl.publish import audit
+
+    previous = audit.GENESIS
+    for record in records:
+        record["prev"] = previous
+        record.pop("mac", None)
+        body = {k: v for k, v in record.items() if k != "hash"}
+        data = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+        record["hash"] = previous = hashlib.sha256(data).hexdigest()
+    return records
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import rehash_without_key
 from mediactl.publish import audit
 
 LOG = ".mediactl/audit.jsonl"
@@ -27,18 +28,6 @@ def lines(root: Path) -> list[dict]:
 
 def rewrite(root: Path, records: list[dict]) -> None:
     (root / LOG).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
-
-
-def rehash_without_key(records: list[dict]) -> list[dict]:
-    """What a person with write access but no key does: change a record, recompute every hash."""
-    previous = audit.GENESIS
-    for record in records:
-        record["prev"] = previous
-        record.pop("mac", None)
-        body = {k: v for k, v in record.items() if k != "hash"}
-        data = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-        record["hash"] = previous = hashlib.sha256(data).hexdigest()
-    return records
 
 
 def test_records_are_authenticated_with_the_key(cli, example: Path, keyed) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from conftest import SLUG, share_state
+from conftest import SLUG, rehash_without_key, share_state
 from mediactl.publish import audit
 from mediactl.publish.audittable import TableLog
 from mediactl.publish.database import StoreError
@@ -236,18 +236,6 @@ def logged(keyed, cli, laptop: Path, pg_url: str) -> Path:
     return laptop
 
 
-def rewritten_without_key(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What someone with the database but not the key does: change what they like, recompute plain hashes."""
-    previous = audit.GENESIS
-    for record in records:
-        record["prev"] = previous
-        record.pop("mac", None)
-        body = {k: v for k, v in record.items() if k != "hash"}
-        data = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-        record["hash"] = previous = hashlib.sha256(data).hexdigest()
-    return records
-
-
 def test_a_changed_record_is_named(cli, logged: Path, pg_url: str) -> None:
     seq, record = rows(pg_url)[-2]
     record["reason"] = "改过的原因"
@@ -274,9 +262,9 @@ def test_reordered_records_are_named(cli, logged: Path, pg_url: str) -> None:
 
 def test_a_log_forged_without_the_key_is_caught(cli, logged: Path, pg_url: str) -> None:
     kept = rows(pg_url)
-    forged = rewritten_without_key([record for _, record in kept])
+    forged = rehash_without_key([record for _, record in kept])
     forged[-1]["reason"] = "伪造的原因"
-    forged = rewritten_without_key(forged)
+    forged = rehash_without_key(forged)
     tamper(
         pg_url,
         *(

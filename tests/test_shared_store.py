@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 import postgres_server
-from conftest import SLUG, STATE_KEY, share_state
+from conftest import SLUG, STATE_KEY, approve_example, share_state
 from mediactl.publish import schema
 from mediactl.publish.adapters import tokenseal
 from mediactl.publish.database import StoreDamaged, StoreError, open_database, pg_error, redact_url, to_pyformat
@@ -137,7 +138,11 @@ def test_a_claim_is_orphaned_when_its_server_session_ends_never_before(pg_url: s
         assert job.claimed_by.endswith(f"@{claimer.database.session}")
         sending = reconciler.jobs(state="sending")
         assert reconciler.orphaned(sending, lease=0) == []  # alive: a lease that ran out changes nothing
+        session = claimer.database.session
         claimer.close()  # the process died: its connection, and with it its session, ended
+        deadline = time.monotonic() + 10  # the server ends the backend a moment after the client hangs up
+        while reconciler.database.live_sessions({session}) and time.monotonic() < deadline:
+            time.sleep(0.02)
         assert [j.id for j in reconciler.orphaned(sending, lease=10**9)] == [job.id]
     finally:
         reconciler.close()
@@ -298,14 +303,7 @@ def test_a_shared_store_needs_the_state_key_which_seals_tokens(cli, example: Pat
 @pytest.fixture
 def shared_ready(cli, example: Path, pg_url: str, monkeypatch) -> Path:
     """The example project on a shared store, anti-fraud-2026 checked, reviewed and approved by a second person."""
-    share_state(example, pg_url)
-    monkeypatch.setenv("MEDIACTL_USER", "li.na")
-    assert cli(example, "check", SLUG).exit_code == 0
-    assert cli(example, "review", SLUG).exit_code == 0
-    monkeypatch.setenv("MEDIACTL_USER", "wang.min")
-    result = cli(example, "approve", SLUG, "--note", "已核对")
-    assert result.exit_code == 0, result.output
-    return example
+    return approve_example(cli, share_state(example, pg_url), monkeypatch)
 
 
 def test_publish_pause_and_doctor_on_a_shared_store(cli, shared_ready: Path, pg_url: str) -> None:

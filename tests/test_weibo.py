@@ -134,6 +134,18 @@ def test_a_token_weibo_still_calls_expired_after_reading_it_again_fails_with_wha
     assert sandbox.issue_token("weibo", UID) not in outcome["detail"]
 
 
+def test_recall_deletes_the_post_through_statuses_destroy(cli, ready: Path, sandbox) -> None:
+    (outcome,) = publish(cli, ready)
+    result = cli(ready, "recall", SLUG, "--channel", "bank-weibo", "--reason", "收益率调整", "--json")
+    assert result.exit_code == 0, result.output
+    (done,) = json.loads(result.stdout)
+    assert done["taken"] == "withdrawn" and weibo_job(ready).state == "recalled"
+    (destroy,) = [p for p in sandbox.posts() if p["path"] == "/weibo/2/statuses/destroy.json"]
+    assert destroy["applied"] is True and destroy["summary"]["id"] == weibo_job(ready).remote_id
+    assert httpx.get(outcome["url"]).json()["deleted"] is True
+    assert cli(ready, "log", "verify").exit_code == 0
+
+
 # ---- the adapter itself, against the sandbox ------------------------------------------------------
 
 JPEG = b"\xff\xd8\xff\xe0" + bytes(256)
