@@ -96,7 +96,9 @@ class WeiboAdapter(HttpAdapter):
             problems.append(f"{where}: the status holds a #话题#, which share.json refuses; topics go in by hand")
         domain = self.safe_domain()
         if not domain:
-            problems.append(f"channels.{self.channel.name}.safe_domain_url is not set: share.json needs a URL on the app's 安全域名")
+            problems.append(
+                f"channels.{self.channel.name}.safe_domain_url is not set: share.json needs a URL on the app's 安全域名"
+            )
         elif not any(_on_domain(url, domain) for url in _URL.findall(status)):
             problems.append(f"{where}: the status carries no URL on the safe domain {domain}; share.json refuses it")
         return problems
@@ -110,9 +112,13 @@ class WeiboAdapter(HttpAdapter):
         picture = pictures[0]
         problems = []
         if str(picture.get("format", "")).lower() not in PIC_FORMATS:
-            problems.append(f"channel {self.channel.name}: picture {picture['file']} is {picture.get('format')}; Weibo takes JPEG, GIF or PNG")
+            problems.append(
+                f"channel {self.channel.name}: picture {picture['file']} is {picture.get('format')}; Weibo takes JPEG, GIF or PNG"
+            )
         if int(picture.get("bytes", 0)) >= PIC_LIMIT:
-            problems.append(f"channel {self.channel.name}: picture {picture['file']} is {picture['bytes']} bytes; Weibo takes under 5 MB")
+            problems.append(
+                f"channel {self.channel.name}: picture {picture['file']} is {picture['bytes']} bytes; Weibo takes under 5 MB"
+            )
         return problems
 
     def safe_domain(self) -> str:
@@ -125,7 +131,9 @@ class WeiboAdapter(HttpAdapter):
         if not configured:
             if self.sandbox():
                 return SANDBOX_RIP
-            raise Rejected(f"channels.{self.channel.name}.rip is not set: Weibo's share.json requires the real IP the team posts from")
+            raise Rejected(
+                f"channels.{self.channel.name}.rip is not set: Weibo's share.json requires the real IP the team posts from"
+            )
         try:
             return str(ipaddress.ip_address(configured))
         except ValueError:
