@@ -133,5 +133,9 @@ class Adapter:
         raise NotWithdrawable(manual or f"{platform.title} offers no way to withdraw a post through its API: delete "
                               f"it by hand in the platform's own app or console (its id there: {remote_id})")  # fmt: skip
 
+    def audit_fields(self) -> dict[str, Any]:
+        """Fields every delivery record of this channel carries in the audit log (`sandbox: true` for the sandbox)."""
+        return {}
+
     def close(self) -> None:
         """Release connections."""
