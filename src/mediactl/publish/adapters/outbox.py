@@ -26,8 +26,7 @@ class OutboxAdapter(Adapter):
     platform = "outbox"
 
     def _target(self, variant_item: str, content_hash: str) -> Path:
-        base = self.config.root / str(self.channel.options.get("path") or "outbox")
-        return base / self.channel.name / variant_item / content_hash[:16]
+        return self.channel_path("outbox", self.channel.name, variant_item, content_hash[:16])
 
     def publish(self, variant: Variant, key: str) -> Receipt:
         found = self.find(key, variant)
@@ -55,10 +54,10 @@ class OutboxAdapter(Adapter):
     def find(self, key: str, variant: Variant | None) -> Receipt | None:
         if variant is None:
             return None
-        target = self._target(variant.item, variant.content_hash)
         try:
+            target = self._target(variant.item, variant.content_hash)
             data = json.loads((target / RECEIPT).read_text("utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, Rejected):  # Rejected: the folder now leads out of the project: cannot tell
             return None
         return (
             Receipt("sent", variant.content_hash[:16], target.resolve().as_uri())
