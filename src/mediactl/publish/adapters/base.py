@@ -91,6 +91,14 @@ class Unknown(DeliveryError):
     kind = "unknown"
 
 
+def inside_folder(name: str) -> str:
+    """A file name from the sealed document, kept inside the folder it is written to (render refuses `..` already)."""
+    parts = PurePosixPath(name).parts
+    if not parts or PurePosixPath(name).is_absolute() or ".." in parts:
+        raise Rejected(f"refusing to write '{name}' outside the delivery folder")
+    return str(PurePosixPath(*parts))
+
+
 class Adapter:
     """Base of every adapter. Subclasses set `platform` and implement `publish`."""
 

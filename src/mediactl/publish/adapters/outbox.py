@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from mediactl.core import fsutil
-from mediactl.publish.adapters.base import Adapter, Receipt, Rejected, Variant
+from mediactl.publish.adapters.base import Adapter, Receipt, Rejected, Variant, inside_folder
 
 RECEIPT = "receipt.json"
 MANIFEST = "manifest.json"
@@ -32,7 +32,7 @@ class OutboxAdapter(Adapter):
         found = self.find(key, variant)
         if found is not None:
             return found
-        files = [(_safe(name), data) for name, data in variant.files()]  # every blob verified before any write
+        files = [(inside_folder(name), data) for name, data in variant.files()]  # every blob verified before any write
         target = self._target(variant.item, variant.content_hash)
         staging = target.parent / f".{target.name}.tmp-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
@@ -69,11 +69,3 @@ class OutboxAdapter(Adapter):
         target = self._target(variant.item, variant.content_hash)
         names = sorted([*(name for name, _ in variant.files()), MANIFEST])
         return [{"action": "write folder", "path": str(target), "files": names, "key": key}]
-
-
-def _safe(name: str) -> str:
-    """A file name from the sealed document, kept inside the delivery folder (render refuses `..` already)."""
-    parts = PurePosixPath(name).parts
-    if not parts or PurePosixPath(name).is_absolute() or ".." in parts:
-        raise Rejected(f"refusing to write '{name}' outside the delivery folder")
-    return str(PurePosixPath(*parts))
