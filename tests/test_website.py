@@ -205,12 +205,16 @@ def test_git_not_a_repository_or_missing_is_a_clear_error(
     assert not (example / "site/content/news" / SLUG).exists()
 
 
-def adapter_of(root: Path) -> Any:
+def withdraw(root: Path, remote_id: str) -> None:
     from mediactl.config.model import load_config
     from mediactl.publish.adapters.website import WebsiteAdapter
 
     config = load_config(root / "mediactl.yaml")
-    return WebsiteAdapter(config.channel("website"), config)
+    adapter = WebsiteAdapter(config.channel("website"), config)
+    try:
+        adapter.withdraw(remote_id)
+    finally:
+        adapter.close()
 
 
 def test_withdraw_removes_the_page_and_commits_the_removal(
@@ -222,7 +226,7 @@ def test_withdraw_removes_the_page_and_commits_the_removal(
     outcome = publish(cli, example)
     (job,) = json.loads(cli(example, "queue", "ls", "--json").stdout)
     assert job["remote_id"] == f"site/content/news/{SLUG}"
-    adapter_of(example).withdraw(job["remote_id"])
+    withdraw(example, job["remote_id"])
     assert not (site / "content/news" / SLUG).exists()
     assert git(site, "log", "-1", "--format=%s").startswith(f"Withdraw site/content/news/{SLUG} from website")
     assert git(site, "ls-files", "content").strip() == "" and git(site, "status", "--porcelain").strip() == ""
@@ -302,7 +306,7 @@ def test_post_mode_sends_the_page_and_its_files_to_the_endpoint(cli, example: Pa
     assert {name: hashlib.sha256(parts[("file", name)]).hexdigest() for name in meta["files"]} == sealed
     (job,) = json.loads(cli(example, "queue", "ls", "--json").stdout)
     assert job["remote_id"] == "page-7"
-    adapter_of(example).withdraw("page-7")
+    withdraw(example, "page-7")
     assert receiver.requests[-1]["method"] == "DELETE" and receiver.requests[-1]["path"] == "/pages/page-7"
     assert receiver.requests[-1]["headers"]["Authorization"] == "Bearer site-token-value-123"
 
