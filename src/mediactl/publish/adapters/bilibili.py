@@ -219,7 +219,7 @@ class BilibiliAdapter(HttpAdapter):
         uploads = ([f"POST {upload}/video/v2/part/upload (parts 1–{len(parts)})",
                     f"POST {member}/arcopen/fn/archive/video/complete"] if parts
                    else [f"POST {upload}/video/v2/upload (whole)"])  # fmt: skip
-        lines = [f"POST {member}/arcopen/fn/archive/video/init (signed: x-bili-*, Authorization=***, access-token=***)",
+        lines = [f"POST {member}/arcopen/fn/archive/video/init (signed x-bili-* headers; Authorization and access-token not shown)",
                  *uploads, f"POST {member}/arcopen/fn/archive/cover/upload",
                  f"POST {member}/arcopen/fn/archive/add-by-utoken (title {variant.text('title')!r}, "
                  f"tid {self.channel.options.get('tid')})", f"GET {member}/arcopen/fn/archive/view (poll)"]  # fmt: skip
