@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from mediactl.core.errors import MediactlError
+from mediactl.core.confine import OutsideProjectError, confined
+from mediactl.core.errors import MediactlError, relpath
 from mediactl.core.redaction import redact
 
 if TYPE_CHECKING:  # annotations only
@@ -94,6 +95,14 @@ class NotWithdrawable(MediactlError):
     """The platform offers no way to take this post back through its API; the message says what a person does."""
 
 
+def inside_folder(name: str) -> str:
+    """A file name from the sealed document, kept inside the folder it is written to (render refuses `..` already)."""
+    parts = PurePosixPath(name).parts
+    if not parts or PurePosixPath(name).is_absolute() or ".." in parts:
+        raise Rejected(f"refusing to write '{name}' outside the delivery folder")
+    return str(PurePosixPath(*parts))
+
+
 class Adapter:
     """Base of every adapter. Subclasses set `platform` and implement `publish`."""
 
@@ -104,6 +113,23 @@ class Adapter:
     def __init__(self, channel: Channel, config: Config) -> None:
         self.channel = channel
         self.config = config
+
+    def channel_path(self, default: str, *parts: str) -> Path:
+        """`parts` inside the channel's `path` folder (default `default`), resolved and proven inside the project.
+
+        The config loader refuses a `path` that is absolute or climbs with '..'; this refuses a folder
+        (or a folder below it) that is a symbolic link out of the project, before anything is written,
+        so every local delivery (the outbox, a website) stays where the repository says.
+        """
+        root = self.config.root
+        path = root.joinpath(str(self.channel.options.get("path") or default), *parts)
+        try:
+            return confined(path, root, what=f"channels.{self.channel.name}.path")
+        except OutsideProjectError:
+            raise Rejected(
+                f"channels.{self.channel.name}.path: {relpath(path, root)} leads outside the project (through a "
+                "symbolic link); nothing was written: deliveries stay inside the project"
+            ) from None
 
     def validate(self, variant: Variant) -> list[str]:
         """Problems that make sending pointless; checked before anything is sent."""
