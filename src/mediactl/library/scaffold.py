@@ -38,6 +38,7 @@ GITIGNORE = """\
 # mediactl: build output and local state are not content
 /build/
 /outbox/
+/handoff/
 /.mediactl/
 .env
 """
