@@ -261,19 +261,27 @@ def test_a_run_killed_after_the_push_is_reconciled_through_its_msgid(project: Pa
     assert job(project)["confirmation"]["mode"] == "push"
 
 
-def test_withdraw_stops_an_unconfirmed_task(project: Path, sandbox: Sandbox) -> None:
-    from mediactl.config.model import load_config
-    from mediactl.publish.adapters.wecom import WecomAdapter
-
+def test_recall_stops_an_unconfirmed_task(project: Path, sandbox: Sandbox) -> None:
     publish(project)
     msgid = job(project)["remote_id"]
-    config = load_config(project / "mediactl.yaml")
-    adapter = WecomAdapter(config.channel(PUSH), config)
-    try:
-        assert "stopped (cancel_groupmsg_send)" in adapter.withdraw(msgid)
-    finally:
-        adapter.close()
+    result = run(project, "recall", ARTICLE, "--channel", PUSH, "--reason", "利率调整")
+    assert result.exit_code == 0, result.output
+    assert job(project)["state"] == "recalled"
     assert posts(sandbox, "cancel_groupmsg_send")[0]["summary"] == {"msgid": msgid, "cancelled": True}
+    with httpx.Client(base_url=sandbox.url, trust_env=False) as client:  # nobody can send it any more
+        assert client.post("/_sandbox/wecom/confirm", json={"id": msgid, "staff": 1}).status_code == 400
+
+
+def test_recall_of_a_task_some_staff_sent_stops_the_rest_and_says_what_a_person_must_do(project: Path,
+                                                                                       sandbox: Sandbox) -> None:  # fmt: skip
+    publish(project)
+    confirm(sandbox, job(project)["remote_id"], users=["lisi"])
+    result = run(project, "recall", ARTICLE, "--channel", PUSH, "--reason", "利率调整")
+    assert result.exit_code == 1
+    assert "1 of 3 staff already sent it to 3 customer(s)" in result.output
+    assert "WeCom cannot take a sent message" in result.output
+    assert len(posts(sandbox, "cancel_groupmsg_send")) == 1  # what was not sent is stopped all the same
+    assert job(project)["state"] == "awaiting-confirmation"  # part of it is out there: not recalled
 
 
 def test_the_receive_limit_is_a_cap_per_segment(project: Path, sandbox: Sandbox) -> None:
@@ -331,7 +339,7 @@ def test_a_moment_task_refused_after_it_was_accepted_fails(project: Path, sandbo
 def test_a_moment_still_being_created_is_settled_by_a_later_run(project: Path, sandbox: Sandbox, monkeypatch) -> None:
     from mediactl.publish.adapters import wecom
 
-    monkeypatch.setitem(wecom.LIMITS, "moment_polls", 1)
+    monkeypatch.setattr(wecom.WecomAdapter, "poll_plan", wecom.PollPlan(1))
     sandbox.options.publish_polls = 2  # WeCom is slower than our one poll
     outcome = publish(project, GRAPHIC, MOMENTS)
     assert outcome["state"] == "unknown" and "the next run asks WeCom again" in outcome["detail"]

@@ -514,6 +514,7 @@ def _channel(check: Checker, name: str, raw: Any, path: KeyPath) -> Channel | No
     check.mapping(data, path, known=known)
     creds = _channel_credentials(check, data.get("credentials"), (*path, "credentials"), platform)
     _check_endpoint(check, data, path)
+    _check_folder(check, data, path)
     return Channel(
         name=name,
         platform=platform_name,
@@ -535,6 +536,13 @@ def _check_endpoint(check: Checker, data: dict[str, Any], path: KeyPath) -> None
     """A platform's `url` option (a webhook's endpoint) obeys the rules of `base_url`."""
     if "url" in data:
         _url(check, data["url"], (*path, "url"))
+
+
+def _check_folder(check: Checker, data: dict[str, Any], path: KeyPath) -> None:
+    """A platform's `path` option (the outbox's, a website's folder) is a folder inside the project, as the
+    project's own folders are: a config merged from a branch must not make a delivery write elsewhere."""
+    if "path" in data:
+        _relative_folder(check, data["path"], (*path, "path"))
 
 
 def _channel_credentials(check: Checker, raw: Any, path: KeyPath, platform: Any) -> dict[str, str]:

@@ -77,11 +77,12 @@ class JobState(StrEnum):
     CANCELLED = "cancelled"
     AWAITING_CONFIRMATION = "awaiting-confirmation"
     EXPIRED = "expired"  # awaited confirmation, and too few confirmed before the channel's expire_after
+    RECALLED = "recalled"  # it was sent, then withdrawn from the platform (`mediactl recall`)
 
 
 STATES = tuple(JobState)
 # Jobs that went (or may have gone) to the audience: what frequency caps and receive limits count.
-DELIVERED = ("sending", "sent", "unknown", "awaiting-confirmation", "expired")
+DELIVERED = ("sending", "sent", "unknown", "awaiting-confirmation", "expired", "recalled")
 
 
 Admit = Callable[[Connection, "Job", float], "tuple[float, str] | None"]

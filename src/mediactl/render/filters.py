@@ -55,6 +55,13 @@ def html(variant: VariantSettings, source: str) -> str:
     return converted.text
 
 
+def markdown(variant: VariantSettings, source: str) -> str:
+    """Markdown kept as written, for targets that render it themselves (a static site); its images and links are
+    collected as `html` collects them, so the images are sealed with the variant and delivered beside the page."""
+    variant.collect(markup.to_html(str(source)))
+    return str(source)
+
+
 def plaintext(variant: VariantSettings, source: str, links: str | None = None) -> str:
     """Markdown → plain text; links are dropped on platforms that forbid them in text."""
     if links is None:
@@ -84,6 +91,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "hashtags": hashtags,
     "wechat_html": wechat_html,
     "html": html,
+    "markdown": markdown,
     "plaintext": plaintext,
     "track": track,
     "cjk_punct": cjk_punct,

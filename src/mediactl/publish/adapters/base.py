@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from mediactl.config.platforms import get_platform
-from mediactl.core.errors import MediactlError
+from mediactl.core.confine import OutsideProjectError, confined
+from mediactl.core.errors import MediactlError, relpath
 from mediactl.core.redaction import redact
 
 if TYPE_CHECKING:  # annotations only
@@ -110,6 +111,18 @@ class Unknown(DeliveryError):
     kind = "unknown"
 
 
+class NotWithdrawable(MediactlError):
+    """The platform offers no way to take this post back through its API; the message says what a person does."""
+
+
+def inside_folder(name: str) -> str:
+    """A file name from the sealed document, kept inside the folder it is written to (render refuses `..` already)."""
+    parts = PurePosixPath(name).parts
+    if not parts or PurePosixPath(name).is_absolute() or ".." in parts:
+        raise Rejected(f"refusing to write '{name}' outside the delivery folder")
+    return str(PurePosixPath(*parts))
+
+
 class Adapter:
     """Base of every adapter. Subclasses set `platform` and implement `publish`."""
 
@@ -123,6 +136,23 @@ class Adapter:
     def __init__(self, channel: Channel, config: Config) -> None:
         self.channel = channel
         self.config = config
+
+    def channel_path(self, default: str, *parts: str) -> Path:
+        """`parts` inside the channel's `path` folder (default `default`), resolved and proven inside the project.
+
+        The config loader refuses a `path` that is absolute or climbs with '..'; this refuses a folder
+        (or a folder below it) that is a symbolic link out of the project, before anything is written,
+        so every local delivery (the outbox, a website) stays where the repository says.
+        """
+        root = self.config.root
+        path = root.joinpath(str(self.channel.options.get("path") or default), *parts)
+        try:
+            return confined(path, root, what=f"channels.{self.channel.name}.path")
+        except OutsideProjectError:
+            raise Rejected(
+                f"channels.{self.channel.name}.path: {relpath(path, root)} leads outside the project (through a "
+                "symbolic link); nothing was written: deliveries stay inside the project"
+            ) from None
 
     @classmethod
     def accepted_kinds(cls, platform: str) -> tuple[str, ...]:
@@ -160,9 +190,16 @@ class Adapter:
         reminded where the platform allows it. None: the platform cannot be asked (a person resolves the job)."""
         return None
 
-    def withdraw(self, remote_id: str) -> str:
-        """Take back a post where the platform allows it; what was done, in words. Rejected when it cannot be."""
-        raise Rejected(f"{self.platform} posts cannot be withdrawn through its API: a person must delete it")
+    def withdraw(self, remote_id: str) -> None:
+        """Take a post back (`mediactl recall`): delete it, or cancel a task staff have not confirmed yet.
+
+        The default says the platform cannot, and what a person does instead: the platform's facts file
+        may say it in its words (`recall.manual`). Failures are classified as for `publish`.
+        """
+        platform = get_platform(self.channel.platform)
+        manual = str((platform.facts.get("recall") or {}).get("manual") or "")
+        raise NotWithdrawable(manual or f"{platform.title} offers no way to withdraw a post through its API: delete "
+                              f"it by hand in the platform's own app or console (its id there: {remote_id})")  # fmt: skip
 
     def audit_fields(self) -> dict[str, Any]:
         """Fields every delivery record of this channel carries in the audit log (`sandbox: true` for the sandbox)."""

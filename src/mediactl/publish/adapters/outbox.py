@@ -4,7 +4,8 @@ The embedded default that works on every machine, for trying mediactl, for revie
 and for hand-offs to systems that pick files up. Each delivery lands in
 `<path>/<channel>/<slug>/<content-hash>/` and is written to a temporary folder then
 renamed, so it is atomic; delivering the same key again finds the receipt and sends
-nothing twice.
+nothing twice. Its remote id is `<slug>/<hash prefix>`, the delivery's folder under the
+channel's, so `recall` can take exactly that delivery back (the folder is removed whole).
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from mediactl.core import fsutil
-from mediactl.publish.adapters.base import Adapter, Receipt, Rejected, Variant
+from mediactl.publish.adapters.base import Adapter, Receipt, Rejected, Variant, inside_folder
 
 RECEIPT = "receipt.json"
 MANIFEST = "manifest.json"
@@ -26,14 +27,13 @@ class OutboxAdapter(Adapter):
     platform = "outbox"
 
     def _target(self, variant_item: str, content_hash: str) -> Path:
-        base = self.config.root / str(self.channel.options.get("path") or "outbox")
-        return base / self.channel.name / variant_item / content_hash[:16]
+        return self.channel_path("outbox", self.channel.name, variant_item, content_hash[:16])
 
     def publish(self, variant: Variant, key: str) -> Receipt:
         found = self.find(key, variant)
         if found is not None:
             return found
-        files = [(_safe(name), data) for name, data in variant.files()]  # every blob verified before any write
+        files = [(inside_folder(name), data) for name, data in variant.files()]  # every blob verified before any write
         target = self._target(variant.item, variant.content_hash)
         staging = target.parent / f".{target.name}.tmp-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
@@ -50,21 +50,33 @@ class OutboxAdapter(Adapter):
             os.replace(staging, target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        return Receipt("sent", variant.content_hash[:16], target.resolve().as_uri())
+        return Receipt("sent", _remote_id(target), target.resolve().as_uri())
 
     def find(self, key: str, variant: Variant | None) -> Receipt | None:
         if variant is None:
             return None
-        target = self._target(variant.item, variant.content_hash)
         try:
+            target = self._target(variant.item, variant.content_hash)
             data = json.loads((target / RECEIPT).read_text("utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, Rejected):  # Rejected: the folder now leads out of the project: cannot tell
             return None
         return (
-            Receipt("sent", variant.content_hash[:16], target.resolve().as_uri())
+            Receipt("sent", _remote_id(target), target.resolve().as_uri())
             if data.get("idempotency_key") == key
             else None
         )
+
+    def withdraw(self, remote_id: str) -> None:
+        """Remove the delivery's folder (renamed aside first, so a reader never sees half of it)."""
+        base = self.channel_path("outbox", self.channel.name)
+        slug, _, prefix = inside_folder(remote_id).rpartition("/")
+        candidates = [self._target(slug, prefix)] if slug else list(base.glob(f"*/{prefix}"))  # an id from before slugs
+        found = [path for path in candidates if (path / RECEIPT).is_file()]
+        if len(found) != 1:
+            raise Rejected(f"the outbox holds no single delivery {remote_id!r} under {base} (found {len(found)})")
+        aside = found[0].with_name(f".{found[0].name}.recalled-{os.getpid()}")
+        os.replace(found[0], aside)
+        shutil.rmtree(aside)
 
     def describe(self, variant: Variant, key: str) -> list[dict[str, Any]]:
         target = self._target(variant.item, variant.content_hash)
@@ -72,9 +84,5 @@ class OutboxAdapter(Adapter):
         return [{"action": "write folder", "path": str(target), "files": names, "key": key}]
 
 
-def _safe(name: str) -> str:
-    """A file name from the sealed document, kept inside the delivery folder (render refuses `..` already)."""
-    parts = PurePosixPath(name).parts
-    if not parts or PurePosixPath(name).is_absolute() or ".." in parts:
-        raise Rejected(f"refusing to write '{name}' outside the delivery folder")
-    return str(PurePosixPath(*parts))
+def _remote_id(target: Path) -> str:
+    return f"{target.parent.name}/{target.name}"

@@ -39,9 +39,18 @@ from mediactl.config.platforms import get_platform
 from mediactl.core.errors import MediactlError
 from mediactl.core.redaction import redact, redacted_excerpt
 from mediactl.publish.adapters import wecom_tally as tally
-from mediactl.publish.adapters.base import Confirmation, DeliveryError, Receipt, Rejected, Transient, Unknown, Variant
+from mediactl.publish.adapters.base import (
+    Confirmation,
+    DeliveryError,
+    NotWithdrawable,
+    Receipt,
+    Rejected,
+    Transient,
+    Unknown,
+    Variant,
+)
 from mediactl.publish.adapters.http import HttpAdapter, TokenExpired
-from mediactl.publish.adapters.poll import poll
+from mediactl.publish.adapters.poll import PollPlan, poll
 from mediactl.publish.adapters.wecom_targets import moment_range, push_fields, resolve
 from mediactl.publish.store import Job, JobState
 
@@ -51,6 +60,7 @@ ERRORS: dict[str, frozenset[int]] = {name: frozenset(spec["codes"]) for name, sp
 LIMITS: dict[str, int] = {name: int(spec["max"]) for name, spec in FACTS["limits"].items()}
 UPLOAD = FACTS["endpoints"]["upload"]
 LINK_PICTURES = frozenset(FACTS["moments"]["link_pictures"])
+MOMENT_POLLS = PollPlan.from_facts(FACTS["poll"])  # get_moment_task_result until the moment exists
 MOMENT_DONE = 3  # get_moment_task_result: 1 started, 2 running, 3 done ([U] platforms.md §2)
 PAGE = 1000  # rows asked for per page of a task's lists
 LIST_MARGIN = 300.0  # seconds before the claim a lost push's task is looked for (clocks differ)
@@ -59,6 +69,7 @@ LIST_MARGIN = 300.0  # seconds before the claim a lost push's task is looked for
 class WecomAdapter(HttpAdapter):
     platform = "wecom"
     confirms_manually = True
+    poll_plan = MOMENT_POLLS
 
     @property
     def options(self) -> WecomOptions:
@@ -218,14 +229,14 @@ class WecomAdapter(HttpAdapter):
         try:  # from here on the moment may exist: only WeCom's own verdict may call it failed
             if self.store is not None:
                 self.store.record_remote_id(key, jobid)
-            receipt = poll(lambda: self._moment_created(jobid), polls=LIMITS["moment_polls"])
+            receipt = poll(lambda: self._moment_created(jobid), self.poll_plan)
         except MomentFailed:
             raise
         except Exception as exc:  # a token refresh, the store, the network while polling: the outcome is open
             message = exc.message if isinstance(exc, MediactlError) else f"{type(exc).__name__}: {exc}"
             raise Unknown(f"moment task {jobid} was created, then: {message}; the next run asks WeCom again") from None
         if receipt is None:
-            raise Unknown(f"moment task {jobid} still being created after {LIMITS['moment_polls']} polls; the next run "
+            raise Unknown(f"moment task {jobid} still being created after {self.poll_plan.attempts} polls; the next run "
                           "asks WeCom again")  # fmt: skip
         return receipt
 
@@ -367,10 +378,26 @@ class WecomAdapter(HttpAdapter):
 
     # --- withdrawing --------------------------------------------------------------------------------
 
-    def withdraw(self, remote_id: str) -> str:
-        """Stop a task staff have not confirmed (cancel_groupmsg_send; moments: cancel_moment_task). What a staff
-        member already sent stays with the customer: WeCom cannot take a sent message back."""
-        return self._cancel(remote_id, self.options)
+    def withdraw(self, remote_id: str) -> None:
+        """`mediactl recall`: stop the task (cancel_groupmsg_send; moments: cancel_moment_task), so staff who have not
+        sent it cannot. What staff already sent stays with the customers: WeCom cannot take a sent message (or a
+        posted moment) back, so when anyone has, the stop is done and NotWithdrawable says what a person must do."""
+        options = self.options
+        staff = self._moment_staff(remote_id) if options.mode == "moments" else self._push_staff(remote_id, {})
+        self._cancel(remote_id, options)
+        totals = tally.total(staff)
+        if totals["confirmed"]:
+            reached = f" to {totals['sent']} customer(s)" if "sent" in totals else ""
+            raise NotWithdrawable(
+                f"stopped for the staff who had not sent it ({self._cancelled_by(options)}), but {totals['confirmed']} "
+                f"of {totals['staff']} staff already sent it{reached}; WeCom cannot take a sent message or a posted "
+                "moment back: ask those staff to recall or delete it in the WeCom client where it still can be, or tell "
+                "the customers"
+            )
+
+    @staticmethod
+    def _cancelled_by(options: WecomOptions) -> str:
+        return "cancel_moment_task" if options.mode == "moments" else "cancel_groupmsg_send"
 
     def _cancel(self, remote_id: str, options: WecomOptions) -> str:
         if options.mode == "moments":

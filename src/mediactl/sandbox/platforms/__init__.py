@@ -7,12 +7,16 @@ package docstring of `mediactl.sandbox` for how to add one).
 from __future__ import annotations
 
 from mediactl.sandbox.core import Platform
+from mediactl.sandbox.platforms.bilibili import Bilibili
 from mediactl.sandbox.platforms.webhook import Webhook
 from mediactl.sandbox.platforms.wechat_oa import WechatOfficialAccount
 from mediactl.sandbox.platforms.wecom import Wecom
+from mediactl.sandbox.platforms.weibo import Weibo
 
 PLATFORMS: tuple[type[Platform], ...] = (
     WechatOfficialAccount,
     Webhook,
+    Weibo,
+    Bilibili,
     Wecom,
 )
