@@ -140,6 +140,7 @@ def test_staff_confirm_then_the_job_is_sent_with_the_numbers(project: Path, sand
     (waiting,) = sync(project)
     assert waiting["state"] == "awaiting-confirmation"
     assert "2 of 3 staff confirmed (67%; 80% needed)" in waiting["detail"]
+    assert "2/3 staff confirmed" in run(project, "queue", "ls").stdout
     staff = job(project)["confirmation"]["staff"]
     assert staff["zhangsan"] == {"confirmed": True, "sent": 3, "not_sent": 0, "not_friend": 3, "already_received": 0}
     assert staff["wangwu"] == {"confirmed": False, "sent": 0, "not_sent": 3, "not_friend": 0, "already_received": 0}
@@ -239,7 +240,6 @@ def test_a_push_whose_answer_was_lost_is_found_in_wecom_s_list_never_sent_twice(
     project: Path, sandbox: Sandbox
 ) -> None:
     sandbox.add_fault("drop")  # add_msg_template took effect; its answer never arrives
-    sandbox.add_fault("drop")
     outcome = publish(project)
     assert outcome["state"] == "unknown"
     assert job(project)["remote_id"] is None
@@ -349,6 +349,22 @@ def test_a_moment_still_being_created_is_settled_by_a_later_run(project: Path, s
     (settled,) = json.loads(run(project, "publish", "--due", "--json").stdout)
     assert settled["state"] == "awaiting-confirmation" and job(project)["remote_id"].startswith("mom")
     assert len(posts(sandbox, "add_moment_task")) == 1
+
+
+def test_a_moment_whose_answer_was_lost_ends_unknown_and_is_never_posted_twice(project: Path, sandbox: Sandbox) -> None:
+    """WeCom has no way to find a moment task by our key: without its jobid the job waits for a person."""
+    sandbox.add_fault("drop")  # add_moment_task took effect; its answer never arrives
+    lost = publish(project, GRAPHIC, MOMENTS)
+    assert lost["state"] == "unknown" and job(project)["remote_id"] is None
+    assert json.loads(run(project, "publish", "--due", "--json").stdout) == []
+    assert len(posts(sandbox, "add_moment_task")) == 1
+
+
+def test_the_dry_run_lists_wecom_s_calls_without_secrets(project: Path, sandbox: Sandbox) -> None:
+    result = run(project, "publish", ARTICLE, "--channel", PUSH, "--dry-run", "--json")
+    text = json.dumps(json.loads(result.stdout), ensure_ascii=False)
+    assert "/cgi-bin/externalcontact/add_msg_template" in text and "corpsecret=***" in text and SECRET not in text
+    assert sandbox.calls() == []
 
 
 def test_a_moment_that_is_not_confirmed_in_time_expires_and_is_stopped(project: Path, sandbox: Sandbox) -> None:

@@ -236,7 +236,7 @@ def queue_ls_cmd(
     tz = STATE.config().project.tz
     for job in jobs:
         when = datetime.fromtimestamp(job.due_at, tz).strftime("%Y-%m-%d %H:%M")
-        extra = job.remote_url or job.error or ""
+        extra = job.remote_url or job.error or _confirmed(job)
         console.info(f"#{job.id:<5} {job.state:<22} {job.channel}/{job.item}  {when}  attempts {job.attempts}  {extra}")
     console.info(f"{len(jobs)} job(s)")
 
@@ -259,6 +259,12 @@ def queue_show_cmd(job_id: Annotated[int, typer.Argument(help="Job number.")]) -
     if job is None:
         raise UsageError(f"no job {job_id} in the queue")
     console.emit_json(_job_json(job))
+
+
+def _confirmed(job: Any) -> str:
+    """How far people confirmed a job on its platform (WeCom staff), for `queue ls`: "2/3 staff confirmed"."""
+    totals = job.confirmed().get("total") or {}
+    return f"{totals['confirmed']}/{totals['staff']} staff confirmed" if "staff" in totals else ""
 
 
 def _job_json(job: Any) -> dict[str, Any]:

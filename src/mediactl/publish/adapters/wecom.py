@@ -284,7 +284,9 @@ class WecomAdapter(HttpAdapter):
             if self.options.mode == "moments":
                 return self._moment_created(job.remote_id) if job.remote_id else None
             if job.remote_id:
-                return Receipt(JobState.AWAITING_CONFIRMATION, job.remote_id, "", _since(job, "push"))
+                return Receipt(
+                    JobState.AWAITING_CONFIRMATION, job.remote_id, "", _since(job, "push", msgid=job.remote_id)
+                )
             return self._find_push(job, variant)
         except MomentFailed:
             raise

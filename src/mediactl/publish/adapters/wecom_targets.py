@@ -72,7 +72,7 @@ def push_fields(targets: Targets, options: WecomOptions) -> dict[str, Any]:
     if options.sender:
         fields["sender"] = options.sender
     if options.chat_type == "group":
-        _require(targets, targets.groups, "groups", "customer group chat ids (chat_type: group)")
+        _require(targets, targets.groups, "`groups`", "customer group chat ids (chat_type: group)")
         _within(targets.groups, "chat_ids", "chat ids")
         fields["chat_id_list"] = list(targets.groups)
         return fields
@@ -80,7 +80,7 @@ def push_fields(targets: Targets, options: WecomOptions) -> dict[str, Any]:
         raise Rejected(f"the audience mixes customer tags and customer ids ({targets.describe()}); WeCom does not say "
                        "how it combines them in one task, so mediactl sends neither: give these segments either `tags` "
                        "or `customers`, or send them as separate items")  # fmt: skip
-    _require(targets, targets.tags or targets.customers, "tags or customers", "customer tags or customer ids")
+    _require(targets, targets.tags or targets.customers, "`tags` or `customers`", "customer tags or customer ids")
     if options.allow_select:
         fields["allow_select"] = True
     if targets.customers:
@@ -98,7 +98,7 @@ def moment_range(targets: Targets, options: WecomOptions) -> dict[str, Any]:
     if targets.customers or targets.groups:
         raise Rejected(f"a moment is shown by customer tags only, but the audience names customer or group ids "
                        f"({targets.describe()}); give these segments `tags` for moments")  # fmt: skip
-    _require(targets, targets.tags, "tags", "customer tags")
+    _require(targets, targets.tags, "`tags`", "customer tags")
     visible: dict[str, Any] = {"external_contact_list": {"tag_list": list(targets.tags)}}
     if options.senders:
         visible["sender_list"] = {"user_list": list(options.senders)}
@@ -110,9 +110,9 @@ def _refuse(problems: list[str]) -> None:
         raise Rejected("; ".join(problems) + "; nothing was sent")
 
 
-def _require(targets: Targets, ids: tuple[str, ...], kind: str, what: str) -> None:
+def _require(targets: Targets, ids: tuple[str, ...], kinds: str, what: str) -> None:
     if not ids:
-        raise Rejected(f"the audience's segments ({', '.join(targets.segments)}) give no {what}: add `{kind}` under "
+        raise Rejected(f"the audience's segments ({', '.join(targets.segments)}) give no {what}: add {kinds} under "
                        f"segments.<name>.wecom in mediactl.yaml; nothing was sent")  # fmt: skip
 
 
