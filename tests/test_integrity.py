@@ -142,7 +142,7 @@ def test_a_content_image_replaced_after_queueing_is_not_uploaded(cli, example: P
     with Sandbox(SandboxOptions(seed=3, publish_polls=1)) as sandbox:
         monkeypatch.setenv("MEDIACTL_SANDBOX_URL", sandbox.url)
         (sent,) = outcomes(cli(example, "publish", "--due", "--json"))
-        uploads = [c["uploaded"]["sha256"] for c in sandbox.calls() if c["path"] == "/cgi-bin/media/uploadimg"]
+        uploads = [c["uploaded"]["sha256"] for c in sandbox.calls() if c["path"] == "/wechat_oa/cgi-bin/media/uploadimg"]
     assert sent["state"] == "sent", sent
     assert uploads == [approved]
 

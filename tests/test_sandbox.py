@@ -50,16 +50,23 @@ def open_client(sb: Sandbox, timeout: float = 5) -> httpx.Client:
 
 
 def get_token(client: httpx.Client, appid: str = "wx-test", secret: str = "s3cret") -> str:
-    r = client.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": appid, "secret": secret})
+    r = client.get(
+        "/wechat_oa/cgi-bin/token", params={"grant_type": "client_credential", "appid": appid, "secret": secret}
+    )
     assert r.status_code == 200, r.text
     return r.json()["access_token"]
+
+
+def own_host(client: httpx.Client) -> str:
+    """The sandbox's own address (http://127.0.0.1:PORT): where every URL it issues points."""
+    return str(client.base_url).rstrip("/")
 
 
 def call(client: httpx.Client, path: str, token: str | None, **kwargs: Any) -> dict[str, Any]:
     """A WeChat API call; WeChat answers errors at HTTP 200 with an errcode."""
     params = {"access_token": token} if token else {}
     params.update(kwargs.pop("params", {}))
-    r = client.post(f"/cgi-bin/{path}", params=params, **kwargs)
+    r = client.post(f"/wechat_oa/cgi-bin/{path}", params=params, **kwargs)
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -91,23 +98,23 @@ def test_token_endpoints_issue_tokens_and_check_credentials(client: httpx.Client
     token = get_token(client)
     assert len(token) > 32
     stable = {"grant_type": "client_credential", "appid": "wx-test", "secret": "s3cret"}
-    first = client.post("/cgi-bin/stable_token", json=stable).json()
+    first = client.post("/wechat_oa/cgi-bin/stable_token", json=stable).json()
     assert first["expires_in"] == 7200 and first["access_token"] != token
-    again = client.post("/cgi-bin/stable_token", json=stable).json()
+    again = client.post("/wechat_oa/cgi-bin/stable_token", json=stable).json()
     assert again["access_token"] == first["access_token"]  # normal mode: the current stable token
-    forced = client.post("/cgi-bin/stable_token", json={**stable, "force_refresh": True}).json()
+    forced = client.post("/wechat_oa/cgi-bin/stable_token", json={**stable, "force_refresh": True}).json()
     assert forced["access_token"] != first["access_token"]
 
     def errcode(**params: str) -> int:
         base = {"grant_type": "client_credential", "appid": "wx-test", "secret": "s3cret"}
-        return client.get("/cgi-bin/token", params={**base, **params}).json()["errcode"]
+        return client.get("/wechat_oa/cgi-bin/token", params={**base, **params}).json()["errcode"]
 
     assert errcode(secret="wrong") == 40125
     assert errcode(secret="") == 41004
     assert errcode(appid="") == 41002
     assert errcode(grant_type="password") == 40002
-    assert client.post("/cgi-bin/stable_token", json={**stable, "secret": "wrong"}).json()["errcode"] == 40125
-    assert client.post("/cgi-bin/stable_token", content=b"{").json()["errcode"] == 47001
+    assert client.post("/wechat_oa/cgi-bin/stable_token", json={**stable, "secret": "wrong"}).json()["errcode"] == 40125
+    assert client.post("/wechat_oa/cgi-bin/stable_token", content=b"{").json()["errcode"] == 47001
 
 
 def test_api_calls_need_a_valid_token(client: httpx.Client) -> None:
@@ -120,13 +127,13 @@ def test_tokens_expire_after_token_ttl() -> None:
     with Sandbox(SandboxOptions(token_ttl=1)) as sb, open_client(sb) as client:
         token = get_token(client)
         stable = {"grant_type": "client_credential", "appid": "wx-test", "secret": "s3cret"}
-        stable_token = client.post("/cgi-bin/stable_token", json=stable).json()
+        stable_token = client.post("/wechat_oa/cgi-bin/stable_token", json=stable).json()
         assert stable_token["expires_in"] == 1
         assert upload(client, token, PNG, "a.png")["errcode"] == 0
         time.sleep(1.1)
         assert upload(client, token, PNG, "a.png")["errcode"] == 42001
         assert upload(client, stable_token["access_token"], PNG, "a.png")["errcode"] == 42001
-        renewed = client.post("/cgi-bin/stable_token", json=stable).json()["access_token"]
+        renewed = client.post("/wechat_oa/cgi-bin/stable_token", json=stable).json()["access_token"]
         assert renewed != stable_token["access_token"]
         assert upload(client, renewed, PNG, "a.png")["errcode"] == 0
 
@@ -138,7 +145,8 @@ def test_uploadimg_accepts_small_jpg_and_png_only(client: httpx.Client) -> None:
     token = get_token(client)
     result = upload(client, token, PNG, "图.png")
     assert result["errcode"] == 0 and result["errmsg"] == "ok"
-    assert re.fullmatch(r"http://mmbiz\.qpic\.cn/sandbox/[0-9a-f]{40}\.png", result["url"])
+    # on the sandbox's own host, never on Tencent's (mmbiz.qpic.cn): nothing it issues looks like a real post
+    assert re.fullmatch(re.escape(f"{own_host(client)}/wechat_oa/mmbiz/") + r"[0-9a-f]{40}\.png", result["url"])
     assert upload(client, token, JPG, "photo.JPEG")["url"].endswith(".jpg")
     assert upload(client, token, PNG + bytes(MiB - len(PNG)), "max.png")["errcode"] == 0  # exactly 1 MiB
     assert upload(client, token, PNG + bytes(MiB), "big.png")["errcode"] == 40009
@@ -153,7 +161,7 @@ def test_uploadimg_accepts_small_jpg_and_png_only(client: httpx.Client) -> None:
 def test_add_material_types_and_limits(client: httpx.Client) -> None:
     token = get_token(client)
     image = upload(client, token, PNG, "cover.png", "image")
-    assert image["media_id"] and image["url"].startswith("http://mmbiz.qpic.cn/sandbox/")
+    assert image["media_id"] and image["url"].startswith(f"{own_host(client)}/wechat_oa/mmbiz/")
     assert "url" not in upload(client, token, MP4, "clip.mp4", "video")
     assert upload(client, token, JPG, "t.jpg", "thumb")["media_id"]
     assert upload(client, token, JPG + bytes(64 * 1024), "t.jpg", "thumb")["errcode"] == 40009
@@ -175,7 +183,7 @@ def test_draft_add_success_strips_external_images_and_records_the_post(client: h
     result = add_draft(client, token, article(thumb(client, token), content=content), key="job-1:draft")
     assert set(result) == {"media_id"}
     [post] = client.get("/_sandbox/posts").json()
-    assert post["path"] == "/cgi-bin/draft/add" and post["channel"] == "wx-bank"
+    assert post["path"] == "/wechat_oa/cgi-bin/draft/add" and post["channel"] == "wx-bank"
     assert post["idempotency_key"] == "job-1:draft" and post["status"] == 200 and post["errcode"] == 0
     assert post["applied"] is True and post["duplicate"] is False
     assert post["summary"]["title"] == "季度理财课堂" and post["summary"]["media_id"] == result["media_id"]
@@ -266,7 +274,10 @@ def test_freepublish_submit_and_status_progression(client: httpx.Client) -> None
     assert done["publish_id"] == publish_id and done["article_id"] and done["fail_idx"] == []
     items = done["article_detail"]["item"]
     assert done["article_detail"]["count"] == 2 and [i["idx"] for i in items] == [1, 2]
-    assert all(re.fullmatch(r"https://mp\.weixin\.qq\.com/s/[\w-]+", i["article_url"]) for i in items)
+    # on the sandbox's own host (never mp.weixin.qq.com), and a GET of it shows the sandbox's article
+    assert all(re.fullmatch(re.escape(own_host(client)) + r"/wechat_oa/s/[\w-]+", i["article_url"]) for i in items)
+    page = client.get(items[1]["article_url"]).json()
+    assert page == {"sandbox": True, "platform": "wechat_oa", "publish_id": publish_id, "title": "第二篇"}
     numeric = call(client, "freepublish/get", token, json={"publish_id": int(publish_id)})  # real replies are numeric
     assert numeric["publish_status"] == 0
     assert call(client, "freepublish/get", token, json={"publish_id": "999"})["errcode"] == 40007
@@ -338,7 +349,9 @@ def test_fault_500_hits_the_next_mutating_call_once() -> None:
     with Sandbox(SandboxOptions(faults=("500",))) as sb, open_client(sb) as client:
         token = get_token(client)  # not mutating: passes
         assert call(client, "freepublish/get", token, json={"publish_id": "1"})["errcode"] == 40007  # read-only
-        r = client.post("/cgi-bin/media/uploadimg", params={"access_token": token}, files={"media": ("a.png", PNG)})
+        r = client.post(
+            "/wechat_oa/cgi-bin/media/uploadimg", params={"access_token": token}, files={"media": ("a.png", PNG)}
+        )
         assert r.status_code == 500 and r.json()["errcode"] == -1
         assert upload(client, token, PNG, "a.png")["errcode"] == 0
         assert [c["fault"] for c in sb.calls()] == [None, None, "500", None]
@@ -347,9 +360,9 @@ def test_fault_500_hits_the_next_mutating_call_once() -> None:
 def test_fault_429_hits_the_next_call_with_retry_after() -> None:
     with Sandbox(SandboxOptions(faults=("429",))) as sb, open_client(sb) as client:
         params = {"grant_type": "client_credential", "appid": "wx", "secret": "s"}
-        r = client.get("/cgi-bin/token", params=params)
+        r = client.get("/wechat_oa/cgi-bin/token", params=params)
         assert r.status_code == 429 and r.headers["Retry-After"] == "1"
-        assert client.get("/cgi-bin/token", params=params).status_code == 200
+        assert client.get("/wechat_oa/cgi-bin/token", params=params).status_code == 200
 
 
 def test_fault_expired_token_expires_the_token_for_good() -> None:
@@ -365,7 +378,7 @@ def test_fault_drop_records_and_applies_the_post_but_never_answers() -> None:
         token = get_token(client)
         draft = add_draft(client, token, article(thumb(client, token)))  # draft/add is not a drop target
         with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
-            client.post("/cgi-bin/freepublish/submit", params={"access_token": token}, json=draft)
+            client.post("/wechat_oa/cgi-bin/freepublish/submit", params={"access_token": token}, json=draft)
         [_, dropped] = sb.posts()
         assert dropped["status"] == "dropped" and dropped["applied"] is True and dropped["fault"] == "drop"
         publish_id = dropped["summary"]["publish_id"]  # the job exists: reconcile, don't resend
@@ -444,9 +457,9 @@ def test_fail_rate_one_gives_only_transient_failures_and_no_effects() -> None:
                 if i % 3 == 0:
                     r = client.post("/webhook/feed", json={"title": "t"}, headers={"Idempotency-Key": "k"})
                 elif i % 3 == 1:
-                    r = client.post("/cgi-bin/draft/add", params={"access_token": "x"}, json={"articles": []})
+                    r = client.post("/wechat_oa/cgi-bin/draft/add", params={"access_token": "x"}, json={"articles": []})
                 else:
-                    r = client.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": "a"})
+                    r = client.get("/wechat_oa/cgi-bin/token", params={"grant_type": "client_credential", "appid": "a"})
                 if r.status_code == 200:
                     assert r.json() == {"errcode": 45009, "errmsg": r.json()["errmsg"]}
                     assert i % 3 != 0  # webhooks have no errcode: only 500 and 429
@@ -497,14 +510,14 @@ def test_introspection_and_unknown_paths(client: httpx.Client, sandbox: Sandbox)
     assert client.get("/_sandbox/health").json() == {"ok": True}
     get_token(client)
     client.post("/webhook/a", json={})
-    r = client.get("/cgi-bin/nope")
+    r = client.get("/wechat_oa/cgi-bin/nope")
     assert r.status_code == 404 and r.json()["errcode"] == -1 and "unknown path" in r.json()["errmsg"]
-    assert client.get("/cgi-bin/draft/add").status_code == 405
+    assert client.get("/wechat_oa/cgi-bin/draft/add").status_code == 405
     assert [(c["method"], c["path"], c["status"]) for c in client.get("/_sandbox/calls").json()] == [
-        ("GET", "/cgi-bin/token", 200),
+        ("GET", "/wechat_oa/cgi-bin/token", 200),
         ("POST", "/webhook/a", 200),
-        ("GET", "/cgi-bin/nope", 404),
-        ("GET", "/cgi-bin/draft/add", 405),
+        ("GET", "/wechat_oa/cgi-bin/nope", 404),
+        ("GET", "/wechat_oa/cgi-bin/draft/add", 405),
     ]
     assert client.get("/_sandbox/posts").json() == sandbox.posts() and len(sandbox.posts()) == 1
     assert client.delete("/_sandbox/posts").json() == {"ok": True, "cleared": 1}

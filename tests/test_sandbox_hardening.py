@@ -24,7 +24,7 @@ def client(sandbox: Sandbox) -> Iterator[httpx.Client]:
 
 def token(client: httpx.Client) -> str:
     params = {"grant_type": "client_credential", "appid": "wx-test", "secret": "s3cret"}
-    return client.get("/cgi-bin/token", params=params).json()["access_token"]
+    return client.get("/wechat_oa/cgi-bin/token", params=params).json()["access_token"]
 
 
 @pytest.mark.parametrize(
@@ -40,7 +40,7 @@ def test_a_multipart_upload_with_a_bad_charset_is_a_400_with_an_errcode(client: 
         b"Content-Type: image/png\r\n\r\n\x89PNG\r\n\x1a\n\r\n--b0undary--\r\n"
     )
     r = client.post(
-        "/cgi-bin/media/uploadimg",
+        "/wechat_oa/cgi-bin/media/uploadimg",
         params={"access_token": token(client)},
         content=body,
         headers={"Content-Type": "multipart/form-data; boundary=b0undary"},

@@ -470,7 +470,7 @@ def test_a_token_cached_in_the_shared_store_opens_only_with_the_teams_state_key(
             assert wechat().token() == token
             monkeypatch.setenv("MEDIACTL_STATE_KEY", "a-host-with-another-key-0123456789")
             assert wechat().token()  # does not open: fetched again, no error
-            fetches = sum(1 for call in sandbox.calls() if call["path"] == "/cgi-bin/stable_token")
+            fetches = sum(1 for call in sandbox.calls() if call["path"] == "/wechat_oa/cgi-bin/stable_token")
             assert fetches == 2
     finally:
         for adapter in opened:

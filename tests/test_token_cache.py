@@ -48,7 +48,7 @@ def wechat(example: Path, store: Store) -> WechatOfficialAccountAdapter:
 
 
 def token_fetches(sandbox: Sandbox) -> int:
-    return sum(1 for call in sandbox.calls() if call["path"] == "/cgi-bin/stable_token")
+    return sum(1 for call in sandbox.calls() if call["path"] == "/wechat_oa/cgi-bin/stable_token")
 
 
 def rows(store: Store) -> list[tuple[str, str]]:

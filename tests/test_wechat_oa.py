@@ -40,9 +40,9 @@ def publish(cli, root: Path) -> list[dict]:
 def test_article_is_drafted_published_and_polled(cli, ready: Path, sandbox) -> None:
     (outcome,) = publish(cli, ready)
     assert outcome["state"] == "sent", outcome
-    assert outcome["url"].startswith("https://mp.weixin.qq.com/s/")
+    assert outcome["url"].startswith(f"{sandbox.url}/wechat_oa/s/")
     paths = [post["path"] for post in sandbox.posts()]
-    assert paths == ["/cgi-bin/draft/add", "/cgi-bin/freepublish/submit"]
+    assert paths == ["/wechat_oa/cgi-bin/draft/add", "/wechat_oa/cgi-bin/freepublish/submit"]
     draft = sandbox.posts()[0]
     assert draft["summary"]["title"] == "守好钱袋子，谨防电信网络诈骗"
     assert draft["idempotency_key"] == sandbox.posts()[1]["idempotency_key"]
@@ -66,7 +66,7 @@ def test_dropped_submit_is_unknown_not_resent(cli, ready: Path, sandbox) -> None
     sandbox.add_fault("drop")
     (outcome,) = publish(cli, ready)
     assert outcome["state"] == "unknown"
-    submits = [p for p in sandbox.posts() if p["path"] == "/cgi-bin/freepublish/submit"]
+    submits = [p for p in sandbox.posts() if p["path"] == "/wechat_oa/cgi-bin/freepublish/submit"]
     assert len(submits) == 1
     assert json.loads(cli(ready, "publish", "--due", "--json").stdout) == []
 
@@ -79,7 +79,7 @@ def test_missing_credential_names_the_variable(cli, ready: Path, monkeypatch) ->
 
 
 def submits(sandbox) -> list[dict]:
-    return [p for p in sandbox.posts() if p["path"] == "/cgi-bin/freepublish/submit"]
+    return [p for p in sandbox.posts() if p["path"] == "/wechat_oa/cgi-bin/freepublish/submit"]
 
 
 def job_of(root: Path) -> Any:
@@ -115,7 +115,7 @@ def test_publishing_that_outlasts_the_polls_is_settled_by_a_later_run(cli, ready
     assert job_of(ready).remote_id == publish_id
     assert json.loads(cli(ready, "publish", "--due", "--json").stdout) == []  # still publishing: stays unknown
     (settled,) = json.loads(cli(ready, "publish", "--due", "--json").stdout)
-    assert settled["state"] == "sent" and settled["url"].startswith("https://mp.weixin.qq.com/s/")
+    assert settled["state"] == "sent" and settled["url"].startswith(f"{sandbox.url}/wechat_oa/s/")
     assert len(submits(sandbox)) == 1
     assert job_of(ready).state == "sent"
 
@@ -135,7 +135,7 @@ def test_a_run_killed_while_polling_is_reconciled_through_the_recorded_publish_i
     )
     store.close()
     (reconciled,) = json.loads(cli(ready, "publish", "--due", "--json").stdout)
-    assert reconciled["state"] == "sent" and reconciled["url"].startswith("https://mp.weixin.qq.com/s/")
+    assert reconciled["state"] == "sent" and reconciled["url"].startswith(f"{sandbox.url}/wechat_oa/s/")
     assert len(submits(sandbox)) == 1
 
 
@@ -158,3 +158,32 @@ def test_an_unknown_job_that_cannot_be_asked_about_stays_unknown(cli, ready: Pat
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == []
     assert job_of(ready).state == "unknown"
+
+
+def delivery_records(root: Path) -> list[dict[str, Any]]:
+    lines = (root / ".mediactl/audit.jsonl").read_text("utf-8").splitlines()
+    return [r for r in map(json.loads, lines) if r["action"].startswith("delivery.")]
+
+
+def test_a_sandbox_delivery_is_marked_in_the_audit_log_and_has_the_sandbox_url(cli, ready: Path, sandbox) -> None:
+    """Issue 13: a post the sandbox accepted can never be taken for a real one: its URL and its record say so."""
+    (outcome,) = publish(cli, ready)
+    (record,) = delivery_records(ready)
+    assert record["action"] == "delivery.sent" and record["sandbox"] is True
+    assert record["url"] == outcome["url"] and record["url"].startswith(f"{sandbox.url}/wechat_oa/s/")
+    assert "weixin.qq.com" not in json.dumps(record)
+
+
+def test_a_base_url_pointed_at_the_sandbox_by_hand_is_marked_too(cli, ready: Path, sandbox, monkeypatch) -> None:
+    """Without MEDIACTL_SANDBOX_URL, the sandbox's answer header still marks the delivery."""
+    monkeypatch.delenv("MEDIACTL_SANDBOX_URL")
+    config = ready / "mediactl.yaml"
+    text = config.read_text("utf-8").replace(
+        "    platform: wechat_oa\n", f"    platform: wechat_oa\n    base_url: {sandbox.base('wechat_oa')}\n", 1
+    )
+    config.write_text(text, "utf-8")
+    (outcome,) = publish(cli, ready)
+    assert outcome["state"] == "sent", outcome
+    (record,) = delivery_records(ready)
+    assert record["sandbox"] is True
+

@@ -386,7 +386,7 @@ class Publisher:
             Settlement(job.id, state, remote_id=remote_id, remote_url=url or None, error=detail or None),
             f"delivery.{state}",
             {"job": job.id, "item": job.item, "channel": job.channel, "content_hash": job.content_hash,
-             "remote_id": remote_id, "url": url, "error": detail},
+             "remote_id": remote_id, "url": url, "error": detail, **(self._adapters[job.channel].audit_fields() if job.channel in self._adapters else {})},
         )  # fmt: skip
         return Outcome(job.channel, job.item, OutcomeState(state), detail, job.id, url), settled
 

@@ -17,12 +17,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from mediactl.sandbox.core import Core, Reply, Request
 from mediactl.sandbox.options import SandboxOptions, check_fault
-from mediactl.sandbox.state import Reply, Request, State
+from mediactl.sandbox.platforms import PLATFORMS
 
 MAX_BODY = 16 * 1024 * 1024
 HOLD_SECONDS = 30.0  # the "timeout" fault: how long the answer is held back
 IDLE_SECONDS = 30.0  # a keep-alive connection idle this long is closed
+SANDBOX_HEADER = "X-Mediactl-Sandbox"  # on every answer: what a client got here is not a real platform's
 
 
 def _loopback(host: str) -> tuple[socket.AddressFamily, str]:
@@ -42,7 +44,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, address: tuple[str, int], family: socket.AddressFamily, state: State, stopping: threading.Event):
+    def __init__(self, address: tuple[str, int], family: socket.AddressFamily, state: Core, stopping: threading.Event):
         self.address_family = family
         self.state = state
         self.stopping = stopping
@@ -164,6 +166,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(reply.status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
+            self.send_header(SANDBOX_HEADER, "1")  # an adapter marks what it delivered here as a sandbox delivery
             for name, value in reply.headers.items():
                 self.send_header(name, value)
             self.end_headers()
@@ -174,7 +177,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _log_line(self, path: str, reply: Reply) -> None:
         status = {"drop": "dropped", "delay": "held 30 s"}.get(reply.action, str(reply.status))
-        errcode = reply.body.get("errcode") if isinstance(reply.body, dict) else None
+        body = reply.body if isinstance(reply.body, dict) else {}
+        errcode = body.get("errcode") or body.get("error_code")
         extra = f" errcode={errcode}" if errcode else ""
         print(f"sandbox: {self.command} {path} → {status}{extra}", file=sys.stderr, flush=True)
 
@@ -207,7 +211,7 @@ class Sandbox:
         if not (isinstance(port, int) and 0 <= port <= 65535):
             raise ValueError(f"port must be 0–65535, not {port!r}")
         self._port = port
-        self._state = State(self.options)
+        self._state = Core(self.options, PLATFORMS)
         self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -221,6 +225,7 @@ class Sandbox:
             target=self._server.serve_forever, kwargs={"poll_interval": 0.5}, name="mediactl-sandbox", daemon=True
         )
         self._thread.start()
+        self._state.base_url = self.url  # posts get URLs on this host, never on a platform's domain
         return self
 
     def stop(self) -> None:
@@ -248,6 +253,20 @@ class Sandbox:
         port = self._server.server_address[1]
         host = f"[{self._host}]" if self._family == socket.AF_INET6 else self._host
         return f"http://{host}:{port}"
+
+    def base(self, platform: str) -> str:
+        """Where `platform` is served: ``{url}/{platform}`` (what an adapter's api_base() is in the sandbox)."""
+        if platform not in self._state.platforms:
+            raise ValueError(
+                f"the sandbox emulates no platform {platform!r} (it has: {', '.join(self._state.platforms)})"
+            )
+        return f"{self.url}/{platform}"
+
+    def issue_token(self, platform: str, account: str, ttl: int | None = None) -> str:
+        """An access token of `account` on `platform`, as an OAuth grant would give (POST /_sandbox/tokens)."""
+        self.base(platform)
+        with self._state.lock:
+            return self._state.issue_token(platform, account, ttl)[0]
 
     def posts(self) -> list[dict[str, Any]]:
         return self._state.posts()

@@ -116,5 +116,9 @@ class Adapter:
         """The requests `publish` would make (for --dry-run), secrets redacted."""
         return []
 
+    def audit_fields(self) -> dict[str, Any]:
+        """Fields every delivery record of this channel carries in the audit log (`sandbox: true` for the sandbox)."""
+        return {}
+
     def close(self) -> None:
         """Release connections."""

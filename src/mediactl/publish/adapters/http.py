@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # annotations only
 # cannot encode, a header that is not ASCII).
 _NOT_SENDABLE = (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.LocalProtocolError, UnicodeError)
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+SANDBOX_HEADER = "X-Mediactl-Sandbox"  # the sandbox's mark on every answer (sandbox/server.py)
 
 
 class HttpAdapter(Adapter):
@@ -48,6 +49,7 @@ class HttpAdapter(Adapter):
         self.store = None  # set by the publisher: tokens are cached in the state store
         self._token_material: bytes | None = None  # the key tokens are sealed with (from the channel's secrets)
         self._memory_token: tuple[str, float] | None = None  # (token, expiry) when there is nothing to seal it with
+        self._sandboxed = False  # an answer came from the sandbox (its X-Mediactl-Sandbox header)
 
     # --- tokens: one mechanism for every adapter that needs one ---------------------------------
 
@@ -117,9 +119,17 @@ class HttpAdapter(Adapter):
         return transport.sandbox_url()
 
     def api_base(self) -> str:
-        return (self.sandbox() or self.channel.base_url or get_platform(self.channel.platform).base_url or "").rstrip(
-            "/"
-        )
+        """The platform's API root; in the sandbox ``{sandbox}/{platform}``: each platform has its own prefix there,
+        so platforms whose real paths collide (WeChat OA and WeCom under /cgi-bin/) never meet."""
+        sandbox = self.sandbox()
+        if sandbox:
+            return f"{sandbox.rstrip('/')}/{self.channel.platform}"
+        return (self.channel.base_url or get_platform(self.channel.platform).base_url or "").rstrip("/")
+
+    def audit_fields(self) -> dict[str, Any]:
+        """`sandbox: true` once this channel talks to the sandbox (MEDIACTL_SANDBOX_URL, or an answer that carried
+        the sandbox's header: a base_url pointed at it by hand), so its deliveries are never taken for real posts."""
+        return {"sandbox": True} if self._sandboxed or self.sandbox() else {}
 
     def secret(self, key: str) -> str:
         """A credential of this channel, resolved from the environment or .env (and registered for redaction)."""
@@ -147,6 +157,8 @@ class HttpAdapter(Adapter):
             if mutating:
                 raise Unknown(f"{step}: {type(exc).__name__} after the request was sent to {_host(url)}") from None
             raise Transient(f"{step}: {type(exc).__name__} from {_host(url)}") from None
+        if response.headers.get(SANDBOX_HEADER):
+            self._sandboxed = True
         if response.status_code == 429:
             raise Transient(f"{step}: rate limited (HTTP 429)", retry_after=_retry_after(response))
         if response.status_code >= 500:

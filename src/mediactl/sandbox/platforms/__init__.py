@@ -1,0 +1,16 @@
+"""The emulated platforms, one module each, registered in `PLATFORMS` (the one table: one line per platform).
+
+Each is served under ``/<name>/`` with the paths of its real API below that prefix (see the
+package docstring of `mediactl.sandbox` for how to add one).
+"""
+
+from __future__ import annotations
+
+from mediactl.sandbox.core import Platform
+from mediactl.sandbox.platforms.webhook import Webhook
+from mediactl.sandbox.platforms.wechat_oa import WechatOfficialAccount
+
+PLATFORMS: tuple[type[Platform], ...] = (
+    WechatOfficialAccount,
+    Webhook,
+)

@@ -1,0 +1,370 @@
+"""WeChat Official Account (公众号), served under ``/wechat_oa/cgi-bin/…``: platforms.md §1.
+
+Tokens (`token`, `stable_token`), body images (`media/uploadimg`), permanent material
+(`material/add_material`), drafts (`draft/add`), and the asynchronous publish (`freepublish/submit`,
+then `freepublish/get` answering publish_status 1 `publish_polls` times before its final status).
+Errors are HTTP 200 with ``{"errcode", "errmsg"}``. Faults: "reject" → 87014 on draft/add,
+"publish-fail" → the submitted article ends with publish_status 4 (refused by review).
+Published articles get URLs on the sandbox's host (``/wechat_oa/s/<id>``), images
+``/wechat_oa/mmbiz/<sha1>.<ext>``: never a Tencent domain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from mediactl.sandbox.core import Bounded, Ctx, MiB, Platform, Refusal, Reply, Request, Route, uploaded
+from mediactl.sandbox.files import sniff
+from mediactl.sandbox.multipart import Part, parse_multipart
+
+# A JSON \uXXXX escape: a backslash-u preceded by an even number of backslashes (so an escaped
+# literal backslash followed by "u" in the text is not one).
+_U_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u[0-9A-Fa-f]{4}")
+_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_SRC = re.compile(r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
+_SCRIPT = re.compile(r"<script\b.*?(?:</script\s*>|$)", re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class _MaterialSpec:
+    exts: frozenset[str]
+    kinds: frozenset[str]
+    max_bytes: int
+    size_errcode: int
+    size_errmsg: str
+
+
+# platforms.md §1 "Permanent material" [V]; 40010/40011 are WeChat's global codes for voice/video size.
+_MATERIAL = {
+    "image": _MaterialSpec(
+        frozenset({"bmp", "png", "jpeg", "jpg", "gif"}),
+        frozenset({"bmp", "png", "jpg", "gif"}),
+        10 * MiB,
+        40009,
+        "invalid image size",
+    ),
+    "thumb": _MaterialSpec(frozenset({"jpg", "jpeg"}), frozenset({"jpg"}), 64 * 1024, 40009, "invalid image size"),
+    "voice": _MaterialSpec(
+        frozenset({"mp3", "wma", "wav", "amr"}),
+        frozenset({"mp3", "wma", "wav", "amr"}),
+        2 * MiB,
+        40010,
+        "invalid voice size",
+    ),
+    "video": _MaterialSpec(frozenset({"mp4"}), frozenset({"mp4"}), 10 * MiB, 40011, "invalid video size"),
+}
+_UPLOADIMG = _MaterialSpec(
+    frozenset({"jpg", "jpeg", "png"}), frozenset({"jpg", "png"}), MiB, 40009, "invalid image size"
+)
+
+
+@dataclass(frozen=True)
+class _Material:
+    appid: str
+    type: str
+    sha1: str
+    size: int
+
+
+@dataclass(frozen=True)
+class _Draft:
+    appid: str
+    articles: list[dict[str, Any]]
+
+
+@dataclass
+class _Publish:
+    appid: str
+    media_id: str
+    polls_left: int
+    article_id: str
+    urls: list[str]
+    final_status: int = 0  # what freepublish/get ends with: 0 published, 4 rejected by review (fault publish-fail)
+
+
+def _wx(errcode: int, errmsg: str) -> Reply:
+    return Reply(200, {"errcode": errcode, "errmsg": errmsg})
+
+
+class WechatOfficialAccount(Platform):
+    name = "wechat_oa"
+    routes: ClassVar[tuple[Route, ...]] = (
+        Route("GET", "/cgi-bin/token", "token", needs_token=False),
+        Route("POST", "/cgi-bin/stable_token", "stable_token", needs_token=False),
+        Route("POST", "/cgi-bin/media/uploadimg", "uploadimg", mutating=True),
+        Route("POST", "/cgi-bin/material/add_material", "add_material", mutating=True),
+        Route("POST", "/cgi-bin/draft/add", "draft_add", mutating=True, post=True),
+        Route("POST", "/cgi-bin/freepublish/submit", "submit", mutating=True, post=True),
+        Route("POST", "/cgi-bin/freepublish/get", "publish_get"),
+    )
+    transient_kinds = ("500", "429", "quota")
+
+    def __init__(self, core: Any) -> None:
+        super().__init__(core)
+        self._stable: dict[str, str] = {}  # appid → current stable_token
+        self._materials = Bounded()
+        self._images = Bounded()  # image URLs this sandbox issued (the only ones an article may show)
+        self._drafts = Bounded()
+        self._publishes = Bounded()
+
+    # ---- the shape of WeChat's answers -----------------------------------------------------------
+
+    def error(self, req: Request, code: int, message: str, status: int = 200) -> Reply:
+        return Reply(status, {"errcode": code, "errmsg": message})
+
+    def error_code(self, reply: Reply) -> int | None:
+        body = reply.body
+        return body.get("errcode", 0 if reply.status == 200 else None) if isinstance(body, dict) else None
+
+    def transient(self, req: Request, kind: str) -> Reply:
+        if kind == "quota":
+            return _wx(45009, "reach max api daily quota limit (sandbox)")
+        return super().transient(req, kind)
+
+    def token_error(self, req: Request, problem: str) -> Reply:
+        return {
+            "missing": _wx(41001, "access_token missing"),
+            "invalid": _wx(40014, "invalid access_token"),
+        }.get(problem) or _wx(42001, "access_token expired")
+
+    # ---- tokens ------------------------------------------------------------------------------------
+
+    def token(self, req: Request, ctx: Ctx) -> Reply:
+        q = req.query
+        return self._issue(ctx, q.get("grant_type"), q.get("appid"), q.get("secret"), stable=False, force=False)
+
+    def stable_token(self, req: Request, ctx: Ctx) -> Reply:
+        data = _json(req)
+        force = data.get("force_refresh") in (True, "true", 1)
+        return self._issue(ctx, data.get("grant_type"), data.get("appid"), data.get("secret"), True, force)
+
+    def _issue(self, ctx: Ctx, grant: Any, appid: Any, secret: Any, stable: bool, force: bool) -> Reply:
+        if grant != "client_credential":
+            return _wx(40002, "invalid grant_type")
+        if not isinstance(appid, str) or not appid:
+            return _wx(41002, "appid missing")
+        ctx.channel = appid
+        if not isinstance(secret, str) or not secret:
+            return _wx(41004, "appsecret missing")
+        if secret == "wrong":
+            return _wx(40125, "invalid appsecret")
+        if stable and not force:
+            current = self._stable.get(appid, "")
+            remaining = self.core.token_life(current) if current else None
+            if remaining is not None:
+                return Reply(200, {"access_token": current, "expires_in": remaining})
+        token, ttl = self.core.issue_token(self.name, appid)
+        if stable:
+            self._stable[appid] = token
+        return Reply(200, {"access_token": token, "expires_in": ttl})
+
+    # ---- uploads -----------------------------------------------------------------------------------
+
+    def uploadimg(self, req: Request, ctx: Ctx) -> Reply:
+        media = _media(req)
+        kind = _check_file(media, _UPLOADIMG)
+        ctx.extra["uploaded"] = uploaded(media.data)
+        return Reply(200, {"url": self._image_url(media.data, kind, str(ctx.account)), "errcode": 0, "errmsg": "ok"})
+
+    def add_material(self, req: Request, ctx: Ctx) -> Reply:
+        appid = str(ctx.account)
+        mtype = req.query.get("type", "")
+        spec = _MATERIAL.get(mtype)
+        if spec is None:
+            return _wx(40004, f"invalid media type {mtype!r}")
+        media = _media(req)
+        kind = _check_file(media, spec)
+        ctx.extra["uploaded"] = uploaded(media.data)
+        media_id = secrets.token_urlsafe(32)
+        self._materials[media_id] = _Material(appid, mtype, hashlib.sha1(media.data).hexdigest(), len(media.data))
+        body: dict[str, Any] = {"media_id": media_id}
+        if mtype == "image":
+            body["url"] = self._image_url(media.data, kind, appid)
+        return Reply(200, body)
+
+    def _image_url(self, data: bytes, kind: str, appid: str) -> str:
+        url = self.core.local_url(self.name, f"/mmbiz/{hashlib.sha1(data).hexdigest()}.{kind}")
+        self._images[url] = appid
+        return url
+
+    def _permanent(self, media_id: Any, appid: str, types: tuple[str, ...], where: str) -> None:
+        material = self._materials.get(media_id) if isinstance(media_id, str) else None
+        if material is None or material.appid != appid or material.type not in types:
+            raise Refusal(_wx(40007, f"invalid media_id ({where}: not a permanent {'/'.join(types)} material)"))
+
+    # ---- drafts ------------------------------------------------------------------------------------
+
+    def draft_add(self, req: Request, ctx: Ctx) -> Reply:
+        appid = str(ctx.account)
+        if self.core.take_fault(ctx, "reject"):
+            return _wx(87014, "risky content (sandbox fault: reject)")
+        if _U_ESCAPE.search(req.body):
+            return _wx(47001, "data format error: \\uXXXX escape in the body; send raw UTF-8 (ensure_ascii=False)")
+        data = _json(req)
+        articles = data.get("articles")
+        if not isinstance(articles, list):
+            return _wx(47001, "data format error: articles must be a list")
+        if not articles:
+            return _wx(44003, "empty news data")
+        if len(articles) > 8:
+            return _wx(45008, "article size out of limit (at most 8)")
+        ctx.summary = {"title": articles[0].get("title") if isinstance(articles[0], dict) else None}
+        stored = [self._article(article, i, appid, ctx) for i, article in enumerate(articles, 1)]
+        media_id = secrets.token_urlsafe(32)
+        self._drafts[media_id] = _Draft(appid, stored)
+        self.core.mark_applied(req, ctx, media_id)
+        ctx.summary.update(articles=len(stored), media_id=media_id, thumb_media_id=stored[0].get("thumb_media_id"))
+        return Reply(200, {"media_id": media_id})
+
+    def _article(self, article: Any, i: int, appid: str, ctx: Ctx) -> dict[str, Any]:
+        def refuse(errcode: int, errmsg: str) -> Refusal:
+            return Refusal(_wx(errcode, f"{errmsg} (article {i})"))
+
+        if not isinstance(article, dict):
+            raise refuse(47001, "data format error: an article must be an object")
+        kind = article.get("article_type", "news")
+        if kind not in ("news", "newspic"):
+            raise refuse(47001, f"data format error: article_type {kind!r}")
+        for name in ("title", "content"):
+            if not isinstance(article.get(name), str) or not article[name]:
+                raise refuse(47001, f"data format error: {name} is required")
+        for name in ("author", "digest", "content_source_url", "thumb_media_id"):
+            if name in article and not isinstance(article[name], str):
+                raise refuse(47001, f"data format error: {name} must be a string")
+        for name in ("need_open_comment", "only_fans_can_comment"):
+            if name in article and article[name] not in (0, 1):
+                raise refuse(47001, f"data format error: {name} must be 0 or 1")
+        if len(article["title"]) > 32:
+            raise refuse(45003, "title size out of limit")
+        if len(article.get("author", "")) > 16:
+            raise refuse(45110, "author size out of limit")
+        if len(article.get("digest", "")) > 128:
+            raise refuse(45004, "description size out of limit")
+        content = article["content"]
+        if len(content) >= 20_000 or len(content.encode("utf-8")) >= 1_000_000:
+            raise refuse(45002, "content size out of limit")
+        if len(article.get("content_source_url", "").encode("utf-8")) > 1024:
+            raise refuse(45005, "link size out of limit")
+        if kind == "news":
+            self._permanent(article.get("thumb_media_id"), appid, ("image", "thumb"), f"article {i} thumb_media_id")
+        else:
+            info = article.get("image_info")
+            images = info.get("image_list") if isinstance(info, dict) else None
+            if not isinstance(images, list) or not 1 <= len(images) <= 20:
+                raise refuse(47001, "data format error: newspic needs image_info.image_list of 1–20 images")
+            for image in images:
+                media_id = image.get("image_media_id") if isinstance(image, dict) else None
+                self._permanent(media_id, appid, ("image",), f"article {i} image_media_id")
+        return {**article, "content": self._clean(content, i, ctx)}
+
+    def _clean(self, content: str, i: int, ctx: Ctx) -> str:
+        """What WeChat keeps of the HTML: no scripts, no images from outside its own CDN (here: this sandbox)."""
+
+        def script(match: re.Match[str]) -> str:
+            ctx.warnings.append(f"article {i}: script removed")
+            return ""
+
+        def image(match: re.Match[str]) -> str:
+            src = _SRC.search(match.group(0))
+            url = next((g for g in src.groups() if g is not None), "") if src else ""
+            if url in self._images:
+                return match.group(0)
+            ctx.warnings.append(f"article {i}: external image removed: {url[:200]!r}")
+            return ""
+
+        return _IMG.sub(image, _SCRIPT.sub(script, content))
+
+    # ---- publishing (asynchronous) -----------------------------------------------------------------
+
+    def submit(self, req: Request, ctx: Ctx) -> Reply:
+        appid = str(ctx.account)
+        data = _json(req)
+        sent_id = data.get("media_id")
+        media_id = sent_id if isinstance(sent_id, str) else None
+        ctx.summary = {"media_id": media_id}
+        draft = self._drafts.get(media_id) if media_id is not None else None
+        if media_id is None or draft is None or draft.appid != appid:
+            return self.core.withhold(ctx, _wx(40007, "invalid media_id (no such draft)"))
+        n = self.core.new_id()
+        publish_id, msg_data_id = str(100_000_000 + n), str(2_247_483_647 + n)
+        view = {"publish_id": publish_id}
+        urls = [
+            self.core.public_url(self.name, f"/s/{secrets.token_urlsafe(16)}", {**view, "title": article.get("title")})
+            for article in draft.articles
+        ]
+        final = 4 if self.core.take_fault(ctx, "publish-fail") else 0  # accepted now, refused by the review later
+        self._publishes[publish_id] = _Publish(
+            appid, media_id, self.core.options.publish_polls, secrets.token_urlsafe(24), urls, final
+        )
+        self.core.mark_applied(req, ctx, publish_id)
+        ctx.summary["publish_id"] = publish_id
+        body = {"errcode": 0, "errmsg": "ok", "publish_id": publish_id, "msg_data_id": msg_data_id}
+        return self.core.withhold(ctx, Reply(200, body))
+
+    def publish_get(self, req: Request, ctx: Ctx) -> Reply:
+        data = _json(req)
+        raw = data.get("publish_id")
+        publish_id = str(raw) if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
+        job = self._publishes.get(publish_id)
+        if job is None or job.appid != ctx.account:
+            return _wx(40007, "invalid publish_id")
+        if job.polls_left > 0:
+            job.polls_left -= 1
+            return Reply(200, {"publish_id": publish_id, "publish_status": 1, "fail_idx": []})
+        if job.final_status:
+            failed = list(range(1, len(job.urls) + 1))
+            return Reply(200, {"publish_id": publish_id, "publish_status": job.final_status, "fail_idx": failed})
+        items = [{"idx": i, "article_url": url} for i, url in enumerate(job.urls, 1)]
+        return Reply(
+            200,
+            {
+                "publish_id": publish_id,
+                "publish_status": 0,
+                "article_id": job.article_id,
+                "article_detail": {"count": len(items), "item": items},
+                "fail_idx": [],
+            },
+        )
+
+
+def _json(req: Request) -> dict[str, Any]:
+    if not req.body.strip():
+        raise Refusal(_wx(44002, "empty post data"))
+    try:
+        data = json.loads(req.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise Refusal(_wx(47001, f"data format error: {exc}")) from None
+    if not isinstance(data, dict):
+        raise Refusal(_wx(47001, "data format error: a JSON object is expected"))
+    return data
+
+
+def _media(req: Request) -> Part:
+    content_type = req.headers.get("content-type", "")
+    try:
+        parts = parse_multipart(req.body, content_type)
+    except ValueError as exc:
+        if content_type.lower().startswith("multipart/form-data"):  # claimed, but unreadable: the client's bug
+            raise Refusal(
+                Reply(400, {"errcode": 41005, "errmsg": f"media data missing: bad multipart body: {exc}"})
+            ) from None
+        parts = []
+    media = next((p for p in parts if p.name == "media"), None)
+    if media is None or media.filename is None:
+        raise Refusal(_wx(41005, "media data missing"))
+    return media
+
+
+def _check_file(media: Part, spec: _MaterialSpec) -> str:
+    ext = media.filename.rpartition(".")[2].lower() if media.filename and "." in media.filename else ""
+    kind = sniff(media.data)
+    if ext not in spec.exts or kind not in spec.kinds:
+        raise Refusal(_wx(40005, f"invalid file type (file name {media.filename!r}, content {kind or 'unknown'})"))
+    if len(media.data) > spec.max_bytes:
+        raise Refusal(_wx(spec.size_errcode, f"{spec.size_errmsg} ({len(media.data)} > {spec.max_bytes} bytes)"))
+    return kind
