@@ -7,10 +7,12 @@ package docstring of `mediactl.sandbox` for how to add one).
 from __future__ import annotations
 
 from mediactl.sandbox.core import Platform
+from mediactl.sandbox.platforms.douyin import Douyin
 from mediactl.sandbox.platforms.webhook import Webhook
 from mediactl.sandbox.platforms.wechat_oa import WechatOfficialAccount
 
 PLATFORMS: tuple[type[Platform], ...] = (
     WechatOfficialAccount,
     Webhook,
+    Douyin,
 )
