@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from mediactl.sandbox.core import Platform
 from mediactl.sandbox.platforms.douyin import Douyin
+from mediactl.sandbox.platforms.kuaishou import Kuaishou
 from mediactl.sandbox.platforms.webhook import Webhook
 from mediactl.sandbox.platforms.wechat_oa import WechatOfficialAccount
 
@@ -15,4 +16,5 @@ PLATFORMS: tuple[type[Platform], ...] = (
     WechatOfficialAccount,
     Webhook,
     Douyin,
+    Kuaishou,
 )
