@@ -206,3 +206,25 @@ def test_withdraw_deletes_the_video(cli, ready: Path, sandbox: Sandbox) -> None:
     finally:
         adapter.close()
     assert [p["path"] for p in sandbox.posts()][-2:] == ["/douyin/video/delete/"] * 2
+
+
+def test_a_token_an_earlier_run_cached_is_refreshed_when_refused_not_read_again_from_the_config(
+    cli, ready: Path, sandbox: Sandbox
+) -> None:
+    """Cron starts a new process each run: a refused token must lead to the refresh token, in every process."""
+    from mediactl.config.model import load_config
+    from mediactl.publish.adapters.douyin import DouyinAdapter
+    from mediactl.publish.store import Store
+
+    config = load_config(ready / "mediactl.yaml")
+    earlier = DouyinAdapter(config.channel(CHANNEL), config)
+    earlier.store = Store(ready / ".mediactl/queue.sqlite3")
+    try:
+        earlier.token()  # an earlier run used the configured token: it is cached, sealed, in the state store
+    finally:
+        earlier.store.close()
+        earlier.close()
+    sandbox.add_fault("expired-token")  # Douyin now refuses it
+    (outcome,) = publish(cli, ready, CHANNEL)
+    assert outcome["state"] == "sent", outcome
+    assert paths(sandbox, "douyin").count("/oauth/refresh_token/") == 1

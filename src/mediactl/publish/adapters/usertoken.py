@@ -34,6 +34,13 @@ class GrantedTokenAdapter(HttpAdapter):
         super().__init__(channel, config, client)
         self._configured_used = False  # the configured access token was tried: from now on, refresh
 
+    def token(self, *, refresh: bool = False) -> str:
+        """As `HttpAdapter.token`; a refresh (the platform refused the token in hand) never falls back to the configured
+        token: that may be the very token refused, cached by an earlier run, and each cron run is a new process."""
+        if refresh:
+            self._configured_used = True
+        return super().token(refresh=refresh)
+
     def fetch_token(self) -> tuple[str, float]:
         if not self._configured_used and self.channel.credentials.get("access_token"):
             self._configured_used = True
