@@ -248,3 +248,15 @@ def test_oauth_fields_must_be_form_encoded_and_a_refresh_keeps_the_refresh_token
         renewed = c.post("/oauth/refresh_token/", data=form).json()["data"]
     assert renewed["refresh_token"] == tokens["refresh_token"] and renewed["access_token"] != tokens["access_token"]
     assert renewed["open_id"] == "u2" and renewed["expires_in"] > 0
+
+
+def test_the_sandbox_bounds_what_unfinished_part_uploads_hold(client: httpx.Client, monkeypatch) -> None:
+    import mediactl.sandbox.platforms.douyin as emulator
+
+    monkeypatch.setattr(emulator, "HELD_MAX_BYTES", 50_000)
+    upload_id = client.post("/video/part/init/").json()["data"]["upload_id"]
+    query = {"open_id": "u1", "upload_id": upload_id}
+    files = {"video": ("clip.mp4", CLIP.read_bytes()[:40_000], "video/mp4")}
+    assert code_of(client.post("/video/part/upload/", params={**query, "part_number": 1}, files=files)) == 0
+    refused = client.post("/video/part/upload/", params={**query, "part_number": 2}, files=files).json()["data"]
+    assert refused["error_code"] == 2190005 and "holds at most 50000 bytes" in refused["description"]

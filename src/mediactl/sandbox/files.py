@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
+HELD_MAX_BYTES = (
+    256 * 1024 * 1024
+)  # unfinished part uploads the sandbox keeps in memory, all platforms' sessions of one kind
+
 
 def sniff(data: bytes) -> str | None:
     """The file format from its first bytes (the formats the emulated platforms' uploads accept)."""
@@ -73,3 +80,8 @@ def mp4_info(data: bytes) -> tuple[float | None, int | None, int | None]:
                         if w and h:
                             width, height = w >> 16, h >> 16
     return seconds, width, height
+
+
+def held(uploads: Iterable[Any], attribute: str) -> int:
+    """Bytes held in the unfinished part uploads (`attribute`: their dict of part number → bytes), to bound memory."""
+    return sum(len(chunk) for upload in uploads for chunk in getattr(upload, attribute).values())

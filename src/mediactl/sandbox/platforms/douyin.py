@@ -36,7 +36,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlencode
 
 from mediactl.sandbox.core import Bounded, Ctx, MiB, Platform, Refusal, Reply, Request, Route, uploaded
-from mediactl.sandbox.files import mp4_info, sniff
+from mediactl.sandbox.files import HELD_MAX_BYTES, held, mp4_info, sniff
 from mediactl.sandbox.multipart import Part, parse_multipart
 
 PARAM_ERROR = 2100005  # [V] parameter error
@@ -224,6 +224,8 @@ class Douyin(Platform):
             return self.error(req, PARAM_ERROR, f"part_number must be a whole number from 1, not {raw!r}")
         video = _video_part(self, req)
         ctx.extra["uploaded"] = uploaded(video.data)
+        if held(self._uploads.values(), "parts") + len(video.data) > HELD_MAX_BYTES:
+            return self.error(req, 2190005, f"the sandbox holds at most {HELD_MAX_BYTES} bytes of unfinished uploads")
         upload.parts[int(raw)] = video.data
         return _ok({})
 

@@ -36,7 +36,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from mediactl.sandbox.core import Bounded, Ctx, MiB, Platform, Refusal, Reply, Request, Route, uploaded
-from mediactl.sandbox.files import sniff
+from mediactl.sandbox.files import HELD_MAX_BYTES, held, sniff
 from mediactl.sandbox.multipart import Part, parse_multipart
 
 PARAM_ERROR = 10000200  # [V] parameter error
@@ -56,7 +56,7 @@ class _Upload:
     app_id: str
     open_id: str
     fragments: dict[int, bytes] = field(default_factory=dict)
-    video: bytes | None = None  # set once uploaded whole or completed
+    video_sha256: str | None = None  # set once uploaded whole or completed (the bytes are not kept)
     published: bool = False
 
 
@@ -185,7 +185,7 @@ class Kuaishou(Platform):
         if upload is None:
             raise Refusal(self.error(req, PARAM_ERROR, "invalid upload_token"))
         ctx.channel = upload.open_id
-        if upload.video is not None:
+        if upload.video_sha256 is not None:
             raise Refusal(self.error(req, PARAM_ERROR, "this upload_token's upload is complete"))
         return upload
 
@@ -226,6 +226,10 @@ class Kuaishou(Platform):
             return self.error(
                 req, PARAM_ERROR, f"a fragment holds 1 to {self.FRAGMENT_MAX_BYTES} bytes, not {len(req.body)}"
             )
+        if held(self._uploads.values(), "fragments") + len(req.body) > HELD_MAX_BYTES:
+            return self.error(
+                req, PARAM_ERROR, f"the sandbox holds at most {HELD_MAX_BYTES} bytes of unfinished uploads"
+            )
         upload.fragments[int(raw)] = req.body
         return Reply(200, {"result": 1})
 
@@ -245,7 +249,7 @@ class Kuaishou(Platform):
     def _finish(self, req: Request, upload: _Upload, data: bytes) -> Reply:
         if sniff(data) != "mp4":
             return self.error(req, PARAM_ERROR, f"video format {sniff(data) or 'unknown'}: mp4 expected")
-        upload.video = data
+        upload.video_sha256 = hashlib.sha256(data).hexdigest()
         return Reply(200, {"result": 1})
 
     # ---- publish, info, delete --------------------------------------------------------------------
@@ -255,7 +259,7 @@ class Kuaishou(Platform):
         upload = self._uploads.get(req.query.get("upload_token", ""))
         if upload is None or upload.app_id != app_id or upload.open_id != ctx.account:
             return self.core.withhold(ctx, self.error(req, PARAM_ERROR, "invalid upload_token"))
-        if upload.video is None or upload.published:
+        if upload.video_sha256 is None or upload.published:
             return self.error(req, 120002, "video not uploaded (视频未上传)")
         caption, cover = _publish_fields(self, req)
         ctx.summary = {"caption": caption, "cover": uploaded(cover.data)}
@@ -265,7 +269,7 @@ class Kuaishou(Platform):
             return self.error(req, 120003, "video publish failed (视频发布失败) (sandbox fault: reject)")
         upload.published = True
         photo_id = f"3x{secrets.token_hex(7)}"
-        video_sha = hashlib.sha256(upload.video).hexdigest()
+        video_sha = upload.video_sha256
         view = {"photo_id": photo_id, "caption": caption, "video_sha256": video_sha}
         url = self.core.public_url(self.name, f"/short-video/{photo_id}", view)
         self._works[photo_id] = _Work(str(ctx.account), caption, hashlib.sha256(cover.data).hexdigest(), video_sha,
