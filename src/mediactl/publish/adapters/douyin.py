@@ -93,10 +93,10 @@ class DouyinAdapter(GrantedTokenAdapter):
         code = as_int(data.get("error_code", extra.get("error_code", 0)) or 0)
         if code == 0:
             return data
-        words = data.get("description") or extra.get("description") or ""
-        error = ErrorTable.of(self.platform).error(code, f"{step}: error_code {code}: {words}")
+        message = f"{step}: error_code {code}: {data.get('description') or extra.get('description') or ''}"
+        error = ErrorTable.of(self.platform).error(code, message)
         if refreshing and isinstance(error, TokenExpired | Rejected):  # the refresh itself refused: a person must act
-            raise Rejected(f"{error.message}; authorise channel {self.channel.name} again")
+            raise Rejected(f"{message}; authorise channel {self.channel.name} again")
         raise error
 
     # --- checks -------------------------------------------------------------------------------
