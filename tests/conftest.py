@@ -141,9 +141,9 @@ def cli() -> Callable[..., Result]:
     """Run `mediactl -C PROJECT ARGS…` in process, as a user would from a shell."""
     runner = CliRunner()
 
-    def run(project: Path | None, *args: str) -> Result:
+    def run(project: Path | None, *args: str, input: str | None = None) -> Result:  # click names it `input`
         prefix = ["-C", str(project)] if project is not None else []
-        return runner.invoke(app, [*prefix, *args])
+        return runner.invoke(app, [*prefix, *args], input=input)
 
     return run
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -11,10 +10,10 @@ from mediactl.config.platforms import get_platform
 from mediactl.sandbox import Sandbox, SandboxOptions
 from mediactl.sandbox.platforms.douyin import Douyin
 from videoflow import (
+    authorise,
     copy_project,
     delivery_records,
     due,
-    grant,
     job_of,
     kill_while_polling,
     manifest_video,
@@ -32,16 +31,14 @@ def sandbox():
 
 
 @pytest.fixture
-def ready(approved_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox) -> Path:
-    tokens = grant(sandbox, "douyin", user="bank-open-id")
+def ready(approved_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox, cli) -> Path:
     monkeypatch.setenv("MEDIACTL_SANDBOX_URL", sandbox.url)
-    monkeypatch.setenv("BANK_DOUYIN_CLIENT_KEY", "dy-client-key")
+    monkeypatch.setenv("BANK_DOUYIN_CLIENT_KEY", "do-client-id")
     monkeypatch.setenv("BANK_DOUYIN_CLIENT_SECRET", "dy-secret")
-    monkeypatch.setenv("BANK_DOUYIN_ACCESS_TOKEN", tokens["access_token"])
-    monkeypatch.setenv("BANK_DOUYIN_REFRESH_TOKEN", tokens["refresh_token"])
-    monkeypatch.setenv("BANK_DOUYIN_OPEN_ID", tokens["open_id"])
     monkeypatch.setitem(get_platform("douyin").facts["poll"], "first_wait_seconds", 0.01)
-    return copy_project(approved_video, tmp_path)
+    project = copy_project(approved_video, tmp_path)
+    authorise(cli, project, sandbox, CHANNEL, "bank-open-id", monkeypatch)
+    return project
 
 
 def creates(sandbox: Sandbox) -> list[dict]:
@@ -67,6 +64,7 @@ def test_video_is_uploaded_whole_created_with_its_topics_and_reviewed(cli, ready
     assert create["summary"]["video_sha256"] == manifest_video(ready, CHANNEL)["sha256"]  # exactly the sealed bytes
     assert "cover_tsp" not in create["summary"] or create["summary"]["cover_tsp"] is None
     assert job_of(ready, CHANNEL).remote_id == create["summary"]["item_id"]
+    assert sandbox.calls()[-1]["path"] == "/douyin/video/data/"  # as the grant's open_id (else 2190015)
     (record,) = delivery_records(ready)
     assert (
         record["action"] == "delivery.sent"
@@ -128,13 +126,13 @@ def test_expired_token_is_refreshed_once(cli, ready: Path, sandbox: Sandbox) -> 
     assert paths(sandbox, "douyin").count("/oauth/refresh_token/") == 1
 
 
-def test_a_refused_refresh_token_says_to_authorise_again(cli, ready: Path, sandbox: Sandbox, monkeypatch) -> None:
-    monkeypatch.setenv("BANK_DOUYIN_REFRESH_TOKEN", "a-refresh-token-douyin-no-longer-knows")
+def test_a_refused_refresh_token_says_to_authorise_again(cli, ready: Path, sandbox: Sandbox) -> None:
+    sandbox._state.platforms["douyin"]._refresh.clear()  # Douyin no longer knows the grant's refresh token (10010)
     sandbox.add_fault("expired-token")
     (outcome,) = publish(cli, ready, CHANNEL)
     assert outcome["state"] == "failed"
-    assert "error_code 10010" in outcome["detail"] and "authorise channel bank-douyin again" in outcome["detail"]
-    assert "a-refresh-token-douyin-no-longer-knows" not in json.dumps(outcome)
+    assert '"error_code": 10010' in outcome["detail"] and "refused to renew the grant" in outcome["detail"]
+    assert "run `mediactl auth bank-douyin` again" in outcome["detail"]
 
 
 def test_content_refused_at_create_fails_with_douyins_words(cli, ready: Path, sandbox: Sandbox) -> None:
@@ -189,11 +187,13 @@ def test_a_create_whose_answer_is_lost_is_unknown_and_never_resent(cli, ready: P
 def test_withdraw_deletes_the_video(cli, ready: Path, sandbox: Sandbox) -> None:
     from mediactl.config.model import load_config
     from mediactl.publish.adapters.douyin import DouyinAdapter
+    from mediactl.publish.store import open_store
 
     (outcome,) = publish(cli, ready, CHANNEL)
     assert outcome["state"] == "sent"
     config = load_config(ready / "mediactl.yaml")
     adapter = DouyinAdapter(config.channel(CHANNEL), config)
+    adapter.store = open_store(config)  # the channel's grant is there
     item_id = job_of(ready, CHANNEL).remote_id
     try:
         assert adapter._review(item_id) is not None
@@ -204,27 +204,6 @@ def test_withdraw_deletes_the_video(cli, ready: Path, sandbox: Sandbox) -> None:
         with pytest.raises(Rejected, match="item_id does not exist"):
             adapter.withdraw(item_id)
     finally:
+        adapter.store.close()
         adapter.close()
     assert [p["path"] for p in sandbox.posts()][-2:] == ["/douyin/video/delete/"] * 2
-
-
-def test_a_token_an_earlier_run_cached_is_refreshed_when_refused_not_read_again_from_the_config(
-    cli, ready: Path, sandbox: Sandbox
-) -> None:
-    """Cron starts a new process each run: a refused token must lead to the refresh token, in every process."""
-    from mediactl.config.model import load_config
-    from mediactl.publish.adapters.douyin import DouyinAdapter
-    from mediactl.publish.store import Store
-
-    config = load_config(ready / "mediactl.yaml")
-    earlier = DouyinAdapter(config.channel(CHANNEL), config)
-    earlier.store = Store(ready / ".mediactl/queue.sqlite3")
-    try:
-        earlier.token()  # an earlier run used the configured token: it is cached, sealed, in the state store
-    finally:
-        earlier.store.close()
-        earlier.close()
-    sandbox.add_fault("expired-token")  # Douyin now refuses it
-    (outcome,) = publish(cli, ready, CHANNEL)
-    assert outcome["state"] == "sent", outcome
-    assert paths(sandbox, "douyin").count("/oauth/refresh_token/") == 1

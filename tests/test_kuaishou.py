@@ -12,10 +12,10 @@ from mediactl.config.platforms import get_platform
 from mediactl.sandbox import Sandbox, SandboxOptions
 from mediactl.sandbox.platforms.kuaishou import Kuaishou
 from videoflow import (
+    authorise,
     copy_project,
     delivery_records,
     due,
-    grant,
     job_of,
     kill_while_polling,
     manifest_video,
@@ -33,15 +33,14 @@ def sandbox():
 
 
 @pytest.fixture
-def ready(approved_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox) -> Path:
-    tokens = grant(sandbox, "kuaishou", user="bank-kwai-user")
+def ready(approved_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox, cli) -> Path:
     monkeypatch.setenv("MEDIACTL_SANDBOX_URL", sandbox.url)
-    monkeypatch.setenv("BANK_KUAISHOU_APP_ID", "ks-app-id")
+    monkeypatch.setenv("BANK_KUAISHOU_APP_ID", "ku-client-id")
     monkeypatch.setenv("BANK_KUAISHOU_APP_SECRET", "ks-secret")
-    monkeypatch.setenv("BANK_KUAISHOU_ACCESS_TOKEN", tokens["access_token"])
-    monkeypatch.setenv("BANK_KUAISHOU_REFRESH_TOKEN", tokens["refresh_token"])
     monkeypatch.setitem(get_platform("kuaishou").facts["poll"], "first_wait_seconds", 0.01)
-    return copy_project(approved_video, tmp_path)
+    project = copy_project(approved_video, tmp_path)
+    authorise(cli, project, sandbox, CHANNEL, "bank-kwai-user", monkeypatch)
+    return project
 
 
 def publishes(sandbox: Sandbox) -> list[dict]:
@@ -101,15 +100,15 @@ def test_expired_token_is_refreshed_once(cli, ready: Path, sandbox: Sandbox) -> 
     assert paths(sandbox, "kuaishou").count("/oauth2/refresh_token") == 1
 
 
-def test_without_a_refresh_token_an_expired_token_says_what_to_do(cli, ready: Path, sandbox: Sandbox) -> None:
-    config = ready / "mediactl.yaml"
-    config.write_text(
-        config.read_text("utf-8").replace("      refresh_token: ${BANK_KUAISHOU_REFRESH_TOKEN}\n", ""), "utf-8"
-    )
-    sandbox.add_fault("expired-token")
-    (outcome,) = publish(cli, ready, CHANNEL)
+def test_a_channel_never_authorised_fails_saying_what_to_do(cli, approved_video: Path, tmp_path: Path, sandbox: Sandbox,
+                                                          monkeypatch) -> None:  # fmt: skip
+    monkeypatch.setenv("MEDIACTL_SANDBOX_URL", sandbox.url)
+    monkeypatch.setenv("BANK_KUAISHOU_APP_ID", "ku-client-id")
+    monkeypatch.setenv("BANK_KUAISHOU_APP_SECRET", "ks-secret")
+    (outcome,) = publish(cli, copy_project(approved_video, tmp_path), CHANNEL)
     assert outcome["state"] == "failed"
-    assert "no refresh_token is configured; authorise the channel again" in outcome["detail"]
+    assert "channel bank-kuaishou is not authorised yet: run `mediactl auth bank-kuaishou`" in outcome["detail"]
+    assert paths(sandbox, "kuaishou") == []  # nothing was sent
 
 
 def test_a_refused_publish_fails_with_kuaishous_words(cli, ready: Path, sandbox: Sandbox) -> None:
@@ -156,11 +155,13 @@ def test_withdraw_deletes_the_work(cli, ready: Path, sandbox: Sandbox) -> None:
     from mediactl.config.model import load_config
     from mediactl.publish.adapters.base import Rejected
     from mediactl.publish.adapters.kuaishou import KuaishouAdapter
+    from mediactl.publish.store import open_store
 
     (outcome,) = publish(cli, ready, CHANNEL)
     assert outcome["state"] == "sent"
     config = load_config(ready / "mediactl.yaml")
     adapter = KuaishouAdapter(config.channel(CHANNEL), config)
+    adapter.store = open_store(config)  # the channel's grant is there
     photo_id = job_of(ready, CHANNEL).remote_id
     try:
         adapter.withdraw(photo_id)
@@ -168,6 +169,7 @@ def test_withdraw_deletes_the_work(cli, ready: Path, sandbox: Sandbox) -> None:
         with pytest.raises(Rejected, match="result 120001"):
             adapter.withdraw(photo_id)
     finally:
+        adapter.store.close()
         adapter.close()
     assert [p["path"] for p in sandbox.posts()][-2:] == ["/kuaishou/openapi/photo/delete"] * 2
     assert "ks-secret" not in json.dumps(sandbox.posts())

@@ -38,7 +38,6 @@ REVIEWED = {"item_id": "@9VwL2uyIVMg", "title": "新春快乐", "cover": "", "is
 def adapter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[DouyinAdapter]:
     root = tmp_path / "example"
     init_project(root)
-    monkeypatch.setenv("BANK_DOUYIN_OPEN_ID", "bank-open-id")
     monkeypatch.setenv("BANK_DOUYIN_CLIENT_KEY", "dy-client-key")
     config = load_config(root / "mediactl.yaml")
     made = DouyinAdapter(config.channel("bank-douyin"), config)

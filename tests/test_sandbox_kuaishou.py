@@ -39,7 +39,6 @@ def adapter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kuaisho
     root = tmp_path / "example"
     init_project(root)
     monkeypatch.setenv("BANK_KUAISHOU_APP_ID", "ks-app-id")
-    monkeypatch.setenv("BANK_KUAISHOU_ACCESS_TOKEN", "a-kuaishou-access-token")
     config = load_config(root / "mediactl.yaml")
     made = KuaishouAdapter(config.channel("bank-kuaishou"), config)
     yield made
@@ -123,7 +122,6 @@ def test_validate_refuses_what_kuaishou_would(adapter: KuaishouAdapter) -> None:
 def test_describe_hides_the_token(adapter: KuaishouAdapter) -> None:
     lines = [r["request"] for r in adapter.describe(variant(adapter), "key")]
     assert any("start_upload?access_token=***" in line for line in lines)
-    assert "a-kuaishou-access-token" not in " ".join(lines)
 
 
 # ---- the sandbox's own checks ---------------------------------------------------------------------

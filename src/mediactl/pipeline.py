@@ -268,9 +268,7 @@ class RunReport:
 
     @property
     def ok(self) -> bool:
-        from mediactl.publish.runner import PROBLEMS  # lazy: publish stage; loaded already by the run
-
-        bad = [o for o in self.outcomes if o.state in PROBLEMS]
+        bad = [o for o in self.outcomes if o.problem]
         return not (self.render.failed or self.check.not_checked or self.failing or bad)
 
     def to_dict(self) -> dict[str, Any]:
@@ -335,9 +333,9 @@ def _eligible(
         item, name = planned.item, planned.channel.name
         if planned.key in failed or item.status not in allowed:
             continue  # drafts and items in review are not waiting on run: they wait on people
-        if planned.channel.platform not in adapters.registry():
-            waiting.append({"item": item.slug, "channel": name,
-                            "reason": f"no adapter is installed for platform '{planned.channel.platform}'"})  # fmt: skip
+        refused = adapters.refusal(planned.channel, item.kind, config)
+        if refused is not None:
+            waiting.append({"item": item.slug, "channel": name, "reason": refused})
             continue
         unset = [var for ref in planned.channel.credentials.values() for var in environment.missing(str(ref))]
         if unset:  # queued now, it would only fail: it waits until the operator sets them

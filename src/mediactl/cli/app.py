@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from mediactl import __version__
-from mediactl.cli import check, doctor, items, project, publish, render, run, state
+from mediactl.cli import auth, check, doctor, items, project, publish, render, run, state
 from mediactl.cli.base import STATE, MediactlGroup
 
 app = typer.Typer(
@@ -71,6 +71,7 @@ app.command("review")(publish.review_cmd)
 app.command("approve")(publish.approve_cmd)
 app.command("publish")(publish.publish_cmd)
 app.command("run")(run.run_cmd)
+app.command("auth")(auth.auth_cmd)
 app.command("pause")(publish.pause_cmd)
 app.command("resume")(publish.resume_cmd)
 app.command("doctor")(doctor.doctor_cmd)

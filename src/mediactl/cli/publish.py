@@ -140,10 +140,11 @@ def publish_cmd(
         request = pipeline.PublishRequest(slugs or None, channel, parse_at(at, config.project.tz) if at else None,
                                           dry_run, reason if force else None, defer)  # fmt: skip
         outcomes = pipeline.publish(config, STATE.library(), request)
-    report_outcomes(outcomes, json_output)
-    bad = [o for o in outcomes if o.state in ("refused", "failed", "unknown")]
+    report_outcomes(outcomes, json_output, dry_run=dry_run and not due)
+    bad = [o for o in outcomes if o.problem]
     if bad:
-        raise FindingsError(f"{len(bad)} of {len(outcomes)} variant(s) were refused or not delivered")
+        raise FindingsError(f"{len(bad)} of {len(outcomes)} variant(s) were refused or not delivered, or need a person "
+                            "(above)")  # fmt: skip
 
 
 def parse_at(text: str, tz: Any) -> float:
@@ -159,7 +160,7 @@ def parse_at(text: str, tz: Any) -> float:
     return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).timestamp()
 
 
-def report_outcomes(outcomes: list[Any], json_output: bool) -> None:
+def report_outcomes(outcomes: list[Any], json_output: bool, *, dry_run: bool = False) -> None:
     if json_output:
         console.emit_json([o.to_dict() for o in outcomes])
         return
@@ -172,13 +173,33 @@ def report_outcomes(outcomes: list[Any], json_output: bool) -> None:
             + (f" — {o.detail}" if o.detail else "")
             + (f" {o.url}" if o.url else "")
         )
-        if o.state in marks:
+        if o.state in marks and not o.attention:
             good += [text, *(f"    {request}" for request in o.requests)]
         else:  # problems go to stderr, each at once
-            console.error_line(text)
+            console.error_line(("!" + text[1:]) if o.attention else text)
     console.lines(good)
     if not outcomes:
         console.info("nothing to publish")
+    elif dry_run:
+        console.lines(per_channel(outcomes))
+
+
+def per_channel(outcomes: list[Any]) -> list[str]:
+    """A dry run's answer per channel: how many variants would be sent, how many cannot, and why (the reason
+    itself where the channel's refusals share one, such as a platform without an adapter)."""
+    by_channel: dict[str, list[Any]] = {}
+    for o in outcomes:
+        by_channel.setdefault(o.channel, []).append(o)
+    lines = ["per channel (dry run):"]
+    for channel, found in by_channel.items():
+        refused = [o for o in found if o.state != "dry-run"]
+        line = f"  {channel}: {len(found) - len(refused)} would be sent"
+        if refused:
+            reasons = {o.detail for o in refused}
+            why = reasons.pop() if len(reasons) == 1 else "each for its reason above"
+            line += f", {len(refused)} cannot be ({', '.join(o.item for o in refused)}): {why}"
+        lines.append(line)
+    return lines
 
 
 # --- queue ------------------------------------------------------------------------------------
@@ -282,13 +303,32 @@ def queue_resolve_cmd(
     job_id: Annotated[int, typer.Argument(help="Job number.")],
     sent: Annotated[str, typer.Option("--sent", help="The URL where it was published (a person checked).")],
 ) -> None:
-    """Mark an unknown job as sent, with the URL a person found it at.
+    """Record that a job was published, at the URL a person found it at: an unknown job, or one awaiting confirmation (a hand-off bundle a person posted in the app).
+
+    Audited: the log names who resolved it and the URL.
 
     Examples:
 
       $ mediactl queue resolve 12 --sent https://mp.weixin.qq.com/s/abc
+
+      $ mediactl queue resolve 14 --sent https://www.xiaohongshu.com/explore/65f0c0aa000000001203a1b2
     """
-    _transition(job_id, "sent", ("unknown",), "resolve", url=sent)
+    _transition(job_id, "sent", ("unknown", "awaiting-confirmation"), "resolve", url=_post_url(sent))
+
+
+def _post_url(text: str) -> str:
+    """The address of a published post: an http(s) URL with a host (a note pasted by mistake is refused)."""
+    from urllib.parse import urlsplit  # lazy: start-up
+
+    url = text.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        raise UsageError(f"--sent {text!r}: expected the post's URL, such as https://www.xiaohongshu.com/explore/…; "
+                         "nothing was changed")  # fmt: skip
+    return url
 
 
 # --- log, pause, resume ---------------------------------------------------------------------------

@@ -41,12 +41,12 @@ def run_cmd(
     if json_output:
         console.emit_json(report.to_dict())
     else:
-        _print(report)
+        _print(report, dry_run)
     if not report.ok:
         raise FindingsError("the run found problems (above); everything else went through")
 
 
-def _print(report: "RunReport") -> None:
+def _print(report: "RunReport", dry_run: bool) -> None:
     data = report.to_dict()
     rendered, checked = data["render"], data["check"]
     for line in rendered["failed"] + checked["not_checked"]:
@@ -57,4 +57,4 @@ def _print(report: "RunReport") -> None:
                  f"{checked['failing']} failing")  # fmt: skip
     for wait in data["waiting"]:
         console.info(f"… {wait['channel']}/{wait['item']}: waiting — {wait['reason']}")
-    report_outcomes(report.outcomes, False)
+    report_outcomes(report.outcomes, False, dry_run=dry_run)

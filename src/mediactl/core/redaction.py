@@ -56,7 +56,7 @@ def secret_name(name: str) -> bool:
     identifier), a public key or a key's fingerprint (made to be shown).
     """
     parts = set(_NAME_PARTS.split(_CAMEL.sub("_", name).lower()))
-    if parts & _NOT_SECRET_WORDS:
+    if parts & _NOT_SECRET_WORDS or name.lower() in _PUBLIC_NAMES:
         return False
     return looks_secret(name) or bool(parts & _SECRET_WORDS)
 
@@ -116,6 +116,9 @@ _SECRET_WORDS = frozenset(
     {"key", "sign", "signature", "sig", "auth", "pwd", "pass", "passphrase", "credential", "credentials"}
 )
 _NOT_SECRET_WORDS = frozenset({"idempotency", "public", "fingerprint"})
+# Names that look secret but hold a public identifier: Douyin calls its app id `client_key`, and it is in every
+# authorize URL an operator opens (`mediactl auth`); hidden, the URL would not work. Its secret is client_secret.
+_PUBLIC_NAMES = frozenset({"client_key"})
 _STOP = r"""\s"'`<>\x1b"""  # a value ends at a space, a quote, markup or an ANSI escape
 _LINE_STOP = r"""\r\n"'`<>\x1b"""  # a header's value runs to the end of its line
 # (texts one of which must occur for the pattern to match: a test much cheaper than the pattern, the pattern)

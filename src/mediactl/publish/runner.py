@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from mediactl.core.errors import MediactlError, UsageError
 from mediactl.core.identity import current_user
-from mediactl.publish import audit, backends, gate, integrity
+from mediactl.publish import adapters, audit, backends, gate, integrity
 from mediactl.publish.adapters import adapter_class, registry
-from mediactl.publish.adapters.base import Adapter, DeliveryError, Rejected, Transient, Unknown, Variant
+from mediactl.publish.adapters.base import Adapter, DeliveryError, Receipt, Rejected, Transient, Unknown, Variant
 from mediactl.publish.database import Connection
 from mediactl.publish.gate import RefusalKind
 from mediactl.publish.store import QUEUE_FILE, Claim, Job, JobState, Settlement, StoreError, Unlogged, open_store
@@ -82,6 +82,12 @@ class Outcome:
     url: str = ""
     due_at: float | None = None
     requests: list[dict[str, Any]] = field(default_factory=list)
+    attention: bool = False  # the job reached its state, but the detail is trouble a person must act on
+
+    @property
+    def problem(self) -> bool:
+        """Whether this outcome makes the run exit 1."""
+        return self.state in PROBLEMS or self.attention
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -139,9 +145,9 @@ class Publisher:
         self, planned: Planned, at: float | None, force_reason: str | None, defer: bool, dry_run: bool
     ) -> Outcome:
         item, channel = planned.item, planned.channel
-        if channel.platform not in registry():  # refused while planning: no job is ever left without a way out
-            reason = f"no adapter is installed for platform '{channel.platform}'; nothing was queued"
-            return Outcome(channel.name, item.slug, OutcomeState.REFUSED, reason)
+        refused = adapters.refusal(channel, item.kind, self.config)
+        if refused is not None:  # refused while planning: no job is ever left without a way out
+            return Outcome(channel.name, item.slug, OutcomeState.REFUSED, f"{refused}; nothing was queued")
         folder = self.config.build_path / channel.name / item.slug
         try:
             verified = verify(folder, self.config.root)
@@ -285,8 +291,9 @@ class Publisher:
 
         due = [c for c in self.store.due_channels(time.time()) if c not in paused]
         budget = _Budget(limit)
-        # Jobs of a channel removed from the config fail at once, with the reason, before the threads start.
-        gone = [c for c in due if c not in self.config.channels or self.config.channel(c).platform not in registry()]
+        # Jobs of a channel removed from the config, or whose adapter cannot be made, fail at once, with the
+        # reason, before the threads start; the others' adapters are made here, before the threads share them.
+        gone = [c for c in due if not self._deliverable(c)]
         failed = [outcome for c in gone for outcome in self._drain(budget, Claim(frozenset(paused), c))]
         channels = [c for c in due if c not in gone]
 
@@ -299,11 +306,19 @@ class Publisher:
             finally:
                 worker.store.close()
 
-        for channel in channels:  # create adapters before the threads share them
-            self.adapter(self.config.channel(channel))
         with ThreadPoolExecutor(max_workers=max(1, len(channels) * concurrency)) as pool:
             futures = [pool.submit(work, channel) for channel in channels for _ in range(concurrency)]
             return failed + [outcome for future in futures for outcome in future.result()]
+
+    def _deliverable(self, name: str) -> bool:
+        """Whether a channel's adapter can be made (its jobs go to the threads); else its jobs fail one by one."""
+        if name not in self.config.channels or self.config.channel(name).platform not in registry():
+            return False
+        try:
+            self.adapter(self.config.channel(name))
+        except MediactlError:
+            return False
+        return True
 
     def _admit(self, db: Connection, job: Job, now: float) -> tuple[float, str] | None:
         """Send-time rate limits: the channel's caps and the platform's own limits, over what was actually sent.
@@ -364,7 +379,9 @@ class Publisher:
             return self._settle(job, JobState.FAILED, exc.message)
         except Exception as exc:  # a bug or an unexpected library error mid-send: we cannot know if it went out
             return self._settle(job, JobState.UNKNOWN, f"{type(exc).__name__}: {exc}; not retried")
-        return self._settle(job, JobState(receipt.state), "", remote_id=receipt.remote_id, url=receipt.url)
+        return self._settle(job, JobState(receipt.state), receipt.note if receipt.attention else "",
+                            remote_id=receipt.remote_id, url=receipt.url, note=receipt.note,
+                            attention=receipt.attention)  # fmt: skip
 
     def _retry_later(self, job: Job, exc: DeliveryError) -> tuple[Outcome, _Settled]:
         if job.attempts >= MAX_ATTEMPTS:
@@ -380,15 +397,19 @@ class Publisher:
         return Outcome(job.channel, job.item, OutcomeState.QUEUED, f"transient: {exc.message}; retry in {delay:.0f} s", job.id), settled
 
     def _settle(
-        self, job: Job, state: JobState, detail: str, *, remote_id: str | None = None, url: str = ""
-    ) -> tuple[Outcome, _Settled]:
+        self, job: Job, state: JobState, detail: str, *, remote_id: str | None = None, url: str = "", note: str = "",
+        attention: bool = False,
+    ) -> tuple[Outcome, _Settled]:  # fmt: skip
+        """`detail` is the job's error; `note` what a person should know (a receipt's note), in the record too."""
         settled = _Settled(
             Settlement(job.id, state, remote_id=remote_id, remote_url=url or None, error=detail or None),
             f"delivery.{state}",
             {"job": job.id, "item": job.item, "channel": job.channel, "content_hash": job.content_hash,
-             "remote_id": remote_id, "url": url, "error": detail, **(self._adapters[job.channel].audit_fields() if job.channel in self._adapters else {})},
+             "remote_id": remote_id, "url": url, "error": detail, **({"note": note} if note and note != detail else {}),
+             **(self._adapters[job.channel].audit_fields() if job.channel in self._adapters else {})},
         )  # fmt: skip
-        return Outcome(job.channel, job.item, OutcomeState(state), detail, job.id, url), settled
+        return Outcome(job.channel, job.item, OutcomeState(state), detail or note, job.id, url,
+                       attention=attention), settled  # fmt: skip
 
     def _finish(
         self,
@@ -399,9 +420,12 @@ class Publisher:
         remote_id: str | None = None,
         url: str = "",
         expect: str = JobState.SENDING,
+        receipt: Receipt | None = None,
     ) -> Outcome:
         """Settle and record at once (reconciliation: no next job to claim)."""
-        outcome, settled = self._settle(job, state, detail, remote_id=remote_id, url=url)
+        note, attention = (receipt.note, receipt.attention) if receipt is not None else ("", False)
+        outcome, settled = self._settle(job, state, note if attention else detail, remote_id=remote_id, url=url,
+                                        note=note, attention=attention)  # fmt: skip
         settled = dataclasses.replace(settled, settlement=dataclasses.replace(settled.settlement, expect=expect))
         applied, _ = self._commit(settled, None)
         if applied:  # else another run settled it first
@@ -526,7 +550,7 @@ class Publisher:
         if receipt is None:
             return None
         return self._finish(job, JobState(receipt.state), "", remote_id=receipt.remote_id, url=receipt.url,
-                            expect=job.state)  # fmt: skip
+                            expect=job.state, receipt=receipt)  # fmt: skip
 
     def adapter(self, channel: Channel) -> Adapter:
         if channel.name not in self._adapters:

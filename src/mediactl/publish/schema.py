@@ -130,6 +130,17 @@ $$""",
 ]
 
 
+GRANTS = """
+CREATE TABLE IF NOT EXISTS grants (
+    channel TEXT PRIMARY KEY,
+    sealed {blob} NOT NULL,            -- the access and refresh tokens, sealed (publish/adapters/oauth.py, tokenseal)
+    expires_at {real} NOT NULL,        -- when the access token ends
+    refresh_expires_at {real},         -- when the refresh token ends (NULL: none, or the platform does not say)
+    updated_at {real} NOT NULL
+)
+"""
+
+
 def postgresql_only(statements: list[str]) -> Callable[[str], list[str]]:
     """A step for the shared store alone (it is still recorded as applied on SQLite, so versions stay one line)."""
     return lambda dialect: statements if dialect == POSTGRESQL else []
@@ -153,6 +164,9 @@ MIGRATIONS: list[Migration] = [
     # Approvals became signed records in the repository (publish/records.py): an unsigned row said only what
     # MEDIACTL_USER claimed, so none is carried over; each variant is approved again, signed.
     Migration(3, "approvals leave the store (signed records in approvals/ replace them)", lambda dialect: ["DROP TABLE IF EXISTS approvals"]),
+    # OAuth platforms' grants (`mediactl auth CHANNEL`): not a cache like `tokens`, since losing one means a person
+    # must authorise again, so they are kept apart from what a token refresh may delete.
+    Migration(4, "OAuth grants: each channel's access and refresh tokens, sealed", typed(GRANTS)),
 ]
 
 

@@ -1,4 +1,4 @@
-"""The state store: the job queue, pause switches, token cache and bookkeeping, on SQLite or PostgreSQL.
+"""The state store: the job queue, pause switches, token cache, OAuth grants and bookkeeping, on SQLite or PostgreSQL.
 
 Jobs move pending → sending → sent | failed | unknown (and cancelled, awaiting-confirmation).
 Every transition is one transaction on the database layer (publish/database.py). Claims never
@@ -152,6 +152,16 @@ class Unlogged:
     fields: dict[str, Any]
     at: float
     error: str
+
+
+@dataclass(frozen=True)
+class SealedGrant:
+    """A channel's OAuth grant as the store keeps it: sealed tokens, and when they end (bound into the seal)."""
+
+    sealed: bytes
+    expires_at: float
+    refresh_expires_at: float | None
+    updated_at: float
 
 
 @dataclass(frozen=True)
@@ -562,6 +572,20 @@ class Store:
             _drop_plain_tokens(db)
             db.execute("DELETE FROM tokens WHERE channel = ?", (channel,))
 
+    def grant(self, channel: str) -> SealedGrant | None:
+        """A channel's OAuth grant as stored (sealed; publish/adapters/oauth.py opens it), if there is one."""
+        with self.database.read() as db:
+            row = db.execute("SELECT * FROM grants WHERE channel = ?", (channel,)).fetchone()
+        return SealedGrant(bytes(row["sealed"]), row["expires_at"], row["refresh_expires_at"], row["updated_at"]) if row else None
+
+    def save_grant(self, channel: str, sealed: bytes, expires_at: float, refresh_expires_at: float | None, *,
+                   audit: AuditHook | None = None) -> None:  # fmt: skip
+        """Keep a channel's grant (replacing the one before), with its audit record when a person authorised it."""
+        with self.transaction(audit=audit) as db:
+            db.execute(_GRANT, (channel, bytes(sealed), expires_at, refresh_expires_at, time.time()))
+            if audit is not None:
+                audit(None)
+
     def paused(self) -> dict[str, dict[str, Any]]:
         with self.database.read() as db:
             rows = db.execute("SELECT * FROM switches").fetchall()
@@ -641,6 +665,7 @@ class Store:
 
 _SWITCH = upsert("switches", ("scope", "reason", "actor", "at"), ("scope",))
 _TOKEN = upsert("tokens", ("channel", "token", "expires_at"), ("channel",))
+_GRANT = upsert("grants", ("channel", "sealed", "expires_at", "refresh_expires_at", "updated_at"), ("channel",))
 _META = upsert("meta", ("key", "value"), ("key",))
 
 

@@ -57,6 +57,7 @@ TABLES = (
     Table("jobs", "id", ids=True),
     Table("switches", "scope"),
     Table("tokens", "channel"),
+    Table("grants", "channel"),
     Table("meta", "key"),
     Table("unlogged", "id", ids=True),
 )

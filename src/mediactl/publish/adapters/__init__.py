@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from mediactl.core.errors import MediactlError
 
 if TYPE_CHECKING:  # annotations only
+    from mediactl.config.model import Channel, Config
     from mediactl.publish.adapters.base import Adapter
 
 GROUP = "mediactl.adapters"
@@ -31,4 +32,25 @@ def adapter_class(platform: str) -> type[Adapter]:
             f"no adapter is installed for platform '{platform}' (installed: {known}).",
             hint="publish this channel's variants through an adapter package, or export them with the outbox.",
         )
-    return entry.load()
+    try:
+        return entry.load()
+    except Exception as exc:  # a plug-in that fails to import is a broken installation, not a crash mid-delivery
+        raise MediactlError(
+            f"the adapter for platform '{platform}' ({entry.value}) cannot be loaded: {type(exc).__name__}: {exc}",
+            hint="reinstall the package that provides it (pip show, pip install --force-reinstall)",
+        ) from None
+
+
+def refusal(channel: Channel, kind: str, config: Config) -> str | None:
+    """Why no variant of `kind` can go to `channel` at all (None: one can): asked while planning, before the gate
+    and before any job exists, so a channel mediactl cannot deliver to never leaves a job `sending`.
+
+    No adapter installed for the platform, one that cannot be loaded, or one that refuses the channel as
+    configured or the item's kind (`Adapter.refusal`).
+    """
+    if channel.platform not in registry():
+        return f"no adapter is installed for platform '{channel.platform}'"
+    try:
+        return adapter_class(channel.platform).refusal(channel, config, kind)
+    except MediactlError as exc:
+        return exc.message

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from mediactl.config.platforms import get_platform
 from mediactl.core.errors import MediactlError
 from mediactl.core.redaction import redact
 
@@ -67,6 +68,10 @@ class Receipt:
     remote_id: str
     url: str = ""
     detail: dict[str, Any] = field(default_factory=dict)
+    note: str = ""  # what a person should know or do next (where a hand-off bundle is): shown, and in the audit record
+    # The note reports trouble a person must act on although the job reached its state (a hand-off whose operator
+    # could not be notified): it is kept as the job's error too, and the run exits 1.
+    attention: bool = False
 
 
 class DeliveryError(MediactlError):
@@ -95,11 +100,30 @@ class Adapter:
 
     platform: ClassVar[str] = ""
     confirms_manually: ClassVar[bool] = False  # a person must confirm (WeCom): state awaiting-confirmation
+    # The item kinds this adapter can deliver, as data; None: every kind its platform's facts file lists (`kinds:`).
+    # An adapter that posts text only says ("article",), and a video for its channel is refused while planning.
+    kinds: ClassVar[tuple[str, ...] | None] = None
     store: Store | None = None  # set by the publisher: the state store (token cache, remote ids), for those who need it
 
     def __init__(self, channel: Channel, config: Config) -> None:
         self.channel = channel
         self.config = config
+
+    @classmethod
+    def accepted_kinds(cls, platform: str) -> tuple[str, ...]:
+        """The kinds this adapter delivers for `platform`: the platform's (its facts), narrowed by `kinds`."""
+        takes = get_platform(platform).kinds
+        return takes if cls.kinds is None else tuple(kind for kind in takes if kind in cls.kinds)
+
+    @classmethod
+    def refusal(cls, channel: Channel, config: Config, kind: str) -> str | None:
+        """Why this adapter can deliver no `kind` item to `channel` as configured (None: it can). Asked while
+        planning, before any job exists; subclasses add what their channels need (a hand-off's folder …)."""
+        accepted = cls.accepted_kinds(channel.platform)
+        if kind in accepted:
+            return None
+        takes = ", ".join(accepted) or "none"
+        return f"the {channel.platform} adapter cannot deliver {kind} items to channel '{channel.name}' (it takes: {takes})"
 
     def validate(self, variant: Variant) -> list[str]:
         """Problems that make sending pointless; checked before anything is sent."""

@@ -1,7 +1,8 @@
 """Douyin (抖音): upload the video (whole, or init/parts/complete), create the post, poll its review.
 
-Facts from platforms.md §4, kept in data/platforms/douyin.yaml: every call carries the user's
-access token in the `access-token` header and the user's `open_id` in the query; answers are
+Facts from platforms.md §4, kept in data/platforms/douyin.yaml: every call carries the account's
+access token in the `access-token` header and its `open_id` in the query (both from the channel's
+grant: `mediactl auth CHANNEL`, publish/adapters/oauth.py, which also renews the token); answers are
 ``{"data": {"error_code", "description", …}, "extra": {"error_code", "logid", "now", …}}`` with
 HTTP 200 for most failures. A file up to 128 MB goes to `/video/upload/`; a larger one must go in
 parts (`/video/part/init/`, `/video/part/upload/` numbered from 1, `/video/part/complete/`), which
@@ -28,41 +29,23 @@ from mediactl.core.errors import MediactlError
 from mediactl.core.redaction import redact, redacted_excerpt
 from mediactl.publish.adapters.base import DeliveryError, Receipt, Rejected, Transient, Unknown, Variant
 from mediactl.publish.adapters.codes import ErrorTable, as_int, mapping
-from mediactl.publish.adapters.http import TokenExpired
+from mediactl.publish.adapters.oauth import OAuthAdapter
 from mediactl.publish.adapters.poll import PollPlan, poll
 from mediactl.publish.adapters.upload import PartPlan, send_file
-from mediactl.publish.adapters.usertoken import GrantedTokenAdapter
 from mediactl.publish.adapters.video import mime_type, missing_topics, read_video, video_problems
 
 
-class DouyinAdapter(GrantedTokenAdapter):
+class DouyinAdapter(OAuthAdapter):
     platform = "douyin"
 
     @property
     def facts(self) -> dict[str, Any]:
         return get_platform(self.platform).facts
 
-    # --- the mechanism's hooks --------------------------------------------------------------
-
-    def refresh_access_token(self, refresh_token: str) -> tuple[str, float]:
-        """`/oauth/refresh_token/`: a new 15-day access token; the refresh token itself does not change."""
-        form = {"client_key": self.secret("client_key"), "grant_type": "refresh_token", "refresh_token": refresh_token}
-        response = self.send("POST", self._url(self.facts["oauth"]["refresh"]), step="oauth/refresh_token",
-                             mutating=False, data=form)  # fmt: skip
-        data = self._data(response, "oauth/refresh_token", mutating=False, refreshing=True)
-        granted_to = str(data.get("open_id") or "")
-        if granted_to and granted_to != self._open_id():
-            raise Rejected(f"oauth/refresh_token: the refresh token belongs to open_id {granted_to}, not the channel's "
-                           f"{self._open_id()}; authorise the channel again")  # fmt: skip
-        return str(data["access_token"]), float(data.get("expires_in") or self.facts["oauth"]["access_seconds"])
+    # --- calls -------------------------------------------------------------------------------
 
     def _url(self, path: str) -> str:
         return f"{self.api_base()}{path}"
-
-    def _open_id(self) -> str:
-        return self.config.environment().interpolate(
-            self.channel.credentials.get("open_id", ""), where=f"channels.{self.channel.name}.credentials.open_id"
-        )
 
     def _api(self, endpoint: str, *, step: str, mutating: bool, key: str = "", params: dict[str, Any] | None = None,
              body: Any = None, files: Any = None) -> dict[str, Any]:  # fmt: skip
@@ -72,7 +55,7 @@ class DouyinAdapter(GrantedTokenAdapter):
         if body is not None:
             headers["Content-Type"] = "application/json; charset=utf-8"
             payload["content"] = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        query = {"open_id": self._open_id(), **(params or {})}
+        query = {"open_id": self.account(), **(params or {})}  # the authorised account (the grant's open_id)
 
         def call(token: str) -> dict[str, Any]:
             response = self.send("POST", self._url(self.facts["endpoints"][endpoint]), step=step, mutating=mutating,
@@ -81,7 +64,7 @@ class DouyinAdapter(GrantedTokenAdapter):
 
         return self.with_token(call)
 
-    def _data(self, response: Any, step: str, *, mutating: bool, refreshing: bool = False) -> dict[str, Any]:
+    def _data(self, response: Any, step: str, *, mutating: bool) -> dict[str, Any]:
         """The answer's `data`, or the outcome its error code means (codes as data: douyin.yaml `errors:`)."""
         try:
             answer = response.json()
@@ -94,10 +77,7 @@ class DouyinAdapter(GrantedTokenAdapter):
         if code == 0:
             return data
         message = f"{step}: error_code {code}: {data.get('description') or extra.get('description') or ''}"
-        error = ErrorTable.of(self.platform).error(code, message)
-        if refreshing and isinstance(error, TokenExpired | Rejected):  # the refresh itself refused: a person must act
-            raise Rejected(f"{message}; authorise channel {self.channel.name} again")
-        raise error
+        raise ErrorTable.of(self.platform).error(code, message)
 
     # --- checks -------------------------------------------------------------------------------
 
@@ -113,8 +93,6 @@ class DouyinAdapter(GrantedTokenAdapter):
         if self._cover_tsp() is None and "cover_tsp" in self.channel.options:
             problems.append(f"channels.{self.channel.name}.cover_tsp must be a number of seconds ≥ 0, "
                             f"not {self.channel.options['cover_tsp']!r}")  # fmt: skip
-        if not self.channel.credentials.get("open_id"):
-            problems.append(f"channels.{self.channel.name}.credentials.open_id is not configured (the authorised user)")
         return problems
 
     def _cover_tsp(self) -> float | None:

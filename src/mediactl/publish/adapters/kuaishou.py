@@ -1,7 +1,7 @@
 """Kuaishou (快手): start an upload, send the video raw or in fragments to the returned endpoint, publish with caption and cover.
 
 Facts from platforms.md §5, kept in data/platforms/kuaishou.yaml: calls to open.kuaishou.com carry
-`access_token` and `app_id` in the query and answer ``{"result": 1, …}`` on success, another
+`access_token` (from the channel's grant: `mediactl auth CHANNEL`, publish/adapters/oauth.py) and `app_id` in the query and answer ``{"result": 1, …}`` on success, another
 `result` with `error_msg` on failure. `/openapi/photo/start_upload` returns an `upload_token` and the
 upload gateway's host (`endpoint`); a file under 10 MB goes there raw to `/api/upload`, a larger
 one in fragments of at most 10 MB (`/api/upload/fragment`, `fragment_id` from 0) closed by
@@ -31,35 +31,20 @@ from mediactl.core.errors import MediactlError
 from mediactl.core.redaction import redact, redacted_excerpt, register_secret
 from mediactl.publish.adapters.base import DeliveryError, Receipt, Rejected, Transient, Unknown, Variant
 from mediactl.publish.adapters.codes import ErrorTable, as_int, mapping
-from mediactl.publish.adapters.http import TokenExpired
+from mediactl.publish.adapters.oauth import OAuthAdapter
 from mediactl.publish.adapters.poll import PollPlan, poll
 from mediactl.publish.adapters.upload import PartPlan, send_file
-from mediactl.publish.adapters.usertoken import GrantedTokenAdapter
 from mediactl.publish.adapters.video import mime_type, missing_topics, read_video, video_problems
 
 
-class KuaishouAdapter(GrantedTokenAdapter):
+class KuaishouAdapter(OAuthAdapter):
     platform = "kuaishou"
 
     @property
     def facts(self) -> dict[str, Any]:
         return get_platform(self.platform).facts
 
-    # --- the mechanism's hooks --------------------------------------------------------------
-
-    def refresh_access_token(self, refresh_token: str) -> tuple[str, float]:
-        """`/oauth2/refresh_token` (grant_type=refresh_token): a new 48-hour access token."""
-        query = {"app_id": self.secret("app_id"), "app_secret": self.secret("app_secret"),
-                 "refresh_token": refresh_token, "grant_type": "refresh_token"}  # fmt: skip
-        response = self.send("GET", self._url(self.facts["oauth"]["refresh"]), step="oauth2/refresh_token",
-                             mutating=False, params=query)  # fmt: skip
-        try:
-            answer = self._result(response, "oauth2/refresh_token", mutating=False)
-        except (TokenExpired, Rejected) as exc:
-            raise Rejected(f"{exc.message}; authorise channel {self.channel.name} again") from None
-        if answer.get("refresh_token"):
-            register_secret(str(answer["refresh_token"]))  # a rotated refresh token is never printed either
-        return str(answer["access_token"]), float(answer.get("expires_in") or self.facts["oauth"]["access_seconds"])
+    # --- calls -------------------------------------------------------------------------------
 
     def _url(self, path: str) -> str:
         return f"{self.api_base()}{path}"
@@ -72,7 +57,7 @@ class KuaishouAdapter(GrantedTokenAdapter):
         payload = {name: value for name, value in (("data", data), ("files", files)) if value is not None}
 
         def call(token: str) -> dict[str, Any]:
-            query = {"access_token": token, "app_id": self.secret("app_id"), **(params or {})}
+            query = {"access_token": token, "app_id": self.client_id(), **(params or {})}
             response = self.send(method, self._url(self.facts["endpoints"][endpoint]), step=step, mutating=mutating,
                                  params=query, headers=headers, **payload)  # fmt: skip
             return self._result(response, step, mutating=mutating, tolerate=tolerate)

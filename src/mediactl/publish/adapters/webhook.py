@@ -16,6 +16,8 @@ import json
 import time
 from typing import Any
 
+import httpx
+
 from mediactl.config.credentials import register_url_secrets
 from mediactl.core.redaction import REDACTED, redact, secret_name
 from mediactl.publish.adapters.base import Receipt, Rejected, Variant
@@ -68,9 +70,7 @@ class WebhookAdapter(HttpAdapter):
 
     def publish(self, variant: Variant, key: str) -> Receipt:
         body = self.payload(variant, key)
-        response = self.send(
-            "POST", self.url(), step="webhook POST", mutating=True, content=body, headers=self.headers(body, key)
-        )
+        response = self.post(body, key, step="webhook POST")
         try:
             answer = response.json()
         except ValueError:
@@ -78,6 +78,17 @@ class WebhookAdapter(HttpAdapter):
         remote = str(answer.get("id") or key) if isinstance(answer, dict) else key
         url = str(answer.get("url") or "") if isinstance(answer, dict) else ""
         return Receipt("sent", remote, url, {"status": response.status_code})
+
+    def post(self, body: bytes, key: str, *, step: str) -> httpx.Response:
+        """One signed POST of `body` to the channel's url, classified (http.py)."""
+        return self.send("POST", self.url(), step=step, mutating=True, content=body, headers=self.headers(body, key))
+
+    def notify(self, text: str, facts: dict[str, Any], key: str) -> None:
+        """Tell the people behind this channel something (a hand-off bundle waits for them): a text message in the
+        shape WeCom's group robots take (`msgtype: text`), the facts beside it under `mediactl` for a receiver of
+        the team's own; signed like every post. Raises a DeliveryError when it did not arrive."""
+        message = {"msgtype": "text", "text": {"content": text}, "mediactl": facts}
+        self.post(json.dumps(message, ensure_ascii=False, sort_keys=True).encode("utf-8"), key, step="notify POST")
 
     def describe(self, variant: Variant, key: str) -> list[dict[str, Any]]:
         """The request, with the URL's secret parts and every secret-bearing header hidden."""
