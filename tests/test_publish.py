@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mediactl.publish import audit
+from mediactl.publish import adapters, audit, runner
 from mediactl.publish.audit import AuditError
 from mediactl.publish.store import Store
 
@@ -181,8 +181,11 @@ def test_platform_rate_limits_apply_without_configuration(cli, ready: Path) -> N
     assert "cap: bank-wechat allows 1 per day" in result[0]["detail"]
 
 
-def test_a_channel_without_an_adapter_is_refused_before_anything_is_queued(cli, ready: Path) -> None:
+def test_a_channel_without_an_adapter_is_refused_before_anything_is_queued(cli, ready: Path, monkeypatch) -> None:
     """Issue 13's first defect: no job is ever left `sending` by a channel mediactl cannot deliver to."""
+    installed = {name: entry for name, entry in adapters.registry().items() if name != "weibo"}
+    for module in (adapters, runner):  # Weibo has an adapter now: take it away
+        monkeypatch.setattr(module, "registry", lambda: installed)
     result = cli(ready, "publish", SLUG, "--channel", "bank-weibo", "--json")
     assert result.exit_code == 1
     (refused,) = outcomes(result)

@@ -39,6 +39,7 @@ from mediactl.render.verify import verify
 # for the annotations).
 if TYPE_CHECKING:
     from mediactl.core.sshsig import Signer
+    from mediactl.publish.recall import Recalled
     from mediactl.publish.records import Record
     from mediactl.publish.runner import Outcome, Publisher
 
@@ -205,6 +206,20 @@ def publish(config: Config, library: Library, request: PublishRequest) -> list[O
         if request.dry_run:
             return outcomes
         return _deliver_now(publisher, outcomes)
+    finally:
+        publisher.close()
+
+
+def recall(config: Config, slug: str, channel: str | None, reason: str) -> list[Recalled]:
+    """`mediactl recall`: withdraw an item from every channel it reached (publish/recall.py)."""
+    from mediactl.publish import recall as recalling  # lazy: publish stage, see above
+    from mediactl.publish.runner import Publisher  # lazy: publish stage, see above
+
+    if channel is not None:
+        config.channel(channel)  # an unknown channel is a usage error naming it
+    publisher = Publisher(config, command="recall")
+    try:
+        return recalling.recall(publisher, slug, channel, reason)
     finally:
         publisher.close()
 

@@ -167,9 +167,9 @@ def sandbox_cmd(
     token_ttl: Annotated[int, typer.Option("--token-ttl", help="Seconds an access token lives.")] = 7200,
     verbose: Annotated[bool, typer.Option("--verbose", help="One line per request on stderr.")] = False,
 ) -> None:
-    """Serve the platform sandbox on 127.0.0.1: the WeChat Official Account API and a webhook receiver.
+    """Serve the platform sandbox on 127.0.0.1: WeChat Official Account, Weibo and a webhook receiver, each under its prefix.
 
-    Real paths, request validation, response shapes and error codes; tokens that expire; uploads, drafts, asynchronous publish with status polling; rate limits and content rejection on demand. What arrives is listed at GET /_sandbox/posts. Point every channel at it with MEDIACTL_SANDBOX_URL=http://127.0.0.1:PORT. Stop with Ctrl-C.
+    Real paths, request validation, response shapes and error codes; tokens that expire; uploads, drafts, asynchronous publish with status polling; rate limits and content rejection on demand. What arrives is listed at GET /_sandbox/posts; an OAuth platform's token comes from POST /_sandbox/tokens {"platform": "weibo", "account": "UID"}. Point every channel at it with MEDIACTL_SANDBOX_URL=http://127.0.0.1:PORT (each platform is served at {sandbox}/{platform}). Stop with Ctrl-C.
 
     Examples:
 

@@ -436,6 +436,37 @@ def log_anchor_cmd() -> None:
     console.success(f"anchored record {anchor['seq']} of {count} in {audit.ANCHOR_FILE}: commit it")
 
 
+def recall_cmd(
+    slug: Annotated[str, typer.Argument(help="The item to take back.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (goes to the audit log with every withdrawal).")],
+    channel: Annotated[str | None, typer.Option("--channel", "-c", help="Only this channel (default: all).")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print what was done per job as JSON.")] = False,
+) -> None:
+    """Withdraw an item from every channel it reached; say plainly what a person must still do.
+
+    Sent posts are deleted where the platform allows it (WeCom tasks not yet confirmed are cancelled),
+    queued ones are cancelled; where a platform cannot withdraw through its API, the line says what to do
+    by hand. Every step is audited. Exit code 1 when anything is left for a person.
+
+    Examples:
+
+      $ mediactl recall wealth-steady-plus --reason "产品收益率调整，撤回旧版宣传"
+
+      $ mediactl recall anti-fraud-2026 --channel bank-weibo --reason "配图有误"
+    """
+    from mediactl.pipeline import recall  # lazy: start-up
+
+    done = recall(STATE.config(), slug, channel, reason)
+    if json_output:
+        console.emit_json([entry.to_dict() for entry in done])
+    else:
+        for entry in done:
+            line = f"{entry.channel}/{entry.item} (job {entry.job}): {entry.taken}: {entry.detail}"
+            (console.success if entry.ok else console.warning)(line)
+    if not all(entry.ok for entry in done):
+        raise typer.Exit(1)
+
+
 def pause_cmd(
     reason: Annotated[str, typer.Option("--reason", help="Why (shown to everyone who tries to publish).")],
     channel: Annotated[

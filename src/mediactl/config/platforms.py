@@ -1,8 +1,15 @@
-"""Platform facts, loaded from one YAML data file per platform inside the package.
+"""Platform facts, loaded from one YAML data file per platform inside the package, or from a plug-in.
 
 Facts change (limits, endpoints, error codes), so they are data with their source
 beside each value, not constants in code: render fits to them, check verifies
 against them, adapters call them. A channel may narrow a fact, never widen it.
+
+A third party adds a platform without changing mediactl: its distribution names a package in the
+`mediactl.platforms` entry-point group (the entry's name is the platform's), and that package holds
+`platform.yaml` (facts, the same format as `data/platforms/*.yaml`) and, optionally, `templates/`
+(`<platform>/<kind>.j2`, found after the project's own templates). The adapter is registered in
+`mediactl.adapters` as ours are. A plug-in cannot replace a built-in platform: a name both use is an
+error naming the distribution, as is a missing or malformed `platform.yaml`.
 """
 
 from __future__ import annotations
@@ -10,9 +17,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from importlib.metadata import entry_points
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from mediactl.config.yamlpos import load_data
+from mediactl.core.errors import MediactlError
+
+PLUGIN_GROUP = "mediactl.platforms"
+FACTS_FILE = "platform.yaml"
 
 
 @dataclass(frozen=True)
@@ -137,14 +150,79 @@ def _parse(data: dict[str, Any]) -> Platform:
 
 @cache
 def all_platforms() -> dict[str, Platform]:
-    """Every built-in platform by name, read once per process."""
+    """Every platform by name, built-in and plug-in, read once per process."""
     folder = resources.files("mediactl") / "data" / "platforms"
     found = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".yaml"):
             platform = _parse(load_data(entry.read_text("utf-8"), entry.name))
             found[platform.name] = platform
+    for name, plugin in plugins().items():
+        if name in found:
+            raise PluginError(f"{plugin.origin}: the plug-in platform '{name}' has the name of a built-in platform; "
+                              "a plug-in adds a platform, it cannot replace one (rename its entry point)")  # fmt: skip
+        found[name] = plugin.platform
     return found
+
+
+class PluginError(MediactlError):
+    """An installed platform plug-in that cannot be used; the message names its distribution."""
+
+
+@dataclass(frozen=True)
+class Plugin:
+    """A platform added by another distribution: its facts and where its templates are."""
+
+    platform: Platform
+    package: str  # the importable package holding platform.yaml and templates/
+    origin: str  # "distribution 1.0 (mediactl.platforms: name = package)", for messages
+    folder: Traversable  # the package's folder: platform.yaml, templates/
+
+    @property
+    def templates(self) -> bool:
+        return (self.folder / "templates").is_dir()
+
+
+@cache
+def plugins() -> dict[str, Plugin]:
+    """The installed platform plug-ins by platform name (the `mediactl.platforms` entry points)."""
+    found = {}
+    for entry in entry_points(group=PLUGIN_GROUP):
+        distribution = f"{entry.dist.name} {entry.dist.version}" if entry.dist else "an installed distribution"
+        origin = f"{distribution} ({PLUGIN_GROUP}: {entry.name} = {entry.value})"
+        folder = _package_folder(entry.value, origin)
+        facts = folder / FACTS_FILE
+        if not facts.is_file():
+            raise PluginError(f"{origin}: the package has no {FACTS_FILE} (the platform's facts)")
+        try:
+            platform = _parse(load_data(facts.read_text("utf-8"), f"{entry.value}/{FACTS_FILE}"))
+        except (KeyError, TypeError) as exc:
+            raise PluginError(f"{origin}: {FACTS_FILE} lacks a required key ({exc})") from None
+        if platform.name != entry.name:
+            raise PluginError(f"{origin}: {FACTS_FILE} says `name: {platform.name}`, but the entry point is named "
+                              f"'{entry.name}'; they must be the same")  # fmt: skip
+        found[entry.name] = Plugin(platform, entry.value, origin, folder)
+    return found
+
+
+def facts_source(name: str) -> bytes:
+    """The bytes of a platform's facts file, built-in or plug-in (the render cache hashes them)."""
+    builtin = resources.files("mediactl") / "data" / "platforms" / f"{name}.yaml"
+    if builtin.is_file():
+        return builtin.read_bytes()
+    return (plugins()[name].folder / FACTS_FILE).read_bytes()
+
+
+def plugin_template_folders() -> list[Traversable]:
+    """The plug-ins' template folders, in the order the template loader searches them (after mediactl's own)."""
+    return [plugin.folder / "templates" for plugin in plugins().values() if plugin.templates]
+
+
+def _package_folder(package: str, origin: str) -> Traversable:
+    try:
+        return resources.files(package)
+    except (ModuleNotFoundError, TypeError) as exc:
+        raise PluginError(f"{origin}: its package cannot be imported ({exc})") from None
 
 
 def get_platform(name: str) -> Platform:

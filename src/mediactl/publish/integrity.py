@@ -55,6 +55,7 @@ if TYPE_CHECKING:  # annotations only
 ACCEPTED = {
     JobState.SENT: {JobState.SENT},
     JobState.CANCELLED: {JobState.CANCELLED},
+    JobState.RECALLED: {JobState.RECALLED},
     JobState.UNKNOWN: {JobState.UNKNOWN, JobState.SENT, JobState.FAILED, JobState.AWAITING_CONFIRMATION},
     JobState.AWAITING_CONFIRMATION: {JobState.AWAITING_CONFIRMATION, JobState.SENT, JobState.FAILED, JobState.UNKNOWN},
 }

@@ -45,6 +45,8 @@ OUTCOMES = {
     "queue.cancel": JobState.CANCELLED,
     "queue.retry": JobState.PENDING,
     "queue.resolve": JobState.SENT,
+    "recall.withdrawn": JobState.RECALLED,
+    "recall.cancelled": JobState.CANCELLED,
 }
 ACCEPT_LOSS = "state.accept-loss"
 

@@ -74,6 +74,7 @@ class JobState(StrEnum):
     UNKNOWN = "unknown"
     CANCELLED = "cancelled"
     AWAITING_CONFIRMATION = "awaiting-confirmation"
+    RECALLED = "recalled"  # it was sent, then withdrawn from the platform (`mediactl recall`)
 
 
 STATES = tuple(JobState)
@@ -429,7 +430,7 @@ class Store:
         """Deliveries made to a channel since a moment (by when they were sent): for send-time rate limits."""
         return db.execute(
             "SELECT audience, claimed_at FROM jobs WHERE channel = ? AND claimed_at > ? AND id != ? "
-            "AND state IN ('sending', 'sent', 'unknown', 'awaiting-confirmation') ORDER BY claimed_at",
+            "AND state IN ('sending', 'sent', 'unknown', 'awaiting-confirmation', 'recalled') ORDER BY claimed_at",
             (channel, since, exclude),
         ).fetchall()
 
@@ -501,7 +502,7 @@ class Store:
         with self.database.read() as db:
             rows = db.execute(
                 "SELECT audience FROM jobs WHERE channel = ? AND due_at >= ? AND due_at < ? "
-                "AND state IN ('pending', 'sending', 'sent', 'unknown', 'awaiting-confirmation')",
+                "AND state IN ('pending', 'sending', 'sent', 'unknown', 'awaiting-confirmation', 'recalled')",
                 (channel, start, end),
             ).fetchall()
         if audience is None:

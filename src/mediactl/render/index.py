@@ -13,13 +13,12 @@ import hashlib
 import json
 import os
 from dataclasses import asdict
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mediactl import __version__
 from mediactl.config.model import Config
-from mediactl.config.platforms import get_platform
+from mediactl.config.platforms import facts_source, get_platform
 from mediactl.core import fsutil
 from mediactl.render.context import item_link
 from mediactl.render.hooks import inputs_digest
@@ -129,8 +128,7 @@ class InputHasher:
 
     def _platform(self, name: str) -> str:
         def compute() -> str:
-            data = (resources.files("mediactl") / "data" / "platforms" / f"{name}.yaml").read_bytes()
-            return hashlib.sha256(data).hexdigest()
+            return hashlib.sha256(facts_source(name)).hexdigest()
 
         return self._memo("platform", name, compute)
 

@@ -28,12 +28,19 @@ def packaged_root() -> Path:
     return Path(str(resources.files("mediactl") / "data" / "templates"))
 
 
+@cache
+def plugin_roots() -> tuple[Path, ...]:
+    from mediactl.config.platforms import plugin_template_folders  # lazy: reads entry points
+
+    return tuple(Path(str(folder)) for folder in plugin_template_folders())
+
+
 def locate(name: str, project_templates: Path) -> Path | None:
-    """The file Jinja would load for `name`: the project's first, then the packaged one."""
+    """The file Jinja would load for `name`: the project's first, then the packaged one, then a plug-in's."""
     if name.startswith(BUILTIN_PREFIX):
         candidates = [packaged_root() / name[len(BUILTIN_PREFIX) :]]
     else:
-        candidates = [project_templates / name, packaged_root() / name]
+        candidates = [project_templates / name, packaged_root() / name, *(root / name for root in plugin_roots())]
     return next((path for path in candidates if path.is_file()), None)
 
 

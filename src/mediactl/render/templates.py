@@ -29,6 +29,7 @@ from jinja2 import (
 from jinja2.debug import rewrite_traceback_stack
 from jinja2.sandbox import SandboxedEnvironment
 
+from mediactl.config.platforms import plugins
 from mediactl.core import confine
 from mediactl.core.errors import relpath
 from mediactl.render import filters
@@ -68,7 +69,8 @@ def environment(project_templates: Path, root: Path | None = None) -> SandboxedE
     """One environment per project and process: templates are compiled once, filters built once."""
     packaged = PackageLoader("mediactl", PACKAGED)
     project = ConfinedLoader(project_templates, root or project_templates.parent)
-    loader = ChoiceLoader([project, PrefixLoader({"builtin": packaged}), packaged])
+    plugged = [PackageLoader(p.package, "templates") for p in plugins().values() if p.templates]  # plug-in platforms'
+    loader = ChoiceLoader([project, PrefixLoader({"builtin": packaged}), packaged, *plugged])
     env = BoundedEnvironment(
         loader=loader,
         undefined=StrictUndefined,

@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from mediactl.sandbox.core import Core, Reply, Request
+from mediactl.sandbox.core import Core, Platform, Reply, Request
 from mediactl.sandbox.options import SandboxOptions, check_fault
 from mediactl.sandbox.platforms import PLATFORMS
 
@@ -261,6 +261,11 @@ class Sandbox:
                 f"the sandbox emulates no platform {platform!r} (it has: {', '.join(self._state.platforms)})"
             )
         return f"{self.url}/{platform}"
+
+    def platform(self, name: str) -> Platform:
+        """The emulated platform `name`, for a test to adjust (e.g. Weibo's `safe_domains`)."""
+        self.base(name)
+        return self._state.platforms[name]
 
     def issue_token(self, platform: str, account: str, ttl: int | None = None) -> str:
         """An access token of `account` on `platform`, as an OAuth grant would give (POST /_sandbox/tokens)."""

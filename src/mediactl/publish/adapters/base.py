@@ -95,6 +95,10 @@ class Unknown(DeliveryError):
     kind = "unknown"
 
 
+class NotWithdrawable(MediactlError):
+    """The platform offers no way to take this post back through its API; the message says what a person does."""
+
+
 class Adapter:
     """Base of every adapter. Subclasses set `platform` and implement `publish`."""
 
@@ -139,6 +143,19 @@ class Adapter:
     def describe(self, variant: Variant, key: str) -> list[dict[str, Any]]:
         """The requests `publish` would make (for --dry-run), secrets redacted."""
         return []
+
+    def withdraw(self, remote_id: str) -> None:
+        """Take a post back (`mediactl recall`): delete it, or cancel a task staff have not confirmed yet.
+
+        The default says the platform cannot, and what a person does instead: the platform's facts file
+        may say it in its words (`recall.manual`). Failures are classified as for `publish`.
+        """
+        from mediactl.config.platforms import get_platform  # lazy: adapters are imported by the registry
+
+        platform = get_platform(self.channel.platform)
+        manual = str((platform.facts.get("recall") or {}).get("manual") or "")
+        raise NotWithdrawable(manual or f"{platform.title} offers no way to withdraw a post through its API: delete "
+                              f"it by hand in the platform's own app or console (its id there: {remote_id})")  # fmt: skip
 
     def audit_fields(self) -> dict[str, Any]:
         """Fields every delivery record of this channel carries in the audit log (`sandbox: true` for the sandbox)."""

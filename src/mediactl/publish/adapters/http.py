@@ -167,8 +167,14 @@ class HttpAdapter(Adapter):
                 raise Unknown(message + " after the request was sent; the post may exist")
             raise Transient(message, retry_after=_retry_after(response))
         if response.status_code >= 400:
+            self.platform_error(response, step=step, mutating=mutating)
             raise Rejected(f"{step}: HTTP {response.status_code}: {redacted_excerpt(response.text, 300)}")
         return response
+
+    def platform_error(self, response: httpx.Response, *, step: str, mutating: bool) -> None:
+        """A 4xx answer in the platform's own error shape: raise its classification (a rate limit is Transient, an
+        expired token TokenExpired …); return to let the generic rule (Rejected) apply. Platforms whose errors come
+        as HTTP 4xx with a coded body (Weibo) override this; those answering HTTP 200 with a code (WeChat) need not."""
 
 
 @functools.cache

@@ -4,7 +4,8 @@ The embedded default that works on every machine, for trying mediactl, for revie
 and for hand-offs to systems that pick files up. Each delivery lands in
 `<path>/<channel>/<slug>/<content-hash>/` and is written to a temporary folder then
 renamed, so it is atomic; delivering the same key again finds the receipt and sends
-nothing twice.
+nothing twice. Its remote id is `<slug>/<hash prefix>`, the delivery's folder under the
+channel's, so `recall` can take exactly that delivery back (the folder is removed whole).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class OutboxAdapter(Adapter):
             os.replace(staging, target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        return Receipt("sent", variant.content_hash[:16], target.resolve().as_uri())
+        return Receipt("sent", _remote_id(target), target.resolve().as_uri())
 
     def find(self, key: str, variant: Variant | None) -> Receipt | None:
         if variant is None:
@@ -61,15 +62,31 @@ class OutboxAdapter(Adapter):
         except (OSError, ValueError):
             return None
         return (
-            Receipt("sent", variant.content_hash[:16], target.resolve().as_uri())
+            Receipt("sent", _remote_id(target), target.resolve().as_uri())
             if data.get("idempotency_key") == key
             else None
         )
+
+    def withdraw(self, remote_id: str) -> None:
+        """Remove the delivery's folder (renamed aside first, so a reader never sees half of it)."""
+        base = self.config.root / str(self.channel.options.get("path") or "outbox") / self.channel.name
+        slug, _, prefix = remote_id.rpartition("/")
+        found = [base / slug / prefix] if slug else list(base.glob(f"*/{prefix}"))  # an id from before slugs
+        found = [path for path in found if (path / RECEIPT).is_file() and _safe(str(path.relative_to(base)))]
+        if len(found) != 1:
+            raise Rejected(f"the outbox holds no single delivery {remote_id!r} under {base} (found {len(found)})")
+        aside = found[0].with_name(f".{found[0].name}.recalled-{os.getpid()}")
+        os.replace(found[0], aside)
+        shutil.rmtree(aside)
 
     def describe(self, variant: Variant, key: str) -> list[dict[str, Any]]:
         target = self._target(variant.item, variant.content_hash)
         names = sorted([*(name for name, _ in variant.files()), MANIFEST])
         return [{"action": "write folder", "path": str(target), "files": names, "key": key}]
+
+
+def _remote_id(target: Path) -> str:
+    return f"{target.parent.name}/{target.name}"
 
 
 def _safe(name: str) -> str:

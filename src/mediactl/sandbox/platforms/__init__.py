@@ -11,10 +11,12 @@ from mediactl.sandbox.platforms.douyin import Douyin
 from mediactl.sandbox.platforms.kuaishou import Kuaishou
 from mediactl.sandbox.platforms.webhook import Webhook
 from mediactl.sandbox.platforms.wechat_oa import WechatOfficialAccount
+from mediactl.sandbox.platforms.weibo import Weibo
 
 PLATFORMS: tuple[type[Platform], ...] = (
     WechatOfficialAccount,
     Webhook,
     Douyin,
     Kuaishou,
+    Weibo,
 )

@@ -1,0 +1,276 @@
+"""Weibo (新浪微博): one status through ``POST /2/statuses/share.json``, synchronous, with at most one picture.
+
+Facts from platforms.md §3 and open.weibo.com/wiki/2/statuses/share: `status` at most 140 (a
+half-width character counts ½), carrying a URL on the app's 安全域名 (the channel's
+`safe_domain_url`), no ``#话题#``; `pic` one JPEG/GIF/PNG under 5 MB, multipart when sent (else a
+normal form body); `rip`, the posting user's real IP, required. The answer is the status itself:
+its `idstr` is the post's id (`id` is a number a JSON reader may round: Weibo's own example shows
+``"id": 3504803600500000`` beside ``"idstr": "3504803600502730"``).
+
+Errors are ``{"request", "error_code", "error"}`` at HTTP 4xx (or 200), `error_code` sometimes a
+string: 10022/10023/10024 rate limits → Transient (retried later); 21327/21332 expired or invalid
+token → TokenExpired (the token is read again once: `access_token()`); 20019 repeated content,
+20021 illegal content, 20012 too long and every other code → Rejected with Weibo's words; 1000x
+system errors on the share call → Unknown (the post may exist).
+
+What Weibo cannot do through share.json: topics (``#话题#``), more than 140 characters (long text is
+only on commercial endpoints), more than one picture, video. Reconciliation: Weibo cannot be asked
+about a post by our key (share.json takes none, and nothing lists the app's posts by one), so a crash
+between the share call and its answer leaves the job `unknown` for a person (`queue resolve`), never
+re-sent. Recall: `withdraw` calls ``statuses/destroy`` (documented; an app may need Weibo's permission
+for it, else 10014).
+
+`rip`: the channel option `rip` (the public IP the team posts from); against the sandbox, 127.0.0.1
+when unset; against Weibo, a channel without it is refused before anything is sent.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from mediactl.config.platforms import get_platform
+from mediactl.core.redaction import redact, redacted_excerpt, register_secret
+from mediactl.publish.adapters.base import Receipt, Rejected, Transient, Unknown, Variant
+from mediactl.publish.adapters.http import HttpAdapter, TokenExpired
+from mediactl.text.textfit import count
+
+RATE_LIMITS = {10022, 10023, 10024}  # IP, user, user-per-API over the limit: later
+TOKEN_ERRORS = {21327, 21332}  # expired_token, invalid_access_token
+SYSTEM_ERRORS = {10001, 10002, 10003, 10009, 10010, 10011}  # the platform's own trouble: the outcome is open
+NO_SUCH_STATUS = 20101
+CONTENT_WORDS = {
+    20012: "the status is over Weibo's 140 characters",
+    20019: "Weibo refuses a post that repeats the account's previous one",
+    20021: "Weibo refused the content",
+}
+RATE_LIMIT_RETRY = 600.0  # seconds: 30 posts an hour per user
+PIC_LIMIT = 5 * 1024 * 1024  # "<5M"
+PIC_FORMATS = {"jpeg": "image/jpeg", "jpg": "image/jpeg", "png": "image/png", "gif": "image/gif"}
+SANDBOX_RIP = "127.0.0.1"
+_URL = re.compile(r"https?://[\x21-\x7e]+", re.IGNORECASE)
+_TOPIC = re.compile(r"#[^#\s]+#")
+
+
+class WeiboAdapter(HttpAdapter):
+    platform = "weibo"
+
+    # --- the access token: one method, so the OAuth store can take over ---------------------
+
+    def access_token(self, *, refresh: bool = False) -> str:
+        """The account's OAuth access token. Today the channel's `access_token` credential (read afresh each time, so
+        a token renewed by the operator is used at once); the OAuth store replaces this one method."""
+        return self.secret("access_token")
+
+    def token(self, *, refresh: bool = False) -> str:
+        """Not cached by mediactl: the credential (or the OAuth store) is where the token lives."""
+        token = self.access_token(refresh=refresh)
+        register_secret(token)
+        return token
+
+    # --- validation before anything is sent ---------------------------------------------------
+
+    def validate(self, variant: Variant) -> list[str]:
+        problems = self._status_problems(variant.text("status"))
+        problems += self._picture_problems(variant)
+        try:
+            self.rip()
+        except Rejected as exc:
+            problems.append(exc.message)
+        return problems
+
+    def _status_problems(self, status: str) -> list[str]:
+        where = f"channel {self.channel.name}"
+        if not status.strip():
+            return [f"{where}: the Weibo status is empty"]
+        problems = []
+        limit = next(f.max for f in get_platform("weibo").fields if f.name == "status")
+        length = count(status, "half_ascii")
+        if length > limit:
+            problems.append(f"{where}: the status counts {length} of Weibo's {limit} characters; share.json refuses it")
+        if _TOPIC.search(status):
+            problems.append(f"{where}: the status holds a #话题#, which share.json refuses; topics go in by hand")
+        domain = self.safe_domain()
+        if not domain:
+            problems.append(
+                f"channels.{self.channel.name}.safe_domain_url is not set: share.json needs a URL on the app's 安全域名"
+            )
+        elif not any(_on_domain(url, domain) for url in _URL.findall(status)):
+            problems.append(f"{where}: the status carries no URL on the safe domain {domain}; share.json refuses it")
+        return problems
+
+    def _picture_problems(self, variant: Variant) -> list[str]:
+        pictures = variant.media()
+        if len(pictures) > 1:
+            return [f"channel {self.channel.name}: {len(pictures)} pictures; share.json takes one"]
+        if not pictures:
+            return []
+        picture = pictures[0]
+        problems = []
+        if str(picture.get("format", "")).lower() not in PIC_FORMATS:
+            problems.append(
+                f"channel {self.channel.name}: picture {picture['file']} is {picture.get('format')}; Weibo takes JPEG, GIF or PNG"
+            )
+        if int(picture.get("bytes", 0)) >= PIC_LIMIT:
+            problems.append(
+                f"channel {self.channel.name}: picture {picture['file']} is {picture['bytes']} bytes; Weibo takes under 5 MB"
+            )
+        return problems
+
+    def safe_domain(self) -> str:
+        url = str(self.channel.options.get("safe_domain_url") or "")
+        return (urlsplit(url if "//" in url else f"//{url}").hostname or "").lower()
+
+    def rip(self) -> str:
+        """The posting user's real IP that share.json requires: the channel's `rip`; 127.0.0.1 in the sandbox."""
+        configured = str(self.channel.options.get("rip") or "")
+        if not configured:
+            if self.sandbox():
+                return SANDBOX_RIP
+            raise Rejected(
+                f"channels.{self.channel.name}.rip is not set: Weibo's share.json requires the real IP the team posts from"
+            )
+        try:
+            return str(ipaddress.ip_address(configured))
+        except ValueError:
+            raise Rejected(f"channels.{self.channel.name}.rip: {configured!r} is not an IP address") from None
+
+    # --- publishing ---------------------------------------------------------------------------
+
+    def publish(self, variant: Variant, key: str) -> Receipt:
+        fields = {"status": variant.text("status"), "rip": self.rip()}
+        files = self._picture(variant)
+
+        def share(token: str) -> httpx.Response:
+            data = {"access_token": token, **fields}
+            sent = {"files": files, "data": data} if files else {"data": data}
+            return self.send("POST", f"{self.api_base()}/2/statuses/share.json", step="statuses/share", mutating=True,
+                             headers={"X-Mediactl-Idempotency-Key": key}, **sent)  # fmt: skip
+
+        return self.receipt(self._with_fresh_token(share), step="statuses/share")
+
+    def receipt(self, response: httpx.Response, *, step: str) -> Receipt:
+        """share.json's answer: the status, or an error in a 200 (then classified like any other)."""
+        status = self.answer(response, step=step, mutating=True)
+        idstr = str(status.get("idstr") or status.get("mid") or "")
+        if not idstr.isdigit():
+            raise Unknown(f"{step}: Weibo answered without the post's idstr: {redacted_excerpt(response.text, 200)}")
+        user = status.get("user")
+        user = user if isinstance(user, dict) else {}
+        uid = str(user.get("idstr") or user.get("id") or "")
+        return Receipt("sent", idstr, self.post_url(uid, idstr), {"created_at": status.get("created_at")})
+
+    def post_url(self, uid: str, idstr: str) -> str:
+        """Where the post is read: weibo.com/UID/ID; on the sandbox's own host when this channel talks to it."""
+        web = self.api_base() if self.audit_fields() else "https://weibo.com"
+        return f"{web}/{uid}/{idstr}" if uid else f"{web}/detail/{idstr}"
+
+    def _picture(self, variant: Variant) -> dict[str, tuple[str, bytes, str]] | None:
+        pictures = variant.media()
+        if not pictures:
+            return None
+        picture = pictures[0]
+        mime = PIC_FORMATS.get(str(picture.get("format", "")).lower(), "application/octet-stream")
+        return {"pic": (str(picture["file"]), variant.read(picture, f"picture {picture['file']}"), mime)}
+
+    # Reconciliation: Weibo cannot be asked about a post by our key, so there is no `find` (an `unknown` job
+    # stays for a person); the runner skips asking platforms that keep the base class's.
+
+    # --- recall ---------------------------------------------------------------------------------
+
+    def withdraw(self, remote_id: str) -> None:
+        """``statuses/destroy`` (`mediactl recall`): Weibo deletes one of the account's own posts. A post Weibo says does
+        not exist (20101) is gone already: withdrawn. Any other refusal is raised, classified as for `publish`."""
+        if not remote_id.isdigit():
+            raise Rejected(f"{remote_id!r} is not a Weibo post id")
+
+        def destroy(token: str) -> httpx.Response:
+            return self.send("POST", f"{self.api_base()}/2/statuses/destroy.json", step="statuses/destroy",
+                             mutating=True, data={"access_token": token, "id": remote_id})  # fmt: skip
+
+        try:
+            self.answer(self._with_fresh_token(destroy), step="statuses/destroy", mutating=True)
+        except WeiboError as exc:
+            if exc.error_code != NO_SUCH_STATUS:
+                raise
+
+    # --- Weibo's answers --------------------------------------------------------------------------
+
+    def _with_fresh_token(self, call: Any) -> httpx.Response:
+        """`with_token`; a token Weibo still calls expired after it was read afresh needs a person to authorise again."""
+        try:
+            return self.with_token(call)
+        except TokenExpired as exc:
+            raise Rejected(f"{exc.message}; the access token is expired or revoked: authorise the account again "
+                           f"(mediactl auth {self.channel.name}, or renew channels.{self.channel.name}.credentials.access_token)") from None  # fmt: skip
+
+    def answer(self, response: httpx.Response, *, step: str, mutating: bool) -> dict[str, Any]:
+        """A 2xx answer as JSON; one that holds an error_code is classified like a 4xx one."""
+        try:
+            body = response.json()
+        except ValueError:
+            raise Unknown(f"{step}: not JSON from Weibo: {redacted_excerpt(response.text, 120)}") from None
+        if not isinstance(body, dict):
+            raise Unknown(f"{step}: unexpected answer from Weibo: {redacted_excerpt(response.text, 120)}")
+        if body.get("error_code") not in (None, "", 0, "0"):
+            raise classify(body, step=step, mutating=mutating)
+        return body
+
+    def platform_error(self, response: httpx.Response, *, step: str, mutating: bool) -> None:
+        try:
+            body = response.json()
+        except ValueError:
+            return
+        if isinstance(body, dict) and "error_code" in body:
+            raise classify(body, step=step, mutating=mutating, status=response.status_code)
+
+    def describe(self, variant: Variant, key: str) -> list[dict[str, Any]]:
+        pictures = variant.media()
+        body = "multipart/form-data" if pictures else "application/x-www-form-urlencoded"
+        parts = [f"status {variant.text('status')!r}", f"rip {self._described_rip()}", "access_token=***"]
+        if pictures:
+            parts.append(f"pic {pictures[0]['file']}")
+        return [{"request": f"POST {redact(self.api_base())}/2/statuses/share.json ({body}: {', '.join(parts)})"}]
+
+    def _described_rip(self) -> str:
+        try:
+            return self.rip()
+        except Rejected:
+            return "(not set: refused)"
+
+
+class WeiboError(Rejected):
+    """A refusal in Weibo's words, with its error_code."""
+
+    def __init__(self, message: str, error_code: int) -> None:
+        super().__init__(message)
+        self.error_code = error_code
+
+
+def classify(body: dict[str, Any], *, step: str, mutating: bool, status: int = 200) -> Exception:
+    """Weibo's ``{"request", "error_code", "error"}`` as mediactl's outcome classes."""
+    try:
+        code = int(str(body.get("error_code")))  # a string in Weibo's own examples
+    except (TypeError, ValueError):
+        return Unknown(f"{step}: unreadable error from Weibo (HTTP {status}): {redacted_excerpt(str(body), 200)}")
+    words = f"{step}: error_code {code}: {redact(str(body.get('error', '')))}"
+    if code in RATE_LIMITS:
+        return Transient(f"{words} (rate limited; retried later)", retry_after=RATE_LIMIT_RETRY)
+    if code in TOKEN_ERRORS:
+        return TokenExpired(words)
+    if code in SYSTEM_ERRORS:
+        if mutating:
+            return Unknown(f"{words}; the post may exist")
+        return Transient(words)
+    if code in CONTENT_WORDS:
+        return WeiboError(f"{words} ({CONTENT_WORDS[code]})", code)
+    return WeiboError(words, code)
+
+
+def _on_domain(url: str, domain: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host == domain or host.endswith("." + domain)

@@ -1,0 +1,264 @@
+"""Weibo (新浪微博), served under ``/weibo/2/…``: written from platforms.md §3 and Weibo's own wiki pages.
+
+Sources (stored copies; [V] official page, [C] secondary, [U] unverified, as in platforms.md):
+- ``POST /2/statuses/share.json`` [V] open.weibo.com/wiki/2/statuses/share: `access_token`; `status`
+  URL-encoded, at most 140 Chinese characters, no "#话题词#", at least one URL under the app's bound
+  安全域名; `pic` optional, one JPEG/GIF/PNG under 5 MB, multipart/form-data when sent, else a normal
+  form body; `rip` required ("请传操作用户的真实有效IP"). Answer: the status object (created_at, id,
+  mid, idstr, text, source, …, thumbnail_pic/bmiddle_pic/original_pic with a picture, user).
+- ``POST /2/statuses/destroy.json`` (`id`, only one's own posts) [V] open.weibo.com/wiki/Statuses/destroy
+  and C/2/statuses/destroy/biz: answers the deleted status.
+- Errors: ``{"request", "error_code", "error"}`` [V] open.weibo.com/wiki/Error_code (error_code may be a
+  string there). Codes [C] (copies of the Error_code table): 10007 unsupported media type, 10016
+  missing parameter, 10017 invalid parameter value (a status without a safe-domain URL gets "appkey
+  not bind domain!", reported with 10017 [C]), 10022/10023/10024 IP / user / user-per-API rate limits,
+  20005 image type, 20006 image too big, 20012 text over 140, 20019 repeated content ("连续两次发布的
+  微博不可以重复" [V] upload_url_text), 20021 illegal content, 20101 no such status, 20102 not your
+  status; tokens 21327 expired_token, 21332 invalid_access_token, 21301 no token [U].
+- HTTP statuses of errors [U]: 400 (weibo4j: "400: The request was invalid"), 403 for rate limits,
+  401 for token errors. The adapter must classify by error_code, whatever the status.
+- 30 posts an hour per user [V] open.weibo.com/wiki/Rate-limiting: the 31st is 10024.
+- Length [C]: a character counts 1, a half-width (ASCII) one ½, rounded up (the web composer's count);
+  how a URL counts (Weibo shortens it to t.cn) is not documented in the sources [U]: counted as
+  written, which is never shorter than a short link for a URL of 20 characters or more.
+
+Tokens come from ``POST /_sandbox/tokens`` (an OAuth grant; `Sandbox.issue_token("weibo", uid)`). The
+app's safe domains are `safe_domains` (default the example project's ``example-bank.cn``, subdomains
+included). Faults: "reject" → 20021 on share.json.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import math
+import re
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
+
+from mediactl.sandbox.core import Bounded, Ctx, MiB, Platform, Refusal, Reply, Request, Route, uploaded
+from mediactl.sandbox.files import sniff
+from mediactl.sandbox.multipart import parse_multipart
+
+MAX_CHARS = 140
+PIC_LIMIT = 5 * MiB  # "<5M"
+_URL = re.compile(r"https?://[\x21-\x7e]+", re.IGNORECASE)
+_TOPIC = re.compile(r"#[^#\s]+#")
+_CST = timezone(timedelta(hours=8))
+FIRST_ID = 4_900_000_000_000_000  # status ids of the sandbox: 16 digits, as Weibo's are (below 2**53)
+
+
+def weibo_length(text: str) -> int:
+    """The length Weibo's composer shows: 1 per character, ½ per half-width (ASCII) one, rounded up [C]."""
+    return math.ceil(sum(0.5 if ord(char) < 128 else 1 for char in text))
+
+
+@dataclass
+class _Status:
+    idstr: str
+    uid: str
+    text: str
+    body: dict[str, Any]  # what share.json answered
+    url: str
+
+
+@dataclass
+class _Account:
+    last_text: str | None = None  # the previous post's text: a repeat is refused (20019)
+    posted_at: deque[float] = field(default_factory=deque)  # monotonic times of the last hour's posts
+
+
+class Weibo(Platform):
+    name = "weibo"
+    routes: ClassVar[tuple[Route, ...]] = (
+        Route("POST", "/2/statuses/share.json", "share", mutating=True, post=True),
+        Route("POST", "/2/statuses/destroy.json", "destroy", mutating=True, post=True),
+    )
+    transient_kinds = ("500", "429", "quota")
+
+    def __init__(self, core: Any) -> None:
+        super().__init__(core)
+        self.safe_domains: tuple[str, ...] = ("example-bank.cn",)  # the app's 安全域名 (a test may change them)
+        self.posts_per_hour = 30  # per user [V] Rate-limiting
+        self._statuses = Bounded()  # idstr → _Status
+        self._accounts = Bounded()  # uid → _Account
+
+    # ---- the shape of Weibo's answers --------------------------------------------------------------
+
+    def error(self, req: Request, code: int, message: str, status: int = 400) -> Reply:
+        path = req.path.removeprefix(f"/{self.name}")  # Weibo names the API path, without our prefix
+        return Reply(status, {"request": path, "error_code": code, "error": message})
+
+    def error_code(self, reply: Reply) -> int | None:
+        body = reply.body if isinstance(reply.body, dict) else {}
+        if "error_code" in body:
+            return int(body["error_code"])
+        return 0 if reply.status == 200 else None
+
+    def transient(self, req: Request, kind: str) -> Reply:
+        if kind == "quota":
+            return self.error(req, 10023, "User requests out of rate limit! (sandbox)", 403)
+        if kind == "429":
+            reply = self.error(req, 10022, "IP requests out of rate limit! (sandbox)", 429)
+            reply.headers["Retry-After"] = "1"
+            return reply
+        return self.error(req, 10001, "System error (sandbox)", 500)
+
+    def token_error(self, req: Request, problem: str) -> Reply:
+        if problem == "missing":
+            return self.error(req, 21301, "auth by Null spi!", 401)
+        if problem == "invalid":
+            return self.error(req, 21332, "invalid_access_token", 401)
+        return self.error(req, 21327, "expired_token", 401)
+
+    def token_of(self, req: Request) -> str | None:
+        header = req.headers.get("authorization", "")
+        if header.startswith("OAuth2 "):
+            return header.removeprefix("OAuth2 ").strip() or None
+        return req.query.get("access_token") or _form(self, req).get("access_token") or None
+
+    # ---- statuses/share ------------------------------------------------------------------------------
+
+    def share(self, req: Request, ctx: Ctx) -> Reply:
+        form = _form(self, req)
+        status, rip = form.get("status"), form.get("rip")
+        if not status:
+            raise Refusal(self.error(req, 10016, "Miss required parameter (status) , see doc for more info"))
+        media_type = req.headers.get("content-type", "").partition(";")[0].strip().lower()
+        ctx.summary = {"status": status[:200], "body": media_type}
+        self._check_rip(req, rip)
+        self._check_text(req, status)
+        pic = self._pic(req, ctx)
+        uid = str(ctx.account)
+        account = self._accounts.get(uid) or _Account()
+        self._accounts[uid] = account
+        self._check_rate(req, account)
+        if self.core.take_fault(ctx, "reject"):
+            return self.error(req, 20021, "Content is illegal! (sandbox fault: reject)")
+        if account.last_text == status:
+            return self.error(req, 20019, "Repeat content!")
+        body = self._publish(uid, status, pic)
+        account.last_text = status
+        account.posted_at.append(time.monotonic())
+        self.core.mark_applied(req, ctx, body["idstr"])
+        ctx.summary.update(idstr=body["idstr"], pic=pic is not None)
+        return self.core.withhold(ctx, Reply(200, body))
+
+    def _check_rip(self, req: Request, rip: str | None) -> None:
+        if not rip:
+            raise Refusal(self.error(req, 10016, "Miss required parameter (rip) , see doc for more info"))
+        try:
+            ipaddress.ip_address(rip)
+        except ValueError:
+            message = f"Parameter (rip)'s value invalid, expect (an IP address like 211.156.0.1) , but get ({rip[:60]})"
+            raise Refusal(self.error(req, 10017, message)) from None
+
+    def _check_text(self, req: Request, status: str) -> None:
+        if _TOPIC.search(status):
+            raise Refusal(self.error(req, 10017, "Parameter (status)'s value invalid: share.json takes no #话题词#"))
+        if weibo_length(status) > MAX_CHARS:
+            raise Refusal(self.error(req, 20012, "Text too long, please input text less than 140 characters!"))
+        if not any(self._safe(url) for url in _URL.findall(status)):
+            raise Refusal(
+                self.error(req, 10017, "appkey not bind domain! (the status needs a URL on the app's 安全域名)")
+            )
+
+    def _safe(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == domain or host.endswith("." + domain) for domain in self.safe_domains)
+
+    def _pic(self, req: Request, ctx: Ctx) -> tuple[bytes, str] | None:
+        part = next((p for p in _parts(self, req) if p.name == "pic"), None)
+        if part is None:
+            return None
+        kind = sniff(part.data)
+        if kind not in ("jpg", "gif", "png"):
+            raise Refusal(self.error(req, 20005, "Unsupported image type, only suport JPG, GIF, PNG!"))
+        if len(part.data) >= PIC_LIMIT:
+            raise Refusal(self.error(req, 20006, f"Image size too large ({len(part.data)} bytes, limit <5M)"))
+        ctx.extra["uploaded"] = uploaded(part.data)
+        return part.data, kind
+
+    def _check_rate(self, req: Request, account: _Account) -> None:
+        hour_ago = time.monotonic() - 3600
+        while account.posted_at and account.posted_at[0] < hour_ago:
+            account.posted_at.popleft()
+        if len(account.posted_at) >= self.posts_per_hour:
+            raise Refusal(self.error(req, 10024, "User requests for (statuses/share) out of rate limit!", 403))
+
+    def _publish(self, uid: str, text: str, pic: tuple[bytes, str] | None) -> dict[str, Any]:
+        idstr = str(FIRST_ID + self.core.new_id())
+        body: dict[str, Any] = {
+            "created_at": datetime.now(_CST).strftime("%a %b %d %H:%M:%S +0800 %Y"),
+            "id": int(idstr),
+            "mid": idstr,
+            "idstr": idstr,
+            "text": text,
+            "source": '<a href="" rel="nofollow">mediactl sandbox</a>',
+            "favorited": False,
+            "truncated": False,
+            "in_reply_to_status_id": "",
+            "in_reply_to_user_id": "",
+            "in_reply_to_screen_name": "",
+            "geo": None,
+            "user": {"id": int(uid) if uid.isdigit() else uid, "idstr": uid, "screen_name": uid, "name": uid},
+            "reposts_count": 0,
+            "comments_count": 0,
+            "attitudes_count": 0,
+        }
+        if pic is not None:
+            name = f"{hashlib.sha1(pic[0]).hexdigest()}.{pic[1]}"
+            for size in ("thumbnail", "bmiddle", "large"):
+                key = "original_pic" if size == "large" else f"{size}_pic"
+                body[key] = self.core.local_url(self.name, f"/{size}/{name}")
+        url = self.core.public_url(self.name, f"/{uid}/{idstr}", {"idstr": idstr, "text": text, "deleted": False})
+        self._statuses[idstr] = _Status(idstr, uid, text, body, url)
+        return body
+
+    # ---- statuses/destroy ----------------------------------------------------------------------------
+
+    def destroy(self, req: Request, ctx: Ctx) -> Reply:
+        raw = _form(self, req).get("id")
+        if not raw:
+            raise Refusal(self.error(req, 10016, "Miss required parameter (id) , see doc for more info"))
+        if not raw.isdigit():
+            raise Refusal(
+                self.error(req, 10017, f"Parameter (id)'s value invalid, expect (int64) , but get ({raw[:40]})")
+            )
+        ctx.summary = {"id": raw}
+        status = self._statuses.get(raw)
+        if status is None:
+            return self.core.withhold(ctx, self.error(req, 20101, "Target weibo does not exist!"))
+        if status.uid != ctx.account:
+            return self.core.withhold(ctx, self.error(req, 20102, "Not your own weibo!"))
+        del self._statuses[raw]
+        self.core.public_url(self.name, f"/{status.uid}/{raw}", {"idstr": raw, "text": status.text, "deleted": True})
+        self.core.mark_applied(req, ctx, raw)
+        return self.core.withhold(ctx, Reply(200, status.body))
+
+
+def _form(platform: Weibo, req: Request) -> dict[str, str]:
+    """The request's form fields (a normal form body, or the text parts of a multipart one)."""
+    media_type = req.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type == "multipart/form-data":
+        return {p.name: p.data.decode("utf-8", "replace") for p in _parts(platform, req) if p.filename is None}
+    if media_type not in ("application/x-www-form-urlencoded", "") or (not media_type and req.body):
+        raise Refusal(platform.error(req, 10007, f"Unsupport mediatype ({media_type or 'none'})"))
+    try:
+        fields = parse_qs(req.body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        raise Refusal(platform.error(req, 10017, "the form body is not URL-encoded UTF-8")) from None
+    return {name: values[0] for name, values in fields.items()}
+
+
+def _parts(platform: Weibo, req: Request) -> list[Any]:
+    if not req.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        return []
+    try:
+        return parse_multipart(req.body, req.headers["content-type"])
+    except ValueError as exc:
+        raise Refusal(platform.error(req, 10008, f"Param error: bad multipart body: {exc}")) from None
