@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,13 @@ def test_withdraw_deletes_the_video(cli, ready: Path, sandbox: Sandbox) -> None:
         adapter.store.close()
         adapter.close()
     assert [p["path"] for p in sandbox.posts()][-2:] == ["/douyin/video/delete/"] * 2
+
+
+def test_recall_deletes_the_video_and_audits_it(cli, ready: Path, sandbox: Sandbox) -> None:
+    (outcome,) = publish(cli, ready, CHANNEL)
+    assert outcome["state"] == "sent"
+    result = cli(ready, "recall", "spring-festival-greeting", "--channel", CHANNEL, "--reason", "监管通报", "--json")
+    (done,) = json.loads(result.stdout)
+    assert done["taken"] == "withdrawn", done
+    assert job_of(ready, CHANNEL).state == "recalled"
+    assert sandbox.posts()[-1]["path"] == "/douyin/video/delete/"

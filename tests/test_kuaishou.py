@@ -153,7 +153,6 @@ def test_a_publish_whose_answer_is_lost_is_unknown_and_never_resent(cli, ready: 
 
 def test_withdraw_deletes_the_work(cli, ready: Path, sandbox: Sandbox) -> None:
     from mediactl.config.model import load_config
-    from mediactl.publish.adapters.base import Rejected
     from mediactl.publish.adapters.kuaishou import KuaishouAdapter
     from mediactl.publish.store import open_store
 
@@ -166,10 +165,19 @@ def test_withdraw_deletes_the_work(cli, ready: Path, sandbox: Sandbox) -> None:
     try:
         adapter.withdraw(photo_id)
         assert adapter._processed(photo_id) is None  # video_not_exist: no longer listed
-        with pytest.raises(Rejected, match="result 120001"):
-            adapter.withdraw(photo_id)
+        adapter.withdraw(photo_id)  # gone already (120001): withdrawn, as `mediactl recall` run again expects
     finally:
         adapter.store.close()
         adapter.close()
     assert [p["path"] for p in sandbox.posts()][-2:] == ["/kuaishou/openapi/photo/delete"] * 2
     assert "ks-secret" not in json.dumps(sandbox.posts())
+
+
+def test_recall_deletes_the_work_and_audits_it(cli, ready: Path, sandbox: Sandbox) -> None:
+    (outcome,) = publish(cli, ready, CHANNEL)
+    assert outcome["state"] == "sent"
+    result = cli(ready, "recall", "spring-festival-greeting", "--channel", CHANNEL, "--reason", "配图有误", "--json")
+    (done,) = json.loads(result.stdout)
+    assert done["taken"] == "withdrawn", done
+    assert job_of(ready, CHANNEL).state == "recalled"
+    assert sandbox.posts()[-1]["path"] == "/kuaishou/openapi/photo/delete"

@@ -178,8 +178,14 @@ class KuaishouAdapter(OAuthAdapter):
             return None
 
     def withdraw(self, remote_id: str) -> None:
-        """Delete a published work (`/openapi/photo/delete`); raises the classified failure (a repeat is harmless)."""
-        self._api("delete", step="photo/delete", mutating=False, method="GET", params={"photo_id": remote_id})
+        """Delete a published work (`/openapi/photo/delete`); raises the classified failure (a repeat is harmless).
+
+        A work Kuaishou says does not exist (120001) is gone already (deleted in the app, or by an earlier recall):
+        withdrawn."""
+        gone = ErrorTable.of(self.platform).codes("not_found")
+        self._api(
+            "delete", step="photo/delete", mutating=False, method="GET", params={"photo_id": remote_id}, tolerate=gone
+        )
 
     def describe(self, variant: Variant, key: str) -> list[dict[str, Any]]:
         base = redact(self.api_base())  # a base_url may carry a password
