@@ -130,7 +130,9 @@ def variant(adapter: DouyinAdapter, **document: Any) -> Variant:
 
 def test_a_variant_without_a_video_is_refused_with_the_reason(adapter: DouyinAdapter) -> None:
     (problem,) = adapter.validate(variant(adapter, kind="article", video=None))
-    assert "the variant has no video: 抖音 (douyin) publishes videos only" in problem
+    assert problem.startswith(
+        "the variant has no video: 抖音 (douyin) publishes videos only, and an article carries none"
+    )
 
 
 def test_validate_names_format_size_missing_topics_and_a_bad_cover_second(adapter: DouyinAdapter, monkeypatch) -> None:

@@ -28,8 +28,9 @@ def video_problems(variant: Variant, platform: str) -> list[str]:
     title = get_platform(platform).title
     video = video_entry(variant)
     if video is None:
-        return [f"the variant has no video: {title} ({platform}) publishes videos only, and a {variant.document.get('kind', 'non-video')} "
-                "item carries none (the video adapters upload a video item's source clip)"]  # fmt: skip
+        what = {"article": "an article", "graphic": "a graphic"}.get(str(variant.document.get("kind")), "this item")
+        return [f"the variant has no video: {title} ({platform}) publishes videos only, and {what} carries none "
+                "(the video adapters upload a video item's source clip)"]  # fmt: skip
     facts = get_platform(platform).facts
     problems = []
     formats = (facts.get("video") or {}).get("formats") or []
