@@ -328,3 +328,11 @@ def share_state(project: Path, url: str) -> Path:
     lines.insert(at, f"  state: {url}\n")
     config.write_text("".join(lines), "utf-8")
     return project
+
+
+@pytest.fixture(scope="session")
+def approved_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example project with its video item approved for every channel, once a session (video tests copy it)."""
+    from videoflow import approve_video
+
+    return approve_video(tmp_path_factory.mktemp("approved-video") / "example")

@@ -133,7 +133,7 @@ def test_auth_walks_the_operator_through_the_authorisation_code_flow(cli, projec
     assert parts.path == "/platform/oauth/connect/"
     query = {k: v[0] for k, v in parse_qs(parts.query).items()}
     assert query == {"client_key": CLIENT_KEY, "redirect_uri": REDIRECT, "response_type": "code",
-                     "scope": "video.create", "state": STATE}  # fmt: skip
+                     "scope": "video.create,video.data,video.delete", "state": STATE}  # fmt: skip
     (exchange,) = douyin.requests
     assert (exchange.method, exchange.path) == ("POST", "/oauth/access_token/")
     assert exchange.form == {"client_key": CLIENT_KEY, "client_secret": CLIENT_SECRET, "code": CODE,

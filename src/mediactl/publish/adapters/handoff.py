@@ -47,7 +47,6 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from mediactl.config.platforms import Platform, get_platform
 from mediactl.core import fsutil
-from mediactl.core.confine import confined
 from mediactl.core.errors import FilesystemError, MediactlError, relpath
 from mediactl.publish.adapters import adapter_class
 from mediactl.publish.adapters.base import Adapter, DeliveryError, Receipt, Rejected, Variant
@@ -141,7 +140,7 @@ class HandoffAdapter(Adapter):
             HandoffFacts.of(get_platform(channel.platform))
         except MediactlError as exc:
             return exc.message
-        return super().refusal(channel, config, kind) or _folder_problem(channel) or _notify_problem(channel, config)
+        return super().refusal(channel, config, kind) or _notify_problem(channel, config)  # `path`: checked at load
 
     def validate(self, variant: Variant) -> list[str]:
         """The platform's limits (the channel's, where narrower), image count and ratios: a bundle the app would
@@ -320,7 +319,7 @@ class HandoffAdapter(Adapter):
         """The bundle, whole or not at all: written to a staging folder beside it, then renamed into place (an
         older bundle of the item is moved aside first and removed once the new one is in place)."""
         parent = target.parent
-        confined(parent, self.config.root, what=f"channels.{self.channel.name}.path")  # a link out: nothing written
+        self.channel_path(DEFAULT_PATH, self.channel.name)  # a folder linked out of the project: nothing written
         try:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -382,14 +381,6 @@ class HandoffAdapter(Adapter):
 
 def _base(channel: Channel) -> str:
     return str(channel.options.get("path") or DEFAULT_PATH)
-
-
-def _folder_problem(channel: Channel) -> str | None:
-    """The `path` option must be a folder inside the project, as the outbox's (links out are refused at write)."""
-    base = PurePosixPath(_base(channel).replace("\\", "/"))
-    if base.is_absolute() or ".." in base.parts or Path(_base(channel)).is_absolute():
-        return f"channels.{channel.name}.path: '{_base(channel)}' must be a folder inside the project (relative, without '..')"
-    return None
 
 
 def _notify_problem(channel: Channel, config: Config) -> str | None:

@@ -314,7 +314,8 @@ class OAuthAdapter(HttpAdapter):
 
     def platform_url(self, url: str) -> str:
         """A URL of the platform, or of what the channel points at instead (its base_url, the sandbox)."""
-        override = self.sandbox() or self.channel.base_url
+        # In the sandbox, its prefix for this platform (api_base): each platform is served under its own there.
+        override = self.api_base() if self.sandbox() or self.channel.base_url else None
         if not override:
             return url
         parts = urlsplit(url)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from mediactl.sandbox.core import Platform
 from mediactl.sandbox.platforms.bilibili import Bilibili
+from mediactl.sandbox.platforms.douyin import Douyin
+from mediactl.sandbox.platforms.kuaishou import Kuaishou
 from mediactl.sandbox.platforms.webhook import Webhook
 from mediactl.sandbox.platforms.wechat_oa import WechatOfficialAccount
 from mediactl.sandbox.platforms.wecom import Wecom
@@ -16,6 +18,8 @@ from mediactl.sandbox.platforms.weibo import Weibo
 PLATFORMS: tuple[type[Platform], ...] = (
     WechatOfficialAccount,
     Webhook,
+    Douyin,
+    Kuaishou,
     Weibo,
     Bilibili,
     Wecom,

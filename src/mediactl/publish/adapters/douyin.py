@@ -1,0 +1,221 @@
+"""Douyin (抖音): upload the video (whole, or init/parts/complete), create the post, poll its review.
+
+Facts from platforms.md §4, kept in data/platforms/douyin.yaml: every call carries the account's
+access token in the `access-token` header and its `open_id` in the query (both from the channel's
+grant: `mediactl auth CHANNEL`, publish/adapters/oauth.py, which also renews the token); answers are
+``{"data": {"error_code", "description", …}, "extra": {"error_code", "logid", "now", …}}`` with
+HTTP 200 for most failures. A file up to 128 MB goes to `/video/upload/`; a larger one must go in
+parts (`/video/part/init/`, `/video/part/upload/` numbered from 1, `/video/part/complete/`), which
+the shared `upload.py` sends. `/video/create/` posts it with `text` (the title with the variant's
+`#topics` inline) and `cover_tsp` (the channel's `cover_tsp` option: the second whose frame is the
+cover); a video_id serves one create only, so every attempt uploads afresh.
+
+Review follows creation: `/video/data/` reports `is_reviewed` and `video_status` (4 under review,
+1/5 published, 6/7 published but visible to friends only / private, 2 unsuitable for public).
+Crash safety as for WeChat: the `item_id` is recorded on the job (Store.record_remote_id) before
+polling, so a run that dies while polling, or polls that run out, leave a job the next run asks
+`/video/data/` about (`find`). A crash between sending `/video/create/` and reading its answer
+leaves no id: Douyin has no lookup by our key, so that job ends `unknown` for a person
+(`queue resolve` or `queue retry`), never re-sent blindly.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mediactl.config.platforms import get_platform
+from mediactl.core.errors import MediactlError
+from mediactl.core.redaction import redact, redacted_excerpt
+from mediactl.publish.adapters.base import DeliveryError, Receipt, Rejected, Transient, Unknown, Variant
+from mediactl.publish.adapters.codes import ErrorTable, as_int, mapping
+from mediactl.publish.adapters.oauth import OAuthAdapter
+from mediactl.publish.adapters.poll import PollPlan, poll
+from mediactl.publish.adapters.upload import PartPlan, send_file
+from mediactl.publish.adapters.video import mime_type, missing_topics, read_video, video_problems
+
+
+class DouyinAdapter(OAuthAdapter):
+    platform = "douyin"
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        return get_platform(self.platform).facts
+
+    # --- calls -------------------------------------------------------------------------------
+
+    def _url(self, path: str) -> str:
+        return f"{self.api_base()}{path}"
+
+    def _api(self, endpoint: str, *, step: str, mutating: bool, key: str = "", params: dict[str, Any] | None = None,
+             body: Any = None, files: Any = None) -> dict[str, Any]:  # fmt: skip
+        """One call to an `endpoints:` path with the access token (refreshed once if Douyin says it expired)."""
+        headers = {"X-Mediactl-Idempotency-Key": key} if key else {}
+        payload: dict[str, Any] = {"files": files} if files else {}
+        if body is not None:
+            headers["Content-Type"] = "application/json; charset=utf-8"
+            payload["content"] = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        query = {"open_id": self.account(), **(params or {})}  # the authorised account (the grant's open_id)
+
+        def call(token: str) -> dict[str, Any]:
+            response = self.send("POST", self._url(self.facts["endpoints"][endpoint]), step=step, mutating=mutating,
+                                 params=query, headers={**headers, "access-token": token}, **payload)  # fmt: skip
+            return self._data(response, step, mutating=mutating)
+
+        return self.with_token(call)
+
+    def _data(self, response: Any, step: str, *, mutating: bool) -> dict[str, Any]:
+        """The answer's `data`, or the outcome its error code means (codes as data: douyin.yaml `errors:`)."""
+        try:
+            answer = response.json()
+        except ValueError:
+            what = f"{step}: not JSON from Douyin: {redacted_excerpt(response.text, 120)}"
+            raise (Unknown(what + "; the post may exist") if mutating else Transient(what)) from None
+        answer = mapping(answer)
+        data, extra = mapping(answer.get("data")), mapping(answer.get("extra"))
+        code = as_int(data.get("error_code", extra.get("error_code", 0)) or 0)
+        if code == 0:
+            return data
+        message = f"{step}: error_code {code}: {data.get('description') or extra.get('description') or ''}"
+        raise ErrorTable.of(self.platform).error(code, message)
+
+    # --- checks -------------------------------------------------------------------------------
+
+    def validate(self, variant: Variant) -> list[str]:
+        problems = video_problems(variant, self.platform)
+        text = variant.text("text")
+        if not text.strip():
+            problems.append("text (the video's title and topics) is empty")
+        problems += [
+            f"topic #{tag} is missing from the text"
+            for tag in missing_topics(text, variant.document.get("hashtags", []))
+        ]
+        if self._cover_tsp() is None and "cover_tsp" in self.channel.options:
+            problems.append(f"channels.{self.channel.name}.cover_tsp must be a number of seconds ≥ 0, "
+                            f"not {self.channel.options['cover_tsp']!r}")  # fmt: skip
+        return problems
+
+    def _cover_tsp(self) -> float | None:
+        value = self.channel.options.get("cover_tsp")
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            return None
+        return float(value)
+
+    # --- publishing -------------------------------------------------------------------------
+
+    def part_plan(self) -> PartPlan:
+        return PartPlan.from_facts(self.facts["upload"])
+
+    def poll_plan(self) -> PollPlan:
+        return PollPlan.from_facts(self.facts["poll"])
+
+    def publish(self, variant: Variant, key: str) -> Receipt:
+        name, data = read_video(variant)
+        video_id = send_file(data, self.part_plan(), _DouyinUpload(self, name))
+        body: dict[str, Any] = {"video_id": video_id, "text": variant.text("text")}
+        if self._cover_tsp() is not None:
+            body["cover_tsp"] = self._cover_tsp()
+        created = self._api("create", step="video/create", mutating=True, key=key, body=body)
+        item_id = str(created["item_id"])
+        try:  # from here on the video exists: only Douyin's review verdict may call it failed
+            if self.store is not None:
+                self.store.record_remote_id(key, item_id)
+            receipt = poll(lambda: self._review(item_id), self.poll_plan())
+        except NotPublished:
+            raise
+        except Exception as exc:  # a token refresh, the store, the network while polling: the outcome is open
+            message = exc.message if isinstance(exc, MediactlError) else f"{type(exc).__name__}: {exc}"
+            raise Unknown(f"video {item_id} was created, then: {message}; the next run asks Douyin again") from None
+        if receipt is None:
+            raise Unknown(f"video {item_id} still under review after {self.poll_plan().attempts} polls; "
+                          "the next run asks Douyin again")  # fmt: skip
+        return receipt
+
+    def _review(self, item_id: str) -> Receipt | None:
+        """One `/video/data/` question: the receipt once reviewed and published, None while under review."""
+        data = self._api("data", step="video/data", mutating=False, body={"item_ids": [item_id]})
+        found = [v for v in data.get("list") or [] if isinstance(v, dict) and str(v.get("item_id")) == item_id]
+        if not found:
+            return None  # not listed yet (indexing lags creation): still pending
+        video = found[0]
+        status = as_int(video.get("video_status"))
+        review = self.facts["review"]
+        if not video.get("is_reviewed") or status in review["pending"]:
+            return None
+        if status in review["refused"]:
+            raise NotPublished(f"video {item_id}: {review['refused'][status]} (video_status {status})")
+        detail: dict[str, Any] = {"video_status": status, "note": review["published"].get(status, "reviewed")}
+        return Receipt("sent", item_id, str(video.get("share_url") or ""), detail)
+
+    def find(self, key: str, variant: Variant | None) -> Receipt | None:
+        """Reconciliation by the recorded item_id (asked once); without one, Douyin cannot be asked (None).
+
+        Raises Rejected only for Douyin's definite verdict (video_status 2); trouble asking is "cannot tell".
+        """
+        job = self.store.by_key(key) if self.store is not None else None
+        if job is None or not job.remote_id:
+            return None
+        try:
+            return self._review(job.remote_id)
+        except NotPublished:
+            raise
+        except (DeliveryError, MediactlError):
+            return None
+
+    def withdraw(self, remote_id: str) -> None:
+        """Delete a published video (`/video/delete/`, scope video.delete); raises the classified failure.
+
+        Not a publishing step: a repeat deletes nothing more, so a timeout is Transient (ask again)."""
+        self._api("delete", step="video/delete", mutating=False, body={"item_id": remote_id})
+
+    def describe(self, variant: Variant, key: str) -> list[dict[str, Any]]:
+        base = redact(self.api_base())  # a base_url may carry a password
+        ends = self.facts["endpoints"]
+        video = variant.document.get("video") or {}
+        size = int(video.get("bytes", 0))
+        parts = self.part_plan().parts(size)
+        uploads = ([f"POST {base}{ends['part_init']}", f"POST {base}{ends['part_upload']} × {len(parts)} parts",
+                    f"POST {base}{ends['part_complete']}"] if parts
+                   else [f"POST {base}{ends['upload']} ({video.get('file')}, {size} bytes)"])  # fmt: skip
+        create = f"POST {base}{ends['create']} (text {variant.text('text')!r}, cover_tsp {self._cover_tsp()})"
+        lines = ["header access-token: ***", *uploads, create, f"POST {base}{ends['data']} (poll the review)"]
+        return [{"request": line} for line in lines]
+
+
+class _DouyinUpload:
+    """Douyin's upload requests as `upload.PartSteps`: the result is the video_id `/video/create/` takes."""
+
+    def __init__(self, adapter: DouyinAdapter, name: str) -> None:
+        self.adapter = adapter
+        self.name = name
+
+    def _file(self, chunk: bytes) -> dict[str, Any]:
+        return {"video": (self.name, chunk, mime_type(self.name))}
+
+    def whole(self, data: bytes) -> str:
+        answer = self.adapter._api("upload", step="video/upload", mutating=False, files=self._file(data))
+        return _video_id(answer, "video/upload")
+
+    def begin(self, size: int, count: int) -> str:
+        answer = self.adapter._api("part_init", step="video/part/init", mutating=False)
+        return str(answer["upload_id"])
+
+    def part(self, session: str, number: int, chunk: bytes, count: int) -> None:
+        self.adapter._api("part_upload", step=f"video/part/upload (part {number} of {count})", mutating=False,
+                          params={"upload_id": session, "part_number": number}, files=self._file(chunk))  # fmt: skip
+
+    def finish(self, session: str, count: int) -> str:
+        answer = self.adapter._api("part_complete", step="video/part/complete", mutating=False,
+                                   params={"upload_id": session})  # fmt: skip
+        return _video_id(answer, "video/part/complete")
+
+
+def _video_id(data: dict[str, Any], step: str) -> str:
+    video = data.get("video")
+    if not isinstance(video, dict) or not video.get("video_id"):
+        raise Transient(f"{step}: Douyin's answer has no video.video_id; the upload is repeated")
+    return str(video["video_id"])
+
+
+class NotPublished(Rejected):
+    """Douyin's definite verdict that a created video is not published (review: unsuitable for public)."""

@@ -1,0 +1,220 @@
+"""The Douyin adapter against the sandbox over real HTTP: upload (whole and in parts), create, review, reconcile, withdraw."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mediactl.config.platforms import get_platform
+from mediactl.sandbox import Sandbox, SandboxOptions
+from mediactl.sandbox.platforms.douyin import Douyin
+from videoflow import (
+    authorise,
+    copy_project,
+    delivery_records,
+    due,
+    job_of,
+    kill_while_polling,
+    manifest_video,
+    paths,
+    publish,
+)
+
+CHANNEL = "bank-douyin"
+
+
+@pytest.fixture
+def sandbox():
+    with Sandbox(SandboxOptions(seed=4, publish_polls=1)) as running:
+        yield running
+
+
+@pytest.fixture
+def ready(approved_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox, cli) -> Path:
+    monkeypatch.setenv("MEDIACTL_SANDBOX_URL", sandbox.url)
+    monkeypatch.setenv("BANK_DOUYIN_CLIENT_KEY", "do-client-id")
+    monkeypatch.setenv("BANK_DOUYIN_CLIENT_SECRET", "dy-secret")
+    monkeypatch.setitem(get_platform("douyin").facts["poll"], "first_wait_seconds", 0.01)
+    project = copy_project(approved_video, tmp_path)
+    authorise(cli, project, sandbox, CHANNEL, "bank-open-id", monkeypatch)
+    return project
+
+
+def creates(sandbox: Sandbox) -> list[dict]:
+    return [p for p in sandbox.posts() if p["path"] == "/douyin/video/create/"]
+
+
+def lower_part_threshold(monkeypatch: pytest.MonkeyPatch, *, whole_max: int, part_bytes: int) -> None:
+    """The part path on a 67 KB clip: the adapter's threshold and part size are data (douyin.yaml `upload:`)."""
+    upload = get_platform("douyin").facts["upload"]
+    monkeypatch.setitem(upload, "whole_max_bytes", whole_max)
+    monkeypatch.setitem(upload, "part_bytes", part_bytes)
+
+
+def test_video_is_uploaded_whole_created_with_its_topics_and_reviewed(cli, ready: Path, sandbox: Sandbox) -> None:
+    (outcome,) = publish(cli, ready, CHANNEL)
+    assert outcome["state"] == "sent", outcome
+    assert outcome["url"].startswith(f"{sandbox.url}/douyin/video/")
+    assert paths(sandbox, "douyin")[2:] == ["/video/upload/", "/video/create/", "/video/data/", "/video/data/"]
+    (create,) = creates(sandbox)
+    assert (
+        create["summary"]["text"] == "新春快乐，万事如意！ #新年快乐 #春节"
+    )  # the caption holds the variant's #topics
+    assert create["summary"]["video_sha256"] == manifest_video(ready, CHANNEL)["sha256"]  # exactly the sealed bytes
+    assert "cover_tsp" not in create["summary"] or create["summary"]["cover_tsp"] is None
+    assert job_of(ready, CHANNEL).remote_id == create["summary"]["item_id"]
+    assert sandbox.calls()[-1]["path"] == "/douyin/video/data/"  # as the grant's open_id (else 2190015)
+    (record,) = delivery_records(ready)
+    assert (
+        record["action"] == "delivery.sent"
+        and record["sandbox"] is True
+        and record["remote_id"] == job_of(ready, CHANNEL).remote_id
+    )
+
+
+def test_a_video_above_the_threshold_goes_in_ordered_parts(cli, ready: Path, sandbox: Sandbox, monkeypatch) -> None:
+    lower_part_threshold(monkeypatch, whole_max=20_000, part_bytes=16_000)
+    monkeypatch.setattr(Douyin, "MIN_PART_BYTES", 16_000)  # the platform's 5 MB minimum, scaled like the adapter's
+    (outcome,) = publish(cli, ready, CHANNEL)
+    assert outcome["state"] == "sent", outcome
+    upload_calls = [c for c in sandbox.calls() if c["path"].startswith("/douyin/video/part/")]
+    assert [c["path"] for c in upload_calls] == ["/douyin/video/part/init/"] + ["/douyin/video/part/upload/"] * 5 + [
+        "/douyin/video/part/complete/"
+    ]
+    assert [c["uploaded"]["bytes"] for c in upload_calls[1:-1]] == [16_000] * 4 + [67428 - 64_000]
+    assert creates(sandbox)[0]["summary"]["video_sha256"] == manifest_video(ready, CHANNEL)["sha256"]
+
+
+def test_the_sandbox_refuses_parts_under_the_platforms_minimum(cli, ready: Path, monkeypatch) -> None:
+    """Douyin's parts are ≥5 MB but the last: an adapter cutting smaller ones is refused, not silently accepted."""
+    lower_part_threshold(monkeypatch, whole_max=20_000, part_bytes=16_000)
+    (outcome,) = publish(cli, ready, CHANNEL)
+    assert outcome["state"] == "failed"
+    assert "error_code 2100005" in outcome["detail"] and "under 5242880 bytes" in outcome["detail"]
+
+
+def test_the_sandbox_refuses_a_whole_upload_over_the_direct_limit(cli, ready: Path, monkeypatch) -> None:
+    monkeypatch.setattr(Douyin, "DIRECT_MAX_BYTES", 10_000)  # Douyin's 128 MB, scaled to the clip
+    (outcome,) = publish(cli, ready, CHANNEL)
+    assert outcome["state"] == "failed"
+    assert "error_code 2190005" in outcome["detail"] and "the platform refused the media" in outcome["detail"]
+
+
+def test_the_channels_cover_second_goes_to_create(cli, ready: Path, sandbox: Sandbox) -> None:
+    config = ready / "mediactl.yaml"
+    text = config.read_text("utf-8")
+    config.write_text(text.replace("    platform: douyin\n", "    platform: douyin\n    cover_tsp: 1.5\n"), "utf-8")
+    (outcome,) = publish(cli, ready, CHANNEL)
+    assert outcome["state"] == "sent", outcome
+    assert creates(sandbox)[0]["summary"]["cover_tsp"] == 1.5
+
+
+def test_a_cover_second_outside_the_video_is_refused_by_douyin(cli, ready: Path) -> None:
+    config = ready / "mediactl.yaml"
+    config.write_text(
+        config.read_text("utf-8").replace("    platform: douyin\n", "    platform: douyin\n    cover_tsp: 9\n"), "utf-8"
+    )
+    (outcome,) = publish(cli, ready, CHANNEL)
+    assert outcome["state"] == "failed" and "cover_tsp 9.0 is not a second inside the video" in outcome["detail"]
+
+
+def test_expired_token_is_refreshed_once(cli, ready: Path, sandbox: Sandbox) -> None:
+    sandbox.add_fault("expired-token")
+    (outcome,) = publish(cli, ready, CHANNEL)
+    assert outcome["state"] == "sent", outcome
+    assert paths(sandbox, "douyin").count("/oauth/refresh_token/") == 1
+
+
+def test_a_refused_refresh_token_says_to_authorise_again(cli, ready: Path, sandbox: Sandbox) -> None:
+    sandbox._state.platforms["douyin"]._refresh.clear()  # Douyin no longer knows the grant's refresh token (10010)
+    sandbox.add_fault("expired-token")
+    (outcome,) = publish(cli, ready, CHANNEL)
+    assert outcome["state"] == "failed"
+    assert '"error_code": 10010' in outcome["detail"] and "refused to renew the grant" in outcome["detail"]
+    assert "run `mediactl auth bank-douyin` again" in outcome["detail"]
+
+
+def test_content_refused_at_create_fails_with_douyins_words(cli, ready: Path, sandbox: Sandbox) -> None:
+    sandbox.add_fault("reject")
+    (outcome,) = publish(cli, ready, CHANNEL)
+    assert outcome["state"] == "failed"
+    assert "error_code 2111001" in outcome["detail"] and "the platform refused the content" in outcome["detail"]
+
+
+def test_review_rejection_after_create_fails_with_the_status(cli, ready: Path, sandbox: Sandbox) -> None:
+    sandbox.add_fault("publish-fail")
+    (outcome,) = publish(cli, ready, CHANNEL)
+    assert outcome["state"] == "failed"
+    assert "unsuitable for public (不适宜公开) (video_status 2)" in outcome["detail"]
+    assert job_of(ready, CHANNEL).remote_id == creates(sandbox)[0]["summary"]["item_id"]
+
+
+def test_a_review_that_outlasts_the_polls_is_settled_by_a_later_run(
+    cli, ready: Path, sandbox: Sandbox, monkeypatch
+) -> None:
+    monkeypatch.setitem(get_platform("douyin").facts["poll"], "attempts", 2)
+    sandbox.options.publish_polls = 3  # Douyin reviews for longer than our two polls
+    (outcome,) = publish(cli, ready, CHANNEL)
+    assert outcome["state"] == "unknown" and "the next run asks Douyin again" in outcome["detail"]
+    assert job_of(ready, CHANNEL).remote_id == creates(sandbox)[0]["summary"]["item_id"]
+    assert due(cli, ready) == []  # still under review: stays unknown, nothing sent again
+    (settled,) = due(cli, ready)
+    assert settled["state"] == "sent" and settled["url"].startswith(f"{sandbox.url}/douyin/video/")
+    assert len(creates(sandbox)) == 1
+
+
+def test_a_run_killed_while_polling_is_reconciled_through_the_recorded_item_id(
+    cli, ready: Path, sandbox: Sandbox
+) -> None:
+    sandbox.options.publish_polls = 0
+    (outcome,) = publish(cli, ready, CHANNEL)
+    assert outcome["state"] == "sent"
+    kill_while_polling(ready, CHANNEL)
+    (reconciled,) = due(cli, ready)
+    assert reconciled["state"] == "sent" and reconciled["url"] == outcome["url"]
+    assert len(creates(sandbox)) == 1
+
+
+def test_a_create_whose_answer_is_lost_is_unknown_and_never_resent(cli, ready: Path, sandbox: Sandbox) -> None:
+    sandbox.add_fault("drop")
+    (outcome,) = publish(cli, ready, CHANNEL)
+    assert outcome["state"] == "unknown"
+    assert due(cli, ready) == []  # no item_id came back: Douyin cannot be asked; a person resolves it
+    assert len(creates(sandbox)) == 1 and job_of(ready, CHANNEL).state == "unknown"
+
+
+def test_withdraw_deletes_the_video(cli, ready: Path, sandbox: Sandbox) -> None:
+    from mediactl.config.model import load_config
+    from mediactl.publish.adapters.douyin import DouyinAdapter
+    from mediactl.publish.store import open_store
+
+    (outcome,) = publish(cli, ready, CHANNEL)
+    assert outcome["state"] == "sent"
+    config = load_config(ready / "mediactl.yaml")
+    adapter = DouyinAdapter(config.channel(CHANNEL), config)
+    adapter.store = open_store(config)  # the channel's grant is there
+    item_id = job_of(ready, CHANNEL).remote_id
+    try:
+        assert adapter._review(item_id) is not None
+        adapter.withdraw(item_id)
+        assert adapter._review(item_id) is None  # gone from /video/data/
+        from mediactl.publish.adapters.base import Rejected
+
+        with pytest.raises(Rejected, match="item_id does not exist"):
+            adapter.withdraw(item_id)
+    finally:
+        adapter.store.close()
+        adapter.close()
+    assert [p["path"] for p in sandbox.posts()][-2:] == ["/douyin/video/delete/"] * 2
+
+
+def test_recall_deletes_the_video_and_audits_it(cli, ready: Path, sandbox: Sandbox) -> None:
+    (outcome,) = publish(cli, ready, CHANNEL)
+    assert outcome["state"] == "sent"
+    result = cli(ready, "recall", "spring-festival-greeting", "--channel", CHANNEL, "--reason", "监管通报", "--json")
+    (done,) = json.loads(result.stdout)
+    assert done["taken"] == "withdrawn", done
+    assert job_of(ready, CHANNEL).state == "recalled"
+    assert sandbox.posts()[-1]["path"] == "/douyin/video/delete/"

@@ -1,0 +1,138 @@
+"""What the video-platform tests share: an approved video item, OAuth grants from the sandbox, jobs and calls.
+
+The example's `spring-festival-greeting` (a 4-second MP4 with a cover) is checked, reviewed and
+approved once per session (`approved_video`), and each test publishes from its own copy, so a
+test costs a publish, not an approval.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from mediactl.library.scaffold import init_project
+from mediactl.sandbox import Sandbox
+
+VIDEO = "spring-festival-greeting"
+
+
+def approve_video(root: Path) -> Path:
+    """An example project with the video item checked, reviewed and approved (every channel)."""
+    from typer.testing import CliRunner
+
+    from mediactl.cli import app
+
+    def cli(project: Path, *args: str) -> Any:
+        return CliRunner().invoke(app, ["-C", str(project), *args])
+
+    init_project(root)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("MEDIACTL_USER", "li.na")
+        assert cli(root, "check", VIDEO).exit_code == 0
+        assert cli(root, "review", VIDEO).exit_code == 0
+        env.setenv("MEDIACTL_USER", "wang.min")
+        result = cli(root, "approve", VIDEO)
+        assert result.exit_code == 0, result.output
+    return root
+
+
+def copy_project(approved: Path, into: Path) -> Path:
+    return Path(shutil.copytree(approved, into / "project"))
+
+
+def grant(sandbox: Sandbox, platform: str, user: str = "sandbox-user-1") -> dict[str, str]:
+    """Access and refresh tokens from the sandbox's OAuth flow (consent → code → tokens), as `mediactl auth` would get them."""
+    with httpx.Client(base_url=sandbox.base(platform), timeout=5, trust_env=False) as client:
+        if platform == "douyin":
+            consent = client.get("/platform/oauth/connect/", params={"client_key": "dy-client-key", "response_type": "code",
+                                 "scope": "video.create,video.data,video.delete", "redirect_uri": "https://example-bank.cn/cb",
+                                 "sandbox_open_id": user})  # fmt: skip
+            answer = client.post("/oauth/access_token/", data={"client_key": "dy-client-key", "client_secret": "dy-secret",
+                                 "code": consent.json()["code"], "grant_type": "authorization_code"}).json()["data"]  # fmt: skip
+        else:
+            consent = client.get("/oauth2/authorize", params={"app_id": "ks-app-id", "response_type": "code",
+                                 "scope": "user_video_publish,user_video_info", "redirect_uri": "https://example-bank.cn/cb",
+                                 "sandbox_open_id": user})  # fmt: skip
+            answer = client.post("/oauth2/access_token", params={"app_id": "ks-app-id", "app_secret": "ks-secret",
+                                 "code": consent.json()["code"], "grant_type": "authorization_code"}).json()  # fmt: skip
+    assert consent.status_code == 302 and "code=" in consent.headers["Location"]
+    return {
+        "access_token": answer["access_token"],
+        "refresh_token": answer["refresh_token"],
+        "open_id": answer["open_id"],
+    }
+
+
+STATE = "state-of-this-authorisation"
+
+
+def authorise(cli: Any, root: Path, sandbox: Sandbox, channel: str, user: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`mediactl auth CHANNEL` against the sandbox: its consent page redirects at once; the address is pasted back."""
+    from mediactl.publish.adapters import oauth
+
+    monkeypatch.setattr(oauth, "new_state", lambda: STATE)
+    platform = "douyin" if "douyin" in channel else "kuaishou"
+    consent, client = (
+        ("/platform/oauth/connect/", "client_key") if platform == "douyin" else ("/oauth2/authorize", "app_id")
+    )
+    query = {client: f"{platform[:2]}-client-id", "response_type": "code", "state": STATE, "sandbox_open_id": user,
+             "redirect_uri": "https://www.example-bank.cn/oauth/callback"}  # fmt: skip
+    redirected = httpx.get(sandbox.base(platform) + consent, params=query, timeout=5).headers["Location"]
+    result = cli(root, "auth", channel, input=redirected + "\n")
+    assert result.exit_code == 0, result.output
+
+
+def publish(cli: Any, root: Path, channel: str) -> list[dict[str, Any]]:
+    """Publish the video to `channel` now (the item's schedule is in the future)."""
+    result = cli(root, "publish", VIDEO, "--channel", channel, "--at", "2020-01-01T00:00", "--json")
+    return json.loads(result.stdout)
+
+
+def due(cli: Any, root: Path) -> list[dict[str, Any]]:
+    return json.loads(cli(root, "publish", "--due", "--json").stdout)
+
+
+def job_of(root: Path, channel: str) -> Any:
+    from mediactl.publish.store import Store
+
+    store = Store(root / ".mediactl/queue.sqlite3")
+    try:
+        (job,) = store.jobs(channel=channel)
+        return job
+    finally:
+        store.close()
+
+
+def kill_while_polling(root: Path, channel: str) -> None:
+    """What kill -9 between submit and the final state leaves: the job `sending`, its owner dead, no URL yet."""
+    from mediactl.publish.store import Store
+
+    store = Store(root / ".mediactl/queue.sqlite3")
+    try:
+        job = job_of(root, channel)
+        store.db.execute("UPDATE jobs SET state = 'sending', remote_url = NULL, claimed_by = 'elsewhere:1:1', "
+                         "claimed_at = 0 WHERE id = ?", (job.id,))  # fmt: skip
+    finally:
+        store.close()
+
+
+def paths(sandbox: Sandbox, platform: str) -> list[str]:
+    """The platform paths the sandbox was called at, in order (OAuth included)."""
+    prefix = f"/{platform}"
+    return [c["path"].removeprefix(prefix) for c in sandbox.calls() if c["path"].startswith(prefix + "/")]
+
+
+def manifest_video(root: Path, channel: str) -> dict[str, Any]:
+    manifest = json.loads((root / "build" / channel / VIDEO / "manifest.json").read_text("utf-8"))
+    return manifest["video"]
+
+
+def delivery_records(root: Path) -> list[dict[str, Any]]:
+    """The audit log's delivery records (a sandbox delivery is marked `sandbox: true`)."""
+    lines = (root / ".mediactl/audit.jsonl").read_text("utf-8").splitlines()
+    return [r for r in map(json.loads, lines) if r["action"].startswith("delivery.")]
