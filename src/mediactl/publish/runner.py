@@ -591,7 +591,7 @@ class Publisher:
             return None
         if found.state != JobState.AWAITING_CONFIRMATION:
             outcome = self._finish(job, JobState(found.state), found.summary if found.state == JobState.EXPIRED else "",
-                                   expect=JobState.AWAITING_CONFIRMATION, confirmation=found.detail)  # fmt: skip
+                                   url=found.url, expect=JobState.AWAITING_CONFIRMATION, confirmation=found.detail)  # fmt: skip
             outcome.detail = found.summary
             return outcome
         changed = self.store.record_confirmation(job.id, found.detail)  # the reminder's time is kept before its record
