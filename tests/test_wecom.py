@@ -133,6 +133,33 @@ def test_a_push_goes_to_the_audience_s_segments_and_awaits_confirmation(project:
     assert SECRET not in json.dumps(outcome) and SECRET not in (project / ".mediactl/audit.jsonl").read_text("utf-8")
 
 
+def test_a_configured_mini_program_card_rides_along_with_the_article_s_picture(project: Path, sandbox: Sandbox) -> None:
+    config = project / "mediactl.yaml"
+    config.write_text(config.read_text("utf-8").replace("    # miniprogram: {", "    miniprogram: {"), "utf-8")
+    assert publish(project)["state"] == "awaiting-confirmation"
+    (created,) = posts(sandbox, "add_msg_template")
+    assert created["summary"]["attachments"] == 3  # the image, the link card, the mini-program (its picture: the image)
+
+
+def test_a_push_to_customer_groups_goes_to_the_sender_s_groups(project: Path, sandbox: Sandbox) -> None:
+    config = project / "mediactl.yaml"
+    text = config.read_text("utf-8").replace("    # chat_type: group ", "    chat_type: group ")
+    config.write_text(text.replace("    # sender: zhangsan ", "    sender: zhangsan "), "utf-8")
+    refused = publish(project)
+    assert refused["state"] == "failed" and "give no customer group chat ids" in refused["detail"]
+    assert "add `groups` under segments.<name>.wecom" in refused["detail"]
+    text = config.read_text("utf-8").replace("  财富客群: {wecom: {tags: [etAAAAwealth, etAAAAprivate]}}",
+                                             "  财富客群: {wecom: {tags: [etAAAAwealth], groups: [wrA, wrB]}}")  # fmt: skip
+    config.write_text(text.replace("  代发客群: {wecom: {tags: [etAAAApayroll]}}", "  代发客群: {wecom: {groups: [wrB, wrC]}}"),
+                      "utf-8")  # fmt: skip
+    run(project, "queue", "retry", "1")
+    (awaiting,) = json.loads(run(project, "publish", "--due", "--json").stdout)
+    assert awaiting["state"] == "awaiting-confirmation"
+    (created,) = posts(sandbox, "add_msg_template")
+    summary = created["summary"]
+    assert (summary["chat_type"], summary["staff"], summary["targets"]) == ("group", ["zhangsan"], 3)
+
+
 def test_staff_confirm_then_the_job_is_sent_with_the_numbers(project: Path, sandbox: Sandbox) -> None:
     publish(project)
     msgid = job(project)["remote_id"]
