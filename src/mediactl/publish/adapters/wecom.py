@@ -18,7 +18,7 @@ Neither is sent when WeCom accepts it: staff confirm it in the WeCom client. Bot
 `awaiting-confirmation`; `confirmation()` (publish --due, queue sync) counts what staff did
 (wecom_tally.py), reminds those who have not confirmed (push only, within 3 a day), and ends the
 job sent at the channel's `confirm_share`, or expired after `expire_after` (stopping what is left
-of the task, so nobody sends it late). `withdraw` stops an unconfirmed task.
+of the task, so nobody sends it late). `withdraw` (recall) stops what staff have not sent, and says what a person must do about what they did.
 
 Reconciliation (`find`): the msgid of a push is recorded as soon as WeCom answers; when the answer
 was lost, WeCom's own list of the corp's tasks (`get_groupmsg_list_v2`, from the moment the job was
@@ -42,11 +42,11 @@ from mediactl.publish.adapters import wecom_tally as tally
 from mediactl.publish.adapters.base import (
     Confirmation,
     DeliveryError,
+    NotPublished,
     NotWithdrawable,
     Receipt,
     Rejected,
     Transient,
-    Unknown,
     Variant,
 )
 from mediactl.publish.adapters.http import HttpAdapter, TokenExpired
@@ -223,22 +223,14 @@ class WecomAdapter(HttpAdapter):
         return str(answer["media_id"])
 
     def _post_moment(self, variant: Variant, key: str, visible: dict[str, Any]) -> Receipt:
-        body = {"text": {"content": variant.text("text")}, "attachments": self._moment_attachments(variant, key),
-                "visible_range": visible}  # fmt: skip
+        body = {
+            "text": {"content": variant.text("text")},
+            "attachments": self._moment_attachments(variant, key),
+            "visible_range": visible,
+        }
         jobid = str(self._api("moment", mutating=True, key=key, body=body)["jobid"])
-        try:  # from here on the moment may exist: only WeCom's own verdict may call it failed
-            if self.store is not None:
-                self.store.record_remote_id(key, jobid)
-            receipt = poll(lambda: self._moment_created(jobid), self.poll_plan)
-        except MomentFailed:
-            raise
-        except Exception as exc:  # a token refresh, the store, the network while polling: the outcome is open
-            message = exc.message if isinstance(exc, MediactlError) else f"{type(exc).__name__}: {exc}"
-            raise Unknown(f"moment task {jobid} was created, then: {message}; the next run asks WeCom again") from None
-        if receipt is None:
-            raise Unknown(f"moment task {jobid} still being created after {self.poll_plan.attempts} polls; the next run "
-                          "asks WeCom again")  # fmt: skip
-        return receipt
+        return self.await_verdict(key, jobid, lambda: poll(lambda: self._moment_created(jobid), self.poll_plan),
+                                  what=f"moment task {jobid}", who="WeCom")  # fmt: skip
 
     def _moment_attachments(self, variant: Variant, key: str) -> list[dict[str, Any]]:
         """One kind per moment: the video; else the link card (an article's picture); else the images."""
@@ -264,7 +256,7 @@ class WecomAdapter(HttpAdapter):
         result = answer.get("result") or {}
         code = int(result.get("errcode") or 0)
         if code or not result.get("moment_id"):
-            raise MomentFailed(f"moment task {jobid} failed: errcode {code}: {result.get('errmsg', '')}")
+            raise NotPublished(f"moment task {jobid} failed: errcode {code}: {result.get('errmsg', '')}")
         moment_id = str(result["moment_id"])
         detail = {"mode": "moments", "jobid": jobid, "moment_id": moment_id, "since": time.time(),
                   "invalid_senders": len((result.get("invalid_sender_list") or {}).get("user_list") or []),
@@ -273,23 +265,24 @@ class WecomAdapter(HttpAdapter):
 
     # --- reconciliation ---------------------------------------------------------------------------
 
-    def find(self, key: str, variant: Variant | None) -> Receipt | None:
-        """A job whose outcome a run did not learn: its recorded id, or (push) the corp's task with its text and link.
+    def status(self, remote_id: str) -> Receipt | None:
+        """A moment task asked about by its recorded jobid (None while WeCom is still creating it); a push's msgid
+        needs no question (`find`)."""
+        return self._moment_created(remote_id) if self.options.mode == "moments" else None
 
-        Raises Rejected only for WeCom's definite "the moment task failed"; trouble in asking is "cannot tell"."""
+    def find(self, key: str, variant: Variant | None) -> Receipt | None:
+        """A job whose outcome a run did not learn: a moment by its recorded jobid (HttpAdapter.find); a push by its
+        recorded msgid, or else the corp's task with exactly this variant's text and link. Trouble in asking is
+        "cannot tell" (None), never "failed"."""
+        if self.options.mode == "moments":
+            return super().find(key, variant)
         job = self.store.by_key(key) if self.store is not None else None
         if job is None:
             return None
+        if job.remote_id:
+            return Receipt(JobState.AWAITING_CONFIRMATION, job.remote_id, "", _since(job, "push", msgid=job.remote_id))
         try:
-            if self.options.mode == "moments":
-                return self._moment_created(job.remote_id) if job.remote_id else None
-            if job.remote_id:
-                return Receipt(
-                    JobState.AWAITING_CONFIRMATION, job.remote_id, "", _since(job, "push", msgid=job.remote_id)
-                )
             return self._find_push(job, variant)
-        except MomentFailed:
-            raise
         except (DeliveryError, MediactlError):
             return None
 
@@ -433,10 +426,6 @@ class WecomAdapter(HttpAdapter):
                       "customers of the item's audience segments)",
                       f"POST {base}{ENDPOINTS['push_tasks']} + {ENDPOINTS['push_results']} (publish --due, queue sync)"]  # fmt: skip
         return [{"request": line} for line in lines]
-
-
-class MomentFailed(Rejected):
-    """WeCom's definite verdict that a moment task was not created (get_moment_task_result's result errcode)."""
 
 
 def _since(job: Job, mode: str, **more: Any) -> dict[str, Any]:
