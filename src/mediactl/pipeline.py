@@ -9,6 +9,7 @@ arguments, calls one function of this module and prints what it returns.
 - `approve`: render, verify and seal every variant, then record the approvals.
 - `publish`: render what changed, then gate and enqueue each variant, then deliver what is due now.
 - `deliver_due`: what `publish --due` runs.
+- `sync`: what `queue sync` runs: ask the platforms about jobs awaiting confirmation (WeCom staff).
 - `run`: what cron and CI run: render what changed, check it, enqueue every approved
   variant whose schedule has come (or that has none), deliver every due job.
 """
@@ -234,6 +235,19 @@ def deliver_due(
     publisher = Publisher(config, command="publish --due")
     try:
         return publisher.deliver_due(limit=limit, concurrency=concurrency, progress=progress, on_total=on_total)
+    finally:
+        publisher.close()
+
+
+def sync(config: Config) -> list[Outcome]:
+    """`queue sync`: every job awaiting confirmation on its platform asked about (WeCom: which staff sent it, to how
+    many customers), people reminded where the platform allows, and each job settled once final (sent, expired)."""
+    from mediactl.publish.runner import Publisher  # lazy: publish stage, see above
+
+    publisher = Publisher(config, command="queue sync")
+    try:
+        publisher.require_intact_state()
+        return publisher.sync(paused=frozenset(publisher.store.paused()), report_all=True)
     finally:
         publisher.close()
 

@@ -26,7 +26,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 config_app = typer.Typer(help="Inspect and validate mediactl.yaml.", no_args_is_help=True)
-queue_app = typer.Typer(help="The delivery queue: list, inspect, cancel, retry, resolve.", no_args_is_help=True)
+queue_app = typer.Typer(help="The delivery queue: list, inspect, cancel, retry, resolve, sync.", no_args_is_help=True)
 log_app = typer.Typer(help="The audit trail and its integrity.")
 rules_app = typer.Typer(help="The compliance rules in force and their self-tests.", no_args_is_help=True)
 state_app = typer.Typer(help="The state store: rebuild, accept-loss (after a loss); migrate, export, import.",
@@ -83,7 +83,8 @@ rules_app.command("ls")(check.rules_ls_cmd)
 rules_app.command("test")(check.rules_test_cmd)
 app.add_typer(rules_app, name="rules")
 for name, command in (("ls", publish.queue_ls_cmd), ("show", publish.queue_show_cmd), ("cancel", publish.queue_cancel_cmd),
-                      ("retry", publish.queue_retry_cmd), ("resolve", publish.queue_resolve_cmd)):  # fmt: skip
+                      ("retry", publish.queue_retry_cmd), ("resolve", publish.queue_resolve_cmd),
+                      ("sync", publish.queue_sync_cmd)):  # fmt: skip
     queue_app.command(name)(command)
 app.add_typer(queue_app, name="queue")
 log_app.callback(invoke_without_command=True)(publish.log_cmd)

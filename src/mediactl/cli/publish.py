@@ -141,10 +141,14 @@ def publish_cmd(
                                           dry_run, reason if force else None, defer)  # fmt: skip
         outcomes = pipeline.publish(config, STATE.library(), request)
     report_outcomes(outcomes, json_output, dry_run=dry_run and not due)
+    _fail_on_problems(outcomes, "variant(s) were refused or not delivered, or need a person (above)")
+
+
+def _fail_on_problems(outcomes: list[Any], what: str) -> None:
+    """Exit 1 when anything was refused, failed, has an unknown outcome, expired unconfirmed or needs a person."""
     bad = [o for o in outcomes if o.problem]
     if bad:
-        raise FindingsError(f"{len(bad)} of {len(outcomes)} variant(s) were refused or not delivered, or need a person "
-                            "(above)")  # fmt: skip
+        raise FindingsError(f"{len(bad)} of {len(outcomes)} {what}")
 
 
 def parse_at(text: str, tz: Any) -> float:
@@ -164,7 +168,7 @@ def report_outcomes(outcomes: list[Any], json_output: bool, *, dry_run: bool = F
     if json_output:
         console.emit_json([o.to_dict() for o in outcomes])
         return
-    marks = {"sent": "✓", "queued": "…", "dry-run": "?", "already-sent": "=", "awaiting-confirmation": "…"}
+    marks = {"sent": "✓", "queued": "…", "dry-run": "?", "already-sent": "=", "awaiting-confirmation": "…"}  # else ✗
     good: list[str] = []
     for o in outcomes:
         where = f"{o.channel}/{o.item}" if o.item else o.channel
@@ -227,12 +231,12 @@ def queue_ls_cmd(
     finally:
         publisher.close()
     if json_output:
-        console.emit_json([job.to_dict() for job in jobs])
+        console.emit_json([_job_json(job) for job in jobs])
         return
     tz = STATE.config().project.tz
     for job in jobs:
         when = datetime.fromtimestamp(job.due_at, tz).strftime("%Y-%m-%d %H:%M")
-        extra = job.remote_url or job.error or ""
+        extra = job.remote_url or job.error or _confirmed(job)
         console.info(f"#{job.id:<5} {job.state:<22} {job.channel}/{job.item}  {when}  attempts {job.attempts}  {extra}")
     console.info(f"{len(jobs)} job(s)")
 
@@ -254,7 +258,42 @@ def queue_show_cmd(job_id: Annotated[int, typer.Argument(help="Job number.")]) -
         publisher.close()
     if job is None:
         raise UsageError(f"no job {job_id} in the queue")
-    console.emit_json(job.to_dict())
+    console.emit_json(_job_json(job))
+
+
+def _confirmed(job: Any) -> str:
+    """How far people confirmed a job on its platform (WeCom staff), for `queue ls`: "2/3 staff confirmed"."""
+    totals = job.confirmed().get("total") or {}
+    return f"{totals['confirmed']}/{totals['staff']} staff confirmed" if "staff" in totals else ""
+
+
+def _job_json(job: Any) -> dict[str, Any]:
+    """A job as JSON output shows it: its confirmation (per staff member, in total) as an object, not a string."""
+    return {**job.to_dict(), "confirmation": job.confirmed() or None}
+
+
+def queue_sync_cmd(
+    json_output: Annotated[bool, typer.Option("--json", help="Print the outcomes as JSON.")] = False,
+) -> None:
+    """Ask the platforms about jobs awaiting confirmation: who confirmed, what reached the customers; settle what is final.
+
+    WeCom tasks are sent only as staff confirm them in the WeCom client. For each such job this reads, per staff
+    member and in total, sent / not sent / failed (not a friend) / failed (already received), keeps the numbers on
+    the job (queue show), reminds staff who have not confirmed (at most 3 times a day), and ends the job sent once
+    the channel's confirm_share of its staff confirmed, or expired after expire_after. `publish --due` does the same
+    on every run. Exit code 1 if a job expired.
+
+    Examples:
+
+      $ mediactl queue sync
+
+      $ mediactl queue sync --json
+    """
+    from mediactl import pipeline  # lazy: start-up
+
+    outcomes = pipeline.sync(STATE.config())
+    report_outcomes(outcomes, json_output)
+    _fail_on_problems(outcomes, "job(s) expired before enough staff confirmed them")
 
 
 def _require_listable(publisher: Any) -> None:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mediactl import CONFIG_NAME, nearest_project
 from mediactl.config import credentials, transport
+from mediactl.config.options import platform_options
 from mediactl.config.platforms import all_platforms
 from mediactl.config.schema import Checker, did_you_mean
 from mediactl.config.yamlpos import KeyPath, LocatedYAML, load_located
@@ -32,7 +33,7 @@ CHANNEL_KEYS = (
     "platform", "description", "enabled", "credentials", "base_url", "templates", "caps",
     "tracking", "limits", "timezone", "migrated_to",
 )  # fmt: skip
-TOP_KEYS = ("project", "channels", "compliance", "render", "people")
+TOP_KEYS = ("project", "channels", "compliance", "render", "people", "segments")
 PERSON_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 ROLE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 EMERGENCY = "emergency"  # the role whose signed approval lets `publish --force` override the gate (never the check)
@@ -125,6 +126,21 @@ class Channel:
 
 
 @dataclass(frozen=True)
+class Segment:
+    """A customer segment (a word of an item's `audience`) and whom it means on each platform that addresses customers.
+
+    `targets[platform][kind]` are the platform's ids: for wecom, `tags` (企业客户标签), `customers`
+    (external_userid) or `groups` (客户群 chat ids); the kinds a platform takes are in its facts file
+    (`segment_targets`)."""
+
+    name: str
+    targets: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    def on(self, platform: str) -> dict[str, tuple[str, ...]]:
+        return self.targets.get(platform, {})
+
+
+@dataclass(frozen=True)
 class Compliance:
     packs: tuple[str, ...] = ("builtin",)
     disable: tuple[str, ...] = ()
@@ -147,6 +163,7 @@ class Config:
     render: Render
     warnings: tuple[Problem, ...] = ()
     people: dict[str, Person] = field(default_factory=dict)  # by id
+    segments: dict[str, Segment] = field(default_factory=dict)  # by name: the words of items' `audience`
 
     @property
     def content_path(self) -> Path:
@@ -223,12 +240,14 @@ def _build(doc: LocatedYAML, path: Path) -> Config | None:
     compliance = _compliance(check, top.get("compliance"))
     render = _render(check, top.get("render"))
     people = _people(check, top.get("people"))
+    segments = _segments(check, top.get("segments"))
     if project is not None:
         _check_policy(check, project.approval, channels, people)
     if project is None:
         return None
     warnings = tuple(p for p in doc.problems if not p.is_error)
-    return Config(path.parent.resolve(), path.resolve(), project, channels, compliance, render, warnings, people)
+    return Config(path.parent.resolve(), path.resolve(), project, channels, compliance, render, warnings, people,
+                  segments)
 
 
 def _reject_inline_secrets(check: Checker, value: Any, path: KeyPath) -> None:
@@ -509,7 +528,7 @@ def _channel(check: Checker, name: str, raw: Any, path: KeyPath) -> Channel | No
         limits=_limits(check, data.get("limits"), (*path, "limits"), platform),
         timezone=_timezone(check, data.get("timezone"), (*path, "timezone")) if "timezone" in data else None,
         migrated_to=check.string(data.get("migrated_to"), (*path, "migrated_to")),
-        options={key: data[key] for key in platform.option_keys if key in data},
+        options=platform_options(check, platform_name, platform.option_keys, data, path),
     )
 
 
@@ -610,6 +629,49 @@ def _check_migration(check: Checker, channel: Channel, channels: dict[str, Chann
         check.error(path, f"unknown channel '{target}'{did_you_mean(target, channels)}")
     elif channels[target].migrated_to:
         check.error(path, f"'{target}' is itself retired; point at the channel it moved to")
+
+
+def _segments(check: Checker, raw: Any) -> dict[str, Segment]:
+    """`segments:` segment name → platform → target kind → ids, e.g. `老年客群: {wecom: {tags: [et…]}}`.
+
+    A platform must say which targets it takes (`segment_targets` in its facts file), and a target kind it does not
+    know is an error, not a warning: a typo there would address nobody, or the wrong customers."""
+    platforms = all_platforms()
+    segments: dict[str, Segment] = {}
+    for name, spec in check.mapping(raw, ("segments",)).items():
+        path: KeyPath = ("segments", name)
+        targets: dict[str, dict[str, tuple[str, ...]]] = {}
+        for platform_name, wanted in check.mapping(spec, path).items():
+            where = (*path, platform_name)
+            kinds = (platforms[platform_name].facts.get("segment_targets") or {}) if platform_name in platforms else {}
+            if not kinds:
+                takers = sorted(p for p, facts in platforms.items() if facts.facts.get("segment_targets"))
+                check.error(where, f"'{platform_name}' takes no segment targets (platforms that do: {', '.join(takers)})")
+                continue
+            targets[str(platform_name)] = _segment_targets(check, wanted, where, kinds)
+        if str(name).strip():
+            segments[str(name)] = Segment(str(name), targets)
+        else:
+            check.error(path, "a segment needs a name: the word items use in `audience`")
+    return segments
+
+
+def _segment_targets(check: Checker, raw: Any, path: KeyPath, kinds: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    out = {}
+    for kind, ids in check.mapping(raw, path).items():
+        if kind not in kinds:
+            check.error((*path, kind), f"unknown target '{kind}'{did_you_mean(kind, kinds)} (one of: {', '.join(kinds)})")
+            continue
+        values = check.string_list(ids, (*path, kind))
+        if not values:
+            check.error((*path, kind), f"expected a list of ids ({kinds[kind]})")
+        elif len(set(values)) != len(values):
+            check.error((*path, kind), "an id is listed twice")
+        else:
+            out[str(kind)] = tuple(values)
+    if raw is None or raw == {}:
+        check.error(path, f"name at least one target ({', '.join(kinds)})")
+    return out
 
 
 def _compliance(check: Checker, raw: Any) -> Compliance:

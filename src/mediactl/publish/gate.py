@@ -30,13 +30,23 @@ if TYPE_CHECKING:  # annotations only
     from mediactl.publish.records import Record
 
 
+def channel_caps(channel: Channel) -> tuple[Cap, ...]:
+    """The platform's publishing rate limits (`rate_limits` in its facts file) as caps for this channel: per account,
+    or per customer segment where the platform limits what each customer receives (企业微信 1-to-1 pushes). A limit
+    the facts file marks `option: NAME` is an account setting (企业微信's receive limit, chosen by the corp's admin):
+    the channel's option of that name replaces it, counted the same way."""
+    caps = []
+    for cap, option in _platform_limits(channel.platform):
+        setting = channel.options.get(option) if option else None
+        caps.append(Cap(int(setting["max"]), setting["per"], cap.by) if isinstance(setting, dict) else cap)
+    return tuple(caps)
+
+
 @functools.cache  # asked on every claim, inside the write transaction; platform facts do not change in a run
-def platform_caps(platform: str) -> tuple[Cap, ...]:
-    """The platform's publishing rate limits (`rate_limits` in its facts file) as caps: per account, or per
-    customer segment where the platform limits what each customer receives (企业微信 1-to-1 pushes)."""
+def _platform_limits(platform: str) -> tuple[tuple[Cap, str | None], ...]:
     limits = get_platform(platform).facts.get("rate_limits") or []
     return tuple(
-        Cap(int(r["max"]), r["per"], r.get("by", "channel"))
+        (Cap(int(r["max"]), r["per"], r.get("by", "channel")), r.get("option"))
         for r in limits
         if r.get("per") in CAP_WINDOWS and r.get("max")
     )
@@ -135,7 +145,7 @@ def _caps(config: Config, store: Store, item: Item, channel: Channel, due_at: fl
     The channel's configured caps apply, and so do the platform's own publishing limits from its
     facts file (微博 30 posts an hour): a post the platform would refuse is better not queued.
     """
-    for cap in (*channel.caps, *platform_caps(channel.platform)):
+    for cap in (*channel.caps, *channel_caps(channel)):
         audience = ",".join(item.audience) if cap.by == "audience" else None
         start, end = due_at - cap.seconds + 1, due_at + cap.seconds
         taken = store.count_in_window(channel.name, start, end, audience)

@@ -57,13 +57,15 @@ ACCEPTED = {
     JobState.CANCELLED: {JobState.CANCELLED},
     JobState.RECALLED: {JobState.RECALLED},
     JobState.UNKNOWN: {JobState.UNKNOWN, JobState.SENT, JobState.FAILED, JobState.AWAITING_CONFIRMATION},
-    JobState.AWAITING_CONFIRMATION: {JobState.AWAITING_CONFIRMATION, JobState.SENT, JobState.FAILED, JobState.UNKNOWN},
+    JobState.AWAITING_CONFIRMATION: {JobState.AWAITING_CONFIRMATION, JobState.SENT, JobState.FAILED, JobState.UNKNOWN,
+                                     JobState.EXPIRED},
+    JobState.EXPIRED: {JobState.EXPIRED},
 }
 FINAL = (JobState.SENT, JobState.FAILED, JobState.UNKNOWN, JobState.AWAITING_CONFIRMATION)
 LOST_OUTCOME: dict[str, tuple[JobState, ...]] = {  # keyed by a store row's state (text), to what was logged
     JobState.SENDING: FINAL,
     JobState.UNKNOWN: (JobState.SENT,),
-    JobState.AWAITING_CONFIRMATION: (JobState.SENT,),
+    JobState.AWAITING_CONFIRMATION: (JobState.SENT, JobState.EXPIRED),
 }
 SHOWN = 10  # differences listed in an error; all of them go into an accept-loss record
 

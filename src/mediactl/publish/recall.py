@@ -3,7 +3,7 @@
 A bank withdraws a post when a rate changes, a disclosure was wrong or 舆情 demands it. For each of the
 item's jobs (on one channel, or all):
 - `pending`: never sent, so cancelled (audited `recall.cancelled`);
-- `sent` or `awaiting-confirmation`: the adapter withdraws it (`Adapter.withdraw`: delete the post,
+- `sent`, `awaiting-confirmation` or `expired` (a WeCom task some staff sent): the adapter withdraws it (`Adapter.withdraw`: delete the post,
   or cancel a WeCom task staff have not confirmed); the job becomes `recalled` (audited
   `recall.withdrawn`). A platform with no way to do it through its API says what a person must do
   (audited `recall.manual`, the job stays as it is: it is still out there);
@@ -76,7 +76,7 @@ def _recall_one(publisher: Publisher, job: Job, reason: str) -> Recalled:
         return Recalled(job.id, job.channel, job.item, Taken.MANUAL,
                         "its delivery outcome is unknown: look on the platform and delete it there if it is out, "
                         f"then `mediactl queue resolve {job.id} --sent URL` or `mediactl queue cancel {job.id}`")  # fmt: skip
-    if state not in (JobState.SENT, JobState.AWAITING_CONFIRMATION):
+    if state not in (JobState.SENT, JobState.AWAITING_CONFIRMATION, JobState.EXPIRED):  # expired: some staff sent it
         return Recalled(job.id, job.channel, job.item, Taken.NOTHING, f"{state}: nothing of it is out there")
     return _withdraw(publisher, job, state, reason)
 

@@ -42,6 +42,7 @@ OUTCOMES = {
     "delivery.failed": JobState.FAILED,
     "delivery.unknown": JobState.UNKNOWN,
     "delivery.awaiting-confirmation": JobState.AWAITING_CONFIRMATION,
+    "delivery.expired": JobState.EXPIRED,
     "queue.cancel": JobState.CANCELLED,
     "queue.retry": JobState.PENDING,
     "queue.resolve": JobState.SENT,

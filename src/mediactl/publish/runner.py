@@ -62,6 +62,7 @@ class OutcomeState(StrEnum):
     ALREADY_SENT = "already-sent"
     PAUSED = "paused"
     AWAITING_CONFIRMATION = "awaiting-confirmation"
+    EXPIRED = "expired"  # staff confirmed too little of a task before the channel's expire_after
     # Content queued before reports its job's state (an earlier run's job not yet sent, or cancelled).
     PENDING = "pending"
     SENDING = "sending"
@@ -69,7 +70,7 @@ class OutcomeState(StrEnum):
 
 
 #: Outcomes that make a run exit 1: nothing went out, or nobody knows whether it did.
-PROBLEMS = frozenset({OutcomeState.REFUSED, OutcomeState.FAILED, OutcomeState.UNKNOWN})
+PROBLEMS = frozenset({OutcomeState.REFUSED, OutcomeState.FAILED, OutcomeState.UNKNOWN, OutcomeState.EXPIRED})
 
 
 @dataclass
@@ -243,6 +244,10 @@ class Publisher:
         if "*" in switches:
             paused = Outcome("*", "", OutcomeState.PAUSED, f"all deliveries paused: {switches['*']['reason']}")
             return [*outcomes, paused]
+        if only is None:  # `publish SLUG` delivers its own jobs only; --due and run also ask about confirmations
+            synced = self.sync(paused=frozenset(switches))
+            asked = {o.job for o in synced}  # a job reconciled just now and then asked about is reported once
+            outcomes = [o for o in outcomes if o.job not in asked] + synced
         if on_total is not None:
             on_total(min(limit, self.store.count_due(time.time(), paused=set(switches), ids=only)))
         self._progress = progress or (lambda n: None)
@@ -331,7 +336,7 @@ class Publisher:
             return None  # a channel removed from the config: _attempt fails the job with the reason
         channel = self.config.channel(job.channel)
         policy = () if job.forced_reason else channel.caps  # --force overrides our caps, never the platform's
-        caps = (*policy, *gate.platform_caps(channel.platform))
+        caps = (*policy, *gate.channel_caps(channel))
         if caps:  # hosts claiming at once count the window one after the other (PostgreSQL; SQLite has one writer)
             self.store.serialize_channel(db, job.channel)
         for cap in caps:
@@ -381,7 +386,7 @@ class Publisher:
             return self._settle(job, JobState.UNKNOWN, f"{type(exc).__name__}: {exc}; not retried")
         return self._settle(job, JobState(receipt.state), receipt.note if receipt.attention else "",
                             remote_id=receipt.remote_id, url=receipt.url, note=receipt.note,
-                            attention=receipt.attention)  # fmt: skip
+                            attention=receipt.attention, confirmation=_awaited(receipt))  # fmt: skip
 
     def _retry_later(self, job: Job, exc: DeliveryError) -> tuple[Outcome, _Settled]:
         if job.attempts >= MAX_ATTEMPTS:
@@ -398,15 +403,17 @@ class Publisher:
 
     def _settle(
         self, job: Job, state: JobState, detail: str, *, remote_id: str | None = None, url: str = "", note: str = "",
-        attention: bool = False,
+        attention: bool = False, confirmation: dict[str, Any] | None = None,
     ) -> tuple[Outcome, _Settled]:  # fmt: skip
-        """`detail` is the job's error; `note` what a person should know (a receipt's note), in the record too."""
+        """`detail` is the job's error; `note` what a person should know (a receipt's note), in the record too;
+        `confirmation` what people confirmed on the platform (kept on the job, its totals in the record)."""
         settled = _Settled(
-            Settlement(job.id, state, remote_id=remote_id, remote_url=url or None, error=detail or None),
+            Settlement(job.id, state, remote_id=remote_id, remote_url=url or None, error=detail or None,
+                       confirmation=confirmation),
             f"delivery.{state}",
             {"job": job.id, "item": job.item, "channel": job.channel, "content_hash": job.content_hash,
              "remote_id": remote_id, "url": url, "error": detail, **({"note": note} if note and note != detail else {}),
-             **(self._adapters[job.channel].audit_fields() if job.channel in self._adapters else {})},
+             **_totals(confirmation), **(self._adapters[job.channel].audit_fields() if job.channel in self._adapters else {})},
         )  # fmt: skip
         return Outcome(job.channel, job.item, OutcomeState(state), detail or note, job.id, url,
                        attention=attention), settled  # fmt: skip
@@ -421,11 +428,12 @@ class Publisher:
         url: str = "",
         expect: str = JobState.SENDING,
         receipt: Receipt | None = None,
+        confirmation: dict[str, Any] | None = None,
     ) -> Outcome:
-        """Settle and record at once (reconciliation: no next job to claim)."""
+        """Settle and record at once (reconciliation, confirmation: no next job to claim)."""
         note, attention = (receipt.note, receipt.attention) if receipt is not None else ("", False)
         outcome, settled = self._settle(job, state, note if attention else detail, remote_id=remote_id, url=url,
-                                        note=note, attention=attention)  # fmt: skip
+                                        note=note, attention=attention, confirmation=confirmation)  # fmt: skip
         settled = dataclasses.replace(settled, settlement=dataclasses.replace(settled.settlement, expect=expect))
         applied, _ = self._commit(settled, None)
         if applied:  # else another run settled it first
@@ -550,7 +558,49 @@ class Publisher:
         if receipt is None:
             return None
         return self._finish(job, JobState(receipt.state), "", remote_id=receipt.remote_id, url=receipt.url,
-                            expect=job.state, receipt=receipt)  # fmt: skip
+                            expect=job.state, receipt=receipt, confirmation=_awaited(receipt))  # fmt: skip
+
+    # --- confirmation: posts that people confirm on the platform -----------------------------------
+
+    def sync(self, *, paused: frozenset[str] = frozenset(), report_all: bool = False) -> list[Outcome]:
+        """Ask the platform about every job awaiting confirmation (WeCom's staff confirm each task): keep what it says
+        on the job (per person, in total), remind people where the platform allows it, and settle the job once it
+        is final: sent, or expired. Jobs of paused channels are left alone (no asking, no reminding). Reported: jobs
+        that changed, or with `report_all` (queue sync) every one asked about."""
+        now = time.time()
+        outcomes = []
+        for job in self.store.jobs(state=JobState.AWAITING_CONFIRMATION):
+            if "*" in paused or job.channel in paused or job.channel not in self.config.channels:
+                continue
+            outcome = self._sync_one(job, now, report_all)
+            if outcome is not None:
+                outcomes.append(outcome)
+        return outcomes
+
+    def _sync_one(self, job: Job, now: float, report_all: bool) -> Outcome | None:
+        channel = self.config.channel(job.channel)
+        try:
+            adapter = self.adapter(channel)
+            if type(adapter).confirmation is Adapter.confirmation:
+                return None  # this platform cannot be asked: a person resolves the job (queue resolve)
+            found = adapter.confirmation(job, now)
+        except MediactlError as exc:  # the platform unreachable, a credential missing: the job waits for a later run
+            detail = f"could not ask {channel.platform}: {exc.message}"
+            return Outcome(job.channel, job.item, OutcomeState.AWAITING_CONFIRMATION, detail, job.id) if report_all else None
+        if found is None:
+            return None
+        if found.state != JobState.AWAITING_CONFIRMATION:
+            outcome = self._finish(job, JobState(found.state), found.summary if found.state == JobState.EXPIRED else "",
+                                   url=found.url, expect=JobState.AWAITING_CONFIRMATION, confirmation=found.detail)  # fmt: skip
+            outcome.detail = found.summary
+            return outcome
+        changed = self.store.record_confirmation(job.id, found.detail)  # the reminder's time is kept before its record
+        if found.reminded:
+            self.log("delivery.reminded", job=job.id, item=job.item, channel=job.channel, remote_id=job.remote_id,
+                     reminders=len(found.detail.get("reminders") or []), **_totals(found.detail))  # fmt: skip
+        if changed or report_all:
+            return Outcome(job.channel, job.item, OutcomeState.AWAITING_CONFIRMATION, found.summary, job.id)
+        return None
 
     def adapter(self, channel: Channel) -> Adapter:
         if channel.name not in self._adapters:
@@ -579,6 +629,7 @@ _OUTCOME_WORDS = {
     JobState.FAILED: "failed",
     JobState.UNKNOWN: "has an unknown outcome",
     JobState.AWAITING_CONFIRMATION: "awaits the platform's confirmation",
+    JobState.EXPIRED: "expired before enough staff confirmed it",
     JobState.PENDING: "is queued for a retry",
 }
 
@@ -612,6 +663,17 @@ def _emergency(verdict: gate.Verdict) -> dict[str, Any]:
         return {}
     return {"emergency_by": record.person, "emergency_reason": record.reason, "emergency_key_fingerprint": record.key,
             "emergency_record": record.where}  # fmt: skip
+
+
+def _awaited(receipt: Receipt) -> dict[str, Any] | None:
+    """What a receipt of a post awaiting confirmation starts the job's confirmation with (its task id, since when)."""
+    return dict(receipt.detail) if receipt.state == JobState.AWAITING_CONFIRMATION else None
+
+
+def _totals(confirmation: dict[str, Any] | None) -> dict[str, Any]:
+    """A confirmation's totals for an audit record (the per-person numbers stay on the job: they may be thousands)."""
+    totals = (confirmation or {}).get("total")
+    return {"confirmation": totals} if totals else {}
 
 
 def _enqueued(job: Job) -> dict[str, Any]:

@@ -139,6 +139,7 @@ CREATE TABLE IF NOT EXISTS grants (
     updated_at {real} NOT NULL
 )
 """
+CONFIRMATION = "ALTER TABLE jobs ADD COLUMN confirmation TEXT"  # JSON (publish/store.py, Job.confirmed)
 
 
 def postgresql_only(statements: list[str]) -> Callable[[str], list[str]]:
@@ -167,6 +168,8 @@ MIGRATIONS: list[Migration] = [
     # OAuth platforms' grants (`mediactl auth CHANNEL`): not a cache like `tokens`, since losing one means a person
     # must authorise again, so they are kept apart from what a token refresh may delete.
     Migration(4, "OAuth grants: each channel's access and refresh tokens, sealed", typed(GRANTS)),
+    # A WeCom task is sent only as its staff confirm it; what each confirmed (sent, not sent, failed) is kept on the job.
+    Migration(5, "jobs.confirmation: per-staff confirmation of tasks a person must confirm (WeCom)", typed(CONFIRMATION)),
 ]
 
 

@@ -1,6 +1,8 @@
 """The state store: the job queue, pause switches, token cache, OAuth grants and bookkeeping, on SQLite or PostgreSQL.
 
-Jobs move pending → sending → sent | failed | unknown (and cancelled, awaiting-confirmation).
+Jobs move pending → sending → sent | failed | unknown (and cancelled, awaiting-confirmation). A job
+awaiting a person's confirmation on the platform (WeCom staff confirm each 群发 task) ends sent, or
+expired when too few confirmed in time; what they confirmed so far is kept in its `confirmation` (JSON).
 Every transition is one transaction on the database layer (publish/database.py). Claims never
 overlap: on SQLite a claim runs inside BEGIN IMMEDIATE (one writer at a time); on PostgreSQL it
 selects due jobs `FOR UPDATE SKIP LOCKED`, so hosts claiming at once take different jobs. A job
@@ -74,10 +76,13 @@ class JobState(StrEnum):
     UNKNOWN = "unknown"
     CANCELLED = "cancelled"
     AWAITING_CONFIRMATION = "awaiting-confirmation"
+    EXPIRED = "expired"  # awaited confirmation, and too few confirmed before the channel's expire_after
     RECALLED = "recalled"  # it was sent, then withdrawn from the platform (`mediactl recall`)
 
 
 STATES = tuple(JobState)
+# Jobs that went (or may have gone) to the audience: what frequency caps and receive limits count.
+DELIVERED = ("sending", "sent", "unknown", "awaiting-confirmation", "expired", "recalled")
 
 
 Admit = Callable[[Connection, "Job", float], "tuple[float, str] | None"]
@@ -109,6 +114,7 @@ class Settlement:
     error: str | None = None
     due_at: float | None = None
     expect: str = JobState.SENDING  # reconciliation also settles `unknown` jobs
+    confirmation: dict[str, Any] | None = None  # who confirmed a task a person must confirm (None: unchanged)
 
     def apply(self, db: Connection) -> bool:
         """Only from the expected state: a job cancelled or resolved meanwhile keeps what a person decided.
@@ -122,9 +128,16 @@ class Settlement:
             raise ValueError(f"unknown job state {self.state!r}")
         return db.execute(
             "UPDATE jobs SET state = ?, remote_id = COALESCE(?, remote_id), remote_url = COALESCE(?, remote_url), "
-            "error = ?, updated_at = ? WHERE id = ? AND state = ?",
-            (self.state, *map(_redacted, (self.remote_id, self.remote_url, self.error)), time.time(), self.job_id, self.expect),
+            "error = ?, confirmation = COALESCE(?, confirmation), updated_at = ? WHERE id = ? AND state = ?",
+            (self.state, *map(_redacted, (self.remote_id, self.remote_url, self.error)),
+             None if self.confirmation is None else _confirmation_json(self.confirmation), time.time(), self.job_id,
+             self.expect),
         ).rowcount == 1
+
+
+def _confirmation_json(confirmation: dict[str, Any]) -> str:
+    """One stable text per confirmation (sorted keys), so an unchanged report changes no row."""
+    return json.dumps(confirmation, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def _redacted(text: str | None) -> str | None:
@@ -184,9 +197,14 @@ class Job:
     forced_reason: str | None
     created_at: float
     updated_at: float
+    confirmation: str | None = None  # JSON: per-staff confirmation of a task a person must confirm (schema v5)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    def confirmed(self) -> dict[str, Any]:
+        """The confirmation the platform last reported (per staff member and in total), {} when none."""
+        return json.loads(self.confirmation) if self.confirmation else {}
 
 
 def _drop_plain_tokens(db: Connection) -> None:
@@ -429,9 +447,9 @@ class Store:
     def sent_since(db: Connection, channel: str, since: float, *, exclude: int) -> list[Any]:
         """Deliveries made to a channel since a moment (by when they were sent): for send-time rate limits."""
         return db.execute(
-            "SELECT audience, claimed_at FROM jobs WHERE channel = ? AND claimed_at > ? AND id != ? "
-            "AND state IN ('sending', 'sent', 'unknown', 'awaiting-confirmation', 'recalled') ORDER BY claimed_at",
-            (channel, since, exclude),
+            f"SELECT audience, claimed_at FROM jobs WHERE channel = ? AND claimed_at > ? AND id != ? "
+            f"AND state IN ({_marks(DELIVERED)}) ORDER BY claimed_at",
+            (channel, since, exclude, *DELIVERED),
         ).fetchall()
 
     def count_due(self, now: float, *, paused: set[str] | None = None, ids: set[int] | None = None) -> int:
@@ -460,6 +478,17 @@ class Store:
                 "UPDATE jobs SET remote_id = ?, updated_at = ? WHERE idempotency_key = ? AND state = 'sending'",
                 (_redacted(remote_id), time.time(), key),
             )
+
+    def record_confirmation(self, job_id: int, confirmation: dict[str, Any]) -> bool:
+        """What the platform reports about a job still awaiting confirmation (per staff member, in total, reminders);
+        observed, not decided, so it needs no audit record: the next sync asks the platform again. Whether it changed."""
+        with self.transaction(durable=False) as db:
+            text = _confirmation_json(confirmation)
+            return db.execute(
+                "UPDATE jobs SET confirmation = ?, updated_at = ? WHERE id = ? AND state = 'awaiting-confirmation' "
+                "AND (confirmation IS NULL OR confirmation != ?)",
+                (text, time.time(), job_id, text),
+            ).rowcount == 1
 
     def has_jobs(self) -> bool:
         with self.database.read() as db:
@@ -501,9 +530,9 @@ class Store:
         """Deliveries (sent, or still on their way) to a channel due in [start, end): for frequency caps."""
         with self.database.read() as db:
             rows = db.execute(
-                "SELECT audience FROM jobs WHERE channel = ? AND due_at >= ? AND due_at < ? "
-                "AND state IN ('pending', 'sending', 'sent', 'unknown', 'awaiting-confirmation', 'recalled')",
-                (channel, start, end),
+                f"SELECT audience FROM jobs WHERE channel = ? AND due_at >= ? AND due_at < ? "
+                f"AND state IN ({_marks(('pending', *DELIVERED))})",
+                (channel, start, end, "pending", *DELIVERED),
             ).fetchall()
         if audience is None:
             return len(rows)

@@ -36,6 +36,8 @@ never from the adapter you are writing; cite each fact beside its check):
    the effect happened; `self.core.public_url(self.name, "/path", view)` for the post's URL;
    return through `self.core.withhold(ctx, reply)` on mutating routes (scripted drop/timeout).
    Keep objects in `Bounded()` stores; asynchronous ones count down `core.options.publish_polls`.
+   What a person does on the platform (WeCom staff confirming a task) is a control: ``controls =
+   {"confirm": "confirm"}`` serves ``POST /_sandbox/<name>/confirm`` (JSON) with ``confirm(data)``.
 4. Add one line to `PLATFORMS` in ``platforms/__init__.py``. Nothing else in the core changes.
 5. Tests: the sandbox's own checks, and a response-shape test replaying platforms.md's real
    JSON examples through the adapter's parser (tests/test_sandbox_weibo.py is the pattern).

@@ -140,6 +140,9 @@ class Platform:
     name: ClassVar[str] = ""
     routes: ClassVar[tuple[Route, ...]] = ()
     transient_kinds: ClassVar[tuple[str, ...]] = ("500", "429")  # what fail_rate draws from; add "quota" if answered
+    # Test and demo controls, ``POST /_sandbox/<name>/<control>`` (JSON): control → method(data) -> answer, run under
+    # the lock; a ValueError is a 400. What a person does on the platform (WeCom staff confirming a task).
+    controls: ClassVar[dict[str, str]] = {}
 
     def __init__(self, core: Core) -> None:
         self.core = core
@@ -481,7 +484,9 @@ class Core:
         if target == ("GET", "/_sandbox/calls"):
             return ok(self.calls())
         if target == ("GET", "/_sandbox/platforms"):
-            return ok({name: [f"{r.method} /{name}{r.path}" for r in p.routes] for name, p in self.platforms.items()})
+            return ok({name: [f"{r.method} /{name}{r.path}" for r in p.routes] +
+                          [f"POST /_sandbox/{name}/{control} (control)" for control in p.controls]
+                       for name, p in self.platforms.items()})  # fmt: skip
         if target == ("GET", "/_sandbox/faults"):
             return ok({"pending": self.pending_faults()})
         if target == ("POST", "/_sandbox/faults"):
@@ -492,6 +497,15 @@ class Core:
             return ok({"pending": self.pending_faults()})
         if target == ("POST", "/_sandbox/tokens"):
             return self._grant(req)
+        name, _, control = req.path.removeprefix("/_sandbox/").partition("/")
+        platform = self.platforms.get(name)
+        if req.method == "POST" and platform is not None and control in platform.controls:
+            try:
+                data = json.loads(req.body.decode("utf-8") or "{}")
+                with self.lock:
+                    return ok(getattr(platform, platform.controls[control])(data))
+            except (ValueError, KeyError, TypeError) as exc:
+                return bad(400, f"{name} {control}: {exc}")
         return bad(404, f"unknown path {req.method} {req.path} (sandbox)")
 
     def _grant(self, req: Request) -> Reply:

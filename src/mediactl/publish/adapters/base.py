@@ -23,7 +23,7 @@ from mediactl.core.redaction import redact
 
 if TYPE_CHECKING:  # annotations only
     from mediactl.config.model import Channel, Config
-    from mediactl.publish.store import Store
+    from mediactl.publish.store import Job, Store
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,21 @@ class Receipt:
     # The note reports trouble a person must act on although the job reached its state (a hand-off whose operator
     # could not be notified): it is kept as the job's error too, and the run exits 1.
     attention: bool = False
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What the platform says about a post that waits for people to confirm it (WeCom staff confirm each task).
+
+    `state` is awaiting-confirmation (still open), sent (enough people confirmed) or expired (too few did in
+    time); `detail` is kept on the job (per person and in total); `summary` says it in one line; `reminded`
+    counts the reminders sent while asking (each is audited)."""
+
+    state: str
+    detail: dict[str, Any]
+    summary: str = ""
+    url: str = ""
+    reminded: int = 0
 
 
 class DeliveryError(MediactlError):
@@ -173,6 +188,11 @@ class Adapter:
     def describe(self, variant: Variant, key: str) -> list[dict[str, Any]]:
         """The requests `publish` would make (for --dry-run), secrets redacted."""
         return []
+
+    def confirmation(self, job: Job, now: float) -> Confirmation | None:
+        """A job awaiting confirmation on the platform, asked about (`publish --due`, `queue sync`); people are
+        reminded where the platform allows it. None: the platform cannot be asked (a person resolves the job)."""
+        return None
 
     def withdraw(self, remote_id: str) -> None:
         """Take a post back (`mediactl recall`): delete it, or cancel a task staff have not confirmed yet.

@@ -12,6 +12,7 @@ from mediactl.sandbox.platforms.douyin import Douyin
 from mediactl.sandbox.platforms.kuaishou import Kuaishou
 from mediactl.sandbox.platforms.webhook import Webhook
 from mediactl.sandbox.platforms.wechat_oa import WechatOfficialAccount
+from mediactl.sandbox.platforms.wecom import Wecom
 from mediactl.sandbox.platforms.weibo import Weibo
 
 PLATFORMS: tuple[type[Platform], ...] = (
@@ -21,4 +22,5 @@ PLATFORMS: tuple[type[Platform], ...] = (
     Kuaishou,
     Weibo,
     Bilibili,
+    Wecom,
 )
