@@ -39,6 +39,11 @@ def test_a_post_in_the_outbox_is_withdrawn_and_audited(cli, ready: Path) -> None
     assert cli(ready, "log", "verify").exit_code == 0
     again = json.loads(cli(ready, "recall", SLUG, "--channel", "outbox", "--reason", REASON, "--json").stdout)
     assert [d["taken"] for d in again] == ["nothing"]  # it is not out there any more
+    republished = cli(ready, "publish", SLUG, "--channel", "outbox", "--json")
+    assert republished.exit_code == 0, republished.output  # not a failure: what was recalled stays recalled
+    (outcome,) = json.loads(republished.stdout)
+    assert outcome["state"] == "recalled" and "change it and approve it again" in outcome["detail"]
+    assert not list((ready / "outbox/outbox" / SLUG).iterdir())  # nothing was sent again
 
 
 def test_a_job_not_yet_sent_is_cancelled(cli, ready: Path) -> None:

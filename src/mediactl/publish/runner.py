@@ -67,6 +67,7 @@ class OutcomeState(StrEnum):
     PENDING = "pending"
     SENDING = "sending"
     CANCELLED = "cancelled"
+    RECALLED = "recalled"  # it went out and was withdrawn (`mediactl recall`): the same bytes are not sent again
 
 
 #: Outcomes that make a run exit 1: nothing went out, or nobody knows whether it did.
@@ -205,7 +206,8 @@ class Publisher:
                 channel.name,
                 item.slug,
                 state,
-                "this exact content was queued before",
+                "this exact content was recalled; change it and approve it again to publish anew"
+                if job.state == JobState.RECALLED else "this exact content was queued before",
                 job.id,
                 job.remote_url or "",
                 job.due_at,
