@@ -546,7 +546,7 @@ class Publisher:
         try:
             channel = self.config.channel(job.channel)
             adapter = self.adapter(channel)
-            if job.state == JobState.UNKNOWN and type(adapter).find is Adapter.find:
+            if job.state == JobState.UNKNOWN and not adapter.can_be_asked():
                 return None  # this platform cannot be asked
             try:
                 variant: Variant | None = sealed_variant(self.vault, channel, job.item, job.content_hash)

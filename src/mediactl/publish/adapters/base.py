@@ -185,6 +185,11 @@ class Adapter:
         """Reconciliation: was the post with this idempotency key already made? None = cannot tell."""
         return None
 
+    @classmethod
+    def can_be_asked(cls) -> bool:
+        """Whether `find` can learn anything at all: the runner does not ask (or read the vault) otherwise."""
+        return cls.find is not Adapter.find
+
     def describe(self, variant: Variant, key: str) -> list[dict[str, Any]]:
         """The requests `publish` would make (for --dry-run), secrets redacted."""
         return []

@@ -152,6 +152,10 @@ class HttpAdapter(Adapter):
         platform has no verdict; NotPublished for a definite "no". The default: this platform cannot be asked."""
         return None
 
+    @classmethod
+    def can_be_asked(cls) -> bool:
+        return cls.status is not HttpAdapter.status or cls.find is not HttpAdapter.find
+
     def find(self, key: str, variant: Variant | None) -> Receipt | None:
         """Reconciliation: a job whose id was recorded (`await_verdict`) is asked about once; without one, or when
         asking fails (a credential, the network, an error code), the platform cannot tell (None), never "failed"."""
