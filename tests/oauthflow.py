@@ -36,3 +36,28 @@ def authorise(cli: Any, root: Path, channel: str, account: str, monkeypatch: pyt
     assert consent.status_code == 302, consent.text
     result = cli(root, "auth", channel, input=consent.headers["Location"] + "\n")
     assert result.exit_code == 0, result.output
+
+
+def static_token(root: Path, channel: str, variable: str) -> None:
+    """Give `channel` an `access_token: ${variable}` credential: a token issued outside mediactl (used without a grant)."""
+    config = root / "mediactl.yaml"
+    text = config.read_text("utf-8")
+    at = text.index("    credentials:\n", text.index(f"\n  {channel}:\n")) + len("    credentials:\n")
+    config.write_text(text[:at] + f"      access_token: ${{{variable}}}\n" + text[at:], "utf-8")
+
+
+def adapter_with_store(root: Path, channel: str, cls: Any) -> Any:
+    """A `cls` adapter of the project's channel with its state store (where the grant is), as the publisher makes it;
+    `close_all` closes both."""
+    from mediactl.config.model import load_config
+    from mediactl.publish.store import open_store
+
+    config = load_config(root / "mediactl.yaml")
+    adapter = cls(config.channel(channel), config)
+    adapter.store = open_store(config)
+    return adapter
+
+
+def close_all(adapter: Any) -> None:
+    adapter.close()
+    adapter.store.close()

@@ -19,6 +19,7 @@ from mediactl.publish.adapters.http import TokenExpired
 from mediactl.publish.adapters.weibo import WeiboAdapter, WeiboError, classify
 from mediactl.sandbox import Sandbox, SandboxOptions
 from mediactl.sandbox.platforms.weibo import weibo_length
+from oauthflow import static_token
 
 SHARE = "/weibo/2/statuses/share.json"
 DESTROY = "/weibo/2/statuses/destroy.json"
@@ -250,6 +251,7 @@ DESTROY_EXAMPLE = {
 @pytest.fixture
 def adapter(example, monkeypatch) -> Iterator[WeiboAdapter]:
     """An adapter for the real Weibo (no sandbox), fed recorded answers by a mock transport."""
+    static_token(example, "bank-weibo", "BANK_WEIBO_TOKEN")  # a token of the app's own: no grant, no store needed
     monkeypatch.setenv("BANK_WEIBO_TOKEN", "recorded-token")
     config = load_config(example / "mediactl.yaml")
     weibo = WeiboAdapter(config.channel("bank-weibo"), config)
