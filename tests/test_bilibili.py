@@ -306,6 +306,31 @@ def test_the_sandbox_refuses_a_replayed_nonce_and_media_it_would_not_take(sandbo
     assert gif["code"] == 123038  # 封面不允许使用gif
 
 
+def test_the_sandbox_grants_through_consent_a_single_use_code_and_single_use_refresh_tokens(sandbox) -> None:
+    """The flow of bilibili.yaml's `oauth:` facts: consent at account.bilibili.com's path redirects to gourl with a code
+    and the state; token and refresh_token take their parameters in the query string, answer in `data` with expires_in
+    a Unix time; a code and a refresh token each serve once (122002, 122007)."""
+    with httpx.Client(base_url=sandbox.base("bilibili"), timeout=5, trust_env=False) as client:
+        consent = client.get("/pc/account-pc/auth/oauth", params={"client_id": "cid", "gourl": "https://b.example/cb",
+                                                                  "state": "s-1", "sandbox_open_id": "acct"})  # fmt: skip
+        assert consent.status_code == 302 and consent.headers["Location"].startswith("https://b.example/cb?code=")
+        query = {"client_id": "cid", "client_secret": APP_SECRET, "grant_type": "authorization_code",
+                 "code": consent.json()["code"]}  # fmt: skip
+        data = client.post("/x/account-oauth2/v1/token", params=query).json()["data"]
+        assert data["expires_in"] > time.time() and data["scopes"] == ["ARC_BASE"]
+        assert client.post("/x/account-oauth2/v1/token", params=query).json()["code"] == 122002  # used
+        refresh = {"client_id": "cid", "client_secret": APP_SECRET, "grant_type": "refresh_token",
+                   "refresh_token": data["refresh_token"]}  # fmt: skip
+        renewed = client.post(REFRESH, params=refresh).json()
+        assert renewed["code"] == 0 and renewed["data"]["refresh_token"] != data["refresh_token"]
+        assert client.post(REFRESH, params=refresh).json()["code"] == 122007  # single use
+    body = b'{"name": "a.mp4", "utype": "1"}'
+    headers = {**bilibili.signed_headers("cid", APP_SECRET, renewed["data"]["access_token"], body),
+               "Content-Type": "application/json"}  # fmt: skip
+    init = httpx.post(f"{sandbox.url}/bilibili/arcopen/fn/archive/video/init", content=body, headers=headers).json()
+    assert init["code"] == 0  # the renewed token is one the platform's routes take
+
+
 # --- response shapes: documented answers through the adapter's parser --------------------------------------
 
 
