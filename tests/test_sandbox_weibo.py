@@ -171,7 +171,7 @@ def test_the_token_travels_in_the_form_or_an_oauth2_header(client: httpx.Client,
 
 def test_a_token_of_another_platform_or_past_its_life_is_refused() -> None:
     with Sandbox(SandboxOptions(token_ttl=1)) as sb, httpx.Client(base_url=sb.url, trust_env=False) as client:
-        wechat = client.post("/_sandbox/tokens", json={"platform": "wechat_oa", "account": "wx"}).json()["access_token"]
+        wechat = sb.issue_token("wechat_oa", "wx")
         assert code(share(client, wechat)) == 21332
         weibo = sb.issue_token("weibo", "1")
         sb._state._tokens[weibo].expires_at = 0  # past its life without waiting for it
