@@ -197,9 +197,9 @@ def test_withdraw_deletes_the_video(cli, ready: Path, sandbox: Sandbox) -> None:
     adapter.store = open_store(config)  # the channel's grant is there
     item_id = job_of(ready, CHANNEL).remote_id
     try:
-        assert adapter._review(item_id) is not None
+        assert adapter.status(item_id) is not None
         adapter.withdraw(item_id)
-        assert adapter._review(item_id) is None  # gone from /video/data/
+        assert adapter.status(item_id) is None  # gone from /video/data/
         from mediactl.publish.adapters.base import Rejected
 
         with pytest.raises(Rejected, match="item_id does not exist"):

@@ -164,7 +164,7 @@ def test_withdraw_deletes_the_work(cli, ready: Path, sandbox: Sandbox) -> None:
     photo_id = job_of(ready, CHANNEL).remote_id
     try:
         adapter.withdraw(photo_id)
-        assert adapter._processed(photo_id) is None  # video_not_exist: no longer listed
+        assert adapter.status(photo_id) is None  # video_not_exist: no longer listed
         adapter.withdraw(photo_id)  # gone already (120001): withdrawn, as `mediactl recall` run again expects
     finally:
         adapter.store.close()

@@ -107,7 +107,7 @@ def test_an_answer_that_is_not_json_is_unknown_after_create_and_transient_before
 def test_review_states_from_video_data(adapter: DouyinAdapter, monkeypatch, fields: dict, expected: Any) -> None:
     entry = {**REVIEWED, **fields}
     monkeypatch.setattr(adapter, "_api", lambda *a, **k: {"list": [entry], "error_code": 0})
-    receipt = adapter._review("@9VwL2uyIVMg")
+    receipt = adapter.status("@9VwL2uyIVMg")
     assert (receipt and (receipt.state, receipt.detail["note"])) == expected or (receipt is None and expected is None)
     if receipt is not None:
         assert receipt.url == REVIEWED["share_url"] and receipt.remote_id == "@9VwL2uyIVMg"
@@ -116,7 +116,7 @@ def test_review_states_from_video_data(adapter: DouyinAdapter, monkeypatch, fiel
 def test_unsuitable_for_public_is_a_definite_refusal(adapter: DouyinAdapter, monkeypatch) -> None:
     monkeypatch.setattr(adapter, "_api", lambda *a, **k: {"list": [{**REVIEWED, "video_status": 2}]})
     with pytest.raises(NotPublished, match="video_status 2"):
-        adapter._review("@9VwL2uyIVMg")
+        adapter.status("@9VwL2uyIVMg")
 
 
 # ---- validate: refused before anything is sent -----------------------------------------------------

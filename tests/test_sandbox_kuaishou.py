@@ -72,16 +72,16 @@ def test_the_real_publish_answer_and_processing_states(adapter: KuaishouAdapter,
     assert published["video_info"]["photo_id"] == "3xk9f4c2a8e"
     info = {"result": 1, "video_info": {**REAL_PUBLISHED["video_info"], "caption": "c", "pending": True}}
     monkeypatch.setattr(adapter, "_api", lambda *a, **k: info)
-    assert adapter._processed("3xk9f4c2a8e") is None
+    assert adapter.status("3xk9f4c2a8e") is None
     info["video_info"]["pending"] = False
-    receipt = adapter._processed("3xk9f4c2a8e")
+    receipt = adapter.status("3xk9f4c2a8e")
     assert receipt is not None and (receipt.state, receipt.url) == ("sent", REAL_PUBLISHED["video_info"]["play_url"])
 
 
 def test_a_work_not_listed_yet_is_pending_not_failed(adapter: KuaishouAdapter, monkeypatch) -> None:
     tolerated = adapter._result(answer(REAL_NOT_EXIST), "photo/info", mutating=False, tolerate=frozenset({100120001}))
     monkeypatch.setattr(adapter, "_api", lambda *a, **k: tolerated)
-    assert adapter._processed("3xk9f4c2a8e") is None
+    assert adapter.status("3xk9f4c2a8e") is None
 
 
 @pytest.mark.parametrize(

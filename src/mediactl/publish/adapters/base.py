@@ -96,6 +96,10 @@ class Unknown(DeliveryError):
     kind = "unknown"
 
 
+class NotPublished(Rejected):
+    """The platform's definite verdict that a submitted post was not published (refused by its review)."""
+
+
 class NotWithdrawable(MediactlError):
     """The platform offers no way to take this post back through its API; the message says what a person does."""
 

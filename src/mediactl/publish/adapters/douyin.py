@@ -25,9 +25,8 @@ import json
 from typing import Any
 
 from mediactl.config.platforms import get_platform
-from mediactl.core.errors import MediactlError
 from mediactl.core.redaction import redact, redacted_excerpt
-from mediactl.publish.adapters.base import DeliveryError, Receipt, Rejected, Transient, Unknown, Variant
+from mediactl.publish.adapters.base import NotPublished, Receipt, Transient, Unknown, Variant
 from mediactl.publish.adapters.codes import ErrorTable, as_int, mapping
 from mediactl.publish.adapters.oauth import OAuthAdapter
 from mediactl.publish.adapters.poll import PollPlan, poll
@@ -117,21 +116,10 @@ class DouyinAdapter(OAuthAdapter):
             body["cover_tsp"] = self._cover_tsp()
         created = self._api("create", step="video/create", mutating=True, key=key, body=body)
         item_id = str(created["item_id"])
-        try:  # from here on the video exists: only Douyin's review verdict may call it failed
-            if self.store is not None:
-                self.store.record_remote_id(key, item_id)
-            receipt = poll(lambda: self._review(item_id), self.poll_plan())
-        except NotPublished:
-            raise
-        except Exception as exc:  # a token refresh, the store, the network while polling: the outcome is open
-            message = exc.message if isinstance(exc, MediactlError) else f"{type(exc).__name__}: {exc}"
-            raise Unknown(f"video {item_id} was created, then: {message}; the next run asks Douyin again") from None
-        if receipt is None:
-            raise Unknown(f"video {item_id} still under review after {self.poll_plan().attempts} polls; "
-                          "the next run asks Douyin again")  # fmt: skip
-        return receipt
+        return self.await_verdict(key, item_id, lambda: poll(lambda: self.status(item_id), self.poll_plan()),
+                                  what=f"video {item_id}", who="Douyin")  # fmt: skip
 
-    def _review(self, item_id: str) -> Receipt | None:
+    def status(self, item_id: str) -> Receipt | None:
         """One `/video/data/` question: the receipt once reviewed and published, None while under review."""
         data = self._api("data", step="video/data", mutating=False, body={"item_ids": [item_id]})
         found = [v for v in data.get("list") or [] if isinstance(v, dict) and str(v.get("item_id")) == item_id]
@@ -146,21 +134,6 @@ class DouyinAdapter(OAuthAdapter):
             raise NotPublished(f"video {item_id}: {review['refused'][status]} (video_status {status})")
         detail: dict[str, Any] = {"video_status": status, "note": review["published"].get(status, "reviewed")}
         return Receipt("sent", item_id, str(video.get("share_url") or ""), detail)
-
-    def find(self, key: str, variant: Variant | None) -> Receipt | None:
-        """Reconciliation by the recorded item_id (asked once); without one, Douyin cannot be asked (None).
-
-        Raises Rejected only for Douyin's definite verdict (video_status 2); trouble asking is "cannot tell".
-        """
-        job = self.store.by_key(key) if self.store is not None else None
-        if job is None or not job.remote_id:
-            return None
-        try:
-            return self._review(job.remote_id)
-        except NotPublished:
-            raise
-        except (DeliveryError, MediactlError):
-            return None
 
     def withdraw(self, remote_id: str) -> None:
         """Delete a published video (`/video/delete/`, scope video.delete); raises the classified failure.
@@ -217,5 +190,3 @@ def _video_id(data: dict[str, Any], step: str) -> str:
     return str(video["video_id"])
 
 
-class NotPublished(Rejected):
-    """Douyin's definite verdict that a created video is not published (review: unsuitable for public)."""

@@ -24,9 +24,19 @@ import httpx
 
 from mediactl.config import transport
 from mediactl.config.platforms import get_platform
+from mediactl.core.errors import MediactlError
 from mediactl.core.redaction import looks_secret, redact, redacted_excerpt, register_secret
 from mediactl.publish.adapters import tokenseal
-from mediactl.publish.adapters.base import Adapter, Rejected, Transient, Unknown
+from mediactl.publish.adapters.base import (
+    Adapter,
+    DeliveryError,
+    NotPublished,
+    Receipt,
+    Rejected,
+    Transient,
+    Unknown,
+    Variant,
+)
 
 if TYPE_CHECKING:  # annotations only
     from mediactl.config.model import Channel, Config
@@ -113,6 +123,47 @@ class HttpAdapter(Adapter):
 
     def close(self) -> None:
         self.client.close()
+
+    # --- posts the platform reviews after accepting them: one way to wait, and to ask again ---------
+
+    def await_verdict(self, key: str, remote_id: str, ask: Callable[[], Receipt | None], *, what: str,
+                      who: str) -> Receipt:  # fmt: skip
+        """After a submit that returned the post's id: record the id durably, then wait (`ask`: the bounded poll).
+
+        From the submit on, the post may exist: only the platform's own verdict (NotPublished) fails the
+        job; anything else while waiting (a token refresh, the store, the network) and a review that has
+        not ended leave it `unknown`, and the next run asks about it by the recorded id (`find`).
+        """
+        try:
+            if self.store is not None:
+                self.store.record_remote_id(key, remote_id)
+            receipt = ask()
+        except NotPublished:
+            raise
+        except Exception as exc:
+            message = exc.message if isinstance(exc, MediactlError) else f"{type(exc).__name__}: {exc}"
+            raise Unknown(f"{what} was submitted, then: {message}; the next run asks {who} again") from None
+        if receipt is None:
+            raise Unknown(f"{what} has no verdict yet after polling; the next run asks {who} again")
+        return receipt
+
+    def status(self, remote_id: str) -> Receipt | None:
+        """One question about a submitted post, by its recorded id: its receipt once published, None while the
+        platform has no verdict; NotPublished for a definite "no". The default: this platform cannot be asked."""
+        return None
+
+    def find(self, key: str, variant: Variant | None) -> Receipt | None:
+        """Reconciliation: a job whose id was recorded (`await_verdict`) is asked about once; without one, or when
+        asking fails (a credential, the network, an error code), the platform cannot tell (None), never "failed"."""
+        job = self.store.by_key(key) if self.store is not None else None
+        if job is None or not job.remote_id:
+            return None
+        try:
+            return self.status(job.remote_id)
+        except NotPublished:
+            raise
+        except (DeliveryError, MediactlError):
+            return None
 
     def sandbox(self) -> str | None:
         """MEDIACTL_SANDBOX_URL points every API channel at a running `mediactl sandbox` (on this machine only)."""

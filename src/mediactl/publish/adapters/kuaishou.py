@@ -27,9 +27,8 @@ from typing import Any
 import httpx
 
 from mediactl.config.platforms import get_platform
-from mediactl.core.errors import MediactlError
 from mediactl.core.redaction import redact, redacted_excerpt, register_secret
-from mediactl.publish.adapters.base import DeliveryError, Receipt, Rejected, Transient, Unknown, Variant
+from mediactl.publish.adapters.base import Receipt, Rejected, Transient, Unknown, Variant
 from mediactl.publish.adapters.codes import ErrorTable, as_int, mapping
 from mediactl.publish.adapters.oauth import OAuthAdapter
 from mediactl.publish.adapters.poll import PollPlan, poll
@@ -132,17 +131,8 @@ class KuaishouAdapter(OAuthAdapter):
         if not info.get("photo_id"):
             raise Unknown("photo/publish answered success without video_info.photo_id; the post may exist")
         photo_id = str(info["photo_id"])
-        try:  # from here on the work exists
-            if self.store is not None:
-                self.store.record_remote_id(key, photo_id)
-            receipt = poll(lambda: self._processed(photo_id), self.poll_plan())
-        except Exception as exc:  # a token refresh, the store, the network while polling: the outcome is open
-            message = exc.message if isinstance(exc, MediactlError) else f"{type(exc).__name__}: {exc}"
-            raise Unknown(f"work {photo_id} was published, then: {message}; the next run asks Kuaishou again") from None
-        if receipt is None:
-            raise Unknown(f"work {photo_id} still processing after {self.poll_plan().attempts} polls; "
-                          "the next run asks Kuaishou again")  # fmt: skip
-        return receipt
+        return self.await_verdict(key, photo_id, lambda: poll(lambda: self.status(photo_id), self.poll_plan()),
+                                  what=f"work {photo_id}", who="Kuaishou")  # fmt: skip
 
     def _gateway(self, endpoint: str) -> str:
         """The upload gateway's root: the returned host with the API's own scheme (never plainer than the API)."""
@@ -157,7 +147,7 @@ class KuaishouAdapter(OAuthAdapter):
             )
         return str(url).rstrip("/")
 
-    def _processed(self, photo_id: str) -> Receipt | None:
+    def status(self, photo_id: str) -> Receipt | None:
         """One `/openapi/photo/info` question: the receipt once processed, None while `pending` (or not listed yet)."""
         not_found = ErrorTable.of(self.platform).codes("not_found")
         answer = self._api("info", step="photo/info", mutating=False, method="GET", params={"photo_id": photo_id},
@@ -166,16 +156,6 @@ class KuaishouAdapter(OAuthAdapter):
         if info is None or info.get("pending"):
             return None  # still processing, or not listed yet right after publishing
         return Receipt("sent", photo_id, str(info.get("play_url") or ""), {"caption": info.get("caption")})
-
-    def find(self, key: str, variant: Variant | None) -> Receipt | None:
-        """Reconciliation by the recorded photo_id (asked once); without one, Kuaishou cannot be asked (None)."""
-        job = self.store.by_key(key) if self.store is not None else None
-        if job is None or not job.remote_id:
-            return None
-        try:
-            return self._processed(job.remote_id)
-        except (DeliveryError, MediactlError):
-            return None
 
     def withdraw(self, remote_id: str) -> None:
         """Delete a published work (`/openapi/photo/delete`); raises the classified failure (a repeat is harmless).

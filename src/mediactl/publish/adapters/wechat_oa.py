@@ -20,9 +20,8 @@ import time
 from pathlib import PurePosixPath
 from typing import Any
 
-from mediactl.core.errors import MediactlError
 from mediactl.core.redaction import redact, redacted_excerpt
-from mediactl.publish.adapters.base import DeliveryError, Receipt, Rejected, Transient, Unknown, Variant
+from mediactl.publish.adapters.base import NotPublished, Receipt, Rejected, Transient, Variant
 from mediactl.publish.adapters.http import HttpAdapter, TokenExpired
 
 TOKEN_ERRORS = {40001, 40014, 41001, 42001}
@@ -105,34 +104,12 @@ class WechatOfficialAccountAdapter(HttpAdapter):
         submitted = self._api("freepublish/submit", step="freepublish/submit", mutating=True, key=key,
                               body={"media_id": draft["media_id"]})  # fmt: skip
         publish_id = str(submitted["publish_id"])
-        try:  # from here on the article may go out: only WeChat's own verdict may call it failed
-            if self.store is not None:
-                self.store.record_remote_id(key, publish_id)
-            receipt = self._await(publish_id, polls=POLLS)
-        except NotPublished:
-            raise
-        except Exception as exc:  # a token refresh, the store, the network while polling: the outcome is open
-            message = exc.message if isinstance(exc, MediactlError) else f"{type(exc).__name__}: {exc}"
-            raise Unknown(f"publish {publish_id} was submitted, then: {message}; the next run asks WeChat again") from None
-        if receipt is None:
-            raise Unknown(f"publish {publish_id} still publishing after {POLLS} polls; the next run asks WeChat again")
-        return receipt
+        return self.await_verdict(key, publish_id, lambda: self._await(publish_id, polls=POLLS),
+                                  what=f"publish {publish_id}", who="WeChat")  # fmt: skip
 
-    def find(self, key: str, variant: Variant | None) -> Receipt | None:
-        """Reconciliation: a job with a recorded publish_id is asked about once; without one, WeChat cannot tell.
-
-        Raises Rejected only for WeChat's definite "not published" (publish_status 2-4); an error in
-        asking (a credential, the network, an API error code) is "cannot tell", never "failed".
-        """
-        job = self.store.by_key(key) if self.store is not None else None
-        if job is None or not job.remote_id:
-            return None
-        try:
-            return self._await(job.remote_id, polls=1)
-        except NotPublished:
-            raise
-        except (DeliveryError, MediactlError):
-            return None
+    def status(self, remote_id: str) -> Receipt | None:
+        """freepublish/get once: NotPublished for publish_status 2-4."""
+        return self._await(remote_id, polls=1)
 
     def _with_uploaded_images(self, variant: Variant, key: str) -> str:
         """Body images must be WeChat-hosted (uploadimg); external image URLs are filtered by WeChat."""
@@ -185,10 +162,6 @@ class WechatOfficialAccountAdapter(HttpAdapter):
         return [{"request": line} for line in (f"POST {base}/stable_token (appid, secret=***)", *uploads,
                 f"POST {base}/material/add_material?type=image (cover)", f"POST {base}/draft/add (title {variant.text('title')!r})",
                 f"POST {base}/freepublish/submit", f"POST {base}/freepublish/get (poll)")]  # fmt: skip
-
-
-class NotPublished(Rejected):
-    """WeChat's definite verdict that a submitted article was not published (publish_status 2-4)."""
 
 
 def _utf8(body: Any) -> bytes:
