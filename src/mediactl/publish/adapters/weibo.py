@@ -169,8 +169,8 @@ class WeiboAdapter(OAuthAdapter):
         mime = PIC_FORMATS.get(str(picture.get("format", "")).lower(), "application/octet-stream")
         return {"pic": (str(picture["file"]), variant.read(picture, f"picture {picture['file']}"), mime)}
 
-    # Reconciliation: Weibo cannot be asked about a post by our key, so there is no `find` (an `unknown` job
-    # stays for a person); the runner skips asking platforms that keep the base class's.
+    # Reconciliation: Weibo cannot be asked about a post by our key, and a crash before the answer leaves no id, so
+    # Weibo keeps HttpAdapter's `status` (None: cannot tell) and an `unknown` job stays for a person.
 
     # --- recall ---------------------------------------------------------------------------------
 
