@@ -1,5 +1,7 @@
 """The Bilibili adapter against the sandbox over real HTTP: signed calls, upload whole or in parts, cover, submit,
-review; its error classes; a crash between submit and the review's verdict; and its signature against the docs."""
+review; its error classes; the grant (`mediactl auth` against the sandbox) renewed with its refresh token once, and
+what a person must do when it cannot be; a crash between submit and the review's verdict; its signature against
+the docs."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from mediactl.publish.adapters import bilibili
 from mediactl.publish.adapters.upload import PartPlan
 from mediactl.sandbox import Sandbox, SandboxOptions
 from mediactl.sandbox.platforms.bilibili import APP_SECRET
+from oauthflow import adapter_with_store, authorise, close_all, static_token
 
 SLUG = "spring-festival-greeting"
 SUBMIT = "/bilibili/arcopen/fn/archive/add-by-utoken"
@@ -35,7 +38,7 @@ def ready(cli, example: Path, monkeypatch, sandbox) -> Path:
     monkeypatch.setenv("MEDIACTL_SANDBOX_URL", sandbox.url)
     monkeypatch.setenv("BANK_BILIBILI_CLIENT_ID", "34c0f583f0414123")
     monkeypatch.setenv("BANK_BILIBILI_APP_SECRET", APP_SECRET)
-    monkeypatch.setenv("BANK_BILIBILI_ACCESS_TOKEN", sandbox.issue_token("bilibili", "bank-account"))
+    authorise(cli, example, "bank-bilibili", "bank-account", monkeypatch)
     monkeypatch.setenv("MEDIACTL_USER", "li.na")
     assert cli(example, "check", SLUG).exit_code == 0
     assert cli(example, "review", SLUG).exit_code == 0
@@ -137,13 +140,45 @@ def test_a_large_video_goes_in_numbered_parts(cli, ready: Path, sandbox, monkeyp
     assert submit["uploaded"] == {"sha256": video["sha256"], "bytes": video["bytes"]}  # the parts, joined
 
 
-def test_a_refused_token_is_refreshed_once_then_the_user_must_authorise(cli, ready: Path, sandbox) -> None:
+REFRESH = "/x/account-oauth2/v1/refresh_token"
+
+
+def test_a_refused_token_is_renewed_once_with_the_refresh_token(cli, ready: Path, sandbox) -> None:
+    sandbox.add_fault("expired-token")
+    outcome = publish(cli, ready)
+    assert outcome["state"] == "sent", outcome
+    assert [c["errcode"] for c in calls(sandbox, "/arcopen/fn/archive/video/init")] == [127001, 0]
+    assert [c["errcode"] for c in calls(sandbox, REFRESH)] == [0]  # a real refresh, once
+    adapter = adapter_with_store(ready, "bank-bilibili", bilibili.BilibiliAdapter)
+    try:  # the refresh token is single use: the one the refresh answered with was kept
+        assert adapter.grant().refresh_token in sandbox.platform("bilibili")._refresh  # type: ignore[attr-defined]
+    finally:
+        close_all(adapter)
+
+
+def test_a_renewed_token_refused_too_says_to_authorise_again(cli, ready: Path, sandbox) -> None:
+    sandbox.add_fault("expired-token")
     sandbox.add_fault("expired-token")
     outcome = publish(cli, ready)
     assert outcome["state"] == "failed"
-    assert "127001" in outcome["detail"] and "the user must authorise again" in outcome["detail"]
-    assert len(calls(sandbox, "/arcopen/fn/archive/video/init")) == 2  # once, then once more with a fresh token
-    assert submits(sandbox) == []
+    assert "127001" in outcome["detail"]
+    assert (
+        "refused the renewed access token of channel bank-bilibili too: run `mediactl auth bank-bilibili` again"
+        in outcome["detail"]
+    )
+    assert len(calls(sandbox, "/arcopen/fn/archive/video/init")) == 2  # once, then once more with a renewed token
+    assert len(calls(sandbox, REFRESH)) == 1 and submits(sandbox) == []
+
+
+def test_an_ended_refresh_token_says_to_authorise_again(cli, ready: Path, sandbox) -> None:
+    sandbox.platform("bilibili")._refresh.clear()  # type: ignore[attr-defined]  # Bilibili no longer takes it
+    sandbox.add_fault("expired-token")
+    outcome = publish(cli, ready)
+    assert outcome["state"] == "failed"
+    assert "127001" in outcome["detail"] and "122007" in outcome["detail"]
+    assert "refused to renew the grant of channel bank-bilibili" in outcome["detail"]
+    assert "run `mediactl auth bank-bilibili` again" in outcome["detail"]
+    assert len(calls(sandbox, "/arcopen/fn/archive/video/init")) == 1 and submits(sandbox) == []
 
 
 def test_content_refused_fails_with_bilibilis_words(cli, ready: Path, sandbox) -> None:
@@ -215,23 +250,16 @@ def test_a_channel_without_a_category_is_refused_before_sending(cli, ready: Path
     assert calls(sandbox, "/arcopen/fn/archive/video/init") == []
 
 
-def adapter_of(root: Path) -> Any:
-    from mediactl.config.model import load_config
-
-    config = load_config(root / "mediactl.yaml")
-    return bilibili.BilibiliAdapter(config.channel("bank-bilibili"), config)
-
-
 def test_withdraw_deletes_the_submission(cli, ready: Path, sandbox) -> None:
     assert publish(cli, ready)["state"] == "sent"
     resource_id = job_of(ready).remote_id
-    adapter = adapter_of(ready)
+    adapter = adapter_with_store(ready, "bank-bilibili", bilibili.BilibiliAdapter)
     try:
         adapter.withdraw(resource_id)
         with pytest.raises(bilibili.Rejected, match="123005"):
             adapter.withdraw(resource_id)  # already deleted: Bilibili says so
     finally:
-        adapter.close()
+        close_all(adapter)
 
 
 # --- the sandbox's own checks, from the docs --------------------------------------------------------------
@@ -278,6 +306,31 @@ def test_the_sandbox_refuses_a_replayed_nonce_and_media_it_would_not_take(sandbo
     assert gif["code"] == 123038  # 封面不允许使用gif
 
 
+def test_the_sandbox_grants_through_consent_a_single_use_code_and_single_use_refresh_tokens(sandbox) -> None:
+    """The flow of bilibili.yaml's `oauth:` facts: consent at account.bilibili.com's path redirects to gourl with a code
+    and the state; token and refresh_token take their parameters in the query string, answer in `data` with expires_in
+    a Unix time; a code and a refresh token each serve once (122002, 122007)."""
+    with httpx.Client(base_url=sandbox.base("bilibili"), timeout=5, trust_env=False) as client:
+        consent = client.get("/pc/account-pc/auth/oauth", params={"client_id": "cid", "gourl": "https://b.example/cb",
+                                                                  "state": "s-1", "sandbox_open_id": "acct"})  # fmt: skip
+        assert consent.status_code == 302 and consent.headers["Location"].startswith("https://b.example/cb?code=")
+        query = {"client_id": "cid", "client_secret": APP_SECRET, "grant_type": "authorization_code",
+                 "code": consent.json()["code"]}  # fmt: skip
+        data = client.post("/x/account-oauth2/v1/token", params=query).json()["data"]
+        assert data["expires_in"] > time.time() and data["scopes"] == ["ARC_BASE"]
+        assert client.post("/x/account-oauth2/v1/token", params=query).json()["code"] == 122002  # used
+        refresh = {"client_id": "cid", "client_secret": APP_SECRET, "grant_type": "refresh_token",
+                   "refresh_token": data["refresh_token"]}  # fmt: skip
+        renewed = client.post(REFRESH, params=refresh).json()
+        assert renewed["code"] == 0 and renewed["data"]["refresh_token"] != data["refresh_token"]
+        assert client.post(REFRESH, params=refresh).json()["code"] == 122007  # single use
+    body = b'{"name": "a.mp4", "utype": "1"}'
+    headers = {**bilibili.signed_headers("cid", APP_SECRET, renewed["data"]["access_token"], body),
+               "Content-Type": "application/json"}  # fmt: skip
+    init = httpx.post(f"{sandbox.url}/bilibili/arcopen/fn/archive/video/init", content=body, headers=headers).json()
+    assert init["code"] == 0  # the renewed token is one the platform's routes take
+
+
 # --- response shapes: documented answers through the adapter's parser --------------------------------------
 
 
@@ -297,6 +350,7 @@ def test_documented_answers_are_read_as_bilibili_means_them(example: Path, monke
     """Envelope {code, message, ttl, data} and fields as the official demos read them (bilibili-openplatform/demo
     golang/{upvideo,upcover,submit}.go, VTB-LINK openhome ArchiveViewResp); the archive/view example is the
     open-platform contract fixture response-archive-view-valid.json of masterAventador/automation-tool."""
+    static_token(example, "bank-bilibili", "BANK_BILIBILI_ACCESS_TOKEN")  # no grant, no store: a token of its own
     for name in ("CLIENT_ID", "APP_SECRET", "ACCESS_TOKEN"):
         monkeypatch.setenv(f"BANK_BILIBILI_{name}", f"value-{name.lower()}")
     view = {"code": 0, "message": "0", "ttl": 1, "request_id": "r", "data": {

@@ -23,6 +23,7 @@ from mediactl.config.model import load_config
 from mediactl.publish.adapters import oauth, tokenseal
 from mediactl.publish.adapters.http import TokenExpired
 from mediactl.publish.store import Store, StoreError, open_store
+from oauthflow import static_token
 
 CHANNEL = "bank-douyin"
 CLIENT_KEY = "aw-client-key-0001"
@@ -239,10 +240,14 @@ def test_an_expired_token_answer_refreshes_once_and_retries(cli, project: Path, 
         def refuse_new(request: Request) -> None:
             douyin.platform.valid.clear()
 
-        with pytest.raises(TokenExpired):  # expired again after the refresh: once, not in a loop
+        with pytest.raises(
+            oauth.AuthorizationExpired
+        ) as refused:  # expired again after the refresh: once, not in a loop
             douyin.platform.issue = _wrap(douyin.platform.issue, refuse_new)  # type: ignore[method-assign]
             adapter.ping()
         assert [r.path for r in douyin.requests] == ["/api/ping", "/oauth/refresh_token/", "/api/ping"]
+        assert refused.value.message == ("ping: access_token expired (2190008); 抖音 refused the renewed access token of "
+                                         "channel bank-douyin too: run `mediactl auth bank-douyin` again")  # fmt: skip
     finally:
         adapter.close()
 
@@ -275,6 +280,31 @@ def test_an_expired_refresh_token_says_to_authorise_again(cli, project: Path, do
             "refresh_token过期" in refused.value.message
             and "run `mediactl auth bank-douyin` again" in refused.value.message
         )
+    finally:
+        adapter.close()
+
+
+def test_a_static_token_serves_while_there_is_no_grant_and_is_never_renewed(cli, project: Path, douyin,
+                                                                            monkeypatch) -> None:  # fmt: skip
+    """A channel may name a token issued outside mediactl (`access_token` credential): used until `mediactl auth` gives
+    it a grant, and an expired answer fails saying what to do instead of refreshing what mediactl cannot."""
+    static_token(project, CHANNEL, "BANK_DOUYIN_TOKEN")
+    monkeypatch.setenv("BANK_DOUYIN_TOKEN", "act.static.0123456789")
+    douyin.platform.valid.add("act.static.0123456789")
+    adapter = probe(project)
+    try:
+        assert adapter.ping() == "act.static.0123456789"
+        douyin.platform.valid.clear()
+        with pytest.raises(oauth.AuthorizationExpired) as refused:
+            adapter.ping()
+        assert refused.value.message == (
+            "ping: access_token expired (2190008); 抖音 refused channels.bank-douyin.credentials.access_token (expired "
+            "or revoked), which mediactl cannot renew: renew that token, or run `mediactl auth bank-douyin` to use a "
+            "grant instead"
+        )
+        assert [r.path for r in douyin.requests] == ["/api/ping", "/api/ping"]  # no refresh, no second try
+        assert cli(project, "auth", CHANNEL, input=redirected() + "\n").exit_code == 0
+        assert adapter.ping() == "act.0001.9d8e7f6a5b4c"  # once authorised, the grant wins
     finally:
         adapter.close()
 

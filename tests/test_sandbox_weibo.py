@@ -19,6 +19,7 @@ from mediactl.publish.adapters.http import TokenExpired
 from mediactl.publish.adapters.weibo import WeiboAdapter, WeiboError, classify
 from mediactl.sandbox import Sandbox, SandboxOptions
 from mediactl.sandbox.platforms.weibo import weibo_length
+from oauthflow import static_token
 
 SHARE = "/weibo/2/statuses/share.json"
 DESTROY = "/weibo/2/statuses/destroy.json"
@@ -64,6 +65,77 @@ def code(response: httpx.Response) -> int:
 # ---- statuses/share.json: what the documentation requires ------------------------------------------
 
 
+CALLBACK = "https://www.example-bank.cn/oauth/callback"
+
+
+def consent(client: httpx.Client, uid: str = "1404376560", **changes: str) -> str:
+    """The code the sandbox's authorize page redirects to the callback with (the user allows access at once)."""
+    query = {"client_id": "3141592653", "redirect_uri": CALLBACK, "response_type": "code", "state": "s-1",
+             "sandbox_uid": uid, **changes}  # fmt: skip
+    answer = client.get("/weibo/oauth2/authorize", params=query)
+    assert answer.status_code == 302 and answer.headers["Location"].startswith(CALLBACK + "?code=")
+    assert answer.headers["Location"].endswith("&state=s-1")
+    return str(answer.json()["code"])
+
+
+def exchange(client: httpx.Client, code: str, **changes: str) -> httpx.Response:
+    form = {"client_id": "3141592653", "client_secret": "app-secret", "grant_type": "authorization_code",
+            "code": code, "redirect_uri": CALLBACK, **changes}  # fmt: skip
+    return client.post("/weibo/oauth2/access_token", data=form)
+
+
+def test_the_authorisation_code_flow_gives_a_token_share_json_takes(client: httpx.Client) -> None:
+    """[C] 授权机制: authorize → redirect with code → POST oauth2/access_token → {access_token, remind_in, expires_in,
+    uid} [S]; the token posts as that uid. A code serves once (21325 invalid_grant)."""
+    granted = exchange(client, consent(client))
+    body = granted.json()
+    assert granted.status_code == 200 and set(body) == {"access_token", "remind_in", "expires_in", "uid"}
+    assert body["uid"] == "1404376560" and body["expires_in"] > 0 and body["remind_in"] == str(body["expires_in"])
+    assert share(client, body["access_token"]).json()["user"]["idstr"] == "1404376560"
+    code = consent(client)
+    assert exchange(client, code).status_code == 200
+    again = exchange(client, code)
+    assert again.json()["error_code"] == 21325 and again.json()["error"] == "invalid_grant"
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"redirect_uri": "https://elsewhere.example.com/cb"}, 21322),  # redirect_uri_mismatch
+        ({"client_secret": ""}, 21324),  # invalid_client
+        ({"client_id": "another-app"}, 21325),  # invalid_grant: another app's code
+        ({"grant_type": "refresh_token"}, 21328),  # unsupported_grant_type: Weibo gives no refresh token
+    ],
+)
+def test_an_exchange_weibo_would_refuse(client: httpx.Client, changes: dict[str, str], expected: int) -> None:
+    refused = exchange(client, consent(client), **changes)
+    assert refused.status_code == 400 and refused.json()["error_code"] == expected
+    assert refused.json()["request"] == "/oauth2/access_token"
+
+
+def test_the_documented_token_answer_is_read_as_weibo_means_it(example) -> None:
+    """node-weibo's example answer (hxwang/TweetCrawler src/get-token.js) through the shared OAuth parser, as Weibo's
+    `oauth:` facts name its fields: the token, its life in seconds from now, the uid as the account; no refresh."""
+    import time
+
+    from mediactl.publish.adapters.oauth import OAuthAdapter
+
+    config = load_config(example / "mediactl.yaml")
+    adapter = OAuthAdapter(config.channel("bank-weibo"), config)
+    try:
+        answer = {"access_token": "2.007PQfjF5BbcAD1015be62680rnSn1", "remind_in": "161405", "expires_in": 161405,
+                  "uid": "5255433188"}  # fmt: skip
+        grant = adapter._grant(answer)
+    finally:
+        adapter.close()
+    assert (grant.access_token, grant.account, grant.refresh_token) == (
+        "2.007PQfjF5BbcAD1015be62680rnSn1",
+        "5255433188",
+        "",
+    )
+    assert abs(grant.expires_at - (time.time() + 161405)) < 60
+
+
 def test_a_documented_share_succeeds_with_the_documented_fields(client: httpx.Client, token: str, sandbox) -> None:
     r = share(client, token, pic=JPEG)
     assert r.status_code == 200
@@ -99,7 +171,7 @@ def test_the_token_travels_in_the_form_or_an_oauth2_header(client: httpx.Client,
 
 def test_a_token_of_another_platform_or_past_its_life_is_refused() -> None:
     with Sandbox(SandboxOptions(token_ttl=1)) as sb, httpx.Client(base_url=sb.url, trust_env=False) as client:
-        wechat = client.post("/_sandbox/tokens", json={"platform": "wechat_oa", "account": "wx"}).json()["access_token"]
+        wechat = sb.issue_token("wechat_oa", "wx")
         assert code(share(client, wechat)) == 21332
         weibo = sb.issue_token("weibo", "1")
         sb._state._tokens[weibo].expires_at = 0  # past its life without waiting for it
@@ -250,6 +322,7 @@ DESTROY_EXAMPLE = {
 @pytest.fixture
 def adapter(example, monkeypatch) -> Iterator[WeiboAdapter]:
     """An adapter for the real Weibo (no sandbox), fed recorded answers by a mock transport."""
+    static_token(example, "bank-weibo", "BANK_WEIBO_TOKEN")  # a token of the app's own: no grant, no store needed
     monkeypatch.setenv("BANK_WEIBO_TOKEN", "recorded-token")
     config = load_config(example / "mediactl.yaml")
     weibo = WeiboAdapter(config.channel("bank-weibo"), config)

@@ -1,5 +1,6 @@
 """The Weibo adapter against the sandbox over real HTTP: share.json with and without a picture, every error class,
-the token read again once, transient answers, a crash between the share call and its answer, recall."""
+the token from the channel's grant (`mediactl auth` against the sandbox) or a static credential, what an expired token
+means without a refresh token, transient answers, a crash between the share call and its answer, recall."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from typing import Any
 import httpx
 import pytest
 
-from mediactl.config.model import load_config
 from mediactl.publish.adapters.base import Rejected, Transient, Unknown, Variant
+from mediactl.publish.adapters.oauth import AuthorizationExpired
 from mediactl.publish.adapters.weibo import WeiboAdapter
 from mediactl.publish.store import Store
 from mediactl.sandbox import Sandbox, SandboxOptions
+from oauthflow import adapter_with_store, authorise, close_all, static_token
 
 SLUG = "anti-fraud-2026"  # an article: its Weibo variant carries a 1080×1080 JPEG picture
 UID = "5647382910"
@@ -32,14 +34,23 @@ def sandbox():
 
 
 @pytest.fixture
-def ready(cli, example: Path, monkeypatch, sandbox) -> Path:
+def app(example: Path, monkeypatch, sandbox) -> Path:
+    """The example project pointed at the sandbox, with the Weibo app's key and secret; not authorised yet."""
     monkeypatch.setenv("MEDIACTL_SANDBOX_URL", sandbox.url)
-    monkeypatch.setenv("BANK_WEIBO_TOKEN", sandbox.issue_token("weibo", UID))
-    monkeypatch.setenv("MEDIACTL_USER", "li.na")
-    assert cli(example, "check", SLUG).exit_code == 0
-    monkeypatch.setenv("MEDIACTL_USER", "wang.min")
-    assert cli(example, "approve", SLUG).exit_code == 0
+    monkeypatch.setenv("BANK_WEIBO_APP_KEY", "3141592653")
+    monkeypatch.setenv("BANK_WEIBO_APP_SECRET", "weibo-app-secret-0123456789abcdef")
     return example
+
+
+@pytest.fixture
+def ready(cli, app: Path, monkeypatch) -> Path:
+    """Authorised as UID (`mediactl auth` against the sandbox), the item checked and approved."""
+    authorise(cli, app, "bank-weibo", UID, monkeypatch)
+    monkeypatch.setenv("MEDIACTL_USER", "li.na")
+    assert cli(app, "check", SLUG).exit_code == 0
+    monkeypatch.setenv("MEDIACTL_USER", "wang.min")
+    assert cli(app, "approve", SLUG).exit_code == 0
+    return app
 
 
 def publish(cli, root: Path, slug: str = SLUG) -> list[dict[str, Any]]:
@@ -125,13 +136,45 @@ def test_a_rate_limited_share_is_queued_for_later(cli, ready: Path, sandbox) -> 
     assert weibo_job(ready).state == "pending" and shares(sandbox)[0]["applied"] is False
 
 
-def test_a_token_weibo_still_calls_expired_after_reading_it_again_fails_with_what_to_do(cli, ready, sandbox) -> None:
+def test_a_token_weibo_calls_expired_fails_saying_to_authorise_again(cli, ready, sandbox) -> None:
+    """Weibo gives no refresh token: the grant cannot be renewed, so the same token is not sent again."""
+    weibo = adapter_with_store(ready, "bank-weibo", WeiboAdapter)
+    try:
+        token = weibo.grant().access_token
+    finally:
+        close_all(weibo)
     sandbox.add_fault("expired-token")
     (outcome,) = publish(cli, ready)
     assert outcome["state"] == "failed"
-    assert "21327" in outcome["detail"] and "authorise the account again" in outcome["detail"]
-    assert [s["errcode"] for s in shares(sandbox)] == [21327, 21327]  # read once more, then stop
-    assert sandbox.issue_token("weibo", UID) not in outcome["detail"]
+    assert "error_code 21327: expired_token" in outcome["detail"]
+    assert "新浪微博 gives no refresh token: run `mediactl auth bank-weibo` again" in outcome["detail"]
+    assert [s["errcode"] for s in shares(sandbox)] == [21327]  # once: a renewal is impossible, a resend pointless
+    assert token not in outcome["detail"]
+
+
+def test_a_static_token_serves_until_there_is_a_grant_and_is_never_renewed(
+    cli, app: Path, sandbox, monkeypatch
+) -> None:
+    """A token Weibo issued the app outside mediactl (`access_token` credential) is used while the channel has no
+    grant; an expired answer fails saying to renew it or run `mediactl auth`; once authorised, the grant is used."""
+    static_token(app, "bank-weibo", "BANK_WEIBO_TOKEN")
+    monkeypatch.setenv("BANK_WEIBO_TOKEN", sandbox.issue_token("weibo", "1111111111"))
+    weibo = adapter_with_store(app, "bank-weibo", WeiboAdapter)
+    try:
+        first = weibo.publish(variant(weibo), "key-1")
+        assert first.url.endswith(f"/1111111111/{first.remote_id}")  # the static token's account
+        sandbox.add_fault("expired-token")
+        with pytest.raises(AuthorizationExpired) as refused:
+            weibo.publish(variant(weibo, "再说一次 " + STATUS), "key-2")
+        words = refused.value.message
+        assert "error_code 21327" in words and "refused channels.bank-weibo.credentials.access_token" in words
+        assert "renew that token, or run `mediactl auth bank-weibo`" in words
+        assert [s["errcode"] for s in shares(sandbox)] == [0, 21327]  # not sent again with the same token
+        authorise(cli, app, "bank-weibo", UID, monkeypatch)
+        second = weibo.publish(variant(weibo, "第三次 " + STATUS), "key-3")
+        assert second.url.endswith(f"/{UID}/{second.remote_id}")  # the grant wins over the credential
+    finally:
+        close_all(weibo)
 
 
 def test_recall_deletes_the_post_through_statuses_destroy(cli, ready: Path, sandbox) -> None:
@@ -153,13 +196,11 @@ STATUS = "【测试】陌生来电要转账？先挂断，再核实！ https://w
 
 
 @pytest.fixture
-def adapter(example: Path, monkeypatch, sandbox) -> Iterator[WeiboAdapter]:
-    monkeypatch.setenv("MEDIACTL_SANDBOX_URL", sandbox.url)
-    monkeypatch.setenv("BANK_WEIBO_TOKEN", sandbox.issue_token("weibo", UID))
-    config = load_config(example / "mediactl.yaml")
-    weibo = WeiboAdapter(config.channel("bank-weibo"), config)
+def adapter(cli, app: Path, monkeypatch) -> Iterator[WeiboAdapter]:
+    authorise(cli, app, "bank-weibo", UID, monkeypatch)
+    weibo = adapter_with_store(app, "bank-weibo", WeiboAdapter)
     yield weibo
-    weibo.close()
+    close_all(weibo)
 
 
 def variant(adapter: WeiboAdapter, status: str = STATUS, picture: bytes | None = JPEG, **entry: Any) -> Variant:
@@ -212,22 +253,6 @@ def test_each_answer_class(adapter: WeiboAdapter, sandbox, setup: str, error: ty
         assert caught.value.retry_after == 600.0
 
 
-def test_an_expired_token_is_read_again_once(adapter: WeiboAdapter, sandbox, monkeypatch) -> None:
-    """The refresh-once path: a second read of the token (the OAuth store's refresh, later) gets a valid one."""
-    fresh = sandbox.issue_token("weibo", UID)
-    reads: list[bool] = []
-
-    def access_token(*, refresh: bool = False) -> str:
-        reads.append(refresh)
-        return fresh if refresh else adapter.secret("access_token")
-
-    monkeypatch.setattr(adapter, "access_token", access_token)
-    sandbox.add_fault("expired-token")
-    assert adapter.publish(variant(adapter), "key").state == "sent"
-    assert reads == [False, True]
-    assert [s["errcode"] for s in shares(sandbox)] == [21327, 0]
-
-
 def test_withdraw_deletes_the_post_and_a_post_gone_already_counts_as_withdrawn(adapter: WeiboAdapter, sandbox) -> None:
     receipt = adapter.publish(variant(adapter), "key")
     adapter.withdraw(receipt.remote_id)
@@ -239,10 +264,10 @@ def test_withdraw_deletes_the_post_and_a_post_gone_already_counts_as_withdrawn(a
         adapter.withdraw("abc")
 
 
-def test_withdraw_of_another_accounts_post_is_refused(adapter: WeiboAdapter, sandbox, monkeypatch) -> None:
-    monkeypatch.setenv("BANK_WEIBO_TOKEN", sandbox.issue_token("weibo", "1111111111"))
+def test_withdraw_of_another_accounts_post_is_refused(cli, adapter: WeiboAdapter, app: Path, monkeypatch) -> None:
+    authorise(cli, app, "bank-weibo", "1111111111", monkeypatch)
     other = adapter.publish(variant(adapter), "key")
-    monkeypatch.setenv("BANK_WEIBO_TOKEN", sandbox.issue_token("weibo", UID))
+    authorise(cli, app, "bank-weibo", UID, monkeypatch)  # authorised again, as another account: its grant replaces
     with pytest.raises(Rejected, match="20102"):
         adapter.withdraw(other.remote_id)
 
@@ -267,4 +292,4 @@ def test_describe_shows_the_request_without_the_token(adapter: WeiboAdapter) -> 
     (line,) = adapter.describe(variant(adapter), "key")
     text = line["request"]
     assert "/weibo/2/statuses/share.json (multipart/form-data" in text and "access_token=***" in text
-    assert "rip 127.0.0.1" in text and adapter.secret("access_token") not in text
+    assert "rip 127.0.0.1" in text and adapter.token() not in text

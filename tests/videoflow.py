@@ -68,23 +68,11 @@ def grant(sandbox: Sandbox, platform: str, user: str = "sandbox-user-1") -> dict
     }
 
 
-STATE = "state-of-this-authorisation"
-
-
 def authorise(cli: Any, root: Path, sandbox: Sandbox, channel: str, user: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`mediactl auth CHANNEL` against the sandbox: its consent page redirects at once; the address is pasted back."""
-    from mediactl.publish.adapters import oauth
+    """`mediactl auth CHANNEL` against the sandbox as `user` (oauthflow.authorise: its consent page redirects at once)."""
+    from oauthflow import authorise as run_auth
 
-    monkeypatch.setattr(oauth, "new_state", lambda: STATE)
-    platform = "douyin" if "douyin" in channel else "kuaishou"
-    consent, client = (
-        ("/platform/oauth/connect/", "client_key") if platform == "douyin" else ("/oauth2/authorize", "app_id")
-    )
-    query = {client: f"{platform[:2]}-client-id", "response_type": "code", "state": STATE, "sandbox_open_id": user,
-             "redirect_uri": "https://www.example-bank.cn/oauth/callback"}  # fmt: skip
-    redirected = httpx.get(sandbox.base(platform) + consent, params=query, timeout=5).headers["Location"]
-    result = cli(root, "auth", channel, input=redirected + "\n")
-    assert result.exit_code == 0, result.output
+    run_auth(cli, root, channel, user, monkeypatch)
 
 
 def publish(cli: Any, root: Path, channel: str) -> list[dict[str, Any]]:

@@ -169,7 +169,7 @@ def sandbox_cmd(
 ) -> None:
     """Serve the platform sandbox on 127.0.0.1: WeChat Official Account, Weibo and a webhook receiver, each under its prefix.
 
-    Real paths, request validation, response shapes and error codes; tokens that expire; uploads, drafts, asynchronous publish with status polling; rate limits and content rejection on demand. What arrives is listed at GET /_sandbox/posts; an OAuth platform's token comes from POST /_sandbox/tokens {"platform": "weibo", "account": "UID"}. Point every channel at it with MEDIACTL_SANDBOX_URL=http://127.0.0.1:PORT (each platform is served at {sandbox}/{platform}). Stop with Ctrl-C.
+    Real paths, request validation, response shapes and error codes; tokens that expire; uploads, drafts, asynchronous publish with status polling; rate limits and content rejection on demand. What arrives is listed at GET /_sandbox/posts; an OAuth channel is authorised with `mediactl auth CHANNEL` against it (its consent page allows at once and redirects with the code). Point every channel at it with MEDIACTL_SANDBOX_URL=http://127.0.0.1:PORT (each platform is served at {sandbox}/{platform}). Stop with Ctrl-C.
 
     Examples:
 

@@ -4,8 +4,7 @@ It serves on a loopback address only, so tests and new users can publish without
 or internet. Each platform lives under its own prefix with its real API's paths below it:
 ``/wechat_oa/cgi-bin/…``, ``/weibo/2/statuses/share.json``, ``/webhook/<name>``; with
 ``MEDIACTL_SANDBOX_URL`` set, `HttpAdapter.api_base()` is ``{sandbox}/{platform}``. Control and
-records are under ``/_sandbox/`` (``posts``, ``calls``, ``health``, ``faults``, ``tokens``,
-``platforms``). Posts get URLs on the sandbox's own host, and every answer carries
+records are under ``/_sandbox/`` (``posts``, ``calls``, ``health``, ``faults``, ``platforms``). Posts get URLs on the sandbox's own host, and every answer carries
 ``X-Mediactl-Sandbox: 1``, so a sandbox delivery is never taken for a real post.
 
     with Sandbox(SandboxOptions(faults=("drop",))) as sandbox:
@@ -28,8 +27,10 @@ never from the adapter you are writing; cite each fact beside its check):
    `error_code(reply)` (for the records), `transient(req, kind)` for "500"/"429"/"quota" (set
    `transient_kinds` to what fail_rate may draw), `token_error(req, "missing"|"invalid"|"expired")`
    and `token_of(req)` (where its clients put the token). The core checks tokens before a
-   handler runs; tokens come from `core.issue_token` (the platform's own token endpoint, or
-   ``POST /_sandbox/tokens`` / `Sandbox.issue_token` for OAuth platforms).
+   handler runs; tokens come from `core.issue_token`, called by the platform's own token endpoint (an OAuth
+   platform serves its authorize page, which consents at once, and its code exchange and refresh as
+   its facts file's `oauth:` names them, so `mediactl auth` works against the sandbox);
+   `Sandbox.issue_token` gives a test of the routes themselves a token directly.
 3. Handlers ``def handler(self, req, ctx) -> Reply`` validate, then act: `raise Refusal(reply)`
    for a refusal (no effect); the platform's content refusal on `self.core.take_fault(ctx,
    "reject")`, a late review failure on "publish-fail"; `self.core.mark_applied(req, ctx, id)` once

@@ -495,8 +495,6 @@ class Core:
             except (ValueError, KeyError, TypeError) as exc:
                 return bad(400, f"expected {{'fault': KIND}}: {exc}")
             return ok({"pending": self.pending_faults()})
-        if target == ("POST", "/_sandbox/tokens"):
-            return self._grant(req)
         name, _, control = req.path.removeprefix("/_sandbox/").partition("/")
         platform = self.platforms.get(name)
         if req.method == "POST" and platform is not None and control in platform.controls:
@@ -507,24 +505,3 @@ class Core:
             except (ValueError, KeyError, TypeError) as exc:
                 return bad(400, f"{name} {control}: {exc}")
         return bad(404, f"unknown path {req.method} {req.path} (sandbox)")
-
-    def _grant(self, req: Request) -> Reply:
-        """``POST /_sandbox/tokens {"platform", "account", "ttl"?}``: an access token, as an OAuth grant would give.
-
-        For platforms whose token comes from a person's authorisation (Weibo, Douyin …): the
-        operator's `mediactl auth` or a test gets one here and puts it where the channel reads it.
-        """
-        try:
-            data = json.loads(req.body.decode("utf-8"))
-            name, account, ttl = data["platform"], data["account"], data.get("ttl")
-            if name not in self.platforms or not isinstance(account, str) or not account:
-                raise ValueError(f"platform must be one of {sorted(self.platforms)} and account a non-empty string")
-            if ttl is not None and not (isinstance(ttl, int) and ttl >= 1):
-                raise ValueError("ttl must be a whole number of seconds ≥ 1")
-        except (ValueError, KeyError, TypeError) as exc:
-            return Reply(
-                400, {"errcode": -1, "errmsg": f"expected {{'platform', 'account', 'ttl'?}}: {exc}"}, platform=False
-            )
-        with self.lock:
-            token, life = self.issue_token(name, account, ttl)
-        return Reply(200, {"access_token": token, "expires_in": life, "uid": account}, platform=False)

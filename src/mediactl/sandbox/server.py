@@ -268,7 +268,8 @@ class Sandbox:
         return self._state.platforms[name]
 
     def issue_token(self, platform: str, account: str, ttl: int | None = None) -> str:
-        """An access token of `account` on `platform`, as an OAuth grant would give (POST /_sandbox/tokens)."""
+        """An access token of `account` on `platform`, for a test of the platform's routes themselves (a channel gets
+        its token the real way: `mediactl auth` against the sandbox's OAuth endpoints)."""
         self.base(platform)
         with self._state.lock:
             return self._state.issue_token(platform, account, ttl)[0]

@@ -9,7 +9,7 @@ data/platforms/bilibili.yaml, each with its source):
   `video/complete`) → `cover/upload` (multipart `file`) → `add-by-utoken` with title, cover, tid
   (the channel's `tid`), comma-separated tags and desc → `resource_id` (the BV id);
 - the submission enters review: `archive/view` answers `addit_info.state` (0 open, -2 sent back …).
-Answers are HTTP 200 with `{"code", "message", "data"}`: 127001 is a refused token (refreshed once),
+Answers are HTTP 200 with `{"code", "message", "data"}`: 127001 is a refused token (renewed once),
 the busy and rate-limit codes are transient, every other code a refusal with Bilibili's words.
 
 Crash safety: the resource_id is recorded on the job (Store.record_remote_id) as soon as
@@ -17,8 +17,8 @@ add-by-utoken answers, before polling, so `find` asks archive/view about it afte
 polls run out. A crash between add-by-utoken and its answer leaves no id: Bilibili has no client
 key to ask by, so that job ends `unknown` for a person (never submitted twice).
 
-Authorisation: the user's access token comes from `token()` (for now the channel's `access_token`
-credential; the shared OAuth store replaces that one method).
+Authorisation: the user's access token is the channel's grant (`mediactl auth CHANNEL`), renewed with
+its refresh token by OAuthAdapter (publish/adapters/oauth.py), or a static `access_token` credential.
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ from mediactl.config.platforms import get_platform
 from mediactl.core.errors import MediactlError
 from mediactl.core.redaction import redact, redacted_excerpt
 from mediactl.publish.adapters.base import DeliveryError, Receipt, Rejected, Transient, Unknown, Variant
-from mediactl.publish.adapters.http import HttpAdapter, TokenExpired
+from mediactl.publish.adapters.http import TokenExpired
+from mediactl.publish.adapters.oauth import OAuthAdapter
 from mediactl.publish.adapters.poll import PollPlan, poll
 from mediactl.publish.adapters.upload import PartPlan, send_file
 
@@ -71,7 +72,7 @@ def signed_headers(
     }
 
 
-class BilibiliAdapter(HttpAdapter):
+class BilibiliAdapter(OAuthAdapter):
     platform = "bilibili"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -79,12 +80,6 @@ class BilibiliAdapter(HttpAdapter):
         self.facts = get_platform(self.platform).facts
         self.part_plan = PartPlan.from_facts(self.facts["upload"])
         self.poll_plan = PollPlan.from_facts(self.facts["poll"])
-
-    # --- the user's token: the one method the shared OAuth store replaces ---------------------
-
-    def token(self, *, refresh: bool = False) -> str:
-        """The authorised user's access token (the channel's `access_token` credential, until the OAuth store)."""
-        return self.secret("access_token")
 
     # --- requests -----------------------------------------------------------------------------
 
@@ -98,11 +93,11 @@ class BilibiliAdapter(HttpAdapter):
         self, method: str, path: str, *, step: str, mutating: bool = False, query: dict[str, str] | None = None,
         body: dict[str, Any] | None = None, files: Any = None, key: str = "",
     ) -> dict[str, Any]:  # fmt: skip
-        """A signed member.bilibili.com call; the answer's `data`. A refused token is refreshed once."""
+        """A signed member.bilibili.com call; the answer's `data`. A refused token is renewed once (with_token)."""
         content = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else b""
 
         def attempt(token: str) -> dict[str, Any]:
-            headers = signed_headers(self.secret("client_id"), self.secret("app_secret"), token, content)
+            headers = signed_headers(self.client_id(), self.client_secret(), token, content)
             if key:
                 headers["X-Mediactl-Idempotency-Key"] = key
             payload: dict[str, Any] = {"files": files} if files else {"content": content}
@@ -112,13 +107,7 @@ class BilibiliAdapter(HttpAdapter):
                                  headers=headers, **payload)  # fmt: skip
             return self.answer(response, step)
 
-        try:
-            return self.with_token(attempt)
-        except TokenExpired as exc:
-            raise Rejected(
-                f"{exc.message}; Bilibili refused channel {self.channel.name}'s access token twice: the user must "
-                f"authorise again (renew the access_token credential of channels.{self.channel.name})"
-            ) from None
+        return self.with_token(attempt)
 
     def answer(self, response: httpx.Response, step: str) -> dict[str, Any]:
         """The `data` of a Bilibili answer, or the classified error: token, busy, rate limited, or refused."""

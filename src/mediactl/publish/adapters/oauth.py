@@ -16,9 +16,14 @@ called, and whether its expiry is seconds from now or a Unix time.
   into the seal, so a copy of the store reveals no token and a row edited to live longer does not open.
 - `OAuthAdapter.token()`, for the platform adapters built on it, gives a valid access token: refreshed
   with the refresh token shortly before it ends (TOKEN_MARGIN), and once more when the platform answers
-  that it is expired (HttpAdapter.with_token and TokenExpired, as for every token). A refresh token
-  that has ended, a platform without one (Weibo), or a refresh the platform refuses is an
-  `AuthorizationExpired` that says to run `mediactl auth CHANNEL` again.
+  that it is expired (`with_token` and TokenExpired, as for every token). A refresh token that has
+  ended, a platform without one (Weibo), a refresh the platform refuses, or a renewed token the
+  platform refuses too is an `AuthorizationExpired` that says to run `mediactl auth CHANNEL` again.
+- A channel may instead name a token issued outside mediactl in its `access_token` credential (Weibo
+  gives a developer's own app a token of years and no refresh token; a bank may keep such a token in
+  its secret store rather than in mediactl's). It is used only while the channel has no grant (once
+  `mediactl auth` ran, the grant is used) and is never renewed: an expired-token answer fails the
+  delivery saying to renew the credential or run `mediactl auth`.
 The code, the tokens and the client secret are registered as secrets the moment they are known: no
 message, log or audit record shows them.
 
@@ -43,12 +48,13 @@ from mediactl.core.errors import MediactlError, UsageError
 from mediactl.core.redaction import redacted_excerpt, register_secret
 from mediactl.publish.adapters import tokenseal
 from mediactl.publish.adapters.base import Rejected, Transient
-from mediactl.publish.adapters.http import HttpAdapter
+from mediactl.publish.adapters.http import HttpAdapter, TokenExpired
 
 if TYPE_CHECKING:  # annotations only
     from mediactl.config.model import Channel, Config
     from mediactl.publish.store import AuditHook
 
+STATIC_TOKEN = "access_token"  # the channel credential of a token issued outside `mediactl auth` (see above)
 NO_EXPIRY = 365 * 24 * 3600.0  # an answer without an expiry: valid until the platform says otherwise
 RECENT = 30.0  # a refresh this recent (by another thread of the channel) answers a second "expired" too
 
@@ -199,13 +205,50 @@ class OAuthAdapter(HttpAdapter):
 
     def token(self, *, refresh: bool = False) -> str:
         """A valid access token: the grant's, refreshed shortly before it ends, or when `refresh` (the platform
-        said it is expired), unless another thread of this channel has just refreshed it."""
+        said it is expired), unless another thread of this channel has just refreshed it. Without a grant, the
+        channel's `access_token` credential when it has one."""
         with self._grant_lock:
+            if self._static():
+                return self._static_token(refresh)
             grant, now = self.grant(), time.time()
             fresh = time.monotonic() - self._refreshed_at < RECENT
             if grant.expires_at > now + self.TOKEN_MARGIN and (not refresh or fresh):
                 return grant.access_token
             return self._renew(grant, now).access_token
+
+    def with_token(self, call: Callable[[str], Any]) -> Any:
+        """`call(token)`; on the platform's expired-token answer, once more with a renewed token. When the token
+        cannot be renewed, or the platform refuses the renewed one too, a person must act: AuthorizationExpired,
+        with the platform's words and what to do."""
+        try:
+            return call(self.token())
+        except TokenExpired as exc:
+            refused = exc.message
+        try:
+            token = self.token(refresh=True)
+        except AuthorizationNeeded as exc:
+            raise type(exc)(f"{refused}; {exc.message}") from None
+        try:
+            return call(token)
+        except TokenExpired as exc:
+            raise AuthorizationExpired(f"{exc.message}; {self._title()} refused the renewed access token of channel "
+                                       f"{self.channel.name} too: run `mediactl auth {self.channel.name}` again") from None  # fmt: skip
+
+    def _static(self) -> bool:
+        """The channel names a token of its own (`access_token` credential) and has no grant: that token is used."""
+        if STATIC_TOKEN not in self.channel.credentials:
+            return False
+        return self.store is None or self.store.grant(self.channel.name) is None
+
+    def _static_token(self, refresh: bool) -> str:
+        """The `access_token` credential (resolved and registered as a secret); mediactl cannot renew it."""
+        if refresh:
+            raise AuthorizationExpired(
+                f"{self._title()} refused channels.{self.channel.name}.credentials.{STATIC_TOKEN} (expired or revoked), "
+                f"which mediactl cannot renew: renew that token, or run `mediactl auth {self.channel.name}` to use a "
+                "grant instead"
+            )
+        return self.secret(STATIC_TOKEN)
 
     def account(self) -> str:
         """The authorised account's id on the platform (Douyin's open_id, Weibo's uid), for calls that name it."""
@@ -214,8 +257,11 @@ class OAuthAdapter(HttpAdapter):
     def _renew(self, grant: Grant, now: float) -> Grant:
         again = f"run `mediactl auth {self.channel.name}` again"
         if not grant.refresh_token or not self.spec.refresh_url:
-            raise AuthorizationExpired(f"the access token of channel {self.channel.name} ended at {self._when(grant.expires_at)} "
-                                       f"and {get_platform(self.channel.platform).title} gives no refresh token: {again}")  # fmt: skip
+            when = self._when(grant.expires_at)
+            ended = (f"ended at {when}" if grant.expires_at <= now else f"ends at {when}"
+                     if grant.expires_at <= now + self.TOKEN_MARGIN else f"is refused before its end ({when})")  # fmt: skip
+            raise AuthorizationExpired(f"the access token of channel {self.channel.name} {ended} and {self._title()} "
+                                       f"gives no refresh token: {again}")  # fmt: skip
         if grant.refresh_expires_at is not None and grant.refresh_expires_at <= now:
             raise AuthorizationExpired(f"the authorisation of channel {self.channel.name} ended at "
                                        f"{self._when(grant.refresh_expires_at)} (its refresh token expired): {again}")  # fmt: skip
@@ -320,6 +366,9 @@ class OAuthAdapter(HttpAdapter):
             return url
         parts = urlsplit(url)
         return override.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
+
+    def _title(self) -> str:
+        return get_platform(self.channel.platform).title
 
     def _when(self, moment: float) -> str:
         from datetime import datetime  # lazy: only a message needs it

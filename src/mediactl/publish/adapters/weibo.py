@@ -9,7 +9,8 @@ its `idstr` is the post's id (`id` is a number a JSON reader may round: Weibo's 
 
 Errors are ``{"request", "error_code", "error"}`` at HTTP 4xx (or 200), `error_code` sometimes a
 string: 10022/10023/10024 rate limits → Transient (retried later); 21327/21332 expired or invalid
-token → TokenExpired (the token is read again once: `access_token()`); 20019 repeated content,
+token → TokenExpired (OAuthAdapter.with_token: Weibo gives no refresh token, so the delivery fails
+saying to run `mediactl auth`, or to renew a static `access_token` credential); 20019 repeated content,
 20021 illegal content, 20012 too long and every other code → Rejected with Weibo's words; 1000x
 system errors on the share call → Unknown (the post may exist).
 
@@ -22,6 +23,9 @@ for it, else 10014).
 
 `rip`: the channel option `rip` (the public IP the team posts from); against the sandbox, 127.0.0.1
 when unset; against Weibo, a channel without it is refused before anything is sent.
+
+The access token is the channel's grant (`mediactl auth CHANNEL`: app_key, app_secret, redirect_uri), or
+a token Weibo issued the app outside mediactl in the `access_token` credential (publish/adapters/oauth.py).
 """
 
 from __future__ import annotations
@@ -34,9 +38,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from mediactl.config.platforms import get_platform
-from mediactl.core.redaction import redact, redacted_excerpt, register_secret
+from mediactl.core.redaction import redact, redacted_excerpt
 from mediactl.publish.adapters.base import Receipt, Rejected, Transient, Unknown, Variant
-from mediactl.publish.adapters.http import HttpAdapter, TokenExpired
+from mediactl.publish.adapters.http import TokenExpired
+from mediactl.publish.adapters.oauth import OAuthAdapter
 from mediactl.text.textfit import count
 
 RATE_LIMITS = {10022, 10023, 10024}  # IP, user, user-per-API over the limit: later
@@ -56,21 +61,8 @@ _URL = re.compile(r"https?://[\x21-\x7e]+", re.IGNORECASE)
 _TOPIC = re.compile(r"#[^#\s]+#")
 
 
-class WeiboAdapter(HttpAdapter):
+class WeiboAdapter(OAuthAdapter):
     platform = "weibo"
-
-    # --- the access token: one method, so the OAuth store can take over ---------------------
-
-    def access_token(self, *, refresh: bool = False) -> str:
-        """The account's OAuth access token. Today the channel's `access_token` credential (read afresh each time, so
-        a token renewed by the operator is used at once); the OAuth store replaces this one method."""
-        return self.secret("access_token")
-
-    def token(self, *, refresh: bool = False) -> str:
-        """Not cached by mediactl: the credential (or the OAuth store) is where the token lives."""
-        token = self.access_token(refresh=refresh)
-        register_secret(token)
-        return token
 
     # --- validation before anything is sent ---------------------------------------------------
 
@@ -151,7 +143,7 @@ class WeiboAdapter(HttpAdapter):
             return self.send("POST", f"{self.api_base()}/2/statuses/share.json", step="statuses/share", mutating=True,
                              headers={"X-Mediactl-Idempotency-Key": key}, **sent)  # fmt: skip
 
-        return self.receipt(self._with_fresh_token(share), step="statuses/share")
+        return self.receipt(self.with_token(share), step="statuses/share")
 
     def receipt(self, response: httpx.Response, *, step: str) -> Receipt:
         """share.json's answer: the status, or an error in a 200 (then classified like any other)."""
@@ -177,8 +169,8 @@ class WeiboAdapter(HttpAdapter):
         mime = PIC_FORMATS.get(str(picture.get("format", "")).lower(), "application/octet-stream")
         return {"pic": (str(picture["file"]), variant.read(picture, f"picture {picture['file']}"), mime)}
 
-    # Reconciliation: Weibo cannot be asked about a post by our key, so there is no `find` (an `unknown` job
-    # stays for a person); the runner skips asking platforms that keep the base class's.
+    # Reconciliation: Weibo cannot be asked about a post by our key, and a crash before the answer leaves no id, so
+    # Weibo keeps HttpAdapter's `status` (None: cannot tell) and an `unknown` job stays for a person.
 
     # --- recall ---------------------------------------------------------------------------------
 
@@ -193,20 +185,12 @@ class WeiboAdapter(HttpAdapter):
                              mutating=True, data={"access_token": token, "id": remote_id})  # fmt: skip
 
         try:
-            self.answer(self._with_fresh_token(destroy), step="statuses/destroy", mutating=True)
+            self.answer(self.with_token(destroy), step="statuses/destroy", mutating=True)
         except WeiboError as exc:
             if exc.error_code != NO_SUCH_STATUS:
                 raise
 
     # --- Weibo's answers --------------------------------------------------------------------------
-
-    def _with_fresh_token(self, call: Any) -> httpx.Response:
-        """`with_token`; a token Weibo still calls expired after it was read afresh needs a person to authorise again."""
-        try:
-            return self.with_token(call)
-        except TokenExpired as exc:
-            raise Rejected(f"{exc.message}; the access token is expired or revoked: authorise the account again "
-                           f"(mediactl auth {self.channel.name}, or renew channels.{self.channel.name}.credentials.access_token)") from None  # fmt: skip
 
     def answer(self, response: httpx.Response, *, step: str, mutating: bool) -> dict[str, Any]:
         """A 2xx answer as JSON; one that holds an error_code is classified like a 4xx one."""

@@ -16,6 +16,9 @@ Written from the documentation, not from mediactl's adapter; each check names it
 - [CODES] the status-code table of the same doc (127001 token, 127022 upload_token, 1230xx submission).
 - OAuth (account-oauth2/v1/token, refresh_token: refresh tokens are single use; expires_in is an
   absolute Unix time) [S] bilibili-openplatform/demo golang/auth.go and the open platform's 账号授权 doc.
+``GET /pc/account-pc/auth/oauth`` (client_id, gourl, state) stands for the account owner's consent and
+redirects at once to ``gourl?code=…&state=…`` (the user is the query's ``sandbox_open_id``, else one
+derived from the client_id); a code serves one exchange, for its client_id (else 122002).
 In the sandbox every app's secret is `APP_SECRET` below (the sandbox cannot know a real one).
 Faults: "reject" → 123024 on add-by-utoken, "publish-fail" → the review ends in state -2 (被打回);
 "drop"/"timeout" withhold the answer of add-by-utoken or archive/delete (uploads are not publishing steps).
@@ -32,7 +35,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from mediactl.sandbox.core import Bounded, Ctx, MiB, Platform, Refusal, Reply, Request, Route, uploaded
 from mediactl.sandbox.files import sniff
@@ -82,6 +85,7 @@ class _Archive:
 class Bilibili(Platform):
     name = "bilibili"
     routes: ClassVar[tuple[Route, ...]] = (
+        Route("GET", "/pc/account-pc/auth/oauth", "oauth_consent", needs_token=False),
         Route("POST", "/x/account-oauth2/v1/token", "oauth_token", needs_token=False),
         Route("POST", "/x/account-oauth2/v1/refresh_token", "oauth_refresh", needs_token=False),
         Route("POST", "/arcopen/fn/archive/video/init", "video_init", mutating=True),
@@ -99,6 +103,7 @@ class Bilibili(Platform):
     def __init__(self, core: Any) -> None:
         super().__init__(core)
         self._nonces = Bounded()
+        self._codes = Bounded()  # authorisation code → (client_id, account, monotonic expiry) (single use)
         self._refresh = Bounded()  # refresh token → account (single use)
         self._uploads = Bounded()
         self._covers = Bounded()  # cover URLs this sandbox issued
@@ -162,15 +167,31 @@ class Bilibili(Platform):
 
     # ---- OAuth ------------------------------------------------------------------------------------------
 
+    def oauth_consent(self, req: Request, ctx: Ctx) -> Reply:
+        """The account owner allows the app, at once: a redirect to `gourl` with a code and the state."""
+        client_id, gourl = req.query.get("client_id", ""), req.query.get("gourl", "")
+        if not client_id or not gourl:
+            return _fail(4000, "参数错误: client_id and gourl are required")
+        account = req.query.get("sandbox_open_id") or f"user-of-{client_id}"
+        code = secrets.token_hex(16)
+        self._codes[code] = (client_id, account, time.monotonic() + 600)
+        ctx.channel = account
+        answer = {"code": code, "state": req.query.get("state", "")}
+        return Reply(302, answer, {"Location": f"{gourl}{'&' if '?' in gourl else '?'}{urlencode(answer)}"})
+
     def oauth_token(self, req: Request, ctx: Ctx) -> Reply:
         form = _form(req)
         if not form.get("client_id"):
             return _fail(122000, "client_id错误")
         if form.get("client_secret") != APP_SECRET:
             return _fail(122001, "client_secret 错误")
-        if form.get("grant_type") != "authorization_code" or not form.get("code") or form["code"] == "wrong":
+        found = self._codes.pop(form.get("code", ""), None)  # single use
+        if form.get("grant_type") != "authorization_code" or found is None:
             return _fail(122002, "code未找到")
-        return self._grant(ctx, f"user-of-{form['client_id']}")
+        client_id, account, expires_at = found
+        if client_id != form["client_id"] or expires_at <= time.monotonic():
+            return _fail(122002, "code未找到")
+        return self._grant(ctx, account)
 
     def oauth_refresh(self, req: Request, ctx: Ctx) -> Reply:
         form = _form(req)

@@ -22,8 +22,19 @@ Sources (stored copies; [V] official page, [C] secondary, [U] unverified, as in 
   how a URL counts (Weibo shortens it to t.cn) is not documented in the sources [U]: counted as
   written, which is never shorter than a short link for a URL of 20 characters or more.
 
-Tokens come from ``POST /_sandbox/tokens`` (an OAuth grant; `Sandbox.issue_token("weibo", uid)`). The
-app's safe domains are `safe_domains` (default the example project's ``example-bank.cn``, subdomains
+- OAuth [C] the Weibo 授权机制 page (platforms.md §3), answers [S] node-weibo's example
+  (hxwang/TweetCrawler src/get-token.js), error table [C] (ncmonl/BlogSource threee-way-login-error-code.md):
+  ``GET /oauth2/authorize`` (client_id, redirect_uri, response_type=code, state) stands for the user's
+  consent and redirects at once to ``redirect_uri?code=…&state=…`` (the sandbox's user is the query's
+  ``sandbox_uid``, else a uid derived from the client_id); ``POST /oauth2/access_token`` (client_id,
+  client_secret, grant_type=authorization_code, code, redirect_uri; form or query) answers
+  ``{access_token, remind_in, expires_in, uid}``; a code serves once, for its client_id and redirect_uri
+  (21325 invalid_grant, 21322 redirect_uri_mismatch, 21324 invalid_client, 21323 invalid_request,
+  21328 unsupported_grant_type). No refresh token (only the mobile SDK has them). Access tokens live
+  `token_ttl` seconds (the sandbox's option).
+
+Tokens come from that flow (`mediactl auth`), or `Sandbox.issue_token("weibo", uid)` in tests of the
+routes themselves. The app's safe domains are `safe_domains` (default the example project's ``example-bank.cn``, subdomains
 included). Faults: "reject" → 20021 on share.json.
 """
 
@@ -33,12 +44,13 @@ import hashlib
 import ipaddress
 import math
 import re
+import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from mediactl.sandbox.core import Bounded, Ctx, MiB, Platform, Refusal, Reply, Request, Route, uploaded
 from mediactl.sandbox.files import sniff
@@ -50,6 +62,7 @@ _URL = re.compile(r"https?://[\x21-\x7e]+", re.IGNORECASE)
 _TOPIC = re.compile(r"#[^#\s]+#")
 _CST = timezone(timedelta(hours=8))
 FIRST_ID = 4_900_000_000_000_000  # status ids of the sandbox: 16 digits, as Weibo's are (below 2**53)
+CODE_SECONDS = 600  # an authorisation code's life [U]: Weibo does not say; OAuth 2.0 recommends ≤10 minutes
 
 
 def weibo_length(text: str) -> int:
@@ -66,6 +79,14 @@ class _Status:
     url: str
 
 
+@dataclass(frozen=True)
+class _Code:
+    client_id: str
+    redirect_uri: str
+    uid: str
+    expires_at: float  # time.monotonic()
+
+
 @dataclass
 class _Account:
     last_text: str | None = None  # the previous post's text: a repeat is refused (20019)
@@ -75,6 +96,8 @@ class _Account:
 class Weibo(Platform):
     name = "weibo"
     routes: ClassVar[tuple[Route, ...]] = (
+        Route("GET", "/oauth2/authorize", "authorize", needs_token=False),
+        Route("POST", "/oauth2/access_token", "access_token", needs_token=False),
         Route("POST", "/2/statuses/share.json", "share", mutating=True, post=True),
         Route("POST", "/2/statuses/destroy.json", "destroy", mutating=True, post=True),
     )
@@ -86,6 +109,7 @@ class Weibo(Platform):
         self.posts_per_hour = 30  # per user [V] Rate-limiting
         self._statuses = Bounded()  # idstr → _Status
         self._accounts = Bounded()  # uid → _Account
+        self._codes = Bounded()  # authorisation code → _Code (single use)
 
     # ---- the shape of Weibo's answers --------------------------------------------------------------
 
@@ -120,6 +144,47 @@ class Weibo(Platform):
         if header.startswith("OAuth2 "):
             return header.removeprefix("OAuth2 ").strip() or None
         return req.query.get("access_token") or _form(self, req).get("access_token") or None
+
+    # ---- OAuth 2.0 -------------------------------------------------------------------------------------
+
+    def authorize(self, req: Request, ctx: Ctx) -> Reply:
+        """The user's consent, given at once: a redirect to the app's redirect_uri with a code and the state."""
+        query = req.query
+        client_id, redirect = query.get("client_id", ""), query.get("redirect_uri", "")
+        if not client_id or not redirect or query.get("response_type", "code") != "code":
+            return self._oauth_error(req, 21323, "invalid_request", "client_id and redirect_uri are required")
+        uid = query.get("sandbox_uid") or str(
+            1_000_000_000 + int(hashlib.sha1(client_id.encode()).hexdigest(), 16) % 10**9
+        )
+        code = secrets.token_hex(16)
+        self._codes[code] = _Code(client_id, redirect, uid, time.monotonic() + CODE_SECONDS)
+        ctx.channel = uid
+        answer = {"code": code, **({"state": query["state"]} if "state" in query else {})}
+        location = f"{redirect}{'&' if '?' in redirect else '?'}{urlencode(answer)}"
+        return Reply(302, answer, {"Location": location})
+
+    def access_token(self, req: Request, ctx: Ctx) -> Reply:
+        """The code exchanged for the user's access token (no refresh token)."""
+        form = {**req.query, **_form(self, req)}  # Weibo takes the parameters in the body or the query string
+        if not form.get("client_id") or not form.get("client_secret"):
+            return self._oauth_error(req, 21324, "invalid_client", "client_id or client_secret is missing")
+        if form.get("grant_type") != "authorization_code":
+            return self._oauth_error(req, 21328, "unsupported_grant_type", "grant_type must be authorization_code")
+        code = self._codes.pop(form.get("code", ""), None)  # single use, whatever follows
+        if code is None or code.expires_at <= time.monotonic() or code.client_id != form["client_id"]:
+            return self._oauth_error(req, 21325, "invalid_grant", "the code is unknown, used, expired or another app's")
+        if code.redirect_uri != form.get("redirect_uri"):
+            return self._oauth_error(
+                req, 21322, "redirect_uri_mismatch", "redirect_uri differs from the authorize call's"
+            )
+        ctx.channel = code.uid
+        token, ttl = self.core.issue_token(self.name, code.uid)
+        return Reply(200, {"access_token": token, "remind_in": str(ttl), "expires_in": ttl, "uid": code.uid})
+
+    def _oauth_error(self, req: Request, code: int, error: str, description: str) -> Reply:
+        reply = self.error(req, code, error)
+        reply.body["error_description"] = f"{description} (sandbox)"
+        return reply
 
     # ---- statuses/share ------------------------------------------------------------------------------
 
