@@ -218,7 +218,7 @@ def test_review_that_outlasts_the_polls_is_settled_by_a_later_run(cli, ready: Pa
     monkeypatch.setattr(bilibili.PollPlan, "from_facts", classmethod(lambda cls, facts: PollPlan(2, 0.01, 0.01)))
     sandbox.options.publish_polls = 3  # the review takes longer than our two polls
     outcome = publish(cli, ready)
-    assert outcome["state"] == "unknown" and "still in review" in outcome["detail"]
+    assert outcome["state"] == "unknown" and "has no verdict yet after polling" in outcome["detail"]
     resource_id = submits(sandbox)[0]["summary"]["resource_id"]
     assert job_of(ready).remote_id == resource_id
     assert json.loads(cli(ready, "publish", "--due", "--json").stdout) == []  # still in review: stays unknown
@@ -364,7 +364,7 @@ def test_documented_answers_are_read_as_bilibili_means_them(example: Path, monke
         "/arcopen/fn/archive/add-by-utoken": {"code": 0, "message": "0", "ttl": 1, "data": {"resource_id": "BV17B4y1s7R1"}},
         "/arcopen/fn/archive/cover/upload": {"code": 123038, "message": "封面不允许使用gif"},
     })  # fmt: skip
-    receipt = adapter._review("BV1MW421X7gM")
+    receipt = adapter.status("BV1MW421X7gM")
     assert receipt.state == "sent" and receipt.url.endswith("share_source=open_plat")
     init = adapter.call("POST", "/arcopen/fn/archive/video/init", step="video/init", body={"name": "a.mp4"})
     assert init["upload_token"] == "7213c24789bf42b3a3482b7c7d9a597f"
@@ -376,13 +376,13 @@ def test_documented_answers_are_read_as_bilibili_means_them(example: Path, monke
         example, {"/arcopen/fn/archive/view": {"code": 127306, "message": "接口请求频率过高，请确保请求量正常"}}
     )
     with pytest.raises(bilibili.Transient, match="127306") as limited:
-        busy._review("BV1MW421X7gM")
+        busy.status("BV1MW421X7gM")
     assert limited.value.retry_after == 60.0
     rejected = {
         **view,
         "data": {**view["data"], "addit_info": {"state": -2, "state_desc": "已退回", "reject_reason": "标题党"}},
     }
     with pytest.raises(bilibili.NotPublished, match=re.escape("被打回 (state -2): 标题党")):
-        replaying(example, {"/arcopen/fn/archive/view": rejected})._review("BV1MW421X7gM")
+        replaying(example, {"/arcopen/fn/archive/view": rejected}).status("BV1MW421X7gM")
     pending = {**view, "data": {**view["data"], "addit_info": {"state": -1, "state_desc": "待审"}, "video_info": {}}}
-    assert replaying(example, {"/arcopen/fn/archive/view": pending})._review("BV1MW421X7gM") is None
+    assert replaying(example, {"/arcopen/fn/archive/view": pending}).status("BV1MW421X7gM") is None

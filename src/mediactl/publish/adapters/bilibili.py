@@ -34,9 +34,8 @@ from typing import Any
 import httpx
 
 from mediactl.config.platforms import get_platform
-from mediactl.core.errors import MediactlError
 from mediactl.core.redaction import redact, redacted_excerpt
-from mediactl.publish.adapters.base import DeliveryError, Receipt, Rejected, Transient, Unknown, Variant
+from mediactl.publish.adapters.base import NotPublished, Receipt, Rejected, Transient, Unknown, Variant
 from mediactl.publish.adapters.http import TokenExpired
 from mediactl.publish.adapters.oauth import OAuthAdapter
 from mediactl.publish.adapters.poll import PollPlan, poll
@@ -168,32 +167,8 @@ class BilibiliAdapter(OAuthAdapter):
         resource_id = str(submitted.get("resource_id") or "")
         if not resource_id:
             raise Unknown("archive/add-by-utoken answered without a resource_id; the submission may exist")
-        try:  # from here on the video may go out: only Bilibili's own verdict may call it failed
-            if self.store is not None:
-                self.store.record_remote_id(key, resource_id)
-            receipt = poll(lambda: self._review(resource_id), self.poll_plan)
-        except NotPublished:
-            raise
-        except Exception as exc:  # a token, the store, the network while polling: the outcome is open
-            message = exc.message if isinstance(exc, MediactlError) else f"{type(exc).__name__}: {exc}"
-            raise Unknown(f"{resource_id} was submitted, then: {message}; the next run asks Bilibili again") from None
-        if receipt is None:
-            raise Unknown(
-                f"{resource_id} is still in review after {self.poll_plan.attempts} polls; the next run asks again"
-            )
-        return receipt
-
-    def find(self, key: str, variant: Variant | None) -> Receipt | None:
-        """A job with a recorded resource_id: Bilibili's review state, asked once; without one it cannot tell."""
-        job = self.store.by_key(key) if self.store is not None else None
-        if job is None or not job.remote_id:
-            return None
-        try:
-            return self._review(job.remote_id)
-        except NotPublished:
-            raise
-        except (DeliveryError, MediactlError):
-            return None
+        return self.await_verdict(key, resource_id, lambda: poll(lambda: self.status(resource_id), self.poll_plan),
+                                  what=resource_id, who="Bilibili")  # fmt: skip
 
     def withdraw(self, remote_id: str) -> None:
         """Delete the submission (稿件删除)."""
@@ -230,7 +205,7 @@ class BilibiliAdapter(OAuthAdapter):
             raise Transient("cover/upload answered without a url")
         return str(answer["url"])
 
-    def _review(self, resource_id: str) -> Receipt | None:
+    def status(self, resource_id: str) -> Receipt | None:
         """The submission's review state: a receipt once open (or removed after), None while in review."""
         data = self.call("GET", "/arcopen/fn/archive/view", step="archive/view", query={"resource_id": resource_id})
         info = data.get("addit_info") or {}
@@ -245,10 +220,6 @@ class BilibiliAdapter(OAuthAdapter):
             reason = info.get("reject_reason") or info.get("state_desc") or review["rejected"][state]
             raise NotPublished(f"{resource_id}: {review['rejected'][state]} (state {state}): {reason}")
         return None
-
-
-class NotPublished(Rejected):
-    """Bilibili's definite verdict that a submitted video was not published (sent back, locked, failed)."""
 
 
 class _VideoSteps:
