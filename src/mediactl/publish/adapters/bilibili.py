@@ -33,7 +33,6 @@ from typing import Any
 
 import httpx
 
-from mediactl.config.platforms import get_platform
 from mediactl.core.redaction import redact, redacted_excerpt
 from mediactl.publish.adapters.base import NotPublished, Receipt, Rejected, Transient, Unknown, Variant
 from mediactl.publish.adapters.http import TokenExpired
@@ -76,7 +75,6 @@ class BilibiliAdapter(OAuthAdapter):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.facts = get_platform(self.platform).facts
         self.part_plan = PartPlan.from_facts(self.facts["upload"])
         self.poll_plan = PollPlan.from_facts(self.facts["poll"])
 

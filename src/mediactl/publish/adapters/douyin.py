@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mediactl.config.platforms import get_platform
 from mediactl.core.redaction import redact, redacted_excerpt
 from mediactl.publish.adapters.base import NotPublished, Receipt, Transient, Unknown, Variant
 from mediactl.publish.adapters.codes import ErrorTable, as_int, mapping
@@ -37,14 +36,7 @@ from mediactl.publish.adapters.video import mime_type, missing_topics, read_vide
 class DouyinAdapter(OAuthAdapter):
     platform = "douyin"
 
-    @property
-    def facts(self) -> dict[str, Any]:
-        return get_platform(self.platform).facts
-
     # --- calls -------------------------------------------------------------------------------
-
-    def _url(self, path: str) -> str:
-        return f"{self.api_base()}{path}"
 
     def _api(self, endpoint: str, *, step: str, mutating: bool, key: str = "", params: dict[str, Any] | None = None,
              body: Any = None, files: Any = None) -> dict[str, Any]:  # fmt: skip
@@ -57,7 +49,7 @@ class DouyinAdapter(OAuthAdapter):
         query = {"open_id": self.account(), **(params or {})}  # the authorised account (the grant's open_id)
 
         def call(token: str) -> dict[str, Any]:
-            response = self.send("POST", self._url(self.facts["endpoints"][endpoint]), step=step, mutating=mutating,
+            response = self.send("POST", self.api_url(self.facts["endpoints"][endpoint]), step=step, mutating=mutating,
                                  params=query, headers={**headers, "access-token": token}, **payload)  # fmt: skip
             return self._data(response, step, mutating=mutating)
 

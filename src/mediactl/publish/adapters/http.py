@@ -173,6 +173,15 @@ class HttpAdapter(Adapter):
         """MEDIACTL_SANDBOX_URL points every API channel at a running `mediactl sandbox` (on this machine only)."""
         return transport.sandbox_url()
 
+    @property
+    def facts(self) -> dict[str, Any]:
+        """The platform's facts file (limits, endpoints, error codes, upload and polling plans): data, not code."""
+        return get_platform(self.channel.platform).facts
+
+    def api_url(self, path: str) -> str:
+        """A path of the platform's API on its base (the sandbox's prefix when MEDIACTL_SANDBOX_URL is set)."""
+        return f"{self.api_base()}{path}"
+
     def api_base(self) -> str:
         """The platform's API root; in the sandbox ``{sandbox}/{platform}``: each platform has its own prefix there,
         so platforms whose real paths collide (WeChat OA and WeCom under /cgi-bin/) never meet."""

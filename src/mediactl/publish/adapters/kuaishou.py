@@ -39,14 +39,7 @@ from mediactl.publish.adapters.video import mime_type, missing_topics, read_vide
 class KuaishouAdapter(OAuthAdapter):
     platform = "kuaishou"
 
-    @property
-    def facts(self) -> dict[str, Any]:
-        return get_platform(self.platform).facts
-
     # --- calls -------------------------------------------------------------------------------
-
-    def _url(self, path: str) -> str:
-        return f"{self.api_base()}{path}"
 
     def _api(self, endpoint: str, *, step: str, mutating: bool, method: str = "POST", key: str = "",
              params: dict[str, Any] | None = None, data: Any = None, files: Any = None,
@@ -57,7 +50,7 @@ class KuaishouAdapter(OAuthAdapter):
 
         def call(token: str) -> dict[str, Any]:
             query = {"access_token": token, "app_id": self.client_id(), **(params or {})}
-            response = self.send(method, self._url(self.facts["endpoints"][endpoint]), step=step, mutating=mutating,
+            response = self.send(method, self.api_url(self.facts["endpoints"][endpoint]), step=step, mutating=mutating,
                                  params=query, headers=headers, **payload)  # fmt: skip
             return self._result(response, step, mutating=mutating, tolerate=tolerate)
 
