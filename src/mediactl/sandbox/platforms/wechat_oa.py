@@ -18,9 +18,10 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from mediactl.sandbox.core import Bounded, Ctx, MiB, Platform, Refusal, Reply, Request, Route, uploaded
+from mediactl.sandbox.core import Bounded, Ctx, MiB, Refusal, Reply, Request, Route, uploaded
 from mediactl.sandbox.files import sniff
 from mediactl.sandbox.multipart import Part, parse_multipart
+from mediactl.sandbox.platforms.tencent import TencentPlatform, wx
 
 # A JSON \uXXXX escape: a backslash-u preceded by an even number of backslashes (so an escaped
 # literal backslash followed by "u" in the text is not one).
@@ -87,11 +88,8 @@ class _Publish:
     final_status: int = 0  # what freepublish/get ends with: 0 published, 4 rejected by review (fault publish-fail)
 
 
-def _wx(errcode: int, errmsg: str) -> Reply:
-    return Reply(200, {"errcode": errcode, "errmsg": errmsg})
-
-
-class WechatOfficialAccount(Platform):
+class WechatOfficialAccount(TencentPlatform):
+    quota_message = "reach max api daily quota limit (sandbox)"
     name = "wechat_oa"
     routes: ClassVar[tuple[Route, ...]] = (
         Route("GET", "/cgi-bin/token", "token", needs_token=False),
@@ -112,26 +110,6 @@ class WechatOfficialAccount(Platform):
         self._drafts = Bounded()
         self._publishes = Bounded()
 
-    # ---- the shape of WeChat's answers -----------------------------------------------------------
-
-    def error(self, req: Request, code: int, message: str, status: int = 200) -> Reply:
-        return Reply(status, {"errcode": code, "errmsg": message})
-
-    def error_code(self, reply: Reply) -> int | None:
-        body = reply.body
-        return body.get("errcode", 0 if reply.status == 200 else None) if isinstance(body, dict) else None
-
-    def transient(self, req: Request, kind: str) -> Reply:
-        if kind == "quota":
-            return _wx(45009, "reach max api daily quota limit (sandbox)")
-        return super().transient(req, kind)
-
-    def token_error(self, req: Request, problem: str) -> Reply:
-        return {
-            "missing": _wx(41001, "access_token missing"),
-            "invalid": _wx(40014, "invalid access_token"),
-        }.get(problem) or _wx(42001, "access_token expired")
-
     # ---- tokens ------------------------------------------------------------------------------------
 
     def token(self, req: Request, ctx: Ctx) -> Reply:
@@ -145,14 +123,14 @@ class WechatOfficialAccount(Platform):
 
     def _issue(self, ctx: Ctx, grant: Any, appid: Any, secret: Any, stable: bool, force: bool) -> Reply:
         if grant != "client_credential":
-            return _wx(40002, "invalid grant_type")
+            return wx(40002, "invalid grant_type")
         if not isinstance(appid, str) or not appid:
-            return _wx(41002, "appid missing")
+            return wx(41002, "appid missing")
         ctx.channel = appid
         if not isinstance(secret, str) or not secret:
-            return _wx(41004, "appsecret missing")
+            return wx(41004, "appsecret missing")
         if secret == "wrong":
-            return _wx(40125, "invalid appsecret")
+            return wx(40125, "invalid appsecret")
         if stable and not force:
             current = self._stable.get(appid, "")
             remaining = self.core.token_life(current) if current else None
@@ -176,7 +154,7 @@ class WechatOfficialAccount(Platform):
         mtype = req.query.get("type", "")
         spec = _MATERIAL.get(mtype)
         if spec is None:
-            return _wx(40004, f"invalid media type {mtype!r}")
+            return wx(40004, f"invalid media type {mtype!r}")
         media = _media(req)
         kind = _check_file(media, spec)
         ctx.extra["uploaded"] = uploaded(media.data)
@@ -195,24 +173,24 @@ class WechatOfficialAccount(Platform):
     def _permanent(self, media_id: Any, appid: str, types: tuple[str, ...], where: str) -> None:
         material = self._materials.get(media_id) if isinstance(media_id, str) else None
         if material is None or material.appid != appid or material.type not in types:
-            raise Refusal(_wx(40007, f"invalid media_id ({where}: not a permanent {'/'.join(types)} material)"))
+            raise Refusal(wx(40007, f"invalid media_id ({where}: not a permanent {'/'.join(types)} material)"))
 
     # ---- drafts ------------------------------------------------------------------------------------
 
     def draft_add(self, req: Request, ctx: Ctx) -> Reply:
         appid = str(ctx.account)
         if self.core.take_fault(ctx, "reject"):
-            return _wx(87014, "risky content (sandbox fault: reject)")
+            return wx(87014, "risky content (sandbox fault: reject)")
         if _U_ESCAPE.search(req.body):
-            return _wx(47001, "data format error: \\uXXXX escape in the body; send raw UTF-8 (ensure_ascii=False)")
+            return wx(47001, "data format error: \\uXXXX escape in the body; send raw UTF-8 (ensure_ascii=False)")
         data = _json(req)
         articles = data.get("articles")
         if not isinstance(articles, list):
-            return _wx(47001, "data format error: articles must be a list")
+            return wx(47001, "data format error: articles must be a list")
         if not articles:
-            return _wx(44003, "empty news data")
+            return wx(44003, "empty news data")
         if len(articles) > 8:
-            return _wx(45008, "article size out of limit (at most 8)")
+            return wx(45008, "article size out of limit (at most 8)")
         ctx.summary = {"title": articles[0].get("title") if isinstance(articles[0], dict) else None}
         stored = [self._article(article, i, appid, ctx) for i, article in enumerate(articles, 1)]
         media_id = secrets.token_urlsafe(32)
@@ -223,7 +201,7 @@ class WechatOfficialAccount(Platform):
 
     def _article(self, article: Any, i: int, appid: str, ctx: Ctx) -> dict[str, Any]:
         def refuse(errcode: int, errmsg: str) -> Refusal:
-            return Refusal(_wx(errcode, f"{errmsg} (article {i})"))
+            return Refusal(wx(errcode, f"{errmsg} (article {i})"))
 
         if not isinstance(article, dict):
             raise refuse(47001, "data format error: an article must be an object")
@@ -289,7 +267,7 @@ class WechatOfficialAccount(Platform):
         ctx.summary = {"media_id": media_id}
         draft = self._drafts.get(media_id) if media_id is not None else None
         if media_id is None or draft is None or draft.appid != appid:
-            return self.core.withhold(ctx, _wx(40007, "invalid media_id (no such draft)"))
+            return self.core.withhold(ctx, wx(40007, "invalid media_id (no such draft)"))
         n = self.core.new_id()
         publish_id, msg_data_id = str(100_000_000 + n), str(2_247_483_647 + n)
         view = {"publish_id": publish_id}
@@ -312,7 +290,7 @@ class WechatOfficialAccount(Platform):
         publish_id = str(raw) if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
         job = self._publishes.get(publish_id)
         if job is None or job.appid != ctx.account:
-            return _wx(40007, "invalid publish_id")
+            return wx(40007, "invalid publish_id")
         if job.polls_left > 0:
             job.polls_left -= 1
             return Reply(200, {"publish_id": publish_id, "publish_status": 1, "fail_idx": []})
@@ -334,13 +312,13 @@ class WechatOfficialAccount(Platform):
 
 def _json(req: Request) -> dict[str, Any]:
     if not req.body.strip():
-        raise Refusal(_wx(44002, "empty post data"))
+        raise Refusal(wx(44002, "empty post data"))
     try:
         data = json.loads(req.body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise Refusal(_wx(47001, f"data format error: {exc}")) from None
+        raise Refusal(wx(47001, f"data format error: {exc}")) from None
     if not isinstance(data, dict):
-        raise Refusal(_wx(47001, "data format error: a JSON object is expected"))
+        raise Refusal(wx(47001, "data format error: a JSON object is expected"))
     return data
 
 
@@ -356,7 +334,7 @@ def _media(req: Request) -> Part:
         parts = []
     media = next((p for p in parts if p.name == "media"), None)
     if media is None or media.filename is None:
-        raise Refusal(_wx(41005, "media data missing"))
+        raise Refusal(wx(41005, "media data missing"))
     return media
 
 
@@ -364,7 +342,7 @@ def _check_file(media: Part, spec: _MaterialSpec) -> str:
     ext = media.filename.rpartition(".")[2].lower() if media.filename and "." in media.filename else ""
     kind = sniff(media.data)
     if ext not in spec.exts or kind not in spec.kinds:
-        raise Refusal(_wx(40005, f"invalid file type (file name {media.filename!r}, content {kind or 'unknown'})"))
+        raise Refusal(wx(40005, f"invalid file type (file name {media.filename!r}, content {kind or 'unknown'})"))
     if len(media.data) > spec.max_bytes:
-        raise Refusal(_wx(spec.size_errcode, f"{spec.size_errmsg} ({len(media.data)} > {spec.max_bytes} bytes)"))
+        raise Refusal(wx(spec.size_errcode, f"{spec.size_errmsg} ({len(media.data)} > {spec.max_bytes} bytes)"))
     return kind

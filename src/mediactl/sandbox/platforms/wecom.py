@@ -40,9 +40,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from mediactl.sandbox.core import Bounded, Ctx, MiB, Platform, Refusal, Reply, Request, Route, uploaded
+from mediactl.sandbox.core import Bounded, Ctx, MiB, Refusal, Reply, Request, Route, uploaded
 from mediactl.sandbox.files import sniff
 from mediactl.sandbox.multipart import parse_multipart
+from mediactl.sandbox.platforms.tencent import TencentPlatform, wx
 
 STAFF = ("zhangsan", "lisi", "wangwu")
 CUSTOMERS_PER_TAG = 4
@@ -91,15 +92,12 @@ class _Moment:
     cancelled: bool = False
 
 
-def _wx(errcode: int, errmsg: str) -> Reply:
-    return Reply(200, {"errcode": errcode, "errmsg": errmsg})
-
-
 def _ok(**body: Any) -> Reply:
     return Reply(200, {"errcode": 0, "errmsg": "ok", **body})
 
 
-class Wecom(Platform):
+class Wecom(TencentPlatform):
+    quota_message = "api freq out of limit (sandbox)"
     name = "wecom"
     routes: ClassVar[tuple[Route, ...]] = (
         Route("GET", "/cgi-bin/gettoken", "gettoken", needs_token=False),
@@ -127,37 +125,17 @@ class Wecom(Platform):
         self._moment_ids = Bounded()  # moment_id → jobid
         self._received = Bounded()  # (corp, customer) → times (time.time()) a message reached them
 
-    # ---- the shape of WeCom's answers ------------------------------------------------------------
-
-    def error(self, req: Request, code: int, message: str, status: int = 200) -> Reply:
-        return Reply(status, {"errcode": code, "errmsg": message})
-
-    def error_code(self, reply: Reply) -> int | None:
-        body = reply.body
-        return body.get("errcode", 0 if reply.status == 200 else None) if isinstance(body, dict) else None
-
-    def transient(self, req: Request, kind: str) -> Reply:
-        if kind == "quota":
-            return _wx(45009, "api freq out of limit (sandbox)")
-        return super().transient(req, kind)
-
-    def token_error(self, req: Request, problem: str) -> Reply:
-        return {
-            "missing": _wx(41001, "access_token missing"),
-            "invalid": _wx(40014, "invalid access_token"),
-        }.get(problem) or _wx(42001, "access_token expired")
-
     # ---- token ------------------------------------------------------------------------------------
 
     def gettoken(self, req: Request, ctx: Ctx) -> Reply:
         corpid, secret = req.query.get("corpid"), req.query.get("corpsecret")
         if not corpid:
-            return _wx(41002, "corpid missing")
+            return wx(41002, "corpid missing")
         ctx.channel = corpid
         if not secret:
-            return _wx(41004, "corpsecret missing")
+            return wx(41004, "corpsecret missing")
         if secret == "wrong":
-            return _wx(40001, "invalid credential (corpsecret)")
+            return wx(40001, "invalid credential (corpsecret)")
         token, ttl = self.core.issue_token(self.name, corpid)
         return _ok(access_token=token, expires_in=ttl)
 
@@ -166,36 +144,36 @@ class Wecom(Platform):
     def upload(self, req: Request, ctx: Ctx) -> Reply:
         kind = req.query.get("type", "")
         if kind not in UPLOAD and kind != "file":
-            return _wx(40005, f"invalid type {kind!r} (image, voice, video or file)")
+            return wx(40005, f"invalid type {kind!r} (image, voice, video or file)")
         return self._store_media(req, ctx, kind, "upload")
 
     def upload_attachment(self, req: Request, ctx: Ctx) -> Reply:
         kind, purpose = req.query.get("media_type", ""), req.query.get("attachment_type", "")
         if purpose not in ("1", "2"):
-            return _wx(40035, "invalid attachment_type (1: moments, 2: product album)")
+            return wx(40035, "invalid attachment_type (1: moments, 2: product album)")
         if purpose == "1" and kind not in UPLOAD:
-            return _wx(40005, f"invalid media_type {kind!r}: moments take images and videos only")
+            return wx(40005, f"invalid media_type {kind!r}: moments take images and videos only")
         return self._store_media(req, ctx, kind, "attachment")
 
     def _store_media(self, req: Request, ctx: Ctx, kind: str, source: str) -> Reply:
         try:
             parts = parse_multipart(req.body, req.headers.get("content-type", ""))
         except ValueError as exc:
-            return _wx(41005, f"media data missing: {exc}")
+            return wx(41005, f"media data missing: {exc}")
         media = next((p for p in parts if p.name == "media" and p.filename), None)
         if media is None:
-            return _wx(41005, "media data missing")
+            return wx(41005, "media data missing")
         if len(media.data) <= 5:
-            return _wx(40006, "invalid file size (every file must be more than 5 bytes)")
+            return wx(40006, "invalid file size (every file must be more than 5 bytes)")
         if kind in UPLOAD:
             formats, limit, size_code = UPLOAD[kind]
             found = sniff(media.data)
             if found not in formats:
-                return _wx(
+                return wx(
                     40004, f"invalid media file type ({kind}: {'/'.join(sorted(formats))}, got {found or 'unknown'})"
                 )
             if len(media.data) > limit:
-                return _wx(size_code, f"invalid {kind} size ({len(media.data)} > {limit} bytes)")
+                return wx(size_code, f"invalid {kind} size ({len(media.data)} > {limit} bytes)")
         ctx.extra["uploaded"] = uploaded(media.data)
         media_id = secrets.token_urlsafe(32)
         self._media[media_id] = (str(ctx.account), kind, source)
@@ -205,7 +183,7 @@ class Wecom(Platform):
         found = self._media.get(media_id) if isinstance(media_id, str) else None
         if found is None or found[0] != corp or found[1] not in kinds or found[2] != source:
             endpoint = "media/upload_attachment" if source == "attachment" else "media/upload"
-            raise Refusal(_wx(40007, f"invalid media_id ({where}: not a {'/'.join(kinds)} from {endpoint})"))
+            raise Refusal(wx(40007, f"invalid media_id ({where}: not a {'/'.join(kinds)} from {endpoint})"))
 
     # ---- 1-to-1 and group pushes --------------------------------------------------------------------
 
@@ -213,22 +191,22 @@ class Wecom(Platform):
         corp = str(ctx.account)
         data = _json(req)
         if self.core.take_fault(ctx, "reject"):
-            return _wx(40035, "invalid parameter: the content was refused (sandbox fault: reject)")
+            return wx(40035, "invalid parameter: the content was refused (sandbox fault: reject)")
         chat_type = data.get("chat_type", "single")
         if chat_type not in ("single", "group"):
-            return _wx(40035, f"invalid chat_type {chat_type!r}")
+            return wx(40035, f"invalid chat_type {chat_type!r}")
         text, attachments = data.get("text") or {}, data.get("attachments") or []
         if not isinstance(text, dict) or not isinstance(attachments, list):
-            return _wx(40035, "text must be an object and attachments a list")
+            return wx(40035, "text must be an object and attachments a list")
         if not text.get("content") and not attachments:
-            return _wx(40035, "a message needs text.content or at least one attachment")
+            return wx(40035, "a message needs text.content or at least one attachment")
         if len(attachments) > MAX_ATTACHMENTS:
-            return _wx(40035, f"{len(attachments)} attachments: at most {MAX_ATTACHMENTS}")
+            return wx(40035, f"{len(attachments)} attachments: at most {MAX_ATTACHMENTS}")
         for i, attachment in enumerate(attachments):
             self._check_attachment(attachment, i, corp)
         staff, fail_list = self._push_staff(data, chat_type)
         if not staff:
-            return _wx(40035, "no customer or customer group to send to")
+            return wx(40035, "no customer or customer group to send to")
         msgid = "msg" + secrets.token_urlsafe(24)
         self._pushes[msgid] = _Push(corp, msgid, chat_type, int(time.time()), text, attachments, staff)
         self.core.mark_applied(req, ctx, msgid)
@@ -245,17 +223,17 @@ class Wecom(Platform):
         body = attachment.get(kind) if kind in PUSH_ATTACHMENTS else None
         if not isinstance(body, dict):
             raise Refusal(
-                _wx(40008, f"invalid msgtype ({where}: image, link, miniprogram, video or file, with its object)")
+                wx(40008, f"invalid msgtype ({where}: image, link, miniprogram, video or file, with its object)")
             )
         if kind == "image" and not body.get("pic_url"):
             self._require_media(body.get("media_id"), corp, ("image",), "upload", where)
         elif kind in ("video", "file"):
             self._require_media(body.get("media_id"), corp, (kind,), "upload", where)
         elif kind == "link" and not (body.get("title") and body.get("url")):
-            raise Refusal(_wx(40035, f"invalid parameter ({where}: a link needs title and url)"))
+            raise Refusal(wx(40035, f"invalid parameter ({where}: a link needs title and url)"))
         elif kind == "miniprogram":
             if not all(body.get(k) for k in ("title", "appid", "page")):
-                raise Refusal(_wx(40035, f"invalid parameter ({where}: a miniprogram needs title, appid and page)"))
+                raise Refusal(wx(40035, f"invalid parameter ({where}: a miniprogram needs title, appid and page)"))
             self._require_media(body.get("pic_media_id"), corp, ("image",), "upload", f"{where}.pic_media_id")
 
     def _push_staff(self, data: dict[str, Any], chat_type: str) -> tuple[dict[str, _StaffTask], list[str]]:
@@ -264,9 +242,9 @@ class Wecom(Platform):
         if chat_type == "group":
             chats = data.get("chat_id_list") or []
             if not sender:
-                raise Refusal(_wx(40035, "sender is required when chat_type is group"))
+                raise Refusal(wx(40035, "sender is required when chat_type is group"))
             if not isinstance(chats, list) or len(chats) > MAX_CHAT_IDS:
-                raise Refusal(_wx(40035, f"chat_id_list: a list of at most {MAX_CHAT_IDS} chat ids"))
+                raise Refusal(wx(40035, f"chat_id_list: a list of at most {MAX_CHAT_IDS} chat ids"))
             return ({str(sender): _StaffTask([str(c) for c in chats])} if chats else {}), []
         customers, fail_list = self._customers(data)
         held: dict[str, list[str]] = {}
@@ -279,13 +257,13 @@ class Wecom(Platform):
         named = data.get("external_userid") or []
         groups = ((data.get("tag_filter") or {}).get("group_list")) or []
         if not isinstance(named, list) or not isinstance(groups, list):
-            raise Refusal(_wx(40035, "external_userid and tag_filter.group_list must be lists"))
+            raise Refusal(wx(40035, "external_userid and tag_filter.group_list must be lists"))
         found = [(str(c), STAFF[int(hashlib.sha1(str(c).encode()).hexdigest(), 16) % len(STAFF)])
                  for c in named if not str(c).startswith("invalid")]  # fmt: skip
         for group in groups:
             tags = group.get("tag_list") if isinstance(group, dict) else None
             if not isinstance(tags, list) or not tags:
-                raise Refusal(_wx(40068, "invalid tag id list (tag_filter.group_list[].tag_list)"))
+                raise Refusal(wx(40068, "invalid tag id list (tag_filter.group_list[].tag_list)"))
             found += [(f"wm-{tag}-{i}", STAFF[i % len(STAFF)]) for tag in tags for i in range(CUSTOMERS_PER_TAG)]
         unique = list(dict.fromkeys(found))
         return unique, [str(c) for c in named if str(c).startswith("invalid")]
@@ -293,14 +271,14 @@ class Wecom(Platform):
     def _push(self, data: dict[str, Any], corp: str) -> _Push:
         push = self._pushes.get(data.get("msgid")) if isinstance(data.get("msgid"), str) else None
         if push is None or push.corp != corp:
-            raise Refusal(_wx(40035, "invalid msgid"))
+            raise Refusal(wx(40035, "invalid msgid"))
         return push
 
     def groupmsg_list(self, req: Request, ctx: Ctx) -> Reply:
         data = _json(req)
         start, end = data.get("start_time"), data.get("end_time")
         if not isinstance(start, int) or not isinstance(end, int) or end < start:
-            return _wx(40035, "start_time and end_time are required (end after start)")
+            return wx(40035, "start_time and end_time are required (end after start)")
         chat_type = data.get("chat_type", "single")
         rows = [
             {"msgid": p.msgid, "creator": "", "create_time": str(p.create_time), "create_type": 0, "text": p.text,
@@ -325,7 +303,7 @@ class Wecom(Platform):
         userid = str(data.get("userid") or "")
         task = push.staff.get(userid)
         if task is None:
-            return _wx(40003, "invalid userid (no task of this message)")
+            return wx(40003, "invalid userid (no task of this message)")
         key = "chat_id" if push.chat_type == "group" else "external_userid"
         rows = [{key: target, "userid": userid, "status": task.results.get(target, 0),
                  **({"send_time": task.send_time} if target in task.results else {})}
@@ -339,7 +317,7 @@ class Wecom(Platform):
         while push.reminders and now - push.reminders[0] >= 86400:
             push.reminders.popleft()
         if len(push.reminders) >= REMINDERS_PER_DAY:
-            return self.core.withhold(ctx, _wx(45009, f"api freq out of limit: at most {REMINDERS_PER_DAY} reminders of a "
+            return self.core.withhold(ctx, wx(45009, f"api freq out of limit: at most {REMINDERS_PER_DAY} reminders of a "
                                                       "task in 24 hours (sandbox)"))  # fmt: skip
         push.reminders.append(now)
         ctx.summary = {"msgid": push.msgid, "reminders": len(push.reminders)}
@@ -357,19 +335,19 @@ class Wecom(Platform):
         corp = str(ctx.account)
         data = _json(req)
         if self.core.take_fault(ctx, "reject"):
-            return _wx(40035, "invalid parameter: the content was refused (sandbox fault: reject)")
+            return wx(40035, "invalid parameter: the content was refused (sandbox fault: reject)")
         content = str((data.get("text") or {}).get("content") or "")
         if len(content) > MOMENT_TEXT[0] or len(content.encode("utf-8")) > MOMENT_TEXT[1]:
-            return _wx(45002, "invalid text size")
+            return wx(45002, "invalid text size")
         attachments = data.get("attachments") or []
         self._check_moment_attachments(attachments, corp)
         if not content and not attachments:
-            return _wx(40035, "a moment needs text or an attachment")
+            return wx(40035, "a moment needs text or an attachment")
         visible = data.get("visible_range") or {}
         senders = ((visible.get("sender_list") or {}).get("user_list")) or list(STAFF)
         tags = ((visible.get("external_contact_list") or {}).get("tag_list")) or []
         if not isinstance(senders, list) or not isinstance(tags, list):
-            return _wx(40035, "visible_range: user_list and tag_list must be lists")
+            return wx(40035, "visible_range: user_list and tag_list must be lists")
         jobid = "job" + secrets.token_urlsafe(24)
         valid = [s for s in senders if s in STAFF]
         self._moments[jobid] = _Moment(corp, jobid, self.core.options.publish_polls, valid,
@@ -383,22 +361,22 @@ class Wecom(Platform):
     def _check_moment_attachments(self, attachments: Any, corp: str) -> None:
         """9 images, or 1 video, or 1 link: one kind per post [V] 96351; media from upload_attachment only."""
         if not isinstance(attachments, list):
-            raise Refusal(_wx(40035, "attachments must be a list"))
+            raise Refusal(wx(40035, "attachments must be a list"))
         kinds = {a.get("msgtype") if isinstance(a, dict) else None for a in attachments}
         if len(kinds) > 1:
-            raise Refusal(_wx(40035, f"one kind of attachment per moment, got {sorted(map(str, kinds))}"))
+            raise Refusal(wx(40035, f"one kind of attachment per moment, got {sorted(map(str, kinds))}"))
         kind = next(iter(kinds), None)
         most = {"image": MAX_MOMENT_IMAGES, "video": 1, "link": 1}.get(str(kind))
         if attachments and most is None:
-            raise Refusal(_wx(40008, f"invalid msgtype {kind!r} (image, video or link)"))
+            raise Refusal(wx(40008, f"invalid msgtype {kind!r} (image, video or link)"))
         if most is not None and len(attachments) > most:
-            raise Refusal(_wx(40035, f"{len(attachments)} {kind} attachments: a moment takes at most {most}"))
+            raise Refusal(wx(40035, f"{len(attachments)} {kind} attachments: a moment takes at most {most}"))
         for i, attachment in enumerate(attachments):
             body = attachment.get(kind) or {}
             where = f"attachments[{i}]"
             if kind == "link":
                 if not (body.get("title") and body.get("url")):
-                    raise Refusal(_wx(40035, f"invalid parameter ({where}: a link needs title and url)"))
+                    raise Refusal(wx(40035, f"invalid parameter ({where}: a link needs title and url)"))
                 if body.get("media_id"):
                     self._require_media(body["media_id"], corp, ("image",), "attachment", where)
             else:
@@ -407,7 +385,7 @@ class Wecom(Platform):
     def moment_task_result(self, req: Request, ctx: Ctx) -> Reply:
         moment = self._moments.get(req.query.get("jobid", ""))
         if moment is None or moment.corp != ctx.account:
-            return _wx(40035, "invalid jobid")
+            return wx(40035, "invalid jobid")
         if moment.polls_left > 0:
             moment.polls_left -= 1
             return _ok(status=2, type="add_moment_task")
@@ -427,7 +405,7 @@ class Wecom(Platform):
         jobid = self._moment_ids.get(data.get("moment_id")) if isinstance(data.get("moment_id"), str) else None
         moment = self._moments.get(jobid) if jobid else None
         if moment is None or moment.corp != corp:
-            raise Refusal(_wx(40035, "invalid moment_id"))
+            raise Refusal(wx(40035, "invalid moment_id"))
         return moment
 
     def moment_task(self, req: Request, ctx: Ctx) -> Reply:
@@ -499,7 +477,7 @@ def _page(rows: list[dict[str, Any]], data: dict[str, Any], most: int) -> tuple[
     """One page of a cursor-paged list: `limit` rows (at most `most`) from the opaque cursor."""
     limit = data.get("limit", most)
     if not isinstance(limit, int) or not 1 <= limit <= most:
-        raise Refusal(_wx(40035, f"invalid limit (1–{most})"))
+        raise Refusal(wx(40035, f"invalid limit (1–{most})"))
     cursor = data.get("cursor") or "0"
     start = int(cursor) if isinstance(cursor, str) and cursor.isdigit() else 0
     end = start + limit
@@ -508,11 +486,11 @@ def _page(rows: list[dict[str, Any]], data: dict[str, Any], most: int) -> tuple[
 
 def _json(req: Request) -> dict[str, Any]:
     if _U_ESCAPE.search(req.body):
-        raise Refusal(_wx(40033, "invalid request character: \\uxxxx escapes are not allowed; send raw UTF-8"))
+        raise Refusal(wx(40033, "invalid request character: \\uxxxx escapes are not allowed; send raw UTF-8"))
     try:
         data = json.loads(req.body.decode("utf-8") or "{}")
     except (UnicodeDecodeError, ValueError) as exc:
-        raise Refusal(_wx(47001, f"data format error: {exc}")) from None
+        raise Refusal(wx(47001, f"data format error: {exc}")) from None
     if not isinstance(data, dict):
-        raise Refusal(_wx(47001, "data format error: a JSON object is expected"))
+        raise Refusal(wx(47001, "data format error: a JSON object is expected"))
     return data
