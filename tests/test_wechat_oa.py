@@ -187,3 +187,26 @@ def test_a_base_url_pointed_at_the_sandbox_by_hand_is_marked_too(cli, ready: Pat
     (record,) = delivery_records(ready)
     assert record["sandbox"] is True
 
+
+
+def test_recall_deletes_the_published_article(cli, ready: Path, sandbox) -> None:
+    """freepublish/get gives the article_id, freepublish/delete removes it; WeChat then answers publish_status 5."""
+    (outcome,) = publish(cli, ready)
+    assert outcome["state"] == "sent", outcome
+    recalled = cli(ready, "recall", SLUG, "--channel", "bank-wechat", "--reason", "配图有误", "--json")
+    assert recalled.exit_code == 0, recalled.output
+    assert [r["taken"] for r in json.loads(recalled.stdout)] == ["withdrawn"]
+    calls = [call["path"] for call in sandbox.calls()]
+    assert calls[-2:] == ["/wechat_oa/cgi-bin/freepublish/get", "/wechat_oa/cgi-bin/freepublish/delete"]
+    again = cli(ready, "recall", SLUG, "--channel", "bank-wechat", "--reason", "配图有误", "--json")
+    assert [r["taken"] for r in json.loads(again.stdout)] == ["nothing"]  # recalled: nothing of it is out there
+
+
+def test_the_sandbox_refuses_to_delete_an_article_it_never_published(sandbox) -> None:
+    import httpx
+
+    token = httpx.get(f"{sandbox.url}/wechat_oa/cgi-bin/token", params={"grant_type": "client_credential",
+                      "appid": "wx0123456789abcdef", "secret": "wechat-app-secret-value"}).json()["access_token"]  # fmt: skip
+    answer = httpx.post(f"{sandbox.url}/wechat_oa/cgi-bin/freepublish/delete", params={"access_token": token},
+                        json={"article_id": "no-such-article"}).json()  # fmt: skip
+    assert answer["errcode"] == 40007

@@ -111,6 +111,19 @@ class WechatOfficialAccountAdapter(HttpAdapter):
         """freepublish/get once: NotPublished for publish_status 2-4."""
         return self._await(remote_id, polls=1)
 
+    def withdraw(self, remote_id: str) -> None:
+        """`mediactl recall`: freepublish/get gives the publish's article_id, then freepublish/delete removes every
+        article of it (index 0), for good. An article already deleted (publish_status 5 or 6) is withdrawn."""
+        answer = self._api("freepublish/get", step="freepublish/get", mutating=False, body={"publish_id": remote_id})
+        if answer.get("publish_status") in (5, 6):
+            return
+        article_id = answer.get("article_id")
+        if not article_id:
+            raise Rejected(f"publish {remote_id} has no published article to delete (publish_status "
+                           f"{answer.get('publish_status')})")  # fmt: skip
+        self._api("freepublish/delete", step="freepublish/delete", mutating=False,
+                  body={"article_id": str(article_id), "index": 0})  # fmt: skip
+
     def _with_uploaded_images(self, variant: Variant, key: str) -> str:
         """Body images must be WeChat-hosted (uploadimg); external image URLs are filtered by WeChat."""
         content = variant.text("content")

@@ -99,6 +99,7 @@ class WechatOfficialAccount(TencentPlatform):
         Route("POST", "/cgi-bin/draft/add", "draft_add", mutating=True, post=True),
         Route("POST", "/cgi-bin/freepublish/submit", "submit", mutating=True, post=True),
         Route("POST", "/cgi-bin/freepublish/get", "publish_get"),
+        Route("POST", "/cgi-bin/freepublish/delete", "publish_delete", mutating=True),
     )
     transient_kinds = ("500", "429", "quota")
 
@@ -294,6 +295,8 @@ class WechatOfficialAccount(TencentPlatform):
         if job.polls_left > 0:
             job.polls_left -= 1
             return Reply(200, {"publish_id": publish_id, "publish_status": 1, "fail_idx": []})
+        if job.final_status == 5:  # the account deleted the articles after publishing (freepublish/delete)
+            return Reply(200, {"publish_id": publish_id, "publish_status": 5, "fail_idx": []})
         if job.final_status:
             failed = list(range(1, len(job.urls) + 1))
             return Reply(200, {"publish_id": publish_id, "publish_status": job.final_status, "fail_idx": failed})
@@ -308,6 +311,25 @@ class WechatOfficialAccount(TencentPlatform):
                 "fail_idx": [],
             },
         )
+
+
+    def publish_delete(self, req: Request, ctx: Ctx) -> Reply:
+        """freepublish/delete {article_id, index?}: the published articles (index 0 or none: all) are deleted for good;
+        freepublish/get then answers publish_status 5. Source: developers.weixin.qq.com …/api_freepublishdelete."""
+        data = _json(req)
+        article_id, index = data.get("article_id"), data.get("index", 0)
+        job = next((j for j in self._publishes.values() if j.article_id == article_id and j.appid == ctx.account
+                    and j.polls_left == 0 and not j.final_status), None)  # fmt: skip
+        if job is None:
+            return wx(40007, "invalid article_id")
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index <= len(job.urls):
+            return wx(40097, "invalid args: index")
+        if index == 0 or len(job.urls) == 1:
+            job.final_status = 5
+        else:
+            job.urls.pop(index - 1)
+        ctx.applied = True
+        return wx(0, "ok")
 
 
 def _json(req: Request) -> dict[str, Any]:
