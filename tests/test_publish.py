@@ -115,6 +115,22 @@ def test_frequency_cap_refuses_with_next_slot_and_defer_uses_it(cli, ready: Path
     assert deferred[0]["state"] == "queued" and deferred[0]["due_at"] >= 4102444800.0 + 86400
 
 
+def test_defer_moves_on_past_every_slot_already_taken(cli, ready: Path) -> None:
+    """The next slot after the window may be taken too (by jobs deferred before): --defer goes on to a free one."""
+    config = ready / "mediactl.yaml"
+    config.write_text(config.read_text("utf-8").replace(
+        "    path: outbox\n", "    path: outbox\n    caps:\n      - {max: 1, per: day}\n"), "utf-8")  # fmt: skip
+    store = Store(ready / ".mediactl/queue.sqlite3")
+    for day in range(3):  # 2100-01-01, -02 and -03 are taken
+        store.enqueue("outbox", f"other-{day}", f"{day}" * 64, 4102444800.0 + day * 86400)
+    store.close()
+    deferred = outcomes(
+        cli(ready, "publish", SLUG, "--channel", "outbox", "--at", "2100-01-01T12:00", "--defer", "--json")
+    )
+    assert deferred[0]["state"] == "queued", deferred
+    assert deferred[0]["due_at"] >= 4102444800.0 + 3 * 86400  # the first day with room
+
+
 def test_crashed_sending_job_is_reconciled_not_resent(cli, ready: Path) -> None:
     assert [o["state"] for o in outcomes(cli(ready, "publish", SLUG, "--channel", "outbox", "--json"))] == ["sent"]
     store = Store(ready / ".mediactl/queue.sqlite3")

@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # annotations only
 
 MAX_ATTEMPTS = 5
 RECORD_ROOM = 64 * 1024  # free bytes the audit log's disk must have before a delivery starts
+DEFER_STEPS = 400  # `--defer` looks this many slots ahead (more than a year of daily slots), then refuses
 LEASE_SECONDS = 900  # a job `sending` for longer than this, by a process we cannot see, was orphaned
 __all__ = ["AUDIT_FILE", "QUEUE_FILE", "Outcome", "OutcomeState", "Publisher"]  # QUEUE_FILE: named here, as always
 AUDIT_FILE = backends.AUDIT_FILE
@@ -143,6 +144,18 @@ class Publisher:
         self.require_intact_state()
         return [self._enqueue_one(p, at, force_reason, defer, dry_run) for p in planned]
 
+    def _deferred(self, item: Item, channel: Channel, content_hash: str, due: float,
+                  verdict: gate.Verdict) -> tuple[float, gate.Verdict]:  # fmt: skip
+        """`--defer`: while only frequency caps refuse, move to the next slot they name, which may itself be taken
+        (by jobs deferred before): so on to the first free one, at most DEFER_STEPS slots ahead."""
+        for _ in range(DEFER_STEPS):
+            only_caps = verdict.refusals and all(r.kind is RefusalKind.CAP for r in verdict.refusals)
+            if not only_caps or not verdict.next_slot or verdict.next_slot <= due:
+                break
+            due = verdict.next_slot
+            verdict = gate.evaluate(self.config, self.store, item, channel, content_hash, due)
+        return due, verdict
+
     def _enqueue_one(
         self, planned: Planned, at: float | None, force_reason: str | None, defer: bool, dry_run: bool
     ) -> Outcome:
@@ -161,11 +174,8 @@ class Publisher:
         content_hash = verified.content_hash
         due = at if at is not None else _scheduled(item, channel) or time.time()
         verdict = gate.evaluate(self.config, self.store, item, channel, content_hash, due)
-        if verdict.refusals and defer and verdict.next_slot and all(r.kind is RefusalKind.CAP for r in verdict.refusals):
-            due, verdict = (
-                verdict.next_slot,
-                gate.evaluate(self.config, self.store, item, channel, content_hash, verdict.next_slot),
-            )
+        if defer:
+            due, verdict = self._deferred(item, channel, content_hash, due, verdict)
         if force_reason and verdict.blockers:  # --force never publishes unchecked words or an error finding
             reasons = [str(r) for r in verdict.blockers]
             self.log("publish.refused", item=item.slug, channel=channel.name, content_hash=content_hash,
