@@ -123,6 +123,8 @@ def configure(root: Path, channel: str, **options: str) -> None:
 def test_a_push_goes_to_the_audience_s_segments_and_awaits_confirmation(project: Path, sandbox: Sandbox) -> None:
     outcome = publish(project)
     assert outcome["state"] == "awaiting-confirmation", outcome
+    assert "waits for staff to confirm it in the WeCom client" in outcome["detail"]  # says what happens next
+    assert "mediactl queue sync" in outcome["detail"]
     (created,) = posts(sandbox, "add_msg_template")
     assert created["summary"]["attachments"] == 2  # the article's image and the link card to it
     assert created["summary"]["staff"] == ["lisi", "wangwu", "zhangsan"]

@@ -180,7 +180,7 @@ class WecomAdapter(HttpAdapter):
             self.store.record_remote_id(key, msgid)
         detail = {"mode": "push", "msgid": msgid, "since": time.time(), "reminders": [],
                   "invalid_customers": len(answer.get("fail_list") or [])}  # fmt: skip
-        return Receipt(JobState.AWAITING_CONFIRMATION, msgid, "", detail)
+        return Receipt(JobState.AWAITING_CONFIRMATION, msgid, "", detail, note=self._waiting_note("push", msgid))
 
     def _push_plan(self, variant: Variant, options: WecomOptions) -> list[tuple[str, dict[str, Any]]]:
         """The attachments of a push, in order: every image, the video, the link card, the mini-program."""
@@ -261,7 +261,14 @@ class WecomAdapter(HttpAdapter):
         detail = {"mode": "moments", "jobid": jobid, "moment_id": moment_id, "since": time.time(),
                   "invalid_senders": len((result.get("invalid_sender_list") or {}).get("user_list") or []),
                   "invalid_tags": len((result.get("invalid_external_contact_list") or {}).get("tag_list") or [])}  # fmt: skip
-        return Receipt(JobState.AWAITING_CONFIRMATION, moment_id, "", detail)
+        return Receipt(JobState.AWAITING_CONFIRMATION, moment_id, "", detail, note=self._waiting_note("moment", moment_id))
+
+    def _waiting_note(self, what: str, remote_id: str) -> str:
+        """What happens next, for the person who ran publish: staff confirm in the WeCom client, runs count them."""
+        share = f"{self.options.confirm_share:.0%}"
+        hours = self.options.expire_after / 3600
+        return (f"{what} {remote_id} waits for staff to confirm it in the WeCom client; `mediactl queue sync` (and every "
+                f"`publish --due`) counts them: sent when {share} have, expired after {hours:g} h")  # fmt: skip
 
     # --- reconciliation ---------------------------------------------------------------------------
 
