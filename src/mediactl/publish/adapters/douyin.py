@@ -24,13 +24,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mediactl.core.redaction import redact, redacted_excerpt
-from mediactl.publish.adapters.base import NotPublished, Receipt, Transient, Unknown, Variant
+from mediactl.core.redaction import redact
+from mediactl.publish.adapters.base import NotPublished, Receipt, Transient, Variant
 from mediactl.publish.adapters.codes import ErrorTable, as_int, mapping
 from mediactl.publish.adapters.oauth import OAuthAdapter
 from mediactl.publish.adapters.poll import PollPlan, poll
 from mediactl.publish.adapters.upload import PartPlan, send_file
-from mediactl.publish.adapters.video import mime_type, missing_topics, read_video, video_problems
+from mediactl.publish.adapters.video import caption_problems, json_answer, mime_type, read_video, video_problems
 
 
 class DouyinAdapter(OAuthAdapter):
@@ -57,12 +57,7 @@ class DouyinAdapter(OAuthAdapter):
 
     def _data(self, response: Any, step: str, *, mutating: bool) -> dict[str, Any]:
         """The answer's `data`, or the outcome its error code means (codes as data: douyin.yaml `errors:`)."""
-        try:
-            answer = response.json()
-        except ValueError:
-            what = f"{step}: not JSON from Douyin: {redacted_excerpt(response.text, 120)}"
-            raise (Unknown(what + "; the post may exist") if mutating else Transient(what)) from None
-        answer = mapping(answer)
+        answer = json_answer(response, step, mutating=mutating, who="Douyin")
         data, extra = mapping(answer.get("data")), mapping(answer.get("extra"))
         code = as_int(data.get("error_code", extra.get("error_code", 0)) or 0)
         if code == 0:
@@ -74,13 +69,7 @@ class DouyinAdapter(OAuthAdapter):
 
     def validate(self, variant: Variant) -> list[str]:
         problems = video_problems(variant, self.platform)
-        text = variant.text("text")
-        if not text.strip():
-            problems.append("text (the video's title and topics) is empty")
-        problems += [
-            f"topic #{tag} is missing from the text"
-            for tag in missing_topics(text, variant.document.get("hashtags", []))
-        ]
+        problems += caption_problems(variant, "text", "text (the video's title and topics) is empty")
         if self._cover_tsp() is None and "cover_tsp" in self.channel.options:
             problems.append(f"channels.{self.channel.name}.cover_tsp must be a number of seconds ≥ 0, "
                             f"not {self.channel.options['cover_tsp']!r}")  # fmt: skip

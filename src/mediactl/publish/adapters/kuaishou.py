@@ -27,13 +27,13 @@ from typing import Any
 import httpx
 
 from mediactl.config.platforms import get_platform
-from mediactl.core.redaction import redact, redacted_excerpt, register_secret
-from mediactl.publish.adapters.base import Receipt, Rejected, Transient, Unknown, Variant
+from mediactl.core.redaction import redact, register_secret
+from mediactl.publish.adapters.base import Receipt, Rejected, Unknown, Variant
 from mediactl.publish.adapters.codes import ErrorTable, as_int, mapping
 from mediactl.publish.adapters.oauth import OAuthAdapter
 from mediactl.publish.adapters.poll import PollPlan, poll
 from mediactl.publish.adapters.upload import PartPlan, send_file
-from mediactl.publish.adapters.video import mime_type, missing_topics, read_video, video_problems
+from mediactl.publish.adapters.video import caption_problems, json_answer, mime_type, read_video, video_problems
 
 
 class KuaishouAdapter(OAuthAdapter):
@@ -60,12 +60,7 @@ class KuaishouAdapter(OAuthAdapter):
         self, response: Any, step: str, *, mutating: bool, tolerate: frozenset[int] = frozenset()
     ) -> dict[str, Any]:
         """The answer when `result` is 1 (or a tolerated code), else the outcome its code means (kuaishou.yaml `errors:`)."""
-        try:
-            answer = response.json()
-        except ValueError:
-            what = f"{step}: not JSON from Kuaishou: {redacted_excerpt(response.text, 120)}"
-            raise (Unknown(what + "; the post may exist") if mutating else Transient(what)) from None
-        answer = mapping(answer)
+        answer = json_answer(response, step, mutating=mutating, who="Kuaishou")
         code = as_int(answer.get("result"))
         if code == 1 or code in tolerate:
             return answer
@@ -76,13 +71,7 @@ class KuaishouAdapter(OAuthAdapter):
 
     def validate(self, variant: Variant) -> list[str]:
         problems = video_problems(variant, self.platform)
-        caption = variant.text("caption")
-        if not caption.strip():
-            problems.append("caption is empty; Kuaishou's publish requires one")
-        problems += [
-            f"topic #{tag} is missing from the caption"
-            for tag in missing_topics(caption, variant.document.get("hashtags", []))
-        ]
+        problems += caption_problems(variant, "caption", "caption is empty; Kuaishou's publish requires one")
         covers = variant.media("cover")
         if not covers:
             problems.append("the variant has no cover image; Kuaishou's publish requires one (cover)")

@@ -14,7 +14,8 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from mediactl.config.platforms import get_platform
-from mediactl.publish.adapters.base import Rejected, Variant
+from mediactl.core.redaction import redacted_excerpt
+from mediactl.publish.adapters.base import Rejected, Transient, Unknown, Variant
 
 
 def video_entry(variant: Variant) -> dict[str, Any] | None:
@@ -48,6 +49,26 @@ def video_problems(variant: Variant, platform: str) -> list[str]:
 def missing_topics(text: str, hashtags: list[str]) -> list[str]:
     """The variant's topics that its topic-carrying text lacks (as `#topic`): the platform would show fewer than approved."""
     return [tag for tag in hashtags if f"#{tag}" not in text]
+
+
+def caption_problems(variant: Variant, field: str, empty: str) -> list[str]:
+    """The text that carries a video's title and topics: empty (`empty` says why that is refused), or lacking a topic."""
+    text = variant.text(field)
+    problems = [empty] if not text.strip() else []
+    return problems + [
+        f"topic #{tag} is missing from the {field}" for tag in missing_topics(text, variant.document.get("hashtags", []))
+    ]
+
+
+def json_answer(response: Any, step: str, *, mutating: bool, who: str) -> dict[str, Any]:
+    """A video platform's answer as a JSON object. An answer that is not JSON is a transient failure of a safe step;
+    after a mutating one the post may exist, so it is unknown (never re-sent blindly)."""
+    try:
+        answer = response.json()
+    except ValueError:
+        what = f"{step}: not JSON from {who}: {redacted_excerpt(response.text, 120)}"
+        raise (Unknown(what + "; the post may exist") if mutating else Transient(what)) from None
+    return answer if isinstance(answer, dict) else {}
 
 
 def read_video(variant: Variant) -> tuple[str, bytes]:
