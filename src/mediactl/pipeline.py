@@ -40,6 +40,7 @@ from mediactl.render.verify import verify
 # for the annotations).
 if TYPE_CHECKING:
     from mediactl.core.sshsig import Signer
+    from mediactl.publish.readback import Checked
     from mediactl.publish.recall import Recalled
     from mediactl.publish.records import Record
     from mediactl.publish.runner import Outcome, Publisher
@@ -221,6 +222,20 @@ def recall(config: Config, slug: str, channel: str | None, reason: str) -> list[
     publisher = Publisher(config, command="recall")
     try:
         return recalling.recall(publisher, slug, channel, reason)
+    finally:
+        publisher.close()
+
+
+def check_live(config: Config, slugs: list[str], channel: str | None) -> list[Checked]:
+    """`mediactl drift`: read sent posts back and compare them with what was approved (publish/readback.py)."""
+    from mediactl.publish import readback  # lazy: publish stage, see above
+    from mediactl.publish.runner import Publisher  # lazy: publish stage, see above
+
+    if channel is not None:
+        config.channel(channel)  # an unknown channel is a usage error naming it
+    publisher = Publisher(config, command="drift")
+    try:
+        return readback.check_live(publisher, slugs, channel)
     finally:
         publisher.close()
 

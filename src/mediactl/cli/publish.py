@@ -506,6 +506,37 @@ def recall_cmd(
         raise typer.Exit(1)
 
 
+def drift_cmd(
+    slugs: Annotated[list[str] | None, typer.Argument(help="Items to read back (default: every sent post).")] = None,
+    channel: Annotated[str | None, typer.Option("--channel", "-c", help="Only this channel (default: all).")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print what was found per job as JSON.")] = False,
+) -> None:
+    """Read sent posts back from their platforms and compare them with the approved variants.
+
+    A publish compares each post once, when it reaches its final state; this asks again later (a post
+    edited in the platform's console, trimmed by a later review). Each difference is shown and audited
+    (drift.found); platforms that cannot show a post back through their API say so. Nothing is sent or
+    changed. Exit code 1 when a post drifted or could not be asked about.
+
+    Examples:
+
+      $ mediactl drift
+
+      $ mediactl drift anti-fraud-2026 --channel bank-weibo --json
+    """
+    from mediactl.pipeline import check_live  # lazy: start-up
+
+    found = check_live(STATE.config(), list(slugs or []), channel)
+    if json_output:
+        console.emit_json([entry.to_dict() for entry in found])
+    else:
+        for entry in found:
+            line = f"{entry.channel}/{entry.item} (job {entry.job}): {entry.found}: {entry.detail}"
+            (console.success if entry.ok else console.warning)(line)
+    if not all(entry.ok for entry in found):
+        raise typer.Exit(1)
+
+
 def pause_cmd(
     reason: Annotated[str, typer.Option("--reason", help="Why (shown to everyone who tries to publish).")],
     channel: Annotated[

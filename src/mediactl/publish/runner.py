@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from mediactl.core.errors import MediactlError, UsageError
 from mediactl.core.identity import current_user
-from mediactl.publish import adapters, audit, backends, gate, integrity
+from mediactl.publish import adapters, audit, backends, drift, gate, integrity
 from mediactl.publish.adapters import adapter_class, registry
 from mediactl.publish.adapters.base import Adapter, DeliveryError, Receipt, Rejected, Transient, Unknown, Variant
 from mediactl.publish.database import Connection
@@ -396,9 +396,10 @@ class Publisher:
             return self._settle(job, JobState.FAILED, exc.message)
         except Exception as exc:  # a bug or an unexpected library error mid-send: we cannot know if it went out
             return self._settle(job, JobState.UNKNOWN, f"{type(exc).__name__}: {exc}; not retried")
+        receipt, read_back = drift.checked(variant, receipt)
         return self._settle(job, JobState(receipt.state), receipt.note if receipt.attention else "",
                             remote_id=receipt.remote_id, url=receipt.url, note=receipt.note,
-                            attention=receipt.attention, confirmation=_awaited(receipt))  # fmt: skip
+                            attention=receipt.attention, confirmation=_awaited(receipt), record=read_back)  # fmt: skip
 
     def _retry_later(self, job: Job, exc: DeliveryError) -> tuple[Outcome, _Settled]:
         if job.attempts >= MAX_ATTEMPTS:
@@ -415,17 +416,18 @@ class Publisher:
 
     def _settle(
         self, job: Job, state: JobState, detail: str, *, remote_id: str | None = None, url: str = "", note: str = "",
-        attention: bool = False, confirmation: dict[str, Any] | None = None,
+        attention: bool = False, confirmation: dict[str, Any] | None = None, record: dict[str, Any] | None = None,
     ) -> tuple[Outcome, _Settled]:  # fmt: skip
         """`detail` is the job's error; `note` what a person should know (a receipt's note), in the record too;
-        `confirmation` what people confirmed on the platform (kept on the job, its totals in the record)."""
+        `confirmation` what people confirmed on the platform (kept on the job, its totals in the record); `record`
+        more fields for the audit record (what reading the post back found: publish/drift.py)."""
         settled = _Settled(
             Settlement(job.id, state, remote_id=remote_id, remote_url=url or None, error=detail or None,
                        confirmation=confirmation),
             f"delivery.{state}",
             {"job": job.id, "item": job.item, "channel": job.channel, "content_hash": job.content_hash,
              "remote_id": remote_id, "url": url, "error": detail, **({"note": note} if note and note != detail else {}),
-             **_totals(confirmation), **(self._adapters[job.channel].audit_fields() if job.channel in self._adapters else {})},
+             **_totals(confirmation), **(record or {}), **(self._adapters[job.channel].audit_fields() if job.channel in self._adapters else {})},
         )  # fmt: skip
         return Outcome(job.channel, job.item, OutcomeState(state), detail or note, job.id, url,
                        attention=attention), settled  # fmt: skip
@@ -441,11 +443,13 @@ class Publisher:
         expect: str = JobState.SENDING,
         receipt: Receipt | None = None,
         confirmation: dict[str, Any] | None = None,
+        record: dict[str, Any] | None = None,
     ) -> Outcome:
         """Settle and record at once (reconciliation, confirmation: no next job to claim)."""
         note, attention = (receipt.note, receipt.attention) if receipt is not None else ("", False)
         outcome, settled = self._settle(job, state, note if attention else detail, remote_id=remote_id, url=url,
-                                        note=note, attention=attention, confirmation=confirmation)  # fmt: skip
+                                        note=note, attention=attention, confirmation=confirmation,
+                                        record=record)  # fmt: skip
         settled = dataclasses.replace(settled, settlement=dataclasses.replace(settled.settlement, expect=expect))
         applied, _ = self._commit(settled, None)
         if applied:  # else another run settled it first
@@ -569,8 +573,10 @@ class Publisher:
             return None
         if receipt is None:
             return None
+        receipt, read_back = drift.checked(variant, receipt)
         return self._finish(job, JobState(receipt.state), "", remote_id=receipt.remote_id, url=receipt.url,
-                            expect=job.state, receipt=receipt, confirmation=_awaited(receipt))  # fmt: skip
+                            expect=job.state, receipt=receipt, confirmation=_awaited(receipt),
+                            record=read_back)  # fmt: skip
 
     # --- confirmation: posts that people confirm on the platform -----------------------------------
 

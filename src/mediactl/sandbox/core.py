@@ -44,6 +44,7 @@ MAX_TOKENS = 10_000
 MAX_RECORDED_BODY = 64 * 1024  # payloads larger than this are summarised, not kept
 MiB = 1024 * 1024
 TRANSIENT_KINDS = ("500", "429", "quota")  # "quota": the platform's own rate-limit answer (WeChat 45009, Weibo 10023)
+EDITED = "（发布后已修改）"  # what the "drift" fault adds to a post's text on the platform
 _SEGMENT = re.compile(r"\{([a-z_]+)\}")
 
 
@@ -384,6 +385,11 @@ class Core:
             ctx.fault = kind
             return kind
         return None
+
+    def edited(self, ctx: Ctx, text: str) -> str:
+        """A post's text as the platform will show it: as sent, or after a scripted "drift" fault with words added (as
+        a platform's review or a colleague in its console might), so the drift check has something to find."""
+        return f"{text}{EDITED}" if self.take_fault(ctx, "drift") else text
 
     def _transient(self, platform: Platform, req: Request, ctx: Ctx) -> Reply | None:
         kind = self.take_fault(ctx, "429", "500") if ctx.route.mutating else self.take_fault(ctx, "429")

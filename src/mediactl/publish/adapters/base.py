@@ -57,7 +57,9 @@ class Variant:
         doc = self.document
         named = [(doc["files"][field], text.encode("utf-8")) for field, text in doc["texts"].items()]
         named += [(m["file"], self.read(m, f"image {m['name']}")) for m in self.media()]
-        named += [(b["src"], self.read(b, f"body image {b['src']}")) for b in doc["body_images"] if not b.get("external")]
+        named += [
+            (b["src"], self.read(b, f"body image {b['src']}")) for b in doc["body_images"] if not b.get("external")
+        ]
         extras = ([doc["video"]] if doc.get("video") else []) + list(doc.get("subtitles", []))
         named += [(PurePosixPath(e["file"]).name, self.read(e, PurePosixPath(e["file"]).name)) for e in extras]
         return sorted(named)
@@ -73,6 +75,9 @@ class Receipt:
     # The note reports trouble a person must act on although the job reached its state (a hand-off whose operator
     # could not be notified): it is kept as the job's error too, and the run exits 1.
     attention: bool = False
+    # The post's texts as the platform shows them, where the answer that ended the publish carries them (variant
+    # text field → live text): compared with the approved variant for drift (publish/drift.py). None: not read.
+    live: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,13 @@ class NotPublished(Rejected):
 
 class NotWithdrawable(MediactlError):
     """The platform offers no way to take this post back through its API; the message says what a person does."""
+
+
+def shown(answer: dict[str, Any], **fields: str) -> dict[str, str] | None:
+    """A receipt's `live` texts from a platform's answer: each variant text field from the answer's key named for it
+    (`shown(video, text="title")`), where the answer has it as a string; None when it has none of them."""
+    live = {name: answer[key] for name, key in fields.items() if isinstance(answer.get(key), str)}
+    return live or None
 
 
 def inside_folder(name: str) -> str:
@@ -197,6 +209,11 @@ class Adapter:
     def confirmation(self, job: Job, now: float) -> Confirmation | None:
         """A job awaiting confirmation on the platform, asked about (`publish --due`, `queue sync`); people are
         reminded where the platform allows it. None: the platform cannot be asked (a person resolves the job)."""
+        return None
+
+    def read_back(self, remote_id: str) -> dict[str, str] | None:
+        """The post's texts as the platform shows them now (variant text field → text), for `mediactl drift`;
+        None: the platform cannot be asked, or does not show them (yet). Failures are classified as for `publish`."""
         return None
 
     def withdraw(self, remote_id: str) -> None:

@@ -34,7 +34,7 @@ from typing import Any
 import httpx
 
 from mediactl.core.redaction import redact, redacted_excerpt
-from mediactl.publish.adapters.base import NotPublished, Receipt, Rejected, Transient, Unknown, Variant
+from mediactl.publish.adapters.base import NotPublished, Receipt, Rejected, Transient, Unknown, Variant, shown
 from mediactl.publish.adapters.http import TokenExpired
 from mediactl.publish.adapters.oauth import OAuthAdapter
 from mediactl.publish.adapters.poll import PollPlan, poll
@@ -211,7 +211,9 @@ class BilibiliAdapter(OAuthAdapter):
         review = self.facts["review"]
         url = str((data.get("video_info") or {}).get("share_url") or f"https://www.bilibili.com/video/{resource_id}")
         if state in review["published"]:
-            return Receipt("sent", resource_id, url, {"state": state})
+            return Receipt(
+                "sent", resource_id, url, {"state": state}, live=shown(data, title="title", desc="desc", tag="tag")
+            )
         if state in review["removed"]:
             return Receipt("sent", resource_id, url, {"state": state, "note": review["removed"][state]})
         if state in review["rejected"]:

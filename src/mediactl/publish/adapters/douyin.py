@@ -25,7 +25,7 @@ import json
 from typing import Any
 
 from mediactl.core.redaction import redact
-from mediactl.publish.adapters.base import NotPublished, Receipt, Transient, Variant
+from mediactl.publish.adapters.base import NotPublished, Receipt, Transient, Variant, shown
 from mediactl.publish.adapters.codes import ErrorTable, as_int, mapping
 from mediactl.publish.adapters.oauth import OAuthAdapter
 from mediactl.publish.adapters.poll import PollPlan, poll
@@ -114,7 +114,7 @@ class DouyinAdapter(OAuthAdapter):
         if status in review["refused"]:
             raise NotPublished(f"video {item_id}: {review['refused'][status]} (video_status {status})")
         detail: dict[str, Any] = {"video_status": status, "note": review["published"].get(status, "reviewed")}
-        return Receipt("sent", item_id, str(video.get("share_url") or ""), detail)
+        return Receipt("sent", item_id, str(video.get("share_url") or ""), detail, live=shown(video, text="title"))
 
     def withdraw(self, remote_id: str) -> None:
         """Delete a published video (`/video/delete/`, scope video.delete); raises the classified failure.
@@ -169,5 +169,3 @@ def _video_id(data: dict[str, Any], step: str) -> str:
     if not isinstance(video, dict) or not video.get("video_id"):
         raise Transient(f"{step}: Douyin's answer has no video.video_id; the upload is repeated")
     return str(video["video_id"])
-
-

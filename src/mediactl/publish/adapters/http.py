@@ -152,6 +152,11 @@ class HttpAdapter(Adapter):
         platform has no verdict; NotPublished for a definite "no". The default: this platform cannot be asked."""
         return None
 
+    def read_back(self, remote_id: str) -> dict[str, str] | None:
+        """The live texts of the post's receipt, where the platform's status answer carries them."""
+        receipt = self.status(remote_id)
+        return receipt.live if receipt is not None else None
+
     @classmethod
     def can_be_asked(cls) -> bool:
         return cls.status is not HttpAdapter.status or cls.find is not HttpAdapter.find

@@ -28,7 +28,7 @@ import httpx
 
 from mediactl.config.platforms import get_platform
 from mediactl.core.redaction import redact, register_secret
-from mediactl.publish.adapters.base import Receipt, Rejected, Unknown, Variant
+from mediactl.publish.adapters.base import Receipt, Rejected, Unknown, Variant, shown
 from mediactl.publish.adapters.codes import ErrorTable, as_int, mapping
 from mediactl.publish.adapters.oauth import OAuthAdapter
 from mediactl.publish.adapters.poll import PollPlan, poll
@@ -137,7 +137,8 @@ class KuaishouAdapter(OAuthAdapter):
         info = answer.get("video_info") if isinstance(answer.get("video_info"), dict) else None
         if info is None or info.get("pending"):
             return None  # still processing, or not listed yet right after publishing
-        return Receipt("sent", photo_id, str(info.get("play_url") or ""), {"caption": info.get("caption")})
+        return Receipt("sent", photo_id, str(info.get("play_url") or ""), {"caption": info.get("caption")},
+                       live=shown(info, caption="caption"))  # fmt: skip
 
     def withdraw(self, remote_id: str) -> None:
         """Delete a published work (`/openapi/photo/delete`); raises the classified failure (a repeat is harmless).

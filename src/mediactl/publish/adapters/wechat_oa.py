@@ -21,7 +21,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from mediactl.core.redaction import redact, redacted_excerpt
-from mediactl.publish.adapters.base import NotPublished, Receipt, Rejected, Transient, Variant
+from mediactl.publish.adapters.base import DeliveryError, NotPublished, Receipt, Rejected, Transient, Variant, shown
 from mediactl.publish.adapters.http import HttpAdapter, TokenExpired
 
 TOKEN_ERRORS = {40001, 40014, 41001, 42001}
@@ -157,15 +157,29 @@ class WechatOfficialAccountAdapter(HttpAdapter):
             code = int(status.get("publish_status", 1))
             if code == 0:
                 items = (status.get("article_detail") or {}).get("item") or [{}]
-                return Receipt(
-                    "sent", publish_id, str(items[0].get("article_url", "")), {"article_id": status.get("article_id")}
-                )
+                article_id = status.get("article_id")
+                return Receipt("sent", publish_id, str(items[0].get("article_url", "")), {"article_id": article_id},
+                               live=self._live(str(article_id or "")))  # fmt: skip
             if code in PUBLISHED_THEN_REMOVED:  # it did go out: sent, with what became of it
                 return Receipt("sent", publish_id, "", {"publish_status": code, "note": PUBLISH_STATUS[code]})
             if code in PUBLISH_STATUS:
                 raise NotPublished(f"publish {publish_id}: {PUBLISH_STATUS[code]} (publish_status {code})")
         return None
 
+    def _live(self, article_id: str) -> dict[str, str] | None:
+        """The published article as WeChat shows it (freepublish/getarticle): its title, author, digest and body,
+        for the drift check. Reading it back is not part of publishing: if it fails, the article is still out."""
+        if not article_id:
+            return None
+        try:
+            answer = self._api("freepublish/getarticle", step="freepublish/getarticle", mutating=False,
+                               body={"article_id": article_id})  # fmt: skip
+        except DeliveryError:
+            return None
+        articles = [a for a in answer.get("news_item") or [] if isinstance(a, dict)]
+        if not articles or articles[0].get("is_deleted"):
+            return None
+        return shown(articles[0], title="title", author="author", digest="digest", content="content")
 
     def describe(self, variant: Variant, key: str) -> list[dict[str, Any]]:
         base = redact(f"{self.api_base()}/cgi-bin")  # a base_url may carry a password

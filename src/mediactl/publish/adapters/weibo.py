@@ -39,7 +39,7 @@ import httpx
 
 from mediactl.config.platforms import get_platform
 from mediactl.core.redaction import redact, redacted_excerpt
-from mediactl.publish.adapters.base import Receipt, Rejected, Transient, Unknown, Variant
+from mediactl.publish.adapters.base import Receipt, Rejected, Transient, Unknown, Variant, shown
 from mediactl.publish.adapters.http import TokenExpired
 from mediactl.publish.adapters.oauth import OAuthAdapter
 from mediactl.text.textfit import count
@@ -154,7 +154,8 @@ class WeiboAdapter(OAuthAdapter):
         user = status.get("user")
         user = user if isinstance(user, dict) else {}
         uid = str(user.get("idstr") or user.get("id") or "")
-        return Receipt("sent", idstr, self.post_url(uid, idstr), {"created_at": status.get("created_at")})
+        return Receipt("sent", idstr, self.post_url(uid, idstr), {"created_at": status.get("created_at")},
+                       live=shown(status, status="text"))  # fmt: skip
 
     def post_url(self, uid: str, idstr: str) -> str:
         """Where the post is read: weibo.com/UID/ID; on the sandbox's own host when this channel talks to it."""

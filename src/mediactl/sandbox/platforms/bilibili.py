@@ -296,7 +296,8 @@ class Bilibili(Platform):
         bvid = "BV1" + "".join(_BV[(n * 7919 + i * 104729) % len(_BV)] for i in range(9))
         final = -2 if self.core.take_fault(ctx, "publish-fail") else 0
         url = self.core.public_url(self.name, f"/video/{bvid}", {"resource_id": bvid, "title": data.get("title")})
-        self._archives[bvid] = _Archive(str(ctx.account), data, self.core.options.publish_polls, final, url)
+        shown = {**data, "title": self.core.edited(ctx, str(data["title"]))}
+        self._archives[bvid] = _Archive(str(ctx.account), shown, self.core.options.publish_polls, final, url)
         self.core.mark_applied(req, ctx, bvid)
         ctx.summary["resource_id"] = bvid
         ctx.extra["uploaded"] = uploaded(upload.video)

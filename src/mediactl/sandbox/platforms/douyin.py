@@ -287,7 +287,9 @@ class Douyin(Platform):
         final = 2 if self.core.take_fault(ctx, "publish-fail") else 5
         view = {"item_id": item_id, "text": text, "video_sha256": video.sha256}
         url = self.core.public_url(self.name, f"/video/{self.core.new_id()}", view)
-        self._items[item_id] = _Item(open_id, text, int(time.time()), self.core.options.publish_polls, final, url)
+        self._items[item_id] = _Item(
+            open_id, self.core.edited(ctx, text), int(time.time()), self.core.options.publish_polls, final, url
+        )
         self.core.mark_applied(req, ctx, item_id)
         ctx.summary.update(item_id=item_id, video_sha256=video.sha256)
         return self.core.withhold(ctx, _ok({"item_id": item_id}))

@@ -272,7 +272,7 @@ class Kuaishou(Platform):
         video_sha = upload.video_sha256
         view = {"photo_id": photo_id, "caption": caption, "video_sha256": video_sha}
         url = self.core.public_url(self.name, f"/short-video/{photo_id}", view)
-        self._works[photo_id] = _Work(str(ctx.account), caption, hashlib.sha256(cover.data).hexdigest(), video_sha,
+        self._works[photo_id] = _Work(str(ctx.account), self.core.edited(ctx, caption), hashlib.sha256(cover.data).hexdigest(), video_sha,
                                       int(time.time()), self.core.options.publish_polls, url)  # fmt: skip
         self.core.mark_applied(req, ctx, photo_id)
         ctx.summary.update(photo_id=photo_id, video_sha256=video_sha)

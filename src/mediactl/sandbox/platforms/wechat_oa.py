@@ -85,6 +85,7 @@ class _Publish:
     polls_left: int
     article_id: str
     urls: list[str]
+    articles: list[dict[str, Any]]  # as freepublish/getarticle shows them (the "drift" fault edits the first title)
     final_status: int = 0  # what freepublish/get ends with: 0 published, 4 rejected by review (fault publish-fail)
 
 
@@ -100,6 +101,7 @@ class WechatOfficialAccount(TencentPlatform):
         Route("POST", "/cgi-bin/freepublish/submit", "submit", mutating=True, post=True),
         Route("POST", "/cgi-bin/freepublish/get", "publish_get"),
         Route("POST", "/cgi-bin/freepublish/delete", "publish_delete", mutating=True),
+        Route("POST", "/cgi-bin/freepublish/getarticle", "getarticle"),
     )
     transient_kinds = ("500", "429", "quota")
 
@@ -277,8 +279,10 @@ class WechatOfficialAccount(TencentPlatform):
             for article in draft.articles
         ]
         final = 4 if self.core.take_fault(ctx, "publish-fail") else 0  # accepted now, refused by the review later
+        shown = [dict(article, url=url) for article, url in zip(draft.articles, urls, strict=True)]
+        shown[0]["title"] = self.core.edited(ctx, shown[0]["title"])
         self._publishes[publish_id] = _Publish(
-            appid, media_id, self.core.options.publish_polls, secrets.token_urlsafe(24), urls, final
+            appid, media_id, self.core.options.publish_polls, secrets.token_urlsafe(24), urls, shown, final
         )
         self.core.mark_applied(req, ctx, publish_id)
         ctx.summary["publish_id"] = publish_id
@@ -312,6 +316,20 @@ class WechatOfficialAccount(TencentPlatform):
             },
         )
 
+    def getarticle(self, req: Request, ctx: Ctx) -> Reply:
+        """freepublish/getarticle {article_id}: the published articles as readers see them, `news_item[]` with title,
+        author, digest, content, content_source_url, thumb_media_id, url and is_deleted. Source:
+        developers.weixin.qq.com …/offiaccount/Publish/Get_article_from_id.html; errcode 53600 for an unknown id."""
+        article_id = _json(req).get("article_id")
+        job = next((j for j in self._publishes.values() if j.article_id == article_id and j.appid == ctx.account
+                    and j.polls_left == 0 and j.final_status != 4), None)  # fmt: skip
+        if job is None:
+            return wx(53600, "Article ID 无效")
+        deleted = job.final_status == 5
+        keys = ("title", "author", "digest", "content", "content_source_url", "thumb_media_id", "need_open_comment",
+                "only_fans_can_comment", "url")  # fmt: skip
+        items = [{**{k: a.get(k, "") for k in keys}, "show_cover_pic": 1, "is_deleted": deleted} for a in job.articles]
+        return Reply(200, {"news_item": items})
 
     def publish_delete(self, req: Request, ctx: Ctx) -> Reply:
         """freepublish/delete {article_id, index?}: the published articles (index 0 or none: all) are deleted for good;
@@ -328,6 +346,7 @@ class WechatOfficialAccount(TencentPlatform):
             job.final_status = 5
         else:
             job.urls.pop(index - 1)
+            job.articles.pop(index - 1)
         ctx.applied = True
         return wx(0, "ok")
 

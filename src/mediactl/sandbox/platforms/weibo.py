@@ -206,7 +206,7 @@ class Weibo(Platform):
             return self.error(req, 20021, "Content is illegal! (sandbox fault: reject)")
         if account.last_text == status:
             return self.error(req, 20019, "Repeat content!")
-        body = self._publish(uid, status, pic)
+        body = self._publish(uid, self.core.edited(ctx, status), pic)
         account.last_text = status
         account.posted_at.append(time.monotonic())
         self.core.mark_applied(req, ctx, body["idstr"])
@@ -255,6 +255,9 @@ class Weibo(Platform):
         if len(account.posted_at) >= self.posts_per_hour:
             raise Refusal(self.error(req, 10024, "User requests for (statuses/share) out of rate limit!", 403))
 
+    def _short_link(self, match: re.Match[str]) -> str:
+        return f"http://t.cn/{hashlib.sha1(match.group(0).encode()).hexdigest()[:7]}"
+
     def _publish(self, uid: str, text: str, pic: tuple[bytes, str] | None) -> dict[str, Any]:
         idstr = str(FIRST_ID + self.core.new_id())
         body: dict[str, Any] = {
@@ -262,7 +265,7 @@ class Weibo(Platform):
             "id": int(idstr),
             "mid": idstr,
             "idstr": idstr,
-            "text": text,
+            "text": _URL.sub(self._short_link, text),  # Weibo shows every link as its own t.cn short link
             "source": '<a href="" rel="nofollow">mediactl sandbox</a>',
             "favorited": False,
             "truncated": False,
@@ -280,7 +283,7 @@ class Weibo(Platform):
             for size in ("thumbnail", "bmiddle", "large"):
                 key = "original_pic" if size == "large" else f"{size}_pic"
                 body[key] = self.core.local_url(self.name, f"/{size}/{name}")
-        url = self.core.public_url(self.name, f"/{uid}/{idstr}", {"idstr": idstr, "text": text, "deleted": False})
+        url = self.core.public_url(self.name, f"/{uid}/{idstr}", {"idstr": idstr, "text": body["text"], "deleted": False})
         self._statuses[idstr] = _Status(idstr, uid, text, body, url)
         return body
 
