@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -147,16 +148,14 @@ def test_a_push_to_customer_groups_goes_to_the_sender_s_groups(project: Path, sa
     config = project / "mediactl.yaml"
     text = config.read_text("utf-8").replace("    # chat_type: group ", "    chat_type: group ")
     config.write_text(text.replace("    # sender: zhangsan ", "    sender: zhangsan "), "utf-8")
-    refused = publish(project)
-    assert refused["state"] == "failed" and "give no customer group chat ids" in refused["detail"]
-    assert "add `groups` under segments.<name>.wecom" in refused["detail"]
+    refused = publish(project)  # refused while planning: no job is made for a task that could reach nobody
+    assert refused["state"] == "refused" and "give no customer group chat ids" in refused["detail"]
+    assert "add `groups` under segments.<name>.wecom" in refused["detail"] and "nothing was queued" in refused["detail"]
     text = config.read_text("utf-8").replace("  财富客群: {wecom: {tags: [etAAAAwealth, etAAAAprivate]}}",
                                              "  财富客群: {wecom: {tags: [etAAAAwealth], groups: [wrA, wrB]}}")  # fmt: skip
     config.write_text(text.replace("  代发客群: {wecom: {tags: [etAAAApayroll]}}", "  代发客群: {wecom: {groups: [wrB, wrC]}}"),
                       "utf-8")  # fmt: skip
-    run(project, "queue", "retry", "1")
-    (awaiting,) = json.loads(run(project, "publish", "--due", "--json").stdout)
-    assert awaiting["state"] == "awaiting-confirmation"
+    assert publish(project)["state"] == "awaiting-confirmation"  # the segments give group chats now
     (created,) = posts(sandbox, "add_msg_template")
     summary = created["summary"]
     assert (summary["chat_type"], summary["staff"], summary["targets"]) == ("group", ["zhangsan"], 3)
@@ -255,14 +254,31 @@ def test_content_refused_by_wecom_fails_with_its_words(project: Path, sandbox: S
     assert outcome["state"] == "failed" and "40035" in outcome["detail"] and "refused" in outcome["detail"]
 
 
-def test_an_audience_without_wecom_targets_is_refused_before_anything_is_sent(project: Path, sandbox: Sandbox) -> None:
+def test_an_audience_without_wecom_targets_is_refused_while_planning(project: Path, sandbox: Sandbox) -> None:
     config = project / "mediactl.yaml"
     config.write_text(config.read_text("utf-8").replace("  财富客群: {wecom: {tags: [etAAAAwealth, etAAAAprivate]}}\n", ""),
                       "utf-8")  # fmt: skip
     outcome = publish(project)
-    assert outcome["state"] == "failed"
+    assert outcome["state"] == "refused" and "nothing was queued" in outcome["detail"]
     assert "segment '财富客群' (in the item's audience) is not defined under `segments:`" in outcome["detail"]
     assert [c for c in sandbox.calls() if "/cgi-bin/" in c["path"]] == []  # not even a token
+    assert json.loads(run(project, "queue", "ls", "--json").stdout) == []  # no job left to fail or wait
+    dry = json.loads(run(project, "publish", ARTICLE, "--dry-run", "--json").stdout)
+    assert [(o["channel"], o["state"]) for o in dry if o["channel"] == PUSH] == [(PUSH, "refused")]
+
+
+def test_a_job_queued_before_its_segment_was_removed_fails_at_delivery(project: Path, sandbox: Sandbox) -> None:
+    queued = run(project, "publish", ARTICLE, "--channel", PUSH, "--at", "2099-01-01T09:00", "--json")
+    assert [o["state"] for o in json.loads(queued.stdout)] == ["queued"], queued.output
+    config = project / "mediactl.yaml"
+    config.write_text(config.read_text("utf-8").replace("  财富客群: {wecom: {tags: [etAAAAwealth, etAAAAprivate]}}\n", ""),
+                      "utf-8")  # fmt: skip
+    with sqlite3.connect(project / ".mediactl/queue.sqlite3") as db:  # the day comes
+        db.execute("UPDATE jobs SET due_at = 0")
+    due = json.loads(run(project, "publish", "--due", "--json").stdout)
+    assert [o["state"] for o in due] == ["failed"], due
+    assert "segment '财富客群' (in the item's audience) is not defined" in due[0]["detail"]
+    assert [c for c in sandbox.calls() if "/cgi-bin/" in c["path"]] == []
 
 
 def test_a_push_whose_answer_was_lost_is_found_in_wecom_s_list_never_sent_twice(

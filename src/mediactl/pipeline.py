@@ -377,7 +377,7 @@ def _eligible(
         item, name = planned.item, planned.channel.name
         if planned.key in failed or item.status not in allowed:
             continue  # drafts and items in review are not waiting on run: they wait on people
-        refused = adapters.refusal(planned.channel, item.kind, config)
+        refused = adapters.refusal(planned.channel, item, config)
         if refused is not None:
             waiting.append({"item": item.slug, "channel": name, "reason": refused})
             continue

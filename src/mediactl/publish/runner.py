@@ -160,7 +160,7 @@ class Publisher:
         self, planned: Planned, at: float | None, force_reason: str | None, defer: bool, dry_run: bool
     ) -> Outcome:
         item, channel = planned.item, planned.channel
-        refused = adapters.refusal(channel, item.kind, self.config)
+        refused = adapters.refusal(channel, item, self.config)
         if refused is not None:  # refused while planning: no job is ever left without a way out
             return Outcome(channel.name, item.slug, OutcomeState.REFUSED, f"{refused}; nothing was queued")
         folder = self.config.build_path / channel.name / item.slug

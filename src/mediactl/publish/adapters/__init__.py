@@ -14,6 +14,7 @@ from mediactl.core.errors import MediactlError
 
 if TYPE_CHECKING:  # annotations only
     from mediactl.config.model import Channel, Config
+    from mediactl.library.content import Item
     from mediactl.publish.adapters.base import Adapter
 
 GROUP = "mediactl.adapters"
@@ -41,16 +42,18 @@ def adapter_class(platform: str) -> type[Adapter]:
         ) from None
 
 
-def refusal(channel: Channel, kind: str, config: Config) -> str | None:
-    """Why no variant of `kind` can go to `channel` at all (None: one can): asked while planning, before the gate
-    and before any job exists, so a channel mediactl cannot deliver to never leaves a job `sending`.
+def refusal(channel: Channel, item: Item, config: Config) -> str | None:
+    """Why `item` cannot go to `channel` at all (None: it can): asked while planning, before the gate and before
+    any job exists, so a channel mediactl cannot deliver to never leaves a job `sending`.
 
     No adapter installed for the platform, one that cannot be loaded, or one that refuses the channel as
-    configured or the item's kind (`Adapter.refusal`).
+    configured or the item's kind (`Adapter.refusal`), or this item as it is (`Adapter.item_refusal`: a WeCom
+    post whose audience names no segment the config defines).
     """
     if channel.platform not in registry():
         return f"no adapter is installed for platform '{channel.platform}'"
     try:
-        return adapter_class(channel.platform).refusal(channel, config, kind)
+        adapter = adapter_class(channel.platform)
+        return adapter.refusal(channel, config, item.kind) or adapter.item_refusal(channel, config, item)
     except MediactlError as exc:
         return exc.message

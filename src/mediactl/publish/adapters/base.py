@@ -23,6 +23,7 @@ from mediactl.core.redaction import redact
 
 if TYPE_CHECKING:  # annotations only
     from mediactl.config.model import Channel, Config
+    from mediactl.library.content import Item
     from mediactl.publish.store import Job, Store
 
 
@@ -185,6 +186,12 @@ class Adapter:
             return None
         takes = ", ".join(accepted) or "none"
         return f"the {channel.platform} adapter cannot deliver {kind} items to channel '{channel.name}' (it takes: {takes})"
+
+    @classmethod
+    def item_refusal(cls, channel: Channel, config: Config, item: Item) -> str | None:
+        """Why this item cannot go to `channel` whatever its variant holds (None: it can), known from the item and
+        the config alone (WeCom: whom its audience reaches). Asked while planning, as `refusal` is."""
+        return None
 
     def validate(self, variant: Variant) -> list[str]:
         """Problems that make sending pointless; checked before anything is sent."""

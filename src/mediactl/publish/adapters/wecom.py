@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediactl.config.options import WecomOptions, wecom_options
 from mediactl.config.platforms import get_platform
@@ -53,6 +53,10 @@ from mediactl.publish.adapters.http import HttpAdapter, TokenExpired
 from mediactl.publish.adapters.poll import PollPlan, poll
 from mediactl.publish.adapters.wecom_targets import moment_range, push_fields, resolve
 from mediactl.publish.store import Job, JobState
+
+if TYPE_CHECKING:  # annotations only
+    from mediactl.config.model import Channel, Config
+    from mediactl.library.content import Item
 
 FACTS = get_platform("wecom").facts
 ENDPOINTS: dict[str, str] = {name: spec["path"] for name, spec in FACTS["endpoints"].items()}
@@ -157,6 +161,18 @@ class WecomAdapter(HttpAdapter):
         if int(entry.get("bytes") or 0) > limit:
             return f"{name}: {entry.get('bytes')} bytes, more than WeCom's {limit // (1024 * 1024)} MB for a {kind}"
         return ""
+
+    @classmethod
+    def item_refusal(cls, channel: Channel, config: Config, item: Item) -> str | None:
+        """An audience that reaches nobody on WeCom as the channel is configured (no audience, a segment the config
+        does not define, tags where the mode needs customers …) is refused while planning, not at delivery."""
+        options = wecom_options(channel)
+        try:
+            targets = resolve(config, ",".join(item.audience))
+            moment_range(targets, options) if options.mode == "moments" else push_fields(targets, options)
+        except Rejected as exc:
+            return exc.message.removesuffix("; nothing was sent")
+        return None
 
     # --- publishing -----------------------------------------------------------------------------
 
