@@ -34,7 +34,7 @@ def project(tmp_path: Path, items: int) -> Path:
     for n in range(items):
         write(
             root / f"content/article/n{n:03d}/index.md",
-            f"---\ntitle: 第{n}号通知\nauthor: writer\nchannels: [robot]\n---\n\n正文{n}。\n",
+            f"---\ntitle: 第{n}号通知\nauthor: writer\nstatus: review\nchannels: [robot]\n---\n\n正文{n}。\n",
         )
     declare_people(root, {"ops": ["checker"]}, tmp_path / "keys")
     return root

@@ -33,6 +33,7 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="SIGKILL and fork-fre
 ITEM = """---
 title: 网点营业时间调整通知
 author: li.na
+status: review
 channels: [robot]
 ---
 

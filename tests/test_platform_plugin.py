@@ -79,6 +79,7 @@ noticeboard = bank_noticeboard
 ITEM = """---
 title: 本周六系统升级公告
 author: li.na
+status: review
 channels: [board]
 ---
 

@@ -199,6 +199,24 @@ def test_the_author_cannot_approve_their_own_item(cli, ready: Path) -> None:
     refused(cli, ready, "own item: li.na wrote anti-fraud-2026 and cannot approve it")
 
 
+def test_a_draft_is_not_approved_until_its_author_hands_it_over(cli, example: Path, monkeypatch) -> None:
+    """Maker-checker: the author says the item is done (`review`) before a checker signs anything."""
+    monkeypatch.setenv("MEDIACTL_USER", "wang.min")
+    draft = example / "content/graphic/credit-card-cashback/index.md"
+    before = draft.read_bytes()
+    result = cli(example, "approve", "credit-card-cashback", "--as", "wang.min")
+    assert result.exit_code == 2, result.output
+    assert "credit-card-cashback is still a draft (content/graphic/credit-card-cashback/index.md: status: draft)" in (
+        result.stderr
+    )
+    assert "mediactl review credit-card-cashback" in result.stderr
+    assert draft.read_bytes() == before and not (example / "approvals/credit-card-cashback.yaml").exists()
+    monkeypatch.setenv("MEDIACTL_USER", "chen.jie")  # its author
+    assert cli(example, "review", "credit-card-cashback").exit_code == 0
+    monkeypatch.setenv("MEDIACTL_USER", "wang.min")
+    assert cli(example, "approve", "credit-card-cashback", "--as", "wang.min").exit_code == 0
+
+
 # --- replays: a genuine record used for what it did not approve ------------------------------------------------
 
 

@@ -132,12 +132,18 @@ def check_approver(item: Item, someone: Person, config: Config) -> None:
     """Refuse an approval the maker-checker rule forbids, before anything is signed.
 
     An item without an author cannot be approved: with no author there is nobody to tell the approver
-    apart from. (An emergency record needs no second person, that is what an emergency is: not asked.)
+    apart from. Nor can a draft: the maker says it is done (`mediactl review`, status: review) before the
+    checker signs, so a checker never approves words their author is still changing. (An emergency record needs no second person, that is what an emergency is: not asked.)
     """
     if not person(item.author):
         problem = Problem(item.file, "the item has no author, so it cannot be approved: maker-checker needs to "
                           "know who wrote it; write the author's name here", line=item.author_line, key="author")  # fmt: skip
         raise ContentError(item.file, [problem])
+    if item.status == "draft":
+        raise UsageError(
+            f"{item.slug} is still a draft ({item.file}: status: draft): its author hands it "
+            f"over with `mediactl review {item.slug}` before anyone approves it; nothing was approved"
+        )
     if config.project.approval.require_other_person and is_author(item, someone):
         raise UsageError(
             f"own item: {someone.id} wrote {item.slug} and cannot also approve it "
