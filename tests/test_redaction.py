@@ -75,7 +75,7 @@ def assert_hidden(text: str) -> None:
 
 def test_an_echoed_request_leaks_nothing_anywhere(cli, approved: Path) -> None:
     result = cli(approved, "publish", SLUG, "--channel", "bank-wechat", "--at", "2020-01-01T00:00")
-    assert "not JSON from WeChat" in result.output  # still diagnosable
+    assert "WeChat answered with something that is not a JSON object" in result.output  # still diagnosable
     assert_hidden(result.output)
     for args in (("queue", "ls"), ("queue", "ls", "--json"), ("queue", "show", "1"), ("log",), ("log", "--json")):
         listed = cli(approved, *args)
@@ -83,7 +83,7 @@ def test_an_echoed_request_leaks_nothing_anywhere(cli, approved: Path) -> None:
         assert_hidden(listed.output)
     with sqlite3.connect(approved / ".mediactl/queue.sqlite3") as db:
         (error,) = db.execute("SELECT error FROM jobs").fetchone()
-    assert "not JSON from WeChat" in error
+    assert "WeChat answered with something that is not a JSON object" in error
     assert_hidden(error)
     assert_hidden((approved / ".mediactl/audit.jsonl").read_text("utf-8"))
 

@@ -44,6 +44,7 @@ MAX_TOKENS = 10_000
 MAX_RECORDED_BODY = 64 * 1024  # payloads larger than this are summarised, not kept
 MiB = 1024 * 1024
 TRANSIENT_KINDS = ("500", "429", "quota")  # "quota": the platform's own rate-limit answer (WeChat 45009, Weibo 10023)
+GARBLED_PAGE = "<html><body><h1>502 Bad Gateway</h1><p>nginx (sandbox fault: garbled)</p></body></html>"
 EDITED = "（发布后已修改）"  # what the "drift" fault adds to a post's text on the platform
 _SEGMENT = re.compile(r"\{([a-z_]+)\}")
 
@@ -399,8 +400,11 @@ class Core:
         return None if kind is None else platform.transient(req, kind)
 
     def withhold(self, ctx: Ctx, reply: Reply) -> Reply:
-        """Apply a scripted "drop"/"timeout" to this answer: the effect stays, the answer does not arrive."""
-        kind = self.take_fault(ctx, "drop", "timeout") if ctx.fault is None else None
+        """Apply a scripted "drop"/"timeout"/"garbled" to this answer: the effect stays, the answer does not arrive
+        (garbled: a proxy in between answers with its own HTML page instead)."""
+        kind = self.take_fault(ctx, "drop", "timeout", "garbled") if ctx.fault is None else None
+        if kind == "garbled":
+            return Reply(200, GARBLED_PAGE, {"Content-Type": "text/html; charset=utf-8"})
         if kind is not None:
             reply.action = "drop" if kind == "drop" else "delay"
         return reply

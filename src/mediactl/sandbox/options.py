@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-FAULT_KINDS = ("500", "429", "expired-token", "drop", "timeout", "reject", "publish-fail", "drift")
+FAULT_KINDS = ("500", "429", "expired-token", "drop", "timeout", "reject", "publish-fail", "drift", "garbled")
 MAX_LATENCY_MS = 60_000
 
 

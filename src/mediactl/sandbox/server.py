@@ -161,10 +161,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
 
     def _send(self, reply: Reply) -> None:
-        data = json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
+        text = isinstance(reply.body, str)  # a page that is not the platform's JSON (the "garbled" fault)
+        data = reply.body.encode("utf-8") if text else json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
         try:
             self.send_response(reply.status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            if "Content-Type" not in reply.headers:
+                self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
             self.send_header(SANDBOX_HEADER, "1")  # an adapter marks what it delivered here as a sandbox delivery
             for name, value in reply.headers.items():

@@ -35,7 +35,7 @@ import httpx
 
 from mediactl.core.redaction import redact, redacted_excerpt
 from mediactl.publish.adapters.base import NotPublished, Receipt, Rejected, Transient, Unknown, Variant, shown
-from mediactl.publish.adapters.http import TokenExpired
+from mediactl.publish.adapters.http import TokenExpired, json_object
 from mediactl.publish.adapters.oauth import OAuthAdapter
 from mediactl.publish.adapters.poll import PollPlan, poll
 from mediactl.publish.adapters.upload import PartPlan, send_file
@@ -102,18 +102,16 @@ class BilibiliAdapter(OAuthAdapter):
                 headers["Content-Type"] = "application/json"
             response = self.send(method, f"{self.host(MEMBER)}{path}", step=step, mutating=mutating, params=query,
                                  headers=headers, **payload)  # fmt: skip
-            return self.answer(response, step)
+            return self.answer(response, step, mutating=mutating)
 
         return self.with_token(attempt)
 
-    def answer(self, response: httpx.Response, step: str) -> dict[str, Any]:
+    def answer(self, response: httpx.Response, step: str, *, mutating: bool) -> dict[str, Any]:
         """The `data` of a Bilibili answer, or the classified error: token, busy, rate limited, or refused."""
-        try:
-            answer = response.json()
-        except ValueError:
-            raise Transient(f"{step}: not JSON from Bilibili: {redacted_excerpt(response.text, 120)}") from None
-        if not isinstance(answer, dict) or not isinstance(answer.get("code"), int):
-            raise Transient(f"{step}: unexpected answer from Bilibili: {redacted_excerpt(response.text, 120)}")
+        answer = json_object(response, step=step, mutating=mutating, who="Bilibili")
+        if not isinstance(answer.get("code"), int):
+            what = f"{step}: Bilibili answered without a code: {redacted_excerpt(response.text, 120)}"
+            raise Unknown(f"{what}; the post may exist") if mutating else Transient(what)
         code = answer["code"]
         if code == 0:
             data = answer.get("data")
@@ -132,7 +130,7 @@ class BilibiliAdapter(OAuthAdapter):
         """A call to the upload host: the bytes, by upload_token; no signature (the token authorises it)."""
         response = self.send("POST", f"{self.host(UPLOAD)}{path}", step=step, mutating=False, params=query,
                              content=data, headers={"Content-Type": "application/octet-stream"})  # fmt: skip
-        self.answer(response, step)
+        self.answer(response, step, mutating=False)
 
     # --- validation and publishing --------------------------------------------------------------
 

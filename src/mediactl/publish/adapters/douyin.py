@@ -27,10 +27,11 @@ from typing import Any
 from mediactl.core.redaction import redact
 from mediactl.publish.adapters.base import NotPublished, Receipt, Transient, Variant, shown
 from mediactl.publish.adapters.codes import ErrorTable, as_int, mapping
+from mediactl.publish.adapters.http import json_object
 from mediactl.publish.adapters.oauth import OAuthAdapter
 from mediactl.publish.adapters.poll import PollPlan, poll
 from mediactl.publish.adapters.upload import PartPlan, send_file
-from mediactl.publish.adapters.video import caption_problems, json_answer, mime_type, read_video, video_problems
+from mediactl.publish.adapters.video import caption_problems, mime_type, read_video, video_problems
 
 
 class DouyinAdapter(OAuthAdapter):
@@ -57,7 +58,7 @@ class DouyinAdapter(OAuthAdapter):
 
     def _data(self, response: Any, step: str, *, mutating: bool) -> dict[str, Any]:
         """The answer's `data`, or the outcome its error code means (codes as data: douyin.yaml `errors:`)."""
-        answer = json_answer(response, step, mutating=mutating, who="Douyin")
+        answer = json_object(response, step=step, mutating=mutating, who="Douyin")
         data, extra = mapping(answer.get("data")), mapping(answer.get("extra"))
         code = as_int(data.get("error_code", extra.get("error_code", 0)) or 0)
         if code == 0:

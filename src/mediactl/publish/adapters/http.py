@@ -256,6 +256,20 @@ class TokenExpired(Transient):
     """The platform says the access token is expired or invalid: refresh once, then retry."""
 
 
+def json_object(response: httpx.Response, *, step: str, mutating: bool, who: str) -> dict[str, Any]:
+    """A platform's answer as a JSON object, with one rule for every adapter when it is not one (a proxy's error
+    page, a cut body): after a safe step nothing was done, so it is Transient and retried; after a mutating step
+    the post may exist, so it is Unknown and never re-sent blindly (reconciled, or resolved by a person)."""
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    if isinstance(answer, dict):
+        return answer
+    what = f"{step}: {who} answered with something that is not a JSON object: {redacted_excerpt(response.text, 120)}"
+    raise Unknown(f"{what}; the post may exist") if mutating else Transient(what)
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("Retry-After", "")
     try:

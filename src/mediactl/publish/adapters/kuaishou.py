@@ -30,10 +30,11 @@ from mediactl.config.platforms import get_platform
 from mediactl.core.redaction import redact, register_secret
 from mediactl.publish.adapters.base import Receipt, Rejected, Unknown, Variant, shown
 from mediactl.publish.adapters.codes import ErrorTable, as_int, mapping
+from mediactl.publish.adapters.http import json_object
 from mediactl.publish.adapters.oauth import OAuthAdapter
 from mediactl.publish.adapters.poll import PollPlan, poll
 from mediactl.publish.adapters.upload import PartPlan, send_file
-from mediactl.publish.adapters.video import caption_problems, json_answer, mime_type, read_video, video_problems
+from mediactl.publish.adapters.video import caption_problems, mime_type, read_video, video_problems
 
 
 class KuaishouAdapter(OAuthAdapter):
@@ -60,7 +61,7 @@ class KuaishouAdapter(OAuthAdapter):
         self, response: Any, step: str, *, mutating: bool, tolerate: frozenset[int] = frozenset()
     ) -> dict[str, Any]:
         """The answer when `result` is 1 (or a tolerated code), else the outcome its code means (kuaishou.yaml `errors:`)."""
-        answer = json_answer(response, step, mutating=mutating, who="Kuaishou")
+        answer = json_object(response, step=step, mutating=mutating, who="Kuaishou")
         code = as_int(answer.get("result"))
         if code == 1 or code in tolerate:
             return answer

@@ -47,8 +47,8 @@ from mediactl.config.platforms import get_platform
 from mediactl.core.errors import MediactlError, UsageError
 from mediactl.core.redaction import redacted_excerpt, register_secret
 from mediactl.publish.adapters import tokenseal
-from mediactl.publish.adapters.base import Rejected, Transient
-from mediactl.publish.adapters.http import HttpAdapter, TokenExpired
+from mediactl.publish.adapters.base import Rejected
+from mediactl.publish.adapters.http import HttpAdapter, TokenExpired, json_object
 
 if TYPE_CHECKING:  # annotations only
     from mediactl.config.model import Channel, Config
@@ -288,13 +288,8 @@ class OAuthAdapter(HttpAdapter):
         params = {self.spec.name(name): values[name] for name in wanted}
         where = {"params": params} if self.spec.send_as == "query" else {"data": params}
         response = self.send(self.spec.method, self.platform_url(url), step=step, mutating=False, **where)
-        try:
-            answer = response.json()
-        except ValueError:
-            raise Transient(
-                f"{step}: not JSON from {self.channel.platform}: {redacted_excerpt(response.text, 200)}"
-            ) from None
-        fields = answer.get(self.spec.answer) if self.spec.answer and isinstance(answer, dict) else answer
+        answer = json_object(response, step=step, mutating=False, who=self.channel.platform)
+        fields = answer.get(self.spec.answer) if self.spec.answer else answer
         token_name = self.spec.fields.get("access_token", "access_token")
         if not isinstance(fields, dict) or not fields.get(token_name):
             raise Rejected(

@@ -14,8 +14,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from mediactl.config.platforms import get_platform
-from mediactl.core.redaction import redacted_excerpt
-from mediactl.publish.adapters.base import Rejected, Transient, Unknown, Variant
+from mediactl.publish.adapters.base import Rejected, Variant
 
 
 def video_entry(variant: Variant) -> dict[str, Any] | None:
@@ -58,17 +57,6 @@ def caption_problems(variant: Variant, field: str, empty: str) -> list[str]:
     return problems + [
         f"topic #{tag} is missing from the {field}" for tag in missing_topics(text, variant.document.get("hashtags", []))
     ]
-
-
-def json_answer(response: Any, step: str, *, mutating: bool, who: str) -> dict[str, Any]:
-    """A video platform's answer as a JSON object. An answer that is not JSON is a transient failure of a safe step;
-    after a mutating one the post may exist, so it is unknown (never re-sent blindly)."""
-    try:
-        answer = response.json()
-    except ValueError:
-        what = f"{step}: not JSON from {who}: {redacted_excerpt(response.text, 120)}"
-        raise (Unknown(what + "; the post may exist") if mutating else Transient(what)) from None
-    return answer if isinstance(answer, dict) else {}
 
 
 def read_video(variant: Variant) -> tuple[str, bytes]:

@@ -20,9 +20,9 @@ import time
 from pathlib import PurePosixPath
 from typing import Any
 
-from mediactl.core.redaction import redact, redacted_excerpt
+from mediactl.core.redaction import redact
 from mediactl.publish.adapters.base import DeliveryError, NotPublished, Receipt, Rejected, Transient, Variant, shown
-from mediactl.publish.adapters.http import HttpAdapter, TokenExpired
+from mediactl.publish.adapters.http import HttpAdapter, TokenExpired, json_object
 
 TOKEN_ERRORS = {40001, 40014, 41001, 42001}
 QUOTA_ERRORS = {45009, 45011, -1}  # -1: system busy
@@ -47,7 +47,7 @@ class WechatOfficialAccountAdapter(HttpAdapter):
         body = {"grant_type": "client_credential", "appid": self.secret("appid"), "secret": self.secret("secret"),
                 "force_refresh": False}  # fmt: skip
         answer = self._json(self.send("POST", f"{self.api_base()}/cgi-bin/stable_token", step="stable_token",
-                                      mutating=False, content=_utf8(body)))  # fmt: skip
+                                      mutating=False, content=_utf8(body)), step="stable_token", mutating=False)  # fmt: skip
         return str(answer["access_token"]), float(answer.get("expires_in", 7200))
 
     def _api(
@@ -63,16 +63,14 @@ class WechatOfficialAccountAdapter(HttpAdapter):
             url = f"{self.api_base()}/cgi-bin/{path}"
             query = {"access_token": token, **(params or {})}
             return self._json(
-                self.send("POST", url, step=step, mutating=mutating, params=query, headers=headers, **payload)
+                self.send("POST", url, step=step, mutating=mutating, params=query, headers=headers, **payload),
+                step=step, mutating=mutating,
             )
 
         return self.with_token(call)
 
-    def _json(self, response: Any) -> dict[str, Any]:
-        try:
-            answer = response.json()
-        except ValueError:
-            raise Transient(f"not JSON from WeChat: {redacted_excerpt(response.text, 120)}") from None
+    def _json(self, response: Any, *, step: str, mutating: bool) -> dict[str, Any]:
+        answer = json_object(response, step=step, mutating=mutating, who="WeChat")
         code = int(answer.get("errcode") or 0)
         if code == 0:
             return answer

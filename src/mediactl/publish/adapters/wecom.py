@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from mediactl.config.options import WecomOptions, wecom_options
 from mediactl.config.platforms import get_platform
 from mediactl.core.errors import MediactlError
-from mediactl.core.redaction import redact, redacted_excerpt
+from mediactl.core.redaction import redact
 from mediactl.publish.adapters import wecom_tally as tally
 from mediactl.publish.adapters.base import (
     Confirmation,
@@ -49,7 +49,7 @@ from mediactl.publish.adapters.base import (
     Transient,
     Variant,
 )
-from mediactl.publish.adapters.http import HttpAdapter, TokenExpired
+from mediactl.publish.adapters.http import HttpAdapter, TokenExpired, json_object
 from mediactl.publish.adapters.poll import PollPlan, poll
 from mediactl.publish.adapters.wecom_targets import moment_range, push_fields, resolve
 from mediactl.publish.store import Job, JobState
@@ -83,7 +83,8 @@ class WecomAdapter(HttpAdapter):
 
     def fetch_token(self) -> tuple[str, float]:
         params = {"corpid": self.secret("corpid"), "corpsecret": self.secret("corpsecret")}
-        answer = self._json(self.send("GET", self._url("token"), step="gettoken", mutating=False, params=params))
+        response = self.send("GET", self._url("token"), step="gettoken", mutating=False, params=params)
+        answer = self._json(response, step="gettoken", mutating=False)
         return str(answer["access_token"]), float(answer.get("expires_in", 7200))
 
     def _url(self, endpoint: str) -> str:
@@ -102,19 +103,15 @@ class WecomAdapter(HttpAdapter):
 
         def call(token: str) -> dict[str, Any]:
             query = {"access_token": token, **(params or {})}
-            response = self.send(method, self._url(endpoint), step=ENDPOINTS[endpoint].rsplit("/", 1)[-1],
-                                 mutating=mutating, params=query, headers=headers, **payload)  # fmt: skip
-            return self._json(response)
+            step = ENDPOINTS[endpoint].rsplit("/", 1)[-1]
+            response = self.send(method, self._url(endpoint), step=step, mutating=mutating, params=query,
+                                 headers=headers, **payload)  # fmt: skip
+            return self._json(response, step=step, mutating=mutating)
 
         return self.with_token(call)
 
-    def _json(self, response: Any) -> dict[str, Any]:
-        try:
-            answer = response.json()
-        except ValueError:
-            raise Transient(f"not JSON from WeCom: {redacted_excerpt(response.text, 120)}") from None
-        if not isinstance(answer, dict):
-            raise Transient(f"unexpected answer from WeCom: {redacted_excerpt(response.text, 120)}")
+    def _json(self, response: Any, *, step: str, mutating: bool) -> dict[str, Any]:
+        answer = json_object(response, step=step, mutating=mutating, who="WeCom")
         code = int(answer.get("errcode") or 0)
         if code == 0:
             return answer

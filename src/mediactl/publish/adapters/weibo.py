@@ -40,7 +40,7 @@ import httpx
 from mediactl.config.platforms import get_platform
 from mediactl.core.redaction import redact, redacted_excerpt
 from mediactl.publish.adapters.base import Receipt, Rejected, Transient, Unknown, Variant, shown
-from mediactl.publish.adapters.http import TokenExpired
+from mediactl.publish.adapters.http import TokenExpired, json_object
 from mediactl.publish.adapters.oauth import OAuthAdapter
 from mediactl.text.textfit import count
 
@@ -195,12 +195,7 @@ class WeiboAdapter(OAuthAdapter):
 
     def answer(self, response: httpx.Response, *, step: str, mutating: bool) -> dict[str, Any]:
         """A 2xx answer as JSON; one that holds an error_code is classified like a 4xx one."""
-        try:
-            body = response.json()
-        except ValueError:
-            raise Unknown(f"{step}: not JSON from Weibo: {redacted_excerpt(response.text, 120)}") from None
-        if not isinstance(body, dict):
-            raise Unknown(f"{step}: unexpected answer from Weibo: {redacted_excerpt(response.text, 120)}")
+        body = json_object(response, step=step, mutating=mutating, who="Weibo")
         if body.get("error_code") not in (None, "", 0, "0"):
             raise classify(body, step=step, mutating=mutating)
         return body
