@@ -70,23 +70,23 @@ def capture(args: Sequence[str], what: str) -> bytes:
 def run(args: Sequence[str], *, what: str, duration: float, progress: Progress | None = None) -> None:
     """Run ffmpeg to completion, reporting progress; killed (and waited for) if anything interrupts us."""
     command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-progress", "pipe:1", "-v", "error", *args]
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     tail: deque[str] = deque(maxlen=40)
-    reader = threading.Thread(target=_drain, args=(child, tail), daemon=True)  # a full stderr pipe would block
-    reader.start()
-    try:
-        assert child.stdout is not None
-        for raw in child.stdout:
-            fraction = _fraction(raw.decode("ascii", "replace").strip(), duration)
-            if fraction is not None and progress:
-                progress(fraction)
-        code = child.wait()
-    except BaseException:  # Ctrl-C, a progress callback that raised: never leave ffmpeg writing
-        child.kill()
-        child.wait()
-        raise
-    finally:
-        reader.join(timeout=5)
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL) as child:
+        reader = threading.Thread(target=_drain, args=(child, tail), daemon=True)  # a full stderr pipe would block
+        reader.start()
+        try:
+            assert child.stdout is not None
+            for raw in child.stdout:
+                fraction = _fraction(raw.decode("ascii", "replace").strip(), duration)
+                if fraction is not None and progress:
+                    progress(fraction)
+            code = child.wait()
+        except BaseException:  # Ctrl-C, a progress callback that raised: never leave ffmpeg writing
+            child.kill()
+            child.wait()
+            raise
+        finally:
+            reader.join(timeout=5)
     if code != 0:
         raise FFmpegError(f"{what}: ffmpeg failed (exit {code}): {reason(''.join(tail))}")
 
