@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from videoflow import VIDEO, make_clip, tiny_clip  # noqa: F401  (tiny_clip: a fixture)
 
 from mediactl.video import encode as encoding
 from mediactl.video import ffmpeg
@@ -23,6 +22,7 @@ from mediactl.video.graph import Staged, Target
 from mediactl.video.overlay import Overlay
 from mediactl.video.probe import VideoSourceError, probe
 from mediactl.video.template import TemplateError, load_template
+from videoflow import VIDEO, make_clip
 
 W, H = 180, 320
 TEMPLATE = """\
@@ -33,6 +33,12 @@ loudness: null
 encode: {crf: 30, preset: ultrafast, fps: 25}
 """
 RED, BLUE = (255, 0, 0, 255), (0, 0, 255, 255)
+
+
+@pytest.fixture(scope="session")
+def tiny_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-second 320×180 clip with sound, made once per session."""
+    return make_clip(tmp_path_factory.mktemp("clips"))
 
 
 def rectangle(colour: tuple[int, int, int, int], size: tuple[int, int]) -> bytes:

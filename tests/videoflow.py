@@ -140,8 +140,3 @@ def make_clip(folder: Path, name: str = "clip.mp4", *, size: str = "320x180", se
                     *(["-c:a", "aac"] if audio else []), "-shortest", str(path)], check=True)  # fmt: skip
     return path
 
-
-@pytest.fixture(scope="session")
-def tiny_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 2-second 320×180 clip with sound, made once per session."""
-    return make_clip(tmp_path_factory.mktemp("clips"))

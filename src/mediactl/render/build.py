@@ -103,9 +103,9 @@ def _video(item: Item, config: Config, planned: Planned, platform: Platform, pro
 
 
 def _frame_jpeg(frame: Path) -> bytes:
-    from io import BytesIO
+    from io import BytesIO  # lazy: as Pillow below
 
-    from PIL import Image
+    from PIL import Image  # lazy: start-up, only a video variant without a cover layout needs it
 
     out = BytesIO()
     with Image.open(frame) as image:

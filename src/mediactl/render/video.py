@@ -64,7 +64,7 @@ def make_video(item: Item, source: Path, config: Config, platform: Platform, cha
                progress: Progress | None = None) -> VideoVariant:  # fmt: skip
     """Probe the source, gather the overlays, encode (or reuse the cache), and take the cover frame."""
     from mediactl.video.encode import cache_folder, encode, frame_png  # lazy: a text-only render never needs them
-    from mediactl.video.probe import probe
+    from mediactl.video.probe import probe  # lazy: as above
 
     display = relpath(source, config.root)
     digest, _ = confine.sha256_file(source, config.root, what="video")
@@ -110,7 +110,7 @@ def text_overlays(item: Item, channel: Channel, template: VideoTemplate, target:
 
 def _written(found: list[Overlay], config: Config) -> list[tuple[Overlay, Path]]:
     """Overlay PNGs as files for ffmpeg: content-addressed under the video cache, so written once."""
-    from mediactl.video.encode import cache_folder
+    from mediactl.video.encode import cache_folder  # lazy: as in make_video
 
     folder = cache_folder(config.state_path) / "overlays"
     folder.mkdir(parents=True, exist_ok=True)

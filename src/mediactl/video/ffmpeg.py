@@ -45,7 +45,7 @@ def ffmpeg_exe() -> str:
 def ffmpeg_version() -> str:
     """The ffmpeg build, part of every encode recipe (another build may give other bytes)."""
     try:
-        import imageio_ffmpeg
+        import imageio_ffmpeg  # lazy: as in ffmpeg_exe
 
         return str(imageio_ffmpeg.get_ffmpeg_version())
     except Exception:  # an ffmpeg given by IMAGEIO_FFMPEG_EXE that does not answer -version as expected
