@@ -22,6 +22,7 @@ from mediactl.render.layouts import layout_folders
 from mediactl.video.ffmpeg import Progress
 from mediactl.video.graph import Staged, Target
 from mediactl.video.overlay import Overlay
+from mediactl.video.probe import Probe
 from mediactl.video.template import VideoTemplate, find_template, load_template
 
 if TYPE_CHECKING:  # annotations only
@@ -64,11 +65,10 @@ def make_video(item: Item, source: Path, config: Config, platform: Platform, cha
                progress: Progress | None = None) -> VideoVariant:  # fmt: skip
     """Probe the source, gather the overlays, encode (or reuse the cache), and take the cover frame."""
     from mediactl.video.encode import cache_folder, encode, frame_png  # lazy: a text-only render never needs them
-    from mediactl.video.probe import probe  # lazy: as above
 
     display = relpath(source, config.root)
     digest, _ = confine.sha256_file(source, config.root, what="video")
-    facts = probe(source, display)
+    facts = _probed(source, display, digest)
     template = load_channel_template(config, platform, channel)
     target = target_for(template, platform)
     staged = Staged(overlays=tuple(_written(text_overlays(item, channel, template, target, config), config)))
@@ -89,6 +89,18 @@ def make_video(item: Item, source: Path, config: Config, platform: Platform, cha
     if not frame.is_file():
         fsutil.write_bytes(frame, frame_png(encoded.path, at, f"{display}: the cover frame"))
     return VideoVariant(entry, {VIDEO_FILE: encoded.path}, frame, template.cover_layout)
+
+
+_PROBED: dict[str, Probe] = {}
+
+
+def _probed(source: Path, display: str, digest: str) -> Probe:
+    """A source is probed once per process, not once per channel (its sha256 says it is the same file)."""
+    from mediactl.video.probe import probe  # lazy: as in make_video
+
+    if digest not in _PROBED:
+        _PROBED[digest] = probe(source, display)
+    return _PROBED[digest]
 
 
 def text_overlays(item: Item, channel: Channel, template: VideoTemplate, target: Target, config: Config) -> list[Overlay]:

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from mediactl.core import fsutil
 from mediactl.core.errors import MediactlError
 from mediactl.video import ffmpeg, graph
 from mediactl.video.ffmpeg import Progress
@@ -78,10 +79,11 @@ def encode(source: Path, display: str, source_probe: Probe, source_sha256: str, 
     _check_long_enough(display, source_probe, template)
     name = recipe(source_sha256, template, target, staged, graph.main_seconds(source_probe, template, target))
     final = cache / f"{name}.mp4"
-    if final.is_file():
+    known = _cached(final, name)
+    if known:
         if progress:
             progress(1.0)
-        return _describe(final, name, display)
+        return known
     cache.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=f".{name[:16]}.", suffix=".tmp.mp4", dir=cache)
     os.close(handle)
@@ -95,9 +97,27 @@ def encode(source: Path, display: str, source_probe: Probe, source_sha256: str, 
         result = _describe(temp, name, display)
         check_output(temp, display, result.probe, target, seconds)
         os.replace(temp, final)
+        _remember(final, result)
     finally:
         temp.unlink(missing_ok=True)
     return Encoded(final, name, result.probe, result.bytes, result.sha256)
+
+
+def _cached(final: Path, name: str) -> Encoded | None:
+    """A finished encode from the cache, by the facts noted beside it when it was made (no probe, no hashing);
+    None when either file is missing or the video's size no longer matches the note."""
+    try:
+        noted = json.loads(final.with_suffix(".json").read_text("utf-8"))
+        if final.stat().st_size != noted["bytes"]:
+            return None
+        return Encoded(final, name, Probe(**noted["probe"]), int(noted["bytes"]), str(noted["sha256"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _remember(final: Path, result: Encoded) -> None:
+    note = {"bytes": result.bytes, "sha256": result.sha256, "probe": result.probe.facts()}
+    fsutil.write_text(final.with_suffix(".json"), json.dumps(note, sort_keys=True))
 
 
 def _check_long_enough(display: str, source_probe: Probe, template: VideoTemplate) -> None:
