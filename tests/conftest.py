@@ -48,6 +48,7 @@ def _user_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, _user_cache: str) -> None:
     """Tests never see the developer's own identity, project, credentials or caches (nor write to them)."""
     monkeypatch.setenv("XDG_CACHE_HOME", _user_cache)
+    monkeypatch.setenv("MEDIACTL_VIDEO_CACHE", f"{_user_cache}/video")  # content-addressed: one encode per recipe per session
     monkeypatch.setenv("MEDIACTL_USER", "tester")
     for name in ("MEDIACTL_PROJECT", "MEDIACTL_SANDBOX_URL", "WX_APPID", "WX_SECRET"):
         monkeypatch.delenv(name, raising=False)

@@ -10,6 +10,8 @@ import pytest
 
 from conftest import write
 
+EXAMPLE_CLIP = Path(__file__).resolve().parents[1] / "content/video/spring-festival-greeting/source.mp4"
+
 HOUSE_PACK = """\
 pack: house
 title: 测试用规则
@@ -166,7 +168,7 @@ def test_platform_profile_applies_to_variants_only(cli, house: Path) -> None:
         house / "content/video/v/index.md",
         "---\ntitle: 新春视频\nkind: video\nchannels: [outbox, dy]\nsummary: 请加微信咨询\nassets: [a.mp4]\n---\n",
     )
-    (house / "content/video/v/a.mp4").write_bytes(b"\x00" * 64)
+    (house / "content/video/v/a.mp4").write_bytes(EXAMPLE_CLIP.read_bytes())  # a real clip: douyin's variant transcodes it
     _, data = run_json(cli, house)
     where = {(f["channel"], f["rule"]) for f in data["findings"]}
     assert ("dy", "house.diversion") in where

@@ -75,15 +75,17 @@ def test_video_is_uploaded_whole_created_with_its_topics_and_reviewed(cli, ready
 
 
 def test_a_video_above_the_threshold_goes_in_ordered_parts(cli, ready: Path, sandbox: Sandbox, monkeypatch) -> None:
-    lower_part_threshold(monkeypatch, whole_max=20_000, part_bytes=16_000)
-    monkeypatch.setattr(Douyin, "MIN_PART_BYTES", 16_000)  # the platform's 5 MB minimum, scaled like the adapter's
+    size = manifest_video(ready, CHANNEL)["bytes"]
+    part = -(-size // 5)  # five parts of the transcoded video, whatever its size
+    lower_part_threshold(monkeypatch, whole_max=part + 1, part_bytes=part)
+    monkeypatch.setattr(Douyin, "MIN_PART_BYTES", part)  # the platform's 5 MB minimum, scaled like the adapter's
     (outcome,) = publish(cli, ready, CHANNEL)
     assert outcome["state"] == "sent", outcome
     upload_calls = [c for c in sandbox.calls() if c["path"].startswith("/douyin/video/part/")]
     assert [c["path"] for c in upload_calls] == ["/douyin/video/part/init/"] + ["/douyin/video/part/upload/"] * 5 + [
         "/douyin/video/part/complete/"
     ]
-    assert [c["uploaded"]["bytes"] for c in upload_calls[1:-1]] == [16_000] * 4 + [67428 - 64_000]
+    assert [c["uploaded"]["bytes"] for c in upload_calls[1:-1]] == [part] * 4 + [size - 4 * part]
     assert creates(sandbox)[0]["summary"]["video_sha256"] == manifest_video(ready, CHANNEL)["sha256"]
 
 

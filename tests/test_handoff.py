@@ -181,14 +181,14 @@ def test_a_channels_video_bundle_uploads_the_video_then_its_cover(cli, project: 
     assert code == 0 and outcome["state"] == "awaiting-confirmation", outcome
     folder = project / "handoff/bank-channels" / VIDEO
     bundle = json.loads((folder / "bundle.json").read_text("utf-8"))
-    assert bundle["upload_order"] == ["01-source.mp4", "02-cover.jpg"]
-    clip = (project / "content/video" / VIDEO / "source.mp4").read_bytes()
-    assert (folder / "01-source.mp4").read_bytes() == clip
+    assert bundle["upload_order"] == ["01-video.mp4", "02-cover.jpg"]
+    clip = (project / "build/bank-channels" / VIDEO / "video.mp4").read_bytes()  # the vertical variant, not the source
+    assert (folder / "01-video.mp4").read_bytes() == clip
     assert (folder / "subtitles.srt").is_file() and (folder / "short_title.txt").read_text(
         "utf-8"
     ) == "示例银行给您拜年啦"
     listed = steps((folder / "checklist.md").read_text("utf-8"))
-    assert listed[1] == "上传视频：01-source.mp4。" and listed[2] == "设置封面：选择 02-cover.jpg（比例 3:4）。"
+    assert listed[1] == "上传视频：01-video.mp4。" and listed[2] == "设置封面：选择 02-cover.jpg（比例 3:4）。"
     assert any("复制 short_title.txt 的内容（9 字，须 6–16 字" in step for step in listed)
     assert not any("选择图片" in step for step in listed)
 

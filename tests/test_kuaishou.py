@@ -71,15 +71,17 @@ def test_video_is_uploaded_raw_and_published_with_caption_and_cover(cli, ready: 
 def test_a_video_of_10_mb_or_more_goes_in_fragments_counted_from_zero(
     cli, ready: Path, sandbox: Sandbox, monkeypatch
 ) -> None:
+    size = manifest_video(ready, CHANNEL)["bytes"]
+    part = -(-size // 3)  # Kuaishou's <10 MB, scaled to three fragments of the transcoded clip
     upload = get_platform("kuaishou").facts["upload"]
-    monkeypatch.setitem(upload, "whole_max_bytes", 30_000)  # Kuaishou's <10 MB, scaled to the 67 KB clip
-    monkeypatch.setitem(upload, "part_bytes", 30_000)
-    monkeypatch.setattr(Kuaishou, "FRAGMENT_MAX_BYTES", 30_000)
+    monkeypatch.setitem(upload, "whole_max_bytes", part)
+    monkeypatch.setitem(upload, "part_bytes", part)
+    monkeypatch.setattr(Kuaishou, "FRAGMENT_MAX_BYTES", part)
     (outcome,) = publish(cli, ready, CHANNEL)
     assert outcome["state"] == "sent", outcome
     gateway = [c for c in sandbox.calls() if c["path"].startswith("/kuaishou/api/upload")]
     assert [c["path"] for c in gateway] == ["/kuaishou/api/upload/fragment"] * 3 + ["/kuaishou/api/upload/complete"]
-    assert [c["uploaded"]["bytes"] for c in gateway[:3]] == [30_000, 30_000, 67428 - 60_000]
+    assert [c["uploaded"]["bytes"] for c in gateway[:3]] == [part, part, size - 2 * part]
     assert publishes(sandbox)[0]["summary"]["video_sha256"] == manifest_video(ready, CHANNEL)["sha256"]
 
 

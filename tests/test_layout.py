@@ -37,6 +37,7 @@ STAGES = {
     "library": 2,
     "text": 3,
     "graphics": 3,
+    "video": 3,
     "render": 4,
     "check": 5,
     "publish": 6,

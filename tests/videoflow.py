@@ -124,3 +124,19 @@ def delivery_records(root: Path) -> list[dict[str, Any]]:
     """The audit log's delivery records (a sandbox delivery is marked `sandbox: true`)."""
     lines = (root / ".mediactl/audit.jsonl").read_text("utf-8").splitlines()
     return [r for r in map(json.loads, lines) if r["action"].startswith("delivery.")]
+
+
+def make_clip(folder: Path, name: str = "clip.mp4", *, size: str = "320x180", seconds: float = 2.0,
+              audio: bool = True) -> Path:  # fmt: skip
+    """A tiny H.264 + AAC test clip from ffmpeg's own test sources (testsrc2 picture, a sine tone)."""
+    import subprocess
+
+    from mediactl.video.ffmpeg import ffmpeg_exe
+
+    path = folder / name
+    sound = ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"] if audio else []
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={seconds}",
+                    *sound, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+                    *(["-c:a", "aac"] if audio else []), "-shortest", str(path)], check=True)  # fmt: skip
+    return path
+

@@ -1,4 +1,4 @@
-"""Build one variant in memory: its text files, images and manifest, ready to be written at once."""
+"""Build one variant: its text files and images in memory, its video as a staged file, and its manifest."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from mediactl.config.model import Config
-from mediactl.config.platforms import get_platform
+from mediactl.config.platforms import Platform, get_platform
 from mediactl.core import confine
 from mediactl.core.errors import relpath
 from mediactl.library.content import Item
@@ -15,21 +15,32 @@ from mediactl.render.manifest import content_hash, header, sha256, text_file
 from mediactl.render.media import render_media
 from mediactl.render.plan import Planned
 from mediactl.render.texts import render_texts
+from mediactl.render.video import VIDEO_FILE, VideoVariant, make_video, takes_video
 from mediactl.text import textfit
+from mediactl.video.ffmpeg import Progress
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".mkv", ".flv")
 SUBTITLE_SUFFIXES = (".srt", ".vtt")
+COVER_FILE = "cover.jpg"
 
 
-def build_variant(config: Config, planned: Planned, input_hash: str) -> tuple[dict[str, bytes], dict[str, Any]]:
+def build_variant(
+    config: Config, planned: Planned, input_hash: str, progress: Progress | None = None
+) -> tuple[dict[str, bytes], dict[str, Any], dict[str, Path]]:
+    """(files by name, manifest, staged files by name: the video, copied in by `write_variant`)."""
     item, channel = planned.item, planned.channel
     platform = get_platform(channel.platform)
     texts = render_texts(item, channel, config)
-    media = render_media(item, platform.images_for(item.kind), texts, config.root, config.templates_path)
+    made = _video(item, config, planned, platform, progress) if item.kind == "video" else None
+    media = render_media(item, platform.images_for(item.kind), texts, config.root, config.templates_path,
+                         made.cover_frame if made else None, made.cover_layout if made else None)  # fmt: skip
     body_images = [_body_image(item, src, config) for src in texts.settings.images]
-    video = _source_video(item, config) if item.kind == "video" else None
+    video = made.entry if made else None
     subtitles = _subtitles(item, config) if video else []
     files: dict[str, bytes] = {}
+    frame_cover = bool(made and made.cover_frame and not any(image.name == "cover" for image in media))
+    if made and made.cover_frame and frame_cover:
+        files[COVER_FILE] = _frame_jpeg(made.cover_frame)  # a platform with no cover layout: the frame itself
     fields: dict[str, Any] = {}
     for spec in texts.settings.fields.values():
         text = texts.fields[spec.name]
@@ -74,8 +85,32 @@ def build_variant(config: Config, planned: Planned, input_hash: str) -> tuple[di
         "subtitles": subtitles,
         "input_hash": input_hash,
     }
+    if frame_cover:
+        manifest["video"]["cover"] = {"file": COVER_FILE, "bytes": len(files[COVER_FILE]), "sha256": sha256(files[COVER_FILE])}
     manifest["content_hash"] = content_hash(manifest)
-    return files, manifest
+    return files, manifest, made.staged if made else {}
+
+
+def _video(item: Item, config: Config, planned: Planned, platform: Platform, progress: Progress | None) -> VideoVariant:
+    """The source as it is for a channel without video facts; otherwise a video made for the channel."""
+    source = _source_path(item)
+    if not takes_video(platform):
+        return VideoVariant({**_source_file(source, config, "video"), "transcoded": False})
+    made = make_video(item, source, config, platform, planned.channel, progress)
+    folder = config.build_path / planned.channel.name / item.slug  # where write_variant puts the staged files
+    made.entry["file"] = relpath(folder / VIDEO_FILE, config.root)
+    return made
+
+
+def _frame_jpeg(frame: Path) -> bytes:
+    from io import BytesIO  # lazy: as Pillow below
+
+    from PIL import Image  # lazy: start-up, only a video variant without a cover layout needs it
+
+    out = BytesIO()
+    with Image.open(frame) as image:
+        image.convert("RGB").save(out, "JPEG", quality=88, optimize=True)
+    return out.getvalue()
 
 
 def _body_image(item: Item, src: str, config: Config) -> dict[str, Any]:
@@ -90,11 +125,11 @@ def _body_image(item: Item, src: str, config: Config) -> dict[str, Any]:
     return {"src": src, **_source_file(path, config, "body image")}
 
 
-def _source_video(item: Item, config: Config) -> dict[str, Any]:
+def _source_path(item: Item) -> Path:
     videos = [a for a in item.assets if Path(a.path).suffix.lower() in VIDEO_SUFFIXES]
     if not videos:
         raise VariantError(item.file, "a video item needs a video file in `assets` (e.g. source.mp4)")
-    return {**_source_file(item.asset_path(videos[0]), config, "video"), "transcoded": False}
+    return item.asset_path(videos[0])
 
 
 def _subtitles(item: Item, config: Config) -> list[dict[str, Any]]:

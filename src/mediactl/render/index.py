@@ -144,6 +144,7 @@ class InputHasher:
         from mediactl.graphics.layout import find_layout
         from mediactl.render.layouts import layout_folders, layout_hash, layout_name  # lazy: as above
         from mediactl.render.sources import dependency_hash, select, template_for  # lazy: as above
+        from mediactl.render.video import takes_video, template_name  # lazy: as above
 
         def compute() -> str:
             templates = self.config.templates_path
@@ -154,6 +155,11 @@ class InputHasher:
                     parts.append(layout_hash(path))
                 except Exception:  # a missing layout is reported when the variant renders
                     parts.append(f"missing:{spec.layout}")
+            if kind == "video" and takes_video(platform := get_platform(channel.platform)):
+                try:  # the video template: its bytes decide the encode
+                    parts.append(layout_hash(find_layout(template_name(platform, channel), layout_folders(templates))))
+                except Exception:  # reported when the variant renders
+                    parts.append("missing:video-template")
             return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
         return self._memo("templates", f"{channel.name}/{kind}", compute)

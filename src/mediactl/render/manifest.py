@@ -67,8 +67,9 @@ def text_file(field: str, text: str, body_format: str, role: str) -> str:
     return f"{field}.{extension}"
 
 
-def write_variant(dest: Path, files: dict[str, bytes], manifest: dict[str, Any]) -> None:
-    """Write `files` and the manifest into `dest`, replacing what was there in one rename."""
+def write_variant(dest: Path, files: dict[str, bytes], manifest: dict[str, Any], staged: dict[str, Path] | None = None) -> None:
+    """Write `files`, copies of the `staged` files (a video: never read into memory) and the manifest into
+    `dest`, replacing what was there in one rename."""
     parent = dest.parent
     parent.mkdir(parents=True, exist_ok=True)
     staging = parent / f".{dest.name}.tmp-{os.getpid()}"
@@ -78,6 +79,8 @@ def write_variant(dest: Path, files: dict[str, bytes], manifest: dict[str, Any])
     try:
         for name, data in files.items():
             fsutil.write_bytes(staging / name, data)
+        for name, source in (staged or {}).items():
+            shutil.copyfile(source, staging / name)
         text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
         fsutil.write_text(staging / MANIFEST, text)
         if dest.exists():

@@ -73,21 +73,27 @@ def qr_url(texts: Texts) -> str | None:
 
 
 def render_media(
-    item: Item, specs: tuple[ImageSpec, ...], texts: Texts, root: Path, templates: Path
+    item: Item, specs: tuple[ImageSpec, ...], texts: Texts, root: Path, templates: Path,
+    frame: Path | None = None, cover_layout: str | None = None,
 ) -> list[RenderedMedia]:
+    """Each image of the variant. A video variant passes `frame` (a frame of its video): the `cover` slot
+    when the item has no cover image of its own, drawn with the video template's `cover_layout` if it names one."""
     channel = texts.settings.channel
     texts_for_layout = layout_texts(item, channel)  # the same for every image of the variant
     link = qr_url(texts)
+    images = slots(item)
+    if frame is not None:
+        images.setdefault("cover", frame)
     out = []
     for spec in specs:
-        name = layout_name(spec, channel)
+        name = (spec.name == "cover" and cover_layout) or layout_name(spec, channel)
         layout = graphics.load_layout(graphics.find_layout(name, layout_folders(templates)), root=root)
         image = graphics.render_image(
             layout,
             spec.width,
             spec.height,
             texts=texts_for_layout,
-            images=slots(item),
+            images=images,
             qr_url=link,
             fmt=spec.format,
             max_bytes=spec.max_bytes,

@@ -154,14 +154,16 @@ def render_item(config: Config, library: Library, slug: str, variants: list[tupl
     return [render_variant(config, Planned(item, config.channel(name)), input_hash) for name, input_hash in variants]
 
 
-def render_variant(config: Config, planned: Planned, input_hash: str) -> VariantResult:
+def render_variant(
+    config: Config, planned: Planned, input_hash: str, progress: Callable[[float], None] | None = None
+) -> VariantResult:
     """Render one variant completely, or return why not; never leaves partial files."""
     from mediactl.render.build import build_variant  # lazy: start-up, a no-op render never imports jinja2 or Pillow
 
     folder = variant_folder(config, planned)
     try:
-        files, manifest = build_variant(config, planned, input_hash)
-        manifest_io.write_variant(folder, files, manifest)
+        files, manifest, staged = build_variant(config, planned, input_hash, progress)
+        manifest_io.write_variant(folder, files, manifest, staged)
     except VariantError as exc:
         return _failed(planned, exc)
     except MediactlError as exc:  # layout, font and image errors name their own file

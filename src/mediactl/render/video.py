@@ -1,0 +1,135 @@
+"""A video item's video for one channel: its template, the probed source, the overlays, the encode, the cover frame.
+
+Channels whose platform facts say `video: null` get the source file as it is (`transcoded: false`);
+every other channel gets an MP4 made for it (`transcoded: true`), staged as a file (never held in
+memory) for `manifest.write_variant`, with the probe facts and the recipe hash in the manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mediactl.config.model import Config
+from mediactl.config.platforms import Platform
+from mediactl.core import confine, fsutil
+from mediactl.core.errors import relpath
+from mediactl.library.content import Item
+from mediactl.render.layouts import layout_folders
+from mediactl.video.ffmpeg import Progress
+from mediactl.video.graph import Staged, Target
+from mediactl.video.overlay import Overlay
+from mediactl.video.probe import Probe
+from mediactl.video.template import VideoTemplate, find_template, load_template
+
+if TYPE_CHECKING:  # annotations only
+    from mediactl.config.model import Channel
+
+VIDEO_FILE = "video.mp4"
+
+
+@dataclass(frozen=True)
+class VideoVariant:
+    """The manifest's `video` entry, the files to stage into the variant, and the frame for the cover."""
+
+    entry: dict[str, Any]
+    staged: dict[str, Path] = field(default_factory=dict)
+    cover_frame: Path | None = None  # a PNG beside the encode in the cache
+    cover_layout: str | None = None
+
+
+def takes_video(platform: Platform) -> bool:
+    """Whether the platform gets a video made for it (facts with a `video:` block) or the source unchanged."""
+    return bool(platform.facts.get("video"))
+
+
+def template_name(platform: Platform, channel: Channel) -> str:
+    return channel.templates.get("video") or str(platform.facts["video"].get("template") or "video-horizontal")
+
+
+def load_channel_template(config: Config, platform: Platform, channel: Channel) -> VideoTemplate:
+    path = find_template(template_name(platform, channel), layout_folders(config.templates_path))
+    return load_template(path, root=config.root)
+
+
+def target_for(template: VideoTemplate, platform: Platform) -> Target:
+    facts = platform.facts["video"]
+    width, height = template.size or (int(facts["width"]), int(facts["height"]))
+    return Target(width, height, facts.get("max_seconds"), facts.get("max_bytes"))
+
+
+def make_video(item: Item, source: Path, config: Config, platform: Platform, channel: Channel,
+               progress: Progress | None = None) -> VideoVariant:  # fmt: skip
+    """Probe the source, gather the overlays, encode (or reuse the cache), and take the cover frame."""
+    from mediactl.video.encode import cache_folder, encode, frame_png  # lazy: a text-only render never needs them
+
+    display = relpath(source, config.root)
+    digest, _ = confine.sha256_file(source, config.root, what="video")
+    facts = _probed(source, display, digest)
+    template = load_channel_template(config, platform, channel)
+    target = target_for(template, platform)
+    staged = Staged(overlays=tuple(_written(text_overlays(item, channel, template, target, config), config)))
+    encoded = encode(source, display, facts, digest, template, target, staged, cache_folder(config.state_path),
+                     progress)  # fmt: skip
+    at = min(template.cover_at, max(0.0, encoded.probe.duration - 0.1))
+    entry = {
+        "file": "",  # set by build: the variant's own copy, relative to the project
+        "bytes": encoded.bytes,
+        "sha256": encoded.sha256,
+        "transcoded": True,
+        "source": {"file": display, "sha256": digest},
+        "template": template.name,
+        "recipe": encoded.recipe,
+        **{k: v for k, v in encoded.probe.facts().items() if k != "rotation"},
+    }
+    frame = encoded.path.with_name(f"{encoded.recipe}.at{at:.3f}.png")
+    if not frame.is_file():
+        fsutil.write_bytes(frame, frame_png(encoded.path, at, f"{display}: the cover frame"))
+    return VideoVariant(entry, {VIDEO_FILE: encoded.path}, frame, template.cover_layout)
+
+
+_PROBED: dict[str, Probe] = {}
+
+
+def _probed(source: Path, display: str, digest: str) -> Probe:
+    """A source is probed once per process, not once per channel (its sha256 says it is the same file)."""
+    from mediactl.video.probe import probe  # lazy: as in make_video
+
+    if digest not in _PROBED:
+        _PROBED[digest] = probe(source, display)
+    return _PROBED[digest]
+
+
+def text_overlays(item: Item, channel: Channel, template: VideoTemplate, target: Target, config: Config) -> list[Overlay]:
+    """THE HOOK for the text half (video/overlays.py, video/cues.py): the pictures to lay over the main section.
+
+    Each of the template's `title`, `subtitles` and `logo` keys, when set, is drawn into `Overlay`s by
+    `mediactl.video.overlays`; with all three null (the shipped templates, until the text half lands)
+    nothing is drawn and nothing of it is imported. The graph takes any number of overlays.
+    """
+    wanted = [key for key in ("title", "subtitles", "logo") if getattr(template, key)]
+    if not wanted:
+        return []
+    overlays = importlib.import_module("mediactl.video.overlays")  # the text half's module (the lead wires it)
+    found: list[Overlay] = []
+    for key in wanted:
+        found.extend(getattr(overlays, key)(item, channel, template, target, config))
+    return found
+
+
+def _written(found: list[Overlay], config: Config) -> list[tuple[Overlay, Path]]:
+    """Overlay PNGs as files for ffmpeg: content-addressed under the video cache, so written once."""
+    from mediactl.video.encode import cache_folder  # lazy: as in make_video
+
+    folder = cache_folder(config.state_path) / "overlays"
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for overlay in found:
+        path = folder / f"{hashlib.sha256(overlay.png).hexdigest()}.png"
+        if not path.is_file():
+            fsutil.write_bytes(path, overlay.png)
+        out.append((overlay, path))
+    return out
