@@ -16,6 +16,8 @@ Schema::
       image: cover                   # an image slot given to the renderer
       fit: cover                     # cover (fill, crop; default) | contain (fit inside)
       optional: true                 # the slot may be absent: the base alone is drawn
+      transparent: true              # instead of all the above: nothing under the elements, an RGBA
+                                     #   PNG (video overlays); JPEG output of such a layout is an error
     elements:                        # drawn in order, later on top
       - type: rect                   # a panel behind text
         box: [0, 0.6, 1, 0.4]        # x, y, width, height as fractions (0–1) of the canvas
@@ -124,6 +126,7 @@ class Background:
     image: str | None = None
     fit: str = "cover"
     optional: bool = False
+    transparent: bool = False  # nothing under the elements: drawn on an RGBA canvas, output as PNG only
 
 
 @dataclass(frozen=True)
@@ -329,11 +332,15 @@ class _Reader:
 
     def background(self, value: Any, path: KeyPath) -> Background:
         value = self.mapping(value, path)
-        self.keys(value, path, {"color", "gradient", "image", "fit", "optional"})
+        self.keys(value, path, {"color", "gradient", "image", "fit", "optional", "transparent"})
+        if self.boolean(value.get("transparent", False), (*path, "transparent")):
+            if len(value) > 1:
+                self.fail(path, "a transparent background has nothing under the elements: give transparent alone")
+            return Background(transparent=True)
         if "color" in value and "gradient" in value:
             self.fail(path, "give either color or gradient, not both")
         if not ({"color", "gradient", "image"} & value.keys()):
-            self.fail(path, "give a color, a gradient or an image")
+            self.fail(path, "give a color, a gradient or an image (or transparent: true)")
         color = self.color(value["color"], (*path, "color"), alpha=False)[:3] if "color" in value else None
         gradient = self.gradient(value["gradient"], (*path, "gradient"), alpha=False) if "gradient" in value else None
         image = value.get("image")
