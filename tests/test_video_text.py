@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from mediactl.core.errors import MediactlError
 from mediactl.graphics import LayoutError, load_layout, render_image
+from mediactl.video.cues import Cue, SubtitleError, read_cues
 
 
 @pytest.fixture
@@ -104,3 +106,126 @@ def test_an_opaque_layout_is_drawn_as_before(project: Path) -> None:
     assert image.getpixel((2, 102)) == tuple(
         round(b + (f - b) * 127 / 255) for f, b in zip((5, 24, 51), (16, 32, 48), strict=True)
     )
+
+
+# --------------------------------------------------------------------------- cues
+
+SRT = """\
+1
+00:00:00,000 --> 00:00:01,500
+新春快乐
+
+2
+00:00:01,500 --> 00:00:03,000
+<i>万事</i>
+如意
+
+3
+00:01:02,250 --> 01:00:00,000 X1:10 X2:20 Y1:30 Y2:40
+Happy
+New Year {\\an8}
+"""
+
+VTT = """\
+WEBVTT - 贺岁
+
+NOTE 这不是字幕
+STYLE 也不是
+
+STYLE
+::cue { color: gold }
+
+intro
+00:00.000 --> 00:01.500 line:80%
+<v 行长>新春快乐</v>
+
+00:00:01.500 --> 00:00:03.000
+萬事如意 &amp; 恭喜發財！
+"""
+
+
+def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
+    path = tmp_path / name
+    if isinstance(text, str):
+        text = text.encode("utf-8")
+    path.write_bytes(text)
+    return path
+
+
+def test_srt_cues_are_timed_cleaned_and_numbered(tmp_path: Path) -> None:
+    cues = read_cues(write(tmp_path, "subs.srt", SRT), "content/x/subs.srt")
+    assert cues == [
+        Cue(1, 0.0, 1.5, "新春快乐", 2),
+        Cue(2, 1.5, 3.0, "万事如意", 6),  # tags removed, the CJK lines joined without a space
+        Cue(3, 62.25, 3600.0, "Happy New Year", 11),  # Latin lines joined by one space; {\an8} removed
+    ]
+
+
+def test_vtt_cues_skip_header_notes_and_styles_and_decode_entities(tmp_path: Path) -> None:
+    cues = read_cues(write(tmp_path, "subs.vtt", VTT))
+    assert [(c.index, c.start, c.end, c.text, c.line) for c in cues] == [
+        (1, 0.0, 1.5, "新春快乐", 10),
+        (2, 1.5, 3.0, "萬事如意 & 恭喜發財！", 13),
+    ]
+
+
+@pytest.mark.parametrize(("name", "text"), [("subs.srt", SRT), ("subs.vtt", VTT)])
+def test_cue_texts_are_exactly_what_the_compliance_check_reads(tmp_path: Path, name: str, text: str) -> None:
+    from mediactl.check.extract import extract_file
+
+    path = write(tmp_path, name, text.replace("\n", "\r\n"))  # CRLF, as Windows editors save
+    assert [cue.text for cue in read_cues(path)] == [segment.text for segment in extract_file(path, name)]
+
+
+def test_the_example_items_subtitles_parse() -> None:
+    srt = Path(__file__).resolve().parents[1] / "content" / "video" / "spring-festival-greeting" / "subtitles.srt"
+    cues = read_cues(srt)
+    assert [cue.text for cue in cues][:2] == ["新春快乐", "万事如意"]
+    assert all(cue.end > cue.start for cue in cues)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where", "says"),
+    [
+        ("a.srt", "1\n00:00:01,000 - 00:00:02,000\n新春快乐\n", "a.srt:2:", "expected a timing line"),
+        ("b.srt", "1\n00:00:01,000 --> 00:00:02\n新春快乐\n", "b.srt:2:", "bad timing line"),
+        ("c.srt", SRT.replace("00:00:01,500 --> 00:00:03,000", "00:00:03,000 --> 00:00:01,500"), "c.srt:6:", "ends at"),
+        (
+            "d.srt",
+            SRT.replace("00:00:01,500 --> 00:00:03,000", "00:00:01,500 --> 00:00:01,500"),
+            "d.srt:6:",
+            "not after",
+        ),
+        ("e.srt", "1\n00:00:01,000 --> 00:00:02,000\n<i></i>\n", "e.srt:2:", "no text"),
+        ("f.srt", "1\n00:00:01,000 --> 00:00:02,000\n", "f.srt:2:", "no text"),
+        ("g.srt", "\n\n", "g.srt:", "empty"),
+        ("h.srt", "1\n00:00:01,000 --> 00:00:02,000\n新春快乐\n\n万事如意\n", "h.srt:5:", "expected a timing line"),
+        (
+            "i.srt",
+            "1\n00:00:01,000 --> 00:00:02,000\n新春\n\n2\n00:61:00,000 --> 00:62:00,000\n快乐\n",
+            "i.srt:6:",
+            "00 to 59",
+        ),
+        ("j.vtt", "1\n00:01.000 --> 00:02.000\n新春快乐\n", "j.vtt:1:", "WEBVTT"),
+        ("k.vtt", "WEBVTT\n\nNOTE\n00:01.000 --> 00:02.000\n新春快乐\n", "k.vtt:4:", "NOTE block"),
+        ("l.vtt", "WEBVTT\n\n00:01,000 --> 00:02,000\n新春快乐\n", "l.vtt:3:", "bad timing line"),
+        (
+            "m.srt",
+            "1\n00:00:01,000 --> 00:00:02,000\n新春快乐\n".encode()
+            + b"\n2\n00:00:02,000 --> 00:00:03,000\n\xd0\xc2\xb4\xba\n",
+            "m.srt:7:",
+            "not UTF-8",
+        ),
+        ("n.txt", "新春快乐", "n.txt:", ".srt or .vtt"),
+    ],
+)
+def test_a_subtitle_file_that_does_not_parse_is_one_error_naming_file_and_line(
+    tmp_path: Path, name: str, text: str | bytes, where: str, says: str
+) -> None:
+    with pytest.raises(SubtitleError) as caught:
+        read_cues(write(tmp_path, name, text), name)
+    message = str(caught.value)
+    assert message.startswith(where), message
+    assert says in message, message
+    assert isinstance(caught.value, MediactlError)
+    assert "\n" not in message
