@@ -211,10 +211,6 @@ class _Render:
             px, lines, font = self.fit(element, text, w, h)
             measure = _measurer(font)
             self.font_sizes[element.name] = px
-            # On a transparent canvas the text goes on a layer of its own colour and is composited, so
-            # its soft edges keep that colour over a half-transparent band instead of blending toward it.
-            layer = Image.new("RGBA", canvas.size, (*element.color, 0)) if canvas.mode == "RGBA" else canvas
-            draw = ImageDraw.Draw(layer)
             step = px * element.line_height
             block = px + (len(lines) - 1) * step
             y0 = top + {"top": 0, "middle": (h - block) / 2, "bottom": h - block}[element.valign]
@@ -222,16 +218,19 @@ class _Render:
             # Simplified-Chinese ，。、；： sit in the left half of their em: the right half is
             # blank, and centring or right-aligning by the advance would push the line off.
             hangs = element.font is None and element.script == "SC" and element.align != "left"
+            placed = []
             for i, line in enumerate(lines):
                 line_w = measure(line) - (px / 2 if hangs and line[-1:] in "，。、；：" else 0)
                 dx = {"left": 0, "center": (w - line_w) / 2, "right": w - line_w}[element.align]
-                draw.text(
-                    (round(left + dx), round(y0 + i * step + baseline)),
-                    line,
-                    font=font,
-                    fill=element.color,
-                    anchor="ls",
-                )
+                placed.append(((round(left + dx), round(y0 + i * step + baseline)), line))
+            if element.stroke is not None:
+                _outline(canvas, placed, font, element.stroke, self.scale)
+            # On a transparent canvas the text goes on a layer of its own colour and is composited, so
+            # its soft edges keep that colour over a half-transparent band instead of blending toward it.
+            layer = Image.new("RGBA", canvas.size, (*element.color, 0)) if canvas.mode == "RGBA" else canvas
+            draw = ImageDraw.Draw(layer)
+            for origin, line in placed:
+                draw.text(origin, line, font=font, fill=element.color, anchor="ls")
             if layer is not canvas:
                 canvas.alpha_composite(layer)
 
@@ -479,6 +478,27 @@ def _paste(canvas: Image.Image, picture: Image.Image, offset: tuple[int, int]) -
         _blend(canvas, picture.convert("RGB"), offset, picture.getchannel("A"))
     else:
         canvas.paste(picture, offset)
+
+
+def _outline(
+    canvas: Image.Image,
+    placed: list[tuple[tuple[int, int], str]],
+    font: ImageFont.FreeTypeFont,
+    stroke: tuple[float, tuple[int, int, int, int]],
+    scale: float,
+) -> None:
+    """The glyphs of `placed` lines widened by the stroke, in its colour and opacity, under the text."""
+    width, (*rgb, opacity) = stroke
+    px = round(width * scale)
+    if px < 1 or opacity == 0:
+        return
+    layer = Image.new("L", canvas.size, 0)
+    draw = ImageDraw.Draw(layer)
+    for origin, line in placed:
+        draw.text(origin, line, font=font, fill=255, anchor="ls", stroke_width=px, stroke_fill=255)
+    if opacity < 255:
+        layer = layer.point(lambda value: value * opacity // 255)
+    _blend(canvas, Image.new("RGB", canvas.size, tuple(rgb)), (0, 0), layer)
 
 
 def _blend(canvas: Image.Image, picture: Image.Image, offset: tuple[int, int], mask: Image.Image) -> None:

@@ -39,6 +39,8 @@ Schema::
         overflow: error              # error (default) | ellipsis: at min size cut with "…"
         balance: false               # true (titles): break after clause punctuation if that fits,
                                      #   else lines of even length, instead of greedy fill
+        stroke: {width: 4, color: "#000000B3"}  # optional outline around each glyph, width in px at
+                                     #   1080 width: text that stays legible over any picture (video)
       - type: image
         box: [0, 0, 1, 0.7]
         slot: master                 # an image given to the renderer
@@ -155,6 +157,7 @@ class TextElement(Element):
     optional: bool = False
     overflow: str = "error"
     balance: bool = False
+    stroke: tuple[float, RGBA] | None = None  # outline width (px at 1080 width) and colour
     name: str = ""  # the key of this element in RenderedImage.font_sizes
 
     @property
@@ -281,7 +284,7 @@ class _Reader:
 
     KEYS: ClassVar[dict[str, frozenset[str]]] = {
         "text": frozenset(
-            "type box text literal font weight script size color align valign line_height max_lines optional overflow balance".split()  # noqa: SIM905
+            "type box text literal font weight script size color align valign line_height max_lines optional overflow balance stroke".split()  # noqa: SIM905
         ),
         "image": frozenset(("type", "box", "slot", "fit", "radius", "align", "valign", "optional")),
         "logo": frozenset(("type", "box", "path", "align", "valign")),
@@ -418,6 +421,7 @@ class _Reader:
             optional=self.boolean(value.get("optional", False), (*path, "optional")),
             overflow=self.choice(value.get("overflow", "error"), (*path, "overflow"), ("error", "ellipsis")),
             balance=self.boolean(value.get("balance", False), (*path, "balance")),
+            stroke=self.stroke(value["stroke"], (*path, "stroke")) if "stroke" in value else None,
         )
 
     def element_image(self, value: dict[str, Any], path: KeyPath, index: int, box) -> ImageElement:
@@ -483,6 +487,12 @@ class _Reader:
                 e = replace(e, name=e.field if unique and e.field is not None else e.key)
             out.append(e)
         return tuple(out)
+
+    def stroke(self, value: Any, path: KeyPath) -> tuple[float, RGBA]:
+        value = self.mapping(value, path)
+        self.keys(value, path, {"width", "color"}, required={"width"})
+        width = self.number(value["width"], (*path, "width"), 0, 50)
+        return width, self.color(value.get("color", "#000000"), (*path, "color"), alpha=True)
 
     # -- scalars
 
