@@ -9,11 +9,15 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 
 from mediactl.core.errors import MediactlError
 from mediactl.graphics import LayoutError, load_layout, render_image
+from mediactl.graphics.fonts import covers, load_font
+from mediactl.graphics.layout import TextElement
+from mediactl.video import overlays
 from mediactl.video.cues import Cue, SubtitleError, read_cues
+from mediactl.video.overlay import Overlay
 
 
 @pytest.fixture
@@ -106,6 +110,26 @@ def test_an_opaque_layout_is_drawn_as_before(project: Path) -> None:
     assert image.getpixel((2, 102)) == tuple(
         round(b + (f - b) * 127 / 255) for f, b in zip((5, 24, 51), (16, 32, 48), strict=True)
     )
+
+
+def test_a_stroke_outlines_the_text_in_its_colour(project: Path) -> None:
+    clear = BAND.replace('color: "#0518337F"', 'color: "#05183300"')
+    body = clear + '        stroke: {width: 27, color: "#000000"}\n'
+
+    def draw(text: str) -> Image.Image:
+        layout = load_layout(write_layout(project, text), root=project)
+        return picture(render_image(layout, 400, 200, texts={}, images={}, qr_url=None, fmt="png").data)
+
+    image, plain = draw(body), draw(clear)
+    assert (0, 0, 0, 255) in pixels(image) and (255, 215, 0, 255) in pixels(image)
+    outlined, bare = image.getchannel("A").getbbox(), plain.getchannel("A").getbbox()
+    assert outlined is not None and bare is not None
+    assert outlined[2] - outlined[0] >= bare[2] - bare[0] + 2 * 9  # 27 px at 1080 wide is 10 px here, each side
+    write_layout(project, body.replace("width: 27", "width: 99"))
+    with pytest.raises(
+        LayoutError, match=r"test.yaml:\d+:\d+: elements\[1\]\.stroke\.width: expected a number from 0 to 50"
+    ):
+        load_layout(project / "templates" / "media" / "test.yaml", root=project)
 
 
 # --------------------------------------------------------------------------- cues
@@ -229,3 +253,231 @@ def test_a_subtitle_file_that_does_not_parse_is_one_error_naming_file_and_line(
     assert says in message, message
     assert isinstance(caught.value, MediactlError)
     assert "\n" not in message
+
+
+# --------------------------------------------------------------------------- overlays
+
+SIZES = ((1080, 1920), (1920, 1080))
+TEXTS = {"title": "示例银行给您拜年啦", "summary": "红灯笼轻轻摇曳，示例银行祝您新春快乐、万事如意、阖家幸福！"}
+MISSING = "ก"  # Thai: not in Noto Sans CJK (asserted below), so it would be a tofu box
+
+
+def rgba(overlay: Overlay) -> Image.Image:
+    image = picture(overlay.png)
+    assert image.format == "PNG"
+    assert image.size == (overlay.width, overlay.height)
+    return image
+
+
+def px_box(layout_name: str, element: int, size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """left, top, right, bottom of a packaged layout's element at `size`."""
+    x, y, w, h = overlays.load(layout_name).elements[element].box
+    return round(x * size[0]), round(y * size[1]), round((x + w) * size[0]), round((y + h) * size[1])
+
+
+def cue(text: str, index: int = 1, start: float = 1.0, end: float = 2.5) -> Cue:
+    return Cue(index, start, end, text, 2 + 4 * (index - 1))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_subtitles_are_one_cropped_overlay_per_cue_timed_after_the_intro(size: tuple[int, int]) -> None:
+    cues = [cue("新春快乐", 1, 0.0, 1.0), cue("阖家幸福，平安喜乐", 2, 1.0, 2.5)]
+    made = overlays.subtitles(cues, size, overlays.load("video-subtitle"), offset=1.5)
+    assert [(o.what, o.start, o.end, o.opacity) for o in made] == [
+        ("subtitle 1", 1.5, 2.5, 1.0),
+        ("subtitle 2", 2.5, 4.0, 1.0),
+    ]
+    left, top, right, bottom = px_box("video-subtitle", 0, size)
+    outline = round(5 * size[0] / 1080) + 2  # the stroke (5 px at 1080 width) and its soft edge
+    for overlay in made:
+        image = rgba(overlay)
+        assert image.mode == "RGBA"
+        assert image.getchannel("A").getbbox() == (0, 0, overlay.width, overlay.height)  # cropped tight
+        # inside the layout's box (give or take the outline), centred, standing on the box's bottom
+        assert left - outline <= overlay.x and overlay.x + overlay.width <= right + outline
+        assert top - outline <= overlay.y and overlay.y + overlay.height <= bottom + outline
+        assert abs(overlay.x + overlay.width / 2 - size[0] / 2) <= 3
+        assert bottom - overlay.y - overlay.height < 0.02 * size[1]
+        assert overlay.width < 0.7 * size[0] and overlay.height < 0.1 * size[1]  # cheap: only the text
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_subtitle_layout_is_clear_outside_its_text_box(size: tuple[int, int]) -> None:
+    layout = overlays.load("video-subtitle")
+    image = picture(
+        render_image(layout, *size, texts={"text": "阖家幸福，平安喜乐"}, images={}, qr_url=None, fmt="png").data
+    )
+    assert image.size == size
+    left, top, right, bottom = px_box("video-subtitle", 0, size)
+    outline = round(5 * size[0] / 1080) + 2
+    drawn = image.getchannel("A").getbbox()
+    assert drawn is not None
+    assert left - outline <= drawn[0] and drawn[2] <= right + outline
+    assert top - outline <= drawn[1] and drawn[3] <= bottom + outline
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_long_cue_takes_two_lines_and_a_longer_one_is_an_error_naming_the_cue(size: tuple[int, int]) -> None:
+    layout = overlays.load("video-subtitle")
+    two = overlays.subtitles([cue(TEXTS["summary"])], size, layout)[0]
+    one = overlays.subtitles([cue("新春快乐")], size, layout)[0]
+    assert 1.8 * one.height < two.height < 2.6 * one.height  # two lines, not one squeezed
+    with pytest.raises(SubtitleError) as caught:
+        overlays.subtitles(
+            [cue("新春快乐"), cue(TEXTS["summary"] * 3, 2)], size, layout, display="content/v/subtitles.srt"
+        )
+    message = str(caught.value)
+    assert message.startswith("content/v/subtitles.srt:6: cue 2 cannot be drawn: builtin/media/video-subtitle.yaml:")
+    assert "does not fit" in message
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_title_is_large_in_the_upper_third_over_a_soft_band(size: tuple[int, int]) -> None:
+    overlay = overlays.title(TEXTS, size, overlays.load("video-title"), start=0.5, end=4.0)
+    assert (overlay.what, overlay.start, overlay.end) == ("title", 0.5, 4.0)
+    image = rgba(overlay)
+    assert overlay.y >= 0 and overlay.y + overlay.height <= 0.4 * size[1]
+    assert overlay.width == size[0]  # the band runs edge to edge
+    band = image.getchannel("A").getpixel((2, round(0.18 * size[1]) - overlay.y))
+    assert 150 <= band <= 200  # see-through, dark enough for white text
+    # the text: white, at least 40 px high at 1080 width (scaled with the width)
+    _, top, _, _ = px_box("video-title", 4, size)
+    white = image.convert("L").point(lambda value: 255 if value > 245 else 0).getbbox()
+    assert white is not None
+    assert white[3] - white[1] >= 0.8 * 40 * size[0] / 1080
+    assert top - overlay.y - 4 <= white[1]
+
+
+@pytest.mark.parametrize("name", ["video-title", "video-cover-title"])
+def test_the_title_layouts_are_transparent_and_refuse_an_opaque_one(name: str, project: Path) -> None:
+    assert overlays.load(name).background.transparent
+    write_layout(project, 'background: {color: "#000000"}\nelements: []\n', name="opaque")
+    opaque = overlays.load("opaque", project / "templates", root=project)
+    with pytest.raises(
+        LayoutError, match=r"templates/media/opaque.yaml:1:\d+: background: the title layout must be transparent"
+    ):
+        overlays.title(TEXTS, (1080, 1920), opaque)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_card_is_an_opaque_full_frame_in_brand_colours(size: tuple[int, int]) -> None:
+    overlay = overlays.card(TEXTS, size, overlays.load("video-card"))
+    image = rgba(overlay)
+    assert (overlay.x, overlay.y, overlay.width, overlay.height, overlay.start, overlay.end) == (0, 0, *size, 0.0, None)
+    assert image.mode == "RGB"
+    assert image.getpixel((0, 0)) == (14, 58, 120)  # the covers' deep blue (#0E3A78) at the top
+    with pytest.raises(LayoutError, match="a title card fills the frame"):
+        overlays.card(TEXTS, size, overlays.load("video-title"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_cover_title_band_fits_a_long_title_in_both_orientations(size: tuple[int, int]) -> None:
+    texts = {"title": "守好钱袋子，谨防电信网络诈骗：春节期间的五个提醒"}
+    overlay = overlays.title(texts, size, overlays.load("video-cover-title"))
+    assert overlay.width == size[0] and overlay.y >= 0.6 * size[1] and overlay.y + overlay.height <= 0.9 * size[1]
+
+
+def test_a_project_layout_overrides_the_packaged_one_by_name(project: Path) -> None:
+    body = BAND.replace("literal: 新春快乐", "text: text")
+    write_layout(project, body, name="video-subtitle")
+    layout = overlays.load("video-subtitle", project / "templates", root=project)
+    assert layout.file == "templates/media/video-subtitle.yaml"
+    overlay = overlays.subtitles([cue("新春快乐")], (400, 200), layout)[0]
+    assert (overlay.x, overlay.y, overlay.width, overlay.height) == (0, 100, 400, 50)  # the band
+    assert overlays.load("video-subtitle").file == "builtin/media/video-subtitle.yaml"
+
+
+# --------------------------------------------------------------------------- real glyphs, never tofu
+
+
+def test_two_subtitle_lines_are_different_pictures_of_real_glyphs() -> None:
+    """Boxes of tofu look alike: 新春快乐 and 万事如意 must differ, and no glyph may be the font's .notdef."""
+    layout = overlays.load("video-subtitle")
+    first, second = overlays.subtitles([cue("新春快乐", 1), cue("万事如意", 2, 2.5, 4.0)], (1080, 1920), layout)
+    a, b = rgba(first), rgba(second)
+    width, height = max(a.width, b.width), max(a.height, b.height)
+    a_full, b_full = (Image.new("RGBA", (width, height)) for _ in range(2))
+    a_full.alpha_composite(a)
+    b_full.alpha_composite(b)
+    assert ImageChops.difference(a_full, b_full).getbbox() is not None
+
+    text_element = layout.elements[0]
+    assert isinstance(text_element, TextElement)
+    font = load_font(48, text_element.weight, text_element.script)
+    assert covers(font, MISSING) == [MISSING]  # the reference really is a character the font lacks
+    notdef = font.getmask(MISSING).getbbox(), bytes(font.getmask(MISSING))
+    for char in "新春快乐万事如意":
+        assert covers(font, char) == []
+        glyph = font.getmask(char)
+        assert (glyph.getbbox(), bytes(glyph)) != notdef, f"{char} draws as the .notdef box"
+
+
+def test_a_character_the_font_lacks_is_an_error_naming_it_the_layout_and_the_cue() -> None:
+    with pytest.raises(SubtitleError) as caught:
+        overlays.subtitles(
+            [cue(f"新春{MISSING}快乐", 3)], (1080, 1920), overlays.load("video-subtitle"), display="subs.srt"
+        )
+    message = str(caught.value)
+    assert message.startswith("subs.srt:10: cue 3 cannot be drawn: builtin/media/video-subtitle.yaml:")
+    assert "U+0E01" in message and "no glyph" in message
+    with pytest.raises(LayoutError, match=r"video-title.yaml:\d+:\d+: elements\[4\]\.text: .*U\+0E01"):
+        overlays.title({"title": f"新春{MISSING}"}, (1920, 1080), overlays.load("video-title"))
+
+
+@pytest.mark.parametrize("text", ["萬事如意，恭喜發財！", "「新春」（快樂）：歲歲平安；《賀歲》？…—·％＋"])
+@pytest.mark.parametrize("name", ["video-subtitle", "video-title", "video-cover-title"])
+def test_traditional_characters_and_full_width_punctuation_render(name: str, text: str) -> None:
+    layout = overlays.load(name)
+    for element in layout.elements:
+        if isinstance(element, TextElement):
+            assert covers(load_font(40, element.weight, element.script), text) == []
+    field = "text" if name == "video-subtitle" else "title"
+    overlay = (
+        overlays.title({field: text}, (1080, 1920), layout)
+        if field == "title"
+        else overlays.subtitles([cue(text)], (1080, 1920), layout)[0]
+    )
+    assert overlay.width > 0 and overlay.height > 0
+
+
+# --------------------------------------------------------------------------- logo
+
+
+@pytest.fixture
+def logo_png(tmp_path: Path) -> Path:
+    image = Image.new("RGBA", (400, 200), (0, 0, 0, 0))
+    image.paste((201, 163, 91, 255), (50, 50, 350, 150))
+    path = tmp_path / "logo.png"
+    image.save(path)
+    return path
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize(
+    ("position", "corner"),
+    [("top-left", (0, 0)), ("top-right", (1, 0)), ("bottom-left", (0, 1)), ("bottom-right", (1, 1))],
+)
+def test_the_logo_sits_in_its_corner_at_its_width_and_opacity(
+    logo_png: Path, size: tuple[int, int], position: str, corner: tuple[int, int]
+) -> None:
+    overlay = overlays.logo(logo_png, size, position, width_fraction=0.14, margin=0.04, opacity=0.85)
+    width, height = size
+    gap = round(0.04 * width)
+    assert (overlay.width, overlay.height) == (round(0.14 * width), round(0.14 * width / 2))
+    assert overlay.x == (gap if corner[0] == 0 else width - gap - overlay.width)
+    assert overlay.y == (gap if corner[1] == 0 else height - gap - overlay.height)
+    assert (overlay.opacity, overlay.start, overlay.end, overlay.what) == (0.85, 0.0, None, "logo")
+    image = rgba(overlay)
+    assert image.mode == "RGBA" and image.getpixel((0, 0))[3] == 0  # its transparency kept
+    assert image.getpixel((overlay.width // 2, overlay.height // 2)) == (201, 163, 91, 255)  # opacity is the engine's
+
+
+def test_a_bad_logo_is_an_error_naming_it(tmp_path: Path, logo_png: Path) -> None:
+    with pytest.raises(LayoutError, match=r"logo.svg: SVG is not supported"):
+        overlays.logo(write(tmp_path, "logo.svg", "<svg/>"), (1080, 1920))
+    with pytest.raises(LayoutError, match=r"image file not found: .*nope.png"):
+        overlays.logo(tmp_path / "nope.png", (1080, 1920))
+    with pytest.raises(LayoutError, match=r"not an image mediactl can read"):
+        overlays.logo(write(tmp_path, "junk.png", "not a picture"), (1080, 1920))
+    with pytest.raises(LayoutError, match=r"position 'middle'"):
+        overlays.logo(logo_png, (1080, 1920), "middle")
