@@ -481,3 +481,59 @@ def test_a_bad_logo_is_an_error_naming_it(tmp_path: Path, logo_png: Path) -> Non
         overlays.logo(write(tmp_path, "junk.png", "not a picture"), (1080, 1920))
     with pytest.raises(LayoutError, match=r"position 'middle'"):
         overlays.logo(logo_png, (1080, 1920), "middle")
+
+
+# --------------------------------------------------------------------------- burned into a video
+
+
+def test_two_subtitle_lines_burned_into_a_video_give_frames_that_differ_in_the_subtitle_area(tmp_path: Path) -> None:
+    """The issue's check at the frame level: the cue PNGs overlaid by ffmpeg as the engine does (`enable`
+    ranges), encoded H.264/yuv420p, a frame decoded in each cue's time. Until the engine (video/graph.py)
+    lands this drives ffmpeg directly; imageio-ffmpeg becomes a runtime dependency with it, and the skip goes."""
+    import subprocess
+
+    ffmpeg = pytest.importorskip("imageio_ffmpeg").get_ffmpeg_exe()
+    size = (360, 640)
+    made = overlays.subtitles(
+        [cue("新春快乐", 1, 0.0, 1.0), cue("万事如意", 2, 1.0, 2.0)], size, overlays.load("video-subtitle")
+    )
+    inputs, chain, last = [], [], "0:v"
+    for number, overlay in enumerate(made, start=1):
+        png = tmp_path / f"cue{number}.png"
+        png.write_bytes(overlay.png)
+        inputs += ["-i", str(png)]
+        chain.append(
+            f"[{last}][{number}:v]overlay={overlay.x}:{overlay.y}:enable='between(t,{overlay.start},{overlay.end})'[v{number}]"
+        )
+        last = f"v{number}"
+    video = tmp_path / "burned.mp4"
+    source = f"color=c=0x406080:s={size[0]}x{size[1]}:d=2:r=10"
+    run = [ffmpeg, "-v", "error", "-y", "-f", "lavfi", "-i", source, *inputs, "-filter_complex", ";".join(chain)]
+    subprocess.run(
+        [*run, "-map", f"[{last}]", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(video)],
+        check=True,
+        timeout=60,
+    )
+
+    def frame(at: float) -> Image.Image:
+        out = tmp_path / f"frame-{at}.png"
+        subprocess.run(
+            [ffmpeg, "-v", "error", "-y", "-ss", str(at), "-i", str(video), "-frames:v", "1", str(out)],
+            check=True,
+            timeout=60,
+        )
+        return Image.open(out).convert("RGB")
+
+    first, second = frame(0.5), frame(1.5)
+    left = min(o.x for o in made)
+    top = min(o.y for o in made)
+    right = max(o.x + o.width for o in made)
+    bottom = max(o.y + o.height for o in made)
+    area = (left, top, right, bottom)
+    changed = (
+        ImageChops.difference(first.crop(area), second.crop(area)).convert("L").point(lambda v: 255 if v > 48 else 0)
+    )
+    assert changed.getbbox() is not None  # different glyphs, not two alike boxes
+    assert sum(1 for v in changed.tobytes() if v) > 0.05 * changed.width * changed.height
+    outside = ImageChops.difference(first.crop((0, 0, size[0], top - 4)), second.crop((0, 0, size[0], top - 4)))
+    assert max(outside.convert("L").tobytes()) <= 8  # and only there: the rest of the frame is the same
