@@ -529,7 +529,7 @@ def test_huge_images_are_refused_before_decoding(project: Path) -> None:
             'background: {color: "#0A2A5E"}\nelements:\n  - type: text\n    box: [0, 0, 1, 1]\n'
             "    text: title\n    colour: red\n",
             "templates/media/test.yaml:6:5: elements[0].colour: unknown key 'colour'; known keys here: align, "
-            "balance, box, color, font, line_height, literal, max_lines, optional, overflow, script, size, text, "
+            "balance, box, color, font, line_height, literal, max_lines, optional, overflow, script, size, stroke, text, "
             "type, valign, weight",
         ),
         (

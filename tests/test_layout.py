@@ -1,6 +1,6 @@
 """Dependencies point one way: no stage imports a later one (issue 11); an import inside a function says why.
 
-The stages, earliest first: core ← config ← library ← text, graphics ← render ← check ← publish
+The stages, earliest first: core ← config ← library ← text, graphics ← video ← render ← check ← publish
 ← pipeline ← cli. A module may import its own stage and earlier ones. `sandbox/` (the platform
 emulator) stands apart: it may import core and config only, and only `cli/` starts it.
 
@@ -37,7 +37,7 @@ STAGES = {
     "library": 2,
     "text": 3,
     "graphics": 3,
-    "video": 3,
+    "video": 3.5,  # draws with graphics and text; render builds video variants with it
     "render": 4,
     "check": 5,
     "publish": 6,

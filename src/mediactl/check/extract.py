@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # markdown-it is imported only when Markdown or HTML is extra
 from mediactl.check.normalize import _native  # the C extension, or None where it was not built
 from mediactl.library.frontmatter import split_front_matter
 from mediactl.text.cjk import is_cjk as _is_cjk
+from mediactl.text.cuetext import CUE_MARKUP as _CUE_MARKUP  # shared with the video burn-in
 
 #: The JSON decoder's string scanner (C where built): (decoded string, index past the closing quote).
 #: typeshed leaves it out of json.decoder's stub (it is not in __all__), but json.decoder has had it since 2.6.
@@ -851,7 +852,6 @@ def _paragraphs(src: str) -> list[list[tuple[int, str]]]:
     return paragraphs
 
 
-_CUE_MARKUP = re.compile(r"<[^>\n]*>|\{\\[^}\n]*\}")  # <i>, <font …>, <v Name>, <00:01.000>, {\an8}
 _TIMING = re.compile(r"-->")
 
 

@@ -74,6 +74,13 @@ def render_image(
     fmt = {"jpg": "jpeg"}.get(fmt.lower(), fmt.lower())
     if fmt not in FORMATS:
         raise LayoutError(f"{layout.file}: unknown output format {fmt!r}; use jpeg or png")
+    if layout.background.transparent and fmt != "png":
+        raise LayoutError(
+            layout.where(
+                ("background", "transparent"),
+                f"a transparent layout is drawn as PNG: {fmt.upper()} has no transparency",
+            )
+        )
     for what, value in (("width", width), ("height", height)):
         if not _is_int(value) or not 16 <= value <= MAX_CANVAS_SIDE:
             raise LayoutError(f"{layout.file}: canvas {what} must be 16 to {MAX_CANVAS_SIDE} px, got {value!r}")
@@ -147,7 +154,7 @@ class _Render:
             mask = _rounded_mask(*picture.size, radius)
             if picture.mode == "RGBA":
                 mask = ImageChops.multiply(mask, picture.getchannel("A"))
-            canvas.paste(picture.convert("RGB"), (left + dx, top + dy), mask)
+            _blend(canvas, picture.convert("RGB"), (left + dx, top + dy), mask)
         else:
             _paste(canvas, picture, (left + dx, top + dy))
 
@@ -204,7 +211,6 @@ class _Render:
             px, lines, font = self.fit(element, text, w, h)
             measure = _measurer(font)
             self.font_sizes[element.name] = px
-            draw = ImageDraw.Draw(canvas)
             step = px * element.line_height
             block = px + (len(lines) - 1) * step
             y0 = top + {"top": 0, "middle": (h - block) / 2, "bottom": h - block}[element.valign]
@@ -212,16 +218,21 @@ class _Render:
             # Simplified-Chinese ，。、；： sit in the left half of their em: the right half is
             # blank, and centring or right-aligning by the advance would push the line off.
             hangs = element.font is None and element.script == "SC" and element.align != "left"
+            placed = []
             for i, line in enumerate(lines):
                 line_w = measure(line) - (px / 2 if hangs and line[-1:] in "，。、；：" else 0)
                 dx = {"left": 0, "center": (w - line_w) / 2, "right": w - line_w}[element.align]
-                draw.text(
-                    (round(left + dx), round(y0 + i * step + baseline)),
-                    line,
-                    font=font,
-                    fill=element.color,
-                    anchor="ls",
-                )
+                placed.append(((round(left + dx), round(y0 + i * step + baseline)), line))
+            if element.stroke is not None:
+                _outline(canvas, placed, font, element.stroke, self.scale)
+            # On a transparent canvas the text goes on a layer of its own colour and is composited, so
+            # its soft edges keep that colour over a half-transparent band instead of blending toward it.
+            layer = Image.new("RGBA", canvas.size, (*element.color, 0)) if canvas.mode == "RGBA" else canvas
+            draw = ImageDraw.Draw(layer)
+            for origin, line in placed:
+                draw.text(origin, line, font=font, fill=element.color, anchor="ls")
+            if layer is not canvas:
+                canvas.alpha_composite(layer)
 
     def check_glyphs(self, element: TextElement, key: str, text: str) -> None:
         font = load_font(16, element.weight, element.script, element.font)
@@ -334,6 +345,8 @@ def _static_canvas(bg: Background, rects: tuple[RectElement, ...], size: tuple[i
 
 
 def _base_canvas(bg: Background, size: tuple[int, int]) -> Image.Image:
+    if bg.transparent:
+        return Image.new("RGBA", size, (0, 0, 0, 0))
     if bg.gradient is not None:
         return _gradient(size, bg.gradient)[0].copy()
     return Image.new("RGB", size, bg.color or (0, 0, 0))
@@ -362,7 +375,7 @@ def _draw_rect(canvas: Image.Image, element: RectElement) -> None:
         alpha = Image.new("L", (w, h), a)
     if radius:
         alpha = ImageChops.multiply(alpha, _rounded_mask(w, h, radius))
-    canvas.paste(layer, (left, top), alpha)
+    _blend(canvas, layer, (left, top), alpha)
 
 
 _PHRASE = re.compile(r"[^，、：；！？。,;:!? ]+[，、：；！？。,;:!? ]*|[，、：；！？。,;:!? ]+")
@@ -462,9 +475,44 @@ def _place(box: tuple[int, int], size: tuple[int, int], align: str, valign: str)
 
 def _paste(canvas: Image.Image, picture: Image.Image, offset: tuple[int, int]) -> None:
     if picture.mode == "RGBA":
-        canvas.paste(picture.convert("RGB"), offset, picture.getchannel("A"))
+        _blend(canvas, picture.convert("RGB"), offset, picture.getchannel("A"))
     else:
         canvas.paste(picture, offset)
+
+
+def _outline(
+    canvas: Image.Image,
+    placed: list[tuple[tuple[int, int], str]],
+    font: ImageFont.FreeTypeFont,
+    stroke: tuple[float, tuple[int, int, int, int]],
+    scale: float,
+) -> None:
+    """The glyphs of `placed` lines widened by the stroke, in its colour and opacity, under the text."""
+    width, (*rgb, opacity) = stroke
+    px = round(width * scale)
+    if px < 1 or opacity == 0:
+        return
+    layer = Image.new("L", canvas.size, 0)
+    draw = ImageDraw.Draw(layer)
+    for origin, line in placed:
+        draw.text(origin, line, font=font, fill=255, anchor="ls", stroke_width=px, stroke_fill=255)
+    if opacity < 255:
+        layer = layer.point(lambda value: value * opacity // 255)
+    _blend(canvas, Image.new("RGB", canvas.size, tuple(rgb)), (0, 0), layer)
+
+
+def _blend(canvas: Image.Image, picture: Image.Image, offset: tuple[int, int], mask: Image.Image) -> None:
+    """The RGB `picture` laid over `canvas` at `offset` through `mask`.
+
+    A transparent (RGBA) canvas is alpha-composited: `paste` would mix the canvas's empty black into
+    the colours, and a half-transparent band would come out darker than its colour says.
+    """
+    if canvas.mode == "RGBA":
+        tile = picture.convert("RGBA")
+        tile.putalpha(mask)
+        canvas.alpha_composite(tile, offset)
+    else:
+        canvas.paste(picture, offset, mask)
 
 
 @lru_cache(maxsize=16)

@@ -16,6 +16,8 @@ Schema::
       image: cover                   # an image slot given to the renderer
       fit: cover                     # cover (fill, crop; default) | contain (fit inside)
       optional: true                 # the slot may be absent: the base alone is drawn
+      transparent: true              # instead of all the above: nothing under the elements, an RGBA
+                                     #   PNG (video overlays); JPEG output of such a layout is an error
     elements:                        # drawn in order, later on top
       - type: rect                   # a panel behind text
         box: [0, 0.6, 1, 0.4]        # x, y, width, height as fractions (0–1) of the canvas
@@ -37,6 +39,8 @@ Schema::
         overflow: error              # error (default) | ellipsis: at min size cut with "…"
         balance: false               # true (titles): break after clause punctuation if that fits,
                                      #   else lines of even length, instead of greedy fill
+        stroke: {width: 4, color: "#000000B3"}  # optional outline around each glyph, width in px at
+                                     #   1080 width: text that stays legible over any picture (video)
       - type: image
         box: [0, 0, 1, 0.7]
         slot: master                 # an image given to the renderer
@@ -124,6 +128,7 @@ class Background:
     image: str | None = None
     fit: str = "cover"
     optional: bool = False
+    transparent: bool = False  # nothing under the elements: drawn on an RGBA canvas, output as PNG only
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,7 @@ class TextElement(Element):
     optional: bool = False
     overflow: str = "error"
     balance: bool = False
+    stroke: tuple[float, RGBA] | None = None  # outline width (px at 1080 width) and colour
     name: str = ""  # the key of this element in RenderedImage.font_sizes
 
     @property
@@ -278,7 +284,7 @@ class _Reader:
 
     KEYS: ClassVar[dict[str, frozenset[str]]] = {
         "text": frozenset(
-            "type box text literal font weight script size color align valign line_height max_lines optional overflow balance".split()  # noqa: SIM905
+            "type box text literal font weight script size color align valign line_height max_lines optional overflow balance stroke".split()  # noqa: SIM905
         ),
         "image": frozenset(("type", "box", "slot", "fit", "radius", "align", "valign", "optional")),
         "logo": frozenset(("type", "box", "path", "align", "valign")),
@@ -329,11 +335,15 @@ class _Reader:
 
     def background(self, value: Any, path: KeyPath) -> Background:
         value = self.mapping(value, path)
-        self.keys(value, path, {"color", "gradient", "image", "fit", "optional"})
+        self.keys(value, path, {"color", "gradient", "image", "fit", "optional", "transparent"})
+        if self.boolean(value.get("transparent", False), (*path, "transparent")):
+            if len(value) > 1:
+                self.fail(path, "a transparent background has nothing under the elements: give transparent alone")
+            return Background(transparent=True)
         if "color" in value and "gradient" in value:
             self.fail(path, "give either color or gradient, not both")
         if not ({"color", "gradient", "image"} & value.keys()):
-            self.fail(path, "give a color, a gradient or an image")
+            self.fail(path, "give a color, a gradient or an image (or transparent: true)")
         color = self.color(value["color"], (*path, "color"), alpha=False)[:3] if "color" in value else None
         gradient = self.gradient(value["gradient"], (*path, "gradient"), alpha=False) if "gradient" in value else None
         image = value.get("image")
@@ -411,6 +421,7 @@ class _Reader:
             optional=self.boolean(value.get("optional", False), (*path, "optional")),
             overflow=self.choice(value.get("overflow", "error"), (*path, "overflow"), ("error", "ellipsis")),
             balance=self.boolean(value.get("balance", False), (*path, "balance")),
+            stroke=self.stroke(value["stroke"], (*path, "stroke")) if "stroke" in value else None,
         )
 
     def element_image(self, value: dict[str, Any], path: KeyPath, index: int, box) -> ImageElement:
@@ -476,6 +487,12 @@ class _Reader:
                 e = replace(e, name=e.field if unique and e.field is not None else e.key)
             out.append(e)
         return tuple(out)
+
+    def stroke(self, value: Any, path: KeyPath) -> tuple[float, RGBA]:
+        value = self.mapping(value, path)
+        self.keys(value, path, {"width", "color"}, required={"width"})
+        width = self.number(value["width"], (*path, "width"), 0, 50)
+        return width, self.color(value.get("color", "#000000"), (*path, "color"), alpha=True)
 
     # -- scalars
 
