@@ -229,8 +229,35 @@ def test_the_example_video_renders_for_every_channel_that_takes_video(cli, examp
         assert (facts.video_codec, facts.audio_codec) == ("h264", "aac") and faststart(path)
         assert path.stat().st_size == video["bytes"] and abs(facts.duration - 4.0) < 0.15
         assert (path.parent / "cover.jpg").is_file()
-    vertical = {made[c]["video"]["recipe"] for c in sizes if sizes[c] == (1080, 1920)}
-    assert len(vertical) == 1  # one encode serves all four vertical channels
+    # Douyin's title is the item's Douyin override, burned in: its own encode; one encode serves the other three.
+    shared = {made[c]["video"]["recipe"] for c in ("bank-kuaishou", "bank-channels", "bank-moments")}
+    assert len(shared) == 1 and made["bank-douyin"]["video"]["recipe"] not in shared
+
+
+def frame(video: Path, at: float) -> Image.Image:
+    return Image.open(io.BytesIO(frame_png(video, at, str(video)))).convert("L")
+
+
+def mean_difference(a: Image.Image, b: Image.Image, box: tuple[float, float, float, float]) -> float:
+    """The mean absolute grey-level difference of two frames inside `box` (fractions of the frame)."""
+    w, h = a.size
+    area = (int(box[0] * w), int(box[1] * h), int(box[2] * w), int(box[3] * h))
+    pa, pb = a.crop(area).tobytes(), b.crop(area).tobytes()
+    return sum(abs(x - y) for x, y in zip(pa, pb, strict=True)) / len(pa)
+
+
+def test_a_different_subtitle_line_changes_the_frame_in_the_subtitle_area_only(cli, example: Path) -> None:
+    """Two renders of the example differing only in its first cue (新春快乐 → 万事如意): the frames at 0.5 s differ
+    where the subtitle layout draws and nowhere else. Tofu boxes would look alike; missing text would not differ."""
+    video = example / "build" / "bank-kuaishou" / VIDEO / "video.mp4"
+    assert cli(example, "render", VIDEO, "--channel", "bank-kuaishou").exit_code == 0
+    first = frame(video, 0.5)
+    srt = example / "content" / "video" / VIDEO / "subtitles.srt"
+    srt.write_text(srt.read_text("utf-8").replace("新春快乐", "万事如意", 1), "utf-8")
+    assert cli(example, "render", VIDEO, "--channel", "bank-kuaishou").exit_code == 0
+    second = frame(video, 0.5)
+    assert mean_difference(first, second, (0.3, 0.8, 0.7, 0.87)) > 6  # where the line is drawn (measured: 13.5)
+    assert mean_difference(first, second, (0.0, 0.2, 1.0, 0.6)) < 1.5  # the picture above it (measured: 0.0)
 
 
 def test_a_corrupt_source_fails_its_video_variants_with_one_message_and_leaves_nothing(cli, example: Path) -> None:

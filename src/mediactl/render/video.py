@@ -8,7 +8,6 @@ memory) for `manifest.write_variant`, with the probe facts and the recipe hash i
 from __future__ import annotations
 
 import hashlib
-import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from mediactl.core import confine, fsutil
 from mediactl.core.errors import relpath
 from mediactl.library.content import Item
 from mediactl.render.layouts import layout_folders
+from mediactl.render.media import layout_texts
 from mediactl.video.ffmpeg import Progress
 from mediactl.video.graph import Staged, Target
 from mediactl.video.overlay import Overlay
@@ -71,7 +71,10 @@ def make_video(item: Item, source: Path, config: Config, platform: Platform, cha
     facts = _probed(source, display, digest)
     template = load_channel_template(config, platform, channel)
     target = target_for(template, platform)
-    staged = Staged(overlays=tuple(_written(text_overlays(item, channel, template, target, config), config)))
+    drawn = cards(item, channel, template, target, config)
+    bookends = {which: path for (_, path), which in zip(_written(list(drawn.values()), config), drawn, strict=True)}
+    staged = Staged(overlays=tuple(_written(text_overlays(item, channel, template, target, config), config)),
+                    intro=bookends.get("intro"), outro=bookends.get("outro"))  # fmt: skip
     encoded = encode(source, display, facts, digest, template, target, staged, cache_folder(config.state_path),
                      progress)  # fmt: skip
     at = min(template.cover_at, max(0.0, encoded.probe.duration - 0.1))
@@ -104,20 +107,61 @@ def _probed(source: Path, display: str, digest: str) -> Probe:
 
 
 def text_overlays(item: Item, channel: Channel, template: VideoTemplate, target: Target, config: Config) -> list[Overlay]:
-    """THE HOOK for the text half (video/overlays.py, video/cues.py): the pictures to lay over the main section.
+    """The pictures laid over the main section: the template's title, the item's subtitles, the logo.
 
-    Each of the template's `title`, `subtitles` and `logo` keys, when set, is drawn into `Overlay`s by
-    `mediactl.video.overlays`; with all three null (the shipped templates, until the text half lands)
-    nothing is drawn and nothing of it is imported. The graph takes any number of overlays.
+    Drawn by the graphics engine (video/overlays.py), so a title on a video has the covers' fonts and line
+    breaking; subtitle lines are the cues of the item's SRT/VTT, cleaned as the check reads them, timed on
+    the main section's clock (the graph shows overlays after the intro). Nothing is imported for a template
+    that draws no text.
     """
-    wanted = [key for key in ("title", "subtitles", "logo") if getattr(template, key)]
-    if not wanted:
+    if not (template.title or template.subtitles or template.logo):
         return []
-    overlays = importlib.import_module("mediactl.video.overlays")  # the text half's module (the lead wires it)
+    from mediactl.video import overlays  # lazy: Pillow and the fonts only when a template draws text
+
+    size = (target.width, target.height)
     found: list[Overlay] = []
-    for key in wanted:
-        found.extend(getattr(overlays, key)(item, channel, template, target, config))
+    if template.title:
+        layout = _layout(template.title, "video-title", config)
+        end = template.title.get("to")
+        found.append(overlays.title(layout_texts(item, channel), size, layout, float(template.title.get("from", 0)),
+                                    None if end is None else float(end)))  # fmt: skip
+    subtitles = _subtitle_file(item) if template.subtitles else None
+    if template.subtitles and subtitles is not None:
+        from mediactl.video.cues import read_cues  # lazy: as overlays
+
+        display = relpath(subtitles, config.root)
+        cues = read_cues(confine.confined(subtitles, config.root, what="subtitles"), display)
+        found += overlays.subtitles(cues, size, _layout(template.subtitles, "video-subtitle", config), display=display)
+    if template.logo:
+        logo = template.logo
+        found.append(overlays.logo(config.root / str(logo["file"]), size, str(logo.get("position", "top-right")),
+                                   float(logo.get("width", 0.14)), float(logo.get("margin", 0.04)),
+                                   float(logo.get("opacity", 0.85)), root=config.root))  # fmt: skip
     return found
+
+
+def cards(item: Item, channel: Channel, template: VideoTemplate, target: Target, config: Config) -> dict[str, Overlay]:
+    """The intro and outro title cards the template asks for (`{card: layout}`), drawn full frame."""
+    wanted = {which: b.card for which, b in (("intro", template.intro), ("outro", template.outro)) if b and b.card}
+    if not wanted:
+        return {}
+    from mediactl.video import overlays  # lazy: as in text_overlays
+
+    texts = layout_texts(item, channel)
+    return {which: overlays.card(texts, (target.width, target.height), overlays.load(name, config.templates_path,
+            root=config.root)) for which, name in wanted.items()}  # fmt: skip
+
+
+def _layout(spec: dict[str, Any], default: str, config: Config) -> Any:
+    from mediactl.video import overlays  # lazy: as in text_overlays
+
+    return overlays.load(str(spec.get("layout") or default), config.templates_path, root=config.root)
+
+
+def _subtitle_file(item: Item) -> Path | None:
+    """The item's subtitle file (its first .srt or .vtt asset): the one the check reads and the render burns in."""
+    found = [a for a in item.assets if Path(a.path).suffix.lower() in (".srt", ".vtt")]
+    return item.asset_path(found[0]) if found else None
 
 
 def _written(found: list[Overlay], config: Config) -> list[tuple[Overlay, Path]]:

@@ -37,6 +37,10 @@ from mediactl.graphics.layout import BUILTIN_PREFIX, builtin_layout_dir, find_la
 
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 TOP_KEYS = frozenset(["name", "description", "size", "fit", "max_seconds", "intro", "outro", "title", "subtitles", "logo", "loudness", "cover", "encode", "engine"])  # fmt: skip
+# What the text half (video/overlays.py) reads from each of its keys.
+TEXT_KEYS = {"title": {"layout", "from", "to"}, "subtitles": {"layout"},
+             "logo": {"file", "position", "width", "margin", "opacity"}}  # fmt: skip
+LOGO_POSITIONS = ("top-left", "top-right", "bottom-left", "bottom-right")
 _COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
 _BITRATE = re.compile(r"\d+(\.\d+)?[kM]?")
 
@@ -217,10 +221,25 @@ class _Reader:
         return Bookend(clip=self.folder / clip, seconds=seconds or 1.5)
 
     def passed_on(self, data: dict[str, Any], key: str) -> dict[str, Any] | None:
+        """The text half's keys (title, subtitles, logo), checked here so a mistake names this file's line."""
         value = data.get(key)
-        if value is not None and not isinstance(value, dict):
-            self.fail((key,), f"expected a mapping or null, got {type(value).__name__}")
-        return value
+        if value is None:
+            return None
+        spec = self.mapping(value, (key,), TEXT_KEYS[key])
+        for name in ("layout", "file", "position"):
+            if name in spec and (not isinstance(spec[name], str) or not spec[name].strip()):
+                self.fail((key, name), f"expected a non-empty string, got {spec[name]!r}")
+        if key == "logo" and "file" not in spec:
+            self.fail((key,), "'file' is required (the logo image, relative to the project)")
+        if spec.get("position", "top-right") not in LOGO_POSITIONS:
+            self.fail((key, "position"), f"expected one of {', '.join(LOGO_POSITIONS)}, got {spec['position']!r}")
+        for name, (low, high) in {"from": (0.0, 86400.0), "to": (0.0, 86400.0), "width": (0.01, 1.0),
+                                  "margin": (0.0, 0.49), "opacity": (0.0, 1.0)}.items():  # fmt: skip
+            if name in spec:
+                self.number(spec, (key, name), low, high)
+        if "to" in spec and float(spec["to"]) <= float(spec.get("from", 0)):
+            self.fail((key, "to"), f"expected a time after `from` ({spec.get('from', 0)}), got {spec['to']!r}")
+        return spec
 
     def loudness(self, value: Any, path: KeyPath) -> dict[str, float] | None:
         if value is None:
