@@ -246,7 +246,7 @@ def test_wecom_s_error_codes_are_classified(example: Path, monkeypatch) -> None:
         for code, kind in ((42001, TokenExpired), (40014, TokenExpired), (45009, Transient), (-1, Transient),
                            (40007, Rejected), (40001, Rejected), (40035, Rejected)):  # fmt: skip
             with pytest.raises(kind) as raised:
-                adapter._json(httpx.Response(200, json={"errcode": code, "errmsg": "x"}))
+                adapter._json(httpx.Response(200, json={"errcode": code, "errmsg": "x"}), step="x", mutating=False)
             assert type(raised.value) is kind, code  # 40001 is a wrong secret in WeCom: no token refresh helps
     finally:
         adapter.close()
