@@ -86,6 +86,7 @@ def make_video(item: Item, source: Path, config: Config, platform: Platform, cha
         "source": {"file": display, "sha256": digest},
         "template": template.name,
         "recipe": encoded.recipe,
+        "cover_at": round(at, 3),  # the cover frame's second (Douyin's cover_tsp): approved with the video
         **{k: v for k, v in encoded.probe.facts().items() if k != "rotation"},
     }
     frame = encoded.path.with_name(f"{encoded.recipe}.at{at:.3f}.png")
