@@ -171,7 +171,7 @@ class progress:  # lower case: used like open(), as a context manager
 def _done_column() -> Any:
     """The count (3/12) on the main bar, a percentage on a part's bar (its total is 1: ffmpeg's fraction)."""
     from rich.progress import MofNCompleteColumn, ProgressColumn, Task, TaskProgressColumn  # lazy: as in progress
-    from rich.text import Text
+    from rich.text import Text  # lazy: as in progress
 
     class Done(ProgressColumn):
         count, percent = MofNCompleteColumn(), TaskProgressColumn()
