@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+import mediactl
 from mediactl.config.platforms import get_platform
 from mediactl.sandbox import Sandbox, SandboxOptions
 from mediactl.sandbox.platforms.douyin import Douyin
 from videoflow import (
+    approve_video,
     authorise,
     copy_project,
     delivery_records,
@@ -63,7 +65,7 @@ def test_video_is_uploaded_whole_created_with_its_topics_and_reviewed(cli, ready
         create["summary"]["text"] == "新春快乐，万事如意！ #新年快乐 #春节"
     )  # the caption holds the variant's #topics
     assert create["summary"]["video_sha256"] == manifest_video(ready, CHANNEL)["sha256"]  # exactly the sealed bytes
-    assert "cover_tsp" not in create["summary"] or create["summary"]["cover_tsp"] is None
+    assert create["summary"]["cover_tsp"] == manifest_video(ready, CHANNEL)["cover_at"] == 1.0  # cover.at
     assert job_of(ready, CHANNEL).remote_id == create["summary"]["item_id"]
     assert sandbox.calls()[-1]["path"] == "/douyin/video/data/"  # as the grant's open_id (else 2190015)
     (record,) = delivery_records(ready)
@@ -104,22 +106,39 @@ def test_the_sandbox_refuses_a_whole_upload_over_the_direct_limit(cli, ready: Pa
     assert "error_code 2190005" in outcome["detail"] and "the platform refused the media" in outcome["detail"]
 
 
-def test_the_channels_cover_second_goes_to_create(cli, ready: Path, sandbox: Sandbox) -> None:
+def test_the_templates_cover_second_is_approved_with_the_video_and_goes_to_create(
+    cli, tmp_path: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The project's vertical template puts the cover at 9 s: past the 4-second video, so the render records the
+    last frame's second (3.9) in the variant's video entry, inside the content hash, and create sends it."""
+
+    def cover_at_nine(root: Path) -> None:
+        packaged = Path(mediactl.__file__).parent / "data" / "templates" / "media" / "video-vertical.yaml"
+        (root / "templates" / "media").mkdir(parents=True, exist_ok=True)
+        text = packaged.read_text("utf-8").replace("cover: {at: 1.0}", "cover: {at: 9}")
+        (root / "templates" / "media" / "video-vertical.yaml").write_text(text, "utf-8")
+
+    project = approve_video(tmp_path / "example", cover_at_nine)
+    monkeypatch.setenv("MEDIACTL_SANDBOX_URL", sandbox.url)
+    monkeypatch.setenv("BANK_DOUYIN_CLIENT_KEY", "do-client-id")
+    monkeypatch.setenv("BANK_DOUYIN_CLIENT_SECRET", "dy-secret")
+    monkeypatch.setitem(get_platform("douyin").facts["poll"], "first_wait_seconds", 0.01)
+    authorise(cli, project, sandbox, CHANNEL, "bank-open-id", monkeypatch)
+    assert manifest_video(project, CHANNEL)["cover_at"] == 3.9
+    (outcome,) = publish(cli, project, CHANNEL)
+    assert outcome["state"] == "sent", outcome
+    assert creates(sandbox)[0]["summary"]["cover_tsp"] == 3.9
+
+
+def test_the_old_channel_option_cover_tsp_is_refused_saying_where_it_moved(cli, ready: Path) -> None:
     config = ready / "mediactl.yaml"
     text = config.read_text("utf-8")
     config.write_text(text.replace("    platform: douyin\n", "    platform: douyin\n    cover_tsp: 1.5\n"), "utf-8")
-    (outcome,) = publish(cli, ready, CHANNEL)
-    assert outcome["state"] == "sent", outcome
-    assert creates(sandbox)[0]["summary"]["cover_tsp"] == 1.5
-
-
-def test_a_cover_second_outside_the_video_is_refused_by_douyin(cli, ready: Path) -> None:
-    config = ready / "mediactl.yaml"
-    config.write_text(
-        config.read_text("utf-8").replace("    platform: douyin\n", "    platform: douyin\n    cover_tsp: 9\n"), "utf-8"
-    )
-    (outcome,) = publish(cli, ready, CHANNEL)
-    assert outcome["state"] == "failed" and "cover_tsp 9.0 is not a second inside the video" in outcome["detail"]
+    line = config.read_text("utf-8").splitlines().index("    cover_tsp: 1.5") + 1
+    result = cli(ready, "publish", "--due")
+    assert result.exit_code == 2
+    assert f"mediactl.yaml:{line}:5: channels.{CHANNEL}.cover_tsp: this option moved:" in result.output
+    assert "`cover.at`" in result.output and "video.cover_at" in result.output
 
 
 def test_expired_token_is_refreshed_once(cli, ready: Path, sandbox: Sandbox) -> None:

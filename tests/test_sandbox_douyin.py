@@ -137,13 +137,12 @@ def test_a_variant_without_a_video_is_refused_with_the_reason(adapter: DouyinAda
 
 def test_validate_names_format_size_missing_topics_and_a_bad_cover_second(adapter: DouyinAdapter, monkeypatch) -> None:
     assert adapter.validate(variant(adapter)) == []
-    monkeypatch.setitem(adapter.channel.options, "cover_tsp", "first frame")
-    video = {"file": "content/video/x/source.avi", "bytes": 5 * 1024**3, "sha256": "ab" * 32}
+    video = {"file": "content/video/x/source.avi", "bytes": 5 * 1024**3, "sha256": "ab" * 32, "cover_at": "first frame"}
     problems = adapter.validate(variant(adapter, video=video, hashtags=["春节", "新年快乐"]))
     assert any("takes mp4, webm, not avi" in p for p in problems)
     assert any("is over 抖音's 4294967296 bytes" in p for p in problems)
     assert "topic #新年快乐 is missing from the text" in problems
-    assert any("cover_tsp must be a number of seconds" in p for p in problems)
+    assert any("video.cover_at must be a number of seconds" in p for p in problems)
 
 
 def test_describe_shows_the_requests_without_the_token(adapter: DouyinAdapter, monkeypatch) -> None:

@@ -319,3 +319,31 @@ def test_a_channel_that_both_posts_and_writes_is_refused(cli, example: Path, mon
         outcome["state"] == "failed" and "either POSTs its pages (url) or writes them to a folder" in outcome["detail"]
     )
     assert receiver.requests == []
+
+
+def test_a_video_item_gets_a_horizontal_video_and_its_cover_beside_the_page(cli, tmp_path: Path, monkeypatch) -> None:
+    """The website's facts ask for a 1280×720 video (video-horizontal): the page embeds video.mp4 with a <video>
+    tag and its cover as poster, both beside index.md, byte for byte what was approved; the outbox keeps the source."""
+    from mediactl.video.probe import probe
+    from videoflow import VIDEO, approve_video
+    from videoflow import publish as publish_video
+
+    def to_the_website(root: Path) -> None:
+        item = root / "content/video" / VIDEO / "index.md"
+        item.write_text(item.read_text("utf-8").replace("  - outbox\n", "  - outbox\n  - website\n", 1), "utf-8")
+
+    root = approve_video(tmp_path / "example", to_the_website)
+    (outcome,) = publish_video(cli, root, "website")
+    assert outcome["state"] == "sent", outcome
+    built, page_dir = root / "build/website" / VIDEO, root / "site/content/news" / VIDEO
+    manifest = json.loads((built / "manifest.json").read_text("utf-8"))
+    assert manifest["video"]["transcoded"] is True and manifest["video"]["cover"]["file"] == "cover.jpg"
+    facts = probe(page_dir / "video.mp4", "video.mp4")
+    assert (facts.width, facts.height, facts.video_codec, facts.audio_codec) == (1280, 720, "h264", "aac")
+    for name in ("video.mp4", "cover.jpg", "subtitles.srt"):
+        assert (page_dir / name).read_bytes() == (built / name if name != "subtitles.srt" else
+                                                  root / "content/video" / VIDEO / name).read_bytes()  # fmt: skip
+    _, body = front_matter((page_dir / "index.md").read_bytes())
+    assert b'<video controls preload="metadata" poster="cover.jpg" src="video.mp4"></video>' in body
+    outbox = json.loads((root / "build/outbox" / VIDEO / "manifest.json").read_text("utf-8"))
+    assert outbox["video"]["transcoded"] is False  # the outbox's facts: video null, the source as it is

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,9 @@ from mediactl.sandbox import Sandbox
 VIDEO = "spring-festival-greeting"
 
 
-def approve_video(root: Path) -> Path:
-    """An example project with the video item checked, reviewed and approved (every channel)."""
+def approve_video(root: Path, prepare: Callable[[Path], None] | None = None) -> Path:
+    """An example project with the video item checked, reviewed and approved (every channel); `prepare` may change
+    the new project first (a template of its own)."""
     from typer.testing import CliRunner
 
     from mediactl.cli import app
@@ -31,6 +33,8 @@ def approve_video(root: Path) -> Path:
         return CliRunner().invoke(app, ["-C", str(project), *args])
 
     init_project(root)
+    if prepare:
+        prepare(root)
     with pytest.MonkeyPatch.context() as env:
         env.setenv("MEDIACTL_USER", "li.na")
         assert cli(root, "check", VIDEO).exit_code == 0

@@ -32,7 +32,7 @@ from mediactl.core.errors import FindingsError, MediactlError, relpath
 from mediactl.library.scan import Library
 from mediactl.render.errors import VariantError
 from mediactl.render.plan import Planned, plan_variants
-from mediactl.render.runner import RenderSummary, VariantResult, render
+from mediactl.render.runner import RenderDisplay, RenderSummary, VariantResult, render
 from mediactl.render.verify import verify
 
 # The publish stage costs ~100 ms to import (HTTP, the queue, the adapters): `check` runs without it,
@@ -329,7 +329,7 @@ class RunReport:
 
 
 def run(config: Config, library: Library, *, channel: str | None = None, dry_run: bool = False,
-        fail_on: str = "error", concurrency: int = 4) -> RunReport:  # fmt: skip
+        fail_on: str = "error", concurrency: int = 4, display: RenderDisplay | None = None) -> RunReport:  # fmt: skip
     """Render what changed, check it, enqueue what is approved and due, deliver every due job.
 
     A variant is enqueued when its item's status allows publishing, a person approved exactly its
@@ -341,7 +341,9 @@ def run(config: Config, library: Library, *, channel: str | None = None, dry_run
     from mediactl.publish.runner import Outcome, OutcomeState, Publisher  # lazy: publish stage, see above
     from mediactl.publish.store import JobState  # lazy: publish stage, see above
 
-    summary = render(config, library, None, channel, jobs=config.render.jobs)
+    shown = display or RenderDisplay()
+    summary = render(config, library, None, channel, jobs=config.render.jobs, progress=shown.progress,
+                     on_total=shown.on_total, on_encode=shown.on_encode)  # fmt: skip
     result = _check_rendered(config, library, None, channel, summary, fail_on)
     report = RunReport(summary, result, len(failing(result.findings, fail_on)))
     publisher = Publisher(config, command="run")

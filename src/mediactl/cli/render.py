@@ -35,10 +35,10 @@ def render_cmd(
     config = STATE.config()
     library = STATE.library()
     workers = config.render.jobs if jobs < 0 else jobs
-    with console.progress("rendering", enabled=not json_output) as (advance, set_total):
-        summary = render(
-            config, library, slugs or None, channel, force=force, jobs=workers, progress=advance, on_total=set_total
-        )
+    bar = console.progress("rendering", enabled=not json_output)
+    with bar as (advance, set_total):  # and a bar per video encode under way, by ffmpeg's own progress
+        summary = render(config, library, slugs or None, channel, force=force, jobs=workers, progress=advance,
+                         on_total=set_total, on_encode=bar.part if bar.enabled else None)  # fmt: skip
     if json_output:
         console.emit_json(_as_json(summary))
     else:

@@ -34,10 +34,14 @@ def run_cmd(
     """
     from mediactl import pipeline  # lazy: start-up
     from mediactl.config.transport import sandbox_url  # lazy: start-up
+    from mediactl.render.runner import RenderDisplay  # lazy: start-up
 
     sandbox_url()  # a sandbox off this machine would receive every credential: refused before anything starts
     config = STATE.config()
-    report = pipeline.run(config, STATE.library(), channel=channel, dry_run=dry_run)
+    bar = console.progress("rendering", enabled=not json_output)
+    with bar as (advance, set_total):  # as `mediactl render` shows it: the count and a bar per video encode
+        display = RenderDisplay(advance, set_total, bar.part if bar.enabled else None)
+        report = pipeline.run(config, STATE.library(), channel=channel, dry_run=dry_run, display=display)
     if json_output:
         console.emit_json(report.to_dict())
     else:

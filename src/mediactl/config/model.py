@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mediactl import CONFIG_NAME, nearest_project
 from mediactl.config import credentials, transport
-from mediactl.config.options import platform_options
+from mediactl.config.options import moved_options, platform_options
 from mediactl.config.platforms import all_platforms
 from mediactl.config.schema import Checker, did_you_mean
 from mediactl.config.yamlpos import KeyPath, LocatedYAML, load_located
@@ -510,7 +510,7 @@ def _channel(check: Checker, name: str, raw: Any, path: KeyPath) -> Channel | No
     if platform_name is None:
         return None
     platform = platforms[platform_name]
-    known = (*CHANNEL_KEYS, *platform.option_keys)
+    known = (*CHANNEL_KEYS, *platform.option_keys, *moved_options(platform_name))  # moved: errors below
     check.mapping(data, path, known=known)
     creds = _channel_credentials(check, data.get("credentials"), (*path, "credentials"), platform)
     _check_endpoint(check, data, path)

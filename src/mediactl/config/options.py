@@ -29,9 +29,26 @@ DAY = 86400
 def platform_options(check: Checker, platform: str, option_keys: list[str], data: dict[str, Any],
                      path: KeyPath) -> dict[str, Any]:  # fmt: skip
     """The options of one channel as adapters read them: validated (problems go to `check`) and normalised."""
+    for key, where in MOVED.get(platform, {}).items():
+        if key in data:
+            check.error((*path, key), f"this option moved: {where}; delete it here")
     raw = {key: data[key] for key in option_keys if key in data}
     validate = _CHECKS.get(platform)
     return validate(check, raw, path) if validate is not None else raw
+
+
+# Options that moved elsewhere: an error saying where, not an "unknown key" warning that lets them be ignored.
+MOVED: dict[str, dict[str, str]] = {
+    "douyin": {
+        "cover_tsp": "the cover frame's second is the video template's `cover.at` (templates/media/video-vertical.yaml, "
+        "or the channel's `templates: {video: NAME}`), recorded in each variant's `video.cover_at` and approved with "
+        "it; a channel option lies outside the content hash, so it could change an approved cover",
+    },
+}
+
+
+def moved_options(platform: str) -> tuple[str, ...]:
+    return tuple(MOVED.get(platform, {}))
 
 
 def duration(check: Checker, value: Any, path: KeyPath) -> int | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Iterable
 from datetime import date, datetime
 from functools import cache
@@ -122,7 +123,9 @@ class progress:  # lower case: used like open(), as a context manager
     """A rich progress bar on stderr while work runs (nothing when stderr is not a terminal).
 
     ``with progress("rendering", enabled=...) as (advance, set_total):`` — both callables are
-    safe to call from worker threads (rich serialises updates).
+    safe to call from worker threads (rich serialises updates). `part(name, fraction)` shows one more
+    bar, under the count, for a piece of work under way (a video encode, by ffmpeg's progress) and
+    `part(name, None)` takes it away; it does nothing where no bar is shown.
     """
 
     def __init__(self, label: str, *, enabled: bool = True) -> None:
@@ -131,20 +134,49 @@ class progress:  # lower case: used like open(), as a context manager
         self.enabled = enabled and bool(getattr(sys.stderr, "isatty", lambda: False)())
         self.bar: Any = None
         self.task: Any = None
+        self.parts: dict[str, Any] = {}
+        self._parts_lock = threading.Lock()  # parts are added and removed from a relay thread
 
     def __enter__(self) -> tuple[Any, Any]:
         if not self.enabled:
             return (lambda n: None), (lambda n: None)
         # lazy: start-up, only an interactive terminal shows a bar (~50 ms)
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         self.bar = Progress(
-            TextColumn(self.label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=_consoles()[1]
+            TextColumn("{task.description}"), BarColumn(), _done_column(), TimeElapsedColumn(), console=_consoles()[1]
         )
         self.bar.start()
         self.task = self.bar.add_task(self.label, total=None)
         return (lambda n: self.bar.advance(self.task, n)), (lambda n: self.bar.update(self.task, total=n))
 
+    def part(self, name: str, fraction: float | None) -> None:
+        if self.bar is None:
+            return
+        with self._parts_lock:
+            task = self.parts.get(name)
+            if fraction is None:
+                if task is not None:
+                    self.bar.remove_task(self.parts.pop(name))
+                return
+            if task is None:
+                task = self.parts[name] = self.bar.add_task(f"  {name}", total=1.0, part=True)
+            self.bar.update(task, completed=fraction)
+
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+def _done_column() -> Any:
+    """The count (3/12) on the main bar, a percentage on a part's bar (its total is 1: ffmpeg's fraction)."""
+    from rich.progress import MofNCompleteColumn, ProgressColumn, Task, TaskProgressColumn  # lazy: as in progress
+    from rich.text import Text  # lazy: as in progress
+
+    class Done(ProgressColumn):
+        count, percent = MofNCompleteColumn(), TaskProgressColumn()
+
+        def render(self, task: Task) -> Text:
+            return self.percent.render(task) if task.fields.get("part") else self.count.render(task)
+
+    return Done()

@@ -28,8 +28,9 @@ ITEM_FILE = "index.md"
 OVERRIDE_KEYS = ("title", "summary", "hashtags", "body")
 FRONT_MATTER_KEYS = (
     "title", "summary", "kind", "status", "author", "tags", "audience", "products", "campaign",
-    "channels", "schedule", "overrides", "assets", "extra", "allow",
+    "channels", "schedule", "overrides", "assets", "extra", "allow", "video",
 )  # fmt: skip
+VIDEO_KEYS = ("trim",)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class Item:
     assets: tuple[Asset, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
     allow: tuple[dict[str, str], ...] = ()  # compliance allowances: {rule, reason}, for the whole item
+    video_trim: bool = True  # `video: {trim: false}`: a source longer than a variant allows is an error, not trimmed
+    video_trim_line: int = 0  # where `trim:` is written: the error names it
 
     def asset_path(self, asset: Asset) -> Path:
         return self.folder / asset.path
@@ -146,6 +149,8 @@ class _ItemBuilder:
             assets=self._assets(data.get("assets")),
             extra=check.mapping(data.get("extra"), ("extra",)),
             allow=self._allow(data.get("allow")),
+            video_trim=self._video_trim(data.get("video")),
+            video_trim_line=self.doc.position(("video", "trim"))[0] or 0,
         )
         slug_problem = validate_slug(item.slug)
         if slug_problem:
@@ -235,6 +240,11 @@ class _ItemBuilder:
                     self.check.string(values[key], (*path, key))
             out[str(target)] = values
         return out
+
+    def _video_trim(self, value: Any) -> bool:
+        """`video: {trim: false}`: the item's video must go out whole (a message cut short changes its meaning)."""
+        video = self.check.mapping(value, ("video",), known=VIDEO_KEYS)
+        return self.check.boolean(video.get("trim"), ("video", "trim"), True)
 
     def _allow(self, value: Any) -> tuple[dict[str, str], ...]:
         """`allow: [{rule: finance.promise.baoben, reason: "…"}]`: suppression needs a rule and a reason."""

@@ -7,23 +7,22 @@ are independent; Pillow and Jinja work is CPU-bound, so processes, not threads).
 
 from __future__ import annotations
 
-import multiprocessing
+import functools
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mediactl.config.model import Config, load_config
+from mediactl.config.model import Config
 from mediactl.core.errors import MediactlError
-from mediactl.core.processes import start_method
-from mediactl.library.scan import Library, load_library
+from mediactl.library.scan import Library
 from mediactl.render import manifest as manifest_io
 from mediactl.render.errors import VariantError
 from mediactl.render.index import InputHasher, RenderIndex
 from mediactl.render.plan import Planned, plan_variants
 
 Progress = Callable[[int], None]
+EncodeProgress = Callable[[str, float | None], None]  # variant key, fraction encoded (None: finished)
 
 
 @dataclass(frozen=True)
@@ -36,6 +35,15 @@ class VariantResult:
     error: str = ""
     input_hash: str = ""
     content_hash: str = ""
+
+
+@dataclass(frozen=True)
+class RenderDisplay:
+    """What shows a render under way (a command's progress bars): finished variants, their total, each encode."""
+
+    progress: Progress | None = None
+    on_total: Callable[[int], None] | None = None
+    on_encode: EncodeProgress | None = None
 
 
 @dataclass
@@ -69,7 +77,9 @@ def render(
     jobs: int = 0,
     progress: Progress | None = None,
     on_total: Callable[[int], None] | None = None,
+    on_encode: EncodeProgress | None = None,
 ) -> RenderSummary:
+    """Render what changed; `progress` counts finished variants, `on_encode(key, fraction)` follows each encode."""
     planned, refused = plan_variants(library, config, slugs, channel)
     summary = RenderSummary([_failed(p, error) for p, error in refused])
     index = RenderIndex.load(config)
@@ -96,7 +106,7 @@ def render(
                 progress(1)
             continue
         todo.setdefault(item_plan.item.slug, []).append((item_plan.channel.name, input_hash))
-    for result in _run(config, library, todo, jobs, progress):
+    for result in _run(config, library, todo, jobs, progress, on_encode):
         summary.results.append(result)
         if result.status == "rendered":
             index.record(result.key, result.input_hash, result.content_hash)
@@ -107,51 +117,37 @@ def render(
     return summary
 
 
-def _run(
-    config: Config, library: Library, todo: dict[str, list[tuple[str, str]]], jobs: int, progress: Progress | None
-) -> list[VariantResult]:
+def _run(config: Config, library: Library, todo: dict[str, list[tuple[str, str]]], jobs: int,
+         progress: Progress | None, on_encode: EncodeProgress | None) -> list[VariantResult]:  # fmt: skip
     workers = min(jobs or os.cpu_count() or 1, len(todo))
+    if workers > 1:
+        from mediactl.render.workers import run_parallel  # lazy: the pool's machinery only for a parallel render
+
+        return run_parallel(config, library, todo, workers, progress, on_encode)
     results: list[VariantResult] = []
-    if workers <= 1:
-        for slug, variants in todo.items():
-            done = render_item(config, library, slug, variants)
-            results.extend(done)
-            if progress:
-                progress(len(done))
-        return results
-    global _WORKER
-    _WORKER = (config, library)  # inherited by forked workers; spawned ones reload in _init_worker
-    context = multiprocessing.get_context(start_method())
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
-                             initargs=(str(config.file),)) as pool:  # fmt: skip
-        futures = [pool.submit(_render_in_worker, slug, variants) for slug, variants in todo.items()]
-        for future in as_completed(futures):
-            done = future.result()
-            results.extend(done)
-            if progress:
-                progress(len(done))
+    for slug, variants in todo.items():
+        done = render_item(config, library, slug, variants, on_encode)
+        results.extend(done)
+        if progress:
+            progress(len(done))
     return results
 
 
-_WORKER: tuple[Config, Library] | None = None
-
-
-def _init_worker(config_file: str) -> None:
-    global _WORKER
-    if _WORKER is None:
-        config = load_config(Path(config_file))
-        _WORKER = (config, load_library(config))
-
-
-def _render_in_worker(slug: str, variants: list[tuple[str, str]]) -> list[VariantResult]:
-    assert _WORKER is not None
-    config, library = _WORKER
-    return render_item(config, library, slug, variants)
-
-
-def render_item(config: Config, library: Library, slug: str, variants: list[tuple[str, str]]) -> list[VariantResult]:
+def render_item(config: Config, library: Library, slug: str, variants: list[tuple[str, str]],
+                on_encode: EncodeProgress | None = None) -> list[VariantResult]:  # fmt: skip
+    """Render the item's variants one after the other; `on_encode` hears each encode's progress, and (key, None)
+    when its variant is finished, whatever the outcome, so a display can take its bar away."""
     item = library.get(slug)
-    return [render_variant(config, Planned(item, config.channel(name)), input_hash) for name, input_hash in variants]
+    results = []
+    for name, input_hash in variants:
+        planned = Planned(item, config.channel(name))
+        encoding = functools.partial(on_encode, planned.key) if on_encode else None
+        try:
+            results.append(render_variant(config, planned, input_hash, encoding))
+        finally:
+            if on_encode:
+                on_encode(planned.key, None)
+    return results
 
 
 def render_variant(

@@ -100,6 +100,9 @@ def _parts(folder: Path, root: Path, document: dict[str, Any]) -> list[Part]:
     if document["video"]:
         video = document["video"]
         parts.append(Part(root / video["file"], video["sha256"], int(video["bytes"]), "video"))
+        if video.get("cover"):  # the frame drawn for a platform with no cover layout (a web page's poster)
+            cover = video["cover"]
+            parts.append(Part(folder / cover["file"], cover["sha256"], int(cover["bytes"]), "video cover"))
     parts += [Part(root / s["file"], s["sha256"], int(s["bytes"]), "subtitles") for s in document["subtitles"]]
     return parts
 

@@ -17,10 +17,11 @@ from mediactl.config.platforms import Platform
 from mediactl.core import confine, fsutil
 from mediactl.core.errors import relpath
 from mediactl.library.content import Item
+from mediactl.render.errors import VariantError
 from mediactl.render.layouts import layout_folders
 from mediactl.render.media import layout_texts
 from mediactl.video.ffmpeg import Progress
-from mediactl.video.graph import Staged, Target
+from mediactl.video.graph import Staged, Target, main_seconds
 from mediactl.video.overlay import Overlay
 from mediactl.video.probe import Probe
 from mediactl.video.template import VideoTemplate, find_template, load_template
@@ -71,6 +72,7 @@ def make_video(item: Item, source: Path, config: Config, platform: Platform, cha
     facts = _probed(source, display, digest)
     template = load_channel_template(config, platform, channel)
     target = target_for(template, platform)
+    refuse_trimming(item, display, facts, template, target, platform)
     drawn = cards(item, channel, template, target, config)
     bookends = {which: path for (_, path), which in zip(_written(list(drawn.values()), config), drawn, strict=True)}
     staged = Staged(overlays=tuple(_written(text_overlays(item, channel, template, target, config), config)),
@@ -86,12 +88,28 @@ def make_video(item: Item, source: Path, config: Config, platform: Platform, cha
         "source": {"file": display, "sha256": digest},
         "template": template.name,
         "recipe": encoded.recipe,
+        "cover_at": round(at, 3),  # the cover frame's second (Douyin's cover_tsp): approved with the video
         **{k: v for k, v in encoded.probe.facts().items() if k != "rotation"},
     }
     frame = encoded.path.with_name(f"{encoded.recipe}.at{at:.3f}.png")
     if not frame.is_file():
         fsutil.write_bytes(frame, frame_png(encoded.path, at, f"{display}: the cover frame"))
     return VideoVariant(entry, {VIDEO_FILE: encoded.path}, frame, template.cover_layout)
+
+
+def refuse_trimming(item: Item, display: str, facts: Probe, template: VideoTemplate, target: Target,
+                    platform: Platform) -> None:  # fmt: skip
+    """An item that says `video: {trim: false}` must fit whole: a longer source is an error naming the item's key."""
+    used = main_seconds(facts, template, target)
+    if item.video_trim or used >= facts.duration - 0.05:
+        return
+    limits = [f"the video template {template.name}'s max_seconds {template.max_seconds:g} s"] if template.max_seconds else []
+    limits += [f"{platform.title}'s maximum of {target.max_seconds:g} s"] if target.max_seconds else []
+    less = " less its title cards" if any(b and b.card for b in (template.intro, template.outro)) else ""
+    raise VariantError(f"{item.file}:{item.video_trim_line}",
+                       f"video.trim: false, but the source {display} is {facts.duration:g} s long and this channel "
+                       f"takes {used:g} s ({' and '.join(limits)}{less}); shorten the source, or let it be trimmed "
+                       "(remove `trim: false`)")  # fmt: skip
 
 
 _PROBED: dict[str, Probe] = {}

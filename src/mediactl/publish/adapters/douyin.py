@@ -7,8 +7,9 @@ grant: `mediactl auth CHANNEL`, publish/adapters/oauth.py, which also renews the
 HTTP 200 for most failures. A file up to 128 MB goes to `/video/upload/`; a larger one must go in
 parts (`/video/part/init/`, `/video/part/upload/` numbered from 1, `/video/part/complete/`), which
 the shared `upload.py` sends. `/video/create/` posts it with `text` (the title with the variant's
-`#topics` inline) and `cover_tsp` (the channel's `cover_tsp` option: the second whose frame is the
-cover); a video_id serves one create only, so every attempt uploads afresh.
+`#topics` inline) and `cover_tsp` (the second whose frame is the cover: the variant's `video.cover_at`,
+from its video template's `cover.at`, so the cover is approved with the video, inside the content
+hash); a video_id serves one create only, so every attempt uploads afresh.
 
 Review follows creation: `/video/data/` reports `is_reviewed` and `video_status` (4 under review,
 1/5 published, 6/7 published but visible to friends only / private, 2 unsuitable for public).
@@ -71,16 +72,10 @@ class DouyinAdapter(OAuthAdapter):
     def validate(self, variant: Variant) -> list[str]:
         problems = video_problems(variant, self.platform)
         problems += caption_problems(variant, "text", "text (the video's title and topics) is empty")
-        if self._cover_tsp() is None and "cover_tsp" in self.channel.options:
-            problems.append(f"channels.{self.channel.name}.cover_tsp must be a number of seconds ≥ 0, "
-                            f"not {self.channel.options['cover_tsp']!r}")  # fmt: skip
+        value = (variant.document.get("video") or {}).get("cover_at")
+        if value is not None and _cover_tsp(variant) is None:
+            problems.append(f"the variant's video.cover_at must be a number of seconds ≥ 0, not {value!r}")
         return problems
-
-    def _cover_tsp(self) -> float | None:
-        value = self.channel.options.get("cover_tsp")
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            return None
-        return float(value)
 
     # --- publishing -------------------------------------------------------------------------
 
@@ -94,8 +89,8 @@ class DouyinAdapter(OAuthAdapter):
         name, data = read_video(variant)
         video_id = send_file(data, self.part_plan(), _DouyinUpload(self, name))
         body: dict[str, Any] = {"video_id": video_id, "text": variant.text("text")}
-        if self._cover_tsp() is not None:
-            body["cover_tsp"] = self._cover_tsp()
+        if _cover_tsp(variant) is not None:  # a variant rendered before cover_at was recorded: Douyin chooses
+            body["cover_tsp"] = _cover_tsp(variant)
         created = self._api("create", step="video/create", mutating=True, key=key, body=body)
         item_id = str(created["item_id"])
         return self.await_verdict(key, item_id, lambda: poll(lambda: self.status(item_id), self.poll_plan()),
@@ -132,9 +127,17 @@ class DouyinAdapter(OAuthAdapter):
         uploads = ([f"POST {base}{ends['part_init']}", f"POST {base}{ends['part_upload']} × {len(parts)} parts",
                     f"POST {base}{ends['part_complete']}"] if parts
                    else [f"POST {base}{ends['upload']} ({video.get('file')}, {size} bytes)"])  # fmt: skip
-        create = f"POST {base}{ends['create']} (text {variant.text('text')!r}, cover_tsp {self._cover_tsp()})"
+        create = f"POST {base}{ends['create']} (text {variant.text('text')!r}, cover_tsp {_cover_tsp(variant)})"
         lines = ["header access-token: ***", *uploads, create, f"POST {base}{ends['data']} (poll the review)"]
         return [{"request": line} for line in lines]
+
+
+def _cover_tsp(variant: Variant) -> float | None:
+    """The second whose frame is the cover: the approved variant's `video.cover_at` (none in an older manifest)."""
+    value = (variant.document.get("video") or {}).get("cover_at")
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        return None
+    return float(value)
 
 
 class _DouyinUpload:

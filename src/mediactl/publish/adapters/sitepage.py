@@ -82,14 +82,15 @@ def marked(page: bytes) -> tuple[str, str] | None:
 
 
 def _beside(variant: Variant) -> list[tuple[str, bytes]]:
-    """Images, body images (at the path the body links them by), a video and its subtitles; not the text fields,
+    """Images, body images (at the path the body links them by), a video, its cover and subtitles; not the text fields,
     which are the page itself (a stray `body.md` would become a second page in MkDocs)."""
     doc = variant.document
     named = [(m["file"], variant.read(m, f"image {m['name']}")) for m in variant.media()]
     named += [
         (b["src"], variant.read(b, f"body image {b['src']}")) for b in doc["body_images"] if not b.get("external")
     ]
-    extras = ([doc["video"]] if doc.get("video") else []) + list(doc.get("subtitles", []))
+    video = doc.get("video") or {}
+    extras = [e for e in (doc.get("video"), video.get("cover")) if e] + list(doc.get("subtitles", []))
     named += [(PurePosixPath(e["file"]).name, variant.read(e, PurePosixPath(e["file"]).name)) for e in extras]
     files = sorted({inside_folder(name): data for name, data in named}.items())
     if any(name == PAGE for name, _ in files):
