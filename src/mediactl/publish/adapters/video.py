@@ -1,8 +1,7 @@
 """What a video platform's adapter checks and sends of a variant: its video entry, read as the sealed bytes.
 
-Until the video issue lands (per-platform transcoding), a video variant carries the item's source
-clip as its `video` entry, and the video adapters upload exactly those bytes (`Variant.read`
-re-hashes them from the vault). What the platform would refuse before a byte is sent is found
+A video variant's `video` entry is the MP4 `render` made for the channel (video/: its size, length and
+codecs), and the video adapters upload exactly those bytes (`Variant.read` re-hashes them from the vault). What the platform would refuse before a byte is sent is found
 here, so every video adapter refuses it alike: no video at all (an article or a graphic on a
 video channel), a format the platform does not take, a file over its total size, a topic of
 the variant missing from the text that carries topics.
