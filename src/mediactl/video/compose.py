@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # annotations only: moviepy is optional
     from mediactl.video.ffmpeg import Progress
 
 INSTALL = "pip install 'mediactl[moviepy]'"
-BLUR_SCALE = 4  # the pad's blur is computed at a quarter of the frame: the same look, 16× fewer pixels a frame
+BLUR_RADIUS = 4  # the pad's blur is computed at the size where its radius is this many pixels (see _blurred_cover)
 
 
 class ComposeError(MediactlError):
@@ -72,14 +72,27 @@ def render(source: Path, display: str, probe: Probe, template: VideoTemplate, ta
                 part = _bookend(mp, bookend, card, template.fit, target, open_clip, clips)
                 sections.insert(0, part) if which == "intro" else sections.append(part)
         final = mp.concatenate_videoclips(sections, method="chain") if len(sections) > 1 else main
-        _write(final, template, audio_file, output, progress)
+        audible = any(clip.audio is not None for clip in opened)  # loudnorm turns pure silence into NaN
+        _write(final, template, audio_file, output, progress, normalise=audible)
     except (OSError, ValueError, RuntimeError) as exc:  # moviepy's readers and writers raise these for ffmpeg's errors
         raise ComposeError(f"{display}: composing for {target.width}×{target.height} with moviepy failed: "
                            f"{_short(exc)}") from None  # fmt: skip
     finally:
         for clip in opened:
-            clip.close()
+            _close(clip)
         audio_file.unlink(missing_ok=True)
+
+
+def _close(clip: Any) -> None:
+    """Close a file clip and its readers' ffmpeg pipes: moviepy 2.2.1 closes the pipes only of a reader whose ffmpeg
+    is still running, so one that reached the end of its file would leave two open files per reader behind."""
+    for reader in (getattr(clip, "reader", None), getattr(getattr(clip, "audio", None), "reader", None)):
+        process = getattr(reader, "proc", None)
+        if process is not None and process.poll() is not None:
+            for pipe in (process.stdout, process.stderr):
+                if pipe is not None:
+                    pipe.close()
+    clip.close()
 
 
 def _main_section(mp: Any, clip: Any, seconds: float, template: VideoTemplate, target: Target,
@@ -99,7 +112,8 @@ def _fit(mp: Any, clip: Any, fit: Fit, target: Target) -> Any:
         fx, fy = fit.focus
         return covered.cropped(x1=round((covered.w - w) * fx), y1=round((covered.h - h) * fy), width=w, height=h)
     scale = min(w / clip.w, h / clip.h)
-    inner = clip.resized(new_size=(_even(clip.w * scale), _even(clip.h * scale))).with_position("center")
+    inner = clip.resized(new_size=(_even(clip.w * scale), _even(clip.h * scale)))  # ffmpeg: 180×101.25 → 180×102
+    inner = inner.with_position((_even_at((w - inner.w) / 2), _even_at((h - inner.h) / 2)))
     if fit.pad != "blur":
         colour = tuple(int(fit.pad[i : i + 2], 16) for i in (1, 3, 5))
         return mp.CompositeVideoClip([inner], size=(w, h), bg_color=colour)
@@ -108,15 +122,19 @@ def _fit(mp: Any, clip: Any, fit: Fit, target: Target) -> Any:
 
 
 def _blurred_cover(w: int, h: int) -> Callable[[Any], Any]:
-    """A frame function: the source scaled to cover w×h, centre-cropped and blurred (ffmpeg's boxblur, twice).
+    """A frame function: the source scaled to cover w×h, centre-cropped and box-blurred twice, as the graph's
+    `boxblur=r:2` does on yuv420p: luma at radius r, chroma (its planes at half size) at 2r in picture pixels.
 
-    Per-frame Python, which is what the moviepy engine is for. It blurs at 1/BLUR_SCALE of the frame and
-    scales up: a blur this strong has no detail left to lose, and 1080×1920 stays cheap per frame."""
+    Per-frame Python, which is what the moviepy engine is for. A strong blur has no detail left to lose, so it is
+    computed at a reduced size where its radius is still ~BLUR_RADIUS px, and scaled up: at 1080×1920 (r = 27)
+    that is 1/6 of each side, 36× fewer pixels a frame; small frames are blurred at full size."""
     import numpy as np  # moviepy's own dependency
     from PIL import Image, ImageFilter
 
-    radius = max(2, min(w, h) // 40) / BLUR_SCALE  # the graph's boxblur radius, at the reduced size
-    small = (max(1, w // BLUR_SCALE), max(1, h // BLUR_SCALE))
+    radius = max(2, min(w, h) // 40)  # the graph's boxblur radius
+    reduce = max(1, radius // BLUR_RADIUS)
+    small = (max(1, round(w / reduce)), max(1, round(h / reduce)))
+    luma, chroma = ImageFilter.BoxBlur(radius / reduce), ImageFilter.BoxBlur(2 * radius / reduce)
 
     def cover(frame: Any) -> Any:
         picture = Image.fromarray(frame)
@@ -124,8 +142,10 @@ def _blurred_cover(w: int, h: int) -> Callable[[Any], Any]:
         crop_w, crop_h = w / scale, h / scale
         left, top = (picture.width - crop_w) / 2, (picture.height - crop_h) / 2
         reduced = picture.resize(small, Image.Resampling.BILINEAR, box=(left, top, left + crop_w, top + crop_h))
-        blurred = reduced.filter(ImageFilter.BoxBlur(radius)).filter(ImageFilter.BoxBlur(radius))
-        return np.asarray(blurred.resize((w, h), Image.Resampling.BILINEAR))
+        y, cb, cr = reduced.convert("YCbCr").split()
+        planes = [y.filter(luma).filter(luma), *(plane.filter(chroma).filter(chroma) for plane in (cb, cr))]
+        blurred = Image.merge("YCbCr", planes).convert("RGB")
+        return np.asarray(blurred if reduce == 1 else blurred.resize((w, h), Image.Resampling.BILINEAR))
 
     return cover
 
@@ -135,7 +155,7 @@ def _overlay_clip(mp: Any, overlay: Overlay, picture: Path, seconds: float) -> A
     start = min(overlay.start, seconds)
     end = seconds if overlay.end is None else min(overlay.end, seconds)
     clip = mp.ImageClip(str(picture), transparent=True).with_start(start).with_duration(max(0.0, end - start))
-    clip = clip.with_position((overlay.x, overlay.y))
+    clip = clip.with_position((_even_at(overlay.x), _even_at(overlay.y)))
     return clip.with_opacity(overlay.opacity) if overlay.opacity < 1.0 else clip
 
 
@@ -168,10 +188,14 @@ def _silence(mp: Any, seconds: float) -> Any:
     return mp.AudioClip(quiet, duration=seconds, fps=SAMPLE_RATE)
 
 
-def _write(final: Any, template: VideoTemplate, audio_file: Path, output: Path, progress: Progress | None) -> None:
-    """The sound first (moviepy's audio writer, loudnorm as its ffmpeg option), then the picture muxed with it."""
+def _write(final: Any, template: VideoTemplate, audio_file: Path, output: Path, progress: Progress | None, *,
+           normalise: bool) -> None:  # fmt: skip
+    """The sound first (moviepy's audio writer, loudnorm as its ffmpeg option), then the picture muxed with it.
+
+    `normalise` is False when no file brought sound: ffmpeg's loudnorm turns digital silence into NaN, which the
+    AAC encoder refuses, and silence needs no levelling."""
     encode = template.encode
-    loudness = template.loudness
+    loudness = template.loudness if normalise else None
     audio_filter = ["-af", f"loudnorm=I={loudness['i']:g}:TP={loudness['tp']:g}:LRA={loudness['lra']:g},"
                            f"aresample={SAMPLE_RATE}"] if loudness else []  # fmt: skip
     logger = _progress_logger(progress)
@@ -203,8 +227,15 @@ def _progress_logger(progress: Progress | None) -> Any:
     return FrameProgress()
 
 
+def _even_at(offset: float) -> int:
+    """A place on the frame rounded down to even pixels: yuv420p shares one chroma sample among 2×2 pixels, and
+    ffmpeg's overlay places pictures so (up to 1 px up and left); the engines put every layer at the same pixel."""
+    return int(offset) // 2 * 2
+
+
 def _even(size: float, at_least: int = 2) -> int:
-    """A dimension rounded to an even number of pixels (yuv420p), never below `at_least`."""
+    """A dimension rounded to an even number of pixels (yuv420p), as the graph's `force_divisible_by=2` does, never
+    below `at_least`."""
     return max(at_least, round(size / 2) * 2)
 
 
