@@ -129,7 +129,7 @@ def _blurred_cover(w: int, h: int) -> Callable[[Any], Any]:
     computed at a reduced size where its radius is still ~BLUR_RADIUS px, and scaled up: at 1080×1920 (r = 27)
     that is 1/6 of each side, 36× fewer pixels a frame; small frames are blurred at full size."""
     import numpy as np  # moviepy's own dependency
-    from PIL import Image, ImageFilter
+    from PIL import Image, ImageFilter  # lazy: as numpy, only when a moviepy template pads with a blur
 
     radius = max(2, min(w, h) // 40)  # the graph's boxblur radius
     reduce = max(1, radius // BLUR_RADIUS)

@@ -115,7 +115,7 @@ def _engine(template: VideoTemplate) -> str:
     """The engine that makes the bytes, with moviepy's version: the two engines' outputs look alike, never equal."""
     if template.engine != "moviepy":
         return template.engine
-    from importlib.metadata import PackageNotFoundError, version
+    from importlib.metadata import PackageNotFoundError, version  # lazy: only a moviepy recipe reads a version
 
     try:
         return f"moviepy {version('moviepy')}"
