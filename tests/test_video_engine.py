@@ -151,6 +151,13 @@ def test_a_source_without_sound_gets_a_silent_track(tmp_path: Path) -> None:
     assert probe(done.path, "out").audio_codec == "aac"
 
 
+def test_a_source_without_sound_gets_a_silent_track_under_a_loudness_template_too(tmp_path: Path) -> None:
+    """The shipped templates normalise loudness; loudnorm turns pure digital silence into NaN, which AAC refuses."""
+    silent = make_clip(tmp_path, "silent.mp4", seconds=1.0, audio=False)
+    done = run_encode(tmp_path, silent, Staged(), text=TEMPLATE.replace("loudness: null", "loudness: {i: -16}"))
+    assert probe(done.path, "out").audio_codec == "aac"
+
+
 def test_equal_recipes_are_encoded_once(tiny_clip: Path, tmp_path: Path, monkeypatch) -> None:
     first = run_encode(tmp_path, tiny_clip, Staged())
 

@@ -6,7 +6,9 @@ ffmpeg build. Its hash names the result in the cache (`.mediactl/cache/video/<re
 `MEDIACTL_VIDEO_CACHE`: content-addressed, so several projects may share one), so channels with
 the same recipe, and later renders, reuse one encode. ffmpeg writes to a temporary file beside it
 that is renamed in only after the output is probed and checked (codecs, size, duration, the MP4
-index before the media data: faststart); Ctrl-C kills ffmpeg and removes that file.
+index before the media data: faststart); Ctrl-C kills ffmpeg and removes that file. A template with
+`engine: moviepy` is made by `compose` instead of one ffmpeg graph, with the same recipe (the engine
+is part of it), checks and rename.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 
 from mediactl.core import fsutil
 from mediactl.core.errors import MediactlError
-from mediactl.video import ffmpeg, graph
+from mediactl.video import compose, ffmpeg, graph
 from mediactl.video.ffmpeg import Progress
 from mediactl.video.graph import Staged, Target
 from mediactl.video.probe import Probe, probe
@@ -58,6 +60,7 @@ def recipe(source_sha256: str, template: VideoTemplate, target: Target, staged: 
     parts: dict[str, Any] = {
         "version": RECIPE_VERSION,
         "ffmpeg": ffmpeg.ffmpeg_version(),
+        "engine": _engine(template),
         "source": source_sha256,
         "template": {k: v for k, v in template.source.items() if k not in ("name", "description", "cover")},
         "size": [target.width, target.height],
@@ -84,16 +87,21 @@ def encode(source: Path, display: str, source_probe: Probe, source_sha256: str, 
         if progress:
             progress(1.0)
         return known
+    if template.engine == "moviepy":
+        compose.require(template)  # before any work: a missing extra is one error naming the template
     cache.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=f".{name[:16]}.", suffix=".tmp.mp4", dir=cache)
     os.close(handle)
     temp = Path(temp_name)
     try:
         clips = {b.clip: probe(b.clip, str(b.clip)).duration for b in (template.intro, template.outro) if b and b.clip}
-        args = graph.command(source, source_probe, template, target, staged, temp, clips)
         seconds = graph.total_seconds(source_probe, template, target, clips)
-        ffmpeg.run(args, what=f"{display}: encoding for {target.width}×{target.height}", duration=seconds,
-                   progress=progress)  # fmt: skip
+        if template.engine == "moviepy":
+            compose.render(source, display, source_probe, template, target, staged, temp, clips, progress)
+        else:
+            args = graph.command(source, source_probe, template, target, staged, temp, clips)
+            ffmpeg.run(args, what=f"{display}: encoding for {target.width}×{target.height}", duration=seconds,
+                       progress=progress)  # fmt: skip
         result = _describe(temp, name, display)
         check_output(temp, display, result.probe, target, seconds)
         os.replace(temp, final)
@@ -101,6 +109,18 @@ def encode(source: Path, display: str, source_probe: Probe, source_sha256: str, 
     finally:
         temp.unlink(missing_ok=True)
     return Encoded(final, name, result.probe, result.bytes, result.sha256)
+
+
+def _engine(template: VideoTemplate) -> str:
+    """The engine that makes the bytes, with moviepy's version: the two engines' outputs look alike, never equal."""
+    if template.engine != "moviepy":
+        return template.engine
+    from importlib.metadata import PackageNotFoundError, version  # lazy: only a moviepy recipe reads a version
+
+    try:
+        return f"moviepy {version('moviepy')}"
+    except PackageNotFoundError:  # not installed: encode() says so before anything is made
+        return "moviepy"
 
 
 def _cached(final: Path, name: str) -> Encoded | None:

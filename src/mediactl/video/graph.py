@@ -103,7 +103,8 @@ def command(source: Path, probe: Probe, template: VideoTemplate, target: Target,
         sections.insert(0, pair) if which == "intro" else sections.append(pair)
     joined = "".join(f"[{v}][{a}]" for v, a in sections)
     filters.append(f"{joined}concat=n={len(sections)}:v=1:a=1[vout][ajoined]")
-    filters.append(_loudness("ajoined", "aout", template.loudness))
+    audible = probe.audio or any(b and b.clip for b in (template.intro, template.outro))  # clips bring their sound
+    filters.append(_loudness("ajoined", "aout", template.loudness if audible else None))  # loudnorm: silence → NaN
     return [*inputs, "-filter_complex", ";".join(filters), "-map", "[vout]", "-map", "[aout]",
             *_encoder(template, target), "-y", str(output)]  # fmt: skip
 
