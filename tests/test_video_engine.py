@@ -9,7 +9,10 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -189,6 +192,42 @@ def test_ctrl_c_kills_ffmpeg_and_leaves_no_partial_file(tiny_clip: Path, tmp_pat
         run_encode(tmp_path, tiny_clip, Staged(), cache, progress=interrupt)
     assert started and all(child.poll() is not None for child in started)  # killed and reaped
     assert not [p for p in cache.iterdir() if p.is_file()]
+
+
+SIGTERM_SCRIPT = """
+import sys
+from mediactl.video import ffmpeg
+try:
+    ffmpeg.run(["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=30:duration=120", "-c:v", "libx264",
+                "-preset", "ultrafast", "-y", sys.argv[1]], what="t", duration=120,
+               progress=lambda f: print("progress", flush=True))
+except KeyboardInterrupt:
+    print("unwound", flush=True)
+    sys.exit(130)
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGTERM") or (os.name == "nt" and not os.environ.get("CI")),
+                    reason="POSIX signals")  # fmt: skip
+def test_sigterm_while_encoding_kills_ffmpeg_instead_of_leaving_it_writing(tmp_path: Path) -> None:
+    """cron's timeout or systemd stop a render with SIGTERM: ffmpeg must not outlive it, writing into the cache."""
+    output = tmp_path / "long.mp4"
+    child = subprocess.Popen([sys.executable, "-c", SIGTERM_SCRIPT, str(output)], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "progress"  # ffmpeg is encoding
+    child.send_signal(signal.SIGTERM)
+    rest, _ = child.communicate(timeout=30)
+    assert child.returncode == 130 and "unwound" in rest
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _processes_writing(output):
+        time.sleep(0.1)
+    assert _processes_writing(output) == []
+
+
+def _processes_writing(output: Path) -> list[str]:
+    """Command lines of running processes that name `output` (Linux /proc; elsewhere `ps`)."""
+    listing = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
+    return [line for line in listing.splitlines() if str(output) in line and "ffmpeg" in line]
 
 
 def test_a_source_shorter_than_its_intro_is_refused(tiny_clip: Path, tmp_path: Path) -> None:

@@ -4,16 +4,18 @@ Nothing is installed by hand: the wheel carries a static ffmpeg for each platfor
 ffmpeg's own progress (`-progress pipe:1`: `out_time_us` against the expected duration) so the CLI
 shows real progress per item, and whatever stops the caller (Ctrl-C, an exception) kills the child
 before it propagates, so no ffmpeg outlives the render writing a half file. Windows-safe: plain
-Popen, no preexec_fn, no signals sent by hand.
+Popen, no preexec_fn, no signals sent by hand (SIGTERM received while encoding unwinds as Ctrl-C does).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+import signal
 import subprocess
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 
 from mediactl.core.errors import MediactlError
@@ -71,7 +73,8 @@ def run(args: Sequence[str], *, what: str, duration: float, progress: Progress |
     """Run ffmpeg to completion, reporting progress; killed (and waited for) if anything interrupts us."""
     command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-progress", "pipe:1", "-v", "error", *args]
     tail: deque[str] = deque(maxlen=40)
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL) as child:
+    with _terminate_unwinds(), subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                                 stdin=subprocess.DEVNULL) as child:  # fmt: skip
         reader = threading.Thread(target=_drain, args=(child, tail), daemon=True)  # a full stderr pipe would block
         reader.start()
         try:
@@ -89,6 +92,26 @@ def run(args: Sequence[str], *, what: str, duration: float, progress: Progress |
             reader.join(timeout=5)
     if code != 0:
         raise FFmpegError(f"{what}: ffmpeg failed (exit {code}): {reason(''.join(tail))}")
+
+
+@contextlib.contextmanager
+def _terminate_unwinds() -> Iterator[None]:
+    """While ffmpeg runs, SIGTERM (cron's timeout, systemd stopping a unit) unwinds like Ctrl-C: ffmpeg is killed
+    and the temporary encode removed, instead of this process dying and leaving ffmpeg writing into the cache.
+    Only where the signal exists, in the main thread, and where nobody chose a handler already (render workers)."""
+    term = getattr(signal, "SIGTERM", None)
+    if term is None or threading.current_thread() is not threading.main_thread() or signal.getsignal(term) != signal.SIG_DFL:
+        yield
+        return
+
+    def unwind(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(term, unwind)
+    try:
+        yield
+    finally:
+        signal.signal(term, signal.SIG_DFL)
 
 
 def _drain(child: subprocess.Popen[bytes], tail: deque[str]) -> None:
