@@ -3,11 +3,15 @@ its intro. Each error names the item's file (and line and key) and fails only th
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
+from mediactl.video.encode import frame_png
+from mediactl.video.probe import probe
 from test_video_progress import TINY_VERTICAL
 from videoflow import VIDEO
 
@@ -83,3 +87,23 @@ def test_a_source_shorter_than_its_intro_names_the_item_and_the_source(cli, exam
     _, failed = render_json(cli, example)
     assert failed["bank-kuaishou"].startswith(f"{ITEM}: content/video/{VIDEO}/source.mp4: the source is 4")
     assert "shorter than the 5 s intro" in failed["bank-kuaishou"]
+
+
+def test_intro_and_outro_cards_bookend_the_video_through_a_render(cli, example: Path) -> None:
+    """A template's title cards are drawn full frame (the item's title on the card layout) before and after the
+    source: the output is card + source + card long, and the frames show the card's blue, then the red clip."""
+    use_template(example, TINY_VERTICAL + "intro: {card: video-card, seconds: 1}\noutro: {card: video-card, seconds: 1}\n")
+    _, failed = render_json(cli, example)
+    assert failed == {}
+    video = example / "build" / "bank-kuaishou" / VIDEO / "video.mp4"
+    assert abs(probe(video, "video.mp4").duration - 6.0) < 0.15  # 1 s card + the 4 s clip + 1 s card
+
+    def colour(at: float, xy: tuple[int, int]) -> tuple[int, ...]:
+        with Image.open(io.BytesIO(frame_png(video, at, "video.mp4"))) as frame:
+            return frame.convert("RGB").getpixel(xy)
+
+    for at in (0.5, 5.5):  # the card: the covers' deep blue (#0E3A78 at the top)
+        red, _, blue = colour(at, (8, 8))
+        assert blue > 80 and blue > red + 40, (at, colour(at, (8, 8)))
+    red, _, blue = colour(2.5, (90, 160))  # the clip itself, warm red, in the middle of the padded frame
+    assert red > blue + 40

@@ -9,6 +9,7 @@ the one contract with the engines; times are seconds of the output timeline.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -123,12 +124,21 @@ def _transparent(
                 f"the {what.split()[0]} layout must be transparent (background: {{transparent: true}}): an opaque one would hide the video",
             )
         )
-    rendered = render_image(layout, *size, texts=texts, images={}, qr_url=None, fmt="png")
+    png, left, top, width, height = _drawn(layout, tuple(sorted(texts.items())), size)
+    return Overlay(png, left, top, width, height, start, end, what=what)
+
+
+@functools.lru_cache(maxsize=256)
+def _drawn(layout: Layout, texts: tuple[tuple[str, str], ...], size: Size) -> tuple[bytes, int, int, int, int]:
+    """A transparent layout drawn and cropped: (PNG, left, top, width, height). Remembered in the process, since
+    a render draws the same title and cue lines for every channel of a size, and again when only the encode is
+    cached (the recipe hashes these pictures): drawing them was most of a cached render's time."""
+    rendered = render_image(layout, *size, texts=dict(texts), images={}, qr_url=None, fmt="png")
     with Image.open(io.BytesIO(rendered.data)) as opened:
         canvas = opened.convert("RGBA")
     left, top, right, bottom = canvas.getchannel("A").getbbox() or (0, 0, 1, 1)
     piece = canvas.crop((left, top, right, bottom))
-    return Overlay(_png(piece), left, top, piece.width, piece.height, start, end, what=what)
+    return _png(piece), left, top, piece.width, piece.height
 
 
 def _png(picture: Image.Image) -> bytes:
