@@ -107,3 +107,19 @@ def test_intro_and_outro_cards_bookend_the_video_through_a_render(cli, example: 
         assert blue > 80 and blue > red + 40, (at, colour(at, (8, 8)))
     red, _, blue = colour(2.5, (90, 160))  # the clip itself, warm red, in the middle of the padded frame
     assert red > blue + 40
+
+
+def test_a_subtitle_file_that_does_not_parse_fails_the_burned_in_variants_naming_its_line(cli, example: Path) -> None:
+    srt = example / "content" / "video" / VIDEO / "subtitles.srt"
+    srt.write_text(srt.read_text("utf-8").replace("00:00:01,000 --> 00:00:02,000", "00:00:01,000 -> 00:00:02,000"),
+                   "utf-8")  # fmt: skip
+    result = cli(example, "render", VIDEO, "--json")
+    assert result.exit_code != 0
+    variants = {r["channel"]: r for r in json.loads(result.stdout)["variants"]}
+    failed = {channel for channel, r in variants.items() if r["status"] == "failed"}
+    assert failed == {"bank-douyin", "bank-kuaishou", "bank-channels", "bank-moments", "bank-bilibili"}
+    assert variants["outbox"]["status"] == "rendered"  # the source as it is: nothing burned in
+    error = variants["bank-douyin"]["error"]
+    assert f"content/video/{VIDEO}/subtitles.srt:6: expected a timing line" in error, error  # the second cue's timing
+    assert not list((example / "build").glob(f"*/.{VIDEO}.tmp-*"))  # nothing partial
+    assert not (example / "build" / "bank-douyin" / VIDEO).exists()
