@@ -319,7 +319,7 @@ class _Render:
         display = relpath(Path(file), self.root)
         if self.root is not None and Path(file).is_relative_to(self.root):  # a project file: never through a link out
             file = confine.confined(Path(file), self.root, what="image")
-        picture = _open_image(Path(file), display, size, fit)
+        picture = open_image(Path(file), display, size, fit)
         iw, ih = picture.size
         bw, bh = size
         if fit == "cover":
@@ -558,7 +558,7 @@ def _rounded_mask(w: int, h: int, radius: int) -> Image.Image:
     return mask
 
 
-def _open_image(file: Path, display: str, box: tuple[int, int], fit: str) -> Image.Image:
+def open_image(file: Path, display: str, box: tuple[int, int], fit: str) -> Image.Image:
     """Decode `file` upright, in sRGB, as RGB or RGBA; JPEGs decode at a reduced scale when
     the box is much smaller. Anything wrong with the file is a LayoutError naming it."""
     try:

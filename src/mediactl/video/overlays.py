@@ -18,10 +18,7 @@ from PIL import Image
 
 from mediactl.core import confine
 from mediactl.core.errors import relpath
-from mediactl.graphics.draw import (
-    _open_image,  # the graphics engine's one careful image reader
-    render_image,
-)
+from mediactl.graphics.draw import open_image, render_image
 from mediactl.graphics.layout import Layout, LayoutError, builtin_layout_dir, find_layout, load_layout
 from mediactl.video.cues import Cue, SubtitleError
 from mediactl.video.overlay import Overlay
@@ -103,7 +100,7 @@ def logo(
     frame_w, frame_h = size
     gap = round(margin * frame_w)
     box = (max(1, round(width_fraction * frame_w)), max(1, frame_h - 2 * gap))
-    picture = _open_image(path, display, box, "contain").convert("RGBA")
+    picture = open_image(path, display, box, "contain").convert("RGBA")
     scale = min(box[0] / picture.width, box[1] / picture.height)
     picture = picture.resize(
         (max(1, round(picture.width * scale)), max(1, round(picture.height * scale))), Image.Resampling.LANCZOS
