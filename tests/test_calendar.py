@@ -186,3 +186,31 @@ def test_plan_suggest_lists_empty_occasions_and_unused_caps(cli, example: Path) 
     assert "02-20 元宵节: nothing planned" in result.stdout
     assert "02-06 春节" not in result.stdout  # the greeting is planned then
     assert "bank-wecom: week of 02-01 uses 0/1 of its cap" in result.stdout
+
+
+def test_queued_jobs_stand_for_their_schedule_and_count_against_the_cap(example: Path) -> None:
+    """A job's due time (a cap may have moved it) and state replace the item's schedule entry for its channel;
+    a cancelled job leaves the plan; the store is read, not required."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from mediactl.publish.store import open_store
+
+    config = load_config(example / "mediactl.yaml")
+    moved = datetime(2027, 2, 9, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp()
+    store = open_store(config)
+    try:
+        store.enqueue("bank-moments", "spring-festival-greeting", "hash-1", moved)
+        cancelled, _ = store.enqueue("bank-douyin", "spring-festival-greeting", "hash-2", moved)
+        store.set_state(cancelled.id, "cancelled", allowed_from=("pending",))
+    finally:
+        store.close()
+    plan = month_plan(load_library(config), 2027, 2)
+    moments = [
+        (p.at.strftime("%m-%d %H:%M"), p.state) for d in plan.days for p in d.posts if p.channel == "bank-moments"
+    ]
+    assert moments == [("02-09 09:30", "pending")]
+    douyin = [p.at.strftime("%m-%d %H:%M") for d in plan.days for p in d.posts if p.channel == "bank-douyin"]
+    assert douyin == ["02-05 20:00"]  # its job was cancelled: the schedule entry shows again
+    weeks = {room.week.isoformat(): room.used for room in plan.headroom if room.channel == "bank-moments"}
+    assert weeks["2027-02-01"] == 0 and weeks["2027-02-08"] == 1
