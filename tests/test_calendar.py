@@ -120,6 +120,8 @@ def test_the_month_plan_holds_schedules_marks_and_cap_headroom(example: Path) ->
         ("2027-02-01", 1, 2),
         ("2027-02-08", 0, 2),
     ]
+    wechat = {(room.limit, room.own) for room in plan.headroom if room.channel == "bank-wechat"}
+    assert wechat == {(7, False)}  # no cap of its own: the platform's one mass send a day, as delivery admits it
     assert plan.notices and "2027" in plan.notices[0]
 
 
@@ -144,7 +146,13 @@ def test_calendar_json_shape(cli, example: Path) -> None:
             }
         ],
     }
-    assert data["headroom"][0] == {"channel": "bank-moments", "week": "2027-02-01", "used": 1, "limit": 2}
+    assert data["headroom"][0] == {
+        "channel": "bank-moments",
+        "week": "2027-02-01",
+        "used": 1,
+        "limit": 2,
+        "own_cap": True,
+    }
 
 
 def test_calendar_grid_is_monday_first_in_chinese(cli, example: Path) -> None:
@@ -186,6 +194,7 @@ def test_plan_suggest_lists_empty_occasions_and_unused_caps(cli, example: Path) 
     assert "02-20 元宵节: nothing planned" in result.stdout
     assert "02-06 春节" not in result.stdout  # the greeting is planned then
     assert "bank-wecom: week of 02-01 uses 0/1 of its cap" in result.stdout
+    assert "bank-weibo" not in result.stdout  # only the platform's rate limit: no cadence to fill
 
 
 def test_queued_jobs_stand_for_their_schedule_and_count_against_the_cap(example: Path) -> None:

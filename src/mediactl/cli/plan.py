@@ -1,6 +1,6 @@
 """`calendar`: the month plan as a grid, JSON or iCalendar; `plan suggest`: what the plan leaves unused."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -52,8 +52,7 @@ def calendar_cmd(
         console.warning(notice)
     console.out.print(_grid(plan))
     for room in plan.headroom:
-        end = room.week.toordinal() + 6
-        console.info(f"{room.channel}: {room.week:%m-%d}–{datetime.fromordinal(end):%m-%d} 本周已用 {room.used}/{room.limit}"
+        console.info(f"{room.channel}: {room.week:%m-%d}–{room.week + timedelta(days=6):%m-%d} 本周已用 {room.used}/{room.limit}"
                      + (" (超出)" if room.used > room.limit else ""))  # fmt: skip
 
 

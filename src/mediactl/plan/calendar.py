@@ -16,6 +16,7 @@ from typing import Any
 from mediactl.config.model import Config
 from mediactl.library.scan import Library
 from mediactl.plan.dates import Mark, month_days, month_marks, week_start
+from mediactl.publish import gate
 from mediactl.publish.store import QUEUE_FILE, Job, open_store
 
 SKIPPED_STATES = ("cancelled",)  # a cancelled job is no longer part of the plan
@@ -43,9 +44,11 @@ class Headroom:
     week: date  # its Monday
     used: int
     limit: int
+    own: bool  # the channel's own caps in mediactl.yaml set a cadence (else only the platform's rate limits count)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"channel": self.channel, "week": self.week.isoformat(), "used": self.used, "limit": self.limit}
+        return {"channel": self.channel, "week": self.week.isoformat(), "used": self.used, "limit": self.limit,
+                "own_cap": self.own}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -141,15 +144,17 @@ def _headroom(config: Config, name: str, posts: list[Post], first: date, last: d
     while monday <= last:
         end = monday + timedelta(days=7)
         used = sum(1 for post in posts if post.channel == name and monday <= post.at.date() < end)
-        out.append(Headroom(name, monday, used, limit))
+        out.append(Headroom(name, monday, used, limit, bool(config.channels[name].caps)))
         monday = end
     return out
 
 
 def weekly_limit(config: Config, name: str) -> int | None:
-    """The most posts a channel's caps allow in a week (None: no cap that converts to weeks)."""
+    """The most posts a channel's caps allow in a week (None: no cap that converts to weeks): its own caps and
+    the platform's rate limits, as delivery admits them (publish/runner.py `_admit`)."""
     channel = config.channels.get(name)
     if channel is None:
         return None
-    limits = [cap.max * WEEK_WINDOWS[cap.per] for cap in channel.caps if cap.per in WEEK_WINDOWS]
+    caps = (*channel.caps, *gate.channel_caps(channel))
+    limits = [cap.max * WEEK_WINDOWS[cap.per] for cap in caps if cap.per in WEEK_WINDOWS]
     return min(limits) if limits else None

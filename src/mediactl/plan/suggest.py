@@ -19,6 +19,6 @@ def suggestions(plan: MonthPlan) -> list[str]:
     found += [
         f"{room.channel}: week of {room.week:%m-%d} uses {room.used}/{room.limit} of its cap"
         for room in plan.headroom
-        if room.used < room.limit
+        if room.own and room.used < room.limit  # a platform's rate limit is a ceiling, not a cadence to fill
     ]
     return found
