@@ -184,6 +184,8 @@ def test_calendar_ics_parses_back_with_stable_uids(cli, example: Path, tmp_path:
 def test_calendar_rejects_a_bad_month_and_an_unknown_channel(cli, example: Path) -> None:
     bad = cli(example, "calendar", "--month", "2027-2x")
     assert bad.exit_code == 2 and "YYYY-MM" in bad.output
+    both = cli(example, "calendar", "--json", "--ics", "-")
+    assert both.exit_code == 2 and "choose one" in both.output
     unknown = cli(example, "calendar", "--channel", "bank-nope")
     assert unknown.exit_code == 2 and "bank-nope" in unknown.output
 

@@ -34,6 +34,8 @@ def calendar_cmd(
 
       $ mediactl calendar --month 2027-02 --ics plan.ics
     """
+    if json_output and ics is not None:
+        raise UsageError("--json and --ics are two outputs of the same plan: choose one")
     plan = _plan(month, channel)
     if ics is not None:
         from mediactl.plan.ics import to_ics  # lazy: start-up
