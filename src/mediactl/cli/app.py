@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from mediactl import __version__
-from mediactl.cli import auth, check, doctor, items, project, publish, render, run, state
+from mediactl.cli import auth, check, doctor, items, plan, project, publish, render, run, state
 from mediactl.cli.base import STATE, MediactlGroup
 
 app = typer.Typer(
@@ -29,6 +29,7 @@ config_app = typer.Typer(help="Inspect and validate mediactl.yaml.", no_args_is_
 queue_app = typer.Typer(help="The delivery queue: list, inspect, cancel, retry, resolve, sync.", no_args_is_help=True)
 log_app = typer.Typer(help="The audit trail and its integrity.")
 rules_app = typer.Typer(help="The compliance rules in force and their self-tests.", no_args_is_help=True)
+plan_app = typer.Typer(help="Planning around the calendar: what the month leaves unused.", no_args_is_help=True)
 state_app = typer.Typer(help="The state store: rebuild, accept-loss (after a loss); migrate, export, import.",
                         no_args_is_help=True)  # fmt: skip
 
@@ -78,6 +79,9 @@ app.command("pause")(publish.pause_cmd)
 app.command("resume")(publish.resume_cmd)
 app.command("doctor")(doctor.doctor_cmd)
 app.command("sandbox")(doctor.sandbox_cmd)
+app.command("calendar")(plan.calendar_cmd)
+plan_app.command("suggest")(plan.plan_suggest_cmd)
+app.add_typer(plan_app, name="plan")
 config_app.command("validate")(project.validate_cmd)
 app.add_typer(config_app, name="config")
 rules_app.command("ls")(check.rules_ls_cmd)

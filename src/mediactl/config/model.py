@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,7 +34,8 @@ CHANNEL_KEYS = (
     "platform", "description", "enabled", "credentials", "base_url", "templates", "caps",
     "tracking", "limits", "timezone", "migrated_to",
 )  # fmt: skip
-TOP_KEYS = ("project", "channels", "compliance", "render", "people", "segments")
+TOP_KEYS = ("project", "channels", "compliance", "render", "people", "segments", "calendar")
+MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")  # a calendar date that recurs every year: `03-15`
 PERSON_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 ROLE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 EMERGENCY = "emergency"  # the role whose signed approval lets `publish --force` override the gate (never the check)
@@ -154,6 +156,17 @@ class Render:
 
 
 @dataclass(frozen=True)
+class CalendarDate:
+    """A date the team plans around that no public calendar knows (3·15, the bank's anniversary, a launch):
+    every year on month-day when `year` is None, else once."""
+
+    name: str
+    month: int
+    day: int
+    year: int | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     root: Path
     file: Path
@@ -164,6 +177,7 @@ class Config:
     warnings: tuple[Problem, ...] = ()
     people: dict[str, Person] = field(default_factory=dict)  # by id
     segments: dict[str, Segment] = field(default_factory=dict)  # by name: the words of items' `audience`
+    calendar: tuple[CalendarDate, ...] = ()  # `calendar: {dates: [...]}`: the plan's own dates
 
     @property
     def content_path(self) -> Path:
@@ -241,13 +255,14 @@ def _build(doc: LocatedYAML, path: Path) -> Config | None:
     render = _render(check, top.get("render"))
     people = _people(check, top.get("people"))
     segments = _segments(check, top.get("segments"))
+    calendar = _calendar(check, top.get("calendar"))
     if project is not None:
         _check_policy(check, project.approval, channels, people)
     if project is None:
         return None
     warnings = tuple(p for p in doc.problems if not p.is_error)
     return Config(path.parent.resolve(), path.resolve(), project, channels, compliance, render, warnings, people,
-                  segments)
+                  segments, calendar)
 
 
 def _reject_inline_secrets(check: Checker, value: Any, path: KeyPath) -> None:
@@ -672,6 +687,48 @@ def _segment_targets(check: Checker, raw: Any, path: KeyPath, kinds: dict[str, s
     if raw is None or raw == {}:
         check.error(path, f"name at least one target ({', '.join(kinds)})")
     return out
+
+
+def _calendar(check: Checker, raw: Any) -> tuple[CalendarDate, ...]:
+    """`calendar: {dates: [{date: "03-15", name: 3·15消费者权益日}, {date: 2027-05-20, name: 产品发布}]}`."""
+    path: KeyPath = ("calendar",)
+    data = check.mapping(raw, path, known=("dates",))
+    entries = data.get("dates")
+    if entries is None:
+        return ()
+    if not isinstance(entries, list):
+        check.error((*path, "dates"), "expected a list such as `- {date: \"03-15\", name: 3·15消费者权益日}`")
+        return ()
+    dates = []
+    for index, entry in enumerate(entries):
+        where = (*path, "dates", index)
+        item = check.mapping(entry, where, known=("date", "name"), required=("date", "name"))
+        name = check.string(item.get("name"), (*where, "name"))
+        when = _calendar_day(check, item.get("date"), (*where, "date")) if "date" in item else None
+        if name and when is not None:
+            dates.append(CalendarDate(name.strip(), *when))
+    return tuple(dates)
+
+
+def _calendar_day(check: Checker, value: Any, path: KeyPath) -> tuple[int, int, int | None] | None:
+    """(month, day, year or None) of `MM-DD` (every year) or `YYYY-MM-DD` (once); YAML reads the latter as a date."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.month, value.day, value.year
+    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    recurring = MONTH_DAY.match(text)
+    try:
+        if recurring:
+            month, day = int(recurring[1]), int(recurring[2])
+            date(2024, month, day)  # a leap year: 02-29 recurs (marked in the years that have it)
+            return month, day, None
+        once = date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+    except ValueError:
+        check.error(path, f"'{text}' is not a day of the calendar")
+        return None
+    if once is None:
+        check.error(path, f"expected MM-DD (every year, e.g. \"03-15\") or YYYY-MM-DD (once), got {value!r}")
+        return None
+    return once.month, once.day, once.year
 
 
 def _compliance(check: Checker, raw: Any) -> Compliance:

@@ -1,0 +1,227 @@
+"""The month plan: marked dates from chinesecalendar and lunar-python, config dates, scheduled posts, caps,
+and the `calendar` command's grid, JSON and iCalendar output."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+
+from mediactl.config.model import CalendarDate, load_config
+from mediactl.core.errors import ConfigError
+from mediactl.library.scan import load_library
+from mediactl.plan import dates
+from mediactl.plan.calendar import month_plan
+from mediactl.plan.dates import HolidaysUnknownError, MarkKind, month_marks
+
+
+def _marks(year: int, month: int, kind: MarkKind) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for mark in month_marks(year, month)[0]:
+        if mark.kind == kind:
+            found.setdefault(mark.day.isoformat(), []).append(mark.name)
+    return found
+
+
+def test_february_2027_spring_festival_and_solar_terms() -> None:
+    """春节 2027 is Saturday 2027-02-06 and 除夕 the day before (腊月 has 29 days that year)."""
+    assert date(2027, 2, 6).weekday() == 5
+    assert _marks(2027, 2, MarkKind.FESTIVAL) == {
+        "2027-02-05": ["除夕"],
+        "2027-02-06": ["春节"],
+        "2027-02-20": ["元宵节"],
+    }
+    assert _marks(2027, 2, MarkKind.SOLAR_TERM) == {"2027-02-04": ["立春"], "2027-02-19": ["雨水"]}
+
+
+def test_a_year_has_the_24_solar_terms_and_the_festivals() -> None:
+    marks = [mark for month in range(1, 13) for mark in month_marks(2026, month)[0]]
+    terms = [mark.name for mark in marks if mark.kind == MarkKind.SOLAR_TERM]
+    assert len(terms) == len(set(terms)) == 24
+    assert {"冬至", "清明", "夏至"} <= set(terms)
+    festivals = {mark.name: mark.day.isoformat() for mark in marks if mark.kind == MarkKind.FESTIVAL}
+    assert festivals["端午节"] == "2026-06-19" and festivals["中秋节"] == "2026-09-25"
+    assert festivals["小年"] == "2026-02-11" and festivals["腊八节"] == "2026-01-26"
+    assert {"七夕节", "重阳节", "除夕", "春节", "元宵节"} <= set(festivals)
+
+
+def test_holidays_and_adjusted_working_days_of_a_covered_year() -> None:
+    holidays = _marks(2026, 2, MarkKind.HOLIDAY)
+    assert sorted(holidays) == [f"2026-02-{day}" for day in range(15, 24)]
+    assert {name for names in holidays.values() for name in names} == {"春节"}
+    assert _marks(2026, 2, MarkKind.WORKDAY) == {"2026-02-14": ["春节调休上班"], "2026-02-28": ["春节调休上班"]}
+    assert month_marks(2026, 2)[1] == []
+
+
+def test_a_year_the_holiday_source_lacks_is_named_never_an_empty_list() -> None:
+    with pytest.raises(HolidaysUnknownError) as caught:
+        dates.statutory_marks(dates.month_days(2099, 1))
+    assert "2099" in caught.value.message and "pip install -U chinesecalendar" in (caught.value.hint or "")
+    marks, notices = month_marks(2099, 1)
+    assert len(notices) == 1 and "2099" in notices[0]
+    assert not [mark for mark in marks if mark.kind in (MarkKind.HOLIDAY, MarkKind.WORKDAY)]
+    assert [mark.name for mark in marks if mark.kind == MarkKind.SOLAR_TERM]  # the rest is still computed
+
+
+def test_config_dates_recur_or_happen_once(example: Path) -> None:
+    config_file = example / "mediactl.yaml"
+    config_file.write_text(
+        config_file.read_text("utf-8")
+        + '\ncalendar:\n  dates:\n    - {date: "03-15", name: 3·15消费者权益日}\n    - {date: 2027-05-20, name: 产品发布}\n',
+        "utf-8",
+    )
+    config = load_config(config_file)
+    assert config.calendar == (CalendarDate("3·15消费者权益日", 3, 15), CalendarDate("产品发布", 5, 20, 2027))
+    for year in (2026, 2027):
+        assert _config_marks(year, 3, config.calendar) == {f"{year}-03-15": ["3·15消费者权益日"]}
+    assert _config_marks(2027, 5, config.calendar) == {"2027-05-20": ["产品发布"]}
+    assert _config_marks(2026, 5, config.calendar) == {}
+
+
+def _config_marks(year: int, month: int, configured: tuple[CalendarDate, ...]) -> dict[str, list[str]]:
+    return {m.day.isoformat(): [m.name] for m in month_marks(year, month, configured)[0] if m.kind == MarkKind.CONFIG}
+
+
+@pytest.mark.parametrize(
+    ("entry", "key", "message"),
+    [
+        ('{date: "02-30", name: x}', "calendar.dates[1].date", "'02-30' is not a day"),
+        ('{date: "3/15", name: x}', "calendar.dates[1].date", "expected MM-DD"),
+        ('{date: "2027-13-01", name: x}', "calendar.dates[1].date", "not a day"),
+        ('{date: "03-15"}', "calendar.dates[1]", "'name' is required"),
+    ],
+)
+def test_config_date_errors_name_file_line_and_key(example: Path, entry: str, key: str, message: str) -> None:
+    config_file = example / "mediactl.yaml"
+    text = config_file.read_text("utf-8")
+    line = text.count("\n") + 5  # the second entry's line (after a blank one, calendar:, dates:, the first)
+    config_file.write_text(text + f'\ncalendar:\n  dates:\n    - {{date: "03-15", name: ok}}\n    - {entry}\n', "utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_file)
+    shown = "\n".join(caught.value.lines())
+    assert f"mediactl.yaml:{line}:" in shown and key in shown and message in shown, shown
+
+
+def test_the_month_plan_holds_schedules_marks_and_cap_headroom(example: Path) -> None:
+    library = load_library(load_config(example / "mediactl.yaml"))
+    plan = month_plan(library, 2027, 2)  # no state store yet: the schedule alone, and no store file is made
+    assert not (example / ".mediactl" / "queue.sqlite3").exists()
+    eve = plan.days[4]
+    assert eve.day == date(2027, 2, 5) and [m.name for m in eve.marks] == ["除夕"]
+    assert {(p.channel, p.item, p.at.strftime("%H:%M")) for p in eve.posts} >= {
+        ("bank-douyin", "spring-festival-greeting", "20:00")
+    }
+    assert [p.channel for p in plan.days[5].posts] == ["bank-moments"]
+    moments = [room for room in plan.headroom if room.channel == "bank-moments"]
+    assert [(room.week.isoformat(), room.used, room.limit) for room in moments][:2] == [
+        ("2027-02-01", 1, 2),
+        ("2027-02-08", 0, 2),
+    ]
+    wechat = {(room.limit, room.own) for room in plan.headroom if room.channel == "bank-wechat"}
+    assert wechat == {(7, False)}  # no cap of its own: the platform's one mass send a day, as delivery admits it
+    assert plan.notices and "2027" in plan.notices[0]
+
+
+def test_calendar_json_shape(cli, example: Path) -> None:
+    result = cli(example, "calendar", "--month", "2027-02", "--channel", "bank-moments", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) == {"month", "timezone", "notices", "days", "headroom"}
+    assert data["month"] == "2027-02" and data["timezone"] == "Asia/Shanghai" and len(data["days"]) == 28
+    day = data["days"][5]
+    assert day == {
+        "date": "2027-02-06",
+        "weekday": 6,
+        "marks": [{"date": "2027-02-06", "kind": "festival", "name": "春节"}],
+        "posts": [
+            {
+                "channel": "bank-moments",
+                "item": "spring-festival-greeting",
+                "title": day["posts"][0]["title"],
+                "at": "2027-02-06T08:00+08:00",
+                "state": "scheduled",
+            }
+        ],
+    }
+    assert data["headroom"][0] == {
+        "channel": "bank-moments",
+        "week": "2027-02-01",
+        "used": 1,
+        "limit": 2,
+        "own_cap": True,
+    }
+
+
+def test_calendar_grid_is_monday_first_in_chinese(cli, example: Path) -> None:
+    result = cli(example, "calendar", "--month", "2027-02")
+    assert result.exit_code == 0, result.output
+    header = next(line for line in result.stdout.splitlines() if "周一" in line)
+    assert header.index("周一") < header.index("周日")
+    assert "春节" in result.stdout and "本周已用 1/2" in result.stdout
+
+
+def test_calendar_ics_parses_back_with_stable_uids(cli, example: Path, tmp_path: Path) -> None:
+    first, second = tmp_path / "a.ics", tmp_path / "b.ics"
+    for out in (first, second):
+        result = cli(example, "calendar", "--month", "2027-02", "--ics", str(out))
+        assert result.exit_code == 0, result.output
+    parsed = Calendar.from_ical(first.read_bytes())
+    events = list(parsed.walk("VEVENT"))
+    summaries = {str(event["SUMMARY"]) for event in events}
+    assert {"春节", "除夕", "立春"} <= summaries
+    assert any(s.startswith("[bank-douyin] ") for s in summaries)
+    spring = next(event for event in events if str(event["SUMMARY"]) == "春节")
+    assert spring.decoded("DTSTART") == date(2027, 2, 6)
+    uids = [str(event["UID"]) for event in events]
+    assert len(uids) == len(set(uids))
+    again = [str(event["UID"]) for event in Calendar.from_ical(second.read_bytes()).walk("VEVENT")]
+    assert again == uids
+
+
+def test_calendar_rejects_a_bad_month_and_an_unknown_channel(cli, example: Path) -> None:
+    bad = cli(example, "calendar", "--month", "2027-2x")
+    assert bad.exit_code == 2 and "YYYY-MM" in bad.output
+    both = cli(example, "calendar", "--json", "--ics", "-")
+    assert both.exit_code == 2 and "choose one" in both.output
+    unknown = cli(example, "calendar", "--channel", "bank-nope")
+    assert unknown.exit_code == 2 and "bank-nope" in unknown.output
+
+
+def test_plan_suggest_lists_empty_occasions_and_unused_caps(cli, example: Path) -> None:
+    result = cli(example, "plan", "suggest", "--month", "2027-02")
+    assert result.exit_code == 0, result.output
+    assert "02-20 元宵节: nothing planned" in result.stdout
+    assert "02-06 春节" not in result.stdout  # the greeting is planned then
+    assert "bank-wecom: week of 02-01 uses 0/1 of its cap" in result.stdout
+    assert "bank-weibo" not in result.stdout  # only the platform's rate limit: no cadence to fill
+
+
+def test_queued_jobs_stand_for_their_schedule_and_count_against_the_cap(example: Path) -> None:
+    """A job's due time (a cap may have moved it) and state replace the item's schedule entry for its channel;
+    a cancelled job leaves the plan; the store is read, not required."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from mediactl.publish.store import open_store
+
+    config = load_config(example / "mediactl.yaml")
+    moved = datetime(2027, 2, 9, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp()
+    store = open_store(config)
+    try:
+        store.enqueue("bank-moments", "spring-festival-greeting", "hash-1", moved)
+        cancelled, _ = store.enqueue("bank-douyin", "spring-festival-greeting", "hash-2", moved)
+        store.set_state(cancelled.id, "cancelled", allowed_from=("pending",))
+    finally:
+        store.close()
+    plan = month_plan(load_library(config), 2027, 2)
+    moments = [
+        (p.at.strftime("%m-%d %H:%M"), p.state) for d in plan.days for p in d.posts if p.channel == "bank-moments"
+    ]
+    assert moments == [("02-09 09:30", "pending")]
+    douyin = [p.at.strftime("%m-%d %H:%M") for d in plan.days for p in d.posts if p.channel == "bank-douyin"]
+    assert douyin == ["02-05 20:00"]  # its job was cancelled: the schedule entry shows again
+    weeks = {room.week.isoformat(): room.used for room in plan.headroom if room.channel == "bank-moments"}
+    assert weeks["2027-02-01"] == 0 and weeks["2027-02-08"] == 1
