@@ -1,6 +1,7 @@
 """`review`, `approve`, `publish`, `queue …`, `log …`, `pause`, `resume`: the road out of the building."""
 
 import re
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -496,14 +497,7 @@ def recall_cmd(
     from mediactl.pipeline import recall  # lazy: start-up
 
     done = recall(STATE.config(), slug, channel, reason)
-    if json_output:
-        console.emit_json([entry.to_dict() for entry in done])
-    else:
-        for entry in done:
-            line = f"{entry.channel}/{entry.item} (job {entry.job}): {entry.taken}: {entry.detail}"
-            (console.success if entry.ok else console.warning)(line)
-    if not all(entry.ok for entry in done):
-        raise typer.Exit(1)
+    _per_job(done, json_output, lambda entry: entry.taken)
 
 
 def drift_cmd(
@@ -527,13 +521,19 @@ def drift_cmd(
     from mediactl.pipeline import check_live  # lazy: start-up
 
     found = check_live(STATE.config(), list(slugs or []), channel)
+    _per_job(found, json_output, lambda entry: entry.found)
+
+
+def _per_job(entries: Sequence[Any], json_output: bool, outcome: Callable[[Any], str]) -> None:
+    """What a command did or found per job (recall, drift): JSON, or one line each (a warning when it is not
+    fine); exit 1 unless every job is fine. Each entry has job, channel, item, detail, ok and to_dict()."""
     if json_output:
-        console.emit_json([entry.to_dict() for entry in found])
+        console.emit_json([entry.to_dict() for entry in entries])
     else:
-        for entry in found:
-            line = f"{entry.channel}/{entry.item} (job {entry.job}): {entry.found}: {entry.detail}"
+        for entry in entries:
+            line = f"{entry.channel}/{entry.item} (job {entry.job}): {outcome(entry)}: {entry.detail}"
             (console.success if entry.ok else console.warning)(line)
-    if not all(entry.ok for entry in found):
+    if not all(entry.ok for entry in entries):
         raise typer.Exit(1)
 
 
