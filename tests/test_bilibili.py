@@ -130,7 +130,7 @@ def test_video_is_uploaded_whole_submitted_and_polled_to_open(cli, ready: Path, 
 
 def test_a_large_video_goes_in_numbered_parts(cli, ready: Path, sandbox, monkeypatch) -> None:
     part = -(-manifest(ready)["video"]["bytes"] // 5)  # five parts, whatever size the transcoded video has
-    monkeypatch.setattr(bilibili.PartPlan, "from_facts", classmethod(lambda cls, facts: PartPlan(1000, part)))
+    monkeypatch.setattr(PartPlan, "from_facts", classmethod(lambda cls, facts: PartPlan(1000, part)))
     outcome = publish(cli, ready)
     assert outcome["state"] == "sent", outcome
     video = manifest(ready)["video"]
@@ -216,7 +216,7 @@ def test_review_that_outlasts_the_polls_is_settled_by_a_later_run(cli, ready: Pa
     """The resource_id is recorded before polling; unknown jobs with one are asked about on each run, never resent."""
     from mediactl.publish.adapters.poll import PollPlan
 
-    monkeypatch.setattr(bilibili.PollPlan, "from_facts", classmethod(lambda cls, facts: PollPlan(2, 0.01, 0.01)))
+    monkeypatch.setattr(PollPlan, "from_facts", classmethod(lambda cls, facts: PollPlan(2, 0.01, 0.01)))
     sandbox.options.publish_polls = 3  # the review takes longer than our two polls
     outcome = publish(cli, ready)
     assert outcome["state"] == "unknown" and "has no verdict yet after polling" in outcome["detail"]

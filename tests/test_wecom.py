@@ -383,8 +383,9 @@ def test_a_moment_task_refused_after_it_was_accepted_fails(project: Path, sandbo
 
 def test_a_moment_still_being_created_is_settled_by_a_later_run(project: Path, sandbox: Sandbox, monkeypatch) -> None:
     from mediactl.publish.adapters import wecom
+    from mediactl.publish.adapters.poll import PollPlan
 
-    monkeypatch.setattr(wecom.WecomAdapter, "poll_plan", wecom.PollPlan(1))
+    monkeypatch.setattr(wecom.WecomAdapter, "poll_plan", PollPlan(1))
     sandbox.options.publish_polls = 2  # WeCom is slower than our one poll
     outcome = publish(project, GRAPHIC, MOMENTS)
     assert outcome["state"] == "unknown" and "the next run asks WeCom again" in outcome["detail"]

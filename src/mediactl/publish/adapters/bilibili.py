@@ -37,8 +37,8 @@ from mediactl.core.redaction import redact, redacted_excerpt
 from mediactl.publish.adapters.base import NotPublished, Receipt, Rejected, Transient, Unknown, Variant, shown
 from mediactl.publish.adapters.http import TokenExpired, json_object
 from mediactl.publish.adapters.oauth import OAuthAdapter
-from mediactl.publish.adapters.poll import PollPlan, poll
-from mediactl.publish.adapters.upload import PartPlan, send_file
+from mediactl.publish.adapters.poll import poll
+from mediactl.publish.adapters.upload import send_file
 
 MEMBER, UPLOAD, ACCOUNT = "member", "upload", "account"
 
@@ -72,11 +72,6 @@ def signed_headers(
 
 class BilibiliAdapter(OAuthAdapter):
     platform = "bilibili"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.part_plan = PartPlan.from_facts(self.facts["upload"])
-        self.poll_plan = PollPlan.from_facts(self.facts["poll"])
 
     # --- requests -----------------------------------------------------------------------------
 

@@ -30,8 +30,8 @@ from mediactl.publish.adapters.base import NotPublished, Receipt, Transient, Var
 from mediactl.publish.adapters.codes import ErrorTable, as_int, mapping
 from mediactl.publish.adapters.http import json_object
 from mediactl.publish.adapters.oauth import OAuthAdapter
-from mediactl.publish.adapters.poll import PollPlan, poll
-from mediactl.publish.adapters.upload import PartPlan, send_file
+from mediactl.publish.adapters.poll import poll
+from mediactl.publish.adapters.upload import send_file
 from mediactl.publish.adapters.video import caption_problems, mime_type, read_video, video_problems
 
 
@@ -79,21 +79,15 @@ class DouyinAdapter(OAuthAdapter):
 
     # --- publishing -------------------------------------------------------------------------
 
-    def part_plan(self) -> PartPlan:
-        return PartPlan.from_facts(self.facts["upload"])
-
-    def poll_plan(self) -> PollPlan:
-        return PollPlan.from_facts(self.facts["poll"])
-
     def publish(self, variant: Variant, key: str) -> Receipt:
         name, data = read_video(variant)
-        video_id = send_file(data, self.part_plan(), _DouyinUpload(self, name))
+        video_id = send_file(data, self.part_plan, _DouyinUpload(self, name))
         body: dict[str, Any] = {"video_id": video_id, "text": variant.text("text")}
         if _cover_tsp(variant) is not None:  # a variant rendered before cover_at was recorded: Douyin chooses
             body["cover_tsp"] = _cover_tsp(variant)
         created = self._api("create", step="video/create", mutating=True, key=key, body=body)
         item_id = str(created["item_id"])
-        return self.await_verdict(key, item_id, lambda: poll(lambda: self.status(item_id), self.poll_plan()),
+        return self.await_verdict(key, item_id, lambda: poll(lambda: self.status(item_id), self.poll_plan),
                                   what=f"video {item_id}", who="Douyin")  # fmt: skip
 
     def status(self, item_id: str) -> Receipt | None:
@@ -123,7 +117,7 @@ class DouyinAdapter(OAuthAdapter):
         ends = self.facts["endpoints"]
         video = variant.document.get("video") or {}
         size = int(video.get("bytes", 0))
-        parts = self.part_plan().parts(size)
+        parts = self.part_plan.parts(size)
         uploads = ([f"POST {base}{ends['part_init']}", f"POST {base}{ends['part_upload']} × {len(parts)} parts",
                     f"POST {base}{ends['part_complete']}"] if parts
                    else [f"POST {base}{ends['upload']} ({video.get('file')}, {size} bytes)"])  # fmt: skip

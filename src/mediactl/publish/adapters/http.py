@@ -37,6 +37,8 @@ from mediactl.publish.adapters.base import (
     Unknown,
     Variant,
 )
+from mediactl.publish.adapters.poll import PollPlan
+from mediactl.publish.adapters.upload import PartPlan
 
 if TYPE_CHECKING:  # annotations only
     from mediactl.config.model import Channel, Config
@@ -182,6 +184,17 @@ class HttpAdapter(Adapter):
     def facts(self) -> dict[str, Any]:
         """The platform's facts file (limits, endpoints, error codes, upload and polling plans): data, not code."""
         return get_platform(self.channel.platform).facts
+
+    @property
+    def part_plan(self) -> PartPlan:
+        """How a file goes up: whole below the facts' `upload:` threshold, else in parts (video platforms)."""
+        return PartPlan.from_facts(self.facts["upload"])
+
+    @property
+    def poll_plan(self) -> PollPlan:
+        """How long a run waits for an asynchronous verdict (the facts' `poll:` block); read when used, so a
+        changed facts file (or a test's lowered wait) counts for an adapter already made."""
+        return PollPlan.from_facts(self.facts["poll"])
 
     def api_url(self, path: str) -> str:
         """A path of the platform's API on its base (the sandbox's prefix when MEDIACTL_SANDBOX_URL is set)."""

@@ -32,8 +32,8 @@ from mediactl.publish.adapters.base import Receipt, Rejected, Unknown, Variant, 
 from mediactl.publish.adapters.codes import ErrorTable, as_int, mapping
 from mediactl.publish.adapters.http import json_object
 from mediactl.publish.adapters.oauth import OAuthAdapter
-from mediactl.publish.adapters.poll import PollPlan, poll
-from mediactl.publish.adapters.upload import PartPlan, send_file
+from mediactl.publish.adapters.poll import poll
+from mediactl.publish.adapters.upload import send_file
 from mediactl.publish.adapters.video import caption_problems, mime_type, read_video, video_problems
 
 
@@ -86,12 +86,6 @@ class KuaishouAdapter(OAuthAdapter):
 
     # --- publishing -------------------------------------------------------------------------
 
-    def part_plan(self) -> PartPlan:
-        return PartPlan.from_facts(self.facts["upload"])
-
-    def poll_plan(self) -> PollPlan:
-        return PollPlan.from_facts(self.facts["poll"])
-
     def publish(self, variant: Variant, key: str) -> Receipt:
         name, data = read_video(variant)
         covers = variant.media("cover")
@@ -103,7 +97,7 @@ class KuaishouAdapter(OAuthAdapter):
         upload_token = str(started["upload_token"])
         register_secret(upload_token)  # it authorises writing the video: never printed
         send_file(
-            data, self.part_plan(), _KuaishouUpload(self, self._gateway(str(started["endpoint"])), upload_token, name)
+            data, self.part_plan, _KuaishouUpload(self, self._gateway(str(started["endpoint"])), upload_token, name)
         )
         published = self._api(
             "publish", step="photo/publish", mutating=True, key=key, params={"upload_token": upload_token},
@@ -114,7 +108,7 @@ class KuaishouAdapter(OAuthAdapter):
         if not info.get("photo_id"):
             raise Unknown("photo/publish answered success without video_info.photo_id; the post may exist")
         photo_id = str(info["photo_id"])
-        return self.await_verdict(key, photo_id, lambda: poll(lambda: self.status(photo_id), self.poll_plan()),
+        return self.await_verdict(key, photo_id, lambda: poll(lambda: self.status(photo_id), self.poll_plan),
                                   what=f"work {photo_id}", who="Kuaishou")  # fmt: skip
 
     def _gateway(self, endpoint: str) -> str:
@@ -156,7 +150,7 @@ class KuaishouAdapter(OAuthAdapter):
         ends = self.facts["endpoints"]
         video = variant.document.get("video") or {}
         size = int(video.get("bytes", 0))
-        parts = self.part_plan().parts(size)
+        parts = self.part_plan.parts(size)
         uploads = ([f"POST {{endpoint}}{ends['fragment']} × {len(parts)} fragments", f"POST {{endpoint}}{ends['complete']}"]
                    if parts else [f"POST {{endpoint}}{ends['upload']} ({video.get('file')}, {size} bytes, raw)"])  # fmt: skip
         lines = [f"POST {base}{ends['start_upload']}?access_token=***&app_id=…", *uploads,

@@ -50,7 +50,7 @@ from mediactl.publish.adapters.base import (
     Variant,
 )
 from mediactl.publish.adapters.http import HttpAdapter, TokenExpired, json_object
-from mediactl.publish.adapters.poll import PollPlan, poll
+from mediactl.publish.adapters.poll import poll
 from mediactl.publish.adapters.wecom_targets import moment_range, push_fields, resolve
 from mediactl.publish.store import Job, JobState
 
@@ -64,7 +64,6 @@ ERRORS: dict[str, frozenset[int]] = {name: frozenset(spec["codes"]) for name, sp
 LIMITS: dict[str, int] = {name: int(spec["max"]) for name, spec in FACTS["limits"].items()}
 UPLOAD = FACTS["endpoints"]["upload"]
 LINK_PICTURES = frozenset(FACTS["moments"]["link_pictures"])
-MOMENT_POLLS = PollPlan.from_facts(FACTS["poll"])  # get_moment_task_result until the moment exists
 MOMENT_DONE = 3  # get_moment_task_result: 1 started, 2 running, 3 done ([U] platforms.md §2)
 PAGE = 1000  # rows asked for per page of a task's lists
 LIST_MARGIN = 300.0  # seconds before the claim a lost push's task is looked for (clocks differ)
@@ -73,7 +72,6 @@ LIST_MARGIN = 300.0  # seconds before the claim a lost push's task is looked for
 class WecomAdapter(HttpAdapter):
     platform = "wecom"
     confirms_manually = True
-    poll_plan = MOMENT_POLLS
 
     @property
     def options(self) -> WecomOptions:
