@@ -15,12 +15,11 @@ from mediactl.render.manifest import content_hash, header, sha256, text_file
 from mediactl.render.media import render_media
 from mediactl.render.plan import Planned
 from mediactl.render.texts import render_texts
-from mediactl.render.video import VIDEO_FILE, VideoVariant, make_video, takes_video
+from mediactl.render.video import SUBTITLE_SUFFIXES, VIDEO_FILE, VideoVariant, make_video, takes_video
 from mediactl.text import textfit
 from mediactl.video.ffmpeg import Progress
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".mkv", ".flv")
-SUBTITLE_SUFFIXES = (".srt", ".vtt")
 COVER_FILE = "cover.jpg"
 
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # annotations only
     from mediactl.config.model import Channel
 
 VIDEO_FILE = "video.mp4"
+SUBTITLE_SUFFIXES = (".srt", ".vtt")  # an item's subtitle assets: hashed and checked (build), burned in (here)
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ def _layout(spec: dict[str, Any], default: str, config: Config) -> Any:
 
 def _subtitle_file(item: Item) -> Path | None:
     """The item's subtitle file (its first .srt or .vtt asset): the one the check reads and the render burns in."""
-    found = [a for a in item.assets if Path(a.path).suffix.lower() in (".srt", ".vtt")]
+    found = [a for a in item.assets if Path(a.path).suffix.lower() in SUBTITLE_SUFFIXES]
     return item.asset_path(found[0]) if found else None
 
 
