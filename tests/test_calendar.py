@@ -312,3 +312,23 @@ def test_a_month_cap_is_a_rolling_30_day_window_as_the_gate_counts_it(cli, examp
     assert "bank-weibo: 30 天至 12-06 已用 2/3" in shown.stdout
     assert "rolling 30 days" in shown.stdout
 
+
+def test_calendar_ics_times_carry_the_project_zone_with_a_vtimezone(cli, example: Path, tmp_path: Path) -> None:
+    """Outlook and others need DTSTART;TZID=… and a VTIMEZONE of that id (X-WR-TIMEZONE alone is not read)."""
+    from datetime import timedelta
+
+    out = tmp_path / "plan.ics"
+    assert cli(example, "calendar", "--month", "2027-02", "--ics", str(out)).exit_code == 0
+    raw = out.read_bytes()
+    assert b"DTSTART;TZID=Asia/Shanghai:20270206T080000" in raw
+    parsed = Calendar.from_ical(raw)
+    zones = list(parsed.walk("VTIMEZONE"))
+    assert [str(zone["TZID"]) for zone in zones] == ["Asia/Shanghai"]
+    assert {part.decoded("TZOFFSETTO") for part in zones[0].subcomponents} == {timedelta(hours=8)}
+    moments = next(e for e in parsed.walk("VEVENT") if str(e["SUMMARY"]).startswith("[bank-moments] "))
+    assert moments["DTSTART"].params["TZID"] == "Asia/Shanghai"
+    start = moments.decoded("DTSTART")
+    assert (start.hour, start.minute, start.utcoffset()) == (8, 0, timedelta(hours=8))
+    assert moments.decoded("DTEND") - start == timedelta(minutes=30)
+    assert not [e for e in parsed.walk("VEVENT") if e["DTSTART"].to_ical().endswith(b"Z")]
+
