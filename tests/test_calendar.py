@@ -199,7 +199,7 @@ def test_plan_suggest_lists_empty_occasions_and_unused_caps(cli, example: Path) 
     assert result.exit_code == 0, result.output
     assert "02-20 元宵节: nothing planned" in result.stdout
     assert "02-06 春节" not in result.stdout  # the greeting is planned then
-    assert "bank-wecom: week of 02-01 uses 0/1 of its cap" in result.stdout
+    assert "bank-wecom · 年轻客群: week of 02-01 uses 0/1 of its cap" in result.stdout
     assert "bank-weibo" not in result.stdout  # only the platform's rate limit: no cadence to fill
 
 
@@ -332,3 +332,14 @@ def test_calendar_ics_times_carry_the_project_zone_with_a_vtimezone(cli, example
     assert moments.decoded("DTEND") - start == timedelta(minutes=30)
     assert not [e for e in parsed.walk("VEVENT") if e["DTSTART"].to_ical().endswith(b"Z")]
 
+
+def test_plan_suggest_uses_per_segment_and_per_day_headroom(cli, example: Path) -> None:
+    """Unused weeks per segment where the cap counts by audience; for a channel with a day cap of its own, the
+    days with room, and a day over it."""
+    _add_caps(example, "bank-xhs", "[{max: 1, per: day}]")
+    result = cli(example, "plan", "suggest", "--month", "2026-12")
+    assert result.exit_code == 0, result.output
+    assert "bank-wecom · 老年客群: week of 12-07 uses 0/1 of its cap" in result.stdout
+    assert "bank-wecom · 财富客群: week of 12-07" not in result.stdout
+    assert "bank-xhs: 12-01 is over its day cap (2/1)" in result.stdout
+    assert "bank-xhs: week of 11-30 uses 2/7 of its cap; days with room: 12-02 12-03 12-04 12-05 12-06" in result.stdout
