@@ -343,3 +343,18 @@ def test_plan_suggest_uses_per_segment_and_per_day_headroom(cli, example: Path) 
     assert "bank-wecom · 财富客群: week of 12-07" not in result.stdout
     assert "bank-xhs: 12-01 is over its day cap (2/1)" in result.stdout
     assert "bank-xhs: week of 11-30 uses 2/7 of its cap; days with room: 12-02 12-03 12-04 12-05 12-06" in result.stdout
+
+
+def test_the_readme_calendar_picture_is_remade_by_the_tool(tmp_path: Path) -> None:
+    """tools/make_calendar_svg.py draws the example's December with the command's own grid; the Chinese stays
+    text in the SVG (a browser falls back to a CJK font), and the month is not empty."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "calendar.svg"
+    tool = Path(__file__).resolve().parent.parent / "tools" / "make_calendar_svg.py"
+    done = subprocess.run([sys.executable, str(tool), "--out", str(out)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    svg = out.read_text("utf-8")
+    assert svg.startswith("<svg") and "2026年12月" in svg and "冬至" in svg and "财富客群" in svg
+    assert "bank-wechat" in svg and "⚠" in svg

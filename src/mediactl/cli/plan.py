@@ -52,7 +52,7 @@ def calendar_cmd(
         return
     for notice in plan.notices:
         console.warning(notice)
-    console.out.print(_grid(plan))
+    console.out.print(grid(plan))
     for line in headroom_lines(plan):
         console.info(line)
 
@@ -111,7 +111,7 @@ def _plan(month: str | None, channel: str | None) -> Any:
     return month_plan(STATE.library(), year, number, channel=channel)
 
 
-def _grid(plan: Any) -> Any:
+def grid(plan: Any) -> Any:
     """Monday-first weeks; rich measures CJK cells as two columns wide."""
     from rich.markup import escape  # lazy: start-up
     from rich.table import Table  # lazy: start-up

@@ -90,7 +90,7 @@ class DayCap:
 
 
 def scope_label(channel: str, audience: str | None) -> str:
-    """"bank-wecom · 高净值客户" where a cap counts per segment, the channel's name otherwise."""
+    """The name headroom is shown under: "bank-wecom · 高净值客户" where a cap counts per segment, else the channel's."""
     return channel if audience is None else f"{channel} · {audience}"
 
 
