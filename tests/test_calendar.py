@@ -132,6 +132,8 @@ def test_calendar_json_shape(cli, example: Path) -> None:
     assert set(data) == {"month", "timezone", "notices", "days", "headroom"}
     assert data["month"] == "2027-02" and data["timezone"] == "Asia/Shanghai" and len(data["days"]) == 28
     day = data["days"][5]
+    caps = day.pop("caps")  # the platform's 3 moments a day per customer, per segment (test below)
+    assert {(cap["per"], cap["used"], cap["limit"]) for cap in caps} == {("day", 1, 3), ("day", 0, 3)}
     assert day == {
         "date": "2027-02-06",
         "weekday": 6,
@@ -148,6 +150,8 @@ def test_calendar_json_shape(cli, example: Path) -> None:
     }
     assert data["headroom"][0] == {
         "channel": "bank-moments",
+        "audience": None,
+        "window": "week",
         "week": "2027-02-01",
         "used": 1,
         "limit": 2,
@@ -195,7 +199,7 @@ def test_plan_suggest_lists_empty_occasions_and_unused_caps(cli, example: Path) 
     assert result.exit_code == 0, result.output
     assert "02-20 元宵节: nothing planned" in result.stdout
     assert "02-06 春节" not in result.stdout  # the greeting is planned then
-    assert "bank-wecom: week of 02-01 uses 0/1 of its cap" in result.stdout
+    assert "bank-wecom · 年轻客群: week of 02-01 uses 0/1 of its cap" in result.stdout
     assert "bank-weibo" not in result.stdout  # only the platform's rate limit: no cadence to fill
 
 
@@ -225,3 +229,132 @@ def test_queued_jobs_stand_for_their_schedule_and_count_against_the_cap(example:
     assert douyin == ["02-05 20:00"]  # its job was cancelled: the schedule entry shows again
     weeks = {room.week.isoformat(): room.used for room in plan.headroom if room.channel == "bank-moments"}
     assert weeks["2027-02-01"] == 0 and weeks["2027-02-08"] == 1
+
+
+def _add_caps(example: Path, channel: str, caps: str) -> None:
+    """Give an example channel caps of its own (the example's channels section, `caps:` under the channel)."""
+    config_file = example / "mediactl.yaml"
+    text = config_file.read_text("utf-8")
+    head = f"  {channel}:\n"
+    assert head in text
+    config_file.write_text(text.replace(head, f"{head}    caps: {caps}\n", 1), "utf-8")
+
+
+def _enqueue(example: Path, channel: str, item: str, when: str, audience: str) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from mediactl.publish.store import open_store
+
+    at = datetime.strptime(when, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo("Asia/Shanghai")).timestamp()
+    store = open_store(load_config(example / "mediactl.yaml"))
+    try:
+        store.enqueue(channel, item, f"hash-{item}", at, audience=audience)
+    finally:
+        store.close()
+
+
+def test_a_by_audience_cap_has_headroom_per_segment_as_the_gate_counts_it(cli, example: Path) -> None:
+    """bank-wecom's own cap is one push per segment a week: wealth-steady-plus (财富客群, 代发客群) uses it for
+    both its segments, a queued job to 年轻客群 for 年轻客群; 老年客群 is free. Not one channel total of 2/1."""
+    _enqueue(example, "bank-wecom", "anti-fraud-2026", "2026-12-09 09:00", "年轻客群")
+    plan = month_plan(load_library(load_config(example / "mediactl.yaml")), 2026, 12, channel="bank-wecom")
+    week = {room.audience: (room.used, room.limit) for room in plan.headroom if room.week == date(2026, 12, 7)}
+    assert week == {"财富客群": (1, 1), "代发客群": (1, 1), "年轻客群": (1, 1), "老年客群": (0, 1)}
+    shown = cli(example, "calendar", "--month", "2026-12", "--channel", "bank-wecom")
+    assert shown.exit_code == 0, shown.output
+    assert "bank-wecom · 老年客群: 12-07–12-13 本周已用 0/1" in shown.stdout
+    assert "bank-wecom · 财富客群: 12-07–12-13 本周已用 1/1" in shown.stdout
+    data = json.loads(cli(example, "calendar", "--month", "2026-12", "--channel", "bank-wecom", "--json").stdout)
+    assert {"channel": "bank-wecom", "audience": "老年客群", "window": "week", "week": "2026-12-07", "used": 0,
+            "limit": 1, "own_cap": True} in data["headroom"]  # fmt: skip
+
+
+def test_a_channel_cap_that_is_stricter_hides_the_per_segment_one(example: Path) -> None:
+    """bank-moments: 2 a week for the channel is stricter than 3 a day per customer: only the channel's counts."""
+    plan = month_plan(load_library(load_config(example / "mediactl.yaml")), 2027, 2, channel="bank-moments")
+    assert {room.audience for room in plan.headroom} == {None}
+    assert {room.limit for room in plan.headroom} == {2}
+
+
+def test_a_day_over_its_day_cap_is_marked_and_json_has_per_day_headroom(cli, example: Path) -> None:
+    """bank-wechat sends one mass message a day (the platform's limit); two items are scheduled on 12-01.
+    bank-weibo has two posts at 12:00 the same day: its 30-an-hour limit shows that hour."""
+    shown = cli(example, "calendar", "--month", "2026-12", "--channel", "bank-wechat")
+    assert shown.exit_code == 0, shown.output
+    assert "⚠ 2/1" in shown.stdout
+    data = json.loads(cli(example, "calendar", "--month", "2026-12", "--json").stdout)
+    first, second = data["days"][0], data["days"][1]
+    wechat = [cap for cap in first["caps"] if cap["channel"] == "bank-wechat"]
+    assert wechat == [{"channel": "bank-wechat", "audience": None, "per": "day", "hour": None, "used": 2, "limit": 1}]
+    assert {"channel": "bank-wechat", "audience": None, "per": "day", "hour": None, "used": 0, "limit": 1} in second["caps"]
+    assert {"channel": "bank-weibo", "audience": None, "per": "hour", "hour": "12:00", "used": 2, "limit": 30} in first["caps"]
+    assert not [cap for cap in second["caps"] if cap["per"] == "hour"]  # an hour with one post cannot exceed a cap
+    assert "⚠ 2/1" not in cli(example, "calendar", "--month", "2026-12", "--channel", "bank-weibo").stdout
+
+
+def test_a_month_cap_is_a_rolling_30_day_window_as_the_gate_counts_it(cli, example: Path) -> None:
+    """The gate counts `per: month` as 30 days back from each post (CAP_WINDOWS), not a calendar month: the
+    posts of 12-01 still count in the week of 12-21 (the 30 days ending 12-27) and no longer in that of 12-28
+    (the 30 days ending 01-03 start on 12-05)."""
+    _add_caps(example, "bank-weibo", "[{max: 3, per: month}]")
+    plan = month_plan(load_library(load_config(example / "mediactl.yaml")), 2026, 12, channel="bank-weibo")
+    rolling = {room.week.isoformat(): room.used for room in plan.headroom if room.window == "30 days"}
+    assert rolling == {"2026-11-30": 2, "2026-12-07": 2, "2026-12-14": 2, "2026-12-21": 2, "2026-12-28": 0}
+    assert {room.limit for room in plan.headroom if room.window == "30 days"} == {3}
+    _add_caps(example, "website", "[{max: 1, per: month}]")
+    plan = month_plan(load_library(load_config(example / "mediactl.yaml")), 2027, 1, channel="website")
+    assert [(room.week.isoformat(), room.used) for room in plan.headroom if room.window == "30 days"][:2] == [
+        ("2026-12-28", 1),  # 12-08 is within the 30 days ending 01-03
+        ("2027-01-04", 0),  # and not within those ending 01-10 (from 12-12)
+    ]
+    shown = cli(example, "calendar", "--month", "2026-12", "--channel", "bank-weibo")
+    assert "bank-weibo: 30 天至 12-06 已用 2/3" in shown.stdout
+    assert "rolling 30 days" in shown.stdout
+
+
+def test_calendar_ics_times_carry_the_project_zone_with_a_vtimezone(cli, example: Path, tmp_path: Path) -> None:
+    """Outlook and others need DTSTART;TZID=… and a VTIMEZONE of that id (X-WR-TIMEZONE alone is not read)."""
+    from datetime import timedelta
+
+    out = tmp_path / "plan.ics"
+    assert cli(example, "calendar", "--month", "2027-02", "--ics", str(out)).exit_code == 0
+    raw = out.read_bytes()
+    assert b"DTSTART;TZID=Asia/Shanghai:20270206T080000" in raw
+    parsed = Calendar.from_ical(raw)
+    zones = list(parsed.walk("VTIMEZONE"))
+    assert [str(zone["TZID"]) for zone in zones] == ["Asia/Shanghai"]
+    assert {part.decoded("TZOFFSETTO") for part in zones[0].subcomponents} == {timedelta(hours=8)}
+    moments = next(e for e in parsed.walk("VEVENT") if str(e["SUMMARY"]).startswith("[bank-moments] "))
+    assert moments["DTSTART"].params["TZID"] == "Asia/Shanghai"
+    start = moments.decoded("DTSTART")
+    assert (start.hour, start.minute, start.utcoffset()) == (8, 0, timedelta(hours=8))
+    assert moments.decoded("DTEND") - start == timedelta(minutes=30)
+    assert not [e for e in parsed.walk("VEVENT") if e["DTSTART"].to_ical().endswith(b"Z")]
+
+
+def test_plan_suggest_uses_per_segment_and_per_day_headroom(cli, example: Path) -> None:
+    """Unused weeks per segment where the cap counts by audience; for a channel with a day cap of its own, the
+    days with room, and a day over it."""
+    _add_caps(example, "bank-xhs", "[{max: 1, per: day}]")
+    result = cli(example, "plan", "suggest", "--month", "2026-12")
+    assert result.exit_code == 0, result.output
+    assert "bank-wecom · 老年客群: week of 12-07 uses 0/1 of its cap" in result.stdout
+    assert "bank-wecom · 财富客群: week of 12-07" not in result.stdout
+    assert "bank-xhs: 12-01 is over its day cap (2/1)" in result.stdout
+    assert "bank-xhs: week of 11-30 uses 2/7 of its cap; days with room: 12-02 12-03 12-04 12-05 12-06" in result.stdout
+
+
+def test_the_readme_calendar_picture_is_remade_by_the_tool(tmp_path: Path) -> None:
+    """tools/make_calendar_svg.py draws the example's December with the command's own grid; the Chinese stays
+    text in the SVG (a browser falls back to a CJK font), and the month is not empty."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "calendar.svg"
+    tool = Path(__file__).resolve().parent.parent / "tools" / "make_calendar_svg.py"
+    done = subprocess.run([sys.executable, str(tool), "--out", str(out)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    svg = out.read_text("utf-8")
+    assert svg.startswith("<svg") and "2026年12月" in svg and "冬至" in svg and "财富客群" in svg
+    assert "bank-wechat" in svg and "⚠" in svg

@@ -52,10 +52,27 @@ def calendar_cmd(
         return
     for notice in plan.notices:
         console.warning(notice)
-    console.out.print(_grid(plan))
+    console.out.print(grid(plan))
+    for line in headroom_lines(plan):
+        console.info(line)
+
+
+def headroom_lines(plan: Any) -> list[str]:
+    """Each channel's week headroom ("本周已用 1/1"), per segment where a cap counts by audience; month caps as the
+    gate counts them: the 30 days back from each week's Sunday."""
+    from mediactl.plan.headroom import ROLLING, ROLLING_DAYS  # lazy: start-up
+
+    lines = []
     for room in plan.headroom:
-        console.info(f"{room.channel}: {room.week:%m-%d}–{room.week + timedelta(days=6):%m-%d} 本周已用 {room.used}/{room.limit}"
-                     + (" (超出)" if room.used > room.limit else ""))  # fmt: skip
+        sunday = room.week + timedelta(days=6)
+        if room.window == ROLLING:
+            lines.append(f"{room.label}: {ROLLING_DAYS} 天至 {sunday:%m-%d} 已用 {room.used}/{room.limit}")
+        else:
+            lines.append(f"{room.label}: {room.week:%m-%d}–{sunday:%m-%d} 本周已用 {room.used}/{room.limit}")
+        lines[-1] += " (超出)" if room.used > room.limit else ""
+    if any(room.window == ROLLING for room in plan.headroom):
+        lines.append(f"a month cap counts the rolling {ROLLING_DAYS} days before each post, as the gate does, not a calendar month")
+    return lines
 
 
 def plan_suggest_cmd(
@@ -94,7 +111,7 @@ def _plan(month: str | None, channel: str | None) -> Any:
     return month_plan(STATE.library(), year, number, channel=channel)
 
 
-def _grid(plan: Any) -> Any:
+def grid(plan: Any) -> Any:
     """Monday-first weeks; rich measures CJK cells as two columns wide."""
     from rich.markup import escape  # lazy: start-up
     from rich.table import Table  # lazy: start-up
@@ -109,8 +126,13 @@ def _grid(plan: Any) -> Any:
         lines = [f"[bold]{day.day.day}[/bold]"]
         lines += [f"[{MARK_STYLES[str(m.kind)]}]{escape(m.name)}[/]" for m in day.marks]
         lines += [f"{p.at:%H:%M} {escape(p.channel)}" for p in day.posts]
+        lines += [f"[red]⚠ {cap.used}/{cap.limit} {escape(cap.label)}{_hour(cap)}[/]" for cap in day.caps if cap.over]
         cells.append("\n".join(lines))
     cells += [""] * (-len(cells) % 7)
     for start in range(0, len(cells), 7):
         table.add_row(*cells[start : start + 7])
     return table
+
+
+def _hour(cap: Any) -> str:
+    return "" if cap.hour is None else f" {cap.hour:02d}时"

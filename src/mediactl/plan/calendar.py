@@ -1,5 +1,6 @@
 """A month plan: per day what is scheduled on each channel and the day's marks, and per channel and week the
-frequency-cap headroom ("本周已用 1/1").
+frequency-cap headroom ("本周已用 1/1"; per segment where a cap counts by audience, per day for day caps:
+plan/headroom.py).
 
 Posts come from two places: items' `schedule:` front matter (what is planned) and the state store's jobs (what
 is queued or went out, at the time the queue holds, which caps may have moved). A job stands for the schedule
@@ -10,17 +11,16 @@ then the plan holds the schedule alone.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from mediactl.config.model import Config
 from mediactl.library.scan import Library
-from mediactl.plan.dates import Mark, month_days, month_marks, week_start
-from mediactl.publish import gate
-from mediactl.publish.store import QUEUE_FILE, Job, open_store
+from mediactl.plan.dates import Mark, month_days, month_marks
+from mediactl.plan.headroom import DayCap, Headroom, day_caps, week_headroom
+from mediactl.publish.store import QUEUE_FILE, Job, audience_key, open_store
 
 SKIPPED_STATES = ("cancelled",)  # a cancelled job is no longer part of the plan
-WEEK_WINDOWS = {"day": 7, "week": 1}  # cap windows that convert to a per-week number (a 30-day month does not)
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class Post:
     title: str
     at: datetime
     state: str  # "scheduled" (front matter only) or the job's state
+    audience: str = ""  # the audience key the gate counts by-audience caps with (Job.audience)
 
     def to_dict(self) -> dict[str, str]:
         return {"channel": self.channel, "item": self.item, "title": self.title,
@@ -37,30 +38,17 @@ class Post:
 
 
 @dataclass(frozen=True)
-class Headroom:
-    """A channel's weekly cap in one week of the month, and how much of it the plan uses."""
-
-    channel: str
-    week: date  # its Monday
-    used: int
-    limit: int
-    own: bool  # the channel's own caps in mediactl.yaml set a cadence (else only the platform's rate limits count)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"channel": self.channel, "week": self.week.isoformat(), "used": self.used, "limit": self.limit,
-                "own_cap": self.own}  # fmt: skip
-
-
-@dataclass(frozen=True)
 class DayPlan:
     day: date
     posts: list[Post] = field(default_factory=list)
     marks: list[Mark] = field(default_factory=list)
+    caps: list[DayCap] = field(default_factory=list)  # day caps, and hour caps where an hour holds two posts
 
     def to_dict(self) -> dict[str, Any]:
         return {"date": self.day.isoformat(), "weekday": self.day.isoweekday(),
                 "marks": [mark.to_dict() for mark in self.marks],
-                "posts": [post.to_dict() for post in self.posts]}  # fmt: skip
+                "posts": [post.to_dict() for post in self.posts],
+                "caps": [cap.to_dict() for cap in self.caps]}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -96,13 +84,15 @@ def month_plan(library: Library, year: int, month: int, *, channel: str | None =
     if channel is not None:
         posts = [post for post in posts if post.channel == channel]
     marks, notices = month_marks(year, month, config.calendar)
+    names = [channel] if channel is not None else sorted(config.channels)
+    dates = month_days(year, month)
+    caps = [day_caps(config, name, posts, dates) for name in names]
     days = [
         DayPlan(day, sorted((p for p in posts if p.at.date() == day), key=lambda p: (p.at, p.channel)),
-                [mark for mark in marks if mark.day == day])
-        for day in month_days(year, month)
+                [mark for mark in marks if mark.day == day], [cap for found in caps for cap in found[day]])
+        for day in dates
     ]  # fmt: skip
-    names = [channel] if channel is not None else sorted(config.channels)
-    headroom = [room for name in names for room in _headroom(config, name, posts, days[0].day, days[-1].day)]
+    headroom = [room for name in names for room in week_headroom(config, name, posts, dates[0], dates[-1])]
     return MonthPlan(year, month, config.project.timezone, days, headroom, notices)
 
 
@@ -120,41 +110,18 @@ def read_jobs(config: Config) -> list[Job]:
 def _posts(library: Library, jobs: list[Job], tz: Any) -> list[Post]:
     queued = {(job.channel, job.item): job for job in jobs if job.state not in SKIPPED_STATES}
     posts = [
-        Post(job.channel, job.item, _title(library, job.item), datetime.fromtimestamp(job.due_at, tz), str(job.state))
+        Post(job.channel, job.item, _title(library, job.item), datetime.fromtimestamp(job.due_at, tz), str(job.state),
+             job.audience)
         for job in queued.values()
     ]
     for item in library.items.values():
         for name, when in item.schedule.items():
             if (name, item.slug) not in queued:
-                posts.append(Post(name, item.slug, item.title, when.astimezone(tz), "scheduled"))
+                posts.append(Post(name, item.slug, item.title, when.astimezone(tz), "scheduled",
+                                  audience_key(item.audience)))
     return posts
 
 
 def _title(library: Library, slug: str) -> str:
     item = library.items.get(slug)
     return item.title if item is not None else slug
-
-
-def _headroom(config: Config, name: str, posts: list[Post], first: date, last: date) -> list[Headroom]:
-    limit = weekly_limit(config, name)
-    if limit is None:
-        return []
-    monday = week_start(first)
-    out = []
-    while monday <= last:
-        end = monday + timedelta(days=7)
-        used = sum(1 for post in posts if post.channel == name and monday <= post.at.date() < end)
-        out.append(Headroom(name, monday, used, limit, bool(config.channels[name].caps)))
-        monday = end
-    return out
-
-
-def weekly_limit(config: Config, name: str) -> int | None:
-    """The most posts a channel's caps allow in a week (None: no cap that converts to weeks): its own caps and
-    the platform's rate limits, as delivery admits them (publish/runner.py `_admit`)."""
-    channel = config.channels.get(name)
-    if channel is None:
-        return None
-    caps = (*channel.caps, *gate.channel_caps(channel))
-    limits = [cap.max * WEEK_WINDOWS[cap.per] for cap in caps if cap.per in WEEK_WINDOWS]
-    return min(limits) if limits else None

@@ -3,12 +3,16 @@ event per marked date.
 
 UIDs are derived from what an event is (channel and item; date, kind and name), never random, so a calendar app
 that imports the file again updates its events instead of doubling them.
+
+A post's times are local times of the project's zone (DTSTART;TZID=Asia/Shanghai:…) with that zone's VTIMEZONE
+in the file, made by icalendar from zoneinfo: Outlook reads no X-WR-TIMEZONE, and a plan of 08:00 pushes should
+read 08:00 in the team's calendar whatever the reader's own zone.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar, Event
 
@@ -33,6 +37,9 @@ def to_ics(plan: MonthPlan, project: str, *, now: datetime | None = None) -> byt
             calendar.add_component(_mark_event(mark, stamp))
         for post in day.posts:
             calendar.add_component(_post_event(post, stamp))
+    first, last = plan.days[0].day, plan.days[-1].day
+    # the zone's rules around the month only: a short VTIMEZONE, and none of icalendar's 1970–2038 default range
+    calendar.add_missing_timezones(first_date=date(first.year - 1, 1, 1), last_date=date(last.year + 2, 1, 1))
     return bytes(calendar.to_ical())
 
 
@@ -56,8 +63,8 @@ def _post_event(post: Post, stamp: datetime) -> Event:
     event = Event()
     event.add("uid", _uid("post", post.channel, post.item))
     event.add("dtstamp", stamp)
-    event.add("dtstart", post.at.astimezone(UTC))
-    event.add("dtend", post.at.astimezone(UTC) + timedelta(minutes=POST_MINUTES))
+    event.add("dtstart", post.at)  # aware, in the project's zone: written with its TZID
+    event.add("dtend", post.at + timedelta(minutes=POST_MINUTES))
     event.add("summary", f"[{post.channel}] {post.title}")
     event.add("description", f"{post.item} → {post.channel} ({post.state})")
     event.add("categories", [post.channel])

@@ -22,7 +22,7 @@ from mediactl.check.verdicts import read_verdict
 from mediactl.config.model import CAP_WINDOWS, Cap
 from mediactl.config.platforms import get_platform
 from mediactl.publish import approvals
-from mediactl.publish.store import JobState, Store
+from mediactl.publish.store import JobState, Store, audience_key
 
 if TYPE_CHECKING:  # annotations only
     from mediactl.config.model import Channel, Config
@@ -146,7 +146,7 @@ def _caps(config: Config, store: Store, item: Item, channel: Channel, due_at: fl
     facts file (微博 30 posts an hour): a post the platform would refuse is better not queued.
     """
     for cap in (*channel.caps, *channel_caps(channel)):
-        audience = ",".join(item.audience) if cap.by == "audience" else None
+        audience = audience_key(item.audience) if cap.by == "audience" else None
         start, end = due_at - cap.seconds + 1, due_at + cap.seconds
         taken = store.count_in_window(channel.name, start, end, audience)
         if taken >= cap.max:

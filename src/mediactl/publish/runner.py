@@ -34,7 +34,18 @@ from mediactl.publish.adapters import adapter_class, registry
 from mediactl.publish.adapters.base import Adapter, DeliveryError, Receipt, Rejected, Transient, Unknown, Variant
 from mediactl.publish.database import Connection
 from mediactl.publish.gate import RefusalKind
-from mediactl.publish.store import QUEUE_FILE, Claim, Job, JobState, Settlement, StoreError, Unlogged, open_store
+from mediactl.publish.store import (
+    QUEUE_FILE,
+    Claim,
+    Job,
+    JobState,
+    Settlement,
+    StoreError,
+    Unlogged,
+    audience_key,
+    open_store,
+    shares_audience,
+)
 from mediactl.publish.vault import seal, sealed_variant, unsealed_variant
 from mediactl.render.verify import verify
 
@@ -204,11 +215,11 @@ class Publisher:
             self.log("publish.refused", item=item.slug, channel=channel.name, reasons=[exc.message])
             return Outcome(channel.name, item.slug, OutcomeState.REFUSED, exc.message)
         record = self.audited("publish.enqueued", _enqueued, item=item.slug, channel=channel.name,
-                              content_hash=content_hash, due_at=due, audience=",".join(item.audience),
+                              content_hash=content_hash, due_at=due, audience=audience_key(item.audience),
                               forced=force_reason, overridden=[str(r) for r in verdict.refusals] if force_reason else None,
                               **_emergency(verdict) if force_reason else {})  # fmt: skip
         job, created = self.store.enqueue(channel.name, item.slug, content_hash, due,
-                                          audience=",".join(item.audience), forced_reason=force_reason,
+                                          audience=audience_key(item.audience), forced_reason=force_reason,
                                           audit=record)  # fmt: skip
         if not created:
             state = OutcomeState.ALREADY_SENT if job.state == JobState.SENT else OutcomeState(job.state)
@@ -354,8 +365,7 @@ class Publisher:
         for cap in caps:
             rows = self.store.sent_since(db, job.channel, now - cap.seconds, exclude=job.id)
             if cap.by == "audience":
-                wanted = set(filter(None, job.audience.split(",")))
-                rows = [r for r in rows if not wanted or wanted & set(filter(None, r["audience"].split(",")))]
+                rows = [r for r in rows if shares_audience(job.audience, r["audience"])]
             if len(rows) >= cap.max:
                 # The oldest delivery in the window leaves it then; a backlog is spread at the cap's own pace
                 # (one per window/max), so each waiting job is deferred once, not re-deferred every run.

@@ -34,7 +34,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Sized
+from collections.abc import Callable, Iterable, Iterator, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -176,6 +176,19 @@ class SealedGrant:
     expires_at: float
     refresh_expires_at: float | None
     updated_at: float
+
+
+def audience_key(segments: Iterable[str]) -> str:
+    """How a job stores its item's audience (`Job.audience`): the segment words joined by commas. The gate, the
+    queue and the calendar form it here, so a by-audience cap counts the same words everywhere."""
+    return ",".join(segments)
+
+
+def shares_audience(wanted: str, other: str) -> bool:
+    """Whether a delivery to audience `other` counts against a by-audience cap of a post to `wanted` (both audience
+    keys): they share a segment, or `wanted` names none (a post to everyone counts every delivery)."""
+    segments = set(filter(None, wanted.split(",")))
+    return not segments or bool(segments & set(filter(None, other.split(","))))
 
 
 @dataclass(frozen=True)
@@ -536,8 +549,7 @@ class Store:
             ).fetchall()
         if audience is None:
             return len(rows)
-        wanted = set(filter(None, audience.split(",")))
-        return sum(1 for row in rows if wanted & set(filter(None, row["audience"].split(","))) or not wanted)
+        return sum(1 for row in rows if shares_audience(audience, row["audience"]))
 
     def set_state(self, job_id: int, state: str, *, allowed_from: tuple[str, ...], error: str | None = None,
                   remote_url: str | None = None, audit: AuditHook | None = None) -> Job:  # fmt: skip
