@@ -58,3 +58,14 @@ def test_release_gives_back_a_job_claimed_but_never_tried(store_target: str | Pa
     back = store.get(job.id)
     assert (back.state, back.attempts, back.claimed_by) == ("pending", 0, None)
     store.close()
+
+
+def test_a_delivery_to_everyone_counts_against_every_segments_cap() -> None:
+    """A post with no audience reached every segment: a later post to one segment must count it (and the other way
+    round), or a by-audience cap of one push a week lets a second push reach the same customers."""
+    from mediactl.publish.store import shares_audience
+
+    assert shares_audience("老年客群", "")  # the earlier post to everyone reached 老年客群 too
+    assert shares_audience("", "老年客群")
+    assert shares_audience("老年客群,财富客群", "财富客群")
+    assert not shares_audience("老年客群", "财富客群")

@@ -186,9 +186,11 @@ def audience_key(segments: Iterable[str]) -> str:
 
 def shares_audience(wanted: str, other: str) -> bool:
     """Whether a delivery to audience `other` counts against a by-audience cap of a post to `wanted` (both audience
-    keys): they share a segment, or `wanted` names none (a post to everyone counts every delivery)."""
+    keys): they share a segment, or either names none (a post to everyone reached every segment, so it counts
+    against each segment's cap, and each delivery counts against a post to everyone)."""
     segments = set(filter(None, wanted.split(",")))
-    return not segments or bool(segments & set(filter(None, other.split(","))))
+    others = set(filter(None, other.split(",")))
+    return not segments or not others or bool(segments & others)
 
 
 @dataclass(frozen=True)
