@@ -125,8 +125,10 @@ def _copy_assets(out: Path) -> None:
 
 def to_dict(views: list[VariantView], index: Path, root: Path, url: str | None = None) -> dict[str, Any]:
     """`mediactl preview --json`: where the gallery is, and every variant's state, limits and findings."""
+    shown = os.path.relpath(index, root).replace(os.sep, "/")
+    folder = shown.rsplit("/", 1)[0]
     return {
-        "index": os.path.relpath(index, root).replace(os.sep, "/"),
+        "index": shown,
         "url": url,
-        "variants": [{**view.to_dict(), "page": f"{PREVIEW}/{item_page(view.item)}#{view.channel}"} for view in views],
+        "variants": [{**view.to_dict(), "page": f"{folder}/{item_page(view.item)}#{view.channel}"} for view in views],
     }
