@@ -41,6 +41,7 @@ STAGES = {
     "render": 4,
     "check": 5,
     "publish": 6,
+    "preview": 6.5,  # the gallery reads render (variants), check (findings) and publish (approvals); cli serves it
     "plan": 6.5,  # the month plan reads the library, the config and the state store's jobs; pipeline never needs it
     "pipeline": 7,
     "cli": 8,

@@ -300,9 +300,7 @@ def _check_variant(
     verified = verify(config.build_path / channel.name / item.slug, config.root)
     if verified is None:
         return [], None
-    profile = Profile(platform=channel.platform, channel=channel.name, products=item.products, kind=item.kind)
-    findings = engine.check(variant_segments(config, verified), profile)
-    findings = _context(suppress.apply(findings, allowances, source_file=item.file), item.slug, channel.name)
+    findings = _variant_findings(config, engine, planned, verified, allowances)
     report = {
         "item": item.slug,
         "channel": channel.name,
@@ -314,6 +312,24 @@ def _check_variant(
     }
     write_verdict(config.state_path, report)
     return findings, report
+
+
+def _variant_findings(
+    config: Config, engine: Engine, planned: Planned, verified: Verified, allowances: list[Allowance]
+) -> list[Finding]:
+    """The findings of one verified variant, its item's allowances applied (suppressed ones kept, marked)."""
+    item, channel = planned.item, planned.channel
+    profile = Profile(platform=channel.platform, channel=channel.name, products=item.products, kind=item.kind)
+    findings = engine.check(variant_segments(config, verified), profile)
+    return _context(suppress.apply(findings, allowances, source_file=item.file), item.slug, channel.name)
+
+
+def variant_findings(config: Config, planned: Planned, verified: Verified) -> list[Finding]:
+    """What `check` finds in a verified variant, without recording a verdict: the preview shows findings, and
+    only `check` may write the reports the publish gate trusts."""
+    _, engine = prepared(config, config.state_path)
+    allowances, _ = _allowances(planned.item)
+    return _variant_findings(config, engine, planned, verified, allowances)
 
 
 TEXT_FORMATS = {".html": "html", ".md": "markdown"}

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from mediactl import __version__
-from mediactl.cli import auth, check, doctor, items, plan, project, publish, render, run, state
+from mediactl.cli import auth, check, doctor, items, plan, preview, project, publish, render, run, state
 from mediactl.cli.base import STATE, MediactlGroup
 
 app = typer.Typer(
@@ -68,6 +68,7 @@ app.command("ls")(items.ls_cmd)
 app.command("show")(items.show_cmd)
 app.command("render")(render.render_cmd)
 app.command("check")(check.check_cmd)
+app.command("preview")(preview.preview_cmd)
 app.command("review")(publish.review_cmd)
 app.command("approve")(publish.approve_cmd)
 app.command("publish")(publish.publish_cmd)
