@@ -243,8 +243,6 @@ def check_live(config: Config, slugs: list[str], channel: str | None) -> list[Ch
 
 def pull_stats(config: Config, slugs: list[str], channel: str | None, now: float | None = None) -> list[Pulled]:
     """`mediactl stats pull`: ask every sent post for its numbers once, keep a snapshot (publish/stats.py)."""
-    import time
-
     from mediactl.publish import stats  # lazy: publish stage, see above
     from mediactl.publish.runner import Publisher  # lazy: publish stage, see above
 

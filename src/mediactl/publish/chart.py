@@ -10,6 +10,7 @@ still counts at 10:00); the bars are the items' latest numbers over all their ch
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +58,7 @@ def _pyplot() -> Any:
     import matplotlib  # lazy: ~0.3 s, only when a chart is drawn
 
     matplotlib.use("Agg", force=True)
-    from matplotlib import font_manager, pyplot
+    from matplotlib import font_manager, pyplot  # lazy: as matplotlib above, and after choosing the backend
 
     font_manager.fontManager.addfont(str(default_font_path()))
     matplotlib.rcParams["font.family"] = [FAMILY]
@@ -67,18 +68,17 @@ def _pyplot() -> Any:
 
 
 def _trend(axes: Any, snapshots: list[Snapshot], metric: str) -> None:
-    from datetime import datetime
-
     latest: dict[int, int] = {}
     channel_of: dict[int, str] = {}
-    series: dict[str, list[tuple[float, int]]] = {}
-    for snapshot in snapshots:  # oldest first
+    series: dict[str, dict[float, int]] = {}
+    for snapshot in snapshots:  # oldest first; one pull's posts share a time: its channel's point is their sum
         latest[snapshot.job_id] = snapshot.counters[metric]
         channel_of[snapshot.job_id] = snapshot.channel
         total = sum(v for job, v in latest.items() if channel_of[job] == snapshot.channel)
-        series.setdefault(snapshot.channel, []).append((snapshot.taken_at, total))
+        series.setdefault(snapshot.channel, {})[snapshot.taken_at] = total
     for channel, points in sorted(series.items()):
-        axes.plot([datetime.fromtimestamp(t) for t, _ in points], [v for _, v in points], marker="o", label=channel)
+        times = sorted(points)
+        axes.plot([datetime.fromtimestamp(t) for t in times], [points[t] for t in times], marker="o", label=channel)
     axes.set_title(f"各渠道趋势（{metric}）")
     axes.set_ylabel(metric)
     axes.legend(loc="upper left")
