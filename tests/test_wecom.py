@@ -419,3 +419,20 @@ def test_a_moment_that_is_not_confirmed_in_time_expires_and_is_stopped(project: 
     (expired,) = sync(project)
     assert expired["state"] == "expired" and "0 of 3 staff confirmed" in expired["detail"]
     assert len(posts(sandbox, "cancel_moment_task")) == 1
+
+
+def test_stats_pull_sums_a_push_s_delivery_results_over_its_staff(project: Path, sandbox: Sandbox) -> None:
+    """Numbers back for a 1-to-1 push: per staff member's customers (delivered, not a friend, already received, not
+    sent yet), summed; asked again, they reflect who confirmed since."""
+    publish(project)
+    msgid = job(project)["remote_id"]
+    confirm(sandbox, msgid, staff=3)
+    (sent,) = sync(project)
+    assert sent["state"] == "sent"
+    pulled = run(project, "stats", "pull", "--json")
+    assert pulled.exit_code == 0, pulled.output
+    (entry,) = json.loads(pulled.stdout)
+    assert entry["found"] == "kept" and "3 of 3 staff confirmed" in entry["detail"]
+    assert entry["counters"] == {"delivered": 9, "failed_not_friend": 3, "already_received": 0, "not_sent": 0}
+    table = json.loads(run(project, "stats", "--by", "audience", "--json").stdout)
+    assert table["rows"] and all(row["delivered"] == 9 for row in table["rows"])  # each of the item's segments

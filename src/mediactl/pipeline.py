@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from mediactl.publish.recall import Recalled
     from mediactl.publish.records import Record
     from mediactl.publish.runner import Outcome, Publisher
+    from mediactl.publish.stats import Pulled
 
 Progress = Callable[[int], None]
 
@@ -236,6 +237,20 @@ def check_live(config: Config, slugs: list[str], channel: str | None) -> list[Ch
     publisher = Publisher(config, command="drift")
     try:
         return readback.check_live(publisher, slugs, channel)
+    finally:
+        publisher.close()
+
+
+def pull_stats(config: Config, slugs: list[str], channel: str | None, now: float | None = None) -> list[Pulled]:
+    """`mediactl stats pull`: ask every sent post for its numbers once, keep a snapshot (publish/stats.py)."""
+    from mediactl.publish import stats  # lazy: publish stage, see above
+    from mediactl.publish.runner import Publisher  # lazy: publish stage, see above
+
+    if channel is not None:
+        config.channel(channel)  # an unknown channel is a usage error naming it
+    publisher = Publisher(config, command="stats pull")
+    try:
+        return stats.pull(publisher, slugs, channel, time.time() if now is None else now)
     finally:
         publisher.close()
 

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from mediactl import __version__
-from mediactl.cli import auth, check, doctor, items, plan, preview, project, publish, render, run, state
+from mediactl.cli import auth, check, doctor, items, plan, preview, project, publish, render, run, state, stats
 from mediactl.cli.base import STATE, MediactlGroup
 
 app = typer.Typer(
@@ -30,6 +30,7 @@ queue_app = typer.Typer(help="The delivery queue: list, inspect, cancel, retry, 
 log_app = typer.Typer(help="The audit trail and its integrity.")
 rules_app = typer.Typer(help="The compliance rules in force and their self-tests.", no_args_is_help=True)
 plan_app = typer.Typer(help="Planning around the calendar: what the month leaves unused.", no_args_is_help=True)
+stats_app = typer.Typer(help="Numbers back from the channels: pull them, table them, chart them.")
 state_app = typer.Typer(help="The state store: rebuild, accept-loss (after a loss); migrate, export, import.",
                         no_args_is_help=True)  # fmt: skip
 
@@ -103,6 +104,10 @@ state_app.command("migrate")(state.state_migrate_cmd)
 state_app.command("export")(state.state_export_cmd)
 state_app.command("import")(state.state_import_cmd)
 app.add_typer(state_app, name="state")
+stats_app.callback(invoke_without_command=True)(stats.stats_cmd)
+stats_app.command("pull")(stats.stats_pull_cmd)
+stats_app.command("chart")(stats.stats_chart_cmd)
+app.add_typer(stats_app, name="stats")
 
 
 def main() -> None:

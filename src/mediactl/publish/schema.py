@@ -140,6 +140,21 @@ CREATE TABLE IF NOT EXISTS grants (
 )
 """
 CONFIRMATION = "ALTER TABLE jobs ADD COLUMN confirmation TEXT"  # JSON (publish/store.py, Job.confirmed)
+# One row per counter of a snapshot, so grouping, `--since` and the latest value per post are plain SQL on both
+# dialects (no JSON functions, which differ between them); publish/metricstore.py.
+METRICS = """
+CREATE TABLE IF NOT EXISTS metrics (
+    id {id},
+    job_id INTEGER NOT NULL,           -- the job whose post was asked about (jobs.id)
+    channel TEXT NOT NULL,
+    item TEXT NOT NULL,
+    remote_id TEXT NOT NULL,
+    taken_at {real} NOT NULL,          -- when the platform was asked (one snapshot: the same taken_at for a job)
+    counter TEXT NOT NULL,             -- our name (publish/adapters/metrics.py COUNTERS)
+    value BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS metrics_taken ON metrics (taken_at, job_id)
+"""
 
 
 def postgresql_only(statements: list[str]) -> Callable[[str], list[str]]:
@@ -170,6 +185,8 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "OAuth grants: each channel's access and refresh tokens, sealed", typed(GRANTS)),
     # A WeCom task is sent only as its staff confirm it; what each confirmed (sent, not sent, failed) is kept on the job.
     Migration(5, "jobs.confirmation: per-staff confirmation of tasks a person must confirm (WeCom)", typed(CONFIRMATION)),
+    # Numbers back from the channels (`mediactl stats pull`): a time series per post.
+    Migration(6, "metrics: snapshots of each sent post's numbers, one row per counter", typed(METRICS)),
 ]
 
 

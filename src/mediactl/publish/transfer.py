@@ -60,6 +60,7 @@ TABLES = (
     Table("grants", "channel"),
     Table("meta", "key"),
     Table("unlogged", "id", ids=True),
+    Table("metrics", "id", ids=True),  # snapshots of posts' numbers: history the audit log does not hold
 )
 
 

@@ -76,6 +76,7 @@ class Route:
     handler: str  # the name of the platform's method: handler(request, ctx) -> Reply
     needs_token: bool = True  # the core checks the platform's token before the handler runs
     mutating: bool = False  # repeating it could publish twice: scripted "500" faults target it
+    numbers: bool = False  # a post's numbers (metrics): scripted "500" faults target it too, so a failed pull is tested
     post: bool = False  # recorded in /_sandbox/posts
 
     def pattern(self) -> re.Pattern[str]:
@@ -237,6 +238,7 @@ class Core:
         self._tokens: Bounded = Bounded(MAX_TOKENS)
         self._applied: Bounded = Bounded(MAX_OBJECTS)  # (path, idempotency key) → result id
         self._pages: Bounded = Bounded(MAX_OBJECTS)  # public URL path → what a GET of it shows
+        self.clock_offset = 0.0  # seconds the audience's clock runs ahead (`advance_clock`): posts' numbers grow
         self.platforms: dict[str, Platform] = {}
         self._routes: dict[str, list[tuple[re.Pattern[str], Route, Callable[[Request, Ctx], Reply]]]] = {}
         for cls in platforms:
@@ -269,6 +271,19 @@ class Core:
             self._posts.clear()
             self._calls.clear()
             return count
+
+    def audience_time(self) -> float:
+        """The time the sandbox's audience lives in: the wall clock, moved on by `advance_clock`, so a test (or the
+        chart's demo) sees numbers grow between two pulls without sleeping. Tokens keep the real clock."""
+        return time.time() + self.clock_offset
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move the audience's clock on (never back: numbers only grow); the new time."""
+        if not isinstance(seconds, int | float) or isinstance(seconds, bool) or not 0 <= seconds <= 10 * 365 * 86400:
+            raise ValueError(f"advance takes 0 to ten years of seconds, not {seconds!r}")
+        with self.lock:
+            self.clock_offset += float(seconds)
+            return time.time() + self.clock_offset
 
     def add_fault(self, kind: str) -> None:
         check_fault(kind)
@@ -393,7 +408,8 @@ class Core:
         return f"{text}{EDITED}" if self.take_fault(ctx, "drift") else text
 
     def _transient(self, platform: Platform, req: Request, ctx: Ctx) -> Reply | None:
-        kind = self.take_fault(ctx, "429", "500") if ctx.route.mutating else self.take_fault(ctx, "429")
+        failing = ctx.route.mutating or ctx.route.numbers
+        kind = self.take_fault(ctx, "429", "500") if failing else self.take_fault(ctx, "429")
         if kind is None and self.options.fail_rate > 0 and self._rng.random() < self.options.fail_rate:
             kind = self._rng.choice(platform.transient_kinds)
             ctx.fault = f"fail_rate:{kind}"
@@ -497,6 +513,11 @@ class Core:
             return ok({name: [f"{r.method} /{name}{r.path}" for r in p.routes] +
                           [f"POST /_sandbox/{name}/{control} (control)" for control in p.controls]
                        for name, p in self.platforms.items()})  # fmt: skip
+        if target == ("POST", "/_sandbox/clock"):
+            try:
+                return ok({"now": self.advance_clock(json.loads(req.body.decode("utf-8") or "{}").get("advance", 0))})
+            except (ValueError, AttributeError) as exc:
+                return bad(400, f"expected {{'advance': SECONDS}}: {exc}")
         if target == ("GET", "/_sandbox/faults"):
             return ok({"pending": self.pending_faults()})
         if target == ("POST", "/_sandbox/faults"):

@@ -285,6 +285,10 @@ class Sandbox:
     def reset(self) -> None:
         self._state.clear_records()
 
+    def advance_clock(self, seconds: float) -> float:
+        """Move the audience's clock on: posts' numbers grow as if `seconds` had passed (sandbox/growth.py)."""
+        return self._state.advance_clock(seconds)
+
     def add_fault(self, kind: str) -> None:
         self._state.add_fault(check_fault(kind))
 

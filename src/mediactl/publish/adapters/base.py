@@ -24,6 +24,7 @@ from mediactl.core.redaction import redact
 if TYPE_CHECKING:  # annotations only
     from mediactl.config.model import Channel, Config
     from mediactl.library.content import Item
+    from mediactl.publish.adapters.metrics import Metrics
     from mediactl.publish.store import Job, Store
 
 
@@ -221,6 +222,13 @@ class Adapter:
     def read_back(self, remote_id: str) -> dict[str, str] | None:
         """The post's texts as the platform shows them now (variant text field → text), for `mediactl drift`;
         None: the platform cannot be asked, or does not show them (yet). Failures are classified as for `publish`."""
+        return None
+
+    def metrics(self, job: Job, now: float) -> Metrics | None:
+        """The post's numbers now (`mediactl stats pull`): our counters (publish/adapters/metrics.py). None: the
+        platform cannot be asked (a hand-off, the outbox, a webhook, a website: nothing counts readers for us).
+        `now` is the time of asking (platforms that report by day need it). Failures are classified as for
+        `publish`; NotPublished means the post is gone."""
         return None
 
     def withdraw(self, remote_id: str) -> None:

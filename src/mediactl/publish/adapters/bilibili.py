@@ -36,6 +36,7 @@ import httpx
 from mediactl.core.redaction import redact, redacted_excerpt
 from mediactl.publish.adapters.base import NotPublished, Receipt, Rejected, Transient, Unknown, Variant, shown
 from mediactl.publish.adapters.http import TokenExpired, json_object
+from mediactl.publish.adapters.metrics import MetricsSpec
 from mediactl.publish.adapters.oauth import OAuthAdapter
 from mediactl.publish.adapters.poll import poll
 from mediactl.publish.adapters.upload import send_file
@@ -83,7 +84,7 @@ class BilibiliAdapter(OAuthAdapter):
 
     def call(
         self, method: str, path: str, *, step: str, mutating: bool = False, query: dict[str, str] | None = None,
-        body: dict[str, Any] | None = None, files: Any = None, key: str = "",
+        body: dict[str, Any] | None = None, files: Any = None, key: str = "", gone: frozenset[int] = frozenset(),
     ) -> dict[str, Any]:  # fmt: skip
         """A signed member.bilibili.com call; the answer's `data`. A refused token is renewed once (with_token)."""
         content = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else b""
@@ -97,12 +98,14 @@ class BilibiliAdapter(OAuthAdapter):
                 headers["Content-Type"] = "application/json"
             response = self.send(method, f"{self.host(MEMBER)}{path}", step=step, mutating=mutating, params=query,
                                  headers=headers, **payload)  # fmt: skip
-            return self.answer(response, step, mutating=mutating)
+            return self.answer(response, step, mutating=mutating, gone=gone)
 
         return self.with_token(attempt)
 
-    def answer(self, response: httpx.Response, step: str, *, mutating: bool) -> dict[str, Any]:
-        """The `data` of a Bilibili answer, or the classified error: token, busy, rate limited, or refused."""
+    def answer(self, response: httpx.Response, step: str, *, mutating: bool,
+               gone: frozenset[int] = frozenset()) -> dict[str, Any]:  # fmt: skip
+        """The `data` of a Bilibili answer, or the classified error: token, busy, rate limited, or refused; a code in
+        `gone` (where the caller knows it means the submission no longer exists) is NotPublished."""
         answer = json_object(response, step=step, mutating=mutating, who="Bilibili")
         if not isinstance(answer.get("code"), int):
             what = f"{step}: Bilibili answered without a code: {redacted_excerpt(response.text, 120)}"
@@ -119,6 +122,8 @@ class BilibiliAdapter(OAuthAdapter):
             raise Transient(message + " (rate limited)", retry_after=float(errors["rate"][code]))
         if code in errors["busy"]:
             raise Transient(message)
+        if code in gone:
+            raise NotPublished(f"{message} (the submission is gone)")
         raise Rejected(message)
 
     def upload_call(self, path: str, query: dict[str, str], data: bytes, step: str) -> None:
@@ -160,6 +165,11 @@ class BilibiliAdapter(OAuthAdapter):
             raise Unknown("archive/add-by-utoken answered without a resource_id; the submission may exist")
         return self.await_verdict(key, resource_id, lambda: poll(lambda: self.status(resource_id), self.poll_plan),
                                   what=resource_id, who="Bilibili")  # fmt: skip
+
+    def ask_metrics(self, spec: MetricsSpec, params: dict[str, Any]) -> Any:
+        """`arc/stat` (数据开放服务), signed like every member call; a submission Bilibili no longer has is gone."""
+        gone = frozenset(int(code) for code in spec.extra.get("gone", ()))
+        return self.call(spec.method, spec.path(self.facts), step="arc/stat", query=params, gone=gone)
 
     def withdraw(self, remote_id: str) -> None:
         """Delete the submission (稿件删除)."""

@@ -29,6 +29,7 @@ from mediactl.core.redaction import redact
 from mediactl.publish.adapters.base import NotPublished, Receipt, Transient, Variant, shown
 from mediactl.publish.adapters.codes import ErrorTable, as_int, mapping
 from mediactl.publish.adapters.http import json_object
+from mediactl.publish.adapters.metrics import MetricsSpec
 from mediactl.publish.adapters.oauth import OAuthAdapter
 from mediactl.publish.adapters.poll import poll
 from mediactl.publish.adapters.upload import send_file
@@ -105,6 +106,10 @@ class DouyinAdapter(OAuthAdapter):
             raise NotPublished(f"video {item_id}: {review['refused'][status]} (video_status {status})")
         detail: dict[str, Any] = {"video_status": status, "note": review["published"].get(status, "reviewed")}
         return Receipt("sent", item_id, str(video.get("share_url") or ""), detail, live=shown(video, text="title"))
+
+    def ask_metrics(self, spec: MetricsSpec, params: dict[str, Any]) -> Any:
+        """`/video/data/` for the one video: its `statistics` (the facts' `metrics:` block maps them)."""
+        return self._api(spec.endpoint, step="video/data", mutating=False, body=params)
 
     def withdraw(self, remote_id: str) -> None:
         """Delete a published video (`/video/delete/`, scope video.delete); raises the classified failure.

@@ -37,11 +37,13 @@ from mediactl.publish.adapters.base import (
     Unknown,
     Variant,
 )
+from mediactl.publish.adapters.metrics import Metrics, MetricsSpec
 from mediactl.publish.adapters.poll import PollPlan
 from mediactl.publish.adapters.upload import PartPlan
 
 if TYPE_CHECKING:  # annotations only
     from mediactl.config.model import Channel, Config
+    from mediactl.publish.store import Job
 
 # Raised while the request is built or checked, before a byte is sent (UnicodeError: a host name IDNA
 # cannot encode, a header that is not ASCII).
@@ -175,6 +177,31 @@ class HttpAdapter(Adapter):
             raise
         except (DeliveryError, MediactlError):
             return None
+
+    # --- numbers back: one way for every platform whose facts have a `metrics:` block -------------
+
+    def metrics(self, job: Job, now: float) -> Metrics | None:
+        """Ask the platform's metrics call (its facts' `metrics:` block) about the job's post, through the adapter's
+        own authenticated call (`ask_metrics`), and read the mapped counters; None when the platform gives no numbers
+        or the job has no post id (resolved by hand). Failures are classified by `send` as for any safe step."""
+        spec = MetricsSpec.of(self.facts)
+        if spec is None or not job.remote_id:
+            return None
+        values = {"remote_id": job.remote_id, **self.metrics_values(job, now, spec)}
+        if "skip" in values:  # the platform has nothing to ask yet (WeChat's data cube starts the next day)
+            return Metrics({}, note=values["skip"])
+        answer = self.ask_metrics(spec, spec.params(values))
+        return spec.read(answer, values, what=f"{self.channel.platform} post {job.remote_id}")
+
+    def metrics_values(self, job: Job, now: float, spec: MetricsSpec) -> dict[str, str]:
+        """Values besides the post's id the metrics question is filled with (a date window, an account); a "skip"
+        value says there is nothing to ask yet, and why."""
+        return {}
+
+    def ask_metrics(self, spec: MetricsSpec, params: dict[str, Any]) -> Any:
+        """The platform's answer to the metrics call with `params`, through this adapter's authenticated call (where
+        its token goes, how its errors are classified): each adapter whose facts have a `metrics:` block says how."""
+        raise NotImplementedError(f"{type(self).__name__} has a metrics: block but no ask_metrics")
 
     def sandbox(self) -> str | None:
         """MEDIACTL_SANDBOX_URL points every API channel at a running `mediactl sandbox` (on this machine only)."""

@@ -31,6 +31,7 @@ from mediactl.core.redaction import redact, register_secret
 from mediactl.publish.adapters.base import Receipt, Rejected, Unknown, Variant, shown
 from mediactl.publish.adapters.codes import ErrorTable, as_int, mapping
 from mediactl.publish.adapters.http import json_object
+from mediactl.publish.adapters.metrics import MetricsSpec
 from mediactl.publish.adapters.oauth import OAuthAdapter
 from mediactl.publish.adapters.poll import poll
 from mediactl.publish.adapters.upload import send_file
@@ -134,6 +135,12 @@ class KuaishouAdapter(OAuthAdapter):
             return None  # still processing, or not listed yet right after publishing
         return Receipt("sent", photo_id, str(info.get("play_url") or ""), {"caption": info.get("caption")},
                        live=shown(info, caption="caption"))  # fmt: skip
+
+    def ask_metrics(self, spec: MetricsSpec, params: dict[str, Any]) -> Any:
+        """`/openapi/photo/info`: its `video_info` counts; a work Kuaishou says does not exist answers without one."""
+        not_found = ErrorTable.of(self.platform).codes("not_found")
+        return self._api(spec.endpoint, step="photo/info", mutating=False, method=spec.method, params=params,
+                         tolerate=not_found)  # fmt: skip
 
     def withdraw(self, remote_id: str) -> None:
         """Delete a published work (`/openapi/photo/delete`); raises the classified failure (a repeat is harmless).

@@ -50,6 +50,7 @@ from mediactl.publish.adapters.base import (
     Variant,
 )
 from mediactl.publish.adapters.http import HttpAdapter, TokenExpired, json_object
+from mediactl.publish.adapters.metrics import Metrics
 from mediactl.publish.adapters.poll import poll
 from mediactl.publish.adapters.wecom_targets import moment_range, push_fields, resolve
 from mediactl.publish.store import Job, JobState
@@ -363,6 +364,18 @@ class WecomAdapter(HttpAdapter):
             staff[userid] = tally.staff_entry(confirmed, self._pages("push_results", body, "send_list"))
         return staff
 
+    # --- numbers back: what reached the customers of a 1-to-1 push --------------------------------------
+
+    def metrics(self, job: Job, now: float) -> Metrics | None:
+        """A push's customers, summed over its staff (get_groupmsg_task, then get_groupmsg_send_result per staff
+        member: status 1 delivered, 2 not a friend, 3 already received another push, 0 not sent yet). Moments: None,
+        WeCom tells an app who posted a moment, not who saw it."""
+        if self.options.mode != "push" or not job.remote_id:
+            return None
+        totals = tally.total(self._push_staff(job.remote_id, {}))
+        counters = {ours: int(totals.get(theirs, 0)) for theirs, ours in PUSH_COUNTERS.items()}
+        return Metrics(counters, note=f"{totals.get('confirmed', 0)} of {totals.get('staff', 0)} staff confirmed")
+
     def _moment_staff(self, moment_id: str) -> dict[str, Any]:
         tasks = self._pages("moment_tasks", {"moment_id": moment_id, "limit": PAGE}, "task_list")
         return {
@@ -444,6 +457,10 @@ class WecomAdapter(HttpAdapter):
                       "customers of the item's audience segments)",
                       f"POST {base}{ENDPOINTS['push_tasks']} + {ENDPOINTS['push_results']} (publish --due, queue sync)"]  # fmt: skip
         return [{"request": line} for line in lines]
+
+
+PUSH_COUNTERS = {"sent": "delivered", "not_friend": "failed_not_friend", "already_received": "already_received",
+                 "not_sent": "not_sent"}  # wecom_tally's counts → our counters (publish/adapters/metrics.py)
 
 
 def _since(job: Job, mode: str, **more: Any) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from mediactl.config.platforms import get_platform
 from mediactl.core.redaction import redact, redacted_excerpt
 from mediactl.publish.adapters.base import Receipt, Rejected, Transient, Unknown, Variant, shown
 from mediactl.publish.adapters.http import TokenExpired, json_object
+from mediactl.publish.adapters.metrics import MetricsSpec
 from mediactl.publish.adapters.oauth import OAuthAdapter
 from mediactl.text.textfit import count
 
@@ -172,6 +173,24 @@ class WeiboAdapter(OAuthAdapter):
 
     # Reconciliation: Weibo cannot be asked about a post by our key, and a crash before the answer leaves no id, so
     # Weibo keeps HttpAdapter's `status` (None: cannot tell) and an `unknown` job stays for a person.
+
+    # --- numbers back -------------------------------------------------------------------------------
+
+    def ask_metrics(self, spec: MetricsSpec, params: dict[str, Any]) -> Any:
+        """``statuses/count``: a JSON list of the posts asked about (an error comes as an object, classified)."""
+
+        def count(token: str) -> httpx.Response:
+            return self.send(spec.method, self.api_url(spec.path(self.facts)), step="statuses/count", mutating=False,
+                             params={"access_token": token, **params})  # fmt: skip
+
+        response = self.with_token(count)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, list):
+            return body
+        return self.answer(response, step="statuses/count", mutating=False)
 
     # --- recall ---------------------------------------------------------------------------------
 

@@ -14,6 +14,9 @@ Written from the documentation, not from mediactl's adapter; each check names it
   add-by-utoken?upload_token (title <80, tid, tag ≤200 comma-separated, desc ≤250, copyright 1|2 with
   source for 2) → resource_id; archive/view answers addit_info.state; archive/delete.
 - [CODES] the status-code table of the same doc (127001 token, 127022 upload_token, 1230xx submission).
+- [STAT] 数据开放服务 获取单个稿件数据 (apifox mirror of the open platform's docs, docs-site/1106400 api-23908635):
+  ``GET /arcopen/fn/data/arc/stat?resource_id=`` answers data {view, danmaku, reply, favorite, coin, share,
+  like}; an unknown or deleted submission answers 123004/123005 as archive/view does [U].
 - OAuth (account-oauth2/v1/token, refresh_token: refresh tokens are single use; expires_in is an
   absolute Unix time) [S] bilibili-openplatform/demo golang/auth.go and the open platform's 账号授权 doc.
 ``GET /pc/account-pc/auth/oauth`` (client_id, gourl, state) stands for the account owner's consent and
@@ -37,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlencode
 
+from mediactl.sandbox import growth
 from mediactl.sandbox.core import Bounded, Ctx, MiB, Platform, Refusal, Reply, Request, Route, uploaded
 from mediactl.sandbox.files import sniff
 from mediactl.sandbox.multipart import parse_multipart
@@ -80,6 +84,7 @@ class _Archive:
     final_state: int  # 0 开放浏览, -2 被打回 (fault publish-fail)
     url: str
     deleted: bool = False
+    born: float = 0.0  # submitted at, on the audience's clock (Core.audience_time)
 
 
 class Bilibili(Platform):
@@ -97,6 +102,7 @@ class Bilibili(Platform):
         Route("GET", "/arcopen/fn/archive/view", "archive_view"),
         Route("POST", "/arcopen/fn/archive/delete", "archive_delete", mutating=True, post=True),
         Route("GET", "/arcopen/fn/archive/type/list", "type_list"),
+        Route("GET", "/arcopen/fn/data/arc/stat", "arc_stat", numbers=True),
     )
     transient_kinds = ("500", "429", "quota")
 
@@ -297,7 +303,8 @@ class Bilibili(Platform):
         final = -2 if self.core.take_fault(ctx, "publish-fail") else 0
         url = self.core.public_url(self.name, f"/video/{bvid}", {"resource_id": bvid, "title": data.get("title")})
         shown = {**data, "title": self.core.edited(ctx, str(data["title"]))}
-        self._archives[bvid] = _Archive(str(ctx.account), shown, self.core.options.publish_polls, final, url)
+        self._archives[bvid] = _Archive(str(ctx.account), shown, self.core.options.publish_polls, final, url,
+                                        born=self.core.audience_time())  # fmt: skip
         self.core.mark_applied(req, ctx, bvid)
         ctx.summary["resource_id"] = bvid
         ctx.extra["uploaded"] = uploaded(upload.video)
@@ -326,6 +333,22 @@ class Bilibili(Platform):
             "video_info": {"share_url": archive.url} if state == 0 else {},  # empty until open, as viewlist's doc says
         }  # fmt: skip
         return _ok(view)
+
+    STAT: ClassVar[dict[str, float]] = {"view": 1.0, "like": 0.06, "coin": 0.02, "favorite": 0.025, "share": 0.01, "reply": 0.008,
+            "danmaku": 0.015}  # shares of the reach (sandbox/growth.py)
+
+    def arc_stat(self, req: Request, ctx: Ctx) -> Reply:
+        """[STAT] One submission's numbers: none until it is open (开放浏览), then growing with the audience's clock."""
+        self._signed(req, json_body=False)
+        bvid = req.query.get("resource_id", "")
+        archive = self._archives.get(bvid)
+        if archive is None or archive.account != ctx.account:
+            return _fail(123004, "不存在该稿件")
+        if archive.deleted:
+            return _fail(123005, "稿件已经被删除")
+        is_open = archive.polls_left == 0 and archive.final_state == 0
+        seconds = self.core.audience_time() - archive.born if is_open else 0.0
+        return _ok(growth.counts(bvid, seconds, self.STAT))
 
     def archive_delete(self, req: Request, ctx: Ctx) -> Reply:
         self._signed(req, json_body=True)

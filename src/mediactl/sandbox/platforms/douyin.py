@@ -21,6 +21,9 @@
 - Review [S douyin-go Video]: ``/video/data/`` answers ``is_reviewed: false, video_status: 4`` for
   `publish_polls` questions, then ``true`` with 5 (public, with ``share_url`` on the sandbox's host)
   or, after the "publish-fail" fault, 2 (unsuitable for public).
+- Numbers [S douyin-go Video.Statistics; EnigmaNet.DouYinOpenApi VideoStatistics]: ``/video/data/``'s
+  `statistics` {play_count, digg_count, comment_count, share_count, forward_count, download_count} grow
+  with the audience's clock once the video is public (sandbox/growth.py); a deleted video leaves the list.
 - ``/video/delete/`` JSON ``{item_id}`` [S douyin-go VideoDelete]: the video leaves ``/video/data/``.
 - Faults: "reject" → 2111001 (sensitive words) on create; "quota" → 2190001; "expired-token" → 2190008.
 """
@@ -35,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlencode
 
+from mediactl.sandbox import growth
 from mediactl.sandbox.core import Bounded, Ctx, MiB, Platform, Refusal, Reply, Request, Route, uploaded
 from mediactl.sandbox.files import HELD_MAX_BYTES, held, mp4_info, sniff
 from mediactl.sandbox.multipart import Part, parse_multipart
@@ -75,6 +79,7 @@ class _Item:
     final_status: int  # 5 public, 2 unsuitable for public (fault publish-fail)
     share_url: str
     deleted: bool = False
+    born: float = 0.0  # published at, on the audience's clock (Core.audience_time)
 
 
 class Douyin(Platform):
@@ -88,7 +93,7 @@ class Douyin(Platform):
         Route("POST", "/video/part/upload/", "part_upload"),
         Route("POST", "/video/part/complete/", "part_complete"),
         Route("POST", "/video/create/", "create", mutating=True, post=True),
-        Route("POST", "/video/data/", "data"),
+        Route("POST", "/video/data/", "data", numbers=True),
         Route("POST", "/video/delete/", "delete", post=True),
     )
     transient_kinds = ("500", "429", "quota")
@@ -288,7 +293,8 @@ class Douyin(Platform):
         view = {"item_id": item_id, "text": text, "video_sha256": video.sha256}
         url = self.core.public_url(self.name, f"/video/{self.core.new_id()}", view)
         self._items[item_id] = _Item(
-            open_id, self.core.edited(ctx, text), int(time.time()), self.core.options.publish_polls, final, url
+            open_id, self.core.edited(ctx, text), int(time.time()), self.core.options.publish_polls, final, url,
+            born=self.core.audience_time(),
         )
         self.core.mark_applied(req, ctx, item_id)
         ctx.summary.update(item_id=item_id, video_sha256=video.sha256)
@@ -317,8 +323,15 @@ class Douyin(Platform):
         return {"item_id": item_id, "title": item.text, "cover": "", "is_top": False, "create_time": item.create_time,
                 "is_reviewed": not reviewing, "video_status": status, "media_type": 4,
                 "share_url": item.share_url if status == 5 else "",
-                "statistics": {"comment_count": 0, "digg_count": 0, "download_count": 0, "forward_count": 0,
-                               "play_count": 0, "share_count": 0}}  # fmt: skip
+                "statistics": self._statistics(item_id, item, public=status == 5)}  # fmt: skip
+
+    STATISTICS: ClassVar[dict[str, float]] = {"play_count": 1.0, "digg_count": 0.07, "comment_count": 0.01, "share_count": 0.008,
+                  "forward_count": 0.004, "download_count": 0.002}  # shares of the reach (sandbox/growth.py)
+
+    def _statistics(self, item_id: str, item: _Item, *, public: bool) -> dict[str, int]:
+        """A video's counts: none while in review or hidden, then growing with the audience's clock."""
+        seconds = self.core.audience_time() - item.born if public else 0.0
+        return growth.counts(item_id, seconds, self.STATISTICS)
 
     def delete(self, req: Request, ctx: Ctx) -> Reply:
         open_id = self._user(req, ctx)

@@ -20,6 +20,8 @@
   (required, a jpg or png image; over 10 MB a warning, since that cap is tools' [S]) →
   ``{result: 1, video_info: {photo_id, play_url, …}}``; an upload not completed: 120002; the fault
   "reject": 120003 (publish failed) [S apifox mirror]. Kuaishou publishes no caption limit [U].
+- Numbers: photo/info's `view_count`, `like_count` and `comment_count` [S] (the same clients) grow with the
+  audience's clock once processing ends (sandbox/growth.py).
 - ``GET /openapi/photo/info?photo_id=`` [S] answers ``video_info`` with ``pending: true`` for
   `publish_polls` questions, then ``false``; an unknown work: 100120001 video_not_exist [S].
 - ``/openapi/photo/delete?photo_id=`` (GET per the apifox mirror of the docs, POST per other clients:
@@ -35,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from mediactl.sandbox import growth
 from mediactl.sandbox.core import Bounded, Ctx, MiB, Platform, Refusal, Reply, Request, Route, uploaded
 from mediactl.sandbox.files import HELD_MAX_BYTES, held, sniff
 from mediactl.sandbox.multipart import Part, parse_multipart
@@ -70,6 +73,7 @@ class _Work:
     polls_left: int
     play_url: str
     deleted: bool = False
+    born: float = 0.0  # published at, on the audience's clock (Core.audience_time)
 
 
 class Kuaishou(Platform):
@@ -86,7 +90,7 @@ class Kuaishou(Platform):
         Route("POST", "/api/upload/fragment", "fragment", needs_token=False),
         Route("POST", "/api/upload/complete", "complete", needs_token=False),
         Route("POST", "/openapi/photo/publish", "publish", mutating=True, post=True),
-        Route("GET", "/openapi/photo/info", "info"),
+        Route("GET", "/openapi/photo/info", "info", numbers=True),
         Route("GET", "/openapi/photo/delete", "delete", post=True),
         Route("POST", "/openapi/photo/delete", "delete", post=True),
     )
@@ -273,7 +277,8 @@ class Kuaishou(Platform):
         view = {"photo_id": photo_id, "caption": caption, "video_sha256": video_sha}
         url = self.core.public_url(self.name, f"/short-video/{photo_id}", view)
         self._works[photo_id] = _Work(str(ctx.account), self.core.edited(ctx, caption), hashlib.sha256(cover.data).hexdigest(), video_sha,
-                                      int(time.time()), self.core.options.publish_polls, url)  # fmt: skip
+                                      int(time.time()), self.core.options.publish_polls, url,
+                                      born=self.core.audience_time())  # fmt: skip
         self.core.mark_applied(req, ctx, photo_id)
         ctx.summary.update(photo_id=photo_id, video_sha256=video_sha)
         return self.core.withhold(ctx, Reply(200, {"result": 1, "video_info": {"photo_id": photo_id, "play_url": url}}))
@@ -293,8 +298,10 @@ class Kuaishou(Platform):
             work.polls_left -= 1
         return Reply(200, {"result": 1, "video_info": {
             "photo_id": photo_id, "caption": work.caption, "cover": "", "play_url": work.play_url,
-            "create_time": work.create_time * 1000, "like_count": 0, "comment_count": 0, "view_count": 0,
-            "pending": pending}})  # fmt: skip
+            "create_time": work.create_time * 1000, "pending": pending,
+            **growth.counts(photo_id, 0.0 if pending else self.core.audience_time() - work.born, self.COUNTS)}})  # fmt: skip
+
+    COUNTS: ClassVar[dict[str, float]] = {"view_count": 1.0, "like_count": 0.05, "comment_count": 0.008}  # shares of the reach (sandbox/growth.py)
 
     def delete(self, req: Request, ctx: Ctx) -> Reply:
         try:

@@ -8,6 +8,9 @@ Sources (stored copies; [V] official page, [C] secondary, [U] unverified, as in 
   mid, idstr, text, source, …, thumbnail_pic/bmiddle_pic/original_pic with a picture, user).
 - ``POST /2/statuses/destroy.json`` (`id`, only one's own posts) [V] open.weibo.com/wiki/Statuses/destroy
   and C/2/statuses/destroy/biz: answers the deleted status.
+- ``GET /2/statuses/count.json?ids=`` [V] open.weibo.com/wiki/2/statuses/count: up to 100 ids, comma
+  separated; answers a list ``[{"id", "comments", "reposts", "attitudes"}]``. A deleted post is left out
+  of the list [U] (the page does not say). The counts grow with the audience's clock (sandbox/growth.py).
 - Errors: ``{"request", "error_code", "error"}`` [V] open.weibo.com/wiki/Error_code (error_code may be a
   string there). Codes [C] (copies of the Error_code table): 10007 unsupported media type, 10016
   missing parameter, 10017 invalid parameter value (a status without a safe-domain URL gets "appkey
@@ -52,6 +55,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from mediactl.sandbox import growth
 from mediactl.sandbox.core import Bounded, Ctx, MiB, Platform, Refusal, Reply, Request, Route, uploaded
 from mediactl.sandbox.files import sniff
 from mediactl.sandbox.multipart import parse_multipart
@@ -77,6 +81,7 @@ class _Status:
     text: str
     body: dict[str, Any]  # what share.json answered
     url: str
+    born: float = 0.0  # published at, on the audience's clock (Core.audience_time)
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,10 @@ class Weibo(Platform):
         Route("POST", "/oauth2/access_token", "access_token", needs_token=False),
         Route("POST", "/2/statuses/share.json", "share", mutating=True, post=True),
         Route("POST", "/2/statuses/destroy.json", "destroy", mutating=True, post=True),
+        Route("GET", "/2/statuses/count.json", "count", numbers=True),
     )
+    COUNTS: ClassVar[dict[str, float]] = {"comments": 0.012, "reposts": 0.008, "attitudes": 0.05}  # shares of a post's reach (sandbox/growth.py)
+    MAX_IDS = 100  # [V] statuses/count
     transient_kinds = ("500", "429", "quota")
 
     def __init__(self, core: Any) -> None:
@@ -284,8 +292,20 @@ class Weibo(Platform):
                 key = "original_pic" if size == "large" else f"{size}_pic"
                 body[key] = self.core.local_url(self.name, f"/{size}/{name}")
         url = self.core.public_url(self.name, f"/{uid}/{idstr}", {"idstr": idstr, "text": body["text"], "deleted": False})
-        self._statuses[idstr] = _Status(idstr, uid, text, body, url)
+        self._statuses[idstr] = _Status(idstr, uid, text, body, url, self.core.audience_time())
         return body
+
+    # ---- statuses/count --------------------------------------------------------------------------------
+
+    def count(self, req: Request, ctx: Ctx) -> Reply:
+        """The comments, reposts and attitudes of each of the account's posts named in `ids` (others left out)."""
+        ids = [i.strip() for i in req.query.get("ids", "").split(",") if i.strip()]
+        if not ids or len(ids) > self.MAX_IDS or not all(i.isdigit() for i in ids):
+            raise Refusal(self.error(req, 10017, f"Parameter (ids)'s value invalid: 1 to {self.MAX_IDS} ids, comma separated"))
+        now = self.core.audience_time()
+        found = [(i, self._statuses.get(i)) for i in ids]
+        return Reply(200, [{"id": int(i), **growth.counts(i, now - status.born, self.COUNTS)}
+                           for i, status in found if status is not None and status.uid == ctx.account])  # fmt: skip
 
     # ---- statuses/destroy ----------------------------------------------------------------------------
 
