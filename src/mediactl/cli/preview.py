@@ -42,12 +42,13 @@ def preview_cmd(
     """
     # lazy: start-up, the gallery imports the check, render and approval stacks
     from mediactl.preview import gallery, page
+    from mediactl.publish.metricstore import read_latest_numbers
 
     if port is not None and not 0 <= port <= 65535:
         raise UsageError(f"--port {port}: a port is 0 (any free port) to 65535")
     config = STATE.config()
     views = gallery.collect(config, STATE.library(), slugs or None, channel)
-    index = page.write_gallery(config, views)
+    index = page.write_gallery(config, views, read_latest_numbers(config))
     server = _server(config.build_path, port) if port is not None else None
     url = server.url(f"{page.PREVIEW}/index.html") if server else None
     if json_output:

@@ -18,7 +18,7 @@ from mediactl.config.model import Config
 from mediactl.library.scan import Library
 from mediactl.plan.dates import Mark, month_days, month_marks
 from mediactl.plan.headroom import DayCap, Headroom, day_caps, week_headroom
-from mediactl.publish.store import QUEUE_FILE, Job, audience_key, open_store
+from mediactl.publish.store import Job, audience_key, open_store, store_exists
 
 SKIPPED_STATES = ("cancelled",)  # a cancelled job is no longer part of the plan
 
@@ -98,7 +98,7 @@ def month_plan(library: Library, year: int, month: int, *, channel: str | None =
 
 def read_jobs(config: Config) -> list[Job]:
     """The store's jobs, read only; none when the project has no store yet (a SQLite file never created)."""
-    if config.project.state_url is None and not (config.state_path / QUEUE_FILE).exists():
+    if not store_exists(config):
         return []
     store = open_store(config)
     try:

@@ -73,8 +73,8 @@ class Links:
 def write_gallery(config: Config, views: list[VariantView], numbers: Numbers | None = None) -> Path:
     """Write build/preview/ (index, item pages, assets) for `views`; returns the index.
 
-    `numbers`: per (item, channel), counts to show in the index (reads, likes …), when a stats source
-    provides them; an empty or absent mapping shows no column.
+    `numbers`: per (item, channel), the latest counts `mediactl stats pull` kept (reads, likes …), shown in
+    one column of the index (each platform counts different things); an empty or absent mapping shows none.
     """
     out = config.build_path / PREVIEW
     out.mkdir(parents=True, exist_ok=True)
@@ -88,10 +88,9 @@ def write_gallery(config: Config, views: list[VariantView], numbers: Numbers | N
         )
         (out / "items").mkdir(exist_ok=True)
         fsutil.write_text(out / "items" / f"{slug}.html", page)
-    numbers = numbers or {}
-    columns = sorted({name for counts in numbers.values() for name in counts})
+    numbers = {key: dict(sorted(counts.items())) for key, counts in (numbers or {}).items()}
     index = env.get_template("index.html.j2").render(
-        project=config.project.name, views=views, items=items, numbers=numbers, columns=columns,
+        project=config.project.name, views=views, items=items, numbers=numbers,
         channels=sorted({v.channel for v in views}), states=sorted({v.approval for v in views}),
         severities=sorted({v.severity for v in views}), root="",
     )  # fmt: skip

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from mediactl.publish.store import Job, Store
+from mediactl.publish.store import Job, Store, open_store, store_exists
+
+if TYPE_CHECKING:  # annotations only
+    from mediactl.config.model import Config
 
 
 @dataclass(frozen=True)
@@ -85,3 +89,15 @@ def latest_numbers(store: Store) -> dict[tuple[str, str], dict[str, int]]:
         for name, value in snapshot.counters.items():
             into[name] = into.get(name, 0) + value
     return numbers
+
+
+def read_latest_numbers(config: Config) -> dict[tuple[str, str], dict[str, int]]:
+    """`latest_numbers` of the project's store, read only; none when the project has no store yet (the preview of
+    a project that never published opens no store, and so creates none)."""
+    if not store_exists(config):
+        return {}
+    store = open_store(config)
+    try:
+        return latest_numbers(store)
+    finally:
+        store.close()
