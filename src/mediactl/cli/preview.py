@@ -42,7 +42,7 @@ def preview_cmd(
     """
     # lazy: start-up, the gallery imports the check, render and approval stacks
     from mediactl.preview import gallery, page
-    from mediactl.publish.metricstore import read_latest_numbers
+    from mediactl.publish.metricstore import read_latest_numbers  # lazy: start-up, as above
 
     if port is not None and not 0 <= port <= 65535:
         raise UsageError(f"--port {port}: a port is 0 (any free port) to 65535")
