@@ -149,15 +149,26 @@ def _table(found: Any) -> Any:
     table.add_column("posts", justify="right")
     for name in found.counters:
         table.add_column(name, justify="right")
+    rated = _rated(found)
+    if rated:
+        table.add_column("click-through", justify="right")
     for row in found.rows:
-        table.add_row(row.group, str(row.posts), *(f"{row.counters.get(name, 0):,}" for name in found.counters))
+        rate = [] if not rated else ["" if row.click_through is None else f"{row.click_through:.1%}"]
+        table.add_row(row.group, str(row.posts), *(f"{row.counters.get(name, 0):,}" for name in found.counters), *rate)
     return table
+
+
+def _rated(found: Any) -> bool:
+    """Whether any group has a click-through (clicks and delivered): only then is the column shown."""
+    return any(row.click_through is not None for row in found.rows)
 
 
 def _csv(found: Any) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([found.by, "posts", *found.counters])
+    rated = _rated(found)
+    writer.writerow([found.by, "posts", *found.counters, *(["click_through"] if rated else [])])
     for row in found.rows:
-        writer.writerow([row.group, row.posts, *(row.counters.get(name, 0) for name in found.counters)])
+        rate = [] if not rated else ["" if row.click_through is None else round(row.click_through, 4)]
+        writer.writerow([row.group, row.posts, *(row.counters.get(name, 0) for name in found.counters), *rate])
     return buffer.getvalue()

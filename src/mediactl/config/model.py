@@ -32,8 +32,9 @@ CAP_WINDOWS = {"hour": 3600, "day": 86400, "week": 7 * 86400, "month": 30 * 8640
 CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 CHANNEL_KEYS = (
     "platform", "description", "enabled", "credentials", "base_url", "templates", "caps",
-    "tracking", "limits", "timezone", "migrated_to",
+    "tracking", "limits", "timezone", "migrated_to", "link_tracker",
 )  # fmt: skip
+LINK_TRACKER_KEYS = ("url", "token")  # the bank's click-count endpoint, and the ${VAR} of its token
 TOP_KEYS = ("project", "channels", "compliance", "render", "people", "segments", "calendar")
 MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")  # a calendar date that recurs every year: `03-15`
 PERSON_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -125,6 +126,9 @@ class Channel:
     timezone: str | None = None
     migrated_to: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    # The bank's link tracker, asked for the clicks on the tracked link a post carries: {"url", "token": "${VAR}"}
+    # (publish/adapters/linktracker.py); {} when the channel has none.
+    link_tracker: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -544,7 +548,23 @@ def _channel(check: Checker, name: str, raw: Any, path: KeyPath) -> Channel | No
         timezone=_timezone(check, data.get("timezone"), (*path, "timezone")) if "timezone" in data else None,
         migrated_to=check.string(data.get("migrated_to"), (*path, "migrated_to")),
         options=platform_options(check, platform_name, platform.option_keys, data, path),
+        link_tracker=_link_tracker(check, data.get("link_tracker"), (*path, "link_tracker")),
     )
+
+
+def _link_tracker(check: Checker, raw: Any, path: KeyPath) -> dict[str, str]:
+    """`link_tracker: {url, token}`: the click-count endpoint (https, as any endpoint a credential goes to) and its
+    token, which must be exactly one ${VAR} (a token written in the file would travel with every copy of it)."""
+    if raw is None:
+        return {}
+    data = check.mapping(raw, path, known=LINK_TRACKER_KEYS, required=("url",))
+    url = _url(check, data.get("url"), (*path, "url"))
+    token = check.string(data.get("token"), (*path, "token"))
+    if token is not None and not credentials.is_reference(token):
+        check.error((*path, "token"), "the link tracker's token must be exactly one ${VAR} (set the variable in the "
+                    "environment or .env), never the token itself")  # fmt: skip
+        token = None
+    return {"url": url, **({"token": token} if token else {})} if url else {}
 
 
 def _check_endpoint(check: Checker, data: dict[str, Any], path: KeyPath) -> None:

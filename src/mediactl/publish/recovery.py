@@ -25,6 +25,7 @@ from that record.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -127,11 +128,16 @@ def _restored(facts: JobFacts, held: Job | None) -> dict[str, Any]:
         "claimed_at": facts.settled_at, "remote_id": facts.remote_id or (held.remote_id if held else None),
         "remote_url": facts.remote_url, "error": facts.error, "forced_reason": facts.forced_reason,
         "created_at": facts.created_at, "updated_at": time.time(),
+        "remote_detail": _json(facts.remote_detail) if facts.remote_detail else (held.remote_detail if held else None),
     }  # fmt: skip
     if facts.state == JobState.PENDING and facts.due_at <= time.time():  # it may have gone out: reconcile, never resend
         row.update(state=JobState.SENDING, claimed_by=CLAIMED_BY_REBUILD, claimed_at=0.0,
                    error="rebuilt from the audit log: its time had come, and the log holds no outcome")  # fmt: skip
     return row
+
+
+def _json(detail: dict[str, Any]) -> str:
+    return json.dumps(detail, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def _from_receipt(receipt: ReceiptFacts) -> dict[str, Any]:

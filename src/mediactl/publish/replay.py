@@ -71,6 +71,7 @@ class JobFacts:
     error: str | None = None
     created_at: float = 0.0
     settled_at: float | None = None  # when the log recorded its outcome (for send-time rate limits)
+    remote_detail: dict[str, Any] | None = None  # what the sent post's receipt said besides its id (Job.remote)
 
     @property
     def name(self) -> str:
@@ -164,6 +165,8 @@ def _settle(facts: JobFacts, entry: Entry, state: JobState) -> None:
         facts.remote_url = record.get("url") or facts.remote_url
         facts.error = record.get("error")
         facts.settled_at = at
+        if isinstance(record.get("remote_detail"), dict):
+            facts.remote_detail = record["remote_detail"]
 
 
 def _time(record: dict[str, Any]) -> float:

@@ -409,7 +409,8 @@ class Publisher:
         receipt, read_back = drift.checked(variant, receipt)
         return self._settle(job, JobState(receipt.state), receipt.note if receipt.attention else "",
                             remote_id=receipt.remote_id, url=receipt.url, note=receipt.note,
-                            attention=receipt.attention, confirmation=_awaited(receipt), record=read_back)  # fmt: skip
+                            attention=receipt.attention, confirmation=_awaited(receipt), record=read_back,
+                            remote_detail=_kept(receipt))  # fmt: skip
 
     def _retry_later(self, job: Job, exc: DeliveryError) -> tuple[Outcome, _Settled]:
         if job.attempts >= MAX_ATTEMPTS:
@@ -427,17 +428,19 @@ class Publisher:
     def _settle(
         self, job: Job, state: JobState, detail: str, *, remote_id: str | None = None, url: str = "", note: str = "",
         attention: bool = False, confirmation: dict[str, Any] | None = None, record: dict[str, Any] | None = None,
+        remote_detail: dict[str, Any] | None = None,
     ) -> tuple[Outcome, _Settled]:  # fmt: skip
         """`detail` is the job's error; `note` what a person should know (a receipt's note), in the record too;
         `confirmation` what people confirmed on the platform (kept on the job, its totals in the record); `record`
-        more fields for the audit record (what reading the post back found: publish/drift.py)."""
+        more fields for the audit record (what reading the post back found: publish/drift.py); `remote_detail` what
+        the receipt of a sent post said besides its id (kept on the job and in the record, so a rebuild keeps it)."""
         settled = _Settled(
             Settlement(job.id, state, remote_id=remote_id, remote_url=url or None, error=detail or None,
-                       confirmation=confirmation),
+                       confirmation=confirmation, remote_detail=remote_detail or None),
             f"delivery.{state}",
             {"job": job.id, "item": job.item, "channel": job.channel, "content_hash": job.content_hash,
              "remote_id": remote_id, "url": url, "error": detail, **({"note": note} if note and note != detail else {}),
-             **_totals(confirmation), **(record or {}), **(self._adapters[job.channel].audit_fields() if job.channel in self._adapters else {})},
+             **_totals(confirmation), **({"remote_detail": remote_detail} if remote_detail else {}), **(record or {}), **(self._adapters[job.channel].audit_fields() if job.channel in self._adapters else {})},
         )  # fmt: skip
         return Outcome(job.channel, job.item, OutcomeState(state), detail or note, job.id, url,
                        attention=attention), settled  # fmt: skip
@@ -454,12 +457,14 @@ class Publisher:
         receipt: Receipt | None = None,
         confirmation: dict[str, Any] | None = None,
         record: dict[str, Any] | None = None,
+        remote_detail: dict[str, Any] | None = None,
     ) -> Outcome:
         """Settle and record at once (reconciliation, confirmation: no next job to claim)."""
         note, attention = (receipt.note, receipt.attention) if receipt is not None else ("", False)
+        remote_detail = _kept(receipt) if receipt is not None else remote_detail
         outcome, settled = self._settle(job, state, note if attention else detail, remote_id=remote_id, url=url,
                                         note=note, attention=attention, confirmation=confirmation,
-                                        record=record)  # fmt: skip
+                                        record=record, remote_detail=remote_detail)  # fmt: skip
         settled = dataclasses.replace(settled, settlement=dataclasses.replace(settled.settlement, expect=expect))
         applied, _ = self._commit(settled, None)
         if applied:  # else another run settled it first
@@ -558,7 +563,8 @@ class Publisher:
         if facts is None:
             return None
         return self._finish(job, facts.state, f"outcome taken from the audit log (line {facts.line})",
-                            remote_id=facts.remote_id, url=facts.remote_url or "", expect=job.state)  # fmt: skip
+                            remote_id=facts.remote_id, url=facts.remote_url or "", expect=job.state,
+                            remote_detail=facts.remote_detail)  # fmt: skip
 
     def _ask(self, job: Job) -> Outcome | None:
         """The platform's answer about one job (Adapter.find), settled; None when it cannot tell (yet).
@@ -696,6 +702,12 @@ def _emergency(verdict: gate.Verdict) -> dict[str, Any]:
 def _awaited(receipt: Receipt) -> dict[str, Any] | None:
     """What a receipt of a post awaiting confirmation starts the job's confirmation with (its task id, since when)."""
     return dict(receipt.detail) if receipt.state == JobState.AWAITING_CONFIRMATION else None
+
+
+def _kept(receipt: Receipt) -> dict[str, Any] | None:
+    """What a sent post's receipt said besides its id, kept on the job for what is asked later (WeChat's data cube
+    finds an article by its msg_data_id, not the publish_id); None for a post still awaiting confirmation."""
+    return dict(receipt.detail) if receipt.state == JobState.SENT and receipt.detail else None
 
 
 def _totals(confirmation: dict[str, Any] | None) -> dict[str, Any]:

@@ -155,6 +155,9 @@ CREATE TABLE IF NOT EXISTS metrics (
 );
 CREATE INDEX IF NOT EXISTS metrics_taken ON metrics (taken_at, job_id)
 """
+# The platform's own ids for a sent post besides remote_id (JSON): WeChat's data cube finds an article by the
+# msg_data_id freepublish/submit returned, not by the publish_id mediactl polls with (publish/store.py Job.remote).
+REMOTE_DETAIL = "ALTER TABLE jobs ADD COLUMN remote_detail TEXT"
 
 
 def postgresql_only(statements: list[str]) -> Callable[[str], list[str]]:
@@ -187,6 +190,8 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "jobs.confirmation: per-staff confirmation of tasks a person must confirm (WeCom)", typed(CONFIRMATION)),
     # Numbers back from the channels (`mediactl stats pull`): a time series per post.
     Migration(6, "metrics: snapshots of each sent post's numbers, one row per counter", typed(METRICS)),
+    # What a receipt says of a sent post besides its id (WeChat's msg_data_id, the day it was published), for metrics.
+    Migration(7, "jobs.remote_detail: the platform's own ids and facts of a sent post (JSON)", typed(REMOTE_DETAIL)),
 ]
 
 

@@ -110,8 +110,17 @@ class Row:
     posts: int
     counters: dict[str, int]
 
+    @property
+    def click_through(self) -> float | None:
+        """Clicks on the tracked link per customer the post reached (WeCom pushes with a link tracker), where the
+        group has both numbers; None otherwise (a share of nothing, or of readers counted another way, says nothing)."""
+        delivered = self.counters.get("delivered")
+        return None if "clicks" not in self.counters or not delivered else self.counters["clicks"] / delivered
+
     def to_dict(self, by: str) -> dict[str, Any]:
-        return {by: self.group, "posts": self.posts, **self.counters}
+        rate = self.click_through
+        return {by: self.group, "posts": self.posts, **self.counters,
+                **({"click_through": round(rate, 4)} if rate is not None else {})}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,7 @@ class Settlement:
     due_at: float | None = None
     expect: str = JobState.SENDING  # reconciliation also settles `unknown` jobs
     confirmation: dict[str, Any] | None = None  # who confirmed a task a person must confirm (None: unchanged)
+    remote_detail: dict[str, Any] | None = None  # the platform's own ids of the post besides remote_id (None: unchanged)
 
     def apply(self, db: Connection) -> bool:
         """Only from the expected state: a job cancelled or resolved meanwhile keeps what a person decided.
@@ -128,9 +129,11 @@ class Settlement:
             raise ValueError(f"unknown job state {self.state!r}")
         return db.execute(
             "UPDATE jobs SET state = ?, remote_id = COALESCE(?, remote_id), remote_url = COALESCE(?, remote_url), "
-            "error = ?, confirmation = COALESCE(?, confirmation), updated_at = ? WHERE id = ? AND state = ?",
+            "error = ?, confirmation = COALESCE(?, confirmation), remote_detail = COALESCE(?, remote_detail), "
+            "updated_at = ? WHERE id = ? AND state = ?",
             (self.state, *map(_redacted, (self.remote_id, self.remote_url, self.error)),
-             None if self.confirmation is None else _confirmation_json(self.confirmation), time.time(), self.job_id,
+             None if self.confirmation is None else _confirmation_json(self.confirmation),
+             None if not self.remote_detail else _confirmation_json(self.remote_detail), time.time(), self.job_id,
              self.expect),
         ).rowcount == 1
 
@@ -213,6 +216,7 @@ class Job:
     created_at: float
     updated_at: float
     confirmation: str | None = None  # JSON: per-staff confirmation of a task a person must confirm (schema v5)
+    remote_detail: str | None = None  # JSON: the platform's own ids and facts of a sent post (schema v7)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -220,6 +224,11 @@ class Job:
     def confirmed(self) -> dict[str, Any]:
         """The confirmation the platform last reported (per staff member and in total), {} when none."""
         return json.loads(self.confirmation) if self.confirmation else {}
+
+    def remote(self) -> dict[str, Any]:
+        """What the platform's receipt said of the sent post besides its id (WeChat: msg_data_id, the day it was
+        published), {} when it said nothing or the job was sent before mediactl kept it."""
+        return json.loads(self.remote_detail) if self.remote_detail else {}
 
 
 def _drop_plain_tokens(db: Connection) -> None:

@@ -37,6 +37,7 @@ COUNTERS: dict[str, str] = {
     "comments": "comments (Bilibili's reply)",
     "reposts": "reposts (Weibo 转发)",
     "favorites": "favorites or saves (收藏)",
+    "recommends": "WeChat 在看 (recommended to the reader's friends; likes are the thumbs-up 赞)",
     "coins": "Bilibili coins (投币)",
     "danmaku": "Bilibili bullet comments (弹幕)",
     "delivered": "WeCom 1-to-1: customers the push reached",

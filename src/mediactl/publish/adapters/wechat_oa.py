@@ -17,12 +17,18 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import date, datetime, timedelta
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from mediactl.core.redaction import redact
 from mediactl.publish.adapters.base import DeliveryError, NotPublished, Receipt, Rejected, Transient, Variant, shown
 from mediactl.publish.adapters.http import HttpAdapter, TokenExpired, json_object
+
+if TYPE_CHECKING:  # annotations only
+    from mediactl.publish.adapters.metrics import MetricsSpec
+    from mediactl.publish.store import Job
 
 TOKEN_ERRORS = {40001, 40014, 41001, 42001}
 QUOTA_ERRORS = {45009, 45011, -1}  # -1: system busy
@@ -35,6 +41,7 @@ PUBLISH_STATUS = {
 }
 PUBLISHED_THEN_REMOVED = {5, 6}  # published, then deleted by the account or banned: it was delivered
 POLLS = 20
+BEIJING = ZoneInfo("Asia/Shanghai")
 POLL_SECONDS = 3.0  # polls back off from 0.2 s to this; 20 polls bound the wait to about a minute
 
 
@@ -52,15 +59,16 @@ class WechatOfficialAccountAdapter(HttpAdapter):
 
     def _api(
         self, path: str, *, step: str, mutating: bool, key: str = "", body: Any = None, files: Any = None,
-        params: Any = None,
+        params: Any = None, under: str = "/cgi-bin",
     ) -> dict[str, Any]:  # fmt: skip
+        """A call below `under` (the API's /cgi-bin, or the data cube's /datacube) with the token as a parameter."""
         headers = {"X-Mediactl-Idempotency-Key": key} if key else {}
         payload: dict[str, Any] = {"files": files} if files else {"content": _utf8(body)}
         if not files:
             headers["Content-Type"] = "application/json; charset=utf-8"
 
         def call(token: str) -> dict[str, Any]:
-            url = f"{self.api_base()}/cgi-bin/{path}"
+            url = f"{self.api_base()}{under}/{path}"
             query = {"access_token": token, **(params or {})}
             return self._json(
                 self.send("POST", url, step=step, mutating=mutating, params=query, headers=headers, **payload),
@@ -101,8 +109,8 @@ class WechatOfficialAccountAdapter(HttpAdapter):
         draft = self._api("draft/add", step="draft/add", mutating=False, key=key, body={"articles": [article]})
         submitted = self._api("freepublish/submit", step="freepublish/submit", mutating=True, key=key,
                               body={"media_id": draft["media_id"]})  # fmt: skip
-        publish_id = str(submitted["publish_id"])
-        return self.await_verdict(key, publish_id, lambda: self._await(publish_id, polls=POLLS),
+        publish_id, msg_data_id = str(submitted["publish_id"]), str(submitted.get("msg_data_id") or "")
+        return self.await_verdict(key, publish_id, lambda: self._await(publish_id, polls=POLLS, msg_data_id=msg_data_id),
                                   what=f"publish {publish_id}", who="WeChat")  # fmt: skip
 
     def status(self, remote_id: str) -> Receipt | None:
@@ -144,8 +152,10 @@ class WechatOfficialAccountAdapter(HttpAdapter):
                            files={"media": (cover["file"], variant.read(cover, "cover"), _mime(cover["file"]))})  # fmt: skip
         return str(answer["media_id"])
 
-    def _await(self, publish_id: str, *, polls: int) -> Receipt | None:
-        """freepublish is asynchronous: poll its status, bounded; None while it is still publishing."""
+    def _await(self, publish_id: str, *, polls: int, msg_data_id: str = "") -> Receipt | None:
+        """freepublish is asynchronous: poll its status, bounded; None while it is still publishing. The receipt keeps
+        the submit's `msg_data_id` and the day (Beijing) it was published: the data cube finds the article by them
+        (`metrics`). A publish found again by its publish_id alone (reconciliation) has no msg_data_id to keep."""
         for attempt in range(polls):
             if attempt:
                 time.sleep(min(POLL_SECONDS, 0.2 * 2 ** (attempt - 1)))
@@ -156,13 +166,39 @@ class WechatOfficialAccountAdapter(HttpAdapter):
             if code == 0:
                 items = (status.get("article_detail") or {}).get("item") or [{}]
                 article_id = status.get("article_id")
-                return Receipt("sent", publish_id, str(items[0].get("article_url", "")), {"article_id": article_id},
+                ids = {"article_id": article_id, **({"msg_data_id": msg_data_id} if msg_data_id else {}),
+                       "published_on": _beijing_day(time.time())}  # fmt: skip
+                return Receipt("sent", publish_id, str(items[0].get("article_url", "")), ids,
                                live=self._live(str(article_id or "")))  # fmt: skip
             if code in PUBLISHED_THEN_REMOVED:  # it did go out: sent, with what became of it
                 return Receipt("sent", publish_id, "", {"publish_status": code, "note": PUBLISH_STATUS[code]})
             if code in PUBLISH_STATUS:
                 raise NotPublished(f"publish {publish_id}: {PUBLISH_STATUS[code]} (publish_status {code})")
         return None
+
+    # --- numbers back: the data cube --------------------------------------------------------------
+
+    def metrics_values(self, job: Job, now: float, spec: MetricsSpec) -> dict[str, str]:
+        """The data cube's question: the articles published on the post's day (Beijing), their numbers up to
+        yesterday (the data cube's latest day), at most `days` after publishing; the article is found by
+        msgid = "<msg_data_id>_1" (mediactl publishes one article per publish). A skip before the next day, or
+        when the job keeps no msg_data_id (sent before mediactl kept it, or found again by reconciliation)."""
+        remote = job.remote()
+        msg_data_id, published_on = str(remote.get("msg_data_id") or ""), str(remote.get("published_on") or "")
+        if not msg_data_id or not published_on:
+            return {"skip": "no numbers can be asked: WeChat's data cube finds an article by the msg_data_id of its "
+                            "submit, which this job does not keep (sent before mediactl kept it, or reconciled)"}
+        first = date.fromisoformat(published_on)
+        yesterday = date.fromisoformat(_beijing_day(now)) - timedelta(days=1)
+        if yesterday < first:
+            return {"skip": f"no numbers yet: WeChat's data cube has an article's numbers from the day after it was "
+                            f"published ({published_on}, Beijing time)"}
+        last = min(yesterday, first + timedelta(days=int(spec.extra.get("days", 30)) - 1))
+        return {"msgid": f"{msg_data_id}_1", "begin_date": first.isoformat(), "end_date": last.isoformat()}
+
+    def ask_metrics(self, spec: MetricsSpec, params: dict[str, Any]) -> Any:
+        under, _, name = spec.path(self.facts).rpartition("/")
+        return self._api(name, step=name, mutating=False, body=params, under=under)
 
     def _live(self, article_id: str) -> dict[str, str] | None:
         """The published article as WeChat shows it (freepublish/getarticle): its title, author, digest and body,
@@ -191,6 +227,11 @@ class WechatOfficialAccountAdapter(HttpAdapter):
 
 def _utf8(body: Any) -> bytes:
     return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
+def _beijing_day(at: float) -> str:
+    """The day (YYYY-MM-DD) in Beijing at `at`: the data cube's days are China's."""
+    return datetime.fromtimestamp(at, BEIJING).date().isoformat()
 
 
 def _mime(name: str) -> str:

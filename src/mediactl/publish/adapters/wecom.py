@@ -38,6 +38,7 @@ from mediactl.config.options import WecomOptions, wecom_options
 from mediactl.config.platforms import get_platform
 from mediactl.core.errors import MediactlError
 from mediactl.core.redaction import redact
+from mediactl.publish.adapters import linktracker
 from mediactl.publish.adapters import wecom_tally as tally
 from mediactl.publish.adapters.base import (
     Confirmation,
@@ -191,7 +192,8 @@ class WecomAdapter(HttpAdapter):
         if self.store is not None:  # before anything else: a run that dies now leaves a job the next run can ask about
             self.store.record_remote_id(key, msgid)
         detail = {"mode": "push", "msgid": msgid, "since": time.time(), "reminders": [],
-                  "invalid_customers": len(answer.get("fail_list") or [])}  # fmt: skip
+                  "invalid_customers": len(answer.get("fail_list") or []),
+                  **({"link": variant.document["link"]} if variant.document.get("link") else {})}  # fmt: skip
         return Receipt(JobState.AWAITING_CONFIRMATION, msgid, "", detail, note=self._waiting_note("push", msgid))
 
     def _push_plan(self, variant: Variant, options: WecomOptions) -> list[tuple[str, dict[str, Any]]]:
@@ -368,12 +370,16 @@ class WecomAdapter(HttpAdapter):
 
     def metrics(self, job: Job, now: float) -> Metrics | None:
         """A push's customers, summed over its staff (get_groupmsg_task, then get_groupmsg_send_result per staff
-        member: status 1 delivered, 2 not a friend, 3 already received another push, 0 not sent yet). Moments: None,
+        member: status 1 delivered, 2 not a friend, 3 already received another push, 0 not sent yet), and the clicks
+        on its link card's tracked link where the channel names a link tracker (WeCom counts none). Moments: None,
         WeCom tells an app who posted a moment, not who saw it."""
         if self.options.mode != "push" or not job.remote_id:
             return None
         totals = tally.total(self._push_staff(job.remote_id, {}))
         counters = {ours: int(totals.get(theirs, 0)) for theirs, ours in PUSH_COUNTERS.items()}
+        link = str(job.confirmed().get("link") or "")  # the link card's tracked link, kept when the task was made
+        if self.channel.link_tracker and link:
+            counters["clicks"] = linktracker.clicks(self, link)
         return Metrics(counters, note=f"{totals.get('confirmed', 0)} of {totals.get('staff', 0)} staff confirmed")
 
     def _moment_staff(self, moment_id: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from mediactl.sandbox.core import Platform
 from mediactl.sandbox.platforms.bilibili import Bilibili
 from mediactl.sandbox.platforms.douyin import Douyin
 from mediactl.sandbox.platforms.kuaishou import Kuaishou
+from mediactl.sandbox.platforms.linktracker import LinkTracker
 from mediactl.sandbox.platforms.webhook import Webhook
 from mediactl.sandbox.platforms.wechat_oa import WechatOfficialAccount
 from mediactl.sandbox.platforms.wecom import Wecom
@@ -23,4 +24,5 @@ PLATFORMS: tuple[type[Platform], ...] = (
     Weibo,
     Bilibili,
     Wecom,
+    LinkTracker,
 )

@@ -7,6 +7,18 @@ Errors are HTTP 200 with ``{"errcode", "errmsg"}``. Faults: "reject" → 87014 o
 "publish-fail" → the submitted article ends with publish_status 4 (refused by review).
 Published articles get URLs on the sandbox's host (``/wechat_oa/s/<id>``), images
 ``/wechat_oa/mmbiz/<sha1>.<ext>``: never a Tencent domain.
+
+The data cube (``POST /wechat_oa/datacube/getarticletotaldetail {begin_date, end_date}``) answers
+``{"list": [{ref_date, msgid, publish_type, title, detail_list: [{stat_date, read_user, …}]}],
+"is_delay": false}`` for the account's articles published (on the audience's clock, Beijing days)
+in the window, `msgid` = "<msg_data_id>_<index>" as freepublish/submit returned msg_data_id (never
+the publish_id: the two differ here as at WeChat), one detail per day up to end_date, each the
+totals from publishing to the end of that day, growing with the audience's clock
+(sandbox/growth.py). end_date after yesterday, or a window over 30 days, is 61501 (date range
+error); a date not YYYY-MM-DD is 61500 [C]. Sources: [V] developers.weixin.qq.com/doc/subscription/
+api/wedata/news/api_getarticletotaldetail (fields, end_date ≤ yesterday, 30 days per article);
+like_user, zaikan_user, comment_count [V] api_getbizsummary; collection_user [C] clients of the call;
+the window's upper bound of 30 days [U].
 """
 
 from __future__ import annotations
@@ -16,8 +28,11 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
+from mediactl.sandbox import growth
 from mediactl.sandbox.core import Bounded, Ctx, MiB, Refusal, Reply, Request, Route, uploaded
 from mediactl.sandbox.files import sniff
 from mediactl.sandbox.multipart import Part, parse_multipart
@@ -28,6 +43,7 @@ from mediactl.sandbox.platforms.tencent import TencentPlatform, wx
 _U_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u[0-9A-Fa-f]{4}")
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _SRC = re.compile(r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
+BEIJING = ZoneInfo("Asia/Shanghai")  # the data cube's days
 _SCRIPT = re.compile(r"<script\b.*?(?:</script\s*>|$)", re.IGNORECASE | re.DOTALL)
 
 
@@ -87,6 +103,8 @@ class _Publish:
     urls: list[str]
     articles: list[dict[str, Any]]  # as freepublish/getarticle shows them (the "drift" fault edits the first title)
     final_status: int = 0  # what freepublish/get ends with: 0 published, 4 rejected by review (fault publish-fail)
+    msg_data_id: str = ""  # what the data cube keys the articles by (msgid = "<msg_data_id>_<index>")
+    born: float = 0.0  # published at, on the audience's clock (Core.audience_time)
 
 
 class WechatOfficialAccount(TencentPlatform):
@@ -102,7 +120,12 @@ class WechatOfficialAccount(TencentPlatform):
         Route("POST", "/cgi-bin/freepublish/get", "publish_get"),
         Route("POST", "/cgi-bin/freepublish/delete", "publish_delete", mutating=True),
         Route("POST", "/cgi-bin/freepublish/getarticle", "getarticle"),
+        Route("POST", "/datacube/getarticletotaldetail", "article_total_detail", numbers=True),
     )
+    # Shares of an article's reach (sandbox/growth.py): readers, then likes, 在看, shares, favorites, comments.
+    COUNTS: ClassVar[dict[str, float]] = {"read_user": 0.6, "like_user": 0.04, "zaikan_user": 0.02, "share_user": 0.03,
+                                          "collection_user": 0.015, "comment_count": 0.005}  # fmt: skip
+    DATA_CUBE_DAYS = 30  # an article's numbers are counted for 30 days after publishing [V]
     transient_kinds = ("500", "429", "quota")
 
     def __init__(self, core: Any) -> None:
@@ -282,7 +305,15 @@ class WechatOfficialAccount(TencentPlatform):
         shown = [dict(article, url=url) for article, url in zip(draft.articles, urls, strict=True)]
         shown[0]["title"] = self.core.edited(ctx, shown[0]["title"])
         self._publishes[publish_id] = _Publish(
-            appid, media_id, self.core.options.publish_polls, secrets.token_urlsafe(24), urls, shown, final
+            appid,
+            media_id,
+            self.core.options.publish_polls,
+            secrets.token_urlsafe(24),
+            urls,
+            shown,
+            final,
+            msg_data_id,
+            self.core.audience_time(),
         )
         self.core.mark_applied(req, ctx, publish_id)
         ctx.summary["publish_id"] = publish_id
@@ -349,6 +380,46 @@ class WechatOfficialAccount(TencentPlatform):
             job.articles.pop(index - 1)
         ctx.applied = True
         return wx(0, "ok")
+
+    # ---- the data cube ---------------------------------------------------------------------------
+
+    def article_total_detail(self, req: Request, ctx: Ctx) -> Reply:
+        """datacube/getarticletotaldetail: the account's articles published in [begin_date, end_date], each with one
+        detail per day from its publishing to end_date (totals up to the end of that day, Beijing time)."""
+        data = _json(req)
+        first, last = _day(data.get("begin_date")), _day(data.get("end_date"))
+        today = datetime.fromtimestamp(self.core.audience_time(), BEIJING).date()
+        if last < first or last >= today or (last - first).days >= self.DATA_CUBE_DAYS:
+            return wx(61501, f"date range error: end_date from begin_date to yesterday ({today - timedelta(days=1)}), "
+                             f"at most {self.DATA_CUBE_DAYS} days")  # fmt: skip
+        listed = []
+        for job in self._publishes.values():
+            published = datetime.fromtimestamp(job.born, BEIJING).date()
+            if job.appid != ctx.account or not job.msg_data_id or job.final_status == 4 or job.polls_left > 0:
+                continue
+            if first <= published <= last:
+                listed += [self._article_detail(job, index, article, published, last)
+                           for index, article in enumerate(job.articles, 1)]  # fmt: skip
+        ctx.summary = {"begin_date": first.isoformat(), "end_date": last.isoformat(), "articles": len(listed)}
+        return Reply(200, {"list": listed, "is_delay": False})
+
+    def _article_detail(self, job: _Publish, index: int, article: dict[str, Any], published: date,
+                        last: date) -> dict[str, Any]:  # fmt: skip
+        msgid = f"{job.msg_data_id}_{index}"
+        days = [published + timedelta(days=n) for n in range(min((last - published).days + 1, self.DATA_CUBE_DAYS))]
+        details = []
+        for day in days:
+            end_of_day = datetime.combine(day + timedelta(days=1), datetime.min.time(), BEIJING).timestamp()
+            details.append({"stat_date": day.isoformat(), **growth.counts(msgid, end_of_day - job.born, self.COUNTS)})
+        return {"ref_date": published.isoformat(), "msgid": msgid, "publish_type": 0, "title": article.get("title"),
+                "detail_list": details}  # fmt: skip
+
+
+def _day(text: Any) -> date:
+    try:
+        return date.fromisoformat(text) if isinstance(text, str) and len(text) == 10 else date.fromisoformat("")
+    except ValueError:
+        raise Refusal(wx(61500, f"date format error: {str(text)[:40]!r} (YYYY-MM-DD)")) from None
 
 
 def _json(req: Request) -> dict[str, Any]:

@@ -15,7 +15,8 @@ expired; "quota" is 45009 (api freq out of limit) [V] document/path/90455.
   each customer's result is 1 sent, 2 failed (not a friend: ids ending in "-nf", and every fourth
   customer of a tag) or 3 failed (already received: the sandbox's receive limit is 1 a day per
   customer, the strictest admin setting) [C] platforms.md §2. Ids starting "invalid" are refused in
-  `fail_list`.
+  `fail_list`. ``POST /_sandbox/wecom/received {"corp", "customers": [...]}`` says those customers
+  received another push today (another team's task), so this one fails for them with 3.
 - `get_groupmsg_list_v2`, `get_groupmsg_task` (status 0 not sent, 2 sent), `get_groupmsg_send_result`,
   `remind_groupmsg_send` (≤3 per task in 24 h [V] 97610; a 4th is refused with 45009 [U]),
   `cancel_groupmsg_send` (staff who have not sent can no longer).
@@ -115,7 +116,7 @@ class Wecom(TencentPlatform):
         Route("POST", "/cgi-bin/externalcontact/cancel_moment_task", "cancel_moment", mutating=True, post=True),
     )
     transient_kinds = ("500", "429", "quota")
-    controls: ClassVar[dict[str, str]] = {"confirm": "confirm"}
+    controls: ClassVar[dict[str, str]] = {"confirm": "confirm", "received": "received"}
 
     def __init__(self, core: Any) -> None:
         super().__init__(core)
@@ -438,6 +439,17 @@ class Wecom(TencentPlatform):
         chosen = _chosen(data, [u for u, status in moment.published.items() if not status])
         moment.published.update(dict.fromkeys(chosen, 1))
         return {"confirmed": chosen, "staff": len(moment.published)}
+
+    def received(self, data: dict[str, Any]) -> dict[str, Any]:
+        """``{"corp": corpid, "customers": [external_userid, …]}``: each received another push just now (another team's
+        task), so a push a staff member sends them today fails with status 3, already received (the receive limit)."""
+        corp, customers = data.get("corp"), data.get("customers")
+        if not isinstance(corp, str) or not isinstance(customers, list) or not all(isinstance(c, str) for c in customers):
+            raise ValueError('give {"corp": corpid, "customers": [external_userid, …]}')
+        now = int(time.time())
+        for customer in customers:
+            self._received[(corp, customer)] = [*self._received.get((corp, customer), []), now]
+        return {"received": len(customers)}
 
     def _confirm_push(self, push: _Push, data: dict[str, Any]) -> dict[str, Any]:
         if push.cancelled:
