@@ -288,6 +288,26 @@ def test_changed_checks_only_items_changed_against_a_ref(cli, house: Path) -> No
     assert {f["item"] for f in data["findings"]} <= {"new"}
 
 
+def test_changed_outside_a_git_repository_is_one_clear_error(cli, house: Path, monkeypatch) -> None:
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(house.parent))  # never find a repository above tmp_path
+    item(house, "old", "本产品保本。")
+    result = cli(house, "check", "--changed", "origin/main")
+    assert result.exit_code == 2, result.output
+    assert "is not in a git repository" in result.stderr and "origin/main" in result.stderr
+    assert "usage:" not in result.stderr and "--no-index" not in result.stderr
+    assert len([line for line in result.stderr.splitlines() if line.startswith("Error")]) == 1
+
+
+@pytest.mark.parametrize("ref", ["no-such-branch", "HEAD"])  # HEAD: a repository with no commit yet
+def test_changed_with_an_unknown_ref_is_one_clear_error(cli, house: Path, monkeypatch, ref: str) -> None:
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(house.parent))
+    subprocess.run(["git", "-C", str(house), "init", "-q"], check=True)
+    result = cli(house, "check", "--changed", ref)
+    assert result.exit_code == 2, result.output
+    assert f"--changed {ref}: git knows no commit '{ref}'" in result.stderr
+    assert "usage:" not in result.stderr and "fatal:" not in result.stderr
+
+
 def test_the_example_library_passes(cli, example: Path) -> None:
     result = cli(example, "check", "--format", "line")
     assert result.exit_code == 0, result.output

@@ -535,26 +535,44 @@ def _check_paths(named: list[tuple[str, str]], profile: Profile, config: Setting
 
 def changed_items(config: Config, library: Library, ref: str) -> list[str]:
     """Slugs of items with a file changed against git `ref` (all items if templates, config or rules changed)."""
+    top = _git_prefix(config.root, ref)
     try:
-        diff = subprocess.run(
-            ["git", "diff", "--name-only", ref, "--"], cwd=config.root, capture_output=True, text=True, check=True
-        ).stdout.splitlines()
-        untracked = subprocess.run(
-            ["git", "ls-files", "--others", "--exclude-standard"],
-            cwd=config.root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.splitlines()
-    except (OSError, subprocess.CalledProcessError) as exc:
-        detail = getattr(exc, "stderr", "") or str(exc)
-        raise UsageError(f"--changed {ref}: git could not compare: {detail.strip()}") from None
-    top = subprocess.run(
-        ["git", "rev-parse", "--show-prefix"], cwd=config.root, capture_output=True, text=True
-    ).stdout.strip()
+        diff = _git(config.root, "diff", "--name-only", ref, "--").stdout.splitlines()
+        untracked = _git(config.root, "ls-files", "--others", "--exclude-standard").stdout.splitlines()
+    except subprocess.CalledProcessError as exc:
+        raise UsageError(f"--changed {ref}: git could not compare: {exc.stderr.strip()}") from None
     changed = [name[len(top) :] if top and name.startswith(top) else name for name in (*diff, *untracked)]
     project_wide = (config.project.templates_dir + "/", "compliance/", "mediactl.yaml")
     if any(name.startswith(project_wide) for name in changed):
         return sorted(library.items)
     folders = {item.file.rsplit("/", 1)[0] + "/": slug for slug, item in library.items.items()}
     return sorted({slug for name in changed for folder, slug in folders.items() if name.startswith(folder)})
+
+
+def _git_prefix(root: Path, ref: str) -> str:
+    """The project's folder inside its git work tree, once `ref` is known to name a commit there.
+
+    Asked before comparing, because `git diff` outside a repository falls back to comparing two paths and
+    answers a bad ref with pages of its own usage text: each case here is one sentence saying what to do.
+    """
+    try:
+        prefix = _git(root, "rev-parse", "--show-prefix").stdout.strip()
+    except OSError as exc:
+        raise UsageError(
+            f"--changed {ref}: git cannot be run ({exc.strerror}); install git, or check without --changed"
+        ) from None
+    except subprocess.CalledProcessError:
+        raise UsageError(
+            f"--changed {ref}: the project {root} is not in a git repository, so there is nothing to compare "
+            "against; check without --changed, or run it in a clone of the content repository"
+        ) from None
+    if ref.startswith("-") or _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False).returncode:
+        raise UsageError(
+            f"--changed {ref}: git knows no commit '{ref}' in this repository (give a branch, tag or commit that "
+            "exists here; in CI, fetch it first, e.g. `git fetch origin main`, or the first commit is not made yet)"
+        )
+    return prefix
+
+
+def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=check)
