@@ -34,7 +34,9 @@ def test_a_new_item_left_as_scaffolded_is_a_blocker_naming_file_line_and_field(c
     code, findings = _check(cli, minimal)
     assert code == 1
     own = [f for f in findings if f["rule"].startswith("placeholder.") and not f["channel"]]
-    assert {(f["file"], f["field"], f["severity"]) for f in own} == {("content/article/draft-one/index.md", "body", "blocker")}
+    assert {(f["file"], f["field"], f["severity"]) for f in own} == {
+        ("content/article/draft-one/index.md", "body", "blocker")
+    }
     body_line = next(f for f in own if f["matched"].startswith("正文从这里开始"))
     text = (minimal / "content/article/draft-one/index.md").read_text("utf-8").splitlines()
     assert text[body_line["line"] - 1].startswith("正文从这里开始")
@@ -97,7 +99,9 @@ def test_a_bad_placeholders_setting_names_the_config_line(cli, minimal: Path) ->
 
 def test_approve_is_refused_while_a_placeholder_stands(cli, example: Path, monkeypatch) -> None:
     index = example / "content/article/anti-fraud-2026/index.md"
-    index.write_text(index.read_text("utf-8") + "\n正文从这里开始。每个平台的版本由模板生成，请只在这里写原创内容。\n", "utf-8")
+    index.write_text(
+        index.read_text("utf-8") + "\n正文从这里开始。每个平台的版本由模板生成，请只在这里写原创内容。\n", "utf-8"
+    )
     monkeypatch.setenv("MEDIACTL_USER", "li.na")  # the item's author hands it over
     cli(example, "review", "anti-fraud-2026")
     monkeypatch.setenv("MEDIACTL_USER", "wang.min")
