@@ -221,6 +221,32 @@ def test_output_formats(cli, house: Path) -> None:
     assert "house.baoben" in table.stdout and table.exit_code == 1
 
 
+SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"  # the official schema (tests/data/README.md)
+
+
+def test_sarif_output_validates_against_the_official_schema(cli, house: Path) -> None:
+    import jsonschema
+
+    item(house, "f", "本产品保本。\n\n零风险理财。\n\n领先领先。\n\n理财非存款、产品有风险、投资须谨慎。")
+    item(house, "g", "<!-- mediactl: allow house.baoben reason=\"引用监管原文\" -->\n本产品保本。")
+    result = cli(house, "check", "--format", "sarif")
+    assert result.exit_code == 1, result.output
+    document = json.loads(result.stdout)
+    schema = json.loads(SARIF_SCHEMA.read_text("utf-8"))
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    problems = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(document)]
+    assert problems == []
+    run = document["runs"][0]
+    results = run["results"]
+    assert {r["ruleId"] for r in results} >= {"house.baoben", "house.zero-risk", "house.first"}
+    assert any(r.get("suppressions") for r in results)
+    assert run["columnKind"] == "unicodeCodePoints"  # our columns count code points, not UTF-16 units
+    for found in results:  # a suggestion that is advice, not a replacement, is said, never offered as an edit
+        assert all(fix.get("artifactChanges") for fix in found.get("fixes", []))
+    baoben = next(r for r in results if r["ruleId"] == "house.baoben" and not r.get("suppressions"))
+    assert "非保本浮动收益" in baoben["message"]["text"]
+
+
 def test_fail_on_and_exit_codes(cli, house: Path) -> None:
     item(house, "w", "领先领先。\n\n理财非存款、产品有风险、投资须谨慎。")
     assert cli(house, "check").exit_code == 0  # a warning does not fail by default
@@ -286,6 +312,26 @@ def test_changed_checks_only_items_changed_against_a_ref(cli, house: Path) -> No
     item(house, "new", "理财非存款、产品有风险、投资须谨慎。")
     _, data = run_json(cli, house, "--changed", "HEAD")
     assert {f["item"] for f in data["findings"]} <= {"new"}
+
+
+def test_changed_outside_a_git_repository_is_one_clear_error(cli, house: Path, monkeypatch) -> None:
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(house.parent))  # never find a repository above tmp_path
+    item(house, "old", "本产品保本。")
+    result = cli(house, "check", "--changed", "origin/main")
+    assert result.exit_code == 2, result.output
+    assert "is not in a git repository" in result.stderr and "origin/main" in result.stderr
+    assert "usage:" not in result.stderr and "--no-index" not in result.stderr
+    assert len([line for line in result.stderr.splitlines() if line.startswith("Error")]) == 1
+
+
+@pytest.mark.parametrize("ref", ["no-such-branch", "HEAD"])  # HEAD: a repository with no commit yet
+def test_changed_with_an_unknown_ref_is_one_clear_error(cli, house: Path, monkeypatch, ref: str) -> None:
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(house.parent))
+    subprocess.run(["git", "-C", str(house), "init", "-q"], check=True)
+    result = cli(house, "check", "--changed", ref)
+    assert result.exit_code == 2, result.output
+    assert f"--changed {ref}: git knows no commit '{ref}'" in result.stderr
+    assert "usage:" not in result.stderr and "fatal:" not in result.stderr
 
 
 def test_the_example_library_passes(cli, example: Path) -> None:

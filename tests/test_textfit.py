@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from mediactl.text.textfit import COUNT_MODES, cjk_punctuation, count, fits, format_hashtags, is_cjk, truncate
+from mediactl.text.textfit import (
+    COUNT_MODES,
+    cjk_punctuation,
+    count,
+    fit_text,
+    fits,
+    format_hashtags,
+    is_cjk,
+    truncate,
+)
 
 FAMILY = "👨\u200d👩\u200d👧"  # 5 code points, 1 grapheme
 FLAG_CN = "🇨🇳"  # 2 regional indicators, 1 grapheme
@@ -142,7 +151,7 @@ def test_fits_rejects_unknown_mode() -> None:
         ("甲、乙丙丁戊", 3, "chars", "甲…"),
         ("注意；请勿转发", 4, "chars", "注意…"),
         ("时间：明天上午", 4, "chars", "时间…"),
-        ("第一句。第二句话", 5, "chars", "第一句…"),
+        ("第一句。第二句话", 5, "chars", "第一句。"),  # a whole sentence, no ellipsis
         ("你好,世界和平", 4, "chars", "你好…"),
         ("Note: details follow", 7, "chars", "Note…"),
         ("a;b;c;d;e", 3, "chars", "a…"),
@@ -212,8 +221,45 @@ def test_truncated_text_always_fits(mode: str, limit: int) -> None:
     text = f"【公告】零風險？不存在！{FAMILY}理财产品Premium收益3.85%，详见https://example.com {FLAG_CN}「谢谢」"
     result = truncate(text, limit, mode)
     assert count(result, mode) <= limit
-    assert result == "" or result.endswith("…")
+    assert result == "" or result.endswith("…") or result[-1] in "？！"  # a clause and the ellipsis, or a sentence
     assert text.startswith(result.removesuffix("…"))
+
+
+XHS_TAIL = "· 请通过本行官方App、官方网站或营业网点办理业务，不要轻信陌生来电。\n· 如遇可疑情况，请拨打96110。"
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected", "cut"),
+    [
+        # whole sentences where they fit: ends at the full stop, no ellipsis, never mid-clause
+        ("第一句话。第二句话，还有后半句。", 12, "第一句话。", "sentence"),
+        ("他说：「先核实。」然后再转账，切记。", 12, "他说：「先核实。」", "sentence"),
+        ("真的吗？是的！就是这样，没错。", 8, "真的吗？是的！", "sentence"),
+        ("Check first. Then pay, always.", 20, "Check first.", "sentence"),
+        ("理财非存款。\n\n产品有风险，投资须谨慎。", 10, "理财非存款。", "sentence"),
+        (XHS_TAIL, 45, "· 请通过本行官方App、官方网站或营业网点办理业务，不要轻信陌生来电。", "sentence"),
+        # one sentence longer than the room: a clause and the ellipsis, never the pause mark itself
+        ("请通过本行官方App、官方网站或营业网点办理业务，不要轻信陌生来电。", 30,
+         "请通过本行官方App、官方网站或营业网点办理业务…", "clause"),
+        ("时间：明天上午", 4, "时间…", "clause"),
+        # no clause fits either: between words
+        ("你好世界和平", 4, "你好世…", "word"),
+        # numbers, list markers and URLs hold no sentence end
+        ("年化3.85%起。稳健", 9, "年化3.85%起。", "sentence"),
+        ("1. 第一条很长\n2. 第二条很长很长", 10, "1. 第一条很长…", "clause"),  # a line end is a clause end
+        ("详见https://e.com/a?b=1。谢谢", 22, "详见https://e.com/a?b=1。", "sentence"),
+        ("fits as it is", 20, "fits as it is", ""),
+    ],
+)  # fmt: skip
+def test_fit_text_prefers_sentences_then_clauses(text: str, limit: int, expected: str, cut: str) -> None:
+    assert fit_text(text, limit) == (expected, cut)
+
+
+def test_fit_text_never_ends_at_a_pause_mark() -> None:
+    text = "凡是自称客服、警察并要求您转账的，都是诈骗；请您和家人一起了解：守好钱袋子。"
+    for limit in range(1, len(text)):
+        fitted = fit_text(text, limit).text
+        assert fitted.removesuffix("…")[-1:] not in set("，、；：")
 
 
 def test_truncate_rejects_negative_limit() -> None:

@@ -24,8 +24,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mediactl.check.report import failing
-from mediactl.check.runner import CheckResult, check_project
+from mediactl.check.report import failing, line_format
+from mediactl.check.runner import CheckResult, blocker_findings, check_project
 from mediactl.config.model import EMERGENCY, Config
 from mediactl.core import fsutil
 from mediactl.core.errors import FindingsError, MediactlError, relpath
@@ -124,6 +124,7 @@ def approve(config: Config, library: Library, request: ApproveRequest) -> list[A
         broken = sorted({r.item for r in summary.failed})
         raise FindingsError(f"{', '.join(broken)}: {len(summary.failed)} variant(s) do not render; "
                             "fix them before approving (nothing was approved)")  # fmt: skip
+    _refuse_blockers(config, library, [item.slug for item in items])
     planned = {item.slug: plan_variants(library, config, [item.slug], None)[0] for item in items}
     statuses = {} if emergency else {item.slug: approvals.status_rewrite(item.folder / "index.md", "approved")
                                      for item in items}  # fmt: skip
@@ -146,6 +147,15 @@ def approve(config: Config, library: Library, request: ApproveRequest) -> list[A
     finally:
         publisher.close()
     return done
+
+
+def _refuse_blockers(config: Config, library: Library, slugs: list[str]) -> None:
+    """A blocker (placeholder text, a rule a bank may not break) is never fit to publish, so nobody signs it."""
+    blockers = blocker_findings(config, library, slugs)
+    if blockers:
+        shown = "; ".join(line_format(f) for f in blockers[:5]) + (" …" if len(blockers) > 5 else "")
+        raise FindingsError(f"{len(blockers)} blocker finding(s) stand: {shown}; fix them before approving "
+                            "(nothing was approved)")  # fmt: skip
 
 
 def _signed(record: Record, key: Signer) -> Record:

@@ -24,7 +24,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mediactl import CONFIG_NAME
-from mediactl.check import fold, normalize, rules, suppress
+from mediactl.check import fold, normalize, placeholders, rules, suppress
 from mediactl.check.compiled import cached, key_of
 from mediactl.check.engine import Engine, self_test
 from mediactl.check.findings import SORT_KEY, Finding
@@ -78,12 +78,14 @@ class CheckSettings:
     state_path: Path
     compliance: Compliance
     warnings: tuple[str, ...] = ()
+    placeholders: tuple[str, ...] | None = None  # config.check.placeholders
 
     @classmethod
     def of(cls, config: Config) -> CheckSettings:
         rules = config.compliance
         compliance = Compliance(tuple(rules.packs), tuple(rules.disable), dict(rules.severity))
-        return cls(config.root, config.file, config.state_path, compliance, tuple(map(str, config.warnings)))
+        return cls(config.root, config.file, config.state_path, compliance, tuple(map(str, config.warnings)),
+                   config.check.placeholders)  # fmt: skip
 
 
 def check_settings(root: Path, load: Callable[[], Config]) -> CheckSettings:
@@ -266,10 +268,10 @@ def check_project(
     for item in library.select(slugs):
         allowances, broken = _allowances(item)
         result.findings.extend(_context(broken, item.slug, ""))
+        segments = _item_segments(item, config.root)
+        result.findings.extend(_context(placeholders.find(segments, config.check.placeholders), item.slug, ""))
         if channel is None:
-            source = engine.check(
-                _item_segments(item, config.root), Profile(platform="", channel="", products=item.products, kind=item.kind)
-            )
+            source = engine.check(segments, Profile(platform="", channel="", products=item.products, kind=item.kind))
             result.findings.extend(_context(suppress.apply(source, allowances, source_file=item.file), item.slug, ""))
         for variant in (p for p in planned if p.item.slug == item.slug):
             if variant.key in skip:
@@ -530,31 +532,80 @@ def _check_paths(named: list[tuple[str, str]], profile: Profile, config: Setting
         allowances, broken = suppress.inline_allowances(text, shown)
         findings.extend(broken)
         findings.extend(suppress.apply(engine.check(segments, profile), allowances, source_file=shown))
+        findings.extend(placeholders.find(segments, _placeholder_patterns(config)))
     return findings
+
+
+def _placeholder_patterns(config: Settings | None) -> tuple[str, ...] | None:
+    """The project's `check.placeholders` (None: the defaults, also for a check outside any project)."""
+    if config is None:
+        return None
+    return config.check.placeholders if hasattr(config, "check") else config.placeholders
+
+
+def blocker_findings(config: Config, library: Library, slugs: list[str]) -> list[Finding]:
+    """The blockers in the items' own text and in their variants as rendered now, no verdict written: approve
+    refuses on them (a blocker is never fit to publish), and only `check` records what the publish gate trusts."""
+    from mediactl.render.plan import plan_variants  # lazy: start-up, as check_project
+    from mediactl.render.verify import verify  # lazy: as above
+
+    _, engine = prepared(config, config.state_path)
+    found: list[Finding] = []
+    planned, _ = plan_variants(library, config, slugs, None)
+    for item in library.select(slugs):
+        allowances, _ = _allowances(item)
+        segments = _item_segments(item, config.root)
+        source = engine.check(segments, Profile(platform="", channel="", products=item.products, kind=item.kind))
+        found += _context(placeholders.find(segments, config.check.placeholders), item.slug, "")
+        found += _context(suppress.apply(source, allowances, source_file=item.file), item.slug, "")
+        for variant in (p for p in planned if p.item.slug == item.slug):
+            verified = verify(config.build_path / variant.channel.name / item.slug, config.root)
+            if verified is not None:
+                found += _variant_findings(config, engine, variant, verified, allowances)
+    return [f for f in found if f.severity == "blocker" and not f.suppressed]
 
 
 def changed_items(config: Config, library: Library, ref: str) -> list[str]:
     """Slugs of items with a file changed against git `ref` (all items if templates, config or rules changed)."""
+    top = _git_prefix(config.root, ref)
     try:
-        diff = subprocess.run(
-            ["git", "diff", "--name-only", ref, "--"], cwd=config.root, capture_output=True, text=True, check=True
-        ).stdout.splitlines()
-        untracked = subprocess.run(
-            ["git", "ls-files", "--others", "--exclude-standard"],
-            cwd=config.root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.splitlines()
-    except (OSError, subprocess.CalledProcessError) as exc:
-        detail = getattr(exc, "stderr", "") or str(exc)
-        raise UsageError(f"--changed {ref}: git could not compare: {detail.strip()}") from None
-    top = subprocess.run(
-        ["git", "rev-parse", "--show-prefix"], cwd=config.root, capture_output=True, text=True
-    ).stdout.strip()
+        diff = _git(config.root, "diff", "--name-only", ref, "--").stdout.splitlines()
+        untracked = _git(config.root, "ls-files", "--others", "--exclude-standard").stdout.splitlines()
+    except subprocess.CalledProcessError as exc:
+        raise UsageError(f"--changed {ref}: git could not compare: {exc.stderr.strip()}") from None
     changed = [name[len(top) :] if top and name.startswith(top) else name for name in (*diff, *untracked)]
     project_wide = (config.project.templates_dir + "/", "compliance/", "mediactl.yaml")
     if any(name.startswith(project_wide) for name in changed):
         return sorted(library.items)
     folders = {item.file.rsplit("/", 1)[0] + "/": slug for slug, item in library.items.items()}
     return sorted({slug for name in changed for folder, slug in folders.items() if name.startswith(folder)})
+
+
+def _git_prefix(root: Path, ref: str) -> str:
+    """The project's folder inside its git work tree, once `ref` is known to name a commit there.
+
+    Asked before comparing, because `git diff` outside a repository falls back to comparing two paths and
+    answers a bad ref with pages of its own usage text: each case here is one sentence saying what to do.
+    """
+    try:
+        prefix = _git(root, "rev-parse", "--show-prefix").stdout.strip()
+    except OSError as exc:
+        raise UsageError(
+            f"--changed {ref}: git cannot be run ({exc.strerror}); install git, or check without --changed"
+        ) from None
+    except subprocess.CalledProcessError:
+        raise UsageError(
+            f"--changed {ref}: the project {root} is not in a git repository, so there is nothing to compare "
+            "against; check without --changed, or run it in a clone of the content repository"
+        ) from None
+    unknown = ref.startswith("-") or _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False).returncode
+    if unknown:
+        raise UsageError(
+            f"--changed {ref}: git knows no commit '{ref}' in this repository (give a branch, tag or commit that "
+            "exists here; in CI, fetch it first, e.g. `git fetch origin main`, or the first commit is not made yet)"
+        )
+    return prefix
+
+
+def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=check)

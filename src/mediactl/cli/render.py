@@ -60,6 +60,7 @@ def _as_json(summary: Any) -> dict[str, Any]:
                 "path": r.path or None,
                 "content_hash": r.content_hash or None,
                 "error": r.error or None,
+                "warnings": list(r.warnings),
             }
             for r in summary.results
         ],
@@ -67,6 +68,9 @@ def _as_json(summary: Any) -> dict[str, Any]:
 
 
 def _print_summary(summary: Any) -> None:
+    for result in summary.results:
+        for warning in result.warnings:
+            console.warning(f"{result.channel}/{result.item}: {warning}")
     for result in summary.failed:
         console.error_line(f"{result.channel}/{result.item}: {result.error}")
     rendered, unchanged, failed = (summary.count(s) for s in ("rendered", "unchanged", "failed"))

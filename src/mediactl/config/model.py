@@ -35,7 +35,7 @@ CHANNEL_KEYS = (
     "tracking", "limits", "timezone", "migrated_to", "link_tracker",
 )  # fmt: skip
 LINK_TRACKER_KEYS = ("url", "token")  # the bank's click-count endpoint, and the ${VAR} of its token
-TOP_KEYS = ("project", "channels", "compliance", "render", "people", "segments", "calendar")
+TOP_KEYS = ("project", "channels", "compliance", "render", "people", "segments", "calendar", "check")
 MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")  # a calendar date that recurs every year: `03-15`
 PERSON_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 ROLE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
@@ -154,6 +154,13 @@ class Compliance:
 
 
 @dataclass(frozen=True)
+class CheckOptions:
+    """`check:`: placeholder patterns (None: check.placeholders.DEFAULT_PATTERNS; a list replaces them)."""
+
+    placeholders: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
 class Render:
     output: str = "build"
     jobs: int = 0  # 0: one worker per CPU
@@ -182,6 +189,7 @@ class Config:
     people: dict[str, Person] = field(default_factory=dict)  # by id
     segments: dict[str, Segment] = field(default_factory=dict)  # by name: the words of items' `audience`
     calendar: tuple[CalendarDate, ...] = ()  # `calendar: {dates: [...]}`: the plan's own dates
+    check: CheckOptions = field(default_factory=CheckOptions)  # `check: {placeholders: [...]}`
 
     @property
     def content_path(self) -> Path:
@@ -260,13 +268,14 @@ def _build(doc: LocatedYAML, path: Path) -> Config | None:
     people = _people(check, top.get("people"))
     segments = _segments(check, top.get("segments"))
     calendar = _calendar(check, top.get("calendar"))
+    check_options = _check_options(check, top.get("check"))
     if project is not None:
         _check_policy(check, project.approval, channels, people)
     if project is None:
         return None
     warnings = tuple(p for p in doc.problems if not p.is_error)
     return Config(path.parent.resolve(), path.resolve(), project, channels, compliance, render, warnings, people,
-                  segments, calendar)
+                  segments, calendar, check_options)
 
 
 def _reject_inline_secrets(check: Checker, value: Any, path: KeyPath) -> None:
@@ -763,6 +772,18 @@ def _compliance(check: Checker, raw: Any) -> Compliance:
         disable=tuple(check.string_list(data.get("disable"), (*path, "disable"))),
         severity=severity,
     )
+
+
+def _check_options(check: Checker, raw: Any) -> CheckOptions:
+    path: KeyPath = ("check",)
+    data = check.mapping(raw, path, known=("placeholders",))
+    if "placeholders" not in data:
+        return CheckOptions()
+    patterns = check.string_list(data["placeholders"], (*path, "placeholders"))
+    for index, pattern in enumerate(patterns):
+        if not pattern.strip():
+            check.error((*path, "placeholders", index), "an empty pattern would match everywhere")
+    return CheckOptions(tuple(patterns))
 
 
 def _render(check: Checker, raw: Any) -> Render:

@@ -131,6 +131,11 @@ class Platform:
     def link_policy(self) -> str:
         return str((self.facts.get("links") or {}).get("policy") or "allowed")
 
+    @property
+    def read_more(self) -> str:
+        """The line after a shortened text that points to the full article ({link}: its URL); '' for none."""
+        return str((self.facts.get("links") or {}).get("read_more") or "")
+
 
 def _parse(data: dict[str, Any]) -> Platform:
     creds = tuple(

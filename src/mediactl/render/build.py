@@ -80,6 +80,7 @@ def build_variant(
         "disclosures": texts.context["disclosures"],
         "media": media_meta,
         "body_images": body_images,
+        "warnings": texts.settings.warnings,  # e.g. a field that no whole sentence fitted (render/filters.py)
         "video": video,
         "subtitles": subtitles,
         "input_hash": input_hash,

@@ -29,6 +29,20 @@ class VariantSettings:
     tracking: dict[str, str]
     images: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
+    link: str = ""  # the item's public URL with this channel's tracking ("" when it has none)
+    warnings: list[str] = field(default_factory=list)  # said by render, kept in the manifest
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:  # a block may be rendered more than once
+            self.warnings.append(message)
+
+    def read_more(self, following: str) -> str:
+        """The line that points to the full article after a shortened text (the platform's `links.read_more`,
+        where links are allowed and the item has one), unless the text that follows carries the link already."""
+        line = self.platform.read_more
+        if not line or not self.link or self.platform.link_policy != "allowed" or self.link in following:
+            return ""
+        return "\n" + line.replace("{link}", self.link)
 
     def field(self, name: str) -> FieldSpec:
         if name not in self.fields:
@@ -81,6 +95,7 @@ def build(item: Item, channel: Channel, config: Config) -> tuple[dict[str, Any],
     platform = get_platform(channel.platform)
     settings = VariantSettings(platform, channel, effective_fields(platform, channel), dict(channel.tracking))
     link = item_link(item, config)
+    settings.link = add_tracking(link, channel.tracking) if link else ""
     context = {
         "item": _item_view(item),
         "channel": {
@@ -95,7 +110,7 @@ def build(item: Item, channel: Channel, config: Config) -> tuple[dict[str, Any],
             "link_policy": platform.link_policy,
             "fields": {name: {"max": s.max, "count": s.count} for name, s in settings.fields.items()},
         },
-        "link": add_tracking(link, channel.tracking) if link else "",
+        "link": settings.link,
         "hashtags": list(override(item, channel, "hashtags") or item.tags),
         "disclosures": required_disclosures(item, channel, config),
         "_variant": settings,

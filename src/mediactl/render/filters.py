@@ -11,21 +11,38 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from mediactl.config.platforms import FieldSpec
 from mediactl.render.context import VariantSettings
 from mediactl.text import markup, textfit
 
 
 def fit(variant: VariantSettings, text: str, field: str, ellipsis: str = "…", reserve: str = "") -> str:
-    """Truncate to the limit of `field` on this channel (never inside a word or emoji).
+    """Fit to the limit of `field` on this channel: whole sentences, else a clause and the ellipsis (a warning).
 
     `reserve` is text the template appends after this one (a link, hashtags): its length
     is kept free, so `{{ body | fit("status", reserve=tail) }}{{ tail }}` fits as a whole.
+    A shortened text is followed by the platform's read-more line where it allows links.
     """
     spec = variant.field(field)
-    room = spec.max - textfit.count(str(reserve), spec.count) if reserve else spec.max
+    fitted = textfit.fit_text(str(text), _room(spec, str(reserve)), spec.count, ellipsis)
+    more = variant.read_more(str(reserve)) if fitted.cut else ""
+    if more:
+        fitted = textfit.fit_text(str(text), _room(spec, more + str(reserve)), spec.count, ellipsis)
+    if fitted.cut in ("clause", "word"):
+        variant.warn(
+            f"field '{field}': no whole sentence fits in {spec.max} ({spec.count}), so it ends "
+            f"{'at a clause' if fitted.cut == 'clause' else 'mid-clause'} with {ellipsis or 'no ellipsis'}: "
+            f"「{fitted.text[-12:]}」; shorten the first sentence or add an override in front matter"
+        )
+    return fitted.text + more if fitted.text else fitted.text
+
+
+def _room(spec: FieldSpec, tail: str) -> int:
+    """What is left of the field's limit once `tail` (text that follows in the same field) is counted."""
+    room = spec.max - textfit.count(tail, spec.count) if tail else spec.max
     if spec.max_bytes:
-        room = min(room, spec.max_bytes - len(str(reserve).encode("utf-8"))) if spec.count == "bytes" else room
-    return textfit.truncate(str(text), max(room, 0), spec.count, ellipsis)
+        room = min(room, spec.max_bytes - len(tail.encode("utf-8"))) if spec.count == "bytes" else room
+    return max(room, 0)
 
 
 def truncate_to(variant: VariantSettings, text: str, limit: int, mode: str = "chars", ellipsis: str = "…") -> str:

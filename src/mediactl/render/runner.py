@@ -35,6 +35,7 @@ class VariantResult:
     error: str = ""
     input_hash: str = ""
     content_hash: str = ""
+    warnings: tuple[str, ...] = ()  # rendered, but something to look at (a field cut mid-sentence)
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ def render_variant(
         return _failed(planned, VariantError(planned.item.file, exc.message))
     return VariantResult(
         planned.key, planned.item.slug, planned.channel.name, "rendered", shown_folder(config, planned),
-        input_hash=input_hash, content_hash=manifest["content_hash"],
+        input_hash=input_hash, content_hash=manifest["content_hash"], warnings=tuple(manifest["warnings"]),
     )  # fmt: skip
 
 

@@ -11,10 +11,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 import regex
 
-__all__ = ["COUNT_MODES", "HASHTAG_STYLES", "cjk_punctuation", "count", "fits", "format_hashtags", "is_cjk", "truncate"]
+__all__ = [
+    "COUNT_MODES", "HASHTAG_STYLES", "Fitted", "cjk_punctuation", "count", "fit_text", "fits", "format_hashtags",
+    "is_cjk", "truncate",
+]  # fmt: skip
 
 COUNT_MODES = ("chars", "half_ascii", "bytes", "utf16", "graphemes")
 HASHTAG_STYLES = ("wrap", "prefix", "none")
@@ -57,6 +61,16 @@ _TOKEN = regex.compile(
 # What may not end a cut text: whitespace, pause/stop punctuation, dashes, an existing ellipsis,
 # and any opening bracket or quote whose partner was cut away. ！？!? and closers stay.
 _TRAILING = regex.compile(r"[\s，、；：,;:。.·・—–\-~～…⋯（「『《【〈〔〖［｛“‘(\[{<]+\Z")
+
+# Where a sentence ends: 。！？ (and ! ?), or a Latin full stop before a space or the end (not 3.5, not the
+# "1." or "a." that numbers a list line), with the closing quotes and brackets that follow it. A cut text
+# ends here, so it says a whole thing.
+_CLOSERS = "」』”’）》〉】〕〗］｝\"')\\]}"
+_SENTENCE_END = regex.compile(
+    rf"(?:[。！？｡!?]|(?<!^[ \t]*[0-9A-Za-z]{{1,3}})\.(?=[\s{_CLOSERS}]|\Z))+[{_CLOSERS}]*", regex.MULTILINE
+)
+# Where a clause ends (the fallback when one sentence is longer than the room): a pause mark, or a line end.
+_CLAUSE_END = regex.compile(rf"[，、；：,;:]+[{_CLOSERS}]*|(?<=\S)\n")
 
 _PUNCT_FULL = str.maketrans(",.!?;:()", "，。！？；：（）")
 _HAN = regex.compile(r"\p{Han}")
@@ -139,16 +153,29 @@ def is_cjk(char: str) -> bool:
     return _CJK_CHAR.match(char) is not None
 
 
-def _word_cuts(text: str, ends: list[int]) -> list[int]:
-    """Grapheme ends that are not inside a word, number or URL."""
+def _inside_tokens(text: str) -> bytearray:
+    """1 at each offset strictly inside a Latin word, number or URL (a cut there would split it)."""
     inside = bytearray(len(text) + 1)
     for match in _TOKEN.finditer(text):
         start, end = match.span()
         inside[start + 1 : end] = b"\x01" * (end - start - 1)
+    return inside
+
+
+def _word_cuts(text: str, ends: list[int]) -> list[int]:
+    """Grapheme ends that are not inside a word, number or URL."""
+    inside = _inside_tokens(text)
     return [end for end in ends if not inside[end]]
 
 
-def _best_head(text: str, cuts: list[int], limit: int, counter: Callable[[str], int], ellipsis: str) -> str:
+def _boundaries(text: str, pattern: regex.Pattern[str]) -> list[int]:
+    """Offsets just after each match of `pattern` that does not begin inside a word, number or URL."""
+    inside = _inside_tokens(text)
+    return [match.end() for match in pattern.finditer(text) if not inside[match.start()]]
+
+
+def _best_head(text: str, cuts: list[int], limit: int, counter: Callable[[str], int], ellipsis: str,
+               trailing: regex.Pattern[str] = _TRAILING) -> str:  # fmt: skip
     """Longest prefix ending at one of `cuts` that fits with the ellipsis, minus trailing debris.
 
     The count of prefix + ellipsis grows with the prefix, so a binary search finds it.
@@ -160,30 +187,53 @@ def _best_head(text: str, cuts: list[int], limit: int, counter: Callable[[str], 
             low = middle + 1
         else:
             high = middle
-    return _TRAILING.sub("", text[: cuts[low - 1]]) if low else ""
+    return trailing.sub("", text[: cuts[low - 1]]) if low else ""
 
 
-def truncate(text: str, limit: int, mode: str = "chars", ellipsis: str = "…") -> str:
-    """Cut `text` so that it, plus `ellipsis`, fits `limit` in `mode`; fitting text is returned unchanged.
+_SPACE_AFTER = regex.compile(r"\s+\Z")
 
-    Cuts only between grapheme clusters (an emoji, flag or accented letter is never split) and,
-    when possible, never inside a Latin word, number or URL. Trailing whitespace, pause punctuation
-    and dangling opening brackets/quotes are dropped before the ellipsis. A single word longer than
-    the limit is cut between clusters rather than leaving only the ellipsis. Returns '' when even
-    the ellipsis does not fit. Negative limit -> ValueError.
+
+class Fitted(NamedTuple):
+    """A text made to fit, and how it was cut: "" (it fitted as it was), "sentence" (it ends at a full stop),
+    "clause" (one sentence was longer than the room: it ends at a pause mark, with the ellipsis) or "word"
+    (not even a clause fitted: it ends between words or characters, with the ellipsis)."""
+
+    text: str
+    cut: str
+
+
+def fit_text(text: str, limit: int, mode: str = "chars", ellipsis: str = "…") -> Fitted:
+    """Make `text` fit `limit` in `mode`, ending where a reader expects an end.
+
+    First choice: the longest run of whole sentences that fits (no ellipsis: nothing is left hanging). Only
+    when the first sentence alone is longer than the room: the longest run of whole clauses plus the ellipsis
+    (it never ends at ，、；： itself), then between words, then between grapheme clusters (an emoji or
+    accented letter is never split; a Latin word, number or URL is split only when it alone is too long).
+    Returns '' (cut "word") when even the ellipsis does not fit. Negative limit -> ValueError.
     """
     counter = _counter(mode)
     if limit < 0:
         raise ValueError(f"limit must be >= 0, got {limit}")
     if counter(text) <= limit:
-        return text
+        return Fitted(text, "")
+    head = _best_head(text, _boundaries(text, _SENTENCE_END), limit, counter, "", _SPACE_AFTER)
+    if head:
+        return Fitted(head, "sentence")
     if counter(ellipsis) > limit:
-        return ""
+        return Fitted("", "word")
+    head = _best_head(text, _boundaries(text, _CLAUSE_END), limit, counter, ellipsis)
+    if head:
+        return Fitted(head + ellipsis, "clause")
     ends = [match.end() for match in _GRAPHEME.finditer(text)]
     head = _best_head(text, _word_cuts(text, ends), limit, counter, ellipsis)
     if not head:
         head = _best_head(text, ends, limit, counter, ellipsis)
-    return head + ellipsis
+    return Fitted(head + ellipsis, "word")
+
+
+def truncate(text: str, limit: int, mode: str = "chars", ellipsis: str = "…") -> str:
+    """`fit_text`'s text: whole sentences where they fit, else a clause or word and `ellipsis`."""
+    return fit_text(text, limit, mode, ellipsis).text
 
 
 def _clean_tag(tag: str) -> str:

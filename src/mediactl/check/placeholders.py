@@ -1,0 +1,100 @@
+"""Placeholder text: what a writer was meant to replace, found before it reaches an audience.
+
+Two sources, both blockers (a placeholder is never fit to publish, so no allowance or re-levelling applies):
+the stock lines of the scaffolds `mediactl new` writes (read from the scaffold files themselves, so a scaffold
+edited tomorrow is caught tomorrow), and the project's placeholder patterns (`check.placeholders:` in
+mediactl.yaml; `DEFAULT_PATTERNS` when it is not set). Patterns are literal text matched without regard to
+case; a pattern that begins or ends with a letter or digit must stand apart at that end, so TODO is caught and
+TODOS (an app's name) or XXXL (a size) are not.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from typing import TYPE_CHECKING
+
+from mediactl.check.findings import Finding
+
+if TYPE_CHECKING:
+    from mediactl.check.extract import Segment
+
+SCAFFOLD_RULE = "placeholder.scaffold"
+PATTERN_RULE = "placeholder.pattern"
+DEFAULT_PATTERNS = ("TODO", "TBD", "XXX", "FIXME", "【待补充】", "待补充", "待定", "xx%")
+# A stock sentence is caught inside other text when it is this long; a shorter stock line (a heading such as
+# 小标题) only when it is the whole paragraph, since the same words occur in real copy.
+MIN_SENTENCE = 6
+_SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]*")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_EDGE = re.compile(r"[A-Za-z0-9]")
+SOURCE = "mediactl: placeholder text (scaffold lines and check.placeholders)"
+
+
+@functools.cache
+def scaffold_lines() -> tuple[str, ...]:
+    """The non-empty body lines of every scaffold, heading markers removed, in file order."""
+    folder = resources.files("mediactl") / "data" / "scaffolds"
+    lines: dict[str, None] = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".md"):
+            text = entry.read_text("utf-8")
+            body = text.split("\n---\n", 1)[1] if text.startswith("---\n") else text
+            for line in body.splitlines():
+                stock = _HEADING.sub("", line).strip()
+                if stock:
+                    lines.setdefault(stock, None)
+    return tuple(lines)
+
+
+@functools.cache
+def _stock_sentences() -> tuple[str, ...]:
+    found = {s.group().strip() for line in scaffold_lines() for s in _SENTENCE.finditer(line)}
+    return tuple(sorted(s for s in found if len(s) >= MIN_SENTENCE))
+
+
+@functools.cache
+def _pattern(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One case-insensitive alternation of the patterns, longest first, word-bounded at letter/digit ends."""
+    parts = []
+    for literal in sorted({p for p in patterns if p}, key=len, reverse=True):
+        before = r"(?<![A-Za-z0-9])" if _EDGE.match(literal[0]) else ""
+        after = r"(?![A-Za-z0-9])" if _EDGE.match(literal[-1]) else ""
+        parts.append(before + re.escape(literal) + after)
+    return re.compile("|".join(parts), re.IGNORECASE) if parts else None
+
+
+def find(segments: Iterable[Segment], patterns: Sequence[str] | None = None) -> list[Finding]:
+    """Blocker findings for placeholder text in `segments`; `patterns` None means `DEFAULT_PATTERNS`."""
+    pattern = _pattern(tuple(DEFAULT_PATTERNS if patterns is None else patterns))
+    stock_lines = set(scaffold_lines())
+    findings: list[Finding] = []
+    for segment in segments:
+        text = segment.text
+        spans: list[tuple[int, int, str]] = []
+        stripped = text.strip()
+        if stripped in stock_lines:
+            spans.append((text.index(stripped), text.index(stripped) + len(stripped), SCAFFOLD_RULE))
+        else:
+            for sentence in _stock_sentences():
+                start = text.find(sentence)
+                if start >= 0:
+                    spans.append((start, start + len(sentence), SCAFFOLD_RULE))
+        if pattern is not None:
+            spans.extend((m.start(), m.end(), PATTERN_RULE) for m in pattern.finditer(text))
+        findings.extend(_finding(segment, start, end, rule) for start, end, rule in sorted(spans))
+    return findings
+
+
+def _finding(segment: Segment, start: int, end: int, rule: str) -> Finding:
+    line, column = segment.position(start)
+    matched = segment.text[start:end]
+    if rule == SCAFFOLD_RULE:
+        message = "「mediactl new」模板里的示例文字还在，请换成正式内容后再送审"
+        suggestion = "删除这段示例文字，写入正式内容"
+    else:
+        message = "占位文字（check.placeholders）还在，请补全后再送审"
+        suggestion = "补全实际内容"
+    return Finding(segment.file, line, column, rule, "blocker", message, matched, SOURCE, suggestion, segment.field)
