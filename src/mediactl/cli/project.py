@@ -13,6 +13,14 @@ def init_cmd(
     directory: Annotated[
         Path, typer.Argument(help="Folder for the new content repository (created if needed).")
     ] = Path("."),
+    example: Annotated[
+        bool,
+        typer.Option(
+            "--example",
+            help="Also hand the example items over and approve them as wang.min with the demo "
+            "key, so `mediactl run` publishes them at once (for trying mediactl; the records say so).",
+        ),
+    ] = False,
 ) -> None:
     """Create a content repository: mediactl.yaml, content/, templates/, compliance/ and example items.
 
@@ -23,6 +31,8 @@ def init_cmd(
       $ mediactl init bank-media
 
       $ cd bank-media && mediactl ls
+
+      $ mediactl init demo --example && mediactl -C demo run --channel outbox
     """
     from mediactl.library.scaffold import DEMO_KEYS, init_project  # lazy: start-up
 
@@ -31,7 +41,23 @@ def init_cmd(
     keys = [path for path in created if f"/{DEMO_KEYS}/" in path]
     if keys:
         console.info(f"demo signing keys (git-ignored, for trying approvals only): {', '.join(keys)}")
+    if example:
+        _sign_examples(directory)
+        console.info(f"next: `mediactl -C {directory} run --channel outbox` publishes the example items")
+        return
     console.info("next: cd into it, run `mediactl ls`, then `mediactl new article SLUG --title 标题`")
+
+
+def _sign_examples(directory: Path) -> None:
+    """`init --example`: the example approvals, signed here with the demo key (publish/examples.py says why)."""
+    from mediactl.config.model import CONFIG_NAME, load_config  # lazy: start-up
+    from mediactl.publish.examples import approve_examples  # lazy: start-up
+
+    console.info("approving the example items as wang.min with the demo key (every variant is rendered first) …")
+    approved = approve_examples(load_config(directory / CONFIG_NAME))
+    for done in approved:
+        console.success(f"{done.item}: example approval by {done.person} ({done.channels} channel(s), demo key): "
+                        f"{done.file}")  # fmt: skip
 
 
 def validate_cmd(
