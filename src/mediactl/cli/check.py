@@ -23,7 +23,9 @@ def check_cmd(
     product: Annotated[
         list[str] | None, typer.Option("--product", help="Ad hoc files: products the text promotes (repeatable).")
     ] = None,
-    output_format: Annotated[str, typer.Option("--format", "-f", help="text, json, sarif, github or line.")] = "text",
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="text, json, sarif, github, codeclimate or line.")
+    ] = "text",
     fail_on: Annotated[
         str, typer.Option("--fail-on", help="Lowest severity that fails: info, warning, error, blocker.")
     ] = "error",
@@ -45,6 +47,8 @@ def check_cmd(
       $ mediactl check wealth-steady-plus --format line
 
       $ mediactl check --changed origin/main --format github
+
+      $ mediactl check --format codeclimate > gl-code-quality-report.json
 
       $ mediactl check docs/ad.md subtitles.srt --platform douyin --product 理财 --format sarif
     """
@@ -138,6 +142,10 @@ def _emit(output: Any, result: Any, rules: dict[str, Any]) -> None:
         output.write(sys.stdout, {"variants": len(result.variants), "not_rendered": result.not_checked})
     elif output.fmt == "sarif":
         console.emit_json(formats.sarif_document(output.findings, rules))
+    elif output.fmt == "codeclimate":
+        from mediactl.check import codeclimate  # lazy: start-up
+
+        console.emit_json(codeclimate.document(output.findings))
     else:
         formats.render_text(output.findings, console.out)
         for entry in result.not_checked:

@@ -24,7 +24,7 @@ def init_cmd(
 ) -> None:
     """Create a content repository: mediactl.yaml, content/, templates/, compliance/ and example items.
 
-    The example items (an anti-fraud article, a wealth-product promotion with its risk disclosure, a festival video, a credit-card poster) show every feature and can be deleted. Two example people get demo SSH keys under .mediactl/keys/ (git-ignored), declared under people: in mediactl.yaml, so `mediactl approve … --as wang.min` signs at once; replace them with your team's own keys.
+    The example items (an anti-fraud article, a wealth-product promotion with its risk disclosure, a festival video, a credit-card poster) show every feature and can be deleted. Two example people get demo SSH keys under .mediactl/keys/ (git-ignored), declared under people: in mediactl.yaml, so `mediactl approve … --as wang.min` signs at once; replace them with your team's own keys. The folder becomes a git repository (unless it is inside one that tracks it; if git is installed) with a .gitignore for build output, state and the demo keys, and gets examples to adapt: a GitHub Actions workflow and a .gitlab-ci.yml that run `mediactl check` with findings shown as annotations or a Code Quality report, and a .pre-commit-config.yaml using the mediactl-check hook.
 
     Examples:
 
@@ -37,6 +37,7 @@ def init_cmd(
     from mediactl.library.scaffold import DEMO_KEYS, init_project  # lazy: start-up
 
     created = init_project(directory)
+    created += _set_up_repository(directory)
     console.success(f"created a mediactl project in {directory} ({len(created)} files)")
     keys = [path for path in created if f"/{DEMO_KEYS}/" in path]
     if keys:
@@ -46,6 +47,15 @@ def init_cmd(
         console.info(f"next: `mediactl -C {directory} run --channel outbox` publishes the example items")
         return
     console.info("next: cd into it, run `mediactl ls`, then `mediactl new article SLUG --title 标题`")
+
+
+def _set_up_repository(directory: Path) -> list[str]:
+    """Around the content: the CI and pre-commit examples, and a git repository (library/repository.py)."""
+    from mediactl.library.repository import init_git, write_ci_examples  # lazy: start-up
+
+    written = write_ci_examples(directory)
+    console.info(init_git(directory))
+    return written
 
 
 def _sign_examples(directory: Path) -> None:

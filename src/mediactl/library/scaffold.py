@@ -35,7 +35,7 @@ DEMO_KEYS = "keys"  # under the state folder: the demo keys `init` makes (publis
 DEMO_PEOPLE = ("li.na", "wang.min")
 SKELETON_FOLDERS = ("content", "templates", "compliance")
 GITIGNORE = """\
-# mediactl: build output and local state are not content
+# mediactl: build output and local state (queue, audit log, the demo keys in .mediactl/keys/) are not content
 /build/
 /outbox/
 /handoff/
