@@ -41,3 +41,17 @@ def test_columns_set_by_the_user_is_respected(tmp_path: Path) -> None:
     listed = _mediactl(project, "ls", columns="100")
     assert max(map(cell_len, listed.stdout.splitlines())) <= 100
     assert len(listed.stdout.splitlines()) > 6  # folded to fit, as asked
+
+
+def test_doctor_never_ticks_what_it_did_not_find(cli, example: Path, monkeypatch) -> None:
+    import shutil
+
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)  # import fails: as on a machine without it
+    result = cli(example, "doctor")
+    line = next(line for line in result.output.splitlines() if "ffmpeg" in line)
+    assert "not found" in line and "✓" not in line, line
+    data = json.loads(cli(example, "doctor", "--json").stdout)
+    ffmpeg = next(check for check in data if check["check"] == "ffmpeg")
+    assert ffmpeg["status"] == "absent" and ffmpeg["ok"] is True  # optional: absent does not fail doctor
+    assert {check["status"] for check in data} <= {"ok", "failed", "absent"}
