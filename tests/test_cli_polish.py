@@ -55,3 +55,55 @@ def test_doctor_never_ticks_what_it_did_not_find(cli, example: Path, monkeypatch
     ffmpeg = next(check for check in data if check["check"] == "ffmpeg")
     assert ffmpeg["status"] == "absent" and ffmpeg["ok"] is True  # optional: absent does not fail doctor
     assert {check["status"] for check in data} <= {"ok", "failed", "absent"}
+
+
+def test_the_audit_log_is_shown_in_the_project_time_zone(cli, example: Path) -> None:
+    assert cli(example, "review", "credit-card-cashback").exit_code == 0  # one record, written in UTC
+    shown = cli(example, "log")
+    assert shown.exit_code == 0, shown.output
+    line = next(line for line in shown.stdout.splitlines() if "item.review" in line)
+    assert "+08:00" in line and "+00:00" not in line, line  # the example project is Asia/Shanghai
+    record = json.loads(cli(example, "log", "--json").stdout)[-1]
+    assert record["time"].endswith("+00:00")  # the record itself, hashed into the chain, is unchanged
+
+
+def test_at_now_is_accepted() -> None:
+    import time
+    from zoneinfo import ZoneInfo
+
+    from mediactl.cli.publish import parse_at
+
+    before = time.time()
+    for word in ("now", " NOW ", "现在"):
+        assert before <= parse_at(word, ZoneInfo("Asia/Shanghai")) <= time.time()
+
+
+def test_publish_at_now_delivers(cli, ready: Path) -> None:
+    result = cli(ready, "publish", "anti-fraud-2026", "--channel", "outbox", "--at", "now")
+    assert result.exit_code == 0, result.output
+    assert "sent" in result.stdout
+
+
+def test_queue_shows_times_in_the_project_zone_and_aligns_its_columns(cli, ready: Path) -> None:
+    assert cli(ready, "publish", "anti-fraud-2026", "--channel", "outbox").exit_code == 0
+    job = json.loads(cli(ready, "queue", "show", "1").stdout)
+    assert job["at"]["due"].endswith("+08:00") and job["at"]["created"].endswith("+08:00")
+    assert isinstance(job["due_at"], float)  # the raw field stays, for scripts that use it
+    assert json.loads(cli(ready, "queue", "ls", "--json").stdout)[0]["at"] == job["at"]
+
+
+def test_queue_ls_aligns_its_columns() -> None:
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+
+    from mediactl.cli.publish import job_lines
+
+    def job(number: int, channel: str, item: str) -> SimpleNamespace:
+        return SimpleNamespace(id=number, state="pending", channel=channel, item=item, due_at=1796578075.0,
+                               attempts=0, remote_url=None, error=None, confirmed=dict)  # fmt: skip
+
+    lines = job_lines(
+        [job(1, "outbox", "a"), job(12, "bank-wechat", "spring-festival-greeting")], ZoneInfo("Asia/Shanghai")
+    )
+    assert len({line.index("2026-12-07 01:27") for line in lines}) == 1, lines
+
