@@ -107,3 +107,19 @@ def test_queue_ls_aligns_its_columns() -> None:
     )
     assert len({line.index("2026-12-07 01:27") for line in lines}) == 1, lines
 
+
+def test_every_json_writer_keeps_chinese_unescaped() -> None:
+    """Manifests, reports, state and JSON output are read by people too: 中文, not \\u4e2d\\u6587. The one exception is
+    check's fallback for a stream whose encoding cannot hold the text, marked `# ascii: ` where it stands."""
+    import re
+
+    source = Path(__file__).resolve().parents[1] / "src" / "mediactl"
+    escaping = []
+    for path in source.rglob("*.py"):
+        text = path.read_text("utf-8")
+        for found in re.finditer(r"json\.dumps?\(", text):
+            call = text[found.start() : text.find("\n", text.find(")", found.end()))]
+            line = text[text.rfind("\n", 0, found.start()) + 1 : text.find("\n", found.end())]
+            if "ensure_ascii=False" not in call and "# ascii: " not in line:
+                escaping.append(f"{path.relative_to(source)}:{text.count(chr(10), 0, found.start()) + 1}")
+    assert not escaping, escaping
