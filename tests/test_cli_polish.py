@@ -123,3 +123,8 @@ def test_every_json_writer_keeps_chinese_unescaped() -> None:
             if "ensure_ascii=False" not in call and "# ascii: " not in line:
                 escaping.append(f"{path.relative_to(source)}:{text.count(chr(10), 0, found.start()) + 1}")
     assert not escaping, escaping
+
+
+def test_shell_completion_is_on(cli) -> None:
+    shown = cli(None, "--help")
+    assert "--install-completion" in shown.stdout and "--show-completion" in shown.stdout

@@ -59,9 +59,9 @@ def _set_up_repository(directory: Path) -> list[str]:
 
 
 def _sign_examples(directory: Path) -> None:
-    """`init --example`: the example approvals, signed here with the demo key (publish/examples.py says why)."""
+    """`init --example`: the example approvals, signed here with the demo key (mediactl/examples.py says why)."""
     from mediactl.config.model import CONFIG_NAME, load_config  # lazy: start-up
-    from mediactl.publish.examples import approve_examples  # lazy: start-up
+    from mediactl.examples import approve_examples  # lazy: start-up
 
     console.info("approving the example items as wang.min with the demo key (every variant is rendered first) …")
     approved = approve_examples(load_config(directory / CONFIG_NAME))
