@@ -128,3 +128,28 @@ def test_every_json_writer_keeps_chinese_unescaped() -> None:
 def test_shell_completion_is_on(cli) -> None:
     shown = cli(None, "--help")
     assert "--install-completion" in shown.stdout and "--show-completion" in shown.stdout
+
+
+def test_templates_readme_names_templates_that_exist_and_its_examples_render(cli, example: Path) -> None:
+    """Every `builtin/…` template the example project's templates/README.md names is packaged, and the override
+    it shows, written as it says, renders."""
+    import re
+    from importlib import resources
+
+    text = (example / "templates/README.md").read_text("utf-8")
+    examples = re.findall(r'```jinja\n(.*?)```', text, re.S)
+    assert examples, "templates/README.md shows no example"
+    packaged = resources.files("mediactl") / "data" / "templates"
+    for block in examples:
+        block = "\n".join(line.strip() for line in block.splitlines()) + "\n"
+        name = re.match(r'\{% extends "builtin/([^"]+)" %\}', block).group(1)  # type: ignore[union-attr]
+        assert packaged.joinpath(name).is_file(), f"templates/README.md names builtin/{name}, which does not exist"
+        (example / "templates" / name).parent.mkdir(parents=True, exist_ok=True)
+        (example / "templates" / name).write_text(block, "utf-8")
+        rendered = cli(example, "render", "anti-fraud-2026", "--channel", "bank-wechat", "--json")
+        assert rendered.exit_code == 0, rendered.output
+    title = (example / "build/bank-wechat/anti-fraud-2026/title.txt").read_text("utf-8")
+    assert title.startswith("【示例银行】"), title  # the override took effect
+    layouts = set(re.findall(r"`media/([\w-]+)\.yaml`", text))
+    for layout in layouts:
+        assert packaged.joinpath(f"media/{layout}.yaml").is_file(), layout
