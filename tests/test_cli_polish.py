@@ -137,7 +137,7 @@ def test_templates_readme_names_templates_that_exist_and_its_examples_render(cli
     from importlib import resources
 
     text = (example / "templates/README.md").read_text("utf-8")
-    examples = re.findall(r'```jinja\n(.*?)```', text, re.S)
+    examples = re.findall(r"```jinja\n(.*?)```", text, re.S)
     assert examples, "templates/README.md shows no example"
     packaged = resources.files("mediactl") / "data" / "templates"
     for block in examples:
