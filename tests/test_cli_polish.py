@@ -153,3 +153,14 @@ def test_templates_readme_names_templates_that_exist_and_its_examples_render(cli
     layouts = set(re.findall(r"`media/([\w-]+)\.yaml`", text))
     for layout in layouts:
         assert packaged.joinpath(f"media/{layout}.yaml").is_file(), layout
+
+
+def test_log_verify_and_rules_test_report_as_json(cli, example: Path) -> None:
+    assert cli(example, "review", "credit-card-cashback").exit_code == 0
+    verified = cli(example, "log", "verify", "--json")
+    assert verified.exit_code == 0, verified.output
+    assert json.loads(verified.stdout) == {"intact": True, "records": 1, "keyed": False, "anchored_at": None}
+    tested = cli(example, "rules", "test", "--json")
+    assert tested.exit_code == 0, tested.output
+    data = json.loads(tested.stdout)
+    assert data["failed"] == [] and data["examples"] > 0 and data["rules"] > 0

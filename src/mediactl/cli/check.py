@@ -190,21 +190,28 @@ def rules_ls_cmd(
     console.info(f"{len(rows)} rules from {len(ruleset.files)} pack(s)")
 
 
-def rules_test_cmd() -> None:
+def rules_test_cmd(
+    json_output: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
     """Run every rule's self-tests (examples that must and must not match); exit 1 if any fails.
 
     Examples:
 
       $ mediactl rules test
+
+      $ mediactl rules test --json
     """
     from mediactl.check.engine import self_test  # lazy: start-up
     from mediactl.check.runner import ruleset_for  # lazy: start-up
 
     ruleset = ruleset_for(_optional_config())
     problems = self_test(ruleset)
-    for problem in problems:
-        console.error_line(str(problem))
     examples = sum(len(r.match_examples) + len(r.no_match_examples) for r in ruleset.rules)
+    if json_output:
+        console.emit_json({"rules": len(ruleset.rules), "examples": examples, "failed": [str(p) for p in problems]})
+    for problem in problems if not json_output else ():
+        console.error_line(str(problem))
     if problems:
         raise FindingsError(f"{len(problems)} of {examples} rule examples failed")
-    console.success(f"{examples} examples of {len(ruleset.rules)} rules pass")
+    if not json_output:
+        console.success(f"{examples} examples of {len(ruleset.rules)} rules pass")

@@ -431,7 +431,9 @@ def _local_time(recorded: str, tz: Any) -> str:
         return str(recorded)
 
 
-def log_verify_cmd() -> None:
+def log_verify_cmd(
+    json_output: Annotated[bool, typer.Option("--json", help="Print the result as JSON (a broken chain exits 1).")] = False,
+) -> None:
     """Prove the audit log is whole: every record follows the one before, is unchanged and, with MEDIACTL_AUDIT_KEY, authentic.
 
     With a committed audit-anchor.json (mediactl log anchor), a log cut short or rewritten before the anchored record fails too.
@@ -454,7 +456,12 @@ def log_verify_cmd() -> None:
                 f"{log.name}: record {log.place(broken.line)} {broken.reason}; {count} record(s) before it are intact"
             )
         _store_beyond_log(config, log)
-        keyed = "authenticated with MEDIACTL_AUDIT_KEY" if audit.keyed_records(log) else "not keyed (set MEDIACTL_AUDIT_KEY)"
+        is_keyed = bool(audit.keyed_records(log))
+        keyed = "authenticated with MEDIACTL_AUDIT_KEY" if is_keyed else "not keyed (set MEDIACTL_AUDIT_KEY)"
+    if json_output:
+        console.emit_json({"intact": True, "records": count, "keyed": is_keyed,
+                           "anchored_at": anchor["seq"] if anchor else None})  # fmt: skip
+        return
     anchored = f"; anchored at record {anchor['seq']}" if anchor else ""
     console.success(f"{count} audit record(s), chain intact, {keyed}{anchored}")
 
