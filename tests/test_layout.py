@@ -44,6 +44,7 @@ STAGES = {
     "preview": 6.5,  # the gallery reads render (variants), check (findings) and publish (approvals); cli serves it
     "plan": 6.5,  # the month plan reads the library, the config and the state store's jobs; pipeline never needs it
     "pipeline": 7,
+    "examples": 7.5,  # `init --example` approves the example library through the pipeline
     "cli": 8,
     "__main__": 8,
 }

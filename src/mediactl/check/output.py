@@ -219,7 +219,7 @@ class Output:
         try:
             summary.encode(self.target.encoding)
         except UnicodeEncodeError:  # \u escapes instead: any encoding holds ASCII
-            summary = json.dumps(data)
+            summary = json.dumps(data)  # ascii: the stream cannot hold the text as it is
         out.write('{"summary": ' + summary + ",\n")
         for key, spool, end in (("findings", active, ",\n"), ("suppressed", allowed, "\n}\n")):
             if spool.tell():

@@ -11,7 +11,7 @@ from mediactl import __version__
 from mediactl.check.findings import Finding
 from mediactl.check.rules import RANK, Rule
 
-FORMATS = ("text", "json", "sarif", "github", "line")
+FORMATS = ("text", "json", "sarif", "github", "line", "codeclimate")
 SARIF_LEVEL = {"blocker": "error", "error": "error", "warning": "warning", "info": "note"}
 GITHUB_LEVEL = {"blocker": "error", "error": "error", "warning": "warning", "info": "notice"}
 

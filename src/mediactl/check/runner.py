@@ -238,7 +238,7 @@ def prepared(config: Settings | None, state: Path | None) -> tuple[RuleSet, Engi
     if problems:
         raise RulePackError("rule pack self-tests", problems)
     with contextlib.suppress(OSError):  # a read-only home: the tests simply run again next time
-        fsutil.write_text(marker, json.dumps({"digest": ruleset.digest}))
+        fsutil.write_text(marker, json.dumps({"digest": ruleset.digest}, ensure_ascii=False))
     return ruleset, engine
 
 

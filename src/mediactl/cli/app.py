@@ -21,7 +21,7 @@ app = typer.Typer(
     name="mediactl",
     help="Content operations for a regulated new-media team: new → render → check → publish.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # `mediactl --install-completion` for bash, zsh, fish, PowerShell
     pretty_exceptions_show_locals=False,
     rich_markup_mode="rich",
 )

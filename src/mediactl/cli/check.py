@@ -23,7 +23,9 @@ def check_cmd(
     product: Annotated[
         list[str] | None, typer.Option("--product", help="Ad hoc files: products the text promotes (repeatable).")
     ] = None,
-    output_format: Annotated[str, typer.Option("--format", "-f", help="text, json, sarif, github or line.")] = "text",
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="text, json, sarif, github, codeclimate or line.")
+    ] = "text",
     fail_on: Annotated[
         str, typer.Option("--fail-on", help="Lowest severity that fails: info, warning, error, blocker.")
     ] = "error",
@@ -45,6 +47,8 @@ def check_cmd(
       $ mediactl check wealth-steady-plus --format line
 
       $ mediactl check --changed origin/main --format github
+
+      $ mediactl check --format codeclimate > gl-code-quality-report.json
 
       $ mediactl check docs/ad.md subtitles.srt --platform douyin --product 理财 --format sarif
     """
@@ -138,6 +142,10 @@ def _emit(output: Any, result: Any, rules: dict[str, Any]) -> None:
         output.write(sys.stdout, {"variants": len(result.variants), "not_rendered": result.not_checked})
     elif output.fmt == "sarif":
         console.emit_json(formats.sarif_document(output.findings, rules))
+    elif output.fmt == "codeclimate":
+        from mediactl.check import codeclimate  # lazy: start-up
+
+        console.emit_json(codeclimate.document(output.findings))
     else:
         formats.render_text(output.findings, console.out)
         for entry in result.not_checked:
@@ -182,21 +190,28 @@ def rules_ls_cmd(
     console.info(f"{len(rows)} rules from {len(ruleset.files)} pack(s)")
 
 
-def rules_test_cmd() -> None:
+def rules_test_cmd(
+    json_output: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
     """Run every rule's self-tests (examples that must and must not match); exit 1 if any fails.
 
     Examples:
 
       $ mediactl rules test
+
+      $ mediactl rules test --json
     """
     from mediactl.check.engine import self_test  # lazy: start-up
     from mediactl.check.runner import ruleset_for  # lazy: start-up
 
     ruleset = ruleset_for(_optional_config())
     problems = self_test(ruleset)
-    for problem in problems:
-        console.error_line(str(problem))
     examples = sum(len(r.match_examples) + len(r.no_match_examples) for r in ruleset.rules)
+    if json_output:
+        console.emit_json({"rules": len(ruleset.rules), "examples": examples, "failed": [str(p) for p in problems]})
+    for problem in problems if not json_output else ():
+        console.error_line(str(problem))
     if problems:
         raise FindingsError(f"{len(problems)} of {examples} rule examples failed")
-    console.success(f"{examples} examples of {len(ruleset.rules)} rules pass")
+    if not json_output:
+        console.success(f"{examples} examples of {len(ruleset.rules)} rules pass")

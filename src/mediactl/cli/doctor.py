@@ -24,16 +24,20 @@ def doctor_cmd(json_output: Annotated[bool, typer.Option("--json", help="Print t
     config = STATE.config()
     results = [*_config(config), *_channels(config), _fonts(), _ffmpeg(), _rules(config), *_state(config)]
     if json_output:
-        console.emit_json([{"check": name, "ok": ok, "detail": detail} for name, ok, detail in results])
+        console.emit_json([{"check": name, "ok": ok is not False, "status": STATUS[ok], "detail": detail}
+                           for name, ok, detail in results])  # fmt: skip
     else:
         for name, ok, detail in results:
-            (console.info if ok else console.error_line)(f"{'✓' if ok else '✗'} {name}: {detail}")
-    failed = [name for name, ok, _ in results if not ok]
+            (console.error_line if ok is False else console.info)(f"{MARK[ok]} {name}: {detail}")
+    failed = [name for name, ok, _ in results if ok is False]
     if failed:
         raise FindingsError(f"{len(failed)} check(s) need attention: {', '.join(failed)}")
 
 
-Check = tuple[str, bool, str]
+#: (name, ok, detail); ok is None for something optional that is absent: not a failure, and never ticked.
+Check = tuple[str, bool | None, str]
+MARK = {True: "✓", False: "✗", None: "–"}
+STATUS = {True: "ok", False: "failed", None: "absent"}
 
 
 def _config(config: Any) -> list[Check]:
@@ -46,7 +50,7 @@ def _channels(config: Any) -> list[Check]:
 
     env = config.environment()
     adapters = registry()
-    out = []
+    out: list[Check] = []
     for channel in config.channels.values():
         missing = [name for value in channel.credentials.values() for name in env.missing(value)]
         if channel.migrated_to:
@@ -86,7 +90,7 @@ def _ffmpeg() -> Check:
 
         return ("ffmpeg", True, imageio_ffmpeg.get_ffmpeg_exe())
     except Exception:
-        return ("ffmpeg", True, "not found; only needed to transcode video (pip install imageio-ffmpeg)")
+        return ("ffmpeg", None, "not found; only needed to transcode video (pip install imageio-ffmpeg)")
 
 
 def _rules(config: Any) -> Check:

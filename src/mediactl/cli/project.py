@@ -13,25 +13,61 @@ def init_cmd(
     directory: Annotated[
         Path, typer.Argument(help="Folder for the new content repository (created if needed).")
     ] = Path("."),
+    example: Annotated[
+        bool,
+        typer.Option(
+            "--example",
+            help="Also hand the example items over and approve them as wang.min with the demo "
+            "key, so `mediactl run` publishes them at once (for trying mediactl; the records say so).",
+        ),
+    ] = False,
 ) -> None:
     """Create a content repository: mediactl.yaml, content/, templates/, compliance/ and example items.
 
-    The example items (an anti-fraud article, a wealth-product promotion with its risk disclosure, a festival video, a credit-card poster) show every feature and can be deleted. Two example people get demo SSH keys under .mediactl/keys/ (git-ignored), declared under people: in mediactl.yaml, so `mediactl approve … --as wang.min` signs at once; replace them with your team's own keys.
+    The example items (an anti-fraud article, a wealth-product promotion with its risk disclosure, a festival video, a credit-card poster) show every feature and can be deleted. Two example people get demo SSH keys under .mediactl/keys/ (git-ignored), declared under people: in mediactl.yaml, so `mediactl approve … --as wang.min` signs at once; replace them with your team's own keys. The folder becomes a git repository (unless it is inside one that tracks it; if git is installed) with a .gitignore for build output, state and the demo keys, and gets examples to adapt: a GitHub Actions workflow and a .gitlab-ci.yml that run `mediactl check` with findings shown as annotations or a Code Quality report, and a .pre-commit-config.yaml using the mediactl-check hook.
 
     Examples:
 
       $ mediactl init bank-media
 
       $ cd bank-media && mediactl ls
+
+      $ mediactl init demo --example && mediactl -C demo run --channel outbox
     """
     from mediactl.library.scaffold import DEMO_KEYS, init_project  # lazy: start-up
 
     created = init_project(directory)
+    created += _set_up_repository(directory)
     console.success(f"created a mediactl project in {directory} ({len(created)} files)")
     keys = [path for path in created if f"/{DEMO_KEYS}/" in path]
     if keys:
         console.info(f"demo signing keys (git-ignored, for trying approvals only): {', '.join(keys)}")
+    if example:
+        _sign_examples(directory)
+        console.info(f"next: `mediactl -C {directory} run --channel outbox` publishes the example items")
+        return
     console.info("next: cd into it, run `mediactl ls`, then `mediactl new article SLUG --title 标题`")
+
+
+def _set_up_repository(directory: Path) -> list[str]:
+    """Around the content: the CI and pre-commit examples, and a git repository (library/repository.py)."""
+    from mediactl.library.repository import init_git, write_ci_examples  # lazy: start-up
+
+    written = write_ci_examples(directory)
+    console.info(init_git(directory))
+    return written
+
+
+def _sign_examples(directory: Path) -> None:
+    """`init --example`: the example approvals, signed here with the demo key (mediactl/examples.py says why)."""
+    from mediactl.config.model import CONFIG_NAME, load_config  # lazy: start-up
+    from mediactl.examples import approve_examples  # lazy: start-up
+
+    console.info("approving the example items as wang.min with the demo key (every variant is rendered first) …")
+    approved = approve_examples(load_config(directory / CONFIG_NAME))
+    for done in approved:
+        console.success(f"{done.item}: example approval by {done.person} ({done.channels} channel(s), demo key): "
+                        f"{done.file}")  # fmt: skip
 
 
 def validate_cmd(

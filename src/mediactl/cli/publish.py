@@ -92,7 +92,7 @@ def publish_cmd(
     slugs: Annotated[list[str] | None, typer.Argument(help="Items to publish (default: all).")] = None,
     channel: Annotated[str | None, typer.Option("--channel", "-c", help="Only this channel.")] = None,
     at: Annotated[
-        str | None, typer.Option("--at", help="When: ISO time, or 'tomorrow 09:00', in the project time zone.")
+        str | None, typer.Option("--at", help="When: ISO time, 'tomorrow 09:00' or 'now', in the project time zone.")
     ] = None,
     due: Annotated[
         bool, typer.Option("--due", help="Deliver every queued job whose time has come (what cron runs).")
@@ -153,7 +153,9 @@ def _fail_on_problems(outcomes: list[Any], what: str) -> None:
 
 
 def parse_at(text: str, tz: Any) -> float:
-    """ISO 8601 (`2026-12-01T09:00`, `2026-12-01 09:00`), or `today|tomorrow HH:MM`, in the project zone."""
+    """ISO 8601 (`2026-12-01T09:00`, `2026-12-01 09:00`), `today|tomorrow HH:MM` in the project zone, or `now`."""
+    if text.strip().lower() in ("now", "现在"):
+        return datetime.now(tz).timestamp()
     words = re.fullmatch(r"\s*(today|tomorrow|今天|明天)\s+(\d{1,2}):(\d{2})\s*", text)
     if words:
         day = datetime.now(tz).date() + timedelta(days=1 if words.group(1) in ("tomorrow", "明天") else 0)
@@ -161,7 +163,7 @@ def parse_at(text: str, tz: Any) -> float:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(f"--at {text!r}: use an ISO time such as 2026-12-01T09:00, or 'tomorrow 09:00'") from None
+        raise UsageError(f"--at {text!r}: use an ISO time such as 2026-12-01T09:00, 'tomorrow 09:00' or 'now'") from None
     return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).timestamp()
 
 
@@ -234,12 +236,20 @@ def queue_ls_cmd(
     if json_output:
         console.emit_json([_job_json(job) for job in jobs])
         return
-    tz = STATE.config().project.tz
+    console.lines(job_lines(jobs, STATE.config().project.tz))
+    console.info(f"{len(jobs)} job(s)")
+
+
+def job_lines(jobs: Sequence[Any], tz: Any) -> list[str]:
+    """One line per job, its columns aligned (the widest channel/item sets the width), due time in the zone."""
+    width = max((len(f"{job.channel}/{job.item}") for job in jobs), default=0)
+    lines = []
     for job in jobs:
         when = datetime.fromtimestamp(job.due_at, tz).strftime("%Y-%m-%d %H:%M")
         extra = job.remote_url or job.error or _confirmed(job)
-        console.info(f"#{job.id:<5} {job.state:<22} {job.channel}/{job.item}  {when}  attempts {job.attempts}  {extra}")
-    console.info(f"{len(jobs)} job(s)")
+        where = f"{job.channel}/{job.item}"
+        lines.append(f"#{job.id:<5} {job.state:<22} {where:<{width}}  {when}  attempts {job.attempts}  {extra}".rstrip())
+    return lines
 
 
 def queue_show_cmd(job_id: Annotated[int, typer.Argument(help="Job number.")]) -> None:
@@ -269,8 +279,13 @@ def _confirmed(job: Any) -> str:
 
 
 def _job_json(job: Any) -> dict[str, Any]:
-    """A job as JSON output shows it: its confirmation (per staff member, in total) as an object, not a string."""
-    return {**job.to_dict(), "confirmation": job.confirmed() or None}
+    """A job as JSON output shows it: its confirmation (per staff member, in total) as an object, not a string, and
+    under `at` its times in the project's zone (the raw epoch seconds stay, for scripts that use them)."""
+    tz = STATE.config().project.tz
+    moments = {"due": job.due_at, "claimed": job.claimed_at, "created": job.created_at, "updated": job.updated_at}
+    at = {name: datetime.fromtimestamp(value, tz).isoformat(timespec="seconds") if value else None
+          for name, value in moments.items()}  # fmt: skip
+    return {**job.to_dict(), "confirmation": job.confirmed() or None, "at": at}
 
 
 def queue_sync_cmd(
@@ -404,10 +419,21 @@ def log_cmd(
     for r in records:
         where = "/".join(x for x in (r.get("channel"), r.get("item")) if x)
         detail = r.get("url") or r.get("error") or "; ".join(r.get("reasons") or []) or r.get("reason") or ""
-        console.info(f"{r['seq']:>5} {r['time']} {r['actor']:<12} {r['action']:<20} {where} {detail}")
+        when = _local_time(r["time"], config.project.tz)
+        console.info(f"{r['seq']:>5} {when} {r['actor']:<12} {r['action']:<20} {where} {detail}")
 
 
-def log_verify_cmd() -> None:
+def _local_time(recorded: str, tz: Any) -> str:
+    """A record's time (UTC, as hashed into the chain) as the project's people read it: in its zone, to the second."""
+    try:
+        return datetime.fromisoformat(recorded).astimezone(tz).isoformat(timespec="seconds")
+    except (TypeError, ValueError):  # not a time: shown as it is (log verify says what is wrong with it)
+        return str(recorded)
+
+
+def log_verify_cmd(
+    json_output: Annotated[bool, typer.Option("--json", help="Print the result as JSON (a broken chain exits 1).")] = False,
+) -> None:
     """Prove the audit log is whole: every record follows the one before, is unchanged and, with MEDIACTL_AUDIT_KEY, authentic.
 
     With a committed audit-anchor.json (mediactl log anchor), a log cut short or rewritten before the anchored record fails too.
@@ -430,7 +456,12 @@ def log_verify_cmd() -> None:
                 f"{log.name}: record {log.place(broken.line)} {broken.reason}; {count} record(s) before it are intact"
             )
         _store_beyond_log(config, log)
-        keyed = "authenticated with MEDIACTL_AUDIT_KEY" if audit.keyed_records(log) else "not keyed (set MEDIACTL_AUDIT_KEY)"
+        is_keyed = bool(audit.keyed_records(log))
+        keyed = "authenticated with MEDIACTL_AUDIT_KEY" if is_keyed else "not keyed (set MEDIACTL_AUDIT_KEY)"
+    if json_output:
+        console.emit_json({"intact": True, "records": count, "keyed": is_keyed,
+                           "anchored_at": anchor["seq"] if anchor else None})  # fmt: skip
+        return
     anchored = f"; anchored at record {anchor['seq']}" if anchor else ""
     console.success(f"{count} audit record(s), chain intact, {keyed}{anchored}")
 

@@ -9,6 +9,7 @@ helpers or through `out`/`err` directly (tables, reports), passes through `redac
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 from collections.abc import Iterable
@@ -30,9 +31,25 @@ def _consoles() -> tuple[Console, Console]:
 
     # A _Redacting is a text stream by delegation (__getattr__), which a type checker cannot see: cast.
     return (
-        Console(file=cast("IO[str]", _Redacting("stdout")), highlight=False, soft_wrap=True),
-        Console(file=cast("IO[str]", _Redacting("stderr")), highlight=False, soft_wrap=True),
+        Console(file=cast("IO[str]", _Redacting("stdout")), highlight=False, soft_wrap=True, width=_width("stdout")),
+        Console(file=cast("IO[str]", _Redacting("stderr")), highlight=False, soft_wrap=True, width=_width("stderr")),
     )
+
+
+#: The width of output that goes to a file or a pipe: wide enough that no table row is folded, so each row
+#: stays one line for grep, awk and a log file; rich renders a table no wider than its content needs.
+UNWRAPPED = 10_000
+
+
+def _width(name: str) -> int | None:
+    """None (the terminal's own width, as rich finds it) on a terminal or when COLUMNS says; else unwrapped.
+    rich would otherwise use 80 columns, or the width of whatever terminal stdin is, and fold tables to it."""
+    stream = getattr(sys, name)
+    try:
+        terminal = bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        terminal = False
+    return None if terminal or os.environ.get("COLUMNS", "").isdigit() else UNWRAPPED
 
 
 class _Redacting:

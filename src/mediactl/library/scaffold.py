@@ -35,7 +35,7 @@ DEMO_KEYS = "keys"  # under the state folder: the demo keys `init` makes (publis
 DEMO_PEOPLE = ("li.na", "wang.min")
 SKELETON_FOLDERS = ("content", "templates", "compliance")
 GITIGNORE = """\
-# mediactl: build output and local state are not content
+# mediactl: build output and local state (queue, audit log, the demo keys in .mediactl/keys/) are not content
 /build/
 /outbox/
 /handoff/
@@ -112,7 +112,7 @@ def make_demo_keys(target: Path) -> list[str]:
         if not isinstance(spec, dict) or spec.get("keys") != [] or line is None or "[]" not in lines[line - 1]:
             continue
         public = _demo_key(state / DEMO_KEYS / person_id, f"{person_id}@mediactl-demo")
-        lines[line - 1] = lines[line - 1].replace("[]", json.dumps([public]), 1)
+        lines[line - 1] = lines[line - 1].replace("[]", json.dumps([public], ensure_ascii=False), 1)
         made.append(f"{project.get('state') or '.mediactl'}/{DEMO_KEYS}/{person_id}")
     if made:
         fsutil.write_text(config, "".join(lines))

@@ -405,7 +405,7 @@ def write_anchor(root: Path, log: Log) -> dict[str, Any]:
     if last is None:
         raise AuditError(f"{storage(log).name}: the audit log is empty; there is nothing to anchor")
     anchor = {"seq": last["seq"], "hash": last["hash"], "time": last["time"]}
-    fsutil.write_text(root / ANCHOR_FILE, json.dumps(anchor, indent=2) + "\n")
+    fsutil.write_text(root / ANCHOR_FILE, json.dumps(anchor, indent=2, ensure_ascii=False) + "\n")
     return anchor
 
 

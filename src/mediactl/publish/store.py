@@ -659,7 +659,7 @@ class Store:
 
     @staticmethod
     def set_audit_checked(db: Connection, position: dict[str, Any]) -> None:
-        db.execute(_META, ("audit_checked", json.dumps(position)))
+        db.execute(_META, ("audit_checked", json.dumps(position, ensure_ascii=False)))
 
     @staticmethod
     def reserve_job_ids(db: Connection, highest_used: int) -> None:

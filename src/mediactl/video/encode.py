@@ -137,7 +137,7 @@ def _cached(final: Path, name: str) -> Encoded | None:
 
 def _remember(final: Path, result: Encoded) -> None:
     note = {"bytes": result.bytes, "sha256": result.sha256, "probe": result.probe.facts()}
-    fsutil.write_text(final.with_suffix(".json"), json.dumps(note, sort_keys=True))
+    fsutil.write_text(final.with_suffix(".json"), json.dumps(note, sort_keys=True, ensure_ascii=False))
 
 
 def _check_long_enough(display: str, source_probe: Probe, template: VideoTemplate) -> None:
