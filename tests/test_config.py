@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 from conftest import MINIMAL_CONFIG, write
@@ -117,7 +119,20 @@ def test_missing_credential_variables_are_named_in_warnings(cli, minimal: Path, 
     assert "WX_SECRET" not in result.stderr  # found in .env
     (minimal / ".env").unlink()
     result = cli(minimal, "config", "validate")
-    assert "channels.wx.credentials.secret: environment variable WX_SECRET is not set" in result.stderr
+    assert result.exit_code == 0 and "(warning)" not in result.stderr  # an editor's machine has no platform secrets
+    assert "publishing to 1 channel(s) (wx) needs 1 environment variable(s) not set here: WX_SECRET" in result.stdout
+    unset = json.loads(cli(minimal, "config", "validate", "--json").stdout)["credentials_unset"]
+    assert unset == [{"channel": "wx", "field": "channels.wx.credentials.secret", "variable": "WX_SECRET"}]
+
+
+def test_a_fresh_project_validates_clean(cli, tmp_path: Path, monkeypatch) -> None:
+    for name in [n for n in os.environ if n.startswith(("BANK_", "OPS_"))]:
+        monkeypatch.delenv(name)
+    assert cli(None, "init", str(tmp_path / "fresh")).exit_code == 0
+    result = cli(tmp_path / "fresh", "config", "validate")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "", result.stderr  # no warning, no problem
+    assert len(result.stdout.strip().splitlines()) == 2  # valid, and what publishing will need in one line
 
 
 def test_no_project_found_is_a_usage_error(cli, tmp_path: Path, monkeypatch) -> None:

@@ -85,8 +85,9 @@ def validate_cmd(
     """
     config = STATE.config()
     library = STATE.library()
-    missing = _missing_credentials(config)
-    for line in missing:
+    unset = _unset_credentials(config)
+    store_warnings = _missing_for_state(config)
+    for line in store_warnings:
         console.warning(line)
     if json_output:
         warnings = [*config.warnings, *library.warnings]
@@ -95,29 +96,45 @@ def validate_cmd(
                 "valid": True,
                 "items": len(library.items),
                 "channels": len(config.channels),
-                "warnings": [str(p) for p in warnings] + missing,
+                "warnings": [str(p) for p in warnings] + store_warnings,
+                "credentials_unset": [
+                    {"channel": channel, "field": f"channels.{channel}.credentials.{key}", "variable": name}
+                    for channel, key, name in unset
+                ],
             }
         )
         return
     console.success(f"{config.file.name} and {len(library.items)} items are valid ({len(config.channels)} channels)")
+    if unset:
+        console.info(_unset_summary(unset))
 
 
-def _missing_credentials(config: object) -> list[str]:
-    """Warnings for ${VAR} references that are unset: publishing to that channel would fail."""
+def _unset_credentials(config: object) -> list[tuple[str, str, str]]:
+    """(channel, credentials key, variable) of each ${VAR} reference not set here.
+
+    Not a problem of the configuration: a fresh project, or an editor's machine, has no platform secrets (they live
+    where `mediactl publish` runs), so `config validate` stays clean and says in one line what publishing will need;
+    `mediactl doctor` checks each channel where it matters."""
     env = config.environment()  # type: ignore[attr-defined]
-    lines = []
-    for channel in config.channels.values():  # type: ignore[attr-defined]
-        for key, value in channel.credentials.items():
-            for name in env.missing(value):
-                lines.append(
-                    f"{config.file.name}: channels.{channel.name}.credentials.{key}: "  # type: ignore[attr-defined]
-                    f"environment variable {name} is not set (needed to publish to {channel.name}) (warning)"
-                )
-    return lines + _missing_for_state(config)
+    return [
+        (channel.name, key, name)
+        for channel in config.channels.values()  # type: ignore[attr-defined]
+        for key, value in channel.credentials.items()
+        for name in env.missing(value)
+    ]
+
+
+def _unset_summary(unset: list[tuple[str, str, str]]) -> str:
+    channels = sorted({channel for channel, _, _ in unset})
+    names = sorted({name for _, _, name in unset})
+    return (f"publishing to {len(channels)} channel(s) ({', '.join(channels)}) needs {len(names)} environment "
+            f"variable(s) not set here: {', '.join(names)}; set them where mediactl publishes (environment or "
+            ".env; `mediactl doctor` checks each channel)")  # fmt: skip
 
 
 def _missing_for_state(config: object) -> list[str]:
-    """The same for a shared state store: its URL's variables, and MEDIACTL_STATE_KEY, which it requires."""
+    """Warnings for a shared state store's unset variables (its URL's, and MEDIACTL_STATE_KEY, which it requires):
+    every command that reads the queue needs them, not only publishing."""
     url = config.project.state_url  # type: ignore[attr-defined]
     if url is None:
         return []
