@@ -343,6 +343,13 @@ def test_plan_suggest_uses_per_segment_and_per_day_headroom(cli, example: Path) 
     assert "bank-wecom · 财富客群: week of 12-07" not in result.stdout
     assert "bank-xhs: 12-01 is over its day cap (2/1)" in result.stdout
     assert "bank-xhs: week of 11-30 uses 2/7 of its cap; days with room: 12-02 12-03 12-04 12-05 12-06" in result.stdout
+    data = json.loads(cli(example, "plan", "suggest", "--month", "2026-12", "--json").stdout)
+    assert data["month"] == "2026-12"
+    texts = {entry["text"]: entry for entry in data["suggestions"]}
+    over = texts["bank-xhs: 12-01 is over its day cap (2/1)"]
+    assert (over["kind"], over["date"], over["channel"], over["audience"]) == ("over", "2026-12-01", "bank-xhs", "")
+    room = next(e for e in data["suggestions"] if e["kind"] == "room" and e["audience"] == "老年客群")
+    assert room["channel"] == "bank-wecom" and "老年客群" in json.dumps(data, ensure_ascii=False)
 
 
 def test_the_readme_calendar_picture_is_remade_by_the_tool(tmp_path: Path) -> None:

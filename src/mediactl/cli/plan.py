@@ -77,12 +77,15 @@ def headroom_lines(plan: Any) -> list[str]:
 
 def plan_suggest_cmd(
     month: Annotated[str | None, typer.Option("--month", help="The month, YYYY-MM (default: this month).")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="The suggestions as JSON (kind, date, channel, …).")] = False,
 ) -> None:
     """List festival and solar-term dates with nothing planned, and weeks where a channel's cap is unused.
 
     Examples:
 
       $ mediactl plan suggest --month 2027-02
+
+      $ mediactl plan suggest --json
     """
     from mediactl.plan.suggest import suggestions  # lazy: start-up
 
@@ -90,7 +93,11 @@ def plan_suggest_cmd(
     for notice in plan.notices:
         console.warning(notice)
     found = suggestions(plan)
-    console.lines(f"  - {line}" for line in found)
+    if json_output:
+        console.emit_json({"month": f"{plan.year:04d}-{plan.month:02d}", "notices": plan.notices,
+                           "suggestions": [suggestion.to_dict() for suggestion in found]})  # fmt: skip
+        return
+    console.lines(f"  - {suggestion.text}" for suggestion in found)
     console.info(f"{len(found)} suggestion(s)")
 
 
