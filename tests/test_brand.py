@@ -218,3 +218,21 @@ def test_focus_picks_the_crop(tmp_path: Path) -> None:
         with Image.open(io.BytesIO(rendered.data)) as opened:
             assert opened.convert("RGB").getpixel((50, 50)) == colour
     shutil.rmtree(tmp_path / "unused", ignore_errors=True)
+
+
+def test_init_with_brand_flags_and_prompts(cli, tmp_path: Path) -> None:
+    logo = REPO / "templates" / "brand" / "logo.png"
+    target = tmp_path / "flags"
+    result = cli(None, "init", str(target), "--brand-name", "测试银行", "--logo", str(logo), "--primary", "#123456")
+    assert result.exit_code == 0, result.output
+    brand = load_config(target / "mediactl.yaml").brand
+    assert brand.name == "测试银行" and brand.colors["primary"] == "#123456" and brand.colors["accent"] == "#C9A35B"
+    assert (target / "templates" / "brand" / "logo.png").read_bytes() == logo.read_bytes()
+    asked = tmp_path / "asked"
+    result = cli(None, "init", str(asked), "--brand", input="甲银行\n\n#654321\n\n")
+    assert result.exit_code == 0, result.output
+    brand = load_config(asked / "mediactl.yaml").brand
+    assert brand.name == "甲银行" and brand.colors["primary"] == "#654321"
+    result = cli(None, "init", str(tmp_path / "bad"), "--primary", "red")
+    assert result.exit_code == 2 and "expected a colour" in result.output
+    assert not (tmp_path / "bad").exists()  # refused before anything was created
