@@ -38,6 +38,12 @@ channels:
 """
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens", action="store_true", help="rewrite tests/golden/covers/*.png from the current layouts and font"
+    )
+
+
 @pytest.fixture(scope="session")
 def _user_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
     """One cache folder for the whole test session, instead of the developer's own $XDG_CACHE_HOME."""

@@ -340,7 +340,7 @@ def test_images_in_html_outputs() -> None:
         '<p>文字 <img src="https://cdn.bank.cn/b.jpg" alt="b" title="标题"> 与 <img src="./c d.png" alt="c"></p>\n'
     )
     assert to_wechat_html("![封面](a.png)", styles=S).text == (
-        '<p style="s:p"><img src="a.png" alt="封面" style="s:img"></p>'
+        '<p style="s:p"><img src="a.png" alt="封面" style="s:img"><span style="s:caption">封面</span></p>'
     )
     assert "max-width:100%" in WECHAT_STYLES["img"]
 
@@ -369,7 +369,9 @@ def test_wechat_output_has_no_style_script_or_event_tags() -> None:
     for mode in ("keep", "text", "footnote", "drop"):
         tags = _tags(to_wechat_html(DOCUMENT, link_mode=mode).text)
         names = {name for name, _ in tags}
-        assert names.isdisjoint({"style", "script", "iframe", "span", "div"}), mode
+        assert names.isdisjoint({"style", "script", "iframe", "div"}), mode
+        spans = [attrs for name, attrs in tags if name == "span"]  # only our image captions, never the raw <span>
+        assert all(attrs == {"style": WECHAT_STYLES["caption"]} for attrs in spans), mode
         assert all(not attr.startswith("on") for _, attrs in tags for attr in attrs), mode
 
 

@@ -91,7 +91,7 @@ def test_a_source_shorter_than_its_intro_names_the_item_and_the_source(cli, exam
 
 def test_intro_and_outro_cards_bookend_the_video_through_a_render(cli, example: Path) -> None:
     """A template's title cards are drawn full frame (the item's title on the card layout) before and after the
-    source: the output is card + source + card long, and the frames show the card's blue, then the red clip."""
+    source: the output is card + source + card long, and the frames show the card's brand red, then the red clip."""
     use_template(example, TINY_VERTICAL + "intro: {card: video-card, seconds: 1}\noutro: {card: video-card, seconds: 1}\n")
     _, failed = render_json(cli, example)
     assert failed == {}
@@ -102,9 +102,9 @@ def test_intro_and_outro_cards_bookend_the_video_through_a_render(cli, example: 
         with Image.open(io.BytesIO(frame_png(video, at, "video.mp4"))) as frame:
             return frame.convert("RGB").getpixel(xy)
 
-    for at in (0.5, 5.5):  # the card: the covers' deep blue (#0E3A78 at the top)
-        red, _, blue = colour(at, (8, 8))
-        assert blue > 80 and blue > red + 40, (at, colour(at, (8, 8)))
+    for at in (0.5, 5.5):  # the card: the item's 春节 theme, brand.primary #A81C23 at the top (the clip: lanterns)
+        red, green, blue = colour(at, (8, 8))
+        assert abs(red - 0xA8) < 12 and abs(green - 0x1C) < 12 and abs(blue - 0x23) < 12, (at, (red, green, blue))
     red, _, blue = colour(2.5, (90, 160))  # the clip itself, warm red, in the middle of the padded frame
     assert red > blue + 40
 

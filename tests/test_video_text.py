@@ -365,7 +365,7 @@ def test_the_card_is_an_opaque_full_frame_in_brand_colours(size: tuple[int, int]
     image = rgba(overlay)
     assert (overlay.x, overlay.y, overlay.width, overlay.height, overlay.start, overlay.end) == (0, 0, *size, 0.0, None)
     assert image.mode == "RGB"
-    assert image.getpixel((0, 0)) == (14, 58, 120)  # the covers' deep blue (#0E3A78) at the top
+    assert image.getpixel((0, 0)) == (11, 42, 91)  # brand.primary at the top: the default brand's #0B2A5B
     with pytest.raises(LayoutError, match="a title card fills the frame"):
         overlays.card(TEXTS, size, overlays.load("video-title"))
 

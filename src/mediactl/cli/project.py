@@ -21,6 +21,11 @@ def init_cmd(
             "key, so `mediactl run` publishes them at once (for trying mediactl; the records say so).",
         ),
     ] = False,
+    brand: Annotated[bool, typer.Option("--brand", help="Ask for the bank's name, logo and colours.")] = False,
+    brand_name: Annotated[str | None, typer.Option("--brand-name", help="The bank's name (brand.name).")] = None,
+    logo: Annotated[Path | None, typer.Option("--logo", help="The bank's logo, PNG (copied to templates/brand/).")] = None,
+    primary: Annotated[str | None, typer.Option("--primary", help="Primary colour, e.g. #0B2A5B.")] = None,
+    accent: Annotated[str | None, typer.Option("--accent", help="Accent colour, e.g. #C9A35B.")] = None,
 ) -> None:
     """Create a content repository: mediactl.yaml, content/, templates/, compliance/ and example items.
 
@@ -36,8 +41,23 @@ def init_cmd(
     """
     from mediactl.library.scaffold import DEMO_KEYS, init_project  # lazy: start-up
 
+    branded = brand or any((brand_name, logo, primary, accent))
+    if brand:  # ask for what the flags did not give; an empty answer keeps the example's
+        brand_name = brand_name or typer.prompt("Bank name (brand.name)", default="", show_default=False) or None
+        answer = "" if logo else typer.prompt("Logo file, PNG (empty: keep the example's)", default="", show_default=False)
+        logo = logo or (Path(answer) if answer else None)
+        primary = primary or typer.prompt("Primary colour (#RRGGBB)", default="", show_default=False) or None
+        accent = accent or typer.prompt("Accent colour (#RRGGBB)", default="", show_default=False) or None
+    if branded:
+        from mediactl.library.brandinit import check_brand  # lazy: only a branded init
+
+        check_brand(logo, primary, accent)  # before anything is created
     created = init_project(directory)
     created += _set_up_repository(directory)
+    if branded:
+        from mediactl.library.brandinit import apply_brand  # lazy: as above
+
+        created += apply_brand(directory, brand_name, logo, primary, accent)
     console.success(f"created a mediactl project in {directory} ({len(created)} files)")
     keys = [path for path in created if f"/{DEMO_KEYS}/" in path]
     if keys:

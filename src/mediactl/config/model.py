@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mediactl import CONFIG_NAME, nearest_project
 from mediactl.config import credentials, transport
+from mediactl.config.brand import Brand, parse_brand
 from mediactl.config.options import moved_options, platform_options
 from mediactl.config.platforms import all_platforms
 from mediactl.config.schema import Checker, did_you_mean
@@ -35,7 +36,7 @@ CHANNEL_KEYS = (
     "tracking", "limits", "timezone", "migrated_to", "link_tracker",
 )  # fmt: skip
 LINK_TRACKER_KEYS = ("url", "token")  # the bank's click-count endpoint, and the ${VAR} of its token
-TOP_KEYS = ("project", "channels", "compliance", "render", "people", "segments", "calendar", "check")
+TOP_KEYS = ("project", "channels", "compliance", "render", "people", "segments", "calendar", "check", "brand")
 MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")  # a calendar date that recurs every year: `03-15`
 PERSON_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 ROLE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
@@ -190,6 +191,7 @@ class Config:
     segments: dict[str, Segment] = field(default_factory=dict)  # by name: the words of items' `audience`
     calendar: tuple[CalendarDate, ...] = ()  # `calendar: {dates: [...]}`: the plan's own dates
     check: CheckOptions = field(default_factory=CheckOptions)  # `check: {placeholders: [...]}`
+    brand: Brand = field(default_factory=Brand)  # `brand:`: name, logo, colours, fonts, themes
 
     @property
     def content_path(self) -> Path:
@@ -271,11 +273,12 @@ def _build(doc: LocatedYAML, path: Path) -> Config | None:
     check_options = _check_options(check, top.get("check"))
     if project is not None:
         _check_policy(check, project.approval, channels, people)
+    brand = parse_brand(check, top.get("brand"), path.parent.resolve(), project.name if project else "")
     if project is None:
         return None
     warnings = tuple(p for p in doc.problems if not p.is_error)
     return Config(path.parent.resolve(), path.resolve(), project, channels, compliance, render, warnings, people,
-                  segments, calendar, check_options)
+                  segments, calendar, check_options, brand)
 
 
 def _reject_inline_secrets(check: Checker, value: Any, path: KeyPath) -> None:

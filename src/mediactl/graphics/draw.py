@@ -63,13 +63,16 @@ def render_image(
     fmt: str = "jpeg",
     max_bytes: int | None = None,
     root: Path | None = None,
+    focus: tuple[float, float] | None = None,
 ) -> RenderedImage:
     """Render `layout` at `width`×`height` px as JPEG or PNG bytes.
 
     `texts` maps field names (title, summary …) to text; `images` maps slot names to files;
     `qr_url` is drawn by qr elements. `root` only shortens image paths in messages. Raises
     LayoutError for anything that cannot be drawn correctly (text that does not fit, missing
-    glyphs, missing or unreadable images, a JPEG that cannot meet `max_bytes`).
+    glyphs, missing or unreadable images, a JPEG that cannot meet `max_bytes`). `focus` ([x, y], 0–1 of
+    the picture: the item's `focus:`) is the point a centred cover crop keeps in the middle, as far as the
+    picture's edges allow, so a tall crop of a wide photo keeps the face and not the empty sky.
     """
     fmt = {"jpg": "jpeg"}.get(fmt.lower(), fmt.lower())
     if fmt not in FORMATS:
@@ -84,7 +87,7 @@ def render_image(
     for what, value in (("width", width), ("height", height)):
         if not _is_int(value) or not 16 <= value <= MAX_CANVAS_SIDE:
             raise LayoutError(f"{layout.file}: canvas {what} must be 16 to {MAX_CANVAS_SIDE} px, got {value!r}")
-    ctx = _Render(layout, width, height, texts, images, qr_url, root)
+    ctx = _Render(layout, width, height, texts, images, qr_url, root, focus)
     canvas, elements = ctx.background()
     for element in elements:
         getattr(ctx, f"draw_{type(element).__name__.removesuffix('Element').lower()}")(canvas, element)
@@ -93,7 +96,7 @@ def render_image(
 
 
 class _Render:
-    def __init__(self, layout, width, height, texts, images, qr_url, root) -> None:
+    def __init__(self, layout, width, height, texts, images, qr_url, root, focus=None) -> None:
         self.layout = layout
         self.width = width
         self.height = height
@@ -102,6 +105,7 @@ class _Render:
         self.images = images
         self.qr_url = qr_url
         self.root = root
+        self.focus = focus
         self.font_sizes: dict[str, int] = {}
 
     def fail(self, element: Element | None, key: str | None, message: str) -> NoReturn:
@@ -159,6 +163,8 @@ class _Render:
             _paste(canvas, picture, (left + dx, top + dy))
 
     def draw_logo(self, canvas: Image.Image, element: LogoElement) -> None:
+        if element.path is None:  # brand.logo, optional, and the brand has none
+            return
         left, top, w, h = self.px_box(element)
         picture, (dx, dy) = self.fitted(element.path, (w, h), "contain", element.align, element.valign)
         _paste(canvas, picture, (left + dx, top + dy))
@@ -325,8 +331,9 @@ class _Render:
         if fit == "cover":
             scale = max(bw / iw, bh / ih)
             cw, ch = min(iw, bw / scale), min(ih, bh / scale)  # min: float rounding must not overshoot
-            x0 = max(0.0, {"left": 0, "center": (iw - cw) / 2, "right": iw - cw}[align])
-            y0 = max(0.0, {"top": 0, "middle": (ih - ch) / 2, "bottom": ih - ch}[valign])
+            fx, fy = self.focus or (0.5, 0.5)
+            x0 = max(0.0, {"left": 0, "center": min(iw - cw, max(0.0, fx * iw - cw / 2)), "right": iw - cw}[align])
+            y0 = max(0.0, {"top": 0, "middle": min(ih - ch, max(0.0, fy * ih - ch / 2)), "bottom": ih - ch}[valign])
             out = picture.resize(size, RESAMPLE, box=(x0, y0, x0 + cw, y0 + ch), reducing_gap=3.0)
             return out, (0, 0)
         scale = min(bw / iw, bh / ih)

@@ -51,7 +51,8 @@ Schema::
         optional: false              # true: skip when the slot is not given
       - type: logo
         box: [0.06, 0.9, 0.3, 0.06]
-        path: logo.png               # relative to this layout's folder; must exist
+        path: logo.png               # relative to this layout's folder; must exist (or brand.logo)
+        optional: true               # brand.logo only: skip when the brand has no logo
         align: left                  # contained in its box, placed by align/valign
         valign: middle
       - type: qr                     # the tracking URL given to the renderer, drawn with segno
@@ -61,6 +62,16 @@ Schema::
         align: right                 # the code is square: placed in its box by align/valign
         valign: bottom
         optional: true               # no URL given: skip (default: it is an error)
+
+Brand references: wherever a colour goes, ``"brand.primary"`` (also ``accent``, ``text``,
+``background``) takes the project's brand colour (`mediactl.config.brand`: the item's theme
+applied), ``"brand.primary.dark"`` / ``".light"`` a shade of it (mixed 45 % with black or
+white), and ``"brand.primary/CC"`` adds an alpha where alpha is allowed. A logo's
+``path: brand.logo`` is the brand's logo (``optional: true`` skips it when the brand has
+none), and a text element without ``font:`` uses the brand's own font for its weight when the
+brand names one. The packaged layouts use only these, never hex literals, so a project's
+`brand:` restyles all of them; a project's own layout may still write literals. Without a
+brand the references take mediactl's default deep blue and gold.
 
 Gradient ``angle`` is in degrees, clockwise from "left to right" (0): 90 runs top to bottom,
 180 right to left, 270 bottom to top; ``from`` is the colour where it starts.
@@ -84,12 +95,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar, NoReturn
 
+from mediactl.config.brand import DEFAULT_COLORS
 from mediactl.config.yamlpos import KeyPath, LocatedYAML, dotted, load_located
 from mediactl.core import confine
 from mediactl.core.errors import MediactlError, Problem, relpath
@@ -103,6 +115,9 @@ RGBA = tuple[int, int, int, int]
 
 _COLOR = re.compile(r"#([0-9A-Fa-f]{6})([0-9A-Fa-f]{2})?")
 _FIELD = re.compile(r"[a-z_][a-z0-9_]*")
+_BRAND_COLOR = re.compile(r"brand\.([a-z]+)(?:\.(dark|light))?(?:/([0-9A-Fa-f]{2}))?")
+_SHADE = 0.45  # how far .dark / .light mix the colour toward black / white
+BRAND_LOGO = "brand.logo"
 _LAYOUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\ufeff\u2060"))  # zero-width marks pasted from editors
 
@@ -112,6 +127,33 @@ class LayoutError(MediactlError):
 
 
 # --------------------------------------------------------------------------- the layout model
+
+
+@dataclass(frozen=True)
+class BrandKit:
+    """What a layout's ``brand.*`` references resolve to: colours by name, the logo file, fonts by weight.
+
+    Frozen and hashable (a loaded layout is cached by it); built from the project's `brand:` by the
+    renderers, `DEFAULT_KIT` when there is none."""
+
+    colors: tuple[tuple[str, RGB], ...]
+    logo: Path | None = None
+    fonts: tuple[tuple[str, Path], ...] = ()
+
+    @classmethod
+    def of(cls, colors: Mapping[str, str], logo: Path | None = None, fonts: Mapping[str, Path] | None = None) -> BrandKit:
+        """From hex colours (#RRGGBB, as `mediactl.config.brand` validated them)."""
+        rgb = {name: (int(v[1:3], 16), int(v[3:5], 16), int(v[5:7], 16)) for name, v in colors.items()}
+        return cls(tuple(sorted(rgb.items())), logo, tuple(sorted((fonts or {}).items())))
+
+    def color(self, name: str) -> RGB | None:
+        return dict(self.colors).get(name)
+
+    def font(self, weight: str) -> Path | None:
+        return dict(self.fonts).get(weight)
+
+
+DEFAULT_KIT = BrandKit.of(DEFAULT_COLORS)
 
 
 @dataclass(frozen=True)
@@ -177,7 +219,7 @@ class ImageElement(Element):
 
 @dataclass(frozen=True)
 class LogoElement(Element):
-    path: Path = Path()
+    path: Path | None = Path()  # None: brand.logo of a brand that has none (an optional element: skipped)
     align: str = "center"
     valign: str = "middle"
 
@@ -247,10 +289,11 @@ def find_layout(name: str, search: Sequence[Path]) -> Path:
     raise LayoutError(f"media layout {name!r} not found; looked for: {where}")
 
 
-def load_layout(path: Path, *, root: Path | None = None) -> Layout:
+def load_layout(path: Path, *, root: Path | None = None, brand: BrandKit = DEFAULT_KIT) -> Layout:
     """Read and validate a layout file; errors name the file, line and key.
 
-    `root` (the project root) makes project files appear as ``templates/media/x.yaml``.
+    `root` (the project root) makes project files appear as ``templates/media/x.yaml``; `brand` is what
+    the layout's ``brand.*`` references take.
     """
     path = Path(path)
     display = _display_layout(path, root)
@@ -269,7 +312,7 @@ def load_layout(path: Path, *, root: Path | None = None) -> Layout:
     errors = [p for p in located.problems if p.is_error]
     if errors:
         raise LayoutError(str(errors[0]))
-    return _Reader(located, path.parent).layout(path.stem)
+    return _Reader(located, path.parent, brand).layout(path.stem)
 
 
 def _display_layout(path: Path, root: Path | None) -> str:
@@ -287,14 +330,15 @@ class _Reader:
             "type box text literal font weight script size color align valign line_height max_lines optional overflow balance stroke".split()  # noqa: SIM905
         ),
         "image": frozenset(("type", "box", "slot", "fit", "radius", "align", "valign", "optional")),
-        "logo": frozenset(("type", "box", "path", "align", "valign")),
+        "logo": frozenset(("type", "box", "path", "align", "valign", "optional")),
         "qr": frozenset(("type", "box", "dark", "light", "align", "valign", "optional")),
         "rect": frozenset(("type", "box", "color", "gradient", "radius")),
     }
 
-    def __init__(self, located: LocatedYAML, folder: Path) -> None:
+    def __init__(self, located: LocatedYAML, folder: Path, brand: BrandKit = DEFAULT_KIT) -> None:
         self.doc = located
         self.folder = folder
+        self.brand = brand
 
     def fail(self, path: KeyPath, message: str) -> NoReturn:
         raise LayoutError(str(self.doc.problem(path, message)))
@@ -398,6 +442,8 @@ class _Reader:
         script = value.get("script", "SC")
         if not isinstance(weight, str):
             self.fail((*path, "weight"), f"expected a weight name such as Bold, got {weight!r}")
+        if font is None:
+            font = self.brand.font(weight)  # the bank's own face for this weight, if it has one
         if not isinstance(script, str):
             self.fail((*path, "script"), f"expected SC or TC, got {script!r}")
         try:
@@ -444,6 +490,11 @@ class _Reader:
         raw = value["path"]
         if not isinstance(raw, str) or not raw.strip():
             self.fail((*path, "path"), f"expected a file path, got {raw!r}")
+        optional = self.boolean(value.get("optional", False), (*path, "optional"))
+        if raw == BRAND_LOGO:
+            return self.brand_logo(value, path, index, box, optional)
+        if optional:
+            self.fail((*path, "optional"), "optional applies to path: brand.logo (a file named here must exist)")
         file = (self.folder / raw).resolve()
         if not file.is_file():
             self.fail((*path, "path"), f"logo file not found: {raw} (looked at {file})")
@@ -451,6 +502,17 @@ class _Reader:
             index=index,
             box=box,
             path=file,
+            align=self.choice(value.get("align", "center"), (*path, "align"), ("left", "center", "right")),
+            valign=self.choice(value.get("valign", "middle"), (*path, "valign"), ("top", "middle", "bottom")),
+        )
+
+    def brand_logo(self, value: dict[str, Any], path: KeyPath, index: int, box, optional: bool) -> LogoElement:
+        if self.brand.logo is None and not optional:
+            self.fail((*path, "path"), "the brand has no logo: set brand.logo in mediactl.yaml, or mark this optional: true")
+        return LogoElement(
+            index=index,
+            box=box,
+            path=self.brand.logo,
             align=self.choice(value.get("align", "center"), (*path, "align"), ("left", "center", "right")),
             valign=self.choice(value.get("valign", "middle"), (*path, "valign"), ("top", "middle", "bottom")),
         )
@@ -506,6 +568,8 @@ class _Reader:
         )
 
     def color(self, value: Any, path: KeyPath, *, alpha: bool) -> RGBA:
+        if isinstance(value, str) and value.startswith("brand."):
+            return self.brand_color(value, path, alpha=alpha)
         match = _COLOR.fullmatch(value) if isinstance(value, str) else None
         if match is None or (match.group(2) and not alpha):
             shape = '"#RRGGBB" or "#RRGGBBAA"' if alpha else '"#RRGGBB"'
@@ -514,6 +578,19 @@ class _Reader:
         digits = match.group(1) + (match.group(2) or "FF")
         r, g, b, a = (int(digits[i : i + 2], 16) for i in range(0, 8, 2))
         return (r, g, b, a)
+
+    def brand_color(self, value: str, path: KeyPath, *, alpha: bool) -> RGBA:
+        """``brand.NAME[.dark|.light][/AA]``: the brand's colour, a shade of it, with an alpha."""
+        match = _BRAND_COLOR.fullmatch(value)
+        rgb = self.brand.color(match.group(1)) if match else None
+        if match is None or rgb is None:
+            names = ", ".join(f"brand.{name}" for name, _ in self.brand.colors)
+            self.fail(path, f"unknown brand colour {value!r}: use one of {names}, optionally .dark/.light and /AA")
+        if match.group(3) and not alpha:
+            self.fail(path, f"{value!r}: no alpha here (this colour is opaque), drop the /{match.group(3)}")
+        target = {"dark": 0, "light": 255}.get(match.group(2) or "")
+        r, g, b = rgb if target is None else (round(c + (target - c) * _SHADE) for c in rgb)
+        return (r, g, b, int(match.group(3), 16) if match.group(3) else 255)
 
     def box(self, value: Any, path: KeyPath) -> tuple[float, float, float, float]:
         shape = "expected [x, y, w, h] as fractions of the canvas (0 to 1)"

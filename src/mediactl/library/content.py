@@ -28,9 +28,9 @@ ITEM_FILE = "index.md"
 OVERRIDE_KEYS = ("title", "summary", "hashtags", "body")
 FRONT_MATTER_KEYS = (
     "title", "summary", "kind", "status", "author", "tags", "audience", "products", "campaign",
-    "channels", "schedule", "overrides", "assets", "extra", "allow", "video",
+    "channels", "schedule", "overrides", "assets", "extra", "allow", "video", "theme", "focus",
 )  # fmt: skip
-VIDEO_KEYS = ("trim",)
+VIDEO_KEYS = ("trim", "cover_at")
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,9 @@ class Item:
     allow: tuple[dict[str, str], ...] = ()  # compliance allowances: {rule, reason}, for the whole item
     video_trim: bool = True  # `video: {trim: false}`: a source longer than a variant allows is an error, not trimmed
     video_trim_line: int = 0  # where `trim:` is written: the error names it
+    video_cover_at: float | None = None  # `video: {cover_at: 2.5}`: the second whose frame the covers show
+    theme: str | None = None  # `theme: 春节`: one of the brand's themes (config `brand.themes`)
+    focus: tuple[float, float] | None = None  # `focus: [x, y]` 0–1: the point crops of its picture keep
 
     def asset_path(self, asset: Asset) -> Path:
         return self.folder / asset.path
@@ -151,6 +154,9 @@ class _ItemBuilder:
             allow=self._allow(data.get("allow")),
             video_trim=self._video_trim(data.get("video")),
             video_trim_line=self.doc.position(("video", "trim"))[0] or 0,
+            video_cover_at=self._cover_at(data.get("video")),
+            theme=self._theme(data.get("theme")),
+            focus=self._focus(data.get("focus")),
         )
         slug_problem = validate_slug(item.slug)
         if slug_problem:
@@ -245,6 +251,39 @@ class _ItemBuilder:
         """`video: {trim: false}`: the item's video must go out whole (a message cut short changes its meaning)."""
         video = self.check.mapping(value, ("video",), known=VIDEO_KEYS)
         return self.check.boolean(video.get("trim"), ("video", "trim"), True)
+
+    def _cover_at(self, value: Any) -> float | None:
+        """`video: {cover_at: 2.5}`: the frame the covers compose (the video template's `cover.at` otherwise)."""
+        at = value.get("cover_at") if isinstance(value, dict) else None
+        if at is None:
+            return None
+        if isinstance(at, bool) or not isinstance(at, int | float) or not 0 <= at <= 86400:
+            self.check.error(("video", "cover_at"), f"expected seconds from the start (a number ≥ 0), got {at!r}")
+            return None
+        return float(at)
+
+    def _theme(self, value: Any) -> str | None:
+        """`theme: 春节`: a theme of the project's brand; an unknown name is an error naming the known ones."""
+        name = self.check.string(value, ("theme",))
+        themes = self.config.brand.themes
+        if name is not None and name not in themes:
+            known = ", ".join(themes) or "none: add brand.themes to mediactl.yaml"
+            self.check.error(("theme",), f"unknown theme '{name}' (the brand's themes: {known})")
+            return None
+        return name
+
+    def _focus(self, value: Any) -> tuple[float, float] | None:
+        """`focus: [x, y]`: where in the item's picture crops stay centred (0–1 from the left and the top)."""
+        if value is None:
+            return None
+        if not (
+            isinstance(value, list)
+            and len(value) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1 for v in value)
+        ):
+            self.check.error(("focus",), f"expected [x, y] as fractions 0–1 of the picture, got {value!r}")
+            return None
+        return (float(value[0]), float(value[1]))
 
     def _allow(self, value: Any) -> tuple[dict[str, str], ...]:
         """`allow: [{rule: finance.promise.baoben, reason: "…"}]`: suppression needs a rule and a reason."""

@@ -32,7 +32,7 @@ def build_variant(
     texts = render_texts(item, channel, config)
     made = _video(item, config, planned, platform, progress) if item.kind == "video" else None
     media = render_media(item, platform.images_for(item.kind), texts, config.root, config.templates_path,
-                         made.cover_frame if made else None, made.cover_layout if made else None)  # fmt: skip
+                         (made.cover_picture or made.cover_frame) if made else None, made.cover_layout if made else None)  # fmt: skip
     body_images = [_body_image(item, src, config) for src in texts.settings.images]
     video = made.entry if made else None
     subtitles = _subtitles(item, config) if video else []

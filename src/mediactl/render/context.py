@@ -16,6 +16,7 @@ from mediactl.library.content import Item
 from mediactl.render.hooks import required_disclosures
 
 if TYPE_CHECKING:
+    from mediactl.config.brand import Resolved
     from mediactl.text.markup import Converted
 
 
@@ -27,6 +28,7 @@ class VariantSettings:
     channel: Channel
     fields: dict[str, FieldSpec]
     tracking: dict[str, str]
+    brand: Resolved | None = None  # the item's brand (its theme applied): the WeChat body's colours
     images: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     link: str = ""  # the item's public URL with this channel's tracking ("" when it has none)
@@ -80,6 +82,14 @@ def item_link(item: Item, config: Config) -> str:
     return ""
 
 
+def item_brand(item: Item, channel: Channel, config: Config) -> Resolved:
+    """The brand as this variant shows it: the item's `theme:`, else a theme whose dates hold the day the item is
+    scheduled on this channel (in the project's zone). Never today's date: the same inputs give the same bytes."""
+    when = item.schedule.get(channel.name)
+    day = when.astimezone(config.project.tz).date() if when is not None else None
+    return config.brand.resolve(config.root, item.theme, day)
+
+
 def override(item: Item, channel: Channel, key: str) -> Any:
     """A front-matter override for this channel, else for its platform, else None."""
     for target in (channel.name, channel.platform):
@@ -93,7 +103,8 @@ def build(item: Item, channel: Channel, config: Config) -> tuple[dict[str, Any],
     from mediactl.text.markup import add_tracking  # lazy: start-up, the cache-only path needs no markdown-it
 
     platform = get_platform(channel.platform)
-    settings = VariantSettings(platform, channel, effective_fields(platform, channel), dict(channel.tracking))
+    brand = item_brand(item, channel, config)
+    settings = VariantSettings(platform, channel, effective_fields(platform, channel), dict(channel.tracking), brand)
     link = item_link(item, config)
     settings.link = add_tracking(link, channel.tracking) if link else ""
     context = {
@@ -113,6 +124,12 @@ def build(item: Item, channel: Channel, config: Config) -> tuple[dict[str, Any],
         "link": settings.link,
         "hashtags": list(override(item, channel, "hashtags") or item.tags),
         "disclosures": required_disclosures(item, channel, config),
+        "brand": {
+            "name": brand.name,
+            "colors": dict(brand.colors),
+            "theme": brand.theme,
+            "disclosure": {"style": brand.disclosure.style, "title": brand.disclosure.title},
+        },
         "_variant": settings,
     }
     return context, settings

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from mediactl.config.platforms import FieldSpec
+from mediactl.render import wechat_style
 from mediactl.render.context import VariantSettings
 from mediactl.text import markup, textfit
 
@@ -58,12 +59,26 @@ def hashtags(variant: VariantSettings, tags: Iterable[str], style: str | None = 
     return textfit.format_hashtags(list(tags), style or variant.platform.hashtag_style)
 
 
-def wechat_html(variant: VariantSettings, source: str) -> str:
-    """Markdown → inline-styled HTML; external links become footnotes where only 阅读原文 may link out."""
+def wechat_html(variant: VariantSettings, source: str, drop_title: bool = True) -> str:
+    """Markdown → inline-styled HTML in the brand's colours; external links become footnotes where only 阅读原文
+    may link out; the body's leading H1 is left out (WeChat shows the article's title above the body)."""
     link_mode = "keep" if variant.platform.link_policy == "allowed" else "footnote"
-    converted = markup.to_wechat_html(str(source), tracking=variant.tracking, link_mode=link_mode)
+    converted = markup.to_wechat_html(
+        str(source), tracking=variant.tracking, link_mode=link_mode,
+        styles=wechat_style.styles(variant.brand), drop_title=drop_title,
+    )  # fmt: skip
     variant.collect(converted)
     return converted.text
+
+
+def wechat_disclosures(variant: VariantSettings, sentences: Iterable[str]) -> str:
+    """The required disclosures as the brand's bordered box at full text size (醒目), or nothing."""
+    return wechat_style.disclosure_box(variant.brand, [str(s) for s in sentences])
+
+
+def wechat_read_more(variant: VariantSettings, link: str) -> str:
+    """The line pointing to 阅读原文, when the article has one (a `content_source_url`)."""
+    return wechat_style.read_more(variant.brand) if link else ""
 
 
 def html(variant: VariantSettings, source: str) -> str:
@@ -107,6 +122,8 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "count": count,
     "hashtags": hashtags,
     "wechat_html": wechat_html,
+    "wechat_disclosures": wechat_disclosures,
+    "wechat_read_more": wechat_read_more,
     "html": html,
     "markdown": markdown,
     "plaintext": plaintext,

@@ -115,6 +115,7 @@ class InputHasher:
             self._channel(channel),
             self._templates(kind, channel),
             self._memo("hooks", "", lambda: inputs_digest(self.config)),  # e.g. the rule packs behind disclosures
+            self._memo("brand", "", self._brand),
         )
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
@@ -125,6 +126,16 @@ class InputHasher:
         from mediactl.graphics.fonts import font_identity  # lazy: start-up, as _templates
 
         return self._memo("code", "", lambda: f"{__version__}|{font_identity()}")
+
+    def _brand(self) -> str:
+        """The brand block and the bytes of the logos and fonts it names: a new logo re-renders every cover."""
+        brand = self.config.brand
+        digest = hashlib.sha256(canonical(asdict(brand)))
+        files = [brand.logo, *brand.fonts.values(), *(theme.logo for theme in brand.themes.values())]
+        for file in files:
+            if file:
+                digest.update(hashlib.sha256((self.config.root / file).read_bytes()).digest())
+        return digest.hexdigest()
 
     def _platform(self, name: str) -> str:
         def compute() -> str:

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 
 from mediactl import graphics
 from mediactl.config.platforms import ImageSpec
-from mediactl.graphics.layout import Layout, QrElement
+from mediactl.graphics.layout import DEFAULT_KIT, BrandKit, Layout, QrElement
 from mediactl.library.content import Item
 from mediactl.render.context import override
 from mediactl.render.layouts import layout_folders, layout_name
 from mediactl.render.texts import Texts
 
 if TYPE_CHECKING:  # annotations only
+    from mediactl.config.brand import Resolved
     from mediactl.config.model import Channel
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp")
@@ -50,8 +51,15 @@ def slots(item: Item) -> dict[str, Path]:
     return found
 
 
-def layout_texts(item: Item, channel: Channel) -> dict[str, str]:
+def brand_kit(brand: Resolved | None) -> BrandKit:
+    """What layouts' `brand.*` references take for this item (no brand: mediactl's default look)."""
+    return DEFAULT_KIT if brand is None else BrandKit.of(brand.colors, brand.logo, brand.fonts)
+
+
+def layout_texts(item: Item, channel: Channel, brand: Resolved | None = None) -> dict[str, str]:
     texts = {key: str(value) for key, value in item.extra.items() if isinstance(value, (str, int, float))}
+    if brand is not None and brand.name:
+        texts["brand_name"] = brand.name
     texts.update(
         title=str(override(item, channel, "title") or item.title),
         summary=str(override(item, channel, "summary") or item.summary),
@@ -78,16 +86,19 @@ def render_media(
 ) -> list[RenderedMedia]:
     """Each image of the variant. A video variant passes `frame` (a frame of its video): the `cover` slot
     when the item has no cover image of its own, drawn with the video template's `cover_layout` if it names one."""
-    channel = texts.settings.channel
-    texts_for_layout = layout_texts(item, channel)  # the same for every image of the variant
+    channel, brand = texts.settings.channel, texts.settings.brand
+    texts_for_layout = layout_texts(item, channel, brand)  # the same for every image of the variant
     link = qr_url(texts)
     images = slots(item)
-    if frame is not None:
+    if frame is not None:  # a video item's own picture: the frame at its cover second
         images.setdefault("cover", frame)
+        images.setdefault("master", frame)
+    kit = brand_kit(brand)
     out = []
     for spec in specs:
         name = (spec.name == "cover" and cover_layout) or layout_name(spec, channel)
-        layout = graphics.load_layout(graphics.find_layout(name, layout_folders(templates)), root=root)
+        found = graphics.find_layout(name, layout_folders(templates))
+        layout = graphics.load_layout(found, root=root, brand=kit)
         image = graphics.render_image(
             layout,
             spec.width,
@@ -98,6 +109,7 @@ def render_media(
             fmt=spec.format,
             max_bytes=spec.max_bytes,
             root=root,
+            focus=item.focus,
         )
         file = f"{spec.name}.{EXTENSIONS.get(spec.format, spec.format)}"
         out.append(

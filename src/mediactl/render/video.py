@@ -17,9 +17,10 @@ from mediactl.config.platforms import Platform
 from mediactl.core import confine, fsutil
 from mediactl.core.errors import relpath
 from mediactl.library.content import Item
+from mediactl.render.context import item_brand
 from mediactl.render.errors import VariantError
 from mediactl.render.layouts import layout_folders
-from mediactl.render.media import layout_texts
+from mediactl.render.media import brand_kit, layout_texts
 from mediactl.video.ffmpeg import Progress
 from mediactl.video.graph import Staged, Target, main_seconds
 from mediactl.video.overlay import Overlay
@@ -27,6 +28,7 @@ from mediactl.video.probe import Probe
 from mediactl.video.template import VideoTemplate, find_template, load_template
 
 if TYPE_CHECKING:  # annotations only
+    from mediactl.config.brand import Resolved
     from mediactl.config.model import Channel
 
 VIDEO_FILE = "video.mp4"
@@ -41,6 +43,7 @@ class VideoVariant:
     staged: dict[str, Path] = field(default_factory=dict)
     cover_frame: Path | None = None  # a PNG beside the encode in the cache
     cover_layout: str | None = None
+    cover_picture: Path | None = None  # the source's own frame at that second, without overlays: what layouts compose
 
 
 def takes_video(platform: Platform) -> bool:
@@ -80,7 +83,8 @@ def make_video(item: Item, source: Path, config: Config, platform: Platform, cha
                     intro=bookends.get("intro"), outro=bookends.get("outro"))  # fmt: skip
     encoded = encode(source, display, facts, digest, template, target, staged, cache_folder(config.state_path),
                      progress)  # fmt: skip
-    at = min(template.cover_at, max(0.0, encoded.probe.duration - 0.1))
+    wanted_at = item.video_cover_at if item.video_cover_at is not None else template.cover_at  # the item's own choice
+    at = min(wanted_at, max(0.0, encoded.probe.duration - 0.1))
     entry = {
         "file": "",  # set by build: the variant's own copy, relative to the project
         "bytes": encoded.bytes,
@@ -95,7 +99,13 @@ def make_video(item: Item, source: Path, config: Config, platform: Platform, cha
     frame = encoded.path.with_name(f"{encoded.recipe}.at{at:.3f}.png")
     if not frame.is_file():
         fsutil.write_bytes(frame, frame_png(encoded.path, at, f"{display}: the cover frame"))
-    return VideoVariant(entry, {VIDEO_FILE: encoded.path}, frame, template.cover_layout)
+    # The covers compose the source's own picture: the encoded frame carries the burned-in title and subtitles,
+    # which a cover's own title would repeat. Same second, clamped into the source.
+    source_at = min(at, max(0.0, facts.duration - 0.1))
+    picture = encoded.path.with_name(f"{digest}.source.at{source_at:.3f}.png")
+    if not picture.is_file():
+        fsutil.write_bytes(picture, frame_png(source, source_at, f"{display}: the cover picture"))
+    return VideoVariant(entry, {VIDEO_FILE: encoded.path}, frame, template.cover_layout, picture)
 
 
 def refuse_trimming(item: Item, display: str, facts: Probe, template: VideoTemplate, target: Target,
@@ -139,10 +149,11 @@ def text_overlays(item: Item, channel: Channel, template: VideoTemplate, target:
 
     size = (target.width, target.height)
     found: list[Overlay] = []
+    brand = item_brand(item, channel, config)
     if template.title:
-        layout = _layout(template.title, "video-title", config)
+        layout = _layout(template.title, "video-title", config, brand)
         end = template.title.get("to")
-        found.append(overlays.title(layout_texts(item, channel), size, layout, float(template.title.get("from", 0)),
+        found.append(overlays.title(layout_texts(item, channel, brand), size, layout, float(template.title.get("from", 0)),
                                     None if end is None else float(end)))  # fmt: skip
     subtitles = _subtitle_file(item) if template.subtitles else None
     if template.subtitles and subtitles is not None:
@@ -150,7 +161,8 @@ def text_overlays(item: Item, channel: Channel, template: VideoTemplate, target:
 
         display = relpath(subtitles, config.root)
         cues = read_cues(confine.confined(subtitles, config.root, what="subtitles"), display)
-        found += overlays.subtitles(cues, size, _layout(template.subtitles, "video-subtitle", config), display=display)
+        found += overlays.subtitles(cues, size, _layout(template.subtitles, "video-subtitle", config, brand),
+                                    display=display)  # fmt: skip
     if template.logo:
         logo = template.logo
         found.append(overlays.logo(config.root / str(logo["file"]), size, str(logo.get("position", "top-right")),
@@ -166,15 +178,17 @@ def cards(item: Item, channel: Channel, template: VideoTemplate, target: Target,
         return {}
     from mediactl.video import overlays  # lazy: as in text_overlays
 
-    texts = layout_texts(item, channel)
+    brand = item_brand(item, channel, config)
+    texts = layout_texts(item, channel, brand)
     return {which: overlays.card(texts, (target.width, target.height), overlays.load(name, config.templates_path,
-            root=config.root)) for which, name in wanted.items()}  # fmt: skip
+            root=config.root, brand=brand_kit(brand))) for which, name in wanted.items()}  # fmt: skip
 
 
-def _layout(spec: dict[str, Any], default: str, config: Config) -> Any:
+def _layout(spec: dict[str, Any], default: str, config: Config, brand: Resolved) -> Any:
     from mediactl.video import overlays  # lazy: as in text_overlays
 
-    return overlays.load(str(spec.get("layout") or default), config.templates_path, root=config.root)
+    return overlays.load(str(spec.get("layout") or default), config.templates_path, root=config.root,
+                         brand=brand_kit(brand))  # fmt: skip
 
 
 def _subtitle_file(item: Item) -> Path | None:

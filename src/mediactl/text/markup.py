@@ -72,7 +72,8 @@ WECHAT_STYLES: Mapping[str, str] = MappingProxyType(
         "code": f"{_MONO};font-size:14px;padding:2px 4px;border-radius:3px;background:#f3f4f6;color:#c7254e",
         "pre": f"margin:16px 0;padding:12px;border-radius:4px;background:#f6f8fa;overflow-x:auto;white-space:nowrap;"
         f"{_MONO};font-size:14px;line-height:1.6;color:#333",
-        "img": "display:block;max-width:100%;height:auto;margin:16px auto",
+        "img": "display:block;width:100%;max-width:100%;height:auto;margin:16px 0 8px",
+        "caption": "display:block;margin:0 0 16px;font-size:14px;line-height:1.6;color:#888;text-align:center",
         "a": "color:#576b95;text-decoration:none",
         "sup": "font-size:12px;line-height:0;vertical-align:super;color:#576b95",
         "hr": "margin:24px 0;border:0;border-top:1px solid #e5e5e5",
@@ -362,11 +363,26 @@ class _WechatRenderer(_HtmlRenderer):
 
     newline = ""  # WeChat's editor turns whitespace between tags into visible gaps
 
-    def __init__(self, tracking: Mapping[str, str], link_mode: str, styles: Mapping[str, str]) -> None:
+    def __init__(
+        self, tracking: Mapping[str, str], link_mode: str, styles: Mapping[str, str], drop_title: bool = False
+    ) -> None:
         super().__init__(tracking)
         self.link_mode = link_mode
         self.styles = styles
         self.footnotes: dict[str, int] = {}
+        self.drop_title = drop_title
+        self.seen_heading = False
+
+    def _heading(self, node: SyntaxTreeNode) -> str:
+        first, self.seen_heading = not self.seen_heading, True
+        if first and self.drop_title and node.tag == "h1":
+            return ""  # the article's own title: WeChat shows it above the body
+        return super()._heading(node)
+
+    def _image(self, node: SyntaxTreeNode) -> str:
+        caption = _plain(node).strip()
+        image = super()._image(node)
+        return f"{image}{self.open('span', key='caption')}{self.escape(caption)}</span>" if caption else image
 
     def style(self, key: str, extra: str = "") -> str:
         return ";".join(part for part in (self.styles.get(key, ""), extra) if part)
@@ -522,8 +538,12 @@ def to_wechat_html(
     tracking: Mapping[str, str] = _NO_PARAMS,
     link_mode: str = "footnote",
     styles: Mapping[str, str] | None = None,
+    drop_title: bool = False,
 ) -> Converted:
     """HTML for a WeChat Official Account article body: every element but <br> has an inline style.
+
+    Images are full width, their alt text set under them as a caption. `drop_title` leaves out the body's
+    first H1 when no heading comes before it: WeChat shows the article's title above the body already.
 
     link_mode: 'keep' (<a href>), 'text' (anchor text then '（url）' / ' (url)'), 'footnote'
     (anchor text then <sup>[n]</sup>, and a '参考链接' section at the end listing '[n] url'),
@@ -539,7 +559,7 @@ def to_wechat_html(
         if unknown:
             raise ValueError(f"unknown style keys: {', '.join(unknown)} (known: {', '.join(WECHAT_STYLES)})")
         merged.update(styles)
-    return _WechatRenderer(tracking, link_mode, merged).convert(markdown)
+    return _WechatRenderer(tracking, link_mode, merged, drop_title).convert(markdown)
 
 
 def to_html(markdown: str, *, tracking: Mapping[str, str] = _NO_PARAMS) -> Converted:

@@ -19,7 +19,15 @@ from PIL import Image
 from mediactl.core import confine
 from mediactl.core.errors import relpath
 from mediactl.graphics.draw import open_image, render_image
-from mediactl.graphics.layout import Layout, LayoutError, builtin_layout_dir, find_layout, load_layout
+from mediactl.graphics.layout import (
+    DEFAULT_KIT,
+    BrandKit,
+    Layout,
+    LayoutError,
+    builtin_layout_dir,
+    find_layout,
+    load_layout,
+)
 from mediactl.video.cues import Cue, SubtitleError
 from mediactl.video.overlay import Overlay
 
@@ -27,11 +35,14 @@ Size = tuple[int, int]  # width, height of the output frame in px
 POSITIONS = ("top-left", "top-right", "bottom-left", "bottom-right")
 
 
-def load(name: str, templates: Path | None = None, *, root: Path | None = None) -> Layout:
+def load(
+    name: str, templates: Path | None = None, *, root: Path | None = None, brand: BrandKit = DEFAULT_KIT
+) -> Layout:
     """The media layout `name`: the project's `templates/media/<name>.yaml` if there is one, else the packaged one
-    (the covers' lookup). `templates` is the project's templates folder; `root` shortens paths in messages."""
+    (the covers' lookup). `templates` is the project's templates folder; `root` shortens paths in messages;
+    `brand` is what its `brand.*` colours, logo and fonts are (the item's brand, as on its covers)."""
     folders = [templates / "media"] if templates is not None else []
-    return load_layout(find_layout(name, [*folders, builtin_layout_dir()]), root=root)
+    return load_layout(find_layout(name, [*folders, builtin_layout_dir()]), root=root, brand=brand)
 
 
 def title(
