@@ -259,13 +259,14 @@ def ofl_text(copyright_file: bytes, font_copyright: str) -> str:
 
 
 def provenance(
-    sources: dict[str, str], chars: Charset, outputs: dict[str, tuple[str, int, int]], font_version: str
+    sources: dict[str, str], chars: Charset, outputs: dict[str, tuple[str, int, int, int]], font_version: str
 ) -> str:
     import fontTools
 
     rows = "\n".join(f"| `{name}` | {digest} |" for name, digest in sources.items())
     out_rows = "\n".join(
-        f"| `{name}` | {size:,} | {glyphs:,} | {digest} |" for name, (digest, size, glyphs) in outputs.items()
+        f"| `{name}` | {size:,} | {glyphs:,} | {covered:,} | {digest} |"
+        for name, (digest, size, glyphs, covered) in outputs.items()
     )
     ranges = "\n".join(f"- U+{first:04X}–U+{last:04X} {what}" for first, last, what in RANGES)
     return f"""# Provenance of the shipped fonts
@@ -300,8 +301,8 @@ Characters ({len(chars.all()):,} code points asked for; a code point the source 
 
 ## Output
 
-| file | bytes | glyphs | SHA-256 |
-|---|---|---|---|
+| file | bytes | glyphs | code points covered | SHA-256 |
+|---|---|---|---|---|
 {out_rows}
 """
 
@@ -332,7 +333,7 @@ def main() -> None:
         if weight == WEIGHTS[0]:
             print(f"{len(missing)} asked-for code points have no glyph in the source (left out)")
         data = save(font, args.out / output_name(weight))
-        outputs[output_name(weight)] = (sha256(data), len(data), len(font.getGlyphOrder()))
+        outputs[output_name(weight)] = (sha256(data), len(data), len(font.getGlyphOrder()), len(font.getBestCmap()))
         print(f"{output_name(weight)}: {len(data):,} bytes, {len(font.getGlyphOrder()):,} glyphs")
     (args.out / "OFL.txt").write_text(ofl_text(files[COPYRIGHT], font_copyright), "utf-8")
     (args.out / "PROVENANCE.md").write_text(provenance(sources, chars, outputs, font_version), "utf-8")

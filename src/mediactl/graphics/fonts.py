@@ -22,7 +22,7 @@ Coverage (`covers`) reads the font's own character map (the ``cmap`` table, form
 13), so "has a glyph" means what it means to the font, not a guess from rendered pixels.
 
 The reader is ours, not fontTools (issue 11 weighed it; `bench/font_bench.py` measures it):
-both find the same covered code points (44,810 in every face of the full Noto collection, 9,995
+both find the same covered code points (44,810 in every face of the full Noto collection, 9,997
 in the shipped subset; they agree on DejaVu's format 4 maps too), but fontTools names every
 glyph of a CFF face to build its map. In a fresh process, as every render worker is, coverage of
 the full collection took 6.6 ms here and 189 ms with fontTools, plus 33 ms to import it (4 ms for
