@@ -1,9 +1,10 @@
 """Glyph coverage of the CJK font: mediactl's own `cmap` reader against fontTools (issue 11).
 
 Each figure is a fresh process (what a render worker pays once): importing the reader, then
-the coverage of one face of the default Noto Sans CJK collection. Also timed: a SHA-256 of the
-font file, the key a coverage cache would need. Before timing, both readers must find the same
-covered code points in every face (and in any font files given on the command line).
+the coverage of the default font (mediactl's Noto Sans CJK SC subset, Regular). Also timed: a
+SHA-256 of the font file, the key a coverage cache would need (and what `font_identity` hashes).
+Before timing, both readers must find the same covered code points in every shipped weight (and
+in face 0 of any font files given on the command line).
 
     pip install fonttools        # only for this comparison; mediactl does not depend on it
     python bench/font_bench.py [--runs 5] [EXTRA_FONT ...]
@@ -81,14 +82,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("fonts", nargs="*", type=Path, help="more font files to compare (face 0)")
     args = parser.parse_args()
-    from mediactl.graphics.fonts import DEFAULT_FACES, default_font_path
+    from mediactl.graphics.fonts import default_font_path, default_font_paths
 
     noto = str(default_font_path())
-    for path, face in [(noto, f) for f in range(4)] + [(str(p), 0) for p in args.fonts]:
+    for path, face in [(str(p), 0) for p in (*default_font_paths().values(), *args.fonts)]:
         ours, theirs = covered_ours(path, face), covered_fonttools(path, face)
         verdict = "same" if ours == theirs else f"DIFFER: {len(ours ^ theirs)} code points"
         print(f"{Path(path).name} face {face}: {len(ours)} code points covered, fontTools: {verdict}")
-    face = DEFAULT_FACES["SC"]
+    face = 0
     for label, script in (("mediactl cmap", OURS), ("fontTools", FONTTOOLS), ("sha256 of the font", HASH)):
         imports, lookups = cold(script.format(path=noto, face=face), args.runs)
         print(f"{label:20} import {spread(imports)}   coverage {spread(lookups)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import random
 import textwrap
@@ -14,7 +15,14 @@ from PIL import Image, ImageChops
 from mediactl import graphics
 from mediactl.core.errors import MediactlError
 from mediactl.graphics import LayoutError, find_layout, load_layout, render_image
-from mediactl.graphics.fonts import FontError, covers, default_font_path, font_identity, load_font
+from mediactl.graphics.fonts import (
+    FontError,
+    covers,
+    default_font_path_for,
+    default_font_paths,
+    font_identity,
+    load_font,
+)
 from mediactl.text.linebreak import NO_END, NO_START, break_lines
 
 TITLE = "个人养老金账户开立指南：税优政策一图读懂"
@@ -79,9 +87,9 @@ TITLE_ONLY = """\
 
 
 def test_default_font_has_chinese_glyphs_in_both_scripts() -> None:
-    for script in ("SC", "TC"):
+    for script in ("SC", "TC"):  # one shipped SC face holds the traditional characters too
         font = load_font(48, "Bold", script)
-        assert font.getname() == (f"Noto Sans CJK {script}", "Bold")
+        assert font.getname() == ("Noto Sans CJK SC", "Bold")
         assert covers(font, "零風險、臺灣，个人养老金「APP」2.60%‰…—") == []
 
 
@@ -94,16 +102,14 @@ def test_covers_reports_characters_without_glyphs_in_order() -> None:
 def test_load_font_is_cached_and_selects_the_weight() -> None:
     assert load_font(40, "Regular") is load_font(40, "Regular")
     assert load_font(40, "Regular").getname()[1] == "Regular"
-    assert load_font(40, "Black").getlength("中文") == 80
+    assert load_font(40, "bold").getname()[1] == "Bold"
+    assert load_font(40, "Bold").getlength("中文") == 80
 
 
 def test_unknown_weight_lists_the_valid_names() -> None:
     with pytest.raises(FontError) as caught:
         load_font(40, "Heavy")
-    assert caught.value.message == (
-        "font NotoSansCJK-VF.otf.ttc: unknown weight 'Heavy'; "
-        "valid weights: Thin, Light, DemiLight, Regular, Medium, Bold, Black"
-    )
+    assert caught.value.message == "the default font has no weight 'Heavy'; shipped weights: Regular, Bold"
     assert isinstance(caught.value, MediactlError)
 
 
@@ -117,15 +123,18 @@ def test_missing_and_unreadable_font_files(tmp_path: Path) -> None:
 
 
 def test_project_font_file_is_loaded_from_its_path(tmp_path: Path) -> None:
-    copy = tmp_path / "brand.ttc"
-    copy.symlink_to(default_font_path())
-    font = load_font(40, "Medium", "TC", copy)
-    assert font.getname() == ("Noto Sans CJK TC", "Medium")
+    copy = tmp_path / "brand.otf"
+    copy.symlink_to(default_font_path_for("Bold"))
+    font = load_font(40, "Bold", "TC", copy)
+    assert font.getname() == ("Noto Sans CJK SC", "Bold")
     assert covers(font, "臺灣") == []
+    with pytest.raises(FontError, match="is a static font of weight 'Bold': weight 'Medium' is not available"):
+        load_font(40, "Medium", path=copy)
 
 
-def test_font_identity_names_the_file_and_its_size() -> None:
-    assert font_identity() == f"NotoSansCJK-VF.otf.ttc:{default_font_path().stat().st_size}"
+def test_font_identity_is_a_hash_of_the_shipped_files() -> None:
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in default_font_paths().values())).hexdigest()
+    assert font_identity() == f"noto-sans-cjk-sc-subset:{digest[:16]}"
 
 
 # --------------------------------------------------------------------------- line breaking
@@ -535,8 +544,8 @@ def test_huge_images_are_refused_before_decoding(project: Path) -> None:
         (
             'background: {color: "#0A2A5E"}\nelements:\n  - type: text\n    box: [0, 0, 1, 1]\n'
             "    text: title\n    weight: Heavy\n",
-            "templates/media/test.yaml:6:5: elements[0].weight: font NotoSansCJK-VF.otf.ttc: unknown weight "
-            "'Heavy'; valid weights: Thin, Light, DemiLight, Regular, Medium, Bold, Black",
+            "templates/media/test.yaml:6:5: elements[0].weight: the default font has no weight 'Heavy'; "
+            "shipped weights: Regular, Bold",
         ),
         (
             "elements: []\n",

@@ -76,9 +76,9 @@ def _fonts() -> Check:
         from mediactl.graphics.fonts import default_font_path, load_font
 
         load_font(24)
-        return ("fonts", True, f"Noto Sans CJK at {default_font_path()}")
+        return ("fonts", True, f"Noto Sans CJK SC (mediactl's subset) at {default_font_path().parent}")
     except Exception as exc:
-        return ("fonts", False, f"{exc} (pip install manimgx-fonts-cjk)")
+        return ("fonts", False, f"{exc} (reinstall mediactl: its font files are missing)")
 
 
 def _ffmpeg() -> Check:

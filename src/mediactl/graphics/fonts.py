@@ -1,9 +1,17 @@
 """CJK fonts for rendered graphics: loading, identity for cache keys, and glyph coverage.
 
-The default face is Noto Sans CJK from the ``manimgx-fonts-cjk`` wheel (OFL-1.1, its licence
-ships in that wheel's metadata): one variable OpenType collection whose face 2 is Simplified
-Chinese (SC) and face 3 Traditional Chinese (TC). Its default instance is Thin, so every load
-selects a named weight. A project may name its own font file (.ttf/.otf/.ttc) instead.
+The default face is mediactl's own subset of Noto Sans CJK SC (OFL-1.1), shipped in
+``mediactl/data/fonts/``: one static OpenType file per weight, Regular and Bold (the weights the
+layouts use), about 2.2 MB each. `tools/build_font.py` makes them from Debian's ``fonts-noto-cjk``
+package; ``PROVENANCE.md`` beside them records the source, the subset and every SHA-256, and
+``OFL.txt`` the licence. They hold all of GB 2312, Big5 level 1 (the traditional characters in
+common use), every character of the example library, Latin-1 and the CJK and full-width
+punctuation. A project may name its own font file (.ttf/.otf/.ttc) instead.
+
+The SC/TC `script` choice predates the subset: the shipped face is SC and holds the traditional
+characters too (drawn in the mainland's standard glyph shapes), so for the default font both
+scripts give the same face; for a project's own collection (.ttc) `script` still picks the
+face whose family name ends in it.
 
 Fonts are loaded with Pillow's BASIC layout engine: Chinese and Latin need no complex shaping,
 the result does not depend on whether libraqm is present (output stays byte-identical from one
@@ -14,19 +22,20 @@ Coverage (`covers`) reads the font's own character map (the ``cmap`` table, form
 13), so "has a glyph" means what it means to the font, not a guess from rendered pixels.
 
 The reader is ours, not fontTools (issue 11 weighed it; `bench/font_bench.py` measures it):
-both find the same 44,810 covered code points in every face of the Noto collection (and agree
-on DejaVu's format 4 maps), but fontTools names all 65,535 glyphs of the CFF2 face to build
-its map. In a fresh process, as every render worker is, coverage took 6.6 ms here and 189 ms
-with fontTools, plus 33 ms to import it (4 ms for this module); a coverage cache keyed by the
-font's hash would not help, since hashing the 32 MB file alone takes 23 ms.
+both find the same covered code points (44,810 in every face of the full Noto collection, 9,997
+in the shipped subset; they agree on DejaVu's format 4 maps too), but fontTools names every
+glyph of a CFF face to build its map. In a fresh process, as every render worker is, coverage of
+the full collection took 6.6 ms here and 189 ms with fontTools, plus 33 ms to import it (4 ms for
+this module); see bench/README.md for the subset's figures.
 """
 
 from __future__ import annotations
 
 import bisect
 import functools
-import importlib.util
+import hashlib
 import struct
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,9 +44,11 @@ if TYPE_CHECKING:  # Pillow is imported only when a font is really opened (keeps
 
 from mediactl.core.errors import MediactlError
 
-DEFAULT_PACKAGE = "manimgx_fonts_cjk"
-DEFAULT_FILE = "NotoSansCJK-VF.otf.ttc"
-DEFAULT_FACES = {"SC": 2, "TC": 3}  # face index in the collection, per script
+#: The shipped files, one per weight (tools/build_font.py writes them); Regular first: the default.
+DEFAULT_FILES = {
+    "Regular": "NotoSansCJKsc-Regular-subset.otf",
+    "Bold": "NotoSansCJKsc-Bold-subset.otf",
+}
 SCRIPTS = ("SC", "TC")
 
 
@@ -54,40 +65,63 @@ class FontError(MediactlError):
 
 
 def default_font_path() -> Path:
-    """The Noto Sans CJK collection that the ``manimgx-fonts-cjk`` package installs."""
-    return _default_font_path()
+    """The shipped Regular face: the one file for body text, charts and web pages (the preview copies it).
+
+    A single-face static OpenType (CFF) file that Pillow, FreeType, matplotlib and browsers all
+    read. `default_font_path_for` gives the file of another shipped weight.
+    """
+    return default_font_path_for("Regular")
+
+
+def default_font_path_for(weight: str) -> Path:
+    """The shipped file of `weight` (``Regular`` or ``Bold``, any case); FontError names the shipped ones."""
+    name = {w.lower(): w for w in DEFAULT_FILES}.get(str(weight).lower())
+    if name is None:
+        raise FontError(
+            f"the default font has no weight {weight!r}; shipped weights: {', '.join(DEFAULT_FILES)}",
+            field="weight",
+            hint="use one of them, or name a font file of that weight in the layout (font:)",
+        )
+    return _default_font_paths()[name]
+
+
+def default_font_paths() -> dict[str, Path]:
+    """Every shipped file by weight, Regular first."""
+    return dict(_default_font_paths())
 
 
 @functools.cache
-def _default_font_path() -> Path:
-    spec = importlib.util.find_spec(DEFAULT_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise FontError(
-            f"default font {DEFAULT_FILE}: the package {DEFAULT_PACKAGE} is not installed",
-            hint="pip install manimgx-fonts-cjk",
-        )
-    for folder in spec.submodule_search_locations:
-        candidate = Path(folder) / DEFAULT_FILE
-        if candidate.is_file():
-            return candidate
-    raise FontError(
-        f"default font {DEFAULT_FILE}: not found in the {DEFAULT_PACKAGE} package",
-        hint="pip install --force-reinstall manimgx-fonts-cjk",
-    )
+def _default_font_paths() -> dict[str, Path]:
+    folder = Path(str(resources.files("mediactl") / "data" / "fonts"))
+    paths = {weight: folder / name for weight, name in DEFAULT_FILES.items()}
+    for path in paths.values():
+        if not path.is_file():
+            raise FontError(
+                f"default font {path}: not found (mediactl's own font files are missing)",
+                hint="reinstall mediactl; in a source checkout, python tools/build_font.py",
+            )
+    return paths
 
 
+@functools.cache
 def font_identity() -> str:
-    """A short string that changes when the default font file changes (for render cache keys)."""
-    path = default_font_path()
-    return f"{path.name}:{path.stat().st_size}"
+    """A short string that changes when a default font file changes (for render cache keys).
+
+    A hash of the shipped files' bytes, once per process (4.4 MB: a few milliseconds): their
+    names and sizes stay the same when the subset is rebuilt with other characters.
+    """
+    digest = hashlib.sha256()
+    for path in _default_font_paths().values():
+        digest.update(path.read_bytes())
+    return f"noto-sans-cjk-sc-subset:{digest.hexdigest()[:16]}"
 
 
 @functools.lru_cache(maxsize=512)
 def load_font(size: int, weight: str = "Bold", script: str = "SC", path: Path | None = None) -> ImageFont.FreeTypeFont:
     """A font at `size` px, in the named `weight`, for `script` (``SC`` or ``TC``).
 
-    Without `path`, the default Noto Sans CJK face of that script. With `path`, that project
-    font file; in a collection (.ttc) the face whose family name ends in the script is used
+    Without `path`, the shipped Noto Sans CJK SC subset of that weight (Regular or Bold; both
+    scripts, see the module doc). With `path`, that project font file; in a collection (.ttc) the face whose family name ends in the script is used
     (face 0 when none does). A variable font takes `weight` as a named instance (Thin … Black);
     a static font has only its own weight, and `weight` must name it or a word of its style name
     (``Bold`` for a "Condensed Bold" file).
@@ -100,14 +134,11 @@ def load_font(size: int, weight: str = "Bold", script: str = "SC", path: Path | 
     if script not in SCRIPTS:
         raise FontError(f"unknown script {script!r}; valid scripts: {', '.join(SCRIPTS)}", field="script")
     if path is None:
-        file = default_font_path()
-        index = DEFAULT_FACES[script]
-    else:
-        file = Path(path)
-        if not file.is_file():
-            raise FontError(f"font file {file}: not found")
-        index = _face_for_script(file, script)
-    font = _open(file, size, index)
+        return _open(default_font_path_for(weight), size, 0)
+    file = Path(path)
+    if not file.is_file():
+        raise FontError(f"font file {file}: not found")
+    font = _open(file, size, _face_for_script(file, script))
     _select_weight(font, file, weight)
     return font
 

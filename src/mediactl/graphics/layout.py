@@ -27,8 +27,8 @@ Schema::
         box: [0.08, 0.1, 0.84, 0.2]
         text: title                  # a field given to the renderer; or `literal: "…"`
         size: [48, 88]               # min and max px on a 1080-px-wide canvas (scaled with width)
-        weight: Bold                 # Thin Light DemiLight Regular Medium Bold Black
-        script: SC                   # SC (simplified) | TC (traditional) face of the default font
+        weight: Bold                 # Regular | Bold (the shipped font); a font file's own weight(s)
+        script: SC                   # SC | TC: the face of a .ttc font file (the shipped SC face has both)
         font: ../../fonts/brand.otf  # optional project font file, relative to this layout
         color: "#FFFFFF"             # #RRGGBB
         align: left                  # left | center | right
