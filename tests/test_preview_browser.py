@@ -93,6 +93,10 @@ def test_findings_are_highlighted_in_place(gallery: Path) -> None:
         listed = page.locator("section#bank-xhs table.findings tr.sev-error")
         assert listed.count() == 2 and RULE in listed.first.text_content()
         assert page.locator("section#bank-weibo mark.finding").count() == 0  # its status carries no such words
+        # the shipped font in both weights, so a bold title is the real Bold, not a face the browser thickens
+        loaded = page.evaluate("""async () => { await document.fonts.ready;
+            return [...document.fonts].filter(f => f.status === 'loaded').map(f => f.weight).sort(); }""")
+        assert loaded == ["400", "700"], loaded
     assert watched.errors == []
 
 

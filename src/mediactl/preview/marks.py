@@ -18,7 +18,8 @@ if TYPE_CHECKING:  # annotations only
 #: Inside the sandboxed body frame the page's stylesheet does not apply: the frame brings the highlight and the
 #: font (the page's own copy; the frame is sandboxed with `allow-same-origin` and no scripts, so it may load it).
 FRAME_STYLE = (
-    "<style>@font-face{{font-family:'Noto Sans CJK Local';src:url('{font}');font-weight:100 900}}"
+    "<style>@font-face{{font-family:'Noto Sans CJK Local';src:url('{fonts}mediactl-sans-regular.otf');font-weight:400}}"
+    "@font-face{{font-family:'Noto Sans CJK Local';src:url('{fonts}mediactl-sans-bold.otf');font-weight:700}}"
     "body{{font-family:'Noto Sans CJK Local',sans-serif;margin:8px}}"
     "mark.finding{{background:#ffe08a;outline:2px solid #d4a000}}"
     "mark.finding.sev-error,mark.finding.sev-blocker{{background:#ffc9c9;outline-color:#d93025}}"
@@ -72,13 +73,13 @@ def pieces(text: str, findings: Sequence[Finding]) -> tuple[list[Piece], list[bo
     return out, placed
 
 
-def marked_html(html: Sequence[Piece], font: str) -> str:
-    """A variant's own HTML with <mark> around the findings (for the sandboxed frame's srcdoc; `font`: the URL
-    of the page's font, relative to the page).
+def marked_html(html: Sequence[Piece], fonts: str) -> str:
+    """A variant's own HTML with <mark> around the findings (for the sandboxed frame's srcdoc; `fonts`: the URL
+    of the folder of the page's fonts, relative to the page, ending in '/').
 
     The plain pieces are the variant's bytes unchanged; only the style, the marks and their attributes are ours.
     """
-    out = [FRAME_STYLE.format(font=escape(font))]
+    out = [FRAME_STYLE.format(fonts=escape(fonts))]
     for piece in html:
         if not piece.rule:
             out.append(piece.text)

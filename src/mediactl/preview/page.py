@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from mediactl.core import fsutil
-from mediactl.graphics.fonts import default_font_path
+from mediactl.graphics.fonts import default_font_paths
 from mediactl.preview.marks import marked_html
 
 if TYPE_CHECKING:  # annotations only
@@ -29,7 +29,9 @@ if TYPE_CHECKING:  # annotations only
 
 PREVIEW = "preview"
 ASSETS = ("preview.css", "preview.js", "favicon.svg")
-FONT = "NotoSansCJK.ttc"  # the collection graphics/fonts.py draws with; the stylesheet's @font-face names it
+# The fonts graphics/fonts.py draws with, by weight, under the names the stylesheets' @font-face rules use (one rule
+# per weight: a browser fakes a bold it has no file for).
+FONTS = {"Regular": "mediactl-sans-regular.otf", "Bold": "mediactl-sans-bold.otf"}
 Numbers = dict[tuple[str, str], dict[str, int]]
 
 
@@ -111,15 +113,15 @@ def _by_item(views: Iterable[VariantView]) -> dict[str, list[VariantView]]:
 
 
 def _copy_assets(out: Path) -> None:
-    """The stylesheet, script and font beside the pages (the font copied only when it is not there yet)."""
+    """The stylesheet, script and fonts beside the pages (a font copied only when it is not there yet)."""
     assets = out / "assets"
     assets.mkdir(parents=True, exist_ok=True)
     for name in ASSETS:
         fsutil.write_bytes(assets / name, (data_folder() / "assets" / name).read_bytes())
-    font = default_font_path()
-    copy = assets / FONT
-    if not copy.is_file() or copy.stat().st_size != font.stat().st_size:
-        fsutil.copy_file(font, copy)
+    for weight, font in default_font_paths().items():
+        copy = assets / FONTS[weight]
+        if not copy.is_file() or copy.stat().st_size != font.stat().st_size:
+            fsutil.copy_file(font, copy)
 
 
 def to_dict(views: list[VariantView], index: Path, root: Path, url: str | None = None) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 
 HOST = "127.0.0.1"
 TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml",
-         ".jpg": "image/jpeg", ".png": "image/png", ".mp4": "video/mp4", ".ttc": "font/collection", ".json": "application/json"}  # fmt: skip
+         ".jpg": "image/jpeg", ".png": "image/png", ".mp4": "video/mp4", ".otf": "font/otf", ".json": "application/json"}  # fmt: skip
 RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 MAX_CONNECTIONS = 32  # a browser opens at most ~6 per host; a page with video makes a few range requests
 CONNECTION_SECONDS = 30  # a client silent this long is dropped
