@@ -57,3 +57,36 @@ def test_run_leaves_a_channel_without_credentials_waiting(cli, ready: Path) -> N
     (wait,) = [w for w in report["waiting"] if w["item"] == SLUG]
     assert wait["reason"] == "credentials not set: BANK_WECHAT_APPID, BANK_WECHAT_SECRET"
     assert json.loads(cli(ready, "queue", "ls", "--json").stdout) == []
+
+
+HOLD = """
+import sys
+from pathlib import Path
+from mediactl.core.filelock import held_or_refused
+with held_or_refused(Path(sys.argv[1]), "pid 4242 on cron-host, since 2026-12-06 08:00:00"):
+    print("held", flush=True)
+    sys.stdin.readline()  # until the test says
+"""
+
+
+def test_a_run_while_another_runs_does_nothing_and_says_who_runs(cli, ready: Path) -> None:
+    """cron starts a run every few minutes; one still encoding video must not be overlapped by the next."""
+    import subprocess
+    import sys
+
+    lock = ready / ".mediactl" / "run.lock"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(lock)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        skipped = run(cli, ready)
+        assert skipped.exit_code == 0, skipped.output
+        report = json.loads(skipped.stdout)
+        assert report["ran"] is False and "pid 4242 on cron-host" in report["reason"]
+        assert not (ready / "outbox").exists()  # nothing rendered, queued or sent by the second run
+        plain = cli(ready, "run", "--channel", "outbox")
+        assert plain.exit_code == 0 and "in progress" in plain.stdout and "did nothing" in plain.stdout
+    finally:
+        holder.communicate("done\n", timeout=30)
+    report = json.loads(run(cli, ready).stdout)  # the lock ended with its process: the next run works
+    assert [(o["item"], o["state"]) for o in report["outcomes"]] == [(SLUG, "sent")], report

@@ -1,16 +1,22 @@
 """`mediactl run`: the whole pipeline in one command, for cron and CI."""
 
+import os
+import socket
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mediactl.cli.base import STATE
 from mediactl.cli.publish import report_outcomes
-from mediactl.core import console
+from mediactl.core import console, filelock
 from mediactl.core.errors import FindingsError
 
 if TYPE_CHECKING:  # the pipeline is imported when the command runs, not when the CLI starts
+    from mediactl.config.model import Config
     from mediactl.pipeline import RunReport
+
+RUN_LOCK = "run.lock"  # in the state folder: held while a run of this project works, so runs never overlap
 
 
 def run_cmd(
@@ -38,16 +44,37 @@ def run_cmd(
 
     sandbox_url()  # a sandbox off this machine would receive every credential: refused before anything starts
     config = STATE.config()
-    bar = console.progress("rendering", enabled=not json_output)
-    with bar as (advance, set_total):  # as `mediactl render` shows it: the count and a bar per video encode
-        display = RenderDisplay(advance, set_total, bar.part if bar.enabled else None)
-        report = pipeline.run(config, STATE.library(), channel=channel, dry_run=dry_run, display=display)
+    try:
+        with filelock.held_or_refused(config.state_path / RUN_LOCK, _holder(config)):
+            bar = console.progress("rendering", enabled=not json_output)
+            with bar as (advance, set_total):  # as `mediactl render` shows it: the count and a bar per encode
+                display = RenderDisplay(advance, set_total, bar.part if bar.enabled else None)
+                report = pipeline.run(config, STATE.library(), channel=channel, dry_run=dry_run, display=display)
+    except filelock.Held as held:
+        _overlapping(held.holder, json_output)
+        return
     if json_output:
         console.emit_json(report.to_dict())
     else:
         _print(report, dry_run)
     if not report.ok:
         raise FindingsError("the run found problems (above); everything else went through")
+
+
+def _holder(config: "Config") -> str:
+    """Who holds the run lock, for the message of a run that finds it held."""
+    started = datetime.now(config.project.tz).strftime("%Y-%m-%d %H:%M:%S")
+    return f"pid {os.getpid()} on {socket.gethostname()}, since {started}"
+
+
+def _overlapping(holder: str, json_output: bool) -> None:
+    """Another run of this project is still going (cron every few minutes, a long video encode): this one does
+    nothing and exits 0, since the next one picks up whatever it would have done; the queue is safe either way."""
+    reason = f"another `mediactl run` of this project is in progress ({holder or 'its holder unknown'})"
+    if json_output:
+        console.emit_json({"ran": False, "reason": reason})
+    else:
+        console.info(f"{reason}: this run did nothing; the next one picks up what is due")
 
 
 def _print(report: "RunReport", dry_run: bool) -> None:

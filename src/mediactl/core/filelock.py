@@ -18,8 +18,10 @@ Two things portalocker leaves to its caller, done here:
 from __future__ import annotations
 
 import errno
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import portalocker
 
@@ -52,3 +54,47 @@ def _os_error(exc: portalocker.LockException) -> OSError:
     """The OSError portalocker wrapped, or one that says the lock failed."""
     cause = exc.__cause__
     return cause if isinstance(cause, OSError) else OSError(errno.ENOLCK, f"cannot lock the file ({exc})")
+
+
+class Held(Exception):
+    """Another process holds the lock; `holder` is what it wrote in the lock file (who, since when), or ''."""
+
+    def __init__(self, holder: str) -> None:
+        super().__init__(holder)
+        self.holder = holder
+
+
+@contextmanager
+def held_or_refused(path: Path, holder: str) -> Iterator[None]:
+    """Hold an exclusive lock on `path` for the block, or raise `Held` at once when another process has it.
+
+    For a command that must not overlap itself (`mediactl run` from cron every few minutes while a long video
+    encode is still going): the second one says who holds it and does nothing, instead of waiting behind it.
+    The lock is the open file's (portalocker: `flock` on POSIX, `msvcrt.locking` on Windows), so it ends with
+    the process however it ends, and a file left behind by a killed run locks nothing. `holder` is written into
+    the file for the next one's message."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            portalocker.lock(fd, portalocker.LockFlags.EXCLUSIVE | portalocker.LockFlags.NON_BLOCKING)
+        except portalocker.AlreadyLocked:
+            raise Held(_read_holder(path)) from None
+        except portalocker.LockException as exc:
+            raise _os_error(exc) from None
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, holder.encode("utf-8"))
+        try:
+            yield
+        finally:
+            portalocker.unlock(fd)
+    finally:
+        os.close(fd)
+
+
+def _read_holder(path: Path) -> str:
+    try:
+        return path.read_text("utf-8", errors="replace").strip()[:200]
+    except OSError:  # on Windows the locked region cannot be read: the message does without it
+        return ""
