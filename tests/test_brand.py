@@ -63,7 +63,7 @@ def test_no_brand_is_the_default_look_under_the_project_name(minimal: Path) -> N
     [
         ('brand:\n  colors: {primary: "#12"}\n', "brand.colors.primary", "expected a colour"),
         ("brand:\n  colors:\n    primary: #0B2A5B\n", "brand.colors.primary", "unquoted #"),
-        ("brand:\n  logo: logo.svg\n", "brand.logo", "SVG"),
+        ("brand:\n  logo: logo.svg\n", "brand.logo", "not found"),
         ("brand:\n  logo: missing.png\n", "brand.logo", "not found"),
         ("brand:\n  fonts: {Bold: fonts/none.otf}\n", "brand.fonts.Bold", "not found"),
         ("brand:\n  disclosure: {style: tiny}\n", "brand.disclosure.style", "unknown disclosure style"),

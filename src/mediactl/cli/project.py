@@ -7,6 +7,7 @@ import typer
 
 from mediactl.cli.base import STATE
 from mediactl.core import console
+from mediactl.core.errors import UsageError
 
 
 def init_cmd(
@@ -23,7 +24,7 @@ def init_cmd(
     ] = False,
     brand: Annotated[bool, typer.Option("--brand", help="Ask for the bank's name, logo and colours.")] = False,
     brand_name: Annotated[str | None, typer.Option("--brand-name", help="The bank's name (brand.name).")] = None,
-    logo: Annotated[Path | None, typer.Option("--logo", help="The bank's logo, PNG (copied to templates/brand/).")] = None,
+    logo: Annotated[Path | None, typer.Option("--logo", help="The bank's logo, SVG or PNG (copied to templates/brand/).")] = None,
     primary: Annotated[str | None, typer.Option("--primary", help="Primary colour, e.g. #0B2A5B.")] = None,
     accent: Annotated[str | None, typer.Option("--accent", help="Accent colour, e.g. #C9A35B.")] = None,
 ) -> None:
@@ -52,6 +53,7 @@ def init_cmd(
         from mediactl.library.brandinit import check_brand  # lazy: only a branded init
 
         check_brand(logo, primary, accent)  # before anything is created
+        _check_svg_logo(logo)
     created = init_project(directory)
     created += _set_up_repository(directory)
     if branded:
@@ -67,6 +69,17 @@ def init_cmd(
         console.info(f"next: `mediactl -C {directory} run --channel outbox` publishes the example items")
         return
     console.info("next: cd into it, run `mediactl ls`, then `mediactl new article SLUG --title 标题`")
+
+
+def _check_svg_logo(logo: Path | None) -> None:
+    """An SVG logo is drawn only when it stands on its own (graphics/svg.py): said before init creates anything."""
+    if logo is None or logo.suffix.lower() != ".svg":
+        return
+    from mediactl.graphics.svg import refusal  # lazy: only a branded init with an SVG logo
+
+    problem = refusal(logo.read_bytes())
+    if problem:
+        raise UsageError(f"--logo {logo}: this SVG cannot be drawn: {problem}")
 
 
 def _set_up_repository(directory: Path) -> list[str]:

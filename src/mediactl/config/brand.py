@@ -7,7 +7,7 @@ Pillow: the renderers turn a `Resolved` brand into what they need.
 
     brand:
       name: 示例银行
-      logo: templates/brand/logo.png      # PNG (or JPEG/WebP) relative to the project; SVG: export a PNG
+      logo: templates/brand/logo.svg      # SVG (self-contained), PNG, JPEG or WebP, relative to the project
       colors: {primary: "#0B2A5B", accent: "#C9A35B", text: "#FFFFFF", background: "#F5F7FA"}
       fonts: {Bold: fonts/BankSans-Bold.otf}   # the bank's own faces by weight; others: the bundled font
       disclosure: {style: box, title: 风险提示}  # box (bordered, 醒目) | banner (filled)
@@ -35,7 +35,7 @@ THEME_KEYS = ("colors", "logo", "from", "to")
 DISCLOSURE_KEYS = ("style", "title")
 DISCLOSURE_STYLES = ("box", "banner")
 FONT_WEIGHTS = ("Thin", "Light", "DemiLight", "Regular", "Medium", "Bold", "Black")
-LOGO_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".webp")  # SVG drawn at the box's size (graphics/svg.py)
 FONT_SUFFIXES = (".otf", ".ttf", ".ttc", ".otc")
 HEX = re.compile(r"#[0-9A-Fa-f]{6}")
 DAY = re.compile(r"^(?:(\d{4})-)?(\d{2})-(\d{2})$")
@@ -159,9 +159,6 @@ def _file(check: Checker, raw: Any, path: KeyPath, root: Path, suffixes: tuple[s
     relative = Path(value)
     if relative.is_absolute() or ".." in relative.parts:
         check.error(path, f"the {what} must be a file inside the project, relative to it: {value}")
-        return None
-    if relative.suffix.lower() == ".svg":
-        check.error(path, f"SVG {what}s are not drawn (Pillow cannot read SVG): export it as a PNG with transparency")
         return None
     if relative.suffix.lower() not in suffixes:
         check.error(path, f"the {what} must be one of {', '.join(suffixes)}, got {value}")

@@ -21,7 +21,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageOps, UnidentifiedI
 from mediactl.config.yamlpos import KeyPath
 from mediactl.core import confine
 from mediactl.core.errors import relpath
-from mediactl.graphics.fonts import covers, load_font
+from mediactl.graphics.fonts import covers, default_font_paths, load_font
 from mediactl.graphics.layout import (
     _INVISIBLE,
     FORMATS,
@@ -567,7 +567,10 @@ def _rounded_mask(w: int, h: int, radius: int) -> Image.Image:
 
 def open_image(file: Path, display: str, box: tuple[int, int], fit: str) -> Image.Image:
     """Decode `file` upright, in sRGB, as RGB or RGBA; JPEGs decode at a reduced scale when
-    the box is much smaller. Anything wrong with the file is a LayoutError naming it."""
+    the box is much smaller; an SVG (a logo) is drawn at the box's size (graphics/svg.py). Anything
+    wrong with the file is a LayoutError naming it."""
+    if file.suffix.lower() == ".svg":
+        return _svg(file, display, box)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -599,6 +602,15 @@ def open_image(file: Path, display: str, box: tuple[int, int], fit: str) -> Imag
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise LayoutError(f"image {display}: cannot be read, the file is corrupt or truncated ({exc})") from None
     return picture
+
+
+def _svg(file: Path, display: str, box: tuple[int, int]) -> Image.Image:
+    from mediactl.graphics import svg  # lazy: resvg loads only for a project whose logo is SVG
+
+    try:
+        return svg.render(file, display, box, list(default_font_paths().values()))
+    except svg.SvgError as exc:
+        raise LayoutError(exc.message) from None
 
 
 def _draft(opened: Image.Image, box: tuple[int, int], fit: str) -> None:

@@ -48,7 +48,7 @@ def check_brand(logo: Path | None, primary: str | None, accent: str | None) -> N
         if colour is not None and not HEX.fullmatch(colour):
             raise UsageError(f"{label} {colour!r}: expected a colour like #0B2A5B")
     if logo is not None and (not logo.is_file() or logo.suffix.lower() not in LOGO_SUFFIXES):
-        raise UsageError(f"--logo {logo}: expected an existing {', '.join(LOGO_SUFFIXES)} file (SVG: export a PNG)")
+        raise UsageError(f"--logo {logo}: expected an existing {', '.join(LOGO_SUFFIXES)} file")
 
 
 def _set(text: str, key: str, value: str) -> str:
