@@ -212,9 +212,15 @@ def test_a_draft_is_not_approved_until_its_author_hands_it_over(cli, example: Pa
     assert "mediactl review credit-card-cashback" in result.stderr
     assert draft.read_bytes() == before and not (example / "approvals/credit-card-cashback.yaml").exists()
     monkeypatch.setenv("MEDIACTL_USER", "chen.jie")  # its author
-    assert cli(example, "review", "credit-card-cashback").exit_code == 0
+    reviewed = cli(example, "review", "credit-card-cashback", "--json")
+    assert reviewed.exit_code == 0 and json.loads(reviewed.stdout) == [{"item": "credit-card-cashback", "status": "review"}]
     monkeypatch.setenv("MEDIACTL_USER", "wang.min")
-    assert cli(example, "approve", "credit-card-cashback", "--as", "wang.min").exit_code == 0
+    approved = cli(example, "approve", "credit-card-cashback", "--as", "wang.min", "--json")
+    assert approved.exit_code == 0, approved.output
+    (record,) = json.loads(approved.stdout)
+    assert (record["item"], record["person"], record["file"]) == ("credit-card-cashback", "wang.min",
+                                                                  "approvals/credit-card-cashback.yaml")  # fmt: skip
+    assert record["channels"] >= 1 and record["fingerprint"].startswith("SHA256:") and record["emergency"] is False
 
 
 # --- replays: a genuine record used for what it did not approve ------------------------------------------------

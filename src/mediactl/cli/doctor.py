@@ -171,7 +171,7 @@ def sandbox_cmd(
     token_ttl: Annotated[int, typer.Option("--token-ttl", help="Seconds an access token lives.")] = 7200,
     verbose: Annotated[bool, typer.Option("--verbose", help="One line per request on stderr.")] = False,
 ) -> None:
-    """Serve the platform sandbox on 127.0.0.1: WeChat Official Account, Weibo and a webhook receiver, each under its prefix.
+    """Serve the platform sandbox on 127.0.0.1: every platform API mediactl speaks, a webhook receiver and a link tracker.
 
     Real paths, request validation, response shapes and error codes; tokens that expire; uploads, drafts, asynchronous publish with status polling; rate limits and content rejection on demand. What arrives is listed at GET /_sandbox/posts; an OAuth channel is authorised with `mediactl auth CHANNEL` against it (its consent page allows at once and redirects with the code). Point every channel at it with MEDIACTL_SANDBOX_URL=http://127.0.0.1:PORT (each platform is served at {sandbox}/{platform}). Stop with Ctrl-C.
 

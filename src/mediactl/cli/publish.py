@@ -13,14 +13,17 @@ from mediactl.core import console
 from mediactl.core.errors import FindingsError, UsageError
 
 
-def review_cmd(slugs: Annotated[list[str], typer.Argument(help="The items to send to review.")]) -> None:
+def review_cmd(
+    slugs: Annotated[list[str], typer.Argument(help="The items to send to review.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print the items moved to review as JSON.")] = False,
+) -> None:
     """Move items to review: their author is done and a second person should look at them.
 
     Examples:
 
       $ mediactl review wealth-steady-plus
 
-      $ mediactl review credit-card-cashback spring-festival-greeting
+      $ mediactl review credit-card-cashback spring-festival-greeting --json
     """
     from mediactl.core import fsutil  # lazy: start-up
     from mediactl.publish.approvals import set_status  # lazy: start-up
@@ -39,9 +42,12 @@ def review_cmd(slugs: Annotated[list[str], typer.Argument(help="The items to sen
             except BaseException:  # no change without its record: the file as it was
                 fsutil.write_bytes(index, before)
                 raise
-            console.success(f"{item.slug} is in review")
+            if not json_output:
+                console.success(f"{item.slug} is in review")
     finally:
         publisher.close()
+    if json_output:
+        console.emit_json([{"item": item.slug, "status": "review"} for item in items])
 
 
 def approve_cmd(
@@ -62,6 +68,7 @@ def approve_cmd(
         bool, typer.Option("--emergency", help="Sign an emergency approval (role emergency, needs --reason): what publish --force requires.")
     ] = False,
     reason: Annotated[str | None, typer.Option("--reason", help="With --emergency: why it cannot wait (signed).")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print what was signed as JSON.")] = False,
 ) -> None:
     """Approve exactly what the items' variants are now: a signed record per variant in approvals/<slug>.yaml.
 
@@ -82,7 +89,12 @@ def approve_cmd(
     if reason is not None and not emergency:
         raise UsageError("--reason goes with --emergency; an ordinary approval says what was checked with --note")
     request = pipeline.ApproveRequest(slugs, person, role, note, key, reason.strip() if emergency and reason else None)
-    for approved in pipeline.approve(STATE.config(), STATE.library(), request):
+    signed = pipeline.approve(STATE.config(), STATE.library(), request)
+    if json_output:
+        console.emit_json([{"item": a.item, "channels": a.channels, "person": a.person, "role": a.role,
+                            "fingerprint": a.key, "file": a.file, "emergency": emergency} for a in signed])  # fmt: skip
+        return
+    for approved in signed:
         what = "emergency approval of" if emergency else "approved"
         console.success(f"{approved.item} {what} by {approved.person} as {approved.role} for {approved.channels} "
                         f"channel(s), signed with {approved.key}: {approved.file} (commit it)")  # fmt: skip
