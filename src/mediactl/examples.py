@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mediactl.core import fsutil
 from mediactl.core.errors import UsageError
 from mediactl.library.scaffold import DEMO_KEYS
 
@@ -43,22 +42,9 @@ def approve_examples(config: Config) -> list[Approved]:
 
 def _hand_over(config: Config, slugs: list[str]) -> None:
     """What each author's `mediactl review` does for a draft: status review, with its audit record."""
-    from mediactl.library.scan import load_library  # lazy: the publish stage
-    from mediactl.publish.approvals import set_status  # lazy: as above
-    from mediactl.publish.runner import Publisher  # lazy: as above
+    from mediactl import pipeline  # lazy: the publish stage
+    from mediactl.library.scan import load_library  # lazy: as above
 
     library = load_library(config)
     drafts = [library.get(slug) for slug in slugs if library.get(slug).status == "draft"]
-    publisher = Publisher(config, command="init --example")
-    try:
-        for item in drafts:
-            index = item.folder / "index.md"
-            before = index.read_bytes()
-            set_status(index, "review")
-            try:
-                publisher.log("item.review", item=item.slug)
-            except BaseException:  # no change without its record: the file as it was
-                fsutil.write_bytes(index, before)
-                raise
-    finally:
-        publisher.close()
+    pipeline.review(config, drafts, command="init --example")

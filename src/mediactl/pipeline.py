@@ -29,6 +29,7 @@ from mediactl.check.runner import CheckResult, blocker_findings, check_project
 from mediactl.config.model import EMERGENCY, Config
 from mediactl.core import fsutil
 from mediactl.core.errors import FindingsError, MediactlError, relpath
+from mediactl.library.content import Item
 from mediactl.library.scan import Library
 from mediactl.render.errors import VariantError
 from mediactl.render.plan import Planned, plan_variants
@@ -50,6 +51,31 @@ Progress = Callable[[int], None]
 
 
 # --- check ----------------------------------------------------------------------------------------
+
+
+def review(config: Config, items: list[Item], *, command: str = "review",
+           done: Callable[[Item], None] | None = None) -> None:  # fmt: skip
+    """The author hands items over (`mediactl review`, and `init --example` for the example's drafts): status
+    review, each with its audit record; an item whose record cannot be written is put back as it was (no change
+    without its record). `done` is told of each item as it is handed over."""
+    from mediactl.publish.approvals import set_status  # lazy: publish stage, see above
+    from mediactl.publish.runner import Publisher  # lazy: publish stage, see above
+
+    publisher = Publisher(config, command=command)
+    try:
+        for item in items:
+            index = item.folder / "index.md"
+            before = index.read_bytes()
+            set_status(index, "review")
+            try:
+                publisher.log("item.review", item=item.slug)
+            except BaseException:
+                fsutil.write_bytes(index, before)
+                raise
+            if done is not None:
+                done(item)
+    finally:
+        publisher.close()
 
 
 def check(

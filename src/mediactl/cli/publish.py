@@ -25,27 +25,12 @@ def review_cmd(
 
       $ mediactl review credit-card-cashback spring-festival-greeting --json
     """
-    from mediactl.core import fsutil  # lazy: start-up
-    from mediactl.publish.approvals import set_status  # lazy: start-up
-    from mediactl.publish.runner import Publisher  # lazy: start-up
+    from mediactl import pipeline  # lazy: start-up
 
     library = STATE.library()
     items = [library.get(slug) for slug in slugs]  # every slug known before anything changes
-    publisher = Publisher(STATE.config(), command="review")
-    try:
-        for item in items:
-            index = item.folder / "index.md"
-            before = index.read_bytes()
-            set_status(index, "review")
-            try:
-                publisher.log("item.review", item=item.slug)
-            except BaseException:  # no change without its record: the file as it was
-                fsutil.write_bytes(index, before)
-                raise
-            if not json_output:
-                console.success(f"{item.slug} is in review")
-    finally:
-        publisher.close()
+    shown = None if json_output else lambda item: console.success(f"{item.slug} is in review")
+    pipeline.review(STATE.config(), items, done=shown)
     if json_output:
         console.emit_json([{"item": item.slug, "status": "review"} for item in items])
 
