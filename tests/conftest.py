@@ -343,3 +343,21 @@ def approved_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from videoflow import approve_video
 
     return approve_video(tmp_path_factory.mktemp("approved-video") / "example")
+
+
+def audit_records(root: Path, action: str) -> list[dict[str, Any]]:
+    """The project's audit records of one action, oldest first (the embedded store's log file)."""
+    lines = (root / ".mediactl/audit.jsonl").read_text("utf-8").splitlines()
+    return [r for r in map(json.loads, lines) if r["action"] == action]
+
+
+def metric_snapshots(root: Path) -> list[Any]:
+    """Every numbers snapshot `stats pull` kept in the project's embedded store, oldest first."""
+    from mediactl.publish import metricstore
+    from mediactl.publish.store import Store
+
+    store = Store(root / ".mediactl/queue.sqlite3")
+    try:
+        return metricstore.snapshots(store)
+    finally:
+        store.close()

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from conftest import audit_records
 from exampleflow import approve_library
 from mediactl.config.model import Channel
 from mediactl.publish import drift
@@ -38,9 +39,6 @@ def approved(cli, example: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPat
     return approve_library(cli, example, sandbox, monkeypatch)
 
 
-def records(root: Path, action: str) -> list[dict[str, Any]]:
-    lines = (root / ".mediactl/audit.jsonl").read_text("utf-8").splitlines()
-    return [r for r in map(json.loads, lines) if r["action"] == action]
 
 
 def queued(cli, root: Path, channel: str) -> dict[str, Any]:
@@ -71,7 +69,7 @@ def test_a_post_the_platform_shows_changed_is_sent_with_its_drift_reported(
     assert "drift" in outcome["detail"] and f"{field} at character" in outcome["detail"]
     assert EDITED in outcome["detail"] and "mediactl recall" in outcome["detail"]
 
-    (record,) = records(approved, "delivery.sent")
+    (record,) = audit_records(approved, "delivery.sent")
     assert record["read_back"] == "drift"
     (difference,) = record["drift"]
     assert difference["field"] == field and EDITED in difference["live"] and EDITED not in difference["approved"]
@@ -87,7 +85,7 @@ def test_a_post_the_platform_shows_changed_is_sent_with_its_drift_reported(
 def test_a_post_shown_as_approved_is_sent_quietly(cli, approved: Path, sandbox: Sandbox) -> None:
     result = cli(approved, "publish", "anti-fraud-2026", "--channel", "bank-weibo", "--at", PAST, "--json")
     assert result.exit_code == 0, result.output
-    (record,) = records(approved, "delivery.sent")
+    (record,) = audit_records(approved, "delivery.sent")
     assert record["read_back"] == "matches" and "drift" not in record
 
 
@@ -105,7 +103,7 @@ def test_drift_found_when_a_later_run_settles_the_publish(cli, example: Path, mo
         (settled,) = json.loads(later.stdout)
         assert settled["state"] == "sent" and settled["attention"] and "title at character" in settled["detail"]
         assert later.exit_code == 1
-        (record,) = records(root, "delivery.sent")
+        (record,) = audit_records(root, "delivery.sent")
         assert record["read_back"] == "drift" and record["drift"][0]["field"] == "title"
 
 
@@ -128,7 +126,7 @@ def test_drift_reads_sent_posts_back_later_and_says_which_platforms_cannot_show_
     }  # fmt: skip
     assert found["bank-bilibili"]["drift"][0]["field"] == "title" and EDITED in found["bank-bilibili"]["detail"]
     assert "cannot show this post back" in found["bank-weibo"]["detail"]
-    (record,) = records(approved, "drift.found")
+    (record,) = audit_records(approved, "drift.found")
     assert record["channel"] == "bank-bilibili" and record["drift"][0]["field"] == "title"
     assert len(sandbox.posts()) == asked  # reading back sends nothing
 

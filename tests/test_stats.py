@@ -10,10 +10,8 @@ from typing import Any
 
 import pytest
 
-from conftest import approve_example
+from conftest import approve_example, audit_records, metric_snapshots
 from mediactl.config.platforms import get_platform
-from mediactl.publish import metricstore
-from mediactl.publish.store import Store
 from mediactl.sandbox import Sandbox, SandboxOptions
 from oauthflow import authorise
 from videoflow import VIDEO, copy_project, job_of
@@ -89,17 +87,8 @@ def pull(cli, root: Path, *args: str) -> tuple[int, list[dict[str, Any]]]:
     return result.exit_code, json.loads(result.stdout)
 
 
-def kept(root: Path) -> list[metricstore.Snapshot]:
-    store = Store(root / ".mediactl/queue.sqlite3")
-    try:
-        return metricstore.snapshots(store)
-    finally:
-        store.close()
 
 
-def audit(root: Path, action: str) -> list[dict[str, Any]]:
-    lines = (root / ".mediactl/audit.jsonl").read_text("utf-8").splitlines()
-    return [r for r in map(json.loads, lines) if r["action"] == action]
 
 
 # ---- per platform: read, mapped, growing ---------------------------------------------------------------------
@@ -127,10 +116,10 @@ def test_a_post_s_numbers_are_read_mapped_and_grow_between_pulls(cli, project: P
     lead = LEADING[channel]
     assert second["counters"][lead] > first["counters"][lead] > 0  # the audience's clock moved: more people
     assert all(second["counters"][name] >= first["counters"][name] for name in first["counters"])
-    snapshots = kept(project)
+    snapshots = metric_snapshots(project)
     assert [s.job_id for s in snapshots] == [job.id, job.id] and snapshots[0].remote_id == job.remote_id
     assert snapshots[1].counters == second["counters"]
-    (record, _) = audit(project, "stats.pulled")
+    (record, _) = audit_records(project, "stats.pulled")
     assert record["posts"] == 1 and record["kept"] == 1 and "counters" not in record  # counts, not the numbers
 
 
@@ -143,8 +132,8 @@ def test_a_rate_limit_or_server_error_fails_the_pull_and_keeps_nothing(cli, proj
     code, (entry,) = pull(cli, project, "--channel", channel)
     assert code == 1 and entry["found"] == "failed"
     assert ("429" in entry["detail"] or "rate" in entry["detail"]) if fault == "429" else "500" in entry["detail"]
-    assert "stats pull" in entry["detail"] and kept(project) == []  # try again; nothing half kept
-    assert audit(project, "stats.pulled")[0]["failed"] == 1
+    assert "stats pull" in entry["detail"] and metric_snapshots(project) == []  # try again; nothing half kept
+    assert audit_records(project, "stats.pulled")[0]["failed"] == 1
 
 
 @pytest.mark.parametrize("channel", ["bank-weibo", "bank-douyin", "bank-bilibili", "bank-kuaishou"])
@@ -154,7 +143,7 @@ def test_a_post_deleted_on_the_platform_is_gone_not_a_failure(cli, project: Path
     delete_in_the_app(sandbox, VIDEO_CHANNELS[channel], str(job.remote_id))
     code, (entry,) = pull(cli, project, "--channel", channel)
     assert code == 0 and entry["found"] == "gone", entry
-    assert kept(project) == []
+    assert metric_snapshots(project) == []
 
 
 def delete_in_the_app(sandbox: Sandbox, platform: str, remote_id: str) -> None:
@@ -174,7 +163,7 @@ def test_an_expired_weibo_token_says_to_authorise_again(cli, project: Path, sand
     code, (entry,) = pull(cli, project, "--channel", "bank-weibo")
     assert code == 1 and entry["found"] == "failed"
     assert "mediactl auth" in entry["detail"], entry["detail"]
-    assert kept(project) == []
+    assert metric_snapshots(project) == []
 
 
 def test_an_expired_douyin_token_is_refreshed_and_the_numbers_read(cli, project: Path, sandbox: Sandbox) -> None:

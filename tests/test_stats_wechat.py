@@ -19,9 +19,10 @@ from typing import Any
 
 import pytest
 
+from conftest import audit_records, metric_snapshots
 from mediactl import pipeline
 from mediactl.config.model import CONFIG_NAME, load_config
-from mediactl.publish import metricstore, schema
+from mediactl.publish import schema
 from mediactl.publish.store import Job, Store
 from mediactl.sandbox import Sandbox, SandboxOptions
 
@@ -72,17 +73,8 @@ def pull(root: Path, sandbox: Sandbox, days_later: float) -> Any:
     return pulled
 
 
-def kept(root: Path) -> list[metricstore.Snapshot]:
-    store = Store(root / ".mediactl/queue.sqlite3")
-    try:
-        return metricstore.snapshots(store)
-    finally:
-        store.close()
 
 
-def audit(root: Path, action: str) -> list[dict[str, Any]]:
-    lines = (root / ".mediactl/audit.jsonl").read_text("utf-8").splitlines()
-    return [r for r in map(json.loads, lines) if r["action"] == action]
 
 
 def test_the_job_keeps_the_msg_data_id_which_differs_from_the_publish_id(cli, ready: Path, sandbox: Sandbox) -> None:
@@ -91,7 +83,7 @@ def test_the_job_keeps_the_msg_data_id_which_differs_from_the_publish_id(cli, re
     remote = job.remote()
     assert remote["msg_data_id"] and remote["msg_data_id"] != job.remote_id  # the data cube's key, not the poll's
     assert remote["published_on"] == time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600))  # Beijing's day
-    (record,) = audit(ready, "delivery.sent")
+    (record,) = audit_records(ready, "delivery.sent")
     assert record["remote_detail"] == remote  # in the log too: a store rebuilt from it keeps what metrics need
     assert submit["status"] == 200
 
@@ -100,7 +92,7 @@ def test_numbers_come_from_the_next_day_and_grow(cli, ready: Path, sandbox: Sand
     published(cli, ready)
     today = pull(ready, sandbox, 0)
     assert today.found == "no numbers yet" and "day after it was published" in today.detail
-    assert kept(ready) == []
+    assert metric_snapshots(ready) == []
     second = pull(ready, sandbox, 2)
     assert second.found == "kept", second.detail
     assert set(second.counters) == COUNTERS  # the data cube's fields under our names
@@ -109,7 +101,7 @@ def test_numbers_come_from_the_next_day_and_grow(cli, ready: Path, sandbox: Sand
     assert all(fourth.counters[name] >= second.counters[name] for name in COUNTERS)
     asked = [c for c in sandbox.calls() if c["path"].endswith("/datacube/getarticletotaldetail")]
     assert len(asked) == 2  # the day of publishing is not asked: the data cube ends yesterday
-    snapshots = kept(ready)
+    snapshots = metric_snapshots(ready)
     assert [s.counters for s in snapshots] == [second.counters, fourth.counters]
 
 
@@ -121,7 +113,7 @@ def test_a_server_error_or_rate_limit_fails_the_pull_and_keeps_nothing(cli, read
     sandbox.add_fault("429")
     limited = pull(ready, sandbox, 2)
     assert limited.found == "failed" and ("429" in limited.detail or "rate" in limited.detail), limited.detail
-    assert kept(ready) == []
+    assert metric_snapshots(ready) == []
 
 
 def test_an_expired_token_is_fetched_again_and_the_numbers_read(cli, ready: Path, sandbox: Sandbox) -> None:
