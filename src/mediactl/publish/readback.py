@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from mediactl.core.errors import MediactlError, UsageError
+from mediactl.core.errors import MediactlError
 from mediactl.publish import drift
 from mediactl.publish.adapters.base import NotPublished
-from mediactl.publish.store import Job, JobState
+from mediactl.publish.store import Job
 from mediactl.publish.vault import sealed_variant
 
 if TYPE_CHECKING:  # annotations only
@@ -50,13 +50,7 @@ class Checked:
 
 def check_live(publisher: Publisher, slugs: list[str], channel: str | None) -> list[Checked]:
     """Every sent job of `slugs` (all items when empty) on `channel` (or all), read back and compared."""
-    publisher.require_intact_state()
-    jobs = [j for j in publisher.store.jobs(state=JobState.SENT)
-            if (not slugs or j.item in slugs) and (channel is None or j.channel == channel)]  # fmt: skip
-    if not jobs:
-        named = ", ".join(slugs) if slugs else "any item"
-        raise UsageError(f"no sent post of {named}{f' on {channel}' if channel else ''}: nothing to read back")
-    return [_check_one(publisher, job) for job in jobs]
+    return [_check_one(publisher, job) for job in publisher.sent_jobs(slugs, channel, asking="read back")]
 
 
 def _check_one(publisher: Publisher, job: Job) -> Checked:

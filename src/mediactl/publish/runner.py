@@ -141,6 +141,18 @@ class Publisher:
             self.write_unlogged()
         return self._level
 
+    def sent_jobs(self, slugs: list[str], channel: str | None, *, asking: str) -> list[Job]:
+        """Every sent job of `slugs` (all items when empty) on `channel` (or all), for what asks platforms about
+        their posts later (`drift`, `stats pull`), once the state is proven intact; none is a usage error that says
+        what there was nothing to do (`asking`: "read back", "ask about")."""
+        self.require_intact_state()
+        jobs = [j for j in self.store.jobs(state=JobState.SENT)
+                if (not slugs or j.item in slugs) and (channel is None or j.channel == channel)]  # fmt: skip
+        if not jobs:
+            named = ", ".join(slugs) if slugs else "any item"
+            raise UsageError(f"no sent post of {named}{f' on {channel}' if channel else ''}: nothing to {asking}")
+        return jobs
+
     def write_unlogged(self) -> int:
         """Write the audit records of outcomes committed while the log could not take them, marked late."""
         kept = self.store.unlogged()

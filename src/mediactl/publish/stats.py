@@ -25,7 +25,7 @@ from mediactl.core.errors import MediactlError, UsageError
 from mediactl.publish import metricstore
 from mediactl.publish.adapters.base import NotPublished
 from mediactl.publish.adapters.metrics import COUNTERS
-from mediactl.publish.store import Job, JobState, Store
+from mediactl.publish.store import Job, Store
 
 if TYPE_CHECKING:  # annotations only
     from mediactl.library.scan import Library
@@ -64,12 +64,7 @@ class Pulled:
 
 def pull(publisher: Publisher, slugs: list[str], channel: str | None, now: float) -> list[Pulled]:
     """Every sent post of `slugs` (all when empty) on `channel` (or all) asked once; snapshots kept at `now`."""
-    publisher.require_intact_state()
-    jobs = [j for j in publisher.store.jobs(state=JobState.SENT)
-            if (not slugs or j.item in slugs) and (channel is None or j.channel == channel)]  # fmt: skip
-    if not jobs:
-        named = ", ".join(slugs) if slugs else "any item"
-        raise UsageError(f"no sent post of {named}{f' on {channel}' if channel else ''}: nothing to ask about")
+    jobs = publisher.sent_jobs(slugs, channel, asking="ask about")
     pulled = [_pull_one(publisher, job, now) for job in jobs]
     counts = {str(found): sum(1 for p in pulled if p.found == found) for found in Found}
     publisher.log("stats.pulled", posts=len(pulled), **{k.replace(" ", "_"): v for k, v in counts.items() if v})
