@@ -310,14 +310,20 @@ class Bilibili(Platform):
         ctx.extra["uploaded"] = uploaded(upload.video)
         return self.core.withhold(ctx, _ok({"resource_id": bvid}))
 
-    def archive_view(self, req: Request, ctx: Ctx) -> Reply:
+    def _asked_archive(self, req: Request, ctx: Ctx) -> tuple[str, _Archive]:
+        """The signed question's archive (`resource_id`), the caller's own and not deleted; else Refusal with
+        Bilibili's answer (123004 no such submission, 123005 deleted)."""
         self._signed(req, json_body=False)
         bvid = req.query.get("resource_id", "")
         archive = self._archives.get(bvid)
         if archive is None or archive.account != ctx.account:
-            return _fail(123004, "不存在该稿件")
+            raise Refusal(_fail(123004, "不存在该稿件"))
         if archive.deleted:
-            return _fail(123005, "稿件已经被删除")
+            raise Refusal(_fail(123005, "稿件已经被删除"))
+        return bvid, archive
+
+    def archive_view(self, req: Request, ctx: Ctx) -> Reply:
+        bvid, archive = self._asked_archive(req, ctx)
         if archive.polls_left > 0:
             archive.polls_left -= 1
             state, desc, reason = -1, "待审", ""
@@ -339,13 +345,7 @@ class Bilibili(Platform):
 
     def arc_stat(self, req: Request, ctx: Ctx) -> Reply:
         """[STAT] One submission's numbers: none until it is open (开放浏览), then growing with the audience's clock."""
-        self._signed(req, json_body=False)
-        bvid = req.query.get("resource_id", "")
-        archive = self._archives.get(bvid)
-        if archive is None or archive.account != ctx.account:
-            return _fail(123004, "不存在该稿件")
-        if archive.deleted:
-            return _fail(123005, "稿件已经被删除")
+        bvid, archive = self._asked_archive(req, ctx)
         is_open = archive.polls_left == 0 and archive.final_state == 0
         seconds = self.core.audience_time() - archive.born if is_open else 0.0
         return _ok(growth.counts(bvid, seconds, self.STAT))
