@@ -159,6 +159,25 @@ class Engine:
                 message = f"{rule.message}（触发词「{first.text}」，需包含：{rule.require[0]}）"
                 yield _finding(rule, first, message, rule.suggestion() or rule.require[0])
 
+    def wording(self, segments: Sequence[Any], rule_id: str) -> str:
+        """The text's own wording of a disclosure rule's required sentence, as written there ("" if absent).
+
+        Found as check finds it (any accepted sentence, folded, its punctuation ignored), then cut from the
+        segment as the editor wrote it, so a box that repeats the disclosure quotes the item (理财非存款，产品
+        有风险，投资须谨慎 with its own commas), not a variant the approver never saw. One segment at a time:
+        a sentence never spans paragraphs.
+        """
+        index = next(i for i, rule in enumerate(self.rules) if rule.id == rule_id)
+        for segment in segments:
+            normalized = self.normalizer.normalize(segment.text)
+            for sentence in self.required[index]:
+                found = normalized.compact.find(sentence) if sentence else -1
+                if found >= 0:
+                    start = normalized.to_original(found)
+                    end = normalized.to_original(found + len(sentence) - 1) + 1
+                    return str(segment.text[start:end])
+        return ""
+
     def _active(self, profile: Profile) -> set[int]:
         """The rules in force for a profile; the same profile recurs for every file of a large check
         (remembered: 10 % of a plain-text bench file's instructions)."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from mediactl.config.model import Channel, Config
 from mediactl.config.platforms import FieldSpec, Platform, get_platform
 from mediactl.library.content import Item
-from mediactl.render.hooks import required_disclosures
+from mediactl.render.hooks import disclosures_in_force, required_disclosures
 
 if TYPE_CHECKING:
     from mediactl.config.brand import Resolved
@@ -124,6 +124,7 @@ def build(item: Item, channel: Channel, config: Config) -> tuple[dict[str, Any],
         "link": settings.link,
         "hashtags": list(override(item, channel, "hashtags") or item.tags),
         "disclosures": required_disclosures(item, channel, config),
+        "disclosures_in_force": disclosures_in_force(item, channel, config),
         "brand": {
             "name": brand.name,
             "colors": dict(brand.colors),

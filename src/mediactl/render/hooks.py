@@ -10,6 +10,13 @@ or is registered at run time with `register_disclosure_provider`. A provider is 
 object with `__call__(item, channel, config) -> list[str]` and `digest(config) -> str`
 (what its answers depend on, for the render cache). Entry points are found the same way
 in spawned render workers, so every process asks the same providers.
+
+A provider may also have `in_force(item, channel, config) -> list[str]`: every
+disclosure in force for the item on the channel, whether or not its text carries it,
+in the item's own wording where it has one (templates see `disclosures_in_force`;
+WeChat boxes them all, 醒目, where others append only what is missing). The method is
+optional, so a provider written before it keeps working: without it, its missing
+sentences (`__call__`) stand for what is in force.
 """
 
 from __future__ import annotations
@@ -55,6 +62,20 @@ def required_disclosures(item: Item, channel: Channel, config: Config) -> list[s
     sentences: list[str] = []
     for provider in providers():
         for sentence in provider(item, channel, config):
+            if sentence not in sentences:
+                sentences.append(sentence)
+    return sentences
+
+
+def disclosures_in_force(item: Item, channel: Channel, config: Config) -> list[str]:
+    """Every sentence in force for this item on this channel by any provider, in order, without repeats.
+
+    A provider without `in_force` (older than it) answers with its missing sentences instead.
+    """
+    sentences: list[str] = []
+    for provider in providers():
+        in_force = getattr(provider, "in_force", None)
+        for sentence in in_force(item, channel, config) if callable(in_force) else provider(item, channel, config):
             if sentence not in sentences:
                 sentences.append(sentence)
     return sentences
