@@ -7,6 +7,7 @@ import typer
 
 from mediactl.cli.base import STATE
 from mediactl.core import console
+from mediactl.core.times import zoned
 
 
 def auth_cmd(channel: Annotated[str, typer.Argument(help="The channel to authorise (an OAuth platform's).")]) -> None:
@@ -75,4 +76,4 @@ def _ask(channel: str) -> Any:
 
 
 def _iso(moment: float) -> str:
-    return datetime.fromtimestamp(moment, STATE.config().project.tz).isoformat(timespec="seconds")
+    return zoned(moment, STATE.config().project.tz)

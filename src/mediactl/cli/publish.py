@@ -11,6 +11,7 @@ import typer
 from mediactl.cli.base import STATE
 from mediactl.core import console
 from mediactl.core.errors import FindingsError, UsageError
+from mediactl.core.times import zoned_text
 
 
 def review_cmd(
@@ -276,13 +277,9 @@ def _confirmed(job: Any) -> str:
 
 
 def _job_json(job: Any) -> dict[str, Any]:
-    """A job as JSON output shows it: its confirmation (per staff member, in total) as an object, not a string, and
-    under `at` its times in the project's zone (the raw epoch seconds stay, for scripts that use them)."""
-    tz = STATE.config().project.tz
-    moments = {"due": job.due_at, "claimed": job.claimed_at, "created": job.created_at, "updated": job.updated_at}
-    at = {name: datetime.fromtimestamp(value, tz).isoformat(timespec="seconds") if value else None
-          for name, value in moments.items()}  # fmt: skip
-    return {**job.to_dict(), "confirmation": job.confirmed() or None, "at": at}
+    """A job as JSON output shows it: its confirmation (per staff member, in total) as an object, not a string; its
+    times in the project's zone (emit_json), its due time also as `due_at_epoch`, for scripts that sort and compare."""
+    return {**job.to_dict(), "due_at_epoch": job.due_at, "confirmation": job.confirmed() or None}
 
 
 def queue_sync_cmd(
@@ -416,16 +413,8 @@ def log_cmd(
     for r in records:
         where = "/".join(x for x in (r.get("channel"), r.get("item")) if x)
         detail = r.get("url") or r.get("error") or "; ".join(r.get("reasons") or []) or r.get("reason") or ""
-        when = _local_time(r["time"], config.project.tz)
+        when = zoned_text(r["time"], config.project.tz)
         console.info(f"{r['seq']:>5} {when} {r['actor']:<12} {r['action']:<20} {where} {detail}")
-
-
-def _local_time(recorded: str, tz: Any) -> str:
-    """A record's time (UTC, as hashed into the chain) as the project's people read it: in its zone, to the second."""
-    try:
-        return datetime.fromisoformat(recorded).astimezone(tz).isoformat(timespec="seconds")
-    except (TypeError, ValueError):  # not a time: shown as it is (log verify says what is wrong with it)
-        return str(recorded)
 
 
 def log_verify_cmd(

@@ -13,12 +13,13 @@ import os
 import sys
 import threading
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from mediactl.core.redaction import redact
+from mediactl.core.times import zoned_json
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -126,13 +127,22 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
+#: The zone JSON output shows times in: the project's, once the CLI has loaded its config (use_zone); UTC before.
+_zone: list[tzinfo] = [UTC]
+
+
+def use_zone(zone: tzinfo) -> None:
+    """Show the times in JSON output in `zone` (the CLI calls this when it loads a project's config)."""
+    _zone[0] = zone
+
+
 def to_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
 
 
 def emit_json(data: Any) -> None:
-    """Machine-readable output on stdout: UTF-8, unwrapped, stable key order."""
-    sys.stdout.write(redact(to_json(data)) + "\n")
+    """Machine-readable output on stdout: UTF-8, unwrapped, stable key order, times in the project's zone."""
+    sys.stdout.write(redact(to_json(zoned_json(data, _zone[0]))) + "\n")
     sys.stdout.flush()
 
 
