@@ -313,7 +313,7 @@ def _require_listable(publisher: Any) -> None:
     integrity.require_readable(publisher.store, publisher.audit_log, publisher.config)
 
 
-def _transition(job_id: int, state: str, allowed: tuple[str, ...], action: str, **extra: Any) -> None:
+def _transition(job_id: int, state: str, allowed: tuple[str, ...], action: str, json_output: bool, **extra: Any) -> None:
     from mediactl.publish.runner import Publisher  # lazy: start-up
 
     publisher = Publisher(STATE.config(), command=f"queue {action}")
@@ -325,32 +325,42 @@ def _transition(job_id: int, state: str, allowed: tuple[str, ...], action: str, 
                                         remote_url=extra.get("url"), audit=record)  # fmt: skip
     finally:
         publisher.close()
+    if json_output:
+        console.emit_json(_job_json(job))
+        return
     console.success(f"job {job_id} is {job.state}")
 
 
-def queue_cancel_cmd(job_id: Annotated[int, typer.Argument(help="Job number.")]) -> None:
+def queue_cancel_cmd(
+    job_id: Annotated[int, typer.Argument(help="Job number.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print the job after, as JSON (as queue show).")] = False,
+) -> None:
     """Cancel a job that has not been sent (pending, failed or unknown).
 
     Examples:
 
       $ mediactl queue cancel 12
     """
-    _transition(job_id, "cancelled", ("pending", "failed", "unknown"), "cancel")
+    _transition(job_id, "cancelled", ("pending", "failed", "unknown"), "cancel", json_output)
 
 
-def queue_retry_cmd(job_id: Annotated[int, typer.Argument(help="Job number.")]) -> None:
+def queue_retry_cmd(
+    job_id: Annotated[int, typer.Argument(help="Job number.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print the job after, as JSON (as queue show).")] = False,
+) -> None:
     """Send a failed or unknown job again, at the next `publish --due` (a person decided it did not arrive).
 
     Examples:
 
       $ mediactl queue retry 12
     """
-    _transition(job_id, "pending", ("failed", "unknown"), "retry")
+    _transition(job_id, "pending", ("failed", "unknown"), "retry", json_output)
 
 
 def queue_resolve_cmd(
     job_id: Annotated[int, typer.Argument(help="Job number.")],
     sent: Annotated[str, typer.Option("--sent", help="The URL where it was published (a person checked).")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print the job after, as JSON (as queue show).")] = False,
 ) -> None:
     """Record that a job was published, at the URL a person found it at: an unknown job, or one awaiting confirmation (a hand-off bundle a person posted in the app).
 
@@ -362,7 +372,7 @@ def queue_resolve_cmd(
 
       $ mediactl queue resolve 14 --sent https://www.xiaohongshu.com/explore/65f0c0aa000000001203a1b2
     """
-    _transition(job_id, "sent", ("unknown", "awaiting-confirmation"), "resolve", url=_post_url(sent))
+    _transition(job_id, "sent", ("unknown", "awaiting-confirmation"), "resolve", json_output, url=_post_url(sent))
 
 
 def _post_url(text: str) -> str:
@@ -472,7 +482,9 @@ def _store_beyond_log(config: Any, log: Any) -> None:
         )
 
 
-def log_anchor_cmd() -> None:
+def log_anchor_cmd(
+    json_output: Annotated[bool, typer.Option("--json", help="Print the anchor written (seq, hash, time), as JSON.")] = False,
+) -> None:
     """Write the audit log's current head to audit-anchor.json in the project, to commit with the content.
 
     Once committed, `mediactl log verify` on any copy fails if the log was cut short or rewritten before that record.
@@ -490,6 +502,9 @@ def log_anchor_cmd() -> None:
         if broken:
             raise FindingsError(f"{log.name}: record {log.place(broken.line)} {broken.reason}; nothing was anchored")
         anchor = audit.write_anchor(config.root, log)
+    if json_output:
+        console.emit_json({**anchor, "records": count, "file": audit.ANCHOR_FILE})
+        return
     console.success(f"anchored record {anchor['seq']} of {count} in {audit.ANCHOR_FILE}: commit it")
 
 
@@ -559,6 +574,7 @@ def pause_cmd(
     channel: Annotated[
         str | None, typer.Option("--channel", "-c", help="Only this channel (default: everything).")
     ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print what is paused now, as JSON.")] = False,
 ) -> None:
     """Stop all deliveries (or one channel's) at once; queued jobs wait, nothing is dropped.
 
@@ -579,13 +595,18 @@ def pause_cmd(
     try:
         publisher.store.pause(channel or "*", reason, publisher.actor,
                               audit=publisher.audited("pause", channel=channel or "*", reason=reason))  # fmt: skip
+        paused = publisher.store.paused()
     finally:
         publisher.close()
+    if json_output:
+        console.emit_json({"changed": True, "paused": paused})
+        return
     console.success(f"paused {channel or 'all channels'}: {reason}")
 
 
 def resume_cmd(
     channel: Annotated[str | None, typer.Option("--channel", "-c", help="Only this channel.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print what is still paused, as JSON.")] = False,
 ) -> None:
     """Lift a pause; waiting jobs go out at the next `publish --due`.
 
@@ -600,6 +621,10 @@ def resume_cmd(
     publisher = Publisher(STATE.config(), command="resume")
     try:
         lifted = publisher.store.resume(channel or "*", audit=publisher.audited("resume", channel=channel or "*"))
+        paused = publisher.store.paused()
     finally:
         publisher.close()
+    if json_output:
+        console.emit_json({"changed": bool(lifted), "paused": paused})
+        return
     console.success(f"resumed {channel or 'all channels'}" if lifted else f"{channel or 'everything'} was not paused")

@@ -15,8 +15,9 @@ from typing import Any
 #: number (log verify's anchored_at) or an offset in seconds (a video's cover_at): left as it is.
 EPOCH_FLOOR = 946_684_800.0
 
-#: Keys whose values are moments, besides every `*_at`: the audit record's time, a window's start.
-TIME_KEYS = frozenset({"time", "since"})
+#: Keys whose values are moments, besides every `*_at`: a switch's or a record's `at`, the audit record's time, a
+#: window's start (a drift's `at`, a character position, stays under EPOCH_FLOOR).
+TIME_KEYS = frozenset({"at", "time", "since"})
 
 
 def zoned(moment: float | datetime, tz: tzinfo) -> str:
@@ -36,7 +37,7 @@ def zoned_text(recorded: str, tz: tzinfo) -> str:
 
 
 def zoned_json(data: Any, tz: tzinfo) -> Any:
-    """`data` (dicts, lists, scalars) with each time under a time's key (`*_at`, `time`, `since`) in `tz`."""
+    """`data` (dicts, lists, scalars) with each time under a time's key (`*_at`, `at`, `time`, `since`) in `tz`."""
     if isinstance(data, dict):
         return {key: _zoned_value(value, tz) if _is_time_key(key) else zoned_json(value, tz)
                 for key, value in data.items()}  # fmt: skip
