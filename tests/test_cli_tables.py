@@ -25,3 +25,26 @@ def test_piped_tables_have_no_trailing_spaces(tmp_path: Path) -> None:
         assert shown.returncode == 0, shown.stderr
         padded = [line for line in shown.stdout.splitlines() if line != line.rstrip()]
         assert not padded, (command, padded[:3])
+
+
+def test_rules_ls_is_sorted_by_id(cli, example: Path) -> None:
+    import json
+
+    rules = json.loads(cli(example, "rules", "ls", "--json").stdout)
+    assert [rule["id"] for rule in rules] == sorted(rule["id"] for rule in rules)
+    shown = [line.split()[0] for line in cli(example, "rules", "ls").stdout.splitlines()[1:-1] if line.strip()]
+    assert shown == sorted(shown) and len(shown) == len(rules)
+
+
+def test_queue_ls_right_aligns_job_numbers() -> None:
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+
+    from mediactl.cli.publish import job_lines
+
+    def job(number: int) -> SimpleNamespace:
+        return SimpleNamespace(id=number, state="pending", channel="outbox", item="a", due_at=1796578075.0,
+                               attempts=0, remote_url=None, error=None, confirmed=dict)  # fmt: skip
+
+    lines = job_lines([job(7), job(12345)], ZoneInfo("Asia/Shanghai"))
+    assert lines[0].index("#7 ") == lines[1].index("#12345 ") + 4, lines  # the numbers end in one column

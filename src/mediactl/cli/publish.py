@@ -215,7 +215,7 @@ def queue_ls_cmd(
     channel: Annotated[str | None, typer.Option("--channel", "-c", help="Only this channel.")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the jobs as JSON.")] = False,
 ) -> None:
-    """List queued and past jobs: id, state, channel, item, due time, attempts, remote URL or error.
+    """List queued and past jobs: id, state, channel, item, due time, attempts, remote URL or error; by due time, then id.
 
     Examples:
 
@@ -246,7 +246,8 @@ def job_lines(jobs: Sequence[Any], tz: Any) -> list[str]:
         when = datetime.fromtimestamp(job.due_at, tz).strftime("%Y-%m-%d %H:%M")
         extra = job.remote_url or job.error or _confirmed(job)
         where = f"{job.channel}/{job.item}"
-        lines.append(f"#{job.id:<5} {job.state:<22} {where:<{width}}  {when}  attempts {job.attempts}  {extra}".rstrip())
+        number = f"#{job.id}"
+        lines.append(f"{number:>6} {job.state:<22} {where:<{width}}  {when}  attempts {job.attempts}  {extra}".rstrip())
     return lines
 
 
