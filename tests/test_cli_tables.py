@@ -48,3 +48,21 @@ def test_queue_ls_right_aligns_job_numbers() -> None:
 
     lines = job_lines([job(7), job(12345)], ZoneInfo("Asia/Shanghai"))
     assert lines[0].index("#7 ") == lines[1].index("#12345 ") + 4, lines  # the numbers end in one column
+
+
+def test_check_text_aligns_the_place_of_every_finding() -> None:
+    """blocker, error, warning, info and allowed differ in length: the file:line:col after them starts in one column."""
+    import io
+
+    from rich.console import Console
+
+    from mediactl.check.findings import Finding
+    from mediactl.check.report import render_text
+
+    findings = [Finding("a.md", line, 1, f"r.{severity}", severity, "m", "x", "builtin", item="a")
+                for line, severity in enumerate(("blocker", "error", "warning", "info"), start=1)]  # fmt: skip
+    findings.append(Finding("a.md", 9, 1, "r.allowed", "info", "m", "x", "builtin", item="a", suppressed="ok"))
+    buffer = io.StringIO()
+    render_text(findings, Console(file=buffer, width=200, highlight=False))
+    columns = {line.index("a.md:") for line in buffer.getvalue().splitlines() if "a.md:" in line}
+    assert len(columns) == 1, buffer.getvalue()

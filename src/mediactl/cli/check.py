@@ -38,7 +38,7 @@ def check_cmd(
 ) -> None:
     """Check every word the audience will see against the compliance rule packs.
 
-    Items are rendered first (incrementally), then each item's own text and every variant (titles, bodies, captions, hashtags, text on images, link targets) is checked. A report per variant, bound to its content hash, is written for the publish gate. Files given as paths are checked ad hoc (Markdown, HTML, text, SRT/VTT, YAML/JSON) in any repository. Exit code 0 when nothing at or above --fail-on was found, 1 otherwise, 2 on usage or rule-pack errors.
+    Items are rendered first (incrementally), then each item's own text and every variant (titles, bodies, captions, hashtags, text on images, link targets) is checked. A report per variant, bound to its content hash, is written for the publish gate. Files given as paths are checked ad hoc (Markdown, HTML, text, SRT/VTT, YAML/JSON) in any repository. The text format lists findings by item (or file), most severe first, then by place (file, line, column). Exit code 0 when nothing at or above --fail-on was found, 1 otherwise, 2 on usage or rule-pack errors.
 
     Examples:
 
