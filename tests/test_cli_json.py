@@ -43,3 +43,8 @@ def test_state_commands_report_what_was_done(cli, ready: Path, tmp_path: Path) -
     assert exported["file"] == str(tmp_path / "state.jsonl")
     assert {"what": "tokens", "count": 0} in exported["counted"]  # a count, never taken for a secret
     assert _json(cli, ready, "state", "accept-loss", "--reason", "演练")["lost"] == []
+    target = tmp_path / "target"
+    (target / "content").mkdir(parents=True)
+    (target / "mediactl.yaml").write_text("project:\n  name: 新机器\n", "utf-8")
+    imported = _json(cli, target, "state", "import", str(tmp_path / "state.jsonl"))
+    assert imported["counted"] == exported["counted"] and imported["file"] == exported["file"]
