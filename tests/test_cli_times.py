@@ -44,3 +44,4 @@ def test_zoned_json_converts_times_and_leaves_the_rest() -> None:
     assert shown["since"] is None and shown["anchored_at"] == 12 and shown["at"] == 3 and shown["cover_at"] == 1.0
     assert shown["due_at_epoch"] == 1796578075.0 and shown["title"] == data["title"]  # not a time's key
     assert shown["naive_at"] == "2026-12-07T01:27"  # no zone: nothing to convert from
+    assert zoned_json({"at": "2026-12-07T01:27+08:00"}, ZoneInfo("Asia/Shanghai")) == {"at": "2026-12-07T01:27+08:00"}

@@ -27,13 +27,16 @@ def zoned(moment: float | datetime, tz: tzinfo) -> str:
 
 
 def zoned_text(recorded: str, tz: tzinfo) -> str:
-    """An ISO time with its zone (a record's UTC time) in `tz`; any other text as it is (a naive time has no
-    zone to convert from; `log verify` says what is wrong with a record's time that is not one)."""
+    """An ISO time with its zone (a record's UTC time) in `tz`; any other text as it is: a time already in
+    `tz`'s offset (written at the precision its writer chose: the calendar's minutes), a naive time (no zone to
+    convert from), or text that is no time (`log verify` says what is wrong with a record's time)."""
     try:
         when = datetime.fromisoformat(recorded)
     except (TypeError, ValueError):
         return str(recorded)
-    return zoned(when, tz) if when.tzinfo is not None else recorded
+    if when.tzinfo is None or when.utcoffset() == when.astimezone(tz).utcoffset():
+        return recorded
+    return zoned(when, tz)
 
 
 def zoned_json(data: Any, tz: tzinfo) -> Any:
