@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import audit_records
 from mediactl.library.scaffold import init_project
 
 EXAMPLE_TITLES = {"anti-fraud-2026": "守好钱袋子，谨防电信网络诈骗"}
@@ -64,7 +65,8 @@ def test_the_audit_log_is_shown_in_the_project_time_zone(cli, example: Path) -> 
     line = next(line for line in shown.stdout.splitlines() if "item.review" in line)
     assert "+08:00" in line and "+00:00" not in line, line  # the example project is Asia/Shanghai
     record = json.loads(cli(example, "log", "--json").stdout)[-1]
-    assert record["time"].endswith("+00:00")  # the record itself, hashed into the chain, is unchanged
+    assert record["time"].endswith("+08:00")  # JSON output too (issue 16); the log itself stays UTC
+    assert audit_records(example, "item.review")[-1]["time"].endswith("+00:00")
 
 
 def test_at_now_is_accepted() -> None:
@@ -87,9 +89,8 @@ def test_publish_at_now_delivers(cli, ready: Path) -> None:
 def test_queue_shows_times_in_the_project_zone_and_aligns_its_columns(cli, ready: Path) -> None:
     assert cli(ready, "publish", "anti-fraud-2026", "--channel", "outbox").exit_code == 0
     job = json.loads(cli(ready, "queue", "show", "1").stdout)
-    assert job["at"]["due"].endswith("+08:00") and job["at"]["created"].endswith("+08:00")
-    assert isinstance(job["due_at"], float)  # the raw field stays, for scripts that use it
-    assert json.loads(cli(ready, "queue", "ls", "--json").stdout)[0]["at"] == job["at"]
+    assert job["due_at"].endswith("+08:00") and job["created_at"].endswith("+08:00")
+    assert isinstance(job["due_at_epoch"], float)  # the number, for scripts that use it
 
 
 def test_queue_ls_aligns_its_columns() -> None:

@@ -348,3 +348,14 @@ def test_tokens_on_a_shared_store_open_only_with_the_teams_state_key(cli, projec
     with pytest.raises(StoreError) as refused:
         open_store(load_config(project / "mediactl.yaml"))
     assert "MEDIACTL_STATE_KEY is not set" in refused.value.message
+
+
+def test_auth_reports_the_grant_as_json_with_the_instructions_on_stderr(cli, project: Path, douyin) -> None:
+    result = cli(project, "auth", CHANNEL, "--json", input=redirected() + "\n")
+    assert result.exit_code == 0, result.output
+    grant = json.loads(result.stdout)  # only the JSON on stdout: the address to open and the prompt went to stderr
+    assert (grant["channel"], grant["account"], grant["renews"]) == (CHANNEL, "open-id-0001", True)
+    assert grant["expires_at"].endswith("+08:00") and grant["refresh_expires_at"].endswith("+08:00")
+    assert "http://127.0.0.1" in result.stderr
+    for secret in secrets_of(douyin.platform):
+        assert secret not in result.output, secret

@@ -112,7 +112,7 @@ def test_frequency_cap_refuses_with_next_slot_and_defer_uses_it(cli, ready: Path
     deferred = outcomes(
         cli(ready, "publish", SLUG, "--channel", "outbox", "--at", "2100-01-01T12:00", "--defer", "--json")
     )
-    assert deferred[0]["state"] == "queued" and deferred[0]["due_at"] >= 4102444800.0 + 86400
+    assert deferred[0]["state"] == "queued" and deferred[0]["due_at_epoch"] >= 4102444800.0 + 86400
 
 
 def test_defer_moves_on_past_every_slot_already_taken(cli, ready: Path) -> None:
@@ -128,7 +128,7 @@ def test_defer_moves_on_past_every_slot_already_taken(cli, ready: Path) -> None:
         cli(ready, "publish", SLUG, "--channel", "outbox", "--at", "2100-01-01T12:00", "--defer", "--json")
     )
     assert deferred[0]["state"] == "queued", deferred
-    assert deferred[0]["due_at"] >= 4102444800.0 + 3 * 86400  # the first day with room
+    assert deferred[0]["due_at_epoch"] >= 4102444800.0 + 3 * 86400  # the first day with room
 
 
 def test_crashed_sending_job_is_reconciled_not_resent(cli, ready: Path) -> None:

@@ -144,6 +144,10 @@ def _sarif_result(finding: Finding, index: int) -> dict[str, Any]:
     return result
 
 
+#: The width of a finding's label (its severity, or "allowed"): the place after it starts in one column.
+LABEL_WIDTH = max(len(label) for label in (*RANK, "allowed"))
+
+
 def render_text(findings: Sequence[Finding], console: Any) -> None:
     """Findings grouped by item (or file), most severe first; each a header line and its advice.
 
@@ -160,9 +164,8 @@ def render_text(findings: Sequence[Finding], console: Any) -> None:
         console.print(Text(title, style="bold underline"))
         for f in group:
             header = Text("  ")
-            header.append(
-                "allowed" if f.suppressed else f.severity, style="dim" if f.suppressed else colours[f.severity]
-            )
+            label = "allowed" if f.suppressed else f.severity
+            header.append(f"{label:<{LABEL_WIDTH}}", style="dim" if f.suppressed else colours[f.severity])
             header.append(f"  {f.file}:{f.line}:{f.column}" + (f" [{f.channel}]" if f.channel else ""))
             header.append(f"  {f.rule}", style="dim")
             header.append(f"  「{f.matched}」", style="bold")

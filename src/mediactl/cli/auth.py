@@ -7,9 +7,15 @@ import typer
 
 from mediactl.cli.base import STATE
 from mediactl.core import console
+from mediactl.core.times import zoned
 
 
-def auth_cmd(channel: Annotated[str, typer.Argument(help="The channel to authorise (an OAuth platform's).")]) -> None:
+def auth_cmd(
+    channel: Annotated[str, typer.Argument(help="The channel to authorise (an OAuth platform's).")],
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the grant as JSON; the steps go to stderr.")
+    ] = False,
+) -> None:
     """Authorise a channel's account: open the URL printed, allow access, paste the address the browser lands on.
 
     The platform sends the browser to the channel's redirect_uri with a code; mediactl checks the address carries this run's random state, exchanges the code for tokens at the platform's token endpoint and keeps them in the state store, sealed (with MEDIACTL_STATE_KEY when set). Deliveries then renew the access token with the refresh token by themselves; when that is no longer possible they fail saying to run this again. The code, the tokens and the client secret are never printed. Exit 2 on a configuration problem or an address from another authorisation, 1 when the platform refuses the code.
@@ -31,7 +37,7 @@ def auth_cmd(channel: Annotated[str, typer.Argument(help="The channel to authori
     try:
         grant = oauth.authorize(
             adapter,
-            _ask(target.name),
+            _ask(target.name, on_stderr=json_output),
             lambda grant: publisher.audited(
                 "auth.granted",
                 channel=target.name,
@@ -45,6 +51,11 @@ def auth_cmd(channel: Annotated[str, typer.Argument(help="The channel to authori
     finally:
         adapter.close()
         publisher.close()
+    if json_output:
+        console.emit_json({"channel": target.name, "platform": target.platform, "account": grant.account or None,
+                           "scope": grant.scope or None, "expires_at": grant.expires_at,
+                           "refresh_expires_at": grant.refresh_expires_at, "renews": bool(grant.refresh_token)})  # fmt: skip
+        return
     tz = config.project.tz
     until = datetime.fromtimestamp(grant.expires_at, tz).strftime("%Y-%m-%d %H:%M %Z")
     whose = f" (account {grant.account})" if grant.account else ""
@@ -62,17 +73,20 @@ def auth_cmd(channel: Annotated[str, typer.Argument(help="The channel to authori
         console.info(f"the platform gives no refresh token: run `mediactl auth {target.name}` again before {until}")
 
 
-def _ask(channel: str) -> Any:
+def _ask(channel: str, *, on_stderr: bool) -> Any:
+    """The steps for the person, on stdout; on stderr when stdout carries the JSON result (`--json`)."""
+    say = console.error_line if on_stderr else console.info
+
     def ask(started: Any) -> str:
-        console.info(f"Authorise {channel}: open this address in a browser, signed in as the account that publishes, "
-                     "and allow access:")  # fmt: skip
-        console.info(f"  {started.url}")
-        console.info(f"The browser is then sent to {started.redirect_uri}?code=…&state=… (that page need not load). "
-                     "Copy the whole address from the address bar.")  # fmt: skip
-        return str(typer.prompt("Paste the address (or only the code)", hide_input=True))
+        say(f"Authorise {channel}: open this address in a browser, signed in as the account that publishes, "
+            "and allow access:")  # fmt: skip
+        say(f"  {started.url}")
+        say(f"The browser is then sent to {started.redirect_uri}?code=…&state=… (that page need not load). "
+            "Copy the whole address from the address bar.")  # fmt: skip
+        return str(typer.prompt("Paste the address (or only the code)", hide_input=True, err=on_stderr))
 
     return ask
 
 
 def _iso(moment: float) -> str:
-    return datetime.fromtimestamp(moment, STATE.config().project.tz).isoformat(timespec="seconds")
+    return zoned(moment, STATE.config().project.tz)

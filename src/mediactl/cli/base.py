@@ -37,6 +37,7 @@ class State:
         if self._config is None:
             root = self.project.resolve() if self.project else find_project(Path.cwd())
             self._config = load_config(root / CONFIG_NAME)
+            console.use_zone(self._config.project.tz)
             print_warnings(self._config.warnings)
         return self._config
 

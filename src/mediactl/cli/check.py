@@ -38,7 +38,7 @@ def check_cmd(
 ) -> None:
     """Check every word the audience will see against the compliance rule packs.
 
-    Items are rendered first (incrementally), then each item's own text and every variant (titles, bodies, captions, hashtags, text on images, link targets) is checked. A report per variant, bound to its content hash, is written for the publish gate. Files given as paths are checked ad hoc (Markdown, HTML, text, SRT/VTT, YAML/JSON) in any repository. Exit code 0 when nothing at or above --fail-on was found, 1 otherwise, 2 on usage or rule-pack errors.
+    Items are rendered first (incrementally), then each item's own text and every variant (titles, bodies, captions, hashtags, text on images, link targets) is checked. A report per variant, bound to its content hash, is written for the publish gate. Files given as paths are checked ad hoc (Markdown, HTML, text, SRT/VTT, YAML/JSON) in any repository. The text format lists findings by item (or file), most severe first, then by place (file, line, column). Exit code 0 when nothing at or above --fail-on was found, 1 otherwise, 2 on usage or rule-pack errors.
 
     Examples:
 
@@ -159,7 +159,7 @@ def _emit(output: Any, result: Any, rules: dict[str, Any]) -> None:
 def rules_ls_cmd(
     json_output: Annotated[bool, typer.Option("--json", help="Print the rules as JSON.")] = False,
 ) -> None:
-    """List the rules in force: built-in packs, the repository's compliance/ packs, after config disable/severity.
+    """List the rules in force: built-in packs, the repository's compliance/ packs, after config disable/severity; sorted by id.
 
     Examples:
 
@@ -170,10 +170,11 @@ def rules_ls_cmd(
     from mediactl.check.runner import ruleset_for  # lazy: start-up
 
     ruleset = ruleset_for(_optional_config())
+    in_order = sorted(ruleset.rules, key=lambda rule: (rule.id, rule.source))  # a stable order, for diffs
     rows = [
         {"id": r.id, "kind": r.kind, "severity": r.severity, "message": r.message, "source": r.source,
          "pack": r.pack_file, "terms": len(r.terms) + len(r.trigger), "when": {k: list(v) for k, v in r.when.items()}}
-        for r in ruleset.rules
+        for r in in_order
     ]  # fmt: skip
     if json_output:
         console.emit_json(rows)
@@ -184,7 +185,7 @@ def rules_ls_cmd(
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("id", "kind", "severity", "source"):
         table.add_column(column, overflow="fold")
-    for r in ruleset.rules:
+    for r in in_order:
         table.add_row(Text(r.id), Text(r.kind), Text(r.severity), Text(r.source))
     console.out.print(table)
     console.info(f"{len(rows)} rules from {len(ruleset.files)} pack(s)")

@@ -13,7 +13,7 @@ from mediactl.core.errors import FindingsError, MediactlError, UsageError
 def doctor_cmd(json_output: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False) -> None:
     """Check config, credentials for each channel, adapters, fonts, ffmpeg, rule packs, the state store and the audit chain.
 
-    Each line says ok or what is wrong and how to fix it; a missing credential names the environment variable, never its value. Exit code 1 if anything needed is missing.
+    Each line says ok or what is wrong and how to fix it; a missing credential names the environment variable, never its value. The checks come in the order above, channels as mediactl.yaml lists them, so two runs compare line by line. Exit code 1 if anything needed is missing.
 
     Examples:
 

@@ -41,7 +41,7 @@ def ls_cmd(
     status: Annotated[str | None, typer.Option("--status", "-s", help="Only items with this status.")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON list (see README: JSON output).")] = False,
 ) -> None:
-    """List the items of the library with kind, title, status, approval, channels and last change.
+    """List the items of the library with kind, title, status, approval, channels and last change; sorted by slug.
 
     The approval column says who approved each item and whether the approval still holds: an approval is for the exact content of each rendered variant, so "void" means the variant changed since (approve again).
 

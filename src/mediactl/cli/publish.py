@@ -11,6 +11,7 @@ import typer
 from mediactl.cli.base import STATE
 from mediactl.core import console
 from mediactl.core.errors import FindingsError, UsageError
+from mediactl.core.times import zoned_text
 
 
 def review_cmd(
@@ -214,7 +215,7 @@ def queue_ls_cmd(
     channel: Annotated[str | None, typer.Option("--channel", "-c", help="Only this channel.")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the jobs as JSON.")] = False,
 ) -> None:
-    """List queued and past jobs: id, state, channel, item, due time, attempts, remote URL or error.
+    """List queued and past jobs: id, state, channel, item, due time, attempts, remote URL or error; by due time, then id.
 
     Examples:
 
@@ -245,7 +246,8 @@ def job_lines(jobs: Sequence[Any], tz: Any) -> list[str]:
         when = datetime.fromtimestamp(job.due_at, tz).strftime("%Y-%m-%d %H:%M")
         extra = job.remote_url or job.error or _confirmed(job)
         where = f"{job.channel}/{job.item}"
-        lines.append(f"#{job.id:<5} {job.state:<22} {where:<{width}}  {when}  attempts {job.attempts}  {extra}".rstrip())
+        number = f"#{job.id}"
+        lines.append(f"{number:>6} {job.state:<22} {where:<{width}}  {when}  attempts {job.attempts}  {extra}".rstrip())
     return lines
 
 
@@ -276,13 +278,9 @@ def _confirmed(job: Any) -> str:
 
 
 def _job_json(job: Any) -> dict[str, Any]:
-    """A job as JSON output shows it: its confirmation (per staff member, in total) as an object, not a string, and
-    under `at` its times in the project's zone (the raw epoch seconds stay, for scripts that use them)."""
-    tz = STATE.config().project.tz
-    moments = {"due": job.due_at, "claimed": job.claimed_at, "created": job.created_at, "updated": job.updated_at}
-    at = {name: datetime.fromtimestamp(value, tz).isoformat(timespec="seconds") if value else None
-          for name, value in moments.items()}  # fmt: skip
-    return {**job.to_dict(), "confirmation": job.confirmed() or None, "at": at}
+    """A job as JSON output shows it: its confirmation (per staff member, in total) as an object, not a string; its
+    times in the project's zone (emit_json), its due time also as `due_at_epoch`, for scripts that sort and compare."""
+    return {**job.to_dict(), "due_at_epoch": job.due_at, "confirmation": job.confirmed() or None}
 
 
 def queue_sync_cmd(
@@ -316,7 +314,7 @@ def _require_listable(publisher: Any) -> None:
     integrity.require_readable(publisher.store, publisher.audit_log, publisher.config)
 
 
-def _transition(job_id: int, state: str, allowed: tuple[str, ...], action: str, **extra: Any) -> None:
+def _transition(job_id: int, state: str, allowed: tuple[str, ...], action: str, json_output: bool, **extra: Any) -> None:
     from mediactl.publish.runner import Publisher  # lazy: start-up
 
     publisher = Publisher(STATE.config(), command=f"queue {action}")
@@ -328,32 +326,42 @@ def _transition(job_id: int, state: str, allowed: tuple[str, ...], action: str, 
                                         remote_url=extra.get("url"), audit=record)  # fmt: skip
     finally:
         publisher.close()
+    if json_output:
+        console.emit_json(_job_json(job))
+        return
     console.success(f"job {job_id} is {job.state}")
 
 
-def queue_cancel_cmd(job_id: Annotated[int, typer.Argument(help="Job number.")]) -> None:
+def queue_cancel_cmd(
+    job_id: Annotated[int, typer.Argument(help="Job number.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print the job after, as JSON (as queue show).")] = False,
+) -> None:
     """Cancel a job that has not been sent (pending, failed or unknown).
 
     Examples:
 
       $ mediactl queue cancel 12
     """
-    _transition(job_id, "cancelled", ("pending", "failed", "unknown"), "cancel")
+    _transition(job_id, "cancelled", ("pending", "failed", "unknown"), "cancel", json_output)
 
 
-def queue_retry_cmd(job_id: Annotated[int, typer.Argument(help="Job number.")]) -> None:
+def queue_retry_cmd(
+    job_id: Annotated[int, typer.Argument(help="Job number.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print the job after, as JSON (as queue show).")] = False,
+) -> None:
     """Send a failed or unknown job again, at the next `publish --due` (a person decided it did not arrive).
 
     Examples:
 
       $ mediactl queue retry 12
     """
-    _transition(job_id, "pending", ("failed", "unknown"), "retry")
+    _transition(job_id, "pending", ("failed", "unknown"), "retry", json_output)
 
 
 def queue_resolve_cmd(
     job_id: Annotated[int, typer.Argument(help="Job number.")],
     sent: Annotated[str, typer.Option("--sent", help="The URL where it was published (a person checked).")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print the job after, as JSON (as queue show).")] = False,
 ) -> None:
     """Record that a job was published, at the URL a person found it at: an unknown job, or one awaiting confirmation (a hand-off bundle a person posted in the app).
 
@@ -365,7 +373,7 @@ def queue_resolve_cmd(
 
       $ mediactl queue resolve 14 --sent https://www.xiaohongshu.com/explore/65f0c0aa000000001203a1b2
     """
-    _transition(job_id, "sent", ("unknown", "awaiting-confirmation"), "resolve", url=_post_url(sent))
+    _transition(job_id, "sent", ("unknown", "awaiting-confirmation"), "resolve", json_output, url=_post_url(sent))
 
 
 def _post_url(text: str) -> str:
@@ -416,16 +424,8 @@ def log_cmd(
     for r in records:
         where = "/".join(x for x in (r.get("channel"), r.get("item")) if x)
         detail = r.get("url") or r.get("error") or "; ".join(r.get("reasons") or []) or r.get("reason") or ""
-        when = _local_time(r["time"], config.project.tz)
+        when = zoned_text(r["time"], config.project.tz)
         console.info(f"{r['seq']:>5} {when} {r['actor']:<12} {r['action']:<20} {where} {detail}")
-
-
-def _local_time(recorded: str, tz: Any) -> str:
-    """A record's time (UTC, as hashed into the chain) as the project's people read it: in its zone, to the second."""
-    try:
-        return datetime.fromisoformat(recorded).astimezone(tz).isoformat(timespec="seconds")
-    except (TypeError, ValueError):  # not a time: shown as it is (log verify says what is wrong with it)
-        return str(recorded)
 
 
 def log_verify_cmd(
@@ -483,7 +483,9 @@ def _store_beyond_log(config: Any, log: Any) -> None:
         )
 
 
-def log_anchor_cmd() -> None:
+def log_anchor_cmd(
+    json_output: Annotated[bool, typer.Option("--json", help="Print the anchor written (seq, hash, time), as JSON.")] = False,
+) -> None:
     """Write the audit log's current head to audit-anchor.json in the project, to commit with the content.
 
     Once committed, `mediactl log verify` on any copy fails if the log was cut short or rewritten before that record.
@@ -501,6 +503,9 @@ def log_anchor_cmd() -> None:
         if broken:
             raise FindingsError(f"{log.name}: record {log.place(broken.line)} {broken.reason}; nothing was anchored")
         anchor = audit.write_anchor(config.root, log)
+    if json_output:
+        console.emit_json({**anchor, "records": count, "file": audit.ANCHOR_FILE})
+        return
     console.success(f"anchored record {anchor['seq']} of {count} in {audit.ANCHOR_FILE}: commit it")
 
 
@@ -570,6 +575,7 @@ def pause_cmd(
     channel: Annotated[
         str | None, typer.Option("--channel", "-c", help="Only this channel (default: everything).")
     ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print what is paused now, as JSON.")] = False,
 ) -> None:
     """Stop all deliveries (or one channel's) at once; queued jobs wait, nothing is dropped.
 
@@ -590,13 +596,18 @@ def pause_cmd(
     try:
         publisher.store.pause(channel or "*", reason, publisher.actor,
                               audit=publisher.audited("pause", channel=channel or "*", reason=reason))  # fmt: skip
+        paused = publisher.store.paused()
     finally:
         publisher.close()
+    if json_output:
+        console.emit_json({"changed": True, "paused": paused})
+        return
     console.success(f"paused {channel or 'all channels'}: {reason}")
 
 
 def resume_cmd(
     channel: Annotated[str | None, typer.Option("--channel", "-c", help="Only this channel.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print what is still paused, as JSON.")] = False,
 ) -> None:
     """Lift a pause; waiting jobs go out at the next `publish --due`.
 
@@ -611,6 +622,10 @@ def resume_cmd(
     publisher = Publisher(STATE.config(), command="resume")
     try:
         lifted = publisher.store.resume(channel or "*", audit=publisher.audited("resume", channel=channel or "*"))
+        paused = publisher.store.paused()
     finally:
         publisher.close()
+    if json_output:
+        console.emit_json({"changed": bool(lifted), "paused": paused})
+        return
     console.success(f"resumed {channel or 'all channels'}" if lifted else f"{channel or 'everything'} was not paused")

@@ -1,8 +1,9 @@
 """`state rebuild`, `state accept-loss`: what an operator does when the state store was lost or damaged;
 `state migrate`, `state export`, `state import`: its schema, and moving it (SQLite to PostgreSQL)."""
 
+from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -10,7 +11,9 @@ from mediactl.cli.base import STATE
 from mediactl.core import console
 
 
-def state_rebuild_cmd() -> None:
+def state_rebuild_cmd(
+    json_output: Annotated[bool, typer.Option("--json", help="Print what was rebuilt, as JSON.")] = False,
+) -> None:
     """Rebuild the state store from the audit log (and the outbox receipts) after it was lost, damaged or replaced.
 
     Jobs come back with the outcome the log holds: what was sent stays sent and is never sent again; a job whose time had come but whose outcome the log does not hold is reconciled by the next `publish --due` (the platform's status, the outbox receipt) or marked unknown for a person. Pause switches come back as the log last left them; approvals need no rebuilding (they are signed files in the repository, approvals/). A damaged store file is kept aside as queue.sqlite3.damaged-TIME. Recorded in the audit log.
@@ -32,6 +35,10 @@ def state_rebuild_cmd() -> None:
         done = recovery.rebuild(publisher, kept_aside=kept)
     finally:
         publisher.close()
+    if json_output:
+        console.emit_json({"rebuilt": False, "store": name} if done is None
+                          else {"rebuilt": True, "store": name, **asdict(done)})  # fmt: skip
+        return
     if done is None:
         console.success("the state store is whole and holds everything the audit log records: nothing to rebuild")
         return
@@ -53,6 +60,7 @@ def state_rebuild_cmd() -> None:
 
 def state_accept_loss_cmd(
     reason: Annotated[str, typer.Option("--reason", help="Why the loss is accepted (kept in the audit log).")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print the differences accepted, as JSON.")] = False,
 ) -> None:
     """Go on without what the state store lost, on the record: for when it cannot be rebuilt (the audit log is lost or damaged too).
 
@@ -73,12 +81,16 @@ def state_accept_loss_cmd(
         lost = recovery.accept_loss(publisher, reason, kept_aside=kept)
     finally:
         publisher.close()
+    if json_output:
+        console.emit_json({"lost": [str(difference) for difference in lost]})
+        return
     console.lines([f"  - {difference}" for difference in lost])
     console.success(f"accepted {len(lost)} difference(s) as lost, on the record; publishing may go on")
 
 
 def state_migrate_cmd(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List the steps that would run; change nothing.")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the version and the steps, as JSON.")] = False,
 ) -> None:
     """Bring the state store's schema up to this mediactl's version.
 
@@ -98,6 +110,10 @@ def state_migrate_cmd(
         found, steps = schema.migrate(store.database, dry_run=dry_run)
     finally:
         store.close()
+    if json_output:
+        console.emit_json({"store": store.name, "version": found, "dry_run": dry_run,
+                           "steps": [{"version": step.version, "description": step.description} for step in steps]})  # fmt: skip
+        return
     for step in steps:
         console.info(f"{'would apply' if dry_run else 'applied'} version {step.version}: {step.description}")
     if not steps:
@@ -110,6 +126,7 @@ def state_migrate_cmd(
 
 def state_export_cmd(
     file: Annotated[Path, typer.Argument(help="The file to write (JSON lines; it holds the queue: keep it private).")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print what was exported, as JSON.")] = False,
 ) -> None:
     """Write the state store's rows (jobs, pause switches, approvals, sealed tokens, bookkeeping), its audit log and its vault's blobs to a portable file.
 
@@ -128,11 +145,15 @@ def state_export_cmd(
         moved = transfer.export(store, file, log=backends.audit_log(config, store), vault=backends.vault(config, store))
     finally:
         store.close()
+    if json_output:
+        console.emit_json({"store": store.name, "file": str(file), "counted": _counted_json(moved.counted())})
+        return
     console.success(f"exported {_counted(moved.counted())} from {store.name} to {file}")
 
 
 def state_import_cmd(
     file: Annotated[Path, typer.Argument(help="A file written by `mediactl state export`.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print what was imported, as JSON.")] = False,
 ) -> None:
     """Import an export into this project's state store, which must be empty; job numbers and idempotency keys are kept.
 
@@ -157,7 +178,15 @@ def state_import_cmd(
     finally:
         store.close()
         log.close()
+    if json_output:
+        console.emit_json({"store": store.name, "file": str(file), "counted": _counted_json(moved.counted())})
+        return
     console.success(f"imported {_counted(moved.counted())} into {store.name}")
+
+
+def _counted_json(counts: dict[str, int]) -> list[dict[str, Any]]:
+    """As a list of {what, count}: a key named `tokens` would be taken for a secret, and its count redacted."""
+    return [{"what": name, "count": count} for name, count in counts.items()]
 
 
 def _counted(counts: dict[str, int]) -> str:

@@ -46,7 +46,7 @@ def stats_cmd(
     json_output: Annotated[bool, typer.Option("--json", help="Print the table as JSON.")] = False,
     csv_output: Annotated[bool, typer.Option("--csv", help="Print the table as CSV (UTF-8).")] = False,
 ) -> None:
-    """Table the latest numbers of every post, summed per channel, item, campaign or audience.
+    """Table the latest numbers of every post, summed per channel, item, campaign or audience; largest total first, then by name.
 
     With --since, each post counts what it gained since its first snapshot in the window. Numbers come
     from `mediactl stats pull`; campaign and audience from each item's front matter and its job.

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import threading
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from mediactl.core.redaction import redact
+from mediactl.core.times import zoned_json
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -41,15 +43,22 @@ def _consoles() -> tuple[Console, Console]:
 UNWRAPPED = 10_000
 
 
+#: Spaces and tabs that end a line (before its newline): rich's padding of a table's last column.
+_PADDING = re.compile(r"[ \t]+(?=\n)")
+
+
 def _width(name: str) -> int | None:
     """None (the terminal's own width, as rich finds it) on a terminal or when COLUMNS says; else unwrapped.
     rich would otherwise use 80 columns, or the width of whatever terminal stdin is, and fold tables to it."""
-    stream = getattr(sys, name)
-    try:
-        terminal = bool(stream.isatty())
-    except (AttributeError, ValueError):  # no isatty, or a closed stream
-        terminal = False
+    terminal = _is_terminal(getattr(sys, name))
     return None if terminal or os.environ.get("COLUMNS", "").isdigit() else UNWRAPPED
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
 
 
 class _Redacting:
@@ -57,7 +66,9 @@ class _Redacting:
 
     rich writes each print as one string, so a secret is never split between two writes. While a
     progress bar redirects the streams, the stream it proxies is written to (never the proxy, which
-    would print back through this console).
+    would print back through this console). Written to a file or a pipe, a line loses its trailing
+    spaces: rich pads every table cell to its column's width, the last one too, which `diff`, `git`
+    and `awk '$NF'` would otherwise carry along.
     """
 
     def __init__(self, name: str) -> None:
@@ -68,7 +79,10 @@ class _Redacting:
         return getattr(stream, "rich_proxied_file", stream)
 
     def write(self, text: str) -> int:
-        return self._stream().write(redact(text))
+        stream = self._stream()
+        if not _is_terminal(stream):
+            text = _PADDING.sub("", text)
+        return stream.write(redact(text))
 
     def __getattr__(self, attribute: str) -> Any:  # flush, isatty, fileno, encoding …
         if attribute == "rich_proxied_file":
@@ -126,13 +140,22 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
+#: The zone JSON output shows times in: the project's, once the CLI has loaded its config (use_zone); UTC before.
+_zone: list[tzinfo] = [UTC]
+
+
+def use_zone(zone: tzinfo) -> None:
+    """Show the times in JSON output in `zone` (the CLI calls this when it loads a project's config)."""
+    _zone[0] = zone
+
+
 def to_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
 
 
 def emit_json(data: Any) -> None:
-    """Machine-readable output on stdout: UTF-8, unwrapped, stable key order."""
-    sys.stdout.write(redact(to_json(data)) + "\n")
+    """Machine-readable output on stdout: UTF-8, unwrapped, stable key order, times in the project's zone."""
+    sys.stdout.write(redact(to_json(zoned_json(data, _zone[0]))) + "\n")
     sys.stdout.flush()
 
 

@@ -35,6 +35,7 @@ from mediactl.config.schema import did_you_mean
 from mediactl.core import fsutil, sshsig
 from mediactl.core.errors import ContentError, MediactlError, Problem, UsageError
 from mediactl.core.identity import identity_candidates
+from mediactl.core.times import zoned
 from mediactl.library.frontmatter import with_status
 from mediactl.publish.records import NAMESPACE, Record, read
 from mediactl.render.verify import verify
@@ -303,7 +304,7 @@ def _channel_view(config: Config, item: Item, name: str, records: list[Record]) 
 
 def _local_time(record: Record, config: Config) -> str | None:
     try:
-        return record.moment.astimezone(config.project.tz).isoformat()
+        return zoned(record.moment, config.project.tz)
     except ValueError:
         return None
 

@@ -104,7 +104,8 @@ class Outcome:
         return self.state in PROBLEMS or self.attention
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """Its fields; the due time also as `due_at_epoch` (JSON output shows `due_at` in the project's zone)."""
+        return {**self.__dict__, "due_at_epoch": self.due_at}
 
 
 class Publisher:
