@@ -145,3 +145,20 @@ def test_the_server_serves_files_and_ranges_on_loopback_only(tmp_path: Path) -> 
         finally:
             server.shutdown()
             thread.join(timeout=10)
+
+
+def test_a_gallery_of_the_whole_library_keeps_nothing_of_what_is_gone(cli, example: Path) -> None:
+    """An item deleted or renamed leaves no page behind, and no copy no page links; a gallery of some items only
+    touches nothing else."""
+    rendered(cli, example)
+    assert cli(example, "preview").exit_code == 0
+    preview = example / "build" / "preview"
+    gone_page, stale_copy = preview / "items" / "gone-item.html", preview / "files" / f"{'0' * 64}.jpg"
+    stale_copy.parent.mkdir(exist_ok=True)
+    gone_page.write_text("<p>old</p>", "utf-8")
+    stale_copy.write_bytes(b"old")
+    assert cli(example, "preview", SLUG).exit_code == 0
+    assert gone_page.exists() and stale_copy.exists()  # a part of the library: the rest is not its business
+    assert cli(example, "preview").exit_code == 0
+    assert not gone_page.exists() and not stale_copy.exists()
+    assert (example / PAGE).is_file()

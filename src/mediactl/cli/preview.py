@@ -48,7 +48,7 @@ def preview_cmd(
         raise UsageError(f"--port {port}: a port is 0 (any free port) to 65535")
     config = STATE.config()
     views = gallery.collect(config, STATE.library(), slugs or None, channel)
-    index = page.write_gallery(config, views, read_latest_numbers(config))
+    index = page.write_gallery(config, views, read_latest_numbers(config), whole=not slugs and channel is None)
     server = _server(config.build_path, port) if port is not None else None
     url = server.url(f"{page.PREVIEW}/index.html") if server else None
     if json_output:

@@ -56,6 +56,7 @@ class Links:
     def __init__(self, build: Path, out: Path) -> None:
         self.build = build.resolve()
         self.out = out
+        self.copies: set[str] = set()  # the names under files/ that a page links
 
     def href(self, shown: FileView | None, depth: int) -> str | None:
         """The link from a page `depth` folders below build/preview/ (None: not shown, its bytes changed)."""
@@ -69,13 +70,16 @@ class Links:
         if not copy.is_file() or copy.stat().st_size != real.stat().st_size:
             copy.parent.mkdir(parents=True, exist_ok=True)
             fsutil.copy_file(real, copy)
+        self.copies.add(copy.name)
         return "../" * depth + f"files/{copy.name}"
 
 
-def write_gallery(config: Config, views: list[VariantView], numbers: Numbers | None = None) -> Path:
+def write_gallery(config: Config, views: list[VariantView], numbers: Numbers | None = None, *,
+                  whole: bool = False) -> Path:  # fmt: skip
     """Write build/preview/ (index, item pages, assets) for `views`; returns the index.
 
-    `numbers`: per (item, channel), the latest counts `mediactl stats pull` kept (reads, likes …), shown in
+    `whole`: the gallery covers the whole library (no slug or channel named): pages and copies of anything no
+    longer in it are removed. `numbers`: per (item, channel), the latest counts `mediactl stats pull` kept (reads, likes …), shown in
     one column of the index (each platform counts different things); an empty or absent mapping shows none.
     """
     out = config.build_path / PREVIEW
@@ -97,7 +101,19 @@ def write_gallery(config: Config, views: list[VariantView], numbers: Numbers | N
         severities=sorted({v.severity for v in views}), root="",
     )  # fmt: skip
     fsutil.write_text(out / "index.html", index)
+    if whole:
+        _prune(out, {f"{slug}.html" for slug in items}, links.copies)
     return out / "index.html"
+
+
+def _prune(out: Path, pages: set[str], copies: set[str]) -> None:
+    """A gallery of the whole library keeps no page of an item that is gone, and no copy no page links: the folder
+    shows what the library is now, never a variant that no longer exists."""
+    for folder, kept in ((out / "items", pages), (out / "files", copies)):
+        if folder.is_dir():
+            for path in folder.iterdir():
+                if path.is_file() and path.name not in kept:
+                    path.unlink()
 
 
 def item_page(slug: str) -> str:
