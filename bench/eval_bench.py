@@ -140,7 +140,9 @@ def _table(title: str, results: dict[str, list[bool]], target: float, sign: str)
         print(f"  {category:<34} {sum(hits):>3}/{len(hits):<3} {sum(hits) / len(hits):6.1%}")
     every = [hit for hits in results.values() for hit in hits]
     if every:
-        print(f"  {'ALL':<34} {sum(every):>3}/{len(every):<3} {sum(every) / len(every):6.1%}  (target {sign} {target:.0%})")
+        print(
+            f"  {'ALL':<34} {sum(every):>3}/{len(every):<3} {sum(every) / len(every):6.1%}  (target {sign} {target:.0%})"
+        )
     print()
 
 
