@@ -95,6 +95,7 @@ def schema_problems(folder: Path = EVAL_DIR) -> list[str]:
 
 def fired(case: Case, fail_on: str) -> tuple[list[str], list[str]]:
     """(findings at or above fail_on, findings below it) for one case, each as 'rule 「matched」'."""
+    # lazy: the schema test loads this file and needs no rules, engine or mediactl install
     from mediactl.check.extract import extract_source
     from mediactl.check.report import failing
     from mediactl.check.rules import Profile
