@@ -28,6 +28,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_DIR = ROOT / "eval"
+PLATFORMS = frozenset(path.stem for path in (ROOT / "src" / "mediactl" / "data" / "platforms").glob("*.yaml"))
 LABELS = ("violation", "clean")
 REQUIRED = ("id", "text", "label", "category", "source", "verbatim")
 RECALL_TARGET = 0.95
@@ -86,6 +87,8 @@ def schema_problems(folder: Path = EVAL_DIR) -> list[str]:
                 problems.append(f"{where}: label '{raw.get('label')}' is not one of {', '.join(LABELS)}")
             if not isinstance(raw.get("verbatim"), bool):
                 problems.append(f"{where}: verbatim must be true or false")
+            if raw.get("platform") is not None and raw["platform"] not in PLATFORMS:
+                problems.append(f"{where}: platform '{raw['platform']}' is not one of the project's platforms")
             if "products" in raw and not isinstance(raw["products"], list):
                 problems.append(f"{where}: products must be a list")
             seen[str(raw.get("id"))] += 1

@@ -66,10 +66,11 @@ def test_every_source_names_a_document_or_an_address(bench: ModuleType) -> None:
 
 
 def test_schema_problems_are_found(bench: ModuleType, tmp_path: Path) -> None:
-    """The checker itself can fail: a duplicate id, a bad label, a missing source and a string verbatim are named."""
+    """The checker itself can fail: a duplicate id, a bad label, a missing source, a string verbatim and an unknown platform are named."""
     (tmp_path / "broken.yaml").write_text(
         "- {id: a, text: 保本, label: violation, category: x, source: 'https://example.org/1', verbatim: true}\n"
-        "- {id: a, text: 你好, label: fine, category: y, source: '', verbatim: 'yes'}\n",
+        "- {id: a, text: 你好, label: fine, category: y, source: '', verbatim: 'yes'}\n"
+        "- {id: b, text: 加V, label: violation, category: z, source: 'https://example.org/2', verbatim: false, platform: moments}\n",
         encoding="utf-8",
     )
     problems = "\n".join(bench.schema_problems(tmp_path))
@@ -77,3 +78,4 @@ def test_schema_problems_are_found(bench: ModuleType, tmp_path: Path) -> None:
     assert "label 'fine'" in problems
     assert "no 'source'" in problems
     assert "verbatim must be true or false" in problems
+    assert "platform 'moments' is not one of the project's platforms" in problems
