@@ -361,3 +361,16 @@ def metric_snapshots(root: Path) -> list[Any]:
         return metricstore.snapshots(store)
     finally:
         store.close()
+
+
+def wechat_approved(cli: Callable[..., Result], example: Path, monkeypatch: pytest.MonkeyPatch, sandbox_url: str,
+                    slug: str) -> Path:  # fmt: skip
+    """The example project with `slug` checked and approved, its WeChat channel pointed at the sandbox."""
+    monkeypatch.setenv("MEDIACTL_SANDBOX_URL", sandbox_url)
+    monkeypatch.setenv("BANK_WECHAT_APPID", "wx0123456789abcdef")
+    monkeypatch.setenv("BANK_WECHAT_SECRET", "wechat-app-secret-value")
+    monkeypatch.setenv("MEDIACTL_USER", "li.na")
+    assert cli(example, "check", slug).exit_code == 0
+    monkeypatch.setenv("MEDIACTL_USER", "wang.min")
+    assert cli(example, "approve", slug).exit_code == 0
+    return example

@@ -39,8 +39,6 @@ def approved(cli, example: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPat
     return approve_library(cli, example, sandbox, monkeypatch)
 
 
-
-
 def queued(cli, root: Path, channel: str) -> dict[str, Any]:
     (job,) = [j for j in json.loads(cli(root, "queue", "ls", "--json").stdout) if j["channel"] == channel]
     return job

@@ -87,10 +87,6 @@ def pull(cli, root: Path, *args: str) -> tuple[int, list[dict[str, Any]]]:
     return result.exit_code, json.loads(result.stdout)
 
 
-
-
-
-
 # ---- per platform: read, mapped, growing ---------------------------------------------------------------------
 
 MAPPED = {

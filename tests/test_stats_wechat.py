@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from conftest import audit_records, metric_snapshots
+from conftest import audit_records, metric_snapshots, wechat_approved
 from mediactl import pipeline
 from mediactl.config.model import CONFIG_NAME, load_config
 from mediactl.publish import schema
@@ -40,14 +40,7 @@ def sandbox():
 
 @pytest.fixture
 def ready(cli, example: Path, monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox) -> Path:
-    monkeypatch.setenv("MEDIACTL_SANDBOX_URL", sandbox.url)
-    monkeypatch.setenv("BANK_WECHAT_APPID", "wx0123456789abcdef")
-    monkeypatch.setenv("BANK_WECHAT_SECRET", "wechat-app-secret-value")
-    monkeypatch.setenv("MEDIACTL_USER", "li.na")
-    assert cli(example, "check", SLUG).exit_code == 0
-    monkeypatch.setenv("MEDIACTL_USER", "wang.min")
-    assert cli(example, "approve", SLUG).exit_code == 0
-    return example
+    return wechat_approved(cli, example, monkeypatch, sandbox.url, SLUG)
 
 
 def published(cli, root: Path) -> Job:
@@ -71,10 +64,6 @@ def pull(root: Path, sandbox: Sandbox, days_later: float) -> Any:
     sandbox.advance_clock(max(0.0, time.time() + days_later * DAY - sandbox.advance_clock(0)))  # 0: read the clock
     (pulled,) = pipeline.pull_stats(load_config(root / CONFIG_NAME), [], CHANNEL, now=time.time() + days_later * DAY)
     return pulled
-
-
-
-
 
 
 def test_the_job_keeps_the_msg_data_id_which_differs_from_the_publish_id(cli, ready: Path, sandbox: Sandbox) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from conftest import wechat_approved
 from mediactl.sandbox import Sandbox, SandboxOptions
 
 SLUG = "anti-fraud-2026"
@@ -21,14 +22,7 @@ def sandbox():
 
 @pytest.fixture
 def ready(cli, example: Path, monkeypatch, sandbox) -> Path:
-    monkeypatch.setenv("MEDIACTL_SANDBOX_URL", sandbox.url)
-    monkeypatch.setenv("BANK_WECHAT_APPID", "wx0123456789abcdef")
-    monkeypatch.setenv("BANK_WECHAT_SECRET", "wechat-app-secret-value")
-    monkeypatch.setenv("MEDIACTL_USER", "li.na")
-    assert cli(example, "check", SLUG).exit_code == 0
-    monkeypatch.setenv("MEDIACTL_USER", "wang.min")
-    assert cli(example, "approve", SLUG).exit_code == 0
-    return example
+    return wechat_approved(cli, example, monkeypatch, sandbox.url, SLUG)
 
 
 def publish(cli, root: Path) -> list[dict]:
