@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mediactl.check.rules import SEVERITIES
 from mediactl.check.runner import variant_findings
 from mediactl.core.errors import MediactlError, UsageError, relpath
 from mediactl.preview.frames import frame_for
@@ -31,7 +32,6 @@ if TYPE_CHECKING:  # annotations only
 
 #: How a field's role is labelled in the limits line ("标题 14/32").
 ROLE_LABELS = {"title": "标题", "summary": "摘要", "body": "正文", "hashtags": "话题", "link": "链接", "author": "作者"}
-SEVERITY_ORDER = ("blocker", "error", "warning", "info")  # the worst first
 BODY_FORMATS = {".html": "html", ".md": "markdown"}
 
 
@@ -123,7 +123,7 @@ class VariantView:
         found = {f.severity for f in self.findings if not f.allowed}
         if not found:
             return "none"
-        return next((s for s in SEVERITY_ORDER if s in found), min(found))
+        return next((s for s in SEVERITIES if s in found), min(found))
 
     def role(self, role: str) -> FieldView | None:
         """The first field with this role (title, summary, body …): what a frame puts in that place."""
