@@ -66,6 +66,7 @@ def test_video_is_uploaded_raw_and_published_with_caption_and_cover(cli, ready: 
     assert job_of(ready, CHANNEL).remote_id == post["summary"]["photo_id"]
     (record,) = delivery_records(ready)
     assert record["sandbox"] is True and record["url"] == outcome["url"]
+    assert "remote_detail" not in record  # the audit record keeps the platform's ids, never the post's words
 
 
 def test_a_video_of_10_mb_or_more_goes_in_fragments_counted_from_zero(

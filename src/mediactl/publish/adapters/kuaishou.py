@@ -133,8 +133,9 @@ class KuaishouAdapter(OAuthAdapter):
         info = answer.get("video_info") if isinstance(answer.get("video_info"), dict) else None
         if info is None or info.get("pending"):
             return None  # still processing, or not listed yet right after publishing
-        return Receipt("sent", photo_id, str(info.get("play_url") or ""), {"caption": info.get("caption")},
-                       live=shown(info, caption="caption"))  # fmt: skip
+        # The caption is read back for drift only (live); the receipt's detail goes into the audit record and the
+        # job, which keep the platform's ids, not the post's words.
+        return Receipt("sent", photo_id, str(info.get("play_url") or ""), live=shown(info, caption="caption"))
 
     def ask_metrics(self, spec: MetricsSpec, params: dict[str, Any]) -> Any:
         """`/openapi/photo/info`: its `video_info` counts; a work Kuaishou says does not exist answers without one."""
