@@ -221,6 +221,8 @@ _ASCII_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 def _decode_map(src: str, start: int, decoded: str) -> list[int] | None:
     """Source offsets of each character of `decoded`, the html.unescape of src[start:…]; None if it is not."""
+    if src.startswith(decoded, start):  # no entity in it (most text): one offset each, no walk
+        return list(range(start, start + len(decoded)))
     offsets: list[int] = []
     index = start
     while len(offsets) < len(decoded):
@@ -459,18 +461,18 @@ class _Runs:
     def finish(self, *, strip: bool = True) -> None:
         """Emit the block: surrounding whitespace stripped (a code block keeps it but not its last newlines)."""
         text = "".join(self.parts)
-        if not self.anchors:
+        trimmed = text.strip() if strip else text.rstrip("\n")
+        if len(trimmed) == len(text):  # the common case: the anchors stand
+            if text:
+                self.out.add(self.field, text, self.anchors)
             return
-        segment = Segment(text, self.out.display, self.field, 0, tuple(self.anchors))
-        lead = len(text) - len(text.lstrip()) if strip else 0
-        text = text.strip() if strip else text.rstrip("\n")[lead:]
-        if not text:
+        if not trimmed:
             return
-        anchors = [(0, *segment.position(lead))]
-        anchors += [
-            (offset - lead, line, column) for offset, line, column in self.anchors if lead < offset < lead + len(text)
-        ]
-        self.out.add(self.field, text, anchors)
+        lead = text.index(trimmed)
+        start = Segment(text, "", "", 0, tuple(self.anchors)).position(lead)
+        anchors = [(0, *start)]
+        anchors += [(at - lead, line, column) for at, line, column in self.anchors if lead < at < lead + len(trimmed)]
+        self.out.add(self.field, trimmed, anchors)
 
 
 class _MarkdownExtractor:
@@ -490,15 +492,21 @@ class _MarkdownExtractor:
         self.html_lines: list[tuple[str, int]] = []  # the lines of the HTML block being read, with their offsets
 
     def run(self) -> None:
-        for event, span in _markdown_parser().events_with_range(self.src):
+        src, char, pos = self.src, self.char, self.pos
+        for event, span in _markdown_parser().events_with_range(src):
             if type(event) is str:  # SoftBreak, HardBreak, Rule
-                if self.block is not None and event != "Rule":
-                    self.block.pending = True
+                if event != "Rule":
+                    self.target().pending = True
                 continue
             text = event.get("Text")
-            if text is not None:
-                if not self.skipping:
-                    self.text(text, span["start"], span["end"])
+            if text is not None:  # most events: inline, verbatim text is anchored where it starts
+                if self.skipping:
+                    continue
+                begin = char(span["start"])
+                if self.code or not src.startswith(text, begin) or (begin and src[begin - 1] == "\\"):
+                    self.text(text, begin)
+                else:
+                    self.target().add(text, *pos(begin))
             elif "Start" in event:
                 self.start(event["Start"], span)
             elif "End" in event:
@@ -508,7 +516,7 @@ class _MarkdownExtractor:
             elif "InlineHtml" in event:
                 self.inline_html(event["InlineHtml"], span["start"])
             elif "Html" in event:
-                self.html_lines.append((event["Html"], self.char(span["start"])))
+                self.html_lines.append((event["Html"], char(span["start"])))
         self.flush()
 
     def target(self) -> _Runs:
@@ -523,7 +531,6 @@ class _MarkdownExtractor:
         name = tag if type(tag) is str else next(iter(tag))
         if name in _MD_BLOCKS:
             self.flush()
-            self.block = _Runs(self.out, self.field)
             if name == "CodeBlock":
                 self.code = True
             elif name == "HtmlBlock":
@@ -550,26 +557,22 @@ class _MarkdownExtractor:
             self.block.finish(strip=not self.code)
             self.block = None
         self.code = False
-        for inner in self.inner:
-            inner.finish()
-        self.inner.clear()
+        if self.inner:
+            for inner in self.inner:
+                inner.finish()
+            self.inner.clear()
 
-    def text(self, text: str, start: int, end: int) -> None:
+    def text(self, text: str, begin: int) -> None:
+        """Text that is not a verbatim run: a code block's lines, an escape, an entity (it points at its source)."""
         runs = self.target()
-        begin, stop = self.char(start), self.char(end)
-        src = self.src
         if self.code:  # a code block: its lines as written, each anchored at its source line
             for line in text.splitlines(keepends=True):
                 runs.add(line, *self.pos(begin))
                 begin += len(line)
-            return
-        if stop - begin == len(text) and src.startswith(text, begin):  # verbatim, the common case
-            if begin and src[begin - 1] == "\\" and text[0] in _ASCII_PUNCT:  # an escape points at its backslash
-                runs.add(text[0], *self.pos(begin - 1))
-                runs.add(text[1:], *self.pos(begin + 1))
-            else:
-                runs.add(text, *self.pos(begin))
-        else:  # an entity (or text the parser changed): it points at its source
+        elif begin and self.src[begin - 1] == "\\" and text[0] in _ASCII_PUNCT:  # an escape: at its backslash
+            runs.add(text[0], *self.pos(begin - 1))
+            runs.add(text[1:], *self.pos(begin + 1))
+        else:
             runs.add(text, *self.pos(begin))
 
     def code_span(self, code: str, start: int, end: int) -> None:
