@@ -492,7 +492,7 @@ class _MarkdownExtractor:
         self.html_lines: list[tuple[str, int]] = []  # the lines of the HTML block being read, with their offsets
 
     def run(self) -> None:
-        src, char, pos = self.src, self.char, self.pos
+        src, char, starts, first_line = self.src, self.char, self.pos.starts, self.line_offset + 1
         for event, span in _markdown_parser().events_with_range(src):
             if type(event) is str:  # SoftBreak, HardBreak, Rule
                 if event != "Rule":
@@ -505,8 +505,11 @@ class _MarkdownExtractor:
                 begin = char(span["start"])
                 if self.code or not src.startswith(text, begin) or (begin and src[begin - 1] == "\\"):
                     self.text(text, begin)
-                else:
-                    self.target().add(text, *pos(begin))
+                else:  # as _Lines does it, inline: this is the loop the check spends its time in
+                    line = bisect.bisect_right(starts, begin) - 1
+                    (self.alts[-1] if self.alts else self.block or self.target()).add(
+                        text, line + first_line, begin - starts[line] + 1
+                    )
             elif "Start" in event:
                 self.start(event["Start"], span)
             elif "End" in event:
