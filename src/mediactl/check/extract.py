@@ -153,11 +153,10 @@ class _Out:
             if place != expected:
                 anchors.append((offset, *place))
             expected = (place[0], place[1] + 1)
-        self.segments.append(Segment(text, self.display, field, self.counts[field], tuple(anchors)))
-        self.counts[field] += 1
+        self.add(field, text, anchors)
 
     def add(self, field: str, text: str, anchors: list[tuple[int, int, int]]) -> None:
-        """A block whose anchors are known (Markdown runs), numbered within its field."""
+        """A block with its anchors, numbered within its field."""
         self.segments.append(Segment(text, self.display, field, self.counts[field], tuple(anchors)))
         self.counts[field] += 1
 
