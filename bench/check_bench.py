@@ -3,8 +3,11 @@
     python bench/check_bench.py                          # full run: 5,000 files, 54 MB, 5,000 terms
     python bench/check_bench.py --files 200 --mb 2       # quick run (~15 s)
     python bench/check_bench.py --skip-textlint          # leave out textlint (~80 s of the full run)
+    python bench/check_bench.py --skip-text --skip-textlint   # only the Markdown corpus (issue 17)
 
-Options: --work DIR (default ~/.cache/mediactl-bench), --terms N (default 5000), --seed S (default 4).
+Options: --work DIR (default ~/.cache/mediactl-bench), --terms N (default 5000), --seed S (default 4),
+--md-files N and --md-mb MB (the Markdown corpus, default 2,000 files, 24 MB: the size of issue 17),
+--skip-text / --skip-markdown (leave out one corpus).
 
 The full run takes about three minutes the first time (sdist download, corpus generation, `npm
 install`) and two and a half afterwards (textlint alone ~80 s). Everything generated is cached under --work:
@@ -20,14 +23,22 @@ install`) and two and a half afterwards (textlint alone ~80 s). Everything gener
   built-in packs plus 2-4 character n-grams of the raw text (seeded; Han only, no numerals, each found
   1-3 times in the raw text, so the corpus has real hits). ``terms.txt`` is the same list, one per line,
   and ``textlintrc.json`` the equivalent textlint-rule-ng-word configuration.
+* ``markdown-<files>f-<mb>mb-s<seed>/``: the same paragraphs as bank new-media Markdown (issue 17),
+  <files> ``.md`` files of equal size. Each has YAML front matter (title, summary, tags, a nested
+  override) and body blocks drawn with a fixed seed: headings, paragraphs of raw text mixed with bank
+  copy phrasing, emphasis that splits a word (``保**本**``), inline and reference links, lists,
+  pipe tables, block quotes, fenced code, inline HTML (``<span>``, ``<br>``), entities and images with
+  alt text. The same terms as the plain-text corpus; the bare scan reads the same ``.md`` files.
 * ``textlint/``: ``npm install textlint textlint-rule-ng-word``.
 
-Every engine runs as a whole process under ``/usr/bin/time -v`` (max RSS; wall clock is taken around
-the process), the median of 3 runs when a run takes under 60 s, else 1 run:
+Every engine runs as a whole process under ``/usr/bin/time -v`` (max RSS, and user + system CPU time of
+the process and its workers, which a busy machine disturbs less than the wall clock; wall clock is taken
+around the process), the median of 3 runs when a run takes under 60 s, else 1 run:
 
 * mediactl check CORPUS --format json, in the project: first run (caches of compiled rules and
-  self-test results cleared) and second run (cached);
-* a bare ahocorasick-rs scan in a separate Python process (read, decode, overlapping matches);
+  self-test results cleared) and second run (cached); for the plain-text and the Markdown corpus;
+* a bare ahocorasick-rs scan in a separate Python process (read, decode, overlapping matches), on
+  each corpus: the ratio mediactl / bare scan is printed per corpus beside its target (<= 3x);
 * textlint --format json CORPUS with textlint-rule-ng-word and the same words;
 * mediactl check ONE_FILE --format line, in the project and outside any project (median of 5, warm).
 
@@ -57,6 +68,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -144,6 +156,146 @@ def make_corpus(paragraphs: list[str], folder: Path, files: int, mb: float, seed
             size += sizes[order[index]]
             index += 1
         (tmp / f"{number:05d}.txt").write_text("\n\n".join(chunk) + "\n", "utf-8")
+    (tmp / ".complete").write_text(json.dumps({"files": files, "mb": mb, "seed": seed}), "utf-8")
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
+    return folder
+
+
+# Bank new-media phrasing mixed into the Markdown corpus: product facts, disclosures, service notes, and (one pick
+# in ten, VIOLATIONS) claims the built-in packs exist for, so there are findings inside markup as well as in plain runs.
+BANK_COPY = (
+    "理财非存款、产品有风险、投资须谨慎",
+    "理财产品过往业绩不代表其未来表现，不等于理财产品实际收益，投资须谨慎",
+    "业绩比较基准年化2.60%–3.20%，不代表产品未来表现和实际收益",
+    "R2中低风险，适合风险承受能力评估结果为C2级及以上的个人投资者",
+    "每笔份额持有满180天后可申请赎回，持有期内不可赎回",
+    "1元起购，按1元的整数倍递增，不收取认购费、申购费和赎回费",
+    "本周六各营业网点正常营业，欢迎到店咨询",
+    "请通过官方渠道办理业务，谨防电信网络诈骗",
+    "信用卡境外消费返现，活动期间每户最高返现200元",
+    "代发工资客户专享，开户即送积分",
+)
+VIOLATIONS = (
+    "保本保息，稳赚不赔",
+    "年化收益4.5%，零风险",
+    "行业领先的财富管理服务",
+    "最佳理财选择，收益稳稳的",
+    "加V了解更多产品详情",
+)
+SPLIT_WORDS = ("保本", "稳赚", "理财", "收益", "风险", "存款", "投资")  # written as 保**本**: emphasis splits the word
+
+
+def _markdown_block(rng: random.Random, text: Callable[[], str], refs: list[str]) -> str:
+    """One block of bank-copy Markdown (kind drawn by rng); reference definitions are appended to refs."""
+
+    def snippet(low: int = 6, high: int = 24) -> str:
+        return text()[: rng.randint(low, high)]
+
+    def copy() -> str:
+        return rng.choice(VIOLATIONS if rng.random() < 0.1 else BANK_COPY)
+
+    def inline(paragraph: str) -> str:
+        """A paragraph with inline markup put in at random places, lines broken every ~40 characters."""
+        pieces = [paragraph[i : i + 40] for i in range(0, len(paragraph), 40)]
+        for index, piece in enumerate(pieces):
+            roll = rng.random()
+            word = rng.choice(SPLIT_WORDS)
+            if roll < 0.05:
+                piece += f"{word[0]}**{word[1:]}**"
+            elif roll < 0.12:
+                piece = f"*{piece[:6]}*{piece[6:]}"
+            elif roll < 0.14:
+                piece += f'[{snippet(4, 10)}](https://www.example-bank.cn/p/{rng.randrange(10**6)} "{snippet(2, 6)}")'
+            elif roll < 0.15:
+                label = f"r{len(refs) + 1}"
+                refs.append(f"[{label}]: https://www.example-bank.cn/notice/{rng.randrange(10**6)}")
+                piece += f"[{snippet(4, 10)}][{label}]"
+            elif roll < 0.18:
+                piece += f'<span style="color:#c00">{word[0]}</span>{word[1:]}'
+            elif roll < 0.20:
+                piece += f"{word}<br>"
+            elif roll < 0.23:
+                piece += f"`{snippet(3, 8)}`"
+            elif roll < 0.25:
+                piece += " &amp; " + copy()
+            elif roll < 0.30:
+                piece += copy() + "。"
+            pieces[index] = piece
+        return "\n".join(pieces)
+
+    kind = rng.random()
+    if kind < 0.10:
+        return f"{'#' * rng.randint(1, 3)} {snippet()}"
+    if kind < 0.50:
+        return inline(text())
+    if kind < 0.62:
+        marker = rng.choice(("-", "*", "1."))
+        items = [f"{marker} **{snippet(2, 5)}**：{inline(snippet(10, 60))}" for _ in range(rng.randint(2, 5))]
+        items.insert(rng.randint(1, len(items)), f"   - {snippet()}")
+        return "\n".join(items)
+    if kind < 0.70:
+        rows = [
+            f"| {snippet(2, 6)} | {inline(snippet(6, 20)).replace(chr(10), '')} |" for _ in range(rng.randint(2, 5))
+        ]
+        return "\n".join(["| 项目 | 说明 |", "|---|---|", *rows])
+    if kind < 0.78:
+        return "\n".join(f"> {line}" for line in inline(text()).split("\n"))
+    if kind < 0.83:
+        return "```text\n" + "\n".join(snippet(8, 30) for _ in range(rng.randint(1, 4))) + "\n```"
+    if kind < 0.90:
+        return f'![{snippet(4, 16)}](images/poster-{rng.randrange(1000)}.png "{snippet(2, 8)}")\n\n{inline(text())}'
+    if kind < 0.95:
+        return (
+            f'<div class="notice">\n<p>{snippet()}<b>{copy()}</b></p>\n<img src="a.png" alt="{snippet(4, 12)}">\n</div>'
+        )
+    return f"> **{copy()}**"
+
+
+def _yaml_string(value: str) -> str:
+    """A front-matter value that stays a string whatever the raw text holds (a JSON string is valid YAML)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def make_markdown_corpus(paragraphs: list[str], folder: Path, files: int, mb: float, seed: int) -> Path:
+    """`files` .md files of ~equal size, `mb` MB in all: front matter and bank-copy Markdown (see the docstring)."""
+    if (folder / ".complete").exists():
+        return folder
+    print(f"writing Markdown corpus: {files} files, {mb:g} MB -> {folder}", flush=True)
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    rng = random.Random(f"markdown-{seed}")
+    order = list(range(len(paragraphs)))
+    rng.shuffle(order)
+    cursor = [0]
+
+    def text() -> str:
+        cursor[0] = (cursor[0] + 1) % len(order)
+        return paragraphs[order[cursor[0]]]
+
+    per_file = mb * 1e6 / files
+    for number in range(files):
+        chunk = [
+            "---",
+            f"title: {_yaml_string(text()[:20])}",
+            f"summary: {_yaml_string(rng.choice(BANK_COPY) + '。' + text()[:40])}",
+            "kind: article",
+            f"tags: [理财, {rng.choice(SPLIT_WORDS)}]",
+            "overrides:",
+            "  bank-weibo:",
+            f"    summary: {_yaml_string(text()[:30])}",
+            "---",
+            "",
+        ]
+        refs: list[str] = []
+        size = len("\n".join(chunk).encode())
+        while size < per_file:
+            block = _markdown_block(rng, text, refs)
+            chunk.append(block + "\n")
+            size += len(block.encode()) + 2
+        chunk.extend(refs)
+        (tmp / f"{number:05d}.md").write_text("\n".join(chunk) + "\n", "utf-8")
     (tmp / ".complete").write_text(json.dumps({"files": files, "mb": mb, "seed": seed}), "utf-8")
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)
@@ -270,6 +422,7 @@ def install_textlint(work: Path) -> Path:
 @dataclass
 class Run:
     wall: float
+    cpu: float  # user + system seconds of the process and its workers: steadier than wall on a busy machine
     rss_mib: float
     tree_mib: float
     returncode: int
@@ -287,6 +440,10 @@ class Result:
     @property
     def wall(self) -> float:
         return statistics.median(r.wall for r in self.runs)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(r.cpu for r in self.runs)
 
     @property
     def rss(self) -> float:
@@ -343,10 +500,14 @@ def run_once(cmd: list[str], cwd: Path, out: Path, ok: tuple[int, ...] = (0, 1))
         if returncode not in ok:
             stderr.seek(0)
             sys.exit(f"failed ({returncode}): {' '.join(cmd)}\n{stderr.read().decode(errors='replace')[-3000:]}")
-    rss_kib = next(
-        int(line.rsplit(":", 1)[1]) for line in stats.read_text().splitlines() if "Maximum resident set size" in line
-    )
-    return Run(wall, rss_kib / 1024, peak[0] / 1024, returncode, out)
+    stats_lines = stats.read_text().splitlines()
+
+    def stat(label: str) -> float:
+        return next(float(line.rsplit(":", 1)[1]) for line in stats_lines if label in line)
+
+    rss_kib = stat("Maximum resident set size")
+    cpu = stat("User time (seconds)") + stat("System time (seconds)")
+    return Run(wall, cpu, rss_kib / 1024, peak[0] / 1024, returncode, out)
 
 
 def measure(result: Result, cmd: list[str], cwd: Path, out: Path, *, times: int = 3) -> Result:
@@ -366,7 +527,7 @@ def bare_scan(terms_file: Path, corpus: Path) -> None:
 
     automaton = AhoCorasick(terms_file.read_text("utf-8").splitlines())
     hits = files = size = 0
-    for path in sorted(corpus.rglob("*.txt")):
+    for path in sorted(corpus.rglob("*.txt")) + sorted(corpus.rglob("*.md")):
         data = path.read_bytes()
         hits += len(automaton.find_matches_as_indexes(data.decode("utf-8"), overlapping=True))
         files += 1
@@ -377,14 +538,67 @@ def bare_scan(terms_file: Path, corpus: Path) -> None:
 # ---------------------------------------------------------------- main
 
 
+@dataclass
+class CorpusRuns:
+    """mediactl check (1st and 2nd run) and the bare scan on one corpus, measured in the same run."""
+
+    label: str
+    cold: Result
+    warm: Result
+    bare: Result
+
+    def ratios(self) -> list[str]:
+        target = TARGETS["pipeline/bare"]
+        return [
+            f"{self.label}: mediactl {which} run / bare scan: {r.wall / self.bare.wall:5.2f}x  "
+            f"(target <= {target:g}x: {'ok' if r.wall / self.bare.wall <= target else 'MISSED'}; "
+            f"CPU time {r.cpu / self.bare.cpu:.2f}x)"
+            for which, r in (("1st", self.cold), ("2nd", self.warm))
+        ]
+
+
+def check_corpus(label: str, corpus: Path, files: int, project: Path, work: Path, out: Path) -> CorpusRuns:
+    """`mediactl check CORPUS --format json` (first run with the caches cleared, then the second) and the bare scan."""
+    mediactl = shutil.which("mediactl") or sys.exit("mediactl is not on PATH (activate the venv)")
+    size_mb = sum(f.stat().st_size for f in corpus.iterdir() if f.suffix in (".txt", ".md")) / 1e6
+    print(f"{label} corpus {corpus}: {files} files, {size_mb:.1f} MB", flush=True)
+    check = [mediactl, "check", str(corpus), "--format", "json"]
+    tag = label.lower().replace(" ", "-")
+    cold = Result(f"{label}: check, 1st run", mb=size_mb)
+    warm = Result(f"{label}: check, 2nd run", mb=size_mb)
+    for _ in range(3):  # each first run with the caches cleared, then the second run with them
+        shutil.rmtree(project / ".mediactl", ignore_errors=True)
+        cold.runs.append(run_once(check, project, out / f"mediactl-{tag}-1st.json"))
+        warm.runs.append(run_once(check, project, out / f"mediactl-{tag}-2nd.json"))
+        print(f"  mediactl check: 1st {cold.runs[-1].wall:.2f} s, 2nd {warm.runs[-1].wall:.2f} s", flush=True)
+        if cold.runs[-1].wall >= SLOW:
+            break
+    summary = json.loads(warm.runs[-1].stdout.read_text("utf-8"))
+    cold.count = warm.count = summary["summary"]["findings"]
+    bench_findings = sum(1 for f in summary["findings"] if f["rule"].startswith("bench."))
+    warm.note = cold.note = f"{bench_findings} from the bench pack"
+    bare = measure(
+        Result(f"{label}: bare ahocorasick-rs", mb=size_mb),
+        [sys.executable, str(Path(__file__).resolve()), "--bare-scan", str(project / "terms.txt"), str(corpus)],
+        work,
+        out / f"bare-{tag}.json",
+    )
+    bare.count = json.loads(bare.runs[-1].stdout.read_text())["hits"]
+    return CorpusRuns(label, cold, warm, bare)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--work", type=Path, default=Path.home() / ".cache" / "mediactl-bench")
     parser.add_argument("--files", type=int, default=5000, help="number of .txt files (default 5000)")
     parser.add_argument("--mb", type=float, default=54, help="corpus size in MB, 10^6 bytes (default 54)")
+    parser.add_argument("--md-files", type=int, default=2000, help="number of .md files (default 2000)")
+    parser.add_argument("--md-mb", type=float, default=24, help="Markdown corpus size in MB (default 24)")
     parser.add_argument("--terms", type=int, default=5000, help="terms in the word list (default 5000)")
     parser.add_argument("--seed", type=int, default=4)
     parser.add_argument("--skip-textlint", action="store_true", help="do not run textlint")
+    parser.add_argument("--skip-text", action="store_true", help="do not check the plain-text corpus")
+    parser.add_argument("--skip-markdown", action="store_true", help="do not check the Markdown corpus")
     parser.add_argument("--bare-scan", nargs=2, type=Path, metavar=("TERMS", "CORPUS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_scan:
@@ -404,6 +618,10 @@ def main() -> None:
     corpus = make_corpus(
         paragraphs, work / f"corpus-{args.files}f-{args.mb:g}mb-s{args.seed}", args.files, args.mb, args.seed
     )
+    markdown = make_markdown_corpus(
+        paragraphs, work / f"markdown-{args.md_files}f-{args.md_mb:g}mb-s{args.seed}", args.md_files, args.md_mb,
+        args.seed,
+    )  # fmt: skip
     project, terms = make_project(paragraphs, work / f"project-{args.terms}t-s{args.seed}", args.terms, args.seed)
     files = sorted(corpus.glob("*.txt"))
     size_mb = sum(f.stat().st_size for f in files) / 1e6
@@ -415,9 +633,7 @@ def main() -> None:
     rules = sum(
         1 for line in (project / "compliance" / "bench.yaml").open(encoding="utf-8") if line.startswith("- id:")
     )
-    print(
-        f"corpus {corpus}: {len(files)} files, {size_mb:.1f} MB; {len(terms)} terms in {rules} rules + built-in packs"
-    )
+    print(f"{len(terms)} terms in {rules} rules + built-in packs")
 
     load = os.getloadavg()[0]
     print(
@@ -425,32 +641,13 @@ def main() -> None:
         + ("  (the machine was busy in the last minute: timings may be noisy)" if load > 0.5 else "")
     )
 
-    def clear_caches() -> None:
-        shutil.rmtree(project / ".mediactl", ignore_errors=True)
-
-    check = [mediactl, "check", str(corpus), "--format", "json"]
     single = [mediactl, "check", str(one), "--format", "line"]
     run_once(single, project, out / "one-warmup.txt")  # bytecode cache; the rule caches are cleared below
-    cold, warm = Result("mediactl check, 1st run", mb=size_mb), Result("mediactl check, 2nd run", mb=size_mb)
-    for _ in range(3):  # each first run with the caches cleared, then the second run with them
-        clear_caches()
-        cold.runs.append(run_once(check, project, out / "mediactl-1st.json"))
-        warm.runs.append(run_once(check, project, out / "mediactl-2nd.json"))
-        print(f"  mediactl check: 1st {cold.runs[-1].wall:.2f} s, 2nd {warm.runs[-1].wall:.2f} s", flush=True)
-        if cold.runs[-1].wall >= SLOW:
-            break
-    summary = json.loads(warm.runs[-1].stdout.read_text("utf-8"))
-    cold.count = warm.count = summary["summary"]["findings"]
-    bench_findings = sum(1 for f in summary["findings"] if f["rule"].startswith("bench."))
-    warm.note = cold.note = f"{bench_findings} from the bench pack"
-
-    bare = measure(
-        Result("bare ahocorasick-rs scan", mb=size_mb),
-        [sys.executable, str(Path(__file__).resolve()), "--bare-scan", str(project / "terms.txt"), str(corpus)],
-        work,
-        out / "bare.json",
-    )
-    bare.count = json.loads(bare.runs[-1].stdout.read_text())["hits"]
+    corpora: list[CorpusRuns] = []
+    if not args.skip_text:
+        corpora.append(check_corpus("Plain text", corpus, len(files), project, work, out))
+    if not args.skip_markdown:
+        corpora.append(check_corpus("Markdown", markdown, args.md_files, project, work, out))
 
     textlint = None
     if not args.skip_textlint:
@@ -468,17 +665,20 @@ def main() -> None:
     one_mb = one.stat().st_size / 1e6
     run_once(single, project, out / "one-warmup.txt")
     one_in = measure(Result("one file, in the project", mb=one_mb), single, project, out / "one-in.txt", times=5)
-    run_once(single, outside, out / "one-warmup.txt")
+    run_once(single, outside, out / "one-out.txt")
     one_out = measure(Result("one file, no project", mb=one_mb), single, outside, out / "one-out.txt", times=5)
     for result in (one_in, one_out):
         result.count = sum(1 for _ in result.runs[-1].stdout.open(encoding="utf-8"))
 
-    results = [r for r in (cold, warm, bare, textlint, one_in, one_out) if r]
+    checks = [r for c in corpora for r in (c.cold, c.warm, c.bare)]
+    results = [r for r in (*checks, textlint, one_in, one_out) if r]
     print()
-    print(f"{'engine':<28} {'wall s':>8} {'MB/s':>7} {'max RSS MiB':>12} {'tree MiB':>9} {'hits/findings':>14}  runs")
+    print(
+        f"{'engine':<32} {'wall s':>8} {'CPU s':>7} {'MB/s':>7} {'max RSS MiB':>12} {'tree MiB':>9} {'hits/findings':>14}  runs"
+    )
     for r in results:
         print(
-            f"{r.name:<28} {r.wall:>8.3f} {r.mb / r.wall:>7.3g} {r.rss:>12.0f} {r.tree:>9.0f} "
+            f"{r.name:<32} {r.wall:>8.3f} {r.cpu:>7.2f} {r.mb / r.wall:>7.3g} {r.rss:>12.0f} {r.tree:>9.0f} "
             f"{r.count if r.count is not None else '':>14}  {len(r.runs)}{'  ' + r.note if r.note else ''}"
         )
     print()
@@ -486,31 +686,32 @@ def main() -> None:
     def verdict(ok: bool) -> str:
         return "ok" if ok else "MISSED"
 
-    print(f"mediactl 1st run / bare scan: {cold.wall / bare.wall:5.2f}x  (target <= {TARGETS['pipeline/bare']:g}x: "
-          f"{verdict(cold.wall / bare.wall <= TARGETS['pipeline/bare'])})")  # fmt: skip
-    print(f"mediactl 2nd run / bare scan: {warm.wall / bare.wall:5.2f}x  (target <= {TARGETS['pipeline/bare']:g}x: "
-          f"{verdict(warm.wall / bare.wall <= TARGETS['pipeline/bare'])})")  # fmt: skip
-    if textlint:
-        ratio = textlint.wall / warm.wall
-        print(f"textlint / mediactl 2nd run:  {ratio:5.1f}x  (target >= {TARGETS['textlint/mediactl']:g}x: "
+    for runs in corpora:
+        print("\n".join(runs.ratios()))
+    text_runs = next((c for c in corpora if c.label == "Plain text"), None)
+    if textlint and text_runs:
+        ratio = textlint.wall / text_runs.warm.wall
+        print(f"textlint / mediactl 2nd run (plain text): {ratio:5.1f}x  (target >= {TARGETS['textlint/mediactl']:g}x: "
               f"{verdict(ratio >= TARGETS['textlint/mediactl'])})")  # fmt: skip
     for r in (one_in, one_out):
         print(f"{r.name + ':':<29} {r.wall:5.3f} s (target < {TARGETS['one file s']:g} s: "
               f"{verdict(r.wall < TARGETS['one file s'])})")  # fmt: skip
-    peak = max(r.rss for r in (cold, warm, one_in, one_out))
-    tree = max(r.tree for r in (cold, warm))
+    peak = max(r.rss for r in (*[x for c in corpora for x in (c.cold, c.warm)], one_in, one_out))
+    tree = max((r.tree for c in corpora for r in (c.cold, c.warm)), default=0.0)
     print(f"mediactl peak memory:         {peak:5.0f} MiB max RSS, {tree:.0f} MiB PSS of all its processes "
           f"(target < {TARGETS['peak MiB']:g} MiB: {verdict(max(peak, tree) < TARGETS['peak MiB'])})")  # fmt: skip
     record = {
         "corpus": {"files": len(files), "mb": round(size_mb, 2), "seed": args.seed},
+        "markdown": {"files": args.md_files, "mb": args.md_mb},
         "terms": len(terms),
         "results": [
-            {"engine": r.name, "wall_s": [round(x.wall, 3) for x in r.runs], "max_rss_mib": round(r.rss, 1),
+            {"engine": r.name, "wall_s": [round(x.wall, 3) for x in r.runs], "cpu_s": [round(x.cpu, 2) for x in r.runs],
+             "max_rss_mib": round(r.rss, 1),
              "tree_pss_mib": round(r.tree, 1), "count": r.count}
             for r in results
         ],
     }  # fmt: skip
-    write_atomic(work / f"results-{args.files}f-{args.mb:g}mb.json", json.dumps(record, indent=2))
+    write_atomic(work / f"results-{args.files}f-{args.mb:g}mb-{args.md_files}md.json", json.dumps(record, indent=2))
 
 
 if __name__ == "__main__":

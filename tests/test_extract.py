@@ -170,6 +170,47 @@ def test_every_character_of_plain_markdown_points_at_itself() -> None:
                 assert source_char(markdown, *segment.position(offset)) == char, (segment, offset)
 
 
+def test_every_character_points_at_itself_in_tables_lists_links_and_full_width_text() -> None:
+    """Positions come from the parser's source ranges (issue 17): exact inside emphasis, links, cells and items."""
+    markdown = (
+        "# 标题：**保本**理财\n\n"
+        "| 产品　名称 | 说明（年化） |\n|---|---|\n| 稳享**添利** | 收益 *４.５％* 保[本](https://例子.cn/保本) |\n\n"
+        "> 引用：保<span>本</span>\n> - 列表项　全角　保本\n\n"
+        "1. 第一\n   - 嵌套[链接文字][ref]与`代码\n     跨行`\n\n"
+        "[ref]: https://example.com/参考\n"
+    )
+    segments = extract_markdown(markdown, "a.md")
+    assert [segment.text for segment in segments if segment.field == "body"] == [
+        "标题：保本理财", "产品\u3000名称", "说明（年化）", "稳享添利", "收益 ４.５％ 保本", "引用：保本",
+        "列表项\u3000全角\u3000保本", "第一", "嵌套链接文字与代码 跨行",
+    ]  # fmt: skip
+    for segment in segments:
+        for offset, char in enumerate(segment.text):
+            if char != " ":
+                assert source_char(markdown, *segment.position(offset)) == char, (segment, offset)
+
+
+def test_an_ordered_list_marker_is_not_mistaken_for_the_same_text_in_the_item() -> None:
+    # The old source search found the first "1." on the line: the list marker, five columns early.
+    [segment] = extract_markdown("1. **1.**：保本\n", "a.md")
+    assert segment.text == "1.：保本"
+    assert segment.position(0) == (1, 6)
+
+
+def test_checking_markdown_does_not_import_markdown_it() -> None:
+    """The check reads Markdown with pyromark; markdown-it-py (render's parser) costs start-up and 10x the time."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from mediactl.check.extract import extract_source;"
+        "extract_source('---\\ntitle: 保本\\n---\\n保**本** <b>x</b>\\n\\n<div>块</div>\\n', 'a.md', 'markdown');"
+        "print(sorted(m for m in sys.modules if m.startswith('markdown_it')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
 def test_escapes_and_entities_point_at_their_source() -> None:
     markdown = "a \\* b &amp; 保本\n"
     [segment] = extract_markdown(markdown, "a.md")

@@ -8,14 +8,18 @@ Hard breaks and ``<br>`` are joined the same way. Positions are kept as anchors:
 where the text stops being a verbatim copy of the source, an anchor records the source line
 and column of the next character, so `Segment.position` is exact for text copied from one line.
 
-Unlike `mediactl.text.markup`, Markdown is parsed with raw HTML enabled: a tag written in Markdown
-is markup to the reader whether a platform renders it or escapes it, so ``保</span>本`` is 保本.
-Raw HTML blocks go through the HTML extractor. Code spans and code blocks are visible text.
+Markdown is read with pyromark (pulldown-cmark, Rust): each event carries its source range, so a
+run of text is anchored where the parser found it, one anchor per run, not searched for or mapped
+character by character. Unlike `mediactl.text.markup` (markdown-it-py, for rendering), raw HTML is
+markup here: a tag written in Markdown is markup to the reader whether a platform renders it or
+escapes it, so ``保</span>本`` is 保本. Raw HTML blocks go through the HTML extractor. Code spans and
+code blocks are visible text.
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
 import html
 import json
 import os
@@ -24,11 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
-
-if TYPE_CHECKING:  # markdown-it is imported only when Markdown or HTML is extracted
-    from markdown_it.token import Token
-
+from typing import Any, NamedTuple
 
 from mediactl.check.normalize import _native  # the C extension, or None where it was not built
 from mediactl.library.frontmatter import split_front_matter
@@ -64,14 +64,6 @@ FORMATS: dict[str, str] = {
     ".yml": "yaml",
     ".json": "json",
 }
-
-
-# Same CommonMark + tables as mediactl.text.markup, but raw HTML is parsed so its tags can be dropped.
-def _markdown() -> Any:
-    """The project's one CommonMark parser (raw HTML parsed, tables on), imported on first use."""
-    from mediactl.text.markup import _MD  # lazy: start-up, markdown-it only for Markdown and HTML
-
-    return _MD
 
 
 Where = tuple[int, int]  # (line, column), 1-based, column in code points
@@ -161,6 +153,10 @@ class _Out:
             if place != expected:
                 anchors.append((offset, *place))
             expected = (place[0], place[1] + 1)
+        self.add(field, text, anchors)
+
+    def add(self, field: str, text: str, anchors: list[tuple[int, int, int]]) -> None:
+        """A block with its anchors, numbered within its field."""
         self.segments.append(Segment(text, self.display, field, self.counts[field], tuple(anchors)))
         self.counts[field] += 1
 
@@ -219,12 +215,13 @@ class _Block:
 # --- entities and escapes -------------------------------------------------------------------
 
 _CHARREF = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")  # as html.unescape
-_MD_ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _ASCII_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
 def _decode_map(src: str, start: int, decoded: str) -> list[int] | None:
     """Source offsets of each character of `decoded`, the html.unescape of src[start:…]; None if it is not."""
+    if src.startswith(decoded, start):  # no entity in it (most text): one offset each, no walk
+        return list(range(start, start + len(decoded)))
     offsets: list[int] = []
     index = start
     while len(offsets) < len(decoded):
@@ -241,135 +238,6 @@ def _decode_map(src: str, start: int, decoded: str) -> list[int] | None:
         offsets.append(index)
         index += 1
     return offsets
-
-
-class _Locator:
-    """A cursor over Markdown source that finds each inline text run in order (see module doc)."""
-
-    def __init__(self, src: str) -> None:
-        self.src = src
-        self.cursor = 0
-
-    def find(self, run: str, limit: int, *, code: bool = False) -> list[int | None]:
-        """Source offsets of run's characters, searching forward from the cursor; the cursor moves past it.
-
-        Text with backslash escapes or entities is aligned character by character; when that fails
-        the first character points at the cursor and the rest follow it (right line, approximate column).
-        A code span has no escapes or entities, only line breaks read as spaces.
-        """
-        src = self.src
-        found = src.find(run, self.cursor, limit)
-        end = found if found >= 0 else min(limit, len(src))
-        special = "\n" if code else "\\&\n"
-        if found < 0 or any(char in special for char in src[self.cursor : found]):
-            # an escaped copy of the run may come before the verbatim one
-            for start in range(self.cursor, end):
-                if src[start] == run[0] or (src[start] in "\\&" and not code):
-                    aligned = self._align(run, start, limit, code)
-                    if aligned is not None:
-                        offsets, self.cursor = aligned
-                        return list(offsets)
-        if found >= 0:
-            self.cursor = found + len(run)
-            return list(range(found, found + len(run)))
-        return [self.cursor] + [None] * (len(run) - 1)
-
-    def _align(self, run: str, start: int, limit: int, code: bool) -> tuple[list[int], int] | None:
-        """Offsets of run's characters from `start` through escapes and entities, and the offset after them."""
-        src = self.src
-        offsets: list[int] = []
-        index = start
-        while len(offsets) < len(run):
-            if index >= limit:
-                return None
-            char = run[len(offsets)]
-            size = 0 if code else self._escape(run, len(offsets), index, limit)
-            if size:  # a backslash escape or an entity: its characters point at its start
-                decoded = 1 if src[index] == "\\" else len(html.unescape(src[index : index + size]))
-                offsets.extend([index] * decoded)
-                index += size
-            elif char == " " and src[index] == "\n":  # a line break inside a code span reads as a space
-                offsets.append(index)
-                index += 1
-                while index < limit and src[index] in " \t>":  # indentation and blockquote markers
-                    index += 1
-            elif src[index] == char:
-                offsets.append(index)
-                index += 1
-            else:
-                return None
-        return offsets, index
-
-    def _escape(self, run: str, at: int, index: int, limit: int) -> int:
-        """Length of the escape or entity at src[index] that stands for run[at:…], or 0."""
-        src = self.src
-        if src[index] == "\\" and index + 1 < limit and src[index + 1] in _ASCII_PUNCT and src[index + 1] == run[at]:
-            return 2
-        if src[index] == "&":
-            match = _MD_ENTITY.match(src, index, limit)
-            if match:
-                value = html.unescape(match.group())
-                if value != match.group() and run.startswith(value, at):
-                    return len(match.group())
-        return 0
-
-    def skip_html(self, raw: str, limit: int) -> int | None:
-        found = self.src.find(raw, self.cursor, limit)
-        if found < 0:
-            return None
-        self.cursor = found + len(raw)
-        return found
-
-    def skip_link_tail(self, limit: int) -> int | None:
-        """Move past ``](destination "title")``, ``][ref]`` or ``]``; the destination's offset for an inline link."""
-        src = self.src
-        close = src.find("]", self.cursor, limit)
-        if close < 0:
-            return None
-        index = close + 1
-        if src.startswith("[", index):
-            end = src.find("]", index, limit)
-            self.cursor = end + 1 if end >= 0 else index
-            return None
-        if not src.startswith("(", index):
-            self.cursor = index
-            return None
-        index = _skip_spaces(src, index + 1, limit)
-        dest = index
-        if src.startswith("<", index):
-            dest += 1
-            end = src.find(">", index, limit)
-            index = end + 1 if end >= 0 else index
-        else:
-            depth = 0
-            while index < limit and not src[index].isspace():
-                char = src[index]
-                if char == "\\":
-                    index += 1
-                elif char == "(":
-                    depth += 1
-                elif char == ")":
-                    if depth == 0:
-                        break
-                    depth -= 1
-                index += 1
-        index = _skip_spaces(src, index, limit)
-        if index < limit and src[index] in "\"'(":
-            closer = ")" if src[index] == "(" else src[index]
-            index += 1
-            while index < limit and src[index] != closer:
-                index += 2 if src[index] == "\\" else 1
-            index = _skip_spaces(src, index + 1, limit)
-        if src.startswith(")", index):
-            index += 1
-        self.cursor = min(index, limit)
-        return dest
-
-
-def _skip_spaces(src: str, index: int, limit: int) -> int:
-    while index < limit and src[index] in " \t\n":
-        index += 1
-    return index
 
 
 # --- HTML attributes (shared by the HTML extractor and raw HTML inside Markdown) -----------------
@@ -525,6 +393,86 @@ def _html_into(out: _Out, text: str, field: str, pos: _Lines) -> None:
 
 # --- Markdown -------------------------------------------------------------------------------
 
+#: Block-level events: each one ends the text being collected (a tight list item has its text directly inside).
+_MD_BLOCKS = frozenset(
+    ("Paragraph", "Heading", "BlockQuote", "CodeBlock", "HtmlBlock", "List", "Item", "Table", "TableHead", "TableRow",
+     "TableCell", "FootnoteDefinition", "MetadataBlock")
+)  # fmt: skip
+
+
+@functools.cache
+def _markdown_parser() -> Any:
+    """pulldown-cmark through pyromark: CommonMark + tables, raw HTML kept as events; imported on first use.
+
+    A Rust parser that reports the source range of every event, so positions come from the parser
+    instead of a search through the source (issue 17: markdown-it-py and that search were 10x a bare scan).
+    """
+    import pyromark  # lazy: start-up
+
+    return pyromark.Markdown(options=pyromark.Options.ENABLE_TABLES)
+
+
+class _Offsets:
+    """UTF-8 byte offsets (pyromark's ranges) as code-point offsets: each stretch is decoded once, going forward."""
+
+    def __init__(self, src: str, line_starts: list[int]) -> None:
+        self.data = src.encode("utf-8")
+        self.ascii = len(self.data) == len(src)
+        self.line_starts = line_starts  # of src, in code points
+        self.byte_starts = [0] + [match.end() for match in re.finditer(b"\n", self.data)]
+        self.byte = self.char = 0  # the last conversion
+
+    def __call__(self, byte: int) -> int:
+        if self.ascii:
+            self.char = byte
+            return byte
+        if byte < self.byte:  # behind the last one (a link's start, once its text is read): from its line start
+            line = bisect.bisect_right(self.byte_starts, byte) - 1
+            self.byte, self.char = self.byte_starts[line], self.line_starts[line]
+        self.char += len(self.data[self.byte : byte].decode("utf-8"))
+        self.byte = byte
+        return self.char
+
+
+class _Runs:
+    """The text of one Markdown block as runs with one anchor each, joined as `_Block` joins characters."""
+
+    def __init__(self, out: _Out, field: str) -> None:
+        self.out = out
+        self.field = field
+        self.parts: list[str] = []
+        self.anchors: list[tuple[int, int, int]] = []
+        self.length = 0
+        self.pending = False  # a line break inside the block, not yet joined
+
+    def add(self, text: str, line: int, column: int) -> None:
+        """A run copied from one source line, starting at (line, column)."""
+        if not text:
+            return
+        if self.pending and self.parts and not (_is_cjk(self.parts[-1][-1]) or _is_cjk(text[0])):
+            self.parts.append(" ")
+            self.length += 1
+        self.pending = False
+        self.anchors.append((self.length, line, column))
+        self.parts.append(text)
+        self.length += len(text)
+
+    def finish(self, *, strip: bool = True) -> None:
+        """Emit the block: surrounding whitespace stripped (a code block keeps it but not its last newlines)."""
+        text = "".join(self.parts)
+        trimmed = text.strip() if strip else text.rstrip("\n")
+        if len(trimmed) == len(text):  # the common case: the anchors stand
+            if text:
+                self.out.add(self.field, text, self.anchors)
+            return
+        if not trimmed:
+            return
+        lead = text.index(trimmed)
+        start = Segment(text, "", "", 0, tuple(self.anchors)).position(lead)
+        anchors = [(0, *start)]
+        anchors += [(at - lead, line, column) for at, line, column in self.anchors if lead < at < lead + len(trimmed)]
+        self.out.add(self.field, trimmed, anchors)
+
 
 class _MarkdownExtractor:
     def __init__(self, src: str, out: _Out, field: str, line_offset: int) -> None:
@@ -533,132 +481,171 @@ class _MarkdownExtractor:
         self.field = field
         self.line_offset = line_offset
         self.pos = _Lines(src, line_offset)
-        self.locator = _Locator(src)
-        self.inner: list[_Block] = []  # alt and link blocks, finished after the paragraph holding them
+        self.char = _Offsets(src, self.pos.starts)
+        self.block: _Runs | None = None
+        self.inner: list[_Runs] = []  # alt and link blocks, finished after the block holding them
+        self.alts: list[_Runs] = []  # the image being read: its text goes to its alt block
+        self.links: list[tuple[dict[str, str], int, int]] = []  # open links: (data, anchors and length of the block)
+        self.skipping = 0  # inside <script>, <style> or <template> written inline
+        self.code = False  # inside a code block: lines kept as written
+        self.html_lines: list[tuple[str, int]] = []  # the lines of the HTML block being read, with their offsets
 
     def run(self) -> None:
-        for token in _markdown().parse(self.src):
-            if token.type == "inline" and token.map:
-                self.inline(token)
-            elif token.type in ("fence", "code_block") and token.map:
-                self.code(token)
-            elif token.type == "html_block" and token.map:
-                self.html_block(token)
-
-    def where(self, offsets: Sequence[int | None]) -> list[Where | None]:
-        return self.pos.many(offsets)
-
-    def inline(self, token: Token) -> None:
-        assert token.map is not None
-        first, last = token.map
-        start = max(self.locator.cursor, self.pos.start(first))
-        limit = min(self.pos.start(last), len(self.src))
-        self.locator.cursor = start
-        block = _Block(self.out, self.field, self.pos(min(start, len(self.src))))
-        self.children(token.children or [], block, limit)
-        block.finish()
-        for inner in self.inner:
-            inner.finish()
-        self.inner.clear()
-
-    def children(self, children: list[Token], block: _Block, limit: int) -> None:
-        links: list[tuple[Token, int]] = []
-        skipping = 0
-        for child in children:
-            kind = child.type
-            if kind == "html_inline":
-                skipping = self.html_inline(child, block, limit, skipping)
-            elif skipping:
+        src, char, starts, first_line = self.src, self.char, self.pos.starts, self.line_offset + 1
+        for event, span in _markdown_parser().events_with_range(src):
+            if type(event) is str:  # SoftBreak, HardBreak, Rule
+                if event != "Rule":
+                    self.target().pending = True
                 continue
-            elif kind in ("text", "code_inline"):
-                if child.content:
-                    offsets = self.locator.find(child.content, limit, code=kind == "code_inline")
-                    block.add(child.content, self.where(offsets))
-            elif kind in ("softbreak", "hardbreak"):
-                block.brk()
-            elif kind == "link_open":
-                links.append((child, len(block.chars)))
-            elif kind == "link_close" and links:
-                self.link(*links.pop(), block, limit)
-            elif kind == "image":
-                alt = _Block(self.out, "alt", self.pos(min(self.locator.cursor, len(self.src))))
-                self.children(child.children or [], alt, limit)
-                self.inner.append(alt)
-                self.locator.skip_link_tail(limit)
+            text = event.get("Text")
+            if text is not None:  # most events: inline, verbatim text is anchored where it starts
+                if self.skipping:
+                    continue
+                begin = char(span["start"])
+                if self.code or not src.startswith(text, begin) or (begin and src[begin - 1] == "\\"):
+                    self.text(text, begin)
+                else:  # as _Lines does it, inline: this is the loop the check spends its time in
+                    line = bisect.bisect_right(starts, begin) - 1
+                    (self.alts[-1] if self.alts else self.block or self.target()).add(
+                        text, line + first_line, begin - starts[line] + 1
+                    )
+            elif "Start" in event:
+                self.start(event["Start"], span)
+            elif "End" in event:
+                self.end(event["End"], span)
+            elif "Code" in event:
+                self.code_span(event["Code"], span["start"], span["end"])
+            elif "InlineHtml" in event:
+                self.inline_html(event["InlineHtml"], span["start"])
+            elif "Html" in event:
+                self.html_lines.append((event["Html"], char(span["start"])))
+        self.flush()
 
-    def link(self, opening: Token, first_char: int, block: _Block, limit: int) -> None:
-        """The target of a link, as a "link" segment; the autolink's text is its URL."""
-        link = _Block(self.out, "link", self.pos(min(self.locator.cursor, len(self.src))))
-        if opening.markup == "autolink":
-            link.add("".join(block.chars[first_char:]), block.where[first_char:])
-            self.inner.append(link)
+    def target(self) -> _Runs:
+        """Where inline text goes now: the alt text of an open image, else the block (opened at need)."""
+        if self.alts:
+            return self.alts[-1]
+        if self.block is None:
+            self.block = _Runs(self.out, self.field)
+        return self.block
+
+    def start(self, tag: Any, span: dict[str, int]) -> None:
+        name = tag if type(tag) is str else next(iter(tag))
+        if name in _MD_BLOCKS:
+            self.flush()
+            if name == "CodeBlock":
+                self.code = True
+            elif name == "HtmlBlock":
+                self.html_lines = []
+        elif name == "Image":
+            self.alts.append(_Runs(self.out, "alt"))
+        elif name == "Link":
+            runs = self.target()
+            self.links.append((tag["Link"], len(runs.anchors), runs.length))
+
+    def end(self, tag: Any, span: dict[str, int]) -> None:
+        name = tag if type(tag) is str else next(iter(tag))
+        if name in _MD_BLOCKS:
+            if name == "HtmlBlock":
+                self.html_block()
+            self.flush()
+        elif name == "Image" and self.alts:
+            self.inner.append(self.alts.pop())
+        elif name == "Link" and self.links:
+            self.link(*self.links.pop(), span)
+
+    def flush(self) -> None:
+        if self.block is not None:
+            self.block.finish(strip=not self.code)
+            self.block = None
+        self.code = False
+        if self.inner:
+            for inner in self.inner:
+                inner.finish()
+            self.inner.clear()
+
+    def text(self, text: str, begin: int) -> None:
+        """Text that is not a verbatim run: a code block's lines, an escape, an entity (it points at its source)."""
+        runs = self.target()
+        if self.code:  # a code block: its lines as written, each anchored at its source line
+            for line in text.splitlines(keepends=True):
+                runs.add(line, *self.pos(begin))
+                begin += len(line)
+        elif begin and self.src[begin - 1] == "\\" and text[0] in _ASCII_PUNCT:  # an escape: at its backslash
+            runs.add(text[0], *self.pos(begin - 1))
+            runs.add(text[1:], *self.pos(begin + 1))
+        else:
+            runs.add(text, *self.pos(begin))
+
+    def code_span(self, code: str, start: int, end: int) -> None:
+        """Inline code between its backticks; each source line it spans anchored on its line (breaks read as spaces)."""
+        if self.skipping:
             return
-        url = _markdown().normalizeLinkText(str(opening.attrs.get("href", "")))
-        dest = self.locator.skip_link_tail(limit)
-        if url:
-            if dest is None:  # a reference link: the URL is in its definition
-                found = self.src.find(url)
-                offsets: list[int | None] = list(range(found, found + len(url))) if found >= 0 else [None] * len(url)
-            elif self.src.startswith(url, dest):
-                offsets = list(range(dest, dest + len(url)))
-            else:
-                offsets = [dest] + [None] * (len(url) - 1)
-            link.add(url, self.where(offsets))
+        src, runs = self.src, self.target()
+        begin, stop = self.char(start), self.char(end)
+        ticks = len(src[begin:stop]) - len(src[begin:stop].lstrip("`"))
+        inner, close = begin + ticks, stop - ticks
+        raw = src[inner:close]
+        if raw[:1] in (" ", "\n") and raw[-1:] in (" ", "\n") and raw.strip(" \n"):  # CommonMark strips one space
+            inner, close = inner + 1, close - 1
+        at = 0
+        while at < len(code):
+            eol = src.find("\n", inner, close)
+            size = (close if eol < 0 else eol) - inner
+            if src[inner : inner + size] != code[at : at + size]:  # not as written (a tab?): the line is right
+                size = len(code) - at
+            runs.add(code[at : at + size + 1], *self.pos(inner))  # with the space the line break reads as
+            at += size + 1
+            inner = eol + 1
+            while inner < close and src[inner] in " \t>":  # indentation and blockquote markers
+                inner += 1
+
+    def link(self, data: dict[str, str], first_anchor: int, first_char: int, span: dict[str, int]) -> None:
+        """The target of a link, as a "link" segment; the autolink's text is its URL."""
+        runs = self.target()
+        link = _Runs(self.out, "link")
+        url = data["dest_url"]
+        if data["link_type"] in ("Autolink", "Email"):
+            link.parts = ["".join(runs.parts)[first_char:]]
+            link.anchors = [(offset - first_char, line, column) for offset, line, column in runs.anchors[first_anchor:]]
+            link.length = len(link.parts[0])
+        elif url:
+            after_text = self.char.char  # the end of the link's text: the destination comes after it
+            begin, stop = self.char(span["start"]), self.char(span["end"])
+            # a reference link's URL is in its definition
+            found = self.src.find(url, after_text, stop) if data["link_type"] == "Inline" else self.src.find(url)
+            link.add(url, *self.pos(found if found >= 0 else begin))
         self.inner.append(link)
 
-    def html_inline(self, token: Token, block: _Block, limit: int, skipping: int) -> int:
-        raw = token.content
-        at = self.locator.skip_html(raw, limit)
+    def inline_html(self, raw: str, start: int) -> None:
         head = _TAG_NAME.match(raw)
         if not head:  # a comment, declaration or processing instruction
-            return skipping
+            return
         closing, tag = head.group(1) == "/", head.group(2).lower()
         if tag in _SKIP_TAGS:
             if closing:
-                return max(0, skipping - 1)
-            return skipping if raw.rstrip().endswith("/>") else skipping + 1
-        if skipping:
-            return skipping
-        if tag == "br":
-            block.brk()
-        elif not closing and at is not None:
+                self.skipping = max(0, self.skipping - 1)
+            elif not raw.rstrip().endswith("/>"):
+                self.skipping += 1
+        elif self.skipping:
+            return
+        elif tag == "br":
+            self.target().pending = True
+        elif not closing:
+            at = self.char(start)
             for field, value, offset in _visible_attributes(tag, raw):
                 _emit_attribute(self.out, field, self.src, at + offset, value, self.pos)
-        return skipping
 
-    def code(self, token: Token) -> None:
-        """A code block: its lines as written (newlines kept), each anchored at its source line."""
-        assert token.map is not None
-        first = token.map[0] + (1 if token.type == "fence" else 0)
-        block = _Block(self.out, self.field, self.pos(self.pos.start(first)))
-        for index, line in enumerate(token.content.split("\n")):
-            if index:
-                block.add("\n", [None])
-            source = self.line(first + index)
-            column = source.find(line) if line else 0
-            start = self.pos.start(first + index) + max(column, 0)
-            if column >= 0:
-                block.add(line, self.pos.many(range(start, start + len(line))))
-            else:  # tabs expanded by the parser: the line is right, the column approximate
-                block.add(line, [self.pos(start)] + [None] * (len(line) - 1))
-        block.finish(strip=False)
-        self.locator.cursor = max(self.locator.cursor, min(self.pos.start(token.map[1]), len(self.src)))
-
-    def html_block(self, token: Token) -> None:
-        """Raw HTML between Markdown blocks; each line's column shift is found from the source line."""
-        assert token.map is not None
-        first = token.map[0]
-        shifts = []
-        for index, line in enumerate(token.content.split("\n")):
-            column = self.line(first + index).find(line) if line else 0
-            shifts.append(max(column, 0))
-        _html_into(self.out, token.content, self.field, _Lines(token.content, self.line_offset + first, shifts))
-        self.locator.cursor = max(self.locator.cursor, min(self.pos.start(token.map[1]), len(self.src)))
-
-    def line(self, number: int) -> str:
-        start = self.pos.start(number)
-        end = self.src.find("\n", start)
-        return self.src[start : end if end >= 0 else len(self.src)]
+    def html_block(self) -> None:
+        """Raw HTML between Markdown blocks, through the HTML extractor; each line keeps its column."""
+        if not self.html_lines:
+            return
+        content = "".join(line for line, _ in self.html_lines)
+        starts = self.pos.starts
+        lines = [bisect.bisect_right(starts, offset) - 1 for _, offset in self.html_lines]
+        shifts = [offset - starts[line] for line, (_, offset) in zip(lines, self.html_lines, strict=True)]
+        first = lines[0]
+        _html_into(self.out, content, self.field, _Lines(content, self.line_offset + first, shifts))
 
 
 # --- YAML and JSON --------------------------------------------------------------------------
