@@ -358,11 +358,13 @@ def ocr_reader(config: Settings | None, enabled: bool) -> tuple[OcrReader | None
     from mediactl.check import ocr  # lazy: start-up; the engine itself loads on the first picture
 
     mode = config.compliance.ocr if config is not None else "on"
-    if not enabled or mode == "off":
+    if not enabled or mode == "off" or os.environ.get("MEDIACTL_OCR") == "off":  # the env: a CI job's --no-ocr
         return None, "off"
     if not ocr.available():
         return None, "unavailable"
-    return ocr.reader_for(config.state_path if config is not None else user_cache()), "on"
+    # The user's cache, not the project's state: what an image says depends on its bytes and the engine only, so
+    # every project (and every clone of one) on a machine shares the readings.
+    return ocr.reader_for(user_cache()), "on"
 
 
 def _pictures(config: Config, verified: Verified) -> Iterable[tuple[str, str, Any]]:
