@@ -36,6 +36,16 @@ def picture(lines: list[tuple[str, int, int]], size: tuple[int, int] = (560, 300
     return buffer.getvalue()
 
 
+def claim_in_picture(example: Path) -> None:
+    """The example poster item's own picture (its Markdown is clean) redrawn with 保本保息 in its pixels."""
+    from PIL import Image
+
+    art = example / "content/graphic/credit-card-cashback/poster.png"
+    with Image.open(art) as original:
+        size = original.size
+    art.write_bytes(picture([("保本保息", 330, 620)], size=size, font=110))
+
+
 def check_json(cli, *args: str) -> tuple[int, dict]:
     result = cli(None, "check", "--format", "json", *args)
     assert result.exit_code in (0, 1), result.output
@@ -161,13 +171,7 @@ def test_a_video_frame_violation_is_found_with_its_time(cli, ocr, tmp_path: Path
 
 def test_a_variant_whose_picture_carries_a_claim_fails_naming_the_image_and_box(cli, ocr, example: Path) -> None:
     """The item's own picture (no text in Markdown) says 保本保息 in its pixels: the composed poster is read."""
-    art = example / "content/graphic/credit-card-cashback/poster.png"
-    from PIL import Image
-
-    with Image.open(art) as original:
-        size = original.size
-    poster = Image.open(io.BytesIO(picture([("保本保息", 330, 620)], size=size, font=110)))
-    poster.save(art)
+    claim_in_picture(example)
     result = cli(example, "check", "credit-card-cashback", "--channel", "bank-weibo", "--format", "json")
     assert result.exit_code == 1, result.output
     data = json.loads(result.stdout)
@@ -200,3 +204,13 @@ def test_the_engine_needs_no_network(ocr, tmp_path: Path) -> None:
                           capture_output=True, text=True, env=env, cwd=tmp_path, check=False)  # fmt: skip
     assert done.returncode == 1 and "保本" in done.stdout, done.stderr
 
+
+
+def test_the_preview_draws_the_box_over_the_image(cli, ocr, example: Path) -> None:
+    claim_in_picture(example)
+    assert cli(example, "render", "credit-card-cashback", "--channel", "bank-weibo").exit_code == 0
+    assert cli(example, "preview", "credit-card-cashback", "--channel", "bank-weibo").exit_code == 0
+    page = (example / "build/preview/items/credit-card-cashback.html").read_text("utf-8")
+    box = page.split('<span class="ocr-box sev-error"', 1)[1].split(">", 1)[0]
+    assert 'data-rule="finance.promise.principal"' in box and "left:" in box and "width:" in box
+    assert "build/bank-weibo/credit-card-cashback/poster.jpg (x=" in page  # the list names the image and the box
