@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import write
 from mediactl.check.ocr import OcrCache, OcrLine, OcrReader, region_of, segment_of
 
 REPO = Path(__file__).resolve().parents[1]
@@ -214,3 +215,16 @@ def test_the_preview_draws_the_box_over_the_image(cli, ocr, example: Path) -> No
     box = page.split('<span class="ocr-box sev-error"', 1)[1].split(">", 1)[0]
     assert 'data-rule="finance.promise.principal"' in box and "left:" in box and "width:" in box
     assert "build/bank-weibo/credit-card-cashback/poster.jpg (x=" in page  # the list names the image and the box
+
+
+def test_a_verdict_without_ocr_records_it_and_fails_where_ocr_is_required(cli, minimal: Path) -> None:
+    """MEDIACTL_OCR=off (the suite's default) is a run without OCR: recorded; refused only where it is required."""
+    write(minimal / "content/article/plain/index.md", "---\ntitle: 防范诈骗\nchannels: [outbox]\n---\n\n陌生来电要核实。\n")
+    assert cli(minimal, "check", "plain").exit_code == 0
+    report = minimal / ".mediactl/reports/outbox/plain.json"
+    assert json.loads(report.read_text("utf-8"))["ocr"] == "off" and json.loads(report.read_text("utf-8"))["passed"]
+    config = minimal / "mediactl.yaml"
+    config.write_text(config.read_text("utf-8") + "compliance:\n  ocr: required\n", "utf-8")
+    result = cli(minimal, "check", "plain")
+    assert result.exit_code == 1 and "compliance.ocr is required" in result.output
+    assert not json.loads(report.read_text("utf-8"))["passed"]

@@ -290,6 +290,9 @@ def check_project(
                 result.not_checked.append(f"{variant.key}: {exc.message}")
                 continue
             result.findings.extend(findings)
+            if report and reader is None and config.compliance.ocr == "required":
+                result.not_checked.append(f"{variant.key}: compliance.ocr is required and its pictures were not "
+                                          f"read ({mode}); its verdict fails until they are")  # fmt: skip
             if report:
                 result.variants.append(report)
             else:
