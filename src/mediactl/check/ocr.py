@@ -19,7 +19,6 @@ import json
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -27,6 +26,8 @@ from mediactl.core import fsutil
 from mediactl.core.errors import UsageError
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from mediactl.check.extract import Segment
 
 #: The suffixes an ad hoc check reads as images, and as videos (their sampled frames).
@@ -193,9 +194,7 @@ class OcrReader:
         digest = hashlib.sha256(data).hexdigest()
         with self._lock:
             if digest not in self._futures:
-                if self._pool is None:
-                    self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mediactl-ocr")
-                self._futures[digest] = self._pool.submit(self._lines_of, digest, data, shown)
+                self._futures[digest] = self._started().submit(self._lines_of, digest, data, shown)
             return self._futures[digest]
 
     def lines(self, data: bytes, shown: str) -> list[OcrLine]:
@@ -207,10 +206,17 @@ class OcrReader:
         digest = hashlib.sha256(data).hexdigest()
         with self._lock:
             if digest not in self._videos:
-                if self._pool is None:
-                    self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mediactl-ocr")
-                self._videos[digest] = self._pool.submit(self._frames_of, digest, data, shown)
+                self._videos[digest] = self._started().submit(self._frames_of, digest, data, shown)
             return self._videos[digest]
+
+    def _started(self) -> ThreadPoolExecutor:
+        """The one reading thread, started on the first picture (the caller holds the lock)."""
+        if self._pool is None:
+            # lazy: start-up, concurrent.futures imports logging (~50 ms) and a one-file check reads no picture
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mediactl-ocr")
+        return self._pool
 
     def _lines_of(self, digest: str, data: bytes, shown: str) -> list[OcrLine]:
         cached = self.cache.get(digest)
