@@ -228,3 +228,22 @@ def test_a_verdict_without_ocr_records_it_and_fails_where_ocr_is_required(cli, m
     result = cli(minimal, "check", "plain")
     assert result.exit_code == 1 and "compliance.ocr is required" in result.output
     assert not json.loads(report.read_text("utf-8"))["passed"]
+
+
+def test_without_a_loadable_engine_the_report_says_why(cli, ocr, tmp_path: Path, monkeypatch) -> None:
+    """As on a server without libGL (OpenCV's desktop build cannot load; verified by hand with libGL.so.1 bound to
+    /dev/null in a private mount namespace): the check goes on, says why the pictures were not read."""
+    import sys
+
+    from mediactl.check import ocr as module
+
+    monkeypatch.setitem(sys.modules, "cv2", None)  # import cv2 fails, as it does there
+    module.unavailable.cache_clear()
+    try:
+        monkeypatch.chdir(tmp_path)
+        shutil.copy(POSTER, tmp_path / "poster.png")
+        code, data = check_json(cli, "poster.png")
+        assert code == 0 and data["summary"]["ocr"] == "unavailable"
+        assert "opencv-python-headless" in data["summary"]["notices"][0]
+    finally:
+        module.unavailable.cache_clear()

@@ -13,6 +13,7 @@ while the text of the variants is checked (ONNX Runtime releases the GIL); `line
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -73,11 +74,25 @@ def engine_version() -> str:
         return "none"
 
 
-def available() -> bool:
-    """Whether the OCR engine is installed (it is a core dependency, but its wheel stops at Python 3.12)."""
+@functools.cache
+def unavailable() -> str:
+    """Why the engine cannot run in this Python ('' when it can), asked once per process before reading.
+
+    Its wheels stop at Python 3.12; and OpenCV's desktop build (the engine's dependency) needs libGL.so.1, which a
+    minimal server lacks. Either way the check goes on without reading pictures and every report says so and
+    why, rather than a fresh machine's first check failing: where pictures must be read, compliance.ocr: required
+    makes those verdicts fail.
+    """
     from importlib.util import find_spec  # lazy: as engine_version
 
-    return find_spec("rapidocr_onnxruntime") is not None
+    if find_spec("rapidocr_onnxruntime") is None:
+        return "the OCR engine (rapidocr_onnxruntime) is not installed for this Python (its wheels stop at 3.12)"
+    try:
+        import cv2  # noqa: F401  # lazy: ~0.3 s, only when pictures are about to be read
+    except ImportError as exc:
+        return (f"OpenCV cannot be loaded ({exc}); on a server without a desktop, install its headless build: "
+                "pip uninstall -y opencv-python && pip install opencv-python-headless")  # fmt: skip
+    return ""
 
 
 def _engine() -> Any:

@@ -360,14 +360,21 @@ def ocr_reader(config: Settings | None, enabled: bool) -> tuple[OcrReader | None
     (compliance.ocr: false, or --no-ocr); `unavailable` (no engine for this Python)."""
     from mediactl.check import ocr  # lazy: start-up; the engine itself loads on the first picture
 
-    mode = config.compliance.ocr if config is not None else "on"
-    if not enabled or mode == "off" or os.environ.get("MEDIACTL_OCR") == "off":  # the env: a CI job's --no-ocr
-        return None, "off"
-    if not ocr.available():
+    mode = ocr_mode(config, enabled)
+    if mode != "on":
+        return None, mode
+    if ocr.unavailable():
         return None, "unavailable"
     # The user's cache, not the project's state: what an image says depends on its bytes and the engine only, so
     # every project (and every clone of one) on a machine shares the readings.
     return ocr.reader_for(user_cache()), "on"
+
+
+def ocr_mode(config: Settings | None, enabled: bool) -> str:
+    """`on`, or `off` by --no-ocr, compliance.ocr: false or MEDIACTL_OCR=off (a CI job's switch); asked without
+    loading anything (a check of text files never imports the engine)."""
+    off = not enabled or (config is not None and config.compliance.ocr == "off") or os.environ.get("MEDIACTL_OCR") == "off"
+    return "off" if off else "on"
 
 
 def _pictures(config: Config, verified: Verified) -> Iterable[tuple[str, str, Any]]:
@@ -505,9 +512,11 @@ def check_files(
     root = (config.root if config else Path.cwd()).resolve()
     _, engine = prepared(config, config.state_path if config else None)  # rules load and self-test once, before forking
     global _FILES_JOB
-    reader, mode = ocr_reader(config, ocr)
-    _FILES_JOB = (Profile(platform=platform, products=products), config, output, reader is not None)
     named = _named(paths, root)
+    mode = ocr_mode(config, ocr)
+    if mode == "on" and any(_is_picture(path) for _, path in named):  # asked before forking: workers then agree
+        _, mode = ocr_reader(config, ocr)
+    _FILES_JOB = (Profile(platform=platform, products=products), config, output, mode == "on")
     batches = [named[start : start + FILES_PER_BATCH] for start in range(0, len(named), FILES_PER_BATCH)]
     workers = min(jobs or os.cpu_count() or 1, max(1, len(named) // PER_WORKER))
     if len(named) >= PER_WORKER:
@@ -610,14 +619,13 @@ def _check_paths(
     named: list[tuple[str, str]], profile: Profile, config: Settings | None, ocr: bool = True
 ) -> list[Finding]:
     from mediactl.check.extract import extract_source, format_of, read_source  # lazy: as variant_segments
-    from mediactl.check.ocr import is_picture
 
     _, engine = prepared(config, config.state_path if config else None)
-    pictures = [(shown, path) for shown, path in named if is_picture(path)]
+    pictures = [(shown, path) for shown, path in named if _is_picture(path)]
     reading = _start_pictures(pictures, config, ocr)  # read in the background while the text files are checked
     findings: list[Finding] = []
     for shown, path in named:
-        if is_picture(path):
+        if _is_picture(path):
             continue
         try:
             fmt = format_of(path, shown)
@@ -634,6 +642,13 @@ def _check_paths(
     if reading:
         findings.extend(_picture_findings(reading, engine, profile))
     return findings
+
+
+def _is_picture(path: str) -> bool:
+    """An image or video file of an ad hoc check, read by OCR (and never as text)."""
+    from mediactl.check.ocr import is_picture  # lazy: start-up, a check of text files never needs it
+
+    return is_picture(path)
 
 
 def _start_pictures(named: list[tuple[str, str]], config: Settings | None, ocr: bool) -> list[tuple[str, str, Any]]:

@@ -182,8 +182,9 @@ def _ocr_notices(mode: str) -> list[str]:
         return ["images and video frames were not read (--no-ocr, or compliance.ocr: false): words inside "
                 "pictures are not checked"]  # fmt: skip
     if mode == "unavailable":
-        return ["images and video frames were not read: the OCR engine (rapidocr_onnxruntime) is not installed "
-                "for this Python; words inside pictures are not checked"]  # fmt: skip
+        from mediactl.check.ocr import unavailable  # lazy: start-up; cached, says why
+
+        return [f"images and video frames were not read: {unavailable()}; words inside pictures are not checked"]
     return []
 
 
