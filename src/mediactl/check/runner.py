@@ -377,7 +377,7 @@ def ocr_mode(config: Settings | None, enabled: bool) -> str:
     return "off" if off else "on"
 
 
-def _pictures(config: Config, verified: Verified) -> Iterable[tuple[str, str, Any]]:
+def _pictures(verified: Verified) -> Iterable[tuple[str, str, Any]]:
     """(kind, field, part) of each picture a variant shows: its images (covers, posters, the master image, body
     images, a video's cover frame) and its video."""
     names = {m["sha256"]: m["name"] for m in verified.document["media"]}
@@ -400,7 +400,7 @@ def _prefetch(config: Config, planned: list[Planned], reader: OcrReader) -> None
     for variant in planned:
         try:
             verified = verify(config.build_path / variant.channel.name / variant.item.slug, config.root)
-            for kind, _, part in _pictures(config, verified) if verified is not None else ():
+            for kind, _, part in _pictures(verified) if verified is not None else ():
                 shown = relpath(part.path, config.root)
                 data = read_part(part, config.root)
                 (reader.submit_video if kind == "video" else reader.submit)(data, shown)
@@ -416,7 +416,7 @@ def variant_pictures(config: Config, verified: Verified, reader: OcrReader) -> l
     from mediactl.render.verify import read_part  # lazy: start-up, as check_project
 
     pictures: list[Picture] = []
-    for kind, name, part in _pictures(config, verified):
+    for kind, name, part in _pictures(verified):
         shown = relpath(part.path, config.root)
         data = read_part(part, config.root)
         if kind == "video":
