@@ -285,7 +285,7 @@ def check_project(
             if variant.key in skip:
                 continue
             try:
-                findings, report = _check_variant(config, engine, variant, allowances, fail_on, reader)
+                findings, report = _check_variant(config, engine, variant, allowances, fail_on, reader, mode)
             except MediactlError as exc:  # its files changed after render (or lead outside the project)
                 result.not_checked.append(f"{variant.key}: {exc.message}")
                 continue
@@ -302,11 +302,12 @@ def check_project(
 
 def _check_variant(
     config: Config, engine: Engine, planned: Planned, allowances: list[Allowance], fail_on: str,
-    reader: OcrReader | None = None,
+    reader: OcrReader | None = None, ocr: str = "off",
 ) -> tuple[list[Finding], dict[str, Any] | None]:  # fmt: skip
     """Check a variant as its bytes are now (render.verify), and record the verdict for that content hash.
 
-    A variant whose files changed after render is not checked: VariantChangedError names the file.
+    A variant whose files changed after render is not checked: VariantChangedError names the file. `ocr`: whether
+    its pictures were read (on, off, unavailable), recorded in the verdict so a pass without them is visible.
     """
     from mediactl.render.verify import verify  # lazy: start-up, as check_project
 
@@ -315,7 +316,7 @@ def _check_variant(
     if verified is None:
         return [], None
     findings = _variant_findings(config, engine, planned, verified, allowances, reader)
-    read = reader is not None
+    read = reader is not None and ocr == "on"
     report = {
         "item": item.slug,
         "channel": channel.name,
@@ -323,7 +324,7 @@ def _check_variant(
         # a verdict made without reading the pictures passes only where the project does not require OCR
         "passed": not failing(findings, fail_on) and (read or config.compliance.ocr != "required"),
         "fail_on": fail_on,
-        "ocr": "on" if read else "off",
+        "ocr": ocr,
         "findings": [f.to_dict() for f in findings if not f.suppressed],
         "suppressed": [f.to_dict() for f in findings if f.suppressed],
     }
