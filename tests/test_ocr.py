@@ -228,6 +228,8 @@ def test_a_verdict_without_ocr_records_it_and_fails_where_ocr_is_required(cli, m
     result = cli(minimal, "check", "plain")
     assert result.exit_code == 1 and "compliance.ocr is required" in result.output
     assert not json.loads(report.read_text("utf-8"))["passed"]
+    refused = cli(minimal, "publish", "plain", "--channel", "outbox")  # the gate says why, not "0 finding(s)"
+    assert refused.exit_code != 0 and "checked without reading its pictures (ocr: off)" in refused.output
 
 
 def test_without_a_loadable_engine_the_report_says_why(cli, ocr, tmp_path: Path, monkeypatch) -> None:
