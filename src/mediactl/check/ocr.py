@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import os
+import queue
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +28,7 @@ from mediactl.core import fsutil
 from mediactl.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future, ThreadPoolExecutor
+    from concurrent.futures import Future
 
     from mediactl.check.extract import Segment
 
@@ -203,13 +204,14 @@ class OcrReader:
         self._futures: dict[str, Future[list[OcrLine]]] = {}
         self._videos: dict[str, Future[list[tuple[float, list[OcrLine]]]]] = {}
         self._lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
+        self._queue: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
 
     def submit(self, data: bytes, shown: str) -> Future[list[OcrLine]]:
         digest = hashlib.sha256(data).hexdigest()
         with self._lock:
             if digest not in self._futures:
-                self._futures[digest] = self._started().submit(self._lines_of, digest, data, shown)
+                self._futures[digest] = self._later(self._lines_of, digest, data, shown)
             return self._futures[digest]
 
     def lines(self, data: bytes, shown: str) -> list[OcrLine]:
@@ -221,17 +223,33 @@ class OcrReader:
         digest = hashlib.sha256(data).hexdigest()
         with self._lock:
             if digest not in self._videos:
-                self._videos[digest] = self._started().submit(self._frames_of, digest, data, shown)
+                self._videos[digest] = self._later(self._frames_of, digest, data, shown)
             return self._videos[digest]
 
-    def _started(self) -> ThreadPoolExecutor:
-        """The one reading thread, started on the first picture (the caller holds the lock)."""
-        if self._pool is None:
-            # lazy: start-up, concurrent.futures imports logging (~50 ms) and a one-file check reads no picture
-            from concurrent.futures import ThreadPoolExecutor
+    def _later(self, work: Callable[..., Any], *args: Any) -> Future[Any]:
+        """`work(*args)` queued for the reading thread (started on the first picture; the caller holds the lock).
 
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mediactl-ocr")
-        return self._pool
+        A daemon thread of our own, not a ThreadPoolExecutor: at exit (an error, Ctrl-C) the executor's exit hook
+        would first read every picture still queued; this thread simply stops with the process.
+        """
+        from concurrent.futures import Future  # lazy: start-up, concurrent.futures imports logging (~50 ms)
+
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="mediactl-ocr", daemon=True)
+            self._thread.start()
+        future: Future[Any] = Future()
+        self._queue.put((future, work, args))
+        return future
+
+    def _work(self) -> None:
+        while (task := self._queue.get()) is not None:
+            future, work, args = task
+            if not future.set_running_or_notify_cancel():
+                continue  # cancelled while queued
+            try:
+                future.set_result(work(*args))
+            except BaseException as exc:  # delivered to whoever waits for this picture
+                future.set_exception(exc)
 
     def _lines_of(self, digest: str, data: bytes, shown: str) -> list[OcrLine]:
         cached = self.cache.get(digest)
@@ -261,10 +279,16 @@ class OcrReader:
         return frames
 
     def close(self) -> None:
+        """Cancel what is still queued and stop the reading thread once the picture in hand is read."""
         with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = None
+            for future in self._futures.values():
+                future.cancel()
+            for frames in self._videos.values():
+                frames.cancel()
+            if self._thread is not None:
+                self._queue.put(None)
+                self._thread.join()
+                self._thread = None
 
 
 _READERS: dict[Path, OcrReader] = {}
