@@ -40,7 +40,14 @@ from mediactl.graphics.fonts import default_font_path_for
 
 SIZE = (1080, 1440)
 #: Violations as a bank's poster would print them (each caught by the built-in packs as text).
-PLANTED = ("本产品保本保息", "稳赚不赔 放心买", "零风险 高收益", "保证收益3.5%以上", "全国第一的理财品牌", "史上最低利率")
+PLANTED = (
+    "本产品保本保息",
+    "稳赚不赔 放心买",
+    "零风险 高收益",
+    "保证收益3.5%以上",
+    "全国第一的理财品牌",
+    "史上最低利率",
+)
 #: Clean poster lines (no finding as text, no disclosure trigger).
 CLEAN = ("守好钱袋子 谨防电信诈骗", "新春快乐 万事如意", "手机银行 随时查询余额", "信用卡请按时足额还款",
          "陌生来电要核实", "示例银行 与您同行")  # fmt: skip

@@ -206,7 +206,6 @@ def test_the_engine_needs_no_network(ocr, tmp_path: Path) -> None:
     assert done.returncode == 1 and "保本" in done.stdout, done.stderr
 
 
-
 def test_the_preview_draws_the_box_over_the_image(cli, ocr, example: Path) -> None:
     claim_in_picture(example)
     assert cli(example, "render", "credit-card-cashback", "--channel", "bank-weibo").exit_code == 0
@@ -219,7 +218,10 @@ def test_the_preview_draws_the_box_over_the_image(cli, ocr, example: Path) -> No
 
 def test_a_verdict_without_ocr_records_it_and_fails_where_ocr_is_required(cli, minimal: Path) -> None:
     """MEDIACTL_OCR=off (the suite's default) is a run without OCR: recorded; refused only where it is required."""
-    write(minimal / "content/article/plain/index.md", "---\ntitle: 防范诈骗\nchannels: [outbox]\n---\n\n陌生来电要核实。\n")
+    write(
+        minimal / "content/article/plain/index.md",
+        "---\ntitle: 防范诈骗\nchannels: [outbox]\n---\n\n陌生来电要核实。\n",
+    )
     assert cli(minimal, "check", "plain").exit_code == 0
     report = minimal / ".mediactl/reports/outbox/plain.json"
     assert json.loads(report.read_text("utf-8"))["ocr"] == "off" and json.loads(report.read_text("utf-8"))["passed"]

@@ -40,6 +40,8 @@ VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm")
 def is_picture(path: str) -> bool:
     """Whether an ad hoc file is read by OCR rather than as text."""
     return os.path.splitext(path)[1].lower() in (*IMAGE_SUFFIXES, *VIDEO_SUFFIXES)
+
+
 #: A line the recogniser is less sure of than this is noise (textures, logos), not words.
 MIN_SCORE = 0.5
 #: The detector's view of a picture, longest side in pixels (see _new_engine).
@@ -204,7 +206,9 @@ class OcrReader:
         self._futures: dict[str, Future[list[OcrLine]]] = {}
         self._videos: dict[str, Future[list[tuple[float, list[OcrLine]]]]] = {}
         self._lock = threading.Lock()
-        self._queue: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]] | None] = (
+            queue.SimpleQueue()
+        )
         self._thread: threading.Thread | None = None
 
     def submit(self, data: bytes, shown: str) -> Future[list[OcrLine]]:
