@@ -394,17 +394,17 @@ def _pictures(verified: Verified) -> Iterable[tuple[str, str, Any]]:
 
 
 def _prefetch(config: Config, planned: list[Planned], reader: OcrReader) -> None:
-    """Start reading every picture of the rendered variants (each distinct one once); a variant that cannot be
-    verified is left for the check itself to report."""
+    """Start reading every image of the rendered variants (each distinct one once); a variant that cannot be
+    verified is left for the check itself to report. Videos are read when their variant is checked: queued here,
+    a library's videos would all be held in memory at once."""
     from mediactl.render.verify import read_part, verify  # lazy: start-up, as check_project
 
     for variant in planned:
         try:
             verified = verify(config.build_path / variant.channel.name / variant.item.slug, config.root)
             for kind, _, part in _pictures(verified) if verified is not None else ():
-                shown = relpath(part.path, config.root)
-                data = read_part(part, config.root)
-                (reader.submit_video if kind == "video" else reader.submit)(data, shown)
+                if kind == "image":
+                    reader.submit(read_part(part, config.root), relpath(part.path, config.root))
         except MediactlError:
             continue
 
