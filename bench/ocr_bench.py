@@ -33,7 +33,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from mediactl.check.ocr import OcrCache, OcrReader, segment_of
+from mediactl.check.ocr import OcrReader, segment_of
+from mediactl.check.ocr_cache import OcrCache
 from mediactl.check.rules import Profile
 from mediactl.check.runner import prepared
 from mediactl.graphics.fonts import default_font_path_for

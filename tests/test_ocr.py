@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from conftest import write
-from mediactl.check.ocr import OcrCache, OcrLine, OcrReader, region_of, segment_of
+from mediactl.check.ocr import OcrLine, OcrReader, region_of, segment_of
+from mediactl.check.ocr_cache import OcrCache
 
 REPO = Path(__file__).resolve().parents[1]
 POSTER = REPO / "examples/noncompliant/poster.png"

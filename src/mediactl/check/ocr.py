@@ -5,18 +5,17 @@ RapidOCR on ONNX Runtime (`rapidocr_onnxruntime`): its wheel carries the PP-OCRv
 recognition models (Chinese and English, ~16 MB), so nothing is downloaded at run time and nothing is installed
 by hand. It is imported on first use only (start-up), and one engine serves the whole process.
 
-Reading is slow (~0.3-1.5 s an image on two cores), so results are cached by the sha256 of the image bytes and the
-engine's version (`OcrCache`): an unchanged image is never read twice. `OcrReader` reads in a background thread
+Reading is slow (a 1080x1440 poster: ~2 s of CPU, about 1 s on a quiet 2-core machine; bench/ocr_bench.py), so
+readings are cached by the sha256 of the image bytes and the engine's version (`ocr_cache.OcrCache`): an unchanged
+image is never read twice. `OcrReader` reads in a background thread
 while the text of the variants is checked (ONNX Runtime releases the GIL); `lines()` joins.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import io
-import json
 import os
 import queue
 import threading
@@ -24,13 +23,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from mediactl.core import fsutil
 from mediactl.core.errors import UsageError
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from mediactl.check.extract import Segment
+    from mediactl.check.ocr_cache import OcrCache
 
 #: The suffixes an ad hoc check reads as images, and as videos (their sampled frames).
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
@@ -46,7 +45,6 @@ def is_picture(path: str) -> bool:
 MIN_SCORE = 0.5
 #: The detector's view of a picture, longest side in pixels (see _new_engine).
 DETECT_SIDE = 960
-CACHE_FOLDER = "ocr"
 
 
 class OcrLine(NamedTuple):
@@ -148,45 +146,6 @@ def _line(entry: Any) -> OcrLine:
     left, top = int(min(xs)), int(min(ys))
     box = (left, top, round(max(xs)) - left, round(max(ys)) - top)
     return OcrLine(str(text).strip(), box, round(float(score), 4))
-
-
-# --- the cache ---------------------------------------------------------------------------------------------------
-
-
-class OcrCache:
-    """OCR results on disk, one JSON file per image, keyed by the image's sha256 and the engine's version.
-
-    Written atomically; an entry that does not parse, or was made by another engine, is read again, never trusted.
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder / CACHE_FOLDER
-        self.version = engine_version()
-
-    def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{hashlib.sha256(key.encode()).hexdigest() if len(key) > 64 else key}.json"
-
-    def get(self, digest: str, sampling: str = "") -> list[tuple[float, list[OcrLine]]] | None:
-        """The cached reading of an image (one frame at time 0) or of a video's frames (`sampling`: how they were
-        chosen); None when there is none, or it is damaged or was made by another engine or sampling."""
-        try:
-            data = json.loads(self._path(digest + sampling).read_text("utf-8"))
-            if data["engine"] != self.version or data["sha256"] != digest or data["sampling"] != sampling:
-                return None
-            return [(float(time), [_stored(entry) for entry in lines]) for time, lines in data["frames"]]
-        except (OSError, ValueError, KeyError, TypeError, IndexError):
-            return None
-
-    def put(self, digest: str, frames: list[tuple[float, list[OcrLine]]], sampling: str = "") -> None:
-        data = {"engine": self.version, "sha256": digest, "sampling": sampling,
-                "frames": [[time, [[ln.text, list(ln.box), ln.score] for ln in lines]] for time, lines in frames]}  # fmt: skip
-        with contextlib.suppress(OSError):  # a read-only cache: the image is simply read again next time
-            fsutil.write_text(self._path(digest + sampling), json.dumps(data, ensure_ascii=False))
-
-
-def _stored(entry: Any) -> OcrLine:
-    text, box, score = entry
-    return OcrLine(str(text), (int(box[0]), int(box[1]), int(box[2]), int(box[3])), float(score))
 
 
 # --- reading in the background -----------------------------------------------------------------------------------
@@ -300,6 +259,8 @@ _READERS: dict[Path, OcrReader] = {}
 
 def reader_for(state: Path) -> OcrReader:
     """The process's reader for a cache folder (a project's state folder, or the user cache)."""
+    from mediactl.check.ocr_cache import OcrCache  # the cache module needs this one's OcrLine
+
     if state not in _READERS:
         _READERS[state] = OcrReader(OcrCache(state))
     return _READERS[state]
