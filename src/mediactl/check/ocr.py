@@ -125,7 +125,7 @@ def _new_engine() -> Any:
 def read_pixels(data: bytes, shown: str) -> list[OcrLine]:
     """The lines of text in an image's bytes, in the image's pixels; `shown` names it in an error."""
     import numpy  # lazy: start-up (numpy comes with the engine)
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError  # lazy: start-up, Pillow only when a picture is read
 
     try:
         with Image.open(io.BytesIO(data)) as image:
@@ -291,7 +291,7 @@ def segment_of(lines: list[OcrLine], shown: str, field: str) -> Segment | None:
     a space beside CJK), so a claim a poster breaks over two lines (保本 / 保息) is still one claim. Line n of the
     segment is the picture's n-th line in that order: `region_of` turns a finding's place back into a box."""
     from mediactl.check.extract import Segment  # lazy: start-up
-    from mediactl.text.cjk import is_cjk
+    from mediactl.text.cjk import is_cjk  # lazy: start-up, as Segment
 
     ordered = reading_order(lines)
     if not ordered:

@@ -27,7 +27,7 @@ from mediactl import CONFIG_NAME
 from mediactl.check import fold, normalize, placeholders, rules, suppress
 from mediactl.check.compiled import cached, key_of
 from mediactl.check.engine import Engine, self_test
-from mediactl.check.findings import SORT_KEY, Finding
+from mediactl.check.findings import SORT_KEY, Finding, timestamp
 from mediactl.check.normalize import Normalizer
 from mediactl.check.output import Output, Part
 from mediactl.check.report import failing
@@ -412,7 +412,6 @@ def _prefetch(config: Config, planned: list[Planned], reader: OcrReader) -> None
 def variant_pictures(config: Config, verified: Verified, reader: OcrReader) -> list[Picture]:
     """The words read inside every picture of a verified variant, from its verified bytes (never from disk again);
     a picture that cannot be decoded is an OcrError naming it."""
-    from mediactl.check.findings import timestamp
     from mediactl.check.ocr import Picture  # lazy: start-up
     from mediactl.render.verify import read_part  # lazy: start-up, as check_project
 
@@ -673,8 +672,7 @@ def _start_pictures(named: list[tuple[str, str]], config: Settings | None, ocr: 
 
 def _picture_findings(reading: list[tuple[str, str, Any]], engine: Engine, profile: Profile) -> list[Finding]:
     """The findings in the words read inside ad hoc images and videos, each given its box (and a frame its time)."""
-    from mediactl.check.findings import timestamp  # lazy: start-up
-    from mediactl.check.ocr import Picture, placed, segments_of
+    from mediactl.check.ocr import Picture, placed, segments_of  # lazy: start-up
 
     pictures: list[Picture] = []
     for shown, kind, future in reading:
