@@ -372,7 +372,8 @@ class RunReport:
         render = {"rendered": self.render.count("rendered"), "unchanged": self.render.count("unchanged"),
                   "failed": [f"{r.key}: {r.error}" for r in self.render.failed]}  # fmt: skip
         check = {"variants": len(self.check.variants), "findings": len(self.check.findings),
-                 "failing": self.failing, "not_checked": self.check.not_checked}  # fmt: skip
+                 "failing": self.failing, "not_checked": self.check.not_checked,
+                 "ocr": self.check.ocr}  # fmt: skip
         return {
             "render": render,
             "check": check,
