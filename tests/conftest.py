@@ -56,8 +56,17 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, _user_cache: str) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", _user_cache)
     monkeypatch.setenv("MEDIACTL_VIDEO_CACHE", f"{_user_cache}/video")  # content-addressed: one encode per recipe per session
     monkeypatch.setenv("MEDIACTL_USER", "tester")
+    # OCR reads every picture for ~1 s each: the suite keeps it to the few small images of the tests that ask for it
+    # (the `ocr` fixture); the engine is created once per process and its readings cached for the whole session.
+    monkeypatch.setenv("MEDIACTL_OCR", "off")
     for name in ("MEDIACTL_PROJECT", "MEDIACTL_SANDBOX_URL", "WX_APPID", "WX_SECRET"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def ocr(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This test reads the words inside pictures (the suite's default is MEDIACTL_OCR=off, see _isolated_env)."""
+    monkeypatch.delenv("MEDIACTL_OCR")
 
 
 @pytest.fixture

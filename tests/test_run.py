@@ -17,6 +17,7 @@ def test_run_delivers_what_is_approved_and_due_once(cli, ready: Path) -> None:
     report = json.loads(result.stdout)
     assert [(o["item"], o["state"]) for o in report["outcomes"]] == [(SLUG, "sent")], report
     assert report["check"]["variants"] >= 1 and report["render"]["failed"] == []
+    assert report["check"]["ocr"] == "off"  # the suite's MEDIACTL_OCR=off: the run says its pictures were not read
     assert (ready / "outbox/outbox" / SLUG).is_dir()
     again = json.loads(run(cli, ready).stdout)
     assert again["outcomes"] == []  # nothing new: never sent twice

@@ -80,20 +80,22 @@ def review(config: Config, items: list[Item], *, command: str = "review",
 
 def check(
     config: Config, library: Library, slugs: list[str] | None, channel: str | None, *, fail_on: str,
-    render_first: bool = True,
+    render_first: bool = True, ocr: bool = True,
 ) -> CheckResult:  # fmt: skip
-    """Render what changed (unless told not to), then check the items and every variant as rendered."""
+    """Render what changed (unless told not to), then check the items and every variant as rendered (`ocr`:
+    False for --no-ocr, the words inside pictures left unread)."""
     summary = render(config, library, slugs, channel, jobs=config.render.jobs) if render_first else RenderSummary()
-    return _check_rendered(config, library, slugs, channel, summary, fail_on)
+    return _check_rendered(config, library, slugs, channel, summary, fail_on, ocr)
 
 
 def _check_rendered(
     config: Config, library: Library, slugs: list[str] | None, channel: str | None, summary: RenderSummary,
-    fail_on: str,
+    fail_on: str, ocr: bool = True,
 ) -> CheckResult:  # fmt: skip
     """Check what `summary` rendered; the variants that failed to render are listed as not checked."""
     failed: list[VariantResult] = summary.failed
-    result = check_project(config, library, slugs, channel, fail_on=fail_on, skip=frozenset(r.key for r in failed))
+    skip = frozenset(r.key for r in failed)
+    result = check_project(config, library, slugs, channel, fail_on=fail_on, skip=skip, ocr=ocr)
     result.not_checked[:0] = [f"{r.key}: {r.error}" for r in failed]
     return result
 
@@ -370,7 +372,8 @@ class RunReport:
         render = {"rendered": self.render.count("rendered"), "unchanged": self.render.count("unchanged"),
                   "failed": [f"{r.key}: {r.error}" for r in self.render.failed]}  # fmt: skip
         check = {"variants": len(self.check.variants), "findings": len(self.check.findings),
-                 "failing": self.failing, "not_checked": self.check.not_checked}  # fmt: skip
+                 "failing": self.failing, "not_checked": self.check.not_checked,
+                 "ocr": self.check.ocr}  # fmt: skip
         return {
             "render": render,
             "check": check,

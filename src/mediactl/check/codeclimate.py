@@ -32,7 +32,7 @@ def _issue(finding: Finding, seen: Counter[str]) -> dict[str, Any]:
     return {
         "type": "issue",
         "check_name": finding.rule,
-        "description": f"{finding.message} 「{finding.matched}」{suggestion}{where}",
+        "description": f"{finding.message} 「{finding.matched}」{finding.place}{suggestion}{where}",
         "categories": ["Compliance"],
         "severity": SEVERITY.get(finding.severity, "major"),
         "fingerprint": _fingerprint(finding, seen),

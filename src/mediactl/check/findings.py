@@ -26,6 +26,8 @@ class Finding(NamedTuple):
     channel: str = ""
     normalisations: tuple[str, ...] = ()  # non-empty: found only after folding — itself a sign of evasion
     suppressed: str = ""  # the reason, when an allowance covers this finding
+    region: tuple[int, int, int, int] | None = None  # words in a picture: their box (x, y, w, h) in its pixels
+    time: float | None = None  # words in a video frame: seconds into the video
 
     def with_context(self, **changes: Any) -> Finding:
         return self._replace(**changes)
@@ -35,11 +37,31 @@ class Finding(NamedTuple):
         data = self._asdict()
         data["normalisations"] = list(self.normalisations)
         data["suppressed"] = self.suppressed or None
+        del data["region"], data["time"]  # optional keys: a report without pictures reads as before
+        if self.region is not None:
+            data["region"] = dict(zip(("x", "y", "w", "h"), self.region, strict=True))
+        if self.time is not None:
+            data["time"] = self.time
         return data
+
+    @property
+    def place(self) -> str:
+        """Where in a picture, for people: ' @00:12.5 (x=10, y=20, w=300, h=40)'; '' for text."""
+        at = f" @{timestamp(self.time)}" if self.time is not None else ""
+        if self.region is not None:
+            x, y, w, h = self.region
+            at += f" (x={x}, y={y}, w={w}, h={h})"
+        return at
 
     @property
     def sort_key(self) -> tuple[Any, ...]:
         return SORT_KEY(self)
+
+
+def timestamp(seconds: float) -> str:
+    """12.5 -> '00:12.5': a video frame's time as findings show it."""
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes):02d}:{rest:04.1f}"
 
 
 #: How findings are ordered in every report (item, channel, file, line, column, rule), as a C-level key

@@ -26,7 +26,7 @@ def line_format(finding: Finding) -> str:
     where = f" [{finding.channel}]" if finding.channel else ""
     return (
         f"{finding.file}:{finding.line}:{finding.column}: {finding.severity} {finding.rule}: "
-        f"{finding.message} 「{finding.matched}」{suggestion}{evasion}{where}"
+        f"{finding.message} 「{finding.matched}」{finding.place}{suggestion}{evasion}{where}"
     )
 
 
@@ -42,7 +42,7 @@ def github_format(finding: Finding) -> str:
 
     level = GITHUB_LEVEL[finding.severity]
     message = escape(
-        f"{finding.message} 「{finding.matched}」" + (f" 建议: {finding.suggestion}" if finding.suggestion else "")
+        f"{finding.message} 「{finding.matched}」{finding.place}" + (f" 建议: {finding.suggestion}" if finding.suggestion else "")
     )
     return f"::{level} file={escape(finding.file)},line={finding.line},col={finding.column},title={escape(finding.rule)}::{message}"
 
@@ -61,9 +61,17 @@ def json_lines(findings: Sequence[Finding]) -> list[str]:
         f'"severity": {q[f.severity]}, "message": {q[f.message]}, "matched": {q[f.matched]}, '
         f'"source": {q[f.source]}, "suggestion": {q[f.suggestion]}, "field": {q[f.field]}, "item": {q[f.item]}, '
         f'"channel": {q[f.channel]}, "normalisations": [{", ".join(q[n] for n in f.normalisations)}], '
-        f'"suppressed": {q[f.suppressed] if f.suppressed else "null"}}}'
+        f'"suppressed": {q[f.suppressed] if f.suppressed else "null"}{_picture_keys(f)}}}'
         for f in findings
     ]
+
+
+def _picture_keys(finding: Finding) -> str:
+    """The optional keys of words found in a picture (region, time), as to_dict writes them; '' for text."""
+    if finding.region is None and finding.time is None:
+        return ""
+    extra = {k: v for k, v in finding.to_dict().items() if k in ("region", "time")}
+    return ", " + json.dumps(extra, ensure_ascii=False)[1:-1]
 
 
 class _Quoted(dict[str, str]):
@@ -74,7 +82,7 @@ class _Quoted(dict[str, str]):
         return quoted
 
 
-def sarif_document(findings: Sequence[Finding], rules: dict[str, Rule]) -> dict[str, Any]:
+def sarif_document(findings: Sequence[Finding], rules: dict[str, Rule], notices: Sequence[str] = ()) -> dict[str, Any]:
     """SARIF 2.1.0 (valid against the official schema, tests/data/), as code-scanning services read it; suppressed
     findings carry a suppression. Columns count code points, as every mediactl report does (SARIF's default is
     UTF-16 units, which would misplace every column after an emoji)."""
@@ -94,9 +102,16 @@ def sarif_document(findings: Sequence[Finding], rules: dict[str, Rule]) -> dict[
                 },
                 "columnKind": "unicodeCodePoints",
                 "results": [_sarif_result(f, used.index(f.rule)) for f in findings],
+                **(_sarif_invocations(notices) if notices else {}),
             }
         ],
     }
+
+
+def _sarif_invocations(notices: Sequence[str]) -> dict[str, Any]:
+    """What the run left undone (pictures not read), as tool notifications code-scanning services show."""
+    notifications = [{"level": "warning", "message": {"text": notice}} for notice in notices]
+    return {"invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}]}
 
 
 def _sarif_rule(rule_id: str, rule: Rule | None) -> dict[str, Any]:
@@ -114,7 +129,7 @@ def _sarif_result(finding: Finding, index: int) -> dict[str, Any]:
         "ruleIndex": index,
         "level": SARIF_LEVEL[finding.severity],
         "message": {
-            "text": f"{finding.message} 「{finding.matched}」"
+            "text": f"{finding.message} 「{finding.matched}」{finding.place}"
             + (f" 建议: {finding.suggestion}" if finding.suggestion else "")
         },
         "locations": [
@@ -136,6 +151,8 @@ def _sarif_result(finding: Finding, index: int) -> dict[str, Any]:
             "suggestion": finding.suggestion,
         },
     }
+    if finding.region is not None or finding.time is not None:  # words in a picture: where, in its pixels
+        result["properties"].update({k: v for k, v in finding.to_dict().items() if k in ("region", "time")})
     # No `fixes`: a SARIF fix is an edit (artifactChanges: the region to delete, the text to insert), and a rule's
     # suggestion is advice to a person (删除，并如实披露产品风险等级), not text to paste over the match. It is said
     # in the message, as in the line and GitHub formats, and kept in the properties.
@@ -166,7 +183,8 @@ def render_text(findings: Sequence[Finding], console: Any) -> None:
             header = Text("  ")
             label = "allowed" if f.suppressed else f.severity
             header.append(f"{label:<{LABEL_WIDTH}}", style="dim" if f.suppressed else colours[f.severity])
-            header.append(f"  {f.file}:{f.line}:{f.column}" + (f" [{f.channel}]" if f.channel else ""))
+            place = f"{f.file}{f.place}" if f.region is not None else f"{f.file}:{f.line}:{f.column}"
+            header.append(f"  {place}" + (f" [{f.channel}]" if f.channel else ""))
             header.append(f"  {f.rule}", style="dim")
             header.append(f"  「{f.matched}」", style="bold")
             console.print(header)

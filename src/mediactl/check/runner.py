@@ -27,7 +27,7 @@ from mediactl import CONFIG_NAME
 from mediactl.check import fold, normalize, placeholders, rules, suppress
 from mediactl.check.compiled import cached, key_of
 from mediactl.check.engine import Engine, self_test
-from mediactl.check.findings import SORT_KEY, Finding
+from mediactl.check.findings import SORT_KEY, Finding, timestamp
 from mediactl.check.normalize import Normalizer
 from mediactl.check.output import Output, Part
 from mediactl.check.report import failing
@@ -40,6 +40,7 @@ from mediactl.core.redaction import known_secrets, register_secret
 
 if TYPE_CHECKING:  # the config and library stack is not needed to check one ad hoc file
     from mediactl.check.extract import Segment
+    from mediactl.check.ocr import OcrReader, Picture
     from mediactl.check.suppress import Allowance
     from mediactl.config.model import Config
     from mediactl.library.content import Item
@@ -55,6 +56,7 @@ class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     variants: list[dict[str, Any]] = field(default_factory=list)
     not_checked: list[str] = field(default_factory=list)  # variants that failed to render
+    ocr: str = "on"  # whether the words inside images and video frames were read: on, off, unavailable
 
 
 class Compliance(NamedTuple):
@@ -63,6 +65,7 @@ class Compliance(NamedTuple):
     packs: tuple[str, ...]
     disable: tuple[str, ...]
     severity: dict[str, str]
+    ocr: str = "on"
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ class CheckSettings:
     @classmethod
     def of(cls, config: Config) -> CheckSettings:
         rules = config.compliance
-        compliance = Compliance(tuple(rules.packs), tuple(rules.disable), dict(rules.severity))
+        compliance = Compliance(tuple(rules.packs), tuple(rules.disable), dict(rules.severity), rules.ocr)
         return cls(config.root, config.file, config.state_path, compliance, tuple(map(str, config.warnings)),
                    config.check.placeholders)  # fmt: skip
 
@@ -257,14 +260,19 @@ def check_project(
     *,
     fail_on: str,
     skip: frozenset[str] = frozenset(),
+    ocr: bool = True,
 ) -> CheckResult:
     """Check the items' own text and their variants as rendered in build/ (rendering is the pipeline's
-    business, before this); `skip`: variant keys that failed to render, so there is nothing to check."""
+    business, before this); `skip`: variant keys that failed to render, so there is nothing to check;
+    `ocr`: False (--no-ocr) leaves the words inside images and video frames unread, and the report says so."""
     from mediactl.render.plan import plan_variants  # lazy: start-up, an ad hoc check never imports render
 
     _, engine = prepared(config, config.state_path)
-    result = CheckResult()
+    reader, mode = ocr_reader(config, ocr)
+    result = CheckResult(ocr=mode)
     planned, _ = plan_variants(library, config, slugs, channel)
+    if reader is not None:  # every picture starts reading now, in the background, while the text is checked
+        _prefetch(config, [p for p in planned if p.key not in skip], reader)
     for item in library.select(slugs):
         allowances, broken = _allowances(item)
         result.findings.extend(_context(broken, item.slug, ""))
@@ -277,11 +285,14 @@ def check_project(
             if variant.key in skip:
                 continue
             try:
-                findings, report = _check_variant(config, engine, variant, allowances, fail_on)
+                findings, report = _check_variant(config, engine, variant, allowances, fail_on, reader, mode)
             except MediactlError as exc:  # its files changed after render (or lead outside the project)
                 result.not_checked.append(f"{variant.key}: {exc.message}")
                 continue
             result.findings.extend(findings)
+            if report and reader is None and config.compliance.ocr == "required":
+                result.not_checked.append(f"{variant.key}: compliance.ocr is required and its pictures were not "
+                                          f"read ({mode}); its verdict fails until they are")  # fmt: skip
             if report:
                 result.variants.append(report)
             else:
@@ -290,11 +301,13 @@ def check_project(
 
 
 def _check_variant(
-    config: Config, engine: Engine, planned: Planned, allowances: list[Allowance], fail_on: str
-) -> tuple[list[Finding], dict[str, Any] | None]:
+    config: Config, engine: Engine, planned: Planned, allowances: list[Allowance], fail_on: str,
+    reader: OcrReader | None = None, ocr: str = "off",
+) -> tuple[list[Finding], dict[str, Any] | None]:  # fmt: skip
     """Check a variant as its bytes are now (render.verify), and record the verdict for that content hash.
 
-    A variant whose files changed after render is not checked: VariantChangedError names the file.
+    A variant whose files changed after render is not checked: VariantChangedError names the file. `ocr`: whether
+    its pictures were read (on, off, unavailable), recorded in the verdict so a pass without them is visible.
     """
     from mediactl.render.verify import verify  # lazy: start-up, as check_project
 
@@ -302,13 +315,16 @@ def _check_variant(
     verified = verify(config.build_path / channel.name / item.slug, config.root)
     if verified is None:
         return [], None
-    findings = _variant_findings(config, engine, planned, verified, allowances)
+    findings = _variant_findings(config, engine, planned, verified, allowances, reader)
+    read = reader is not None and ocr == "on"
     report = {
         "item": item.slug,
         "channel": channel.name,
         "content_hash": verified.content_hash,
-        "passed": not failing(findings, fail_on),
+        # a verdict made without reading the pictures passes only where the project does not require OCR
+        "passed": not failing(findings, fail_on) and (read or config.compliance.ocr != "required"),
         "fail_on": fail_on,
+        "ocr": ocr,
         "findings": [f.to_dict() for f in findings if not f.suppressed],
         "suppressed": [f.to_dict() for f in findings if f.suppressed],
     }
@@ -317,12 +333,17 @@ def _check_variant(
 
 
 def _variant_findings(
-    config: Config, engine: Engine, planned: Planned, verified: Verified, allowances: list[Allowance]
-) -> list[Finding]:
-    """The findings of one verified variant, its item's allowances applied (suppressed ones kept, marked)."""
+    config: Config, engine: Engine, planned: Planned, verified: Verified, allowances: list[Allowance],
+    reader: OcrReader | None = None,
+) -> list[Finding]:  # fmt: skip
+    """The findings of one verified variant, its item's allowances applied (suppressed ones kept, marked);
+    with a `reader`, the words inside its pictures too, each finding there given its box."""
+    from mediactl.check.ocr import placed, segments_of  # lazy: start-up
+
     item, channel = planned.item, planned.channel
     profile = Profile(platform=channel.platform, channel=channel.name, products=item.products, kind=item.kind)
-    findings = engine.check(variant_segments(config, verified), profile)
+    pictures = variant_pictures(config, verified, reader) if reader is not None else []
+    findings = placed(engine.check(variant_segments(config, verified) + segments_of(pictures), profile), pictures)
     return _context(suppress.apply(findings, allowances, source_file=item.file), item.slug, channel.name)
 
 
@@ -331,7 +352,79 @@ def variant_findings(config: Config, planned: Planned, verified: Verified) -> li
     only `check` may write the reports the publish gate trusts."""
     _, engine = prepared(config, config.state_path)
     allowances, _ = _allowances(planned.item)
-    return _variant_findings(config, engine, planned, verified, allowances)
+    reader, _ = ocr_reader(config, True)
+    return _variant_findings(config, engine, planned, verified, allowances, reader)
+
+
+def ocr_reader(config: Settings | None, enabled: bool) -> tuple[OcrReader | None, str]:
+    """The process's OCR reader when pictures are read this run, and the report's word for it: `on`; `off`
+    (compliance.ocr: false, or --no-ocr); `unavailable` (no engine for this Python)."""
+    from mediactl.check import ocr  # lazy: start-up; the engine itself loads on the first picture
+
+    mode = ocr_mode(config, enabled)
+    if mode != "on":
+        return None, mode
+    if ocr.unavailable():
+        return None, "unavailable"
+    # The user's cache, not the project's state: what an image says depends on its bytes and the engine only, so
+    # every project (and every clone of one) on a machine shares the readings.
+    return ocr.reader_for(user_cache()), "on"
+
+
+def ocr_mode(config: Settings | None, enabled: bool) -> str:
+    """`on`, or `off` by --no-ocr, compliance.ocr: false or MEDIACTL_OCR=off (a CI job's switch); asked without
+    loading anything (a check of text files never imports the engine)."""
+    off = not enabled or (config is not None and config.compliance.ocr == "off") or os.environ.get("MEDIACTL_OCR") == "off"
+    return "off" if off else "on"
+
+
+def _pictures(verified: Verified) -> Iterable[tuple[str, str, Any]]:
+    """(kind, field, part) of each picture a variant shows: its images (covers, posters, the master image, body
+    images, a video's cover frame) and its video."""
+    names = {m["sha256"]: m["name"] for m in verified.document["media"]}
+    for part in verified.parts:
+        if part.what.startswith("image "):
+            yield "image", f"image.{names.get(part.sha256, part.path.stem)}.ocr", part
+        elif part.what.startswith("body image"):
+            yield "image", f"image.{part.path.stem}.ocr", part
+        elif part.what == "video cover":
+            yield "image", "video.cover.ocr", part
+        elif part.what == "video":
+            yield "video", "video.main.ocr", part
+
+
+def _prefetch(config: Config, planned: list[Planned], reader: OcrReader) -> None:
+    """Start reading every image of the rendered variants (each distinct one once); a variant that cannot be
+    verified is left for the check itself to report. Videos are read when their variant is checked: queued here,
+    a library's videos would all be held in memory at once."""
+    from mediactl.render.verify import read_part, verify  # lazy: start-up, as check_project
+
+    for variant in planned:
+        try:
+            verified = verify(config.build_path / variant.channel.name / variant.item.slug, config.root)
+            for kind, _, part in _pictures(verified) if verified is not None else ():
+                if kind == "image":
+                    reader.submit(read_part(part, config.root), relpath(part.path, config.root))
+        except MediactlError:
+            continue
+
+
+def variant_pictures(config: Config, verified: Verified, reader: OcrReader) -> list[Picture]:
+    """The words read inside every picture of a verified variant, from its verified bytes (never from disk again);
+    a picture that cannot be decoded is an OcrError naming it."""
+    from mediactl.check.ocr import Picture  # lazy: start-up
+    from mediactl.render.verify import read_part  # lazy: start-up, as check_project
+
+    pictures: list[Picture] = []
+    for kind, name, part in _pictures(verified):
+        shown = relpath(part.path, config.root)
+        data = read_part(part, config.root)
+        if kind == "video":
+            for time, lines in reader.submit_video(data, shown).result():
+                pictures.append(Picture(shown, f"{name}@{timestamp(time)}", lines, time))
+        else:
+            pictures.append(Picture(shown, name, reader.lines(data, shown)))
+    return pictures
 
 
 TEXT_FORMATS = {".html": "html", ".md": "markdown"}
@@ -405,8 +498,11 @@ def check_files(
     config: Settings | None,
     output: Output,
     jobs: int = 0,
-) -> None:
-    """Ad hoc files (any repository's CI): Markdown, HTML, text, SRT/VTT, YAML/JSON, into `output`.
+    ocr: bool = True,
+) -> str:
+    """Ad hoc files (any repository's CI): Markdown, HTML, text, SRT/VTT, YAML/JSON, and the words inside
+    images and videos (unless `ocr` is False or the project switched it off), into `output`. Returns the
+    report's word for OCR (on, off, unavailable: see ocr_reader).
 
     Files are reported in the order of their names as shown, each once. Many files are split across
     processes (forked, so the compiled rules are shared, not rebuilt) in batches that come back, in
@@ -416,8 +512,11 @@ def check_files(
     root = (config.root if config else Path.cwd()).resolve()
     _, engine = prepared(config, config.state_path if config else None)  # rules load and self-test once, before forking
     global _FILES_JOB
-    _FILES_JOB = (Profile(platform=platform, products=products), config, output)
     named = _named(paths, root)
+    mode = ocr_mode(config, ocr)
+    if mode == "on" and any(_is_picture(path) for _, path in named):  # asked before forking: workers then agree
+        _, mode = ocr_reader(config, ocr)
+    _FILES_JOB = (Profile(platform=platform, products=products), config, output, mode == "on")
     batches = [named[start : start + FILES_PER_BATCH] for start in range(0, len(named), FILES_PER_BATCH)]
     workers = min(jobs or os.cpu_count() or 1, max(1, len(named) // PER_WORKER))
     if len(named) >= PER_WORKER:
@@ -430,7 +529,7 @@ def check_files(
         if workers <= 1:
             for batch in batches:
                 output.take(_check_batch(batch))
-            return
+            return mode
         import multiprocessing  # lazy: start-up, a one-file check does not pay for the process machinery
         from concurrent.futures import ProcessPoolExecutor  # lazy: as above
 
@@ -447,16 +546,17 @@ def check_files(
         with pool:
             for part in pool.map(_check_batch, batches):
                 output.take(part)
+        return mode
     finally:
         gc.unfreeze()
 
 
 PER_WORKER = 64  # below this many files per process, forking costs more than it saves
 FILES_PER_BATCH = 100  # ~1 MB of findings to format at a time in a worker (memory), still few round trips
-_FILES_JOB: tuple[Profile, Settings | None, Output] | None = None
+_FILES_JOB: tuple[Profile, Settings | None, Output, bool] | None = None
 
 
-def _init_files_worker(job: tuple[Profile, Settings | None, Output], secrets: list[str]) -> None:
+def _init_files_worker(job: tuple[Profile, Settings | None, Output, bool], secrets: list[str]) -> None:
     """A spawned worker: the check's profile, settings and output, and the secrets to keep out of its report."""
     global _FILES_JOB
     _FILES_JOB = job
@@ -467,8 +567,8 @@ def _init_files_worker(job: tuple[Profile, Settings | None, Output], secrets: li
 def _check_batch(batch: list[tuple[str, str]]) -> Part:
     """The findings of a batch of (shown name, path), sorted and made ready for the output."""
     assert _FILES_JOB is not None
-    profile, config, output = _FILES_JOB
-    findings = _check_paths(batch, profile, config)
+    profile, config, output, ocr = _FILES_JOB
+    findings = _check_paths(batch, profile, config, ocr)
     findings.sort(key=SORT_KEY)
     return output.part(findings)
 
@@ -515,12 +615,18 @@ def _inside(folder: str, root: str) -> str | None:
     return os.path.relpath(folder, root).replace(os.sep, "/")
 
 
-def _check_paths(named: list[tuple[str, str]], profile: Profile, config: Settings | None) -> list[Finding]:
+def _check_paths(
+    named: list[tuple[str, str]], profile: Profile, config: Settings | None, ocr: bool = True
+) -> list[Finding]:
     from mediactl.check.extract import extract_source, format_of, read_source  # lazy: as variant_segments
 
     _, engine = prepared(config, config.state_path if config else None)
+    pictures = [(shown, path) for shown, path in named if _is_picture(path)]
+    reading = _start_pictures(pictures, config, ocr)  # read in the background while the text files are checked
     findings: list[Finding] = []
     for shown, path in named:
+        if _is_picture(path):
+            continue
         try:
             fmt = format_of(path, shown)
             text = read_source(path, shown)
@@ -533,7 +639,49 @@ def _check_paths(named: list[tuple[str, str]], profile: Profile, config: Setting
         findings.extend(broken)
         findings.extend(suppress.apply(engine.check(segments, profile), allowances, source_file=shown))
         findings.extend(placeholders.find(segments, _placeholder_patterns(config)))
+    if reading:
+        findings.extend(_picture_findings(reading, engine, profile))
     return findings
+
+
+def _is_picture(path: str) -> bool:
+    """An image or video file of an ad hoc check, read by OCR (and never as text)."""
+    from mediactl.check.ocr import is_picture  # lazy: start-up, a check of text files never needs it
+
+    return is_picture(path)
+
+
+def _start_pictures(named: list[tuple[str, str]], config: Settings | None, ocr: bool) -> list[tuple[str, str, Any]]:
+    """(shown, kind, future) of each image or video file, its reading started; none when OCR is off."""
+    reader, _ = ocr_reader(config, ocr) if named else (None, "off")
+    if reader is None:
+        return []
+    from mediactl.check.ocr import VIDEO_SUFFIXES  # lazy: start-up
+
+    started = []
+    for shown, path in named:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            raise UsageError(f"{shown}: cannot read: {exc.strerror}") from None
+        video = Path(path).suffix.lower() in VIDEO_SUFFIXES
+        started.append((shown, "video" if video else "image", (reader.submit_video if video else reader.submit)(data, shown)))
+    return started
+
+
+def _picture_findings(reading: list[tuple[str, str, Any]], engine: Engine, profile: Profile) -> list[Finding]:
+    """The findings in the words read inside ad hoc images and videos, each given its box (and a frame its time)."""
+    from mediactl.check.ocr import Picture, placed, segments_of  # lazy: start-up
+
+    pictures: list[Picture] = []
+    for shown, kind, future in reading:
+        name = Path(shown).stem
+        if kind == "video":
+            pictures += [Picture(shown, f"video.{name}.ocr@{timestamp(t)}", lines, t) for t, lines in future.result()]
+        else:
+            pictures.append(Picture(shown, f"image.{name}.ocr", future.result()))
+    return placed(engine.check(segments_of(pictures), profile), pictures)
 
 
 def _placeholder_patterns(config: Settings | None) -> tuple[str, ...] | None:

@@ -10,8 +10,9 @@ JSON with these fields (schema 1):
 | `schema` | 1 |
 | `item`, `channel` | the variant |
 | `content_hash` | the sha256 of the variant's published document that was checked (render.verify) |
-| `passed` | no unsuppressed finding at or above `fail_on` |
+| `passed` | no unsuppressed finding at or above `fail_on` (and, where `compliance.ocr: required`, its pictures read) |
 | `fail_on` | the severity that fails (`error` by default) |
+| `ocr` | whether the words inside its pictures were read: `on`, `off`, `unavailable` (absent before issue 17) |
 | `findings` | unsuppressed findings (`Finding.to_dict()`), `suppressed`: the allowed ones |
 
 Readers go through `read_verdict`, never the path: a verdict of another schema (written
@@ -40,6 +41,7 @@ class Verdict:
     passed: bool
     findings: int  # unsuppressed findings
     errors: int  # unsuppressed findings of severity error or blocker (what --force can never override)
+    ocr: str = ""  # on, off, unavailable; "" in a verdict written before pictures were read
 
 
 def verdict_path(state_path: Path, channel: str, item: str) -> Path:
@@ -68,4 +70,5 @@ def read_verdict(state_path: Path, channel: str, item: str) -> Verdict | None:
         bool(data.get("passed")),
         len(data.get("findings") or []),
         sum(1 for f in data.get("findings") or [] if isinstance(f, dict) and f.get("severity") in BLOCKING),
+        str(data.get("ocr") or ""),
     )

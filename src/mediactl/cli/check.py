@@ -35,10 +35,13 @@ def check_cmd(
     no_render: Annotated[
         bool, typer.Option("--no-render", help="Check the variants in build/ as they are, without rendering first.")
     ] = False,
+    no_ocr: Annotated[
+        bool, typer.Option("--no-ocr", help="Do not read the words inside images and video frames (the report says so).")
+    ] = False,
 ) -> None:
     """Check every word the audience will see against the compliance rule packs.
 
-    Items are rendered first (incrementally), then each item's own text and every variant (titles, bodies, captions, hashtags, text on images, link targets) is checked. A report per variant, bound to its content hash, is written for the publish gate. Files given as paths are checked ad hoc (Markdown, HTML, text, SRT/VTT, YAML/JSON) in any repository. The text format lists findings by item (or file), most severe first, then by place (file, line, column). Exit code 0 when nothing at or above --fail-on was found, 1 otherwise, 2 on usage or rule-pack errors.
+    Items are rendered first (incrementally), then each item's own text and every variant (titles, bodies, captions, hashtags, text on images, link targets) is checked. A report per variant, bound to its content hash, is written for the publish gate. The words inside images and video frames are read by OCR and checked the same way (each finding names the picture, the box and a frame's time), unless --no-ocr or compliance.ocr: false. Files given as paths are checked ad hoc (Markdown, HTML, text, SRT/VTT, YAML/JSON, PNG/JPEG/WebP images, MP4 videos) in any repository. The text format lists findings by item (or file), most severe first, then by place (file, line, column). Exit code 0 when nothing at or above --fail-on was found, 1 otherwise, 2 on usage or rule-pack errors.
 
     Examples:
 
@@ -63,7 +66,8 @@ def check_cmd(
     files = _expand([Path(t) for t in targets or [] if Path(t).exists() and (Path(t).is_dir() or Path(t).suffix)])
     with Output(output_format, fail_on, stream=sys.stdout) as output:
         result, rules = _run(
-            targets or [], files, channel, platform, tuple(product or ()) or None, output, changed, no_render
+            targets or [], files, channel, platform, tuple(product or ()) or None, output, changed, no_render,
+            not no_ocr,
         )
         _emit(output, result, rules)
     if output.tally.failing or result.not_checked:
@@ -74,7 +78,7 @@ def check_cmd(
 
 
 def _run(targets: list[str], files: list[str], channel: str | None, platform: str | None, products: Any,
-         output: Any, changed: str | None, no_render: bool) -> tuple[Any, dict[str, Any]]:  # fmt: skip
+         output: Any, changed: str | None, no_render: bool, ocr: bool = True) -> tuple[Any, dict[str, Any]]:  # fmt: skip
     """Check the files (ad hoc) or the project's items into `output`."""
     from mediactl.check.findings import SORT_KEY  # lazy: start-up
     from mediactl.check.runner import CheckResult, changed_items, check_files, ruleset_for  # lazy: start-up
@@ -85,8 +89,8 @@ def _run(targets: list[str], files: list[str], channel: str | None, platform: st
             missing = [t for t in targets if t not in named]
             raise UsageError(f"cannot mix item slugs and files, or file not found: {', '.join(missing)}")
         config = _optional_config()
-        check_files(files, platform=platform, products=products, config=config, output=output)
-        return CheckResult(), ruleset_for(config).by_id()
+        mode = check_files(files, platform=platform, products=products, config=config, output=output, ocr=ocr)
+        return CheckResult(ocr=mode), ruleset_for(config).by_id()
     from mediactl import pipeline  # lazy: start-up, an ad hoc check does not pay for the project stages
 
     config = STATE.config()
@@ -96,7 +100,9 @@ def _run(targets: list[str], files: list[str], channel: str | None, platform: st
         slugs = changed_items(config, library, changed)
         if not slugs:
             console.info(f"no item changed against {changed}")
-    result = pipeline.check(config, library, slugs, channel, fail_on=output.fail_on, render_first=not no_render)
+    result = pipeline.check(
+        config, library, slugs, channel, fail_on=output.fail_on, render_first=not no_render, ocr=ocr
+    )
     output.add(sorted(result.findings, key=SORT_KEY))
     return result, ruleset_for(config).by_id()
 
@@ -108,13 +114,15 @@ def _expand(paths: list[Path]) -> list[str]:
     (os.walk gives each entry's type with the listing; Path.rglob + is_file stats every file).
     """
     from mediactl.check.extract import FORMATS, suffix_of  # lazy: start-up
+    from mediactl.check.ocr import IMAGE_SUFFIXES, VIDEO_SUFFIXES  # lazy: start-up (the engine loads on first use)
 
+    known = {*FORMATS, *IMAGE_SUFFIXES, *VIDEO_SUFFIXES}
     out: list[str] = []
     for path in paths:
         if path.is_dir():
             found = []
             for folder, _, names in os.walk(path):
-                found += [os.path.join(folder, n) for n in names if suffix_of(n).lower() in FORMATS]
+                found += [os.path.join(folder, n) for n in names if suffix_of(n).lower() in known]
             out.extend(sorted(found))
         else:
             out.append(os.fspath(path))
@@ -138,22 +146,46 @@ def _optional_config() -> Any:
 def _emit(output: Any, result: Any, rules: dict[str, Any]) -> None:
     from mediactl.check import report as formats  # lazy: start-up
 
+    notices = _ocr_notices(result.ocr)
     if output.streamed:
-        output.write(sys.stdout, {"variants": len(result.variants), "not_rendered": result.not_checked})
+        extra = {"variants": len(result.variants), "not_rendered": result.not_checked, "ocr": result.ocr}
+        output.write(sys.stdout, {**extra, "notices": notices} if notices else extra)
+        if output.fmt != "json":
+            for notice in notices:
+                console.warning(notice)
     elif output.fmt == "sarif":
-        console.emit_json(formats.sarif_document(output.findings, rules))
+        console.emit_json(formats.sarif_document(output.findings, rules, notices))
     elif output.fmt == "codeclimate":
         from mediactl.check import codeclimate  # lazy: start-up
 
         console.emit_json(codeclimate.document(output.findings))
     else:
         formats.render_text(output.findings, console.out)
+        from rich.text import Text  # lazy: start-up, as render_text
+
+        for notice in notices:  # in the report itself: a reader of the saved report must see it
+            console.out.print(Text(f"warning: {notice}", style="yellow"))
         for entry in result.not_checked:
             console.error_line(f"not checked: {entry}")
         console.info(
             f"{output.tally.findings} finding(s), {output.tally.suppressed} allowed, "
             f"{len(result.variants)} variant(s) checked"
         )
+    if output.fmt == "codeclimate":
+        for notice in notices:
+            console.warning(notice)
+
+
+def _ocr_notices(mode: str) -> list[str]:
+    """What the report says when the words inside pictures were not read: findings there would be missing."""
+    if mode == "off":
+        return ["images and video frames were not read (--no-ocr, or compliance.ocr: false): words inside "
+                "pictures are not checked"]  # fmt: skip
+    if mode == "unavailable":
+        from mediactl.check.ocr import unavailable  # lazy: start-up; cached, says why
+
+        return [f"images and video frames were not read: {unavailable()}; words inside pictures are not checked"]
+    return []
 
 
 def rules_ls_cmd(

@@ -86,6 +86,8 @@ def _print(report: "RunReport", dry_run: bool) -> None:
                  f"{len(rendered['failed'])} failed")  # fmt: skip
     console.info(f"check: {checked['variants']} variant(s), {checked['findings']} finding(s), "
                  f"{checked['failing']} failing")  # fmt: skip
+    if checked["ocr"] != "on":  # as `mediactl check` says it: words inside pictures were not checked
+        console.warning(f"check: images and video frames were not read (ocr: {checked['ocr']})")
     for wait in data["waiting"]:
         console.info(f"… {wait['channel']}/{wait['item']}: waiting — {wait['reason']}")
     report_outcomes(report.outcomes, False, dry_run=dry_run)

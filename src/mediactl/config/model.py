@@ -152,6 +152,7 @@ class Compliance:
     packs: tuple[str, ...] = ("builtin",)
     disable: tuple[str, ...] = ()
     severity: dict[str, str] = field(default_factory=dict)
+    ocr: str = "on"  # read the words inside images and video frames: on, off, or required (the gate needs it)
 
 
 @dataclass(frozen=True)
@@ -765,7 +766,7 @@ def _calendar_day(check: Checker, value: Any, path: KeyPath) -> tuple[int, int, 
 
 def _compliance(check: Checker, raw: Any) -> Compliance:
     path: KeyPath = ("compliance",)
-    data = check.mapping(raw, path, known=("packs", "disable", "severity"))
+    data = check.mapping(raw, path, known=("packs", "disable", "severity", "ocr"))
     packs = check.string_list(data.get("packs"), (*path, "packs")) if "packs" in data else ["builtin"]
     severity = _string_map(check, data.get("severity"), (*path, "severity"))
     for rule, level in severity.items():
@@ -774,7 +775,20 @@ def _compliance(check: Checker, raw: Any) -> Compliance:
         packs=tuple(packs),
         disable=tuple(check.string_list(data.get("disable"), (*path, "disable"))),
         severity=severity,
+        ocr=_ocr_switch(check, data.get("ocr"), (*path, "ocr")),
     )
+
+
+def _ocr_switch(check: Checker, value: Any, path: KeyPath) -> str:
+    """compliance.ocr: true (the default) reads images, false does not, `required`: a verdict without it fails."""
+    if value is None or value is True:
+        return "on"
+    if value is False:
+        return "off"
+    if value == "required":
+        return "required"
+    check.error(path, f"expected true, false or required, got {value!r}")
+    return "on"
 
 
 def _check_options(check: Checker, raw: Any) -> CheckOptions:

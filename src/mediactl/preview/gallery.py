@@ -9,10 +9,11 @@ edited after render is shown as "changed since render" instead of its content.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mediactl.check.rules import SEVERITIES
 from mediactl.check.runner import variant_findings
@@ -82,10 +83,32 @@ class FileView:
     width: int | None = None
     height: int | None = None
     duration: float | None = None
+    boxes: tuple[Box, ...] = ()  # findings read inside this image, drawn over it
 
     @property
     def changed(self) -> bool:
         return self.path is None
+
+
+class Box(NamedTuple):
+    """A finding's box over an image, in percent of the image (the <img> is scaled by the frame's CSS)."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+    severity: str
+    rule: str
+    message: str
+    allowed: str
+
+    @property
+    def css(self) -> str:
+        return f"ocr-box sev-{self.severity}" + (" allowed" if self.allowed else "")
+
+    @property
+    def style(self) -> str:
+        return f"left:{self.left:.2f}%;top:{self.top:.2f}%;width:{self.width:.2f}%;height:{self.height:.2f}%"
 
 
 @dataclass
@@ -205,6 +228,9 @@ def _fill(view: VariantView, manifest: dict[str, Any], folder: Path, root: Path,
         view.fields.append(FieldView(name, meta.get("role", ""), meta["file"], fmt, text, tuple(split),
                                      int(meta.get("length") or 0), meta.get("limit"), changed))  # fmt: skip
     view.images = [_file(m["name"], m["file"], folder / m["file"], m["sha256"], m) for m in manifest.get("media", [])]
+    for index, image in enumerate(view.images):
+        view.images[index], boxed = _boxed(image, f"{shown}/{image.file}", findings)
+        placed.update(boxed)
     video = manifest.get("video")
     if video:
         view.video = _file("video", video["file"], root / video["file"], video["sha256"], video)
@@ -214,6 +240,21 @@ def _fill(view: VariantView, manifest: dict[str, Any], folder: Path, root: Path,
     view.hashtags = list(manifest.get("hashtags", []))
     view.link = str(manifest.get("link", ""))
     view.findings = [_finding_view(f, i in placed) for i, f in enumerate(findings)]
+
+
+def _boxed(image: FileView, shown: str, findings: list[Finding]) -> tuple[FileView, list[int]]:
+    """The image with the boxes of the findings read inside it, and those findings' indexes (placed)."""
+    if image.changed or not image.width or not image.height:
+        return image, []
+    boxes, indexes = [], []
+    for index, finding in enumerate(findings):
+        if finding.file == shown and finding.region is not None:
+            x, y, w, h = finding.region
+            boxes.append(Box(100 * x / image.width, 100 * y / image.height, 100 * w / image.width,
+                             100 * h / image.height, finding.severity, finding.rule, finding.message,
+                             finding.suppressed))  # fmt: skip
+            indexes.append(index)
+    return (dataclasses.replace(image, boxes=tuple(boxes)) if boxes else image), indexes
 
 
 def _same_text(path: Path, text: str) -> bool:
@@ -242,8 +283,15 @@ def _sha256(path: Path) -> str | None:
 
 def _finding_view(finding: Finding, placed: bool) -> FindingView:
     return FindingView(finding.rule, finding.severity, finding.message, finding.matched,
-                       f"{finding.file}:{finding.line}:{finding.column}", finding.field, finding.suggestion,
+                       _where(finding), finding.field, finding.suggestion,
                        finding.suppressed, placed)  # fmt: skip
+
+
+def _where(finding: Finding) -> str:
+    """file:line:column for text; the file, a frame's time and the box for words read inside a picture."""
+    if finding.region is None and finding.time is None:
+        return f"{finding.file}:{finding.line}:{finding.column}"
+    return f"{finding.file}{finding.place}"
 
 
 def approve_command(config: Config, item: Item) -> str:

@@ -129,6 +129,11 @@ def _check_report(config: Config, item: Item, channel: Channel, content_hash: st
         verdict.refusals.append(
             Refusal(RefusalKind.CHECK, "the last check was of other content; run mediactl check again")
         )
+    elif not found.passed and found.ocr != "on" and config.compliance.ocr == "required":
+        unread = f"the variant was checked without reading its pictures (ocr: {found.ocr or 'off'})"
+        verdict.refusals.append(
+            Refusal(RefusalKind.CHECK, f"{unread} and compliance.ocr is required; run mediactl check with OCR")
+        )
     elif not found.passed:
         verdict.refusals.append(
             Refusal(RefusalKind.CHECK, f"the variant has {found.findings} finding(s) that fail the check")

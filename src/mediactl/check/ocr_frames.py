@@ -1,0 +1,49 @@
+"""The frames of a video that OCR reads: the first, every scene change, and one at least every few seconds.
+
+Burned-in words (a title card, a rate on a slide) stay on screen for a second or more, and a new card is a scene
+change; so these frames see every card without reading every frame. Pulled by the ffmpeg of the imageio-ffmpeg
+wheel the video render uses, from the verified bytes (written to a private temporary file: ffmpeg seeks in MP4).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+from mediactl.check.ocr import OcrError
+
+#: A frame at least this often (seconds), besides the scene changes.
+INTERVAL = 2.0
+#: A scene change: ffmpeg's scene score above this.
+SCENE = 0.3
+#: At most this many frames of one video (a 2-minute clip at one every 2 s, scene changes included).
+MAX_FRAMES = 60
+#: Frames are read at most this wide (text a viewer can read survives; the detector downsizes anyway).
+MAX_WIDTH = 1280
+#: Bump when the sampling changes: cached readings of a video are keyed by it.
+SAMPLING = f"v1-{INTERVAL}-{SCENE}-{MAX_FRAMES}-{MAX_WIDTH}"
+
+_PTS = re.compile(r"\bn:\s*(\d+)\b.*?\bpts_time:\s*([0-9.eE+-]+)")
+
+
+def sample_frames(data: bytes, shown: str, suffix: str = ".mp4") -> list[tuple[float, bytes]]:
+    """(seconds, PNG bytes) of the sampled frames of a video's bytes; a video ffmpeg cannot decode is an OcrError
+    naming `shown`."""
+    from mediactl.video.ffmpeg import ffmpeg_exe, reason  # lazy: start-up, only videos need ffmpeg
+
+    chooser = f"select='eq(n\\,0)+gt(scene\\,{SCENE})+gte(t-prev_selected_t\\,{INTERVAL})'"
+    with tempfile.TemporaryDirectory(prefix="mediactl-frames-") as folder:
+        source = Path(folder) / f"video{suffix}"
+        source.write_bytes(data)
+        command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(source),
+                   "-vf", f"{chooser},showinfo,scale='min(iw,{MAX_WIDTH})':-2", "-fps_mode", "vfr",
+                   "-frames:v", str(MAX_FRAMES), str(Path(folder) / "frame-%04d.png")]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, check=False)
+        stderr = done.stderr.decode("utf-8", "replace")
+        frames = sorted(Path(folder).glob("frame-*.png"))
+        if done.returncode != 0 or not frames:
+            raise OcrError(f"{shown}: not a video ffmpeg can decode ({reason(stderr)}); its frames cannot be checked")
+        times = [float(match.group(2)) for match in _PTS.finditer(stderr)]
+        return [(round(times[i], 1) if i < len(times) else 0.0, frame.read_bytes()) for i, frame in enumerate(frames)]

@@ -1,0 +1,254 @@
+"""Words inside pictures: images and video frames read by OCR and checked by the same rules (issue 17).
+
+The engine is real (RapidOCR, models in its wheel) and created once per test process; its readings are cached in the
+session's user cache (conftest), so each small image here is read once per session. The suite runs with
+MEDIACTL_OCR=off; the tests that read pictures ask for the `ocr` fixture.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import write
+from mediactl.check.ocr import OcrLine, OcrReader, region_of, segment_of
+from mediactl.check.ocr_cache import OcrCache
+
+REPO = Path(__file__).resolve().parents[1]
+POSTER = REPO / "examples/noncompliant/poster.png"
+
+
+def picture(lines: list[tuple[str, int, int]], size: tuple[int, int] = (560, 300), font: int = 44) -> bytes:
+    """A PNG with each (text, x, y) drawn in the shipped font, black on white."""
+    from PIL import Image, ImageDraw
+
+    from mediactl.graphics.fonts import load_font
+
+    image = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(image)
+    for text, x, y in lines:
+        draw.text((x, y), text, font=load_font(font, "Bold"), fill="black")
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def claim_in_picture(example: Path) -> None:
+    """The example poster item's own picture (its Markdown is clean) redrawn with 保本保息 in its pixels."""
+    from PIL import Image
+
+    art = example / "content/graphic/credit-card-cashback/poster.png"
+    with Image.open(art) as original:
+        size = original.size
+    art.write_bytes(picture([("保本保息", 330, 620)], size=size, font=110))
+
+
+def check_json(cli, *args: str) -> tuple[int, dict]:
+    result = cli(None, "check", "--format", "json", *args)
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+# --- reading order and places, no engine ---------------------------------------------------------------------
+
+
+def test_a_claim_broken_over_two_lines_is_one_claim() -> None:
+    lines = [OcrLine("保息无忧", (40, 130, 200, 44), 0.99), OcrLine("本产品保", (40, 60, 200, 44), 0.99)]
+    segment = segment_of(lines, "p.png", "image.p.ocr")
+    assert segment is not None and segment.text == "本产品保保息无忧"  # read top to bottom, CJK joined without a space
+    assert segment.position(segment.text.index("保息")) == (2, 1)  # line 2 in reading order
+
+
+def test_a_match_over_two_lines_is_boxed_by_both() -> None:
+    lines = [OcrLine("本产品保", (40, 60, 200, 44), 0.99), OcrLine("本保息", (40, 130, 150, 44), 0.99)]
+    assert region_of(lines, 1, 4, "保本") == (40, 60, 200, 114)
+    assert region_of(lines, 2, 2, "保息") == (90, 130, 100, 44)  # within one line: its share of the width
+
+
+def test_lines_side_by_side_read_left_to_right() -> None:
+    lines = [OcrLine("保息", (300, 62, 90, 40), 0.9), OcrLine("保本", (40, 60, 90, 44), 0.9)]
+    assert segment_of(lines, "p.png", "f").text == "保本保息"
+
+
+# --- the cache ------------------------------------------------------------------------------------------------
+
+
+def test_an_unchanged_image_is_never_read_twice_and_a_corrupt_entry_is_read_again(tmp_path: Path) -> None:
+    calls: list[bytes] = []
+
+    def read(data: bytes, shown: str) -> list[OcrLine]:
+        calls.append(data)
+        return [OcrLine("保本保息", (1, 2, 3, 4), 0.9)]
+
+    first = OcrReader(OcrCache(tmp_path), read)
+    assert first.lines(b"image-a", "a.png") == first.lines(b"image-a", "again.png")
+    assert len(calls) == 1  # the same bytes in one process: one reading
+    second = OcrReader(OcrCache(tmp_path), read)  # another process, the same cache
+    assert second.lines(b"image-a", "a.png")[0].text == "保本保息" and second.engine_calls == 0
+    [entry] = (tmp_path / "ocr").rglob("*.json")
+    entry.write_text('{"engine": ', "utf-8")  # damaged: never trusted, read again
+    third = OcrReader(OcrCache(tmp_path), read)
+    assert third.lines(b"image-a", "a.png")[0].box == (1, 2, 3, 4) and third.engine_calls == 1
+    first.close(), second.close(), third.close()
+
+
+# --- the engine, through `mediactl check` ---------------------------------------------------------------------
+
+
+def test_the_example_poster_violation_is_found_with_its_box(cli, ocr, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(POSTER, tmp_path / "poster.png")
+    code, data = check_json(cli, "poster.png")
+    found = {f["matched"]: f for f in data["findings"]}
+    assert code == 1 and {"保本", "保息"} <= set(found), data
+    principal = found["保本"]
+    assert principal["file"] == "poster.png" and principal["field"] == "image.poster.ocr"
+    x, y, w, h = (principal["region"][k] for k in "xywh")
+    assert 260 < x < 380 and 110 < y < 220 and 80 < w < 200 and h > 20  # after "100%" in the line at (≈170, ≈140)
+    assert data["summary"]["ocr"] == "on"
+    line = cli(None, "check", "poster.png", "--format", "line")
+    assert f"(x={x}, y={y}, w={w}, h={h})" in line.stdout
+
+
+def test_no_ocr_says_so_in_every_report(cli, ocr, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(POSTER, tmp_path / "poster.png")
+    text = cli(None, "check", "poster.png", "--no-ocr")
+    assert text.exit_code == 0 and "warning: images and video frames were not read" in text.stdout
+    code, data = check_json(cli, "poster.png", "--no-ocr")
+    assert code == 0 and data["summary"]["ocr"] == "off" and "not read" in data["summary"]["notices"][0]
+    sarif = json.loads(cli(None, "check", "poster.png", "--no-ocr", "--format", "sarif").stdout)
+    [invocation] = sarif["runs"][0]["invocations"]
+    assert "not read" in invocation["toolExecutionNotifications"][0]["message"]["text"]
+
+
+def test_compliance_ocr_false_switches_it_off_for_the_project(cli, ocr, minimal: Path, monkeypatch) -> None:
+    shutil.copy(POSTER, minimal / "poster.png")
+    config = minimal / "mediactl.yaml"
+    config.write_text(config.read_text("utf-8") + "compliance:\n  ocr: false\n", "utf-8")
+    monkeypatch.chdir(minimal)
+    code, data = check_json(cli, "poster.png")
+    assert code == 0 and data["summary"]["ocr"] == "off"
+
+
+def test_a_bad_compliance_ocr_value_names_the_line(cli, minimal: Path) -> None:
+    config = minimal / "mediactl.yaml"
+    config.write_text(config.read_text("utf-8") + "compliance:\n  ocr: sometimes\n", "utf-8")
+    result = cli(minimal, "config", "validate")
+    assert result.exit_code == 2
+    assert "compliance.ocr: expected true, false or required, got 'sometimes'" in result.output
+    assert "mediactl.yaml:" in result.output
+
+
+@pytest.mark.parametrize(("name", "what"), [("bad.png", "not a readable image"), ("bad.mp4", "not a video")])
+def test_a_corrupt_picture_is_one_clear_error(cli, ocr, tmp_path: Path, monkeypatch, name: str, what: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_bytes(b"\x89PNG\r\n\x1a\n" + b"broken" * 50)
+    result = cli(None, "check", name)
+    assert result.exit_code == 2
+    assert f"{name}: {what}" in result.output and "Traceback" not in result.output
+
+
+def test_a_video_frame_violation_is_found_with_its_time(cli, ocr, tmp_path: Path, monkeypatch) -> None:
+    """Two seconds of a blank frame, then a card that says 保本保息: found in the frame at the scene change."""
+    from mediactl.video.ffmpeg import ffmpeg_exe
+
+    monkeypatch.chdir(tmp_path)
+    blank, card = picture([]), picture([("稳健理财", 40, 60), ("保本保息", 40, 150)])
+    frames = [blank] * 4 + [card] * 4  # 2 fps: the card from 2.0 s
+    (tmp_path / "clip.mp4").write_bytes(b"")
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "image2pipe", "-framerate", "2", "-i", "pipe:0",
+                    "-pix_fmt", "yuv420p", "-c:v", "libx264", str(tmp_path / "clip.mp4")],
+                   input=b"".join(frames), check=True)  # fmt: skip
+    code, data = check_json(cli, "clip.mp4")
+    found = [f for f in data["findings"] if f["matched"] == "保本"]
+    assert code == 1 and found, data
+    assert found[0]["field"] == "video.clip.ocr@00:02.0" and found[0]["time"] == 2.0 and "region" in found[0]
+
+
+def test_a_variant_whose_picture_carries_a_claim_fails_naming_the_image_and_box(cli, ocr, example: Path) -> None:
+    """The item's own picture (no text in Markdown) says 保本保息 in its pixels: the composed poster is read."""
+    claim_in_picture(example)
+    result = cli(example, "check", "credit-card-cashback", "--channel", "bank-weibo", "--format", "json")
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    found = [f for f in data["findings"] if f["field"] == "image.poster.ocr" and f["matched"] == "保本"]
+    assert found and found[0]["file"] == "build/bank-weibo/credit-card-cashback/poster.jpg", data["findings"]
+    assert set(found[0]["region"]) == {"x", "y", "w", "h"} and found[0]["channel"] == "bank-weibo"
+    report = json.loads((example / ".mediactl/reports/bank-weibo/credit-card-cashback.json").read_text("utf-8"))
+    assert report["ocr"] == "on" and not report["passed"]
+
+
+def test_ocr_is_not_imported_at_start_up() -> None:
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import sys; from mediactl.cli import app; "
+                           "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+                           "('rapidocr_onnxruntime', 'onnxruntime', 'cv2', 'numpy') or m == 'mediactl.check.ocr'))"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_engine_needs_no_network(ocr, tmp_path: Path) -> None:
+    """The models are in the wheel: the engine loads and reads with every proxy pointing nowhere."""
+    import os
+    import sys
+
+    env = {**os.environ, "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
+           "XDG_CACHE_HOME": str(tmp_path / "empty-cache"), "HOME": str(tmp_path)}  # fmt: skip
+    (tmp_path / "p.png").write_bytes(picture([("保本保息", 40, 60)]))
+    done = subprocess.run([sys.executable, "-m", "mediactl", "check", str(tmp_path / "p.png"), "--format", "line"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, check=False)  # fmt: skip
+    assert done.returncode == 1 and "保本" in done.stdout, done.stderr
+
+
+def test_the_preview_draws_the_box_over_the_image(cli, ocr, example: Path) -> None:
+    claim_in_picture(example)
+    assert cli(example, "render", "credit-card-cashback", "--channel", "bank-weibo").exit_code == 0
+    assert cli(example, "preview", "credit-card-cashback", "--channel", "bank-weibo").exit_code == 0
+    page = (example / "build/preview/items/credit-card-cashback.html").read_text("utf-8")
+    box = page.split('<span class="ocr-box sev-error"', 1)[1].split(">", 1)[0]
+    assert 'data-rule="finance.promise.principal"' in box and "left:" in box and "width:" in box
+    assert "build/bank-weibo/credit-card-cashback/poster.jpg (x=" in page  # the list names the image and the box
+
+
+def test_a_verdict_without_ocr_records_it_and_fails_where_ocr_is_required(cli, minimal: Path) -> None:
+    """MEDIACTL_OCR=off (the suite's default) is a run without OCR: recorded; refused only where it is required."""
+    write(
+        minimal / "content/article/plain/index.md",
+        "---\ntitle: 防范诈骗\nchannels: [outbox]\n---\n\n陌生来电要核实。\n",
+    )
+    assert cli(minimal, "check", "plain").exit_code == 0
+    report = minimal / ".mediactl/reports/outbox/plain.json"
+    assert json.loads(report.read_text("utf-8"))["ocr"] == "off" and json.loads(report.read_text("utf-8"))["passed"]
+    config = minimal / "mediactl.yaml"
+    config.write_text(config.read_text("utf-8") + "compliance:\n  ocr: required\n", "utf-8")
+    result = cli(minimal, "check", "plain")
+    assert result.exit_code == 1 and "compliance.ocr is required" in result.output
+    assert not json.loads(report.read_text("utf-8"))["passed"]
+    refused = cli(minimal, "publish", "plain", "--channel", "outbox")  # the gate says why, not "0 finding(s)"
+    assert refused.exit_code != 0 and "checked without reading its pictures (ocr: off)" in refused.output
+
+
+def test_without_a_loadable_engine_the_report_says_why(cli, ocr, tmp_path: Path, monkeypatch) -> None:
+    """As on a server without libGL (OpenCV's desktop build cannot load; verified by hand with libGL.so.1 bound to
+    /dev/null in a private mount namespace): the check goes on, says why the pictures were not read."""
+    import sys
+
+    from mediactl.check import ocr as module
+
+    monkeypatch.setitem(sys.modules, "cv2", None)  # import cv2 fails, as it does there
+    module.unavailable.cache_clear()
+    try:
+        monkeypatch.chdir(tmp_path)
+        shutil.copy(POSTER, tmp_path / "poster.png")
+        code, data = check_json(cli, "poster.png")
+        assert code == 0 and data["summary"]["ocr"] == "unavailable"
+        assert "opencv-python-headless" in data["summary"]["notices"][0]
+    finally:
+        module.unavailable.cache_clear()
