@@ -24,6 +24,8 @@ import yaml
 from conftest import assert_no_yaml_problems
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "src" / "mediactl" / "data" / "rules"
+EQUIVALENTS_FILE = RULES_DIR.parent / "check" / "disclosure_equivalents.yaml"
+EQUIVALENTS = yaml.safe_load(EQUIVALENTS_FILE.read_text("utf-8"))["equivalents"]
 FILES = sorted(RULES_DIR.glob("*.yaml"))
 BUILT_IN = {"adlaw", "finance", "disclosures", "diversion", "pii"}
 
@@ -131,8 +133,24 @@ def fires(rule: dict[str, Any], text: str) -> bool:
         return any(check(match.group()) for match in regex.finditer(rule["pattern"], fold(text)))
     folded = fold_terms(text)  # disclosure
     triggered = any(True for word in rule["trigger"] for _ in occurrences(folded, fold_terms(word)))
-    satisfied = any(fold_terms(phrase) in folded for phrase in rule["require"])
+    satisfied = any(fold_terms(phrase) in folded for phrase in rule["require"]) or _equivalent_present(rule, text)
     return triggered and not satisfied
+
+
+def _equivalent_present(rule: dict[str, Any], text: str) -> bool:
+    """An equivalent wording of a required sentence (data/check/disclosure_equivalents.yaml): a whole wording,
+    or every clause (any alternative) in one paragraph."""
+    for entry in EQUIVALENTS:
+        if entry["sentence"] not in rule["require"]:
+            continue
+        if any(fold_terms(w["text"]) in fold_terms(text) for w in entry.get("wordings", [])):
+            return True
+        for paragraph in text.split("\n\n"):
+            folded = fold_terms(paragraph)
+            clauses = entry.get("clauses") or []
+            if clauses and all(any(fold_terms(a) in folded for a in clause) for clause in clauses):
+                return True
+    return False
 
 
 # ---- the checks ----
