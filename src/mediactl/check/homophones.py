@@ -33,14 +33,15 @@ def table() -> tuple[tuple[str, str], ...]:
 
 
 def spellings(term: str) -> list[str]:
-    """Other spellings of `term` with one or two listed substitutions; at least one Han character stays,
-    so a spelling is never a bare Latin word (baoben) that ordinary English or pinyin text could hold."""
+    """Other spellings of `term` with one or two listed substitutions. A spelling with no Han character left
+    (lfx, baoben) must be 3 letters or more: shorter Latin words occur in ordinary text (matching keeps Latin
+    word boundaries either way)."""
     places = [(start, meant, written) for written, meant in table() for start in _positions(term, meant)]
     found: dict[str, None] = {}
     for count in range(1, MAX_SUBSTITUTIONS + 1):
         for chosen in itertools.combinations(places, count):
             spelled = _apply(term, chosen)
-            if spelled and spelled != term and any(_is_han(char) for char in spelled):
+            if spelled and spelled != term and (len(spelled) >= 3 or any(_is_han(char) for char in spelled)):
                 found.setdefault(spelled, None)
     return list(found)
 
