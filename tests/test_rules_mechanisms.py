@@ -200,3 +200,15 @@ def test_the_engine_data_files_are_part_of_the_rule_set_digest(tmp_path: Path, m
     before = load_rules(builtin_pack_files()).digest
     monkeypatch.setattr(rules, "engine_data", lambda: b"changed")
     assert load_rules(builtin_pack_files()).digest != before
+
+
+# ---- separators the fold did not know ----
+
+
+@pytest.mark.parametrize(
+    "separator", ["\u0336", "\u0332", "\u0301", "\ua78f", "\u060c", "\u0f0b", "·", "•", "‧", "～", "🔥", "\u200b"]
+)
+def test_inserted_separators_are_skipped(tmp_path: Path, separator: str) -> None:
+    findings = _engine(tmp_path).check(extract_text(f"本产品保{separator}本", "t.txt"), Profile())
+    assert [f.rule for f in findings] == ["t17.baoben"]
+    assert findings[0].normalisations  # the inserted character is itself a sign of evasion
