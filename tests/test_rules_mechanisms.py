@@ -212,3 +212,22 @@ def test_inserted_separators_are_skipped(tmp_path: Path, separator: str) -> None
     findings = _engine(tmp_path).check(extract_text(f"本产品保{separator}本", "t.txt"), Profile())
     assert [f.rule for f in findings] == ["t17.baoben"]
     assert findings[0].normalisations  # the inserted character is itself a sign of evasion
+
+
+def test_a_paragraph_is_folded_once_for_its_quoting_contexts(tmp_path: Path) -> None:
+    """Many matches in one long paragraph: the context reads one folded copy, not one per match."""
+    engine = _engine(tmp_path)
+    calls = []
+    fold = engine.normalizer.fold
+
+    def counting(text: str) -> str:
+        calls.append(len(text))
+        return fold(text)
+
+    engine.normalizer.fold = counting  # type: ignore[method-assign]
+    try:
+        findings = engine.check(extract_text("本产品保本，" * 50, "t.txt"), Profile())
+    finally:
+        del engine.normalizer.fold
+    assert len(findings) == 50
+    assert len(calls) == 1

@@ -129,6 +129,7 @@ class Engine:
         active = self._active(profile)
         if not segments:
             return []
+        folded: dict[int, str] = {}  # segment id → its folded text, for quoting contexts (this call only)
         joined = _Joined(segments)
         normalized = self.normalizer.normalize(joined.text)
         hits: list[Hit] = []
@@ -142,7 +143,7 @@ class Engine:
                 if index in respelled:
                     normalisations = (*normalisations, "homophone")
                 hits.append(Hit(rule_no, role, term, local, local + end - start, text, normalisations, segment))
-        findings = self._regex(joined, normalized, profile, probes)
+        findings = self._regex(joined, normalized, profile, probes, folded)
         triggered = {hit.rule for hit in hits if hit.role == TRIGGER}
         hits.extend(self._required(joined, normalized, active & triggered))
         by_rule: dict[int, list[Hit]] = defaultdict(list)
@@ -151,7 +152,7 @@ class Engine:
         for index, rule_hits in by_rule.items():
             rule = self.rules[index]
             if rule.kind == "term":
-                findings.extend(self._term(rule, rule_hits))
+                findings.extend(self._term(rule, rule_hits, folded))
             elif rule.kind == "occurrence":
                 findings.extend(self._occurrence(rule, rule_hits))
             elif rule.kind == "disclosure":
@@ -163,17 +164,26 @@ class Engine:
         # of one rule at one place keep an order that does not depend on the set's hashing.
         return sorted(set(findings))
 
-    def _term(self, rule: Rule, hits: list[Hit]) -> Iterable[Finding]:
+    def _term(self, rule: Rule, hits: list[Hit], folded: dict[int, str]) -> Iterable[Finding]:
         for hit in _unallowed(hits):
             finding = _finding(rule, hit, rule.message.replace("{match}", hit.text), rule.suggestion(hit.term))
-            yield self._in_context(rule, finding, hit.segment, hit.start, hit.end)
+            yield self._in_context(rule, finding, (hit.segment, hit.start, hit.end), folded)
 
-    def _in_context(self, rule: Rule, finding: Finding, segment: Any, start: int, end: int) -> Finding:
-        """The finding at `info` when its rule's quoting context holds (a warning that names the claim)."""
+    def _in_context(
+        self, rule: Rule, finding: Finding, where: tuple[Any, int, int], folded: dict[int, str]
+    ) -> Finding:
+        """The finding at `info` when its rule's quoting context holds (a warning that names the claim).
+
+        `where`: the segment and the match's span in it; `folded`: segment id → folded text, filled here
+        once per segment and check (a long paragraph may hold many matches)."""
         if not rule.unless_quoted_by:
             return finding
         context = contexts()[rule.unless_quoted_by]
-        if not quoted_in(self.normalizer.fold(segment.text), start, end, context):
+        segment, start, end = where
+        text = folded.get(id(segment))
+        if text is None:
+            text = folded[id(segment)] = self.normalizer.fold(segment.text)
+        if not quoted_in(text, start, end, context):
             return finding
         note = f"（引用语境「{context.name}」：警示或转述违规说法，不作为本文案的承诺；降为提示）"
         return finding._replace(severity="info", message=finding.message + note)
@@ -265,7 +275,9 @@ class Engine:
                 for segment in _segments_with_all(joined, normalized, clauses):
                     yield Hit(index, REQUIRE, "", 0, 0, "", (), segment)
 
-    def _regex(self, joined: _Joined, normalized: Any, profile: Profile, probes: set[int]) -> list[Finding]:
+    def _regex(
+        self, joined: _Joined, normalized: Any, profile: Profile, probes: set[int], folded: dict[int, str]
+    ) -> list[Finding]:
         findings: list[Finding] = []
         present: set[int] | None = None  # which prefilter literals the text holds, worked out when first asked
         active = self._active(profile)
@@ -282,10 +294,12 @@ class Engine:
                     present.update(index for index in self._direct if self.literals[index] in base)
                 if literals.isdisjoint(present):
                     continue
-            findings.extend(self._pattern_findings(index, joined, normalized))
+            findings.extend(self._pattern_findings(index, joined, normalized, folded))
         return findings
 
-    def _pattern_findings(self, index: int, joined: _Joined, normalized: Any) -> Iterable[Finding]:
+    def _pattern_findings(
+        self, index: int, joined: _Joined, normalized: Any, folded: dict[int, str]
+    ) -> Iterable[Finding]:
         rule = self.rules[index]
         for match in (self.patterns[index] or self._compile(index)).finditer(normalized.base):
             located = joined.locate(match.start(), match.end())
@@ -300,7 +314,7 @@ class Engine:
                 segment.file, line, column, rule.id, rule.severity, rule.message.replace("{match}", text), text,
                 rule.source, rule.suggestion(), segment.field, normalisations=_folded(text, self.normalizer),
             )  # fmt: skip
-            yield self._in_context(rule, finding, segment, start, start + len(text))
+            yield self._in_context(rule, finding, (segment, start, start + len(text)), folded)
 
     def _compile(self, index: int) -> Any:
         import regex  # lazy: start-up, only rules of kind regex need it
