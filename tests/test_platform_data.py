@@ -132,7 +132,7 @@ def test_policy(platform: dict[str, Any]) -> None:
     """`policy:` (read by check: a rule's severity_by_policy): each stated policy is forbidden or allowed, sourced."""
     policy = platform["policy"]
     where = f"{platform['name']}.policy"
-    assert isinstance(policy, dict) and policy.keys() - {"source"} <= {"links_out", "diversion"}, where
+    assert isinstance(policy, dict) and policy.keys() - {"source"} <= {"links_out", "diversion", "qr_codes"}, where
     assert all(policy[key] in ("forbidden", "allowed") for key in policy.keys() - {"source"}), where
     if platform["links"]["policy"] == "none":
         assert policy["links_out"] == "forbidden", f"{where}: links.policy none means links out are forbidden"

@@ -41,7 +41,7 @@ VALIDATORS = {"luhn", "cn_id"}
 SCOPES = {"variant", "paragraph"}
 COMMON_KEYS = {"id", "kind", "severity", "message", "source", "examples", "when", "unless_quoted_by", "severity_by_policy"}
 CONTEXTS = set(yaml.safe_load((RULES_DIR.parent / "check" / "contexts.yaml").read_text("utf-8"))["contexts"])
-POLICIES = {"links_out", "diversion"}
+POLICIES = {"links_out", "diversion", "qr_codes"}
 KIND_KEYS: dict[str, tuple[set[str], set[str]]] = {  # kind: (required, optional)
     "term": ({"terms"}, {"allow", "suggest"}),
     "regex": ({"pattern"}, {"validate", "suggest", "requires", "requires_digits"}),
@@ -219,7 +219,7 @@ def rule_problems(pack: str, rule: Any) -> list[str]:
         and by_policy.keys() <= {"policy", "forbidden", "allowed"}
         and all(by_policy[key] in SEVERITIES for key in by_policy.keys() - {"policy"})
     ):
-        problems.append("severity_by_policy must be {policy: links_out|diversion, forbidden: SEVERITY, allowed: SEVERITY}")
+        problems.append("severity_by_policy must be {policy: links_out|diversion|qr_codes, forbidden: SEVERITY, allowed: SEVERITY}")
 
     problems += _kind_problems(rule, kind)
     if problems:

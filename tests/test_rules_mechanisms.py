@@ -231,3 +231,13 @@ def test_a_paragraph_is_folded_once_for_its_quoting_contexts(tmp_path: Path) -> 
         del engine.normalizer.fold
     assert len(findings) == 50
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize(("platform", "severity"), [("douyin", "error"), ("wechat_oa", "info"), ("website", "info")])
+def test_a_qr_code_follows_the_platforms_qr_policy(platform: str, severity: str) -> None:
+    """公众号 forbids luring to a personal WeChat, not QR codes to the account's own services."""
+    rules = load_rules(builtin_pack_files())
+    findings = Engine(rules, normalizer=_NORMALIZER).check(
+        extract_text("长按识别二维码，预约开户", "t.txt"), Profile(platform=platform)
+    )
+    assert {f.severity for f in findings if f.rule == "diversion.qr"} == {severity}

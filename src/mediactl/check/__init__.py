@@ -40,7 +40,7 @@ in compliance/):
                                         #   is reported at info; contexts in mediactl/data/check/contexts.yaml
         severity_by_policy: {policy: diversion, forbidden: error, allowed: warning}
                                         # the severity where the platform's facts say `policy: {diversion: …}`
-                                        #   (links_out | diversion); `severity` where the platform says nothing
+                                        #   (links_out | diversion | qr_codes); `severity` where the platform says nothing
         examples:                       # self-tests, run when the pack loads and by `mediactl rules test`
           match: [本产品保本保息]
           no_match: [本产品为非保本浮动收益型]

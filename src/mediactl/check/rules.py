@@ -34,7 +34,7 @@ RULE_KEYS = (
     "unless_quoted_by", "severity_by_policy",
 )  # fmt: skip
 #: Platform policies a rule's severity may follow (platform facts `policy:`), and what a policy may say.
-POLICIES = ("links_out", "diversion")
+POLICIES = ("links_out", "diversion", "qr_codes")
 POLICY_VALUES = ("forbidden", "allowed")
 RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
