@@ -241,3 +241,13 @@ def test_a_qr_code_follows_the_platforms_qr_policy(platform: str, severity: str)
         extract_text("长按识别二维码，预约开户", "t.txt"), Profile(platform=platform)
     )
     assert {f.severity for f in findings if f.rule == "diversion.qr"} == {severity}
+
+
+def test_a_blocker_disclosure_stays_a_blocker_on_copy_of_unknown_products(tmp_path: Path) -> None:
+    engine = _engine(
+        tmp_path,
+        PACK.replace(
+            "    severity: error\n    message: 缺少理财风险提示", "    severity: blocker\n    message: 缺少理财风险提示"
+        ),
+    )
+    assert _found(engine, "这款理财很好")["t17.wm"] == "blocker"

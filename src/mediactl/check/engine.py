@@ -249,7 +249,8 @@ class Engine:
             resolved = {}
             for rule in self.rules:
                 severity = policy_severity(rule, profile.platform)
-                if rule.kind == "disclosure" and "products" in rule.when and profile.products is None:
+                unscoped = rule.kind == "disclosure" and "products" in rule.when and profile.products is None
+                if unscoped and rule.severity != "blocker":  # a blocker is the law wherever it is in force
                     severity = min(severity, "warning", key=RANK.__getitem__)
                 if severity != rule.severity:
                     resolved[rule.id] = (rule.severity, severity)

@@ -15,6 +15,9 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mediactl.check.contexts import contexts, contexts_bytes
+from mediactl.check.equivalents import equivalents_bytes
+from mediactl.check.homophones import homophones_bytes
 from mediactl.core import confine
 from mediactl.core.errors import Problem, ProblemsError, relpath
 
@@ -120,10 +123,6 @@ class RuleSet:
 def engine_data() -> bytes:
     """The data files the engine reads beside the packs (equivalent disclosures, quoting contexts, homophones):
     part of the rule set's digest, so a change to them rebuilds the engine and re-runs the self-tests."""
-    from mediactl.check.contexts import contexts_bytes  # lazy: start-up, as _parse_pack
-    from mediactl.check.equivalents import equivalents_bytes
-    from mediactl.check.homophones import homophones_bytes
-
     return equivalents_bytes() + b"\0" + contexts_bytes() + b"\0" + homophones_bytes()
 
 
@@ -292,8 +291,6 @@ def _suggest(check: Checker, value: Any, path: KeyPath) -> dict[str, str]:
 
 
 def _context(check: Checker, value: Any, path: KeyPath) -> str:
-    from mediactl.check.contexts import contexts  # lazy: start-up, as _parse_pack
-
     if value is None:
         return ""
     return check.string(value, path, choices=tuple(contexts()), what="context") or ""
