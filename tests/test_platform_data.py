@@ -128,6 +128,17 @@ def test_links(platform: dict[str, Any]) -> None:
     _has_source(links, f"{platform['name']}.links")
 
 
+def test_policy(platform: dict[str, Any]) -> None:
+    """`policy:` (read by check: a rule's severity_by_policy): each stated policy is forbidden or allowed, sourced."""
+    policy = platform["policy"]
+    where = f"{platform['name']}.policy"
+    assert isinstance(policy, dict) and policy.keys() - {"source"} <= {"links_out", "diversion", "qr_codes"}, where
+    assert all(policy[key] in ("forbidden", "allowed") for key in policy.keys() - {"source"}), where
+    if platform["links"]["policy"] == "none":
+        assert policy["links_out"] == "forbidden", f"{where}: links.policy none means links out are forbidden"
+    _has_source(policy, where)
+
+
 def test_images(platform: dict[str, Any]) -> None:
     images = platform["images"]
     assert isinstance(images, dict), "images must be a mapping (may be empty)"

@@ -24,6 +24,8 @@ import yaml
 from conftest import assert_no_yaml_problems
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "src" / "mediactl" / "data" / "rules"
+EQUIVALENTS_FILE = RULES_DIR.parent / "check" / "disclosure_equivalents.yaml"
+EQUIVALENTS = yaml.safe_load(EQUIVALENTS_FILE.read_text("utf-8"))["equivalents"]
 FILES = sorted(RULES_DIR.glob("*.yaml"))
 BUILT_IN = {"adlaw", "finance", "disclosures", "diversion", "pii"}
 
@@ -37,7 +39,9 @@ SEVERITIES = {"blocker", "error", "warning", "info"}
 WHEN_KEYS = {"platforms", "channels", "products", "kinds"}
 VALIDATORS = {"luhn", "cn_id"}
 SCOPES = {"variant", "paragraph"}
-COMMON_KEYS = {"id", "kind", "severity", "message", "source", "examples", "when"}
+COMMON_KEYS = {"id", "kind", "severity", "message", "source", "examples", "when", "unless_quoted_by", "severity_by_policy"}
+CONTEXTS = set(yaml.safe_load((RULES_DIR.parent / "check" / "contexts.yaml").read_text("utf-8"))["contexts"])
+POLICIES = {"links_out", "diversion", "qr_codes"}
 KIND_KEYS: dict[str, tuple[set[str], set[str]]] = {  # kind: (required, optional)
     "term": ({"terms"}, {"allow", "suggest"}),
     "regex": ({"pattern"}, {"validate", "suggest", "requires", "requires_digits"}),
@@ -131,8 +135,24 @@ def fires(rule: dict[str, Any], text: str) -> bool:
         return any(check(match.group()) for match in regex.finditer(rule["pattern"], fold(text)))
     folded = fold_terms(text)  # disclosure
     triggered = any(True for word in rule["trigger"] for _ in occurrences(folded, fold_terms(word)))
-    satisfied = any(fold_terms(phrase) in folded for phrase in rule["require"])
+    satisfied = any(fold_terms(phrase) in folded for phrase in rule["require"]) or _equivalent_present(rule, text)
     return triggered and not satisfied
+
+
+def _equivalent_present(rule: dict[str, Any], text: str) -> bool:
+    """An equivalent wording of a required sentence (data/check/disclosure_equivalents.yaml): a whole wording,
+    or every clause (any alternative) in one paragraph."""
+    for entry in EQUIVALENTS:
+        if entry["sentence"] not in rule["require"]:
+            continue
+        if any(fold_terms(w["text"]) in fold_terms(text) for w in entry.get("wordings", [])):
+            return True
+        for paragraph in text.split("\n\n"):
+            folded = fold_terms(paragraph)
+            clauses = entry.get("clauses") or []
+            if clauses and all(any(fold_terms(a) in folded for a in clause) for clause in clauses):
+                return True
+    return False
 
 
 # ---- the checks ----
@@ -161,7 +181,7 @@ def rule_problems(pack: str, rule: Any) -> list[str]:
     if rule.get("severity") not in SEVERITIES:
         problems.append(f"severity {rule.get('severity')!r} not in {sorted(SEVERITIES)}")
     required, optional = KIND_KEYS[kind]
-    if missing := (COMMON_KEYS - {"when"} | required) - rule.keys():
+    if missing := (COMMON_KEYS - {"when", "unless_quoted_by", "severity_by_policy"} | required) - rule.keys():
         problems.append(f"missing keys {sorted(missing)}")
     if unknown := rule.keys() - COMMON_KEYS - required - optional:
         problems.append(f"keys {sorted(unknown)} do not belong to a {kind} rule")
@@ -189,6 +209,17 @@ def rule_problems(pack: str, rule: Any) -> list[str]:
             problems.append(f"when.platforms {sorted(bad)} are not platforms")
         if bad := set(when.get("kinds") or []) - ITEM_KINDS:
             problems.append(f"when.kinds {sorted(bad)} are not item kinds")
+
+    if "unless_quoted_by" in rule and rule["unless_quoted_by"] not in CONTEXTS:
+        problems.append(f"unless_quoted_by {rule['unless_quoted_by']!r} is not a context of contexts.yaml")
+    by_policy = rule.get("severity_by_policy", {"policy": "diversion"})
+    if not (
+        isinstance(by_policy, dict)
+        and by_policy.get("policy") in POLICIES
+        and by_policy.keys() <= {"policy", "forbidden", "allowed"}
+        and all(by_policy[key] in SEVERITIES for key in by_policy.keys() - {"policy"})
+    ):
+        problems.append("severity_by_policy must be {policy: links_out|diversion|qr_codes, forbidden: SEVERITY, allowed: SEVERITY}")
 
     problems += _kind_problems(rule, kind)
     if problems:

@@ -31,10 +31,16 @@ in compliance/):
         requires_digits: 11             # regex prefilter: every match holds this many digits in one
                                         #   run, one space or hyphen apart at most (138 0013 8000)
         trigger: [理财, 净值]             # disclosure: any of these triggers the requirement
-        require: [理财非存款、产品有风险、投资须谨慎]   # disclosure: one of these must be present
+        require: [理财非存款、产品有风险、投资须谨慎]   # disclosure: one of these must be present (or an
+                                        #   equivalent wording: mediactl/data/check/disclosure_equivalents.yaml)
         scope: variant                  # disclosure/occurrence: variant | paragraph
         max: 1                          # occurrence: at most this many per scope
         when: {platforms: [douyin], channels: [], products: [理财], kinds: [article]}
+        unless_quoted_by: quoted-warning  # term/regex: a match quoted to warn about it (警惕“保本”等说辞)
+                                        #   is reported at info; contexts in mediactl/data/check/contexts.yaml
+        severity_by_policy: {policy: diversion, forbidden: error, allowed: warning}
+                                        # the severity where the platform's facts say `policy: {diversion: …}`
+                                        #   (links_out | diversion | qr_codes); `severity` where the platform says nothing
         examples:                       # self-tests, run when the pack loads and by `mediactl rules test`
           match: [本产品保本保息]
           no_match: [本产品为非保本浮动收益型]

@@ -13,9 +13,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
+from mediactl.check.contexts import contexts, quoted_in
+from mediactl.check.equivalents import accepted
 from mediactl.check.findings import Finding
+from mediactl.check.homophones import spellings
 from mediactl.check.normalize import Normalizer, explain
-from mediactl.check.rules import Profile, Rule, RulePackError, RuleSet
+from mediactl.check.policy import policy_severity
+from mediactl.check.rules import RANK, Profile, Rule, RulePackError, RuleSet
 from mediactl.core.errors import Problem
 
 TERM, ALLOW, TRIGGER, REQUIRE = "term", "allow", "trigger", "require"
@@ -42,6 +46,8 @@ class Engine:
         self.rules = list(ruleset.rules)
         self.normalizer = normalizer or Normalizer()
         self.entries: list[tuple[int, str, str]] = []
+        searched: list[str] = []  # what the automaton looks for, entry by entry (a term, or another spelling of it)
+        self.respelled: set[int] = set()  # entries found through a homophone or pinyin spelling (homophones.tsv)
         for index, rule in enumerate(self.rules):
             roles = (
                 [(TRIGGER, rule.trigger), (ALLOW, rule.allow)]
@@ -49,7 +55,14 @@ class Engine:
                 else [(TERM, rule.terms), (ALLOW, rule.allow)]
             )
             for role, role_terms in roles:
-                self.entries.extend((index, role, term) for term in role_terms)
+                for term in role_terms:
+                    self.entries.append((index, role, term))
+                    searched.append(term)
+                    if role in (TERM, ALLOW):
+                        for spelled in spellings(term):
+                            self.respelled.add(len(self.entries))
+                            self.entries.append((index, role, term))
+                            searched.append(spelled)
         # Compiled on first use (a few ms each): with prefilters, a one-caption check compiles only a few.
         self.patterns: dict[int, Any] = dict.fromkeys(i for i, rule in enumerate(self.rules) if rule.kind == "regex")
         # A pattern runs only on text holding one of its required literals and a long enough run of
@@ -69,18 +82,24 @@ class Engine:
         self._direct = [index for index in range(len(self.literals)) if index not in probed]
         self._probed = probed  # probe number -> literal number
         try:
-            terms = [term for _, _, term in self.entries]
-            self.matcher = Matcher(terms, self.normalizer, probes=[self.literals[i] for i in probed])
+            self.matcher = Matcher(searched, self.normalizer, probes=[self.literals[i] for i in probed])
         except ValueError as exc:
             raise RulePackError("rule packs", [Problem("rule packs", str(exc))]) from None
         # A required sentence is present when its folded form is in the folded text; its own punctuation
         # (、，) must not be subject to the matcher's gap policy, which is meant for evasions.
-        self.required = {
-            index: tuple(self.normalizer.term(sentence) for sentence in rule.require)
-            for index, rule in enumerate(self.rules)
-            if rule.kind == "disclosure"
-        }
+        # Equivalent wordings (data/check/disclosure_equivalents.yaml) count as the sentence itself.
+        self.required: dict[int, tuple[str, ...]] = {}
+        self.clause_sets: dict[int, tuple[tuple[tuple[str, ...], ...], ...]] = {}
+        for index, rule in enumerate(self.rules):
+            if rule.kind == "disclosure":
+                sentences, clause_sets = accepted(rule.require)
+                self.required[index] = tuple(self.normalizer.term(sentence) for sentence in sentences)
+                self.clause_sets[index] = tuple(
+                    tuple(tuple(self.normalizer.term(a) for a in clause) for clause in clauses)
+                    for clauses in clause_sets
+                )
         self._in_force: dict[Profile, set[int]] = {}
+        self._severity: dict[Profile, dict[str, tuple[str, str]]] = {}
         self._needs = {
             index: (frozenset(map(self.literals.index, self.prefilters[index])), self.rules[index].requires_digits)
             for index in self.patterns
@@ -91,7 +110,7 @@ class Engine:
         (the rule set's own cache holds them), the normalizer (its own cache), compiled patterns, memos."""
         state = dict(self.__dict__)
         state.update(rules=None, normalizer=None, patterns=dict.fromkeys(self.patterns))
-        state.update(_in_force={})
+        state.update(_in_force={}, _severity={})
         return state
 
     def attach(self, ruleset: RuleSet, normalizer: Any) -> Engine:
@@ -110,18 +129,21 @@ class Engine:
         active = self._active(profile)
         if not segments:
             return []
+        folded: dict[int, str] = {}  # segment id → its folded text, for quoting contexts (this call only)
         joined = _Joined(segments)
         normalized = self.normalizer.normalize(joined.text)
         hits: list[Hit] = []
         matches, probes = self.matcher.search(normalized)
-        entries, locate = self.entries, joined.locate
+        entries, locate, respelled = self.entries, joined.locate, self.respelled
         for index, start, end, text, normalisations in matches:
             rule_no, role, term = entries[index]
             located = locate(start, end) if rule_no in active else None
             if located:
                 segment, local = located
+                if index in respelled:
+                    normalisations = (*normalisations, "homophone")
                 hits.append(Hit(rule_no, role, term, local, local + end - start, text, normalisations, segment))
-        findings = self._regex(joined, normalized, profile, probes)
+        findings = self._regex(joined, normalized, profile, probes, folded)
         triggered = {hit.rule for hit in hits if hit.role == TRIGGER}
         hits.extend(self._required(joined, normalized, active & triggered))
         by_rule: dict[int, list[Hit]] = defaultdict(list)
@@ -130,18 +152,41 @@ class Engine:
         for index, rule_hits in by_rule.items():
             rule = self.rules[index]
             if rule.kind == "term":
-                findings.extend(self._term(rule, rule_hits))
+                findings.extend(self._term(rule, rule_hits, folded))
             elif rule.kind == "occurrence":
                 findings.extend(self._occurrence(rule, rule_hits))
             elif rule.kind == "disclosure":
                 findings.extend(self._disclosure(rule, rule_hits))
+        resolved = self._resolved(profile)
+        if resolved:
+            findings = [_relevelled(f, resolved.get(f.rule)) for f in findings]
         # Whole tuples compare file, line, column, rule first (PLACE_KEY), then the rest: two findings
         # of one rule at one place keep an order that does not depend on the set's hashing.
         return sorted(set(findings))
 
-    def _term(self, rule: Rule, hits: list[Hit]) -> Iterable[Finding]:
+    def _term(self, rule: Rule, hits: list[Hit], folded: dict[int, str]) -> Iterable[Finding]:
         for hit in _unallowed(hits):
-            yield _finding(rule, hit, rule.message.replace("{match}", hit.text), rule.suggestion(hit.term))
+            finding = _finding(rule, hit, rule.message.replace("{match}", hit.text), rule.suggestion(hit.term))
+            yield self._in_context(rule, finding, (hit.segment, hit.start, hit.end), folded)
+
+    def _in_context(
+        self, rule: Rule, finding: Finding, where: tuple[Any, int, int], folded: dict[int, str]
+    ) -> Finding:
+        """The finding at `info` when its rule's quoting context holds (a warning that names the claim).
+
+        `where`: the segment and the match's span in it; `folded`: segment id → folded text, filled here
+        once per segment and check (a long paragraph may hold many matches)."""
+        if not rule.unless_quoted_by:
+            return finding
+        context = contexts()[rule.unless_quoted_by]
+        segment, start, end = where
+        text = folded.get(id(segment))
+        if text is None:
+            text = folded[id(segment)] = self.normalizer.fold(segment.text)
+        if not quoted_in(text, start, end, context):
+            return finding
+        note = f"（引用语境「{context.name}」：警示或转述违规说法，不作为本文案的承诺；降为提示）"
+        return finding._replace(severity="info", message=finding.message + note)
 
     def _occurrence(self, rule: Rule, hits: list[Hit]) -> Iterable[Finding]:
         for group in _scopes(rule, _unallowed(hits)).values():
@@ -176,6 +221,12 @@ class Engine:
                     start = normalized.to_original(found)
                     end = normalized.to_original(found + len(sentence) - 1) + 1
                     return str(segment.text[start:end])
+            for clauses in self.clause_sets[index]:
+                spans = [_first_of(normalized.compact, clause) for clause in clauses]
+                if all(span is not None for span in spans):  # the clauses as written, first to last
+                    start = normalized.to_original(min(span[0] for span in spans if span))
+                    end = normalized.to_original(max(span[1] for span in spans if span) - 1) + 1
+                    return str(segment.text[start:end])
         return ""
 
     def _active(self, profile: Profile) -> set[int]:
@@ -184,6 +235,27 @@ class Engine:
         if profile not in self._in_force:
             self._in_force[profile] = {index for index, rule in enumerate(self.rules) if rule.applies(profile)}
         return self._in_force[profile]
+
+    def _resolved(self, profile: Profile) -> dict[str, tuple[str, str]]:
+        """Rule id → (its own severity, the profile's), for the rules whose severity depends on the profile.
+
+        Two sources, both data: a rule's `severity_by_policy` looked up in the platform's facts (`policy:
+        {diversion: forbidden}`), and a product-scoped disclosure on copy whose products are unknown (an
+        ad hoc file without --product): the text may be about someone else's product (anti-fraud copy naming
+        理财), so it is a warning there and an error only where the products say the sentence is owed.
+        A context-downgraded finding (info) is left alone: it is below both.
+        """
+        if profile not in self._severity:
+            resolved = {}
+            for rule in self.rules:
+                severity = policy_severity(rule, profile.platform)
+                unscoped = rule.kind == "disclosure" and "products" in rule.when and profile.products is None
+                if unscoped and rule.severity != "blocker":  # a blocker is the law wherever it is in force
+                    severity = min(severity, "warning", key=RANK.__getitem__)
+                if severity != rule.severity:
+                    resolved[rule.id] = (rule.severity, severity)
+            self._severity[profile] = resolved
+        return self._severity[profile]
 
     def _required(self, joined: _Joined, normalized: Any, active: set[int]) -> Iterable[Hit]:
         """Where a required sentence is present: its folded form found in the folded text.
@@ -196,14 +268,17 @@ class Engine:
             if index not in active:
                 continue
             for sentence in sentences:
-                found = compact.find(sentence)
-                while found >= 0:
+                for found in _finds(compact, sentence):
                     located = joined.locate(normalized.to_original(found), normalized.to_original(found))
                     if located:
                         yield Hit(index, REQUIRE, "", 0, 0, "", (), located[0])
-                    found = compact.find(sentence, found + 1)
+            for clauses in self.clause_sets[index]:
+                for segment in _segments_with_all(joined, normalized, clauses):
+                    yield Hit(index, REQUIRE, "", 0, 0, "", (), segment)
 
-    def _regex(self, joined: _Joined, normalized: Any, profile: Profile, probes: set[int]) -> list[Finding]:
+    def _regex(
+        self, joined: _Joined, normalized: Any, profile: Profile, probes: set[int], folded: dict[int, str]
+    ) -> list[Finding]:
         findings: list[Finding] = []
         present: set[int] | None = None  # which prefilter literals the text holds, worked out when first asked
         active = self._active(profile)
@@ -220,10 +295,12 @@ class Engine:
                     present.update(index for index in self._direct if self.literals[index] in base)
                 if literals.isdisjoint(present):
                     continue
-            findings.extend(self._pattern_findings(index, joined, normalized))
+            findings.extend(self._pattern_findings(index, joined, normalized, folded))
         return findings
 
-    def _pattern_findings(self, index: int, joined: _Joined, normalized: Any) -> Iterable[Finding]:
+    def _pattern_findings(
+        self, index: int, joined: _Joined, normalized: Any, folded: dict[int, str]
+    ) -> Iterable[Finding]:
         rule = self.rules[index]
         for match in (self.patterns[index] or self._compile(index)).finditer(normalized.base):
             located = joined.locate(match.start(), match.end())
@@ -234,10 +311,11 @@ class Engine:
             if rule.validate and not VALIDATORS[rule.validate](match.group(0)):
                 continue
             line, column = segment.position(start)
-            yield Finding(
+            finding = Finding(
                 segment.file, line, column, rule.id, rule.severity, rule.message.replace("{match}", text), text,
                 rule.source, rule.suggestion(), segment.field, normalisations=_folded(text, self.normalizer),
             )  # fmt: skip
+            yield self._in_context(rule, finding, (segment, start, start + len(text)), folded)
 
     def _compile(self, index: int) -> Any:
         import regex  # lazy: start-up, only rules of kind regex need it
@@ -253,6 +331,47 @@ class Engine:
         ~22 ms of CPU on the bench (under 1 %), and no wall time.
         """
         self.matcher.for_volume()
+
+
+def _relevelled(finding: Finding, change: tuple[str, str] | None) -> Finding:
+    """The finding at the profile's severity; one a quoting context set to info stays info."""
+    if change is None or finding.severity != change[0]:
+        return finding
+    return finding._replace(severity=change[1])
+
+
+def _finds(text: str, sentence: str) -> Iterable[int]:
+    """Every position of `sentence` in `text` (none for an empty one)."""
+    found = text.find(sentence) if sentence else -1
+    while found >= 0:
+        yield found
+        found = text.find(sentence, found + 1)
+
+
+def _first_of(text: str, alternatives: tuple[str, ...]) -> tuple[int, int] | None:
+    """The span of the first alternative found in `text`, in the order listed."""
+    for alternative in alternatives:
+        found = text.find(alternative) if alternative else -1
+        if found >= 0:
+            return found, found + len(alternative)
+    return None
+
+
+def _segments_with_all(joined: _Joined, normalized: Any, clauses: tuple[tuple[str, ...], ...]) -> list[Any]:
+    """The segments holding every clause (any of its alternatives): a reordered disclosure, one paragraph."""
+    compact = normalized.compact
+    holding: set[int] | None = None
+    for alternatives in clauses:
+        here = set()
+        for alternative in alternatives:
+            for found in _finds(compact, alternative):
+                located = joined.locate(normalized.to_original(found), normalized.to_original(found))
+                if located:
+                    here.add(id(located[0]))
+        holding = here if holding is None else holding & here
+        if not holding:
+            return []
+    return [segment for segment in joined.segments if id(segment) in (holding or ())]
 
 
 class _Joined:
@@ -383,7 +502,10 @@ def self_test(ruleset: RuleSet, engine: Engine | None = None) -> list[Problem]:
             *((t, False) for t in rule.no_match_examples),
         ]:
             segments = extract_text(text, "<example>")
-            found = any(f.rule == rule.id for f in engine.check(segments, Profile()))
+            found = any(
+                f.rule == rule.id and (f.severity != "info" or rule.severity == "info")  # info: quoted (contexts)
+                for f in engine.check(segments, Profile())
+            )
             if found != expected:
                 verb = "should match but does not" if expected else "must not match but does"
                 problems.append(Problem(rule.pack_file, f"rule {rule.id}: example {text!r} {verb}", rule.line))

@@ -113,6 +113,15 @@ _SKIP_RANGES = (
     (0xFFE0, 0xFFEE),
     (0xFFFC, 0xFFFD),
     (0x1F000, 0x1FBFF),  # mahjong, cards, enclosed supplements, emoji, pictographs, legacy computing
+    # Seen inserted as separators in the issue-17 evasion review (a lone mark between two Han characters
+    # draws a strike-through, underline or accent: 保̶本, 保̲本): combining marks, and dots from other scripts.
+    (0x0300, 0x036F),  # combining diacritical marks (U+0336 long stroke overlay, U+0332 low line …)
+    (0x1AB0, 0x1AFF),  # combining diacritical marks extended
+    (0x1DC0, 0x1DFF),  # combining diacritical marks supplement
+    (0xFE20, 0xFE2F),  # combining half marks
+    (0x060C, 0x060C),  # Arabic comma
+    (0x0F0B, 0x0F0C),  # Tibetan intersyllabic tsheg (a raised dot)
+    (0xA78F, 0xA78F),  # Latin letter sinological dot ꞏ (a middle dot look-alike)
 )
 
 def _default_skip() -> str:

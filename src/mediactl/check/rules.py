@@ -15,6 +15,9 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mediactl.check.contexts import contexts, contexts_bytes
+from mediactl.check.equivalents import equivalents_bytes
+from mediactl.check.homophones import homophones_bytes
 from mediactl.core import confine
 from mediactl.core.errors import Problem, ProblemsError, relpath
 
@@ -31,7 +34,11 @@ WHEN_KEYS = ("platforms", "channels", "products", "kinds")
 RULE_KEYS = (
     "id", "kind", "severity", "message", "source", "terms", "allow", "suggest", "pattern", "validate",
     "requires", "requires_digits", "trigger", "require", "scope", "max", "when", "examples",
+    "unless_quoted_by", "severity_by_policy",
 )  # fmt: skip
+#: Platform policies a rule's severity may follow (platform facts `policy:`), and what a policy may say.
+POLICIES = ("links_out", "diversion", "qr_codes")
+POLICY_VALUES = ("forbidden", "allowed")
 RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 
@@ -64,6 +71,10 @@ class Rule:
     when: dict[str, tuple[str, ...]] = field(default_factory=dict)
     match_examples: tuple[str, ...] = ()
     no_match_examples: tuple[str, ...] = ()
+    # A context (data/check/contexts.yaml) in which a match is a quotation, not a claim: downgraded to info.
+    unless_quoted_by: str = ""
+    # The platform policy (facts `policy:`) that sets the severity: {"policy": name, "forbidden": sev, …}.
+    severity_by_policy: dict[str, str] = field(default_factory=dict)
 
     def suggestion(self, term: str = "") -> str:
         return self.suggest.get(term) or self.suggest.get("", "")
@@ -107,6 +118,12 @@ class RuleSet:
 
     def by_id(self) -> dict[str, Rule]:
         return {rule.id: rule for rule in self.rules}
+
+
+def engine_data() -> bytes:
+    """The data files the engine reads beside the packs (equivalent disclosures, quoting contexts, homophones):
+    part of the rule set's digest, so a change to them rebuilds the engine and re-runs the self-tests."""
+    return equivalents_bytes() + b"\0" + contexts_bytes() + b"\0" + homophones_bytes()
 
 
 def builtin_pack_files() -> list[Path]:
@@ -164,6 +181,7 @@ def load_rules(
     if any(p.is_error for p in problems):
         raise RulePackError("rule packs", problems)
     digest.update(repr((sorted(disable), sorted((severity or {}).items()))).encode())
+    digest.update(engine_data())
     relevelled = tuple(_relevel(rule, severity or {}) for rule in rules if rule.id not in disable)
     return RuleSet(relevelled, tuple(relpath(f, root) if root else f.name for f in files), digest.hexdigest())
 
@@ -173,7 +191,7 @@ def _relevel(rule: Rule, severity: dict[str, str]) -> Rule:
     wanted = severity.get(rule.id)
     if not wanted or rule.severity == "blocker":
         return rule
-    return replace(rule, severity=wanted)
+    return replace(rule, severity=wanted, severity_by_policy={})  # the repository's word beats the platform's
 
 
 def _check_ids(rules: list[Rule], problems: list[Problem], disable: tuple[str, ...], severity: dict[str, str]) -> None:
@@ -256,6 +274,8 @@ def _parse_rule(check: Checker, raw: Any, path: KeyPath, pack: str, shown: str) 
         when=_when(check, data.get("when"), (*path, "when")),
         match_examples=tuple(check.string_list(examples.get("match"), (*path, "examples", "match"))),
         no_match_examples=tuple(check.string_list(examples.get("no_match"), (*path, "examples", "no_match"))),
+        unless_quoted_by=_context(check, data.get("unless_quoted_by"), (*path, "unless_quoted_by")),
+        severity_by_policy=_by_policy(check, data.get("severity_by_policy"), (*path, "severity_by_policy")),
     )
     _require_for_kind(check, rule, data, path)
     return rule if kind and severity and rule_id else None
@@ -268,6 +288,24 @@ def _suggest(check: Checker, value: Any, path: KeyPath) -> dict[str, str]:
         return {"": value}
     data = check.mapping(value, path)
     return {str(k): str(v) for k, v in data.items()}
+
+
+def _context(check: Checker, value: Any, path: KeyPath) -> str:
+    if value is None:
+        return ""
+    return check.string(value, path, choices=tuple(contexts()), what="context") or ""
+
+
+def _by_policy(check: Checker, value: Any, path: KeyPath) -> dict[str, str]:
+    """`{policy: diversion, forbidden: error, allowed: warning}`: the severity where a platform's policy says so."""
+    if value is None:
+        return {}
+    data = check.mapping(value, path, known=("policy", *POLICY_VALUES), required=("policy",))
+    resolved = {"policy": check.string(data.get("policy"), (*path, "policy"), choices=POLICIES, what="policy") or ""}
+    for key in POLICY_VALUES:
+        if key in data:
+            resolved[key] = check.string(data[key], (*path, key), choices=SEVERITIES, what="severity") or ""
+    return resolved
 
 
 def _when(check: Checker, value: Any, path: KeyPath) -> dict[str, tuple[str, ...]]:

@@ -179,7 +179,7 @@ def _engine(ruleset: RuleSet, cache: Path | None = None) -> Engine:
     if ruleset.digest not in _ENGINES:
         # lazy: start-up, matcher (~4 ms) only where an engine is built (render, approve and `rules ls` load
         # this module and build none); engine beside it, as `engine` names a local everywhere else here
-        from mediactl.check import engine, matcher
+        from mediactl.check import engine, equivalents, homophones, matcher
 
         folder = cache or user_cache()
         normalizer_key = _normalizer_key()
@@ -187,7 +187,8 @@ def _engine(ruleset: RuleSet, cache: Path | None = None) -> Engine:
         # Normalising 5,000 terms costs a one-file check more than loading them: the engine is cached
         # too (its automaton is rebuilt on load), keyed by the rules, the normalizer and the code of all
         # three (the engine refers to rules by position: it must come from the same rule objects).
-        key = key_of(ruleset.digest, normalizer_key, _code_stamps(engine, matcher, rules))
+        # equivalents and homophones: what the engine builds from its data files (the files are in the digest).
+        key = key_of(ruleset.digest, normalizer_key, _code_stamps(engine, matcher, rules, equivalents, homophones))
         built = cached(folder, "engine", key, lambda: Engine(ruleset, normalizer=normalizer))
         _ENGINES[ruleset.digest] = built.attach(ruleset, normalizer)
     return _ENGINES[ruleset.digest]

@@ -1,0 +1,141 @@
+"""Quoting contexts: a banned claim quoted to warn against it is not the claim (data/check/contexts.yaml).
+
+Anti-fraud and investor-education copy has to name what it warns about (警惕“保本高收益”等虚假承诺);
+flagging it as a guarantee made the gate refuse the bank's own warnings. A rule opts in with
+`unless_quoted_by: NAME`; the engine then asks `quoted_in` for each match and reports a quoted one at
+`info`. The cues are data, with their sources, and are looked for only in the match's own clause (text
+between ，。！？；：), so an ad that puts a cue word in another clause (不用担心，我们承诺保本) stays caught.
+Everything works on the folded text (the same length as the original), so 打著 is 打着 and ＂ is ".
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+CONTEXTS_FILE = ("data", "check", "contexts.yaml")
+_SENTENCE_MARKS = frozenset("。！？；!?;\n\r")
+_CLAUSE_MARKS = _SENTENCE_MARKS | frozenset("，,：:")
+_LIST_GLUE = frozenset("、和与及或跟 \t\u3000")
+
+
+@dataclass(frozen=True)
+class Context:
+    name: str
+    quotes: tuple[tuple[str, str], ...]  # (opening, closing) marks
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    unquoted_before: tuple[str, ...]
+    unquoted_after: tuple[str, ...]
+    ignore: tuple[str, ...]
+    quoted_examples: tuple[str, ...] = ()
+    claim_examples: tuple[str, ...] = ()
+
+
+def contexts_bytes() -> bytes:
+    """The data file as stored (part of the rule set's digest)."""
+    return resources.files("mediactl").joinpath(*CONTEXTS_FILE).read_bytes()
+
+
+@functools.cache
+def contexts() -> dict[str, Context]:
+    import yaml  # lazy: start-up, read when packs are parsed or an engine is built
+
+    data = yaml.safe_load(contexts_bytes().decode("utf-8")) or {}
+    return {name: _context(name, spec) for name, spec in (data.get("contexts") or {}).items()}
+
+
+def _context(name: str, spec: dict[str, Any]) -> Context:
+    def words(key: str) -> tuple[str, ...]:
+        return tuple(str(word) for word in spec.get(key) or [])
+
+    examples = spec.get("examples") or {}
+    return Context(
+        name=name,
+        quotes=tuple((str(pair)[0], str(pair)[-1]) for pair in spec.get("quotes") or []),
+        before=words("before"),
+        after=words("after"),
+        unquoted_before=words("unquoted_before"),
+        unquoted_after=words("unquoted_after"),
+        ignore=words("ignore"),
+        quoted_examples=tuple(examples.get("quoted") or []),
+        claim_examples=tuple(examples.get("claims") or []),
+    )
+
+
+def quoted_in(folded: str, start: int, end: int, context: Context) -> bool:
+    """Whether folded[start:end] is quoted to warn against it (or named as prohibited), in `context`."""
+    quotation = _enclosing(folded, start, end, context)
+    if quotation is not None:
+        opening, closing = quotation
+        before = _blank(folded[_clause_start(folded, opening) : opening], context)
+        after = _skip_quoted(folded, closing + 1, context)
+        return any(cue in before for cue in context.before) or any(
+            folded.startswith(cue, after) for cue in context.after
+        )
+    before = _blank(folded[_clause_start(folded, start) : start], context)
+    after = _blank(folded[end : _clause_end(folded, end)], context)
+    return any(cue in before for cue in context.unquoted_before) or any(cue in after for cue in context.unquoted_after)
+
+
+def _blank(text: str, context: Context) -> str:
+    for phrase in context.ignore:
+        text = text.replace(phrase, "\0" * len(phrase))
+    return text
+
+
+def _clause_start(text: str, index: int) -> int:
+    while index > 0 and text[index - 1] not in _CLAUSE_MARKS:
+        index -= 1
+    return index
+
+
+def _clause_end(text: str, index: int) -> int:
+    while index < len(text) and text[index] not in _CLAUSE_MARKS:
+        index += 1
+    return index
+
+
+def _enclosing(text: str, start: int, end: int, context: Context) -> tuple[int, int] | None:
+    """(opening, closing) of the quotation marks around [start, end) within one sentence, if any."""
+    left = start
+    while left > 0 and text[left - 1] not in _SENTENCE_MARKS:
+        left -= 1
+    right = end
+    while right < len(text) and text[right] not in _SENTENCE_MARKS:
+        right += 1
+    for opening_mark, closing_mark in context.quotes:
+        if opening_mark == closing_mark:  # "…": inside when an odd number of marks precede the match
+            before = text.count(opening_mark, left, start)
+            closing = text.find(closing_mark, end, right)
+            if before % 2 and closing >= 0:
+                return text.rfind(opening_mark, left, start), closing
+            continue
+        opening = text.rfind(opening_mark, left, start)
+        closing = text.find(closing_mark, end, right)
+        if (
+            opening >= 0
+            and closing >= 0
+            and text.find(closing_mark, opening + 1, start) < 0
+            and text.find(opening_mark, end, closing) < 0
+        ):
+            return opening, closing
+    return None
+
+
+def _skip_quoted(text: str, index: int, context: Context) -> int:
+    """Past any further quoted items and list glue after a quotation (“保本”、“保息”等 → 等)."""
+    closing_for = dict(context.quotes)
+    while index < len(text):
+        if text[index] in _LIST_GLUE:
+            index += 1
+        elif text[index] in closing_for:
+            closing = text.find(closing_for[text[index]], index + 1)
+            if closing < 0:
+                break
+            index = closing + 1
+        else:
+            break
+    return index
