@@ -50,31 +50,58 @@ def _user_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(tmp_path_factory.mktemp("xdg-cache"))
 
 
+def isolate(env: pytest.MonkeyPatch, user_cache: str) -> None:
+    """The test environment: never the developer's own identity, project, credentials or caches (nor writes to them)."""
+    env.setenv("XDG_CACHE_HOME", user_cache)
+    env.setenv("MEDIACTL_VIDEO_CACHE", f"{user_cache}/video")  # content-addressed: one encode per recipe per session
+    env.setenv("MEDIACTL_USER", "tester")
+    for name in ("MEDIACTL_PROJECT", "MEDIACTL_SANDBOX_URL", "WX_APPID", "WX_SECRET"):
+        env.delenv(name, raising=False)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, _user_cache: str) -> None:
     """Tests never see the developer's own identity, project, credentials or caches (nor write to them)."""
-    monkeypatch.setenv("XDG_CACHE_HOME", _user_cache)
-    monkeypatch.setenv("MEDIACTL_VIDEO_CACHE", f"{_user_cache}/video")  # content-addressed: one encode per recipe per session
-    monkeypatch.setenv("MEDIACTL_USER", "tester")
-    for name in ("MEDIACTL_PROJECT", "MEDIACTL_SANDBOX_URL", "WX_APPID", "WX_SECRET"):
-        monkeypatch.delenv(name, raising=False)
+    isolate(monkeypatch, _user_cache)
+
+
+@pytest.fixture(scope="session")
+def _example_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`init` of the example library, once a session: `example` copies it, at a fifth of the cost of an `init`
+    (which also generates the demo keys). The tests of `init` itself call init_project."""
+    root = tmp_path_factory.mktemp("example-template") / "example"
+    init_project(root)
+    return root
 
 
 @pytest.fixture
-def example(tmp_path: Path) -> Path:
-    """A project created by `init` from the bundled example library."""
-    root = tmp_path / "example"
-    init_project(root)
-    return root
+def example(tmp_path: Path, _example_template: Path) -> Path:
+    """A project created by `init` from the bundled example library (a copy of the session's one)."""
+    return Path(shutil.copytree(_example_template, tmp_path / "example"))
 
 
 SLUG = "anti-fraud-2026"
 
 
+@pytest.fixture(scope="session")
+def _approved_example(tmp_path_factory: pytest.TempPathFactory, _example_template: Path, _user_cache: str) -> Path:
+    """The example with anti-fraud-2026 approved, once a session: check, review and approve cost seconds, and
+    `ready` is used by a hundred tests."""
+    root = Path(shutil.copytree(_example_template, tmp_path_factory.mktemp("approved-example") / "example"))
+    runner = CliRunner()
+    with pytest.MonkeyPatch.context() as env:
+        isolate(env, _user_cache)
+        approve_example(lambda project, *args: runner.invoke(app, ["-C", str(project), *args]), root, env)
+    return root
+
+
 @pytest.fixture
-def ready(cli, example: Path, monkeypatch) -> Path:
-    """The example project with anti-fraud-2026 rendered, checked, reviewed and approved by a second person."""
-    return approve_example(cli, example, monkeypatch)
+def ready(example: Path, _approved_example: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The example project with anti-fraud-2026 rendered, checked, reviewed and approved by a second person (a
+    copy of the session's approved example laid over this test's `example`); the checker is the current user."""
+    shutil.copytree(_approved_example, example, dirs_exist_ok=True)
+    monkeypatch.setenv("MEDIACTL_USER", "wang.min")
+    return example
 
 
 def approve_example(cli, example: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
