@@ -50,19 +50,38 @@ def _user_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(tmp_path_factory.mktemp("xdg-cache"))
 
 
-def isolate(env: pytest.MonkeyPatch, user_cache: str) -> None:
+@pytest.fixture(scope="session")
+def _video_cache(tmp_path_factory: pytest.TempPathFactory, _user_cache: str) -> str:
+    """Encoded videos, content-addressed and renamed in whole: one encode per recipe per run. Under pytest-xdist one
+    folder serves every worker (the run's base folder), or each worker would encode every clip again."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return str(tmp_path_factory.getbasetemp().parent / "video-cache")
+    return f"{_user_cache}/video"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """pyproject's `-n auto`: a worker per core for the suite, none for a single test file, where starting workers
+    would cost more than it saves (`-n 0` or `-n 2` on the command line still decide)."""
+    files = {arg.split("::")[0] for arg in config.args}
+    if len(files) == 1 and (config.invocation_params.dir / files.pop()).is_file():
+        return 0
+    return None  # pytest-xdist's own: the number of CPUs
+
+
+def isolate(env: pytest.MonkeyPatch, user_cache: str, video_cache: str) -> None:
     """The test environment: never the developer's own identity, project, credentials or caches (nor writes to them)."""
     env.setenv("XDG_CACHE_HOME", user_cache)
-    env.setenv("MEDIACTL_VIDEO_CACHE", f"{user_cache}/video")  # content-addressed: one encode per recipe per session
+    env.setenv("MEDIACTL_VIDEO_CACHE", video_cache)
     env.setenv("MEDIACTL_USER", "tester")
     for name in ("MEDIACTL_PROJECT", "MEDIACTL_SANDBOX_URL", "WX_APPID", "WX_SECRET"):
         env.delenv(name, raising=False)
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, _user_cache: str) -> None:
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, _user_cache: str, _video_cache: str) -> None:
     """Tests never see the developer's own identity, project, credentials or caches (nor write to them)."""
-    isolate(monkeypatch, _user_cache)
+    isolate(monkeypatch, _user_cache, _video_cache)
 
 
 @pytest.fixture(scope="session")
@@ -84,13 +103,14 @@ SLUG = "anti-fraud-2026"
 
 
 @pytest.fixture(scope="session")
-def _approved_example(tmp_path_factory: pytest.TempPathFactory, _example_template: Path, _user_cache: str) -> Path:
+def _approved_example(tmp_path_factory: pytest.TempPathFactory, _example_template: Path, _user_cache: str,
+                      _video_cache: str) -> Path:  # fmt: skip
     """The example with anti-fraud-2026 approved, once a session: check, review and approve cost seconds, and
     `ready` is used by a hundred tests."""
     root = Path(shutil.copytree(_example_template, tmp_path_factory.mktemp("approved-example") / "example"))
     runner = CliRunner()
     with pytest.MonkeyPatch.context() as env:
-        isolate(env, _user_cache)
+        isolate(env, _user_cache, _video_cache)
         approve_example(lambda project, *args: runner.invoke(app, ["-C", str(project), *args]), root, env)
     return root
 
