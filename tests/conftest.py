@@ -413,11 +413,44 @@ def metric_snapshots(root: Path) -> list[Any]:
 def wechat_approved(cli: Callable[..., Result], example: Path, monkeypatch: pytest.MonkeyPatch, sandbox_url: str,
                     slug: str) -> Path:  # fmt: skip
     """The example project with `slug` checked and approved, its WeChat channel pointed at the sandbox."""
-    monkeypatch.setenv("MEDIACTL_SANDBOX_URL", sandbox_url)
-    monkeypatch.setenv("BANK_WECHAT_APPID", "wx0123456789abcdef")
-    monkeypatch.setenv("BANK_WECHAT_SECRET", "wechat-app-secret-value")
+    wechat_sandbox_env(monkeypatch, sandbox_url)
     monkeypatch.setenv("MEDIACTL_USER", "li.na")
     assert cli(example, "check", slug).exit_code == 0
     monkeypatch.setenv("MEDIACTL_USER", "wang.min")
     assert cli(example, "approve", slug).exit_code == 0
     return example
+
+
+def wechat_sandbox_env(monkeypatch: pytest.MonkeyPatch, sandbox_url: str) -> None:
+    """The WeChat channel's credentials, and every channel pointed at the sandbox."""
+    monkeypatch.setenv("MEDIACTL_SANDBOX_URL", sandbox_url)
+    monkeypatch.setenv("BANK_WECHAT_APPID", "wx0123456789abcdef")
+    monkeypatch.setenv("BANK_WECHAT_SECRET", "wechat-app-secret-value")
+
+
+@pytest.fixture(scope="session")
+def _wechat_approved_example(tmp_path_factory: pytest.TempPathFactory, _example_template: Path, _user_cache: str,
+                             _video_cache: str) -> Path:  # fmt: skip
+    """The example with anti-fraud-2026 checked and approved as wechat_approved does, once a session (check and
+    approve cost seconds; the sandbox is contacted only by publish, so the address here is never dialled)."""
+    root = Path(shutil.copytree(_example_template, tmp_path_factory.mktemp("wechat-approved") / "example"))
+    runner = CliRunner()
+    with pytest.MonkeyPatch.context() as env:
+        isolate(env, _user_cache, _video_cache)
+        cli = lambda project, *args: runner.invoke(app, ["-C", str(project), *args])  # noqa: E731
+        wechat_approved(cli, root, env, "http://127.0.0.1:9", SLUG)
+    return root
+
+
+@pytest.fixture
+def wechat_ready(example: Path, _wechat_approved_example: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Path]:
+    """wechat_approved(…, SLUG) for this test's `example`: a copy of the session's approved one laid over it, the
+    environment set for the sandbox at the URL given; the checker is the current user."""
+
+    def ready(sandbox_url: str) -> Path:
+        shutil.copytree(_wechat_approved_example, example, dirs_exist_ok=True)
+        wechat_sandbox_env(monkeypatch, sandbox_url)
+        monkeypatch.setenv("MEDIACTL_USER", "wang.min")
+        return example
+
+    return ready
