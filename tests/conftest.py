@@ -385,11 +385,15 @@ def share_state(project: Path, url: str) -> Path:
 
 
 @pytest.fixture(scope="session")
-def approved_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example project with its video item approved for every channel, once a session (video tests copy it)."""
+def approved_video(tmp_path_factory: pytest.TempPathFactory, _user_cache: str, _video_cache: str) -> Path:
+    """The example project with its video item approved for every channel, once a session (video tests copy it).
+    In the tests' environment (a session fixture is set up before the autouse one), so its encodes go to the shared
+    video cache that the other video tests reuse."""
     from videoflow import approve_video
 
-    return approve_video(tmp_path_factory.mktemp("approved-video") / "example")
+    with pytest.MonkeyPatch.context() as env:
+        isolate(env, _user_cache, _video_cache)
+        return approve_video(tmp_path_factory.mktemp("approved-video") / "example")
 
 
 def audit_records(root: Path, action: str) -> list[dict[str, Any]]:
