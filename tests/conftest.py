@@ -74,7 +74,9 @@ def isolate(env: pytest.MonkeyPatch, user_cache: str, video_cache: str) -> None:
     env.setenv("XDG_CACHE_HOME", user_cache)
     env.setenv("MEDIACTL_VIDEO_CACHE", video_cache)
     env.setenv("MEDIACTL_USER", "tester")
-    for name in ("MEDIACTL_PROJECT", "MEDIACTL_SANDBOX_URL", "WX_APPID", "WX_SECRET"):
+    # COLUMNS and LINES: a shell's terminal size (pytest-xdist's workers get COLUMNS=80) would fold the in-process
+    # CLI's tables, which write to a pipe; tests of the width set COLUMNS themselves.
+    for name in ("MEDIACTL_PROJECT", "MEDIACTL_SANDBOX_URL", "WX_APPID", "WX_SECRET", "COLUMNS", "LINES"):
         env.delenv(name, raising=False)
 
 
@@ -447,7 +449,8 @@ def _wechat_approved_example(tmp_path_factory: pytest.TempPathFactory, _example_
 
 
 @pytest.fixture
-def wechat_ready(example: Path, _wechat_approved_example: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Path]:
+def wechat_ready(example: Path, _wechat_approved_example: Path,
+                 monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Path]:  # fmt: skip
     """wechat_approved(…, SLUG) for this test's `example`: a copy of the session's approved one laid over it, the
     environment set for the sandbox at the URL given; the checker is the current user."""
 
