@@ -50,40 +50,89 @@ def _user_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(tmp_path_factory.mktemp("xdg-cache"))
 
 
-@pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, _user_cache: str) -> None:
-    """Tests never see the developer's own identity, project, credentials or caches (nor write to them)."""
-    monkeypatch.setenv("XDG_CACHE_HOME", _user_cache)
-    monkeypatch.setenv("MEDIACTL_VIDEO_CACHE", f"{_user_cache}/video")  # content-addressed: one encode per recipe per session
-    monkeypatch.setenv("MEDIACTL_USER", "tester")
+@pytest.fixture(scope="session")
+def _video_cache(tmp_path_factory: pytest.TempPathFactory, _user_cache: str) -> str:
+    """Encoded videos, content-addressed and renamed in whole: one encode per recipe per run. Under pytest-xdist one
+    folder serves every worker (the run's base folder), or each worker would encode every clip again."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return str(tmp_path_factory.getbasetemp().parent / "video-cache")
+    return f"{_user_cache}/video"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """pyproject's `-n auto`: a worker per core for the suite, none for a single test file, where starting workers
+    would cost more than it saves (`-n 0` or `-n 2` on the command line still decide)."""
+    files = {arg.split("::")[0] for arg in config.args}
+    if len(files) == 1 and (config.invocation_params.dir / files.pop()).is_file():
+        return 0
+    return None  # pytest-xdist's own: the number of CPUs
+
+
+def isolate(env: pytest.MonkeyPatch, user_cache: str, video_cache: str) -> None:
+    """The test environment: never the developer's own identity, project, credentials or caches (nor writes to them)."""
+    env.setenv("XDG_CACHE_HOME", user_cache)
+    env.setenv("MEDIACTL_VIDEO_CACHE", video_cache)
+    env.setenv("MEDIACTL_USER", "tester")
     # OCR reads every picture for ~1 s each: the suite keeps it to the few small images of the tests that ask for it
     # (the `ocr` fixture); the engine is created once per process and its readings cached for the whole session.
-    monkeypatch.setenv("MEDIACTL_OCR", "off")
-    for name in ("MEDIACTL_PROJECT", "MEDIACTL_SANDBOX_URL", "WX_APPID", "WX_SECRET"):
-        monkeypatch.delenv(name, raising=False)
+    env.setenv("MEDIACTL_OCR", "off")
+    # COLUMNS and LINES: a shell's terminal size (pytest-xdist's workers get COLUMNS=80) would fold the in-process
+    # CLI's tables, which write to a pipe; tests of the width set COLUMNS themselves.
+    for name in ("MEDIACTL_PROJECT", "MEDIACTL_SANDBOX_URL", "WX_APPID", "WX_SECRET", "COLUMNS", "LINES"):
+        env.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, _user_cache: str, _video_cache: str) -> None:
+    """Tests never see the developer's own identity, project, credentials or caches (nor write to them)."""
+    isolate(monkeypatch, _user_cache, _video_cache)
 
 
 @pytest.fixture
 def ocr(monkeypatch: pytest.MonkeyPatch) -> None:
-    """This test reads the words inside pictures (the suite's default is MEDIACTL_OCR=off, see _isolated_env)."""
+    """This test reads the words inside pictures (the suite's default is MEDIACTL_OCR=off, see isolate)."""
     monkeypatch.delenv("MEDIACTL_OCR")
 
 
-@pytest.fixture
-def example(tmp_path: Path) -> Path:
-    """A project created by `init` from the bundled example library."""
-    root = tmp_path / "example"
+@pytest.fixture(scope="session")
+def _example_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`init` of the example library, once a session: `example` copies it, at a fifth of the cost of an `init`
+    (which also generates the demo keys). The tests of `init` itself call init_project."""
+    root = tmp_path_factory.mktemp("example-template") / "example"
     init_project(root)
     return root
+
+
+@pytest.fixture
+def example(tmp_path: Path, _example_template: Path) -> Path:
+    """A project created by `init` from the bundled example library (a copy of the session's one)."""
+    return Path(shutil.copytree(_example_template, tmp_path / "example"))
 
 
 SLUG = "anti-fraud-2026"
 
 
+@pytest.fixture(scope="session")
+def _approved_example(tmp_path_factory: pytest.TempPathFactory, _example_template: Path, _user_cache: str,
+                      _video_cache: str) -> Path:  # fmt: skip
+    """The example with anti-fraud-2026 approved, once a session: check, review and approve cost seconds, and
+    `ready` is used by a hundred tests."""
+    root = Path(shutil.copytree(_example_template, tmp_path_factory.mktemp("approved-example") / "example"))
+    runner = CliRunner()
+    with pytest.MonkeyPatch.context() as env:
+        isolate(env, _user_cache, _video_cache)
+        approve_example(lambda project, *args: runner.invoke(app, ["-C", str(project), *args]), root, env)
+    return root
+
+
 @pytest.fixture
-def ready(cli, example: Path, monkeypatch) -> Path:
-    """The example project with anti-fraud-2026 rendered, checked, reviewed and approved by a second person."""
-    return approve_example(cli, example, monkeypatch)
+def ready(example: Path, _approved_example: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The example project with anti-fraud-2026 rendered, checked, reviewed and approved by a second person (a
+    copy of the session's approved example laid over this test's `example`); the checker is the current user."""
+    shutil.copytree(_approved_example, example, dirs_exist_ok=True)
+    monkeypatch.setenv("MEDIACTL_USER", "wang.min")
+    return example
 
 
 def approve_example(cli, example: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -347,11 +396,15 @@ def share_state(project: Path, url: str) -> Path:
 
 
 @pytest.fixture(scope="session")
-def approved_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example project with its video item approved for every channel, once a session (video tests copy it)."""
+def approved_video(tmp_path_factory: pytest.TempPathFactory, _user_cache: str, _video_cache: str) -> Path:
+    """The example project with its video item approved for every channel, once a session (video tests copy it).
+    In the tests' environment (a session fixture is set up before the autouse one), so its encodes go to the shared
+    video cache that the other video tests reuse."""
     from videoflow import approve_video
 
-    return approve_video(tmp_path_factory.mktemp("approved-video") / "example")
+    with pytest.MonkeyPatch.context() as env:
+        isolate(env, _user_cache, _video_cache)
+        return approve_video(tmp_path_factory.mktemp("approved-video") / "example")
 
 
 def audit_records(root: Path, action: str) -> list[dict[str, Any]]:
@@ -375,11 +428,45 @@ def metric_snapshots(root: Path) -> list[Any]:
 def wechat_approved(cli: Callable[..., Result], example: Path, monkeypatch: pytest.MonkeyPatch, sandbox_url: str,
                     slug: str) -> Path:  # fmt: skip
     """The example project with `slug` checked and approved, its WeChat channel pointed at the sandbox."""
-    monkeypatch.setenv("MEDIACTL_SANDBOX_URL", sandbox_url)
-    monkeypatch.setenv("BANK_WECHAT_APPID", "wx0123456789abcdef")
-    monkeypatch.setenv("BANK_WECHAT_SECRET", "wechat-app-secret-value")
+    wechat_sandbox_env(monkeypatch, sandbox_url)
     monkeypatch.setenv("MEDIACTL_USER", "li.na")
     assert cli(example, "check", slug).exit_code == 0
     monkeypatch.setenv("MEDIACTL_USER", "wang.min")
     assert cli(example, "approve", slug).exit_code == 0
     return example
+
+
+def wechat_sandbox_env(monkeypatch: pytest.MonkeyPatch, sandbox_url: str) -> None:
+    """The WeChat channel's credentials, and every channel pointed at the sandbox."""
+    monkeypatch.setenv("MEDIACTL_SANDBOX_URL", sandbox_url)
+    monkeypatch.setenv("BANK_WECHAT_APPID", "wx0123456789abcdef")
+    monkeypatch.setenv("BANK_WECHAT_SECRET", "wechat-app-secret-value")
+
+
+@pytest.fixture(scope="session")
+def _wechat_approved_example(tmp_path_factory: pytest.TempPathFactory, _example_template: Path, _user_cache: str,
+                             _video_cache: str) -> Path:  # fmt: skip
+    """The example with anti-fraud-2026 checked and approved as wechat_approved does, once a session (check and
+    approve cost seconds; the sandbox is contacted only by publish, so the address here is never dialled)."""
+    root = Path(shutil.copytree(_example_template, tmp_path_factory.mktemp("wechat-approved") / "example"))
+    runner = CliRunner()
+    with pytest.MonkeyPatch.context() as env:
+        isolate(env, _user_cache, _video_cache)
+        cli = lambda project, *args: runner.invoke(app, ["-C", str(project), *args])  # noqa: E731
+        wechat_approved(cli, root, env, "http://127.0.0.1:9", SLUG)
+    return root
+
+
+@pytest.fixture
+def wechat_ready(example: Path, _wechat_approved_example: Path,
+                 monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Path]:  # fmt: skip
+    """wechat_approved(…, SLUG) for this test's `example`: a copy of the session's approved one laid over it, the
+    environment set for the sandbox at the URL given; the checker is the current user."""
+
+    def ready(sandbox_url: str) -> Path:
+        shutil.copytree(_wechat_approved_example, example, dirs_exist_ok=True)
+        wechat_sandbox_env(monkeypatch, sandbox_url)
+        monkeypatch.setenv("MEDIACTL_USER", "wang.min")
+        return example
+
+    return ready

@@ -28,7 +28,7 @@ VIDEO = "spring-festival-greeting"
 
 
 @pytest.fixture(scope="module")
-def gallery(tmp_path_factory: pytest.TempPathFactory, _user_cache: str) -> Iterator[Path]:
+def gallery(tmp_path_factory: pytest.TempPathFactory, _user_cache: str, _video_cache: str) -> Iterator[Path]:
     """The example project, rendered with a finding in FLAGGED, and its gallery written: the project's root."""
     reason = browser.missing()
     if reason:
@@ -41,7 +41,7 @@ def gallery(tmp_path_factory: pytest.TempPathFactory, _user_cache: str) -> Itera
     index.write_text(index.read_text("utf-8") + FINDING, "utf-8")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("XDG_CACHE_HOME", _user_cache)
-        env.setenv("MEDIACTL_VIDEO_CACHE", f"{_user_cache}/video")
+        env.setenv("MEDIACTL_VIDEO_CACHE", _video_cache)
         env.setenv("MEDIACTL_USER", "tester")
         runner = CliRunner()
         rendered = runner.invoke(app, ["-C", str(root), "render"])

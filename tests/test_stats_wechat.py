@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import audit_records, metric_snapshots, wechat_approved
+from conftest import audit_records, metric_snapshots
 from mediactl import pipeline
 from mediactl.config.model import CONFIG_NAME, load_config
 from mediactl.publish import schema
@@ -39,8 +40,8 @@ def sandbox():
 
 
 @pytest.fixture
-def ready(cli, example: Path, monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox) -> Path:
-    return wechat_approved(cli, example, monkeypatch, sandbox.url, SLUG)
+def ready(wechat_ready: Callable[[str], Path], sandbox: Sandbox) -> Path:
+    return wechat_ready(sandbox.url)
 
 
 def published(cli, root: Path) -> Job:

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from conftest import wechat_approved
 from mediactl.sandbox import Sandbox, SandboxOptions
 
 SLUG = "anti-fraud-2026"
@@ -21,8 +20,8 @@ def sandbox():
 
 
 @pytest.fixture
-def ready(cli, example: Path, monkeypatch, sandbox) -> Path:
-    return wechat_approved(cli, example, monkeypatch, sandbox.url, SLUG)
+def ready(wechat_ready, sandbox) -> Path:
+    return wechat_ready(sandbox.url)
 
 
 def publish(cli, root: Path) -> list[dict]:

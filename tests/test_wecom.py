@@ -15,6 +15,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from conftest import isolate
 from mediactl.cli import app
 from mediactl.library.scaffold import init_project
 from mediactl.publish.store import Store
@@ -32,7 +33,7 @@ def run(root: Path, *args: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def approved(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def approved(tmp_path_factory: pytest.TempPathFactory, _user_cache: str, _video_cache: str) -> Path:
     """The example project with the three WeCom items checked, reviewed and approved (once for the module)."""
     root = tmp_path_factory.mktemp("wecom") / "example"
     init_project(root)
@@ -42,7 +43,7 @@ def approved(tmp_path_factory: pytest.TempPathFactory) -> Path:
         text = re.sub(r"\nchannels:\n(  - .*\n)+", f"\nchannels: [{channel}]\n", text, count=1)
         index.write_text(re.sub(r"\nschedule:\n(  .*\n)+", "\n", text, count=1), "utf-8")  # tests publish --at
     with pytest.MonkeyPatch.context() as env:
-        env.delenv("MEDIACTL_SANDBOX_URL", raising=False)
+        isolate(env, _user_cache, _video_cache)  # the shared video cache, as every test's environment
         for slug, author in AUTHORS.items():
             env.setenv("MEDIACTL_USER", author)
             assert run(root, "check", slug).exit_code == 0
