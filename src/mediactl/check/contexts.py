@@ -76,8 +76,8 @@ def quoted_in(folded: str, start: int, end: int, context: Context) -> bool:
             folded.startswith(cue, after) for cue in context.after
         )
     before = _blank(folded[_clause_start(folded, start) : start], context)
-    after = _blank(folded[end : _clause_end(folded, end)], context)
-    return any(cue in before for cue in context.unquoted_before) or any(cue in after for cue in context.unquoted_after)
+    rest = _blank(folded[end : _clause_end(folded, end)], context)
+    return any(cue in before for cue in context.unquoted_before) or any(cue in rest for cue in context.unquoted_after)
 
 
 def _blank(text: str, context: Context) -> str:
