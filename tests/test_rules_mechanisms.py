@@ -76,6 +76,21 @@ def test_equivalent_wordings_satisfy_a_required_disclosure(tmp_path: Path, text:
     assert "t17.wm" not in _found(_engine(tmp_path), text, WM)
 
 
+def test_a_sentence_may_have_several_clause_sets_each_with_its_source() -> None:
+    """The association's three clauses and the 风险揭示书's risk + 谨慎投资 both satisfy the WM notice."""
+    from mediactl.check.equivalents import accepted
+
+    _, clause_sets = accepted(("理财非存款、产品有风险、投资须谨慎",))
+    assert len(clause_sets) >= 2
+    assert any(any("谨慎投资" in clause for clause in clauses) for clauses in clause_sets)
+
+
+def test_a_risk_disclosure_wording_satisfies_the_wm_notice(tmp_path: Path) -> None:
+    text = "新一期固收理财周三起售。本理财产品有投资风险，请充分认识投资风险，谨慎投资。"
+    assert "t17.wm" not in _found(_engine(tmp_path), text, WM)
+    assert _found(_engine(tmp_path), "新一期固收理财周三起售，请谨慎投资。", WM)["t17.wm"] == "error"
+
+
 def test_reordered_clauses_count_only_within_one_paragraph(tmp_path: Path) -> None:
     text = "新发理财周二起售。投资须谨慎，产品有风险。\n\n理财产品不等于存款。"
     assert _found(_engine(tmp_path), text, WM)["t17.wm"] == "error"
