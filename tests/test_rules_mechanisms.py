@@ -206,7 +206,7 @@ def test_self_tests_do_not_count_a_quoted_example_as_a_match(tmp_path: Path) -> 
 # ---- homophone and pinyin spellings ----
 
 
-@pytest.mark.parametrize("text", ["本产品包本包息", "本产品保ben", "本产品保夲"])
+@pytest.mark.parametrize("text", ["本产品包本包息", "本产品保ben", "本产品保夲", "本产品饱本"])
 def test_homophone_spellings_of_a_term_are_found_and_named(tmp_path: Path, text: str) -> None:
     findings = _engine(tmp_path).check(extract_text(text, "t.txt"), Profile())
     assert [(f.rule, "homophone" in f.normalisations) for f in findings] == [("t17.baoben", True)]
