@@ -133,38 +133,39 @@ def _blank(text: str, context: Context) -> str:
     return text
 
 
-def _sentence_start(text: str, index: int) -> int:
-    while index > 0 and text[index - 1] not in _SENTENCE_MARKS:
+def _start(text: str, index: int, marks: frozenset[str]) -> int:
+    """Where the clause or sentence (ended by `marks`) holding text[index] begins."""
+    while index > 0 and text[index - 1] not in marks:
         index -= 1
     return index
 
 
-def _sentence_end(text: str, index: int) -> int:
-    while index < len(text) and text[index] not in _SENTENCE_MARKS:
+def _end(text: str, index: int, marks: frozenset[str]) -> int:
+    """Where the clause or sentence (ended by `marks`) holding text[index] ends."""
+    while index < len(text) and text[index] not in marks:
         index += 1
     return index
 
 
 def _clause_start(text: str, index: int) -> int:
-    while index > 0 and text[index - 1] not in _CLAUSE_MARKS:
-        index -= 1
-    return index
+    return _start(text, index, _CLAUSE_MARKS)
 
 
 def _clause_end(text: str, index: int) -> int:
-    while index < len(text) and text[index] not in _CLAUSE_MARKS:
-        index += 1
-    return index
+    return _end(text, index, _CLAUSE_MARKS)
+
+
+def _sentence_start(text: str, index: int) -> int:
+    return _start(text, index, _SENTENCE_MARKS)
+
+
+def _sentence_end(text: str, index: int) -> int:
+    return _end(text, index, _SENTENCE_MARKS)
 
 
 def _enclosing(text: str, start: int, end: int, context: Context) -> tuple[int, int] | None:
     """(opening, closing) of the quotation marks around [start, end) within one sentence, if any."""
-    left = start
-    while left > 0 and text[left - 1] not in _SENTENCE_MARKS:
-        left -= 1
-    right = end
-    while right < len(text) and text[right] not in _SENTENCE_MARKS:
-        right += 1
+    left, right = _sentence_start(text, start), _sentence_end(text, end)
     for opening_mark, closing_mark in context.quotes:
         if opening_mark == closing_mark:  # "…": inside when an odd number of marks precede the match
             before = text.count(opening_mark, left, start)
