@@ -45,7 +45,7 @@ POLICIES = {"links_out", "diversion", "qr_codes"}
 KIND_KEYS: dict[str, tuple[set[str], set[str]]] = {  # kind: (required, optional)
     "term": ({"terms"}, {"allow", "suggest"}),
     "regex": ({"pattern"}, {"validate", "suggest", "requires", "requires_digits"}),
-    "disclosure": ({"trigger", "require"}, {"scope"}),
+    "disclosure": ({"trigger", "require"}, {"scope", "allow"}),
     "occurrence": ({"terms", "max"}, {"allow", "scope"}),
 }
 ID_RE = regex.compile(r"[a-z0-9._-]+")
@@ -134,7 +134,7 @@ def fires(rule: dict[str, Any], text: str) -> bool:
         check = CHECKSUMS.get(rule.get("validate", ""), lambda _: True)
         return any(check(match.group()) for match in regex.finditer(rule["pattern"], fold(text)))
     folded = fold_terms(text)  # disclosure
-    triggered = any(True for word in rule["trigger"] for _ in occurrences(folded, fold_terms(word)))
+    triggered = bool(term_hits(text, rule["trigger"], rule.get("allow", [])))
     satisfied = any(fold_terms(phrase) in folded for phrase in rule["require"]) or _equivalent_present(rule, text)
     return triggered and not satisfied
 

@@ -25,6 +25,7 @@ rules:
     when: {products: [理财]}
     trigger: [理财]
     require: [理财非存款、产品有风险、投资须谨慎]
+    unless_quoted_by: quoted-warning
     examples: {match: [这款理财很好, 理财周二起售], no_match: [这款理财很好。理财非存款、产品有风险、投资须谨慎。, 今天天气很好]}
   - id: t17.baoben
     kind: term
@@ -73,6 +74,21 @@ WM = Profile(products=("理财",))
 )
 def test_equivalent_wordings_satisfy_a_required_disclosure(tmp_path: Path, text: str) -> None:
     assert "t17.wm" not in _found(_engine(tmp_path), text, WM)
+
+
+def test_a_sentence_may_have_several_clause_sets_each_with_its_source() -> None:
+    """The association's three clauses and the 风险揭示书's risk + 谨慎投资 both satisfy the WM notice."""
+    from mediactl.check.equivalents import accepted
+
+    _, clause_sets = accepted(("理财非存款、产品有风险、投资须谨慎",))
+    assert len(clause_sets) >= 2
+    assert any(any("谨慎投资" in clause for clause in clauses) for clauses in clause_sets)
+
+
+def test_a_risk_disclosure_wording_satisfies_the_wm_notice(tmp_path: Path) -> None:
+    text = "新一期固收理财周三起售。本理财产品有投资风险，请充分认识投资风险，谨慎投资。"
+    assert "t17.wm" not in _found(_engine(tmp_path), text, WM)
+    assert _found(_engine(tmp_path), "新一期固收理财周三起售，请谨慎投资。", WM)["t17.wm"] == "error"
 
 
 def test_reordered_clauses_count_only_within_one_paragraph(tmp_path: Path) -> None:
@@ -124,6 +140,42 @@ def test_a_claim_with_a_cue_elsewhere_is_still_a_claim(tmp_path: Path, text: str
     assert _found(_engine(tmp_path), text)["t17.baoben"] == "error"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "所有吹嘘”保本”的私募项目，十有八九都是骗局",  # two closing marks typed as a pair
+        '学会识破"保本保息”的推销',  # ASCII opening, full-width closing
+        "讲师团揭露了「保本」养老投资的真相",
+        "诈骗团伙以“保本”为诱饵，拉老人入群",
+        "天天被推销“年化10%还保本”，这种话要警惕",
+        "老话说得好：“保本又高息，十有九是坑，保本是陷阱”",
+        "犯罪分子伪造合同，声明到期保本，骗取信任",
+        "监管明确，金融营销不可暗示产品保本",
+    ],
+)
+def test_a_claim_quoted_or_named_in_a_warning_sentence_is_info(tmp_path: Path, text: str) -> None:
+    assert _found(_engine(tmp_path), text)["t17.baoben"] == "info"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "不用担心，我们承诺保本",
+        "凡是本行客户，购买本产品均保本",  # 凡是 without the 都是/就是 of a warning
+        "警惕通胀，选这款保本理财",  # 警惕 alone, before the claim
+        "这款产品保本保息，绝不是骗局",  # a denial is no warning
+    ],
+)
+def test_an_ad_with_warning_words_beside_the_claim_is_still_a_claim(tmp_path: Path, text: str) -> None:
+    assert _found(_engine(tmp_path), text)["t17.baoben"] == "error"
+
+
+def test_a_disclosure_trigger_inside_a_warning_owes_no_disclosure(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    assert "t17.wm" not in _found(engine, "凡是拉你买高息理财的陌生人，都是骗子", WM)
+    assert _found(engine, "这款理财，凡是新客都能买", WM)["t17.wm"] == "error"
+
+
 def test_the_context_examples_of_the_data_file_hold() -> None:
     """Every `quoted` example of contexts.yaml is quoted at its claim, every `claims` example is not."""
     fold = _NORMALIZER.fold
@@ -154,7 +206,7 @@ def test_self_tests_do_not_count_a_quoted_example_as_a_match(tmp_path: Path) -> 
 # ---- homophone and pinyin spellings ----
 
 
-@pytest.mark.parametrize("text", ["本产品包本包息", "本产品保ben", "本产品保夲"])
+@pytest.mark.parametrize("text", ["本产品包本包息", "本产品保ben", "本产品保夲", "本产品饱本"])
 def test_homophone_spellings_of_a_term_are_found_and_named(tmp_path: Path, text: str) -> None:
     findings = _engine(tmp_path).check(extract_text(text, "t.txt"), Profile())
     assert [(f.rule, "homophone" in f.normalisations) for f in findings] == [("t17.baoben", True)]

@@ -22,7 +22,8 @@ in compliance/):
         message: 不得明示或者暗示保本     # shown to the user; may use {match}
         source: 《广告法》第二十五条第（一）项   # law and article, or the document it comes from
         terms: [保本, 保本保息]           # term/occurrence: the words; disclosure: see trigger
-        allow: [非保本, 不保本]           # allowed contexts: phrases containing a term that are fine
+        allow: [非保本, 不保本]           # allowed contexts: phrases containing a term (or a disclosure's
+                                        #   trigger: 基金会 is no fund) that are fine
         suggest: 非保本浮动收益           # substitution suggestion (text, or {term: suggestion})
         pattern: '…'                    # regex: matched on the normalised text
         validate: luhn                  # regex: a checksum the match must pass (luhn | cn_id)
@@ -37,7 +38,8 @@ in compliance/):
         max: 1                          # occurrence: at most this many per scope
         when: {platforms: [douyin], channels: [], products: [理财], kinds: [article]}
         unless_quoted_by: quoted-warning  # term/regex: a match quoted to warn about it (警惕“保本”等说辞)
-                                        #   is reported at info; contexts in mediactl/data/check/contexts.yaml
+                                        #   is reported at info; disclosure: such a trigger owes nothing;
+                                        #   contexts in mediactl/data/check/contexts.yaml
         severity_by_policy: {policy: diversion, forbidden: error, allowed: warning}
                                         # the severity where the platform's facts say `policy: {diversion: …}`
                                         #   (links_out | diversion | qr_codes); `severity` where the platform says nothing

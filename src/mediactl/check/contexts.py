@@ -30,6 +30,10 @@ class Context:
     unquoted_before: tuple[str, ...]
     unquoted_after: tuple[str, ...]
     ignore: tuple[str, ...]
+    sentence_before: tuple[str, ...] = ()
+    sentence_after: tuple[str, ...] = ()
+    sentence_around: tuple[tuple[str, str], ...] = ()
+    marks: dict[int, int] | None = None  # str.translate table: interchangeable quotation marks → one mark
     quoted_examples: tuple[str, ...] = ()
     claim_examples: tuple[str, ...] = ()
 
@@ -52,32 +56,75 @@ def _context(name: str, spec: dict[str, Any]) -> Context:
         return tuple(str(word) for word in spec.get(key) or [])
 
     examples = spec.get("examples") or {}
+    marks = {ord(mark): str(group)[0] for group in spec.get("interchangeable_quotes") or [] for mark in str(group)}
+    pairs = ((str(pair)[0], str(pair)[-1]) for pair in spec.get("quotes") or [])
     return Context(
         name=name,
-        quotes=tuple((str(pair)[0], str(pair)[-1]) for pair in spec.get("quotes") or []),
+        quotes=tuple(dict.fromkeys((o.translate(marks), c.translate(marks)) for o, c in pairs)),
         before=words("before"),
         after=words("after"),
         unquoted_before=words("unquoted_before"),
         unquoted_after=words("unquoted_after"),
         ignore=words("ignore"),
+        sentence_before=words("sentence_before"),
+        sentence_after=words("sentence_after"),
+        sentence_around=tuple((str(pair[0]), str(pair[1])) for pair in spec.get("sentence_around") or []),
+        marks=marks or None,
         quoted_examples=tuple(examples.get("quoted") or []),
         claim_examples=tuple(examples.get("claims") or []),
     )
 
 
 def quoted_in(folded: str, start: int, end: int, context: Context) -> bool:
-    """Whether folded[start:end] is quoted to warn against it (or named as prohibited), in `context`."""
+    """Whether folded[start:end] is quoted to warn against it (or named as prohibited), in `context`.
+
+    Three reaches, narrowest first: a quotation with a cue just outside it (警惕“保本”, “保本”等说辞); a cue
+    in the match's own clause, inside a quotation or not (“高利保本是陷阱”, 不得明示或者暗示保本); and the
+    few cues that only a warning uses, anywhere in the match's sentence (不法分子编造骗局，承诺无风险; …，
+    均为高风险骗局; 凡是…都是). Quotation marks are dropped where the sentence is read (是“陷阱” is 是陷阱).
+    """
+    if context.marks:
+        folded = folded.translate(context.marks)  # ”稳赚” typed with two closing marks still quotes
     quotation = _enclosing(folded, start, end, context)
     if quotation is not None:
         opening, closing = quotation
         before = _blank(folded[_clause_start(folded, opening) : opening], context)
         after = _skip_quoted(folded, closing + 1, context)
-        return any(cue in before for cue in context.before) or any(
-            folded.startswith(cue, after) for cue in context.after
-        )
+        if any(cue in before for cue in context.before) or any(folded.startswith(cue, after) for cue in context.after):
+            return True
+        if _in_warning_clause(folded, start, end, context):  # the quotation warns itself
+            return True
+        start, end = opening, closing + 1
+    return _in_warning_clause(folded, start, end, context) or _in_warning_sentence(folded, start, end, context)
+
+
+def _in_warning_clause(folded: str, start: int, end: int, context: Context) -> bool:
+    """An unquoted cue in the clause of folded[start:end]: before it (不得明示或暗示…) or after it (…是陷阱)."""
     before = _blank(folded[_clause_start(folded, start) : start], context)
-    rest = _blank(folded[end : _clause_end(folded, end)], context)
-    return any(cue in before for cue in context.unquoted_before) or any(cue in rest for cue in context.unquoted_after)
+    after = _blank(folded[end : _clause_end(folded, end)], context)
+    return _any_cue(before, context.unquoted_before) or _any_cue(after, context.unquoted_after)
+
+
+def _in_warning_sentence(folded: str, start: int, end: int, context: Context) -> bool:
+    """A cue that only warnings use, anywhere before or after the match in its sentence (marks dropped)."""
+    quote_marks = {ord(mark): None for pair in context.quotes for mark in pair}
+    before = _blank(folded[_sentence_start(folded, start) : start].translate(quote_marks), context)
+    after = _blank(folded[end : _sentence_end(folded, end)].translate(quote_marks), context)
+    return (
+        _any_cue(before, context.sentence_before)
+        or _any_cue(after, context.sentence_after)
+        or any(first in before and second in after for first, second in context.sentence_around)
+    )
+
+
+def _any_cue(text: str, cues: tuple[str, ...]) -> bool:
+    """Whether any cue is in text; a cue "A…B" is A followed later by B (均为…骗局: 均为高风险骗局)."""
+    for cue in cues:
+        first, _, second = cue.partition("…")
+        found = text.find(first)
+        if found >= 0 and (not second or text.find(second, found + len(first)) >= 0):
+            return True
+    return False
 
 
 def _blank(text: str, context: Context) -> str:
@@ -86,26 +133,39 @@ def _blank(text: str, context: Context) -> str:
     return text
 
 
-def _clause_start(text: str, index: int) -> int:
-    while index > 0 and text[index - 1] not in _CLAUSE_MARKS:
+def _start(text: str, index: int, marks: frozenset[str]) -> int:
+    """Where the clause or sentence (ended by `marks`) holding text[index] begins."""
+    while index > 0 and text[index - 1] not in marks:
         index -= 1
     return index
 
 
-def _clause_end(text: str, index: int) -> int:
-    while index < len(text) and text[index] not in _CLAUSE_MARKS:
+def _end(text: str, index: int, marks: frozenset[str]) -> int:
+    """Where the clause or sentence (ended by `marks`) holding text[index] ends."""
+    while index < len(text) and text[index] not in marks:
         index += 1
     return index
 
 
+def _clause_start(text: str, index: int) -> int:
+    return _start(text, index, _CLAUSE_MARKS)
+
+
+def _clause_end(text: str, index: int) -> int:
+    return _end(text, index, _CLAUSE_MARKS)
+
+
+def _sentence_start(text: str, index: int) -> int:
+    return _start(text, index, _SENTENCE_MARKS)
+
+
+def _sentence_end(text: str, index: int) -> int:
+    return _end(text, index, _SENTENCE_MARKS)
+
+
 def _enclosing(text: str, start: int, end: int, context: Context) -> tuple[int, int] | None:
     """(opening, closing) of the quotation marks around [start, end) within one sentence, if any."""
-    left = start
-    while left > 0 and text[left - 1] not in _SENTENCE_MARKS:
-        left -= 1
-    right = end
-    while right < len(text) and text[right] not in _SENTENCE_MARKS:
-        right += 1
+    left, right = _sentence_start(text, start), _sentence_end(text, end)
     for opening_mark, closing_mark in context.quotes:
         if opening_mark == closing_mark:  # "…": inside when an odd number of marks precede the match
             before = text.count(opening_mark, left, start)

@@ -156,7 +156,7 @@ class Engine:
             elif rule.kind == "occurrence":
                 findings.extend(self._occurrence(rule, rule_hits))
             elif rule.kind == "disclosure":
-                findings.extend(self._disclosure(rule, rule_hits))
+                findings.extend(self._disclosure(rule, rule_hits, folded))
         resolved = self._resolved(profile)
         if resolved:
             findings = [_relevelled(f, resolved.get(f.rule)) for f in findings]
@@ -169,24 +169,25 @@ class Engine:
             finding = _finding(rule, hit, rule.message.replace("{match}", hit.text), rule.suggestion(hit.term))
             yield self._in_context(rule, finding, (hit.segment, hit.start, hit.end), folded)
 
-    def _in_context(
-        self, rule: Rule, finding: Finding, where: tuple[Any, int, int], folded: dict[int, str]
-    ) -> Finding:
-        """The finding at `info` when its rule's quoting context holds (a warning that names the claim).
-
-        `where`: the segment and the match's span in it; `folded`: segment id → folded text, filled here
-        once per segment and check (a long paragraph may hold many matches)."""
-        if not rule.unless_quoted_by:
+    def _in_context(self, rule: Rule, finding: Finding, where: tuple[Any, int, int], folded: dict[int, str]) -> Finding:
+        """The finding at `info` when its rule's quoting context holds (a warning that names the claim)."""
+        if not self._quoted(rule, where, folded):
             return finding
-        context = contexts()[rule.unless_quoted_by]
+        note = f"（引用语境「{rule.unless_quoted_by}」：警示或转述违规说法，不作为本文案的承诺；降为提示）"
+        return finding._replace(severity="info", message=finding.message + note)
+
+    def _quoted(self, rule: Rule, where: tuple[Any, int, int], folded: dict[int, str]) -> bool:
+        """Whether the rule's quoting context holds at `where` (the segment and the match's span in it).
+
+        `folded`: segment id → folded text, filled here once per segment and check (a long paragraph may
+        hold many matches)."""
+        if not rule.unless_quoted_by:
+            return False
         segment, start, end = where
         text = folded.get(id(segment))
         if text is None:
             text = folded[id(segment)] = self.normalizer.fold(segment.text)
-        if not quoted_in(text, start, end, context):
-            return finding
-        note = f"（引用语境「{context.name}」：警示或转述违规说法，不作为本文案的承诺；降为提示）"
-        return finding._replace(severity="info", message=finding.message + note)
+        return quoted_in(text, start, end, contexts()[rule.unless_quoted_by])
 
     def _occurrence(self, rule: Rule, hits: list[Hit]) -> Iterable[Finding]:
         for group in _scopes(rule, _unallowed(hits)).values():
@@ -195,8 +196,14 @@ class Engine:
                 message = f"{rule.message}（出现 {len(group)} 次，上限 {rule.max} 次）"
                 yield _finding(rule, extra, message.replace("{match}", extra.text), rule.suggestion(extra.term))
 
-    def _disclosure(self, rule: Rule, hits: list[Hit]) -> Iterable[Finding]:
-        triggers = [h for h in _unallowed([h for h in hits if h.role != REQUIRE]) if h.role == TRIGGER]
+    def _disclosure(self, rule: Rule, hits: list[Hit], folded: dict[int, str]) -> Iterable[Finding]:
+        """A finding per scope that triggers the rule without any accepted sentence. A trigger inside a warning
+        (the rule's quoting context: 凡是网络贷款先交钱的就是诈骗) sells nothing, so it owes no disclosure."""
+        triggers = [
+            h
+            for h in _unallowed([h for h in hits if h.role != REQUIRE])
+            if h.role == TRIGGER and not self._quoted(rule, (h.segment, h.start, h.end), folded)
+        ]
         present = _scopes(rule, [h for h in hits if h.role == REQUIRE])
         for scope, group in _scopes(rule, triggers).items():
             if scope not in present:

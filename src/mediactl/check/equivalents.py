@@ -7,7 +7,9 @@ A disclosure is written by regulators, the industry association and banks in sev
 and every rule requiring that sentence accepts them (engine.py). Two forms:
 
 * ``wordings``: whole sentences, matched like the canonical one (folded, punctuation ignored);
-* ``clauses``: every clause (any of its alternatives) present in one paragraph, in any order.
+* ``clauses``: every clause (any of its alternatives) present in one paragraph, in any order; a sentence may
+  have several entries, each its own set of clauses (the association's three-clause notice, the regulator's
+  risk-disclosure sentence of a 风险揭示书).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ class Equivalent:
     """What else satisfies a required sentence."""
 
     wordings: tuple[str, ...] = ()
-    clauses: tuple[tuple[str, ...], ...] = ()  # all of these clauses, each any of its alternatives
+    clause_sets: tuple[tuple[tuple[str, ...], ...], ...] = ()  # each: all of its clauses, each any alternative
 
 
 def equivalents_bytes() -> bytes:
@@ -39,10 +41,12 @@ def equivalents() -> dict[str, Equivalent]:
 
     data = yaml.safe_load(equivalents_bytes().decode("utf-8")) or {}
     found: dict[str, Equivalent] = {}
-    for entry in data.get("equivalents") or []:
+    for entry in data.get("equivalents") or []:  # a sentence may have several entries (another source's form)
+        sentence = str(entry["sentence"])
         wordings = tuple(str(w["text"]) for w in entry.get("wordings") or [])
         clauses = tuple(tuple(str(a) for a in clause) for clause in entry.get("clauses") or [])
-        found[str(entry["sentence"])] = Equivalent(wordings, clauses)
+        known = found.get(sentence, Equivalent())
+        found[sentence] = Equivalent(known.wordings + wordings, known.clause_sets + ((clauses,) if clauses else ()))
     return found
 
 
@@ -55,6 +59,5 @@ def accepted(require: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[tuple[tup
         equivalent = table.get(sentence)
         if equivalent:
             sentences.extend(w for w in equivalent.wordings if w not in sentences)
-            if equivalent.clauses:
-                clause_sets.append(equivalent.clauses)
+            clause_sets.extend(equivalent.clause_sets)
     return tuple(sentences), tuple(clause_sets)
