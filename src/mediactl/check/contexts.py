@@ -33,7 +33,7 @@ class Context:
     sentence_before: tuple[str, ...] = ()
     sentence_after: tuple[str, ...] = ()
     sentence_around: tuple[tuple[str, str], ...] = ()
-    marks: dict[int, int] | None = None  # str.translate table: interchangeable quotation marks → one mark
+    marks: dict[int, str] | None = None  # str.translate table: interchangeable quotation marks → one mark
     quoted_examples: tuple[str, ...] = ()
     claim_examples: tuple[str, ...] = ()
 

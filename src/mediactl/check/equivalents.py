@@ -54,7 +54,7 @@ def accepted(require: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[tuple[tup
     """(every accepted sentence, every accepted clause set) for a rule's `require` list, canonical first."""
     table = equivalents()
     sentences = list(require)
-    clause_sets = []
+    clause_sets: list[tuple[tuple[str, ...], ...]] = []
     for sentence in require:
         equivalent = table.get(sentence)
         if equivalent:
