@@ -86,8 +86,10 @@ def _starts(patterns: tuple[str, ...]) -> re.Pattern[str]:
 def _spans(patterns: tuple[str, ...], text: str) -> Iterator[tuple[int, int]]:
     """The spans `_pattern(patterns).finditer(text)` finds (leftmost, not overlapping), tried only where one can begin."""
     pattern = _pattern(patterns)
+    if pattern is None:
+        return
     end = 0
-    for candidate in _starts(patterns).finditer(text) if pattern is not None else ():
+    for candidate in _starts(patterns).finditer(text):
         if candidate.start() >= end and (match := pattern.match(text, candidate.start())):
             end = match.end()
             yield match.span()
