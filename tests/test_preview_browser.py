@@ -92,7 +92,7 @@ def test_findings_are_highlighted_in_place(gallery: Path) -> None:
         assert wechat.locator(f"mark.finding[data-rule='{RULE}']").all_text_contents() == ["本金无忧", "保本"]
         listed = page.locator("section#bank-xhs table.findings tr.sev-error")
         assert listed.count() == 2 and RULE in listed.first.text_content()
-        # its status carries no such words (its link, allowed on Weibo, is a diversion.link warning)
+        # its status carries no such words (its link, allowed on Weibo, is a diversion.link note at info)
         assert page.locator(f"section#bank-weibo mark.finding[data-rule='{RULE}']").count() == 0
         # the shipped font in both weights, so a bold title is the real Bold, not a face the browser thickens
         loaded = page.evaluate("""async () => { await document.fonts.ready;

@@ -227,6 +227,19 @@ def test_platform_policy_sets_the_severity(tmp_path: Path, platform: str | None,
     assert _found(_engine(tmp_path), "详情加微信", Profile(platform=platform))["t17.vx"] == severity
 
 
+@pytest.mark.parametrize(
+    ("platform", "severity"), [("douyin", "error"), ("xiaohongshu", "error"), ("wechat_oa", "info"), ("weibo", "info")]
+)
+def test_a_link_out_is_an_error_where_forbidden_and_a_note_where_allowed(platform: str, severity: str) -> None:
+    """The built-in pack: a link to the bank's own page is what 公众号's 阅读原文 and Weibo's statuses carry, so
+    there it is noted (info), not a warning on every variant; where links out are forbidden it fails."""
+    from mediactl.check.runner import prepared
+
+    _, engine = prepared(None, None)
+    found = engine.check(extract_text("详情见 https://www.example-bank.com/promo", "t.txt"), Profile(platform=platform))
+    assert {f.rule: f.severity for f in found}.get("diversion.link") == severity
+
+
 def test_the_repository_severity_beats_the_platform_policy(tmp_path: Path) -> None:
     engine = _engine(tmp_path, severity={"t17.vx": "warning"})
     assert _found(engine, "详情加微信", Profile(platform="douyin"))["t17.vx"] == "warning"
