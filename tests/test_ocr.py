@@ -185,6 +185,18 @@ def test_a_variant_whose_picture_carries_a_claim_fails_naming_the_image_and_box(
     assert report["ocr"] == "on" and not report["passed"]
 
 
+def test_run_reads_the_pictures_unless_told_not_to(cli, ocr, example: Path) -> None:
+    """`mediactl run` checks as `mediactl check` does: the claim in the poster's pixels fails the run; with --no-ocr
+    it is not read, and the run's report says the pictures were not read."""
+    claim_in_picture(example)
+    read = cli(example, "run", "--channel", "bank-weibo", "--dry-run", "--json")
+    checked = json.loads(read.stdout)["check"]
+    assert read.exit_code == 1 and checked["ocr"] == "on" and checked["failing"] >= 1, read.output
+    unread = cli(example, "run", "--channel", "bank-weibo", "--dry-run", "--json", "--no-ocr")
+    checked = json.loads(unread.stdout)["check"]
+    assert unread.exit_code == 0 and checked["ocr"] == "off" and checked["failing"] == 0, unread.output
+
+
 def test_ocr_is_not_imported_at_start_up() -> None:
     import sys
 

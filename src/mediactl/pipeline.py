@@ -383,14 +383,16 @@ class RunReport:
 
 
 def run(config: Config, library: Library, *, channel: str | None = None, dry_run: bool = False,
-        fail_on: str = "error", concurrency: int = 4, display: RenderDisplay | None = None) -> RunReport:  # fmt: skip
+        fail_on: str = "error", concurrency: int = 4, display: RenderDisplay | None = None,
+        ocr: bool = True) -> RunReport:  # fmt: skip
     """Render what changed, check it, enqueue what is approved and due, deliver every due job.
 
     A variant is enqueued when its item's status allows publishing, a person approved exactly its
     current bytes, and its schedule for the channel has come (or it has none); the gate then checks
     its report and the caps (a cap defers it to the next free slot). Variants not yet eligible are
     listed as waiting, not as failures. With `dry_run`, render and check still run (they only write
-    build/ and reports); nothing is queued or sent, and what would be is listed.
+    build/ and reports); nothing is queued or sent, and what would be is listed. `ocr`: False (--no-ocr) leaves
+    the words inside pictures unread, as `mediactl check --no-ocr` does, and the report says so.
     """
     from mediactl.publish.runner import Outcome, OutcomeState, Publisher  # lazy: publish stage, see above
     from mediactl.publish.store import JobState  # lazy: publish stage, see above
@@ -398,7 +400,7 @@ def run(config: Config, library: Library, *, channel: str | None = None, dry_run
     shown = display or RenderDisplay()
     summary = render(config, library, None, channel, jobs=config.render.jobs, progress=shown.progress,
                      on_total=shown.on_total, on_encode=shown.on_encode)  # fmt: skip
-    result = _check_rendered(config, library, None, channel, summary, fail_on)
+    result = _check_rendered(config, library, None, channel, summary, fail_on, ocr)
     report = RunReport(summary, result, len(failing(result.findings, fail_on)))
     publisher = Publisher(config, command="run")
     try:

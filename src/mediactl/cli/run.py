@@ -25,6 +25,9 @@ def run_cmd(
         bool, typer.Option("--dry-run", help="Render and check, then show what would be queued and sent; send nothing.")
     ] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the run's summary as JSON.")] = False,
+    no_ocr: Annotated[
+        bool, typer.Option("--no-ocr", help="Do not read the words inside images and video frames (the report says so).")
+    ] = False,
 ) -> None:
     """Render what changed, check it, queue what is approved and due, deliver every due job.
 
@@ -49,7 +52,8 @@ def run_cmd(
             bar = console.progress("rendering", enabled=not json_output)
             with bar as (advance, set_total):  # as `mediactl render` shows it: the count and a bar per encode
                 display = RenderDisplay(advance, set_total, bar.part if bar.enabled else None)
-                report = pipeline.run(config, STATE.library(), channel=channel, dry_run=dry_run, display=display)
+                report = pipeline.run(config, STATE.library(), channel=channel, dry_run=dry_run, display=display,
+                                      ocr=not no_ocr)  # fmt: skip
     except filelock.Held as held:
         _overlapping(held.holder, json_output)
         return
