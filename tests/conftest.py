@@ -135,12 +135,18 @@ def ready(example: Path, _approved_example: Path, monkeypatch: pytest.MonkeyPatc
     return example
 
 
-def approve_example(cli, example: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Check and review anti-fraud-2026 as its author, then approve it as the checker (the demo keys sign)."""
+def review_example(cli, example: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Check and review anti-fraud-2026 as its author (li.na); the checker (wang.min) runs what comes next."""
     monkeypatch.setenv("MEDIACTL_USER", "li.na")  # the item's author
     assert cli(example, "check", SLUG).exit_code == 0
     assert cli(example, "review", SLUG).exit_code == 0
     monkeypatch.setenv("MEDIACTL_USER", "wang.min")
+    return example
+
+
+def approve_example(cli, example: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Check and review anti-fraud-2026 as its author, then approve it as the checker (the demo keys sign)."""
+    review_example(cli, example, monkeypatch)
     result = cli(example, "approve", SLUG, "--note", "已核对")
     assert result.exit_code == 0, result.output
     return example

@@ -64,6 +64,7 @@ def test_the_page_shows_limits_hash_approval_command_and_findings(cli, example: 
     assert manifest["content_hash"] in page
     assert f"标题 {manifest['fields']['title']['length']}/{manifest['fields']['title']['limit']}" in page
     assert f"mediactl approve {SLUG} --as wang.min" in page  # the declared checker; li.na wrote it
+    assert "--channel outbox</code>" in page  # and each rendered variant's own approval
     assert 'src="../../outbox/anti-fraud-2026/cover.jpg"' in page  # linked where render wrote it, relative to build/
     assert 'data-rule="finance.promise.return"' in page  # the example's allowed 「只赚不赔」, marked as allowed
     assert "Not rendered: run <code>mediactl render anti-fraud-2026 --channel bank-wechat</code>" in page

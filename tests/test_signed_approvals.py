@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SLUG, make_key, ssh_binary
+from conftest import SLUG, make_key, review_example, ssh_binary
 from mediactl.core import sshsig
 from mediactl.publish import records
 from mediactl.publish.records import NAMESPACE, Record
@@ -102,6 +102,25 @@ def test_a_signed_approval_is_a_reviewable_file_and_publishes(cli, ready: Path) 
                    if r["action"] == "item.approved" and r["channel"] == "outbox"]  # fmt: skip
     assert (approved["person"], approved["role"], approved["actor"]) == ("wang.min", "checker", "wang.min")
     assert approved["key_fingerprint"] == outbox_record(ready).key.split()[0]
+
+
+def test_approving_one_channel_signs_that_variant_only(cli, example: Path, monkeypatch) -> None:
+    """A reviewer who read the WeChat article approves it alone; the other channels wait for their own approval."""
+    review_example(cli, example, monkeypatch)
+    result = cli(example, "approve", SLUG, "--channel", "bank-wechat", "--note", "已核对", "--json")
+    assert result.exit_code == 0, result.output
+    assert [a["channels"] for a in json.loads(result.stdout)] == [1]
+    assert [r.channel for r in records.read(example, SLUG)] == ["bank-wechat"]
+
+
+@pytest.mark.parametrize(("channel", "words"), [("bank-nowhere", "unknown channel 'bank-nowhere'"),
+                                                ("bank-douyin", "is not published on bank-douyin")])  # fmt: skip
+def test_approving_a_channel_the_item_has_not_signs_nothing(cli, example: Path, monkeypatch, channel: str,
+                                                             words: str) -> None:  # fmt: skip
+    review_example(cli, example, monkeypatch)
+    result = cli(example, "approve", SLUG, "--channel", channel, "--note", "已核对")
+    assert result.exit_code == 2 and words in result.output, result.output
+    assert not approvals_file(example).exists()
 
 
 def test_a_record_verifies_with_ssh_keygen_over_its_canonical_message(ready: Path, tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from mediactl.check.report import failing, line_format
 from mediactl.check.runner import CheckResult, blocker_findings, check_project
 from mediactl.config.model import EMERGENCY, Config
 from mediactl.core import fsutil
-from mediactl.core.errors import FindingsError, MediactlError, relpath
+from mediactl.core.errors import FindingsError, MediactlError, UsageError, relpath
 from mediactl.library.content import Item
 from mediactl.library.scan import Library
 from mediactl.render.errors import VariantError
@@ -111,6 +111,7 @@ class ApproveRequest:
     note: str = ""
     key_file: Path | None = None  # --key; else MEDIACTL_SIGNING_KEY, ssh-agent, the demo keys (publish/signer.py)
     emergency_reason: str | None = None  # --emergency --reason: a record that backs publish --force
+    channels: tuple[str, ...] = ()  # --channel: only these channels' variants; empty: every channel of each item
 
 
 @dataclass(frozen=True)
@@ -140,20 +141,21 @@ def approve(config: Config, library: Library, request: ApproveRequest) -> list[A
     person = approvals.resolve_person(config, request.person)
     for item in items if not emergency else ():
         approvals.check_approver(item, person, config)
+    only = {config.channel(name).name for name in request.channels}  # an unknown channel: refused here
     role = approvals.choose_role(config, person, EMERGENCY if emergency else request.role,
-                                 [name for item in items for name in item.channels])  # fmt: skip
+                                 sorted(only) or [name for item in items for name in item.channels])  # fmt: skip
     for label, text in (("--note", request.note), ("--reason", request.emergency_reason or "")):
         records.check_text(label, text)
     for item in items:
         records.read(config.root, item.slug)  # a broken approvals file stops it here, before anything is signed
     key = signer.find_signer(config, person, request.key_file)
+    planned = {item.slug: _approved_variants(config, library, item.slug, only) for item in items}
     summary = render(config, library, [item.slug for item in items])
     if summary.failed:
         broken = sorted({r.item for r in summary.failed})
         raise FindingsError(f"{', '.join(broken)}: {len(summary.failed)} variant(s) do not render; "
                             "fix them before approving (nothing was approved)")  # fmt: skip
     _refuse_blockers(config, library, [item.slug for item in items])
-    planned = {item.slug: plan_variants(library, config, [item.slug], None)[0] for item in items}
     statuses = {} if emergency else {item.slug: approvals.status_rewrite(item.folder / "index.md", "approved")
                                      for item in items}  # fmt: skip
     publisher = Publisher(config, actor=person.id, command="approve")
@@ -175,6 +177,20 @@ def approve(config: Config, library: Library, request: ApproveRequest) -> list[A
     finally:
         publisher.close()
     return done
+
+
+def _approved_variants(config: Config, library: Library, slug: str, only: set[str]) -> list[Planned]:
+    """The variants an approval covers: every channel of the item, or those of --channel, each of which the item
+    must publish to (a reviewer who approved one channel must not find it signed nowhere, nor others signed)."""
+    planned = plan_variants(library, config, [slug], None)[0]
+    if not only:
+        return planned
+    missing = only - {p.channel.name for p in planned}
+    if missing:
+        has = ", ".join(sorted(p.channel.name for p in planned)) or "none"
+        raise UsageError(f"{slug} is not published on {', '.join(sorted(missing))} (its channels: {has}); "
+                         "nothing was approved")  # fmt: skip
+    return [p for p in planned if p.channel.name in only]
 
 
 def _refuse_blockers(config: Config, library: Library, slugs: list[str]) -> None:

@@ -54,17 +54,23 @@ def approve_cmd(
         bool, typer.Option("--emergency", help="Sign an emergency approval (role emergency, needs --reason): what publish --force requires.")
     ] = False,
     reason: Annotated[str | None, typer.Option("--reason", help="With --emergency: why it cannot wait (signed).")] = None,
+    channels: Annotated[
+        list[str] | None,
+        typer.Option("--channel", "-c", help="Only this channel's variants (repeatable; default: every channel of the items)."),
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print what was signed as JSON.")] = False,
 ) -> None:
     """Approve exactly what the items' variants are now: a signed record per variant in approvals/<slug>.yaml.
 
-    Each record (item, channel, content hash, role, person, time, note) is signed with your SSH key, one declared for you under people: in mediactl.yaml, from --key, MEDIACTL_SIGNING_KEY, your ssh-agent or the demo keys of mediactl init; commit approvals/ so every machine that publishes can verify it. The author of an item cannot approve it (project.approval.require_other_person). Any later change to a variant's bytes voids its approval. Every item is checked (known, not your own, renders) before anything is signed. With --emergency --reason, signs the emergency approval that publish --force needs instead (no status change).
+    Each record (item, channel, content hash, role, person, time, note) is signed with your SSH key, one declared for you under people: in mediactl.yaml, from --key, MEDIACTL_SIGNING_KEY, your ssh-agent or the demo keys of mediactl init; commit approvals/ so every machine that publishes can verify it. The author of an item cannot approve it (project.approval.require_other_person). Any later change to a variant's bytes voids its approval. Every item is checked (known, not your own, renders) before anything is signed. With --channel, only those channels' variants are signed (each must be a channel of every item); the others wait for their own approval. With --emergency --reason, signs the emergency approval that publish --force needs instead (no status change).
 
     Examples:
 
       $ mediactl approve wealth-steady-plus --as wang.min --note "已核对风险提示"
 
       $ mediactl approve anti-fraud-2026 wealth-steady-plus --as wang.min --key ~/.ssh/id_ed25519
+
+      $ mediactl approve wealth-steady-plus --channel bank-wechat --as wang.min
 
       $ mediactl approve anti-fraud-2026 --as li.na --emergency --reason "监管通报，须立即更正"
     """
@@ -74,7 +80,8 @@ def approve_cmd(
         raise UsageError('--emergency needs --reason: say why it cannot wait (it is signed into the record)')
     if reason is not None and not emergency:
         raise UsageError("--reason goes with --emergency; an ordinary approval says what was checked with --note")
-    request = pipeline.ApproveRequest(slugs, person, role, note, key, reason.strip() if emergency and reason else None)
+    request = pipeline.ApproveRequest(slugs, person, role, note, key, reason.strip() if emergency and reason else None,
+                                      tuple(channels or ()))  # fmt: skip
     signed = pipeline.approve(STATE.config(), STATE.library(), request)
     if json_output:
         console.emit_json([{"item": a.item, "channels": a.channels, "person": a.person, "role": a.role,
