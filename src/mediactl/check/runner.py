@@ -272,8 +272,9 @@ def check_project(
     reader, mode = ocr_reader(config, ocr)
     result = CheckResult(ocr=mode)
     planned, _ = plan_variants(library, config, slugs, channel)
-    if reader is not None:  # every picture starts reading now, in the background, while the text is checked
-        _prefetch(config, [p for p in planned if p.key not in skip], reader)
+    # every picture starts reading now, in the background, while the text is checked; each variant verified for
+    # that is not verified again (hashing every file, videos too): read_part proves each part's bytes as it is read
+    verified = _prefetch(config, [p for p in planned if p.key not in skip], reader) if reader is not None else {}
     for item in library.select(slugs):
         allowances, broken = _allowances(item)
         result.findings.extend(_context(broken, item.slug, ""))
@@ -286,7 +287,8 @@ def check_project(
             if variant.key in skip:
                 continue
             try:
-                findings, report = _check_variant(config, engine, variant, allowances, fail_on, reader, mode)
+                findings, report = _check_variant(config, engine, variant, allowances, fail_on, reader, mode,
+                                                  verified.get(variant.key))  # fmt: skip
             except MediactlError as exc:  # its files changed after render (or lead outside the project)
                 result.not_checked.append(f"{variant.key}: {exc.message}")
                 continue
@@ -303,9 +305,10 @@ def check_project(
 
 def _check_variant(
     config: Config, engine: Engine, planned: Planned, allowances: list[Allowance], fail_on: str,
-    reader: OcrReader | None = None, ocr: str = "off",
+    reader: OcrReader | None = None, ocr: str = "off", verified: Verified | None = None,
 ) -> tuple[list[Finding], dict[str, Any] | None]:  # fmt: skip
-    """Check a variant as its bytes are now (render.verify), and record the verdict for that content hash.
+    """Check a variant as its bytes are now (render.verify, unless `verified` already is), and record the verdict
+    for that content hash.
 
     A variant whose files changed after render is not checked: VariantChangedError names the file. `ocr`: whether
     its pictures were read (on, off, unavailable), recorded in the verdict so a pass without them is visible.
@@ -313,7 +316,8 @@ def _check_variant(
     from mediactl.render.verify import verify  # lazy: start-up, as check_project
 
     item, channel = planned.item, planned.channel
-    verified = verify(config.build_path / channel.name / item.slug, config.root)
+    if verified is None:
+        verified = verify(config.build_path / channel.name / item.slug, config.root)
     if verified is None:
         return [], None
     findings = _variant_findings(config, engine, planned, verified, allowances, reader)
@@ -394,12 +398,13 @@ def _pictures(verified: Verified) -> Iterable[tuple[str, str, Any]]:
             yield "video", "video.main.ocr", part
 
 
-def _prefetch(config: Config, planned: list[Planned], reader: OcrReader) -> None:
-    """Start reading every image of the rendered variants (each distinct one once); a variant that cannot be
-    verified is left for the check itself to report. Videos are read when their variant is checked: queued here,
-    a library's videos would all be held in memory at once."""
+def _prefetch(config: Config, planned: list[Planned], reader: OcrReader) -> dict[str, Verified]:
+    """Start reading every image of the rendered variants (each distinct one once), and return the variants so
+    verified by key; one that cannot be verified is left for the check itself to report. Videos are read when
+    their variant is checked: queued here, a library's videos would all be held in memory at once."""
     from mediactl.render.verify import read_part, verify  # lazy: start-up, as check_project
 
+    known: dict[str, Verified] = {}
     for variant in planned:
         try:
             verified = verify(config.build_path / variant.channel.name / variant.item.slug, config.root)
@@ -408,6 +413,9 @@ def _prefetch(config: Config, planned: list[Planned], reader: OcrReader) -> None
                     reader.submit(read_part(part, config.root), relpath(part.path, config.root))
         except MediactlError:
             continue
+        if verified is not None:
+            known[variant.key] = verified
+    return known
 
 
 def variant_pictures(config: Config, verified: Verified, reader: OcrReader) -> list[Picture]:
