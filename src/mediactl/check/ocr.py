@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from mediactl.check.findings import timestamp
 from mediactl.core.errors import UsageError
 
 if TYPE_CHECKING:
@@ -348,6 +349,11 @@ class Picture(NamedTuple):
     field: str  # image.<name>.ocr, or video.<name>.ocr@mm:ss.s for a frame
     lines: list[OcrLine]
     time: float | None = None
+
+
+def frame_pictures(shown: str, field: str, frames: list[tuple[float, list[OcrLine]]]) -> list[Picture]:
+    """A video's sampled frames as pictures, each frame's field and findings naming its time (field@mm:ss.s)."""
+    return [Picture(shown, f"{field}@{timestamp(time)}", lines, time) for time, lines in frames]
 
 
 def segments_of(pictures: list[Picture]) -> list[Segment]:

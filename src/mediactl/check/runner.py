@@ -27,7 +27,7 @@ from mediactl import CONFIG_NAME
 from mediactl.check import fold, normalize, placeholders, rules, suppress
 from mediactl.check.compiled import cached, key_of
 from mediactl.check.engine import Engine, self_test
-from mediactl.check.findings import SORT_KEY, Finding, timestamp
+from mediactl.check.findings import SORT_KEY, Finding
 from mediactl.check.normalize import Normalizer
 from mediactl.check.output import Output, Part
 from mediactl.check.report import failing
@@ -421,7 +421,7 @@ def _prefetch(config: Config, planned: list[Planned], reader: OcrReader) -> dict
 def variant_pictures(config: Config, verified: Verified, reader: OcrReader) -> list[Picture]:
     """The words read inside every picture of a verified variant, from its verified bytes (never from disk again);
     a picture that cannot be decoded is an OcrError naming it."""
-    from mediactl.check.ocr import Picture  # lazy: start-up
+    from mediactl.check.ocr import Picture, frame_pictures  # lazy: start-up
     from mediactl.render.verify import read_part  # lazy: start-up, as check_project
 
     pictures: list[Picture] = []
@@ -429,8 +429,7 @@ def variant_pictures(config: Config, verified: Verified, reader: OcrReader) -> l
         shown = relpath(part.path, config.root)
         data = read_part(part, config.root)
         if kind == "video":
-            for time, lines in reader.submit_video(data, shown).result():
-                pictures.append(Picture(shown, f"{name}@{timestamp(time)}", lines, time))
+            pictures += frame_pictures(shown, name, reader.submit_video(data, shown).result())
         else:
             pictures.append(Picture(shown, name, reader.lines(data, shown)))
     return pictures
@@ -681,13 +680,13 @@ def _start_pictures(named: list[tuple[str, str]], config: Settings | None, ocr: 
 
 def _picture_findings(reading: list[tuple[str, str, Any]], engine: Engine, profile: Profile) -> list[Finding]:
     """The findings in the words read inside ad hoc images and videos, each given its box (and a frame its time)."""
-    from mediactl.check.ocr import Picture, placed, segments_of  # lazy: start-up
+    from mediactl.check.ocr import Picture, frame_pictures, placed, segments_of  # lazy: start-up
 
     pictures: list[Picture] = []
     for shown, kind, future in reading:
         name = Path(shown).stem
         if kind == "video":
-            pictures += [Picture(shown, f"video.{name}.ocr@{timestamp(t)}", lines, t) for t, lines in future.result()]
+            pictures += frame_pictures(shown, f"video.{name}.ocr", future.result())
         else:
             pictures.append(Picture(shown, f"image.{name}.ocr", future.result()))
     return placed(engine.check(segments_of(pictures), profile), pictures)
