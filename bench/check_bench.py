@@ -130,14 +130,28 @@ def write_atomic(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
+def _start_corpus(folder: Path, what: str) -> Path:
+    """An empty folder beside `folder` to write a corpus into (a run killed half-way leaves no partial corpus)."""
+    print(f"writing {what} -> {folder}", flush=True)
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    return tmp
+
+
+def _finish_corpus(tmp: Path, folder: Path, made: dict[str, float]) -> Path:
+    """The corpus written in `tmp` becomes `folder`, marked complete with what made it."""
+    (tmp / ".complete").write_text(json.dumps(made), "utf-8")
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
+    return folder
+
+
 def make_corpus(paragraphs: list[str], folder: Path, files: int, mb: float, seed: int) -> Path:
     """`files` .txt files of ~equal size, `mb` MB in all: the paragraphs shuffled, repeated as needed."""
     if (folder / ".complete").exists():
         return folder
-    print(f"writing corpus: {files} files, {mb:g} MB -> {folder}", flush=True)
-    tmp = folder.with_name(folder.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    tmp = _start_corpus(folder, f"corpus: {files} files, {mb:g} MB")
     per_file = mb * 1e6 / files
     sizes = [len(p.encode()) + 2 for p in paragraphs]  # "\n\n" between paragraphs
     order: list[int] = []
@@ -156,10 +170,7 @@ def make_corpus(paragraphs: list[str], folder: Path, files: int, mb: float, seed
             size += sizes[order[index]]
             index += 1
         (tmp / f"{number:05d}.txt").write_text("\n\n".join(chunk) + "\n", "utf-8")
-    (tmp / ".complete").write_text(json.dumps({"files": files, "mb": mb, "seed": seed}), "utf-8")
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
-    return folder
+    return _finish_corpus(tmp, folder, {"files": files, "mb": mb, "seed": seed})
 
 
 # Bank new-media phrasing mixed into the Markdown corpus: product facts, disclosures, service notes, and (one pick
@@ -261,10 +272,7 @@ def make_markdown_corpus(paragraphs: list[str], folder: Path, files: int, mb: fl
     """`files` .md files of ~equal size, `mb` MB in all: front matter and bank-copy Markdown (see the docstring)."""
     if (folder / ".complete").exists():
         return folder
-    print(f"writing Markdown corpus: {files} files, {mb:g} MB -> {folder}", flush=True)
-    tmp = folder.with_name(folder.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    tmp = _start_corpus(folder, f"Markdown corpus: {files} files, {mb:g} MB")
     rng = random.Random(f"markdown-{seed}")
     order = list(range(len(paragraphs)))
     rng.shuffle(order)
@@ -296,10 +304,7 @@ def make_markdown_corpus(paragraphs: list[str], folder: Path, files: int, mb: fl
             size += len(block.encode()) + 2
         chunk.extend(refs)
         (tmp / f"{number:05d}.md").write_text("\n".join(chunk) + "\n", "utf-8")
-    (tmp / ".complete").write_text(json.dumps({"files": files, "mb": mb, "seed": seed}), "utf-8")
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
-    return folder
+    return _finish_corpus(tmp, folder, {"files": files, "mb": mb, "seed": seed})
 
 
 def builtin_terms() -> list[str]:
