@@ -12,6 +12,8 @@ import functools
 import itertools
 from importlib import resources
 
+from mediactl.check.fold import _is_han  # the fold's own test of a Han character, as normalize uses it
+
 HOMOPHONES_FILE = ("data", "check", "homophones.tsv")
 MAX_SUBSTITUTIONS = 2
 
@@ -60,6 +62,3 @@ def _apply(term: str, chosen: tuple[tuple[int, str, str], ...]) -> str:
         position = start + len(meant)
     return "".join(result) + term[position:]
 
-
-def _is_han(char: str) -> bool:
-    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
