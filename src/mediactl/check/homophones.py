@@ -61,4 +61,3 @@ def _apply(term: str, chosen: tuple[tuple[int, str, str], ...]) -> str:
         result += [term[position:start], written]
         position = start + len(meant)
     return "".join(result) + term[position:]
-
