@@ -146,7 +146,7 @@ def _optional_config() -> Any:
 def _emit(output: Any, result: Any, rules: dict[str, Any]) -> None:
     from mediactl.check import report as formats  # lazy: start-up
 
-    notices = _ocr_notices(result.ocr)
+    notices = ocr_notices(result.ocr)
     if output.streamed:
         extra = {"variants": len(result.variants), "not_rendered": result.not_checked, "ocr": result.ocr}
         output.write(sys.stdout, {**extra, "notices": notices} if notices else extra)
@@ -176,7 +176,7 @@ def _emit(output: Any, result: Any, rules: dict[str, Any]) -> None:
             console.warning(notice)
 
 
-def _ocr_notices(mode: str) -> list[str]:
+def ocr_notices(mode: str) -> list[str]:
     """What the report says when the words inside pictures were not read: findings there would be missing."""
     if mode == "off":
         return ["images and video frames were not read (--no-ocr, or compliance.ocr: false): words inside "

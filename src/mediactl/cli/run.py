@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mediactl.cli.base import STATE
+from mediactl.cli.check import ocr_notices
 from mediactl.cli.publish import report_outcomes
 from mediactl.core import console, filelock
 from mediactl.core.errors import FindingsError
@@ -90,8 +91,8 @@ def _print(report: "RunReport", dry_run: bool) -> None:
                  f"{len(rendered['failed'])} failed")  # fmt: skip
     console.info(f"check: {checked['variants']} variant(s), {checked['findings']} finding(s), "
                  f"{checked['failing']} failing")  # fmt: skip
-    if checked["ocr"] != "on":  # as `mediactl check` says it: words inside pictures were not checked
-        console.warning(f"check: images and video frames were not read (ocr: {checked['ocr']})")
+    for notice in ocr_notices(checked["ocr"]):  # as `mediactl check` says it: words inside pictures were not checked
+        console.warning(f"check: {notice}")
     for wait in data["waiting"]:
         console.info(f"… {wait['channel']}/{wait['item']}: waiting — {wait['reason']}")
     report_outcomes(report.outcomes, False, dry_run=dry_run)
