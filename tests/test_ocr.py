@@ -97,6 +97,33 @@ def test_an_unchanged_image_is_never_read_twice_and_a_corrupt_entry_is_read_agai
     first.close(), second.close(), third.close()
 
 
+def test_a_video_frames_boxes_are_in_the_videos_own_pixels(tmp_path: Path) -> None:
+    """Frames are read scaled down to ocr_frames.MAX_WIDTH; a box found in one is given in the video's pixels (as an
+    image's box is in the image's), so the preview and a reader of the report find the words where the video has
+    them. No engine: the reader here 'reads' the red rectangle a 1920x1080 clip carries at (1500, 600, 200, 100)."""
+    from PIL import Image
+
+    from mediactl.video.ffmpeg import ffmpeg_exe
+
+    clip = tmp_path / "wide.mp4"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "color=white:s=1920x1080:d=1:r=2",
+                    "-vf", "drawbox=x=1500:y=600:w=200:h=100:color=red:t=fill", "-pix_fmt", "yuv420p",
+                    "-c:v", "libx264", str(clip)], check=True)  # fmt: skip
+
+    def read(data: bytes, shown: str) -> list[OcrLine]:
+        with Image.open(io.BytesIO(data)) as frame:
+            green = frame.convert("RGB").getchannel("G")
+        # red has no green and white all of it: the rectangle is where green is low
+        left, top, right, bottom = green.point(lambda v: 255 if v < 128 else 0).getbbox() or (0, 0, 0, 0)
+        return [OcrLine("保本保息", (left, top, right - left, bottom - top), 0.99)]
+
+    reader = OcrReader(OcrCache(tmp_path), read)
+    [(time, [line])] = reader.submit_video(clip.read_bytes(), "wide.mp4").result()
+    reader.close()
+    assert time == 0.0
+    assert all(abs(a - b) <= 3 for a, b in zip(line.box, (1500, 600, 200, 100), strict=True)), line.box
+
+
 # --- the engine, through `mediactl check` ---------------------------------------------------------------------
 
 
