@@ -292,3 +292,29 @@ def test_without_a_loadable_engine_the_report_says_why(cli, ocr, tmp_path: Path,
         assert "opencv-python-headless" in data["summary"]["notices"][0]
     finally:
         module.unavailable.cache_clear()
+
+
+def test_a_variants_images_are_read_from_disk_once_with_ocr_on(cli, example: Path, tmp_path: Path, monkeypatch) -> None:
+    """check queues every image for OCR as it starts, from bytes proven against the manifest's sha256; the findings
+    then use that reading, not a second read of the same file (a poster is megabytes, a library has hundreds).
+    No engine: a reader that finds nothing; each image part must be read (and proven) exactly once."""
+    from collections import Counter
+
+    from mediactl.check import runner
+    from mediactl.render import verify
+
+    assert cli(example, "render", "credit-card-cashback", "--channel", "bank-weibo").exit_code == 0
+    reader = OcrReader(OcrCache(tmp_path), lambda data, shown: [])
+    monkeypatch.setattr(runner, "ocr_reader", lambda config, enabled: (reader, "on"))
+    reads: Counter[str] = Counter()
+    proven = verify.read_part
+
+    def counting(part, root):  # as verify.read_part
+        reads[part.path.name] += 1
+        return proven(part, root)
+
+    monkeypatch.setattr(verify, "read_part", counting)
+    result = cli(example, "check", "credit-card-cashback", "--channel", "bank-weibo")
+    reader.close()
+    assert result.exit_code in (0, 1), result.output
+    assert reads["poster.jpg"] == 1 and reader.engine_calls == 1, reads

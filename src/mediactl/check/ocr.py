@@ -181,6 +181,12 @@ class OcrReader:
     def lines(self, data: bytes, shown: str) -> list[OcrLine]:
         return self.submit(data, shown).result()
 
+    def started(self, digest: str) -> Future[list[OcrLine]] | None:
+        """The reading of the image whose bytes hash to `digest`, if they were submitted: a caller that proved a
+        file's bytes against that sha256 when it queued them need not read the file again to get its lines."""
+        with self._lock:
+            return self._futures.get(digest)
+
     def submit_video(self, data: bytes, shown: str) -> Future[list[tuple[float, list[OcrLine]]]]:
         """Start reading a video's sampled frames (ocr_frames); the result: (seconds, lines) of each frame whose
         words differ from the frame before."""

@@ -420,13 +420,18 @@ def _prefetch(config: Config, planned: list[Planned], reader: OcrReader) -> dict
 
 def variant_pictures(config: Config, verified: Verified, reader: OcrReader) -> list[Picture]:
     """The words read inside every picture of a verified variant, from its verified bytes (never from disk again);
-    a picture that cannot be decoded is an OcrError naming it."""
+    an image already queued (by _prefetch, from bytes proven against the same sha256) is not read again. A picture
+    that cannot be decoded is an OcrError naming it."""
     from mediactl.check.ocr import Picture, frame_pictures  # lazy: start-up
     from mediactl.render.verify import read_part  # lazy: start-up, as check_project
 
     pictures: list[Picture] = []
     for kind, name, part in _pictures(verified):
         shown = relpath(part.path, config.root)
+        queued = reader.started(part.sha256) if kind == "image" else None  # _prefetch proved and queued its bytes
+        if queued is not None:
+            pictures.append(Picture(shown, name, queued.result()))
+            continue
         data = read_part(part, config.root)
         if kind == "video":
             pictures += frame_pictures(shown, name, reader.submit_video(data, shown).result())
