@@ -318,3 +318,26 @@ def test_a_variants_images_are_read_from_disk_once_with_ocr_on(cli, example: Pat
     reader.close()
     assert result.exit_code in (0, 1), result.output
     assert reads["poster.jpg"] == 1 and reader.engine_calls == 1, reads
+
+
+def test_approve_refuses_a_blocker_read_inside_a_picture(cli, ocr, example: Path, monkeypatch) -> None:
+    """approve scans for blockers before signing; a picture's words are words the audience reads. With the principal
+    claim re-levelled to a blocker, the poster that says 保本保息 in its pixels is not signed (the gate would stop it
+    at publish only where check read the picture); with pictures switched off (MEDIACTL_OCR=off, as compliance.ocr:
+    false) it is signed as before, so it is the picture that refused it."""
+    config = example / "mediactl.yaml"
+    config.write_text(config.read_text("utf-8").replace(
+        "  severity: {}", "  severity: {finance.promise.principal: blocker}", 1), "utf-8")  # fmt: skip
+    claim_in_picture(example)
+    assert cli(example, "render", "credit-card-cashback", "--channel", "bank-weibo").exit_code == 0
+    monkeypatch.setenv("MEDIACTL_USER", "chen.jie")  # its author hands it over
+    assert cli(example, "review", "credit-card-cashback").exit_code == 0
+    monkeypatch.setenv("MEDIACTL_USER", "wang.min")
+    refused = cli(example, "approve", "credit-card-cashback", "--as", "wang.min", "--channel", "bank-weibo")
+    assert refused.exit_code == 1, refused.output
+    assert "blocker" in refused.output and "build/bank-weibo/credit-card-cashback/poster.jpg" in refused.output
+    assert "finance.promise.principal" in refused.output
+    assert not (example / "approvals/credit-card-cashback.yaml").exists()
+    monkeypatch.setenv("MEDIACTL_OCR", "off")
+    signed = cli(example, "approve", "credit-card-cashback", "--as", "wang.min", "--channel", "bank-weibo")
+    assert signed.exit_code == 0, signed.output
