@@ -59,9 +59,23 @@ def _video_cache(tmp_path_factory: pytest.TempPathFactory, _user_cache: str) -> 
     return f"{_user_cache}/video"
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own (also tryfirst; a conftest registers later, so runs earlier)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """The suite on every core in whole files (`-n auto --dist loadfile`: a module's fixtures, the browser or a
+    rendered project, are built once per worker) unless the command line says otherwise (`-n 0`, `-n 2`,
+    `--dist load`). Set here, not in pyproject's addopts, so that `pytest -p no:xdist` runs in one process instead
+    of failing on options no loaded plug-in knows."""
+    if not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput"):
+        return  # xdist not loaded; or a worker, which xdist gives numprocesses None: it must not start workers
+    if config.option.numprocesses is None:
+        config.option.numprocesses = "auto"
+    if config.option.dist == "no" and not config.option.distload:
+        config.option.dist = "loadfile"  # xdist turns it back to "no" where it runs no workers (-n 0, --pdb)
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """pyproject's `-n auto`: a worker per core for the suite, none for a single test file, where starting workers
+    """`-n auto` (pytest_cmdline_main): a worker per core for the suite, none for a single test file, where starting workers
     would cost more than it saves (`-n 0` or `-n 2` on the command line still decide)."""
     files = {arg.split("::")[0] for arg in config.args}
     if len(files) == 1 and (config.invocation_params.dir / files.pop()).is_file():

@@ -294,9 +294,9 @@ def test_a_day_over_its_day_cap_is_marked_and_json_has_per_day_headroom(cli, exa
 
 
 def test_a_month_cap_is_a_rolling_30_day_window_as_the_gate_counts_it(cli, example: Path) -> None:
-    """The gate counts `per: month` as 30 days back from each post (CAP_WINDOWS), not a calendar month: the
-    posts of 12-01 still count in the week of 12-21 (the 30 days ending 12-27) and no longer in that of 12-28
-    (the 30 days ending 01-03 start on 12-05)."""
+    """The gate counts `per: month` as 30 days either side of each post (CAP_WINDOWS, gate.cap_window), not a
+    calendar month: the posts of 12-01 still count against any post in the week of 12-21 and no longer against one
+    late in that of 12-28 (from 12-31 12:00); 12-08 counts against any post until 01-07 10:00."""
     _add_caps(example, "bank-weibo", "[{max: 3, per: month}]")
     plan = month_plan(load_library(load_config(example / "mediactl.yaml")), 2026, 12, channel="bank-weibo")
     rolling = {room.week.isoformat(): room.used for room in plan.headroom if room.window == "30 days"}
@@ -305,12 +305,12 @@ def test_a_month_cap_is_a_rolling_30_day_window_as_the_gate_counts_it(cli, examp
     _add_caps(example, "website", "[{max: 1, per: month}]")
     plan = month_plan(load_library(load_config(example / "mediactl.yaml")), 2027, 1, channel="website")
     assert [(room.week.isoformat(), room.used) for room in plan.headroom if room.window == "30 days"][:2] == [
-        ("2026-12-28", 1),  # 12-08 is within the 30 days ending 01-03
-        ("2027-01-04", 0),  # and not within those ending 01-10 (from 12-12)
+        ("2026-12-28", 1),  # 12-08 10:00 is within 30 days of every moment of that week
+        ("2027-01-04", 0),  # and not of 01-07 10:00 on
     ]
     shown = cli(example, "calendar", "--month", "2026-12", "--channel", "bank-weibo")
-    assert "bank-weibo: 30 天至 12-06 已用 2/3" in shown.stdout
-    assert "rolling 30 days" in shown.stdout
+    assert "bank-weibo: 11-30–12-06 30 天内已用 2/3" in shown.stdout
+    assert "the posts within 7 or 30 days either side of each post" in shown.stdout
 
 
 def test_calendar_ics_times_carry_the_project_zone_with_a_vtimezone(cli, example: Path, tmp_path: Path) -> None:
@@ -365,3 +365,57 @@ def test_the_readme_calendar_picture_is_remade_by_the_tool(tmp_path: Path) -> No
     svg = out.read_text("utf-8")
     assert svg.startswith("<svg") and "2026年12月" in svg and "冬至" in svg and "财富客群" in svg
     assert "bank-wechat" in svg and "⚠" in svg
+
+
+def _gate_refuses(example: Path, channel: str, slug: str, when: str) -> bool:
+    """Whether the publish gate's cap check refuses `slug` on `channel` at `when`, against the queue as it is."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from mediactl.publish import gate
+    from mediactl.publish.store import open_store
+
+    config = load_config(example / "mediactl.yaml")
+    library = load_library(config)
+    at = datetime.strptime(when, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo("Asia/Shanghai")).timestamp()
+    verdict = gate.Verdict()
+    store = open_store(config)
+    try:
+        gate._caps(config, store, library.items[slug], config.channel(channel), at, verdict)
+    finally:
+        store.close()
+    return any(refusal.kind is gate.RefusalKind.CAP for refusal in verdict.refusals)
+
+
+@pytest.mark.parametrize(("sunday", "over"), [("2026-12-06 10:00", True), ("2026-11-29 10:00", False)])
+def test_a_week_cap_is_a_rolling_7_days_as_the_gate_counts_it(cli, example: Path, sunday: str, over: bool) -> None:
+    """bank-wecom allows one push per segment a week. wealth-steady-plus pushes to 财富客群 on Tuesday 12-08; a push
+    to the same segment the Sunday before lies in another calendar week, but 2 days earlier: the gate refuses one
+    of the two, so the calendar shows both weeks over (a Sunday 9 days earlier: both fine, for both)."""
+    _enqueue(example, "bank-wecom", "anti-fraud-2026", sunday, "财富客群")
+    assert _gate_refuses(example, "bank-wecom", "wealth-steady-plus", "2026-12-08 10:30") is over
+    library = load_library(load_config(example / "mediactl.yaml"))
+    plan = month_plan(library, 2026, 12, channel="bank-wecom")
+    weeks = {
+        room.week.isoformat(): (room.used, room.limit)
+        for room in plan.headroom
+        if room.audience == "财富客群" and room.window == "week"
+    }
+    if over:  # calendar weeks would say 1/1 and 1/1
+        assert weeks["2026-11-30"] == (2, 1) and weeks["2026-12-07"] == (2, 1), weeks
+    else:  # the week between is full though empty: a push in it falls within 7 days of one of the two
+        assert weeks["2026-11-30"] == (1, 1) and weeks["2026-12-07"] == (1, 1), weeks
+    shown = cli(example, "calendar", "--month", "2026-12", "--channel", "bank-wecom")
+    assert shown.exit_code == 0, shown.output
+    assert ("bank-wecom · 财富客群: 12-07–12-13 本周已用 2/1 (超出)" in shown.stdout) is over, shown.stdout
+
+
+def test_a_day_cap_is_a_rolling_24_hours_as_the_gate_counts_it(example: Path) -> None:
+    """bank-wechat sends one mass message a day (the platform's limit). A job at 23:00 on 12-07 and the schedule's
+    10:00 on 12-08 are on two calendar days, 11 hours apart: the gate refuses one, so both days are over."""
+    _enqueue(example, "bank-wechat", "credit-card-cashback", "2026-12-07 23:00", "")
+    assert _gate_refuses(example, "bank-wechat", "wealth-steady-plus", "2026-12-08 10:00")
+    plan = month_plan(load_library(load_config(example / "mediactl.yaml")), 2026, 12, channel="bank-wechat")
+    used = {day.day.isoformat(): (cap.used, cap.limit) for day in plan.days for cap in day.caps if cap.per == "day"}
+    assert used["2026-12-07"] == (2, 1) and used["2026-12-08"] == (2, 1), used
+    assert used["2026-12-01"] == (1, 1) and used["2026-12-09"] == (0, 1), used

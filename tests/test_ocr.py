@@ -97,6 +97,33 @@ def test_an_unchanged_image_is_never_read_twice_and_a_corrupt_entry_is_read_agai
     first.close(), second.close(), third.close()
 
 
+def test_a_video_frames_boxes_are_in_the_videos_own_pixels(tmp_path: Path) -> None:
+    """Frames are read scaled down to ocr_frames.MAX_WIDTH; a box found in one is given in the video's pixels (as an
+    image's box is in the image's), so the preview and a reader of the report find the words where the video has
+    them. No engine: the reader here 'reads' the red rectangle a 1920x1080 clip carries at (1500, 600, 200, 100)."""
+    from PIL import Image
+
+    from mediactl.video.ffmpeg import ffmpeg_exe
+
+    clip = tmp_path / "wide.mp4"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "color=white:s=1920x1080:d=1:r=2",
+                    "-vf", "drawbox=x=1500:y=600:w=200:h=100:color=red:t=fill", "-pix_fmt", "yuv420p",
+                    "-c:v", "libx264", str(clip)], check=True)  # fmt: skip
+
+    def read(data: bytes, shown: str) -> list[OcrLine]:
+        with Image.open(io.BytesIO(data)) as frame:
+            green = frame.convert("RGB").getchannel("G")
+        # red has no green and white all of it: the rectangle is where green is low
+        left, top, right, bottom = green.point(lambda v: 255 if v < 128 else 0).getbbox() or (0, 0, 0, 0)
+        return [OcrLine("保本保息", (left, top, right - left, bottom - top), 0.99)]
+
+    reader = OcrReader(OcrCache(tmp_path), read)
+    [(time, [line])] = reader.submit_video(clip.read_bytes(), "wide.mp4").result()
+    reader.close()
+    assert time == 0.0
+    assert all(abs(a - b) <= 3 for a, b in zip(line.box, (1500, 600, 200, 100), strict=True)), line.box
+
+
 # --- the engine, through `mediactl check` ---------------------------------------------------------------------
 
 
@@ -265,3 +292,52 @@ def test_without_a_loadable_engine_the_report_says_why(cli, ocr, tmp_path: Path,
         assert "opencv-python-headless" in data["summary"]["notices"][0]
     finally:
         module.unavailable.cache_clear()
+
+
+def test_a_variants_images_are_read_from_disk_once_with_ocr_on(cli, example: Path, tmp_path: Path, monkeypatch) -> None:
+    """check queues every image for OCR as it starts, from bytes proven against the manifest's sha256; the findings
+    then use that reading, not a second read of the same file (a poster is megabytes, a library has hundreds).
+    No engine: a reader that finds nothing; each image part must be read (and proven) exactly once."""
+    from collections import Counter
+
+    from mediactl.check import runner
+    from mediactl.render import verify
+
+    assert cli(example, "render", "credit-card-cashback", "--channel", "bank-weibo").exit_code == 0
+    reader = OcrReader(OcrCache(tmp_path), lambda data, shown: [])
+    monkeypatch.setattr(runner, "ocr_reader", lambda config, enabled: (reader, "on"))
+    reads: Counter[str] = Counter()
+    proven = verify.read_part
+
+    def counting(part, root):  # as verify.read_part
+        reads[part.path.name] += 1
+        return proven(part, root)
+
+    monkeypatch.setattr(verify, "read_part", counting)
+    result = cli(example, "check", "credit-card-cashback", "--channel", "bank-weibo")
+    reader.close()
+    assert result.exit_code in (0, 1), result.output
+    assert reads["poster.jpg"] == 1 and reader.engine_calls == 1, reads
+
+
+def test_approve_refuses_a_blocker_read_inside_a_picture(cli, ocr, example: Path, monkeypatch) -> None:
+    """approve scans for blockers before signing; a picture's words are words the audience reads. With the principal
+    claim re-levelled to a blocker, the poster that says 保本保息 in its pixels is not signed (the gate would stop it
+    at publish only where check read the picture); with pictures switched off (MEDIACTL_OCR=off, as compliance.ocr:
+    false) it is signed as before, so it is the picture that refused it."""
+    config = example / "mediactl.yaml"
+    config.write_text(config.read_text("utf-8").replace(
+        "  severity: {}", "  severity: {finance.promise.principal: blocker}", 1), "utf-8")  # fmt: skip
+    claim_in_picture(example)
+    assert cli(example, "render", "credit-card-cashback", "--channel", "bank-weibo").exit_code == 0
+    monkeypatch.setenv("MEDIACTL_USER", "chen.jie")  # its author hands it over
+    assert cli(example, "review", "credit-card-cashback").exit_code == 0
+    monkeypatch.setenv("MEDIACTL_USER", "wang.min")
+    refused = cli(example, "approve", "credit-card-cashback", "--as", "wang.min", "--channel", "bank-weibo")
+    assert refused.exit_code == 1, refused.output
+    assert "blocker" in refused.output and "build/bank-weibo/credit-card-cashback/poster.jpg" in refused.output
+    assert "finance.promise.principal" in refused.output
+    assert not (example / "approvals/credit-card-cashback.yaml").exists()
+    monkeypatch.setenv("MEDIACTL_OCR", "off")
+    signed = cli(example, "approve", "credit-card-cashback", "--as", "wang.min", "--channel", "bank-weibo")
+    assert signed.exit_code == 0, signed.output

@@ -181,6 +181,12 @@ class OcrReader:
     def lines(self, data: bytes, shown: str) -> list[OcrLine]:
         return self.submit(data, shown).result()
 
+    def started(self, digest: str) -> Future[list[OcrLine]] | None:
+        """The reading of the image whose bytes hash to `digest`, if they were submitted: a caller that proved a
+        file's bytes against that sha256 when it queued them need not read the file again to get its lines."""
+        with self._lock:
+            return self._futures.get(digest)
+
     def submit_video(self, data: bytes, shown: str) -> Future[list[tuple[float, list[OcrLine]]]]:
         """Start reading a video's sampled frames (ocr_frames); the result: (seconds, lines) of each frame whose
         words differ from the frame before."""
@@ -225,16 +231,16 @@ class OcrReader:
         return lines
 
     def _frames_of(self, digest: str, data: bytes, shown: str) -> list[tuple[float, list[OcrLine]]]:
-        from mediactl.check.ocr_frames import SAMPLING, sample_frames  # lazy: only videos need ffmpeg
+        from mediactl.check.ocr_frames import SAMPLING, in_video_pixels, sample_frames  # lazy: only videos need ffmpeg
 
         cached = self.cache.get(digest, SAMPLING)
         if cached is not None:
             return cached
         frames: list[tuple[float, list[OcrLine]]] = []
         before: list[str] = []
-        for time, frame in sample_frames(data, shown, Path(shown).suffix or ".mp4"):
+        for time, frame, scale in sample_frames(data, shown, Path(shown).suffix or ".mp4"):
             self.engine_calls += 1
-            lines = self.read(frame, f"{shown}@{time}")
+            lines = in_video_pixels(self.read(frame, f"{shown}@{time}"), scale)
             words = sorted(line.text for line in lines)
             if lines and words != before:  # a card on screen for several samples is reported once
                 frames.append((time, lines))

@@ -11,8 +11,9 @@ import re
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
-from mediactl.check.ocr import OcrError
+from mediactl.check.ocr import OcrError, OcrLine
 
 #: A frame at least this often (seconds), besides the scene changes.
 INTERVAL = 2.0
@@ -22,15 +23,24 @@ SCENE = 0.3
 MAX_FRAMES = 60
 #: Frames are read at most this wide (text a viewer can read survives; the detector downsizes anyway).
 MAX_WIDTH = 1280
-#: Bump when the sampling changes: cached readings of a video are keyed by it.
-SAMPLING = f"v1-{INTERVAL}-{SCENE}-{MAX_FRAMES}-{MAX_WIDTH}"
+#: Bump when the sampling changes: cached readings of a video are keyed by it (v2: boxes in the video's pixels).
+SAMPLING = f"v2-{INTERVAL}-{SCENE}-{MAX_FRAMES}-{MAX_WIDTH}"
 
 _PTS = re.compile(r"\bn:\s*(\d+)\b.*?\bpts_time:\s*([0-9.eE+-]+)")
+_SIZE = re.compile(r"\bn:\s*\d+\b.*?\bs:(\d+)x(\d+)\b")  # showinfo sits before the scale: the video's own size
 
 
-def sample_frames(data: bytes, shown: str, suffix: str = ".mp4") -> list[tuple[float, bytes]]:
-    """(seconds, PNG bytes) of the sampled frames of a video's bytes; a video ffmpeg cannot decode is an OcrError
-    naming `shown`."""
+class Frame(NamedTuple):
+    """A sampled frame: its time, its PNG bytes (at most MAX_WIDTH wide) and how much to scale a box found in it
+    (x, y) to give it in the video's own pixels, as an image's boxes are in the image's."""
+
+    time: float
+    png: bytes
+    scale: tuple[float, float]
+
+
+def sample_frames(data: bytes, shown: str, suffix: str = ".mp4") -> list[Frame]:
+    """The sampled frames of a video's bytes; a video ffmpeg cannot decode is an OcrError naming `shown`."""
     from mediactl.video.ffmpeg import ffmpeg_exe, reason  # lazy: start-up, only videos need ffmpeg
 
     chooser = f"select='eq(n\\,0)+gt(scene\\,{SCENE})+gte(t-prev_selected_t\\,{INTERVAL})'"
@@ -46,4 +56,25 @@ def sample_frames(data: bytes, shown: str, suffix: str = ".mp4") -> list[tuple[f
         if done.returncode != 0 or not frames:
             raise OcrError(f"{shown}: not a video ffmpeg can decode ({reason(stderr)}); its frames cannot be checked")
         times = [float(match.group(2)) for match in _PTS.finditer(stderr)]
-        return [(round(times[i], 1) if i < len(times) else 0.0, frame.read_bytes()) for i, frame in enumerate(frames)]
+        size = _SIZE.search(stderr)
+        out = []
+        for index, path in enumerate(frames):
+            png = path.read_bytes()
+            scale = _scale((int(size.group(1)), int(size.group(2))), png) if size else (1.0, 1.0)
+            out.append(Frame(round(times[index], 1) if index < len(times) else 0.0, png, scale))
+        return out
+
+
+def _scale(video: tuple[int, int], png: bytes) -> tuple[float, float]:
+    """(x, y) factors from a frame's pixels to the video's: its size against the PNG's (in its IHDR header)."""
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    return (video[0] / width if width else 1.0, video[1] / height if height else 1.0)
+
+
+def in_video_pixels(lines: list[OcrLine], scale: tuple[float, float]) -> list[OcrLine]:
+    """The lines read in a scaled frame with their boxes in the video's own pixels."""
+    if scale == (1.0, 1.0):
+        return lines
+    sx, sy = scale
+    return [line._replace(box=(round(x * sx), round(y * sy), round(w * sx), round(h * sy)))
+            for line in lines for x, y, w, h in [line.box]]  # fmt: skip

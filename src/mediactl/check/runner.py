@@ -420,13 +420,18 @@ def _prefetch(config: Config, planned: list[Planned], reader: OcrReader) -> dict
 
 def variant_pictures(config: Config, verified: Verified, reader: OcrReader) -> list[Picture]:
     """The words read inside every picture of a verified variant, from its verified bytes (never from disk again);
-    a picture that cannot be decoded is an OcrError naming it."""
+    an image already queued (by _prefetch, from bytes proven against the same sha256) is not read again. A picture
+    that cannot be decoded is an OcrError naming it."""
     from mediactl.check.ocr import Picture, frame_pictures  # lazy: start-up
     from mediactl.render.verify import read_part  # lazy: start-up, as check_project
 
     pictures: list[Picture] = []
     for kind, name, part in _pictures(verified):
         shown = relpath(part.path, config.root)
+        queued = reader.started(part.sha256) if kind == "image" else None  # _prefetch proved and queued its bytes
+        if queued is not None:
+            pictures.append(Picture(shown, name, queued.result()))
+            continue
         data = read_part(part, config.root)
         if kind == "video":
             pictures += frame_pictures(shown, name, reader.submit_video(data, shown).result())
@@ -701,11 +706,16 @@ def _placeholder_patterns(config: Settings | None) -> tuple[str, ...] | None:
 
 def blocker_findings(config: Config, library: Library, slugs: list[str]) -> list[Finding]:
     """The blockers in the items' own text and in their variants as rendered now, no verdict written: approve
-    refuses on them (a blocker is never fit to publish), and only `check` records what the publish gate trusts."""
+    refuses on them (a blocker is never fit to publish), and only `check` records what the publish gate trusts.
+
+    The words inside the variants' pictures too, as check reads them (unless OCR is off or unavailable): a person
+    must not sign a poster whose pixels break a blocker rule, and the gate stops it only where check read them.
+    Readings are cached by image hash, so after `check` this costs milliseconds an image."""
     from mediactl.render.plan import plan_variants  # lazy: start-up, as check_project
     from mediactl.render.verify import verify  # lazy: as above
 
     _, engine = prepared(config, config.state_path)
+    reader, _ = ocr_reader(config, True)
     found: list[Finding] = []
     planned, _ = plan_variants(library, config, slugs, None)
     for item in library.select(slugs):
@@ -717,7 +727,7 @@ def blocker_findings(config: Config, library: Library, slugs: list[str]) -> list
         for variant in (p for p in planned if p.item.slug == item.slug):
             verified = verify(config.build_path / variant.channel.name / item.slug, config.root)
             if verified is not None:
-                found += _variant_findings(config, engine, variant, verified, allowances)
+                found += _variant_findings(config, engine, variant, verified, allowances, reader)
     return [f for f in found if f.severity == "blocker" and not f.suppressed]
 
 

@@ -58,20 +58,23 @@ def calendar_cmd(
 
 
 def headroom_lines(plan: Any) -> list[str]:
-    """Each channel's week headroom ("本周已用 1/1"), per segment where a cap counts by audience; month caps as the
-    gate counts them: the 30 days back from each week's Sunday."""
+    """Each channel's week headroom ("本周已用 1/1"), per segment where a cap counts by audience; week and month caps
+    as the gate counts them: the posts within 7 or 30 days either side of a post (plan/headroom.py)."""
     from mediactl.plan.headroom import ROLLING, ROLLING_DAYS  # lazy: start-up
 
     lines = []
     for room in plan.headroom:
         sunday = room.week + timedelta(days=6)
         if room.window == ROLLING:
-            lines.append(f"{room.label}: {ROLLING_DAYS} 天至 {sunday:%m-%d} 已用 {room.used}/{room.limit}")
+            lines.append(
+                f"{room.label}: {room.week:%m-%d}–{sunday:%m-%d} {ROLLING_DAYS} 天内已用 {room.used}/{room.limit}"
+            )
         else:
             lines.append(f"{room.label}: {room.week:%m-%d}–{sunday:%m-%d} 本周已用 {room.used}/{room.limit}")
         lines[-1] += " (超出)" if room.used > room.limit else ""
-    if any(room.window == ROLLING for room in plan.headroom):
-        lines.append(f"a month cap counts the rolling {ROLLING_DAYS} days before each post, as the gate does, not a calendar month")
+    if plan.headroom:
+        lines.append(f"week and month caps count rolling windows, as the gate does: the posts within 7 or {ROLLING_DAYS} "
+                     "days either side of each post, not a calendar week or month")  # fmt: skip
     return lines
 
 

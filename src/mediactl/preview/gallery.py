@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from mediactl.check.rules import SEVERITIES
 from mediactl.check.runner import variant_findings
 from mediactl.core.errors import MediactlError, UsageError, relpath
+from mediactl.preview.boxes import Aspect, percent_of, shown_window
 from mediactl.preview.frames import frame_for
 from mediactl.preview.marks import Piece, pieces
 from mediactl.publish.approvals import approval_views, is_author
@@ -83,15 +84,34 @@ class FileView:
     width: int | None = None
     height: int | None = None
     duration: float | None = None
-    boxes: tuple[Box, ...] = ()  # findings read inside this image, drawn over it
+    regions: tuple[Region, ...] = ()  # findings read inside this image, drawn over it
 
     @property
     def changed(self) -> bool:
         return self.path is None
 
+    def boxes(self, aspect: Aspect | None = None) -> list[Box]:
+        """The boxes over the image as a frame shows it: whole and scaled, or cropped to `aspect` (the template
+        passes the aspect it crops the <img> to); a box the crop leaves out of view is not drawn."""
+        if not self.width or not self.height:
+            return []
+        window = shown_window((self.width, self.height), aspect)
+        placed = ((percent_of(r.box, window), r) for r in self.regions)
+        return [Box(*at, r.severity, r.rule, r.message, r.allowed) for at, r in placed if at is not None]
+
+
+class Region(NamedTuple):
+    """A finding read inside an image: its box (x, y, w, h) in the image's own pixels."""
+
+    box: tuple[int, int, int, int]
+    severity: str
+    rule: str
+    message: str
+    allowed: str
+
 
 class Box(NamedTuple):
-    """A finding's box over an image, in percent of the image (the <img> is scaled by the frame's CSS)."""
+    """A finding's box over an image, in percent of the part the frame shows (the <img> is scaled by its CSS)."""
 
     left: float
     top: float
@@ -246,15 +266,12 @@ def _boxed(image: FileView, shown: str, findings: list[Finding]) -> tuple[FileVi
     """The image with the boxes of the findings read inside it, and those findings' indexes (placed)."""
     if image.changed or not image.width or not image.height:
         return image, []
-    boxes, indexes = [], []
+    regions, indexes = [], []
     for index, finding in enumerate(findings):
         if finding.file == shown and finding.region is not None:
-            x, y, w, h = finding.region
-            boxes.append(Box(100 * x / image.width, 100 * y / image.height, 100 * w / image.width,
-                             100 * h / image.height, finding.severity, finding.rule, finding.message,
-                             finding.suppressed))  # fmt: skip
+            regions.append(Region(finding.region, finding.severity, finding.rule, finding.message, finding.suppressed))
             indexes.append(index)
-    return (dataclasses.replace(image, boxes=tuple(boxes)) if boxes else image), indexes
+    return (dataclasses.replace(image, regions=tuple(regions)) if regions else image), indexes
 
 
 def _same_text(path: Path, text: str) -> bool:

@@ -144,6 +144,14 @@ def _check_report(config: Config, item: Item, channel: Channel, content_hash: st
         )
 
 
+def cap_window(seconds: int, due_at: float) -> tuple[float, float]:
+    """[start, end) of the due times a cap of one `seconds` window counts against a delivery due at `due_at`: those
+    less than one window before or after it, whatever calendar day, week or month they fall in (a push on Sunday
+    and one on Tuesday are two in 7 days). The gate and the calendar (plan/headroom.py) both count with this, so
+    a plan the calendar shows within its caps is one the gate admits."""
+    return due_at - seconds + 1, due_at + seconds
+
+
 def _caps(config: Config, store: Store, item: Item, channel: Channel, due_at: float, verdict: Verdict) -> None:
     """A cap of N per window allows at most N deliveries in any window around the planned time.
 
@@ -152,7 +160,7 @@ def _caps(config: Config, store: Store, item: Item, channel: Channel, due_at: fl
     """
     for cap in (*channel.caps, *channel_caps(channel)):
         audience = audience_key(item.audience) if cap.by == "audience" else None
-        start, end = due_at - cap.seconds + 1, due_at + cap.seconds
+        start, end = cap_window(cap.seconds, due_at)
         taken = store.count_in_window(channel.name, start, end, audience)
         if taken >= cap.max:
             latest = max(
