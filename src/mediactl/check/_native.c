@@ -252,25 +252,853 @@ fail:
     return NULL;
 }
 
+/* --- Markdown: pyromark's events as segments ----------------------------------------------------
+ *
+ * extract._MarkdownExtractor, event for event: the text of each block as runs (one anchor each),
+ * joined across line breaks without a space beside CJK, emitted as Segments into the caller's _Out.
+ * What is rare and intricate stays in Python, through three hooks: a code span's runs, the visible
+ * attributes of an inline tag (img alt, a href, meta content) and an HTML block. The Python class
+ * is the fallback and the reference: the tests run the same inputs through both.
+ */
+
+typedef struct { Py_ssize_t offset, line, column; } Anchor;
+
+typedef struct {
+    PyObject *field;  /* owned */
+    PyObject *parts;  /* list of str, joined at finish */
+    Anchor *anchors;
+    Py_ssize_t n_anchors, cap_anchors, length;
+    Py_UCS4 last;     /* the last character added: a line break beside CJK joins without a space */
+    int pending;      /* a line break not yet joined */
+} Runs;
+
+typedef struct { PyObject *data; Py_ssize_t first_anchor, first_char; } OpenLink;
+
+typedef struct {
+    PyObject *src, *field, *display, *segment_type, *segments, *counts, *out, *hooks;
+    int kind;
+    const void *data;
+    Py_ssize_t length, line_offset;
+    uint32_t cjk[32][2];
+    Py_ssize_t n_cjk;
+    Py_ssize_t *line_starts, n_lines;  /* in code points */
+    Py_ssize_t *char_at, n_bytes;      /* UTF-8 byte offset -> code point offset; NULL for ASCII text */
+    Py_ssize_t last_char;              /* the last conversion (_Offsets.char): a link's text ends there */
+    Runs *block, **alts, **inner;
+    Py_ssize_t n_alts, cap_alts, n_inner, cap_inner;
+    OpenLink *links;
+    Py_ssize_t n_links, cap_links, skipping;
+    int code;
+    PyObject *html_texts;              /* the lines of the HTML block being read */
+    Py_ssize_t *html_offsets, n_html, cap_html;
+} Md;
+
+static PyObject *s_start, *s_end, *s_dest_url, *s_link_type, *s_alt, *s_link, *s_empty, *s_space;
+
+/* Room for one more item in a PyMem array. */
+static int
+grow(void **items, Py_ssize_t *cap, Py_ssize_t used, size_t size)
+{
+    if (used < *cap) {
+        return 0;
+    }
+    Py_ssize_t want = *cap ? *cap * 2 : 8;
+    void *more = PyMem_Realloc(*items, (size_t)want * size);
+    if (more == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *items = more;
+    *cap = want;
+    return 0;
+}
+
+static Runs *
+runs_new(PyObject *field)
+{
+    Runs *runs = PyMem_Calloc(1, sizeof(Runs));
+    if (runs == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    runs->parts = PyList_New(0);
+    if (runs->parts == NULL) {
+        PyMem_Free(runs);
+        return NULL;
+    }
+    Py_INCREF(field);
+    runs->field = field;
+    return runs;
+}
+
+static void
+runs_free(Runs *runs)
+{
+    if (runs != NULL) {
+        Py_XDECREF(runs->field);
+        Py_XDECREF(runs->parts);
+        PyMem_Free(runs->anchors);
+        PyMem_Free(runs);
+    }
+}
+
+static int
+md_is_cjk(const Md *md, Py_UCS4 c)
+{
+    for (Py_ssize_t i = 0; i < md->n_cjk; i++) {
+        if (md->cjk[i][0] <= c && c <= md->cjk[i][1]) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int
+push_anchor(Runs *runs, Py_ssize_t offset, Py_ssize_t line, Py_ssize_t column)
+{
+    if (grow((void **)&runs->anchors, &runs->cap_anchors, runs->n_anchors, sizeof(Anchor)) < 0) {
+        return -1;
+    }
+    runs->anchors[runs->n_anchors++] = (Anchor){offset, line, column};
+    return 0;
+}
+
+/* _Runs.add: a run copied from one source line, starting at (line, column). */
+static int
+runs_add(const Md *md, Runs *runs, PyObject *text, Py_ssize_t line, Py_ssize_t column)
+{
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text);
+    if (size == 0) {
+        return 0;
+    }
+    if (runs->pending && PyList_GET_SIZE(runs->parts) > 0 && !md_is_cjk(md, runs->last)
+        && !md_is_cjk(md, PyUnicode_READ_CHAR(text, 0))) {
+        if (PyList_Append(runs->parts, s_space) < 0) {
+            return -1;
+        }
+        runs->length += 1;
+    }
+    runs->pending = 0;
+    if (push_anchor(runs, runs->length, line, column) < 0 || PyList_Append(runs->parts, text) < 0) {
+        return -1;
+    }
+    runs->length += size;
+    runs->last = PyUnicode_READ_CHAR(text, size - 1);
+    return 0;
+}
+
+/* _Lines.__call__: (line, column) of a code-point offset, both 1-based, the line shifted by line_offset. */
+static void
+md_pos(const Md *md, Py_ssize_t offset, Py_ssize_t *line, Py_ssize_t *column)
+{
+    Py_ssize_t low = 0, high = md->n_lines;  /* bisect_right(starts, offset) - 1 */
+    while (low < high) {
+        Py_ssize_t mid = (low + high) / 2;
+        if (offset < md->line_starts[mid]) {
+            high = mid;
+        } else {
+            low = mid + 1;
+        }
+    }
+    Py_ssize_t index = low > 0 ? low - 1 : 0;
+    *line = index + 1 + md->line_offset;
+    *column = offset - md->line_starts[index] + 1;
+}
+
+static int
+add_at(const Md *md, Runs *runs, PyObject *text, Py_ssize_t offset)
+{
+    Py_ssize_t line, column;
+    md_pos(md, offset, &line, &column);
+    return runs_add(md, runs, text, line, column);
+}
+
+/* _Offsets.__call__: a byte offset of pyromark's as a code-point offset, remembered as the last one. */
+static Py_ssize_t
+md_char(Md *md, PyObject *span, PyObject *key)
+{
+    PyObject *value = PyDict_GetItemWithError(span, key);
+    Py_ssize_t byte = value ? PyLong_AsSsize_t(value) : -1;
+    if (byte < 0 || byte > md->n_bytes) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_ValueError, "an event's range is outside the text");
+        }
+        return -1;
+    }
+    md->last_char = md->char_at ? md->char_at[byte] : byte;
+    return md->last_char;
+}
+
+/* Segment(text, display, field, block, anchors) numbered within its field, into the caller's _Out. */
+static int
+md_emit(Md *md, PyObject *field, PyObject *text, const Anchor *anchors, Py_ssize_t n, Anchor first, int replace)
+{
+    PyObject *counted = PyDict_GetItemWithError(md->counts, field);
+    if (counted == NULL && PyErr_Occurred()) {
+        return -1;
+    }
+    Py_ssize_t block = counted ? PyLong_AsSsize_t(counted) : 0;
+    PyObject *tuple = PyTuple_New(n + replace);
+    if (tuple == NULL) {
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n + replace; i++) {
+        Anchor a = replace && i == 0 ? first : anchors[i - replace];
+        PyObject *item = Py_BuildValue("(nnn)", a.offset, a.line, a.column);
+        if (item == NULL) {
+            Py_DECREF(tuple);
+            return -1;
+        }
+        PyTuple_SET_ITEM(tuple, i, item);
+    }
+    Py_INCREF(text);
+    Py_INCREF(md->display);
+    Py_INCREF(field);
+    PyObject *items[5] = {text, md->display, field, PyLong_FromSsize_t(block), tuple};
+    PyObject *segment = tuple_of((PyTypeObject *)md->segment_type, items, 5);
+    PyObject *next = PyLong_FromSsize_t(block + 1);
+    int failed = segment == NULL || next == NULL || PyList_Append(md->segments, segment) < 0
+                 || PyDict_SetItem(md->counts, field, next) < 0;
+    Py_XDECREF(segment);
+    Py_XDECREF(next);
+    return failed ? -1 : 0;
+}
+
+/* _Runs.finish: the block's text, surrounding whitespace stripped (a code block keeps it but its last newlines). */
+static int
+runs_finish(Md *md, Runs *runs, int strip)
+{
+    if (PyList_GET_SIZE(runs->parts) == 0) {
+        return 0;
+    }
+    PyObject *text = PyUnicode_Join(s_empty, runs->parts);
+    if (text == NULL) {
+        return -1;
+    }
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text), lead = 0, trail = size;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    if (strip) {
+        while (lead < size && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, lead))) {
+            lead++;
+        }
+        while (trail > lead && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, trail - 1))) {
+            trail--;
+        }
+    } else {
+        while (trail > 0 && PyUnicode_READ(kind, data, trail - 1) == '\n') {
+            trail--;
+        }
+    }
+    int result = 0;
+    if (lead == 0 && trail == size) {  /* the common case: the anchors stand */
+        result = size ? md_emit(md, runs->field, text, runs->anchors, runs->n_anchors, (Anchor){0}, 0) : 0;
+    } else if (trail > lead) {
+        Py_ssize_t at = 0;  /* Segment.position(lead): the last anchor at or before it */
+        while (at + 1 < runs->n_anchors && runs->anchors[at + 1].offset <= lead) {
+            at++;
+        }
+        Anchor base = runs->anchors[at];
+        Anchor first = {0, base.line, base.column + lead - base.offset};
+        Py_ssize_t n = 0;
+        for (Py_ssize_t i = 0; i < runs->n_anchors; i++) {
+            Anchor a = runs->anchors[i];
+            if (lead < a.offset && a.offset < trail) {
+                runs->anchors[n++] = (Anchor){a.offset - lead, a.line, a.column};
+            }
+        }
+        PyObject *trimmed = PyUnicode_Substring(text, lead, trail);
+        result = trimmed ? md_emit(md, runs->field, trimmed, runs->anchors, n, first, 1) : -1;
+        Py_XDECREF(trimmed);
+    }
+    Py_DECREF(text);
+    return result;
+}
+
+/* _MarkdownExtractor.target: the alt text of an open image, else the block (opened at need). */
+static Runs *
+md_target(Md *md)
+{
+    if (md->n_alts) {
+        return md->alts[md->n_alts - 1];
+    }
+    if (md->block == NULL) {
+        md->block = runs_new(md->field);
+    }
+    return md->block;
+}
+
+static int
+md_flush(Md *md)
+{
+    int result = 0;
+    if (md->block != NULL) {
+        result = runs_finish(md, md->block, !md->code);
+        runs_free(md->block);
+        md->block = NULL;
+    }
+    md->code = 0;
+    for (Py_ssize_t i = 0; i < md->n_inner; i++) {
+        if (result == 0) {
+            result = runs_finish(md, md->inner[i], 1);
+        }
+        runs_free(md->inner[i]);
+    }
+    md->n_inner = 0;
+    return result;
+}
+
+static int
+push_inner(Md *md, Runs *runs)
+{
+    if (grow((void **)&md->inner, &md->cap_inner, md->n_inner, sizeof(Runs *)) < 0) {
+        runs_free(runs);
+        return -1;
+    }
+    md->inner[md->n_inner++] = runs;
+    return 0;
+}
+
+static int
+is_ascii_punct(Py_UCS4 c)
+{
+    return c < 128 && c > ' ' && c != 127 && !((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'));
+}
+
+/* A Text event: verbatim text anchored where it starts; a code block's lines each on its line; an escape at its
+ * backslash. */
+static int
+md_text(Md *md, PyObject *text, PyObject *span)
+{
+    if (md->skipping) {
+        return 0;
+    }
+    Py_ssize_t begin = md_char(md, span, s_start);
+    if (begin < 0) {
+        return -1;
+    }
+    Runs *runs = md_target(md);
+    if (runs == NULL) {
+        return -1;
+    }
+    if (md->code) {
+        PyObject *lines = PyUnicode_Splitlines(text, 1);
+        if (lines == NULL) {
+            return -1;
+        }
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(lines); i++) {
+            PyObject *line = PyList_GET_ITEM(lines, i);
+            if (add_at(md, runs, line, begin) < 0) {
+                Py_DECREF(lines);
+                return -1;
+            }
+            begin += PyUnicode_GET_LENGTH(line);
+        }
+        Py_DECREF(lines);
+        return 0;
+    }
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text);
+    if (begin > 0 && size > 0 && PyUnicode_READ(md->kind, md->data, begin - 1) == '\\'
+        && is_ascii_punct(PyUnicode_READ_CHAR(text, 0))) {
+        PyObject *head = PyUnicode_Substring(text, 0, 1), *rest = PyUnicode_Substring(text, 1, size);
+        int failed = head == NULL || rest == NULL || add_at(md, runs, head, begin - 1) < 0
+                     || add_at(md, runs, rest, begin + 1) < 0;
+        Py_XDECREF(head);
+        Py_XDECREF(rest);
+        return failed ? -1 : 0;
+    }
+    return add_at(md, runs, text, begin);  /* verbatim or an entity: at its first source character */
+}
+
+/* The name of a Start or End tag: the string itself, or the key of a one-key dict. */
+static PyObject *
+tag_name(PyObject *tag, PyObject **value)
+{
+    *value = NULL;
+    if (PyUnicode_Check(tag)) {
+        return tag;
+    }
+    Py_ssize_t at = 0;
+    PyObject *key = NULL;
+    if (PyDict_Check(tag) && PyDict_Next(tag, &at, &key, value)) {
+        return key;
+    }
+    return NULL;
+}
+
+static int
+is_block_name(PyObject *name)
+{
+    static const char *blocks[] = {"Paragraph", "Heading", "BlockQuote", "CodeBlock", "HtmlBlock", "List", "Item",
+                                   "Table", "TableHead", "TableRow", "TableCell", "FootnoteDefinition",
+                                   "MetadataBlock", NULL};
+    for (const char **block = blocks; *block; block++) {
+        if (PyUnicode_CompareWithASCIIString(name, *block) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int
+md_start(Md *md, PyObject *tag)
+{
+    PyObject *value, *name = tag_name(tag, &value);
+    if (name == NULL) {
+        return 0;
+    }
+    if (is_block_name(name)) {
+        if (md_flush(md) < 0) {
+            return -1;
+        }
+        if (PyUnicode_CompareWithASCIIString(name, "CodeBlock") == 0) {
+            md->code = 1;
+        } else if (PyUnicode_CompareWithASCIIString(name, "HtmlBlock") == 0) {
+            md->n_html = 0;
+            if (PyList_SetSlice(md->html_texts, 0, PyList_GET_SIZE(md->html_texts), NULL) < 0) {
+                return -1;
+            }
+        }
+    } else if (PyUnicode_CompareWithASCIIString(name, "Image") == 0) {
+        Runs *alt = runs_new(s_alt);
+        if (alt == NULL || grow((void **)&md->alts, &md->cap_alts, md->n_alts, sizeof(Runs *)) < 0) {
+            runs_free(alt);
+            return -1;
+        }
+        md->alts[md->n_alts++] = alt;
+    } else if (PyUnicode_CompareWithASCIIString(name, "Link") == 0 && value != NULL) {
+        Runs *runs = md_target(md);
+        if (runs == NULL || grow((void **)&md->links, &md->cap_links, md->n_links, sizeof(OpenLink)) < 0) {
+            return -1;
+        }
+        Py_INCREF(value);
+        md->links[md->n_links++] = (OpenLink){value, runs->n_anchors, runs->length};
+    }
+    return 0;
+}
+
+/* _MarkdownExtractor.link: the target of a link as a "link" segment; an autolink's is its text. */
+static int
+md_link(Md *md, OpenLink open, PyObject *span)
+{
+    Runs *runs = md_target(md), *link = runs ? runs_new(s_link) : NULL;
+    if (link == NULL) {
+        return -1;
+    }
+    PyObject *url = PyDict_GetItemWithError(open.data, s_dest_url);
+    PyObject *type = url ? PyDict_GetItemWithError(open.data, s_link_type) : NULL;
+    if (type == NULL || !PyUnicode_Check(url) || !PyUnicode_Check(type)) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_TypeError, "a link event without dest_url and link_type");
+        }
+        runs_free(link);
+        return -1;
+    }
+    int failed = 0;
+    if (PyUnicode_CompareWithASCIIString(type, "Autolink") == 0 || PyUnicode_CompareWithASCIIString(type, "Email") == 0) {
+        PyObject *joined = PyUnicode_Join(s_empty, runs->parts);
+        Py_ssize_t from = open.first_char;
+        PyObject *text = joined ? PyUnicode_Substring(joined, from, PY_SSIZE_T_MAX) : NULL;
+        failed = text == NULL || PyList_Append(link->parts, text) < 0;
+        for (Py_ssize_t i = open.first_anchor; !failed && i < runs->n_anchors; i++) {
+            Anchor a = runs->anchors[i];
+            failed = push_anchor(link, a.offset - from, a.line, a.column) < 0;
+        }
+        if (!failed) {
+            link->length = PyUnicode_GET_LENGTH(text);
+        }
+        Py_XDECREF(joined);
+        Py_XDECREF(text);
+    } else if (PyUnicode_GET_LENGTH(url) > 0) {
+        Py_ssize_t after_text = md->last_char;  /* the end of the link's text: the destination comes after it */
+        Py_ssize_t begin = md_char(md, span, s_start), stop = begin < 0 ? -1 : md_char(md, span, s_end);
+        Py_ssize_t found = -1;
+        if (stop < 0) {
+            failed = 1;
+        } else if (PyUnicode_CompareWithASCIIString(type, "Inline") == 0) {
+            found = PyUnicode_Find(md->src, url, after_text, stop, 1);
+        } else {  /* a reference link's URL is in its definition */
+            found = PyUnicode_Find(md->src, url, 0, md->length, 1);
+        }
+        failed = failed || found == -2 || add_at(md, link, url, found >= 0 ? found : begin) < 0;
+    }
+    if (failed) {
+        runs_free(link);
+        return -1;
+    }
+    return push_inner(md, link);
+}
+
+static int
+md_end(Md *md, PyObject *tag, PyObject *span)
+{
+    PyObject *value, *name = tag_name(tag, &value);
+    if (name == NULL) {
+        return 0;
+    }
+    if (is_block_name(name)) {
+        if (PyUnicode_CompareWithASCIIString(name, "HtmlBlock") == 0 && md->n_html) {
+            /* hooks[2](out, field, line_offset, content, first line index, column shift of each line) */
+            PyObject *content = PyUnicode_Join(s_empty, md->html_texts);
+            PyObject *shifts = content ? PyList_New(md->n_html) : NULL;
+            Py_ssize_t first = 0;
+            for (Py_ssize_t i = 0; shifts != NULL && i < md->n_html; i++) {
+                Py_ssize_t line, column;
+                md_pos(md, md->html_offsets[i], &line, &column);
+                if (i == 0) {
+                    first = line - 1 - md->line_offset;
+                }
+                PyObject *shift = PyLong_FromSsize_t(column - 1);
+                if (shift == NULL) {
+                    Py_CLEAR(shifts);
+                    break;
+                }
+                PyList_SET_ITEM(shifts, i, shift);
+            }
+            PyObject *done = shifts == NULL ? NULL : PyObject_CallFunction(
+                PyTuple_GET_ITEM(md->hooks, 2), "OOnOnO", md->out, md->field, md->line_offset, content, first, shifts);
+            Py_XDECREF(content);
+            Py_XDECREF(shifts);
+            if (done == NULL) {
+                return -1;
+            }
+            Py_DECREF(done);
+        }
+        return md_flush(md);
+    }
+    if (PyUnicode_CompareWithASCIIString(name, "Image") == 0 && md->n_alts) {
+        return push_inner(md, md->alts[--md->n_alts]);
+    }
+    if (PyUnicode_CompareWithASCIIString(name, "Link") == 0 && md->n_links) {
+        OpenLink open = md->links[--md->n_links];
+        int result = md_link(md, open, span);
+        Py_DECREF(open.data);
+        return result;
+    }
+    return 0;
+}
+
+/* _MarkdownExtractor.code_span: the runs come from hooks[0](src, code, begin, stop), [(text, offset)]. */
+static int
+md_code(Md *md, PyObject *code, PyObject *span)
+{
+    if (md->skipping) {
+        return 0;
+    }
+    Runs *runs = md_target(md);
+    Py_ssize_t begin = runs ? md_char(md, span, s_start) : -1, stop = begin < 0 ? -1 : md_char(md, span, s_end);
+    if (stop < 0) {
+        return -1;
+    }
+    PyObject *found = PyObject_CallFunction(PyTuple_GET_ITEM(md->hooks, 0), "OOnn", md->src, code, begin, stop);
+    PyObject *fast = found ? PySequence_Fast(found, "code span runs must be a list") : NULL;
+    Py_XDECREF(found);
+    if (fast == NULL) {
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(fast); i++) {
+        PyObject *text;
+        Py_ssize_t at;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fast, i), "Un", &text, &at) || add_at(md, runs, text, at) < 0) {
+            Py_DECREF(fast);
+            return -1;
+        }
+    }
+    Py_DECREF(fast);
+    return 0;
+}
+
+/* _MarkdownExtractor.inline_html: script/style/template hide text, <br> breaks, and a start tag whose
+ * attributes can reach the audience goes to hooks[1](out, src, line_offset, tag, raw, offset). */
+static int
+md_inline_html(Md *md, PyObject *raw, PyObject *span)
+{
+    Py_ssize_t size = PyUnicode_GET_LENGTH(raw), i = 1;  /* <\s*(/?)\s*([A-Za-z][A-Za-z0-9:-]*) */
+    if (size == 0 || PyUnicode_READ_CHAR(raw, 0) != '<') {
+        return 0;
+    }
+    while (i < size && Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(raw, i))) {
+        i++;
+    }
+    int closing = i < size && PyUnicode_READ_CHAR(raw, i) == '/';
+    i += closing;
+    while (closing && i < size && Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(raw, i))) {
+        i++;
+    }
+    char tag[16];
+    Py_ssize_t n = 0;
+    for (; i < size; i++, n++) {
+        Py_UCS4 c = PyUnicode_READ_CHAR(raw, i);
+        int letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+        if (!letter && (n == 0 || !((c >= '0' && c <= '9') || c == ':' || c == '-'))) {
+            break;
+        }
+        if (n < (Py_ssize_t)sizeof(tag) - 1) {
+            tag[n] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+    }
+    if (n == 0) {  /* a comment, declaration or processing instruction */
+        return 0;
+    }
+    tag[n < (Py_ssize_t)sizeof(tag) ? n : (Py_ssize_t)sizeof(tag) - 1] = '\0';
+    if (n >= (Py_ssize_t)sizeof(tag)) {
+        tag[0] = '\0';  /* longer than any tag named here */
+    }
+    if (!strcmp(tag, "script") || !strcmp(tag, "style") || !strcmp(tag, "template")) {
+        if (closing) {
+            md->skipping = md->skipping > 0 ? md->skipping - 1 : 0;
+        } else {
+            Py_ssize_t end = size;  /* raw.rstrip().endswith("/>") */
+            while (end > 0 && Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(raw, end - 1))) {
+                end--;
+            }
+            if (!(end >= 2 && PyUnicode_READ_CHAR(raw, end - 1) == '>' && PyUnicode_READ_CHAR(raw, end - 2) == '/')) {
+                md->skipping++;
+            }
+        }
+    } else if (md->skipping) {
+        return 0;
+    } else if (!strcmp(tag, "br")) {
+        Runs *runs = md_target(md);
+        if (runs == NULL) {
+            return -1;
+        }
+        runs->pending = 1;
+    } else if (!closing) {
+        Py_ssize_t at = md_char(md, span, s_start);
+        if (at < 0) {
+            return -1;
+        }
+        if (!strcmp(tag, "img") || !strcmp(tag, "area") || !strcmp(tag, "input") || !strcmp(tag, "a")
+            || !strcmp(tag, "meta")) {
+            PyObject *done = PyObject_CallFunction(PyTuple_GET_ITEM(md->hooks, 1), "OOnsOn", md->out, md->src,
+                                                   md->line_offset, tag, raw, at);
+            if (done == NULL) {
+                return -1;
+            }
+            Py_DECREF(done);
+        }
+    }
+    return 0;
+}
+
+static int
+md_html(Md *md, PyObject *text, PyObject *span)
+{
+    Py_ssize_t at = md_char(md, span, s_start);
+    if (at < 0 || grow((void **)&md->html_offsets, &md->cap_html, md->n_html, sizeof(Py_ssize_t)) < 0
+        || PyList_Append(md->html_texts, text) < 0) {
+        return -1;
+    }
+    md->html_offsets[md->n_html++] = at;
+    return 0;
+}
+
+static int
+md_event(Md *md, PyObject *item)
+{
+    if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
+        PyErr_SetString(PyExc_TypeError, "events must be (event, range) tuples");
+        return -1;
+    }
+    PyObject *event = PyTuple_GET_ITEM(item, 0), *span = PyTuple_GET_ITEM(item, 1);
+    if (PyUnicode_Check(event)) {  /* SoftBreak, HardBreak, Rule */
+        if (PyUnicode_CompareWithASCIIString(event, "Rule") != 0) {
+            Runs *runs = md_target(md);
+            if (runs == NULL) {
+                return -1;
+            }
+            runs->pending = 1;
+        }
+        return 0;
+    }
+    Py_ssize_t at = 0;
+    PyObject *key, *value;
+    if (!PyDict_Check(event) || !PyDict_Check(span) || !PyDict_Next(event, &at, &key, &value)) {
+        return 0;
+    }
+    if (PyUnicode_CompareWithASCIIString(key, "Text") == 0) {
+        return PyUnicode_Check(value) ? md_text(md, value, span) : 0;
+    }
+    if (PyUnicode_CompareWithASCIIString(key, "Start") == 0) {
+        return md_start(md, value);
+    }
+    if (PyUnicode_CompareWithASCIIString(key, "End") == 0) {
+        return md_end(md, value, span);
+    }
+    if (!PyUnicode_Check(value)) {
+        return 0;
+    }
+    if (PyUnicode_CompareWithASCIIString(key, "Code") == 0) {
+        return md_code(md, value, span);
+    }
+    if (PyUnicode_CompareWithASCIIString(key, "InlineHtml") == 0) {
+        return md_inline_html(md, value, span);
+    }
+    if (PyUnicode_CompareWithASCIIString(key, "Html") == 0) {
+        return md_html(md, value, span);
+    }
+    return 0;
+}
+
+/* Line starts (code points) and, for non-ASCII text, the code point at each UTF-8 byte. */
+static int
+md_offsets(Md *md)
+{
+    Py_ssize_t lines = 1;
+    for (Py_ssize_t i = 0; i < md->length; i++) {
+        lines += PyUnicode_READ(md->kind, md->data, i) == '\n';
+    }
+    md->line_starts = PyMem_New(Py_ssize_t, lines);
+    if (md->line_starts == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    md->line_starts[md->n_lines++] = 0;
+    for (Py_ssize_t i = 0; i < md->length; i++) {
+        if (PyUnicode_READ(md->kind, md->data, i) == '\n') {
+            md->line_starts[md->n_lines++] = i + 1;
+        }
+    }
+    const char *utf8 = PyUnicode_AsUTF8AndSize(md->src, &md->n_bytes);
+    if (utf8 == NULL) {
+        return -1;
+    }
+    if (PyUnicode_IS_ASCII(md->src)) {
+        return 0;
+    }
+    md->char_at = PyMem_New(Py_ssize_t, md->n_bytes + 1);
+    if (md->char_at == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t point = -1;
+    for (Py_ssize_t i = 0; i < md->n_bytes; i++) {
+        point += ((unsigned char)utf8[i] & 0xC0) != 0x80;
+        md->char_at[i] = point;
+    }
+    md->char_at[md->n_bytes] = md->length;
+    return 0;
+}
+
+PyDoc_STRVAR(markdown_segments_doc,
+"markdown_segments(events, src, line_offset, field, out, segment_type, cjk_ranges, hooks) -> None\n\n"
+"The segments of one Markdown text from pyromark's events_with_range(src), as extract._MarkdownExtractor\n"
+"makes them, appended to out.segments and numbered in out.counts (a dict: field -> blocks so far).\n"
+"cjk_ranges: (low, high) code points that join a line break without a space (mediactl.text.cjk).\n"
+"hooks: (code_span_runs, inline_attributes, html_block), the Python functions named in extract.py.");
+
+static PyObject *
+markdown_segments(PyObject *module, PyObject *args)
+{
+    (void)module;
+    PyObject *events, *cjk, *fast = NULL, *result = NULL;
+    Md md = {0};
+    if (!PyArg_ParseTuple(args, "OUnUOO!O!O!:markdown_segments", &events, &md.src, &md.line_offset, &md.field,
+                          &md.out, &PyType_Type, &md.segment_type, &PyTuple_Type, &cjk, &PyTuple_Type, &md.hooks)) {
+        return NULL;
+    }
+    if (PyTuple_GET_SIZE(md.hooks) != 3 || PyTuple_GET_SIZE(cjk) > 32
+        || !PyType_IsSubtype((PyTypeObject *)md.segment_type, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "three hooks, at most 32 CJK ranges and a tuple subclass for segments");
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(cjk); i++) {
+        unsigned int low, high;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(cjk, i), "II", &low, &high)) {
+            return NULL;
+        }
+        md.cjk[md.n_cjk][0] = low;
+        md.cjk[md.n_cjk++][1] = high;
+    }
+    md.kind = PyUnicode_KIND(md.src);
+    md.data = PyUnicode_DATA(md.src);
+    md.length = PyUnicode_GET_LENGTH(md.src);
+    md.segments = PyObject_GetAttrString(md.out, "segments");
+    md.counts = md.segments ? PyObject_GetAttrString(md.out, "counts") : NULL;
+    md.display = md.counts ? PyObject_GetAttrString(md.out, "display") : NULL;
+    md.html_texts = PyList_New(0);
+    if (md.display == NULL || md.html_texts == NULL || md_offsets(&md) < 0) {
+        goto done;
+    }
+    if (!PyList_Check(md.segments) || !PyDict_Check(md.counts) || !PyUnicode_Check(md.display)) {
+        PyErr_SetString(PyExc_TypeError, "out must have a list of segments, a dict of counts and a str display");
+        goto done;
+    }
+    fast = PySequence_Fast(events, "events must be a sequence");
+    if (fast == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(fast); i++) {
+        if (md_event(&md, PySequence_Fast_GET_ITEM(fast, i)) < 0) {
+            goto done;
+        }
+    }
+    if (md_flush(&md) == 0) {
+        Py_INCREF(Py_None);
+        result = Py_None;
+    }
+done:
+    Py_XDECREF(fast);
+    runs_free(md.block);
+    for (Py_ssize_t i = 0; i < md.n_alts; i++) {
+        runs_free(md.alts[i]);
+    }
+    for (Py_ssize_t i = 0; i < md.n_inner; i++) {
+        runs_free(md.inner[i]);
+    }
+    for (Py_ssize_t i = 0; i < md.n_links; i++) {
+        Py_DECREF(md.links[i].data);
+    }
+    PyMem_Free(md.alts);
+    PyMem_Free(md.inner);
+    PyMem_Free(md.links);
+    PyMem_Free(md.html_offsets);
+    PyMem_Free(md.line_starts);
+    PyMem_Free(md.char_at);
+    Py_XDECREF(md.html_texts);
+    Py_XDECREF(md.segments);
+    Py_XDECREF(md.counts);
+    Py_XDECREF(md.display);
+    return result;
+}
+
 static PyMethodDef native_methods[] = {
     {"fold_compact", fold_compact, METH_VARARGS, fold_compact_doc},
     {"plain_segments", plain_segments, METH_VARARGS, plain_segments_doc},
+    {"markdown_segments", markdown_segments, METH_VARARGS, markdown_segments_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef native_module = {
-    PyModuleDef_HEAD_INIT, "_native", "Native hot loop of mediactl.check.normalize.", -1, native_methods,
+    PyModuleDef_HEAD_INIT, "_native", "Native hot loops of mediactl.check.normalize and extract.", -1, native_methods,
 };
 
 /* Bumped whenever a function's signature or results change: normalize.py uses this module only when the
  * number matches, so a stale build (an editable install not rebuilt after a pull) falls back to Python. */
 #define NATIVE_API 4
 
+/* The version of markdown_segments (and its hooks): extract.py calls it only when the number matches, so it is
+ * versioned apart from NATIVE_API, which normalize.py checks for the whole module. */
+#define MARKDOWN_API 1
+
 PyMODINIT_FUNC
 PyInit__native(void)
 {
+    s_start = PyUnicode_InternFromString("start");
+    s_end = PyUnicode_InternFromString("end");
+    s_dest_url = PyUnicode_InternFromString("dest_url");
+    s_link_type = PyUnicode_InternFromString("link_type");
+    s_alt = PyUnicode_InternFromString("alt");
+    s_link = PyUnicode_InternFromString("link");
+    s_empty = PyUnicode_InternFromString("");
+    s_space = PyUnicode_InternFromString(" ");
+    if (!s_start || !s_end || !s_dest_url || !s_link_type || !s_alt || !s_link || !s_empty || !s_space) {
+        return NULL;
+    }
     PyObject *module = PyModule_Create(&native_module);
-    if (module != NULL && PyModule_AddIntConstant(module, "API", NATIVE_API) < 0) {
+    if (module != NULL && (PyModule_AddIntConstant(module, "API", NATIVE_API) < 0
+                           || PyModule_AddIntConstant(module, "MARKDOWN_API", MARKDOWN_API) < 0)) {
         Py_DECREF(module);
         return NULL;
     }

@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 
 from mediactl.check.normalize import _native  # the C extension, or None where it was not built
 from mediactl.library.frontmatter import split_front_matter
+from mediactl.text.cjk import _CJK_RANGES
 from mediactl.text.cjk import is_cjk as _is_cjk
 from mediactl.text.cuetext import CUE_MARKUP as _CUE_MARKUP  # shared with the video burn-in
 
@@ -578,27 +579,11 @@ class _MarkdownExtractor:
             runs.add(text, *self.pos(begin))
 
     def code_span(self, code: str, start: int, end: int) -> None:
-        """Inline code between its backticks; each source line it spans anchored on its line (breaks read as spaces)."""
         if self.skipping:
             return
-        src, runs = self.src, self.target()
-        begin, stop = self.char(start), self.char(end)
-        ticks = len(src[begin:stop]) - len(src[begin:stop].lstrip("`"))
-        inner, close = begin + ticks, stop - ticks
-        raw = src[inner:close]
-        if raw[:1] in (" ", "\n") and raw[-1:] in (" ", "\n") and raw.strip(" \n"):  # CommonMark strips one space
-            inner, close = inner + 1, close - 1
-        at = 0
-        while at < len(code):
-            eol = src.find("\n", inner, close)
-            size = (close if eol < 0 else eol) - inner
-            if src[inner : inner + size] != code[at : at + size]:  # not as written (a tab?): the line is right
-                size = len(code) - at
-            runs.add(code[at : at + size + 1], *self.pos(inner))  # with the space the line break reads as
-            at += size + 1
-            inner = eol + 1
-            while inner < close and src[inner] in " \t>":  # indentation and blockquote markers
-                inner += 1
+        runs = self.target()
+        for text, at in _code_span_runs(self.src, code, self.char(start), self.char(end)):
+            runs.add(text, *self.pos(at))
 
     def link(self, data: dict[str, str], first_anchor: int, first_char: int, span: dict[str, int]) -> None:
         """The target of a link, as a "link" segment; the autolink's text is its URL."""
@@ -632,9 +617,7 @@ class _MarkdownExtractor:
         elif tag == "br":
             self.target().pending = True
         elif not closing:
-            at = self.char(start)
-            for field, value, offset in _visible_attributes(tag, raw):
-                _emit_attribute(self.out, field, self.src, at + offset, value, self.pos)
+            _inline_attributes(self.out, self.src, self.line_offset, tag, raw, self.char(start))
 
     def html_block(self) -> None:
         """Raw HTML between Markdown blocks, through the HTML extractor; each line keeps its column."""
@@ -644,8 +627,46 @@ class _MarkdownExtractor:
         starts = self.pos.starts
         lines = [bisect.bisect_right(starts, offset) - 1 for _, offset in self.html_lines]
         shifts = [offset - starts[line] for line, (_, offset) in zip(lines, self.html_lines, strict=True)]
-        first = lines[0]
-        _html_into(self.out, content, self.field, _Lines(content, self.line_offset + first, shifts))
+        _html_block_into(self.out, self.field, self.line_offset, content, lines[0], shifts)
+
+
+def _code_span_runs(src: str, code: str, begin: int, stop: int) -> list[tuple[str, int]]:
+    """Inline code between its backticks (src[begin:stop]) as runs (text, offset): one per source line it spans.
+
+    A line break inside reads as a space, kept at the end of its line's run.
+    """
+    ticks = len(src[begin:stop]) - len(src[begin:stop].lstrip("`"))
+    inner, close = begin + ticks, stop - ticks
+    raw = src[inner:close]
+    if raw[:1] in (" ", "\n") and raw[-1:] in (" ", "\n") and raw.strip(" \n"):  # CommonMark strips one space
+        inner, close = inner + 1, close - 1
+    runs, at = [], 0
+    while at < len(code):
+        eol = src.find("\n", inner, close)
+        size = (close if eol < 0 else eol) - inner
+        if src[inner : inner + size] != code[at : at + size]:  # not as written (a tab?): the line is right
+            size = len(code) - at
+        runs.append((code[at : at + size + 1], inner))  # with the space the line break reads as
+        at += size + 1
+        inner = eol + 1
+        while inner < close and src[inner] in " \t>":  # indentation and blockquote markers
+            inner += 1
+    return runs
+
+
+def _inline_attributes(out: _Out, src: str, line_offset: int, tag: str, raw: str, at: int) -> None:
+    """The attributes of a start tag written inline at src[at] that reach the audience (img alt, a href)."""
+    for field, value, offset in _visible_attributes(tag, raw):
+        _emit_attribute(out, field, src, at + offset, value, _Lines(src, line_offset))
+
+
+def _html_block_into(out: _Out, field: str, line_offset: int, content: str, first: int, shifts: list[int]) -> None:
+    """An HTML block's lines (content), the first on 0-based line `first`, each shifted by its column."""
+    _html_into(out, content, field, _Lines(content, line_offset + first, shifts))
+
+
+#: markdown_segments's Python part (see _native.c): what is rare and intricate stays here, shared with the fallback.
+_MARKDOWN_HOOKS = (_code_span_runs, _inline_attributes, _html_block_into)
 
 
 # --- YAML and JSON --------------------------------------------------------------------------
@@ -877,7 +898,12 @@ def extract_markdown(text: str, display: str, *, line_offset: int = 0, field: st
     line_offset: lines of the file before `text` (the front matter of an index.md).
     """
     out = _Out(display)
-    _MarkdownExtractor(_normalize_newlines(text), out, field, line_offset).run()
+    src = _normalize_newlines(text)
+    if _native is not None and getattr(_native, "MARKDOWN_API", None) == 1:  # the same segments, made natively
+        events = _markdown_parser().events_with_range(src)
+        _native.markdown_segments(events, src, line_offset, field, out, Segment, _CJK_RANGES, _MARKDOWN_HOOKS)
+    else:
+        _MarkdownExtractor(src, out, field, line_offset).run()
     return out.sorted()
 
 
