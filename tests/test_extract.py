@@ -504,6 +504,17 @@ _MARKDOWN_PIECES = [
     "`多\n行`", "` x `", "\\`",
 ]  # fmt: skip
 
+#: HTML blocks: the plain ones are read natively, the others (entities, comments, <pre>, odd tags) by html.parser.
+_HTML_PIECES = [
+    "\n\n<div>\n", "\n\n<DIV class=\"a\">\n", "\n\n<section id=x>\n", "</div>\n", "</section >\n", "<p>", "</p>",
+    "<b>", "</b>", "<span>", "</span>", "<br>", "<br/>", "<br />", "</br>", "<p/>", '<img src="a.png" alt="图 中字">',
+    "<img alt='单引号' src=b.png>", "<img alt=bare>", "<img alt=x/>", '<a href="http://h.cn/>">', "</a>",
+    '<meta name="description" content="摘要">', '<input type="image" alt="按钮">', '<img alt="跨\n行">', "<img\nalt=\"换行\">",
+    "<pre>\n  保 本\n</pre>", "<title>标题</title>", "<script>保本</script>", "<!-- 注释 -->", "&amp;", "&#26412;",
+    "a < b", "<x:y>", "<p a='1'b='2'>", "<p / >", "<custom-element-with-a-very-long-name-indeed>", "<a href=\"x\"/>",
+    "保本", "稳赚 收益", "Latin words", "\n", " ", "\t", "\u3000", "\f", "\u00a0", "，", "🔥", "\n\n", "**强调**",
+]  # fmt: skip
+
 
 def test_markdown_native_and_python_agree() -> None:
     """markdown_segments (C) and _MarkdownExtractor (Python) give the same segments, anchors and numbering."""
@@ -513,7 +524,8 @@ def test_markdown_native_and_python_agree() -> None:
         pytest.skip("the native extension was not built (no C compiler)")
     rng = random.Random(17)
     texts = ["".join(rng.choice(_MARKDOWN_PIECES) for _ in range(rng.randrange(0, 40))) for _ in range(1500)]
-    texts += [piece * 3 for piece in _MARKDOWN_PIECES]
+    texts += ["".join(rng.choice(_HTML_PIECES) for _ in range(rng.randrange(0, 30))) for _ in range(1500)]
+    texts += [piece * 3 for piece in _MARKDOWN_PIECES + _HTML_PIECES]
     for index, text in enumerate(texts):
         offset, field = index % 3, ("body", "summary")[index % 2]
         native = extract_markdown(text, "a.md", line_offset=offset, field=field)

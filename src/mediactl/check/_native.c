@@ -257,7 +257,7 @@ fail:
  * extract._MarkdownExtractor, event for event: the text of each block as runs (one anchor each),
  * joined across line breaks without a space beside CJK, emitted as Segments into the caller's _Out.
  * What is rare and intricate stays in Python, through three hooks: a code span's runs, the visible
- * attributes of an inline tag (img alt, a href, meta content) and an HTML block. The Python class
+ * attributes of a tag (img alt, a href, meta content) and an HTML block that is not plain (below). The Python class
  * is the fallback and the reference: the tests run the same inputs through both.
  */
 
@@ -275,7 +275,7 @@ typedef struct {
 typedef struct { PyObject *data; Py_ssize_t first_anchor, first_char; } OpenLink;
 
 typedef struct {
-    PyObject *src, *field, *display, *segment_type, *segments, *counts, *out, *hooks;
+    PyObject *src, *field, *display, *segment_type, *segments, *counts, *out, *hooks, *html_tags;
     int kind;
     const void *data;
     Py_ssize_t length, line_offset;
@@ -729,6 +729,420 @@ md_link(Md *md, OpenLink open, PyObject *span)
     return push_inner(md, link);
 }
 
+/* --- An HTML block inside Markdown, natively where it is plain ---------------------------------------
+ *
+ * extract._HtmlExtractor (html.parser underneath) for the HTML that Markdown copy holds: start tags with
+ * well-formed attributes, end tags, and text without entities. Anything else (a comment, an entity, a '<'
+ * that opens no tag, <script>, <pre>, <title>…) leaves the block to the Python hook, decided before
+ * anything is emitted, so a block is read entirely by one path or the other.
+ */
+
+enum { TOKEN_DATA, TOKEN_START, TOKEN_END };
+enum { PENDING_NONE, PENDING_SPACE, PENDING_BREAK };
+
+typedef struct { int type, closes; Py_ssize_t start, end, name, name_len; } Token;
+
+typedef struct {
+    Py_UCS4 *chars;
+    Py_ssize_t *lines, *columns;  /* the source position of each character; line -1 for a joining space */
+    Py_ssize_t n, cap;
+    int pending;
+} HtmlText;
+
+typedef struct {
+    PyObject *content;
+    int kind;
+    const void *data;
+    Py_ssize_t length, first_line, n_shifts, *shifts, *starts, n_starts;
+    PyObject *block_tags, *python_tags, *attribute_tags;
+} Html;
+
+static int
+is_html_space(Py_UCS4 c)  /* html.parser's whitespace inside tags, ASCII only here */
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+static int
+is_name_char(Py_UCS4 c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+static int
+is_attribute_char(Py_UCS4 c)
+{
+    return is_name_char(c) || c == '_' || c == ':' || c == '.';
+}
+
+/* The lowercase name of a token as a str. */
+static PyObject *
+token_name(const Html *html, const Token *token)
+{
+    char name[64];
+    if (token->name_len >= (Py_ssize_t)sizeof(name)) {
+        return PyUnicode_FromString("");  /* no tag this code knows is that long */
+    }
+    for (Py_ssize_t i = 0; i < token->name_len; i++) {
+        Py_UCS4 c = PyUnicode_READ(html->kind, html->data, token->name + i);
+        name[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    return PyUnicode_FromStringAndSize(name, token->name_len);
+}
+
+/* A start tag at content[at] ('<' + letter): its end, or -1 where html.parser's reading is not this simple one. */
+static Py_ssize_t
+scan_start_tag(const Html *html, Py_ssize_t at, Token *token)
+{
+    Py_ssize_t i = at + 1, n = html->length;
+    token->name = i;
+    while (i < n && is_name_char(PyUnicode_READ(html->kind, html->data, i))) {
+        i++;
+    }
+    token->name_len = i - token->name;
+    for (;;) {
+        Py_ssize_t before = i;
+        while (i < n && is_html_space(PyUnicode_READ(html->kind, html->data, i))) {
+            i++;
+        }
+        if (i >= n) {
+            return -1;
+        }
+        Py_UCS4 c = PyUnicode_READ(html->kind, html->data, i);
+        if (c == '>') {
+            token->closes = 0;
+            return i + 1;
+        }
+        if (c == '/' && i + 1 < n && PyUnicode_READ(html->kind, html->data, i + 1) == '>') {
+            token->closes = 1;
+            return i + 2;
+        }
+        if (i == before || !is_attribute_char(c)) {  /* an attribute needs a space before it */
+            return -1;
+        }
+        while (i < n && is_attribute_char(PyUnicode_READ(html->kind, html->data, i))) {
+            i++;
+        }
+        Py_ssize_t after_name = i;
+        while (i < n && is_html_space(PyUnicode_READ(html->kind, html->data, i))) {
+            i++;
+        }
+        if (i >= n || PyUnicode_READ(html->kind, html->data, i) != '=') {
+            i = after_name;  /* an attribute without a value */
+            continue;
+        }
+        i++;
+        while (i < n && is_html_space(PyUnicode_READ(html->kind, html->data, i))) {
+            i++;
+        }
+        if (i >= n) {
+            return -1;
+        }
+        c = PyUnicode_READ(html->kind, html->data, i);
+        if (c == '"' || c == '\'') {
+            Py_ssize_t close = PyUnicode_FindChar(html->content, c, i + 1, n, 1);
+            if (close < 0) {
+                return -1;
+            }
+            i = close + 1;
+        } else {  /* a bare value: html.parser reads it up to a space or '>', so '/>' right after is not allowed */
+            Py_ssize_t value = i;
+            while (i < n && is_attribute_char(PyUnicode_READ(html->kind, html->data, i))) {
+                i++;
+            }
+            if (i == value || (i < n && PyUnicode_READ(html->kind, html->data, i) == '/')) {
+                return -1;
+            }
+        }
+        if (i >= n || !(is_html_space(PyUnicode_READ(html->kind, html->data, i))
+                        || PyUnicode_READ(html->kind, html->data, i) == '>'
+                        || PyUnicode_READ(html->kind, html->data, i) == '/')) {
+            return -1;
+        }
+    }
+}
+
+/* The tokens of a plain HTML block, or 0 tokens and no error where the Python path must read it. */
+static int
+html_tokens(const Html *html, Token **tokens, Py_ssize_t *count, Py_ssize_t *cap)
+{
+    Py_ssize_t i = 0, n = html->length;
+    if (PyUnicode_FindChar(html->content, '&', 0, n, 1) >= 0) {
+        return 0;  /* entities: html.unescape's reading */
+    }
+    while (i < n) {
+        if (grow((void **)tokens, cap, *count, sizeof(Token)) < 0) {
+            return -1;
+        }
+        Token *token = &(*tokens)[*count];
+        *token = (Token){TOKEN_DATA, 0, i, i, 0, 0};
+        Py_ssize_t lt = PyUnicode_FindChar(html->content, '<', i, n, 1);
+        if (lt != i) {
+            token->end = lt < 0 ? n : lt;
+            i = token->end;
+            (*count)++;
+            continue;
+        }
+        Py_UCS4 next = i + 1 < n ? PyUnicode_READ(html->kind, html->data, i + 1) : 0;
+        Py_ssize_t end = -1;
+        if ((next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z')) {
+            token->type = TOKEN_START;
+            end = scan_start_tag(html, i, token);
+        } else if (next == '/' && i + 2 < n) {
+            token->type = TOKEN_END;
+            token->name = i + 2;
+            Py_ssize_t j = i + 2;
+            Py_UCS4 c = PyUnicode_READ(html->kind, html->data, j);
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+                while (j < n && is_name_char(PyUnicode_READ(html->kind, html->data, j))) {
+                    j++;
+                }
+                token->name_len = j - token->name;
+                while (j < n && is_html_space(PyUnicode_READ(html->kind, html->data, j))) {
+                    j++;
+                }
+                end = j < n && PyUnicode_READ(html->kind, html->data, j) == '>' ? j + 1 : -1;
+            }
+        }
+        if (end < 0) {
+            *count = 0;
+            return 0;
+        }
+        PyObject *name = token_name(html, token);
+        int python = name == NULL ? -1 : PySet_Contains(html->python_tags, name);
+        Py_XDECREF(name);
+        if (python != 0) {
+            *count = 0;
+            return python < 0 ? -1 : 0;
+        }
+        token->end = end;
+        i = end;
+        (*count)++;
+    }
+    return 0;
+}
+
+static int
+text_push(HtmlText *text, Py_UCS4 c, Py_ssize_t line, Py_ssize_t column)
+{
+    if (text->n == text->cap) {
+        Py_ssize_t want = text->cap ? text->cap * 2 : 64;
+        Py_UCS4 *chars = PyMem_Realloc(text->chars, (size_t)want * sizeof(Py_UCS4));
+        if (chars != NULL) {
+            text->chars = chars;
+        }
+        Py_ssize_t *lines = chars ? PyMem_Realloc(text->lines, (size_t)want * sizeof(Py_ssize_t)) : NULL;
+        if (lines != NULL) {
+            text->lines = lines;
+        }
+        Py_ssize_t *columns = lines ? PyMem_Realloc(text->columns, (size_t)want * sizeof(Py_ssize_t)) : NULL;
+        if (columns == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        text->columns = columns;
+        text->cap = want;
+    }
+    text->chars[text->n] = c;
+    text->lines[text->n] = line;
+    text->columns[text->n++] = column;
+    return 0;
+}
+
+/* _Block.add of content[from:to], each character at its source position (_Lines with the lines' shifts). */
+static int
+text_add(const Md *md, const Html *html, HtmlText *text, Py_ssize_t from, Py_ssize_t to)
+{
+    if (to <= from) {
+        return 0;
+    }
+    Py_UCS4 first = PyUnicode_READ(html->kind, html->data, from);
+    int cjk_break = text->pending == PENDING_BREAK && text->n
+                    && (md_is_cjk(md, text->chars[text->n - 1]) || md_is_cjk(md, first));
+    if (text->pending && text->n && !cjk_break && text_push(text, ' ', -1, -1) < 0) {
+        return -1;
+    }
+    text->pending = PENDING_NONE;
+    Py_ssize_t index = 0;
+    while (index + 1 < html->n_starts && html->starts[index + 1] <= from) {
+        index++;
+    }
+    for (Py_ssize_t at = from; at < to; at++) {
+        while (index + 1 < html->n_starts && html->starts[index + 1] <= at) {
+            index++;
+        }
+        Py_ssize_t shift = index < html->n_shifts ? html->shifts[index] : 0;
+        if (text_push(text, PyUnicode_READ(html->kind, html->data, at), index + 1 + html->first_line,
+                      at - html->starts[index] + 1 + shift) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* _Block.finish(strip=True) and _Out.emit: an anchor wherever a character is not where the last one ended. */
+static int
+text_finish(Md *md, HtmlText *text)
+{
+    Py_ssize_t lead = 0, n = text->n;
+    text->n = 0;
+    text->pending = PENDING_NONE;
+    while (n > 0 && Py_UNICODE_ISSPACE(text->chars[n - 1])) {
+        n--;
+    }
+    while (lead < n && Py_UNICODE_ISSPACE(text->chars[lead])) {
+        lead++;
+    }
+    if (lead >= n) {
+        return 0;
+    }
+    Anchor *anchors = PyMem_New(Anchor, n - lead);
+    PyObject *string = anchors ? PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, text->chars + lead, n - lead) : NULL;
+    if (string == NULL) {
+        PyMem_Free(anchors);
+        return anchors ? -1 : (PyErr_NoMemory(), -1);
+    }
+    Py_ssize_t count = 0, line = -1, column = -1;  /* where the next character is expected */
+    for (Py_ssize_t i = lead; i < n; i++) {
+        Py_ssize_t at_line = text->lines[i] < 0 ? line : text->lines[i];  /* a joining space continues the run */
+        Py_ssize_t at_column = text->lines[i] < 0 ? column : text->columns[i];
+        if (at_line != line || at_column != column) {
+            anchors[count++] = (Anchor){i - lead, at_line, at_column};
+        }
+        line = at_line;
+        column = at_column + 1;
+    }
+    int result = md_emit(md, md->field, string, anchors, count, (Anchor){0}, 0);
+    Py_DECREF(string);
+    PyMem_Free(anchors);
+    return result;
+}
+
+/* _HtmlExtractor.handle_data outside <pre>: runs of HTML whitespace are a space, or a break if they hold a newline. */
+static int
+html_data(const Md *md, const Html *html, HtmlText *text, Py_ssize_t from, Py_ssize_t to)
+{
+    Py_ssize_t piece = from, at = from;
+    while (at < to) {
+        Py_UCS4 c = PyUnicode_READ(html->kind, html->data, at);
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\f') {
+            at++;
+            continue;
+        }
+        Py_ssize_t run = at;
+        int newline = 0;
+        for (; at < to; at++) {
+            c = PyUnicode_READ(html->kind, html->data, at);
+            if (c != ' ' && c != '\t' && c != '\n' && c != '\f') {
+                break;
+            }
+            newline |= c == '\n';
+        }
+        if (text_add(md, html, text, piece, run) < 0) {
+            return -1;
+        }
+        if (newline) {
+            text->pending = PENDING_BREAK;
+        } else if (!text->pending) {
+            text->pending = PENDING_SPACE;
+        }
+        piece = at;
+    }
+    return text_add(md, html, text, piece, to);
+}
+
+/* _HtmlExtractor.handle_endtag outside <pre>: a block tag ends the text, <br> breaks it. */
+static int
+html_end_tag(Md *md, HtmlText *text, int block, int br)
+{
+    if (block) {
+        return text_finish(md, text);
+    }
+    if (br) {
+        text->pending = PENDING_BREAK;
+    }
+    return 0;
+}
+
+/* _HtmlExtractor.handle_starttag (and handle_endtag after it for <x/>): a block tag ends the text, <br> breaks
+ * it, and the visible attributes of a start tag (img alt, a href, meta content) go to the hook. */
+static int
+html_tag(Md *md, const Html *html, HtmlText *text, const Token *token, PyObject *shifts)
+{
+    PyObject *name = token_name(html, token);
+    int block = name ? PySet_Contains(html->block_tags, name) : -1;
+    int br = block >= 0 && PyUnicode_CompareWithASCIIString(name, "br") == 0;
+    int result = block < 0 ? -1 : 0;
+    if (result == 0 && token->type == TOKEN_START) {
+        result = html_end_tag(md, text, block, br);  /* the same two steps open a block or a break */
+        int wanted = result < 0 ? 0 : PySet_Contains(html->attribute_tags, name);
+        PyObject *raw = wanted > 0 ? PyUnicode_Substring(html->content, token->start, token->end) : NULL;
+        PyObject *done = raw ? PyObject_CallFunction(PyTuple_GET_ITEM(md->hooks, 1), "OOnOOOn", md->out,
+                                                     html->content, html->first_line, shifts, name, raw, token->start)
+                             : NULL;
+        if (wanted < 0 || (wanted > 0 && done == NULL)) {
+            result = -1;
+        }
+        Py_XDECREF(raw);
+        Py_XDECREF(done);
+    }
+    if (result == 0 && (token->type == TOKEN_END || token->closes)) {
+        result = html_end_tag(md, text, block, br);
+    }
+    Py_XDECREF(name);
+    return result;
+}
+
+/* An HTML block read natively: 1 when done, 0 when it must go to the Python hook (nothing emitted), -1 on error. */
+static int
+html_block(Md *md, PyObject *content, Py_ssize_t first_line, PyObject *shifts, PyObject *tags)
+{
+    Html html = {content, PyUnicode_KIND(content), PyUnicode_DATA(content), PyUnicode_GET_LENGTH(content),
+                 first_line, PyList_GET_SIZE(shifts), NULL, NULL, 0,
+                 PyTuple_GET_ITEM(tags, 0), PyTuple_GET_ITEM(tags, 1), PyTuple_GET_ITEM(tags, 2)};
+    Token *tokens = NULL;
+    Py_ssize_t count = 0, cap = 0;
+    HtmlText text = {0};
+    int result = -1;
+    html.shifts = PyMem_New(Py_ssize_t, html.n_shifts + 1);
+    html.starts = PyMem_New(Py_ssize_t, html.length + 1);
+    if (html.shifts == NULL || html.starts == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < html.n_shifts; i++) {
+        html.shifts[i] = PyLong_AsSsize_t(PyList_GET_ITEM(shifts, i));
+    }
+    html.starts[html.n_starts++] = 0;
+    for (Py_ssize_t i = 0; i < html.length; i++) {
+        if (PyUnicode_READ(html.kind, html.data, i) == '\n') {
+            html.starts[html.n_starts++] = i + 1;
+        }
+    }
+    if (PyErr_Occurred() || html_tokens(&html, &tokens, &count, &cap) < 0) {
+        goto done;
+    }
+    result = count > 0 || html.length == 0;
+    for (Py_ssize_t i = 0; result == 1 && i < count; i++) {
+        if (tokens[i].type == TOKEN_DATA) {
+            result = html_data(md, &html, &text, tokens[i].start, tokens[i].end) < 0 ? -1 : 1;
+        } else {
+            result = html_tag(md, &html, &text, &tokens[i], shifts) < 0 ? -1 : 1;
+        }
+    }
+    if (result == 1 && text_finish(md, &text) < 0) {
+        result = -1;
+    }
+done:
+    PyMem_Free(tokens);
+    PyMem_Free(html.shifts);
+    PyMem_Free(html.starts);
+    PyMem_Free(text.chars);
+    PyMem_Free(text.lines);
+    PyMem_Free(text.columns);
+    return result;
+}
+
 static int
 md_end(Md *md, PyObject *tag, PyObject *span)
 {
@@ -755,14 +1169,15 @@ md_end(Md *md, PyObject *tag, PyObject *span)
                 }
                 PyList_SET_ITEM(shifts, i, shift);
             }
-            PyObject *done = shifts == NULL ? NULL : PyObject_CallFunction(
+            int native = shifts == NULL ? -1 : html_block(md, content, md->line_offset + first, shifts, md->html_tags);
+            PyObject *done = native != 0 ? NULL : PyObject_CallFunction(
                 PyTuple_GET_ITEM(md->hooks, 2), "OOnOnO", md->out, md->field, md->line_offset, content, first, shifts);
             Py_XDECREF(content);
             Py_XDECREF(shifts);
-            if (done == NULL) {
+            if (native < 0 || (native == 0 && done == NULL)) {
                 return -1;
             }
-            Py_DECREF(done);
+            Py_XDECREF(done);
         }
         return md_flush(md);
     }
@@ -869,15 +1284,15 @@ md_inline_html(Md *md, PyObject *raw, PyObject *span)
         if (at < 0) {
             return -1;
         }
-        if (!strcmp(tag, "img") || !strcmp(tag, "area") || !strcmp(tag, "input") || !strcmp(tag, "a")
-            || !strcmp(tag, "meta")) {
-            PyObject *done = PyObject_CallFunction(PyTuple_GET_ITEM(md->hooks, 1), "OOnsOn", md->out, md->src,
-                                                   md->line_offset, tag, raw, at);
-            if (done == NULL) {
-                return -1;
-            }
-            Py_DECREF(done);
+        PyObject *name = PyUnicode_FromString(tag);
+        int wanted = name ? PySet_Contains(PyTuple_GET_ITEM(md->html_tags, 2), name) : -1;
+        PyObject *done = wanted <= 0 ? NULL : PyObject_CallFunction(PyTuple_GET_ITEM(md->hooks, 1), "OOn()OOn", md->out,
+                                                                    md->src, md->line_offset, name, raw, at);
+        Py_XDECREF(name);
+        if (wanted < 0 || (wanted > 0 && done == NULL)) {
+            return -1;
         }
+        Py_XDECREF(done);
     }
     return 0;
 }
@@ -982,11 +1397,12 @@ md_offsets(Md *md)
 }
 
 PyDoc_STRVAR(markdown_segments_doc,
-"markdown_segments(events, src, line_offset, field, out, segment_type, cjk_ranges, hooks) -> None\n\n"
+"markdown_segments(events, src, line_offset, field, out, segment_type, cjk_ranges, hooks, html_tags) -> None\n\n"
 "The segments of one Markdown text from pyromark's events_with_range(src), as extract._MarkdownExtractor\n"
 "makes them, appended to out.segments and numbered in out.counts (a dict: field -> blocks so far).\n"
 "cjk_ranges: (low, high) code points that join a line break without a space (mediactl.text.cjk).\n"
-"hooks: (code_span_runs, inline_attributes, html_block), the Python functions named in extract.py.");
+"hooks: (code_span_runs, html_attributes, html_block_into), the Python functions named in extract.py.\n"
+"html_tags: frozensets (block tags, tags only the Python path reads, tags with visible attributes).");
 
 static PyObject *
 markdown_segments(PyObject *module, PyObject *args)
@@ -994,13 +1410,14 @@ markdown_segments(PyObject *module, PyObject *args)
     (void)module;
     PyObject *events, *cjk, *fast = NULL, *result = NULL;
     Md md = {0};
-    if (!PyArg_ParseTuple(args, "OUnUOO!O!O!:markdown_segments", &events, &md.src, &md.line_offset, &md.field,
-                          &md.out, &PyType_Type, &md.segment_type, &PyTuple_Type, &cjk, &PyTuple_Type, &md.hooks)) {
+    if (!PyArg_ParseTuple(args, "OUnUOO!O!O!O!:markdown_segments", &events, &md.src, &md.line_offset, &md.field,
+                          &md.out, &PyType_Type, &md.segment_type, &PyTuple_Type, &cjk, &PyTuple_Type, &md.hooks,
+                          &PyTuple_Type, &md.html_tags)) {
         return NULL;
     }
-    if (PyTuple_GET_SIZE(md.hooks) != 3 || PyTuple_GET_SIZE(cjk) > 32
+    if (PyTuple_GET_SIZE(md.hooks) != 3 || PyTuple_GET_SIZE(md.html_tags) != 3 || PyTuple_GET_SIZE(cjk) > 32
         || !PyType_IsSubtype((PyTypeObject *)md.segment_type, &PyTuple_Type)) {
-        PyErr_SetString(PyExc_TypeError, "three hooks, at most 32 CJK ranges and a tuple subclass for segments");
+        PyErr_SetString(PyExc_TypeError, "three hooks, three tag sets, at most 32 CJK ranges, a tuple subclass");
         return NULL;
     }
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(cjk); i++) {

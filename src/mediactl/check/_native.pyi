@@ -17,5 +17,6 @@ def markdown_segments(
     segment_type: type[tuple[Any, ...]],
     cjk_ranges: tuple[tuple[int, int], ...],
     hooks: tuple[Any, Any, Any],
+    html_tags: tuple[frozenset[str], frozenset[str], frozenset[str]],
     /,
 ) -> None: ...

@@ -269,6 +269,9 @@ def _attributes(tag_text: str) -> dict[str, tuple[str, int]]:
     return found
 
 
+_ATTRIBUTE_TAGS = frozenset(("img", "area", "input", "a", "meta"))  # the only ones _visible_attributes reads
+
+
 def _visible_attributes(tag: str, tag_text: str) -> list[tuple[str, str, int]]:
     """(field, raw value, offset in tag_text) of the attributes of one start tag that reach the audience."""
     attrs = _attributes(tag_text)
@@ -617,7 +620,7 @@ class _MarkdownExtractor:
         elif tag == "br":
             self.target().pending = True
         elif not closing:
-            _inline_attributes(self.out, self.src, self.line_offset, tag, raw, self.char(start))
+            _html_attributes(self.out, self.src, self.line_offset, (), tag, raw, self.char(start))
 
     def html_block(self) -> None:
         """Raw HTML between Markdown blocks, through the HTML extractor; each line keeps its column."""
@@ -654,10 +657,10 @@ def _code_span_runs(src: str, code: str, begin: int, stop: int) -> list[tuple[st
     return runs
 
 
-def _inline_attributes(out: _Out, src: str, line_offset: int, tag: str, raw: str, at: int) -> None:
-    """The attributes of a start tag written inline at src[at] that reach the audience (img alt, a href)."""
+def _html_attributes(out: _Out, src: str, line_offset: int, shifts: Sequence[int], tag: str, raw: str, at: int) -> None:
+    """The attributes of a start tag at src[at] that reach the audience (img alt, a href); positions as _Lines."""
     for field, value, offset in _visible_attributes(tag, raw):
-        _emit_attribute(out, field, src, at + offset, value, _Lines(src, line_offset))
+        _emit_attribute(out, field, src, at + offset, value, _Lines(src, line_offset, shifts))
 
 
 def _html_block_into(out: _Out, field: str, line_offset: int, content: str, first: int, shifts: list[int]) -> None:
@@ -665,8 +668,10 @@ def _html_block_into(out: _Out, field: str, line_offset: int, content: str, firs
     _html_into(out, content, field, _Lines(content, line_offset + first, shifts))
 
 
-#: markdown_segments's Python part (see _native.c): what is rare and intricate stays here, shared with the fallback.
-_MARKDOWN_HOOKS = (_code_span_runs, _inline_attributes, _html_block_into)
+#: markdown_segments's Python part (see _native.c): what is rare and intricate stays here, shared with the fallback;
+#: and the tags it must know: block tags, tags only _HtmlExtractor reads, tags whose attributes may be visible.
+_MARKDOWN_HOOKS = (_code_span_runs, _html_attributes, _html_block_into)
+_MARKDOWN_TAGS = (_BLOCK_TAGS, _SKIP_TAGS | _PRE_TAGS | {"title"}, _ATTRIBUTE_TAGS)
 
 
 # --- YAML and JSON --------------------------------------------------------------------------
@@ -901,7 +906,9 @@ def extract_markdown(text: str, display: str, *, line_offset: int = 0, field: st
     src = _normalize_newlines(text)
     if _native is not None and getattr(_native, "MARKDOWN_API", None) == 1:  # the same segments, made natively
         events = _markdown_parser().events_with_range(src)
-        _native.markdown_segments(events, src, line_offset, field, out, Segment, _CJK_RANGES, _MARKDOWN_HOOKS)
+        _native.markdown_segments(
+            events, src, line_offset, field, out, Segment, _CJK_RANGES, _MARKDOWN_HOOKS, _MARKDOWN_TAGS
+        )
     else:
         _MarkdownExtractor(src, out, field, line_offset).run()
     return out.sorted()
