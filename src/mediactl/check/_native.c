@@ -256,7 +256,7 @@ fail:
  *
  * extract._MarkdownExtractor, event for event: the text of each block as runs (one anchor each),
  * joined across line breaks without a space beside CJK, emitted as Segments into the caller's _Out.
- * What is rare and intricate stays in Python, through three hooks: a code span's runs, the visible
+ * What is rare and intricate stays in Python, through hooks: a code span's runs, the visible
  * attributes of a tag (img alt, a href, meta content) and an HTML block that is not plain (below). The Python class
  * is the fallback and the reference: the tests run the same inputs through both.
  */
@@ -276,6 +276,7 @@ typedef struct { PyObject *data; Py_ssize_t first_anchor, first_char; } OpenLink
 
 typedef struct {
     PyObject *src, *field, *display, *segment_type, *segments, *counts, *out, *hooks, *html_tags;
+    PyObject *pos;                     /* the text's _Lines, made for the first inline tag with visible attributes */
     int kind;
     const void *data;
     Py_ssize_t length, line_offset;
@@ -729,6 +730,23 @@ md_link(Md *md, OpenLink open, PyObject *span)
     return push_inner(md, link);
 }
 
+/* hooks[1](out, src, at, tag, raw, pos): the visible attributes of the start tag src[at:] (raw) as segments, where
+ * pos is hooks[3](src, line_offset, shifts), a _Lines made once per text. */
+static int
+md_attributes(Md *md, PyObject *src, Py_ssize_t line_offset, PyObject *shifts, PyObject *tag, PyObject *raw,
+              Py_ssize_t at, PyObject **pos)
+{
+    if (*pos == NULL) {
+        *pos = PyObject_CallFunction(PyTuple_GET_ITEM(md->hooks, 3), "OnO", src, line_offset, shifts);
+        if (*pos == NULL) {
+            return -1;
+        }
+    }
+    PyObject *done = PyObject_CallFunction(PyTuple_GET_ITEM(md->hooks, 1), "OOnOOO", md->out, src, at, tag, raw, *pos);
+    Py_XDECREF(done);
+    return done ? 0 : -1;
+}
+
 /* --- An HTML block inside Markdown, natively where it is plain ---------------------------------------
  *
  * extract._HtmlExtractor (html.parser underneath) for the HTML that Markdown copy holds: start tags with
@@ -1067,7 +1085,7 @@ html_end_tag(Md *md, HtmlText *text, int block, int br)
 /* _HtmlExtractor.handle_starttag (and handle_endtag after it for <x/>): a block tag ends the text, <br> breaks
  * it, and the visible attributes of a start tag (img alt, a href, meta content) go to the hook. */
 static int
-html_tag(Md *md, const Html *html, HtmlText *text, const Token *token, PyObject *shifts)
+html_tag(Md *md, const Html *html, HtmlText *text, const Token *token, PyObject *shifts, PyObject **pos)
 {
     PyObject *name = token_name(html, token);
     int block = name ? PySet_Contains(html->block_tags, name) : -1;
@@ -1077,14 +1095,11 @@ html_tag(Md *md, const Html *html, HtmlText *text, const Token *token, PyObject 
         result = html_end_tag(md, text, block, br);  /* the same two steps open a block or a break */
         int wanted = result < 0 ? 0 : PySet_Contains(html->attribute_tags, name);
         PyObject *raw = wanted > 0 ? PyUnicode_Substring(html->content, token->start, token->end) : NULL;
-        PyObject *done = raw ? PyObject_CallFunction(PyTuple_GET_ITEM(md->hooks, 1), "OOnOOOn", md->out,
-                                                     html->content, html->first_line, shifts, name, raw, token->start)
-                             : NULL;
-        if (wanted < 0 || (wanted > 0 && done == NULL)) {
+        if (wanted < 0 || (wanted > 0 && (raw == NULL || md_attributes(md, html->content, html->first_line, shifts,
+                                                                        name, raw, token->start, pos) < 0))) {
             result = -1;
         }
         Py_XDECREF(raw);
-        Py_XDECREF(done);
     }
     if (result == 0 && (token->type == TOKEN_END || token->closes)) {
         result = html_end_tag(md, text, block, br);
@@ -1103,6 +1118,7 @@ html_block(Md *md, PyObject *content, Py_ssize_t first_line, PyObject *shifts, P
     Token *tokens = NULL;
     Py_ssize_t count = 0, cap = 0;
     HtmlText text = {0};
+    PyObject *pos = NULL;  /* the block's _Lines, made for the first tag with visible attributes */
     int result = -1;
     html.shifts = PyMem_New(Py_ssize_t, html.n_shifts + 1);
     html.starts = PyMem_New(Py_ssize_t, html.length + 1);
@@ -1127,13 +1143,14 @@ html_block(Md *md, PyObject *content, Py_ssize_t first_line, PyObject *shifts, P
         if (tokens[i].type == TOKEN_DATA) {
             result = html_data(md, &html, &text, tokens[i].start, tokens[i].end) < 0 ? -1 : 1;
         } else {
-            result = html_tag(md, &html, &text, &tokens[i], shifts) < 0 ? -1 : 1;
+            result = html_tag(md, &html, &text, &tokens[i], shifts, &pos) < 0 ? -1 : 1;
         }
     }
     if (result == 1 && text_finish(md, &text) < 0) {
         result = -1;
     }
 done:
+    Py_XDECREF(pos);
     PyMem_Free(tokens);
     PyMem_Free(html.shifts);
     PyMem_Free(html.starts);
@@ -1152,7 +1169,7 @@ md_end(Md *md, PyObject *tag, PyObject *span)
     }
     if (is_block_name(name)) {
         if (PyUnicode_CompareWithASCIIString(name, "HtmlBlock") == 0 && md->n_html) {
-            /* hooks[2](out, field, line_offset, content, first line index, column shift of each line) */
+            /* natively, or hooks[2](out, content, field, line offset of its first line, column shift of each line) */
             PyObject *content = PyUnicode_Join(s_empty, md->html_texts);
             PyObject *shifts = content ? PyList_New(md->n_html) : NULL;
             Py_ssize_t first = 0;
@@ -1171,7 +1188,7 @@ md_end(Md *md, PyObject *tag, PyObject *span)
             }
             int native = shifts == NULL ? -1 : html_block(md, content, md->line_offset + first, shifts, md->html_tags);
             PyObject *done = native != 0 ? NULL : PyObject_CallFunction(
-                PyTuple_GET_ITEM(md->hooks, 2), "OOnOnO", md->out, md->field, md->line_offset, content, first, shifts);
+                PyTuple_GET_ITEM(md->hooks, 2), "OOOnO", md->out, content, md->field, md->line_offset + first, shifts);
             Py_XDECREF(content);
             Py_XDECREF(shifts);
             if (native < 0 || (native == 0 && done == NULL)) {
@@ -1284,15 +1301,16 @@ md_inline_html(Md *md, PyObject *raw, PyObject *span)
         if (at < 0) {
             return -1;
         }
-        PyObject *name = PyUnicode_FromString(tag);
-        int wanted = name ? PySet_Contains(PyTuple_GET_ITEM(md->html_tags, 2), name) : -1;
-        PyObject *done = wanted <= 0 ? NULL : PyObject_CallFunction(PyTuple_GET_ITEM(md->hooks, 1), "OOn()OOn", md->out,
-                                                                    md->src, md->line_offset, name, raw, at);
+        PyObject *name = PyUnicode_FromString(tag), *shifts = PyTuple_New(0);
+        int wanted = name && shifts ? PySet_Contains(PyTuple_GET_ITEM(md->html_tags, 2), name) : -1;
+        if (wanted > 0) {
+            wanted = md_attributes(md, md->src, md->line_offset, shifts, name, raw, at, &md->pos) < 0 ? -1 : 1;
+        }
         Py_XDECREF(name);
-        if (wanted < 0 || (wanted > 0 && done == NULL)) {
+        Py_XDECREF(shifts);
+        if (wanted < 0) {
             return -1;
         }
-        Py_XDECREF(done);
     }
     return 0;
 }
@@ -1401,7 +1419,7 @@ PyDoc_STRVAR(markdown_segments_doc,
 "The segments of one Markdown text from pyromark's events_with_range(src), as extract._MarkdownExtractor\n"
 "makes them, appended to out.segments and numbered in out.counts (a dict: field -> blocks so far).\n"
 "cjk_ranges: (low, high) code points that join a line break without a space (mediactl.text.cjk).\n"
-"hooks: (code_span_runs, html_attributes, html_block_into), the Python functions named in extract.py.\n"
+"hooks: (_code_span_runs, _emit_attributes, _html_into, _Lines), the Python functions of extract.py.\n"
 "html_tags: frozensets (block tags, tags only the Python path reads, tags with visible attributes).");
 
 static PyObject *
@@ -1415,9 +1433,9 @@ markdown_segments(PyObject *module, PyObject *args)
                           &PyTuple_Type, &md.html_tags)) {
         return NULL;
     }
-    if (PyTuple_GET_SIZE(md.hooks) != 3 || PyTuple_GET_SIZE(md.html_tags) != 3 || PyTuple_GET_SIZE(cjk) > 32
+    if (PyTuple_GET_SIZE(md.hooks) != 4 || PyTuple_GET_SIZE(md.html_tags) != 3 || PyTuple_GET_SIZE(cjk) > 32
         || !PyType_IsSubtype((PyTypeObject *)md.segment_type, &PyTuple_Type)) {
-        PyErr_SetString(PyExc_TypeError, "three hooks, three tag sets, at most 32 CJK ranges, a tuple subclass");
+        PyErr_SetString(PyExc_TypeError, "four hooks, three tag sets, at most 32 CJK ranges, a tuple subclass");
         return NULL;
     }
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(cjk); i++) {
@@ -1474,6 +1492,7 @@ done:
     PyMem_Free(md.line_starts);
     PyMem_Free(md.char_at);
     Py_XDECREF(md.html_texts);
+    Py_XDECREF(md.pos);
     Py_XDECREF(md.segments);
     Py_XDECREF(md.counts);
     Py_XDECREF(md.display);

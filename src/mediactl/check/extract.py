@@ -8,12 +8,12 @@ Hard breaks and ``<br>`` are joined the same way. Positions are kept as anchors:
 where the text stops being a verbatim copy of the source, an anchor records the source line
 and column of the next character, so `Segment.position` is exact for text copied from one line.
 
-Markdown is read with pyromark (pulldown-cmark, Rust): each event carries its source range, so a
-run of text is anchored where the parser found it, one anchor per run, not searched for or mapped
-character by character. Unlike `mediactl.text.markup` (markdown-it-py, for rendering), raw HTML is
-markup here: a tag written in Markdown is markup to the reader whether a platform renders it or
-escapes it, so ``保</span>本`` is 保本. Raw HTML blocks go through the HTML extractor. Code spans and
-code blocks are visible text.
+Markdown is read with pyromark (pulldown-cmark, Rust): each event carries its source range, so a run
+of text is anchored where the parser found it, one anchor per run; _native.c turns the events into
+segments, the loop here is its reference and fallback. Unlike `mediactl.text.markup` (markdown-it-py,
+for rendering), raw HTML is markup here: a tag written in Markdown is markup to the reader whether a
+platform renders it or escapes it, so ``保</span>本`` is 保本. Raw HTML blocks go through the HTML
+extractor (plain ones natively). Code spans and code blocks are visible text.
 """
 
 from __future__ import annotations
@@ -255,6 +255,7 @@ _META_FIELDS = {
     "og:title": "title",
     "twitter:title": "title",
 }
+_ATTRIBUTE_TAGS = frozenset(("img", "area", "input", "a", "meta"))  # the only ones _visible_attributes reads
 
 
 def _attributes(tag_text: str) -> dict[str, tuple[str, int]]:
@@ -267,9 +268,6 @@ def _attributes(tag_text: str) -> dict[str, tuple[str, int]]:
                 found.setdefault(match.group(1).lower(), (match.group(group), match.start(group)))
                 break
     return found
-
-
-_ATTRIBUTE_TAGS = frozenset(("img", "area", "input", "a", "meta"))  # the only ones _visible_attributes reads
 
 
 def _visible_attributes(tag: str, tag_text: str) -> list[tuple[str, str, int]]:
@@ -289,13 +287,14 @@ def _visible_attributes(tag: str, tag_text: str) -> list[tuple[str, str, int]]:
     return out
 
 
-def _emit_attribute(out: _Out, field: str, src: str, start: int, raw: str, pos: _Lines) -> None:
-    """One attribute value (entities decoded, whitespace stripped) as a segment of its own."""
-    decoded = html.unescape(raw)
-    offsets = _decode_map(src, start, decoded)
-    block = _Block(out, field, pos(start))
-    block.add(decoded, pos.many(offsets) if offsets else [pos(start)] + [None] * (len(decoded) - 1))
-    block.finish()
+def _emit_attributes(out: _Out, src: str, start: int, tag: str, tag_text: str, pos: _Lines) -> None:
+    """Each visible attribute value of the start tag at src[start] (entities decoded, stripped) as a segment."""
+    for field, raw, at in _visible_attributes(tag, tag_text):
+        decoded = html.unescape(raw)
+        offsets = _decode_map(src, start + at, decoded)
+        block = _Block(out, field, pos(start + at))
+        block.add(decoded, pos.many(offsets) if offsets else [pos(start + at)] + [None] * (len(decoded) - 1))
+        block.finish()
 
 
 # --- HTML -----------------------------------------------------------------------------------
@@ -345,10 +344,7 @@ class _HtmlExtractor(HTMLParser):
             self.block.brk()
         if tag in _PRE_TAGS:
             self.pre += 1
-        start = self.raw_offset()
-        tag_text = self.get_starttag_text() or ""
-        for field, raw, at in _visible_attributes(tag, tag_text):
-            _emit_attribute(self.out, field, self.src, start + at, raw, self.pos)
+        _emit_attributes(self.out, self.src, self.raw_offset(), tag, self.get_starttag_text() or "", self.pos)
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP_TAGS:
@@ -389,8 +385,9 @@ class _HtmlExtractor(HTMLParser):
         self.block.finish(strip=True)
 
 
-def _html_into(out: _Out, text: str, field: str, pos: _Lines) -> None:
-    parser = _HtmlExtractor(text, out, field, pos)
+def _html_into(out: _Out, text: str, field: str, line_offset: int = 0, shifts: Sequence[int] = ()) -> None:
+    """HTML text whose lines start line_offset lines into the file, each shifted by its column (an HTML block)."""
+    parser = _HtmlExtractor(text, out, field, _Lines(text, line_offset, shifts))
     parser.feed(text)
     parser.close()
 
@@ -417,24 +414,21 @@ def _markdown_parser() -> Any:
 
 
 class _Offsets:
-    """UTF-8 byte offsets (pyromark's ranges) as code-point offsets: each stretch is decoded once, going forward."""
+    """UTF-8 byte offsets (pyromark's ranges) as code-point offsets, decoded from the start of their line."""
 
     def __init__(self, src: str, line_starts: list[int]) -> None:
         self.data = src.encode("utf-8")
         self.ascii = len(self.data) == len(src)
         self.line_starts = line_starts  # of src, in code points
         self.byte_starts = [0] + [match.end() for match in re.finditer(b"\n", self.data)]
-        self.byte = self.char = 0  # the last conversion
+        self.char = 0  # the last conversion: a link's text ends there
 
     def __call__(self, byte: int) -> int:
         if self.ascii:
             self.char = byte
-            return byte
-        if byte < self.byte:  # behind the last one (a link's start, once its text is read): from its line start
+        else:
             line = bisect.bisect_right(self.byte_starts, byte) - 1
-            self.byte, self.char = self.byte_starts[line], self.line_starts[line]
-        self.char += len(self.data[self.byte : byte].decode("utf-8"))
-        self.byte = byte
+            self.char = self.line_starts[line] + len(self.data[self.byte_starts[line] : byte].decode("utf-8"))
         return self.char
 
 
@@ -495,24 +489,15 @@ class _MarkdownExtractor:
         self.html_lines: list[tuple[str, int]] = []  # the lines of the HTML block being read, with their offsets
 
     def run(self) -> None:
-        src, char, starts, first_line = self.src, self.char, self.pos.starts, self.line_offset + 1
-        for event, span in _markdown_parser().events_with_range(src):
+        for event, span in _markdown_parser().events_with_range(self.src):
             if type(event) is str:  # SoftBreak, HardBreak, Rule
                 if event != "Rule":
                     self.target().pending = True
                 continue
             text = event.get("Text")
-            if text is not None:  # most events: inline, verbatim text is anchored where it starts
-                if self.skipping:
-                    continue
-                begin = char(span["start"])
-                if self.code or not src.startswith(text, begin) or (begin and src[begin - 1] == "\\"):
-                    self.text(text, begin)
-                else:  # as _Lines does it, inline: this is the loop the check spends its time in
-                    line = bisect.bisect_right(starts, begin) - 1
-                    (self.alts[-1] if self.alts else self.block or self.target()).add(
-                        text, line + first_line, begin - starts[line] + 1
-                    )
+            if text is not None:  # most events
+                if not self.skipping:
+                    self.text(text, self.char(span["start"]))
             elif "Start" in event:
                 self.start(event["Start"], span)
             elif "End" in event:
@@ -522,7 +507,7 @@ class _MarkdownExtractor:
             elif "InlineHtml" in event:
                 self.inline_html(event["InlineHtml"], span["start"])
             elif "Html" in event:
-                self.html_lines.append((event["Html"], char(span["start"])))
+                self.html_lines.append((event["Html"], self.char(span["start"])))
         self.flush()
 
     def target(self) -> _Runs:
@@ -569,7 +554,7 @@ class _MarkdownExtractor:
             self.inner.clear()
 
     def text(self, text: str, begin: int) -> None:
-        """Text that is not a verbatim run: a code block's lines, an escape, an entity (it points at its source)."""
+        """A run where it starts (an entity at its '&'); a code block's lines each on its line; an escape at its '\\'."""
         runs = self.target()
         if self.code:  # a code block: its lines as written, each anchored at its source line
             for line in text.splitlines(keepends=True):
@@ -620,24 +605,19 @@ class _MarkdownExtractor:
         elif tag == "br":
             self.target().pending = True
         elif not closing:
-            _html_attributes(self.out, self.src, self.line_offset, (), tag, raw, self.char(start))
+            _emit_attributes(self.out, self.src, self.char(start), tag, raw, self.pos)
 
     def html_block(self) -> None:
         """Raw HTML between Markdown blocks, through the HTML extractor; each line keeps its column."""
         if not self.html_lines:
             return
-        content = "".join(line for line, _ in self.html_lines)
-        starts = self.pos.starts
-        lines = [bisect.bisect_right(starts, offset) - 1 for _, offset in self.html_lines]
-        shifts = [offset - starts[line] for line, (_, offset) in zip(lines, self.html_lines, strict=True)]
-        _html_block_into(self.out, self.field, self.line_offset, content, lines[0], shifts)
+        places = [self.pos(offset) for _, offset in self.html_lines]
+        shifts = [column - 1 for _, column in places]
+        _html_into(self.out, "".join(line for line, _ in self.html_lines), self.field, places[0][0] - 1, shifts)
 
 
 def _code_span_runs(src: str, code: str, begin: int, stop: int) -> list[tuple[str, int]]:
-    """Inline code between its backticks (src[begin:stop]) as runs (text, offset): one per source line it spans.
-
-    A line break inside reads as a space, kept at the end of its line's run.
-    """
+    """Inline code between its backticks (src[begin:stop]) as runs (text, offset), one per source line it spans."""
     ticks = len(src[begin:stop]) - len(src[begin:stop].lstrip("`"))
     inner, close = begin + ticks, stop - ticks
     raw = src[inner:close]
@@ -657,21 +637,10 @@ def _code_span_runs(src: str, code: str, begin: int, stop: int) -> list[tuple[st
     return runs
 
 
-def _html_attributes(out: _Out, src: str, line_offset: int, shifts: Sequence[int], tag: str, raw: str, at: int) -> None:
-    """The attributes of a start tag at src[at] that reach the audience (img alt, a href); positions as _Lines."""
-    for field, value, offset in _visible_attributes(tag, raw):
-        _emit_attribute(out, field, src, at + offset, value, _Lines(src, line_offset, shifts))
-
-
-def _html_block_into(out: _Out, field: str, line_offset: int, content: str, first: int, shifts: list[int]) -> None:
-    """An HTML block's lines (content), the first on 0-based line `first`, each shifted by its column."""
-    _html_into(out, content, field, _Lines(content, line_offset + first, shifts))
-
-
-#: markdown_segments's Python part (see _native.c): what is rare and intricate stays here, shared with the fallback;
-#: and the tags it must know: block tags, tags only _HtmlExtractor reads, tags whose attributes may be visible.
-_MARKDOWN_HOOKS = (_code_span_runs, _html_attributes, _html_block_into)
+#: markdown_segments's other arguments (_native.c): its hooks, shared with the fallback, and the tags it must know.
+_MARKDOWN_HOOKS = (_code_span_runs, _emit_attributes, _html_into, _Lines)
 _MARKDOWN_TAGS = (_BLOCK_TAGS, _SKIP_TAGS | _PRE_TAGS | {"title"}, _ATTRIBUTE_TAGS)
+_MARKDOWN_NATIVE = (Segment, _CJK_RANGES, _MARKDOWN_HOOKS, _MARKDOWN_TAGS)
 
 
 # --- YAML and JSON --------------------------------------------------------------------------
@@ -906,9 +875,7 @@ def extract_markdown(text: str, display: str, *, line_offset: int = 0, field: st
     src = _normalize_newlines(text)
     if _native is not None and getattr(_native, "MARKDOWN_API", None) == 1:  # the same segments, made natively
         events = _markdown_parser().events_with_range(src)
-        _native.markdown_segments(
-            events, src, line_offset, field, out, Segment, _CJK_RANGES, _MARKDOWN_HOOKS, _MARKDOWN_TAGS
-        )
+        _native.markdown_segments(events, src, line_offset, field, out, *_MARKDOWN_NATIVE)
     else:
         _MarkdownExtractor(src, out, field, line_offset).run()
     return out.sorted()
@@ -933,7 +900,7 @@ def extract_html(text: str, display: str, *, field: str = "body") -> list[Segmen
     """
     out = _Out(display)
     src = _normalize_newlines(text)
-    _html_into(out, src, field, _Lines(src))
+    _html_into(out, src, field)
     return out.sorted()
 
 
