@@ -1426,7 +1426,7 @@ static PyObject *
 markdown_segments(PyObject *module, PyObject *args)
 {
     (void)module;
-    PyObject *events, *cjk, *fast = NULL, *result = NULL;
+    PyObject *events, *cjk, *iterator = NULL, *result = NULL;
     Md md = {0};
     if (!PyArg_ParseTuple(args, "OUnUOO!O!O!O!:markdown_segments", &events, &md.src, &md.line_offset, &md.field,
                           &md.out, &PyType_Type, &md.segment_type, &PyTuple_Type, &cjk, &PyTuple_Type, &md.hooks,
@@ -1460,21 +1460,24 @@ markdown_segments(PyObject *module, PyObject *args)
         PyErr_SetString(PyExc_TypeError, "out must have a list of segments, a dict of counts and a str display");
         goto done;
     }
-    fast = PySequence_Fast(events, "events must be a sequence");
-    if (fast == NULL) {
+    iterator = PyObject_GetIter(events);  /* pyromark makes each event as it is asked for: one alive at a time */
+    if (iterator == NULL) {
         goto done;
     }
-    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(fast); i++) {
-        if (md_event(&md, PySequence_Fast_GET_ITEM(fast, i)) < 0) {
+    PyObject *item;
+    while ((item = PyIter_Next(iterator)) != NULL) {
+        int failed = md_event(&md, item) < 0;
+        Py_DECREF(item);
+        if (failed) {
             goto done;
         }
     }
-    if (md_flush(&md) == 0) {
+    if (!PyErr_Occurred() && md_flush(&md) == 0) {
         Py_INCREF(Py_None);
         result = Py_None;
     }
 done:
-    Py_XDECREF(fast);
+    Py_XDECREF(iterator);
     runs_free(md.block);
     for (Py_ssize_t i = 0; i < md.n_alts; i++) {
         runs_free(md.alts[i]);
