@@ -283,7 +283,7 @@ typedef struct {
     uint32_t cjk[32][2];
     Py_ssize_t n_cjk;
     Py_ssize_t *line_starts, n_lines;  /* in code points */
-    Py_ssize_t *char_at, n_bytes;      /* UTF-8 byte offset -> code point offset; NULL for ASCII text */
+    Py_ssize_t *line_bytes, n_bytes;   /* the same line starts in UTF-8 bytes (pyromark's offsets), and the size */
     Py_ssize_t last_char;              /* the last conversion (_Offsets.char): a link's text ends there */
     Runs *block, **alts, **inner;
     Py_ssize_t n_alts, cap_alts, n_inner, cap_inner;
@@ -414,6 +414,13 @@ add_at(const Md *md, Runs *runs, PyObject *text, Py_ssize_t offset)
     return runs_add(md, runs, text, line, column);
 }
 
+/* The size of a code point in UTF-8 (the text reached pyromark as UTF-8: no lone surrogates). */
+static inline Py_ssize_t
+utf8_size(Py_UCS4 c)
+{
+    return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+}
+
 /* _Offsets.__call__: a byte offset of pyromark's as a code-point offset, remembered as the last one. */
 static Py_ssize_t
 md_char(Md *md, PyObject *span, PyObject *key)
@@ -426,8 +433,25 @@ md_char(Md *md, PyObject *span, PyObject *key)
         }
         return -1;
     }
-    md->last_char = md->char_at ? md->char_at[byte] : byte;
-    return md->last_char;
+    if (PyUnicode_IS_ASCII(md->src)) {
+        md->last_char = byte;
+        return byte;
+    }
+    Py_ssize_t low = 0, high = md->n_lines;  /* its line: the last whose start is at or before it */
+    while (low < high) {
+        Py_ssize_t mid = (low + high) / 2;
+        if (byte < md->line_bytes[mid]) {
+            high = mid;
+        } else {
+            low = mid + 1;
+        }
+    }
+    Py_ssize_t line = low > 0 ? low - 1 : 0, at = md->line_starts[line];
+    for (Py_ssize_t counted = md->line_bytes[line]; counted < byte && at < md->length; at++) {
+        counted += utf8_size(PyUnicode_READ(md->kind, md->data, at));
+    }
+    md->last_char = at;
+    return at;
 }
 
 /* Segment(text, display, field, block, anchors) numbered within its field, into the caller's _Out. */
@@ -445,7 +469,16 @@ md_emit(Md *md, PyObject *field, PyObject *text, const Anchor *anchors, Py_ssize
     }
     for (Py_ssize_t i = 0; i < n + replace; i++) {
         Anchor a = replace && i == 0 ? first : anchors[i - replace];
-        PyObject *item = Py_BuildValue("(nnn)", a.offset, a.line, a.column);
+        PyObject *item = PyTuple_New(3);
+        PyObject *numbers[3] = {PyLong_FromSsize_t(a.offset), PyLong_FromSsize_t(a.line), PyLong_FromSsize_t(a.column)};
+        for (int k = 0; k < 3; k++) {
+            if (item != NULL && numbers[k] != NULL) {
+                PyTuple_SET_ITEM(item, k, numbers[k]);
+            } else {
+                Py_XDECREF(numbers[k]);
+                Py_CLEAR(item);
+            }
+        }
         if (item == NULL) {
             Py_DECREF(tuple);
             return -1;
@@ -627,6 +660,16 @@ tag_name(PyObject *tag, PyObject **value)
     return NULL;
 }
 
+/* name == the ASCII literal: sizes first, then the bytes (pyromark's names are new strings each time, not interned). */
+#define name_is(name, literal) name_is_sized((name), (literal), strlen(literal))  /* a constant for literals */
+
+static inline int
+name_is_sized(PyObject *name, const char *literal, size_t size)
+{
+    return PyUnicode_Check(name) && PyUnicode_IS_ASCII(name) && (size_t)PyUnicode_GET_LENGTH(name) == size
+           && memcmp(PyUnicode_DATA(name), literal, size) == 0;
+}
+
 static int
 is_block_name(PyObject *name)
 {
@@ -634,7 +677,7 @@ is_block_name(PyObject *name)
                                    "Table", "TableHead", "TableRow", "TableCell", "FootnoteDefinition",
                                    "MetadataBlock", NULL};
     for (const char **block = blocks; *block; block++) {
-        if (PyUnicode_CompareWithASCIIString(name, *block) == 0) {
+        if (name_is(name, *block)) {
             return 1;
         }
     }
@@ -652,22 +695,22 @@ md_start(Md *md, PyObject *tag)
         if (md_flush(md) < 0) {
             return -1;
         }
-        if (PyUnicode_CompareWithASCIIString(name, "CodeBlock") == 0) {
+        if (name_is(name, "CodeBlock")) {
             md->code = 1;
-        } else if (PyUnicode_CompareWithASCIIString(name, "HtmlBlock") == 0) {
+        } else if (name_is(name, "HtmlBlock")) {
             md->n_html = 0;
             if (PyList_SetSlice(md->html_texts, 0, PyList_GET_SIZE(md->html_texts), NULL) < 0) {
                 return -1;
             }
         }
-    } else if (PyUnicode_CompareWithASCIIString(name, "Image") == 0) {
+    } else if (name_is(name, "Image")) {
         Runs *alt = runs_new(s_alt);
         if (alt == NULL || grow((void **)&md->alts, &md->cap_alts, md->n_alts, sizeof(Runs *)) < 0) {
             runs_free(alt);
             return -1;
         }
         md->alts[md->n_alts++] = alt;
-    } else if (PyUnicode_CompareWithASCIIString(name, "Link") == 0 && value != NULL) {
+    } else if (name_is(name, "Link") && value != NULL) {
         Runs *runs = md_target(md);
         if (runs == NULL || grow((void **)&md->links, &md->cap_links, md->n_links, sizeof(OpenLink)) < 0) {
             return -1;
@@ -696,7 +739,7 @@ md_link(Md *md, OpenLink open, PyObject *span)
         return -1;
     }
     int failed = 0;
-    if (PyUnicode_CompareWithASCIIString(type, "Autolink") == 0 || PyUnicode_CompareWithASCIIString(type, "Email") == 0) {
+    if (name_is(type, "Autolink") || name_is(type, "Email")) {
         PyObject *joined = PyUnicode_Join(s_empty, runs->parts);
         Py_ssize_t from = open.first_char;
         PyObject *text = joined ? PyUnicode_Substring(joined, from, PY_SSIZE_T_MAX) : NULL;
@@ -716,7 +759,7 @@ md_link(Md *md, OpenLink open, PyObject *span)
         Py_ssize_t found = -1;
         if (stop < 0) {
             failed = 1;
-        } else if (PyUnicode_CompareWithASCIIString(type, "Inline") == 0) {
+        } else if (name_is(type, "Inline")) {
             found = PyUnicode_Find(md->src, url, after_text, stop, 1);
         } else {  /* a reference link's URL is in its definition */
             found = PyUnicode_Find(md->src, url, 0, md->length, 1);
@@ -1089,7 +1132,7 @@ html_tag(Md *md, const Html *html, HtmlText *text, const Token *token, PyObject 
 {
     PyObject *name = token_name(html, token);
     int block = name ? PySet_Contains(html->block_tags, name) : -1;
-    int br = block >= 0 && PyUnicode_CompareWithASCIIString(name, "br") == 0;
+    int br = block >= 0 && name_is(name, "br");
     int result = block < 0 ? -1 : 0;
     if (result == 0 && token->type == TOKEN_START) {
         result = html_end_tag(md, text, block, br);  /* the same two steps open a block or a break */
@@ -1168,7 +1211,7 @@ md_end(Md *md, PyObject *tag, PyObject *span)
         return 0;
     }
     if (is_block_name(name)) {
-        if (PyUnicode_CompareWithASCIIString(name, "HtmlBlock") == 0 && md->n_html) {
+        if (name_is(name, "HtmlBlock") && md->n_html) {
             /* natively, or hooks[2](out, content, field, line offset of its first line, column shift of each line) */
             PyObject *content = PyUnicode_Join(s_empty, md->html_texts);
             PyObject *shifts = content ? PyList_New(md->n_html) : NULL;
@@ -1198,10 +1241,10 @@ md_end(Md *md, PyObject *tag, PyObject *span)
         }
         return md_flush(md);
     }
-    if (PyUnicode_CompareWithASCIIString(name, "Image") == 0 && md->n_alts) {
+    if (name_is(name, "Image") && md->n_alts) {
         return push_inner(md, md->alts[--md->n_alts]);
     }
-    if (PyUnicode_CompareWithASCIIString(name, "Link") == 0 && md->n_links) {
+    if (name_is(name, "Link") && md->n_links) {
         OpenLink open = md->links[--md->n_links];
         int result = md_link(md, open, span);
         Py_DECREF(open.data);
@@ -1336,7 +1379,7 @@ md_event(Md *md, PyObject *item)
     }
     PyObject *event = PyTuple_GET_ITEM(item, 0), *span = PyTuple_GET_ITEM(item, 1);
     if (PyUnicode_Check(event)) {  /* SoftBreak, HardBreak, Rule */
-        if (PyUnicode_CompareWithASCIIString(event, "Rule") != 0) {
+        if (!name_is(event, "Rule")) {
             Runs *runs = md_target(md);
             if (runs == NULL) {
                 return -1;
@@ -1350,67 +1393,67 @@ md_event(Md *md, PyObject *item)
     if (!PyDict_Check(event) || !PyDict_Check(span) || !PyDict_Next(event, &at, &key, &value)) {
         return 0;
     }
-    if (PyUnicode_CompareWithASCIIString(key, "Text") == 0) {
+    if (name_is(key, "Text")) {
         return PyUnicode_Check(value) ? md_text(md, value, span) : 0;
     }
-    if (PyUnicode_CompareWithASCIIString(key, "Start") == 0) {
+    if (name_is(key, "Start")) {
         return md_start(md, value);
     }
-    if (PyUnicode_CompareWithASCIIString(key, "End") == 0) {
+    if (name_is(key, "End")) {
         return md_end(md, value, span);
     }
     if (!PyUnicode_Check(value)) {
         return 0;
     }
-    if (PyUnicode_CompareWithASCIIString(key, "Code") == 0) {
+    if (name_is(key, "Code")) {
         return md_code(md, value, span);
     }
-    if (PyUnicode_CompareWithASCIIString(key, "InlineHtml") == 0) {
+    if (name_is(key, "InlineHtml")) {
         return md_inline_html(md, value, span);
     }
-    if (PyUnicode_CompareWithASCIIString(key, "Html") == 0) {
+    if (name_is(key, "Html")) {
         return md_html(md, value, span);
     }
     return 0;
 }
 
-/* Line starts (code points) and, for non-ASCII text, the code point at each UTF-8 byte. */
+/* Line starts in code points and in UTF-8 bytes, in one pass over the text (no UTF-8 copy of it is made). */
+#define OFFSETS_LOOP(CTYPE)                                                                          \
+    do {                                                                                             \
+        const CTYPE *text = (const CTYPE *)md->data;                                                 \
+        for (Py_ssize_t i = 0; i < md->length; i++) {                                                \
+            bytes += utf8_size(text[i]);                                                             \
+            if (text[i] == '\n' && md_line(md, i + 1, bytes, &cap_starts, &cap_bytes) < 0) {         \
+                return -1;                                                                           \
+            }                                                                                        \
+        }                                                                                            \
+    } while (0)
+
+static int
+md_line(Md *md, Py_ssize_t start, Py_ssize_t byte, Py_ssize_t *cap_starts, Py_ssize_t *cap_bytes)
+{
+    if (grow((void **)&md->line_starts, cap_starts, md->n_lines, sizeof(Py_ssize_t)) < 0
+        || grow((void **)&md->line_bytes, cap_bytes, md->n_lines, sizeof(Py_ssize_t)) < 0) {
+        return -1;
+    }
+    md->line_starts[md->n_lines] = start;
+    md->line_bytes[md->n_lines++] = byte;
+    return 0;
+}
+
 static int
 md_offsets(Md *md)
 {
-    Py_ssize_t lines = 1;
-    for (Py_ssize_t i = 0; i < md->length; i++) {
-        lines += PyUnicode_READ(md->kind, md->data, i) == '\n';
-    }
-    md->line_starts = PyMem_New(Py_ssize_t, lines);
-    if (md->line_starts == NULL) {
-        PyErr_NoMemory();
+    Py_ssize_t cap_starts = 0, cap_bytes = 0, bytes = 0;
+    if (md_line(md, 0, 0, &cap_starts, &cap_bytes) < 0) {
         return -1;
     }
-    md->line_starts[md->n_lines++] = 0;
-    for (Py_ssize_t i = 0; i < md->length; i++) {
-        if (PyUnicode_READ(md->kind, md->data, i) == '\n') {
-            md->line_starts[md->n_lines++] = i + 1;
-        }
+    switch (md->kind) {
+    case PyUnicode_1BYTE_KIND: OFFSETS_LOOP(Py_UCS1); break;
+    case PyUnicode_2BYTE_KIND: OFFSETS_LOOP(Py_UCS2); break;
+    default: OFFSETS_LOOP(Py_UCS4); break;
     }
-    const char *utf8 = PyUnicode_AsUTF8AndSize(md->src, &md->n_bytes);
-    if (utf8 == NULL) {
-        return -1;
-    }
-    if (PyUnicode_IS_ASCII(md->src)) {
-        return 0;
-    }
-    md->char_at = PyMem_New(Py_ssize_t, md->n_bytes + 1);
-    if (md->char_at == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    Py_ssize_t point = -1;
-    for (Py_ssize_t i = 0; i < md->n_bytes; i++) {
-        point += ((unsigned char)utf8[i] & 0xC0) != 0x80;
-        md->char_at[i] = point;
-    }
-    md->char_at[md->n_bytes] = md->length;
+    md->n_bytes = bytes;
     return 0;
 }
 
@@ -1493,7 +1536,7 @@ done:
     PyMem_Free(md.links);
     PyMem_Free(md.html_offsets);
     PyMem_Free(md.line_starts);
-    PyMem_Free(md.char_at);
+    PyMem_Free(md.line_bytes);
     Py_XDECREF(md.html_texts);
     Py_XDECREF(md.pos);
     Py_XDECREF(md.segments);
