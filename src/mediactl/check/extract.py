@@ -567,11 +567,10 @@ class _MarkdownExtractor:
             runs.add(text, *self.pos(begin))
 
     def code_span(self, code: str, start: int, end: int) -> None:
-        if self.skipping:
-            return
-        runs = self.target()
-        for text, at in _code_span_runs(self.src, code, self.char(start), self.char(end)):
-            runs.add(text, *self.pos(at))
+        if not self.skipping:
+            runs = self.target()
+            for text, at in _code_span_runs(self.src, code, self.char(start), self.char(end)):
+                runs.add(text, *self.pos(at))
 
     def link(self, data: dict[str, str], first_anchor: int, first_char: int, span: dict[str, int]) -> None:
         """The target of a link, as a "link" segment; the autolink's text is its URL."""
@@ -611,9 +610,9 @@ class _MarkdownExtractor:
         """Raw HTML between Markdown blocks, through the HTML extractor; each line keeps its column."""
         if not self.html_lines:
             return
-        places = [self.pos(offset) for _, offset in self.html_lines]
-        shifts = [column - 1 for _, column in places]
-        _html_into(self.out, "".join(line for line, _ in self.html_lines), self.field, places[0][0] - 1, shifts)
+        places = [self.pos(offset) for _, offset in self.html_lines]  # the block's first line, each line's shift
+        content = "".join(line for line, _ in self.html_lines)
+        _html_into(self.out, content, self.field, places[0][0] - 1, [column - 1 for _, column in places])
 
 
 def _code_span_runs(src: str, code: str, begin: int, stop: int) -> list[tuple[str, int]]:
@@ -638,9 +637,8 @@ def _code_span_runs(src: str, code: str, begin: int, stop: int) -> list[tuple[st
 
 
 #: markdown_segments's other arguments (_native.c): its hooks, shared with the fallback, and the tags it must know.
-_MARKDOWN_HOOKS = (_code_span_runs, _emit_attributes, _html_into, _Lines)
 _MARKDOWN_TAGS = (_BLOCK_TAGS, _SKIP_TAGS | _PRE_TAGS | {"title"}, _ATTRIBUTE_TAGS)
-_MARKDOWN_NATIVE = (Segment, _CJK_RANGES, _MARKDOWN_HOOKS, _MARKDOWN_TAGS)
+_MARKDOWN_NATIVE = (Segment, _CJK_RANGES, (_code_span_runs, _emit_attributes, _html_into, _Lines), _MARKDOWN_TAGS)
 
 
 # --- YAML and JSON --------------------------------------------------------------------------
@@ -670,15 +668,17 @@ def _yaml_into(out: _Out, yaml_text: str, display: str, line_offset: int) -> Non
     doc = load_located(src, display, line_offset=line_offset)
     if doc.data is None and doc.problems:
         raise ValueError(str(doc.problems[0]))
-    pos = _Lines(src, line_offset)
-    local = _Lines(src)
+    pos = _Lines(src, line_offset)  # pos.start(n): the offset of local line n, whatever the line_offset
     # every key and list item start, as offsets: a value's text is searched only up to the next one
-    marks = sorted(local.start(line - line_offset - 1) + column - 1 for line, column in doc.positions.values())
+    marks = sorted(pos.start(line - line_offset - 1) + column - 1 for line, column in doc.positions.values())
     for path, value in _walk_strings(doc.data):
         line, column = doc.positions.get(path, (line_offset + 1, 1))
-        mark = local.start(line - line_offset - 1) + column - 1
+        mark = pos.start(line - line_offset - 1) + column - 1
         start = mark if not path or isinstance(path[-1], int) else _after_key(src, mark)
         start = _content_start(src, start)
+        if value and "\n" not in value and src.startswith(value, start):  # as written on one line (most): one anchor
+            out.add(_field(path), value, [(0, *pos(start))])
+            continue
         after = bisect.bisect_right(marks, start)
         limit = marks[after] if after < len(marks) else len(src)
         where: list[Where | None] = [None] * len(value)
