@@ -252,25 +252,1335 @@ fail:
     return NULL;
 }
 
+/* --- Markdown: pyromark's events as segments ----------------------------------------------------
+ *
+ * extract._MarkdownExtractor, event for event: the text of each block as runs (one anchor each),
+ * joined across line breaks without a space beside CJK, emitted as Segments into the caller's _Out.
+ * What is rare and intricate stays in Python, through hooks: a code span's runs, the visible
+ * attributes of a tag (img alt, a href, meta content) and an HTML block that is not plain (below). The Python class
+ * is the fallback and the reference: the tests run the same inputs through both.
+ */
+
+typedef struct { Py_ssize_t offset, line, column; } Anchor;
+
+typedef struct {
+    PyObject *field;  /* owned */
+    PyObject *parts;  /* list of str, joined at finish */
+    Anchor *anchors;
+    Py_ssize_t n_anchors, cap_anchors, length;
+    Py_UCS4 last;     /* the last character added: a line break beside CJK joins without a space */
+    int pending;      /* a line break not yet joined */
+} Runs;
+
+typedef struct { PyObject *data; Py_ssize_t first_anchor, first_char; } OpenLink;
+
+typedef struct {
+    PyObject *src, *field, *display, *segment_type, *segments, *counts, *out, *hooks, *html_tags;
+    PyObject *pos;                     /* the text's _Lines, made for the first inline tag with visible attributes */
+    int kind;
+    const void *data;
+    Py_ssize_t length, line_offset;
+    uint32_t cjk[32][2];
+    Py_ssize_t n_cjk;
+    Py_ssize_t *line_starts, n_lines;  /* in code points */
+    Py_ssize_t *line_bytes, n_bytes;   /* the same line starts in UTF-8 bytes (pyromark's offsets), and the size */
+    Py_ssize_t last_char;              /* the last conversion (_Offsets.char): a link's text ends there */
+    Runs *block, **alts, **inner;
+    Py_ssize_t n_alts, cap_alts, n_inner, cap_inner;
+    OpenLink *links;
+    Py_ssize_t n_links, cap_links, skipping;
+    int code;
+    PyObject *html_texts;              /* the lines of the HTML block being read */
+    Py_ssize_t *html_offsets, n_html, cap_html;
+} Md;
+
+static PyObject *s_start, *s_end, *s_dest_url, *s_link_type, *s_alt, *s_link, *s_empty, *s_space;
+
+/* Room for one more item in a PyMem array. */
+static int
+grow(void **items, Py_ssize_t *cap, Py_ssize_t used, size_t size)
+{
+    if (used < *cap) {
+        return 0;
+    }
+    Py_ssize_t want = *cap ? *cap * 2 : 8;
+    void *more = PyMem_Realloc(*items, (size_t)want * size);
+    if (more == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *items = more;
+    *cap = want;
+    return 0;
+}
+
+static Runs *
+runs_new(PyObject *field)
+{
+    Runs *runs = PyMem_Calloc(1, sizeof(Runs));
+    if (runs == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    runs->parts = PyList_New(0);
+    if (runs->parts == NULL) {
+        PyMem_Free(runs);
+        return NULL;
+    }
+    Py_INCREF(field);
+    runs->field = field;
+    return runs;
+}
+
+static void
+runs_free(Runs *runs)
+{
+    if (runs != NULL) {
+        Py_XDECREF(runs->field);
+        Py_XDECREF(runs->parts);
+        PyMem_Free(runs->anchors);
+        PyMem_Free(runs);
+    }
+}
+
+static int
+md_is_cjk(const Md *md, Py_UCS4 c)
+{
+    for (Py_ssize_t i = 0; i < md->n_cjk; i++) {
+        if (md->cjk[i][0] <= c && c <= md->cjk[i][1]) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int
+push_anchor(Runs *runs, Py_ssize_t offset, Py_ssize_t line, Py_ssize_t column)
+{
+    if (grow((void **)&runs->anchors, &runs->cap_anchors, runs->n_anchors, sizeof(Anchor)) < 0) {
+        return -1;
+    }
+    runs->anchors[runs->n_anchors++] = (Anchor){offset, line, column};
+    return 0;
+}
+
+/* _Runs.add: a run copied from one source line, starting at (line, column). */
+static int
+runs_add(const Md *md, Runs *runs, PyObject *text, Py_ssize_t line, Py_ssize_t column)
+{
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text);
+    if (size == 0) {
+        return 0;
+    }
+    if (runs->pending && PyList_GET_SIZE(runs->parts) > 0 && !md_is_cjk(md, runs->last)
+        && !md_is_cjk(md, PyUnicode_READ_CHAR(text, 0))) {
+        if (PyList_Append(runs->parts, s_space) < 0) {
+            return -1;
+        }
+        runs->length += 1;
+    }
+    runs->pending = 0;
+    if (push_anchor(runs, runs->length, line, column) < 0 || PyList_Append(runs->parts, text) < 0) {
+        return -1;
+    }
+    runs->length += size;
+    runs->last = PyUnicode_READ_CHAR(text, size - 1);
+    return 0;
+}
+
+/* _Lines.__call__: (line, column) of a code-point offset, both 1-based, the line shifted by line_offset. */
+static void
+md_pos(const Md *md, Py_ssize_t offset, Py_ssize_t *line, Py_ssize_t *column)
+{
+    Py_ssize_t low = 0, high = md->n_lines;  /* bisect_right(starts, offset) - 1 */
+    while (low < high) {
+        Py_ssize_t mid = (low + high) / 2;
+        if (offset < md->line_starts[mid]) {
+            high = mid;
+        } else {
+            low = mid + 1;
+        }
+    }
+    Py_ssize_t index = low > 0 ? low - 1 : 0;
+    *line = index + 1 + md->line_offset;
+    *column = offset - md->line_starts[index] + 1;
+}
+
+static int
+add_at(const Md *md, Runs *runs, PyObject *text, Py_ssize_t offset)
+{
+    Py_ssize_t line, column;
+    md_pos(md, offset, &line, &column);
+    return runs_add(md, runs, text, line, column);
+}
+
+/* The size of a code point in UTF-8 (the text reached pyromark as UTF-8: no lone surrogates). */
+static inline Py_ssize_t
+utf8_size(Py_UCS4 c)
+{
+    return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+}
+
+/* _Offsets.__call__: a byte offset of pyromark's as a code-point offset, remembered as the last one. */
+static Py_ssize_t
+md_char(Md *md, PyObject *span, PyObject *key)
+{
+    PyObject *value = PyDict_GetItemWithError(span, key);
+    Py_ssize_t byte = value ? PyLong_AsSsize_t(value) : -1;
+    if (byte < 0 || byte > md->n_bytes) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_ValueError, "an event's range is outside the text");
+        }
+        return -1;
+    }
+    if (PyUnicode_IS_ASCII(md->src)) {
+        md->last_char = byte;
+        return byte;
+    }
+    Py_ssize_t low = 0, high = md->n_lines;  /* its line: the last whose start is at or before it */
+    while (low < high) {
+        Py_ssize_t mid = (low + high) / 2;
+        if (byte < md->line_bytes[mid]) {
+            high = mid;
+        } else {
+            low = mid + 1;
+        }
+    }
+    Py_ssize_t line = low > 0 ? low - 1 : 0, at = md->line_starts[line];
+    for (Py_ssize_t counted = md->line_bytes[line]; counted < byte && at < md->length; at++) {
+        counted += utf8_size(PyUnicode_READ(md->kind, md->data, at));
+    }
+    md->last_char = at;
+    return at;
+}
+
+/* Segment(text, display, field, block, anchors) numbered within its field, into the caller's _Out. */
+static int
+md_emit(Md *md, PyObject *field, PyObject *text, const Anchor *anchors, Py_ssize_t n, Anchor first, int replace)
+{
+    PyObject *counted = PyDict_GetItemWithError(md->counts, field);
+    if (counted == NULL && PyErr_Occurred()) {
+        return -1;
+    }
+    Py_ssize_t block = counted ? PyLong_AsSsize_t(counted) : 0;
+    PyObject *tuple = PyTuple_New(n + replace);
+    if (tuple == NULL) {
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n + replace; i++) {
+        Anchor a = replace && i == 0 ? first : anchors[i - replace];
+        PyObject *item = PyTuple_New(3);
+        PyObject *numbers[3] = {PyLong_FromSsize_t(a.offset), PyLong_FromSsize_t(a.line), PyLong_FromSsize_t(a.column)};
+        for (int k = 0; k < 3; k++) {
+            if (item != NULL && numbers[k] != NULL) {
+                PyTuple_SET_ITEM(item, k, numbers[k]);
+            } else {
+                Py_XDECREF(numbers[k]);
+                Py_CLEAR(item);
+            }
+        }
+        if (item == NULL) {
+            Py_DECREF(tuple);
+            return -1;
+        }
+        PyTuple_SET_ITEM(tuple, i, item);
+    }
+    Py_INCREF(text);
+    Py_INCREF(md->display);
+    Py_INCREF(field);
+    PyObject *items[5] = {text, md->display, field, PyLong_FromSsize_t(block), tuple};
+    PyObject *segment = tuple_of((PyTypeObject *)md->segment_type, items, 5);
+    PyObject *next = PyLong_FromSsize_t(block + 1);
+    int failed = segment == NULL || next == NULL || PyList_Append(md->segments, segment) < 0
+                 || PyDict_SetItem(md->counts, field, next) < 0;
+    Py_XDECREF(segment);
+    Py_XDECREF(next);
+    return failed ? -1 : 0;
+}
+
+/* _Runs.finish: the block's text, surrounding whitespace stripped (a code block keeps it but its last newlines). */
+static int
+runs_finish(Md *md, Runs *runs, int strip)
+{
+    if (PyList_GET_SIZE(runs->parts) == 0) {
+        return 0;
+    }
+    PyObject *text = PyUnicode_Join(s_empty, runs->parts);
+    if (text == NULL) {
+        return -1;
+    }
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text), lead = 0, trail = size;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    if (strip) {
+        while (lead < size && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, lead))) {
+            lead++;
+        }
+        while (trail > lead && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, trail - 1))) {
+            trail--;
+        }
+    } else {
+        while (trail > 0 && PyUnicode_READ(kind, data, trail - 1) == '\n') {
+            trail--;
+        }
+    }
+    int result = 0;
+    if (lead == 0 && trail == size) {  /* the common case: the anchors stand */
+        result = size ? md_emit(md, runs->field, text, runs->anchors, runs->n_anchors, (Anchor){0}, 0) : 0;
+    } else if (trail > lead) {
+        Py_ssize_t at = 0;  /* Segment.position(lead): the last anchor at or before it */
+        while (at + 1 < runs->n_anchors && runs->anchors[at + 1].offset <= lead) {
+            at++;
+        }
+        Anchor base = runs->anchors[at];
+        Anchor first = {0, base.line, base.column + lead - base.offset};
+        Py_ssize_t n = 0;
+        for (Py_ssize_t i = 0; i < runs->n_anchors; i++) {
+            Anchor a = runs->anchors[i];
+            if (lead < a.offset && a.offset < trail) {
+                runs->anchors[n++] = (Anchor){a.offset - lead, a.line, a.column};
+            }
+        }
+        PyObject *trimmed = PyUnicode_Substring(text, lead, trail);
+        result = trimmed ? md_emit(md, runs->field, trimmed, runs->anchors, n, first, 1) : -1;
+        Py_XDECREF(trimmed);
+    }
+    Py_DECREF(text);
+    return result;
+}
+
+/* _MarkdownExtractor.target: the alt text of an open image, else the block (opened at need). */
+static Runs *
+md_target(Md *md)
+{
+    if (md->n_alts) {
+        return md->alts[md->n_alts - 1];
+    }
+    if (md->block == NULL) {
+        md->block = runs_new(md->field);
+    }
+    return md->block;
+}
+
+static int
+md_flush(Md *md)
+{
+    int result = 0;
+    if (md->block != NULL) {
+        result = runs_finish(md, md->block, !md->code);
+        runs_free(md->block);
+        md->block = NULL;
+    }
+    md->code = 0;
+    for (Py_ssize_t i = 0; i < md->n_inner; i++) {
+        if (result == 0) {
+            result = runs_finish(md, md->inner[i], 1);
+        }
+        runs_free(md->inner[i]);
+    }
+    md->n_inner = 0;
+    return result;
+}
+
+static int
+push_inner(Md *md, Runs *runs)
+{
+    if (grow((void **)&md->inner, &md->cap_inner, md->n_inner, sizeof(Runs *)) < 0) {
+        runs_free(runs);
+        return -1;
+    }
+    md->inner[md->n_inner++] = runs;
+    return 0;
+}
+
+static int
+is_ascii_punct(Py_UCS4 c)
+{
+    return c < 128 && c > ' ' && c != 127 && !((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'));
+}
+
+/* A Text event: verbatim text anchored where it starts; a code block's lines each on its line; an escape at its
+ * backslash. */
+static int
+md_text(Md *md, PyObject *text, PyObject *span)
+{
+    if (md->skipping) {
+        return 0;
+    }
+    Py_ssize_t begin = md_char(md, span, s_start);
+    if (begin < 0) {
+        return -1;
+    }
+    Runs *runs = md_target(md);
+    if (runs == NULL) {
+        return -1;
+    }
+    if (md->code) {
+        PyObject *lines = PyUnicode_Splitlines(text, 1);
+        if (lines == NULL) {
+            return -1;
+        }
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(lines); i++) {
+            PyObject *line = PyList_GET_ITEM(lines, i);
+            if (add_at(md, runs, line, begin) < 0) {
+                Py_DECREF(lines);
+                return -1;
+            }
+            begin += PyUnicode_GET_LENGTH(line);
+        }
+        Py_DECREF(lines);
+        return 0;
+    }
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text);
+    if (begin > 0 && size > 0 && PyUnicode_READ(md->kind, md->data, begin - 1) == '\\'
+        && is_ascii_punct(PyUnicode_READ_CHAR(text, 0))) {
+        PyObject *head = PyUnicode_Substring(text, 0, 1), *rest = PyUnicode_Substring(text, 1, size);
+        int failed = head == NULL || rest == NULL || add_at(md, runs, head, begin - 1) < 0
+                     || add_at(md, runs, rest, begin + 1) < 0;
+        Py_XDECREF(head);
+        Py_XDECREF(rest);
+        return failed ? -1 : 0;
+    }
+    return add_at(md, runs, text, begin);  /* verbatim or an entity: at its first source character */
+}
+
+/* The name of a Start or End tag: the string itself, or the key of a one-key dict. */
+static PyObject *
+tag_name(PyObject *tag, PyObject **value)
+{
+    *value = NULL;
+    if (PyUnicode_Check(tag)) {
+        return tag;
+    }
+    Py_ssize_t at = 0;
+    PyObject *key = NULL;
+    if (PyDict_Check(tag) && PyDict_Next(tag, &at, &key, value)) {
+        return key;
+    }
+    return NULL;
+}
+
+/* name == the ASCII literal: sizes first, then the bytes (pyromark's names are new strings each time, not interned). */
+#define name_is(name, literal) name_is_sized((name), (literal), strlen(literal))  /* a constant for literals */
+
+static inline int
+name_is_sized(PyObject *name, const char *literal, size_t size)
+{
+    return PyUnicode_Check(name) && PyUnicode_IS_ASCII(name) && (size_t)PyUnicode_GET_LENGTH(name) == size
+           && memcmp(PyUnicode_DATA(name), literal, size) == 0;
+}
+
+static int
+is_block_name(PyObject *name)
+{
+    static const char *blocks[] = {"Paragraph", "Heading", "BlockQuote", "CodeBlock", "HtmlBlock", "List", "Item",
+                                   "Table", "TableHead", "TableRow", "TableCell", "FootnoteDefinition",
+                                   "MetadataBlock", NULL};
+    for (const char **block = blocks; *block; block++) {
+        if (name_is(name, *block)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int
+md_start(Md *md, PyObject *tag)
+{
+    PyObject *value, *name = tag_name(tag, &value);
+    if (name == NULL) {
+        return 0;
+    }
+    if (is_block_name(name)) {
+        if (md_flush(md) < 0) {
+            return -1;
+        }
+        if (name_is(name, "CodeBlock")) {
+            md->code = 1;
+        } else if (name_is(name, "HtmlBlock")) {
+            md->n_html = 0;
+            if (PyList_SetSlice(md->html_texts, 0, PyList_GET_SIZE(md->html_texts), NULL) < 0) {
+                return -1;
+            }
+        }
+    } else if (name_is(name, "Image")) {
+        Runs *alt = runs_new(s_alt);
+        if (alt == NULL || grow((void **)&md->alts, &md->cap_alts, md->n_alts, sizeof(Runs *)) < 0) {
+            runs_free(alt);
+            return -1;
+        }
+        md->alts[md->n_alts++] = alt;
+    } else if (name_is(name, "Link") && value != NULL) {
+        Runs *runs = md_target(md);
+        if (runs == NULL || grow((void **)&md->links, &md->cap_links, md->n_links, sizeof(OpenLink)) < 0) {
+            return -1;
+        }
+        Py_INCREF(value);
+        md->links[md->n_links++] = (OpenLink){value, runs->n_anchors, runs->length};
+    }
+    return 0;
+}
+
+/* _MarkdownExtractor.link: the target of a link as a "link" segment; an autolink's is its text. */
+static int
+md_link(Md *md, OpenLink open, PyObject *span)
+{
+    Runs *runs = md_target(md), *link = runs ? runs_new(s_link) : NULL;
+    if (link == NULL) {
+        return -1;
+    }
+    PyObject *url = PyDict_GetItemWithError(open.data, s_dest_url);
+    PyObject *type = url ? PyDict_GetItemWithError(open.data, s_link_type) : NULL;
+    if (type == NULL || !PyUnicode_Check(url) || !PyUnicode_Check(type)) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_TypeError, "a link event without dest_url and link_type");
+        }
+        runs_free(link);
+        return -1;
+    }
+    int failed = 0;
+    if (name_is(type, "Autolink") || name_is(type, "Email")) {
+        PyObject *joined = PyUnicode_Join(s_empty, runs->parts);
+        Py_ssize_t from = open.first_char;
+        PyObject *text = joined ? PyUnicode_Substring(joined, from, PY_SSIZE_T_MAX) : NULL;
+        failed = text == NULL || PyList_Append(link->parts, text) < 0;
+        for (Py_ssize_t i = open.first_anchor; !failed && i < runs->n_anchors; i++) {
+            Anchor a = runs->anchors[i];
+            failed = push_anchor(link, a.offset - from, a.line, a.column) < 0;
+        }
+        if (!failed) {
+            link->length = PyUnicode_GET_LENGTH(text);
+        }
+        Py_XDECREF(joined);
+        Py_XDECREF(text);
+    } else if (PyUnicode_GET_LENGTH(url) > 0) {
+        Py_ssize_t after_text = md->last_char;  /* the end of the link's text: the destination comes after it */
+        Py_ssize_t begin = md_char(md, span, s_start), stop = begin < 0 ? -1 : md_char(md, span, s_end);
+        Py_ssize_t found = -1;
+        if (stop < 0) {
+            failed = 1;
+        } else if (name_is(type, "Inline")) {
+            found = PyUnicode_Find(md->src, url, after_text, stop, 1);
+        } else {  /* a reference link's URL is in its definition */
+            found = PyUnicode_Find(md->src, url, 0, md->length, 1);
+        }
+        failed = failed || found == -2 || add_at(md, link, url, found >= 0 ? found : begin) < 0;
+    }
+    if (failed) {
+        runs_free(link);
+        return -1;
+    }
+    return push_inner(md, link);
+}
+
+/* hooks[1](out, src, at, tag, raw, pos): the visible attributes of the start tag src[at:] (raw) as segments, where
+ * pos is hooks[3](src, line_offset, shifts), a _Lines made once per text. */
+static int
+md_attributes(Md *md, PyObject *src, Py_ssize_t line_offset, PyObject *shifts, PyObject *tag, PyObject *raw,
+              Py_ssize_t at, PyObject **pos)
+{
+    if (*pos == NULL) {
+        *pos = PyObject_CallFunction(PyTuple_GET_ITEM(md->hooks, 3), "OnO", src, line_offset, shifts);
+        if (*pos == NULL) {
+            return -1;
+        }
+    }
+    PyObject *done = PyObject_CallFunction(PyTuple_GET_ITEM(md->hooks, 1), "OOnOOO", md->out, src, at, tag, raw, *pos);
+    Py_XDECREF(done);
+    return done ? 0 : -1;
+}
+
+/* --- An HTML block inside Markdown, natively where it is plain ---------------------------------------
+ *
+ * extract._HtmlExtractor (html.parser underneath) for the HTML that Markdown copy holds: start tags with
+ * well-formed attributes, end tags, and text without entities. Anything else (a comment, an entity, a '<'
+ * that opens no tag, <script>, <pre>, <title>…) leaves the block to the Python hook, decided before
+ * anything is emitted, so a block is read entirely by one path or the other.
+ */
+
+enum { TOKEN_DATA, TOKEN_START, TOKEN_END };
+enum { PENDING_NONE, PENDING_SPACE, PENDING_BREAK };
+
+typedef struct { int type, closes; Py_ssize_t start, end, name, name_len; } Token;
+
+typedef struct {
+    Py_UCS4 *chars;
+    Py_ssize_t *lines, *columns;  /* the source position of each character; line -1 for a joining space */
+    Py_ssize_t n, cap;
+    int pending;
+} HtmlText;
+
+typedef struct {
+    PyObject *content;
+    int kind;
+    const void *data;
+    Py_ssize_t length, first_line, n_shifts, *shifts, *starts, n_starts;
+    PyObject *block_tags, *python_tags, *attribute_tags;
+} Html;
+
+static int
+is_html_space(Py_UCS4 c)  /* html.parser's whitespace inside tags, ASCII only here */
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+static int
+is_name_char(Py_UCS4 c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+static int
+is_attribute_char(Py_UCS4 c)
+{
+    return is_name_char(c) || c == '_' || c == ':' || c == '.';
+}
+
+/* The lowercase name of a token as a str. */
+static PyObject *
+token_name(const Html *html, const Token *token)
+{
+    char name[64];
+    if (token->name_len >= (Py_ssize_t)sizeof(name)) {
+        return PyUnicode_FromString("");  /* no tag this code knows is that long */
+    }
+    for (Py_ssize_t i = 0; i < token->name_len; i++) {
+        Py_UCS4 c = PyUnicode_READ(html->kind, html->data, token->name + i);
+        name[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    return PyUnicode_FromStringAndSize(name, token->name_len);
+}
+
+/* A start tag at content[at] ('<' + letter): its end, or -1 where html.parser's reading is not this simple one. */
+static Py_ssize_t
+scan_start_tag(const Html *html, Py_ssize_t at, Token *token)
+{
+    Py_ssize_t i = at + 1, n = html->length;
+    token->name = i;
+    while (i < n && is_name_char(PyUnicode_READ(html->kind, html->data, i))) {
+        i++;
+    }
+    token->name_len = i - token->name;
+    for (;;) {
+        Py_ssize_t before = i;
+        while (i < n && is_html_space(PyUnicode_READ(html->kind, html->data, i))) {
+            i++;
+        }
+        if (i >= n) {
+            return -1;
+        }
+        Py_UCS4 c = PyUnicode_READ(html->kind, html->data, i);
+        if (c == '>') {
+            token->closes = 0;
+            return i + 1;
+        }
+        if (c == '/' && i + 1 < n && PyUnicode_READ(html->kind, html->data, i + 1) == '>') {
+            token->closes = 1;
+            return i + 2;
+        }
+        if (i == before || !is_attribute_char(c)) {  /* an attribute needs a space before it */
+            return -1;
+        }
+        while (i < n && is_attribute_char(PyUnicode_READ(html->kind, html->data, i))) {
+            i++;
+        }
+        Py_ssize_t after_name = i;
+        while (i < n && is_html_space(PyUnicode_READ(html->kind, html->data, i))) {
+            i++;
+        }
+        if (i >= n || PyUnicode_READ(html->kind, html->data, i) != '=') {
+            i = after_name;  /* an attribute without a value */
+            continue;
+        }
+        i++;
+        while (i < n && is_html_space(PyUnicode_READ(html->kind, html->data, i))) {
+            i++;
+        }
+        if (i >= n) {
+            return -1;
+        }
+        c = PyUnicode_READ(html->kind, html->data, i);
+        if (c == '"' || c == '\'') {
+            Py_ssize_t close = PyUnicode_FindChar(html->content, c, i + 1, n, 1);
+            if (close < 0) {
+                return -1;
+            }
+            i = close + 1;
+        } else {  /* a bare value: html.parser reads it up to a space or '>', so '/>' right after is not allowed */
+            Py_ssize_t value = i;
+            while (i < n && is_attribute_char(PyUnicode_READ(html->kind, html->data, i))) {
+                i++;
+            }
+            if (i == value || (i < n && PyUnicode_READ(html->kind, html->data, i) == '/')) {
+                return -1;
+            }
+        }
+        if (i >= n || !(is_html_space(PyUnicode_READ(html->kind, html->data, i))
+                        || PyUnicode_READ(html->kind, html->data, i) == '>'
+                        || PyUnicode_READ(html->kind, html->data, i) == '/')) {
+            return -1;
+        }
+    }
+}
+
+/* The tokens of a plain HTML block, or 0 tokens and no error where the Python path must read it. */
+static int
+html_tokens(const Html *html, Token **tokens, Py_ssize_t *count, Py_ssize_t *cap)
+{
+    Py_ssize_t i = 0, n = html->length;
+    if (PyUnicode_FindChar(html->content, '&', 0, n, 1) >= 0) {
+        return 0;  /* entities: html.unescape's reading */
+    }
+    while (i < n) {
+        if (grow((void **)tokens, cap, *count, sizeof(Token)) < 0) {
+            return -1;
+        }
+        Token *token = &(*tokens)[*count];
+        *token = (Token){TOKEN_DATA, 0, i, i, 0, 0};
+        Py_ssize_t lt = PyUnicode_FindChar(html->content, '<', i, n, 1);
+        if (lt != i) {
+            token->end = lt < 0 ? n : lt;
+            i = token->end;
+            (*count)++;
+            continue;
+        }
+        Py_UCS4 next = i + 1 < n ? PyUnicode_READ(html->kind, html->data, i + 1) : 0;
+        Py_ssize_t end = -1;
+        if ((next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z')) {
+            token->type = TOKEN_START;
+            end = scan_start_tag(html, i, token);
+        } else if (next == '/' && i + 2 < n) {
+            token->type = TOKEN_END;
+            token->name = i + 2;
+            Py_ssize_t j = i + 2;
+            Py_UCS4 c = PyUnicode_READ(html->kind, html->data, j);
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+                while (j < n && is_name_char(PyUnicode_READ(html->kind, html->data, j))) {
+                    j++;
+                }
+                token->name_len = j - token->name;
+                while (j < n && is_html_space(PyUnicode_READ(html->kind, html->data, j))) {
+                    j++;
+                }
+                end = j < n && PyUnicode_READ(html->kind, html->data, j) == '>' ? j + 1 : -1;
+            }
+        }
+        if (end < 0) {
+            *count = 0;
+            return 0;
+        }
+        PyObject *name = token_name(html, token);
+        int python = name == NULL ? -1 : PySet_Contains(html->python_tags, name);
+        Py_XDECREF(name);
+        if (python != 0) {
+            *count = 0;
+            return python < 0 ? -1 : 0;
+        }
+        token->end = end;
+        i = end;
+        (*count)++;
+    }
+    return 0;
+}
+
+static int
+text_push(HtmlText *text, Py_UCS4 c, Py_ssize_t line, Py_ssize_t column)
+{
+    if (text->n == text->cap) {
+        Py_ssize_t want = text->cap ? text->cap * 2 : 64;
+        Py_UCS4 *chars = PyMem_Realloc(text->chars, (size_t)want * sizeof(Py_UCS4));
+        if (chars != NULL) {
+            text->chars = chars;
+        }
+        Py_ssize_t *lines = chars ? PyMem_Realloc(text->lines, (size_t)want * sizeof(Py_ssize_t)) : NULL;
+        if (lines != NULL) {
+            text->lines = lines;
+        }
+        Py_ssize_t *columns = lines ? PyMem_Realloc(text->columns, (size_t)want * sizeof(Py_ssize_t)) : NULL;
+        if (columns == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        text->columns = columns;
+        text->cap = want;
+    }
+    text->chars[text->n] = c;
+    text->lines[text->n] = line;
+    text->columns[text->n++] = column;
+    return 0;
+}
+
+/* _Block.add of content[from:to], each character at its source position (_Lines with the lines' shifts). */
+static int
+text_add(const Md *md, const Html *html, HtmlText *text, Py_ssize_t from, Py_ssize_t to)
+{
+    if (to <= from) {
+        return 0;
+    }
+    Py_UCS4 first = PyUnicode_READ(html->kind, html->data, from);
+    int cjk_break = text->pending == PENDING_BREAK && text->n
+                    && (md_is_cjk(md, text->chars[text->n - 1]) || md_is_cjk(md, first));
+    if (text->pending && text->n && !cjk_break && text_push(text, ' ', -1, -1) < 0) {
+        return -1;
+    }
+    text->pending = PENDING_NONE;
+    Py_ssize_t index = 0;
+    while (index + 1 < html->n_starts && html->starts[index + 1] <= from) {
+        index++;
+    }
+    for (Py_ssize_t at = from; at < to; at++) {
+        while (index + 1 < html->n_starts && html->starts[index + 1] <= at) {
+            index++;
+        }
+        Py_ssize_t shift = index < html->n_shifts ? html->shifts[index] : 0;
+        if (text_push(text, PyUnicode_READ(html->kind, html->data, at), index + 1 + html->first_line,
+                      at - html->starts[index] + 1 + shift) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* _Block.finish(strip=True) and _Out.emit: an anchor wherever a character is not where the last one ended. */
+static int
+text_finish(Md *md, HtmlText *text)
+{
+    Py_ssize_t lead = 0, n = text->n;
+    text->n = 0;
+    text->pending = PENDING_NONE;
+    while (n > 0 && Py_UNICODE_ISSPACE(text->chars[n - 1])) {
+        n--;
+    }
+    while (lead < n && Py_UNICODE_ISSPACE(text->chars[lead])) {
+        lead++;
+    }
+    if (lead >= n) {
+        return 0;
+    }
+    Anchor *anchors = PyMem_New(Anchor, n - lead);
+    PyObject *string = anchors ? PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, text->chars + lead, n - lead) : NULL;
+    if (string == NULL) {
+        PyMem_Free(anchors);
+        return anchors ? -1 : (PyErr_NoMemory(), -1);
+    }
+    Py_ssize_t count = 0, line = -1, column = -1;  /* where the next character is expected */
+    for (Py_ssize_t i = lead; i < n; i++) {
+        Py_ssize_t at_line = text->lines[i] < 0 ? line : text->lines[i];  /* a joining space continues the run */
+        Py_ssize_t at_column = text->lines[i] < 0 ? column : text->columns[i];
+        if (at_line != line || at_column != column) {
+            anchors[count++] = (Anchor){i - lead, at_line, at_column};
+        }
+        line = at_line;
+        column = at_column + 1;
+    }
+    int result = md_emit(md, md->field, string, anchors, count, (Anchor){0}, 0);
+    Py_DECREF(string);
+    PyMem_Free(anchors);
+    return result;
+}
+
+/* _HtmlExtractor.handle_data outside <pre>: runs of HTML whitespace are a space, or a break if they hold a newline. */
+static int
+html_data(const Md *md, const Html *html, HtmlText *text, Py_ssize_t from, Py_ssize_t to)
+{
+    Py_ssize_t piece = from, at = from;
+    while (at < to) {
+        Py_UCS4 c = PyUnicode_READ(html->kind, html->data, at);
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\f') {
+            at++;
+            continue;
+        }
+        Py_ssize_t run = at;
+        int newline = 0;
+        for (; at < to; at++) {
+            c = PyUnicode_READ(html->kind, html->data, at);
+            if (c != ' ' && c != '\t' && c != '\n' && c != '\f') {
+                break;
+            }
+            newline |= c == '\n';
+        }
+        if (text_add(md, html, text, piece, run) < 0) {
+            return -1;
+        }
+        if (newline) {
+            text->pending = PENDING_BREAK;
+        } else if (!text->pending) {
+            text->pending = PENDING_SPACE;
+        }
+        piece = at;
+    }
+    return text_add(md, html, text, piece, to);
+}
+
+/* _HtmlExtractor.handle_endtag outside <pre>: a block tag ends the text, <br> breaks it. */
+static int
+html_end_tag(Md *md, HtmlText *text, int block, int br)
+{
+    if (block) {
+        return text_finish(md, text);
+    }
+    if (br) {
+        text->pending = PENDING_BREAK;
+    }
+    return 0;
+}
+
+/* _HtmlExtractor.handle_starttag (and handle_endtag after it for <x/>): a block tag ends the text, <br> breaks
+ * it, and the visible attributes of a start tag (img alt, a href, meta content) go to the hook. */
+static int
+html_tag(Md *md, const Html *html, HtmlText *text, const Token *token, PyObject *shifts, PyObject **pos)
+{
+    PyObject *name = token_name(html, token);
+    int block = name ? PySet_Contains(html->block_tags, name) : -1;
+    int br = block >= 0 && name_is(name, "br");
+    int result = block < 0 ? -1 : 0;
+    if (result == 0 && token->type == TOKEN_START) {
+        result = html_end_tag(md, text, block, br);  /* the same two steps open a block or a break */
+        int wanted = result < 0 ? 0 : PySet_Contains(html->attribute_tags, name);
+        PyObject *raw = wanted > 0 ? PyUnicode_Substring(html->content, token->start, token->end) : NULL;
+        if (wanted < 0 || (wanted > 0 && (raw == NULL || md_attributes(md, html->content, html->first_line, shifts,
+                                                                        name, raw, token->start, pos) < 0))) {
+            result = -1;
+        }
+        Py_XDECREF(raw);
+    }
+    if (result == 0 && (token->type == TOKEN_END || token->closes)) {
+        result = html_end_tag(md, text, block, br);
+    }
+    Py_XDECREF(name);
+    return result;
+}
+
+/* An HTML block read natively: 1 when done, 0 when it must go to the Python hook (nothing emitted), -1 on error. */
+static int
+html_block(Md *md, PyObject *content, Py_ssize_t first_line, PyObject *shifts, PyObject *tags)
+{
+    Html html = {content, PyUnicode_KIND(content), PyUnicode_DATA(content), PyUnicode_GET_LENGTH(content),
+                 first_line, PyList_GET_SIZE(shifts), NULL, NULL, 0,
+                 PyTuple_GET_ITEM(tags, 0), PyTuple_GET_ITEM(tags, 1), PyTuple_GET_ITEM(tags, 2)};
+    Token *tokens = NULL;
+    Py_ssize_t count = 0, cap = 0;
+    HtmlText text = {0};
+    PyObject *pos = NULL;  /* the block's _Lines, made for the first tag with visible attributes */
+    int result = -1;
+    html.shifts = PyMem_New(Py_ssize_t, html.n_shifts + 1);
+    html.starts = PyMem_New(Py_ssize_t, html.length + 1);
+    if (html.shifts == NULL || html.starts == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < html.n_shifts; i++) {
+        html.shifts[i] = PyLong_AsSsize_t(PyList_GET_ITEM(shifts, i));
+    }
+    html.starts[html.n_starts++] = 0;
+    for (Py_ssize_t i = 0; i < html.length; i++) {
+        if (PyUnicode_READ(html.kind, html.data, i) == '\n') {
+            html.starts[html.n_starts++] = i + 1;
+        }
+    }
+    if (PyErr_Occurred() || html_tokens(&html, &tokens, &count, &cap) < 0) {
+        goto done;
+    }
+    result = count > 0 || html.length == 0;
+    for (Py_ssize_t i = 0; result == 1 && i < count; i++) {
+        if (tokens[i].type == TOKEN_DATA) {
+            result = html_data(md, &html, &text, tokens[i].start, tokens[i].end) < 0 ? -1 : 1;
+        } else {
+            result = html_tag(md, &html, &text, &tokens[i], shifts, &pos) < 0 ? -1 : 1;
+        }
+    }
+    if (result == 1 && text_finish(md, &text) < 0) {
+        result = -1;
+    }
+done:
+    Py_XDECREF(pos);
+    PyMem_Free(tokens);
+    PyMem_Free(html.shifts);
+    PyMem_Free(html.starts);
+    PyMem_Free(text.chars);
+    PyMem_Free(text.lines);
+    PyMem_Free(text.columns);
+    return result;
+}
+
+static int
+md_end(Md *md, PyObject *tag, PyObject *span)
+{
+    PyObject *value, *name = tag_name(tag, &value);
+    if (name == NULL) {
+        return 0;
+    }
+    if (is_block_name(name)) {
+        if (name_is(name, "HtmlBlock") && md->n_html) {
+            /* natively, or hooks[2](out, content, field, line offset of its first line, column shift of each line) */
+            PyObject *content = PyUnicode_Join(s_empty, md->html_texts);
+            PyObject *shifts = content ? PyList_New(md->n_html) : NULL;
+            Py_ssize_t first = 0;
+            for (Py_ssize_t i = 0; shifts != NULL && i < md->n_html; i++) {
+                Py_ssize_t line, column;
+                md_pos(md, md->html_offsets[i], &line, &column);
+                if (i == 0) {
+                    first = line - 1 - md->line_offset;
+                }
+                PyObject *shift = PyLong_FromSsize_t(column - 1);
+                if (shift == NULL) {
+                    Py_CLEAR(shifts);
+                    break;
+                }
+                PyList_SET_ITEM(shifts, i, shift);
+            }
+            int native = shifts == NULL ? -1 : html_block(md, content, md->line_offset + first, shifts, md->html_tags);
+            PyObject *done = native != 0 ? NULL : PyObject_CallFunction(
+                PyTuple_GET_ITEM(md->hooks, 2), "OOOnO", md->out, content, md->field, md->line_offset + first, shifts);
+            Py_XDECREF(content);
+            Py_XDECREF(shifts);
+            if (native < 0 || (native == 0 && done == NULL)) {
+                return -1;
+            }
+            Py_XDECREF(done);
+        }
+        return md_flush(md);
+    }
+    if (name_is(name, "Image") && md->n_alts) {
+        return push_inner(md, md->alts[--md->n_alts]);
+    }
+    if (name_is(name, "Link") && md->n_links) {
+        OpenLink open = md->links[--md->n_links];
+        int result = md_link(md, open, span);
+        Py_DECREF(open.data);
+        return result;
+    }
+    return 0;
+}
+
+/* _MarkdownExtractor.code_span: the runs come from hooks[0](src, code, begin, stop), [(text, offset)]. */
+static int
+md_code(Md *md, PyObject *code, PyObject *span)
+{
+    if (md->skipping) {
+        return 0;
+    }
+    Runs *runs = md_target(md);
+    Py_ssize_t begin = runs ? md_char(md, span, s_start) : -1, stop = begin < 0 ? -1 : md_char(md, span, s_end);
+    if (stop < 0) {
+        return -1;
+    }
+    PyObject *found = PyObject_CallFunction(PyTuple_GET_ITEM(md->hooks, 0), "OOnn", md->src, code, begin, stop);
+    PyObject *fast = found ? PySequence_Fast(found, "code span runs must be a list") : NULL;
+    Py_XDECREF(found);
+    if (fast == NULL) {
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(fast); i++) {
+        PyObject *text;
+        Py_ssize_t at;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fast, i), "Un", &text, &at) || add_at(md, runs, text, at) < 0) {
+            Py_DECREF(fast);
+            return -1;
+        }
+    }
+    Py_DECREF(fast);
+    return 0;
+}
+
+/* _MarkdownExtractor.inline_html: script/style/template hide text, <br> breaks, and a start tag whose
+ * attributes can reach the audience goes to hooks[1](out, src, line_offset, tag, raw, offset). */
+static int
+md_inline_html(Md *md, PyObject *raw, PyObject *span)
+{
+    Py_ssize_t size = PyUnicode_GET_LENGTH(raw), i = 1;  /* <\s*(/?)\s*([A-Za-z][A-Za-z0-9:-]*) */
+    if (size == 0 || PyUnicode_READ_CHAR(raw, 0) != '<') {
+        return 0;
+    }
+    while (i < size && Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(raw, i))) {
+        i++;
+    }
+    int closing = i < size && PyUnicode_READ_CHAR(raw, i) == '/';
+    i += closing;
+    while (closing && i < size && Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(raw, i))) {
+        i++;
+    }
+    char tag[16];
+    Py_ssize_t n = 0;
+    for (; i < size; i++, n++) {
+        Py_UCS4 c = PyUnicode_READ_CHAR(raw, i);
+        int letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+        if (!letter && (n == 0 || !((c >= '0' && c <= '9') || c == ':' || c == '-'))) {
+            break;
+        }
+        if (n < (Py_ssize_t)sizeof(tag) - 1) {
+            tag[n] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+    }
+    if (n == 0) {  /* a comment, declaration or processing instruction */
+        return 0;
+    }
+    tag[n < (Py_ssize_t)sizeof(tag) ? n : (Py_ssize_t)sizeof(tag) - 1] = '\0';
+    if (n >= (Py_ssize_t)sizeof(tag)) {
+        tag[0] = '\0';  /* longer than any tag named here */
+    }
+    if (!strcmp(tag, "script") || !strcmp(tag, "style") || !strcmp(tag, "template")) {
+        if (closing) {
+            md->skipping = md->skipping > 0 ? md->skipping - 1 : 0;
+        } else {
+            Py_ssize_t end = size;  /* raw.rstrip().endswith("/>") */
+            while (end > 0 && Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(raw, end - 1))) {
+                end--;
+            }
+            if (!(end >= 2 && PyUnicode_READ_CHAR(raw, end - 1) == '>' && PyUnicode_READ_CHAR(raw, end - 2) == '/')) {
+                md->skipping++;
+            }
+        }
+    } else if (md->skipping) {
+        return 0;
+    } else if (!strcmp(tag, "br")) {
+        Runs *runs = md_target(md);
+        if (runs == NULL) {
+            return -1;
+        }
+        runs->pending = 1;
+    } else if (!closing) {
+        Py_ssize_t at = md_char(md, span, s_start);
+        if (at < 0) {
+            return -1;
+        }
+        PyObject *name = PyUnicode_FromString(tag), *shifts = PyTuple_New(0);
+        int wanted = name && shifts ? PySet_Contains(PyTuple_GET_ITEM(md->html_tags, 2), name) : -1;
+        if (wanted > 0) {
+            wanted = md_attributes(md, md->src, md->line_offset, shifts, name, raw, at, &md->pos) < 0 ? -1 : 1;
+        }
+        Py_XDECREF(name);
+        Py_XDECREF(shifts);
+        if (wanted < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+md_html(Md *md, PyObject *text, PyObject *span)
+{
+    Py_ssize_t at = md_char(md, span, s_start);
+    if (at < 0 || grow((void **)&md->html_offsets, &md->cap_html, md->n_html, sizeof(Py_ssize_t)) < 0
+        || PyList_Append(md->html_texts, text) < 0) {
+        return -1;
+    }
+    md->html_offsets[md->n_html++] = at;
+    return 0;
+}
+
+static int
+md_event(Md *md, PyObject *item)
+{
+    if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
+        PyErr_SetString(PyExc_TypeError, "events must be (event, range) tuples");
+        return -1;
+    }
+    PyObject *event = PyTuple_GET_ITEM(item, 0), *span = PyTuple_GET_ITEM(item, 1);
+    if (PyUnicode_Check(event)) {  /* SoftBreak, HardBreak, Rule */
+        if (!name_is(event, "Rule")) {
+            Runs *runs = md_target(md);
+            if (runs == NULL) {
+                return -1;
+            }
+            runs->pending = 1;
+        }
+        return 0;
+    }
+    Py_ssize_t at = 0;
+    PyObject *key, *value;
+    if (!PyDict_Check(event) || !PyDict_Check(span) || !PyDict_Next(event, &at, &key, &value)) {
+        return 0;
+    }
+    if (name_is(key, "Text")) {
+        return PyUnicode_Check(value) ? md_text(md, value, span) : 0;
+    }
+    if (name_is(key, "Start")) {
+        return md_start(md, value);
+    }
+    if (name_is(key, "End")) {
+        return md_end(md, value, span);
+    }
+    if (!PyUnicode_Check(value)) {
+        return 0;
+    }
+    if (name_is(key, "Code")) {
+        return md_code(md, value, span);
+    }
+    if (name_is(key, "InlineHtml")) {
+        return md_inline_html(md, value, span);
+    }
+    if (name_is(key, "Html")) {
+        return md_html(md, value, span);
+    }
+    return 0;
+}
+
+/* Line starts in code points and in UTF-8 bytes, in one pass over the text (no UTF-8 copy of it is made). */
+#define OFFSETS_LOOP(CTYPE)                                                                          \
+    do {                                                                                             \
+        const CTYPE *text = (const CTYPE *)md->data;                                                 \
+        for (Py_ssize_t i = 0; i < md->length; i++) {                                                \
+            bytes += utf8_size(text[i]);                                                             \
+            if (text[i] == '\n' && md_line(md, i + 1, bytes, &cap_starts, &cap_bytes) < 0) {         \
+                return -1;                                                                           \
+            }                                                                                        \
+        }                                                                                            \
+    } while (0)
+
+static int
+md_line(Md *md, Py_ssize_t start, Py_ssize_t byte, Py_ssize_t *cap_starts, Py_ssize_t *cap_bytes)
+{
+    if (grow((void **)&md->line_starts, cap_starts, md->n_lines, sizeof(Py_ssize_t)) < 0
+        || grow((void **)&md->line_bytes, cap_bytes, md->n_lines, sizeof(Py_ssize_t)) < 0) {
+        return -1;
+    }
+    md->line_starts[md->n_lines] = start;
+    md->line_bytes[md->n_lines++] = byte;
+    return 0;
+}
+
+static int
+md_offsets(Md *md)
+{
+    Py_ssize_t cap_starts = 0, cap_bytes = 0, bytes = 0;
+    if (md_line(md, 0, 0, &cap_starts, &cap_bytes) < 0) {
+        return -1;
+    }
+    switch (md->kind) {
+    case PyUnicode_1BYTE_KIND: OFFSETS_LOOP(Py_UCS1); break;
+    case PyUnicode_2BYTE_KIND: OFFSETS_LOOP(Py_UCS2); break;
+    default: OFFSETS_LOOP(Py_UCS4); break;
+    }
+    md->n_bytes = bytes;
+    return 0;
+}
+
+PyDoc_STRVAR(markdown_segments_doc,
+"markdown_segments(events, src, line_offset, field, out, segment_type, cjk_ranges, hooks, html_tags) -> None\n\n"
+"The segments of one Markdown text from pyromark's events_with_range(src), as extract._MarkdownExtractor\n"
+"makes them, appended to out.segments and numbered in out.counts (a dict: field -> blocks so far).\n"
+"cjk_ranges: (low, high) code points that join a line break without a space (mediactl.text.cjk).\n"
+"hooks: (_code_span_runs, _emit_attributes, _html_into, _Lines), the Python functions of extract.py.\n"
+"html_tags: frozensets (block tags, tags only the Python path reads, tags with visible attributes).");
+
+static PyObject *
+markdown_segments(PyObject *module, PyObject *args)
+{
+    (void)module;
+    PyObject *events, *cjk, *iterator = NULL, *result = NULL;
+    Md md = {0};
+    if (!PyArg_ParseTuple(args, "OUnUOO!O!O!O!:markdown_segments", &events, &md.src, &md.line_offset, &md.field,
+                          &md.out, &PyType_Type, &md.segment_type, &PyTuple_Type, &cjk, &PyTuple_Type, &md.hooks,
+                          &PyTuple_Type, &md.html_tags)) {
+        return NULL;
+    }
+    if (PyTuple_GET_SIZE(md.hooks) != 4 || PyTuple_GET_SIZE(md.html_tags) != 3 || PyTuple_GET_SIZE(cjk) > 32
+        || !PyType_IsSubtype((PyTypeObject *)md.segment_type, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "four hooks, three tag sets, at most 32 CJK ranges, a tuple subclass");
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(cjk); i++) {
+        unsigned int low, high;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(cjk, i), "II", &low, &high)) {
+            return NULL;
+        }
+        md.cjk[md.n_cjk][0] = low;
+        md.cjk[md.n_cjk++][1] = high;
+    }
+    md.kind = PyUnicode_KIND(md.src);
+    md.data = PyUnicode_DATA(md.src);
+    md.length = PyUnicode_GET_LENGTH(md.src);
+    md.segments = PyObject_GetAttrString(md.out, "segments");
+    md.counts = md.segments ? PyObject_GetAttrString(md.out, "counts") : NULL;
+    md.display = md.counts ? PyObject_GetAttrString(md.out, "display") : NULL;
+    md.html_texts = PyList_New(0);
+    if (md.display == NULL || md.html_texts == NULL || md_offsets(&md) < 0) {
+        goto done;
+    }
+    if (!PyList_Check(md.segments) || !PyDict_Check(md.counts) || !PyUnicode_Check(md.display)) {
+        PyErr_SetString(PyExc_TypeError, "out must have a list of segments, a dict of counts and a str display");
+        goto done;
+    }
+    iterator = PyObject_GetIter(events);  /* pyromark makes each event as it is asked for: one alive at a time */
+    if (iterator == NULL) {
+        goto done;
+    }
+    PyObject *item;
+    while ((item = PyIter_Next(iterator)) != NULL) {
+        int failed = md_event(&md, item) < 0;
+        Py_DECREF(item);
+        if (failed) {
+            goto done;
+        }
+    }
+    if (!PyErr_Occurred() && md_flush(&md) == 0) {
+        Py_INCREF(Py_None);
+        result = Py_None;
+    }
+done:
+    Py_XDECREF(iterator);
+    runs_free(md.block);
+    for (Py_ssize_t i = 0; i < md.n_alts; i++) {
+        runs_free(md.alts[i]);
+    }
+    for (Py_ssize_t i = 0; i < md.n_inner; i++) {
+        runs_free(md.inner[i]);
+    }
+    for (Py_ssize_t i = 0; i < md.n_links; i++) {
+        Py_DECREF(md.links[i].data);
+    }
+    PyMem_Free(md.alts);
+    PyMem_Free(md.inner);
+    PyMem_Free(md.links);
+    PyMem_Free(md.html_offsets);
+    PyMem_Free(md.line_starts);
+    PyMem_Free(md.line_bytes);
+    Py_XDECREF(md.html_texts);
+    Py_XDECREF(md.pos);
+    Py_XDECREF(md.segments);
+    Py_XDECREF(md.counts);
+    Py_XDECREF(md.display);
+    return result;
+}
+
 static PyMethodDef native_methods[] = {
     {"fold_compact", fold_compact, METH_VARARGS, fold_compact_doc},
     {"plain_segments", plain_segments, METH_VARARGS, plain_segments_doc},
+    {"markdown_segments", markdown_segments, METH_VARARGS, markdown_segments_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef native_module = {
-    PyModuleDef_HEAD_INIT, "_native", "Native hot loop of mediactl.check.normalize.", -1, native_methods,
+    PyModuleDef_HEAD_INIT, "_native", "Native hot loops of mediactl.check.normalize and extract.", -1, native_methods,
 };
 
 /* Bumped whenever a function's signature or results change: normalize.py uses this module only when the
  * number matches, so a stale build (an editable install not rebuilt after a pull) falls back to Python. */
 #define NATIVE_API 4
 
+/* The version of markdown_segments (and its hooks): extract.py calls it only when the number matches, so it is
+ * versioned apart from NATIVE_API, which normalize.py checks for the whole module. */
+#define MARKDOWN_API 1
+
 PyMODINIT_FUNC
 PyInit__native(void)
 {
+    s_start = PyUnicode_InternFromString("start");
+    s_end = PyUnicode_InternFromString("end");
+    s_dest_url = PyUnicode_InternFromString("dest_url");
+    s_link_type = PyUnicode_InternFromString("link_type");
+    s_alt = PyUnicode_InternFromString("alt");
+    s_link = PyUnicode_InternFromString("link");
+    s_empty = PyUnicode_InternFromString("");
+    s_space = PyUnicode_InternFromString(" ");
+    if (!s_start || !s_end || !s_dest_url || !s_link_type || !s_alt || !s_link || !s_empty || !s_space) {
+        return NULL;
+    }
     PyObject *module = PyModule_Create(&native_module);
-    if (module != NULL && PyModule_AddIntConstant(module, "API", NATIVE_API) < 0) {
+    if (module != NULL && (PyModule_AddIntConstant(module, "API", NATIVE_API) < 0
+                           || PyModule_AddIntConstant(module, "MARKDOWN_API", MARKDOWN_API) < 0)) {
         Py_DECREF(module);
         return NULL;
     }

@@ -5,3 +5,18 @@ API: int
 
 def fold_compact(text: str, table: bytes, removed: bytes, digits: bytes, /) -> tuple[str, str, bytes, int]: ...
 def plain_segments(text: str, segment_type: type[tuple[Any, ...]], display: str, field: str, /) -> tuple[list[Any], list[int]]: ...
+
+MARKDOWN_API: int
+
+def markdown_segments(
+    events: Any,
+    src: str,
+    line_offset: int,
+    field: str,
+    out: Any,
+    segment_type: type[tuple[Any, ...]],
+    cjk_ranges: tuple[tuple[int, int], ...],
+    hooks: tuple[Any, Any, Any, Any],
+    html_tags: tuple[frozenset[str], frozenset[str], frozenset[str]],
+    /,
+) -> None: ...

@@ -8,12 +8,12 @@ Hard breaks and ``<br>`` are joined the same way. Positions are kept as anchors:
 where the text stops being a verbatim copy of the source, an anchor records the source line
 and column of the next character, so `Segment.position` is exact for text copied from one line.
 
-Markdown is read with pyromark (pulldown-cmark, Rust): each event carries its source range, so a
-run of text is anchored where the parser found it, one anchor per run, not searched for or mapped
-character by character. Unlike `mediactl.text.markup` (markdown-it-py, for rendering), raw HTML is
-markup here: a tag written in Markdown is markup to the reader whether a platform renders it or
-escapes it, so ``保</span>本`` is 保本. Raw HTML blocks go through the HTML extractor. Code spans and
-code blocks are visible text.
+Markdown is read with pyromark (pulldown-cmark, Rust): each event carries its source range, so a run
+of text is anchored where the parser found it, one anchor per run; _native.c turns the events into
+segments, the loop here is its reference and fallback. Unlike `mediactl.text.markup` (markdown-it-py,
+for rendering), raw HTML is markup here: a tag written in Markdown is markup to the reader whether a
+platform renders it or escapes it, so ``保</span>本`` is 保本. Raw HTML blocks go through the HTML
+extractor (plain ones natively). Code spans and code blocks are visible text.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 
 from mediactl.check.normalize import _native  # the C extension, or None where it was not built
 from mediactl.library.frontmatter import split_front_matter
+from mediactl.text.cjk import _CJK_RANGES
 from mediactl.text.cjk import is_cjk as _is_cjk
 from mediactl.text.cuetext import CUE_MARKUP as _CUE_MARKUP  # shared with the video burn-in
 
@@ -254,6 +255,7 @@ _META_FIELDS = {
     "og:title": "title",
     "twitter:title": "title",
 }
+_ATTRIBUTE_TAGS = frozenset(("img", "area", "input", "a", "meta"))  # the only ones _visible_attributes reads
 
 
 def _attributes(tag_text: str) -> dict[str, tuple[str, int]]:
@@ -285,13 +287,14 @@ def _visible_attributes(tag: str, tag_text: str) -> list[tuple[str, str, int]]:
     return out
 
 
-def _emit_attribute(out: _Out, field: str, src: str, start: int, raw: str, pos: _Lines) -> None:
-    """One attribute value (entities decoded, whitespace stripped) as a segment of its own."""
-    decoded = html.unescape(raw)
-    offsets = _decode_map(src, start, decoded)
-    block = _Block(out, field, pos(start))
-    block.add(decoded, pos.many(offsets) if offsets else [pos(start)] + [None] * (len(decoded) - 1))
-    block.finish()
+def _emit_attributes(out: _Out, src: str, start: int, tag: str, tag_text: str, pos: _Lines) -> None:
+    """Each visible attribute value of the start tag at src[start] (entities decoded, stripped) as a segment."""
+    for field, raw, at in _visible_attributes(tag, tag_text):
+        decoded = html.unescape(raw)
+        offsets = _decode_map(src, start + at, decoded)
+        block = _Block(out, field, pos(start + at))
+        block.add(decoded, pos.many(offsets) if offsets else [pos(start + at)] + [None] * (len(decoded) - 1))
+        block.finish()
 
 
 # --- HTML -----------------------------------------------------------------------------------
@@ -341,10 +344,7 @@ class _HtmlExtractor(HTMLParser):
             self.block.brk()
         if tag in _PRE_TAGS:
             self.pre += 1
-        start = self.raw_offset()
-        tag_text = self.get_starttag_text() or ""
-        for field, raw, at in _visible_attributes(tag, tag_text):
-            _emit_attribute(self.out, field, self.src, start + at, raw, self.pos)
+        _emit_attributes(self.out, self.src, self.raw_offset(), tag, self.get_starttag_text() or "", self.pos)
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP_TAGS:
@@ -385,8 +385,9 @@ class _HtmlExtractor(HTMLParser):
         self.block.finish(strip=True)
 
 
-def _html_into(out: _Out, text: str, field: str, pos: _Lines) -> None:
-    parser = _HtmlExtractor(text, out, field, pos)
+def _html_into(out: _Out, text: str, field: str, line_offset: int = 0, shifts: Sequence[int] = ()) -> None:
+    """HTML text whose lines start line_offset lines into the file, each shifted by its column (an HTML block)."""
+    parser = _HtmlExtractor(text, out, field, _Lines(text, line_offset, shifts))
     parser.feed(text)
     parser.close()
 
@@ -413,24 +414,21 @@ def _markdown_parser() -> Any:
 
 
 class _Offsets:
-    """UTF-8 byte offsets (pyromark's ranges) as code-point offsets: each stretch is decoded once, going forward."""
+    """UTF-8 byte offsets (pyromark's ranges) as code-point offsets, decoded from the start of their line."""
 
     def __init__(self, src: str, line_starts: list[int]) -> None:
         self.data = src.encode("utf-8")
         self.ascii = len(self.data) == len(src)
         self.line_starts = line_starts  # of src, in code points
         self.byte_starts = [0] + [match.end() for match in re.finditer(b"\n", self.data)]
-        self.byte = self.char = 0  # the last conversion
+        self.char = 0  # the last conversion: a link's text ends there
 
     def __call__(self, byte: int) -> int:
         if self.ascii:
             self.char = byte
-            return byte
-        if byte < self.byte:  # behind the last one (a link's start, once its text is read): from its line start
+        else:
             line = bisect.bisect_right(self.byte_starts, byte) - 1
-            self.byte, self.char = self.byte_starts[line], self.line_starts[line]
-        self.char += len(self.data[self.byte : byte].decode("utf-8"))
-        self.byte = byte
+            self.char = self.line_starts[line] + len(self.data[self.byte_starts[line] : byte].decode("utf-8"))
         return self.char
 
 
@@ -491,24 +489,15 @@ class _MarkdownExtractor:
         self.html_lines: list[tuple[str, int]] = []  # the lines of the HTML block being read, with their offsets
 
     def run(self) -> None:
-        src, char, starts, first_line = self.src, self.char, self.pos.starts, self.line_offset + 1
-        for event, span in _markdown_parser().events_with_range(src):
+        for event, span in _markdown_parser().events_with_range(self.src):
             if type(event) is str:  # SoftBreak, HardBreak, Rule
                 if event != "Rule":
                     self.target().pending = True
                 continue
             text = event.get("Text")
-            if text is not None:  # most events: inline, verbatim text is anchored where it starts
-                if self.skipping:
-                    continue
-                begin = char(span["start"])
-                if self.code or not src.startswith(text, begin) or (begin and src[begin - 1] == "\\"):
-                    self.text(text, begin)
-                else:  # as _Lines does it, inline: this is the loop the check spends its time in
-                    line = bisect.bisect_right(starts, begin) - 1
-                    (self.alts[-1] if self.alts else self.block or self.target()).add(
-                        text, line + first_line, begin - starts[line] + 1
-                    )
+            if text is not None:  # most events
+                if not self.skipping:
+                    self.text(text, self.char(span["start"]))
             elif "Start" in event:
                 self.start(event["Start"], span)
             elif "End" in event:
@@ -518,7 +507,7 @@ class _MarkdownExtractor:
             elif "InlineHtml" in event:
                 self.inline_html(event["InlineHtml"], span["start"])
             elif "Html" in event:
-                self.html_lines.append((event["Html"], char(span["start"])))
+                self.html_lines.append((event["Html"], self.char(span["start"])))
         self.flush()
 
     def target(self) -> _Runs:
@@ -565,7 +554,7 @@ class _MarkdownExtractor:
             self.inner.clear()
 
     def text(self, text: str, begin: int) -> None:
-        """Text that is not a verbatim run: a code block's lines, an escape, an entity (it points at its source)."""
+        """A run where it starts (an entity at its '&'); a code block's lines each on its line; an escape at its '\\'."""
         runs = self.target()
         if self.code:  # a code block: its lines as written, each anchored at its source line
             for line in text.splitlines(keepends=True):
@@ -578,27 +567,10 @@ class _MarkdownExtractor:
             runs.add(text, *self.pos(begin))
 
     def code_span(self, code: str, start: int, end: int) -> None:
-        """Inline code between its backticks; each source line it spans anchored on its line (breaks read as spaces)."""
-        if self.skipping:
-            return
-        src, runs = self.src, self.target()
-        begin, stop = self.char(start), self.char(end)
-        ticks = len(src[begin:stop]) - len(src[begin:stop].lstrip("`"))
-        inner, close = begin + ticks, stop - ticks
-        raw = src[inner:close]
-        if raw[:1] in (" ", "\n") and raw[-1:] in (" ", "\n") and raw.strip(" \n"):  # CommonMark strips one space
-            inner, close = inner + 1, close - 1
-        at = 0
-        while at < len(code):
-            eol = src.find("\n", inner, close)
-            size = (close if eol < 0 else eol) - inner
-            if src[inner : inner + size] != code[at : at + size]:  # not as written (a tab?): the line is right
-                size = len(code) - at
-            runs.add(code[at : at + size + 1], *self.pos(inner))  # with the space the line break reads as
-            at += size + 1
-            inner = eol + 1
-            while inner < close and src[inner] in " \t>":  # indentation and blockquote markers
-                inner += 1
+        if not self.skipping:
+            runs = self.target()
+            for text, at in _code_span_runs(self.src, code, self.char(start), self.char(end)):
+                runs.add(text, *self.pos(at))
 
     def link(self, data: dict[str, str], first_anchor: int, first_char: int, span: dict[str, int]) -> None:
         """The target of a link, as a "link" segment; the autolink's text is its URL."""
@@ -632,20 +604,41 @@ class _MarkdownExtractor:
         elif tag == "br":
             self.target().pending = True
         elif not closing:
-            at = self.char(start)
-            for field, value, offset in _visible_attributes(tag, raw):
-                _emit_attribute(self.out, field, self.src, at + offset, value, self.pos)
+            _emit_attributes(self.out, self.src, self.char(start), tag, raw, self.pos)
 
     def html_block(self) -> None:
         """Raw HTML between Markdown blocks, through the HTML extractor; each line keeps its column."""
         if not self.html_lines:
             return
+        places = [self.pos(offset) for _, offset in self.html_lines]  # the block's first line, each line's shift
         content = "".join(line for line, _ in self.html_lines)
-        starts = self.pos.starts
-        lines = [bisect.bisect_right(starts, offset) - 1 for _, offset in self.html_lines]
-        shifts = [offset - starts[line] for line, (_, offset) in zip(lines, self.html_lines, strict=True)]
-        first = lines[0]
-        _html_into(self.out, content, self.field, _Lines(content, self.line_offset + first, shifts))
+        _html_into(self.out, content, self.field, places[0][0] - 1, [column - 1 for _, column in places])
+
+
+def _code_span_runs(src: str, code: str, begin: int, stop: int) -> list[tuple[str, int]]:
+    """Inline code between its backticks (src[begin:stop]) as runs (text, offset), one per source line it spans."""
+    ticks = len(src[begin:stop]) - len(src[begin:stop].lstrip("`"))
+    inner, close = begin + ticks, stop - ticks
+    raw = src[inner:close]
+    if raw[:1] in (" ", "\n") and raw[-1:] in (" ", "\n") and raw.strip(" \n"):  # CommonMark strips one space
+        inner, close = inner + 1, close - 1
+    runs, at = [], 0
+    while at < len(code):
+        eol = src.find("\n", inner, close)
+        size = (close if eol < 0 else eol) - inner
+        if src[inner : inner + size] != code[at : at + size]:  # not as written (a tab?): the line is right
+            size = len(code) - at
+        runs.append((code[at : at + size + 1], inner))  # with the space the line break reads as
+        at += size + 1
+        inner = eol + 1
+        while inner < close and src[inner] in " \t>":  # indentation and blockquote markers
+            inner += 1
+    return runs
+
+
+#: markdown_segments's other arguments (_native.c): its hooks, shared with the fallback, and the tags it must know.
+_MARKDOWN_TAGS = (_BLOCK_TAGS, _SKIP_TAGS | _PRE_TAGS | {"title"}, _ATTRIBUTE_TAGS)
+_MARKDOWN_NATIVE = (Segment, _CJK_RANGES, (_code_span_runs, _emit_attributes, _html_into, _Lines), _MARKDOWN_TAGS)
 
 
 # --- YAML and JSON --------------------------------------------------------------------------
@@ -675,15 +668,17 @@ def _yaml_into(out: _Out, yaml_text: str, display: str, line_offset: int) -> Non
     doc = load_located(src, display, line_offset=line_offset)
     if doc.data is None and doc.problems:
         raise ValueError(str(doc.problems[0]))
-    pos = _Lines(src, line_offset)
-    local = _Lines(src)
+    pos = _Lines(src, line_offset)  # pos.start(n): the offset of local line n, whatever the line_offset
     # every key and list item start, as offsets: a value's text is searched only up to the next one
-    marks = sorted(local.start(line - line_offset - 1) + column - 1 for line, column in doc.positions.values())
+    marks = sorted(pos.start(line - line_offset - 1) + column - 1 for line, column in doc.positions.values())
     for path, value in _walk_strings(doc.data):
         line, column = doc.positions.get(path, (line_offset + 1, 1))
-        mark = local.start(line - line_offset - 1) + column - 1
+        mark = pos.start(line - line_offset - 1) + column - 1
         start = mark if not path or isinstance(path[-1], int) else _after_key(src, mark)
         start = _content_start(src, start)
+        if value and "\n" not in value and src.startswith(value, start):  # as written on one line (most): one anchor
+            out.add(_field(path), value, [(0, *pos(start))])
+            continue
         after = bisect.bisect_right(marks, start)
         limit = marks[after] if after < len(marks) else len(src)
         where: list[Where | None] = [None] * len(value)
@@ -877,7 +872,12 @@ def extract_markdown(text: str, display: str, *, line_offset: int = 0, field: st
     line_offset: lines of the file before `text` (the front matter of an index.md).
     """
     out = _Out(display)
-    _MarkdownExtractor(_normalize_newlines(text), out, field, line_offset).run()
+    src = _normalize_newlines(text)
+    if _native is not None and getattr(_native, "MARKDOWN_API", None) == 1:  # the same segments, made natively
+        events = _markdown_parser().events_with_range(src)
+        _native.markdown_segments(events, src, line_offset, field, out, *_MARKDOWN_NATIVE)
+    else:
+        _MarkdownExtractor(src, out, field, line_offset).run()
     return out.sorted()
 
 
@@ -900,7 +900,7 @@ def extract_html(text: str, display: str, *, field: str = "body") -> list[Segmen
     """
     out = _Out(display)
     src = _normalize_newlines(text)
-    _html_into(out, src, field, _Lines(src))
+    _html_into(out, src, field)
     return out.sorted()
 
 
