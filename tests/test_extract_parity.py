@@ -1,0 +1,63 @@
+"""The two Markdown extraction paths agree: markdown_segments (C, check/_native.c) and _MarkdownExtractor (Python,
+the fallback where no C compiler built the extension), on thousands of generated documents.
+
+Apart from tests/test_extract.py, whose every test runs once per path: this one compares both paths itself.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+import pytest
+
+from mediactl.check import extract as extract_module
+from mediactl.check.extract import extract_markdown
+
+pytestmark = pytest.mark.skipif(
+    extract_module._native is None and (bool(os.environ.get("MEDIACTL_NO_NATIVE")) or not os.environ.get("CI")),
+    reason="the native extension was not built (no C compiler) or is switched off (MEDIACTL_NO_NATIVE)",
+)
+
+
+_MARKDOWN_PIECES = [
+    "保本", "稳赚", "理财", "plain words", " ", "  ", "\t", "\n", "\n", "\n\n", "\r\n", "**", "*", "_", "~~", "`",
+    "``", "\\", "\\*", "\\\n", "&amp;", "&#26412;", "&nbsp;", "&bogus;", "[", "]", "(", ")", "<", ">",
+    "[链接](http://x.cn/a?b=1&amp;c=2)", "[ref][r]", "\n\n[r]: http://r.cn\n", "<http://auto.cn>", "<a@b.cn>",
+    "![图 *片*](p.png)", "![](q.png)", "[![alt](i.png)](http://l.cn)", "<span>", "</span>", "<br>", "<br/>",
+    '<img src="a.png" alt="保&amp;本">', '<a href="http://h.cn">', "</a>", "<script>x</script>", "<style>",
+    "</style>", "<!-- note -->", "\n<div>\n<p>块<b>内</b></p>\n</div>\n", "\n\n# 标题 ", "\n## Head\n",
+    "\n- 项", "\n  - 子项", "\n1. 一", "\n> 引用", "\n\n| a | 保 |\n|---|---|\n| 本 | `c` |\n",
+    "\n```\ncode 保\n本\n```\n", "\n\n    indented\n", "---", "\n***\n", "🔥", "\u3000", "，", "Ａ",
+    "`多\n行`", "` x `", "\\`",
+]  # fmt: skip
+
+#: HTML blocks: the plain ones are read natively, the others (entities, comments, <pre>, odd tags) by html.parser.
+_HTML_PIECES = [
+    "\n\n<div>\n", "\n\n<DIV class=\"a\">\n", "\n\n<section id=x>\n", "</div>\n", "</section >\n", "<p>", "</p>",
+    "<b>", "</b>", "<span>", "</span>", "<br>", "<br/>", "<br />", "</br>", "<p/>", '<img src="a.png" alt="图 中字">',
+    "<img alt='单引号' src=b.png>", "<img alt=bare>", "<img alt=x/>", '<a href="http://h.cn/>">', "</a>",
+    '<meta name="description" content="摘要">', '<input type="image" alt="按钮">', '<img alt="跨\n行">', "<img\nalt=\"换行\">",
+    "<pre>\n  保 本\n</pre>", "<title>标题</title>", "<script>保本</script>", "<!-- 注释 -->", "&amp;", "&#26412;",
+    "a < b", "<x:y>", "<p a='1'b='2'>", "<p / >", "<custom-element-with-a-very-long-name-indeed>", "<a href=\"x\"/>",
+    "保本", "稳赚 收益", "Latin words", "\n", " ", "\t", "\u3000", "\f", "\u00a0", "，", "🔥", "\n\n", "**强调**",
+]  # fmt: skip
+
+
+def test_markdown_native_and_python_agree() -> None:
+    """markdown_segments (C) and _MarkdownExtractor (Python) give the same segments, anchors and numbering."""
+
+    assert extract_module._native is not None, "CI builds the C extension: without it there is nothing to compare"
+    rng = random.Random(17)
+    texts = ["".join(rng.choice(_MARKDOWN_PIECES) for _ in range(rng.randrange(0, 40))) for _ in range(1500)]
+    texts += ["".join(rng.choice(_HTML_PIECES) for _ in range(rng.randrange(0, 30))) for _ in range(1500)]
+    texts += [piece * 3 for piece in _MARKDOWN_PIECES + _HTML_PIECES]
+    for index, text in enumerate(texts):
+        offset, field = index % 3, ("body", "summary")[index % 2]
+        native = extract_markdown(text, "a.md", line_offset=offset, field=field)
+        native_module, extract_module._native = extract_module._native, None
+        try:
+            python = extract_markdown(text, "a.md", line_offset=offset, field=field)
+        finally:
+            extract_module._native = native_module
+        assert native == python, text
