@@ -198,16 +198,18 @@ class Engine:
 
     def _disclosure(self, rule: Rule, hits: list[Hit], folded: dict[int, str]) -> Iterable[Finding]:
         """A finding per scope that triggers the rule without any accepted sentence. A trigger inside a warning
-        (the rule's quoting context: 凡是网络贷款先交钱的就是诈骗) sells nothing, so it owes no disclosure."""
-        triggers = [
-            h
-            for h in _unallowed([h for h in hits if h.role != REQUIRE])
-            if h.role == TRIGGER and not self._quoted(rule, (h.segment, h.start, h.end), folded)
-        ]
+        (the rule's quoting context: 凡是网络贷款先交钱的就是诈骗) sells nothing, so it owes no disclosure.
+
+        Only a scope without the sentence asks, and only until its first trigger that is not quoted: asking for
+        every trigger was a third of the engine's time on the Markdown bench (most scopes hold the sentence
+        or many triggers)."""
+        triggers = [h for h in _unallowed([h for h in hits if h.role != REQUIRE]) if h.role == TRIGGER]
         present = _scopes(rule, [h for h in hits if h.role == REQUIRE])
         for scope, group in _scopes(rule, triggers).items():
-            if scope not in present:
-                first = group[0]
+            if scope in present:
+                continue
+            first = next((h for h in group if not self._quoted(rule, (h.segment, h.start, h.end), folded)), None)
+            if first is not None:
                 message = f"{rule.message}（触发词「{first.text}」，需包含：{rule.require[0]}）"
                 yield _finding(rule, first, message, rule.suggestion() or rule.require[0])
 
