@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from mediactl.check.contexts import contexts, quoted_in
@@ -133,7 +133,7 @@ class Engine:
         joined = _Joined(segments)
         normalized = self.normalizer.normalize(joined.text)
         hits: list[Hit] = []
-        matches, probes = self.matcher.search(normalized)
+        matches, probes = self.matcher.search_spans(normalized)
         entries, locate, respelled = self.entries, joined.locate, self.respelled
         for index, start, end, text, normalisations in matches:
             rule_no, role, term = entries[index]
@@ -286,10 +286,15 @@ class Engine:
                     yield Hit(index, REQUIRE, "", 0, 0, "", (), segment)
 
     def _regex(
-        self, joined: _Joined, normalized: Any, profile: Profile, probes: set[int], folded: dict[int, str]
+        self,
+        joined: _Joined,
+        normalized: Any,
+        profile: Profile,
+        probes: dict[int, list[tuple[int, int]]],
+        folded: dict[int, str],
     ) -> list[Finding]:
         findings: list[Finding] = []
-        present: set[int] | None = None  # which prefilter literals the text holds, worked out when first asked
+        present: dict[int, set[int]] | None = None  # prefilter literal -> the segments holding it, when first asked
         active = self._active(profile)
         for index in self.patterns:
             if index not in active:
@@ -297,21 +302,38 @@ class Engine:
             literals, digits = self._needs[index]
             if digits and 0 <= normalized.digit_run < digits:
                 continue
+            segments = None  # all of them
             if literals:
                 if present is None:
-                    base = normalized.base
-                    present = {self._probed[probe] for probe in probes}
-                    present.update(index for index in self._direct if self.literals[index] in base)
+                    present = self._literal_segments(joined, normalized.base, probes)
                 if literals.isdisjoint(present):
                     continue
-            findings.extend(self._pattern_findings(index, joined, normalized, folded))
+                segments = sorted(set().union(*(present[literal] for literal in literals if literal in present)))
+            findings.extend(self._pattern_findings(index, joined, normalized, folded, segments))
         return findings
 
+    def _literal_segments(
+        self, joined: _Joined, base: str, probes: dict[int, list[tuple[int, int]]]
+    ) -> dict[int, set[int]]:
+        """Prefilter literal -> the numbers of the segments that hold it (a literal found in the compact text
+        across a paragraph break counts for both paragraphs); only literals present are keys."""
+        spans: dict[int, list[tuple[int, int]]] = {self._probed[probe]: found for probe, found in probes.items()}
+        for literal in self._direct:  # made only of removed characters (%, ://): found in the folded text
+            text = self.literals[literal]
+            found = [(start, start + len(text) - 1) for start in _finds(base, text)]
+            if found:
+                spans[literal] = found
+        return {literal: {joined.number(first) for first, _ in found} | {joined.number(last) for _, last in found}
+                for literal, found in spans.items()}  # fmt: skip
+
     def _pattern_findings(
-        self, index: int, joined: _Joined, normalized: Any, folded: dict[int, str]
+        self, index: int, joined: _Joined, normalized: Any, folded: dict[int, str], segments: list[int] | None
     ) -> Iterable[Finding]:
         rule = self.rules[index]
-        for match in (self.patterns[index] or self._compile(index)).finditer(normalized.base):
+        pattern = self.patterns[index] or self._compile(index)
+        base = normalized.base
+        matches = pattern.finditer(base) if segments is None else joined.finditer(pattern, base, segments)
+        for match in matches:
             located = joined.locate(match.start(), match.end())
             if located is None:
                 continue
@@ -398,6 +420,22 @@ class _Joined:
             self.starts.append(position)
             position += len(segment.text) + len(self.BREAK)
         self.text = self.BREAK.join([segment.text for segment in segments])
+
+    def number(self, offset: int) -> int:
+        """The number of the segment an offset of the joined text falls in (a break belongs to the one before)."""
+        return bisect_right(self.starts, offset) - 1
+
+    def finditer(self, pattern: Any, base: str, numbers: list[int]) -> Iterator[Any]:
+        """`pattern`'s matches in the given segments (ascending numbers) of `base` (this text folded, the same
+        length), each segment searched on its own: a regex rule's matches hold one of its literals, so only the
+        paragraphs holding one can hold a match, and most of a long file holds none. Searched in the whole text
+        between the segment's bounds, so a lookbehind sees the break before it as in one pass over everything.
+
+        One difference from that pass, by design: a match can no longer run across a paragraph break (it was
+        dropped, as check drops every such match, but it could hide a match beside it in the next paragraph)."""
+        for number in numbers:
+            start = self.starts[number]
+            yield from pattern.finditer(base, start, start + len(self.segments[number].text))
 
     def locate(self, start: int, end: int) -> tuple[Any, int] | None:
         """(segment, offset in it) for a span of the joined text; None if it crosses a break."""
