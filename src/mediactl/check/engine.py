@@ -454,7 +454,9 @@ def _folded(text: str, normalizer: Any) -> tuple[str, ...]:
     A regex match spans the text as written: a URL's own ':' and '/' are not inserted separators,
     and 第一 written with a Chinese numeral is ordinary Chinese, not a disguised digit (①, ⒈ are).
     """
-    styled = any(c not in _CJK_NUMERALS and not c.isascii() and normalizer.fold(c).isdigit() for c in text)
+    styled = any(
+        c not in _CJK_NUMERALS and not c.isascii() and f.isdigit() for c, f in zip(text, normalizer.fold(text), strict=True)
+    )
     return tuple(n for n in explain(text, normalizer) if n != "separator" and (n != "number" or styled))
 
 
