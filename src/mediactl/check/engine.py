@@ -129,9 +129,9 @@ class Engine:
         active = self._active(profile)
         if not segments:
             return []
-        folded: dict[int, str] = {}  # segment id → its folded text, for quoting contexts (this call only)
         joined = _Joined(segments)
         normalized = self.normalizer.normalize(joined.text)
+        folded = _FoldedSegments(joined, normalized.base)  # segment id → its folded text, for quoting contexts
         hits: list[Hit] = []
         matches, probes = self.matcher.search_spans(normalized)
         entries, locate, respelled = self.entries, joined.locate, self.respelled
@@ -179,15 +179,12 @@ class Engine:
     def _quoted(self, rule: Rule, where: tuple[Any, int, int], folded: dict[int, str]) -> bool:
         """Whether the rule's quoting context holds at `where` (the segment and the match's span in it).
 
-        `folded`: segment id → folded text, filled here once per segment and check (a long paragraph may
-        hold many matches)."""
+        `folded`: segment id → folded text (_FoldedSegments: cut from the fold of the whole text when first
+        asked; a long paragraph may hold many matches)."""
         if not rule.unless_quoted_by:
             return False
         segment, start, end = where
-        text = folded.get(id(segment))
-        if text is None:
-            text = folded[id(segment)] = self.normalizer.fold(segment.text)
-        return quoted_in(text, start, end, contexts()[rule.unless_quoted_by])
+        return quoted_in(folded[id(segment)], start, end, contexts()[rule.unless_quoted_by])
 
     def _occurrence(self, rule: Rule, hits: list[Hit]) -> Iterable[Finding]:
         for group in _scopes(rule, _unallowed(hits)).values():
@@ -403,6 +400,27 @@ def _segments_with_all(joined: _Joined, normalized: Any, clauses: tuple[tuple[st
         if not holding:
             return []
     return [segment for segment in joined.segments if id(segment) in (holding or ())]
+
+
+class _FoldedSegments(dict[int, str]):
+    """Segment id → its folded text, cut from the fold of the joined text when first asked: the fold is one
+    character to one, so the slice is the segment's own fold, without a native fold (and its compact text and
+    offsets) per segment that holds a match of a rule with a quoting context."""
+
+    def __init__(self, joined: _Joined, base: str) -> None:
+        super().__init__()
+        self.joined, self.base = joined, base
+        self.spans: dict[int, tuple[int, int]] | None = None
+
+    def __missing__(self, key: int) -> str:
+        if self.spans is None:
+            self.spans = {
+                id(segment): (start, start + len(segment.text))
+                for segment, start in zip(self.joined.segments, self.joined.starts, strict=True)
+            }
+        start, end = self.spans[key]
+        text = self[key] = self.base[start:end]
+        return text
 
 
 class _Joined:
