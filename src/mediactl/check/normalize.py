@@ -359,11 +359,12 @@ class Normalizer:
             raise RuntimeError("the native extension mediactl.check._native was not built")
         tables = _fold_tables()
         self.skip = skip
-        self._table_list: list[int] | None = tables.table
         self._categories = tables.categories
         self._removal = _removal(skip)
         self._removed = self._removal.chars
         self._native = _native_tables(skip) if (native is None and _native is not None) or native else None
+        # With the native tables the list is rebuilt from their bytes on the rare use, as after unpickling.
+        self._table_list: list[int] | None = tables.table if self._native is None else None
 
     @property
     def _table(self) -> list[int]:
