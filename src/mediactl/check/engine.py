@@ -474,7 +474,8 @@ def _folded(text: str, normalizer: Any) -> tuple[str, ...]:
     and 第一 written with a Chinese numeral is ordinary Chinese, not a disguised digit (①, ⒈ are).
     """
     styled = not text.isascii() and any(  # a URL or a phone number: nothing styled, no character to fold
-        c not in _CJK_NUMERALS and not c.isascii() and f.isdigit() for c, f in zip(text, normalizer.fold(text), strict=True)
+        c not in _CJK_NUMERALS and not c.isascii() and f.isdigit()
+        for c, f in zip(text, normalizer.fold(text), strict=True)
     )
     return tuple(n for n in explain(text, normalizer) if n != "separator" and (n != "number" or styled))
 
