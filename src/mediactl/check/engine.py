@@ -199,7 +199,7 @@ class Engine:
         (the rule's quoting context: 凡是网络贷款先交钱的就是诈骗) sells nothing, so it owes no disclosure.
 
         Only a scope without the sentence asks, and only until its first trigger that is not quoted: asking for
-        every trigger was a third of the engine's time on the Markdown bench (most scopes hold the sentence
+        every trigger was a quarter of the engine's CPU on the Markdown bench (most scopes hold the sentence
         or many triggers)."""
         triggers = [h for h in _unallowed([h for h in hits if h.role != REQUIRE]) if h.role == TRIGGER]
         present = _scopes(rule, [h for h in hits if h.role == REQUIRE])
