@@ -295,7 +295,7 @@ def test_a_paragraph_is_folded_once_for_its_quoting_contexts(tmp_path: Path) -> 
     finally:
         del engine.normalizer.fold
     assert len(findings) == 50
-    assert len(calls) == 1
+    assert len(calls) <= 1  # none now: the paragraph is cut from the fold of the whole text (engine._FoldedSegments)
 
 
 @pytest.mark.parametrize(("platform", "severity"), [("douyin", "error"), ("wechat_oa", "info"), ("website", "info")])

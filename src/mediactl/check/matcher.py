@@ -103,6 +103,7 @@ class Matcher:
                 position[key] = len(self._keys)
                 self._keys.append(key)
             self._probe_keys.append(position[key])
+        self._probe_key_set = frozenset(self._probe_keys)  # a probe may share a term's key (保本 both)
         self._chars = self._str_automaton()
         self._units: ahocorasick_rs.BytesAhoCorasick | None = None
 
@@ -148,19 +149,27 @@ class Matcher:
 
     def search(self, text: str | Normalized) -> tuple[list[Match], set[int]]:
         """`find`, and the indexes of the probes present in the compact text."""
+        matches, probes = self.search_spans(text)
+        return matches, set(probes)
+
+    def search_spans(self, text: str | Normalized) -> tuple[list[Match], dict[int, list[tuple[int, int]]]]:
+        """`search`, with where each present probe was found: (first, last) original offsets of its first and
+        last kept character, in the order found. The regex rules run only on the paragraphs holding one of their
+        literals, and the automaton has found those already."""
         normalized = text if isinstance(text, Normalized) else self.normalizer.normalize(text)
         base = normalized.base
         size = len(base)
         to_original = normalized._mapper()
         latin_start, latin_end = self._latin_start, self._latin_end
         kept: list[tuple[int, int, int]] = []
-        seen: set[int] = set()
-        seen_add, term_keys = seen.add, self._term_keys
+        probe_hits: list[tuple[int, int, int]] = []
+        probe_keys, term_keys = self._probe_key_set, self._term_keys
         hits, shift = self._scan(normalized.compact)
         for key, cstart, cend in hits:
             if cstart & shift:  # odd byte offset: not on a character boundary
                 continue
-            seen_add(key)
+            if key in probe_keys:
+                probe_hits.append((key, cstart >> shift, cend >> shift))
             if key >= term_keys:
                 continue
             cstart >>= shift
@@ -183,7 +192,10 @@ class Matcher:
                 term = terms[index]
                 normalisations = () if span == term else explain(span, self.normalizer, term=term)
                 matches.append(Match(index, start, -negative_end, span, normalisations))
-        return matches, {probe for probe, key in enumerate(self._probe_keys) if key in seen}
+        found: dict[int, list[tuple[int, int]]] = {}
+        for key, cstart, cend in probe_hits:
+            found.setdefault(key, []).append((to_original(cstart), to_original(cend - 1)))
+        return matches, {probe: found[key] for probe, key in enumerate(self._probe_keys) if key in found}
 
     def _gaps_ok(self, normalized: Normalized, start: int, end: int) -> bool:
         """Whether every run of removed characters inside ``[start, end)`` is an acceptable gap."""

@@ -195,7 +195,12 @@ def _engine(ruleset: RuleSet, cache: Path | None = None) -> Engine:
 
 
 def _new_normalizer() -> Normalizer:
-    return Normalizer()
+    """A normalizer built for the compiled cache. The fold tables it was built from are let go: the normalizer
+    holds what it needs, and a cold check kept them (~8 MiB of Python ints) in the process its workers fork
+    from, where a warm one, loading the normalizer from the cache, never had them (bench: 100 -> 92 MiB)."""
+    normalizer = Normalizer()
+    fold._fold_tables.cache_clear()
+    return normalizer
 
 
 def _normalizer_key() -> str:
@@ -530,8 +535,8 @@ def check_files(
     if mode == "on" and any(_is_picture(path) for _, path in named):  # asked before forking: workers then agree
         _, mode = ocr_reader(config, ocr)
     _FILES_JOB = (Profile(platform=platform, products=products), config, output, mode == "on")
-    batches = [named[start : start + FILES_PER_BATCH] for start in range(0, len(named), FILES_PER_BATCH)]
     workers = min(jobs or os.cpu_count() or 1, max(1, len(named) // PER_WORKER))
+    batches = _batches(named, workers)
     if len(named) >= PER_WORKER:
         engine.for_volume()
     # What exists now (rules, automaton, tables) lives to the end: left out of garbage collection, a forked
@@ -567,6 +572,20 @@ def check_files(
 PER_WORKER = 64  # below this many files per process, forking costs more than it saves
 FILES_PER_BATCH = 100  # ~1 MB of findings to format at a time in a worker (memory), still few round trips
 _FILES_JOB: tuple[Profile, Settings | None, Output, bool] | None = None
+
+
+def _batches(named: list[tuple[str, str]], workers: int) -> list[list[tuple[str, str]]]:
+    """The files in batches of FILES_PER_BATCH, smaller towards the end when several workers share them (guided
+    scheduling): the last batch is the one a worker checks while the others have nothing left, so it should be
+    small. 2,000 files and 2 workers: 13 batches of 100, then 87, 76, 67 … down to 12 files (37 batches), in order."""
+    batches = []
+    start = 0
+    while start < len(named):
+        size = FILES_PER_BATCH if workers <= 1 else (len(named) - start) // (4 * workers)
+        size = max(FILES_PER_BATCH // 8, min(FILES_PER_BATCH, size), 1)
+        batches.append(named[start : start + size])
+        start += size
+    return batches
 
 
 def _init_files_worker(job: tuple[Profile, Settings | None, Output, bool], secrets: list[str]) -> None:
