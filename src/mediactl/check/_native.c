@@ -54,6 +54,7 @@ PyDoc_STRVAR(fold_compact_doc,
 static PyObject *
 fold_compact(PyObject *module, PyObject *args)
 {
+    (void)module;
     PyObject *text;
     Py_buffer table_view, removed_view, digits_view;
     if (!PyArg_ParseTuple(args, "Uy*y*y*:fold_compact", &text, &table_view, &removed_view, &digits_view)) {
@@ -1554,6 +1555,7 @@ static PyMethodDef native_methods[] = {
 
 static struct PyModuleDef native_module = {
     PyModuleDef_HEAD_INIT, "_native", "Native hot loops of mediactl.check.normalize and extract.", -1, native_methods,
+    NULL, NULL, NULL, NULL,  /* no slots, traverse, clear or free: every field named, for -Wextra */
 };
 
 /* Bumped whenever a function's signature or results change: normalize.py uses this module only when the
