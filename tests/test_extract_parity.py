@@ -11,6 +11,7 @@ import random
 import shlex
 import shutil
 import subprocess
+import sys
 import sysconfig
 from pathlib import Path
 
@@ -81,3 +82,40 @@ def test_native_source_compiles_as_c11_without_warnings() -> None:
     command = [*compiler, *flags, f"-I{sysconfig.get_paths()['include']}", str(source)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def _native_events(script: str) -> subprocess.CompletedProcess[str]:
+    """Run markdown_segments on hand-made events in a child process: a crash there fails the test, not pytest."""
+    prelude = (
+        "from mediactl.check import extract as X\n"
+        "segment, cjk, hooks, tags = X._MARKDOWN_NATIVE\n"
+        "def run(events, src, out=None):\n"
+        "    out = out or X._Out('a.md')\n"
+        "    X._native.markdown_segments(iter(events), src, 0, 'body', out, segment, cjk, hooks, tags)\n"
+        "    return out\n"
+    )
+    return subprocess.run([sys.executable, "-c", prelude + script], capture_output=True, text=True, check=False)
+
+
+def test_native_text_without_a_source_position_is_an_error_not_a_crash() -> None:
+    """An autolink whose end comes in another block (events no parser makes) copies text but no anchor.
+
+    Stripping that text looked up its first anchor: a NULL read, a segfault; it is a ValueError now.
+    """
+    src = "a <http://x.cn>\n\n   bc  \n"
+    autolink = {"Link": {"link_type": "Autolink", "dest_url": "http://x.cn", "title": "", "id": ""}}
+    events = [
+        ({"Start": "Paragraph"}, {"start": 0, "end": 15}),
+        ({"Text": "a "}, {"start": 0, "end": 2}),
+        ({"Start": autolink}, {"start": 2, "end": 15}),
+        ({"End": "Paragraph"}, {"start": 0, "end": 15}),
+        ({"Start": "Paragraph"}, {"start": 17, "end": 25}),
+        ({"Text": "   bc  "}, {"start": 17, "end": 24}),
+        ({"End": "Link"}, {"start": 2, "end": 15}),
+        ({"End": "Paragraph"}, {"start": 17, "end": 25}),
+    ]
+    done = _native_events(
+        f"try:\n    run({events!r}, {src!r})\nexcept ValueError as exc:\n    print('ValueError', exc)\n"
+    )
+    assert done.returncode == 0, done.stderr or f"exit status {done.returncode}"
+    assert done.stdout.startswith("ValueError"), done.stdout

@@ -511,6 +511,11 @@ runs_finish(Md *md, Runs *runs, int strip)
         return -1;
     }
     Py_ssize_t size = PyUnicode_GET_LENGTH(text), lead = 0, trail = size;
+    if (size > 0 && runs->n_anchors == 0) {  /* text always comes with an anchor; stripping reads the first one */
+        Py_DECREF(text);
+        PyErr_SetString(PyExc_ValueError, "text without a source position: the events are out of order");
+        return -1;
+    }
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     if (strip) {
