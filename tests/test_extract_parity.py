@@ -119,3 +119,23 @@ def test_native_text_without_a_source_position_is_an_error_not_a_crash() -> None
     )
     assert done.returncode == 0, done.stderr or f"exit status {done.returncode}"
     assert done.stdout.startswith("ValueError"), done.stdout
+
+
+def test_native_block_count_that_is_not_an_int_raises_at_once() -> None:
+    """A failed PyLong_AsSsize_t of out.counts stops the extraction with its TypeError.
+
+    Unchecked, the code ran on with the exception set and called the next hook with it pending: a SystemError
+    (an assertion in a debug build of Python).
+    """
+    script = (
+        "out = X._Out('a.md')\n"
+        "out.counts['body'] = 'x'\n"
+        "src = 'a\\n\\nb <img alt=x>\\n'\n"
+        "try:\n"
+        "    run(X._markdown_parser().events_with_range(src), src, out)\n"
+        "except Exception as exc:\n"
+        "    print(type(exc).__name__, exc)\n"
+    )
+    done = _native_events(script)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("TypeError"), done.stdout

@@ -464,6 +464,9 @@ md_emit(Md *md, PyObject *field, PyObject *text, const Anchor *anchors, Py_ssize
         return -1;
     }
     Py_ssize_t block = counted ? PyLong_AsSsize_t(counted) : 0;
+    if (block == -1 && PyErr_Occurred()) {  /* not an int: stop here, not with the exception pending */
+        return -1;
+    }
     PyObject *tuple = PyTuple_New(n + replace);
     if (tuple == NULL) {
         return -1;
