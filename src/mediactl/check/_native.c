@@ -1033,10 +1033,16 @@ text_add(const Md *md, const Html *html, HtmlText *text, Py_ssize_t from, Py_ssi
         return -1;
     }
     text->pending = PENDING_NONE;
-    Py_ssize_t index = 0;
-    while (index + 1 < html->n_starts && html->starts[index + 1] <= from) {
-        index++;
+    Py_ssize_t low = 1, high = html->n_starts;  /* the line of `from` by bisection: a walk from line 1 for each */
+    while (low < high) {                         /* piece made big blocks quadratic (starts[0] is 0, <= from) */
+        Py_ssize_t mid = low + (high - low) / 2;
+        if (from < html->starts[mid]) {
+            high = mid;
+        } else {
+            low = mid + 1;
+        }
     }
+    Py_ssize_t index = low - 1;
     for (Py_ssize_t at = from; at < to; at++) {
         while (index + 1 < html->n_starts && html->starts[index + 1] <= at) {
             index++;
