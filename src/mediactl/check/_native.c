@@ -286,6 +286,7 @@ typedef struct {
     Py_ssize_t *line_starts, n_lines;  /* in code points */
     Py_ssize_t *line_bytes, n_bytes;   /* the same line starts in UTF-8 bytes (pyromark's offsets), and the size */
     Py_ssize_t last_char;              /* the last conversion (_Offsets.char): a link's text ends there */
+    Py_ssize_t seen_byte, seen_char;   /* a UTF-8 offset and its code point, where md_char's last walk ended */
     Runs *block, **alts, **inner;
     Py_ssize_t n_alts, cap_alts, n_inner, cap_inner;
     OpenLink *links;
@@ -447,10 +448,24 @@ md_char(Md *md, PyObject *span, PyObject *key)
             low = mid + 1;
         }
     }
-    Py_ssize_t line = low > 0 ? low - 1 : 0, at = md->line_starts[line];
-    for (Py_ssize_t counted = md->line_bytes[line]; counted < byte && at < md->length; at++) {
+    Py_ssize_t line = low > 0 ? low - 1 : 0, at = md->line_starts[line], counted = md->line_bytes[line];
+    /* From the nearest known boundary: the line start, or the last conversion (events mostly move forward, a link's
+     * end steps back to its start); decoding from the line start each time made one long line quadratic. */
+    if (md->seen_byte >= counted && md->seen_byte <= byte) {
+        at = md->seen_char;
+        counted = md->seen_byte;
+    } else if (md->seen_byte > byte && md->seen_byte - byte < byte - counted) {
+        at = md->seen_char;
+        counted = md->seen_byte;
+        while (at > 0 && counted - utf8_size(PyUnicode_READ(md->kind, md->data, at - 1)) >= byte) {
+            counted -= utf8_size(PyUnicode_READ(md->kind, md->data, --at));
+        }
+    }
+    for (; counted < byte && at < md->length; at++) {
         counted += utf8_size(PyUnicode_READ(md->kind, md->data, at));
     }
+    md->seen_byte = counted;  /* the byte offset of character `at` */
+    md->seen_char = at;
     md->last_char = at;
     return at;
 }
