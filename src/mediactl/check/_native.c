@@ -764,9 +764,16 @@ md_link(Md *md, OpenLink open, PyObject *span)
     }
     int failed = 0;
     if (name_is(type, "Autolink") || name_is(type, "Email")) {
-        PyObject *joined = PyUnicode_Join(s_empty, runs->parts);
+        /* Only the parts from the link's start are joined: the whole block for every autolink was quadratic. */
+        Py_ssize_t first_part = PyList_GET_SIZE(runs->parts), before = runs->length;  /* the chars before it */
+        while (first_part > 0 && before > open.first_char) {
+            before -= PyUnicode_GET_LENGTH(PyList_GET_ITEM(runs->parts, --first_part));
+        }
+        PyObject *tail = PyList_GetSlice(runs->parts, first_part, PY_SSIZE_T_MAX);
+        PyObject *joined = tail ? PyUnicode_Join(s_empty, tail) : NULL;
+        Py_XDECREF(tail);
         Py_ssize_t from = open.first_char;
-        PyObject *text = joined ? PyUnicode_Substring(joined, from, PY_SSIZE_T_MAX) : NULL;
+        PyObject *text = joined ? PyUnicode_Substring(joined, from - before, PY_SSIZE_T_MAX) : NULL;
         failed = text == NULL || PyList_Append(link->parts, text) < 0;
         for (Py_ssize_t i = open.first_anchor; !failed && i < runs->n_anchors; i++) {
             Anchor a = runs->anchors[i];
