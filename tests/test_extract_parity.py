@@ -8,6 +8,12 @@ from __future__ import annotations
 
 import os
 import random
+import shlex
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
 
 import pytest
 
@@ -61,3 +67,75 @@ def test_markdown_native_and_python_agree() -> None:
         finally:
             extract_module._native = native_module
         assert native == python, text
+
+
+def test_native_source_compiles_as_c11_without_warnings() -> None:
+    """_native.c builds warning-free under -Wall -Wextra as ISO C11 (-pedantic: no GNU extension), as reviewed.
+
+    hatch_build.py compiles with -Wall only; -Wextra finds unused parameters and half-initialised structs.
+    """
+    compiler = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
+    if shutil.which(compiler[0]) is None and not os.environ.get("CI"):
+        pytest.skip(f"no C compiler ({compiler[0]})")
+    source = Path(extract_module.__file__).with_name("_native.c")
+    flags = ["-std=c11", "-pedantic", "-Wall", "-Wextra", "-Werror", "-fsyntax-only"]
+    command = [*compiler, *flags, f"-I{sysconfig.get_paths()['include']}", str(source)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def _native_events(script: str) -> subprocess.CompletedProcess[str]:
+    """Run markdown_segments on hand-made events in a child process: a crash there fails the test, not pytest."""
+    prelude = (
+        "from mediactl.check import extract as X\n"
+        "segment, cjk, hooks, tags = X._MARKDOWN_NATIVE\n"
+        "def run(events, src, out=None):\n"
+        "    out = out or X._Out('a.md')\n"
+        "    X._native.markdown_segments(iter(events), src, 0, 'body', out, segment, cjk, hooks, tags)\n"
+        "    return out\n"
+    )
+    return subprocess.run([sys.executable, "-c", prelude + script], capture_output=True, text=True, check=False)
+
+
+def test_native_text_without_a_source_position_is_an_error_not_a_crash() -> None:
+    """An autolink whose end comes in another block (events no parser makes) copies text but no anchor.
+
+    Stripping that text looked up its first anchor: a NULL read, a segfault; it is a ValueError now.
+    """
+    src = "a <http://x.cn>\n\n   bc  \n"
+    autolink = {"Link": {"link_type": "Autolink", "dest_url": "http://x.cn", "title": "", "id": ""}}
+    events = [
+        ({"Start": "Paragraph"}, {"start": 0, "end": 15}),
+        ({"Text": "a "}, {"start": 0, "end": 2}),
+        ({"Start": autolink}, {"start": 2, "end": 15}),
+        ({"End": "Paragraph"}, {"start": 0, "end": 15}),
+        ({"Start": "Paragraph"}, {"start": 17, "end": 25}),
+        ({"Text": "   bc  "}, {"start": 17, "end": 24}),
+        ({"End": "Link"}, {"start": 2, "end": 15}),
+        ({"End": "Paragraph"}, {"start": 17, "end": 25}),
+    ]
+    done = _native_events(
+        f"try:\n    run({events!r}, {src!r})\nexcept ValueError as exc:\n    print('ValueError', exc)\n"
+    )
+    assert done.returncode == 0, done.stderr or f"exit status {done.returncode}"
+    assert done.stdout.startswith("ValueError"), done.stdout
+
+
+def test_native_block_count_that_is_not_an_int_raises_at_once() -> None:
+    """A failed PyLong_AsSsize_t of out.counts stops the extraction with its TypeError.
+
+    Unchecked, the code ran on with the exception set and called the next hook with it pending: a SystemError
+    (an assertion in a debug build of Python).
+    """
+    script = (
+        "out = X._Out('a.md')\n"
+        "out.counts['body'] = 'x'\n"
+        "src = 'a\\n\\nb <img alt=x>\\n'\n"
+        "try:\n"
+        "    run(X._markdown_parser().events_with_range(src), src, out)\n"
+        "except Exception as exc:\n"
+        "    print(type(exc).__name__, exc)\n"
+    )
+    done = _native_events(script)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("TypeError"), done.stdout

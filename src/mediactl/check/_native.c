@@ -54,6 +54,7 @@ PyDoc_STRVAR(fold_compact_doc,
 static PyObject *
 fold_compact(PyObject *module, PyObject *args)
 {
+    (void)module;
     PyObject *text;
     Py_buffer table_view, removed_view, digits_view;
     if (!PyArg_ParseTuple(args, "Uy*y*y*:fold_compact", &text, &table_view, &removed_view, &digits_view)) {
@@ -285,6 +286,7 @@ typedef struct {
     Py_ssize_t *line_starts, n_lines;  /* in code points */
     Py_ssize_t *line_bytes, n_bytes;   /* the same line starts in UTF-8 bytes (pyromark's offsets), and the size */
     Py_ssize_t last_char;              /* the last conversion (_Offsets.char): a link's text ends there */
+    Py_ssize_t seen_byte, seen_char;   /* a UTF-8 offset and its code point, where md_char's last walk ended */
     Runs *block, **alts, **inner;
     Py_ssize_t n_alts, cap_alts, n_inner, cap_inner;
     OpenLink *links;
@@ -446,10 +448,24 @@ md_char(Md *md, PyObject *span, PyObject *key)
             low = mid + 1;
         }
     }
-    Py_ssize_t line = low > 0 ? low - 1 : 0, at = md->line_starts[line];
-    for (Py_ssize_t counted = md->line_bytes[line]; counted < byte && at < md->length; at++) {
+    Py_ssize_t line = low > 0 ? low - 1 : 0, at = md->line_starts[line], counted = md->line_bytes[line];
+    /* From the nearest known boundary: the line start, or the last conversion (events mostly move forward, a link's
+     * end steps back to its start); decoding from the line start each time made one long line quadratic. */
+    if (md->seen_byte >= counted && md->seen_byte <= byte) {
+        at = md->seen_char;
+        counted = md->seen_byte;
+    } else if (md->seen_byte > byte && md->seen_byte - byte < byte - counted) {
+        at = md->seen_char;
+        counted = md->seen_byte;
+        while (at > 0 && counted - utf8_size(PyUnicode_READ(md->kind, md->data, at - 1)) >= byte) {
+            counted -= utf8_size(PyUnicode_READ(md->kind, md->data, --at));
+        }
+    }
+    for (; counted < byte && at < md->length; at++) {
         counted += utf8_size(PyUnicode_READ(md->kind, md->data, at));
     }
+    md->seen_byte = counted;  /* the byte offset of character `at` */
+    md->seen_char = at;
     md->last_char = at;
     return at;
 }
@@ -463,6 +479,9 @@ md_emit(Md *md, PyObject *field, PyObject *text, const Anchor *anchors, Py_ssize
         return -1;
     }
     Py_ssize_t block = counted ? PyLong_AsSsize_t(counted) : 0;
+    if (block == -1 && PyErr_Occurred()) {  /* not an int: stop here, not with the exception pending */
+        return -1;
+    }
     PyObject *tuple = PyTuple_New(n + replace);
     if (tuple == NULL) {
         return -1;
@@ -510,6 +529,11 @@ runs_finish(Md *md, Runs *runs, int strip)
         return -1;
     }
     Py_ssize_t size = PyUnicode_GET_LENGTH(text), lead = 0, trail = size;
+    if (size > 0 && runs->n_anchors == 0) {  /* text always comes with an anchor; stripping reads the first one */
+        Py_DECREF(text);
+        PyErr_SetString(PyExc_ValueError, "text without a source position: the events are out of order");
+        return -1;
+    }
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     if (strip) {
@@ -740,9 +764,16 @@ md_link(Md *md, OpenLink open, PyObject *span)
     }
     int failed = 0;
     if (name_is(type, "Autolink") || name_is(type, "Email")) {
-        PyObject *joined = PyUnicode_Join(s_empty, runs->parts);
+        /* Only the parts from the link's start are joined: the whole block for every autolink was quadratic. */
+        Py_ssize_t first_part = PyList_GET_SIZE(runs->parts), before = runs->length;  /* the chars before it */
+        while (first_part > 0 && before > open.first_char) {
+            before -= PyUnicode_GET_LENGTH(PyList_GET_ITEM(runs->parts, --first_part));
+        }
+        PyObject *tail = PyList_GetSlice(runs->parts, first_part, PY_SSIZE_T_MAX);
+        PyObject *joined = tail ? PyUnicode_Join(s_empty, tail) : NULL;
+        Py_XDECREF(tail);
         Py_ssize_t from = open.first_char;
-        PyObject *text = joined ? PyUnicode_Substring(joined, from, PY_SSIZE_T_MAX) : NULL;
+        PyObject *text = joined ? PyUnicode_Substring(joined, from - before, PY_SSIZE_T_MAX) : NULL;
         failed = text == NULL || PyList_Append(link->parts, text) < 0;
         for (Py_ssize_t i = open.first_anchor; !failed && i < runs->n_anchors; i++) {
             Anchor a = runs->anchors[i];
@@ -1024,10 +1055,16 @@ text_add(const Md *md, const Html *html, HtmlText *text, Py_ssize_t from, Py_ssi
         return -1;
     }
     text->pending = PENDING_NONE;
-    Py_ssize_t index = 0;
-    while (index + 1 < html->n_starts && html->starts[index + 1] <= from) {
-        index++;
+    Py_ssize_t low = 1, high = html->n_starts;  /* the line of `from` by bisection: a walk from line 1 for each */
+    while (low < high) {                         /* piece made big blocks quadratic (starts[0] is 0, <= from) */
+        Py_ssize_t mid = low + (high - low) / 2;
+        if (from < html->starts[mid]) {
+            high = mid;
+        } else {
+            low = mid + 1;
+        }
     }
+    Py_ssize_t index = low - 1;
     for (Py_ssize_t at = from; at < to; at++) {
         while (index + 1 < html->n_starts && html->starts[index + 1] <= at) {
             index++;
@@ -1554,6 +1591,7 @@ static PyMethodDef native_methods[] = {
 
 static struct PyModuleDef native_module = {
     PyModuleDef_HEAD_INIT, "_native", "Native hot loops of mediactl.check.normalize and extract.", -1, native_methods,
+    NULL, NULL, NULL, NULL,  /* no slots, traverse, clear or free: every field named, for -Wextra */
 };
 
 /* Bumped whenever a function's signature or results change: normalize.py uses this module only when the
