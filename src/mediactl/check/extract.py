@@ -380,6 +380,16 @@ class _HtmlExtractor(HTMLParser):
             index = match.end()
         self.block.add(data[index:], where[index:])
 
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
+        """`<![` with no keyword html.parser knows (3.11, 3.12) raises AssertionError: read it as browsers do,
+        a bogus comment up to `>` (with none, its words stay text), its position as it was before the attempt."""
+        where = self.getpos()
+        try:
+            return int(super().parse_marked_section(i, report))
+        except AssertionError:
+            self.lineno, self.offset = where
+            return self.parse_bogus_comment(i, report)
+
     def close(self) -> None:
         super().close()
         self.block.finish(strip=True)
