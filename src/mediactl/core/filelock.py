@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # imported where a lock is taken: portalocker's import pulls 
 @contextmanager
 def exclusive(fd: int) -> Iterator[None]:
     """Hold the file's exclusive lock for the block (waits for another process to release it)."""
-    import portalocker
+    import portalocker  # lazy: start-up (see the TYPE_CHECKING import above)
 
     _lock(fd)
     try:
@@ -44,7 +44,7 @@ def exclusive(fd: int) -> Iterator[None]:
 
 
 def _lock(fd: int) -> None:
-    import portalocker
+    import portalocker  # lazy: start-up (see the TYPE_CHECKING import above)
 
     while True:
         try:
@@ -79,7 +79,7 @@ def held_or_refused(path: Path, holder: str) -> Iterator[None]:
     The lock is the open file's (portalocker: `flock` on POSIX, `msvcrt.locking` on Windows), so it ends with
     the process however it ends, and a file left behind by a killed run locks nothing. `holder` is written into
     the file for the next one's message."""
-    import portalocker
+    import portalocker  # lazy: start-up (see the TYPE_CHECKING import above)
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
