@@ -104,7 +104,7 @@ class Matcher:
                 self._keys.append(key)
             self._probe_keys.append(position[key])
         self._probe_key_set = frozenset(self._probe_keys)  # a probe may share a term's key (保本 both)
-        self._chars = self._str_automaton()
+        self._chars: ahocorasick_rs.AhoCorasick | None = self._str_automaton()
         self._units: ahocorasick_rs.BytesAhoCorasick | None = None
 
     def __getstate__(self) -> dict[str, object]:
@@ -112,8 +112,8 @@ class Matcher:
         return {**self.__dict__, "_chars": None, "_units": None, "normalizer": None}
 
     def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update(state)
-        self._chars = self._str_automaton()
+        self.__dict__.update(state)  # the str automaton is built when first needed (_scan): a large check
+        # scans UTF-16 units (for_volume), and building both before forking cost the parent ~13 ms of wall
 
     def _str_automaton(self) -> ahocorasick_rs.AhoCorasick:
         """Every key (terms, then probes) in one automaton over str; rebuilt on load, it cannot be pickled."""
@@ -141,6 +141,8 @@ class Matcher:
             units = compact.encode("utf-16-le", "surrogatepass")
             if len(units) == 2 * len(compact):  # no character beyond the BMP: one unit each
                 return self._units.find_matches_as_indexes(units, overlapping=True), 1
+        if self._chars is None:
+            self._chars = self._str_automaton()
         return self._chars.find_matches_as_indexes(compact, overlapping=True), 0
 
     def find(self, text: str | Normalized) -> list[Match]:

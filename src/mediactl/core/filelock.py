@@ -22,13 +22,17 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import portalocker
+if TYPE_CHECKING:  # imported where a lock is taken: portalocker's import pulls in importlib.metadata (and email),
+    import portalocker  # ~15-30 ms of every command's start-up, `check` included, which takes no lock
 
 
 @contextmanager
 def exclusive(fd: int) -> Iterator[None]:
     """Hold the file's exclusive lock for the block (waits for another process to release it)."""
+    import portalocker  # lazy: start-up (see the TYPE_CHECKING import above)
+
     _lock(fd)
     try:
         yield
@@ -40,6 +44,8 @@ def exclusive(fd: int) -> Iterator[None]:
 
 
 def _lock(fd: int) -> None:
+    import portalocker  # lazy: start-up (see the TYPE_CHECKING import above)
+
     while True:
         try:
             portalocker.lock(fd, portalocker.LockFlags.EXCLUSIVE)
@@ -73,6 +79,8 @@ def held_or_refused(path: Path, holder: str) -> Iterator[None]:
     The lock is the open file's (portalocker: `flock` on POSIX, `msvcrt.locking` on Windows), so it ends with
     the process however it ends, and a file left behind by a killed run locks nothing. `holder` is written into
     the file for the next one's message."""
+    import portalocker  # lazy: start-up (see the TYPE_CHECKING import above)
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
