@@ -176,6 +176,21 @@ def test_a_disclosure_trigger_inside_a_warning_owes_no_disclosure(tmp_path: Path
     assert _found(engine, "这款理财，凡是新客都能买", WM)["t17.wm"] == "error"
 
 
+def test_a_trigger_that_is_the_whole_of_a_quotation_is_named_not_offered(tmp_path: Path) -> None:
+    """关注说明书里的“理财” names the word; 这款“稳享”理财 still offers one, and a quoted claim is still a claim."""
+    engine = _engine(tmp_path)
+    assert "t17.wm" not in _found(engine, "投教：说明书里的“理财”二字，指的是什么", WM)
+    assert _found(engine, "这款“稳享”理财周二起售", WM)["t17.wm"] == "error"
+    assert _found(engine, "这款“保本”产品周二起售")["t17.baoben"] == "error"
+
+
+def test_a_quotation_introduced_by_a_colon_is_read_with_its_label(tmp_path: Path) -> None:
+    """骗子话术：“…” warns: the colon ends the clause, but the label before it is what introduces the quotation."""
+    engine = _engine(tmp_path)
+    assert _found(engine, "谨防这种说法：“本产品保本，当天到账”")["t17.baoben"] == "info"
+    assert _found(engine, "活动说明：“本产品保本，当天到账”")["t17.baoben"] == "error"
+
+
 def test_the_context_examples_of_the_data_file_hold() -> None:
     """Every `quoted` example of contexts.yaml is quoted at its claim, every `claims` example is not."""
     fold = _NORMALIZER.fold

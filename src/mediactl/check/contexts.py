@@ -88,7 +88,7 @@ def quoted_in(folded: str, start: int, end: int, context: Context) -> bool:
     quotation = _enclosing(folded, start, end, context)
     if quotation is not None:
         opening, closing = quotation
-        before = _blank(folded[_clause_start(folded, opening) : opening], context)
+        before = _blank(folded[_label_start(folded, opening) : opening], context)
         after = _skip_quoted(folded, closing + 1, context)
         if any(cue in before for cue in context.before) or any(folded.startswith(cue, after) for cue in context.after):
             return True
@@ -96,6 +96,15 @@ def quoted_in(folded: str, start: int, end: int, context: Context) -> bool:
             return True
         start, end = opening, closing + 1
     return _in_warning_clause(folded, start, end, context) or _in_warning_sentence(folded, start, end, context)
+
+
+def mentioned(folded: str, start: int, end: int, context: Context) -> bool:
+    """Whether folded[start:end] is the whole of a quotation: the word named as a word (关注说明书中的“业绩比较基准”),
+    not a product offered. Disclosure triggers ask this; a claim in quotation marks (这款“保本”理财) is still a claim."""
+    if context.marks:
+        folded = folded.translate(context.marks)
+    quotation = _enclosing(folded, start, end, context)
+    return quotation is not None and folded[quotation[0] + 1 : quotation[1]].strip() == folded[start:end]
 
 
 def _in_warning_clause(folded: str, start: int, end: int, context: Context) -> bool:
@@ -109,7 +118,7 @@ def _in_warning_sentence(folded: str, start: int, end: int, context: Context) ->
     """A cue that only warnings use, anywhere before or after the match in its sentence (marks dropped)."""
     quote_marks = {ord(mark): None for pair in context.quotes for mark in pair}
     before = _blank(folded[_sentence_start(folded, start) : start].translate(quote_marks), context)
-    after = _blank(folded[end : _sentence_end(folded, end)].translate(quote_marks), context)
+    after = _blank(folded[end : _answer_end(folded, end)].translate(quote_marks), context)
     return (
         _any_cue(before, context.sentence_before)
         or _any_cue(after, context.sentence_after)
@@ -125,6 +134,15 @@ def _any_cue(text: str, cues: tuple[str, ...]) -> bool:
         if found >= 0 and (not second or text.find(second, found + len(first)) >= 0):
             return True
     return False
+
+
+def _label_start(text: str, opening: int) -> int:
+    """Where the clause before a quotation begins; a quotation introduced by a colon (骗子话术：“…”) is read with
+    the clause that labels it, as the colon ends a clause everywhere else."""
+    start = _clause_start(text, opening)
+    if text[start:opening].strip() == "" and start > 0 and text[start - 1] in "：:":
+        return _clause_start(text, start - 1)
+    return start
 
 
 def _blank(text: str, context: Context) -> str:
@@ -161,6 +179,17 @@ def _sentence_start(text: str, index: int) -> int:
 
 def _sentence_end(text: str, index: int) -> int:
     return _end(text, index, _SENTENCE_MARKS)
+
+
+def _answer_end(text: str, index: int) -> int:
+    """Where the sentence holding text[index] ends; a question (…就能“躺着赚钱”？) is read with the answer that
+    follows it, up to the next full stop or line break (？注意了！这是个陷阱。): a rhetorical question is answered
+    by the warning, an ad's question (想稳赚？快来加入！) by an offer, which holds no cue."""
+    end = _sentence_end(text, index)
+    if end < len(text) and text[end] == "?":
+        stops = [found for found in (text.find("。", end), text.find("\n", end)) if found >= 0]
+        return min(stops) if stops else len(text)
+    return end
 
 
 def _enclosing(text: str, start: int, end: int, context: Context) -> tuple[int, int] | None:

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from mediactl.check.contexts import contexts, quoted_in
+from mediactl.check.contexts import contexts, mentioned, quoted_in
 from mediactl.check.equivalents import accepted
 from mediactl.check.findings import Finding
 from mediactl.check.homophones import spellings
@@ -176,8 +176,9 @@ class Engine:
         note = f"（引用语境「{rule.unless_quoted_by}」：警示或转述违规说法，不作为本文案的承诺；降为提示）"
         return finding._replace(severity="info", message=finding.message + note)
 
-    def _quoted(self, rule: Rule, where: tuple[Any, int, int], folded: dict[int, str]) -> bool:
-        """Whether the rule's quoting context holds at `where` (the segment and the match's span in it).
+    def _quoted(self, rule: Rule, where: tuple[Any, int, int], folded: dict[int, str], mention: bool = False) -> bool:
+        """Whether the rule's quoting context holds at `where` (the segment and the match's span in it), or with
+        `mention`, the match is the whole of a quotation (a word named, not used).
 
         `folded`: segment id → folded text, filled here once per segment and check (a long paragraph may
         hold many matches)."""
@@ -187,7 +188,8 @@ class Engine:
         text = folded.get(id(segment))
         if text is None:
             text = folded[id(segment)] = self.normalizer.fold(segment.text)
-        return quoted_in(text, start, end, contexts()[rule.unless_quoted_by])
+        context = contexts()[rule.unless_quoted_by]
+        return quoted_in(text, start, end, context) or (mention and mentioned(text, start, end, context))
 
     def _occurrence(self, rule: Rule, hits: list[Hit]) -> Iterable[Finding]:
         for group in _scopes(rule, _unallowed(hits)).values():
@@ -198,11 +200,12 @@ class Engine:
 
     def _disclosure(self, rule: Rule, hits: list[Hit], folded: dict[int, str]) -> Iterable[Finding]:
         """A finding per scope that triggers the rule without any accepted sentence. A trigger inside a warning
-        (the rule's quoting context: 凡是网络贷款先交钱的就是诈骗) sells nothing, so it owes no disclosure."""
+        (the rule's quoting context: 凡是网络贷款先交钱的就是诈骗) sells nothing, so it owes no disclosure; nor does
+        a trigger that is the whole of a quotation (关注“业绩比较基准”): the word is named, no product offered."""
         triggers = [
             h
             for h in _unallowed([h for h in hits if h.role != REQUIRE])
-            if h.role == TRIGGER and not self._quoted(rule, (h.segment, h.start, h.end), folded)
+            if h.role == TRIGGER and not self._quoted(rule, (h.segment, h.start, h.end), folded, mention=True)
         ]
         present = _scopes(rule, [h for h in hits if h.role == REQUIRE])
         for scope, group in _scopes(rule, triggers).items():
