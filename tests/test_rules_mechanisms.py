@@ -323,6 +323,17 @@ def test_a_qr_code_follows_the_platforms_qr_policy(platform: str, severity: str)
     assert {f.severity for f in findings if f.rule == "diversion.qr"} == {severity}
 
 
+@pytest.mark.parametrize("text", ["陌生二维码不扫，陌生链接不点", "别扫来历不明的二维码，谨防诈骗"])
+def test_the_anti_fraud_slogan_about_qr_codes_is_no_lure_on_any_platform(text: str) -> None:
+    """反诈口诀 names the QR code to warn against scanning it; a lure to scan one stays an error on 抖音."""
+    engine = Engine(load_rules(builtin_pack_files()), normalizer=_NORMALIZER)
+    douyin = Profile(platform="douyin")
+    warning = engine.check(extract_text(text, "t.txt"), douyin)
+    assert {f.severity for f in warning if f.rule == "diversion.qr"} == {"info"}
+    lure = engine.check(extract_text("扫描下方二维码，添加专属客户经理", "t.txt"), douyin)
+    assert {f.severity for f in lure if f.rule == "diversion.qr"} == {"error"}
+
+
 def test_a_blocker_disclosure_stays_a_blocker_on_copy_of_unknown_products(tmp_path: Path) -> None:
     engine = _engine(
         tmp_path,
