@@ -191,6 +191,13 @@ def test_a_quotation_introduced_by_a_colon_is_read_with_its_label(tmp_path: Path
     assert _found(engine, "活动说明：“本产品保本，当天到账”")["t17.baoben"] == "error"
 
 
+def test_a_quoted_script_of_several_sentences_is_one_quotation(tmp_path: Path) -> None:
+    """The marks pair across the script's own ！ (谨防这种说法：“当天到账！本产品保本！”), within one line."""
+    engine = _engine(tmp_path)
+    assert _found(engine, "谨防这种说法：“当天到账！本产品保本！”")["t17.baoben"] == "info"
+    assert _found(engine, "活动说明：“当天到账！本产品保本！”")["t17.baoben"] == "error"
+
+
 def test_the_context_examples_of_the_data_file_hold() -> None:
     """Every `quoted` example of contexts.yaml is quoted at its claim, every `claims` example is not."""
     fold = _NORMALIZER.fold

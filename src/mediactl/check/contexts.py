@@ -181,6 +181,15 @@ def _sentence_end(text: str, index: int) -> int:
     return _end(text, index, _SENTENCE_MARKS)
 
 
+def _line_start(text: str, index: int) -> int:
+    return text.rfind("\n", 0, index) + 1
+
+
+def _line_end(text: str, index: int) -> int:
+    found = text.find("\n", index)
+    return len(text) if found < 0 else found
+
+
 def _answer_end(text: str, index: int) -> int:
     """Where the sentence holding text[index] ends; a question (…就能“躺着赚钱”？) is read with the answer that
     follows it, up to the next full stop or line break (？注意了！这是个陷阱。): a rhetorical question is answered
@@ -193,8 +202,9 @@ def _answer_end(text: str, index: int) -> int:
 
 
 def _enclosing(text: str, start: int, end: int, context: Context) -> tuple[int, int] | None:
-    """(opening, closing) of the quotation marks around [start, end) within one sentence, if any."""
-    left, right = _sentence_start(text, start), _sentence_end(text, end)
+    """(opening, closing) of the quotation marks around [start, end) within one line, if any: a quoted script may
+    hold several sentences (骗子话术：“仅需身份证就能贷！无抵押秒放款！”), and a pair of marks is matched across them."""
+    left, right = _line_start(text, start), _line_end(text, end)
     for opening_mark, closing_mark in context.quotes:
         if opening_mark == closing_mark:  # "…": inside when an odd number of marks precede the match
             before = text.count(opening_mark, left, start)
