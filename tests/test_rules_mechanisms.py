@@ -243,7 +243,8 @@ def test_spellings_do_not_fold_ordinary_words(tmp_path: Path, text: str) -> None
 
 
 @pytest.mark.parametrize(
-    ("platform", "severity"), [("douyin", "error"), ("xiaohongshu", "error"), ("website", "info"), (None, "warning")]
+    ("platform", "severity"),
+    [("douyin", "error"), ("xiaohongshu", "error"), ("weibo", "error"), ("website", "info"), (None, "warning")],
 )
 def test_platform_policy_sets_the_severity(tmp_path: Path, platform: str | None, severity: str) -> None:
     assert _found(_engine(tmp_path), "详情加微信", Profile(platform=platform))["t17.vx"] == severity
