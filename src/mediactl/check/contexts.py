@@ -90,7 +90,8 @@ def quoted_in(folded: str, start: int, end: int, context: Context) -> bool:
         opening, closing = quotation
         before = _blank(folded[_label_start(folded, opening) : opening], context)
         after = _skip_quoted(folded, closing + 1, context)
-        after += folded.startswith(",", after)  # “秒批”，往往指的是…: a comma may stand between the quotation and its cue
+        # “秒批”，往往指的是…: a comma may stand between the quotation and its cue
+        after += folded.startswith(",", after)
         if any(cue in before for cue in context.before) or any(folded.startswith(cue, after) for cue in context.after):
             return True
         if _in_warning_clause(folded, start, end, context):  # the quotation warns itself
