@@ -2,6 +2,7 @@
 
     python bench/eval_bench.py                  # every case in eval/*.yaml, failing at "error" (as `mediactl check`)
     python bench/eval_bench.py --fail-on warning
+    python bench/eval_bench.py --batch 1,2,3    # only those batches, counted and listed (a held-out batch unseen)
 
 Each case is checked in-process the way `mediactl check FILE` checks an ad hoc text file outside any
 project (check/runner.py: the built-in packs, their self-tests, extract_source, engine.check), with the
@@ -72,6 +73,20 @@ def _case(raw: dict[str, Any], file: str) -> Case:
         products=tuple(products) if products else None,
         file=file,
     )
+
+
+def parse_batches(text: str) -> frozenset[int]:
+    """`--batch 1,2,3` as a set of batch numbers; a word that is not a whole number from 1 is a usage error."""
+    words = [word.strip() for word in text.split(",") if word.strip()]
+    if not words or not all(word.isdigit() and int(word) >= 1 for word in words):
+        raise argparse.ArgumentTypeError(f"--batch takes batch numbers separated by commas (1,2,3), not '{text}'")
+    return frozenset(int(word) for word in words)
+
+
+def in_batches(cases: list[Case], batches: frozenset[int] | None) -> list[Case]:
+    """Only the cases of `batches` (all when None): a batch held out for a later measure is neither counted nor
+    listed, so tuning on the others never shows its misses."""
+    return cases if batches is None else [case for case in cases if case.batch in batches]
 
 
 def schema_problems(folder: Path = EVAL_DIR) -> list[str]:
@@ -185,12 +200,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval", type=Path, default=EVAL_DIR, help="folder of case files (default: eval/)")
     parser.add_argument("--fail-on", default="error", help="lowest severity that counts (default: error)")
+    parser.add_argument(
+        "--batch", type=parse_batches, default=None, help="only these batches, e.g. 1,2,3 (default: every batch)"
+    )
     args = parser.parse_args()
     problems = schema_problems(args.eval)
     if problems:
         print("\n".join(problems), file=sys.stderr)
         return 2
-    report(load_cases(args.eval), args.fail_on)
+    report(in_batches(load_cases(args.eval), args.batch), args.fail_on)
     return 0
 
 

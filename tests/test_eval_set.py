@@ -79,3 +79,23 @@ def test_schema_problems_are_found(bench: ModuleType, tmp_path: Path) -> None:
     assert "no 'source'" in problems
     assert "verbatim must be true or false" in problems
     assert "platform 'moments' is not one of the project's platforms" in problems
+
+
+def test_batch_option_counts_and_lists_only_those_batches(
+    bench: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--batch 1` keeps a held-out batch out of the figures and the listings: its cases are never shown."""
+    (tmp_path / "cases.yaml").write_text(
+        "- {id: seen, batch: 1, text: 保本保息, label: violation, category: x, source: 'https://example.org/1', verbatim: false}\n"
+        "- {id: held-out, batch: 4, text: 稳赚不赔, label: violation, category: x, source: 'https://example.org/2', verbatim: false}\n"
+        "- {id: held-out-clean, batch: 4, text: 你好, label: clean, category: y, source: 'https://example.org/3', verbatim: false}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(sys, "argv", ["eval_bench.py", "--eval", str(tmp_path), "--batch", "1", "--fail-on", "info"])
+    assert bench.main() == 0
+    out = capsys.readouterr().out
+    assert "1 cases" in out and "batch 1:" in out
+    assert "batch 4" not in out and "held-out" not in out and "稳赚" not in out
+    assert bench.parse_batches("1, 2,3") == frozenset({1, 2, 3})
+    with pytest.raises(Exception, match="batch numbers"):
+        bench.parse_batches("1,x")

@@ -176,6 +176,28 @@ def test_a_disclosure_trigger_inside_a_warning_owes_no_disclosure(tmp_path: Path
     assert _found(engine, "这款理财，凡是新客都能买", WM)["t17.wm"] == "error"
 
 
+def test_a_trigger_that_is_the_whole_of_a_quotation_is_named_not_offered(tmp_path: Path) -> None:
+    """关注说明书里的“理财” names the word; 这款“稳享”理财 still offers one, and a quoted claim is still a claim."""
+    engine = _engine(tmp_path)
+    assert "t17.wm" not in _found(engine, "投教：说明书里的“理财”二字，指的是什么", WM)
+    assert _found(engine, "这款“稳享”理财周二起售", WM)["t17.wm"] == "error"
+    assert _found(engine, "这款“保本”产品周二起售")["t17.baoben"] == "error"
+
+
+def test_a_quotation_introduced_by_a_colon_is_read_with_its_label(tmp_path: Path) -> None:
+    """骗子话术：“…” warns: the colon ends the clause, but the label before it is what introduces the quotation."""
+    engine = _engine(tmp_path)
+    assert _found(engine, "谨防这种说法：“本产品保本，当天到账”")["t17.baoben"] == "info"
+    assert _found(engine, "活动说明：“本产品保本，当天到账”")["t17.baoben"] == "error"
+
+
+def test_a_quoted_script_of_several_sentences_is_one_quotation(tmp_path: Path) -> None:
+    """The marks pair across the script's own ！ (谨防这种说法：“当天到账！本产品保本！”), within one line."""
+    engine = _engine(tmp_path)
+    assert _found(engine, "谨防这种说法：“当天到账！本产品保本！”")["t17.baoben"] == "info"
+    assert _found(engine, "活动说明：“当天到账！本产品保本！”")["t17.baoben"] == "error"
+
+
 def test_the_context_examples_of_the_data_file_hold() -> None:
     """Every `quoted` example of contexts.yaml is quoted at its claim, every `claims` example is not."""
     fold = _NORMALIZER.fold
@@ -221,7 +243,8 @@ def test_spellings_do_not_fold_ordinary_words(tmp_path: Path, text: str) -> None
 
 
 @pytest.mark.parametrize(
-    ("platform", "severity"), [("douyin", "error"), ("xiaohongshu", "error"), ("website", "info"), (None, "warning")]
+    ("platform", "severity"),
+    [("douyin", "error"), ("xiaohongshu", "error"), ("weibo", "error"), ("website", "info"), (None, "warning")],
 )
 def test_platform_policy_sets_the_severity(tmp_path: Path, platform: str | None, severity: str) -> None:
     assert _found(_engine(tmp_path), "详情加微信", Profile(platform=platform))["t17.vx"] == severity
@@ -306,6 +329,17 @@ def test_a_qr_code_follows_the_platforms_qr_policy(platform: str, severity: str)
         extract_text("长按识别二维码，预约开户", "t.txt"), Profile(platform=platform)
     )
     assert {f.severity for f in findings if f.rule == "diversion.qr"} == {severity}
+
+
+@pytest.mark.parametrize("text", ["陌生二维码不扫，陌生链接不点", "别扫来历不明的二维码，谨防诈骗"])
+def test_the_anti_fraud_slogan_about_qr_codes_is_no_lure_on_any_platform(text: str) -> None:
+    """反诈口诀 names the QR code to warn against scanning it; a lure to scan one stays an error on 抖音."""
+    engine = Engine(load_rules(builtin_pack_files()), normalizer=_NORMALIZER)
+    douyin = Profile(platform="douyin")
+    warning = engine.check(extract_text(text, "t.txt"), douyin)
+    assert {f.severity for f in warning if f.rule == "diversion.qr"} == {"info"}
+    lure = engine.check(extract_text("扫描下方二维码，添加专属客户经理", "t.txt"), douyin)
+    assert {f.severity for f in lure if f.rule == "diversion.qr"} == {"error"}
 
 
 def test_a_blocker_disclosure_stays_a_blocker_on_copy_of_unknown_products(tmp_path: Path) -> None:

@@ -92,14 +92,25 @@ def quoted_in(folded: str, start: int, end: int, context: Context) -> bool:
     quotation = _enclosing(folded, start, end, context)
     if quotation is not None:
         opening, closing = quotation
-        before = _blank(folded[_clause_start(folded, opening) : opening], context)
+        before = _blank(folded[_label_start(folded, opening) : opening], context)
         after = _skip_quoted(folded, closing + 1, context)
+        # “秒批”，往往指的是…: a comma may stand between the quotation and its cue
+        after += folded.startswith(",", after)
         if _has_any(before, context.before) or _starts_any(folded, after, context.after):
             return True
         if _in_warning_clause(folded, start, end, context):  # the quotation warns itself
             return True
         start, end = opening, closing + 1
     return _in_warning_clause(folded, start, end, context) or _in_warning_sentence(folded, start, end, context)
+
+
+def mentioned(folded: str, start: int, end: int, context: Context) -> bool:
+    """Whether folded[start:end] is the whole of a quotation: the word named as a word (关注说明书中的“业绩比较基准”),
+    not a product offered. Disclosure triggers ask this; a claim in quotation marks (这款“保本”理财) is still a claim."""
+    if context.marks:
+        folded = folded.translate(context.marks)
+    quotation = _enclosing(folded, start, end, context)
+    return quotation is not None and folded[quotation[0] + 1 : quotation[1]].strip() == folded[start:end]
 
 
 def _in_warning_clause(folded: str, start: int, end: int, context: Context) -> bool:
@@ -113,7 +124,7 @@ def _in_warning_sentence(folded: str, start: int, end: int, context: Context) ->
     """A cue that only warnings use, anywhere before or after the match in its sentence (marks dropped)."""
     quote_marks = _without_marks(context.quotes)
     before = _blank(folded[_sentence_start(folded, start) : start].translate(quote_marks), context)
-    after = _blank(folded[end : _sentence_end(folded, end)].translate(quote_marks), context)
+    after = _blank(folded[end : _answer_end(folded, end)].translate(quote_marks), context)
     return (
         _any_cue(before, context.sentence_before)
         or _any_cue(after, context.sentence_after)
@@ -152,6 +163,15 @@ def _has_any(text: str, cues: tuple[str, ...]) -> bool:
 def _starts_any(text: str, index: int, cues: tuple[str, ...]) -> bool:
     """`any(text.startswith(cue, index) for cue in cues)`, in one match."""
     return _literal_pattern(cues).match(text, index) is not None
+
+
+def _label_start(text: str, opening: int) -> int:
+    """Where the clause before a quotation begins; a quotation introduced by a colon (骗子话术：“…”) is read with
+    the clause that labels it, as the colon ends a clause everywhere else."""
+    start = _clause_start(text, opening)
+    if text[start:opening].strip() == "" and start > 0 and text[start - 1] in "：:":
+        return _clause_start(text, start - 1)
+    return start
 
 
 def _blank(text: str, context: Context) -> str:
@@ -225,9 +245,30 @@ def _sentence_end(text: str, index: int) -> int:
     return _end(_marks_in(text)[1], index, len(text))
 
 
+def _line_start(text: str, index: int) -> int:
+    return text.rfind("\n", 0, index) + 1
+
+
+def _line_end(text: str, index: int) -> int:
+    found = text.find("\n", index)
+    return len(text) if found < 0 else found
+
+
+def _answer_end(text: str, index: int) -> int:
+    """Where the sentence holding text[index] ends; a question (…就能“躺着赚钱”？) is read with the answer that
+    follows it, up to the next full stop or line break (？注意了！这是个陷阱。): a rhetorical question is answered
+    by the warning, an ad's question (想稳赚？快来加入！) by an offer, which holds no cue."""
+    end = _sentence_end(text, index)
+    if end < len(text) and text[end] == "?":
+        stops = [found for found in (text.find("。", end), text.find("\n", end)) if found >= 0]
+        return min(stops) if stops else len(text)
+    return end
+
+
 def _enclosing(text: str, start: int, end: int, context: Context) -> tuple[int, int] | None:
-    """(opening, closing) of the quotation marks around [start, end) within one sentence, if any."""
-    left, right = _sentence_start(text, start), _sentence_end(text, end)
+    """(opening, closing) of the quotation marks around [start, end) within one line, if any: a quoted script may
+    hold several sentences (骗子话术：“仅需身份证就能贷！无抵押秒放款！”), and a pair of marks is matched across them."""
+    left, right = _line_start(text, start), _line_end(text, end)
     for opening_mark, closing_mark in context.quotes:
         if opening_mark == closing_mark:  # "…": inside when an odd number of marks precede the match
             before = text.count(opening_mark, left, start)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate
 from typing import Any, NamedTuple
 
-from mediactl.check.contexts import contexts, quoted_in
+from mediactl.check.contexts import contexts, mentioned, quoted_in
 from mediactl.check.equivalents import accepted
 from mediactl.check.findings import Finding
 from mediactl.check.homophones import spellings
@@ -177,15 +177,18 @@ class Engine:
         note = f"（引用语境「{rule.unless_quoted_by}」：警示或转述违规说法，不作为本文案的承诺；降为提示）"
         return finding._replace(severity="info", message=finding.message + note)
 
-    def _quoted(self, rule: Rule, where: tuple[Any, int, int], folded: dict[int, str]) -> bool:
-        """Whether the rule's quoting context holds at `where` (the segment and the match's span in it).
+    def _quoted(self, rule: Rule, where: tuple[Any, int, int], folded: dict[int, str], mention: bool = False) -> bool:
+        """Whether the rule's quoting context holds at `where` (the segment and the match's span in it), or with
+        `mention`, the match is the whole of a quotation (a word named, not used).
 
         `folded`: segment id → folded text (_FoldedSegments: cut from the fold of the whole text when first
         asked; a long paragraph may hold many matches)."""
         if not rule.unless_quoted_by:
             return False
         segment, start, end = where
-        return quoted_in(folded[id(segment)], start, end, contexts()[rule.unless_quoted_by])
+        text = folded[id(segment)]
+        context = contexts()[rule.unless_quoted_by]
+        return quoted_in(text, start, end, context) or (mention and mentioned(text, start, end, context))
 
     def _occurrence(self, rule: Rule, hits: list[Hit]) -> Iterable[Finding]:
         for group in _scopes(rule, _unallowed(hits)).values():
@@ -196,7 +199,8 @@ class Engine:
 
     def _disclosure(self, rule: Rule, hits: list[Hit], folded: dict[int, str]) -> Iterable[Finding]:
         """A finding per scope that triggers the rule without any accepted sentence. A trigger inside a warning
-        (the rule's quoting context: 凡是网络贷款先交钱的就是诈骗) sells nothing, so it owes no disclosure.
+        (the rule's quoting context: 凡是网络贷款先交钱的就是诈骗) sells nothing, so it owes no disclosure; nor does
+        a trigger that is the whole of a quotation (关注“业绩比较基准”): the word is named, no product offered.
 
         Only a scope without the sentence asks, and only until its first trigger that is not quoted: asking for
         every trigger was a quarter of the engine's CPU on the Markdown bench (most scopes hold the sentence
@@ -206,7 +210,9 @@ class Engine:
         for scope, group in _scopes(rule, triggers).items():
             if scope in present:
                 continue
-            first = next((h for h in group if not self._quoted(rule, (h.segment, h.start, h.end), folded)), None)
+            first = next(
+                (h for h in group if not self._quoted(rule, (h.segment, h.start, h.end), folded, mention=True)), None
+            )
             if first is not None:
                 message = f"{rule.message}（触发词「{first.text}」，需包含：{rule.require[0]}）"
                 yield _finding(rule, first, message, rule.suggestion() or rule.require[0])
