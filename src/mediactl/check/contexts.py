@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import re
 from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -53,6 +54,20 @@ def contexts() -> dict[str, Context]:
 
     data = load_data(contexts_bytes().decode("utf-8"), "/".join(CONTEXTS_FILE)) or {}
     return {name: _context(name, spec) for name, spec in (data.get("contexts") or {}).items()}
+
+
+def prepare_contexts(names: Iterable[str]) -> None:
+    """Load the contexts and compile their cue alternations now, before a large check forks its workers:
+    each worker would otherwise read contexts.yaml and compile the same patterns into its own pages."""
+    known = contexts()
+    for name in names:
+        context = known[name]
+        for cues in (context.unquoted_before, context.unquoted_after, context.sentence_before, context.sentence_after):
+            _cue_pattern(cues)
+        for cues in (context.before, context.after, context.ignore):
+            _literal_pattern(cues)
+        if context.quotes:
+            _without_marks(context.quotes)
 
 
 def _context(name: str, spec: dict[str, Any]) -> Context:
