@@ -16,6 +16,7 @@ def test_batches_keep_the_order_and_shrink_towards_the_end_when_workers_share_th
 
 
 def test_one_process_keeps_full_batches() -> None:
-    named = [(f"f{n}.md", f"/x/f{n}.md") for n in range(250)]
-    assert [len(batch) for batch in runner._batches(named, 1)] == [100, 100, 50]
+    named = [(f"f{n}.md", f"/x/f{n}.md") for n in range(5 * runner.FILES_PER_BATCH // 2)]
+    size = runner.FILES_PER_BATCH
+    assert [len(batch) for batch in runner._batches(named, 1)] == [size, size, size // 2]
     assert runner._batches([], 2) == []

@@ -574,14 +574,17 @@ def check_files(
 
 
 PER_WORKER = 64  # below this many files per process, forking costs more than it saves
-FILES_PER_BATCH = 100  # ~1 MB of findings to format at a time in a worker (memory), still few round trips
+# A batch's segments and findings are a worker's working set, and those waiting in order the parent's: 100 files
+# summed 95-96 MiB of PSS on the Markdown bench (2026-12-07, after the rules' rounds 3-4), 50 files 77-79 MiB, CPU
+# the same (6.1-6.2 s); still few round trips (57 batches for 2,000 files and 2 workers)
+FILES_PER_BATCH = 50
 _FILES_JOB: tuple[Profile, Settings | None, Output, bool] | None = None
 
 
 def _batches(named: list[tuple[str, str]], workers: int) -> list[list[tuple[str, str]]]:
     """The files in batches of FILES_PER_BATCH, smaller towards the end when several workers share them (guided
     scheduling): the last batch is the one a worker checks while the others have nothing left, so it should be
-    small. 2,000 files and 2 workers: 13 batches of 100, then 87, 76, 67 … down to 12 files (37 batches), in order."""
+    small. 2,000 files and 2 workers: 33 batches of 50, then 43, 38, 33 … down to 6 files (57 batches), in order."""
     batches = []
     start = 0
     while start < len(named):
