@@ -130,7 +130,7 @@ def mentioned(folded: str, start: int, end: int, context: Context) -> bool:
 
 def _in_warning_clause(folded: str, start: int, end: int, context: Context) -> bool:
     """An unquoted cue in the clause of folded[start:end]: before it (不得明示或暗示…) or after it (…是陷阱)."""
-    before = _blank(folded[_clause_start(folded, start) : start], context)
+    before = _blank(folded[_after_contrast(folded, _clause_start(folded, start), start) : start], context)
     after = _blank(folded[end : _clause_end(folded, end)], context)
     return _any_cue(before, context.unquoted_before) or _any_cue(after, context.unquoted_after)
 
@@ -138,13 +138,26 @@ def _in_warning_clause(folded: str, start: int, end: int, context: Context) -> b
 def _in_warning_sentence(folded: str, start: int, end: int, context: Context) -> bool:
     """A cue that only warnings use, anywhere before or after the match in its sentence (marks dropped)."""
     quote_marks = _without_marks(context.quotes)
-    before = _blank(folded[_sentence_start(folded, start) : start].translate(quote_marks), context)
+    begin = _after_contrast(folded, _sentence_start(folded, start), start)
+    before = _blank(folded[begin:start].translate(quote_marks), context)
     after = _blank(folded[end : _answer_end(folded, end)].translate(quote_marks), context)
     return (
         _any_cue(before, context.sentence_before)
         or _any_cue(after, context.sentence_after)
         or any(first in before and second in after for first, second in context.sentence_around)
     )
+
+
+#: Words that turn a sentence from what it contrasts with to what it asserts (但凡 is "whenever", 不过度 "not too").
+_CONTRAST = re.compile("其实|事实上|然而|可是|不过(?![度分])|但(?![凡愿])")
+
+
+def _after_contrast(text: str, begin: int, index: int) -> int:
+    """Where the assertion holding text[index] begins, within text[begin:index]: after the last contrast word. A cue
+    before it governs what the contrast sets aside, not the claim after it: 很多人误以为理财会亏，其实我们的产品稳赚不赔
+    and 监管规定不得承诺保本，但我们可以保证本金安全 are claims (很多人认为理财都保本，其实并非如此 still warns)."""
+    ends = [found.end() for found in _CONTRAST.finditer(text, begin, index)]
+    return ends[-1] if ends else begin
 
 
 def _any_cue(text: str, cues: tuple[str, ...]) -> bool:
