@@ -148,14 +148,16 @@ def _in_warning_sentence(folded: str, start: int, end: int, context: Context) ->
     )
 
 
-#: Words that turn a sentence from what it contrasts with to what it asserts (但凡 is "whenever", 不过度 "not too").
-_CONTRAST = re.compile("其实|事实上|然而|可是|不过(?![度分])|但(?![凡愿])")
+#: Words that turn a sentence from what it contrasts with to what it asserts (但凡 is "whenever", 不过度 "not too"),
+#: and the advertiser naming itself at the head of a clause (…，本行理财保本保息): what follows is its own claim.
+_CONTRAST = re.compile("其实|事实上|然而|可是|不过(?![度分])|但(?![凡愿])|(?<=[,;:!?。，；：！？\n])(?:本行|我行|本产品|本公司|我司|本平台)")
 
 
 def _after_contrast(text: str, begin: int, index: int) -> int:
     """Where the assertion holding text[index] begins, within text[begin:index]: after the last contrast word. A cue
-    before it governs what the contrast sets aside, not the claim after it: 很多人误以为理财会亏，其实我们的产品稳赚不赔
-    and 监管规定不得承诺保本，但我们可以保证本金安全 are claims (很多人认为理财都保本，其实并非如此 still warns)."""
+    before it governs what the contrast sets aside, not the claim after it: 很多人误以为理财会亏，其实我们的产品稳赚不赔,
+    监管规定不得承诺保本，但我们可以保证本金安全 and 警方提醒理财选正规渠道，本行理财保本保息 are claims
+    (很多人认为理财都保本，其实并非如此 still warns)."""
     ends = [found.end() for found in _CONTRAST.finditer(text, begin, index)]
     return ends[-1] if ends else begin
 
