@@ -123,7 +123,7 @@ def mentioned(folded: str, start: int, end: int, context: Context) -> bool:
     """Whether folded[start:end] is the whole of a quotation: the word named as a word (关注说明书中的“业绩比较基准”),
     not a product offered. Disclosure triggers ask this; a claim in quotation marks (这款“保本”理财) is still a claim."""
     if context.marks:
-        folded = folded.translate(context.marks)
+        folded = _translated(folded, context.marks)  # as quoted_in read it, for the same match: not translated again
     quotation = _enclosing(folded, start, end, context)
     return quotation is not None and folded[quotation[0] + 1 : quotation[1]].strip() == folded[start:end]
 
@@ -150,7 +150,10 @@ def _in_warning_sentence(folded: str, start: int, end: int, context: Context) ->
 
 #: Words that turn a sentence from what it contrasts with to what it asserts (但凡 is "whenever", 不过度 "not too"),
 #: and the advertiser naming itself at the head of a clause (…，本行理财保本保息): what follows is its own claim.
-_CONTRAST = re.compile("其实|事实上|然而|可是|不过(?![度分])|但(?![凡愿])|(?<=[,;:!?。，；：！？\n])(?:本行|我行|本产品|本公司|我司|本平台)")
+_CONTRAST = re.compile(
+    "其实|事实上|然而|可是|不过(?![度分])|但(?![凡愿])"
+    f"|(?<=[{re.escape(''.join(sorted(_CLAUSE_MARKS)))}])(?:本行|我行|本产品|本公司|我司|本平台)"
+)
 
 
 def _after_contrast(text: str, begin: int, index: int) -> int:
