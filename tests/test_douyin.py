@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -12,40 +11,34 @@ from mediactl.config.platforms import get_platform
 from mediactl.sandbox import Sandbox, SandboxOptions
 from mediactl.sandbox.platforms.douyin import Douyin
 from videoflow import (
+    DOUYIN,
     approve_video,
-    authorise,
     copy_project,
     delivery_records,
-    due,
     job_of,
-    kill_while_polling,
     manifest_video,
     paths,
     publish,
+    ready_channel,
+    submits,
 )
 
-CHANNEL = "bank-douyin"
+CHANNEL = DOUYIN.channel
 
 
 @pytest.fixture
 def sandbox():
-    with Sandbox(SandboxOptions(seed=4, publish_polls=1)) as running:
+    with Sandbox(SandboxOptions(seed=DOUYIN.seed, publish_polls=1)) as running:
         yield running
 
 
 @pytest.fixture
 def ready(approved_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox, cli) -> Path:
-    monkeypatch.setenv("MEDIACTL_SANDBOX_URL", sandbox.url)
-    monkeypatch.setenv("BANK_DOUYIN_CLIENT_KEY", "do-client-id")
-    monkeypatch.setenv("BANK_DOUYIN_CLIENT_SECRET", "dy-secret")
-    monkeypatch.setitem(get_platform("douyin").facts["poll"], "first_wait_seconds", 0.01)
-    project = copy_project(approved_video, tmp_path)
-    authorise(cli, project, sandbox, CHANNEL, "bank-open-id", monkeypatch)
-    return project
+    return ready_channel(DOUYIN, cli, copy_project(approved_video, tmp_path), sandbox, monkeypatch)
 
 
 def creates(sandbox: Sandbox) -> list[dict]:
-    return [p for p in sandbox.posts() if p["path"] == "/douyin/video/create/"]
+    return submits(sandbox, DOUYIN)
 
 
 def lower_part_threshold(monkeypatch: pytest.MonkeyPatch, *, whole_max: int, part_bytes: int) -> None:
@@ -118,12 +111,7 @@ def test_the_templates_cover_second_is_approved_with_the_video_and_goes_to_creat
         text = packaged.read_text("utf-8").replace("cover: {at: 1.0}", "cover: {at: 9}")
         (root / "templates" / "media" / "video-vertical.yaml").write_text(text, "utf-8")
 
-    project = approve_video(tmp_path / "example", cover_at_nine)
-    monkeypatch.setenv("MEDIACTL_SANDBOX_URL", sandbox.url)
-    monkeypatch.setenv("BANK_DOUYIN_CLIENT_KEY", "do-client-id")
-    monkeypatch.setenv("BANK_DOUYIN_CLIENT_SECRET", "dy-secret")
-    monkeypatch.setitem(get_platform("douyin").facts["poll"], "first_wait_seconds", 0.01)
-    authorise(cli, project, sandbox, CHANNEL, "bank-open-id", monkeypatch)
+    project = ready_channel(DOUYIN, cli, approve_video(tmp_path / "example", cover_at_nine), sandbox, monkeypatch)
     assert manifest_video(project, CHANNEL)["cover_at"] == 3.9
     (outcome,) = publish(cli, project, CHANNEL)
     assert outcome["state"] == "sent", outcome
@@ -140,12 +128,6 @@ def test_the_old_channel_option_cover_tsp_is_refused_saying_where_it_moved(cli, 
     assert f"mediactl.yaml:{line}:5: channels.{CHANNEL}.cover_tsp: this option moved:" in result.output
     assert "`cover.at`" in result.output and "video.cover_at" in result.output
 
-
-def test_expired_token_is_refreshed_once(cli, ready: Path, sandbox: Sandbox) -> None:
-    sandbox.add_fault("expired-token")
-    (outcome,) = publish(cli, ready, CHANNEL)
-    assert outcome["state"] == "sent", outcome
-    assert paths(sandbox, "douyin").count("/oauth/refresh_token/") == 1
 
 
 def test_a_refused_refresh_token_says_to_authorise_again(cli, ready: Path, sandbox: Sandbox) -> None:
@@ -172,38 +154,7 @@ def test_review_rejection_after_create_fails_with_the_status(cli, ready: Path, s
     assert job_of(ready, CHANNEL).remote_id == creates(sandbox)[0]["summary"]["item_id"]
 
 
-def test_a_review_that_outlasts_the_polls_is_settled_by_a_later_run(
-    cli, ready: Path, sandbox: Sandbox, monkeypatch
-) -> None:
-    monkeypatch.setitem(get_platform("douyin").facts["poll"], "attempts", 2)
-    sandbox.options.publish_polls = 3  # Douyin reviews for longer than our two polls
-    (outcome,) = publish(cli, ready, CHANNEL)
-    assert outcome["state"] == "unknown" and "the next run asks Douyin again" in outcome["detail"]
-    assert job_of(ready, CHANNEL).remote_id == creates(sandbox)[0]["summary"]["item_id"]
-    assert due(cli, ready) == []  # still under review: stays unknown, nothing sent again
-    (settled,) = due(cli, ready)
-    assert settled["state"] == "sent" and settled["url"].startswith(f"{sandbox.url}/douyin/video/")
-    assert len(creates(sandbox)) == 1
 
-
-def test_a_run_killed_while_polling_is_reconciled_through_the_recorded_item_id(
-    cli, ready: Path, sandbox: Sandbox
-) -> None:
-    sandbox.options.publish_polls = 0
-    (outcome,) = publish(cli, ready, CHANNEL)
-    assert outcome["state"] == "sent"
-    kill_while_polling(ready, CHANNEL)
-    (reconciled,) = due(cli, ready)
-    assert reconciled["state"] == "sent" and reconciled["url"] == outcome["url"]
-    assert len(creates(sandbox)) == 1
-
-
-def test_a_create_whose_answer_is_lost_is_unknown_and_never_resent(cli, ready: Path, sandbox: Sandbox) -> None:
-    sandbox.add_fault("drop")
-    (outcome,) = publish(cli, ready, CHANNEL)
-    assert outcome["state"] == "unknown"
-    assert due(cli, ready) == []  # no item_id came back: Douyin cannot be asked; a person resolves it
-    assert len(creates(sandbox)) == 1 and job_of(ready, CHANNEL).state == "unknown"
 
 
 def test_withdraw_deletes_the_video(cli, ready: Path, sandbox: Sandbox) -> None:
@@ -229,13 +180,3 @@ def test_withdraw_deletes_the_video(cli, ready: Path, sandbox: Sandbox) -> None:
         adapter.store.close()
         adapter.close()
     assert [p["path"] for p in sandbox.posts()][-2:] == ["/douyin/video/delete/"] * 2
-
-
-def test_recall_deletes_the_video_and_audits_it(cli, ready: Path, sandbox: Sandbox) -> None:
-    (outcome,) = publish(cli, ready, CHANNEL)
-    assert outcome["state"] == "sent"
-    result = cli(ready, "recall", "spring-festival-greeting", "--channel", CHANNEL, "--reason", "监管通报", "--json")
-    (done,) = json.loads(result.stdout)
-    assert done["taken"] == "withdrawn", done
-    assert job_of(ready, CHANNEL).state == "recalled"
-    assert sandbox.posts()[-1]["path"] == "/douyin/video/delete/"

@@ -12,39 +12,34 @@ from mediactl.config.platforms import get_platform
 from mediactl.sandbox import Sandbox, SandboxOptions
 from mediactl.sandbox.platforms.kuaishou import Kuaishou
 from videoflow import (
-    authorise,
+    KUAISHOU,
+    channel_env,
     copy_project,
     delivery_records,
-    due,
     job_of,
-    kill_while_polling,
     manifest_video,
     paths,
     publish,
+    ready_channel,
+    submits,
 )
 
-CHANNEL = "bank-kuaishou"
+CHANNEL = KUAISHOU.channel
 
 
 @pytest.fixture
 def sandbox():
-    with Sandbox(SandboxOptions(seed=5, publish_polls=1)) as running:
+    with Sandbox(SandboxOptions(seed=KUAISHOU.seed, publish_polls=1)) as running:
         yield running
 
 
 @pytest.fixture
 def ready(approved_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox, cli) -> Path:
-    monkeypatch.setenv("MEDIACTL_SANDBOX_URL", sandbox.url)
-    monkeypatch.setenv("BANK_KUAISHOU_APP_ID", "ku-client-id")
-    monkeypatch.setenv("BANK_KUAISHOU_APP_SECRET", "ks-secret")
-    monkeypatch.setitem(get_platform("kuaishou").facts["poll"], "first_wait_seconds", 0.01)
-    project = copy_project(approved_video, tmp_path)
-    authorise(cli, project, sandbox, CHANNEL, "bank-kwai-user", monkeypatch)
-    return project
+    return ready_channel(KUAISHOU, cli, copy_project(approved_video, tmp_path), sandbox, monkeypatch)
 
 
 def publishes(sandbox: Sandbox) -> list[dict]:
-    return [p for p in sandbox.posts() if p["path"] == "/kuaishou/openapi/photo/publish"]
+    return submits(sandbox, KUAISHOU)
 
 
 def cover_sha(root: Path) -> str:
@@ -96,18 +91,10 @@ def test_the_sandbox_refuses_fragments_over_its_limit(cli, ready: Path, monkeypa
     assert "result 10000200" in outcome["detail"] and "a fragment holds 1 to 30000 bytes" in outcome["detail"]
 
 
-def test_expired_token_is_refreshed_once(cli, ready: Path, sandbox: Sandbox) -> None:
-    sandbox.add_fault("expired-token")
-    (outcome,) = publish(cli, ready, CHANNEL)
-    assert outcome["state"] == "sent", outcome
-    assert paths(sandbox, "kuaishou").count("/oauth2/refresh_token") == 1
-
 
 def test_a_channel_never_authorised_fails_saying_what_to_do(cli, approved_video: Path, tmp_path: Path, sandbox: Sandbox,
                                                           monkeypatch) -> None:  # fmt: skip
-    monkeypatch.setenv("MEDIACTL_SANDBOX_URL", sandbox.url)
-    monkeypatch.setenv("BANK_KUAISHOU_APP_ID", "ku-client-id")
-    monkeypatch.setenv("BANK_KUAISHOU_APP_SECRET", "ks-secret")
+    channel_env(KUAISHOU, sandbox, monkeypatch)
     (outcome,) = publish(cli, copy_project(approved_video, tmp_path), CHANNEL)
     assert outcome["state"] == "failed"
     assert "channel bank-kuaishou is not authorised yet: run `mediactl auth bank-kuaishou`" in outcome["detail"]
@@ -121,37 +108,7 @@ def test_a_refused_publish_fails_with_kuaishous_words(cli, ready: Path, sandbox:
     assert "result 120003" in outcome["detail"] and "the platform refused the content" in outcome["detail"]
 
 
-def test_processing_that_outlasts_the_polls_is_settled_by_a_later_run(
-    cli, ready: Path, sandbox: Sandbox, monkeypatch
-) -> None:
-    monkeypatch.setitem(get_platform("kuaishou").facts["poll"], "attempts", 2)
-    sandbox.options.publish_polls = 3
-    (outcome,) = publish(cli, ready, CHANNEL)
-    assert outcome["state"] == "unknown" and "the next run asks Kuaishou again" in outcome["detail"]
-    assert due(cli, ready) == []
-    (settled,) = due(cli, ready)
-    assert settled["state"] == "sent" and settled["url"].startswith(f"{sandbox.url}/kuaishou/short-video/")
-    assert len(publishes(sandbox)) == 1
 
-
-def test_a_run_killed_while_polling_is_reconciled_through_the_recorded_photo_id(
-    cli, ready: Path, sandbox: Sandbox
-) -> None:
-    sandbox.options.publish_polls = 0
-    (outcome,) = publish(cli, ready, CHANNEL)
-    assert outcome["state"] == "sent"
-    kill_while_polling(ready, CHANNEL)
-    (reconciled,) = due(cli, ready)
-    assert reconciled["state"] == "sent" and reconciled["url"] == outcome["url"]
-    assert len(publishes(sandbox)) == 1
-
-
-def test_a_publish_whose_answer_is_lost_is_unknown_and_never_resent(cli, ready: Path, sandbox: Sandbox) -> None:
-    sandbox.add_fault("drop")
-    (outcome,) = publish(cli, ready, CHANNEL)
-    assert outcome["state"] == "unknown"
-    assert due(cli, ready) == []
-    assert len(publishes(sandbox)) == 1 and job_of(ready, CHANNEL).state == "unknown"
 
 
 def test_withdraw_deletes_the_work(cli, ready: Path, sandbox: Sandbox) -> None:
@@ -174,13 +131,3 @@ def test_withdraw_deletes_the_work(cli, ready: Path, sandbox: Sandbox) -> None:
         adapter.close()
     assert [p["path"] for p in sandbox.posts()][-2:] == ["/kuaishou/openapi/photo/delete"] * 2
     assert "ks-secret" not in json.dumps(sandbox.posts())
-
-
-def test_recall_deletes_the_work_and_audits_it(cli, ready: Path, sandbox: Sandbox) -> None:
-    (outcome,) = publish(cli, ready, CHANNEL)
-    assert outcome["state"] == "sent"
-    result = cli(ready, "recall", "spring-festival-greeting", "--channel", CHANNEL, "--reason", "配图有误", "--json")
-    (done,) = json.loads(result.stdout)
-    assert done["taken"] == "withdrawn", done
-    assert job_of(ready, CHANNEL).state == "recalled"
-    assert sandbox.posts()[-1]["path"] == "/kuaishou/openapi/photo/delete"

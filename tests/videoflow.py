@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,57 @@ def approve_video(root: Path, prepare: Callable[[Path], None] | None = None) -> 
 
 def copy_project(approved: Path, into: Path) -> Path:
     return Path(shutil.copytree(approved, into / "project"))
+
+
+@dataclass(frozen=True)
+class VideoChannel:
+    """What a test needs to know of a polled video platform's channel: the sandbox's seed, the channel's credentials,
+    the account that authorises it, where the post that makes the work public goes, and its remote id's name there.
+    The behaviours every such adapter owes (tests/test_video_contract.py) are written once against this."""
+
+    platform: str
+    channel: str
+    seed: int
+    credentials: dict[str, str]
+    user: str
+    submit_path: str  # the platform path that creates the public work (the one call never sent twice)
+    remote_id: str  # its id in that call's answer summary
+    refresh_path: str
+    delete_path: str
+    url_prefix: str  # a published work's URL below the sandbox's
+    name: str  # as the adapter names the platform in its words
+
+
+DOUYIN = VideoChannel("douyin", "bank-douyin", 4, {"BANK_DOUYIN_CLIENT_KEY": "do-client-id",
+                      "BANK_DOUYIN_CLIENT_SECRET": "dy-secret"}, "bank-open-id", "/video/create/", "item_id",
+                      "/oauth/refresh_token/", "/video/delete/", "/video/", "Douyin")  # fmt: skip
+KUAISHOU = VideoChannel("kuaishou", "bank-kuaishou", 5, {"BANK_KUAISHOU_APP_ID": "ku-client-id",
+                        "BANK_KUAISHOU_APP_SECRET": "ks-secret"}, "bank-kwai-user", "/openapi/photo/publish", "photo_id",
+                        "/oauth2/refresh_token", "/openapi/photo/delete", "/short-video/", "Kuaishou")  # fmt: skip
+
+
+def channel_env(spec: VideoChannel, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The channel's credentials and the sandbox's address in the environment, and its first poll at once."""
+    from mediactl.config.platforms import get_platform
+
+    monkeypatch.setenv("MEDIACTL_SANDBOX_URL", sandbox.url)
+    for name, value in spec.credentials.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setitem(get_platform(spec.platform).facts["poll"], "first_wait_seconds", 0.01)
+
+
+def ready_channel(
+    spec: VideoChannel, cli: Any, project: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """`project` (an approved copy) with the channel's credentials set and the channel authorised in the sandbox."""
+    channel_env(spec, sandbox, monkeypatch)
+    authorise(cli, project, sandbox, spec.channel, spec.user, monkeypatch)
+    return project
+
+
+def submits(sandbox: Sandbox, spec: VideoChannel) -> list[dict[str, Any]]:
+    """The posts that made (or tried to make) the work public: the call that must never be sent twice."""
+    return [p for p in sandbox.posts() if p["path"] == f"/{spec.platform}{spec.submit_path}"]
 
 
 def grant(sandbox: Sandbox, platform: str, user: str = "sandbox-user-1") -> dict[str, str]:
@@ -143,4 +195,3 @@ def make_clip(folder: Path, name: str = "clip.mp4", *, size: str = "320x180", se
                     *sound, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
                     *(["-c:a", "aac"] if audio else []), "-shortest", str(path)], check=True)  # fmt: skip
     return path
-
