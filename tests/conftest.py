@@ -104,6 +104,26 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, _user_cache: str, _video_cach
 
 
 @pytest.fixture
+def sandbox(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The project's platform sandbox on 127.0.0.1 for one test. A module sets its options once, as data:
+    `pytestmark = pytest.mark.sandbox(seed=3, publish_polls=1)` (SandboxOptions' fields); none, the defaults."""
+    from mediactl.sandbox import Sandbox, SandboxOptions  # lazy: most tests never start one
+
+    marker = request.node.get_closest_marker("sandbox")
+    with Sandbox(SandboxOptions(**(marker.kwargs if marker else {}))) as running:
+        yield running
+
+
+@pytest.fixture
+def client(sandbox: Any) -> Iterator[Any]:
+    """A plain HTTP client on the sandbox's address (no proxy from the environment)."""
+    import httpx  # lazy: as above
+
+    with httpx.Client(base_url=sandbox.url, timeout=5, trust_env=False) as made:
+        yield made
+
+
+@pytest.fixture
 def ocr(monkeypatch: pytest.MonkeyPatch) -> None:
     """This test reads the words inside pictures (the suite's default is MEDIACTL_OCR=off, see isolate)."""
     monkeypatch.delenv("MEDIACTL_OCR")

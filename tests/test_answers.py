@@ -8,7 +8,6 @@ instead, as a proxy in between does.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -17,7 +16,7 @@ import pytest
 from exampleflow import approve_library
 from mediactl.publish.adapters.base import Transient, Unknown
 from mediactl.publish.adapters.http import json_object
-from mediactl.sandbox import Sandbox, SandboxOptions
+from mediactl.sandbox import Sandbox
 
 PAST = "2020-01-01T00:00"
 
@@ -39,10 +38,7 @@ def test_an_answer_that_is_not_a_json_object_is_transient_after_a_safe_step_and_
     assert json_object(ok, step="x", mutating=True, who="WeCom") == {"errcode": 0}
 
 
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(SandboxOptions(publish_polls=0)) as running:
-        yield running
+pytestmark = pytest.mark.sandbox(publish_polls=0)
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,6 @@ import pytest
 
 from mediactl.publish.adapters import bilibili
 from mediactl.publish.adapters.upload import PartPlan
-from mediactl.sandbox import Sandbox, SandboxOptions
 from mediactl.sandbox.platforms.bilibili import APP_SECRET
 from oauthflow import adapter_with_store, authorise, close_all, static_token
 
@@ -27,10 +26,7 @@ SLUG = "spring-festival-greeting"
 SUBMIT = "/bilibili/arcopen/fn/archive/add-by-utoken"
 
 
-@pytest.fixture
-def sandbox():
-    with Sandbox(SandboxOptions(seed=3, publish_polls=1)) as running:
-        yield running
+pytestmark = pytest.mark.sandbox(seed=3, publish_polls=1)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 import mediactl
 from mediactl.config.platforms import get_platform
-from mediactl.sandbox import Sandbox, SandboxOptions
+from mediactl.sandbox import Sandbox
 from mediactl.sandbox.platforms.douyin import Douyin
 from videoflow import (
     DOUYIN,
@@ -26,10 +26,7 @@ from videoflow import (
 CHANNEL = DOUYIN.channel
 
 
-@pytest.fixture
-def sandbox():
-    with Sandbox(SandboxOptions(seed=DOUYIN.seed, publish_polls=1)) as running:
-        yield running
+pytestmark = pytest.mark.sandbox(seed=DOUYIN.seed, publish_polls=1)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ record, and exit 1 so a person looks.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +27,7 @@ from mediactl.sandbox.core import EDITED
 PAST = "2020-01-01T00:00"
 
 
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(SandboxOptions(publish_polls=0)) as running:
-        yield running
+pytestmark = pytest.mark.sandbox(publish_polls=0)
 
 
 @pytest.fixture

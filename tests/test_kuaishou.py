@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mediactl.config.platforms import get_platform
-from mediactl.sandbox import Sandbox, SandboxOptions
+from mediactl.sandbox import Sandbox
 from mediactl.sandbox.platforms.kuaishou import Kuaishou
 from videoflow import (
     KUAISHOU,
@@ -27,10 +27,7 @@ from videoflow import (
 CHANNEL = KUAISHOU.channel
 
 
-@pytest.fixture
-def sandbox():
-    with Sandbox(SandboxOptions(seed=KUAISHOU.seed, publish_polls=1)) as running:
-        yield running
+pytestmark = pytest.mark.sandbox(seed=KUAISHOU.seed, publish_polls=1)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ import httpx
 import pytest
 
 from exampleflow import approve_library
-from mediactl.sandbox import Sandbox, SandboxOptions
+from mediactl.sandbox import Sandbox
 
 HANDOFF_CHANNELS = ("bank-xhs", "bank-toutiao", "bank-channels")
 WECOM_CHANNELS = ("bank-wecom", "bank-moments")
@@ -66,10 +65,7 @@ REFUSED = {
 }
 
 
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(SandboxOptions(publish_polls=0)) as running:
-        yield running
+pytestmark = pytest.mark.sandbox(publish_polls=0)
 
 
 @pytest.fixture

@@ -29,12 +29,6 @@ MiB = 1024 * 1024
 
 
 @pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(SandboxOptions()) as sb:
-        yield sb
-
-
-@pytest.fixture
 def client(sandbox: Sandbox) -> Iterator[httpx.Client]:
     with open_client(sandbox) as c:
         yield c

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import ClassVar
 
 import httpx
@@ -12,18 +11,6 @@ from mediactl.publish.adapters.http import HttpAdapter
 from mediactl.sandbox import Sandbox, SandboxOptions
 from mediactl.sandbox.core import Core, Ctx, Platform, Reply, Request, Route
 from mediactl.sandbox.platforms import PLATFORMS
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(SandboxOptions()) as sb:
-        yield sb
-
-
-@pytest.fixture
-def client(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sandbox.url, timeout=5, trust_env=False) as c:
-        yield c
 
 
 def test_each_platform_is_served_under_its_own_prefix_only(client: httpx.Client, sandbox: Sandbox) -> None:

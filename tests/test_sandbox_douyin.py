@@ -14,7 +14,7 @@ from mediactl.library.scaffold import init_project
 from mediactl.publish.adapters.base import Rejected, Transient, Variant
 from mediactl.publish.adapters.douyin import DouyinAdapter, NotPublished, _video_id
 from mediactl.publish.adapters.http import TokenExpired
-from mediactl.sandbox import Sandbox, SandboxOptions
+from mediactl.sandbox import Sandbox
 from mediactl.sandbox.platforms.douyin import Douyin
 from videoflow import grant
 
@@ -157,10 +157,7 @@ def test_describe_shows_the_requests_without_the_token(adapter: DouyinAdapter, m
 # ---- the sandbox's own checks ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(SandboxOptions(publish_polls=0)) as running:
-        yield running
+pytestmark = pytest.mark.sandbox(publish_polls=0)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from mediactl.library.scaffold import init_project
 from mediactl.publish.adapters.base import Rejected, Variant
 from mediactl.publish.adapters.http import TokenExpired
 from mediactl.publish.adapters.kuaishou import KuaishouAdapter
-from mediactl.sandbox import Sandbox, SandboxOptions
+from mediactl.sandbox import Sandbox
 from mediactl.sandbox.platforms.kuaishou import Kuaishou
 from videoflow import grant
 
@@ -127,10 +127,7 @@ def test_describe_hides_the_token(adapter: KuaishouAdapter) -> None:
 # ---- the sandbox's own checks ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(SandboxOptions(publish_polls=0)) as running:
-        yield running
+pytestmark = pytest.mark.sandbox(publish_polls=0)
 
 
 @pytest.fixture

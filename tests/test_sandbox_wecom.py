@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -18,16 +17,7 @@ MP4 = b"\x00\x00\x00\x18ftypmp42" + bytes(64)
 BASE = "/wecom/cgi-bin"
 
 
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(SandboxOptions(publish_polls=1)) as sb:
-        yield sb
-
-
-@pytest.fixture
-def client(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sandbox.url, timeout=5, trust_env=False) as c:
-        yield c
+pytestmark = pytest.mark.sandbox(publish_polls=1)
 
 
 @pytest.fixture

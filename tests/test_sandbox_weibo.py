@@ -32,18 +32,6 @@ BMP = b"BM" + bytes(64)
 
 
 @pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(SandboxOptions()) as sb:
-        yield sb
-
-
-@pytest.fixture
-def client(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sandbox.url, timeout=5, trust_env=False) as c:
-        yield c
-
-
-@pytest.fixture
 def token(sandbox: Sandbox) -> str:
     return sandbox.issue_token("weibo", "1404376560")
 

@@ -25,7 +25,7 @@ from mediactl import pipeline
 from mediactl.config.model import CONFIG_NAME, load_config
 from mediactl.publish import schema
 from mediactl.publish.store import Job, Store
-from mediactl.sandbox import Sandbox, SandboxOptions
+from mediactl.sandbox import Sandbox
 
 SLUG = "anti-fraud-2026"
 CHANNEL = "bank-wechat"
@@ -33,10 +33,7 @@ DAY = 86_400
 COUNTERS = {"reads", "likes", "recommends", "shares", "favorites", "comments"}
 
 
-@pytest.fixture
-def sandbox():
-    with Sandbox(SandboxOptions(seed=3, publish_polls=0)) as running:
-        yield running
+pytestmark = pytest.mark.sandbox(seed=3, publish_polls=0)
 
 
 @pytest.fixture

@@ -10,16 +10,12 @@ from pathlib import Path
 import pytest
 
 from mediactl.publish.store import Store
-from mediactl.sandbox import Sandbox, SandboxOptions
 
 SLUG = "anti-fraud-2026"
 SECRET = "robot-signing-key-0123"
 
 
-@pytest.fixture
-def sandbox():
-    with Sandbox(SandboxOptions(seed=1)) as running:
-        yield running
+pytestmark = pytest.mark.sandbox(seed=1)
 
 
 @pytest.fixture

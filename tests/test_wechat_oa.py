@@ -8,15 +8,10 @@ from typing import Any
 
 import pytest
 
-from mediactl.sandbox import Sandbox, SandboxOptions
-
 SLUG = "anti-fraud-2026"
 
 
-@pytest.fixture
-def sandbox():
-    with Sandbox(SandboxOptions(seed=2, publish_polls=1)) as running:
-        yield running
+pytestmark = pytest.mark.sandbox(seed=2, publish_polls=1)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import re
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from conftest import isolate
 from mediactl.cli import app
 from mediactl.library.scaffold import init_project
 from mediactl.publish.store import Store
-from mediactl.sandbox import Sandbox, SandboxOptions
+from mediactl.sandbox import Sandbox
 
 PUSH, MOMENTS = "bank-wecom", "bank-moments"
 ARTICLE, GRAPHIC, VIDEO = "wealth-steady-plus", "credit-card-cashback", "spring-festival-greeting"
@@ -53,10 +52,7 @@ def approved(tmp_path_factory: pytest.TempPathFactory, _user_cache: str, _video_
     return root
 
 
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(SandboxOptions(publish_polls=1)) as running:
-        yield running
+pytestmark = pytest.mark.sandbox(publish_polls=1)
 
 
 @pytest.fixture

@@ -20,17 +20,14 @@ from mediactl.publish.adapters.base import Rejected, Transient, Unknown, Variant
 from mediactl.publish.adapters.oauth import AuthorizationExpired
 from mediactl.publish.adapters.weibo import WeiboAdapter
 from mediactl.publish.store import Store
-from mediactl.sandbox import Sandbox, SandboxOptions
+from mediactl.sandbox import Sandbox
 from oauthflow import adapter_with_store, authorise, close_all, static_token
 
 SLUG = "anti-fraud-2026"  # an article: its Weibo variant carries a 1080×1080 JPEG picture
 UID = "5647382910"
 
 
-@pytest.fixture
-def sandbox():
-    with Sandbox(SandboxOptions(seed=3)) as running:
-        yield running
+pytestmark = pytest.mark.sandbox(seed=3)
 
 
 @pytest.fixture
