@@ -14,9 +14,12 @@ import pytest
 
 from mediactl.sandbox import Sandbox
 
-# The WeCom tests' project (the example, its WeCom items approved) and sandbox fixtures, shared rather than copied:
-# pytest finds fixtures by the names imported here, which the tests then take as arguments (hence F811).
-from test_wecom import PUSH, approved, confirm, job, project, publish, run, sandbox, sync  # noqa: F401
+# The WeCom tests' project fixtures (the example, its WeCom items approved), shared rather than copied: pytest finds
+# fixtures by the names imported here, which the tests then take as arguments (hence F811). The sandbox is conftest's,
+# with the WeCom tests' options.
+from test_wecom import PUSH, approved, confirm, job, project, publish, run, sync  # noqa: F401
+
+pytestmark = pytest.mark.sandbox(publish_polls=1)
 
 TAGS = ("etAAAAsenior", "etAAAApayroll", "etAAAAyoung", "etAAAAwealth", "etAAAAprivate")  # the example's segments
 TOKEN = "link-tracker-token-value"

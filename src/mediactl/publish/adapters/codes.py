@@ -10,19 +10,22 @@ lists its codes under these classes, each with its source:
   authorise again (`Rejected`, saying so);
 - `invalid_media`, `content_refused`, `invalid_request`: the platform refused this post (`Rejected`).
 
-A code the table does not list is `Rejected` with the platform's own words: an unknown refusal is
-never retried blindly.
+A class may carry a `meaning:` of its own (WeChat's 87014 is its content security check), said after the
+platform's words instead of the class's general one. A code the table does not list is `Rejected` with the
+platform's own words: an unknown refusal is never retried blindly.
+
+WeChat and WeCom answer alike (`{"errcode", "errmsg"}`, 0 for success): `errcode_answer` reads that shape for both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mediactl.config.platforms import get_platform
 from mediactl.publish.adapters.base import DeliveryError, Rejected, Transient
-from mediactl.publish.adapters.http import TokenExpired
+from mediactl.publish.adapters.http import TokenExpired, json_object
 
 _MEANING = {
     "reauthorise": "the platform's grant is gone: a person must authorise the channel again",
@@ -39,14 +42,16 @@ class ErrorTable:
     platform: str
     classes: Mapping[int, str]
     retry_after: float = 60.0
+    meanings: Mapping[str, str] = field(default_factory=lambda: dict(_MEANING))
 
     @classmethod
     def of(cls, platform: str) -> ErrorTable:
-        """The table in `data/platforms/<platform>.yaml` (`errors: {class: {codes: […], source: …}}`)."""
+        """The table in `data/platforms/<platform>.yaml` (`errors: {class: {codes: […], meaning: …, source: …}}`)."""
         table = get_platform(platform).facts.get("errors") or {}
         classes = {int(code): name for name, spec in table.items() for code in spec.get("codes", ())}
         retry_after = float((table.get("rate_limited") or {}).get("retry_after", 60.0))
-        return cls(platform, classes, retry_after)
+        meanings = {**_MEANING, **{name: str(spec["meaning"]) for name, spec in table.items() if spec.get("meaning")}}
+        return cls(platform, classes, retry_after, meanings)
 
     def error(self, code: int, message: str) -> DeliveryError:
         """The outcome of the platform's error `code`; `message` names the step and carries the platform's words."""
@@ -55,12 +60,22 @@ class ErrorTable:
             return TokenExpired(message)
         if kind == "rate_limited":
             return Transient(f"{message} (rate limited: retried later)", retry_after=self.retry_after)
-        if kind in _MEANING:
-            return Rejected(f"{message} ({_MEANING[kind]})")
+        if kind is not None and kind in self.meanings:
+            return Rejected(f"{message} ({self.meanings[kind]})")
         return Rejected(message)
 
     def codes(self, kind: str) -> frozenset[int]:
         return frozenset(code for code, name in self.classes.items() if name == kind)
+
+
+def errcode_answer(response: Any, table: ErrorTable, *, step: str, mutating: bool, who: str) -> dict[str, Any]:
+    """A WeChat or WeCom answer (`{"errcode": 0, …}`) when it is a success; otherwise its code's outcome raised,
+    with the platform's `errmsg` (a missing errcode is a success: WeChat leaves it out of many answers)."""
+    answer = json_object(response, step=step, mutating=mutating, who=who)
+    code = as_int(answer.get("errcode") or 0)
+    if code == 0:
+        return answer
+    raise table.error(code, f"errcode {code}: {answer.get('errmsg', '')}")
 
 
 def as_int(value: Any) -> int:

@@ -23,15 +23,14 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from mediactl.core.redaction import redact
-from mediactl.publish.adapters.base import DeliveryError, NotPublished, Receipt, Rejected, Transient, Variant, shown
-from mediactl.publish.adapters.http import HttpAdapter, TokenExpired, json_object
+from mediactl.publish.adapters.base import DeliveryError, NotPublished, Receipt, Rejected, Variant, shown
+from mediactl.publish.adapters.codes import ErrorTable, errcode_answer
+from mediactl.publish.adapters.http import HttpAdapter
 
 if TYPE_CHECKING:  # annotations only
     from mediactl.publish.adapters.metrics import MetricsSpec
     from mediactl.publish.store import Job
 
-TOKEN_ERRORS = {40001, 40014, 41001, 42001}
-QUOTA_ERRORS = {45009, 45011, -1}  # -1: system busy
 PUBLISH_STATUS = {
     2: "original-content check failed",
     3: "publishing failed",
@@ -78,18 +77,7 @@ class WechatOfficialAccountAdapter(HttpAdapter):
         return self.with_token(call)
 
     def _json(self, response: Any, *, step: str, mutating: bool) -> dict[str, Any]:
-        answer = json_object(response, step=step, mutating=mutating, who="WeChat")
-        code = int(answer.get("errcode") or 0)
-        if code == 0:
-            return answer
-        message = f"errcode {code}: {answer.get('errmsg', '')}"
-        if code in TOKEN_ERRORS:
-            raise TokenExpired(message)
-        if code in QUOTA_ERRORS:
-            raise Transient(message, retry_after=60.0)
-        if code == 87014:
-            raise Rejected(f"{message} (WeChat's content security check refused the text)")
-        raise Rejected(message)
+        return errcode_answer(response, ErrorTable.of(self.platform), step=step, mutating=mutating, who="WeChat")
 
     # --- publishing -------------------------------------------------------------------------
 

@@ -47,10 +47,10 @@ from mediactl.publish.adapters.base import (
     NotWithdrawable,
     Receipt,
     Rejected,
-    Transient,
     Variant,
 )
-from mediactl.publish.adapters.http import HttpAdapter, TokenExpired, json_object
+from mediactl.publish.adapters.codes import ErrorTable, errcode_answer
+from mediactl.publish.adapters.http import HttpAdapter
 from mediactl.publish.adapters.metrics import Metrics
 from mediactl.publish.adapters.poll import poll
 from mediactl.publish.adapters.wecom_targets import moment_range, push_fields, resolve
@@ -62,7 +62,6 @@ if TYPE_CHECKING:  # annotations only
 
 FACTS = get_platform("wecom").facts
 ENDPOINTS: dict[str, str] = {name: spec["path"] for name, spec in FACTS["endpoints"].items()}
-ERRORS: dict[str, frozenset[int]] = {name: frozenset(spec["codes"]) for name, spec in FACTS["errors"].items()}
 LIMITS: dict[str, int] = {name: int(spec["max"]) for name, spec in FACTS["limits"].items()}
 UPLOAD = FACTS["endpoints"]["upload"]
 LINK_PICTURES = frozenset(FACTS["moments"]["link_pictures"])
@@ -111,18 +110,7 @@ class WecomAdapter(HttpAdapter):
         return self.with_token(call)
 
     def _json(self, response: Any, *, step: str, mutating: bool) -> dict[str, Any]:
-        answer = json_object(response, step=step, mutating=mutating, who="WeCom")
-        code = int(answer.get("errcode") or 0)
-        if code == 0:
-            return answer
-        message = f"errcode {code}: {answer.get('errmsg', '')}"
-        if code in ERRORS["token"]:
-            raise TokenExpired(message)
-        if code in ERRORS["rate"]:
-            raise Transient(message, retry_after=60.0)  # WeCom blocks for 60 s (per minute) or an hour
-        if code in ERRORS["media"]:
-            raise Rejected(f"{message} (WeCom refused a media file)")
-        raise Rejected(message)
+        return errcode_answer(response, ErrorTable.of(self.platform), step=step, mutating=mutating, who="WeCom")
 
     # --- before sending ------------------------------------------------------------------------
 
