@@ -367,6 +367,33 @@ def test_the_readme_calendar_picture_is_remade_by_the_tool(tmp_path: Path) -> No
     assert "bank-wechat" in svg and "⚠" in svg
 
 
+def _svg_text(svg: str) -> str:
+    """The characters an SVG of rich's shows, in order (its markup, styles and ids left out)."""
+    import html
+    import re
+
+    return html.unescape("".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg))).replace("\xa0", " ")
+
+
+def test_the_readme_calendar_picture_is_what_the_tool_makes_now(tmp_path: Path) -> None:
+    """docs/calendar.svg is not stale: it shows what tools/make_calendar_svg.py draws from the current code and
+    example (remake it with that command when this fails), including the command's own note that caps are
+    counted in rolling windows as the gate counts them."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "calendar.svg"
+    done = subprocess.run([sys.executable, str(root / "tools" / "make_calendar_svg.py"), "--out", str(out)],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    made = _svg_text(out.read_text("utf-8"))
+    assert "count rolling windows, as the gate does" in made
+    assert _svg_text((root / "docs" / "calendar.svg").read_text("utf-8")) == made, (
+        "docs/calendar.svg is stale: python tools/make_calendar_svg.py"
+    )
+
+
 def _gate_refuses(example: Path, channel: str, slug: str, when: str) -> bool:
     """Whether the publish gate's cap check refuses `slug` on `channel` at `when`, against the queue as it is."""
     from datetime import datetime

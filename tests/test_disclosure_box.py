@@ -96,3 +96,39 @@ def test_a_provider_without_in_force_answers_with_its_missing_sentences(only) ->
     item = channel = config = None
     assert hooks.disclosures_in_force(item, channel, config) == ["甲", "乙", "丙"]  # type: ignore[arg-type]
     assert hooks.required_disclosures(item, channel, config) == ["甲", "乙", "丙"]  # type: ignore[arg-type]
+
+
+def test_render_asks_the_rule_packs_once_per_channel(cli, example: Path, monkeypatch) -> None:
+    """The built-in provider extracts the item and runs the rules to answer both questions (what is missing, what is
+    in force): one pass per channel, not one per question; the box and the manifest as before."""
+    from mediactl.check import disclosures as rule_packs
+
+    passes: list[str] = []
+    extract = rule_packs._segments
+    monkeypatch.setattr(rule_packs, "_segments", lambda item: passes.append(item.slug) or extract(item))
+    item = example / WEALTH
+    item.write_text(item.read_text("utf-8").replace(RISK, "请您理性投资"), "utf-8")
+    result = cli(example, "render", "wealth-steady-plus", "--channel", "bank-wechat")
+    assert result.exit_code == 0, result.output
+    assert passes == ["wealth-steady-plus"]
+    box = _box(example, "wealth-steady-plus")
+    assert box is not None and box.count(RISK) == 1
+    assert _manifest(example, "bank-wechat", "wealth-steady-plus")["disclosures"] == [RISK]
+
+
+def test_a_provider_answering_both_questions_at_once_is_asked_once(only) -> None:
+    """`answers` (optional): the missing and the in-force sentences from one pass; neither question asked again."""
+    asked: list[str] = []
+
+    class Both(_Provider):
+        def __call__(self, item: object, channel: object, config: object) -> list[str]:
+            asked.append("missing")
+            return ["甲"]
+
+        def answers(self, item: object, channel: object, config: object) -> tuple[list[str], list[str]]:
+            asked.append("answers")
+            return ["甲"], ["甲", "乙"]
+
+    only(Both([]), _Provider(["丙"]))
+    found = hooks.disclosures(None, None, None)  # type: ignore[arg-type]
+    assert (found.required, found.in_force) == (["甲", "丙"], ["甲", "乙", "丙"]) and asked == ["answers"]

@@ -53,7 +53,7 @@ def test_a_title_with_markup_is_shown_as_text(cli, example: Path) -> None:
     page = (example / PAGE).read_text("utf-8")
     assert "&lt;script&gt;alert(" in page
     assert "<script>alert" not in page
-    assert "<script" not in page  # an item page runs no script at all
+    assert "<script" not in page  # an item page runs no script (but the one showing a video's boxes)
 
 
 def test_the_page_shows_limits_hash_approval_command_and_findings(cli, example: Path) -> None:

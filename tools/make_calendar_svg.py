@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -29,6 +30,7 @@ from mediactl.plan.calendar import month_plan
 YEAR, MONTH = 2026, 12  # the example's December: articles, a 1-to-1 push, two posts on one day of a 1-a-day channel
 SHOWN_WEEK = date(2026, 12, 7)  # the headroom lines under the grid: one week (the push to two segments)
 WIDTH = 128  # columns: the seven day columns and their longest channel names without folding
+WEEK = re.compile(r"\d\d-\d\d–\d\d-\d\d")  # a headroom line's week, "12-07–12-13"; the closing note names none
 
 
 def main() -> None:
@@ -43,7 +45,7 @@ def main() -> None:
     console.print(grid(plan))
     week = f"{SHOWN_WEEK:%m-%d}–"
     for line in headroom_lines(plan):
-        if week in line:
+        if week in line or not WEEK.search(line):  # the shown week's lines and the note on how caps are counted
             console.print(line, markup=False, highlight=False)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     console.save_svg(str(args.out), title=f"mediactl calendar --month {YEAR}-{MONTH:02d}")

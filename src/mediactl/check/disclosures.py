@@ -29,11 +29,7 @@ class RulePackDisclosures:
 
     def __call__(self, item: Item, channel: Channel, config: Config) -> list[str]:
         """The first accepted sentence of each disclosure rule the item triggers but whose text it lacks."""
-        ruleset = ruleset_for(config)
-        if not any(rule.kind == "disclosure" for rule in ruleset.rules):
-            return []
-        rules = ruleset.by_id()
-        return [rules[rule_id].require[0] for rule_id in _missing(item, channel, config, _segments(item))]
+        return self.answers(item, channel, config)[0]
 
     def in_force(self, item: Item, channel: Channel, config: Config) -> list[str]:
         """Every disclosure in force: the missing ones (first wording) and those the text already carries
@@ -43,15 +39,21 @@ class RulePackDisclosures:
         and the item either triggers it or words it: a past-performance notice is not due on an item that
         shows no performance, but an item that carries one anyway gets it boxed as written.
         """
+        return self.answers(item, channel, config)[1]
+
+    def answers(self, item: Item, channel: Channel, config: Config) -> tuple[list[str], list[str]]:
+        """(missing, in force) from one reading of the item and one run of the rules: render asks both for every
+        variant (render/hooks.py), and the reading and the run are what cost."""
         profile = _profile(item, channel)
         rules = [rule for rule in ruleset_for(config).rules if rule.kind == "disclosure" and rule.applies(profile)]
-        if not rules:
-            return []
+        if not rules:  # none in force: none can be missing either
+            return [], []
         segments = _segments(item)
-        missing = set(_missing(item, channel, config, segments))
+        missing = _missing(item, channel, config, segments)
+        by_id = ruleset_for(config).by_id()
         engine = engine_for(config)
         sentences = [rule.require[0] if rule.id in missing else engine.wording(segments, rule.id) for rule in rules]
-        return list(dict.fromkeys(sentence for sentence in sentences if sentence))
+        return [by_id[rule_id].require[0] for rule_id in missing], list(dict.fromkeys(s for s in sentences if s))
 
 
 def _missing(item: Item, channel: Channel, config: Config, segments: list[Segment]) -> list[str]:

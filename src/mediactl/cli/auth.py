@@ -7,7 +7,7 @@ import typer
 
 from mediactl.cli.base import STATE
 from mediactl.core import console
-from mediactl.core.times import zoned
+from mediactl.core.times import moment, zoned
 
 
 def auth_cmd(
@@ -53,8 +53,8 @@ def auth_cmd(
         publisher.close()
     if json_output:
         console.emit_json({"channel": target.name, "platform": target.platform, "account": grant.account or None,
-                           "scope": grant.scope or None, "expires_at": grant.expires_at,
-                           "refresh_expires_at": grant.refresh_expires_at, "renews": bool(grant.refresh_token)})  # fmt: skip
+                           "scope": grant.scope or None, "expires_at": moment(grant.expires_at),
+                           "refresh_expires_at": moment(grant.refresh_expires_at or None), "renews": bool(grant.refresh_token)})  # fmt: skip
         return
     tz = config.project.tz
     until = datetime.fromtimestamp(grant.expires_at, tz).strftime("%Y-%m-%d %H:%M %Z")

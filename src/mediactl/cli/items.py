@@ -104,7 +104,7 @@ def item_summary(item: Any) -> dict[str, Any]:
         "author": item.author,
         "campaign": item.campaign,
         "channels": list(item.channels),
-        "updated": item.updated.isoformat(),
+        "updated": item.updated,  # a moment: JSON output shows it in the project's zone
         "path": item.file,
     }
 
@@ -117,7 +117,7 @@ def item_detail(item: Any) -> dict[str, Any]:
         "tags": list(item.tags),
         "audience": list(item.audience),
         "products": list(item.products),
-        "schedule": {name: when.isoformat() for name, when in item.schedule.items()},
+        "schedule": dict(item.schedule),  # moments under channel names
         "overrides": item.overrides,
         "assets": [
             {"path": a.path, "role": a.role, "alt": a.alt, "bytes": item.asset_path(a).stat().st_size}
@@ -160,12 +160,13 @@ def _print_item(item: Any) -> None:
     table.add_column(style="bold")
     table.add_column(overflow="fold")
     detail = item_detail(item)
-    for key in ("slug", "kind", "title", "summary", "status", "author", "campaign", "path", "updated"):
+    for key in ("slug", "kind", "title", "summary", "status", "author", "campaign", "path"):
         _add_row(table, key, str(detail[key]))
+    _add_row(table, "updated", detail["updated"].isoformat())
     for key in ("channels", "tags", "audience", "products"):
         _add_row(table, key, ", ".join(detail[key]))
     for name, when in detail["schedule"].items():
-        _add_row(table, "schedule", f"{name} at {when}")
+        _add_row(table, "schedule", f"{name} at {when.isoformat()}")
     for asset in detail["assets"]:
         _add_row(table, "asset", f"{asset['path']} ({asset['bytes']:,} bytes)")
     for target in detail["overrides"]:

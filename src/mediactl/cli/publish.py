@@ -11,7 +11,7 @@ import typer
 from mediactl.cli.base import STATE
 from mediactl.core import console
 from mediactl.core.errors import FindingsError, UsageError
-from mediactl.core.times import zoned_text
+from mediactl.core.times import moments, zoned_text
 
 
 def review_cmd(
@@ -287,7 +287,11 @@ def _confirmed(job: Any) -> str:
 def _job_json(job: Any) -> dict[str, Any]:
     """A job as JSON output shows it: its confirmation (per staff member, in total) as an object, not a string; its
     times in the project's zone (emit_json), its due time also as `due_at_epoch`, for scripts that sort and compare."""
-    return {**job.to_dict(), "due_at_epoch": job.due_at, "confirmation": job.confirmed() or None}
+    from mediactl.publish.adapters.wecom_tally import shown  # lazy: start-up, the shape of a task's confirmation
+
+    confirmed = job.confirmed()
+    confirmation = shown(confirmed) if confirmed else None
+    return {**moments(job.to_dict(), job.TIMES), "due_at_epoch": job.due_at, "confirmation": confirmation}
 
 
 def queue_sync_cmd(
@@ -426,7 +430,7 @@ def log_cmd(
     with backends.opened_log(config) as log:
         records = audit.since(log, parse_at(since, config.project.tz) if since else None)
     if json_output:
-        console.emit_json(records)
+        console.emit_json([audit.shown(record) for record in records])
         return
     for r in records:
         where = "/".join(x for x in (r.get("channel"), r.get("item")) if x)
@@ -511,7 +515,7 @@ def log_anchor_cmd(
             raise FindingsError(f"{log.name}: record {log.place(broken.line)} {broken.reason}; nothing was anchored")
         anchor = audit.write_anchor(config.root, log)
     if json_output:
-        console.emit_json({**anchor, "records": count, "file": audit.ANCHOR_FILE})
+        console.emit_json({**audit.shown(anchor), "records": count, "file": audit.ANCHOR_FILE})
         return
     console.success(f"anchored record {anchor['seq']} of {count} in {audit.ANCHOR_FILE}: commit it")
 
@@ -607,9 +611,14 @@ def pause_cmd(
     finally:
         publisher.close()
     if json_output:
-        console.emit_json({"changed": True, "paused": paused})
+        console.emit_json({"changed": True, "paused": _switches_json(paused)})
         return
     console.success(f"paused {channel or 'all channels'}: {reason}")
+
+
+def _switches_json(paused: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The pause switches by scope, each switch's `at` (epoch seconds in the store) a moment."""
+    return {scope: moments(switch, ("at",)) for scope, switch in paused.items()}
 
 
 def resume_cmd(
@@ -633,6 +642,6 @@ def resume_cmd(
     finally:
         publisher.close()
     if json_output:
-        console.emit_json({"changed": bool(lifted), "paused": paused})
+        console.emit_json({"changed": bool(lifted), "paused": _switches_json(paused)})
         return
     console.success(f"resumed {channel or 'all channels'}" if lifted else f"{channel or 'everything'} was not paused")

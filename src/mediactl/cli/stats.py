@@ -12,6 +12,7 @@ from mediactl.cli.base import STATE
 from mediactl.cli.publish import _per_job
 from mediactl.core import console
 from mediactl.core.errors import UsageError
+from mediactl.core.times import moment
 
 
 def stats_pull_cmd(
@@ -65,7 +66,7 @@ def stats_cmd(
         raise UsageError("--json and --csv are two outputs of the same table: choose one")
     found = _report(since, by)
     if json_output:
-        console.emit_json({"by": found.by, "since": found.since, "counters": list(found.counters),
+        console.emit_json({"by": found.by, "since": moment(found.since), "counters": list(found.counters),
                            "rows": [row.to_dict(found.by) for row in found.rows]})  # fmt: skip
     elif csv_output:
         typer.echo(_csv(found), nl=False)

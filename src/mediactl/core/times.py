@@ -1,23 +1,38 @@
 """Times as the project's people read them: ISO 8601, to the second, with the project zone's UTC offset.
 
 The store keeps epoch seconds and the audit log UTC (what its chain hashes); a person reading output
-should not have to convert either. `zoned` formats one moment; `zoned_json` does it for every time in a
-JSON document on its way out (console.emit_json), so no command can forget. A script that needs the
-number asks for it by name: a field `*_epoch` is never converted.
+should not have to convert either. `zoned` formats one moment; `zoned_json` does it for every moment in a
+JSON document on its way out (console.emit_json). A moment is known by its type, never by its key's name:
+an aware `datetime`, or a `Moment` (epoch seconds the producer of the document marked as a moment, since a
+float alone cannot say whether it is one). So a moment under any key is converted, and a number or text
+under a key that merely looks like a time's (a sequence number `anchored_at`, a video's `cover_at` second,
+a character position `at`, a user's own front matter field) is printed as it is. A script that needs the
+number asks for it by name: a field `*_epoch` is a plain number.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from typing import Any
 
-#: 2000-01-01 in epoch seconds. A smaller number under a time's key is not a moment but a sequence
-#: number (log verify's anchored_at) or an offset in seconds (a video's cover_at): left as it is.
-EPOCH_FLOOR = 946_684_800.0
 
-#: Keys whose values are moments, besides every `*_at`: a switch's or a record's `at`, the audit record's time, a
-#: window's start (a drift's `at`, a character position, stays under EPOCH_FLOOR).
-TIME_KEYS = frozenset({"at", "time", "since"})
+class Moment(float):
+    """Epoch seconds that are a moment in time: JSON output shows it as ISO 8601 in the project's zone (written
+    to a file by json.dumps, it stays the number)."""
+
+    __slots__ = ()
+
+
+def moment(seconds: float | None) -> Moment | None:
+    """`seconds` marked as a moment; None (no such time, e.g. a job never claimed) stays None."""
+    return None if seconds is None else Moment(seconds)
+
+
+def moments(row: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    """`row` (a record of a known schema) with the epoch seconds of the fields its schema names as times marked
+    as moments; the schema is the caller's, so no other field is touched."""
+    return {**row, **{name: moment(row[name]) for name in names if name in row}}
 
 
 def zoned(moment: float | datetime, tz: tzinfo) -> str:
@@ -40,24 +55,13 @@ def zoned_text(recorded: str, tz: tzinfo) -> str:
 
 
 def zoned_json(data: Any, tz: tzinfo) -> Any:
-    """`data` (dicts, lists, scalars) with each time under a time's key (`*_at`, `at`, `time`, `since`) in `tz`."""
+    """`data` (dicts, lists, scalars) with each moment (a `Moment`, an aware datetime) in `tz`, whatever its key."""
+    if isinstance(data, Moment):
+        return zoned(data, tz)
+    if isinstance(data, datetime):
+        return zoned(data, tz) if data.tzinfo is not None else data
     if isinstance(data, dict):
-        return {key: _zoned_value(value, tz) if _is_time_key(key) else zoned_json(value, tz)
-                for key, value in data.items()}  # fmt: skip
-    if isinstance(data, list):
+        return {key: zoned_json(value, tz) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
         return [zoned_json(value, tz) for value in data]
     return data
-
-
-def _is_time_key(key: Any) -> bool:
-    return isinstance(key, str) and (key.endswith("_at") or key in TIME_KEYS)
-
-
-def _zoned_value(value: Any, tz: tzinfo) -> Any:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str, datetime)):
-        return value
-    if isinstance(value, str):
-        return zoned_text(value, tz)
-    if isinstance(value, datetime):
-        return zoned(value, tz) if value.tzinfo is not None else value
-    return zoned(value, tz) if value >= EPOCH_FLOOR else value

@@ -4,9 +4,18 @@ A frame scales a picture to its width, and some frames crop it to the platform's
 Xiaohongshu note shows 3:4, a WeCom card's thumbnail a square: CSS `object-fit: cover`, centred). A box in percent
 of the whole picture then lands beside the words it marks. So the box is placed in the window the frame shows,
 computed from the same aspect the template gives the picture (one value, passed to both).
+
+A video's words are read in sampled frames (check/ocr_frames.py: the first, every scene change, and one at least
+every INTERVAL seconds), and a finding names its frame's time. Its box is drawn over the player while the player
+is within that frame's window: from the frame's time until the next frame read with findings, the sampling
+interval or the video's end, whichever comes first. The player shows the whole video (object-fit: contain), so the
+box is placed in percent of the whole picture, and the stylesheet sizes the layer that holds it to the picture
+the player draws inside its letterbox.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 #: (width, height) of the shape a frame crops a picture to, e.g. (3, 4); None: the whole picture, only scaled.
 Aspect = tuple[int, int]
@@ -37,3 +46,17 @@ def percent_of(region: tuple[int, int, int, int], window: Rect) -> Rect | None:
     if right <= left or bottom <= top:
         return None
     return (100 * (left - wx) / ww, 100 * (top - wy) / wh, 100 * (right - left) / ww, 100 * (bottom - top) / wh)
+
+
+def frame_windows(times: Iterable[float], duration: float | None, interval: float) -> dict[float, tuple[float, float]]:
+    """Per sampled frame's time, the window (start, end) of the video it stands for: from that time until the next
+    of `times`, `interval` seconds later (a frame is sampled at least that often) or the end, whichever is first.
+
+    The checker reports a card once, at the first frame it is read in, so a card that stays longer than the
+    interval shows its box for the interval only: where it stays longer than that is not in the finding."""
+    ordered = sorted(set(times))
+    windows = {}
+    for index, start in enumerate(ordered):
+        ends = [start + interval, *ordered[index + 1 : index + 2], *([duration] if duration else [])]
+        windows[start] = (start, max(start, min(ends)))
+    return windows

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from mediactl.check.ocr_frames import INTERVAL as FRAME_INTERVAL
 from mediactl.check.rules import SEVERITIES
 from mediactl.check.runner import variant_findings
 from mediactl.core.errors import MediactlError, UsageError, relpath
-from mediactl.preview.boxes import Aspect, percent_of, shown_window
+from mediactl.preview.boxes import Aspect, frame_windows, percent_of, shown_window
 from mediactl.preview.frames import frame_for
 from mediactl.preview.marks import Piece, pieces
 from mediactl.publish.approvals import approval_views, is_author
@@ -84,7 +85,7 @@ class FileView:
     width: int | None = None
     height: int | None = None
     duration: float | None = None
-    regions: tuple[Region, ...] = ()  # findings read inside this image, drawn over it
+    regions: tuple[Region, ...] = ()  # findings read inside this image (or a video's frames), drawn over it
 
     @property
     def changed(self) -> bool:
@@ -97,17 +98,22 @@ class FileView:
             return []
         window = shown_window((self.width, self.height), aspect)
         placed = ((percent_of(r.box, window), r) for r in self.regions)
-        return [Box(*at, r.severity, r.rule, r.message, r.allowed) for at, r in placed if at is not None]
+        return [
+            Box(*at, r.severity, r.rule, r.message, r.allowed, r.start, r.end) for at, r in placed if at is not None
+        ]
 
 
 class Region(NamedTuple):
-    """A finding read inside an image: its box (x, y, w, h) in the image's own pixels."""
+    """A finding read inside an image: its box (x, y, w, h) in the image's own pixels; in a video's frame, also the
+    window of the video (seconds) its frame stands for (boxes.frame_windows)."""
 
     box: tuple[int, int, int, int]
     severity: str
     rule: str
     message: str
     allowed: str
+    start: float | None = None
+    end: float | None = None
 
 
 class Box(NamedTuple):
@@ -121,6 +127,8 @@ class Box(NamedTuple):
     rule: str
     message: str
     allowed: str
+    start: float | None = None  # over a video: shown while the player is at or after `start` and before `end`
+    end: float | None = None
 
     @property
     def css(self) -> str:
@@ -257,21 +265,23 @@ def _fill(view: VariantView, manifest: dict[str, Any], folder: Path, root: Path,
         cover = video.get("cover")
         if cover:
             view.video_cover = _file("cover", cover["file"], folder / cover["file"], cover["sha256"], {})
+        view.video, boxed = _boxed(view.video, video["file"], findings)
+        placed.update(boxed)
     view.hashtags = list(manifest.get("hashtags", []))
     view.link = str(manifest.get("link", ""))
     view.findings = [_finding_view(f, i in placed) for i, f in enumerate(findings)]
 
 
 def _boxed(image: FileView, shown: str, findings: list[Finding]) -> tuple[FileView, list[int]]:
-    """The image with the boxes of the findings read inside it, and those findings' indexes (placed)."""
+    """The image (or video) with the boxes of the findings read inside it, and those findings' indexes (placed); a
+    box read in a video's frame carries the window of the video that frame stands for."""
     if image.changed or not image.width or not image.height:
         return image, []
-    regions, indexes = [], []
-    for index, finding in enumerate(findings):
-        if finding.file == shown and finding.region is not None:
-            regions.append(Region(finding.region, finding.severity, finding.rule, finding.message, finding.suppressed))
-            indexes.append(index)
-    return (dataclasses.replace(image, regions=tuple(regions)) if regions else image), indexes
+    mine = [(index, f, f.region) for index, f in enumerate(findings) if f.file == shown and f.region is not None]
+    windows = frame_windows((f.time for _, f, _ in mine if f.time is not None), image.duration, FRAME_INTERVAL)
+    regions = tuple(Region(box, f.severity, f.rule, f.message, f.suppressed,
+                           *(windows[f.time] if f.time is not None else (None, None))) for _, f, box in mine)  # fmt: skip
+    return (dataclasses.replace(image, regions=regions) if regions else image), [index for index, _, _ in mine]
 
 
 def _same_text(path: Path, text: str) -> bool:

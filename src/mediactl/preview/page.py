@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # annotations only
     from mediactl.preview.gallery import FileView, VariantView
 
 PREVIEW = "preview"
-ASSETS = ("preview.css", "preview.js", "favicon.svg")
+ASSETS = ("preview.css", "preview.js", "video-boxes.js", "favicon.svg")
 # The fonts graphics/fonts.py draws with, by weight, under the names the stylesheets' @font-face rules use (one rule
 # per weight: a browser fakes a bold it has no file for).
 FONTS = {"Regular": "mediactl-sans-regular.otf", "Bold": "mediactl-sans-bold.otf"}

@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from mediactl.core import fsutil
 from mediactl.core.errors import MediactlError
 from mediactl.core.redaction import REDACTED, redact, register_secret, secret_name
+from mediactl.core.times import moment
 
 if TYPE_CHECKING:
     from mediactl.config.model import Config
@@ -397,6 +398,28 @@ def read_anchor(root: Path) -> dict[str, Any] | None:
     if not isinstance(data, dict) or not isinstance(data.get("seq"), int) or not isinstance(data.get("hash"), str):
         raise AuditError(f"{ANCHOR_FILE}: not an audit anchor (it needs seq and hash)")
     return data
+
+
+#: The fields of records that are moments (what JSON output shows in the project's zone): the record's own time and
+#: a late record's (ISO text in UTC, what the chain hashes), an OAuth grant's expiries and a state import's export
+#: time (ISO text), and a job's due time (epoch seconds). Other fields are shown as recorded, whatever their name.
+TIME_FIELDS = ("time", "happened_at", "expires_at", "refresh_expires_at", "exported_at", "due_at")
+
+
+def shown(record: dict[str, Any]) -> dict[str, Any]:
+    """A record (or the anchor) for JSON output: the fields TIME_FIELDS names as moments (a text that is no ISO
+    time with its zone stays text: `log verify` says what is wrong with it)."""
+    return {**record, **{name: _moment(record[name]) for name in TIME_FIELDS if name in record}}
+
+
+def _moment(value: Any) -> Any:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return moment(value)
+    try:
+        when = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value
+    return when if when.tzinfo is not None else value
 
 
 def write_anchor(root: Path, log: Log) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from mediactl.core.errors import MediactlError, UsageError
 from mediactl.core.identity import current_user
+from mediactl.core.times import moment
 from mediactl.publish import adapters, audit, backends, drift, gate, integrity
 from mediactl.publish.adapters import adapter_class, registry
 from mediactl.publish.adapters.base import Adapter, DeliveryError, Receipt, Rejected, Transient, Unknown, Variant
@@ -104,8 +105,9 @@ class Outcome:
         return self.state in PROBLEMS or self.attention
 
     def to_dict(self) -> dict[str, Any]:
-        """Its fields; the due time also as `due_at_epoch` (JSON output shows `due_at` in the project's zone)."""
-        return {**self.__dict__, "due_at_epoch": self.due_at}
+        """Its fields; the due time a moment (JSON output shows it in the project's zone) and also the number, as
+        `due_at_epoch`."""
+        return {**self.__dict__, "due_at": moment(self.due_at), "due_at_epoch": self.due_at}
 
 
 class Publisher:

@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from mediactl.core.errors import MediactlError
 from mediactl.core.redaction import redact
@@ -217,6 +217,8 @@ class Job:
     updated_at: float
     confirmation: str | None = None  # JSON: per-staff confirmation of a task a person must confirm (schema v5)
     remote_detail: str | None = None  # JSON: the platform's own ids and facts of a sent post (schema v7)
+
+    TIMES: ClassVar[tuple[str, ...]] = ("due_at", "claimed_at", "created_at", "updated_at")  # epoch seconds: moments
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

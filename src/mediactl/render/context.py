@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from mediactl.config.model import Channel, Config
 from mediactl.config.platforms import FieldSpec, Platform, get_platform
 from mediactl.library.content import Item
-from mediactl.render.hooks import disclosures_in_force, required_disclosures
+from mediactl.render.hooks import disclosures
 
 if TYPE_CHECKING:
     from mediactl.config.brand import Resolved
@@ -107,6 +107,7 @@ def build(item: Item, channel: Channel, config: Config) -> tuple[dict[str, Any],
     settings = VariantSettings(platform, channel, effective_fields(platform, channel), dict(channel.tracking), brand)
     link = item_link(item, config)
     settings.link = add_tracking(link, channel.tracking) if link else ""
+    required, in_force = disclosures(item, channel, config)
     context = {
         "item": _item_view(item),
         "channel": {
@@ -123,8 +124,8 @@ def build(item: Item, channel: Channel, config: Config) -> tuple[dict[str, Any],
         },
         "link": settings.link,
         "hashtags": list(override(item, channel, "hashtags") or item.tags),
-        "disclosures": required_disclosures(item, channel, config),
-        "disclosures_in_force": disclosures_in_force(item, channel, config),
+        "disclosures": required,
+        "disclosures_in_force": in_force,
         "brand": {
             "name": brand.name,
             "colors": dict(brand.colors),

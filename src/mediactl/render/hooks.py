@@ -17,6 +17,12 @@ in the item's own wording where it has one (templates see `disclosures_in_force`
 WeChat boxes them all, 醒目, where others append only what is missing). The method is
 optional, so a provider written before it keeps working: without it, its missing
 sentences (`__call__`) stand for what is in force.
+
+Render needs both answers for every variant (the missing ones go into the manifest, the ones
+in force to the template), and a provider usually finds them by the same work (mediactl's own
+reads the item and runs the rules). So a provider may answer both at once with
+`answers(item, channel, config) -> (missing, in_force)`, and `disclosures` asks each provider
+one question: `answers` where it has it, else `__call__` and `in_force`.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from __future__ import annotations
 import hashlib
 from functools import cache
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 if TYPE_CHECKING:  # annotations only
     from mediactl.config.model import Channel, Config
@@ -57,14 +63,38 @@ def providers() -> list[DisclosureProvider]:
     return [*_defaults(), *_registered]
 
 
+class Disclosures(NamedTuple):
+    """Every provider's answers for one item on one channel, each in order and without repeats."""
+
+    required: list[str]  # missing from the item's text: render adds them
+    in_force: list[str]  # due on the channel, in the item's own wording where it has one: WeChat boxes them
+
+
+def disclosures(item: Item, channel: Channel, config: Config) -> Disclosures:
+    """Both answers, each provider asked once (by `answers` where it has it: one pass over the item, not two)."""
+    found = Disclosures([], [])
+    for provider in providers():
+        for kept, sentences in zip(found, _answers(provider, item, channel, config), strict=True):
+            for sentence in sentences:
+                if sentence not in kept:
+                    kept.append(sentence)
+    return found
+
+
+def _answers(provider: DisclosureProvider, item: Item, channel: Channel, config: Config) -> tuple[list[str], list[str]]:
+    """(missing, in force) from one provider, by whichever of its optional methods it has."""
+    both = getattr(provider, "answers", None)
+    if callable(both):
+        required, in_force = both(item, channel, config)
+        return list(required), list(in_force)
+    required = provider(item, channel, config)
+    in_force = getattr(provider, "in_force", None)
+    return required, (in_force(item, channel, config) if callable(in_force) else required)
+
+
 def required_disclosures(item: Item, channel: Channel, config: Config) -> list[str]:
     """Every sentence some provider requires for this item on this channel, in order, without repeats."""
-    sentences: list[str] = []
-    for provider in providers():
-        for sentence in provider(item, channel, config):
-            if sentence not in sentences:
-                sentences.append(sentence)
-    return sentences
+    return disclosures(item, channel, config).required
 
 
 def disclosures_in_force(item: Item, channel: Channel, config: Config) -> list[str]:
@@ -72,13 +102,7 @@ def disclosures_in_force(item: Item, channel: Channel, config: Config) -> list[s
 
     A provider without `in_force` (older than it) answers with its missing sentences instead.
     """
-    sentences: list[str] = []
-    for provider in providers():
-        in_force = getattr(provider, "in_force", None)
-        for sentence in in_force(item, channel, config) if callable(in_force) else provider(item, channel, config):
-            if sentence not in sentences:
-                sentences.append(sentence)
-    return sentences
+    return disclosures(item, channel, config).in_force
 
 
 def inputs_digest(config: Config) -> str:

@@ -12,13 +12,15 @@ without that, else it waits. The numbers are kept on the job (store column `conf
      "staff": {userid: {"confirmed", "sent", "not_sent", "not_friend", "already_received"}},
      "total": {"staff", "confirmed", "sent", "not_sent", "not_friend", "already_received"}}
 
-(moments: per staff only "confirmed"). Pure functions: no I/O, so every rule is tested directly.
+(moments: per staff only "confirmed"; `since` and the reminders are epoch seconds). Pure functions: no I/O, so
+every rule is tested directly.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from mediactl.core.times import moment
 from mediactl.publish.store import JobState
 
 SEND_STATUS = {0: "not_sent", 1: "sent", 2: "not_friend", 3: "already_received"}  # get_groupmsg_send_result
@@ -26,6 +28,14 @@ COUNTS = tuple(SEND_STATUS.values())
 TASK_NOT_SENT = 0  # get_groupmsg_task: 0 not sent, 2 sent (any other value is read as sent)
 WORDS = {"sent": "sent", "not_sent": "not sent", "not_friend": "failed (not a friend)",
          "already_received": "failed (already received)"}  # fmt: skip
+
+
+def shown(detail: dict[str, Any]) -> dict[str, Any]:
+    """The numbers kept on a job, for JSON output: `since` and each reminder's time are moments (shown in the
+    project's zone), the counts numbers."""
+    times = {"since": moment(detail["since"])} if "since" in detail else {}
+    reminders = {"reminders": [moment(t) for t in detail["reminders"]]} if "reminders" in detail else {}
+    return {**detail, **times, **reminders}
 
 
 def staff_entry(confirmed: bool, send_list: list[dict[str, Any]] | None) -> dict[str, Any]:
