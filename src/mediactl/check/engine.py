@@ -82,10 +82,6 @@ class Engine:
         probed = [index for index, literal in enumerate(self.literals) if self.normalizer.term(literal)]
         self._direct = [index for index in range(len(self.literals)) if index not in probed]
         self._probed = probed  # probe number -> literal number
-        try:
-            self.matcher = Matcher(searched, self.normalizer, probes=[self.literals[i] for i in probed])
-        except ValueError as exc:
-            raise RulePackError("rule packs", [Problem("rule packs", str(exc))]) from None
         # A required sentence is present when its folded form is in the folded text; its own punctuation
         # (、，) must not be subject to the matcher's gap policy, which is meant for evasions.
         # Equivalent wordings (data/check/disclosure_equivalents.yaml) count as the sentence itself.
@@ -99,6 +95,18 @@ class Engine:
                     tuple(tuple(self.normalizer.term(a) for a in clause) for clause in clauses)
                     for clauses in clause_sets
                 )
+        # The required sentences and their clauses' wordings ride in the automaton too, as probes after the
+        # literals: a text that triggers a disclosure rule was searched for each of them with str.find (the
+        # 2,000-file Markdown bench: 82 scans of each whole text, ~5 % of the check's CPU). Those the fold
+        # would change again (none in the packs) are still searched for in the compact text.
+        self._sentences = sorted(_probe_sentences(self.required, self.clause_sets, self.normalizer))
+        self._sentence_set = frozenset(self._sentences)
+        try:
+            self.matcher = Matcher(
+                searched, self.normalizer, probes=[*(self.literals[i] for i in probed), *self._sentences]
+            )
+        except ValueError as exc:
+            raise RulePackError("rule packs", [Problem("rule packs", str(exc))]) from None
         self._in_force: dict[Profile, set[int]] = {}
         self._severity: dict[Profile, dict[str, tuple[str, str]]] = {}
         self._needs = {
@@ -135,6 +143,7 @@ class Engine:
         folded = _FoldedSegments(joined, normalized.base)  # segment id → its folded text, for quoting contexts
         hits: list[Hit] = []
         matches, probes = self.matcher.search_spans(normalized)
+        probes, sentences = self._sentence_probes(probes)
         entries, locate, respelled = self.entries, joined.locate, self.respelled
         for index, start, end, text, normalisations in matches:
             rule_no, role, term = entries[index]
@@ -146,7 +155,7 @@ class Engine:
                 hits.append(Hit(rule_no, role, term, local, local + end - start, text, normalisations, segment))
         findings = self._regex(joined, normalized, profile, probes, folded)
         triggered = {hit.rule for hit in hits if hit.role == TRIGGER}
-        hits.extend(self._required(joined, normalized, active & triggered))
+        hits.extend(self._required(joined, normalized, active & triggered, sentences))
         by_rule: dict[int, list[Hit]] = defaultdict(list)
         for hit in hits:
             by_rule[hit.rule].append(hit)
@@ -270,24 +279,39 @@ class Engine:
             self._severity[profile] = resolved
         return self._severity[profile]
 
-    def _required(self, joined: _Joined, normalized: Any, active: set[int]) -> Iterable[Hit]:
+    def _required(
+        self, joined: _Joined, normalized: Any, active: set[int], sentences: dict[str, list[int]]
+    ) -> Iterable[Hit]:
         """Where a required sentence is present: its folded form found in the folded text.
 
         Only for the disclosure rules in `active` (the caller passes those whose trigger occurs: a required
-        sentence matters nowhere else, and searching for each one scanned every text).
+        sentence matters nowhere else, and searching for each one scanned every text). `sentences`: where the
+        automaton found each probed sentence or clause wording (original offset of its first kept character).
         """
-        compact = normalized.compact
-        for index, sentences in self.required.items():
+        where = _Places(normalized, sentences, self._sentence_set)
+        for index, required in self.required.items():
             if index not in active:
                 continue
-            for sentence in sentences:
-                for found in _finds(compact, sentence):
-                    located = joined.locate(normalized.to_original(found), normalized.to_original(found))
+            for sentence in required:
+                for first in where[sentence]:
+                    located = joined.locate(first, first)
                     if located:
                         yield Hit(index, REQUIRE, "", 0, 0, "", (), located[0])
             for clauses in self.clause_sets[index]:
-                for segment in _segments_with_all(joined, normalized, clauses):
+                for segment in _segments_with_all(joined, where, clauses):
                     yield Hit(index, REQUIRE, "", 0, 0, "", (), segment)
+
+    def _sentence_probes(
+        self, probes: dict[int, list[tuple[int, int]]]
+    ) -> tuple[dict[int, list[tuple[int, int]]], dict[str, list[int]]]:
+        """The matcher's probes split: the regex rules' literals (as _regex takes them), and each required
+        sentence or clause wording found -> the original offsets of its first kept character."""
+        literals = len(self._probed)
+        if all(probe < literals for probe in probes):  # most texts: no disclosure wording at all
+            return probes, {}
+        sentences = {self._sentences[probe - literals]: [first for first, _ in found]
+                     for probe, found in probes.items() if probe >= literals}  # fmt: skip
+        return {probe: found for probe, found in probes.items() if probe < literals}, sentences
 
     def _regex(
         self,
@@ -396,15 +420,39 @@ def _first_of(text: str, alternatives: tuple[str, ...]) -> tuple[int, int] | Non
     return None
 
 
-def _segments_with_all(joined: _Joined, normalized: Any, clauses: tuple[tuple[str, ...], ...]) -> list[Any]:
+def _probe_sentences(
+    required: dict[int, tuple[str, ...]], clause_sets: dict[int, tuple[tuple[tuple[str, ...], ...], ...]], normalizer: Any
+) -> set[str]:
+    """The required sentences and clause wordings the automaton can find as probes: those the matcher's own
+    normalisation (`term`) leaves as they are, so a probe found is exactly an occurrence in the compact text."""
+    wanted = {sentence for sentences in required.values() for sentence in sentences}
+    wanted |= {a for sets in clause_sets.values() for clauses in sets for clause in clauses for a in clause}
+    return {sentence for sentence in wanted if sentence and normalizer.term(sentence) == sentence}
+
+
+class _Places(dict[str, list[int]]):
+    """Sentence -> original offsets of the first kept character of each occurrence in the compact text: as the
+    automaton found the probed ones (absent: none), by str.find for any other."""
+
+    def __init__(self, normalized: Any, found: dict[str, list[int]], probed: frozenset[str]) -> None:
+        super().__init__(found)
+        self.normalized, self.probed = normalized, probed
+
+    def __missing__(self, sentence: str) -> list[int]:
+        if sentence in self.probed:
+            return []
+        to_original = self.normalized.to_original
+        return [to_original(found) for found in _finds(self.normalized.compact, sentence)]
+
+
+def _segments_with_all(joined: _Joined, where: _Places, clauses: tuple[tuple[str, ...], ...]) -> list[Any]:
     """The segments holding every clause (any of its alternatives): a reordered disclosure, one paragraph."""
-    compact = normalized.compact
     holding: set[int] | None = None
     for alternatives in clauses:
         here = set()
         for alternative in alternatives:
-            for found in _finds(compact, alternative):
-                located = joined.locate(normalized.to_original(found), normalized.to_original(found))
+            for first in where[alternative]:
+                located = joined.locate(first, first)
                 if located:
                     here.add(id(located[0]))
         holding = here if holding is None else holding & here
