@@ -1582,10 +1582,147 @@ done:
     return result;
 }
 
+/* ---------------------------------------------------------------- the matcher's hits (matcher.Matcher.search_spans) */
+
+PyDoc_STRVAR(match_spans_doc,
+"match_spans(hits, shift, offsets, base, flags, term_keys) -> (kept, gapped, probes)\n\n"
+"The loop over the automaton's raw hits, as matcher.Matcher.search_spans runs it in Python.\n"
+"hits: a list of (key, start, end) on the compact text, in units of 1 << shift (a hit at an odd unit\n"
+"is dropped). offsets: native uint32s, the original index of each compact character, then the length.\n"
+"base: the folded text. flags: a byte per key, bit 1 its first character is an ASCII letter or digit,\n"
+"bit 2 its last, bit 4 a probe. Keys from term_keys on are probes only.\n"
+"kept: (start, -end, key) of the term hits whose Latin ends stand free and that span no removed character;\n"
+"gapped: the same for those that do (the caller applies the gap policy); probes: key -> [(first, last)],\n"
+"the original offsets of each probe hit's first and last kept character, in the order found.");
+
+static inline int
+is_ascii_alnum(Py_UCS4 c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+/* Append (first, second, third) to a list. */
+static int
+append_triple(PyObject *list, Py_ssize_t first, Py_ssize_t second, Py_ssize_t third, int three)
+{
+    PyObject *item = PyTuple_New(three ? 3 : 2);
+    PyObject *numbers[3] = {PyLong_FromSsize_t(first), PyLong_FromSsize_t(second), three ? PyLong_FromSsize_t(third) : NULL};
+    for (int k = 0; k < (three ? 3 : 2); k++) {
+        if (item != NULL && numbers[k] != NULL) {
+            PyTuple_SET_ITEM(item, k, numbers[k]);
+        } else {
+            Py_XDECREF(numbers[k]);
+            Py_CLEAR(item);
+        }
+    }
+    if (item == NULL) {
+        return -1;
+    }
+    int failed = PyList_Append(list, item) < 0;
+    Py_DECREF(item);
+    return failed ? -1 : 0;
+}
+
+static int
+add_probe(PyObject *probes, Py_ssize_t key, Py_ssize_t first, Py_ssize_t last)
+{
+    PyObject *number = PyLong_FromSsize_t(key);
+    if (number == NULL) {
+        return -1;
+    }
+    PyObject *found = PyDict_GetItemWithError(probes, number);
+    if (found == NULL) {
+        if (PyErr_Occurred() || (found = PyList_New(0)) == NULL) {
+            Py_DECREF(number);
+            return -1;
+        }
+        int failed = PyDict_SetItem(probes, number, found) < 0;
+        Py_DECREF(found);  /* the dict holds it */
+        if (failed) {
+            Py_DECREF(number);
+            return -1;
+        }
+    }
+    Py_DECREF(number);
+    return append_triple(found, first, last, 0, 0);
+}
+
+static PyObject *
+match_spans(PyObject *module, PyObject *args)
+{
+    (void)module;
+    PyObject *hits, *base, *kept = NULL, *gapped = NULL, *probes = NULL, *result = NULL;
+    Py_ssize_t shift, term_keys;
+    Py_buffer offsets = {0}, flags = {0};
+    if (!PyArg_ParseTuple(args, "O!ny*Uy*n:match_spans", &PyList_Type, &hits, &shift, &offsets, &base, &flags,
+                          &term_keys)) {
+        return NULL;
+    }
+    const uint32_t *offset = offsets.buf;
+    const unsigned char *flag = flags.buf;
+    Py_ssize_t n_offsets = offsets.len / (Py_ssize_t)sizeof(uint32_t), size = PyUnicode_GET_LENGTH(base);
+    int kind = PyUnicode_KIND(base);
+    const void *data = PyUnicode_DATA(base);
+    if (shift < 0 || shift > 1 || n_offsets < 1) {
+        PyErr_SetString(PyExc_ValueError, "shift must be 0 or 1, offsets must hold at least the length");
+        goto done;
+    }
+    kept = PyList_New(0);
+    gapped = PyList_New(0);
+    probes = PyDict_New();
+    if (kept == NULL || gapped == NULL || probes == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(hits); i++) {
+        Py_ssize_t key, cstart, cend;
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(hits, i), "nnn", &key, &cstart, &cend)) {
+            goto done;
+        }
+        if (cstart & shift) {  /* an odd byte offset of UTF-16 units: not on a character boundary */
+            continue;
+        }
+        cstart >>= shift;
+        cend >>= shift;
+        if (key < 0 || key >= flags.len || cstart < 0 || cend <= cstart || cend >= n_offsets) {
+            PyErr_SetString(PyExc_ValueError, "a hit's key or span is outside the automaton or the text");
+            goto done;
+        }
+        Py_ssize_t start = offset[cstart], end = (Py_ssize_t)offset[cend - 1] + 1;
+        if (end > size) {
+            PyErr_SetString(PyExc_ValueError, "an offset is outside the folded text");
+            goto done;
+        }
+        if ((flag[key] & 4) && add_probe(probes, key, start, end - 1) < 0) {
+            goto done;
+        }
+        if (key >= term_keys) {
+            continue;
+        }
+        if ((flag[key] & 1) && start > 0 && is_ascii_alnum(PyUnicode_READ(kind, data, start - 1))) {
+            continue;
+        }
+        if ((flag[key] & 2) && end < size && is_ascii_alnum(PyUnicode_READ(kind, data, end))) {
+            continue;
+        }
+        if (append_triple(end - start == cend - cstart ? kept : gapped, start, -end, key, 1) < 0) {
+            goto done;
+        }
+    }
+    result = PyTuple_Pack(3, kept, gapped, probes);
+done:
+    Py_XDECREF(kept);
+    Py_XDECREF(gapped);
+    Py_XDECREF(probes);
+    PyBuffer_Release(&offsets);
+    PyBuffer_Release(&flags);
+    return result;
+}
+
 static PyMethodDef native_methods[] = {
     {"fold_compact", fold_compact, METH_VARARGS, fold_compact_doc},
     {"plain_segments", plain_segments, METH_VARARGS, plain_segments_doc},
     {"markdown_segments", markdown_segments, METH_VARARGS, markdown_segments_doc},
+    {"match_spans", match_spans, METH_VARARGS, match_spans_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -421,7 +421,9 @@ def _first_of(text: str, alternatives: tuple[str, ...]) -> tuple[int, int] | Non
 
 
 def _probe_sentences(
-    required: dict[int, tuple[str, ...]], clause_sets: dict[int, tuple[tuple[tuple[str, ...], ...], ...]], normalizer: Any
+    required: dict[int, tuple[str, ...]],
+    clause_sets: dict[int, tuple[tuple[tuple[str, ...], ...], ...]],
+    normalizer: Any,
 ) -> set[str]:
     """The required sentences and clause wordings the automaton can find as probes: those the matcher's own
     normalisation (`term`) leaves as they are, so a probe found is exactly an occurrence in the compact text."""
