@@ -471,16 +471,14 @@ class _FoldedSegments(dict[int, str]):
     def __init__(self, joined: _Joined, base: str) -> None:
         super().__init__()
         self.joined, self.base = joined, base
-        self.spans: dict[int, tuple[int, int]] | None = None
+        self.numbers: dict[int, int] | None = None
 
     def __missing__(self, key: int) -> str:
-        if self.spans is None:
-            self.spans = {
-                id(segment): (start, start + len(segment.text))
-                for segment, start in zip(self.joined.segments, self.joined.starts, strict=True)
-            }
-        start, end = self.spans[key]
-        text = self[key] = self.base[start:end]
+        if self.numbers is None:  # segment id -> its number, made in native loops (a file has a hundred and more)
+            self.numbers = dict(zip(map(id, self.joined.segments), range(len(self.joined.segments)), strict=True))
+        number = self.numbers[key]
+        start = self.joined.starts[number]
+        text = self[key] = self.base[start : start + len(self.joined.segments[number].text)]
         return text
 
 

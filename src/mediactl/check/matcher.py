@@ -104,6 +104,9 @@ class Matcher:
                 self._keys.append(key)
             self._probe_keys.append(position[key])
         self._probe_key_set = frozenset(self._probe_keys)  # a probe may share a term's key (保本 both)
+        self._key_probes: dict[int, list[int]] = {}  # key -> its probe numbers: a text holds few of the 250 probes
+        for probe, key in enumerate(self._probe_keys):
+            self._key_probes.setdefault(key, []).append(probe)
         # The same facts a byte per key, for the native loop (_native.match_spans): 1 Latin start, 2 Latin end, 4 probe.
         self._flags = bytes(
             (index < self._term_keys and self._latin_start[index])
@@ -183,7 +186,8 @@ class Matcher:
                 term = terms[index]
                 normalisations = () if span == term else explain(span, self.normalizer, term=term)
                 matches.append(Match(index, start, -negative_end, span, normalisations))
-        return matches, {probe: found[key] for probe, key in enumerate(self._probe_keys) if key in found}
+        present = sorted((probe, key) for key in found for probe in self._key_probes[key])
+        return matches, {probe: found[key] for probe, key in present}
 
     def _kept(
         self, normalized: Normalized, hits: list[tuple[int, int, int]], shift: int
