@@ -36,14 +36,14 @@ atexit.register(lambda: print("atexit ran", file=sys.stderr))
 if sys.argv[2] == "thread":
     threading.Thread(target=threading.Event().wait, args=(0.5,)).start()
 sys.argv = ["mediactl", "check", sys.argv[1], "--format", "json"]
-from mediactl.cli import run
-run()
+from mediactl.cli import script
+script()
 """
 
 
 @pytest.mark.parametrize("thread", [False, True])
 def test_the_script_skips_teardown_not_exit_code_output_or_atexit(tmp_path: Path, thread: bool) -> None:
-    """`run` (the console script) ends the process without the interpreter's teardown, which only frees memory
+    """`script` (the console script) ends the process without the interpreter's teardown, which only frees memory
     (~50 ms of a one-file check): the exit code, the whole report and the atexit handlers are as before. With
     another thread still running, the ordinary exit (which waits for it) is taken."""
     text = tmp_path / "copy.txt"

@@ -105,8 +105,8 @@ class Matcher:
             self._probe_keys.append(position[key])
         self._probe_key_set = frozenset(self._probe_keys)  # a probe may share a term's key (保本 both)
         self._key_probes: dict[int, list[int]] = {}  # key -> its probe numbers: a text holds few of the 250 probes
-        for probe, key in enumerate(self._probe_keys):
-            self._key_probes.setdefault(key, []).append(probe)
+        for number, probe_key in enumerate(self._probe_keys):
+            self._key_probes.setdefault(probe_key, []).append(number)
         # The same facts a byte per key, for the native loop (_native.match_spans): 1 Latin start, 2 Latin end, 4 probe.
         self._flags = bytes(
             (index < self._term_keys and self._latin_start[index])
@@ -170,8 +170,9 @@ class Matcher:
         literals, and the automaton has found those already."""
         normalized = text if isinstance(text, Normalized) else self.normalizer.normalize(text)
         hits, shift = self._scan(normalized.compact)
-        if normalized._offsets is not None and hasattr(_native, "match_spans"):  # the same loop, natively
-            kept, gapped, found = _native.match_spans(
+        native = _native if normalized._offsets is not None else None  # offsets: the native fold ran
+        if native is not None and hasattr(native, "match_spans"):  # the same loop, natively
+            kept, gapped, found = native.match_spans(
                 hits, shift, normalized._offsets, normalized.base, self._flags, self._term_keys
             )
             kept += [hit for hit in gapped if self._gaps_ok(normalized, hit[0], -hit[1])]

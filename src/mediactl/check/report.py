@@ -73,7 +73,8 @@ def json_lines_encoded(findings: Sequence[Finding], encoding: str, errors: str) 
     return _json_lines(findings, _Encoded(encoding, errors))
 
 
-def _json_lines(findings: Sequence[Finding], q: _Quoted | _Encoded) -> list[Any]:
+def _json_lines(findings: Sequence[Finding], q: Any) -> list[Any]:
+    """The lines as text (q a _Quoted) or as bytes (an _Encoded): one template, pieces of the same type."""
     line, null, comma = q.line, q.null, q.comma
     return [
         line

@@ -114,7 +114,7 @@ def main() -> None:
     app(prog_name="mediactl")
 
 
-def run() -> None:
+def script() -> None:
     """The console script (and `python -m mediactl`): `main`, then out of the process without tearing the
     interpreter down (cli/base.py `leave`). Code that calls `main` itself gets its SystemExit as before."""
     try:
