@@ -8,6 +8,7 @@ which has the same length as the original, so their offsets need no mapping.
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -37,6 +38,10 @@ class Hit(NamedTuple):
     text: str
     normalisations: tuple[str, ...]
     segment: Any
+
+
+#: Hit(...) without the Python-level __new__ of a NamedTuple: a large check makes one per match.
+_hit = functools.partial(tuple.__new__, Hit)
 
 
 class Engine:
@@ -152,7 +157,7 @@ class Engine:
                 segment, local = located
                 if index in respelled:
                     normalisations = (*normalisations, "homophone")
-                hits.append(Hit(rule_no, role, term, local, local + end - start, text, normalisations, segment))
+                hits.append(_hit((rule_no, role, term, local, local + end - start, text, normalisations, segment)))
         findings = self._regex(joined, normalized, profile, probes, folded)
         triggered = {hit.rule for hit in hits if hit.role == TRIGGER}
         hits.extend(self._required(joined, normalized, active & triggered, sentences))
@@ -169,15 +174,16 @@ class Engine:
                 findings.extend(self._disclosure(rule, rule_hits, folded))
         resolved = self._resolved(profile)
         if resolved:
-            findings = [_relevelled(f, resolved.get(f.rule)) for f in findings]
+            findings = [_relevelled(f, resolved[f.rule]) if f.rule in resolved else f for f in findings]
         # Whole tuples compare file, line, column, rule first (PLACE_KEY), then the rest: two findings
         # of one rule at one place keep an order that does not depend on the set's hashing.
         return sorted(set(findings))
 
     def _term(self, rule: Rule, hits: list[Hit], folded: dict[int, str]) -> Iterable[Finding]:
+        message, quoted = rule.message, bool(rule.unless_quoted_by)  # most rules have no quoting context
         for hit in _unallowed(hits):
-            finding = _finding(rule, hit, rule.message.replace("{match}", hit.text), rule.suggestion(hit.term))
-            yield self._in_context(rule, finding, (hit.segment, hit.start, hit.end), folded)
+            finding = _finding(rule, hit, message.replace("{match}", hit.text), rule.suggestion(hit.term))
+            yield self._in_context(rule, finding, (hit.segment, hit.start, hit.end), folded) if quoted else finding
 
     def _in_context(self, rule: Rule, finding: Finding, where: tuple[Any, int, int], folded: dict[int, str]) -> Finding:
         """The finding at `info` when its rule's quoting context holds (a warning that names the claim)."""

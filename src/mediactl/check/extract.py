@@ -24,6 +24,7 @@ import html
 import json
 import os
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from html.parser import HTMLParser
@@ -85,7 +86,9 @@ class Segment(NamedTuple):  # a tuple: a large check creates one per paragraph, 
         """
         if not 0 <= offset <= len(self.text):
             raise IndexError(f"offset {offset} outside the segment text (length {len(self.text)})")
-        index = bisect.bisect_right(self.anchors, offset, key=lambda anchor: anchor[0]) - 1
+        # The last anchor at or before offset: tuples compare by offset first, and no line or column reaches
+        # maxsize (no key function: a Python call per step, for every finding of a large check).
+        index = bisect.bisect_right(self.anchors, (offset, sys.maxsize, sys.maxsize)) - 1
         start, line, column = self.anchors[max(index, 0)]
         return line, column + offset - start
 
