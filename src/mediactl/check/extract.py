@@ -22,6 +22,7 @@ import bisect
 import functools
 import html
 import json
+import operator
 import os
 import re
 import sys
@@ -137,6 +138,9 @@ class _Lines:
         return out
 
 
+_ANCHORS, _FIRST, _PLACE = operator.itemgetter(4), operator.itemgetter(0), operator.itemgetter(1, 2)  # _Out.sorted
+
+
 class _Out:
     """Collects segments of one file and numbers the blocks of each field."""
 
@@ -165,8 +169,12 @@ class _Out:
         self.counts[field] += 1
 
     def sorted(self) -> list[Segment]:
-        """In source order: a paragraph before the link targets and image alt texts inside it."""
-        return sorted(self.segments, key=lambda segment: segment.anchors[0][1:])
+        """In source order: a paragraph before the link targets and image alt texts inside it.
+
+        By the (line, column) of each segment's first anchor, ties in the order emitted; the keys are made in
+        native loops (a Python key function was a call per segment: 224,000 for the Markdown bench)."""
+        keys = list(map(_PLACE, map(_FIRST, map(_ANCHORS, self.segments))))
+        return list(map(self.segments.__getitem__, sorted(range(len(keys)), key=keys.__getitem__)))
 
 
 class _Block:
