@@ -12,6 +12,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdarg.h>
 #include <stdint.h>
 
 /* Digit runs, for the regex rules' prefilter: digits one space or hyphen apart stay one run. */
@@ -146,6 +147,22 @@ tuple_of(PyTypeObject *type, PyObject **items, Py_ssize_t n)
         }
     }
     return made;
+}
+
+/* PyArg_ParseTuple on an item of a list or tuple the caller gave: an item that is not a tuple is the caller's
+ * TypeError (PyArg_ParseTuple takes a non-tuple for the module's own bug and raises SystemError). */
+static int
+parse_item(PyObject *item, const char *format, ...)
+{
+    if (!PyTuple_Check(item)) {
+        PyErr_Format(PyExc_TypeError, "expected a tuple, not %.100s", Py_TYPE(item)->tp_name);
+        return 0;
+    }
+    va_list arguments;
+    va_start(arguments, format);
+    int parsed = PyArg_VaParse(item, format, arguments);
+    va_end(arguments);
+    return parsed;
 }
 
 static PyObject *
@@ -1311,7 +1328,7 @@ md_code(Md *md, PyObject *code, PyObject *span)
     for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(fast); i++) {
         PyObject *text;
         Py_ssize_t at;
-        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fast, i), "Un", &text, &at) || add_at(md, runs, text, at) < 0) {
+        if (!parse_item(PySequence_Fast_GET_ITEM(fast, i), "Un", &text, &at) || add_at(md, runs, text, at) < 0) {
             Py_DECREF(fast);
             return -1;
         }
@@ -1520,7 +1537,7 @@ markdown_segments(PyObject *module, PyObject *args)
     }
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(cjk); i++) {
         unsigned int low, high;
-        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(cjk, i), "II", &low, &high)) {
+        if (!parse_item(PyTuple_GET_ITEM(cjk, i), "II", &low, &high)) {
             return NULL;
         }
         md.cjk[md.n_cjk][0] = low;
@@ -1675,7 +1692,7 @@ match_spans(PyObject *module, PyObject *args)
     }
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(hits); i++) {
         Py_ssize_t key, cstart, cend;
-        if (!PyArg_ParseTuple(PyList_GET_ITEM(hits, i), "nnn", &key, &cstart, &cend)) {
+        if (!parse_item(PyList_GET_ITEM(hits, i), "nnn", &key, &cstart, &cend)) {
             goto done;
         }
         if (cstart & shift) {  /* an odd byte offset of UTF-16 units: not on a character boundary */
@@ -1742,21 +1759,31 @@ static struct PyModuleDef native_module = {
 PyMODINIT_FUNC
 PyInit__native(void)
 {
-    s_start = PyUnicode_InternFromString("start");
-    s_end = PyUnicode_InternFromString("end");
-    s_dest_url = PyUnicode_InternFromString("dest_url");
-    s_link_type = PyUnicode_InternFromString("link_type");
-    s_alt = PyUnicode_InternFromString("alt");
-    s_link = PyUnicode_InternFromString("link");
-    s_empty = PyUnicode_InternFromString("");
-    s_space = PyUnicode_InternFromString(" ");
-    if (!s_start || !s_end || !s_dest_url || !s_link_type || !s_alt || !s_link || !s_empty || !s_space) {
-        return NULL;
+    /* The names are interned into locals and kept only once the module exists: an init that fails (no memory)
+     * releases what it made, and a later successful one holds exactly one reference to each. */
+    static const char *const texts[] = {"start", "end", "dest_url", "link_type", "alt", "link", "", " "};
+    PyObject **names[] = {&s_start, &s_end, &s_dest_url, &s_link_type, &s_alt, &s_link, &s_empty, &s_space};
+    enum { N_NAMES = sizeof(texts) / sizeof(texts[0]) };
+    PyObject *made[N_NAMES] = {NULL};
+    PyObject *module = NULL;
+    int failed = 0;
+    for (int i = 0; i < N_NAMES && !failed; i++) {
+        failed = (made[i] = PyUnicode_InternFromString(texts[i])) == NULL;
     }
-    PyObject *module = PyModule_Create(&native_module);
-    if (module != NULL && (PyModule_AddIntConstant(module, "API", NATIVE_API) < 0
-                           || PyModule_AddIntConstant(module, "MARKDOWN_API", MARKDOWN_API) < 0)) {
-        Py_DECREF(module);
+    if (!failed) {
+        module = PyModule_Create(&native_module);
+        failed = module == NULL || PyModule_AddIntConstant(module, "API", NATIVE_API) < 0
+                 || PyModule_AddIntConstant(module, "MARKDOWN_API", MARKDOWN_API) < 0;
+    }
+    for (int i = 0; i < N_NAMES; i++) {
+        if (failed) {
+            Py_XDECREF(made[i]);
+        } else {
+            Py_XSETREF(*names[i], made[i]);
+        }
+    }
+    if (failed) {
+        Py_XDECREF(module);
         return NULL;
     }
     return module;
