@@ -809,8 +809,16 @@ md_link(Md *md, OpenLink open, PyObject *span)
             failed = 1;
         } else if (name_is(type, "Inline")) {
             found = PyUnicode_Find(md->src, url, after_text, stop, 1);
-        } else {  /* a reference link's URL is in its definition */
-            found = PyUnicode_Find(md->src, url, 0, md->length, 1);
+        } else {  /* a reference link's URL is in its definition: where it first occurs, from hooks[4] */
+            PyObject *place = PyObject_CallFunction(PyTuple_GET_ITEM(md->hooks, 4), "OOO", md->out, md->src, url);
+            found = place == NULL ? -2 : PyLong_AsSsize_t(place);
+            Py_XDECREF(place);
+            if (found == -1 && PyErr_Occurred()) {
+                found = -2;
+            } else if (found < -1 || found >= md->length) {
+                PyErr_SetString(PyExc_ValueError, "a reference link's place is outside the text");
+                found = -2;
+            }
         }
         failed = failed || found == -2 || add_at(md, link, url, found >= 0 ? found : begin) < 0;
     }
@@ -1516,7 +1524,7 @@ PyDoc_STRVAR(markdown_segments_doc,
 "The segments of one Markdown text from pyromark's events_with_range(src), as extract._MarkdownExtractor\n"
 "makes them, appended to out.segments and numbered in out.counts (a dict: field -> blocks so far).\n"
 "cjk_ranges: (low, high) code points that join a line break without a space (mediactl.text.cjk).\n"
-"hooks: (_code_span_runs, _emit_attributes, _html_into, _Lines), the Python functions of extract.py.\n"
+"hooks: (_code_span_runs, _emit_attributes, _html_into, _Lines, _reference_place), the Python functions of extract.py.\n"
 "html_tags: frozensets (block tags, tags only the Python path reads, tags with visible attributes).");
 
 static PyObject *
@@ -1530,9 +1538,9 @@ markdown_segments(PyObject *module, PyObject *args)
                           &PyTuple_Type, &md.html_tags)) {
         return NULL;
     }
-    if (PyTuple_GET_SIZE(md.hooks) != 4 || PyTuple_GET_SIZE(md.html_tags) != 3 || PyTuple_GET_SIZE(cjk) > 32
+    if (PyTuple_GET_SIZE(md.hooks) != 5 || PyTuple_GET_SIZE(md.html_tags) != 3 || PyTuple_GET_SIZE(cjk) > 32
         || !PyType_IsSubtype((PyTypeObject *)md.segment_type, &PyTuple_Type)) {
-        PyErr_SetString(PyExc_TypeError, "four hooks, three tag sets, at most 32 CJK ranges, a tuple subclass");
+        PyErr_SetString(PyExc_TypeError, "five hooks, three tag sets, at most 32 CJK ranges, a tuple subclass");
         return NULL;
     }
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(cjk); i++) {
@@ -1754,7 +1762,7 @@ static struct PyModuleDef native_module = {
 
 /* The version of markdown_segments (and its hooks): extract.py calls it only when the number matches, so it is
  * versioned apart from NATIVE_API, which normalize.py checks for the whole module. */
-#define MARKDOWN_API 1
+#define MARKDOWN_API 2
 
 PyMODINIT_FUNC
 PyInit__native(void)

@@ -19,7 +19,7 @@ def markdown_segments(
     out: Any,
     segment_type: type[tuple[Any, ...]],
     cjk_ranges: tuple[tuple[int, int], ...],
-    hooks: tuple[Any, Any, Any, Any],
+    hooks: tuple[Any, Any, Any, Any, Any],
     html_tags: tuple[frozenset[str], frozenset[str], frozenset[str]],
     /,
 ) -> None: ...
