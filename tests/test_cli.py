@@ -34,7 +34,7 @@ class Torn:
 kept = Torn()  # freed only by the interpreter's own teardown
 atexit.register(lambda: print("atexit ran", file=sys.stderr))
 if sys.argv[2] == "thread":
-    threading.Thread(target=threading.Event().wait, args=(0.5,)).start()
+    threading.Thread(target=threading.main_thread().join).start()  # alive until the main thread is done
 sys.argv = ["mediactl", "check", sys.argv[1], "--format", "json"]
 from mediactl.cli import script
 script()
