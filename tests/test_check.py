@@ -385,6 +385,36 @@ def test_json_lines_are_exactly_what_json_dumps_writes() -> None:
     assert json_lines(findings) == [json.dumps(f.to_dict(), ensure_ascii=False) for f in findings]
 
 
+@pytest.mark.parametrize("secrets", [[], ["保本-sEcret-1"], ["lone-\udcff-secret", "保本-sEcret-1"]])
+def test_json_batches_made_as_bytes_are_the_text_encoded_and_redacted(monkeypatch, secrets: list[str]) -> None:
+    """A worker's JSON batch for a UTF-8 stream is made as bytes (each distinct string encoded once): byte for byte
+    the lines made as text, redacted and encoded whole. A secret with no UTF-8 form takes the text path."""
+    from mediactl.check import output as out
+    from mediactl.check.findings import Finding
+    from mediactl.core import redaction
+    from mediactl.core.redaction import redact_known
+
+    monkeypatch.setattr(redaction, "_longest_first", secrets)
+    tricky = 'a"b\\c\n\t\x00\u2028 保本 🔥 \ud800 保本-sEcret-1 lone-\udcff-secret'
+    findings = [
+        Finding("x.md", 1, 2, "r.id", "error", tricky, "保本", "s"),
+        Finding(tricky, 3, 4, "r.id", "warning", "m", tricky, tricky, tricky, "body", "slug", "weibo", ("width",), "ok"),
+        Finding("p.png", 1, 1, "r.id", "info", "m", "保本", "s", region=(1, 2, 30, 40), time=12.5),
+    ]
+    made_as_text = []
+    formatted = out._formatted
+    monkeypatch.setattr(out, "_formatted", lambda *a: made_as_text.append(a) or formatted(*a))
+    for target in (out.Target("utf-8", out.JSON_ESCAPE, True), out.Target()):  # a binary stdout; the text path
+        with out.Output("json") as output:
+            output.target = target
+            part = output.part(findings)
+        active, allowed = formatted("json", findings)
+        expected = target.encode(redact_known(active)), target.encode(redact_known(allowed))
+        assert (part.active, part.suppressed) == expected
+        assert (b"sEcret" in part.active + part.suppressed) is not bool(secrets)
+    assert len(made_as_text) == (2 if any("\udcff" in s for s in secrets) else 0)
+
+
 def test_many_files_in_worker_processes_give_the_same_findings(tmp_path: Path, monkeypatch) -> None:
     """Forked workers check batches of files; their findings equal a one-process run, in the same order."""
     from mediactl.check import runner

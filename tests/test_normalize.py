@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import array
 import importlib.util
 import random
 import subprocess
@@ -564,6 +565,53 @@ def test_native_and_python_paths_agree(seed: int) -> None:
         assert (fast.base, fast.compact, fast.digit_run) == (slow.base, slow.compact, slow.digit_run)
         ks = range(len(fast.compact) + 1)
         assert [fast.to_original(k) for k in ks] == [slow.to_original(k) for k in ks]
+
+
+@pytest.mark.skipif(N._native is None, reason="the native extension was not built (no C compiler)")
+@pytest.mark.parametrize("volume", [False, True])
+@pytest.mark.parametrize("seed", range(3))
+def test_matcher_hits_agree_on_both_paths(seed: int, volume: bool) -> None:
+    """search_spans's loop over the automaton's hits (Latin ends, gaps, probes) gives the same matches and probe
+    spans in C (_native.match_spans) as in Python, over str (astral text) and UTF-16 units (for_volume)."""
+    rng = random.Random(seed)
+    terms = ["保本", "保本保息", "vx", "VX", "零风险", "稳赚", "138", "qq", "1", "a", "理财", "收益", "的是", "本稳"]
+    probes = ["保本", "收益", "1", "稳赚零", "xyz9"]
+    native = Matcher(terms, Normalizer(native=True), probes=probes)
+    python = Matcher(terms, Normalizer(native=False), probes=probes)
+    if volume:
+        native.for_volume()
+        python.for_volume()
+    for astral in (False, True):
+        text = _random_text(rng, 20_000, astral=astral)
+        fast = native.search_spans(text)
+        assert fast == python.search_spans(text)
+        assert fast[0] and fast[1]  # the sample exercises both
+        normalized = native.normalizer.normalize(text)
+        hits, shift = native._scan(normalized.compact)
+        kept, gapped, found = N._native.match_spans(
+            hits, shift, normalized._offsets, normalized.base, native._flags, native._term_keys
+        )
+        slow_kept, slow_found = native._kept(normalized, hits, shift)
+        assert found == slow_found and gapped  # the sample has gaps for the caller to judge
+        judged = [hit for hit in gapped if native._gaps_ok(normalized, hit[0], -hit[1])]
+        assert sorted(kept + judged) == sorted(slow_kept)
+
+
+@pytest.mark.skipif(N._native is None, reason="the native extension was not built (no C compiler)")
+def test_native_match_spans_refuses_what_is_not_a_hit() -> None:
+    """A malformed hit or a span beyond the text is a Python exception, never a read outside the arrays."""
+    offsets = memoryview(bytes(array.array("I", [0, 1, 2]))).cast("I")  # compact "ab" -> original 0, 1; then 2
+    match_spans = N._native.match_spans
+    assert match_spans([(0, 0, 2)], 0, offsets, "ab", b"\x00", 1) == ([(0, -2, 0)], [], {})
+    for hits in ([(0, 0, 3)], [(1, 0, 1)], [(0, 1, 1)], [(0, -1, 1)]):
+        with pytest.raises(ValueError, match="outside"):
+            match_spans(hits, 0, offsets, "ab", b"\x00", 1)
+    with pytest.raises(TypeError):
+        match_spans([("0", 0, 1)], 0, offsets, "ab", b"\x00", 1)
+    with pytest.raises(TypeError):
+        match_spans([(0, 0)], 0, offsets, "ab", b"\x00", 1)
+    with pytest.raises(ValueError, match="shift"):
+        match_spans([], 2, offsets, "ab", b"\x00", 1)
 
 
 def test_native_can_be_refused_and_required() -> None:

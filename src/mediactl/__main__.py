@@ -1,5 +1,5 @@
 """`python -m mediactl` runs the same command as the `mediactl` script."""
 
-from mediactl.cli import main
+from mediactl.cli import script
 
-main()
+script()

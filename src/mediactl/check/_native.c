@@ -12,6 +12,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdarg.h>
 #include <stdint.h>
 
 /* Digit runs, for the regex rules' prefilter: digits one space or hyphen apart stay one run. */
@@ -146,6 +147,22 @@ tuple_of(PyTypeObject *type, PyObject **items, Py_ssize_t n)
         }
     }
     return made;
+}
+
+/* PyArg_ParseTuple on an item of a list or tuple the caller gave: an item that is not a tuple is the caller's
+ * TypeError (PyArg_ParseTuple takes a non-tuple for the module's own bug and raises SystemError). */
+static int
+parse_item(PyObject *item, const char *format, ...)
+{
+    if (!PyTuple_Check(item)) {
+        PyErr_Format(PyExc_TypeError, "expected a tuple, not %.100s", Py_TYPE(item)->tp_name);
+        return 0;
+    }
+    va_list arguments;
+    va_start(arguments, format);
+    int parsed = PyArg_VaParse(item, format, arguments);
+    va_end(arguments);
+    return parsed;
 }
 
 static PyObject *
@@ -792,8 +809,16 @@ md_link(Md *md, OpenLink open, PyObject *span)
             failed = 1;
         } else if (name_is(type, "Inline")) {
             found = PyUnicode_Find(md->src, url, after_text, stop, 1);
-        } else {  /* a reference link's URL is in its definition */
-            found = PyUnicode_Find(md->src, url, 0, md->length, 1);
+        } else {  /* a reference link's URL is in its definition: where it first occurs, from hooks[4] */
+            PyObject *place = PyObject_CallFunction(PyTuple_GET_ITEM(md->hooks, 4), "OOO", md->out, md->src, url);
+            found = place == NULL ? -2 : PyLong_AsSsize_t(place);
+            Py_XDECREF(place);
+            if (found == -1 && PyErr_Occurred()) {
+                found = -2;
+            } else if (found < -1 || found >= md->length) {
+                PyErr_SetString(PyExc_ValueError, "a reference link's place is outside the text");
+                found = -2;
+            }
         }
         failed = failed || found == -2 || add_at(md, link, url, found >= 0 ? found : begin) < 0;
     }
@@ -1311,7 +1336,7 @@ md_code(Md *md, PyObject *code, PyObject *span)
     for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(fast); i++) {
         PyObject *text;
         Py_ssize_t at;
-        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fast, i), "Un", &text, &at) || add_at(md, runs, text, at) < 0) {
+        if (!parse_item(PySequence_Fast_GET_ITEM(fast, i), "Un", &text, &at) || add_at(md, runs, text, at) < 0) {
             Py_DECREF(fast);
             return -1;
         }
@@ -1499,7 +1524,7 @@ PyDoc_STRVAR(markdown_segments_doc,
 "The segments of one Markdown text from pyromark's events_with_range(src), as extract._MarkdownExtractor\n"
 "makes them, appended to out.segments and numbered in out.counts (a dict: field -> blocks so far).\n"
 "cjk_ranges: (low, high) code points that join a line break without a space (mediactl.text.cjk).\n"
-"hooks: (_code_span_runs, _emit_attributes, _html_into, _Lines), the Python functions of extract.py.\n"
+"hooks: (_code_span_runs, _emit_attributes, _html_into, _Lines, _reference_place), the Python functions of extract.py.\n"
 "html_tags: frozensets (block tags, tags only the Python path reads, tags with visible attributes).");
 
 static PyObject *
@@ -1513,14 +1538,14 @@ markdown_segments(PyObject *module, PyObject *args)
                           &PyTuple_Type, &md.html_tags)) {
         return NULL;
     }
-    if (PyTuple_GET_SIZE(md.hooks) != 4 || PyTuple_GET_SIZE(md.html_tags) != 3 || PyTuple_GET_SIZE(cjk) > 32
+    if (PyTuple_GET_SIZE(md.hooks) != 5 || PyTuple_GET_SIZE(md.html_tags) != 3 || PyTuple_GET_SIZE(cjk) > 32
         || !PyType_IsSubtype((PyTypeObject *)md.segment_type, &PyTuple_Type)) {
-        PyErr_SetString(PyExc_TypeError, "four hooks, three tag sets, at most 32 CJK ranges, a tuple subclass");
+        PyErr_SetString(PyExc_TypeError, "five hooks, three tag sets, at most 32 CJK ranges, a tuple subclass");
         return NULL;
     }
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(cjk); i++) {
         unsigned int low, high;
-        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(cjk, i), "II", &low, &high)) {
+        if (!parse_item(PyTuple_GET_ITEM(cjk, i), "II", &low, &high)) {
             return NULL;
         }
         md.cjk[md.n_cjk][0] = low;
@@ -1582,10 +1607,147 @@ done:
     return result;
 }
 
+/* ---------------------------------------------------------------- the matcher's hits (matcher.Matcher.search_spans) */
+
+PyDoc_STRVAR(match_spans_doc,
+"match_spans(hits, shift, offsets, base, flags, term_keys) -> (kept, gapped, probes)\n\n"
+"The loop over the automaton's raw hits, as matcher.Matcher.search_spans runs it in Python.\n"
+"hits: a list of (key, start, end) on the compact text, in units of 1 << shift (a hit at an odd unit\n"
+"is dropped). offsets: native uint32s, the original index of each compact character, then the length.\n"
+"base: the folded text. flags: a byte per key, bit 1 its first character is an ASCII letter or digit,\n"
+"bit 2 its last, bit 4 a probe. Keys from term_keys on are probes only.\n"
+"kept: (start, -end, key) of the term hits whose Latin ends stand free and that span no removed character;\n"
+"gapped: the same for those that do (the caller applies the gap policy); probes: key -> [(first, last)],\n"
+"the original offsets of each probe hit's first and last kept character, in the order found.");
+
+static inline int
+is_ascii_alnum(Py_UCS4 c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+/* Append (first, second, third) to a list. */
+static int
+append_triple(PyObject *list, Py_ssize_t first, Py_ssize_t second, Py_ssize_t third, int three)
+{
+    PyObject *item = PyTuple_New(three ? 3 : 2);
+    PyObject *numbers[3] = {PyLong_FromSsize_t(first), PyLong_FromSsize_t(second), three ? PyLong_FromSsize_t(third) : NULL};
+    for (int k = 0; k < (three ? 3 : 2); k++) {
+        if (item != NULL && numbers[k] != NULL) {
+            PyTuple_SET_ITEM(item, k, numbers[k]);
+        } else {
+            Py_XDECREF(numbers[k]);
+            Py_CLEAR(item);
+        }
+    }
+    if (item == NULL) {
+        return -1;
+    }
+    int failed = PyList_Append(list, item) < 0;
+    Py_DECREF(item);
+    return failed ? -1 : 0;
+}
+
+static int
+add_probe(PyObject *probes, Py_ssize_t key, Py_ssize_t first, Py_ssize_t last)
+{
+    PyObject *number = PyLong_FromSsize_t(key);
+    if (number == NULL) {
+        return -1;
+    }
+    PyObject *found = PyDict_GetItemWithError(probes, number);
+    if (found == NULL) {
+        if (PyErr_Occurred() || (found = PyList_New(0)) == NULL) {
+            Py_DECREF(number);
+            return -1;
+        }
+        int failed = PyDict_SetItem(probes, number, found) < 0;
+        Py_DECREF(found);  /* the dict holds it */
+        if (failed) {
+            Py_DECREF(number);
+            return -1;
+        }
+    }
+    Py_DECREF(number);
+    return append_triple(found, first, last, 0, 0);
+}
+
+static PyObject *
+match_spans(PyObject *module, PyObject *args)
+{
+    (void)module;
+    PyObject *hits, *base, *kept = NULL, *gapped = NULL, *probes = NULL, *result = NULL;
+    Py_ssize_t shift, term_keys;
+    Py_buffer offsets = {0}, flags = {0};
+    if (!PyArg_ParseTuple(args, "O!ny*Uy*n:match_spans", &PyList_Type, &hits, &shift, &offsets, &base, &flags,
+                          &term_keys)) {
+        return NULL;
+    }
+    const uint32_t *offset = offsets.buf;
+    const unsigned char *flag = flags.buf;
+    Py_ssize_t n_offsets = offsets.len / (Py_ssize_t)sizeof(uint32_t), size = PyUnicode_GET_LENGTH(base);
+    int kind = PyUnicode_KIND(base);
+    const void *data = PyUnicode_DATA(base);
+    if (shift < 0 || shift > 1 || n_offsets < 1) {
+        PyErr_SetString(PyExc_ValueError, "shift must be 0 or 1, offsets must hold at least the length");
+        goto done;
+    }
+    kept = PyList_New(0);
+    gapped = PyList_New(0);
+    probes = PyDict_New();
+    if (kept == NULL || gapped == NULL || probes == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(hits); i++) {
+        Py_ssize_t key, cstart, cend;
+        if (!parse_item(PyList_GET_ITEM(hits, i), "nnn", &key, &cstart, &cend)) {
+            goto done;
+        }
+        if (cstart & shift) {  /* an odd byte offset of UTF-16 units: not on a character boundary */
+            continue;
+        }
+        cstart >>= shift;
+        cend >>= shift;
+        if (key < 0 || key >= flags.len || cstart < 0 || cend <= cstart || cend >= n_offsets) {
+            PyErr_SetString(PyExc_ValueError, "a hit's key or span is outside the automaton or the text");
+            goto done;
+        }
+        Py_ssize_t start = offset[cstart], end = (Py_ssize_t)offset[cend - 1] + 1;
+        if (end > size) {
+            PyErr_SetString(PyExc_ValueError, "an offset is outside the folded text");
+            goto done;
+        }
+        if ((flag[key] & 4) && add_probe(probes, key, start, end - 1) < 0) {
+            goto done;
+        }
+        if (key >= term_keys) {
+            continue;
+        }
+        if ((flag[key] & 1) && start > 0 && is_ascii_alnum(PyUnicode_READ(kind, data, start - 1))) {
+            continue;
+        }
+        if ((flag[key] & 2) && end < size && is_ascii_alnum(PyUnicode_READ(kind, data, end))) {
+            continue;
+        }
+        if (append_triple(end - start == cend - cstart ? kept : gapped, start, -end, key, 1) < 0) {
+            goto done;
+        }
+    }
+    result = PyTuple_Pack(3, kept, gapped, probes);
+done:
+    Py_XDECREF(kept);
+    Py_XDECREF(gapped);
+    Py_XDECREF(probes);
+    PyBuffer_Release(&offsets);
+    PyBuffer_Release(&flags);
+    return result;
+}
+
 static PyMethodDef native_methods[] = {
     {"fold_compact", fold_compact, METH_VARARGS, fold_compact_doc},
     {"plain_segments", plain_segments, METH_VARARGS, plain_segments_doc},
     {"markdown_segments", markdown_segments, METH_VARARGS, markdown_segments_doc},
+    {"match_spans", match_spans, METH_VARARGS, match_spans_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1600,26 +1762,36 @@ static struct PyModuleDef native_module = {
 
 /* The version of markdown_segments (and its hooks): extract.py calls it only when the number matches, so it is
  * versioned apart from NATIVE_API, which normalize.py checks for the whole module. */
-#define MARKDOWN_API 1
+#define MARKDOWN_API 2
 
 PyMODINIT_FUNC
 PyInit__native(void)
 {
-    s_start = PyUnicode_InternFromString("start");
-    s_end = PyUnicode_InternFromString("end");
-    s_dest_url = PyUnicode_InternFromString("dest_url");
-    s_link_type = PyUnicode_InternFromString("link_type");
-    s_alt = PyUnicode_InternFromString("alt");
-    s_link = PyUnicode_InternFromString("link");
-    s_empty = PyUnicode_InternFromString("");
-    s_space = PyUnicode_InternFromString(" ");
-    if (!s_start || !s_end || !s_dest_url || !s_link_type || !s_alt || !s_link || !s_empty || !s_space) {
-        return NULL;
+    /* The names are interned into locals and kept only once the module exists: an init that fails (no memory)
+     * releases what it made, and a later successful one holds exactly one reference to each. */
+    static const char *const texts[] = {"start", "end", "dest_url", "link_type", "alt", "link", "", " "};
+    PyObject **names[] = {&s_start, &s_end, &s_dest_url, &s_link_type, &s_alt, &s_link, &s_empty, &s_space};
+    enum { N_NAMES = sizeof(texts) / sizeof(texts[0]) };
+    PyObject *made[N_NAMES] = {NULL};
+    PyObject *module = NULL;
+    int failed = 0;
+    for (int i = 0; i < N_NAMES && !failed; i++) {
+        failed = (made[i] = PyUnicode_InternFromString(texts[i])) == NULL;
     }
-    PyObject *module = PyModule_Create(&native_module);
-    if (module != NULL && (PyModule_AddIntConstant(module, "API", NATIVE_API) < 0
-                           || PyModule_AddIntConstant(module, "MARKDOWN_API", MARKDOWN_API) < 0)) {
-        Py_DECREF(module);
+    if (!failed) {
+        module = PyModule_Create(&native_module);
+        failed = module == NULL || PyModule_AddIntConstant(module, "API", NATIVE_API) < 0
+                 || PyModule_AddIntConstant(module, "MARKDOWN_API", MARKDOWN_API) < 0;
+    }
+    for (int i = 0; i < N_NAMES; i++) {
+        if (failed) {
+            Py_XDECREF(made[i]);
+        } else {
+            Py_XSETREF(*names[i], made[i]);
+        }
+    }
+    if (failed) {
+        Py_XDECREF(module);
         return NULL;
     }
     return module;

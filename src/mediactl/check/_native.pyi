@@ -5,6 +5,9 @@ API: int
 
 def fold_compact(text: str, table: bytes, removed: bytes, digits: bytes, /) -> tuple[str, str, bytes, int]: ...
 def plain_segments(text: str, segment_type: type[tuple[Any, ...]], display: str, field: str, /) -> tuple[list[Any], list[int]]: ...
+def match_spans(
+    hits: list[tuple[int, int, int]], shift: int, offsets: Any, base: str, flags: bytes, term_keys: int, /
+) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]], dict[int, list[tuple[int, int]]]]: ...
 
 MARKDOWN_API: int
 
@@ -16,7 +19,7 @@ def markdown_segments(
     out: Any,
     segment_type: type[tuple[Any, ...]],
     cjk_ranges: tuple[tuple[int, int], ...],
-    hooks: tuple[Any, Any, Any, Any],
+    hooks: tuple[Any, Any, Any, Any, Any],
     html_tags: tuple[frozenset[str], frozenset[str], frozenset[str]],
     /,
 ) -> None: ...

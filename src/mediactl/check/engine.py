@@ -8,6 +8,7 @@ which has the same length as the original, so their offsets need no mapping.
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -37,6 +38,10 @@ class Hit(NamedTuple):
     text: str
     normalisations: tuple[str, ...]
     segment: Any
+
+
+#: Hit(...) without the Python-level __new__ of a NamedTuple: a large check makes one per match.
+_hit = functools.partial(tuple.__new__, Hit)
 
 
 class Engine:
@@ -82,10 +87,6 @@ class Engine:
         probed = [index for index, literal in enumerate(self.literals) if self.normalizer.term(literal)]
         self._direct = [index for index in range(len(self.literals)) if index not in probed]
         self._probed = probed  # probe number -> literal number
-        try:
-            self.matcher = Matcher(searched, self.normalizer, probes=[self.literals[i] for i in probed])
-        except ValueError as exc:
-            raise RulePackError("rule packs", [Problem("rule packs", str(exc))]) from None
         # A required sentence is present when its folded form is in the folded text; its own punctuation
         # (、，) must not be subject to the matcher's gap policy, which is meant for evasions.
         # Equivalent wordings (data/check/disclosure_equivalents.yaml) count as the sentence itself.
@@ -99,6 +100,18 @@ class Engine:
                     tuple(tuple(self.normalizer.term(a) for a in clause) for clause in clauses)
                     for clauses in clause_sets
                 )
+        # The required sentences and their clauses' wordings ride in the automaton too, as probes after the
+        # literals: a text that triggers a disclosure rule was searched for each of them with str.find (the
+        # 2,000-file Markdown bench: 82 scans of each whole text, ~5 % of the check's CPU). Those the fold
+        # would change again (none in the packs) are still searched for in the compact text.
+        self._sentences = sorted(_probe_sentences(self.required, self.clause_sets, self.normalizer))
+        self._sentence_set = frozenset(self._sentences)
+        try:
+            self.matcher = Matcher(
+                searched, self.normalizer, probes=[*(self.literals[i] for i in probed), *self._sentences]
+            )
+        except ValueError as exc:
+            raise RulePackError("rule packs", [Problem("rule packs", str(exc))]) from None
         self._in_force: dict[Profile, set[int]] = {}
         self._severity: dict[Profile, dict[str, tuple[str, str]]] = {}
         self._needs = {
@@ -135,6 +148,7 @@ class Engine:
         folded = _FoldedSegments(joined, normalized.base)  # segment id → its folded text, for quoting contexts
         hits: list[Hit] = []
         matches, probes = self.matcher.search_spans(normalized)
+        probes, sentences = self._sentence_probes(probes)
         entries, locate, respelled = self.entries, joined.locate, self.respelled
         for index, start, end, text, normalisations in matches:
             rule_no, role, term = entries[index]
@@ -143,10 +157,10 @@ class Engine:
                 segment, local = located
                 if index in respelled:
                     normalisations = (*normalisations, "homophone")
-                hits.append(Hit(rule_no, role, term, local, local + end - start, text, normalisations, segment))
+                hits.append(_hit((rule_no, role, term, local, local + end - start, text, normalisations, segment)))
         findings = self._regex(joined, normalized, profile, probes, folded)
         triggered = {hit.rule for hit in hits if hit.role == TRIGGER}
-        hits.extend(self._required(joined, normalized, active & triggered))
+        hits.extend(self._required(joined, normalized, active & triggered, sentences))
         by_rule: dict[int, list[Hit]] = defaultdict(list)
         for hit in hits:
             by_rule[hit.rule].append(hit)
@@ -160,15 +174,16 @@ class Engine:
                 findings.extend(self._disclosure(rule, rule_hits, folded))
         resolved = self._resolved(profile)
         if resolved:
-            findings = [_relevelled(f, resolved.get(f.rule)) for f in findings]
+            findings = [_relevelled(f, resolved[f.rule]) if f.rule in resolved else f for f in findings]
         # Whole tuples compare file, line, column, rule first (PLACE_KEY), then the rest: two findings
         # of one rule at one place keep an order that does not depend on the set's hashing.
         return sorted(set(findings))
 
     def _term(self, rule: Rule, hits: list[Hit], folded: dict[int, str]) -> Iterable[Finding]:
+        message, quoted = rule.message, bool(rule.unless_quoted_by)  # most rules have no quoting context
         for hit in _unallowed(hits):
-            finding = _finding(rule, hit, rule.message.replace("{match}", hit.text), rule.suggestion(hit.term))
-            yield self._in_context(rule, finding, (hit.segment, hit.start, hit.end), folded)
+            finding = _finding(rule, hit, message.replace("{match}", hit.text), rule.suggestion(hit.term))
+            yield self._in_context(rule, finding, (hit.segment, hit.start, hit.end), folded) if quoted else finding
 
     def _in_context(self, rule: Rule, finding: Finding, where: tuple[Any, int, int], folded: dict[int, str]) -> Finding:
         """The finding at `info` when its rule's quoting context holds (a warning that names the claim)."""
@@ -270,24 +285,39 @@ class Engine:
             self._severity[profile] = resolved
         return self._severity[profile]
 
-    def _required(self, joined: _Joined, normalized: Any, active: set[int]) -> Iterable[Hit]:
+    def _required(
+        self, joined: _Joined, normalized: Any, active: set[int], sentences: dict[str, list[int]]
+    ) -> Iterable[Hit]:
         """Where a required sentence is present: its folded form found in the folded text.
 
         Only for the disclosure rules in `active` (the caller passes those whose trigger occurs: a required
-        sentence matters nowhere else, and searching for each one scanned every text).
+        sentence matters nowhere else, and searching for each one scanned every text). `sentences`: where the
+        automaton found each probed sentence or clause wording (original offset of its first kept character).
         """
-        compact = normalized.compact
-        for index, sentences in self.required.items():
+        where = _Places(normalized, sentences, self._sentence_set)
+        for index, required in self.required.items():
             if index not in active:
                 continue
-            for sentence in sentences:
-                for found in _finds(compact, sentence):
-                    located = joined.locate(normalized.to_original(found), normalized.to_original(found))
+            for sentence in required:
+                for first in where[sentence]:
+                    located = joined.locate(first, first)
                     if located:
                         yield Hit(index, REQUIRE, "", 0, 0, "", (), located[0])
             for clauses in self.clause_sets[index]:
-                for segment in _segments_with_all(joined, normalized, clauses):
+                for segment in _segments_with_all(joined, where, clauses):
                     yield Hit(index, REQUIRE, "", 0, 0, "", (), segment)
+
+    def _sentence_probes(
+        self, probes: dict[int, list[tuple[int, int]]]
+    ) -> tuple[dict[int, list[tuple[int, int]]], dict[str, list[int]]]:
+        """The matcher's probes split: the regex rules' literals (as _regex takes them), and each required
+        sentence or clause wording found -> the original offsets of its first kept character."""
+        literals = len(self._probed)
+        if all(probe < literals for probe in probes):  # most texts: no disclosure wording at all
+            return probes, {}
+        sentences = {self._sentences[probe - literals]: [first for first, _ in found]
+                     for probe, found in probes.items() if probe >= literals}  # fmt: skip
+        return {probe: found for probe, found in probes.items() if probe < literals}, sentences
 
     def _regex(
         self,
@@ -396,15 +426,41 @@ def _first_of(text: str, alternatives: tuple[str, ...]) -> tuple[int, int] | Non
     return None
 
 
-def _segments_with_all(joined: _Joined, normalized: Any, clauses: tuple[tuple[str, ...], ...]) -> list[Any]:
+def _probe_sentences(
+    required: dict[int, tuple[str, ...]],
+    clause_sets: dict[int, tuple[tuple[tuple[str, ...], ...], ...]],
+    normalizer: Any,
+) -> set[str]:
+    """The required sentences and clause wordings the automaton can find as probes: those the matcher's own
+    normalisation (`term`) leaves as they are, so a probe found is exactly an occurrence in the compact text."""
+    wanted = {sentence for sentences in required.values() for sentence in sentences}
+    wanted |= {a for sets in clause_sets.values() for clauses in sets for clause in clauses for a in clause}
+    return {sentence for sentence in wanted if sentence and normalizer.term(sentence) == sentence}
+
+
+class _Places(dict[str, list[int]]):
+    """Sentence -> original offsets of the first kept character of each occurrence in the compact text: as the
+    automaton found the probed ones (absent: none), by str.find for any other."""
+
+    def __init__(self, normalized: Any, found: dict[str, list[int]], probed: frozenset[str]) -> None:
+        super().__init__(found)
+        self.normalized, self.probed = normalized, probed
+
+    def __missing__(self, sentence: str) -> list[int]:
+        if sentence in self.probed:
+            return []
+        to_original = self.normalized.to_original
+        return [to_original(found) for found in _finds(self.normalized.compact, sentence)]
+
+
+def _segments_with_all(joined: _Joined, where: _Places, clauses: tuple[tuple[str, ...], ...]) -> list[Any]:
     """The segments holding every clause (any of its alternatives): a reordered disclosure, one paragraph."""
-    compact = normalized.compact
     holding: set[int] | None = None
     for alternatives in clauses:
         here = set()
         for alternative in alternatives:
-            for found in _finds(compact, alternative):
-                located = joined.locate(normalized.to_original(found), normalized.to_original(found))
+            for first in where[alternative]:
+                located = joined.locate(first, first)
                 if located:
                     here.add(id(located[0]))
         holding = here if holding is None else holding & here
@@ -421,16 +477,14 @@ class _FoldedSegments(dict[int, str]):
     def __init__(self, joined: _Joined, base: str) -> None:
         super().__init__()
         self.joined, self.base = joined, base
-        self.spans: dict[int, tuple[int, int]] | None = None
+        self.numbers: dict[int, int] | None = None
 
     def __missing__(self, key: int) -> str:
-        if self.spans is None:
-            self.spans = {
-                id(segment): (start, start + len(segment.text))
-                for segment, start in zip(self.joined.segments, self.joined.starts, strict=True)
-            }
-        start, end = self.spans[key]
-        text = self[key] = self.base[start:end]
+        if self.numbers is None:  # segment id -> its number, made in native loops (a file has a hundred and more)
+            self.numbers = dict(zip(map(id, self.joined.segments), range(len(self.joined.segments)), strict=True))
+        number = self.numbers[key]
+        start = self.joined.starts[number]
+        text = self[key] = self.base[start : start + len(self.joined.segments[number].text)]
         return text
 
 

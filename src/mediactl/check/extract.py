@@ -22,8 +22,10 @@ import bisect
 import functools
 import html
 import json
+import operator
 import os
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from html.parser import HTMLParser
@@ -85,7 +87,9 @@ class Segment(NamedTuple):  # a tuple: a large check creates one per paragraph, 
         """
         if not 0 <= offset <= len(self.text):
             raise IndexError(f"offset {offset} outside the segment text (length {len(self.text)})")
-        index = bisect.bisect_right(self.anchors, offset, key=lambda anchor: anchor[0]) - 1
+        # The last anchor at or before offset: tuples compare by offset first, and no line or column reaches
+        # maxsize (no key function: a Python call per step, for every finding of a large check).
+        index = bisect.bisect_right(self.anchors, (offset, sys.maxsize, sys.maxsize)) - 1
         start, line, column = self.anchors[max(index, 0)]
         return line, column + offset - start
 
@@ -134,6 +138,9 @@ class _Lines:
         return out
 
 
+_ANCHORS, _FIRST, _PLACE = operator.itemgetter(4), operator.itemgetter(0), operator.itemgetter(1, 2)  # _Out.sorted
+
+
 class _Out:
     """Collects segments of one file and numbers the blocks of each field."""
 
@@ -141,6 +148,8 @@ class _Out:
         self.display = display
         self.segments: list[Segment] = []
         self.counts: Counter[str] = Counter()
+        self.references = 0  # reference links met (_reference_place), and their URLs' places once looked up
+        self.reference_places: dict[str, int] | None = None
 
     def emit(self, field: str, chars: list[str], where: list[Where | None], default: Where) -> None:
         text = "".join(chars)
@@ -162,8 +171,12 @@ class _Out:
         self.counts[field] += 1
 
     def sorted(self) -> list[Segment]:
-        """In source order: a paragraph before the link targets and image alt texts inside it."""
-        return sorted(self.segments, key=lambda segment: segment.anchors[0][1:])
+        """In source order: a paragraph before the link targets and image alt texts inside it.
+
+        By the (line, column) of each segment's first anchor, ties in the order emitted; the keys are made in
+        native loops (a Python key function was a call per segment: 224,000 for the Markdown bench)."""
+        keys = list(map(_PLACE, map(_FIRST, map(_ANCHORS, self.segments))))
+        return list(map(self.segments.__getitem__, sorted(range(len(keys)), key=keys.__getitem__)))
 
 
 class _Block:
@@ -614,7 +627,8 @@ class _MarkdownExtractor:
             after_text = self.char.char  # the end of the link's text: the destination comes after it
             begin, stop = self.char(span["start"]), self.char(span["end"])
             # a reference link's URL is in its definition
-            found = self.src.find(url, after_text, stop) if data["link_type"] == "Inline" else self.src.find(url)
+            inline = data["link_type"] == "Inline"
+            found = self.src.find(url, after_text, stop) if inline else _reference_place(self.out, self.src, url)
             link.add(url, *self.pos(found if found >= 0 else begin))
         self.inner.append(link)
 
@@ -644,6 +658,39 @@ class _MarkdownExtractor:
         _html_into(self.out, content, self.field, places[0][0] - 1, [column - 1 for _, column in places])
 
 
+#: Reference links of a text whose URLs are each searched for from its start; past them, all at once.
+SEARCHED_REFERENCES = 8
+
+
+def _reference_place(out: _Out, src: str, url: str) -> int:
+    """``src.find(url)``: where a reference link's URL first occurs (its definition, or before it), -1 if nowhere.
+
+    Each was a search from the start of the text, quadratic in a text of many reference links (20,000: 3 s on
+    either path). Past the first few, the first place of every definition's URL is found in one pass and looked up
+    (`out` keeps it for the text); a URL that is not a definition's (a parser's rewriting) is still searched for.
+    """
+    out.references += 1
+    if out.reference_places is None and out.references > SEARCHED_REFERENCES:
+        out.reference_places = _first_places(src)
+    found = out.reference_places.get(url) if out.reference_places is not None else None
+    return src.find(url) if found is None else found
+
+
+def _first_places(src: str) -> dict[str, int]:
+    """Each reference definition's URL in `src` -> where it first occurs there (as str.find finds it)."""
+    import ahocorasick_rs  # lazy: start-up, only for a text of many reference links
+
+    definitions = _markdown_parser().reference_definitions(src)
+    urls = sorted({definition["dest"] for definition in definitions.values() if definition["dest"]})
+    places: dict[str, int] = {}
+    if urls:
+        automaton = ahocorasick_rs.AhoCorasick(urls, matchkind=ahocorasick_rs.MatchKind.Standard)
+        for index, start, _ in automaton.find_matches_as_indexes(src, overlapping=True):  # in order of their ends
+            if start < places.get(urls[index], len(src)):
+                places[urls[index]] = start
+    return places
+
+
 def _code_span_runs(src: str, code: str, begin: int, stop: int) -> list[tuple[str, int]]:
     """Inline code between its backticks (src[begin:stop]) as runs (text, offset), one per source line it spans."""
     ticks = len(src[begin:stop]) - len(src[begin:stop].lstrip("`"))
@@ -667,7 +714,9 @@ def _code_span_runs(src: str, code: str, begin: int, stop: int) -> list[tuple[st
 
 #: markdown_segments's other arguments (_native.c): its hooks, shared with the fallback, and the tags it must know.
 _MARKDOWN_TAGS = (_BLOCK_TAGS, _SKIP_TAGS | _PRE_TAGS | {"title"}, _ATTRIBUTE_TAGS)
-_MARKDOWN_NATIVE = (Segment, _CJK_RANGES, (_code_span_runs, _emit_attributes, _html_into, _Lines), _MARKDOWN_TAGS)
+_MARKDOWN_NATIVE = (
+    Segment, _CJK_RANGES, (_code_span_runs, _emit_attributes, _html_into, _Lines, _reference_place), _MARKDOWN_TAGS
+)
 
 
 # --- YAML and JSON --------------------------------------------------------------------------
@@ -902,7 +951,7 @@ def extract_markdown(text: str, display: str, *, line_offset: int = 0, field: st
     """
     out = _Out(display)
     src = _normalize_newlines(text)
-    if _native is not None and getattr(_native, "MARKDOWN_API", None) == 1:  # the same segments, made natively
+    if _native is not None and getattr(_native, "MARKDOWN_API", None) == 2:  # the same segments, made natively
         events = _markdown_parser().events_with_range(src)
         _native.markdown_segments(events, src, line_offset, field, out, *_MARKDOWN_NATIVE)
     else:

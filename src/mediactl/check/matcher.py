@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 import ahocorasick_rs
 
-from mediactl.check.normalize import INVISIBLE, Normalized, Normalizer, explain
+from mediactl.check.normalize import INVISIBLE, Normalized, Normalizer, _native, explain
 
 __all__ = ["CLAUSE_MARKS", "Match", "Matcher"]
 
@@ -104,6 +104,16 @@ class Matcher:
                 self._keys.append(key)
             self._probe_keys.append(position[key])
         self._probe_key_set = frozenset(self._probe_keys)  # a probe may share a term's key (保本 both)
+        self._key_probes: dict[int, list[int]] = {}  # key -> its probe numbers: a text holds few of the 250 probes
+        for number, probe_key in enumerate(self._probe_keys):
+            self._key_probes.setdefault(probe_key, []).append(number)
+        # The same facts a byte per key, for the native loop (_native.match_spans): 1 Latin start, 2 Latin end, 4 probe.
+        self._flags = bytes(
+            (index < self._term_keys and self._latin_start[index])
+            | (index < self._term_keys and self._latin_end[index]) << 1
+            | (index in self._probe_key_set) << 2
+            for index in range(len(self._keys))
+        )
         self._chars: ahocorasick_rs.AhoCorasick | None = self._str_automaton()
         self._units: ahocorasick_rs.BytesAhoCorasick | None = None
 
@@ -159,32 +169,15 @@ class Matcher:
         last kept character, in the order found. The regex rules run only on the paragraphs holding one of their
         literals, and the automaton has found those already."""
         normalized = text if isinstance(text, Normalized) else self.normalizer.normalize(text)
-        base = normalized.base
-        size = len(base)
-        to_original = normalized._mapper()
-        latin_start, latin_end = self._latin_start, self._latin_end
-        kept: list[tuple[int, int, int]] = []
-        probe_hits: list[tuple[int, int, int]] = []
-        probe_keys, term_keys = self._probe_key_set, self._term_keys
         hits, shift = self._scan(normalized.compact)
-        for key, cstart, cend in hits:
-            if cstart & shift:  # odd byte offset: not on a character boundary
-                continue
-            if key in probe_keys:
-                probe_hits.append((key, cstart >> shift, cend >> shift))
-            if key >= term_keys:
-                continue
-            cstart >>= shift
-            cend >>= shift
-            start = to_original(cstart)
-            end = to_original(cend - 1) + 1
-            if latin_start[key] and start > 0 and base[start - 1] in _ASCII_ALNUM:
-                continue
-            if latin_end[key] and end < size and base[end] in _ASCII_ALNUM:
-                continue
-            if end - start != cend - cstart and not self._gaps_ok(normalized, start, end):
-                continue
-            kept.append((start, -end, key))
+        native = _native if normalized._offsets is not None else None  # offsets: the native fold ran
+        if native is not None and hasattr(native, "match_spans"):  # the same loop, natively
+            kept, gapped, found = native.match_spans(
+                hits, shift, normalized._offsets, normalized.base, self._flags, self._term_keys
+            )
+            kept += [hit for hit in gapped if self._gaps_ok(normalized, hit[0], -hit[1])]
+        else:
+            kept, found = self._kept(normalized, hits, shift)
         kept.sort()
         original, terms, indexes = normalized.original, self.terms, self._indexes
         matches: list[Match] = []
@@ -194,10 +187,41 @@ class Matcher:
                 term = terms[index]
                 normalisations = () if span == term else explain(span, self.normalizer, term=term)
                 matches.append(Match(index, start, -negative_end, span, normalisations))
+        present = sorted((probe, key) for key in found for probe in self._key_probes[key])
+        return matches, {probe: found[key] for probe, key in present}
+
+    def _kept(
+        self, normalized: Normalized, hits: list[tuple[int, int, int]], shift: int
+    ) -> tuple[list[tuple[int, int, int]], dict[int, list[tuple[int, int]]]]:
+        """The raw hits (`_scan`) that stand as (start, -end, key) in original offsets, and each probe key found ->
+        the original offsets of the first and last kept character of each of its hits (_native.match_spans is
+        this loop in C; the tests compare the two)."""
+        base = normalized.base
+        size = len(base)
+        to_original = normalized._mapper()
+        latin_start, latin_end = self._latin_start, self._latin_end
+        kept: list[tuple[int, int, int]] = []
         found: dict[int, list[tuple[int, int]]] = {}
-        for key, cstart, cend in probe_hits:
-            found.setdefault(key, []).append((to_original(cstart), to_original(cend - 1)))
-        return matches, {probe: found[key] for probe, key in enumerate(self._probe_keys) if key in found}
+        probe_keys, term_keys = self._probe_key_set, self._term_keys
+        for key, cstart, cend in hits:
+            if cstart & shift:  # odd byte offset: not on a character boundary
+                continue
+            cstart >>= shift
+            cend >>= shift
+            if key in probe_keys:
+                found.setdefault(key, []).append((to_original(cstart), to_original(cend - 1)))
+            if key >= term_keys:
+                continue
+            start = to_original(cstart)
+            end = to_original(cend - 1) + 1
+            if latin_start[key] and start > 0 and base[start - 1] in _ASCII_ALNUM:
+                continue
+            if latin_end[key] and end < size and base[end] in _ASCII_ALNUM:
+                continue
+            if end - start != cend - cstart and not self._gaps_ok(normalized, start, end):
+                continue
+            kept.append((start, -end, key))
+        return kept, found
 
     def _gaps_ok(self, normalized: Normalized, start: int, end: int) -> bool:
         """Whether every run of removed characters inside ``[start, end)`` is an acceptable gap."""

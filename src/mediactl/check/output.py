@@ -22,7 +22,7 @@ from typing import IO, Any, NamedTuple
 from mediactl.check import report
 from mediactl.check.findings import Finding
 from mediactl.check.rules import RANK, SEVERITIES
-from mediactl.core.redaction import redact_known  # findings quote the user's files: see its docstring
+from mediactl.core.redaction import redact_known, redact_known_encoded  # findings quote the user's files
 
 STREAMED = ("json", "line", "github")
 #: Between two findings of the JSON document; every formatted finding starts with it, the first one's is skipped.
@@ -144,9 +144,17 @@ class Target(NamedTuple):
 
     def encode(self, text: str) -> bytes:
         """A batch's text as it travels from a worker."""
-        if self.binary:
-            return text.encode(self.encoding, self.errors)
-        return text.encode("utf-8", "surrogatepass")
+        return text.encode(*self.codec)
+
+    @property
+    def codec(self) -> tuple[str, str]:
+        """(encoding, errors) of a batch's text as it travels from a worker."""
+        return (self.encoding, self.errors) if self.binary else ("utf-8", "surrogatepass")
+
+    def stateless(self) -> bool:
+        """Whether the travelling encoding is UTF-8, so a text encoded piece by piece is the text encoded whole:
+        both error handlers used (JSON escapes, surrogatepass) encode a character at a time."""
+        return codecs.lookup(self.codec[0]).name == "utf-8"
 
     def texts(self, spool: IO[bytes]) -> Iterator[str]:
         """The spooled batches as text the stream can write (the slow path), a megabyte at a time."""
@@ -187,6 +195,10 @@ class Output:
         tally.count(findings, self.fail_on)
         if not self.streamed:
             return Part(tally, b"", b"", tuple(map(tuple, findings)))
+        if self.fmt == "json" and self.target.stateless():  # JSON made as bytes: no encoding of whole lines
+            made = [redact_known_encoded(text) for text in _json_encoded(findings, *self.target.codec)]
+            if made[0] is not None and made[1] is not None:
+                return Part(tally, made[0], made[1], ())
         active, allowed = _formatted(self.fmt, findings)
         return Part(tally, self._encoded(active), self._encoded(allowed), ())
 
@@ -276,6 +288,14 @@ def _json(findings: Sequence[Finding]) -> str:
     """Each finding preceded by the separator (the writer skips the very first one)."""
     lines = report.json_lines(findings)
     return JSON_SEPARATOR + JSON_SEPARATOR.join(lines) if lines else ""
+
+
+def _json_encoded(findings: Sequence[Finding], encoding: str, errors: str) -> tuple[bytes, bytes]:
+    """`_json` of the active and the allowed findings, encoded: (active, allowed)."""
+    separator = JSON_SEPARATOR.encode(encoding)
+    active = report.json_lines_encoded([f for f in findings if not f.suppressed], encoding, errors)
+    allowed = report.json_lines_encoded([f for f in findings if f.suppressed], encoding, errors)
+    return tuple(separator + separator.join(lines) if lines else b"" for lines in (active, allowed))  # type: ignore[return-value]
 
 
 def _spool() -> IO[bytes]:

@@ -14,7 +14,7 @@ import typer
 
 from mediactl import __version__
 from mediactl.cli import auth, check, doctor, items, plan, preview, project, publish, render, run, state, stats
-from mediactl.cli.base import STATE, MediactlGroup
+from mediactl.cli.base import STATE, MediactlGroup, leave
 
 app = typer.Typer(
     cls=MediactlGroup,
@@ -112,3 +112,12 @@ app.add_typer(stats_app, name="stats")
 
 def main() -> None:
     app(prog_name="mediactl")
+
+
+def script() -> None:
+    """The console script (and `python -m mediactl`): `main`, then out of the process without tearing the
+    interpreter down (cli/base.py `leave`). Code that calls `main` itself gets its SystemExit as before."""
+    try:
+        main()
+    except SystemExit as done:
+        leave(done)

@@ -8,11 +8,13 @@ with its path, exit 2. Any other exception is a bug, reported in one line unless
 `--debug` asks for the traceback.
 """
 
+import atexit
 import os
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -60,6 +62,26 @@ STATE = State()
 def print_warnings(problems: tuple[Problem, ...] | list[Problem]) -> None:
     for problem in problems:
         console.warning(str(problem))
+
+
+def leave(done: SystemExit) -> NoReturn:
+    """End the process with `done`'s exit code once the command has finished, skipping the interpreter's teardown.
+
+    Python's own exit frees every object one by one (the compiled rules, the automaton, the fold tables):
+    ~50 ms of a one-file check's ~250 ms of CPU, and serial wall time at the end of a large check, with nothing
+    left to do. What an exit must still do is done first: the atexit handlers (weakref finalizers, logging,
+    multiprocessing), then stdout and stderr flushed. Where that cannot be done safely (another thread still
+    runs, a code that is not a number, a stream that will not flush), the ordinary exit happens instead."""
+    code = 0 if done.code is None else done.code
+    if not isinstance(code, int) or threading.active_count() > 1:
+        raise done
+    atexit._run_exitfuncs()  # clears them: an ordinary exit after this does not run them twice
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a reader gone, a stream closed: the ordinary exit says so as it always did
+        raise done from None
+    os._exit(code)
 
 
 class MediactlGroup(TyperGroup):

@@ -221,6 +221,17 @@ def _children(node: yaml.Node) -> list[tuple[yaml.Node, Any]]:
     return []
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
+def _construct(node: yaml.Node, loader: Any) -> Any:
+    """The value of a leaf node (a key, a scalar), as the loader's constructor makes it: a string scalar's value
+    directly, which is what the constructor returns for it (most scalars of front matter are strings)."""
+    if type(node) is yaml.ScalarNode and node.tag == _STR:
+        return node.value
+    return loader.construct_object(node, deep=True)
+
+
 def _convert(node: yaml.Node, path: KeyPath, loader: Any, out: LocatedYAML, offset: int) -> Any:
     if not path:
         _remember(out, (), node, offset)  # the document itself: where "'title' is required" points
@@ -228,7 +239,7 @@ def _convert(node: yaml.Node, path: KeyPath, loader: Any, out: LocatedYAML, offs
         loader.flatten_mapping(node)  # resolves `<<:` merge keys as safe_load would
         mapping: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = _construct(key_node, loader)
             key_path = (*path, key)
             _remember(out, key_path, key_node, offset)
             if not isinstance(key, Hashable):
@@ -244,7 +255,7 @@ def _convert(node: yaml.Node, path: KeyPath, loader: Any, out: LocatedYAML, offs
             _remember(out, (*path, index), item, offset)
             items.append(_convert(item, (*path, index), loader, out, offset))
         return items
-    return loader.construct_object(node, deep=True)
+    return _construct(node, loader)
 
 
 def _remember(out: LocatedYAML, path: KeyPath, node: yaml.Node, offset: int) -> None:

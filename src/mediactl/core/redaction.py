@@ -91,6 +91,20 @@ def redact_known(text: str) -> str:
     return text
 
 
+def redact_known_encoded(data: bytes) -> bytes | None:
+    """`redact_known` for text already encoded as UTF-8, where a secret's bytes occur exactly where the secret does
+    (no character's encoding holds another's). None when a secret has no UTF-8 form (a lone surrogate from an
+    undecodable environment value): the encoded text may hold it escaped, so only its text can be redacted."""
+    for secret in _longest_first:
+        try:
+            needle = secret.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+        if needle in data:
+            data = data.replace(needle, REDACTED.encode("utf-8"))
+    return data
+
+
 def redacted_excerpt(text: str, limit: int) -> str:
     """The start of `text` (a platform's answer), redacted before it is cut: a secret cut in two would
     no longer match its registered value, and a cut JSON string is still recognised as one."""
