@@ -167,3 +167,20 @@ def test_ordinary_text_is_left_alone(text: str) -> None:
 def test_registered_secrets_are_hidden_even_inside_other_words() -> None:
     redaction.register_secret("reg1stered-Secret-Value")
     assert redaction.redact("x reg1stered-Secret-Value y") == "x *** y"
+
+
+def test_a_secret_with_characters_json_escapes_is_redacted_from_json_output() -> None:
+    """A password with a quote and a backslash (or a Chinese one, in an ASCII-only document) appears escaped in JSON,
+    where its plain value never matches: check's JSON findings and the CLI's JSON would have shown it."""
+    import json
+
+    from mediactl.core.redaction import redact_known, redact_known_encoded, register_secret
+
+    for secret in ('pa"ss\\wörd-2026', "口令\t隐藏值"):
+        register_secret(secret)
+        for ascii_only in (False, True):
+            document = json.dumps({"quote": f"见 {secret} 处"}, ensure_ascii=ascii_only)
+            escaped = json.dumps(secret, ensure_ascii=ascii_only)[1:-1]
+            assert escaped in document
+            assert escaped not in redact_known(document) and "***" in redact_known(document)
+            assert escaped.encode() not in (redact_known_encoded(document.encode()) or b"")

@@ -9,6 +9,7 @@ carry a token this process never resolved (fetched by another run and cached).
 
 from __future__ import annotations
 
+import json
 import re
 
 REDACTED = "***"
@@ -40,11 +41,15 @@ def known_secrets() -> list[str]:
 
 
 def register_secret(value: str) -> None:
-    """Remember a secret so that `redact` hides it from every later message."""
+    """Remember a secret so that `redact` hides it from every later message, and from JSON: a secret holding a
+    quote, a backslash or a control character is written escaped there (pa\\"ss), which the plain value never
+    matches, so its escaped forms (as written with and without ensure_ascii) are secrets too."""
     global _longest_first
-    if value and len(value) >= _MIN_SECRET_LENGTH and value not in _known_secrets:
-        _known_secrets.add(value)
-        _longest_first = sorted(_known_secrets, key=len, reverse=True)
+    if not value or len(value) < _MIN_SECRET_LENGTH or value in _known_secrets:
+        return
+    _known_secrets.add(value)
+    _known_secrets.update(json.dumps(value, ensure_ascii=ascii_only)[1:-1] for ascii_only in (False, True))
+    _longest_first = sorted(_known_secrets, key=len, reverse=True)
 
 
 def secret_name(name: str) -> bool:
