@@ -64,6 +64,7 @@ def prepare_contexts(names: Iterable[str]) -> None:
         context = known[name]
         for cues in (context.unquoted_before, context.unquoted_after, context.sentence_before, context.sentence_after):
             _cue_pattern(cues)
+        _cue_pattern(context.sentence_before, True)
         for cues in (context.before, context.after, context.ignore):
             _literal_pattern(cues)
         if context.quotes:
@@ -142,36 +143,78 @@ def _in_warning_sentence(folded: str, start: int, end: int, context: Context) ->
     before = _blank(folded[begin:start].translate(quote_marks), context)
     after = _blank(folded[end : _answer_end(folded, end)].translate(quote_marks), context)
     return (
-        _any_cue(before, context.sentence_before)
+        _any_cue(before, context.sentence_before, negatable=True)
         or _any_cue(after, context.sentence_after)
         or any(first in before and second in after for first, second in context.sentence_around)
     )
 
 
-#: Words that turn a sentence from what it contrasts with to what it asserts (但凡 is "whenever", 不过度 "not too"),
-#: and the advertiser naming itself at the head of a clause (…，本行理财保本保息): what follows is its own claim.
-_CONTRAST = re.compile(
-    "其实|事实上|然而|可是|不过(?![度分])|但(?![凡愿])"
-    f"|(?<=[{re.escape(''.join(sorted(_CLAUSE_MARKS)))}])(?:本行|我行|本产品|本公司|我司|本平台)"
-)
+#: Words that turn a sentence from what it contrasts with to what it asserts (但凡 is "whenever", 不过度 "not too").
+_CONTRAST = re.compile("其实|事实上|然而|可是|不过(?![度分])|但(?![凡愿])")
+
+#: The advertiser naming itself (本行, 我们, 本产品, 小编 …): the speaker of an ad. As the subject of a clause it starts
+#: its own assertion, which a warning cue before that clause does not govern (受害人说对方承诺保本，我们则真正做到保本;
+#: 假冒银行的骗子很多，认准我们，零风险稳赚). Not as the object of what the warning is about: 冒充本行, 以本行名义, 让我们,
+#: 提醒我们 (the word before it says so); 我 alone is left out (我以为…保本 is a victim's account).
+_SELF = "我们|咱们|我行|我司|我家|本行|本产品|本公司|本平台|本店|本机构|本理财|本基金|本计划|本项目|小编"
+_OBJECT_OF = ("让", "使", "给", "对", "向", "骗", "诱导", "告诉", "冒充", "假冒", "仿冒", "假扮", "提醒", "要求", "叫", "帮",
+              "和", "跟", "与", "同", "被", "以", "打着", "称", "替", "为", "于")  # fmt: skip
+_VOICE = re.compile(_SELF)  # the words before a name are checked only where a name is found (rare): one plain search
+_WARNING_ENDS = re.compile("(?:警惕|提醒|诈骗|骗局|陷阱|上当|谨慎|当心|小心|防范|受骗)$")
+#: A clause that reports what someone said: the one before it ends with a speech verb (不法分子称，我们平台零风险), or a
+#: colon after a label of speech (骗子话术：我们的产品保本保息; 例如：…). The "我们" inside is the reported speaker's.
+_REPORTED_BY_VERB = re.compile("(?:说|称|说道|表示|声称|宣称|自称|承诺|许诺|保证|介绍|忽悠|宣传)$")
+_SPEECH_LABEL = re.compile("说|称|话术|说辞|台词|口号|宣传|广告|示例|例如|比如|譬如|常见|套路|骗术|噱头|诱饵")
 
 
 def _after_contrast(text: str, begin: int, index: int) -> int:
-    """Where the assertion holding text[index] begins, within text[begin:index]: after the last contrast word. A cue
-    before it governs what the contrast sets aside, not the claim after it: 很多人误以为理财会亏，其实我们的产品稳赚不赔,
-    监管规定不得承诺保本，但我们可以保证本金安全 and 警方提醒理财选正规渠道，本行理财保本保息 are claims
-    (很多人认为理财都保本，其实并非如此 still warns)."""
+    """Where the assertion holding text[index] begins, within text[begin:index]: after the last contrast word, and
+    at the clause in which the advertiser names itself as a subject (up to the end of the match's own clause). A cue
+    before it governs what the contrast sets aside or what others say, not the claim after it: 很多人误以为理财会亏，
+    其实我们的产品稳赚不赔, 监管规定不得承诺保本，但我们可以保证本金安全, 骗子才说“保本保息”，我们说的是真的：100%保本
+    and 识破骗局的最好办法，就是选择保本保息的我们 are claims (很多人认为理财都保本，其实并非如此 still warns, and a cue in
+    the claim's own clause after the reset still counts: 我们要警惕“保本”承诺)."""
     ends = [found.end() for found in _CONTRAST.finditer(text, begin, index)]
-    return ends[-1] if ends else begin
+    reset = ends[-1] if ends else begin
+    for voice in _VOICE.finditer(text, begin, _clause_end(text, index)):
+        if text.endswith(_OBJECT_OF, 0, voice.start()):
+            continue
+        clause = _clause_start(text, voice.start())
+        head = text[clause : voice.start()]
+        # at the head of its clause (after at most an invitation: 认准我们, 只有我们): the clause is its assertion.
+        # Further in: from the name on when the claim is in a later clause (受害人都后悔没选我们：本金零风险) or the
+        # name follows a warning's last word (提高警惕本理财零风险: two lines of a text file joined without a mark);
+        # otherwise it is an object in the claim's own clause (不表明投资于本产品无风险), whose cue still governs.
+        if len(head.strip()) <= 2 or voice.start() >= index:
+            at = clause
+        elif _WARNING_ENDS.search(head) or _clause_end(text, voice.start()) < index:
+            at = voice.start()
+        else:
+            continue
+        if at > reset and not _reported(text, clause):
+            reset = min(at, index)
+    return reset
 
 
-def _any_cue(text: str, cues: tuple[str, ...]) -> bool:
-    """Whether any cue is in text; a cue "A…B" is A followed later by B (均为…骗局: 均为高风险骗局)."""
-    return _cue_pattern(cues).search(text) is not None
+def _reported(text: str, clause: int) -> bool:
+    """Whether the clause starting at `clause` reports someone's words (不法分子称，…; 骗子话术：…)."""
+    if clause == 0 or text[clause - 1] not in _CLAUSE_MARKS or text[clause - 1] in _SENTENCE_MARKS:
+        return False
+    label = text[_clause_start(text, clause - 1) : clause - 1].rstrip()
+    if text[clause - 1] in "：:":
+        return _SPEECH_LABEL.search(label) is not None
+    return _REPORTED_BY_VERB.search(label) is not None
+
+
+def _any_cue(text: str, cues: tuple[str, ...], negatable: bool = False) -> bool:
+    """Whether any cue is in text; a cue "A…B" is A followed later by B (均为…骗局: 均为高风险骗局). With `negatable`,
+    a cue right after a negation is none: 我们不自称专家 names no one who claims (a sentence-wide cue reaches far, so
+    its own negation must not make an ad's claim look reported)."""
+    return _cue_pattern(cues, negatable).search(text) is not None
 
 
 @functools.cache
-def _cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
+def _cue_pattern(cues: tuple[str, ...], negatable: bool = False) -> re.Pattern[str]:
     """One compiled alternation for a context's cue list: one native search of a clause instead of a find
     (and a partition) per cue, as there were per match (460k finds for 200 Markdown bench files). An "A…B" cue
     is A, anything, B: B after the first A exactly when after any A. A list without cues matches nothing."""
@@ -179,7 +222,13 @@ def _cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
     for cue in cues:
         first, _, second = cue.partition("…")
         branches.append(re.escape(first) + (r"[\s\S]*?" + re.escape(second) if second else ""))
+    if negatable and branches:
+        return re.compile(f"{_NOT_NEGATED}(?:{'|'.join(branches)})")
     return re.compile("|".join(branches) if branches else r"(?!)")
+
+
+#: A negation right before a sentence-wide cue (不自称, 没有冒充, 从不假冒, 绝非骗子 …).
+_NOT_NEGATED = "(?<![不没未非无别勿])"
 
 
 @functools.cache
