@@ -87,9 +87,9 @@ WARNINGS = [
 ]
 
 
-def _failing(text: str) -> list[str]:
+def _failing(text: str, profile: Profile | None = None) -> list[str]:
     _, engine = prepared(None, None)
-    findings = engine.check(extract_source(text, "t.txt", "text"), Profile())
+    findings = engine.check(extract_source(text, "t.txt", "text"), profile or Profile())
     return [f"{finding.rule} 「{finding.matched}」" for finding in failing(findings, "error")]
 
 
@@ -105,3 +105,40 @@ def test_an_ad_riding_on_a_warning_cue_fails(text: str) -> None:
 @pytest.mark.parametrize("text", WARNINGS)
 def test_a_genuine_warning_passes(text: str) -> None:
     assert _failing(text) == [], text
+
+
+#: Named, not offered (round 5): an inventory of what may not be posted, a term being defined, a trick under a
+#: warning's numbered heading, conduct described as a category (承诺…的；), a quotation labelled a lure after 的, and a
+#: product page whose disclosure is another regulator's or association's wording. With the profile it is read under.
+NAMED = [
+    ("禁止在笔记中发布外部网址、口令、截图、二维码、小程序等内容", Profile(platform="xiaohongshu")),
+    ("预期收益率是销售机构按历史数据测算的收益率，不代表实际收益", Profile(products=("理财",))),
+    ("业绩比较基准是管理人为产品设定的1个投资目标", Profile(products=("理财",))),
+    ("陷阱2：夸大收益。有的机构宣称稳赚不赔、保本保息", Profile()),
+    ("声称无需任何抵押、只凭身份证就能当天放款的；", Profile(products=("贷款",))),
+    ("他们用“零门槛、秒到账”的诱人说辞吸引学生", Profile()),
+    ("讲座提醒：不要混淆“保本”与“低风险”", Profile()),
+    ("本基金净值随市场波动，不等同于银行存款。基金有风险，投资须谨慎。", Profile(products=("基金",))),
+    ("某理财近1年年化2.8%。理财产品过往业绩不代表未来表现，不等于实际收益，投资需谨慎。", Profile(products=("理财",))),
+]
+
+#: The same mechanisms must not open a door for an ad: a list of claims as an ad's features, a definition in the
+#: advertiser's own voice, an offer that does not end on 的, a quotation that is the product's name.
+NOT_NAMED = [
+    ("本行理财：保本、保息、零风险、稳赚等多重保障", Profile()),
+    ("保本保息是本行的目标", Profile()),
+    ("承诺保本保息的，只有本行", Profile()),
+    ("“稳赚不赔”的真实收益，等你来拿", Profile()),
+    ("扫码、加微信、领红包、看二维码等你来", Profile(platform="xiaohongshu")),
+    ("理财产品等同于定期存款，到期还本", Profile(products=("理财",))),
+]
+
+
+@pytest.mark.parametrize(("text", "profile"), NAMED)
+def test_a_named_claim_passes(text: str, profile: Profile) -> None:
+    assert _failing(text, profile) == [], text
+
+
+@pytest.mark.parametrize(("text", "profile"), NOT_NAMED)
+def test_an_ad_borrowing_a_naming_form_fails(text: str, profile: Profile) -> None:
+    assert _failing(text, profile), text

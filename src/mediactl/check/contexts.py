@@ -112,12 +112,109 @@ def quoted_in(folded: str, start: int, end: int, context: Context) -> bool:
         after = _skip_quoted(folded, closing + 1, context)
         # “秒批”，往往指的是…: a comma may stand between the quotation and its cue
         after += folded.startswith(",", after)
-        if _has_any(before, context.before) or _starts_any(folded, after, context.after):
+        if (
+            _has_any(before, context.before)
+            or _starts_any(folded, after, context.after)
+            or _labelled(folded, after, context)
+        ):
             return True
         if _in_warning_clause(folded, start, end, context):  # the quotation warns itself
             return True
         start, end = opening, closing + 1
-    return _in_warning_clause(folded, start, end, context) or _in_warning_sentence(folded, start, end, context)
+    return (
+        _in_warning_clause(folded, start, end, context)
+        or _in_warning_sentence(folded, start, end, context)
+        or _named(folded, start, end)
+    )
+
+
+def _named(folded: str, start: int, end: int) -> bool:
+    """The match is named, not offered: an item of an inventory, a term being defined, a trick under a warning's
+    numbered heading, or conduct described as a category (see each)."""
+    return (
+        _in_inventory(folded, start, end)
+        or _defined(folded, start, end)
+        or _under_warning_heading(folded, start)
+        or _describes_conduct(folded, start, end)
+    )
+
+
+#: The act an inventory lists things for: posting or carrying them (a claim listed as an ad's features, 本行理财：保本、
+#: 保息、零风险、稳赚等多重保障, has no such verb before it).
+_POSTING = re.compile("发布|发送|留下?|放置|出现|含有|包含|展示|使用|植入|添加|附带|张贴|上传|分享|私信")
+#: An inventory's tail: the items after the match's own, then 等 (not 等你/等您: "wait for", an ad's call to act).
+_INVENTORY_TAIL = re.compile("[^、等]{0,6}((?:、[^、等]{1,8})*)等(?![你您着待候])")
+
+
+def _in_inventory(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is one item of an inventory of four or more closed by 等, within its clause: a
+    platform's rule listing what may not be posted (…的链接、口令、截图、水印、二维码、小程序等) names a 二维码, it
+    shows none. An ad's call to act (扫码、加微信、领红包、抽大奖等你来) is no inventory."""
+    before = text[_clause_start(text, start) : start].split("、")
+    tail = _INVENTORY_TAIL.match(text[end : _clause_end(text, end)])
+    if tail is None or len(before[-1]) > 6 or _POSTING.search(before[0]) is None:
+        return False
+    items_before = len(before) - 1  # the first may be long (发布其他平台的链接): it opens the inventory
+    return 1 + items_before + tail.group(1).count("、") >= 4
+
+
+#: A definition: the term at the head of its sentence, then 是 and what kind of thing it is (预期收益率是银行…预估的
+#: 收益率; 业绩比较基准是银行设定的一个目标). An ad's 保本保息是我们的承诺 names no kind of thing; a figure (是4.5%) is a
+#: claim, not a definition.
+_DEFINITION = re.compile(
+    r"是(?!否)[^,。!?;:\n\d%]{0,30}的(?:1个|1种|1类)?[^,。!?;:\n\d%]{0,2}?(?:收益率|目标|指标|概念|术语|比率|估算值|测算值)"
+)
+
+
+def _defined(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is the term a sentence defines (see _DEFINITION); the advertiser naming itself in it
+    (…是本行的目标) makes it a claim."""
+    head = text[_sentence_start(text, start) : start].strip()
+    if head not in ("", "而", "但") and not head.endswith((":", "：")):
+        return False
+    found = _DEFINITION.match(text, _skip_word(text, end))
+    return found is not None and _VOICE.search(found.group(0)) is None
+
+
+def _skip_word(text: str, index: int) -> int:
+    """Past the rest of the term a match sits in (预期收益 → 预期收益率), up to 是."""
+    stop = text.find("是", index, index + 3)
+    return stop if stop >= 0 else index
+
+
+#: A warning's numbered heading at the head of a paragraph (套路三：…, 误区1：…, 陷阱二、…): what follows it in the
+#: paragraph describes the trick it numbers (digits are folded: 三 is 3).
+_WARNING_HEADING = re.compile(r"(?:套路|陷阱|误区|骗局|骗术|手法|伎俩|话术|案例|警示)\s*\d{1,2}\s*[:：、.]")
+
+
+def _under_warning_heading(text: str, start: int) -> bool:
+    heading = _WARNING_HEADING.match(text, len(text) - len(text.lstrip()))
+    return heading is not None and start >= heading.end()
+
+
+#: Conduct described as a category: a sentence that starts with a claim verb and ends with 的 (承诺无需征信、只要身份证
+#: 即可放款的；: "those who promise …", the 凡是 of a list of warning signs left out). An ad does not end its offer on 的.
+_CONDUCT = re.compile("(?:承诺|声称|宣称|号称|自称|谎称|打着)")
+
+
+def _describes_conduct(text: str, start: int, end: int) -> bool:
+    begin, finish = _sentence_start(text, start), _sentence_end(text, end)
+    sentence = text[begin:finish].strip()
+    return sentence.endswith("的") and _CONDUCT.match(sentence) is not None and _VOICE.search(sentence) is None
+
+
+def _labelled(text: str, index: int, context: Context) -> bool:
+    """Whether a quotation is followed by 的, a few words and a label that names it a lure (…“秒到账”的诱人话术,
+    “保本”的虚假承诺): the `after` cues that begin with 的, with up to four words between."""
+    if not text.startswith("的", index):
+        return False
+    labels = tuple(cue[1:] for cue in context.after if cue.startswith("的") and len(cue) > 2 and cue != "的广告")
+    for gap in range(1, 6):
+        if text[index + gap : index + gap + 1] in _CLAUSE_MARKS:
+            return False
+        if _starts_any(text, index + gap, labels):
+            return True
+    return False
 
 
 def mentioned(folded: str, start: int, end: int, context: Context) -> bool:
