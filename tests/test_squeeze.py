@@ -7,6 +7,8 @@ points at its column; what the squeeze must not join (a line break, a clause mar
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mediactl.check.extract import extract_source
@@ -14,7 +16,7 @@ from mediactl.check.normalize import Normalizer
 from mediactl.check.report import failing
 from mediactl.check.rules import Profile
 from mediactl.check.runner import prepared
-from mediactl.check.squeeze import squeezed
+from mediactl.check.squeeze import Squeezed, reads_chinese
 
 
 class _Joined:
@@ -28,9 +30,17 @@ class _Joined:
         return self.segments[0], start
 
 
-def _squeezed(text: str):
+def _squeezed(text: str) -> str:
+    """The text a rule reading Chinese searches (the folded text where nothing is squeezed)."""
     normalized = Normalizer().normalize(text)
-    return squeezed(normalized, _Joined(text))
+    view = Squeezed(normalized, _Joined(text))._view(0, len(text))
+    return normalized.base if view is None else view.text
+
+
+def _spans(pattern: str, text: str) -> list[tuple[int, int]]:
+    """Where `pattern` matches `text`, searched squeezed, in folded offsets."""
+    view = Squeezed(Normalizer().normalize(text), _Joined(text))
+    return [(found.start(), found.end()) for found in view.finditer(re.compile(pattern), "", [0])]
 
 
 def _failing(text: str, profile: Profile | None = None) -> list[tuple[str, str, int]]:
@@ -61,11 +71,10 @@ def test_the_finding_quotes_the_copy_as_written_at_its_column() -> None:
 
 
 def test_offsets_map_back_to_the_folded_text() -> None:
-    view = _squeezed("甲 乙·丙x y")
-    assert view is not None
-    assert view.base == "甲乙丙x y"  # Latin keeps its space
-    assert [view.to_folded(i) for i in range(len(view.base))] == [0, 2, 4, 5, 6, 7]
-    assert [view.to_squeezed(i) for i in (0, 2, 4, 5, 8)] == [0, 1, 2, 3, 6]
+    assert _squeezed("甲 乙·丙x y") == "甲乙丙x y"  # Latin keeps its space
+    assert _spans("乙丙", "甲 乙·丙x y") == [(2, 5)]
+    assert _spans("甲乙丙x", "甲 乙·丙x y") == [(0, 6)]
+    assert _spans("x y", "甲 乙·丙x y") == [(5, 8)]
 
 
 @pytest.mark.parametrize(
@@ -74,18 +83,20 @@ def test_offsets_map_back_to_the_folded_text() -> None:
         "确保。本周",  # a sentence mark
         "确保，本周",  # a clause mark
         "保\n本",  # a line break: lines stay apart
-        "详见《存款 送礼 规定》",  # a title mark next to Han is kept (《 and 》 are not separators here)
+        "存款《规定》送礼",  # title marks
+        "的＋微信",  # ASCII punctuation (＋ folds to +): content to a pattern
         "ab cd",  # Latin words
         "保    本",  # more than the matcher's gap (3 visible characters)
     ],
 )
 def test_what_is_not_squeezed(text: str) -> None:
-    view = _squeezed(text)
-    kept = view.base if view is not None else Normalizer().normalize(text).base
-    assert kept == Normalizer().normalize(text).base or "《" in text, text
-    if "《" in text:
-        assert "《" in kept and "》" in kept
+    assert _squeezed(text) == Normalizer().normalize(text).base, text
+
+
+def test_only_rules_that_read_chinese_are_squeezed() -> None:
+    assert reads_chinese("(?:收益|回报)率?\\s*\\d+%")
+    assert not reads_chinese("(?<!\\d)1[3-9]\\d{9}(?!\\d)")
 
 
 def test_text_without_separators_is_searched_as_folded() -> None:
-    assert _squeezed("年化收益率高达18%，保本保息") is None
+    assert _spans("保本", "年化收益率高达18%，保本保息") == [(11, 13)]

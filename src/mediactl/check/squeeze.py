@@ -11,8 +11,9 @@ see exactly the folded text there (`\\s*` in a pattern still reads 5 万).
 
 Only the text is squeezed; a match is mapped back to the folded (and original: the fold is one to one) offsets, so
 a finding quotes the copy as written, separators included, and the quoting contexts read the folded text as before.
-The squeeze is worked out once per check call and only when such a run exists: most copy has none, and then the
-regex rules run on the folded text itself.
+The squeeze is worked out per segment, the first time a rule that reads Chinese (a Han character in its pattern)
+searches it: only the segments holding a rule's prefilter literal are searched, and a segment without such a run is
+searched in the folded text itself. Rules that read digits or URLs (pii.*, diversion.link) are not squeezed.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 import functools
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from mediactl.check.matcher import CLAUSE_MARKS
@@ -31,76 +32,111 @@ _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 #: and ASCII punctuation (full-width forms fold to it): the patterns read those as content, a plus sign for 加
 #: (的＋微信), a decimal point, a percent sign. Spaces, invisible characters, dots and symbols from other blocks
 #: (·, ★, emoji) are what is taken out.
-_KEPT = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029《》〈〉" + CLAUSE_MARKS + "".join(
-    chr(code) for code in range(0x21, 0x7F) if not chr(code).isalnum()
+_KEPT = (
+    "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029《》〈〉"
+    + CLAUSE_MARKS
+    + "".join(chr(code) for code in range(0x21, 0x7F) if not chr(code).isalnum())
 )
 _INVISIBLE = frozenset(INVISIBLE)
 
 
 @functools.cache
-def _gap_pattern(removed_class: str) -> re.Pattern[str]:
-    """A Han character, then a run of removed characters (none of _KEPT), then a Han character (looked ahead)."""
-    kept = re.escape(_KEPT)
-    return re.compile(f"[{_HAN}]((?:(?![{kept}]){removed_class}){{1,12}})(?=[{_HAN}])")
+def _gap_pattern(removed: frozenset[str]) -> re.Pattern[str]:
+    """A run of removed characters (none of _KEPT) between two Han characters, the separators as one class of ranges
+    (a class of thousands of single characters is scanned one comparison at a time)."""
+    points = sorted(ord(char) for char in removed - frozenset(_KEPT))
+    ranges: list[list[int]] = []
+    for point in points:
+        if ranges and point == ranges[-1][1] + 1:
+            ranges[-1][1] = point
+        else:
+            ranges.append([point, point])
+    separators = "".join(f"\\U{low:08x}" if low == high else f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges)
+    return re.compile(f"(?<=[{_HAN}])[{separators}]{{1,12}}(?=[{_HAN}])")
+
+
+@functools.cache
+def reads_chinese(pattern: str) -> bool:
+    """Whether a regex rule's pattern holds a Han character: a rule that reads Chinese words is searched squeezed; one
+    that reads digits or a URL (pii.*, diversion.link) is searched in the folded text, where nothing changes for it."""
+    return re.search(f"[{_HAN}]", pattern) is not None
 
 
 class Squeezed:
-    """The folded text without its separator runs between Han characters, and the way back to folded offsets.
+    """The joined segments as the regex rules see them: each segment's folded text without its separator runs between
+    Han characters, worked out the first time a rule searches that segment (only the segments holding a rule's
+    prefilter literal are ever searched), and the way back to folded offsets.
 
-    Quacks like the engine's normalised text (``base``) and joined segments (``finditer``, ``locate``, ``starts``,
-    ``segments``) for the regex rules: `joined` answers in folded offsets, the searches run on the squeezed text.
+    Stands in for the engine's normalised text (``base``) and joined segments (``finditer``, ``locate``) in
+    ``Engine._pattern_findings``: the matches it yields answer in folded offsets of the joined text.
     """
 
-    def __init__(self, base: str, gaps: list[tuple[int, int]], joined: Any) -> None:
-        self.joined = self  # the engine passes this object both as the normalised text and as the joined segments
-        self._inner = joined
-        self.segments: Sequence[Any] = joined.segments
-        self.starts: list[int] = joined.starts
-        pieces, self._kept_at, self._squeezed_at = [], [0], [0]  # piece i: base[kept_at[i]:…] at squeezed_at[i]
-        previous = 0
-        for start, end in gaps:
-            pieces.append(base[previous:start])
-            self._squeezed_at.append(self._squeezed_at[-1] + start - previous)
-            self._kept_at.append(end)
-            previous = end
-        pieces.append(base[previous:])
-        self.base = "".join(pieces)
+    def __init__(self, normalized: Any, joined: Any, max_gap: int = 3) -> None:
+        self.base = normalized.base
+        self._joined = joined
+        self._pattern = _gap_pattern(normalized._removal.chars)
+        self._max_gap = max_gap
+        self._views: dict[int, _View | None] = {}
+        self.every_segment = list(range(len(joined.segments)))
+
+    def finditer(self, pattern: Any, base: str, numbers: list[int]) -> Iterator[Any]:
+        """`pattern`'s matches in the given segments, each searched on its own (as the engine's joined text does):
+        squeezed where the segment has separator runs between Han characters, folded offsets either way."""
+        for number in numbers:
+            start = self._joined.starts[number]
+            end = start + len(self._joined.segments[number].text)
+            if number not in self._views:
+                self._views[number] = self._view(start, end)
+            view = self._views[number]
+            if view is None:
+                yield from pattern.finditer(self.base, start, end)
+            else:
+                for match in pattern.finditer(view.text):
+                    yield _Mapped(match, view)
+
+    def locate(self, start: int, end: int) -> tuple[Any, int] | None:
+        return self._joined.locate(start, end)  # folded offsets: the segments' own
+
+    def _view(self, start: int, end: int) -> _View | None:
+        gaps = [
+            found.span()
+            for found in self._pattern.finditer(self.base, start, end)
+            if sum(char not in _INVISIBLE for char in found.group()) <= self._max_gap
+        ]
+        return _View(self.base, start, end, gaps) if gaps else None
+
+
+class _View:
+    """One segment's folded text with the given runs (folded offsets) removed, and the map back."""
+
+    __slots__ = ("_kept_at", "_squeezed_at", "text")
+
+    def __init__(self, base: str, start: int, end: int, gaps: list[tuple[int, int]]) -> None:
+        pieces, self._kept_at, self._squeezed_at = [], [start], [0]  # piece i: base[kept_at[i]:…] at squeezed_at[i]
+        previous = start
+        for gap_start, gap_end in gaps:
+            pieces.append(base[previous:gap_start])
+            self._squeezed_at.append(self._squeezed_at[-1] + gap_start - previous)
+            self._kept_at.append(gap_end)
+            previous = gap_end
+        pieces.append(base[previous:end])
+        self.text = "".join(pieces)
 
     def to_folded(self, index: int) -> int:
-        """The folded offset of squeezed index `index` (a character kept)."""
+        """The folded offset (in the joined text) of squeezed index `index`, a character kept."""
         piece = bisect_right(self._squeezed_at, index) - 1
         return self._kept_at[piece] + index - self._squeezed_at[piece]
 
-    def to_squeezed(self, index: int) -> int:
-        """The squeezed offset of folded index `index` (a segment's bounds, never inside a removed run)."""
-        piece = bisect_right(self._kept_at, index) - 1
-        return self._squeezed_at[piece] + index - self._kept_at[piece]
-
-    def finditer(self, pattern: Any, base: str, numbers: list[int]) -> Iterator[_Mapped]:
-        """`pattern`'s matches in the given segments, searched in the squeezed text, in folded offsets."""
-        for number in numbers:
-            start = self.starts[number]
-            end = start + len(self.segments[number].text)
-            for match in pattern.finditer(self.base, self.to_squeezed(start), self.to_squeezed(end)):
-                yield _Mapped(match, self)
-
-    def locate(self, start: int, end: int) -> tuple[Any, int] | None:
-        return self._inner.locate(start, end)  # folded offsets: the segments' own
-
-    @property
-    def every_segment(self) -> list[int]:
-        return list(range(len(self.segments)))
-
 
 class _Mapped:
-    """A match found in the squeezed text, answering in folded offsets; its text is the squeezed one (validators)."""
+    """A match found in a squeezed segment, answering in folded offsets; its text is the squeezed one (validators)."""
 
     __slots__ = ("_end", "_match", "_start")
 
-    def __init__(self, match: Any, squeezed: Squeezed) -> None:
+    def __init__(self, match: Any, view: _View) -> None:
         self._match = match
-        self._start = squeezed.to_folded(match.start())
-        self._end = squeezed.to_folded(match.end() - 1) + 1 if match.end() > match.start() else self._start
+        self._start = view.to_folded(match.start())
+        self._end = view.to_folded(match.end() - 1) + 1 if match.end() > match.start() else self._start
 
     def start(self) -> int:
         return self._start
@@ -110,14 +146,3 @@ class _Mapped:
 
     def group(self, index: int = 0) -> str:
         return str(self._match.group(index))
-
-
-def squeezed(normalized: Any, joined: Any, max_gap: int = 3) -> Squeezed | None:
-    """The squeezed view of `normalized.base`, or None when no separator run sits between two Han characters."""
-    base = normalized.base
-    gaps = []
-    for found in _gap_pattern(normalized._removal.everything).finditer(base):
-        run = found.group(1)
-        if sum(char not in _INVISIBLE for char in run) <= max_gap:
-            gaps.append(found.span(1))
-    return Squeezed(base, gaps, joined) if gaps else None
