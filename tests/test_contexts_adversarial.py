@@ -17,7 +17,8 @@ from mediactl.check.rules import Profile
 from mediactl.check.runner import prepared
 
 #: Ads in varied frames: next clause, next sentence, soft line break, list item, contrast, pronouns (我们, 咱们, 本店,
-#: 小编, 我家), an invitation (认准我们, 选择…的我们), a negated cue (我们不自称).
+#: 小编, 我家), an invitation (认准我们, 选择…的我们, 欢迎选购, 要相信), an affirmation (…的保本是真的), the ad's call after the
+#: claim (稳赚不赔，认准某理财), a negated cue (我们不自称).
 ADS = [
     "骗子才说“保本保息”，我们说的是真的：100%保本",
     "受害人说对方承诺保本，我们则真正做到保本",
@@ -59,6 +60,14 @@ ADS = [
     "天上掉馅饼的事不存在，咱们这款产品就是稳赚不赔",
     "识破骗子很简单：认准我们，保本保息",
     "受害人都后悔没选我们：本金零风险，收益稳稳的",
+    "不要相信天上掉馅饼，要相信稳赚不赔的好理财",
+    "反诈宣传：谨防“保本保息”骗局！真正的保本保息，请认准某银行",
+    "识别骗局三步走：一看资质二看合同，保本保息选我们",
+    "骗子的保本是假的，某银行的保本是真的",
+    "警惕非法集资，认准正规银行的保本理财",
+    "谨防诈骗，选择零风险的国有大行理财",
+    "监管规定不得承诺保本，欢迎选购保本保息新品",
+    "警方提醒：投资需谨慎\n2. 稳赚不赔，认准某理财",
 ]
 
 #: Genuine warnings, including the advertiser named as an object (冒充我行, 打着本行旗号, 让我们以为) and reported
@@ -84,6 +93,10 @@ WARNINGS = [
     "民警提醒，我们不要相信所谓保本理财",
     "对方自称某银行员工，声称该产品保本保息",
     "受害人表示，我们当时以为这个产品零风险",
+    "请选择正规渠道，谨防“保本”陷阱",
+    "警方提醒，不要选择承诺保本的产品",
+    "受害人称，对方承诺保本保息，我们当时就信了，结果血本无归",
+    "欢迎收看反诈课堂：凡是承诺稳赚不赔的都是骗局",
 ]
 
 

@@ -257,6 +257,10 @@ _SELF = "我们|咱们|我行|我司|我家|本行|本产品|本公司|本平台
 _OBJECT_OF = ("让", "使", "给", "对", "向", "骗", "诱导", "告诉", "冒充", "假冒", "仿冒", "假扮", "提醒", "要求", "叫", "帮",
               "和", "跟", "与", "同", "被", "以", "打着", "称", "替", "为", "于")  # fmt: skip
 _VOICE = re.compile(_SELF)  # the words before a name are checked only where a name is found (rare): one plain search
+#: The ad's own call or word at the head of a clause: an invitation (要相信, 欢迎选购, 认准, 快来) or an affirmation of
+#: the claim (…的保本是真的, 货真价实). Not after a negation (不要选择承诺保本的产品 warns).
+_CALL = re.compile("要相信|请相信|欢迎|快来|赶紧|认准|选择|选购|马上|立即|才是真的|是真的|货真价实|实实在在")
+_NEGATION = re.compile("[不别勿莫]")
 _WARNING_ENDS = re.compile("(?:警惕|提醒|诈骗|骗局|陷阱|上当|谨慎|当心|小心|防范|受骗)$")
 #: A clause that reports what someone said: the one before it ends with a speech verb (不法分子称，我们平台零风险), or a
 #: colon after a label of speech (骗子话术：我们的产品保本保息; 例如：…). The "我们" inside is the reported speaker's.
@@ -273,22 +277,35 @@ def _after_contrast(text: str, begin: int, index: int) -> int:
     the claim's own clause after the reset still counts: 我们要警惕“保本”承诺)."""
     ends = [found.end() for found in _CONTRAST.finditer(text, begin, index)]
     reset = ends[-1] if ends else begin
-    for voice in _VOICE.finditer(text, begin, _clause_end(text, index)):
+    claim_clause = _clause_start(text, index)
+    end = _sentence_end(text, index)
+    for voice in _VOICE.finditer(text, begin, end):
         if text.endswith(_OBJECT_OF, 0, voice.start()):
             continue
         clause = _clause_start(text, voice.start())
         head = text[clause : voice.start()]
-        # at the head of its clause (after at most an invitation: 认准我们, 只有我们): the clause is its assertion.
+        # After the claim (…保本保息，我们承诺; 稳赚不赔，认准我们): the claim's clause is the ad's, its own cues still
+        # count. At the head of its clause (after at most an invitation: 认准我们, 只有我们): the clause is its assertion.
         # Further in: from the name on when the claim is in a later clause (受害人都后悔没选我们：本金零风险) or the
         # name follows a warning's last word (提高警惕本理财零风险: two lines of a text file joined without a mark);
         # otherwise it is an object in the claim's own clause (不表明投资于本产品无风险), whose cue still governs.
-        if len(head.strip()) <= 2 or voice.start() >= index:
+        if voice.start() >= index:
+            at = claim_clause
+        elif len(head.strip()) <= 2:
             at = clause
         elif _WARNING_ENDS.search(head) or _clause_end(text, voice.start()) < index:
             at = voice.start()
         else:
             continue
         if at > reset and not _reported(text, clause):
+            reset = min(at, index)
+    for call in _CALL.finditer(text, begin, end):  # at the head of a clause, or anywhere in the claim's own clause
+        clause = _clause_start(text, call.start())
+        head = text[clause : call.start()]
+        if _NEGATION.search(head) or (len(head.strip()) > 2 and clause != claim_clause) or _reported(text, clause):
+            continue
+        at = claim_clause if call.start() >= index else clause
+        if at > reset:
             reset = min(at, index)
     return reset
 
