@@ -122,7 +122,7 @@ def test_a_genuine_warning_passes(text: str) -> None:
 
 #: Named, not offered (round 5): an inventory of what may not be posted, a term being defined, a trick under a
 #: warning's numbered heading, conduct described as a category (承诺…的；), a quotation labelled a lure after 的, and a
-#: product page whose disclosure is another regulator's or association's wording. With the profile it is read under.
+#: fund page that says it is not a deposit. With the profile it is read under.
 NAMED = [
     ("禁止在笔记中发布外部网址、口令、截图、二维码、小程序等内容", Profile(platform="xiaohongshu")),
     ("预期收益率是销售机构按历史数据测算的收益率，不代表实际收益", Profile(products=("理财",))),
@@ -132,7 +132,6 @@ NAMED = [
     ("他们用“零门槛、秒到账”的诱人说辞吸引学生", Profile()),
     ("讲座提醒：不要混淆“保本”与“低风险”", Profile()),
     ("本基金净值随市场波动，不等同于银行存款。基金有风险，投资须谨慎。", Profile(products=("基金",))),
-    ("某理财近1年年化2.8%。理财产品过往业绩不代表未来表现，不等于实际收益，投资需谨慎。", Profile(products=("理财",))),
 ]
 
 #: The same mechanisms must not open a door for an ad: a list of claims as an ad's features, a definition in the
