@@ -64,6 +64,7 @@ def prepare_contexts(names: Iterable[str]) -> None:
         context = known[name]
         for cues in (context.unquoted_before, context.unquoted_after, context.sentence_before, context.sentence_after):
             _cue_pattern(cues)
+        _cue_pattern(context.sentence_before, True)
         for cues in (context.before, context.after, context.ignore):
             _literal_pattern(cues)
         if context.quotes:
@@ -111,12 +112,109 @@ def quoted_in(folded: str, start: int, end: int, context: Context) -> bool:
         after = _skip_quoted(folded, closing + 1, context)
         # “秒批”，往往指的是…: a comma may stand between the quotation and its cue
         after += folded.startswith(",", after)
-        if _has_any(before, context.before) or _starts_any(folded, after, context.after):
+        if (
+            _has_any(before, context.before)
+            or _starts_any(folded, after, context.after)
+            or _labelled(folded, after, context)
+        ):
             return True
         if _in_warning_clause(folded, start, end, context):  # the quotation warns itself
             return True
         start, end = opening, closing + 1
-    return _in_warning_clause(folded, start, end, context) or _in_warning_sentence(folded, start, end, context)
+    return (
+        _in_warning_clause(folded, start, end, context)
+        or _in_warning_sentence(folded, start, end, context)
+        or _named(folded, start, end)
+    )
+
+
+def _named(folded: str, start: int, end: int) -> bool:
+    """The match is named, not offered: an item of an inventory, a term being defined, a trick under a warning's
+    numbered heading, or conduct described as a category (see each)."""
+    return (
+        _in_inventory(folded, start, end)
+        or _defined(folded, start, end)
+        or _under_warning_heading(folded, start)
+        or _describes_conduct(folded, start, end)
+    )
+
+
+#: The act an inventory lists things for: posting or carrying them (a claim listed as an ad's features, 本行理财：保本、
+#: 保息、零风险、稳赚等多重保障, has no such verb before it).
+_POSTING = re.compile("发布|发送|留下?|放置|出现|含有|包含|展示|使用|植入|添加|附带|张贴|上传|分享|私信")
+#: An inventory's tail: the items after the match's own, then 等 (not 等你/等您: "wait for", an ad's call to act).
+_INVENTORY_TAIL = re.compile("[^、等]{0,6}((?:、[^、等]{1,8})*)等(?![你您着待候])")
+
+
+def _in_inventory(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is one item of an inventory of four or more closed by 等, within its clause: a
+    platform's rule listing what may not be posted (…的链接、口令、截图、水印、二维码、小程序等) names a 二维码, it
+    shows none. An ad's call to act (扫码、加微信、领红包、抽大奖等你来) is no inventory."""
+    before = text[_clause_start(text, start) : start].split("、")
+    tail = _INVENTORY_TAIL.match(text[end : _clause_end(text, end)])
+    if tail is None or len(before[-1]) > 6 or _POSTING.search(before[0]) is None:
+        return False
+    items_before = len(before) - 1  # the first may be long (发布其他平台的链接): it opens the inventory
+    return 1 + items_before + tail.group(1).count("、") >= 4
+
+
+#: A definition: the term at the head of its sentence, then 是 and what kind of thing it is (预期收益率是银行…预估的
+#: 收益率; 业绩比较基准是银行设定的一个目标). An ad's 保本保息是我们的承诺 names no kind of thing; a figure (是4.5%) is a
+#: claim, not a definition.
+_DEFINITION = re.compile(
+    r"是(?!否)[^,。!?;:\n\d%]{0,30}的(?:1个|1种|1类)?[^,。!?;:\n\d%]{0,2}?(?:收益率|目标|指标|概念|术语|比率|估算值|测算值)"
+)
+
+
+def _defined(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is the term a sentence defines (see _DEFINITION); the advertiser naming itself in it
+    (…是本行的目标) makes it a claim."""
+    head = text[_sentence_start(text, start) : start].strip()
+    if head not in ("", "而", "但") and not head.endswith((":", "：")):
+        return False
+    found = _DEFINITION.match(text, _skip_word(text, end))
+    return found is not None and _VOICE.search(found.group(0)) is None
+
+
+def _skip_word(text: str, index: int) -> int:
+    """Past the rest of the term a match sits in (预期收益 → 预期收益率), up to 是."""
+    stop = text.find("是", index, index + 3)
+    return stop if stop >= 0 else index
+
+
+#: A warning's numbered heading at the head of a paragraph (套路三：…, 误区1：…, 陷阱二、…): what follows it in the
+#: paragraph describes the trick it numbers (digits are folded: 三 is 3).
+_WARNING_HEADING = re.compile(r"(?:套路|陷阱|误区|骗局|骗术|手法|伎俩|话术|案例|警示)\s*\d{1,2}\s*[:：、.]")
+
+
+def _under_warning_heading(text: str, start: int) -> bool:
+    heading = _WARNING_HEADING.match(text, len(text) - len(text.lstrip()))
+    return heading is not None and start >= heading.end()
+
+
+#: Conduct described as a category: a sentence that starts with a claim verb and ends with 的 (承诺无需征信、只要身份证
+#: 即可放款的；: "those who promise …", the 凡是 of a list of warning signs left out). An ad does not end its offer on 的.
+_CONDUCT = re.compile("(?:承诺|声称|宣称|号称|自称|谎称|打着)")
+
+
+def _describes_conduct(text: str, start: int, end: int) -> bool:
+    begin, finish = _sentence_start(text, start), _sentence_end(text, end)
+    sentence = text[begin:finish].strip()
+    return sentence.endswith("的") and _CONDUCT.match(sentence) is not None and _VOICE.search(sentence) is None
+
+
+def _labelled(text: str, index: int, context: Context) -> bool:
+    """Whether a quotation is followed by 的, a few words and a label that names it a lure (…“秒到账”的诱人话术,
+    “保本”的虚假承诺): the `after` cues that begin with 的, with up to four words between."""
+    if not text.startswith("的", index):
+        return False
+    labels = tuple(cue[1:] for cue in context.after if cue.startswith("的") and len(cue) > 2 and cue != "的广告")
+    for gap in range(1, 6):
+        if text[index + gap : index + gap + 1] in _CLAUSE_MARKS:
+            return False
+        if _starts_any(text, index + gap, labels):
+            return True
+    return False
 
 
 def mentioned(folded: str, start: int, end: int, context: Context) -> bool:
@@ -142,36 +240,95 @@ def _in_warning_sentence(folded: str, start: int, end: int, context: Context) ->
     before = _blank(folded[begin:start].translate(quote_marks), context)
     after = _blank(folded[end : _answer_end(folded, end)].translate(quote_marks), context)
     return (
-        _any_cue(before, context.sentence_before)
+        _any_cue(before, context.sentence_before, negatable=True)
         or _any_cue(after, context.sentence_after)
         or any(first in before and second in after for first, second in context.sentence_around)
     )
 
 
-#: Words that turn a sentence from what it contrasts with to what it asserts (但凡 is "whenever", 不过度 "not too"),
-#: and the advertiser naming itself at the head of a clause (…，本行理财保本保息): what follows is its own claim.
-_CONTRAST = re.compile(
-    "其实|事实上|然而|可是|不过(?![度分])|但(?![凡愿])"
-    f"|(?<=[{re.escape(''.join(sorted(_CLAUSE_MARKS)))}])(?:本行|我行|本产品|本公司|我司|本平台)"
-)
+#: Words that turn a sentence from what it contrasts with to what it asserts (但凡 is "whenever", 不过度 "not too").
+_CONTRAST = re.compile("其实|事实上|然而|可是|不过(?![度分])|但(?![凡愿])")
+
+#: The advertiser naming itself (本行, 我们, 本产品, 小编 …): the speaker of an ad. As the subject of a clause it starts
+#: its own assertion, which a warning cue before that clause does not govern (受害人说对方承诺保本，我们则真正做到保本;
+#: 假冒银行的骗子很多，认准我们，零风险稳赚). Not as the object of what the warning is about: 冒充本行, 以本行名义, 让我们,
+#: 提醒我们 (the word before it says so); 我 alone is left out (我以为…保本 is a victim's account).
+_SELF = "我们|咱们|我行|我司|我家|本行|本产品|本公司|本平台|本店|本机构|本理财|本基金|本计划|本项目|小编"
+_OBJECT_OF = ("让", "使", "给", "对", "向", "骗", "诱导", "告诉", "冒充", "假冒", "仿冒", "假扮", "提醒", "要求", "叫", "帮",
+              "和", "跟", "与", "同", "被", "以", "打着", "称", "替", "为", "于")  # fmt: skip
+_VOICE = re.compile(_SELF)  # the words before a name are checked only where a name is found (rare): one plain search
+#: The ad's own call or word at the head of a clause: an invitation (要相信, 欢迎选购, 认准, 快来) or an affirmation of
+#: the claim (…的保本是真的, 货真价实). Not after a negation (不要选择承诺保本的产品 warns).
+_CALL = re.compile("要相信|请相信|欢迎|快来|赶紧|认准|选择|选购|马上|立即|才是真的|是真的|货真价实|实实在在")
+_NEGATION = re.compile("[不别勿莫]")
+_WARNING_ENDS = re.compile("(?:警惕|提醒|诈骗|骗局|陷阱|上当|谨慎|当心|小心|防范|受骗)$")
+#: A clause that reports what someone said: the one before it ends with a speech verb (不法分子称，我们平台零风险), or a
+#: colon after a label of speech (骗子话术：我们的产品保本保息; 例如：…). The "我们" inside is the reported speaker's.
+_REPORTED_BY_VERB = re.compile("(?:说|称|说道|表示|声称|宣称|自称|承诺|许诺|保证|介绍|忽悠|宣传)$")
+_SPEECH_LABEL = re.compile("说|称|话术|说辞|台词|口号|宣传|广告|示例|例如|比如|譬如|常见|套路|骗术|噱头|诱饵")
 
 
 def _after_contrast(text: str, begin: int, index: int) -> int:
-    """Where the assertion holding text[index] begins, within text[begin:index]: after the last contrast word. A cue
-    before it governs what the contrast sets aside, not the claim after it: 很多人误以为理财会亏，其实我们的产品稳赚不赔,
-    监管规定不得承诺保本，但我们可以保证本金安全 and 警方提醒理财选正规渠道，本行理财保本保息 are claims
-    (很多人认为理财都保本，其实并非如此 still warns)."""
+    """Where the assertion holding text[index] begins, within text[begin:index]: after the last contrast word, and
+    at the clause in which the advertiser names itself as a subject (up to the end of the match's own clause). A cue
+    before it governs what the contrast sets aside or what others say, not the claim after it: 很多人误以为理财会亏，
+    其实我们的产品稳赚不赔, 监管规定不得承诺保本，但我们可以保证本金安全, 骗子才说“保本保息”，我们说的是真的：100%保本
+    and 识破骗局的最好办法，就是选择保本保息的我们 are claims (很多人认为理财都保本，其实并非如此 still warns, and a cue in
+    the claim's own clause after the reset still counts: 我们要警惕“保本”承诺)."""
     ends = [found.end() for found in _CONTRAST.finditer(text, begin, index)]
-    return ends[-1] if ends else begin
+    reset = ends[-1] if ends else begin
+    claim_clause = _clause_start(text, index)
+    end = _sentence_end(text, index)
+    for voice in _VOICE.finditer(text, begin, end):
+        if text.endswith(_OBJECT_OF, 0, voice.start()):
+            continue
+        clause = _clause_start(text, voice.start())
+        head = text[clause : voice.start()]
+        # After the claim (…保本保息，我们承诺; 稳赚不赔，认准我们): the claim's clause is the ad's, its own cues still
+        # count. At the head of its clause (after at most an invitation: 认准我们, 只有我们): the clause is its assertion.
+        # Further in: from the name on when the claim is in a later clause (受害人都后悔没选我们：本金零风险) or the
+        # name follows a warning's last word (提高警惕本理财零风险: two lines of a text file joined without a mark);
+        # otherwise it is an object in the claim's own clause (不表明投资于本产品无风险), whose cue still governs.
+        if voice.start() >= index:
+            at = claim_clause
+        elif len(head.strip()) <= 2:
+            at = clause
+        elif _WARNING_ENDS.search(head) or _clause_end(text, voice.start()) < index:
+            at = voice.start()
+        else:
+            continue
+        if at > reset and not _reported(text, clause):
+            reset = min(at, index)
+    for call in _CALL.finditer(text, begin, end):  # at the head of a clause, or anywhere in the claim's own clause
+        clause = _clause_start(text, call.start())
+        head = text[clause : call.start()]
+        if _NEGATION.search(head) or (len(head.strip()) > 2 and clause != claim_clause) or _reported(text, clause):
+            continue
+        at = claim_clause if call.start() >= index else clause
+        if at > reset:
+            reset = min(at, index)
+    return reset
 
 
-def _any_cue(text: str, cues: tuple[str, ...]) -> bool:
-    """Whether any cue is in text; a cue "A…B" is A followed later by B (均为…骗局: 均为高风险骗局)."""
-    return _cue_pattern(cues).search(text) is not None
+def _reported(text: str, clause: int) -> bool:
+    """Whether the clause starting at `clause` reports someone's words (不法分子称，…; 骗子话术：…)."""
+    if clause == 0 or text[clause - 1] not in _CLAUSE_MARKS or text[clause - 1] in _SENTENCE_MARKS:
+        return False
+    label = text[_clause_start(text, clause - 1) : clause - 1].rstrip()
+    if text[clause - 1] in "：:":
+        return _SPEECH_LABEL.search(label) is not None
+    return _REPORTED_BY_VERB.search(label) is not None
+
+
+def _any_cue(text: str, cues: tuple[str, ...], negatable: bool = False) -> bool:
+    """Whether any cue is in text; a cue "A…B" is A followed later by B (均为…骗局: 均为高风险骗局). With `negatable`,
+    a cue right after a negation is none: 我们不自称专家 names no one who claims (a sentence-wide cue reaches far, so
+    its own negation must not make an ad's claim look reported)."""
+    return _cue_pattern(cues, negatable).search(text) is not None
 
 
 @functools.cache
-def _cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
+def _cue_pattern(cues: tuple[str, ...], negatable: bool = False) -> re.Pattern[str]:
     """One compiled alternation for a context's cue list: one native search of a clause instead of a find
     (and a partition) per cue, as there were per match (460k finds for 200 Markdown bench files). An "A…B" cue
     is A, anything, B: B after the first A exactly when after any A. A list without cues matches nothing."""
@@ -179,7 +336,13 @@ def _cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
     for cue in cues:
         first, _, second = cue.partition("…")
         branches.append(re.escape(first) + (r"[\s\S]*?" + re.escape(second) if second else ""))
+    if negatable and branches:
+        return re.compile(f"{_NOT_NEGATED}(?:{'|'.join(branches)})")
     return re.compile("|".join(branches) if branches else r"(?!)")
+
+
+#: A negation right before a sentence-wide cue (不自称, 没有冒充, 从不假冒, 绝非骗子 …).
+_NOT_NEGATED = "(?<![不没未非无别勿])"
 
 
 @functools.cache

@@ -22,6 +22,7 @@ from mediactl.check.homophones import spellings
 from mediactl.check.normalize import Normalizer, explain
 from mediactl.check.policy import policy_severity
 from mediactl.check.rules import RANK, Profile, Rule, RulePackError, RuleSet
+from mediactl.check.squeeze import Squeezed, reads_chinese
 from mediactl.core.errors import Problem
 
 TERM, ALLOW, TRIGGER, REQUIRE = "term", "allow", "trigger", "require"
@@ -327,9 +328,13 @@ class Engine:
         probes: dict[int, list[tuple[int, int]]],
         folded: dict[int, str],
     ) -> list[Finding]:
+        """Findings of the regex rules in force. A rule that reads Chinese searches the folded text with the separators
+        between two Han characters taken out (check/squeeze.py: 收 益 高 is 收益高, as the term rules see it), its
+        matches mapped back to folded offsets; where no such separator is, and for digit and URL rules, the folded text."""
         findings: list[Finding] = []
         present: dict[int, set[int]] | None = None  # prefilter literal -> the segments holding it, when first asked
         active = self._active(profile)
+        spread: Squeezed | None = None  # made when a rule reading Chinese first searches; squeezes segment by segment
         for index in self.patterns:
             if index not in active:
                 continue
@@ -343,7 +348,14 @@ class Engine:
                 if literals.isdisjoint(present):
                     continue
                 segments = sorted(set().union(*(present[literal] for literal in literals if literal in present)))
-            findings.extend(self._pattern_findings(index, joined, normalized, folded, segments))
+            if not reads_chinese(self.rules[index].pattern):
+                findings.extend(self._pattern_findings(index, joined, normalized, folded, segments))
+                continue
+            if spread is None:
+                spread = Squeezed(normalized, joined, self.matcher.max_gap)
+            every = spread.every_segment if segments is None else segments
+            # the squeezed view stands for both the folded text and the joined segments: offsets stay folded ones
+            findings.extend(self._pattern_findings(index, spread, spread, folded, every))
         return findings
 
     def _literal_segments(
