@@ -373,7 +373,7 @@ class Engine:
                 for literal, found in spans.items()}  # fmt: skip
 
     def _pattern_findings(
-        self, index: int, joined: _Joined, normalized: Any, folded: dict[int, str], segments: list[int] | None
+        self, index: int, joined: _Joined | Squeezed, normalized: Any, folded: dict[int, str], segments: list[int] | None
     ) -> Iterable[Finding]:
         rule = self.rules[index]
         pattern = self.patterns[index] or self._compile(index)
