@@ -100,3 +100,28 @@ def test_only_rules_that_read_chinese_are_squeezed() -> None:
 
 def test_text_without_separators_is_searched_as_folded() -> None:
     assert _spans("保本", "年化收益率高达18%，保本保息") == [(11, 13)]
+
+
+
+@pytest.mark.parametrize(
+    ("text", "squeezed"),
+    [
+        ("收 益 高", "收益高"),  # within the Basic Multilingual Plane: the table-driven build of the patterns
+        ("收🔥益🔥高", "收益高"),  # an emoji (beyond the BMP) as the separator: the build with astral ranges
+        ("𠀀 收 益", "𠀀收益"),  # a Han character beyond the BMP (CJK Extension B) beside a space
+    ],
+)
+def test_a_text_beyond_the_bmp_is_squeezed_as_one_within_it(text: str, squeezed: str) -> None:
+    assert _squeezed(text) == squeezed
+
+
+def test_both_builds_of_the_patterns_find_the_same_runs_in_bmp_text() -> None:
+    """The BMP-only build (most copy) drops only what a BMP text cannot hold: on such text both builds agree."""
+    from mediactl.check.squeeze import _gap_patterns
+
+    removed = Normalizer().normalize("x")._removal.chars
+    full, bmp = _gap_patterns(removed, True), _gap_patterns(removed, False)
+    samples = ["收 益 高", "保·本\u200b保\u3000息", "年 化 收 益 率 高 达 18%", "确保，本周", "a b", "理 财 ★ 产 品"]
+    for text in samples:
+        assert [m.span() for m in full.runs.finditer(text)] == [m.span() for m in bmp.runs.finditer(text)], text
+        assert (full.any_separator.search(text) is None) == (bmp.any_separator.search(text) is None), text
