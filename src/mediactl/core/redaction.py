@@ -48,7 +48,8 @@ def register_secret(value: str) -> None:
     if not value or len(value) < _MIN_SECRET_LENGTH or value in _known_secrets:
         return
     _known_secrets.add(value)
-    _known_secrets.update(json.dumps(value, ensure_ascii=ascii_only)[1:-1] for ascii_only in (False, True))
+    _known_secrets.add(json.dumps(value, ensure_ascii=False)[1:-1])
+    _known_secrets.add(json.dumps(value)[1:-1])  # ascii: the form a \uXXXX-escaping writer would print
     _longest_first = sorted(_known_secrets, key=len, reverse=True)
 
 
