@@ -149,6 +149,23 @@ tuple_of(PyTypeObject *type, PyObject **items, Py_ssize_t n)
     return made;
 }
 
+/* A tuple of up to three Py_ssize_t numbers (anchors, matcher hits, probe spans); NULL with the exception set. */
+static PyObject *
+ssize_tuple(const Py_ssize_t *values, int n)
+{
+    PyObject *item = PyTuple_New(n);
+    for (int k = 0; k < n; k++) {
+        PyObject *number = PyLong_FromSsize_t(values[k]);
+        if (item != NULL && number != NULL) {
+            PyTuple_SET_ITEM(item, k, number);
+        } else {
+            Py_XDECREF(number);
+            Py_CLEAR(item);
+        }
+    }
+    return item;
+}
+
 /* PyArg_ParseTuple on an item of a list or tuple the caller gave: an item that is not a tuple is the caller's
  * TypeError (PyArg_ParseTuple takes a non-tuple for the module's own bug and raises SystemError). */
 static int
@@ -505,16 +522,8 @@ md_emit(Md *md, PyObject *field, PyObject *text, const Anchor *anchors, Py_ssize
     }
     for (Py_ssize_t i = 0; i < n + replace; i++) {
         Anchor a = replace && i == 0 ? first : anchors[i - replace];
-        PyObject *item = PyTuple_New(3);
-        PyObject *numbers[3] = {PyLong_FromSsize_t(a.offset), PyLong_FromSsize_t(a.line), PyLong_FromSsize_t(a.column)};
-        for (int k = 0; k < 3; k++) {
-            if (item != NULL && numbers[k] != NULL) {
-                PyTuple_SET_ITEM(item, k, numbers[k]);
-            } else {
-                Py_XDECREF(numbers[k]);
-                Py_CLEAR(item);
-            }
-        }
+        Py_ssize_t numbers[3] = {a.offset, a.line, a.column};
+        PyObject *item = ssize_tuple(numbers, 3);
         if (item == NULL) {
             Py_DECREF(tuple);
             return -1;
@@ -1630,16 +1639,8 @@ is_ascii_alnum(Py_UCS4 c)
 static int
 append_triple(PyObject *list, Py_ssize_t first, Py_ssize_t second, Py_ssize_t third, int three)
 {
-    PyObject *item = PyTuple_New(three ? 3 : 2);
-    PyObject *numbers[3] = {PyLong_FromSsize_t(first), PyLong_FromSsize_t(second), three ? PyLong_FromSsize_t(third) : NULL};
-    for (int k = 0; k < (three ? 3 : 2); k++) {
-        if (item != NULL && numbers[k] != NULL) {
-            PyTuple_SET_ITEM(item, k, numbers[k]);
-        } else {
-            Py_XDECREF(numbers[k]);
-            Py_CLEAR(item);
-        }
-    }
+    Py_ssize_t numbers[3] = {first, second, third};
+    PyObject *item = ssize_tuple(numbers, three ? 3 : 2);
     if (item == NULL) {
         return -1;
     }
