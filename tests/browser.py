@@ -35,6 +35,18 @@ def missing() -> str | None:
     return None
 
 
+def require() -> None:
+    """Skip the calling test where the browser is missing, but fail it where CI is set: CI installs Chromium, so a
+    browser test that cannot run there is a broken setup, not a reason to pass."""
+    import pytest
+
+    reason = missing()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set and the browser test cannot run: {reason}")
+        pytest.skip(reason)
+
+
 @contextmanager
 def browser() -> Iterator[Any]:
     """A headless Chromium (Playwright's Browser); as root, Chromium's own sandbox cannot start: --no-sandbox."""
