@@ -8,10 +8,14 @@ lists its codes under these classes, each with its source:
 - `rate_limited`: nothing was published; retry later (`Transient`, after the class's `retry_after`);
 - `reauthorise`: the grant itself is gone (refresh token expired, scope withdrawn): a person must
   authorise again (`Rejected`, saying so);
-- `invalid_media`, `content_refused`, `invalid_request`: the platform refused this post (`Rejected`).
+- `invalid_media`, `content_refused`, `invalid_request`: the platform refused this post (`Rejected`);
+- `platform_error`: the platform's own trouble (Weibo's system errors): after a mutating call the post may exist
+  (`Unknown`, reconciled or resolved by a person, never re-sent blindly), after a safe one nothing was done
+  (`Transient`).
 
 A class may carry a `meaning:` of its own (WeChat's 87014 is its content security check), said after the
-platform's words instead of the class's general one. A code the table does not list is `Rejected` with the
+platform's words instead of the class's general one. A refusal is a `Refused` carrying the platform's code (a caller may tolerate one: Weibo's 20101, the post is gone
+already). A code the table does not list is refused with the
 platform's own words: an unknown refusal is never retried blindly.
 
 WeChat and WeCom answer alike (`{"errcode", "errmsg"}`, 0 for success): `errcode_answer` reads that shape for both.
@@ -24,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mediactl.config.platforms import get_platform
-from mediactl.publish.adapters.base import DeliveryError, Rejected, Transient
+from mediactl.publish.adapters.base import DeliveryError, Rejected, Transient, Unknown
 from mediactl.publish.adapters.http import TokenExpired, json_object
 
 _MEANING = {
@@ -33,6 +37,14 @@ _MEANING = {
     "content_refused": "the platform refused the content",
     "invalid_request": "the platform refused the request",
 }
+
+
+class Refused(Rejected):
+    """The platform refused, in its own words, with its error code."""
+
+    def __init__(self, message: str, error_code: int) -> None:
+        super().__init__(message)
+        self.error_code = error_code
 
 
 @dataclass(frozen=True)
@@ -53,16 +65,19 @@ class ErrorTable:
         meanings = {**_MEANING, **{name: str(spec["meaning"]) for name, spec in table.items() if spec.get("meaning")}}
         return cls(platform, classes, retry_after, meanings)
 
-    def error(self, code: int, message: str) -> DeliveryError:
-        """The outcome of the platform's error `code`; `message` names the step and carries the platform's words."""
+    def error(self, code: int, message: str, *, mutating: bool = False) -> DeliveryError:
+        """The outcome of the platform's error `code` after a call (`mutating`: one that may have published);
+        `message` names the step and carries the platform's words."""
         kind = self.classes.get(code)
         if kind == "token_expired":
             return TokenExpired(message)
         if kind == "rate_limited":
             return Transient(f"{message} (rate limited: retried later)", retry_after=self.retry_after)
+        if kind == "platform_error":
+            return Unknown(f"{message}; the post may exist") if mutating else Transient(message)
         if kind is not None and kind in self.meanings:
-            return Rejected(f"{message} ({self.meanings[kind]})")
-        return Rejected(message)
+            return Refused(f"{message} ({self.meanings[kind]})", code)
+        return Refused(message, code)
 
     def codes(self, kind: str) -> frozenset[int]:
         return frozenset(code for code, name in self.classes.items() if name == kind)

@@ -8,11 +8,11 @@ its `idstr` is the post's id (`id` is a number a JSON reader may round: Weibo's 
 ``"id": 3504803600500000`` beside ``"idstr": "3504803600502730"``).
 
 Errors are ``{"request", "error_code", "error"}`` at HTTP 4xx (or 200), `error_code` sometimes a
-string: 10022/10023/10024 rate limits → Transient (retried later); 21327/21332 expired or invalid
-token → TokenExpired (OAuthAdapter.with_token: Weibo gives no refresh token, so the delivery fails
-saying to run `mediactl auth`, or to renew a static `access_token` credential); 20019 repeated content,
-20021 illegal content, 20012 too long and every other code → Rejected with Weibo's words; 1000x
-system errors on the share call → Unknown (the post may exist).
+string, classified by the `errors:` table of weibo.yaml (publish/adapters/codes.py): rate limits →
+Transient (retried later); expired or invalid token → TokenExpired (OAuthAdapter.with_token: Weibo gives
+no refresh token, so the delivery fails saying to run `mediactl auth`, or to renew a static
+`access_token` credential); repeated or illegal content, too long and every other code → refused with
+Weibo's words and its code; 1000x system errors on the share call → Unknown (the post may exist).
 
 What Weibo cannot do through share.json: topics (``#话题#``), more than 140 characters (long text is
 only on commercial endpoints), more than one picture, video. Reconciliation: Weibo cannot be asked
@@ -39,22 +39,14 @@ import httpx
 
 from mediactl.config.platforms import get_platform
 from mediactl.core.redaction import redact, redacted_excerpt
-from mediactl.publish.adapters.base import Receipt, Rejected, Transient, Unknown, Variant, shown
-from mediactl.publish.adapters.http import TokenExpired, json_object
+from mediactl.publish.adapters.base import Receipt, Rejected, Unknown, Variant, shown
+from mediactl.publish.adapters.codes import ErrorTable, Refused
+from mediactl.publish.adapters.http import json_object
 from mediactl.publish.adapters.metrics import MetricsSpec
 from mediactl.publish.adapters.oauth import OAuthAdapter
 from mediactl.text.textfit import count
 
-RATE_LIMITS = {10022, 10023, 10024}  # IP, user, user-per-API over the limit: later
-TOKEN_ERRORS = {21327, 21332}  # expired_token, invalid_access_token
-SYSTEM_ERRORS = {10001, 10002, 10003, 10009, 10010, 10011}  # the platform's own trouble: the outcome is open
-NO_SUCH_STATUS = 20101
-CONTENT_WORDS = {
-    20012: "the status is over Weibo's 140 characters",
-    20019: "Weibo refuses a post that repeats the account's previous one",
-    20021: "Weibo refused the content",
-}
-RATE_LIMIT_RETRY = 600.0  # seconds: 30 posts an hour per user
+NO_SUCH_STATUS = 20101  # statuses/destroy: the post does not exist (any more)
 PIC_LIMIT = 5 * 1024 * 1024  # "<5M"
 PIC_FORMATS = {"jpeg": "image/jpeg", "jpg": "image/jpeg", "png": "image/png", "gif": "image/gif"}
 SANDBOX_RIP = "127.0.0.1"
@@ -242,32 +234,17 @@ class WeiboAdapter(OAuthAdapter):
             return "(not set: refused)"
 
 
-class WeiboError(Rejected):
-    """A refusal in Weibo's words, with its error_code."""
-
-    def __init__(self, message: str, error_code: int) -> None:
-        super().__init__(message)
-        self.error_code = error_code
+WeiboError = Refused  # a refusal in Weibo's words, with its error_code
 
 
 def classify(body: dict[str, Any], *, step: str, mutating: bool, status: int = 200) -> Exception:
-    """Weibo's ``{"request", "error_code", "error"}`` as mediactl's outcome classes."""
+    """Weibo's ``{"request", "error_code", "error"}`` as mediactl's outcome classes (`errors:` in weibo.yaml)."""
     try:
         code = int(str(body.get("error_code")))  # a string in Weibo's own examples
     except (TypeError, ValueError):
         return Unknown(f"{step}: unreadable error from Weibo (HTTP {status}): {redacted_excerpt(str(body), 200)}")
     words = f"{step}: error_code {code}: {redact(str(body.get('error', '')))}"
-    if code in RATE_LIMITS:
-        return Transient(f"{words} (rate limited; retried later)", retry_after=RATE_LIMIT_RETRY)
-    if code in TOKEN_ERRORS:
-        return TokenExpired(words)
-    if code in SYSTEM_ERRORS:
-        if mutating:
-            return Unknown(f"{words}; the post may exist")
-        return Transient(words)
-    if code in CONTENT_WORDS:
-        return WeiboError(f"{words} ({CONTENT_WORDS[code]})", code)
-    return WeiboError(words, code)
+    return ErrorTable.of("weibo").error(code, words, mutating=mutating)
 
 
 def _on_domain(url: str, domain: str) -> bool:
