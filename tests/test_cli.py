@@ -35,26 +35,36 @@ kept = Torn()  # freed only by the interpreter's own teardown
 atexit.register(lambda: print("atexit ran", file=sys.stderr))
 if sys.argv[2] == "thread":
     threading.Thread(target=threading.main_thread().join).start()  # alive until the main thread is done
-sys.argv = ["mediactl", "check", sys.argv[1], "--format", "json"]
+if sys.argv[2] == "child":
+    import multiprocessing, time
+    multiprocessing.get_context("spawn").Process(target=time.sleep, args=(2,)).start()  # a worker still running
+sys.argv = ["mediactl", "check", sys.argv[1], "--format", "json"]  # a missing file: the command fails, exit 2
 from mediactl.cli import script
 script()
 """
 
 
-@pytest.mark.parametrize("thread", [False, True])
-def test_the_script_skips_teardown_not_exit_code_output_or_atexit(tmp_path: Path, thread: bool) -> None:
+@pytest.mark.parametrize("case", ["-", "thread", "child"])
+def test_the_script_skips_teardown_not_exit_code_output_or_atexit(tmp_path: Path, case: str) -> None:
     """`script` (the console script) ends the process without the interpreter's teardown, which only frees memory
     (~50 ms of a one-file check): the exit code, the whole report and the atexit handlers are as before. With
-    another thread still running, the ordinary exit (which waits for it) is taken."""
+    another thread still running, or a child process, the ordinary exit (which waits for them) is taken."""
     text = tmp_path / "copy.txt"
     text.write_text("本产品保本保息。\n", encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-c", RUN, str(text), "thread" if thread else "-"], capture_output=True, text=True, cwd=tmp_path
-    )  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", RUN, str(text), case], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 1, done.stderr  # findings at error
     assert json.loads(done.stdout)["summary"]["findings"] >= 1
     assert "atexit ran" in done.stderr
-    assert ("torn down" in done.stderr) is thread
+    assert ("torn down" in done.stderr) is (case != "-")
+
+
+def test_a_failed_command_takes_the_ordinary_exit(tmp_path: Path) -> None:
+    """Only a finished command (exit 0 or 1) skips the teardown: a failed or interrupted one exits as it always did,
+    so whatever its clean-up still has to do (a render's workers removing partial encodes) gets the time it had."""
+    done = subprocess.run([sys.executable, "-c", RUN, str(tmp_path / "missing.txt"), "-"], capture_output=True,
+                          text=True, cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "atexit ran" in done.stderr and "torn down" in done.stderr
 
 
 def test_init_creates_a_working_project(cli, tmp_path: Path) -> None:

@@ -238,13 +238,14 @@ class _Text:
 
 
 def test_wecom_s_error_codes_are_classified(example: Path, monkeypatch) -> None:
-    from mediactl.publish.adapters.base import Rejected, Transient
+    from mediactl.publish.adapters.base import Transient
+    from mediactl.publish.adapters.codes import Refused
     from mediactl.publish.adapters.http import TokenExpired
 
     adapter = adapter_answering(example, monkeypatch, {})
     try:
         for code, kind in ((42001, TokenExpired), (40014, TokenExpired), (45009, Transient), (-1, Transient),
-                           (40007, Rejected), (40001, Rejected), (40035, Rejected)):  # fmt: skip
+                           (40007, Refused), (40001, Refused), (40035, Refused)):  # fmt: skip
             with pytest.raises(kind) as raised:
                 adapter._json(httpx.Response(200, json={"errcode": code, "errmsg": "x"}), step="x", mutating=False)
             assert type(raised.value) is kind, code  # 40001 is a wrong secret in WeCom: no token refresh helps

@@ -70,10 +70,13 @@ def leave(done: SystemExit) -> NoReturn:
     Python's own exit frees every object one by one (the compiled rules, the automaton, the fold tables):
     ~50 ms of a one-file check's ~250 ms of CPU, and serial wall time at the end of a large check, with nothing
     left to do. What an exit must still do is done first: the atexit handlers (weakref finalizers, logging,
-    multiprocessing), then stdout and stderr flushed. Where that cannot be done safely (another thread still
-    runs, a code that is not a number, a stream that will not flush), the ordinary exit happens instead."""
+    multiprocessing), then stdout and stderr flushed. Only a command that finished (exit 0, or 1 for findings or
+    failed deliveries) leaves this way: an interrupted or failed one (130, 2) takes the ordinary exit, whose
+    teardown gives its workers' clean-up the time it always had (a render's Ctrl-C removes partial encodes), as do
+    another thread still running, a child process still alive, a code that is not a number, a stream that will not
+    flush."""
     code = 0 if done.code is None else done.code
-    if not isinstance(code, int) or threading.active_count() > 1:
+    if code not in (0, 1) or threading.active_count() > 1 or _children_alive():
         raise done
     atexit._run_exitfuncs()  # clears them: an ordinary exit after this does not run them twice
     try:
@@ -82,6 +85,13 @@ def leave(done: SystemExit) -> NoReturn:
     except (OSError, ValueError):  # a reader gone, a stream closed: the ordinary exit says so as it always did
         raise done from None
     os._exit(code)
+
+
+def _children_alive() -> bool:
+    """Whether a child process of this one (a worker of a pool) is still running; asked only where multiprocessing
+    was loaded (a one-file check never loads it)."""
+    loaded = sys.modules.get("multiprocessing")
+    return bool(loaded and loaded.active_children())
 
 
 class MediactlGroup(TyperGroup):
