@@ -424,20 +424,28 @@ runs_add(const Md *md, Runs *runs, PyObject *text, Py_ssize_t line, Py_ssize_t c
     return 0;
 }
 
-/* _Lines.__call__: (line, column) of a code-point offset, both 1-based, the line shifted by line_offset. */
-static void
-md_pos(const Md *md, Py_ssize_t offset, Py_ssize_t *line, Py_ssize_t *column)
+/* The line holding `value`: the last of the n ascending line starts at or before it (bisect_right - 1), 0 before
+ * the first. The starts are code points (a segment's position) or UTF-8 bytes (pyromark's offsets). */
+static Py_ssize_t
+line_of(const Py_ssize_t *starts, Py_ssize_t n, Py_ssize_t value)
 {
-    Py_ssize_t low = 0, high = md->n_lines;  /* bisect_right(starts, offset) - 1 */
+    Py_ssize_t low = 0, high = n;
     while (low < high) {
         Py_ssize_t mid = (low + high) / 2;
-        if (offset < md->line_starts[mid]) {
+        if (value < starts[mid]) {
             high = mid;
         } else {
             low = mid + 1;
         }
     }
-    Py_ssize_t index = low > 0 ? low - 1 : 0;
+    return low > 0 ? low - 1 : 0;
+}
+
+/* _Lines.__call__: (line, column) of a code-point offset, both 1-based, the line shifted by line_offset. */
+static void
+md_pos(const Md *md, Py_ssize_t offset, Py_ssize_t *line, Py_ssize_t *column)
+{
+    Py_ssize_t index = line_of(md->line_starts, md->n_lines, offset);
     *line = index + 1 + md->line_offset;
     *column = offset - md->line_starts[index] + 1;
 }
@@ -473,16 +481,8 @@ md_char(Md *md, PyObject *span, PyObject *key)
         md->last_char = byte;
         return byte;
     }
-    Py_ssize_t low = 0, high = md->n_lines;  /* its line: the last whose start is at or before it */
-    while (low < high) {
-        Py_ssize_t mid = (low + high) / 2;
-        if (byte < md->line_bytes[mid]) {
-            high = mid;
-        } else {
-            low = mid + 1;
-        }
-    }
-    Py_ssize_t line = low > 0 ? low - 1 : 0, at = md->line_starts[line], counted = md->line_bytes[line];
+    Py_ssize_t line = line_of(md->line_bytes, md->n_lines, byte);
+    Py_ssize_t at = md->line_starts[line], counted = md->line_bytes[line];
     /* From the nearest known boundary: the line start, or the last conversion (events mostly move forward, a link's
      * end steps back to its start); decoding from the line start each time made one long line quadratic. */
     if (md->seen_byte >= counted && md->seen_byte <= byte) {
@@ -1089,16 +1089,8 @@ text_add(const Md *md, const Html *html, HtmlText *text, Py_ssize_t from, Py_ssi
         return -1;
     }
     text->pending = PENDING_NONE;
-    Py_ssize_t low = 1, high = html->n_starts;  /* the line of `from` by bisection: a walk from line 1 for each */
-    while (low < high) {                         /* piece made big blocks quadratic (starts[0] is 0, <= from) */
-        Py_ssize_t mid = low + (high - low) / 2;
-        if (from < html->starts[mid]) {
-            high = mid;
-        } else {
-            low = mid + 1;
-        }
-    }
-    Py_ssize_t index = low - 1;
+    /* the line of `from` by bisection: a walk from line 1 for each piece made big blocks quadratic */
+    Py_ssize_t index = line_of(html->starts, html->n_starts, from);
     for (Py_ssize_t at = from; at < to; at++) {
         while (index + 1 < html->n_starts && html->starts[index + 1] <= at) {
             index++;
