@@ -47,6 +47,17 @@ def require() -> None:
         pytest.skip(reason)
 
 
+def gallery_of(build: Path, name: str, views: list[Any]) -> Path:
+    """`build` with the preview gallery of `views` (gallery.VariantView) written into it, as `mediactl preview` writes
+    it for a project called `name`: what the browser tests open."""
+    from types import SimpleNamespace
+
+    from mediactl.preview.page import write_gallery
+
+    write_gallery(SimpleNamespace(build_path=build, project=SimpleNamespace(name=name)), views)  # type: ignore[arg-type]
+    return build
+
+
 @contextmanager
 def browser() -> Iterator[Any]:
     """A headless Chromium (Playwright's Browser); as root, Chromium's own sandbox cannot start: --no-sandbox."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -19,7 +18,6 @@ import browser
 from mediactl.check.findings import Finding
 from mediactl.preview import gallery
 from mediactl.preview.marks import Piece
-from mediactl.preview.page import write_gallery
 
 SIZE = (1200, 400)  # wider than any frame's crop: the sides are cut off
 RED = (650, 150, 90, 100)  # x, y, w, h in the picture's pixels: right of centre, inside every crop below
@@ -59,11 +57,9 @@ def boxed_view(build: Path, channel: str, platform: str, frame: str) -> gallery.
 def pages(tmp_path: Path) -> Path:
     browser.require()
     build = tmp_path / "build"
-    config = SimpleNamespace(build_path=build, project=SimpleNamespace(name="boxes"))
     views = [boxed_view(build, "xhs", "xiaohongshu", "xiaohongshu"), boxed_view(build, "wecom", "wecom", "wecom"),
              boxed_view(build, "weibo", "weibo", "weibo")]  # fmt: skip
-    write_gallery(config, views)  # type: ignore[arg-type]
-    return build
+    return browser.gallery_of(build, "boxes", views)
 
 
 def red_bounds(png: bytes) -> tuple[float, float, float, float]:

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 import browser
 from mediactl.check.findings import Finding
 from mediactl.preview import gallery
-from mediactl.preview.page import write_gallery
 from test_preview_boxes import red_bounds
 
 SIZE = (360, 800)  # vertical: the phone frame (at most 390 px wide, 640 px high) letterboxes it left and right
@@ -68,9 +66,7 @@ def video_view(build: Path) -> gallery.VariantView:
 def pages(tmp_path: Path) -> Path:
     browser.require()
     build = tmp_path / "build"
-    config = SimpleNamespace(build_path=build, project=SimpleNamespace(name="video boxes"))
-    write_gallery(config, [video_view(build)])  # type: ignore[arg-type]
-    return build
+    return browser.gallery_of(build, "video boxes", [video_view(build)])
 
 
 def test_the_box_shows_over_the_words_while_the_player_is_in_their_frames_window(pages: Path) -> None:
