@@ -44,7 +44,7 @@ import operator
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -155,11 +155,13 @@ def __getattr__(name: str) -> str:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _char_class(chars: Iterable[str], table: list[int]) -> str:
-    """A character class for ``chars``, as few ranges as possible.
+def char_class(chars: Iterable[str], table: Sequence[int] = ()) -> str:
+    """A character class for ``chars``, as few ranges as possible (a class of single characters is scanned one
+    comparison at a time).
 
-    Two ranges are merged when every code point between them folds to another character:
-    the class only ever scans ``base``, where such code points do not occur.
+    Adjacent code points make one range. With the fold `table`, two ranges are also merged when every code
+    point between them folds to another character: the class only ever scans ``base``, where such code
+    points do not occur.
     """
     points = sorted({ord(c) for c in chars})
     size = len(table)
@@ -211,7 +213,8 @@ class _Removal:
 _compiled = functools.lru_cache(maxsize=64)(re.compile)
 
 
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+#: A character beyond the BMP: a text without one is scanned with the classes of BMP characters only.
+ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 @functools.cache
@@ -253,8 +256,8 @@ def _removal(skip: str) -> _Removal:
         if folded in _ASCII_ALNUM or _is_han(folded):
             raise ValueError(f"skip character {char!r} (U+{ord(char):04X}) folds to {folded!r}: it is content")
         removed.update((char, folded))
-    everything = _char_class(removed, table)
-    bmp = _char_class((c for c in removed if c <= "\uffff"), table)
+    everything = char_class(removed, table)
+    bmp = char_class((c for c in removed if c <= "\uffff"), table)
     return _Removal(frozenset(removed), everything, bmp)
 
 
@@ -341,7 +344,7 @@ class Normalized:
     def _pattern(self, start: int, end: int, *, runs: bool = True) -> re.Pattern[str]:
         """The removal pattern for ``base[start:end]``: the BMP-only one when it has no astral characters."""
         removal = self._removal
-        if _ASTRAL.search(self.base, start, end):
+        if ASTRAL.search(self.base, start, end):
             return removal.runs if runs else removal.one
         return removal.bmp_runs if runs else removal.bmp_one
 
@@ -410,7 +413,7 @@ class Normalizer:
         removal = self._removal
         bmp_sub = removal.bmp_one.sub
         any_sub = removal.one.sub
-        astral = _ASTRAL.search
+        astral = ASTRAL.search
         found = astral(base)
         next_astral = found.start() if found else len(base)
         cum = [0]
