@@ -58,6 +58,20 @@ def gallery_of(build: Path, name: str, views: list[Any]) -> Path:
     return build
 
 
+def boxed_media(kind: str, name: str, path: Path, meta: dict[str, Any], shown: str, **where: Any) -> tuple[Any, Any]:
+    """The preview's view of the media file at `path` (shown as `shown`) with one 保本 finding boxed in it, placed as
+    check places words read in a picture or a video frame (`where`: field, region, time), and that finding."""
+    from mediactl.check.findings import Finding
+    from mediactl.preview import gallery
+
+    media = gallery._file(kind, name, path, gallery._sha256(path) or "", meta)
+    assert media.path is not None  # proven: its bytes hash to the sha256 given
+    finding = Finding(shown, 1, 1, "finance.promise.principal", "error", "保本", "保本", "保本", **where)
+    boxed, placed = gallery._boxed(media, shown, [finding])
+    assert placed == [0]
+    return boxed, gallery._finding_view(finding, True)
+
+
 @contextmanager
 def browser() -> Iterator[Any]:
     """A headless Chromium (Playwright's Browser); as root, Chromium's own sandbox cannot start: --no-sandbox."""

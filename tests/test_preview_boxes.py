@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 import browser
-from mediactl.check.findings import Finding
 from mediactl.preview import gallery
 from mediactl.preview.marks import Piece
 
@@ -37,19 +36,14 @@ def boxed_view(build: Path, channel: str, platform: str, frame: str) -> gallery.
     """A rendered variant whose one image carries a finding at RED (as check places words read in a picture)."""
     folder = build / channel / "item"
     red_square_picture(folder / "poster.png")
-    image = gallery._file("poster", "poster.png", folder / "poster.png", gallery._sha256(folder / "poster.png") or "",
-                          {"width": SIZE[0], "height": SIZE[1]})  # fmt: skip
-    assert image.path is not None  # proven: its bytes hash to the sha256 given
     shown = f"build/{channel}/item/poster.png"
-    finding = Finding(shown, 1, 1, "finance.promise.principal", "error", "保本", "保本", "保本",
-                      field="image.poster.ocr", region=RED)  # fmt: skip
-    boxed, placed = gallery._boxed(image, shown, [finding])
-    assert placed == [0]
+    boxed, finding = browser.boxed_media("poster", "poster.png", folder / "poster.png",
+                                         {"width": SIZE[0], "height": SIZE[1]}, shown, field="image.poster.ocr", region=RED)  # fmt: skip
     view = gallery.VariantView("item", "标题", "graphic", channel, platform, frame, state="rendered")
     view.images = [boxed]
     title = "保本理财"  # WeCom shows the thumbnail in the card of a titled attachment
     view.fields = [gallery.FieldView("title", "title", "title.txt", "text", title, (Piece(title),), 4, None, False)]
-    view.findings = [gallery._finding_view(finding, True)]
+    view.findings = [finding]
     return view
 
 

@@ -49,16 +49,12 @@ def video_view(build: Path) -> gallery.VariantView:
     folder = build / "douyin" / "item"
     red_square_clip(folder / "video.mp4")
     shown = "build/douyin/item/video.mp4"
-    clip = gallery._file("video", shown, folder / "video.mp4", gallery._sha256(folder / "video.mp4") or "",
-                         {"width": SIZE[0], "height": SIZE[1], "duration": SECONDS})  # fmt: skip
-    assert clip.path is not None  # proven: its bytes hash to the sha256 given
-    finding = Finding(shown, 1, 1, "finance.promise.principal", "error", "保本", "保本", "保本",
-                      field="video.main.ocr@00:01.0", region=RED, time=FRAME)  # fmt: skip
-    boxed, placed = gallery._boxed(clip, shown, [finding])
-    assert placed == [0]
+    boxed, finding = browser.boxed_media("video", shown, folder / "video.mp4",
+                                         {"width": SIZE[0], "height": SIZE[1], "duration": SECONDS}, shown,
+                                         field="video.main.ocr@00:01.0", region=RED, time=FRAME)  # fmt: skip
     view = gallery.VariantView("item", "标题", "video", "douyin", "douyin", "video", state="rendered")
     view.video = boxed
-    view.findings = [gallery._finding_view(finding, True)]
+    view.findings = [finding]
     return view
 
 
