@@ -84,6 +84,18 @@ def test_the_same_findings_as_each_paragraph_checked_alone(tmp_path: Path) -> No
     assert together == sorted(alone) and together
 
 
+def test_files_checked_together_give_what_each_gives_alone(tmp_path: Path) -> None:
+    """check_many (several files' texts in one automaton pass) gives each file the findings check gives it."""
+    engine = _engine(tmp_path)
+    engine.matcher.for_volume()
+    texts = ["我们保证", "收益5%，承诺年化6%", "", "保证\n1% 见 https://a.cn", "保证收益 3%", "存款利率"]
+    for astral in ([], ["𠀀保证收益 3%"]):  # all in the BMP: one scan; a text beyond it: each text on its own
+        files = [extract_text(text, f"{number}.txt") for number, text in enumerate(texts + astral)]
+        together = engine.check_many(files, Profile())
+        assert together == [engine.check(segments, Profile()) for segments in files]
+        assert [len(found) for found in together] == [0, 3, 0, 3, 2, 0, *([2] if astral else [])]
+
+
 def test_a_match_no_longer_runs_across_a_paragraph_break_and_hides_the_one_beside_it(tmp_path: Path) -> None:
     """利率\\n\\n5% was one match across the break (dropped, as every such match): 5% beside it was lost."""
     assert _places(_engine(tmp_path), "年化利率\n\n5%") == [(3, 1, "tp.rate-first", "5%")]

@@ -436,6 +436,29 @@ def test_utf16_scan_drops_hits_between_characters_and_astral_texts_use_character
     assert m.find(text) == Matcher(["a", "保本"]).find(text)  # UTF-16 units (for volume) and str agree
 
 
+@pytest.mark.parametrize("volume", [False, True])
+def test_texts_scanned_together_give_what_each_gives_alone(norm: Normalizer, volume: bool) -> None:
+    """search_many scans the texts joined in one pass (UTF-16 units, for volume): the same matches and probe spans
+    as each text searched alone; no match across two texts (保 | 本, vx | works), a hit between two characters at
+    a join dropped (愀 | 开 holds 'a' across them), a text beyond the BMP among them scanned on its own."""
+    terms = ["保本", "vx", "a", "稳赚", "本稳", "1", "理财"]
+    m = Matcher(terms, norm, probes=["保本", "收益", "1"])
+    if volume:
+        m.for_volume()
+    rng = random.Random(7)
+    texts = ["这款理财保", "本稳赚，vx", "works 愀", "开 a 保 本", "", "第1名收益", "a"]
+    texts += [_random_text(rng, 3_000, astral=False) for _ in range(4)]
+    for astral in ([], ["𠀀保本 a 𝒂"]):  # all in the BMP: one scan; a text beyond it: each text on its own
+        normalized = [norm.normalize(text) for text in texts + astral]
+        together = m.search_many(normalized)
+        assert together == [m.search_spans(text) for text in normalized]
+        assert [[x.text for x in matches] for matches, _ in together[:7]] == [
+            ["理财"], ["本稳", "稳赚", "vx"], [], ["a", "保 本"], [], ["1"], ["a"],
+        ]
+        assert all(matches and probes for matches, probes in together[7:11])  # the random texts exercise both
+    assert [x.text for x in together[-1][0]] == ["保本", "a", "𝒂"]
+
+
 def test_duplicate_normalised_terms() -> None:
     m = Matcher(["保本", "保 本", "保\u200b本", "稳赚"])
     assert found(m, "本产品保本") == [

@@ -141,14 +141,32 @@ class Engine:
         would otherwise dominate on files of many short paragraphs. No match crosses a paragraph
         break (the matcher's gap policy refuses one), and any that would is dropped below.
         """
+        return self.check_many([segments], profile)[0]
+
+    def check_many(self, files: Sequence[Sequence[Any]], profile: Profile) -> list[list[Finding]]:
+        """`check` of each of several files (their segments), in order, with one automaton pass over all their
+        texts (Matcher.search_many): scanned one file at a time, between the rest of each file's check, the
+        automaton had left the CPU caches and each scan paid for fetching it again."""
+        joined = [_Joined(segments) for segments in files]
+        normalized = [self.normalizer.normalize(each.text) for each in joined]
+        searched = self.matcher.search_many(normalized)
+        return [
+            self._checked(each, text, found, profile) if each.segments else []
+            for each, text, found in zip(joined, normalized, searched, strict=True)
+        ]
+
+    def _checked(
+        self,
+        joined: _Joined,
+        normalized: Any,
+        searched: tuple[list[Any], dict[int, list[tuple[int, int]]]],
+        profile: Profile,
+    ) -> list[Finding]:
+        """The findings of one file: its joined segments, their normal form and the automaton's matches in it."""
         active = self._active(profile)
-        if not segments:
-            return []
-        joined = _Joined(segments)
-        normalized = self.normalizer.normalize(joined.text)
         folded = _FoldedSegments(joined, normalized.base)  # segment id → its folded text, for quoting contexts
         hits: list[Hit] = []
-        matches, probes = self.matcher.search_spans(normalized)
+        matches, probes = searched
         probes, sentences = self._sentence_probes(probes)
         entries, locate, respelled = self.entries, joined.locate, self.respelled
         for index, start, end, text, normalisations in matches:

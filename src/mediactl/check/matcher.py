@@ -32,6 +32,7 @@ Brackets, quotes, dashes and ellipses are ordinary separators (``保「本`` mat
 from __future__ import annotations
 
 import operator
+from bisect import bisect_right
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -50,6 +51,8 @@ _ASCII_ALNUM = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQR
 _INVISIBLE = frozenset(INVISIBLE)
 _CLAUSE = frozenset(CLAUSE_MARKS)
 _LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+_JOINER = "\n"  # between the texts of one scan (search_many): the fold removes it, so no key or compact text has it
+_END = operator.itemgetter(2)
 
 
 class Match(NamedTuple):  # a tuple: one per hit, and a large check has tens of thousands
@@ -169,7 +172,40 @@ class Matcher:
         last kept character, in the order found. The regex rules run only on the paragraphs holding one of their
         literals, and the automaton has found those already."""
         normalized = text if isinstance(text, Normalized) else self.normalizer.normalize(text)
-        hits, shift = self._scan(normalized.compact)
+        return self._spans(normalized, *self._scan(normalized.compact))
+
+    def search_many(self, texts: Sequence[Normalized]) -> list[tuple[list[Match], dict[int, list[tuple[int, int]]]]]:
+        """`search_spans` of each text, all scanned in one pass of the automaton once it is ready for volume.
+
+        The automaton of the bench's 8,800 keys is larger than the CPU's nearer caches: scanned after the rest of
+        a file's check, it was fetched again (measured 2026-12-07, the 2,000-file Markdown bench in one process:
+        0.57 s in scans, 0.17 s scanning the same texts again at once). The texts are joined by a character the
+        fold removes, so none is in a compact text or a key and no match crosses from one text to the next."""
+        return [self._spans(text, *found) for text, found in zip(texts, self._scan_many(texts), strict=True)]
+
+    def _scan_many(self, texts: Sequence[Normalized]) -> list[tuple[list[tuple[int, int, int]], int]]:
+        """`_scan` of each text's compact form, in one pass over their UTF-16 units where every one is in the BMP."""
+        compacts = [text.compact for text in texts]
+        if self._units is None or len(compacts) < 2 or self.normalizer.term(_JOINER):
+            return [self._scan(compact) for compact in compacts]
+        units = _JOINER.join(compacts).encode("utf-16-le", "surrogatepass")
+        if len(units) != 2 * (sum(map(len, compacts)) + len(compacts) - 1):  # beyond the BMP: one text at a time
+            return [self._scan(compact) for compact in compacts]
+        hits = self._units.find_matches_as_indexes(units, overlapping=True)  # in the order of their ends
+        scanned: list[tuple[list[tuple[int, int, int]], int]] = []
+        first = origin = 0
+        for compact in compacts:
+            end = origin + 2 * len(compact)
+            last = bisect_right(hits, end, first, key=_END)
+            # A hit at an odd offset across the joiner is dropped as any odd hit is (its start stays odd).
+            scanned.append(([(key, start - origin, stop - origin) for key, start, stop in hits[first:last]], 1))
+            first, origin = last, end + 2
+        return scanned
+
+    def _spans(
+        self, normalized: Normalized, hits: list[tuple[int, int, int]], shift: int
+    ) -> tuple[list[Match], dict[int, list[tuple[int, int]]]]:
+        """The automaton's raw hits on a text (`_scan`) as `search_spans` gives them."""
         native = _native if normalized._offsets is not None else None  # offsets: the native fold ran
         if native is not None and hasattr(native, "match_spans"):  # the same loop, natively
             kept, gapped, found = native.match_spans(

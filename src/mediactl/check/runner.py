@@ -657,30 +657,42 @@ def _inside(folder: str, root: str) -> str | None:
 def _check_paths(
     named: list[tuple[str, str]], profile: Profile, config: Settings | None, ocr: bool = True
 ) -> list[Finding]:
-    from mediactl.check.extract import extract_source, format_of, read_source  # lazy: as variant_segments
-
     _, engine = prepared(config, config.state_path if config else None)
     pictures = [(shown, path) for shown, path in named if _is_picture(path)]
     reading = _start_pictures(pictures, config, ocr)  # read in the background while the text files are checked
     findings: list[Finding] = []
-    for shown, path in named:
-        if _is_picture(path):
-            continue
-        try:
-            fmt = format_of(path, shown)
-            text = read_source(path, shown)
-            segments = extract_source(text, shown, fmt)
-        except ValueError as exc:  # the message already names the file
-            raise UsageError(str(exc)) from None
-        except OSError as exc:
-            raise UsageError(f"{shown}: cannot read: {exc.strerror}") from None
-        allowances, broken = suppress.inline_allowances(text, shown)
-        findings.extend(broken)
-        findings.extend(suppress.apply(engine.check(segments, profile), allowances, source_file=shown))
-        findings.extend(placeholders.find(segments, _placeholder_patterns(config)))
+    texts = [(shown, path) for shown, path in named if not _is_picture(path)]
+    for first in range(0, len(texts), SCANNED_TOGETHER):  # the engine scans a few files' texts at once
+        chunk = texts[first : first + SCANNED_TOGETHER]
+        read = [_read_file(shown, path) for shown, path in chunk]
+        checked = engine.check_many([segments for _, segments in read], profile)
+        for (shown, _), (text, segments), found in zip(chunk, read, checked, strict=True):
+            allowances, broken = suppress.inline_allowances(text, shown)
+            findings.extend(broken)
+            findings.extend(suppress.apply(found, allowances, source_file=shown))
+            findings.extend(placeholders.find(segments, _placeholder_patterns(config)))
     if reading:
         findings.extend(_picture_findings(reading, engine, profile))
     return findings
+
+
+#: Files whose texts the engine scans in one pass (Engine.check_many): enough for the automaton to stay in the CPU's
+#: caches, few enough that their segments and normal forms held at once add little to a worker's memory.
+SCANNED_TOGETHER = 32
+
+
+def _read_file(shown: str, path: str) -> tuple[str, list[Segment]]:
+    """A text file's text and segments; a file that cannot be read or extracted is a usage error naming it."""
+    from mediactl.check.extract import extract_source, format_of, read_source  # lazy: as variant_segments
+
+    try:
+        fmt = format_of(path, shown)
+        text = read_source(path, shown)
+        return text, extract_source(text, shown, fmt)
+    except ValueError as exc:  # the message already names the file
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"{shown}: cannot read: {exc.strerror}") from None
 
 
 def _is_picture(path: str) -> bool:
