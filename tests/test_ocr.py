@@ -183,12 +183,14 @@ def test_a_corrupt_picture_is_one_clear_error(cli, ocr, tmp_path: Path, monkeypa
 
 
 def test_a_video_frame_violation_is_found_with_its_time(cli, ocr, tmp_path: Path, monkeypatch) -> None:
-    """Two seconds of a blank frame, then a card that says 保本保息: found in the frame at the scene change."""
+    """Two seconds of a blank frame, then a card that says 保本保息 for three seconds (longer than the sampling
+    interval), then blank again: found in the frame at the scene change, on screen until the frame without it."""
+    from mediactl.check.ocr_frames import INTERVAL
     from mediactl.video.ffmpeg import ffmpeg_exe
 
     monkeypatch.chdir(tmp_path)
     blank, card = picture([]), picture([("稳健理财", 40, 60), ("保本保息", 40, 150)])
-    frames = [blank] * 4 + [card] * 4  # 2 fps: the card from 2.0 s
+    frames = [blank] * 4 + [card] * 6 + [blank] * 6  # 2 fps: the card from 2.0 s to 5.0 s, in an 8 s clip
     (tmp_path / "clip.mp4").write_bytes(b"")
     subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "image2pipe", "-framerate", "2", "-i", "pipe:0",
                     "-pix_fmt", "yuv420p", "-c:v", "libx264", str(tmp_path / "clip.mp4")],
@@ -197,6 +199,9 @@ def test_a_video_frame_violation_is_found_with_its_time(cli, ocr, tmp_path: Path
     found = [f for f in data["findings"] if f["matched"].startswith("保本")]
     assert code == 1 and found, data
     assert found[0]["field"] == "video.clip.ocr@00:02.0" and found[0]["time"] == 2.0 and "region" in found[0]
+    # the frame sampled at 4.0 s shows the same words: one finding, for the card's time on screen, which ends by the
+    # next frame sampled (a scene change, or INTERVAL seconds after the last: black words leaving white are no scene)
+    assert 5.0 <= found[0]["until"] <= 4.0 + INTERVAL and len(found) == 1, found
 
 
 def test_a_variant_whose_picture_carries_a_claim_fails_naming_the_image_and_box(cli, ocr, example: Path) -> None:

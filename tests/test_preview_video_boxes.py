@@ -11,6 +11,7 @@ CI is set.
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from pathlib import Path
 
@@ -24,7 +25,8 @@ from test_preview_boxes import red_bounds
 SIZE = (360, 800)  # vertical: the phone frame (at most 390 px wide, 640 px high) letterboxes it left and right
 RED = (200, 500, 100, 120)  # x, y, w, h in the video's pixels (even: whole chroma blocks, sharp red edges)
 SECONDS = 4.0
-FRAME = 1.0  # the sampled frame the words were read in: its window is 1.0 to 3.0 (ocr_frames.INTERVAL later)
+FRAME = 1.0  # the sampled frame the words were read in
+UNTIL = 3.6  # the first later frame sampled without them: the square is on screen longer than ocr_frames.INTERVAL
 SEEK = """async (video, time) => {
   if (video.readyState < 1) await new Promise((done) => video.addEventListener("loadedmetadata", done, {once: true}));
   video.currentTime = time;
@@ -40,7 +42,8 @@ def red_square_clip(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi",
                     "-i", f"color=white:s={SIZE[0]}x{SIZE[1]}:d={SECONDS}:r=10",
-                    "-vf", f"drawbox=x={x}:y={y}:w={w}:h={h}:color=red:t=fill", "-pix_fmt", "yuv420p",
+                    "-vf", f"drawbox=x={x}:y={y}:w={w}:h={h}:color=red:t=fill:enable='between(t,{FRAME},{UNTIL - 0.05})'",
+                    "-pix_fmt", "yuv420p",
                     "-c:v", "libx264", "-movflags", "+faststart", str(path)], check=True)  # fmt: skip
 
 
@@ -51,7 +54,7 @@ def video_view(build: Path) -> gallery.VariantView:
     shown = "build/douyin/item/video.mp4"
     boxed, finding = browser.boxed_media("video", shown, folder / "video.mp4",
                                          {"width": SIZE[0], "height": SIZE[1], "duration": SECONDS}, shown,
-                                         field="video.main.ocr@00:01.0", region=RED, time=FRAME)  # fmt: skip
+                                         field="video.main.ocr@00:01.0", region=RED, time=FRAME, until=UNTIL)  # fmt: skip
     view = gallery.VariantView("item", "标题", "video", "douyin", "douyin", "video", state="rendered")
     view.video = boxed
     view.findings = [finding]
@@ -77,10 +80,10 @@ def test_the_box_shows_over_the_words_while_the_player_is_in_their_frames_window
         box = section.locator(".ocr-box")
         assert box.count() == 1 and not box.is_visible()  # not played yet
         shown_at = {}
-        for time in (0.5, 2.0, 3.5, 1.0):
+        for time in (0.5, 2.0, 3.3, 3.8, 1.0):
             video.evaluate(SEEK, time)
             shown_at[time] = box.is_visible()
-        assert shown_at == {0.5: False, 2.0: True, 3.5: False, 1.0: True}
+        assert shown_at == {0.5: False, 2.0: True, 3.3: True, 3.8: False, 1.0: True}
         drawn = box.bounding_box()
         box.evaluate("b => b.style.visibility = 'hidden'")
         player = video.bounding_box()
@@ -94,31 +97,32 @@ def test_the_box_shows_over_the_words_while_the_player_is_in_their_frames_window
     assert watched.errors == []
 
 
-def test_a_frames_window_runs_to_the_next_frame_read_the_interval_or_the_end() -> None:
-    """No browser: each sampled frame's window, from its time to the next frame with findings, INTERVAL seconds
-    later or the video's end, whichever is first; a video of unknown length ends no window early."""
-    from mediactl.preview.boxes import frame_windows
-
-    assert frame_windows([0.0, 1.2, 1.2, 6.0, 9.5], 10.0, 2.0) == {
-        0.0: (0.0, 1.2),  # a scene change 1.2 s later: the next frame's words replace these
-        1.2: (1.2, 3.2),  # the next frame is sampled at most 2 s later
-        6.0: (6.0, 8.0),
-        9.5: (9.5, 10.0),  # the video ends first
-    }
-    assert frame_windows([30.0], None, 2.0) == {30.0: (30.0, 32.0)}
-    assert frame_windows([], 10.0, 2.0) == {}
-
-
 def test_a_box_in_a_frame_is_placed_in_percent_of_the_whole_video_with_its_window() -> None:
-    """No browser: the player shows the whole video (no crop), so a box is in percent of the video's pixels; the
-    finding's time gives its window, and an image's box has none."""
+    """No browser: the player shows the whole video (no crop), so a box is in percent of the video's pixels; its
+    window runs from the finding's time until its words leave the screen (`until`), or to the video's end when they
+    stay, or one sampling interval where the video's length is unknown; an image's box has none."""
     clip = gallery.FileView("video", "v.mp4", Path("v.mp4"), "0" * 64, width=360, height=800, duration=4.0)
-    finding = Finding("v.mp4", 1, 1, "r", "error", "保本", "保本", "保本", region=RED, time=FRAME)
-    boxed, placed = gallery._boxed(clip, "v.mp4", [finding, finding._replace(time=3.5, region=(0, 0, 36, 80))])
+    finding = Finding("v.mp4", 1, 1, "r", "error", "保本", "保本", "保本", region=RED, time=FRAME, until=UNTIL)
+    boxed, placed = gallery._boxed(clip, "v.mp4", [finding, finding._replace(time=3.7, until=None, region=(0, 0, 36, 80))])
     first, second = boxed.boxes()
     assert placed == [0, 1]
-    assert first[:4] == pytest.approx((200 / 3.6, 62.5, 100 / 3.6, 15.0)) and (first.start, first.end) == (1.0, 3.0)
-    assert second[:4] == pytest.approx((0.0, 0.0, 10.0, 10.0)) and (second.start, second.end) == (3.5, 4.0)
+    assert first[:4] == pytest.approx((200 / 3.6, 62.5, 100 / 3.6, 15.0)) and (first.start, first.end) == (1.0, 3.6)
+    assert second[:4] == pytest.approx((0.0, 0.0, 10.0, 10.0)) and (second.start, second.end) == (3.7, 4.0)
+    unknown = dataclasses.replace(clip, duration=None)
+    [late] = gallery._boxed(unknown, "v.mp4", [finding._replace(time=30.0, until=None)])[0].boxes()
+    assert (late.start, late.end) == (30.0, 32.0)
     image = gallery.FileView("poster", "p.png", Path("p.png"), "0" * 64, width=360, height=800)
-    [still] = gallery._boxed(image, "p.png", [finding._replace(file="p.png", time=None)])[0].boxes()
+    [still] = gallery._boxed(image, "p.png", [finding._replace(file="p.png", time=None, until=None)])[0].boxes()
     assert (still.start, still.end) == (None, None)
+
+
+def test_a_frame_read_stands_until_the_next_frame_read_with_other_words() -> None:
+    """No engine: frames sampled with the same words as the one before are not read as new, and a frame where the
+    words change, to others or to none, ends the time the ones before it are on screen."""
+    from mediactl.check.ocr import OcrLine, frame_pictures
+
+    card, other = [OcrLine("保本保息", (1, 2, 3, 4), 0.9)], [OcrLine("稳赚", (1, 2, 3, 4), 0.9)]
+    pictures = frame_pictures("v.mp4", "video.main.ocr", [(0.0, card), (4.5, other), (6.0, []), (8.0, card)])
+    assert [(p.time, p.until) for p in pictures if p.lines] == [(0.0, 4.5), (4.5, 6.0), (8.0, None)]
+    assert [p.field for p in pictures if p.lines] == ["video.main.ocr@00:00.0", "video.main.ocr@00:04.5",
+                                                       "video.main.ocr@00:08.0"]  # fmt: skip

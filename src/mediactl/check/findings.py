@@ -28,6 +28,7 @@ class Finding(NamedTuple):
     suppressed: str = ""  # the reason, when an allowance covers this finding
     region: tuple[int, int, int, int] | None = None  # words in a picture: their box (x, y, w, h) in its pixels
     time: float | None = None  # words in a video frame: seconds into the video
+    until: float | None = None  # ... and when they leave the screen (the next frame read with other words); None: its end
 
     def with_context(self, **changes: Any) -> Finding:
         return self._replace(**changes)
@@ -37,11 +38,13 @@ class Finding(NamedTuple):
         data = self._asdict()
         data["normalisations"] = list(self.normalisations)
         data["suppressed"] = self.suppressed or None
-        del data["region"], data["time"]  # optional keys: a report without pictures reads as before
+        del data["region"], data["time"], data["until"]  # optional keys: a report without pictures reads as before
         if self.region is not None:
             data["region"] = dict(zip(("x", "y", "w", "h"), self.region, strict=True))
         if self.time is not None:
             data["time"] = self.time
+        if self.until is not None:
+            data["until"] = self.until
         return data
 
     @property

@@ -242,7 +242,7 @@ class OcrReader:
             self.engine_calls += 1
             lines = in_video_pixels(self.read(frame, f"{shown}@{time}"), scale)
             words = sorted(line.text for line in lines)
-            if lines and words != before:  # a card on screen for several samples is reported once
+            if words != before:  # a card on screen for several samples is read once; a change, even to no words, ends it
                 frames.append((time, lines))
             before = words
         self.cache.put(digest, frames, SAMPLING)
@@ -349,17 +349,22 @@ def _slice(line: OcrLine, start: int, length: int) -> tuple[int, int, int, int]:
 
 
 class Picture(NamedTuple):
-    """A picture the audience sees and the lines read from it; `time`: seconds into a video, for a frame."""
+    """A picture the audience sees and the lines read from it; `time`: seconds into a video, for a frame, and `until`:
+    when its words leave the screen (None: they stay to the end)."""
 
     shown: str  # the file, as findings name it
     field: str  # image.<name>.ocr, or video.<name>.ocr@mm:ss.s for a frame
     lines: list[OcrLine]
     time: float | None = None
+    until: float | None = None
 
 
 def frame_pictures(shown: str, field: str, frames: list[tuple[float, list[OcrLine]]]) -> list[Picture]:
-    """A video's sampled frames as pictures, each frame's field and findings naming its time (field@mm:ss.s)."""
-    return [Picture(shown, f"{field}@{timestamp(time)}", lines, time) for time, lines in frames]
+    """A video's sampled frames as pictures, each frame's field and findings naming its time (field@mm:ss.s) and the
+    time of the next frame read (its words differ, or there are none: ocr_frames keeps only changes) as `until`."""
+    ends = [time for time, _ in frames[1:]] + [None]
+    return [Picture(shown, f"{field}@{timestamp(time)}", lines, time, until)
+            for (time, lines), until in zip(frames, ends, strict=True)]  # fmt: skip
 
 
 def segments_of(pictures: list[Picture]) -> list[Segment]:
@@ -374,6 +379,6 @@ def placed(findings: list[Any], pictures: list[Picture]) -> list[Any]:
         picture = by_place.get((finding.file, finding.field))
         if picture is not None:
             region = region_of(picture.lines, finding.line, finding.column, finding.matched)
-            finding = finding._replace(region=region, time=picture.time)
+            finding = finding._replace(region=region, time=picture.time, until=picture.until)
         out.append(finding)
     return out

@@ -91,7 +91,7 @@ def _picture_keys(finding: Finding) -> str:
     """The optional keys of words found in a picture (region, time), as to_dict writes them; '' for text."""
     if finding.region is None and finding.time is None:
         return ""
-    extra = {k: v for k, v in finding.to_dict().items() if k in ("region", "time")}
+    extra = {k: v for k, v in finding.to_dict().items() if k in ("region", "time", "until")}
     return ", " + json.dumps(extra, ensure_ascii=False)[1:-1]
 
 
@@ -196,7 +196,7 @@ def _sarif_result(finding: Finding, index: int) -> dict[str, Any]:
         },
     }
     if finding.region is not None or finding.time is not None:  # words in a picture: where, in its pixels
-        result["properties"].update({k: v for k, v in finding.to_dict().items() if k in ("region", "time")})
+        result["properties"].update({k: v for k, v in finding.to_dict().items() if k in ("region", "time", "until")})
     # No `fixes`: a SARIF fix is an edit (artifactChanges: the region to delete, the text to insert), and a rule's
     # suggestion is advice to a person (删除，并如实披露产品风险等级), not text to paste over the match. It is said
     # in the message, as in the line and GitHub formats, and kept in the properties.

@@ -6,16 +6,16 @@ of the whole picture then lands beside the words it marks. So the box is placed 
 computed from the same aspect the template gives the picture (one value, passed to both).
 
 A video's words are read in sampled frames (check/ocr_frames.py: the first, every scene change, and one at least
-every INTERVAL seconds), and a finding names its frame's time. Its box is drawn over the player while the player
-is within that frame's window: from the frame's time until the next frame read with findings, the sampling
-interval or the video's end, whichever comes first. The player shows the whole video (object-fit: contain), so the
+every INTERVAL seconds), and a finding names its frame's time and when its words leave the screen: the next frame
+read with other words, or none (a card on screen for several samples is read once). Its box is drawn over the
+player while the player is within that window. The player shows the whole video (object-fit: contain), so the
 box is placed in percent of the whole picture, and the stylesheet sizes the layer that holds it to the picture
 the player draws inside its letterbox.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import Any
 
 #: (width, height) of the shape a frame crops a picture to, e.g. (3, 4); None: the whole picture, only scaled.
 Aspect = tuple[int, int]
@@ -48,15 +48,11 @@ def percent_of(region: tuple[int, int, int, int], window: Rect) -> Rect | None:
     return (100 * (left - wx) / ww, 100 * (top - wy) / wh, 100 * (right - left) / ww, 100 * (bottom - top) / wh)
 
 
-def frame_windows(times: Iterable[float], duration: float | None, interval: float) -> dict[float, tuple[float, float]]:
-    """Per sampled frame's time, the window (start, end) of the video it stands for: from that time until the next
-    of `times`, `interval` seconds later (a frame is sampled at least that often) or the end, whichever is first.
-
-    The checker reports a card once, at the first frame it is read in, so a card that stays longer than the
-    interval shows its box for the interval only: where it stays longer than that is not in the finding."""
-    ordered = sorted(set(times))
-    windows = {}
-    for index, start in enumerate(ordered):
-        ends = [start + interval, *ordered[index + 1 : index + 2], *([duration] if duration else [])]
-        windows[start] = (start, max(start, min(ends)))
-    return windows
+def frame_window(finding: Any, duration: float | None, interval: float) -> tuple[float | None, float | None]:
+    """The window (start, end) of the video in which a finding read in a frame shows: from its frame's time until its
+    words leave the screen (`until`: the next frame read with other words), else to the video's end, else, where the
+    length is unknown, one sampling `interval` (a frame is sampled at least that often); (None, None) for an image."""
+    if finding.time is None:
+        return (None, None)
+    end = finding.until if finding.until is not None else duration or finding.time + interval
+    return (finding.time, max(finding.time, end))

@@ -19,7 +19,7 @@ from mediactl.check.ocr_frames import INTERVAL as FRAME_INTERVAL
 from mediactl.check.rules import SEVERITIES
 from mediactl.check.runner import variant_findings
 from mediactl.core.errors import MediactlError, UsageError, relpath
-from mediactl.preview.boxes import Aspect, frame_windows, percent_of, shown_window
+from mediactl.preview.boxes import Aspect, frame_window, percent_of, shown_window
 from mediactl.preview.frames import frame_for
 from mediactl.preview.marks import Piece, pieces
 from mediactl.publish.approvals import approval_views, is_author
@@ -105,7 +105,7 @@ class FileView:
 
 class Region(NamedTuple):
     """A finding read inside an image: its box (x, y, w, h) in the image's own pixels; in a video's frame, also the
-    window of the video (seconds) its frame stands for (boxes.frame_windows)."""
+    window of the video (seconds) its words are on screen (boxes.frame_window)."""
 
     box: tuple[int, int, int, int]
     severity: str
@@ -278,9 +278,8 @@ def _boxed(image: FileView, shown: str, findings: list[Finding]) -> tuple[FileVi
     if image.changed or not image.width or not image.height:
         return image, []
     mine = [(index, f, f.region) for index, f in enumerate(findings) if f.file == shown and f.region is not None]
-    windows = frame_windows((f.time for _, f, _ in mine if f.time is not None), image.duration, FRAME_INTERVAL)
-    regions = tuple(Region(box, f.severity, f.rule, f.message, f.suppressed,
-                           *(windows[f.time] if f.time is not None else (None, None))) for _, f, box in mine)  # fmt: skip
+    regions = tuple(Region(box, f.severity, f.rule, f.message, f.suppressed, *frame_window(f, image.duration, FRAME_INTERVAL))
+                    for _, f, box in mine)  # fmt: skip
     return (dataclasses.replace(image, regions=regions) if regions else image), [index for index, _, _ in mine]
 
 
