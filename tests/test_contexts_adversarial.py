@@ -141,6 +141,10 @@ NAMED = [
     ("比如直播中出现稳赚不赔、刚性兑付等内容", Profile()),
     ("对“收益冠军”“业绩领先”等字眼要理性看待", Profile()),
     ("零风险承诺违法", Profile()),
+    ("那些标榜稳赚不赔的理财博主，自己往往也在亏钱", Profile()),
+    ("所有许诺保本高息的投资项目最后都难以兑付", Profile()),
+    ("谣言：银行理财都保本保息。", Profile()),
+    ("不少人认为大额存单之外的产品也零风险。", Profile()),
 ]
 
 #: The same mechanisms must not open a door for an ad: a list of claims as an ad's features, a definition in the
@@ -158,6 +162,9 @@ NOT_NAMED = [
     ("别家没有保本的产品，我们有", Profile()),
     ("优势多多，如保本、保息等，欢迎选购", Profile()),
     ("本产品特色：如保本、零风险等，绝无虚假", Profile()),
+    ("所有承诺保本的产品，本行都有", Profile()),
+    ("欢迎选择那些承诺保本的理财产品", Profile()),
+    ("谣言说理财会亏，其实这款产品稳赚不赔", Profile()),
 ]
 
 

@@ -160,26 +160,36 @@ def _named(folded: str, start: int, end: int) -> bool:
         or _defined(folded, start, end)
         or _under_warning_heading(folded, start)
         or _describes_conduct(folded, start, end)
-        or _kind_denied(folded, start, end)
+        or _kind_spoken_of(folded, start, end)
         or _example_of_violation(folded, start, end)
     )
 
 
-#: A general truth: the existence of a kind of thing denied, the match among the kind's attributes (金融市场上没有保本、
-#: 无风险、保证收益的产品; 市场没有“稳赚不赔”的买卖; 世上不存在零风险的投资).
-_NO_SUCH = re.compile("(?:没有|不存在|不会有|哪有|哪里有|并无|绝无|根本没有)[^,。!?;:\n]{0,20}$")
-_KIND = re.compile("[^,。!?;:\n]{0,20}?的(?:产品|投资|理财|买卖|生意|好事|项目|事|平台|机构|东西|馅饼|午餐)")
+#: 的 and a kind of offer or of seller after the match (…的产品, …的投资, …的网络平台, …的理财博主), and before it in the
+#: clause either a denial of the kind's existence (a general truth: 金融市场上没有保本、无风险、保证收益的产品; 市场没有
+#: “稳赚不赔”的买卖) or a determiner of a class and a claim verb (a category of sellers: 别信那些承诺保本的网络平台; 所有
+#: 承诺“高收益、零风险”的投资都是骗局).
+_OF_KIND = re.compile(
+    "[^,。!?;:\n]{0,20}?的[^,。!?;:\n]{0,4}?(?:产品|投资|理财|买卖|生意|好事|项目|事|平台|机构|东西|馅饼|午餐|人|公司|广告"
+    "|宣传|app|网站|群|账号|主播|博主|老师)"
+)
+_KIND_HEAD = re.compile(
+    "(?:(?:没有|不存在|不会有|哪有|哪里有|并无|绝无)[^,。!?;:\n]{0,20}"
+    "|(?:那些|这些|所有|凡是|任何|一些|某些|有的|部分|各类|各种|各路)[^,。!?;:\n]{0,6}?(?:承诺|宣称|号称|声称|鼓吹|标榜|许诺|打着)"
+    "[^,。!?;:\n]{0,12})$"
+)
 
 
-def _kind_denied(text: str, start: int, end: int) -> bool:
-    """Whether text[start:end] is an attribute of a kind whose existence its clause denies (see _NO_SUCH). An ad says
-    so of others to sell its own (别家没有保本的产品，我们有): a sentence where the advertiser names itself is no truth."""
-    if (
-        _KIND.match(text, end, _clause_end(text, end)) is None
-        or _NO_SUCH.search(text, _clause_start(text, start), start) is None
-    ):
+def _kind_spoken_of(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is an attribute of a kind that its clause denies exists or describes as a category of
+    sellers (see _KIND_HEAD). An ad says so of others to sell its own (别家没有保本的产品，我们有; 所有承诺保本的产品，
+    本行都有; 选择那些承诺保本的平台): a sentence with the advertiser's own voice or an invitation is no such talk."""
+    if _OF_KIND.match(text, end, _clause_end(text, end)) is None:
         return False
-    return _VOICE.search(text, _sentence_start(text, start), _sentence_end(text, end)) is None
+    if _KIND_HEAD.search(text, _clause_start(text, start), start) is None:
+        return False
+    begin, finish = _sentence_start(text, start), _sentence_end(text, end)
+    return _VOICE.search(text, begin, finish) is None and _CALL.search(text, begin, finish) is None
 
 
 #: An example marker at the head of a clause (如, 例如, 比如, 譬如, 诸如, 包括), then a list of items closed by 等.
