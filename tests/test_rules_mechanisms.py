@@ -249,7 +249,7 @@ def test_spellings_do_not_fold_ordinary_words(tmp_path: Path, text: str) -> None
     ],
 )
 def test_the_built_in_packs_read_pinyin_and_near_homophone_spellings(text: str, rule: str) -> None:
-    """Round 6's pairs (堡/锌/转不赔 and the pinyin bao, xyk, miao) reach the built-in terms they stand for."""
+    """Round 6's pairs (堡本/堡息, 薇锌, 转不赔 and the pinyin bao, xyk) reach the built-in terms they stand for."""
     from mediactl.check.runner import prepared
 
     _, engine = prepared(None, None)
