@@ -116,7 +116,7 @@ def quoted_in(folded: str, start: int, end: int, context: Context) -> bool:
             _has_any(before, context.before)
             or _starts_any(folded, after, context.after)
             or _labelled(folded, after, context)
-            or _WORDS_LABEL.match(folded, after) is not None
+            or _words_label(folded, after)
         ):
             return True
         if _in_warning_clause(folded, start, end, context):  # the quotation warns itself
@@ -133,6 +133,14 @@ def quoted_in(folded: str, start: int, end: int, context: Context) -> bool:
 #: A quoted list closed by 等 and a word for words (“业绩优良”、“唯一”等关键词; “套现”等字样): the quotations are
 #: named as wordings, whatever the noun (关键词, 词汇, 字眼, 用语, 提法, 口号 …), not offered.
 _WORDS_LABEL = re.compile("等[^,。!?;:\n]{0,3}?(?:词|字眼|字样|用语|说法|表述|提法|措辞|话术|噱头|口号|标签)")
+
+
+def _words_label(text: str, index: int) -> bool:
+    """Whether the quotations end at text[index] on 等 and a word for words (see _WORDS_LABEL), in a sentence without the
+    advertiser's voice (“保本”“保息”等关键词，本行全都有 claims them)."""
+    label = _WORDS_LABEL.match(text, index)
+    return label is not None and _VOICE.search(text, _sentence_start(text, index), _sentence_end(text, index)) is None
+
 
 #: A verdict on what precedes it, later in its clause: a copula (是, 都是, 均为, 纯属 …) and within eight characters a
 #: word that only a warning pronounces (骗局, 骗人的, 障眼法, 幌子, 假的 …: …的字眼都是非法集资的“障眼法”; “包下卡”都是骗人
@@ -183,12 +191,15 @@ _KIND_HEAD = re.compile(
 def _kind_spoken_of(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] is an attribute of a kind that its clause denies exists or describes as a category of
     sellers (see _KIND_HEAD). An ad says so of others to sell its own (别家没有保本的产品，我们有; 所有承诺保本的产品，
-    本行都有; 选择那些承诺保本的平台): a sentence with the advertiser's own voice or an invitation is no such talk."""
+    本行都有; 选择那些承诺保本的平台), or asks it to answer (没有保本的产品？我们有): a sentence with the advertiser's own
+    voice or an invitation, or a question, is no such talk."""
     if _OF_KIND.match(text, end, _clause_end(text, end)) is None:
         return False
     if _KIND_HEAD.search(text, _clause_start(text, start), start) is None:
         return False
     begin, finish = _sentence_start(text, start), _sentence_end(text, end)
+    if finish < len(text) and text[finish] == "?":  # 没有保本的产品？本行就有！ asks to be answered by the ad
+        return False
     return _VOICE.search(text, begin, finish) is None and _CALL.search(text, begin, finish) is None
 
 
