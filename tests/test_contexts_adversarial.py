@@ -132,6 +132,19 @@ NAMED = [
     ("他们用“零门槛、秒到账”的诱人说辞吸引学生", Profile()),
     ("讲座提醒：不要混淆“保本”与“低风险”", Profile()),
     ("本基金净值随市场波动，不等同于银行存款。基金有风险，投资须谨慎。", Profile(products=("基金",))),
+    # round 6: a verdict later in the clause, a kind whose existence is denied, a list of examples of violations,
+    # quotations named as wordings (等…词/字眼), a claim called unlawful
+    ("“保本保息”“年年分红”这些说法统统是骗人的把戏", Profile()),
+    ("世上不存在稳赚不赔的投资", Profile()),
+    ("理财市场根本没有零风险、高收益的好事", Profile()),
+    ("违规宣传的常见形式，例如明示保本保息、承诺收益等", Profile()),
+    ("比如直播中出现稳赚不赔、刚性兑付等内容", Profile()),
+    ("对“收益冠军”“业绩领先”等字眼要理性看待", Profile()),
+    ("零风险承诺违法", Profile()),
+    ("那些标榜稳赚不赔的理财博主，自己往往也在亏钱", Profile()),
+    ("所有许诺保本高息的投资项目最后都难以兑付", Profile()),
+    ("谣言：银行理财都保本保息。", Profile()),
+    ("不少人认为大额存单之外的产品也零风险。", Profile()),
 ]
 
 #: The same mechanisms must not open a door for an ad: a list of claims as an ad's features, a definition in the
@@ -143,6 +156,17 @@ NOT_NAMED = [
     ("“稳赚不赔”的真实收益，等你来拿", Profile()),
     ("扫码、加微信、领红包、看二维码等你来", Profile(platform="xiaohongshu")),
     ("理财产品等同于定期存款，到期还本", Profile(products=("理财",))),
+    # round 6: the same forms in an ad's mouth: a verdict denied, a kind denied of others to sell one's own, a list
+    # of features (no violation named), a list in the advertiser's voice
+    ("保本保息是真的不是骗局", Profile()),
+    ("别家没有保本的产品，我们有", Profile()),
+    ("优势多多，如保本、保息等，欢迎选购", Profile()),
+    ("本产品特色：如保本、零风险等，绝无虚假", Profile()),
+    ("所有承诺保本的产品，本行都有", Profile()),
+    ("欢迎选择那些承诺保本的理财产品", Profile()),
+    ("谣言说理财会亏，其实这款产品稳赚不赔", Profile()),
+    ("金融市场上没有保本的产品？本行就有！", Profile()),
+    ("“保本”“保息”等关键词，本行全都有", Profile()),
 ]
 
 

@@ -228,7 +228,7 @@ def test_self_tests_do_not_count_a_quoted_example_as_a_match(tmp_path: Path) -> 
 # ---- homophone and pinyin spellings ----
 
 
-@pytest.mark.parametrize("text", ["本产品包本包息", "本产品保ben", "本产品保夲", "本产品饱本"])
+@pytest.mark.parametrize("text", ["本产品包本包息", "本产品保ben", "本产品保夲", "本产品饱本", "本产品堡本"])
 def test_homophone_spellings_of_a_term_are_found_and_named(tmp_path: Path, text: str) -> None:
     findings = _engine(tmp_path).check(extract_text(text, "t.txt"), Profile())
     assert [(f.rule, "homophone" in f.normalisations) for f in findings] == [("t17.baoben", True)]
@@ -237,6 +237,31 @@ def test_homophone_spellings_of_a_term_are_found_and_named(tmp_path: Path, text:
 @pytest.mark.parametrize("text", ["抢红包收益多多", "红包本金翻倍", "本产品非保ben"])
 def test_spellings_do_not_fold_ordinary_words(tmp_path: Path, text: str) -> None:
     assert "t17.baoben" not in _found(_engine(tmp_path), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("xyk代办，额度高", "finance.card.agent"),
+        ("bao下卡，不成功不收费", "finance.card.agent"),
+        ("这款产品稳转不赔", "finance.promise.return"),
+        ("薇锌搜一下就能找到我", "diversion.contact.wechat-prompt"),
+    ],
+)
+def test_the_built_in_packs_read_pinyin_and_near_homophone_spellings(text: str, rule: str) -> None:
+    """Round 6's pairs (堡本/堡息, 薇锌, 转不赔 and the pinyin bao, xyk) reach the built-in terms they stand for."""
+    from mediactl.check.runner import prepared
+
+    _, engine = prepared(None, None)
+    assert rule in {finding.rule for finding in engine.check(extract_text(text, "t.txt"), Profile())}
+
+
+@pytest.mark.parametrize("text", ["转账不收手续费", "请到营业厅办理信用卡，额度以审批为准"])
+def test_the_new_spellings_leave_ordinary_words_alone(text: str) -> None:
+    from mediactl.check.runner import prepared
+
+    _, engine = prepared(None, None)
+    assert engine.check(extract_text(text, "t.txt"), Profile()) == []
 
 
 # ---- severity by platform policy ----

@@ -116,6 +116,7 @@ def quoted_in(folded: str, start: int, end: int, context: Context) -> bool:
             _has_any(before, context.before)
             or _starts_any(folded, after, context.after)
             or _labelled(folded, after, context)
+            or _words_label(folded, after)
         ):
             return True
         if _in_warning_clause(folded, start, end, context):  # the quotation warns itself
@@ -124,8 +125,39 @@ def quoted_in(folded: str, start: int, end: int, context: Context) -> bool:
     return (
         _in_warning_clause(folded, start, end, context)
         or _in_warning_sentence(folded, start, end, context)
+        or _judged(folded, end)
         or _named(folded, start, end)
     )
+
+
+#: A quoted list closed by 等 and a word for words (“业绩优良”、“唯一”等关键词; “套现”等字样): the quotations are
+#: named as wordings, whatever the noun (关键词, 词汇, 字眼, 用语, 提法, 口号 …), not offered.
+_WORDS_LABEL = re.compile("等[^,。!?;:\n]{0,3}?(?:词|字眼|字样|用语|说法|表述|提法|措辞|话术|噱头|口号|标签)")
+
+
+def _words_label(text: str, index: int) -> bool:
+    """Whether the quotations end at text[index] on 等 and a word for words (see _WORDS_LABEL), in a sentence without the
+    advertiser's voice (“保本”“保息”等关键词，本行全都有 claims them)."""
+    label = _WORDS_LABEL.match(text, index)
+    return label is not None and _VOICE.search(text, _sentence_start(text, index), _sentence_end(text, index)) is None
+
+
+#: A verdict on what precedes it, later in its clause: a copula (是, 都是, 均为, 纯属 …) and within eight characters a
+#: word that only a warning pronounces (骗局, 骗人的, 障眼法, 幌子, 假的 …: …的字眼都是非法集资的“障眼法”; “包下卡”都是骗人
+#: 的), or the claim called unlawful right after it (无风险承诺违法). Not negated (不是骗局, 绝非骗人: an ad's denial).
+_VERDICT = re.compile(
+    "[^,。!?;:\n]*?(?:(?<![不非没])(?:都|均|全都|全|就|纯|无非|统统)?(?:是|为|属于?)[^,。!?;:\n不没]{0,8}?"
+    "(?<![不非没])(?:骗|诈骗|陷阱|障眼法|幌子|噱头|套路|谎言|假的|虚假|忽悠|圈套|伎俩|把戏)|必[为是]假|纯属虚构)"
+    "|[^,。!?;:\n]{0,4}?(?<![不非没])(?:违法|违规|不合法|被禁止)"
+)
+
+
+def _judged(text: str, end: int) -> bool:
+    """Whether the rest of the clause after text[:end] (a match, or the quotation holding it, with any further quoted
+    items) pronounces a verdict on it (see _VERDICT). The advertiser naming itself in that rest makes it a claim about
+    others (保本，别家都是骗人的), so a clause with the ad's own voice is no verdict."""
+    finish = _clause_end(text, end)
+    return _VERDICT.match(text, end, finish) is not None and _VOICE.search(text, end, finish) is None
 
 
 def _named(folded: str, start: int, end: int) -> bool:
@@ -136,7 +168,65 @@ def _named(folded: str, start: int, end: int) -> bool:
         or _defined(folded, start, end)
         or _under_warning_heading(folded, start)
         or _describes_conduct(folded, start, end)
+        or _kind_spoken_of(folded, start, end)
+        or _example_of_violation(folded, start, end)
     )
+
+
+#: 的 and a kind of offer or of seller after the match (…的产品, …的投资, …的网络平台, …的理财博主), and before it in the
+#: clause either a denial of the kind's existence (a general truth: 金融市场上没有保本、无风险、保证收益的产品; 市场没有
+#: “稳赚不赔”的买卖) or a determiner of a class and a claim verb (a category of sellers: 别信那些承诺保本的网络平台; 所有
+#: 承诺“高收益、零风险”的投资都是骗局).
+_OF_KIND = re.compile(
+    "[^,。!?;:\n]{0,20}?的[^,。!?;:\n]{0,4}?(?:产品|投资|理财|买卖|生意|好事|项目|事|平台|机构|东西|馅饼|午餐|人|公司|广告"
+    "|宣传|app|网站|群|账号|主播|博主|老师)"
+)
+_KIND_HEAD = re.compile(
+    "(?:(?:没有|不存在|不会有|哪有|哪里有|并无|绝无)[^,。!?;:\n]{0,20}"
+    "|(?:那些|这些|所有|凡是|任何|一些|某些|有的|部分|各类|各种|各路)[^,。!?;:\n]{0,6}?(?:承诺|宣称|号称|声称|鼓吹|标榜|许诺|打着)"
+    "[^,。!?;:\n]{0,12})$"
+)
+
+
+def _kind_spoken_of(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is an attribute of a kind that its clause denies exists or describes as a category of
+    sellers (see _KIND_HEAD). An ad says so of others to sell its own (别家没有保本的产品，我们有; 所有承诺保本的产品，
+    本行都有; 选择那些承诺保本的平台), or asks it to answer (没有保本的产品？我们有): a sentence with the advertiser's own
+    voice or an invitation, or a question, is no such talk."""
+    if _OF_KIND.match(text, end, _clause_end(text, end)) is None:
+        return False
+    if _KIND_HEAD.search(text, _clause_start(text, start), start) is None:
+        return False
+    begin, finish = _sentence_start(text, start), _sentence_end(text, end)
+    if finish < len(text) and text[finish] == "?":  # 没有保本的产品？本行就有！ asks to be answered by the ad
+        return False
+    return _VOICE.search(text, begin, finish) is None and _CALL.search(text, begin, finish) is None
+
+
+#: An example marker at the head of a clause (如, 例如, 比如, 譬如, 诸如, 包括), then a list of items closed by 等.
+_EXAMPLE_HEAD = re.compile(r"\s*(?:例如|比如|譬如|诸如|包括|如)")
+_ITEMS_BEFORE = re.compile("(?:[^、,。!?;:\n]{0,12}、)*[^、,。!?;:\n]{0,12}")  # the items before the match's own
+_EXAMPLE_TAIL = re.compile(
+    "[^,。!?;:\n等]{0,12}?(?:、[^,。!?;:\n等]{1,12})*等(?![你您着待候])(内容|字眼|字样|说法|表述|用语|宣传|承诺|话术|词|行为|方式)?"
+)
+#: What the sentence of an example list calls its items when it lists violations (违规的保证，如…、…等).
+_VIOLATION = re.compile("违规|违法|禁止|不得|严禁|误导|虚假|夸大|非法|诈骗|欺诈")
+
+
+def _example_of_violation(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is an item of a list of examples (比如…、…等) that names violations: the list closes on a
+    word for content or wording (等内容, 等字眼), or its sentence speaks of violations (违规, 禁止, 虚假 …). An ad's list
+    of features (优势多多，如保本、保息等) names no violation; the advertiser's own voice in the sentence makes it a claim."""
+    head = _EXAMPLE_HEAD.match(text, _clause_start(text, start))
+    if head is None or _ITEMS_BEFORE.fullmatch(text, head.end(), start) is None:
+        return False
+    tail = _EXAMPLE_TAIL.match(text, end, _clause_end(text, end))
+    if tail is None or "、" not in text[head.end() : tail.end()]:
+        return False
+    begin, finish = _sentence_start(text, start), _sentence_end(text, end)
+    if _VOICE.search(text, begin, finish) is not None:
+        return False
+    return tail.group(1) is not None or _VIOLATION.search(text, begin, finish) is not None
 
 
 #: The act an inventory lists things for: posting or carrying them (a claim listed as an ad's features, 本行理财：保本、
