@@ -124,5 +124,6 @@ def test_a_frame_read_stands_until_the_next_frame_read_with_other_words() -> Non
     card, other = [OcrLine("保本保息", (1, 2, 3, 4), 0.9)], [OcrLine("稳赚", (1, 2, 3, 4), 0.9)]
     pictures = frame_pictures("v.mp4", "video.main.ocr", [(0.0, card), (4.5, other), (6.0, []), (8.0, card)])
     assert [(p.time, p.until) for p in pictures if p.lines] == [(0.0, 4.5), (4.5, 6.0), (8.0, None)]
+    assert frame_pictures("v.mp4", "video.main.ocr", []) == []  # no words anywhere in the video
     assert [p.field for p in pictures if p.lines] == ["video.main.ocr@00:00.0", "video.main.ocr@00:04.5",
                                                        "video.main.ocr@00:08.0"]  # fmt: skip

@@ -362,7 +362,7 @@ class Picture(NamedTuple):
 def frame_pictures(shown: str, field: str, frames: list[tuple[float, list[OcrLine]]]) -> list[Picture]:
     """A video's sampled frames as pictures, each frame's field and findings naming its time (field@mm:ss.s) and the
     time of the next frame read (its words differ, or there are none: ocr_frames keeps only changes) as `until`."""
-    ends = [time for time, _ in frames[1:]] + [None]
+    ends = [time for time, _ in frames[1:]] + [None] if frames else []  # a video without words: no frames kept
     return [Picture(shown, f"{field}@{timestamp(time)}", lines, time, until)
             for (time, lines), until in zip(frames, ends, strict=True)]  # fmt: skip
 
