@@ -363,9 +363,10 @@ class Engine:
             if literals:
                 if present is None:
                     present = self._literal_segments(joined, normalized.base, probes)
-                if literals.isdisjoint(present):
+                found = literals & present.keys()  # iterates the smaller side: a shape rule lists hundreds of literals
+                if not found:
                     continue
-                segments = sorted(set().union(*(present[literal] for literal in literals if literal in present)))
+                segments = sorted(set().union(*(present[literal] for literal in found)))
             if not reads_chinese(self.rules[index].pattern):
                 findings.extend(self._pattern_findings(index, joined, normalized, folded, segments))
                 continue
