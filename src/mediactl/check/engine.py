@@ -363,9 +363,12 @@ class Engine:
             if literals:
                 if present is None:
                     present = self._literal_segments(joined, normalized.base, probes)
-                if literals.isdisjoint(present):
+                if literals.isdisjoint(present):  # most rules, most texts: iterates the few literals found
                     continue
-                segments = sorted(set().union(*(present[literal] for literal in literals if literal in present)))
+                # the smaller side: a shape rule lists hundreds of literals, a text holds tens
+                smaller, larger = (literals, present) if len(literals) <= len(present) else (present, literals)
+                found = [literal for literal in smaller if literal in larger]
+                segments = sorted(set().union(*(present[literal] for literal in found)))
             if not reads_chinese(self.rules[index].pattern):
                 findings.extend(self._pattern_findings(index, joined, normalized, folded, segments))
                 continue
