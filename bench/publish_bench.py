@@ -42,8 +42,9 @@ def make_project(root: Path, jobs: int, channels: int) -> None:
         folder = root / "content" / "article" / f"n{n:05d}"
         folder.mkdir(parents=True)
         names = ", ".join(f"robot{c}" for c in range(channels))
-        (folder / "index.md").write_text(f"---\ntitle: 通知{n}\nauthor: writer\nchannels: [{names}]\n---\n\n正文{n}。\n",
-                                         "utf-8")
+        (folder / "index.md").write_text(
+            f"---\ntitle: 通知{n}\nauthor: writer\nchannels: [{names}]\n---\n\n正文{n}。\n", "utf-8"
+        )
 
 
 def make_key(folder: Path) -> str:

@@ -40,7 +40,9 @@ channels:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--update-goldens", action="store_true", help="rewrite tests/golden/covers/*.png from the current layouts and font"
+        "--update-goldens",
+        action="store_true",
+        help="rewrite tests/golden/covers/*.png from the current layouts and font",
     )
 
 
@@ -379,6 +381,8 @@ def ssh_agent(tmp_path: Path) -> Iterator[SshAgent]:
         yield agent
     finally:
         agent.stop()
+
+
 # --- PostgreSQL: a real server for the shared state store (tests/postgres_server.py) --------------------
 
 STATE_KEY = "test-state-key-of-the-team-0123456789"

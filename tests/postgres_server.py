@@ -86,7 +86,9 @@ class Server:
     def admin(self, sql: str) -> None:
         import psycopg
 
-        with psycopg.connect(host=self.socket_dir, port=self.port, user=ADMIN, dbname="postgres", autocommit=True) as db:
+        with psycopg.connect(
+            host=self.socket_dir, port=self.port, user=ADMIN, dbname="postgres", autocommit=True
+        ) as db:
             db.execute(sql)
 
     def new_database(self) -> str:

@@ -287,8 +287,12 @@ def test_a_day_over_its_day_cap_is_marked_and_json_has_per_day_headroom(cli, exa
     first, second = data["days"][0], data["days"][1]
     wechat = [cap for cap in first["caps"] if cap["channel"] == "bank-wechat"]
     assert wechat == [{"channel": "bank-wechat", "audience": None, "per": "day", "hour": None, "used": 2, "limit": 1}]
-    assert {"channel": "bank-wechat", "audience": None, "per": "day", "hour": None, "used": 0, "limit": 1} in second["caps"]
-    assert {"channel": "bank-weibo", "audience": None, "per": "hour", "hour": "12:00", "used": 2, "limit": 30} in first["caps"]
+    assert {"channel": "bank-wechat", "audience": None, "per": "day", "hour": None, "used": 0, "limit": 1} in second[
+        "caps"
+    ]
+    assert {"channel": "bank-weibo", "audience": None, "per": "hour", "hour": "12:00", "used": 2, "limit": 30} in first[
+        "caps"
+    ]
     assert not [cap for cap in second["caps"] if cap["per"] == "hour"]  # an hour with one post cannot exceed a cap
     assert "⚠ 2/1" not in cli(example, "calendar", "--month", "2026-12", "--channel", "bank-weibo").stdout
 

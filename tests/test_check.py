@@ -168,7 +168,9 @@ def test_platform_profile_applies_to_variants_only(cli, house: Path) -> None:
         house / "content/video/v/index.md",
         "---\ntitle: 新春视频\nkind: video\nchannels: [outbox, dy]\nsummary: 请加微信咨询\nassets: [a.mp4]\n---\n",
     )
-    (house / "content/video/v/a.mp4").write_bytes(EXAMPLE_CLIP.read_bytes())  # a real clip: douyin's variant transcodes it
+    (house / "content/video/v/a.mp4").write_bytes(
+        EXAMPLE_CLIP.read_bytes()
+    )  # a real clip: douyin's variant transcodes it
     _, data = run_json(cli, house)
     where = {(f["channel"], f["rule"]) for f in data["findings"]}
     assert ("dy", "house.diversion") in where
@@ -228,7 +230,7 @@ def test_sarif_output_validates_against_the_official_schema(cli, house: Path) ->
     import jsonschema
 
     item(house, "f", "本产品保本。\n\n零风险理财。\n\n领先领先。\n\n理财非存款、产品有风险、投资须谨慎。")
-    item(house, "g", "<!-- mediactl: allow house.baoben reason=\"引用监管原文\" -->\n本产品保本。")
+    item(house, "g", '<!-- mediactl: allow house.baoben reason="引用监管原文" -->\n本产品保本。')
     result = cli(house, "check", "--format", "sarif")
     assert result.exit_code == 1, result.output
     document = json.loads(result.stdout)
@@ -380,7 +382,22 @@ def test_json_lines_are_exactly_what_json_dumps_writes() -> None:
     tricky = 'a"b\\c\n\t\x00\u2028 保本 🔥 \ud800'  # quotes, escapes, controls, a line separator, a lone surrogate
     findings = [
         Finding("x.md", 1, 2, "r.id", "error", tricky, "保本", "s"),
-        Finding(tricky, 3, 4, "r.id", "warning", "m", tricky, tricky, tricky, "body", "slug", "weibo", ("width", "separator"), tricky),
+        Finding(
+            tricky,
+            3,
+            4,
+            "r.id",
+            "warning",
+            "m",
+            tricky,
+            tricky,
+            tricky,
+            "body",
+            "slug",
+            "weibo",
+            ("width", "separator"),
+            tricky,
+        ),
     ]
     assert json_lines(findings) == [json.dumps(f.to_dict(), ensure_ascii=False) for f in findings]
 
@@ -398,7 +415,9 @@ def test_json_batches_made_as_bytes_are_the_text_encoded_and_redacted(monkeypatc
     tricky = 'a"b\\c\n\t\x00\u2028 保本 🔥 \ud800 保本-sEcret-1 lone-\udcff-secret'
     findings = [
         Finding("x.md", 1, 2, "r.id", "error", tricky, "保本", "s"),
-        Finding(tricky, 3, 4, "r.id", "warning", "m", tricky, tricky, tricky, "body", "slug", "weibo", ("width",), "ok"),
+        Finding(
+            tricky, 3, 4, "r.id", "warning", "m", tricky, tricky, tricky, "body", "slug", "weibo", ("width",), "ok"
+        ),
         Finding("p.png", 1, 1, "r.id", "info", "m", "保本", "s", region=(1, 2, 30, 40), time=12.5),
     ]
     made_as_text = []
@@ -442,13 +461,18 @@ def test_streamed_formats_are_the_same_from_worker_processes(tmp_path: Path, mon
 
     monkeypatch.setattr(runner, "FILES_PER_BATCH", 16)
     files = [
-        write(tmp_path / f"f{n:03d}.txt", f"第{n}篇：本产品保本保息。<!-- mediactl: allow finance.promise.principal reason=\"测试\" -->\n\n保本")
+        write(
+            tmp_path / f"f{n:03d}.txt",
+            f'第{n}篇：本产品保本保息。<!-- mediactl: allow finance.promise.principal reason="测试" -->\n\n保本',
+        )
         for n in range(2 * runner.PER_WORKER + 3)
     ]
     written = []
     for jobs in (1, 2):
         with Output(fmt) as output:
-            runner.check_files(list(reversed(files)), platform=None, products=None, config=None, output=output, jobs=jobs)
+            runner.check_files(
+                list(reversed(files)), platform=None, products=None, config=None, output=output, jobs=jobs
+            )
             output.write(out := io.StringIO(), {"variants": 0})
         written.append(out.getvalue())
     assert written[0] == written[1]
@@ -479,7 +503,9 @@ def test_number_rules_see_digits_only_the_regex_module_knows(cli, tmp_path: Path
     """The digit-run prefilter counts with the patterns' own \\d (regex's Unicode tables, newer than Python's)."""
     import regex
 
-    newer = next((chr(c) for c in range(0x10000, 0x20000) if regex.match(r"\d", chr(c)) and not chr(c).isdecimal()), None)
+    newer = next(
+        (chr(c) for c in range(0x10000, 0x20000) if regex.match(r"\d", chr(c)) and not chr(c).isdecimal()), None
+    )
     if newer is None:
         pytest.skip("the regex module knows no digit that this Python does not")
     monkeypatch.chdir(tmp_path)
@@ -614,7 +640,9 @@ def test_ad_hoc_checks_in_a_project_follow_its_config_as_it_changes(cli, house: 
     assert rules() == {"house.baoben"}
     assert rules() == {"house.baoben"}  # from the cache
     config.write_text(original + "rendr: {}\n", "utf-8")  # an unknown key: a warning
-    config.write_text(config.read_text("utf-8").replace("  packs: []\n", "  packs: []\n  disable: [house.baoben]\n"), "utf-8")
+    config.write_text(
+        config.read_text("utf-8").replace("  packs: []\n", "  packs: []\n  disable: [house.baoben]\n"), "utf-8"
+    )
     for _ in range(2):  # read, then cached: the warning is shown both times
         result = cli(None, "check", "note.txt", "--format", "json")
         assert result.exit_code == 0 and json.loads(result.stdout)["findings"] == []

@@ -58,12 +58,16 @@ def test_show_json_gives_schedule_times_in_the_zone_and_extra_fields_as_written(
     under a key named like a time."""
     index = example / "content" / "article" / "wealth-steady-plus" / "index.md"
     text = index.read_text("utf-8").replace('bank-wechat: "2026-12-08 10:00"', 'bank-wechat: "2026-12-08T02:00:00Z"')
-    index.write_text(text.replace("\nextra:\n", '\nextra:\n  review_at: "2026-12-01T01:00:00Z"\n  time: 2000000000\n', 1), "utf-8")
+    index.write_text(
+        text.replace("\nextra:\n", '\nextra:\n  review_at: "2026-12-01T01:00:00Z"\n  time: 2000000000\n', 1), "utf-8"
+    )
     result = cli(example, "show", "wealth-steady-plus", "--json")
     assert result.exit_code == 0, result.output
     shown = json.loads(result.stdout)
     assert shown["schedule"]["bank-wechat"] == "2026-12-08T10:00:00+08:00", shown["schedule"]
-    assert shown["extra"]["review_at"] == "2026-12-01T01:00:00Z" and shown["extra"]["time"] == 2000000000, shown["extra"]
+    assert shown["extra"]["review_at"] == "2026-12-01T01:00:00Z" and shown["extra"]["time"] == 2000000000, shown[
+        "extra"
+    ]
     assert shown["updated"].endswith(ZONED)
 
 

@@ -126,7 +126,6 @@ def test_the_old_channel_option_cover_tsp_is_refused_saying_where_it_moved(cli, 
     assert "`cover.at`" in result.output and "video.cover_at" in result.output
 
 
-
 def test_a_refused_refresh_token_says_to_authorise_again(cli, ready: Path, sandbox: Sandbox) -> None:
     sandbox._state.platforms["douyin"]._refresh.clear()  # Douyin no longer knows the grant's refresh token (10010)
     sandbox.add_fault("expired-token")
@@ -149,9 +148,6 @@ def test_review_rejection_after_create_fails_with_the_status(cli, ready: Path, s
     assert outcome["state"] == "failed"
     assert "unsuitable for public (不适宜公开) (video_status 2)" in outcome["detail"]
     assert job_of(ready, CHANNEL).remote_id == creates(sandbox)[0]["summary"]["item_id"]
-
-
-
 
 
 def test_withdraw_deletes_the_video(cli, ready: Path, sandbox: Sandbox) -> None:

@@ -120,7 +120,10 @@ def test_a_hand_edited_manifest_with_a_new_hash_is_not_approved(cli, example: Pa
     (build / "body.md").write_text(manifest["texts"]["body"], "utf-8")
     (refused,) = outcomes(cli(example, "publish", SLUG, "--channel", "outbox", "--json"))
     assert refused["state"] == "refused"
-    assert "approved an earlier version" in refused["detail"] and "the last check was of other content" in refused["detail"]
+    assert (
+        "approved an earlier version" in refused["detail"]
+        and "the last check was of other content" in refused["detail"]
+    )
 
 
 def test_a_content_image_replaced_after_queueing_is_not_uploaded(cli, example: Path, monkeypatch) -> None:
@@ -134,7 +137,9 @@ def test_a_content_image_replaced_after_queueing_is_not_uploaded(cli, example: P
     monkeypatch.setenv("BANK_WECHAT_APPID", "wx0123456789abcdef")
     monkeypatch.setenv("BANK_WECHAT_SECRET", "wechat-app-secret-value")
     approve(cli, example, SLUG, monkeypatch)
-    (queued,) = outcomes(cli(example, "publish", SLUG, "--channel", "bank-wechat", "--at", "2099-01-01T09:00", "--json"))
+    (queued,) = outcomes(
+        cli(example, "publish", SLUG, "--channel", "bank-wechat", "--at", "2099-01-01T09:00", "--json")
+    )
     assert queued["state"] == "queued", queued
     (item / "chart.png").write_bytes(png("red"))  # overwritten in content/ after the approval
 
@@ -142,7 +147,9 @@ def test_a_content_image_replaced_after_queueing_is_not_uploaded(cli, example: P
     with Sandbox(SandboxOptions(seed=3, publish_polls=1)) as sandbox:
         monkeypatch.setenv("MEDIACTL_SANDBOX_URL", sandbox.url)
         (sent,) = outcomes(cli(example, "publish", "--due", "--json"))
-        uploads = [c["uploaded"]["sha256"] for c in sandbox.calls() if c["path"] == "/wechat_oa/cgi-bin/media/uploadimg"]
+        uploads = [
+            c["uploaded"]["sha256"] for c in sandbox.calls() if c["path"] == "/wechat_oa/cgi-bin/media/uploadimg"
+        ]
     assert sent["state"] == "sent", sent
     assert uploads == [approved]
 

@@ -88,7 +88,6 @@ def test_the_sandbox_refuses_fragments_over_its_limit(cli, ready: Path, monkeypa
     assert "result 10000200" in outcome["detail"] and "a fragment holds 1 to 30000 bytes" in outcome["detail"]
 
 
-
 def test_a_channel_never_authorised_fails_saying_what_to_do(cli, approved_video: Path, tmp_path: Path, sandbox: Sandbox,
                                                           monkeypatch) -> None:  # fmt: skip
     channel_env(KUAISHOU, sandbox, monkeypatch)
@@ -103,9 +102,6 @@ def test_a_refused_publish_fails_with_kuaishous_words(cli, ready: Path, sandbox:
     (outcome,) = publish(cli, ready, CHANNEL)
     assert outcome["state"] == "failed"
     assert "result 120003" in outcome["detail"] and "the platform refused the content" in outcome["detail"]
-
-
-
 
 
 def test_withdraw_deletes_the_work(cli, ready: Path, sandbox: Sandbox) -> None:

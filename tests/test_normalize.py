@@ -427,7 +427,9 @@ def test_utf16_scan_drops_hits_between_characters_and_astral_texts_use_character
     """The automaton reads UTF-16 units: 愀开 is bytes 00 61 00 5f, holding 'a' (61 00) across two characters."""
     m = Matcher(["a", "保本"])
     m.for_volume()
-    assert any(start % 2 for _, start, _ in m._units.find_matches_as_indexes("愀开".encode("utf-16-le"), overlapping=True))
+    assert any(
+        start % 2 for _, start, _ in m._units.find_matches_as_indexes("愀开".encode("utf-16-le"), overlapping=True)
+    )
     assert m.find("愀开") == []
     # Beyond the BMP a character is two units: such texts are scanned as characters, offsets stay right.
     assert [(x.start, x.end, x.text) for x in m.find("𠀀保本 a 𝒂")] == [(1, 3, "保本"), (4, 5, "a"), (6, 7, "𝒂")]
@@ -453,7 +455,13 @@ def test_texts_scanned_together_give_what_each_gives_alone(norm: Normalizer, vol
         together = m.search_many(normalized)
         assert together == [m.search_spans(text) for text in normalized]
         assert [[x.text for x in matches] for matches, _ in together[:7]] == [
-            ["理财"], ["本稳", "稳赚", "vx"], [], ["a", "保 本"], [], ["1"], ["a"],
+            ["理财"],
+            ["本稳", "稳赚", "vx"],
+            [],
+            ["a", "保 本"],
+            [],
+            ["1"],
+            ["a"],
         ]
         assert all(matches and probes for matches, probes in together[7:11])  # the random texts exercise both
     assert [x.text for x in together[-1][0]] == ["保本", "a", "𝒂"]
@@ -576,9 +584,13 @@ def test_native_and_python_paths_agree(seed: int) -> None:
     native, python = Normalizer(native=True), Normalizer(native=False)
     samples = [
         _random_text(rng, 20_000, astral=True),
-        "".join(chr(rng.randrange(0x110000)) for _ in range(20_000)).encode("utf-8", "replace").decode("utf-8", "replace"),
+        "".join(chr(rng.randrange(0x110000)) for _ in range(20_000))
+        .encode("utf-8", "replace")
+        .decode("utf-8", "replace"),
         "".join(chr(rng.randrange(0x100)) for _ in range(5_000)),  # one byte per character in CPython
-        "".join(chr(rng.randrange(0x10000)) for _ in range(5_000)).encode("utf-16", "surrogatepass").decode("utf-16", "replace"),
+        "".join(chr(rng.randrange(0x10000)) for _ in range(5_000))
+        .encode("utf-16", "surrogatepass")
+        .decode("utf-16", "replace"),
         "".join(rng.choice("0123456789 -a٣\uff10\u3000") for _ in range(20_000)),  # digit runs and their separators
         "",
         "\U0010ffff\ufeff",
@@ -665,7 +677,9 @@ def test_digit_runs_count_what_the_regex_rules_match(norm: Normalizer) -> None:
     only it knows (Kawi U+11F50 for regex 2026 on Python 3.11) must count, or a phone number goes unseen."""
     import regex
 
-    newer = next((chr(c) for c in range(0x10000, 0x20000) if regex.match(r"\d", chr(c)) and not chr(c).isdecimal()), None)
+    newer = next(
+        (chr(c) for c in range(0x10000, 0x20000) if regex.match(r"\d", chr(c)) and not chr(c).isdecimal()), None
+    )
     if newer is None:
         pytest.skip("the regex module knows no digit that this Python does not")
     assert norm.normalize("138 1234 " + newer * 4).digit_run == 11

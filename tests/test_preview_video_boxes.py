@@ -103,7 +103,9 @@ def test_a_box_in_a_frame_is_placed_in_percent_of_the_whole_video_with_its_windo
     stay, or one sampling interval where the video's length is unknown; an image's box has none."""
     clip = gallery.FileView("video", "v.mp4", Path("v.mp4"), "0" * 64, width=360, height=800, duration=4.0)
     finding = Finding("v.mp4", 1, 1, "r", "error", "保本", "保本", "保本", region=RED, time=FRAME, until=UNTIL)
-    boxed, placed = gallery._boxed(clip, "v.mp4", [finding, finding._replace(time=3.7, until=None, region=(0, 0, 36, 80))])
+    boxed, placed = gallery._boxed(
+        clip, "v.mp4", [finding, finding._replace(time=3.7, until=None, region=(0, 0, 36, 80))]
+    )
     first, second = boxed.boxes()
     assert placed == [0, 1]
     assert first[:4] == pytest.approx((200 / 3.6, 62.5, 100 / 3.6, 15.0)) and (first.start, first.end) == (1.0, 3.6)

@@ -62,7 +62,9 @@ def test_force_needs_a_reason_and_a_signed_emergency_approval_and_is_audited(cli
     assert cli(example, "publish", SLUG, "--channel", "outbox", "--force").exit_code == 2
     assert cli(example, "check", SLUG).exit_code == 0  # force skips approval and status, never the check
     (bare,) = outcomes(cli(example, "publish", SLUG, "--channel", "outbox", "--force", "--reason", "演练", "--json"))
-    assert bare["state"] == "refused" and "--force needs an emergency approval of exactly this content" in bare["detail"]
+    assert (
+        bare["state"] == "refused" and "--force needs an emergency approval of exactly this content" in bare["detail"]
+    )
     signed = cli(example, "approve", SLUG, "--as", "li.na", "--emergency", "--reason", "演练：更正错别字")
     assert signed.exit_code == 0, signed.output
     result = cli(example, "publish", SLUG, "--channel", "outbox", "--force", "--reason", "演练", "--json")
@@ -267,7 +269,9 @@ def test_rate_limits_hold_at_send_time_when_jobs_come_due_together(cli, ready: P
     config = ready / "mediactl.yaml"
     text = config.read_text("utf-8")
     assert "    path: outbox\n" in text
-    config.write_text(text.replace("    path: outbox\n", "    path: outbox\n    caps:\n      - {max: 2, per: hour}\n", 1), "utf-8")
+    config.write_text(
+        text.replace("    path: outbox\n", "    path: outbox\n    caps:\n      - {max: 2, per: hour}\n", 1), "utf-8"
+    )
     now = time.time()
     store = Store(ready / ".mediactl/queue.sqlite3")
     for n in range(2):  # sent 10 and 20 minutes ago
@@ -319,7 +323,9 @@ def test_a_claimed_job_is_given_back_when_the_audit_log_fails(ready: Path, monke
 
 
 @pytest.mark.parametrize("concurrency", ["1", "3"])
-def test_jobs_of_a_removed_channel_fail_clearly_without_holding_up_the_others(cli, ready: Path, concurrency: str) -> None:
+def test_jobs_of_a_removed_channel_fail_clearly_without_holding_up_the_others(
+    cli, ready: Path, concurrency: str
+) -> None:
     store = Store(ready / ".mediactl/queue.sqlite3")
     gone, _ = store.enqueue("bank-retired", SLUG, "0" * 64, 0.0)
     store.close()
@@ -328,7 +334,9 @@ def test_jobs_of_a_removed_channel_fail_clearly_without_holding_up_the_others(cl
     result = outcomes(cli(ready, "publish", "--due", "--json", "--concurrency", concurrency))
     by_channel = {o["channel"]: o for o in result}
     assert by_channel["bank-retired"]["state"] == "failed" and by_channel["bank-retired"]["job"] == gone.id
-    assert "channel 'bank-retired' is no longer in mediactl.yaml; nothing was sent" in by_channel["bank-retired"]["detail"]
+    assert (
+        "channel 'bank-retired' is no longer in mediactl.yaml; nothing was sent" in by_channel["bank-retired"]["detail"]
+    )
     assert by_channel.get("outbox", {"state": "sent"})["state"] == "sent"
 
 
@@ -337,10 +345,14 @@ def test_force_never_publishes_unchecked_words_or_an_error_finding(cli, example:
     assert cli(example, "new", "article", "evil", "--title", "紧急通知", "--channels", "outbox").exit_code == 0
     item = example / "content/article/evil/index.md"
     item.write_text(item.read_text("utf-8") + "\n本行理财产品保本保收益，零风险，详询13800138000。\n", "utf-8")
-    unchecked = outcomes(cli(example, "publish", "evil", "--channel", "outbox", "--force", "--reason", "urgent", "--json"))
+    unchecked = outcomes(
+        cli(example, "publish", "evil", "--channel", "outbox", "--force", "--reason", "urgent", "--json")
+    )
     assert unchecked[0]["state"] == "refused" and "--force never overrides the check" in unchecked[0]["detail"]
     assert cli(example, "check", "evil", "--fail-on", "blocker").exit_code in (0, 1)  # a lax check still records errors
-    checked = outcomes(cli(example, "publish", "evil", "--channel", "outbox", "--force", "--reason", "urgent", "--json"))
+    checked = outcomes(
+        cli(example, "publish", "evil", "--channel", "outbox", "--force", "--reason", "urgent", "--json")
+    )
     assert checked[0]["state"] == "refused" and "--force never overrides the check" in checked[0]["detail"]
     assert not (example / "outbox/outbox/evil").exists()
     refused = [r for r in json.loads(cli(example, "log", "--json").stdout) if r["action"] == "publish.refused"]
@@ -355,7 +367,9 @@ def test_force_refuses_error_findings_that_a_lax_check_let_pass(cli, example: Pa
     verdict = json.loads((example / ".mediactl/reports/outbox" / f"{SLUG}.json").read_text("utf-8"))
     severities = {f["severity"] for f in verdict["findings"]}
     assert "error" in severities and verdict["passed"], verdict  # errors, yet passed under --fail-on blocker
-    (outcome,) = outcomes(cli(example, "publish", SLUG, "--channel", "outbox", "--force", "--reason", "urgent", "--json"))
+    (outcome,) = outcomes(
+        cli(example, "publish", SLUG, "--channel", "outbox", "--force", "--reason", "urgent", "--json")
+    )
     assert outcome["state"] == "refused" and "--force never overrides the check" in outcome["detail"]
     assert "error or blocker finding(s)" in outcome["detail"]
 

@@ -39,7 +39,17 @@ SEVERITIES = {"blocker", "error", "warning", "info"}
 WHEN_KEYS = {"platforms", "channels", "products", "kinds"}
 VALIDATORS = {"luhn", "cn_id"}
 SCOPES = {"variant", "paragraph"}
-COMMON_KEYS = {"id", "kind", "severity", "message", "source", "examples", "when", "unless_quoted_by", "severity_by_policy"}
+COMMON_KEYS = {
+    "id",
+    "kind",
+    "severity",
+    "message",
+    "source",
+    "examples",
+    "when",
+    "unless_quoted_by",
+    "severity_by_policy",
+}
 CONTEXTS = set(yaml.safe_load((RULES_DIR.parent / "check" / "contexts.yaml").read_text("utf-8"))["contexts"])
 POLICIES = {"links_out", "diversion", "qr_codes"}
 KIND_KEYS: dict[str, tuple[set[str], set[str]]] = {  # kind: (required, optional)
@@ -219,7 +229,9 @@ def rule_problems(pack: str, rule: Any) -> list[str]:
         and by_policy.keys() <= {"policy", "forbidden", "allowed"}
         and all(by_policy[key] in SEVERITIES for key in by_policy.keys() - {"policy"})
     ):
-        problems.append("severity_by_policy must be {policy: links_out|diversion|qr_codes, forbidden: SEVERITY, allowed: SEVERITY}")
+        problems.append(
+            "severity_by_policy must be {policy: links_out|diversion|qr_codes, forbidden: SEVERITY, allowed: SEVERITY}"
+        )
 
     problems += _kind_problems(rule, kind)
     if problems:

@@ -472,7 +472,17 @@ def test_fail_rate_one_gives_only_transient_failures_and_no_effects() -> None:
 
 
 def test_options_are_validated() -> None:
-    assert FAULT_KINDS == ("500", "429", "expired-token", "drop", "timeout", "reject", "publish-fail", "drift", "garbled")
+    assert FAULT_KINDS == (
+        "500",
+        "429",
+        "expired-token",
+        "drop",
+        "timeout",
+        "reject",
+        "publish-fail",
+        "drift",
+        "garbled",
+    )
     for bad in ({"fail_rate": 1.5}, {"fail_rate": -0.1}, {"faults": ("explode",)}, {"token_ttl": 0}):
         with pytest.raises(ValueError):
             SandboxOptions(**bad)

@@ -157,7 +157,9 @@ def test_settlements_wait_for_a_person_holding_the_row(pg_url: str) -> None:
         outcome: list[tuple[bool, object]] = []
         with person.transaction() as db:
             db.execute("SELECT * FROM jobs WHERE id = ? FOR UPDATE", (job.id,))
-            settler = threading.Thread(target=lambda: outcome.append(store.settle_and_claim(Settlement(job.id, "sent"), None)))
+            settler = threading.Thread(
+                target=lambda: outcome.append(store.settle_and_claim(Settlement(job.id, "sent"), None))
+            )
             settler.start()
             settler.join(0.3)
             assert settler.is_alive()  # waiting for the row
@@ -208,7 +210,9 @@ def test_a_connection_lost_midway_is_a_store_error_naming_the_server(pg_url: str
 # --- schema versions ------------------------------------------------------------------------------------
 
 
-def test_a_shared_store_is_migrated_by_command_only_and_a_newer_one_is_refused(cli, example: Path, pg_empty_url: str) -> None:
+def test_a_shared_store_is_migrated_by_command_only_and_a_newer_one_is_refused(
+    cli, example: Path, pg_empty_url: str
+) -> None:
     project = share_state(example, pg_empty_url)
     refused = cli(project, "queue", "ls")
     assert refused.exit_code == 2 and "no mediactl schema yet" in refused.stderr and "state migrate" in refused.stderr
@@ -223,7 +227,10 @@ def test_a_shared_store_is_migrated_by_command_only_and_a_newer_one_is_refused(c
     store.db.execute("INSERT INTO schema_migrations VALUES (99, 'from the future', 0, 'a newer mediactl')")
     store.close()
     newer = cli(project, "queue", "ls")
-    assert newer.exit_code == 2 and f"schema is version 99, newer than this mediactl knows ({schema.latest()})" in newer.stderr
+    assert (
+        newer.exit_code == 2
+        and f"schema is version 99, newer than this mediactl knows ({schema.latest()})" in newer.stderr
+    )
 
 
 def test_a_new_step_is_announced_on_postgresql_and_applied_in_place_on_sqlite(
@@ -259,7 +266,9 @@ def test_an_sqlite_store_made_before_versions_is_upgraded_in_place(tmp_path: Pat
     try:
         with store.database.read() as db:
             assert schema.version(db) == schema.latest() and schema.has_table(db, "unlogged")
-            assert not schema.has_table(db, "approvals")  # unsigned approvals are not carried over: signed ones replace them
+            assert not schema.has_table(
+                db, "approvals"
+            )  # unsigned approvals are not carried over: signed ones replace them
         assert store.by_key("k").state == "sent"
         store.db.execute("INSERT INTO schema_migrations VALUES (?, 'newer', 0, 'x')", (schema.latest() + 1,))
     finally:
@@ -325,7 +334,9 @@ def test_publish_pause_and_doctor_on_a_shared_store(cli, shared_ready: Path, pg_
     store.close()
 
 
-def test_export_from_sqlite_import_into_postgresql_keeps_every_job(cli, ready: Path, pg_url: str, tmp_path: Path) -> None:
+def test_export_from_sqlite_import_into_postgresql_keeps_every_job(
+    cli, ready: Path, pg_url: str, tmp_path: Path
+) -> None:
     assert [o["state"] for o in outcomes(cli(ready, "publish", SLUG, "--channel", "outbox", "--json"))] == ["sent"]
     later = cli(ready, "publish", SLUG, "--channel", "bank-wechat", "--at", "2099-01-01 09:00", "--json")
     assert [o["state"] for o in outcomes(later)] == ["queued"], later.output
@@ -346,7 +357,9 @@ def test_export_from_sqlite_import_into_postgresql_keeps_every_job(cli, ready: P
     assert cli(ready, "queue", "ls").exit_code == 0  # level with the same audit log
     again = cli(ready, "state", "import", str(exported))
     assert again.exit_code == 2 and "not empty" in again.stderr
-    assert [o["state"] for o in outcomes(cli(ready, "publish", SLUG, "--channel", "outbox", "--json"))] == ["already-sent"]
+    assert [o["state"] for o in outcomes(cli(ready, "publish", SLUG, "--channel", "outbox", "--json"))] == [
+        "already-sent"
+    ]
     store = Store(pg_url)
     assert store.enqueue("outbox", "next", "hash", due_at=0.0)[0].id == max(job[0] for job in jobs) + 1
     store.close()
@@ -385,7 +398,11 @@ def test_every_server_error_is_one_readable_store_error(error: str, reason: str,
     import psycopg
 
     mapped = pg_error("postgresql://app@db:5432/media", getattr(psycopg.errors, error)("the server's own words"))
-    assert type(mapped) is kind and reason in mapped.message and mapped.message.startswith("postgresql://app@db:5432/media: ")
+    assert (
+        type(mapped) is kind
+        and reason in mapped.message
+        and mapped.message.startswith("postgresql://app@db:5432/media: ")
+    )
     assert mapped.retryable is flags.get("retryable", False) and mapped.disk_full is flags.get("disk_full", False)
 
 
@@ -403,7 +420,9 @@ def test_work_is_run_again_after_a_serialization_failure_and_only_then(store_tar
     try:
         assert store.database.run(work) == 2
         with store.database.read() as db:
-            assert [row["key"] for row in db.execute("SELECT key FROM meta").fetchall()] == ["try2"]  # the first rolled back
+            assert [row["key"] for row in db.execute("SELECT key FROM meta").fetchall()] == [
+                "try2"
+            ]  # the first rolled back
         with pytest.raises(StoreError, match="not retried"):
             store.database.run(lambda db: (_ for _ in ()).throw(StoreError("not retried")))
     finally:
@@ -411,7 +430,9 @@ def test_work_is_run_again_after_a_serialization_failure_and_only_then(store_tar
 
 
 def test_a_lost_store_on_postgresql_is_rebuilt_from_the_audit_log(cli, shared_ready: Path, pg_url: str) -> None:
-    assert [o["state"] for o in outcomes(cli(shared_ready, "publish", SLUG, "--channel", "outbox", "--json"))] == ["sent"]
+    assert [o["state"] for o in outcomes(cli(shared_ready, "publish", SLUG, "--channel", "outbox", "--json"))] == [
+        "sent"
+    ]
     assert cli(shared_ready, "pause", "--channel", "bank-wechat", "--reason", "维护").exit_code == 0
     store = Store(pg_url)
     store.db.execute("TRUNCATE jobs, switches, meta")  # the queue's tables emptied; the audit table refuses TRUNCATE
@@ -421,7 +442,9 @@ def test_a_lost_store_on_postgresql_is_rebuilt_from_the_audit_log(cli, shared_re
     rebuilt = cli(shared_ready, "state", "rebuild")
     assert rebuilt.exit_code == 0, rebuilt.output
     store = Store(pg_url)
-    assert [(job.state, job.item) for job in store.jobs()] == [("sent", SLUG)] and set(store.paused()) == {"bank-wechat"}
+    assert [(job.state, job.item) for job in store.jobs()] == [("sent", SLUG)] and set(store.paused()) == {
+        "bank-wechat"
+    }
     store.close()
     again = outcomes(cli(shared_ready, "publish", SLUG, "--channel", "outbox", "--json"))
     assert [o["state"] for o in again] == ["already-sent"]
@@ -442,7 +465,9 @@ def test_sqlite_users_never_load_the_postgresql_driver(example: Path) -> None:
     assert done.stdout.strip() == "[]"
 
 
-def test_a_token_cached_in_the_shared_store_opens_only_with_the_teams_state_key(example: Path, pg_url: str, monkeypatch) -> None:
+def test_a_token_cached_in_the_shared_store_opens_only_with_the_teams_state_key(
+    example: Path, pg_url: str, monkeypatch
+) -> None:
     from mediactl.config.model import load_config
     from mediactl.publish.adapters.wechat_oa import WechatOfficialAccountAdapter
     from mediactl.sandbox import Sandbox, SandboxOptions

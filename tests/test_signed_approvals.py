@@ -232,7 +232,9 @@ def test_a_draft_is_not_approved_until_its_author_hands_it_over(cli, example: Pa
     assert draft.read_bytes() == before and not (example / "approvals/credit-card-cashback.yaml").exists()
     monkeypatch.setenv("MEDIACTL_USER", "chen.jie")  # its author
     reviewed = cli(example, "review", "credit-card-cashback", "--json")
-    assert reviewed.exit_code == 0 and json.loads(reviewed.stdout) == [{"item": "credit-card-cashback", "status": "review"}]
+    assert reviewed.exit_code == 0 and json.loads(reviewed.stdout) == [
+        {"item": "credit-card-cashback", "status": "review"}
+    ]
     monkeypatch.setenv("MEDIACTL_USER", "wang.min")
     approved = cli(example, "approve", "credit-card-cashback", "--as", "wang.min", "--json")
     assert approved.exit_code == 0, approved.output

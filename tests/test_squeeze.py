@@ -102,7 +102,6 @@ def test_text_without_separators_is_searched_as_folded() -> None:
     assert _spans("保本", "年化收益率高达18%，保本保息") == [(11, 13)]
 
 
-
 @pytest.mark.parametrize(
     ("text", "squeezed"),
     [

@@ -17,7 +17,12 @@ from oauthflow import authorise
 from videoflow import VIDEO, copy_project, job_of
 
 DAY = 86_400
-VIDEO_CHANNELS = {"bank-weibo": "weibo", "bank-douyin": "douyin", "bank-bilibili": "bilibili", "bank-kuaishou": "kuaishou"}
+VIDEO_CHANNELS = {
+    "bank-weibo": "weibo",
+    "bank-douyin": "douyin",
+    "bank-bilibili": "bilibili",
+    "bank-kuaishou": "kuaishou",
+}
 CREDENTIALS = {"BANK_WEIBO_APP_KEY": "3141592653", "BANK_WEIBO_APP_SECRET": "weibo-secret-0123456789abcdef",
                "BANK_DOUYIN_CLIENT_KEY": "dy-client", "BANK_DOUYIN_CLIENT_SECRET": "dy-secret",
                "BANK_KUAISHOU_APP_ID": "ks-app", "BANK_KUAISHOU_APP_SECRET": "ks-secret",
@@ -192,7 +197,7 @@ def test_the_preview_index_shows_the_latest_numbers_pulled(cli, project: Path, s
     assert code == 0 and pulled["found"] == "kept"
     assert cli(project, "preview").exit_code == 0
     index = (project / "build/preview/index.html").read_text("utf-8")
-    row = index[index.index(f'data-item="{VIDEO}" data-channel="{channel}"'):]
+    row = index[index.index(f'data-item="{VIDEO}" data-channel="{channel}"') :]
     row = row[: row.index("</tr>")]
     for name, value in pulled["counters"].items():
         assert f'data-counter="{name}">{name} {value:,}<' in row

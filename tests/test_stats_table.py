@@ -65,7 +65,12 @@ def test_the_latest_snapshot_of_each_post_is_summed_per_group(store: Store) -> N
         "bank-weibo": {"posts": 1, "likes": 40, "comments": 5},
     }
     assert rows(stats.report(store, LIBRARY, by="item", since=None))["anti-fraud-2026"] == {  # type: ignore[arg-type]
-        "posts": 2, "likes": 40, "comments": 5, "reads": 300, "shares": 12}
+        "posts": 2,
+        "likes": 40,
+        "comments": 5,
+        "reads": 300,
+        "shares": 12,
+    }
     campaigns = rows(stats.report(store, LIBRARY, by="campaign", since=None))  # type: ignore[arg-type]
     assert campaigns["2027春节-新春祝福"] == {"posts": 1, "plays": 900, "likes": 60}
     audiences = rows(stats.report(store, LIBRARY, by="audience", since=None))  # type: ignore[arg-type]
@@ -137,7 +142,9 @@ def test_the_chart_draws_chinese_labels_with_no_missing_glyph(cli, project: Path
         result = cli(project, "stats", "chart", "--out", str(out), "--metric", "likes", "--width", "1200",
                      "--height", "600")  # fmt: skip
     assert result.exit_code == 0, result.output
-    missing = [str(w.message) for w in caught if "missing" in str(w.message).lower() and "glyph" in str(w.message).lower()]
+    missing = [
+        str(w.message) for w in caught if "missing" in str(w.message).lower() and "glyph" in str(w.message).lower()
+    ]
     assert missing == []
     if suffix == ".png":
         with Image.open(out) as image:

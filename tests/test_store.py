@@ -18,13 +18,17 @@ def test_settle_and_claim_records_an_outcome_and_claims_the_next_job(store_targe
     store = make_store(store_target)
     (first,) = store.claim_due(100.0, 1)
     assert (first.item, first.state, first.attempts) == ("item0", "sending", 1)
-    applied, second = store.settle_and_claim(Settlement(first.id, "sent", remote_id="r1", remote_url="https://x/1"), Claim())
+    applied, second = store.settle_and_claim(
+        Settlement(first.id, "sent", remote_id="r1", remote_url="https://x/1"), Claim()
+    )
     assert applied
     assert second is not None and (second.item, second.state) == ("item1", "sending")
     done = store.get(first.id)
     assert (done.state, done.remote_id, done.remote_url) == ("sent", "r1", "https://x/1")
     # channel filter; then a retry goes back to pending with its new time and reason
-    _, third = store.settle_and_claim(Settlement(second.id, "pending", error="HTTP 429", due_at=500.0), Claim(channel="robot"))
+    _, third = store.settle_and_claim(
+        Settlement(second.id, "pending", error="HTTP 429", due_at=500.0), Claim(channel="robot")
+    )
     assert third is not None and third.item == "item2"
     again = store.get(second.id)
     assert (again.state, again.due_at, again.error) == ("pending", 500.0, "HTTP 429")

@@ -34,9 +34,15 @@ def test_an_svg_logo_is_drawn_at_the_box_size_with_its_colours_and_text(tmp_path
     ("svg", "says"),
     [
         ('<svg xmlns="http://www.w3.org/2000/svg"><image href="file:///etc/passwd"/></svg>', "outside the file"),
-        ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
-         '<image xlink:href="https://cdn.example.com/x.png"/></svg>', "outside the file"),
-        ('<svg xmlns="http://www.w3.org/2000/svg"><style>@import url(https://x.example/a.css);</style></svg>', "@import"),
+        (
+            '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+            '<image xlink:href="https://cdn.example.com/x.png"/></svg>',
+            "outside the file",
+        ),
+        (
+            '<svg xmlns="http://www.w3.org/2000/svg"><style>@import url(https://x.example/a.css);</style></svg>',
+            "@import",
+        ),
         ('<svg xmlns="http://www.w3.org/2000/svg"><rect style="fill:url(http://x.example/p)"/></svg>', "style"),
         ('<!DOCTYPE svg [<!ENTITY a "aaaa">]><svg xmlns="http://www.w3.org/2000/svg">&a;</svg>', "DOCTYPE"),
         ("<html/>", "not <svg>"),
@@ -54,8 +60,10 @@ def test_an_svg_that_reaches_outside_itself_is_refused_naming_the_file(tmp_path:
 
 
 def test_inside_references_and_embedded_pictures_are_fine() -> None:
-    svg = ('<svg xmlns="http://www.w3.org/2000/svg"><defs><linearGradient id="g"/></defs>'
-           '<rect style="fill:url(#g)"/><use href="#g"/><image href="data:image/png;base64,iVBORw0KGgo="/></svg>')
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg"><defs><linearGradient id="g"/></defs>'
+        '<rect style="fill:url(#g)"/><use href="#g"/><image href="data:image/png;base64,iVBORw0KGgo="/></svg>'
+    )
     assert refusal(svg.encode("utf-8")) is None
 
 

@@ -90,7 +90,13 @@ def run_encode(tmp_path: Path, clip: Path, overlays: Staged, cache: Path | None 
 
 def test_probe_reads_size_duration_codecs_and_audio(tiny_clip: Path) -> None:
     facts = probe(tiny_clip, "clip.mp4")
-    assert (facts.width, facts.height, facts.video_codec, facts.audio, facts.audio_codec) == (320, 180, "h264", True, "aac")
+    assert (facts.width, facts.height, facts.video_codec, facts.audio, facts.audio_codec) == (
+        320,
+        180,
+        "h264",
+        True,
+        "aac",
+    )
     assert abs(facts.duration - 2.0) < 0.1
 
 
@@ -104,7 +110,9 @@ def test_probe_reads_size_duration_codecs_and_audio(tiny_clip: Path) -> None:
     ],
     ids=["zero-length", "truncated", "random-bytes", "corrupt-mp4"],
 )
-def test_bad_sources_are_refused_with_one_message_naming_the_file(tiny_clip: Path, tmp_path: Path, make, expected) -> None:
+def test_bad_sources_are_refused_with_one_message_naming_the_file(
+    tiny_clip: Path, tmp_path: Path, make, expected
+) -> None:
     bad = tmp_path / "bad.mp4"
     make(tiny_clip, bad)
     with pytest.raises(VideoSourceError) as caught:

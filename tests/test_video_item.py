@@ -92,7 +92,9 @@ def test_a_source_shorter_than_its_intro_names_the_item_and_the_source(cli, exam
 def test_intro_and_outro_cards_bookend_the_video_through_a_render(cli, example: Path) -> None:
     """A template's title cards are drawn full frame (the item's title on the card layout) before and after the
     source: the output is card + source + card long, and the frames show the card's brand red, then the red clip."""
-    use_template(example, TINY_VERTICAL + "intro: {card: video-card, seconds: 1}\noutro: {card: video-card, seconds: 1}\n")
+    use_template(
+        example, TINY_VERTICAL + "intro: {card: video-card, seconds: 1}\noutro: {card: video-card, seconds: 1}\n"
+    )
     _, failed = render_json(cli, example)
     assert failed == {}
     video = example / "build" / "bank-kuaishou" / VIDEO / "video.mp4"

@@ -176,7 +176,6 @@ def test_a_base_url_pointed_at_the_sandbox_by_hand_is_marked_too(cli, ready: Pat
     assert record["sandbox"] is True
 
 
-
 def test_recall_deletes_the_published_article(cli, ready: Path, sandbox) -> None:
     """freepublish/get gives the article_id, freepublish/delete removes it; WeChat then answers publish_status 5."""
     (outcome,) = publish(cli, ready)

@@ -394,7 +394,12 @@ class Engine:
                 for literal, found in spans.items()}  # fmt: skip
 
     def _pattern_findings(
-        self, index: int, joined: _Joined | Squeezed, normalized: Any, folded: dict[int, str], segments: list[int] | None
+        self,
+        index: int,
+        joined: _Joined | Squeezed,
+        normalized: Any,
+        folded: dict[int, str],
+        segments: list[int] | None,
     ) -> Iterable[Finding]:
         rule = self.rules[index]
         pattern = self.patterns[index] or self._compile(index)
@@ -658,10 +663,14 @@ def self_test(ruleset: RuleSet, engine: Engine | None = None) -> list[Problem]:
         required = engine.prefilters.get(index, ())
         for text in rule.match_examples if required else ():
             if not any(literal in engine.normalizer.fold(text) for literal in required):
-                problems.append(Problem(rule.pack_file, f"rule {rule.id}: example {text!r} holds none of 'requires'", rule.line))
+                problems.append(
+                    Problem(rule.pack_file, f"rule {rule.id}: example {text!r} holds none of 'requires'", rule.line)
+                )
         for text in rule.match_examples if rule.requires_digits else ():
             if engine.normalizer.normalize(text).digit_run < rule.requires_digits:
-                message = f"rule {rule.id}: example {text!r} has no run of {rule.requires_digits} digits ('requires_digits')"
+                message = (
+                    f"rule {rule.id}: example {text!r} has no run of {rule.requires_digits} digits ('requires_digits')"
+                )
                 problems.append(Problem(rule.pack_file, message, rule.line))
         for text, expected in [
             *((t, True) for t in rule.match_examples),

@@ -715,7 +715,10 @@ def _code_span_runs(src: str, code: str, begin: int, stop: int) -> list[tuple[st
 #: markdown_segments's other arguments (_native.c): its hooks, shared with the fallback, and the tags it must know.
 _MARKDOWN_TAGS = (_BLOCK_TAGS, _SKIP_TAGS | _PRE_TAGS | {"title"}, _ATTRIBUTE_TAGS)
 _MARKDOWN_NATIVE = (
-    Segment, _CJK_RANGES, (_code_span_runs, _emit_attributes, _html_into, _Lines, _reference_place), _MARKDOWN_TAGS
+    Segment,
+    _CJK_RANGES,
+    (_code_span_runs, _emit_attributes, _html_into, _Lines, _reference_place),
+    _MARKDOWN_TAGS,
 )
 
 

@@ -28,7 +28,9 @@ class Finding(NamedTuple):
     suppressed: str = ""  # the reason, when an allowance covers this finding
     region: tuple[int, int, int, int] | None = None  # words in a picture: their box (x, y, w, h) in its pixels
     time: float | None = None  # words in a video frame: seconds into the video
-    until: float | None = None  # ... and when they leave the screen (the next frame read with other words); None: its end
+    until: float | None = (
+        None  # ... and when they leave the screen (the next frame read with other words); None: its end
+    )
 
     def with_context(self, **changes: Any) -> Finding:
         return self._replace(**changes)

@@ -63,7 +63,6 @@ class Match(NamedTuple):  # a tuple: one per hit, and a large check has tens of 
     normalisations: tuple[str, ...]  # what the match needed (normalize.explain); () when written as the term
 
 
-
 class Matcher:
     """All terms of a list, normalised once, in one automaton.
 
@@ -73,7 +72,12 @@ class Matcher:
     """
 
     def __init__(
-        self, terms: Sequence[str], normalizer: Normalizer | None = None, *, max_gap: int = 3, probes: Sequence[str] = ()
+        self,
+        terms: Sequence[str],
+        normalizer: Normalizer | None = None,
+        *,
+        max_gap: int = 3,
+        probes: Sequence[str] = (),
     ) -> None:
         if isinstance(terms, str):
             raise TypeError("terms must be a sequence of str, not one str")

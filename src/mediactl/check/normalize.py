@@ -124,6 +124,7 @@ _SKIP_RANGES = (
     (0xA78F, 0xA78F),  # Latin letter sinological dot ꞏ (a middle dot look-alike)
 )
 
+
 def _default_skip() -> str:
     toolgood = (chr(int(line[2:], 16)) if line.startswith("\\u") else line for line in _data_lines("skip_toolgood.txt"))
     candidates = sorted(set(toolgood) | set(_ranges(_SKIP_RANGES)) - _INVISIBLE_SET - _EXTRA.keys() - {"\0"})

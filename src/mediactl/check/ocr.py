@@ -242,7 +242,9 @@ class OcrReader:
             self.engine_calls += 1
             lines = in_video_pixels(self.read(frame, f"{shown}@{time}"), scale)
             words = sorted(line.text for line in lines)
-            if words != before:  # a card on screen for several samples is read once; a change, even to no words, ends it
+            if (
+                words != before
+            ):  # a card on screen for several samples is read once; a change, even to no words, ends it
                 frames.append((time, lines))
             before = words
         self.cache.put(digest, frames, SAMPLING)

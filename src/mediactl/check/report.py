@@ -42,7 +42,8 @@ def github_format(finding: Finding) -> str:
 
     level = GITHUB_LEVEL[finding.severity]
     message = escape(
-        f"{finding.message} 「{finding.matched}」{finding.place}" + (f" 建议: {finding.suggestion}" if finding.suggestion else "")
+        f"{finding.message} 「{finding.matched}」{finding.place}"
+        + (f" 建议: {finding.suggestion}" if finding.suggestion else "")
     )
     return f"::{level} file={escape(finding.file)},line={finding.line},col={finding.column},title={escape(finding.rule)}::{message}"
 

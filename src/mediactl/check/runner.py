@@ -384,7 +384,11 @@ def ocr_reader(config: Settings | None, enabled: bool) -> tuple[OcrReader | None
 def ocr_mode(config: Settings | None, enabled: bool) -> str:
     """`on`, or `off` by --no-ocr, compliance.ocr: false or MEDIACTL_OCR=off (a CI job's switch); asked without
     loading anything (a check of text files never imports the engine)."""
-    off = not enabled or (config is not None and config.compliance.ocr == "off") or os.environ.get("MEDIACTL_OCR") == "off"
+    off = (
+        not enabled
+        or (config is not None and config.compliance.ocr == "off")
+        or os.environ.get("MEDIACTL_OCR") == "off"
+    )
     return "off" if off else "on"
 
 
@@ -562,8 +566,12 @@ def check_files(
         pool = (
             ProcessPoolExecutor(max_workers=workers, mp_context=context)
             if method == "fork"
-            else ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_files_worker,
-                                     initargs=(_FILES_JOB, known_secrets()))
+            else ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=context,
+                initializer=_init_files_worker,
+                initargs=(_FILES_JOB, known_secrets()),
+            )
         )
         with pool:
             for part in pool.map(_check_batch, batches):
@@ -717,7 +725,9 @@ def _start_pictures(named: list[tuple[str, str]], config: Settings | None, ocr: 
         except OSError as exc:
             raise UsageError(f"{shown}: cannot read: {exc.strerror}") from None
         video = Path(path).suffix.lower() in VIDEO_SUFFIXES
-        started.append((shown, "video" if video else "image", (reader.submit_video if video else reader.submit)(data, shown)))
+        started.append(
+            (shown, "video" if video else "image", (reader.submit_video if video else reader.submit)(data, shown))
+        )
     return started
 
 
@@ -802,7 +812,10 @@ def _git_prefix(root: Path, ref: str) -> str:
             f"--changed {ref}: the project {root} is not in a git repository, so there is nothing to compare "
             "against; check without --changed, or run it in a clone of the content repository"
         ) from None
-    unknown = ref.startswith("-") or _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False).returncode
+    unknown = (
+        ref.startswith("-")
+        or _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False).returncode
+    )
     if unknown:
         raise UsageError(
             f"--changed {ref}: git knows no commit '{ref}' in this repository (give a branch, tag or commit that "

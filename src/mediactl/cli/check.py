@@ -36,7 +36,8 @@ def check_cmd(
         bool, typer.Option("--no-render", help="Check the variants in build/ as they are, without rendering first.")
     ] = False,
     no_ocr: Annotated[
-        bool, typer.Option("--no-ocr", help="Do not read the words inside images and video frames (the report says so).")
+        bool,
+        typer.Option("--no-ocr", help="Do not read the words inside images and video frames (the report says so)."),
     ] = False,
 ) -> None:
     """Check every word the audience will see against the compliance rule packs.
@@ -66,7 +67,14 @@ def check_cmd(
     files = _expand([Path(t) for t in targets or [] if Path(t).exists() and (Path(t).is_dir() or Path(t).suffix)])
     with Output(output_format, fail_on, stream=sys.stdout) as output:
         result, rules = _run(
-            targets or [], files, channel, platform, tuple(product or ()) or None, output, changed, no_render,
+            targets or [],
+            files,
+            channel,
+            platform,
+            tuple(product or ()) or None,
+            output,
+            changed,
+            no_render,
             not no_ocr,
         )
         _emit(output, result, rules)

@@ -165,7 +165,8 @@ def sandbox_cmd(
     fault: Annotated[
         list[str] | None,
         typer.Option(
-            "--fault", help="A fault to inject once, in order: 500, 429, expired-token, drop, timeout, reject, publish-fail (WeChat: accepted, then refused by review)."
+            "--fault",
+            help="A fault to inject once, in order: 500, 429, expired-token, drop, timeout, reject, publish-fail (WeChat: accepted, then refused by review).",
         ),
     ] = None,
     token_ttl: Annotated[int, typer.Option("--token-ttl", help="Seconds an access token lives.")] = 7200,

@@ -80,7 +80,9 @@ def headroom_lines(plan: Any) -> list[str]:
 
 def plan_suggest_cmd(
     month: Annotated[str | None, typer.Option("--month", help="The month, YYYY-MM (default: this month).")] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="The suggestions as JSON (kind, date, channel, …).")] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="The suggestions as JSON (kind, date, channel, …).")
+    ] = False,
 ) -> None:
     """List festival and solar-term dates with nothing planned, and weeks where a channel's cap is unused.
 

@@ -24,7 +24,9 @@ def init_cmd(
     ] = False,
     brand: Annotated[bool, typer.Option("--brand", help="Ask for the bank's name, logo and colours.")] = False,
     brand_name: Annotated[str | None, typer.Option("--brand-name", help="The bank's name (brand.name).")] = None,
-    logo: Annotated[Path | None, typer.Option("--logo", help="The bank's logo, SVG or PNG (copied to templates/brand/).")] = None,
+    logo: Annotated[
+        Path | None, typer.Option("--logo", help="The bank's logo, SVG or PNG (copied to templates/brand/).")
+    ] = None,
     primary: Annotated[str | None, typer.Option("--primary", help="Primary colour, e.g. #0B2A5B.")] = None,
     accent: Annotated[str | None, typer.Option("--accent", help="Accent colour, e.g. #C9A35B.")] = None,
 ) -> None:
@@ -45,7 +47,9 @@ def init_cmd(
     branded = brand or any((brand_name, logo, primary, accent))
     if brand:  # ask for what the flags did not give; an empty answer keeps the example's
         brand_name = brand_name or typer.prompt("Bank name (brand.name)", default="", show_default=False) or None
-        answer = "" if logo else typer.prompt("Logo file, PNG (empty: keep the example's)", default="", show_default=False)
+        answer = (
+            "" if logo else typer.prompt("Logo file, PNG (empty: keep the example's)", default="", show_default=False)
+        )
         logo = logo or (Path(answer) if answer else None)
         primary = primary or typer.prompt("Primary colour (#RRGGBB)", default="", show_default=False) or None
         accent = accent or typer.prompt("Accent colour (#RRGGBB)", default="", show_default=False) or None

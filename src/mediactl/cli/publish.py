@@ -40,23 +40,42 @@ def approve_cmd(
     slugs: Annotated[list[str], typer.Argument(help="The items to approve.")],
     person: Annotated[
         str | None,
-        typer.Option("--as", help="Who approves: a person id under `people:` (default: MEDIACTL_USER, git's user.name or user.email, matched to people)."),
+        typer.Option(
+            "--as",
+            help="Who approves: a person id under `people:` (default: MEDIACTL_USER, git's user.name or user.email, matched to people).",
+        ),
     ] = None,
     role: Annotated[
-        str | None, typer.Option("--role", help="The role the approval is signed as (default: the first the policy asks for that you hold).")
+        str | None,
+        typer.Option(
+            "--role", help="The role the approval is signed as (default: the first the policy asks for that you hold)."
+        ),
     ] = None,
-    note: Annotated[str, typer.Option("--note", help="Why, or what was checked (signed, and kept in the audit log).")] = "",
+    note: Annotated[
+        str, typer.Option("--note", help="Why, or what was checked (signed, and kept in the audit log).")
+    ] = "",
     key: Annotated[
         Path | None,
-        typer.Option("--key", help="Private key file to sign with (default: MEDIACTL_SIGNING_KEY, then ssh-agent, then the demo keys of mediactl init)."),
+        typer.Option(
+            "--key",
+            help="Private key file to sign with (default: MEDIACTL_SIGNING_KEY, then ssh-agent, then the demo keys of mediactl init).",
+        ),
     ] = None,
     emergency: Annotated[
-        bool, typer.Option("--emergency", help="Sign an emergency approval (role emergency, needs --reason): what publish --force requires.")
+        bool,
+        typer.Option(
+            "--emergency",
+            help="Sign an emergency approval (role emergency, needs --reason): what publish --force requires.",
+        ),
     ] = False,
-    reason: Annotated[str | None, typer.Option("--reason", help="With --emergency: why it cannot wait (signed).")] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="With --emergency: why it cannot wait (signed).")
+    ] = None,
     channels: Annotated[
         list[str] | None,
-        typer.Option("--channel", "-c", help="Only this channel's variants (repeatable; default: every channel of the items)."),
+        typer.Option(
+            "--channel", "-c", help="Only this channel's variants (repeatable; default: every channel of the items)."
+        ),
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print what was signed as JSON.")] = False,
 ) -> None:
@@ -77,7 +96,7 @@ def approve_cmd(
     from mediactl import pipeline  # lazy: start-up
 
     if emergency and not (reason or "").strip():
-        raise UsageError('--emergency needs --reason: say why it cannot wait (it is signed into the record)')
+        raise UsageError("--emergency needs --reason: say why it cannot wait (it is signed into the record)")
     if reason is not None and not emergency:
         raise UsageError("--reason goes with --emergency; an ordinary approval says what was checked with --note")
     request = pipeline.ApproveRequest(slugs, person, role, note, key, reason.strip() if emergency and reason else None,
@@ -110,7 +129,13 @@ def publish_cmd(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be sent; send and queue nothing.")
     ] = False,
-    force: Annotated[bool, typer.Option("--force", help="Emergency: skip status, approval and caps with a signed emergency approval of the exact content (approve --emergency); needs --reason; audited; never the check.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Emergency: skip status, approval and caps with a signed emergency approval of the exact content (approve --emergency); needs --reason; audited; never the check.",
+        ),
+    ] = False,
     reason: Annotated[str | None, typer.Option("--reason", help="Why the gate is bypassed.")] = None,
     defer: Annotated[
         bool, typer.Option("--defer", help="If a frequency cap refuses, queue for the next allowed slot.")
@@ -168,7 +193,9 @@ def parse_at(text: str, tz: Any) -> float:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(f"--at {text!r}: use an ISO time such as 2026-12-01T09:00, 'tomorrow 09:00' or 'now'") from None
+        raise UsageError(
+            f"--at {text!r}: use an ISO time such as 2026-12-01T09:00, 'tomorrow 09:00' or 'now'"
+        ) from None
     return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).timestamp()
 
 
@@ -325,7 +352,9 @@ def _require_listable(publisher: Any) -> None:
     integrity.require_readable(publisher.store, publisher.audit_log, publisher.config)
 
 
-def _transition(job_id: int, state: str, allowed: tuple[str, ...], action: str, json_output: bool, **extra: Any) -> None:
+def _transition(
+    job_id: int, state: str, allowed: tuple[str, ...], action: str, json_output: bool, **extra: Any
+) -> None:
     from mediactl.publish.runner import Publisher  # lazy: start-up
 
     publisher = Publisher(STATE.config(), command=f"queue {action}")
@@ -440,7 +469,9 @@ def log_cmd(
 
 
 def log_verify_cmd(
-    json_output: Annotated[bool, typer.Option("--json", help="Print the result as JSON (a broken chain exits 1).")] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the result as JSON (a broken chain exits 1).")
+    ] = False,
 ) -> None:
     """Prove the audit log is whole: every record follows the one before, is unchanged and, with MEDIACTL_AUDIT_KEY, authentic.
 
@@ -489,13 +520,17 @@ def _store_beyond_log(config: Any, log: Any) -> None:
     if missing:
         raise FindingsError(
             f"{log.name}: the chain is intact, but the state store records what the log does not "
-            f"({len(missing)}): " + "; ".join(missing[:5]) + ("; …" if len(missing) > 5 else "")
+            f"({len(missing)}): "
+            + "; ".join(missing[:5])
+            + ("; …" if len(missing) > 5 else "")
             + ". The log was emptied, replaced or cut short."
         )
 
 
 def log_anchor_cmd(
-    json_output: Annotated[bool, typer.Option("--json", help="Print the anchor written (seq, hash, time), as JSON.")] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the anchor written (seq, hash, time), as JSON.")
+    ] = False,
 ) -> None:
     """Write the audit log's current head to audit-anchor.json in the project, to commit with the content.
 

@@ -26,7 +26,8 @@ def run_cmd(
     ] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the run's summary as JSON.")] = False,
     no_ocr: Annotated[
-        bool, typer.Option("--no-ocr", help="Do not read the words inside images and video frames (the report says so).")
+        bool,
+        typer.Option("--no-ocr", help="Do not read the words inside images and video frames (the report says so)."),
     ] = False,
 ) -> None:
     """Render what changed, check it, queue what is approved and due, deliver every due job.

@@ -79,7 +79,9 @@ def stats_cmd(
 def stats_chart_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help="The picture to write: FILE.png or FILE.svg.")],
     since: Annotated[str | None, typer.Option("--since", help="From a date (2027-02-01) or a span back (7d).")] = None,
-    metric: Annotated[str, typer.Option("--metric", help="The counter drawn (reads, plays, views, likes …).")] = "reads",
+    metric: Annotated[
+        str, typer.Option("--metric", help="The counter drawn (reads, plays, views, likes …).")
+    ] = "reads",
     width: Annotated[int, typer.Option("--width", help="Width in pixels.")] = 1600,
     height: Annotated[int, typer.Option("--height", help="Height in pixels.")] = 900,
 ) -> None:

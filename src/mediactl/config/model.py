@@ -278,8 +278,20 @@ def _build(doc: LocatedYAML, path: Path) -> Config | None:
     if project is None:
         return None
     warnings = tuple(p for p in doc.problems if not p.is_error)
-    return Config(path.parent.resolve(), path.resolve(), project, channels, compliance, render, warnings, people,
-                  segments, calendar, check_options, brand)
+    return Config(
+        path.parent.resolve(),
+        path.resolve(),
+        project,
+        channels,
+        compliance,
+        render,
+        warnings,
+        people,
+        segments,
+        calendar,
+        check_options,
+        brand,
+    )
 
 
 def _reject_inline_secrets(check: Checker, value: Any, path: KeyPath) -> None:
@@ -352,13 +364,14 @@ def _project(check: Checker, raw: Any) -> Project | None:
         require_other_person=check.boolean(
             approval_data.get("require_other_person"), (*path, "approval", "require_other_person"), True
         ),
-        require=_requirements(check, approval_data.get("require"), (*path, "approval", "require"))
-        or Approval.require,
+        require=_requirements(check, approval_data.get("require"), (*path, "approval", "require")) or Approval.require,
         channels=_channel_policies(check, approval_data.get("channels"), (*path, "approval", "channels")),
     )
     state_url = _state_url(check, data.get("state"), (*path, "state"))
     folders = {key: _relative_folder(check, data.get(key), (*path, key)) for key in ("content", "templates")}
-    folders["state"] = None if state_url or data.get("state") is None else _relative_folder(check, data["state"], (*path, "state"))
+    folders["state"] = (
+        None if state_url or data.get("state") is None else _relative_folder(check, data["state"], (*path, "state"))
+    )
     if not name:
         return None
     return Project(
@@ -415,7 +428,9 @@ def _check_policy(check: Checker, approval: Approval, channels: dict[str, Channe
     held = {role for person in people.values() if person.keys for role in person.roles}
     if not people:  # a project that does not publish yet; `approve` says what is missing when it is needed
         return
-    policies = [(("require",), approval.require)] + [(("channels", c, "require"), r) for c, r in approval.channels.items()]
+    policies = [(("require",), approval.require)] + [
+        (("channels", c, "require"), r) for c, r in approval.channels.items()
+    ]
     for where, requirements in policies:
         for index, requirement in enumerate(requirements):
             if requirement.role not in held:
@@ -472,6 +487,8 @@ def _keys(check: Checker, raw: Any, path: KeyPath, person_id: str, owners: dict[
         owners[key.blob] = person_id
         keys.append(key)
     return tuple(keys)
+
+
 STATE_SCHEMES = ("postgresql://", "postgres://")
 _STATE_URL_EXAMPLE = "e.g. postgresql://mediactl:${PGPASSWORD}@db.example.internal:5432/media"
 
@@ -694,7 +711,9 @@ def _segments(check: Checker, raw: Any) -> dict[str, Segment]:
             kinds = (platforms[platform_name].facts.get("segment_targets") or {}) if platform_name in platforms else {}
             if not kinds:
                 takers = sorted(p for p, facts in platforms.items() if facts.facts.get("segment_targets"))
-                check.error(where, f"'{platform_name}' takes no segment targets (platforms that do: {', '.join(takers)})")
+                check.error(
+                    where, f"'{platform_name}' takes no segment targets (platforms that do: {', '.join(takers)})"
+                )
                 continue
             targets[str(platform_name)] = _segment_targets(check, wanted, where, kinds)
         if str(name).strip():
@@ -708,7 +727,9 @@ def _segment_targets(check: Checker, raw: Any, path: KeyPath, kinds: dict[str, s
     out = {}
     for kind, ids in check.mapping(raw, path).items():
         if kind not in kinds:
-            check.error((*path, kind), f"unknown target '{kind}'{did_you_mean(kind, kinds)} (one of: {', '.join(kinds)})")
+            check.error(
+                (*path, kind), f"unknown target '{kind}'{did_you_mean(kind, kinds)} (one of: {', '.join(kinds)})"
+            )
             continue
         values = check.string_list(ids, (*path, kind))
         if not values:
@@ -730,7 +751,7 @@ def _calendar(check: Checker, raw: Any) -> tuple[CalendarDate, ...]:
     if entries is None:
         return ()
     if not isinstance(entries, list):
-        check.error((*path, "dates"), "expected a list such as `- {date: \"03-15\", name: 3·15消费者权益日}`")
+        check.error((*path, "dates"), 'expected a list such as `- {date: "03-15", name: 3·15消费者权益日}`')
         return ()
     dates = []
     for index, entry in enumerate(entries):
@@ -759,7 +780,7 @@ def _calendar_day(check: Checker, value: Any, path: KeyPath) -> tuple[int, int, 
         check.error(path, f"'{text}' is not a day of the calendar")
         return None
     if once is None:
-        check.error(path, f"expected MM-DD (every year, e.g. \"03-15\") or YYYY-MM-DD (once), got {value!r}")
+        check.error(path, f'expected MM-DD (every year, e.g. "03-15") or YYYY-MM-DD (once), got {value!r}')
         return None
     return once.month, once.day, once.year
 

@@ -141,7 +141,9 @@ class BrandKit:
     fonts: tuple[tuple[str, Path], ...] = ()
 
     @classmethod
-    def of(cls, colors: Mapping[str, str], logo: Path | None = None, fonts: Mapping[str, Path] | None = None) -> BrandKit:
+    def of(
+        cls, colors: Mapping[str, str], logo: Path | None = None, fonts: Mapping[str, Path] | None = None
+    ) -> BrandKit:
         """From hex colours (#RRGGBB, as `mediactl.config.brand` validated them)."""
         rgb = {name: (int(v[1:3], 16), int(v[3:5], 16), int(v[5:7], 16)) for name, v in colors.items()}
         return cls(tuple(sorted(rgb.items())), logo, tuple(sorted((fonts or {}).items())))
@@ -508,7 +510,9 @@ class _Reader:
 
     def brand_logo(self, value: dict[str, Any], path: KeyPath, index: int, box, optional: bool) -> LogoElement:
         if self.brand.logo is None and not optional:
-            self.fail((*path, "path"), "the brand has no logo: set brand.logo in mediactl.yaml, or mark this optional: true")
+            self.fail(
+                (*path, "path"), "the brand has no logo: set brand.logo in mediactl.yaml, or mark this optional: true"
+            )
         return LogoElement(
             index=index,
             box=box,

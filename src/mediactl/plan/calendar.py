@@ -110,15 +110,22 @@ def read_jobs(config: Config) -> list[Job]:
 def _posts(library: Library, jobs: list[Job], tz: Any) -> list[Post]:
     queued = {(job.channel, job.item): job for job in jobs if job.state not in SKIPPED_STATES}
     posts = [
-        Post(job.channel, job.item, _title(library, job.item), datetime.fromtimestamp(job.due_at, tz), str(job.state),
-             job.audience)
+        Post(
+            job.channel,
+            job.item,
+            _title(library, job.item),
+            datetime.fromtimestamp(job.due_at, tz),
+            str(job.state),
+            job.audience,
+        )
         for job in queued.values()
     ]
     for item in library.items.values():
         for name, when in item.schedule.items():
             if (name, item.slug) not in queued:
-                posts.append(Post(name, item.slug, item.title, when.astimezone(tz), "scheduled",
-                                  audience_key(item.audience)))
+                posts.append(
+                    Post(name, item.slug, item.title, when.astimezone(tz), "scheduled", audience_key(item.audience))
+                )
     return posts
 
 

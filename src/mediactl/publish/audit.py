@@ -372,8 +372,9 @@ def verify_kept(kept: Iterable[Kept], anchor: dict[str, Any] | None = None) -> t
                 return count, Broken(number, f"differs from the anchored record {anchor['seq']} ({ANCHOR_FILE})")
             anchored = True
         previous, count = record["hash"], count + 1
-    if not anchored:
-        return count, Broken(count + 1, f"the log ends before the anchored record {anchor['seq']} ({ANCHOR_FILE}): cut short")  # type: ignore[index]
+    if not anchored and anchor is not None:  # not anchored: there is an anchor (anchored starts True without one)
+        cut = f"the log ends before the anchored record {anchor['seq']} ({ANCHOR_FILE}): cut short"
+        return count, Broken(count + 1, cut)
     return count, None
 
 

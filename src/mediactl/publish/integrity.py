@@ -57,8 +57,13 @@ ACCEPTED = {
     JobState.CANCELLED: {JobState.CANCELLED},
     JobState.RECALLED: {JobState.RECALLED},
     JobState.UNKNOWN: {JobState.UNKNOWN, JobState.SENT, JobState.FAILED, JobState.AWAITING_CONFIRMATION},
-    JobState.AWAITING_CONFIRMATION: {JobState.AWAITING_CONFIRMATION, JobState.SENT, JobState.FAILED, JobState.UNKNOWN,
-                                     JobState.EXPIRED},
+    JobState.AWAITING_CONFIRMATION: {
+        JobState.AWAITING_CONFIRMATION,
+        JobState.SENT,
+        JobState.FAILED,
+        JobState.UNKNOWN,
+        JobState.EXPIRED,
+    },
     JobState.EXPIRED: {JobState.EXPIRED},
 }
 FINAL = (JobState.SENT, JobState.FAILED, JobState.UNKNOWN, JobState.AWAITING_CONFIRMATION)
@@ -196,7 +201,9 @@ def store_beyond_log(store: Store, log: audit.Log) -> list[str]:
     for job in store.jobs():
         facts = replay.jobs.get(job.idempotency_key)
         if facts is None:
-            problems.append(f"job {job.id} ({job.channel}/{job.item}) is in the store, but the audit log never queued it")
+            problems.append(
+                f"job {job.id} ({job.channel}/{job.item}) is in the store, but the audit log never queued it"
+            )
         elif job.state == JobState.SENT and facts.state != JobState.SENT and (job.id, "delivery.sent") not in late:
             problems.append(f"job {job.id} ({job.channel}/{job.item}) was sent, but the audit log does not record it")
     return problems

@@ -42,8 +42,14 @@ if TYPE_CHECKING:  # annotations only
     from mediactl.publish.runner import Publisher
 
 CLAIMED_BY_REBUILD = "state-rebuild:0:0"  # no such host: reconciliation treats the job as orphaned
-AHEAD = (JobState.SENT, JobState.FAILED, JobState.UNKNOWN, JobState.AWAITING_CONFIRMATION, JobState.EXPIRED,
-         JobState.CANCELLED)
+AHEAD = (
+    JobState.SENT,
+    JobState.FAILED,
+    JobState.UNKNOWN,
+    JobState.AWAITING_CONFIRMATION,
+    JobState.EXPIRED,
+    JobState.CANCELLED,
+)
 
 
 @dataclass

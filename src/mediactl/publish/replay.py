@@ -132,7 +132,9 @@ class Replay:
         record, job_id = entry.record, entry.record["job"]
         self.highest_job = max(self.highest_job, job_id)
         if record["action"] == "publish.enqueued":
-            key = record.get("idempotency_key") or idempotency_key(record["channel"], record["item"], record["content_hash"])
+            key = record.get("idempotency_key") or idempotency_key(
+                record["channel"], record["item"], record["content_hash"]
+            )
             self._key_of[job_id] = key
             self.jobs[key] = JobFacts(key, job_id, record["channel"], record["item"], record["content_hash"], state,
                                       entry.line, audience=str(record.get("audience") or ""),

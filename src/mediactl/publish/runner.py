@@ -243,7 +243,8 @@ class Publisher:
                 item.slug,
                 state,
                 "this exact content was recalled; change it and approve it again to publish anew"
-                if job.state == JobState.RECALLED else "this exact content was queued before",
+                if job.state == JobState.RECALLED
+                else "this exact content was queued before",
                 job.id,
                 job.remote_url or "",
                 job.due_at,
@@ -291,7 +292,9 @@ class Publisher:
         self._progress = progress or (lambda n: None)
         if concurrency > 1 and only is None:
             return outcomes + self._deliver_concurrently(limit, concurrency, set(switches))
-        return outcomes + self._drain(_Budget(limit), Claim(frozenset(switches), ids=None if only is None else frozenset(only)))
+        return outcomes + self._drain(
+            _Budget(limit), Claim(frozenset(switches), ids=None if only is None else frozenset(only))
+        )
 
     def _drain(self, budget: _Budget, claim: Claim) -> list[Outcome]:
         """Claim and deliver jobs one at a time until none is due or the budget is spent.
@@ -387,13 +390,18 @@ class Publisher:
                 backlog = self.store.waiting_for_slot(db, job.channel, now)
                 free_at = rows[len(rows) - cap.max]["claimed_at"] + cap.seconds + backlog * cap.seconds / cap.max
                 when = datetime.fromtimestamp(free_at, self.config.project.tz).strftime("%Y-%m-%d %H:%M")
-                return free_at, f"cap: {channel.name} allows {cap.max} per {cap.per}; {len(rows)} sent in the last {cap.per}; next slot {when}"
+                return (
+                    free_at,
+                    f"cap: {channel.name} allows {cap.max} per {cap.per}; {len(rows)} sent in the last {cap.per}; next slot {when}",
+                )
         return None
 
     def _attempt(self, job: Job) -> tuple[Outcome, _Settled]:
         """Send one claimed job through its adapter; what happened, not yet recorded."""
         if job.channel not in self.config.channels:
-            return self._settle(job, JobState.FAILED, f"channel '{job.channel}' is no longer in mediactl.yaml; nothing was sent")
+            return self._settle(
+                job, JobState.FAILED, f"channel '{job.channel}' is no longer in mediactl.yaml; nothing was sent"
+            )
         channel = self.config.channel(job.channel)
         try:  # the sealed bytes, by the job's content hash: build/ and content/ are not read again
             variant = sealed_variant(self.vault, channel, job.item, job.content_hash)
@@ -436,9 +444,17 @@ class Publisher:
         settled = _Settled(
             Settlement(job.id, JobState.PENDING, error=exc.message, due_at=time.time() + delay),
             "delivery.retry",
-            {"job": job.id, "item": job.item, "channel": job.channel, "error": exc.message, "retry_in": round(delay, 1)},
+            {
+                "job": job.id,
+                "item": job.item,
+                "channel": job.channel,
+                "error": exc.message,
+                "retry_in": round(delay, 1),
+            },
         )
-        return Outcome(job.channel, job.item, OutcomeState.QUEUED, f"transient: {exc.message}; retry in {delay:.0f} s", job.id), settled
+        return Outcome(
+            job.channel, job.item, OutcomeState.QUEUED, f"transient: {exc.message}; retry in {delay:.0f} s", job.id
+        ), settled
 
     def _settle(
         self, job: Job, state: JobState, detail: str, *, remote_id: str | None = None, url: str = "", note: str = "",
@@ -635,7 +651,11 @@ class Publisher:
             found = adapter.confirmation(job, now)
         except MediactlError as exc:  # the platform unreachable, a credential missing: the job waits for a later run
             detail = f"could not ask {channel.platform}: {exc.message}"
-            return Outcome(job.channel, job.item, OutcomeState.AWAITING_CONFIRMATION, detail, job.id) if report_all else None
+            return (
+                Outcome(job.channel, job.item, OutcomeState.AWAITING_CONFIRMATION, detail, job.id)
+                if report_all
+                else None
+            )
         if found is None:
             return None
         if found.state != JobState.AWAITING_CONFIRMATION:

@@ -179,15 +179,25 @@ class Migration:
 
 MIGRATIONS: list[Migration] = [
     Migration(1, "jobs, approvals, tokens, pause switches, meta, unlogged records", typed(VERSION_1)),
-    Migration(2, "the audit log and the vault's blobs (PostgreSQL; SQLite keeps them in files)", postgresql_only(AUDIT_AND_BLOBS)),
+    Migration(
+        2,
+        "the audit log and the vault's blobs (PostgreSQL; SQLite keeps them in files)",
+        postgresql_only(AUDIT_AND_BLOBS),
+    ),
     # Approvals became signed records in the repository (publish/records.py): an unsigned row said only what
     # MEDIACTL_USER claimed, so none is carried over; each variant is approved again, signed.
-    Migration(3, "approvals leave the store (signed records in approvals/ replace them)", lambda dialect: ["DROP TABLE IF EXISTS approvals"]),
+    Migration(
+        3,
+        "approvals leave the store (signed records in approvals/ replace them)",
+        lambda dialect: ["DROP TABLE IF EXISTS approvals"],
+    ),
     # OAuth platforms' grants (`mediactl auth CHANNEL`): not a cache like `tokens`, since losing one means a person
     # must authorise again, so they are kept apart from what a token refresh may delete.
     Migration(4, "OAuth grants: each channel's access and refresh tokens, sealed", typed(GRANTS)),
     # A WeCom task is sent only as its staff confirm it; what each confirmed (sent, not sent, failed) is kept on the job.
-    Migration(5, "jobs.confirmation: per-staff confirmation of tasks a person must confirm (WeCom)", typed(CONFIRMATION)),
+    Migration(
+        5, "jobs.confirmation: per-staff confirmation of tasks a person must confirm (WeCom)", typed(CONFIRMATION)
+    ),
     # Numbers back from the channels (`mediactl stats pull`): a time series per post.
     Migration(6, "metrics: snapshots of each sent post's numbers, one row per counter", typed(METRICS)),
     # What a receipt says of a sent post besides its id (WeChat's msg_data_id, the day it was published), for metrics.

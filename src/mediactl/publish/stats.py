@@ -145,7 +145,9 @@ def report(store: Store, library: Library, *, by: str, since: float | None) -> R
     return Report(by, since, names, tuple(Row(g, posts[g], sums[g]) for g in ordered))
 
 
-def _per_post(snapshots: list[metricstore.Snapshot], *, growth: bool) -> dict[int, tuple[metricstore.Snapshot, dict[str, int]]]:
+def _per_post(
+    snapshots: list[metricstore.Snapshot], *, growth: bool
+) -> dict[int, tuple[metricstore.Snapshot, dict[str, int]]]:
     first: dict[int, metricstore.Snapshot] = {}
     last: dict[int, metricstore.Snapshot] = {}
     for snapshot in snapshots:  # oldest first

@@ -115,27 +115,40 @@ class Settlement:
     due_at: float | None = None
     expect: str = JobState.SENDING  # reconciliation also settles `unknown` jobs
     confirmation: dict[str, Any] | None = None  # who confirmed a task a person must confirm (None: unchanged)
-    remote_detail: dict[str, Any] | None = None  # the platform's own ids of the post besides remote_id (None: unchanged)
+    remote_detail: dict[str, Any] | None = (
+        None  # the platform's own ids of the post besides remote_id (None: unchanged)
+    )
 
     def apply(self, db: Connection) -> bool:
         """Only from the expected state: a job cancelled or resolved meanwhile keeps what a person decided.
         Whether the job changed."""
         if self.state == JobState.PENDING:
-            return db.execute(
-                "UPDATE jobs SET state = 'pending', due_at = ?, error = ?, updated_at = ? WHERE id = ? AND state = ?",
-                (self.due_at, _redacted(self.error), time.time(), self.job_id, self.expect),
-            ).rowcount == 1
+            return (
+                db.execute(
+                    "UPDATE jobs SET state = 'pending', due_at = ?, error = ?, updated_at = ? WHERE id = ? AND state = ?",
+                    (self.due_at, _redacted(self.error), time.time(), self.job_id, self.expect),
+                ).rowcount
+                == 1
+            )
         if self.state not in STATES:
             raise ValueError(f"unknown job state {self.state!r}")
-        return db.execute(
-            "UPDATE jobs SET state = ?, remote_id = COALESCE(?, remote_id), remote_url = COALESCE(?, remote_url), "
-            "error = ?, confirmation = COALESCE(?, confirmation), remote_detail = COALESCE(?, remote_detail), "
-            "updated_at = ? WHERE id = ? AND state = ?",
-            (self.state, *map(_redacted, (self.remote_id, self.remote_url, self.error)),
-             None if self.confirmation is None else _confirmation_json(self.confirmation),
-             None if not self.remote_detail else _confirmation_json(self.remote_detail), time.time(), self.job_id,
-             self.expect),
-        ).rowcount == 1
+        return (
+            db.execute(
+                "UPDATE jobs SET state = ?, remote_id = COALESCE(?, remote_id), remote_url = COALESCE(?, remote_url), "
+                "error = ?, confirmation = COALESCE(?, confirmation), remote_detail = COALESCE(?, remote_detail), "
+                "updated_at = ? WHERE id = ? AND state = ?",
+                (
+                    self.state,
+                    *map(_redacted, (self.remote_id, self.remote_url, self.error)),
+                    None if self.confirmation is None else _confirmation_json(self.confirmation),
+                    None if not self.remote_detail else _confirmation_json(self.remote_detail),
+                    time.time(),
+                    self.job_id,
+                    self.expect,
+                ),
+            ).rowcount
+            == 1
+        )
 
 
 def _confirmation_json(confirmation: dict[str, Any]) -> str:
@@ -252,7 +265,11 @@ def _due_filter(
 
     The pause switches are read in the same statement, not only when a run starts: a pause made on another
     host (or from another terminal) stops every run's next claim."""
-    where = ["state = 'pending'", "due_at <= ?", "NOT EXISTS (SELECT 1 FROM switches WHERE scope IN ('*', jobs.channel))"]
+    where = [
+        "state = 'pending'",
+        "due_at <= ?",
+        "NOT EXISTS (SELECT 1 FROM switches WHERE scope IN ('*', jobs.channel))",
+    ]
     args: list[Any] = [now]
     if channel is not None:
         where, args = [*where, "channel = ?"], [*args, channel]
@@ -351,12 +368,16 @@ class Store:
         now = time.time()
         with self.transaction(audit=audit) as db:
             row = db.execute("SELECT * FROM jobs WHERE idempotency_key = ?", (key,)).fetchone()
-            inserted = row is None and db.execute(
-                "INSERT INTO jobs (idempotency_key, channel, item, content_hash, audience, due_at, state, "
-                "forced_reason, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) "
-                "ON CONFLICT (idempotency_key) DO NOTHING",
-                (key, channel, item, content_hash, audience, due_at, forced_reason, now, now),
-            ).rowcount == 1  # on PostgreSQL another host may insert the key meanwhile: this one then waits, and does nothing
+            inserted = (
+                row is None
+                and db.execute(
+                    "INSERT INTO jobs (idempotency_key, channel, item, content_hash, audience, due_at, state, "
+                    "forced_reason, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) "
+                    "ON CONFLICT (idempotency_key) DO NOTHING",
+                    (key, channel, item, content_hash, audience, due_at, forced_reason, now, now),
+                ).rowcount
+                == 1
+            )  # on PostgreSQL another host may insert the key meanwhile: this one then waits, and does nothing
             job = Job(**(row or db.execute("SELECT * FROM jobs WHERE idempotency_key = ?", (key,)).fetchone()))
             if not inserted:
                 return job, False
@@ -444,7 +465,10 @@ class Store:
                     claimed.append(Store._mark_sending(db, job, now))
                     continue
                 later, reason = refusal
-                db.execute("UPDATE jobs SET due_at = ?, error = ?, updated_at = ? WHERE id = ?", (later, _redacted(reason), now, job.id))
+                db.execute(
+                    "UPDATE jobs SET due_at = ?, error = ?, updated_at = ? WHERE id = ?",
+                    (later, _redacted(reason), now, job.id),
+                )
                 if claim.deferred is not None:
                     claim.deferred.append((job, reason))
         return claimed
@@ -466,7 +490,9 @@ class Store:
         if ids is not None and not ids:
             return []
         where, args = _due_filter(now, paused=paused, channel=channel, ids=ids)
-        rows = db.execute(f"SELECT * FROM jobs WHERE {where} ORDER BY due_at, id LIMIT ?{lock_rows(db)}", [*args, limit])
+        rows = db.execute(
+            f"SELECT * FROM jobs WHERE {where} ORDER BY due_at, id LIMIT ?{lock_rows(db)}", [*args, limit]
+        )
         return [Job(**row) for row in rows]
 
     @staticmethod
@@ -488,7 +514,9 @@ class Store:
 
     def due_channels(self, now: float) -> list[str]:
         with self.database.read() as db:
-            rows = db.execute("SELECT DISTINCT channel FROM jobs WHERE state = 'pending' AND due_at <= ?", (now,)).fetchall()
+            rows = db.execute(
+                "SELECT DISTINCT channel FROM jobs WHERE state = 'pending' AND due_at <= ?", (now,)
+            ).fetchall()
         return [row["channel"] for row in rows]
 
     def by_key(self, key: str) -> Job | None:
@@ -510,11 +538,14 @@ class Store:
         observed, not decided, so it needs no audit record: the next sync asks the platform again. Whether it changed."""
         with self.transaction(durable=False) as db:
             text = _confirmation_json(confirmation)
-            return db.execute(
-                "UPDATE jobs SET confirmation = ?, updated_at = ? WHERE id = ? AND state = 'awaiting-confirmation' "
-                "AND (confirmation IS NULL OR confirmation != ?)",
-                (text, time.time(), job_id, text),
-            ).rowcount == 1
+            return (
+                db.execute(
+                    "UPDATE jobs SET confirmation = ?, updated_at = ? WHERE id = ? AND state = 'awaiting-confirmation' "
+                    "AND (confirmation IS NULL OR confirmation != ?)",
+                    (text, time.time(), job_id, text),
+                ).rowcount
+                == 1
+            )
 
     def has_jobs(self) -> bool:
         with self.database.read() as db:
@@ -631,7 +662,11 @@ class Store:
         """A channel's OAuth grant as stored (sealed; publish/adapters/oauth.py opens it), if there is one."""
         with self.database.read() as db:
             row = db.execute("SELECT * FROM grants WHERE channel = ?", (channel,)).fetchone()
-        return SealedGrant(bytes(row["sealed"]), row["expires_at"], row["refresh_expires_at"], row["updated_at"]) if row else None
+        return (
+            SealedGrant(bytes(row["sealed"]), row["expires_at"], row["refresh_expires_at"], row["updated_at"])
+            if row
+            else None
+        )
 
     def save_grant(self, channel: str, sealed: bytes, expires_at: float, refresh_expires_at: float | None, *,
                    audit: AuditHook | None = None) -> None:  # fmt: skip

@@ -81,7 +81,9 @@ def export(store: Store, file: Path, *, log: audit.LogStorage, vault: Vault) -> 
     tokens and approved content); what was written. The rows and the log are read in one consistent snapshot."""
     with store.snapshot() as db:
         found = schema.version(db)
-        rows = {table.name: db.execute(f"SELECT * FROM {table.name} ORDER BY {table.order}").fetchall() for table in TABLES}
+        rows = {
+            table.name: db.execute(f"SELECT * FROM {table.name} ORDER BY {table.order}").fetchall() for table in TABLES
+        }
         records = [kept.text.decode("utf-8") for kept in log.read()]
     digests = list(vault.blobs.digests())  # sealed blobs never change: read after the snapshot
     moved = Moved({name: len(found_rows) for name, found_rows in rows.items()}, len(records), len(digests))
@@ -225,7 +227,9 @@ class _Load:
         unknown = sorted(set(row) - self.columns[name])
         if unknown:
             raise self._refused(f"{self.file}: table {name} has no column {', '.join(unknown)} here")
-        self.db.execute(f"INSERT INTO {name} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+        self.db.execute(
+            f"INSERT INTO {name} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+        )
         self.rows[name] += 1
 
     def _blob_part(self, digest: str, data: bytes) -> None:
@@ -247,7 +251,9 @@ class _Load:
         """What was taken; refused (all rolled back) unless the closing count says exactly that."""
         end = self.end or {}
         if (end.get("rows"), end.get("audit"), end.get("blob_parts")) != (
-            sum(self.rows.values()), len(self.records), self.parts
+            sum(self.rows.values()),
+            len(self.records),
+            self.parts,
         ):
             raise self._refused(f"{self.file}: the export is cut short or altered (its closing count does not match)")
         return Moved(self.rows, len(self.records), self.blobs)
@@ -270,7 +276,9 @@ def _header(file: Path, first: tuple[int, dict[str, Any]] | None) -> dict[str, A
     if header.get("format") != FORMAT:
         raise UsageError(f"{file}: not a mediactl state export (its first line names no format '{FORMAT}')")
     if header.get("version") != FORMAT_VERSION or not isinstance(header.get("schema"), int):
-        raise UsageError(f"{file}: an export of format version {header.get('version')}; this mediactl reads {FORMAT_VERSION}")
+        raise UsageError(
+            f"{file}: an export of format version {header.get('version')}; this mediactl reads {FORMAT_VERSION}"
+        )
     return header
 
 

@@ -86,7 +86,11 @@ def build_variant(
         "input_hash": input_hash,
     }
     if frame_cover:
-        manifest["video"]["cover"] = {"file": COVER_FILE, "bytes": len(files[COVER_FILE]), "sha256": sha256(files[COVER_FILE])}
+        manifest["video"]["cover"] = {
+            "file": COVER_FILE,
+            "bytes": len(files[COVER_FILE]),
+            "sha256": sha256(files[COVER_FILE]),
+        }
     manifest["content_hash"] = content_hash(manifest)
     return files, manifest, made.staged if made else {}
 

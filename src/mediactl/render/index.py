@@ -27,7 +27,7 @@ from mediactl.render.plan import Planned
 
 if TYPE_CHECKING:  # annotations only
     from collections.abc import Callable
-    
+
     from mediactl.config.model import Channel
     from mediactl.library.content import Item
 

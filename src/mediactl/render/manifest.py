@@ -67,7 +67,9 @@ def text_file(field: str, text: str, body_format: str, role: str) -> str:
     return f"{field}.{extension}"
 
 
-def write_variant(dest: Path, files: dict[str, bytes], manifest: dict[str, Any], staged: dict[str, Path] | None = None) -> None:
+def write_variant(
+    dest: Path, files: dict[str, bytes], manifest: dict[str, Any], staged: dict[str, Path] | None = None
+) -> None:
     """Write `files`, copies of the `staged` files (a video: never read into memory) and the manifest into
     `dest`, replacing what was there in one rename."""
     parent = dest.parent

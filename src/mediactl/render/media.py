@@ -81,8 +81,13 @@ def qr_url(texts: Texts) -> str | None:
 
 
 def render_media(
-    item: Item, specs: tuple[ImageSpec, ...], texts: Texts, root: Path, templates: Path,
-    frame: Path | None = None, cover_layout: str | None = None,
+    item: Item,
+    specs: tuple[ImageSpec, ...],
+    texts: Texts,
+    root: Path,
+    templates: Path,
+    frame: Path | None = None,
+    cover_layout: str | None = None,
 ) -> list[RenderedMedia]:
     """Each image of the variant. A video variant passes `frame` (a frame of its video): the `cover` slot
     when the item has no cover image of its own, drawn with the video template's `cover_layout` if it names one."""

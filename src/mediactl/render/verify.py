@@ -63,7 +63,9 @@ def verify(folder: Path, root: Path) -> Verified | None:
     try:
         document = published(manifest)
     except (KeyError, TypeError, AttributeError) as exc:
-        raise VariantChangedError(f"{shown}/{MANIFEST}: not a manifest mediactl wrote ({exc}); run mediactl render --force") from None
+        raise VariantChangedError(
+            f"{shown}/{MANIFEST}: not a manifest mediactl wrote ({exc}); run mediactl render --force"
+        ) from None
     real = confine.confined(folder, root, what="variant folder")
     _verify_texts(real, root, document)
     parts = tuple(_parts(folder, root, document))

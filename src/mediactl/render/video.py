@@ -114,7 +114,9 @@ def refuse_trimming(item: Item, display: str, facts: Probe, template: VideoTempl
     used = main_seconds(facts, template, target)
     if item.video_trim or used >= facts.duration - 0.05:
         return
-    limits = [f"the video template {template.name}'s max_seconds {template.max_seconds:g} s"] if template.max_seconds else []
+    limits = (
+        [f"the video template {template.name}'s max_seconds {template.max_seconds:g} s"] if template.max_seconds else []
+    )
     limits += [f"{platform.title}'s maximum of {target.max_seconds:g} s"] if target.max_seconds else []
     less = " less its title cards" if any(b and b.card for b in (template.intro, template.outro)) else ""
     raise VariantError(f"{item.file}:{item.video_trim_line}",
@@ -135,7 +137,9 @@ def _probed(source: Path, display: str, digest: str) -> Probe:
     return _PROBED[digest]
 
 
-def text_overlays(item: Item, channel: Channel, template: VideoTemplate, target: Target, config: Config) -> list[Overlay]:
+def text_overlays(
+    item: Item, channel: Channel, template: VideoTemplate, target: Target, config: Config
+) -> list[Overlay]:
     """The pictures laid over the main section: the template's title, the item's subtitles, the logo.
 
     Drawn by the graphics engine (video/overlays.py), so a title on a video has the covers' fonts and line

@@ -100,7 +100,11 @@ def _terminate_unwinds() -> Iterator[None]:
     and the temporary encode removed, instead of this process dying and leaving ffmpeg writing into the cache.
     Only where the signal exists, in the main thread, and where nobody chose a handler already (render workers)."""
     term = getattr(signal, "SIGTERM", None)
-    if term is None or threading.current_thread() is not threading.main_thread() or signal.getsignal(term) != signal.SIG_DFL:
+    if (
+        term is None
+        or threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(term) != signal.SIG_DFL
+    ):
         yield
         return
 

@@ -91,7 +91,9 @@ def command(source: Path, probe: Probe, template: VideoTemplate, target: Target,
             continue
         if bookend.card:
             index = add_input("-loop", "1", "-framerate", str(fps), "-t", f"{bookend.seconds:.3f}", "-i", str(path))
-            filters.append(f"[{index}:v]scale={target.width}:{target.height},setsar=1,fps={fps},format=yuv420p[{which}v]")
+            filters.append(
+                f"[{index}:v]scale={target.width}:{target.height},setsar=1,fps={fps},format=yuv420p[{which}v]"
+            )
             filters.append(_silence(f"{which}a", bookend.seconds))
         else:
             index = add_input("-i", str(path))

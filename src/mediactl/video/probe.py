@@ -17,7 +17,24 @@ from mediactl.core.errors import MediactlError
 from mediactl.video.ffmpeg import inspect, reason
 
 # Codecs the bundled ffmpeg decodes and platforms' sources come in; anything else is refused up front.
-DECODABLE = frozenset(["h264", "hevc", "vp8", "vp9", "av1", "mpeg4", "mpeg2video", "mpeg1video", "mjpeg", "prores", "dnxhd", "flv1", "h263", "theora"])
+DECODABLE = frozenset(
+    [
+        "h264",
+        "hevc",
+        "vp8",
+        "vp9",
+        "av1",
+        "mpeg4",
+        "mpeg2video",
+        "mpeg1video",
+        "mjpeg",
+        "prores",
+        "dnxhd",
+        "flv1",
+        "h263",
+        "theora",
+    ]
+)
 
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
 _STREAM = re.compile(r"Stream #\d+:\d+\S*: (Video|Audio): (\w+)(.*)")
@@ -62,10 +79,16 @@ def probe(path: Path, display: str) -> Probe:
 def parse_listing(listing: str, display: str) -> Probe:
     """The facts in `ffmpeg -i` output, or the reason it gives none."""
     if "moov atom not found" in listing:
-        raise VideoSourceError(f"{display}: truncated, unfinished or not a video (no MP4 index: the moov atom is missing)")
+        raise VideoSourceError(
+            f"{display}: truncated, unfinished or not a video (no MP4 index: the moov atom is missing)"
+        )
     if "Invalid data found when processing input" in listing and "Stream #" not in listing:
-        raise VideoSourceError(f"{display}: not a video file ffmpeg can read (invalid data: corrupt, or another format)")
-    video = next((m for m in _STREAM.finditer(listing) if m.group(1) == "Video" and "attached pic" not in m.group(3)), None)
+        raise VideoSourceError(
+            f"{display}: not a video file ffmpeg can read (invalid data: corrupt, or another format)"
+        )
+    video = next(
+        (m for m in _STREAM.finditer(listing) if m.group(1) == "Video" and "attached pic" not in m.group(3)), None
+    )
     audio = next((m for m in _STREAM.finditer(listing) if m.group(1) == "Audio"), None)
     if video is None:
         if audio is not None:

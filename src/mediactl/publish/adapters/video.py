@@ -54,7 +54,8 @@ def caption_problems(variant: Variant, field: str, empty: str) -> list[str]:
     text = variant.text(field)
     problems = [empty] if not text.strip() else []
     return problems + [
-        f"topic #{tag} is missing from the {field}" for tag in missing_topics(text, variant.document.get("hashtags", []))
+        f"topic #{tag} is missing from the {field}"
+        for tag in missing_topics(text, variant.document.get("hashtags", []))
     ]
 
 

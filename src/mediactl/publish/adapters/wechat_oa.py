@@ -71,7 +71,8 @@ class WechatOfficialAccountAdapter(HttpAdapter):
             query = {"access_token": token, **(params or {})}
             return self._json(
                 self.send("POST", url, step=step, mutating=mutating, params=query, headers=headers, **payload),
-                step=step, mutating=mutating,
+                step=step,
+                mutating=mutating,
             )
 
         return self.with_token(call)
@@ -174,13 +175,17 @@ class WechatOfficialAccountAdapter(HttpAdapter):
         remote = job.remote()
         msg_data_id, published_on = str(remote.get("msg_data_id") or ""), str(remote.get("published_on") or "")
         if not msg_data_id or not published_on:
-            return {"skip": "no numbers can be asked: WeChat's data cube finds an article by the msg_data_id of its "
-                            "submit, which this job does not keep (sent before mediactl kept it, or reconciled)"}
+            return {
+                "skip": "no numbers can be asked: WeChat's data cube finds an article by the msg_data_id of its "
+                "submit, which this job does not keep (sent before mediactl kept it, or reconciled)"
+            }
         first = date.fromisoformat(published_on)
         yesterday = date.fromisoformat(_beijing_day(now)) - timedelta(days=1)
         if yesterday < first:
-            return {"skip": f"no numbers yet: WeChat's data cube has an article's numbers from the day after it was "
-                            f"published ({published_on}, Beijing time)"}
+            return {
+                "skip": f"no numbers yet: WeChat's data cube has an article's numbers from the day after it was "
+                f"published ({published_on}, Beijing time)"
+            }
         last = min(yesterday, first + timedelta(days=int(spec.extra.get("days", 30)) - 1))
         return {"msgid": f"{msg_data_id}_1", "begin_date": first.isoformat(), "end_date": last.isoformat()}
 

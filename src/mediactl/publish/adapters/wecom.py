@@ -263,7 +263,9 @@ class WecomAdapter(HttpAdapter):
         detail = {"mode": "moments", "jobid": jobid, "moment_id": moment_id, "since": time.time(),
                   "invalid_senders": len((result.get("invalid_sender_list") or {}).get("user_list") or []),
                   "invalid_tags": len((result.get("invalid_external_contact_list") or {}).get("tag_list") or [])}  # fmt: skip
-        return Receipt(JobState.AWAITING_CONFIRMATION, moment_id, "", detail, note=self._waiting_note("moment", moment_id))
+        return Receipt(
+            JobState.AWAITING_CONFIRMATION, moment_id, "", detail, note=self._waiting_note("moment", moment_id)
+        )
 
     def _waiting_note(self, what: str, remote_id: str) -> str:
         """What happens next, for the person who ran publish: staff confirm in the WeCom client, runs count them."""
@@ -453,8 +455,12 @@ class WecomAdapter(HttpAdapter):
         return [{"request": line} for line in lines]
 
 
-PUSH_COUNTERS = {"sent": "delivered", "not_friend": "failed_not_friend", "already_received": "already_received",
-                 "not_sent": "not_sent"}  # wecom_tally's counts → our counters (publish/adapters/metrics.py)
+PUSH_COUNTERS = {
+    "sent": "delivered",
+    "not_friend": "failed_not_friend",
+    "already_received": "already_received",
+    "not_sent": "not_sent",
+}  # wecom_tally's counts → our counters (publish/adapters/metrics.py)
 
 
 def _since(job: Job, mode: str, **more: Any) -> dict[str, Any]:

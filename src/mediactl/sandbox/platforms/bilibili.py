@@ -340,8 +340,15 @@ class Bilibili(Platform):
         }  # fmt: skip
         return _ok(view)
 
-    STAT: ClassVar[dict[str, float]] = {"view": 1.0, "like": 0.06, "coin": 0.02, "favorite": 0.025, "share": 0.01, "reply": 0.008,
-            "danmaku": 0.015}  # shares of the reach (sandbox/growth.py)
+    STAT: ClassVar[dict[str, float]] = {
+        "view": 1.0,
+        "like": 0.06,
+        "coin": 0.02,
+        "favorite": 0.025,
+        "share": 0.01,
+        "reply": 0.008,
+        "danmaku": 0.015,
+    }  # shares of the reach (sandbox/growth.py)
 
     def arc_stat(self, req: Request, ctx: Ctx) -> Reply:
         """[STAT] One submission's numbers: none until it is open (开放浏览), then growing with the audience's clock."""

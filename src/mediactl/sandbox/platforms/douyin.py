@@ -293,7 +293,12 @@ class Douyin(Platform):
         view = {"item_id": item_id, "text": text, "video_sha256": video.sha256}
         url = self.core.public_url(self.name, f"/video/{self.core.new_id()}", view)
         self._items[item_id] = _Item(
-            open_id, self.core.edited(ctx, text), int(time.time()), self.core.options.publish_polls, final, url,
+            open_id,
+            self.core.edited(ctx, text),
+            int(time.time()),
+            self.core.options.publish_polls,
+            final,
+            url,
             born=self.core.audience_time(),
         )
         self.core.mark_applied(req, ctx, item_id)
@@ -325,8 +330,14 @@ class Douyin(Platform):
                 "share_url": item.share_url if status == 5 else "",
                 "statistics": self._statistics(item_id, item, public=status == 5)}  # fmt: skip
 
-    STATISTICS: ClassVar[dict[str, float]] = {"play_count": 1.0, "digg_count": 0.07, "comment_count": 0.01, "share_count": 0.008,
-                  "forward_count": 0.004, "download_count": 0.002}  # shares of the reach (sandbox/growth.py)
+    STATISTICS: ClassVar[dict[str, float]] = {
+        "play_count": 1.0,
+        "digg_count": 0.07,
+        "comment_count": 0.01,
+        "share_count": 0.008,
+        "forward_count": 0.004,
+        "download_count": 0.002,
+    }  # shares of the reach (sandbox/growth.py)
 
     def _statistics(self, item_id: str, item: _Item, *, public: bool) -> dict[str, int]:
         """A video's counts: none while in review or hidden, then growing with the audience's clock."""

@@ -301,7 +301,11 @@ class Kuaishou(Platform):
             "create_time": work.create_time * 1000, "pending": pending,
             **growth.counts(photo_id, 0.0 if pending else self.core.audience_time() - work.born, self.COUNTS)}})  # fmt: skip
 
-    COUNTS: ClassVar[dict[str, float]] = {"view_count": 1.0, "like_count": 0.05, "comment_count": 0.008}  # shares of the reach (sandbox/growth.py)
+    COUNTS: ClassVar[dict[str, float]] = {
+        "view_count": 1.0,
+        "like_count": 0.05,
+        "comment_count": 0.008,
+    }  # shares of the reach (sandbox/growth.py)
 
     def delete(self, req: Request, ctx: Ctx) -> Reply:
         try:

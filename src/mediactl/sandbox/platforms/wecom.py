@@ -444,7 +444,11 @@ class Wecom(TencentPlatform):
         """``{"corp": corpid, "customers": [external_userid, …]}``: each received another push just now (another team's
         task), so a push a staff member sends them today fails with status 3, already received (the receive limit)."""
         corp, customers = data.get("corp"), data.get("customers")
-        if not isinstance(corp, str) or not isinstance(customers, list) or not all(isinstance(c, str) for c in customers):
+        if (
+            not isinstance(corp, str)
+            or not isinstance(customers, list)
+            or not all(isinstance(c, str) for c in customers)
+        ):
             raise ValueError('give {"corp": corpid, "customers": [external_userid, …]}')
         now = int(time.time())
         for customer in customers:

@@ -107,7 +107,11 @@ class Weibo(Platform):
         Route("POST", "/2/statuses/destroy.json", "destroy", mutating=True, post=True),
         Route("GET", "/2/statuses/count.json", "count", numbers=True),
     )
-    COUNTS: ClassVar[dict[str, float]] = {"comments": 0.012, "reposts": 0.008, "attitudes": 0.05}  # shares of a post's reach (sandbox/growth.py)
+    COUNTS: ClassVar[dict[str, float]] = {
+        "comments": 0.012,
+        "reposts": 0.008,
+        "attitudes": 0.05,
+    }  # shares of a post's reach (sandbox/growth.py)
     MAX_IDS = 100  # [V] statuses/count
     transient_kinds = ("500", "429", "quota")
 
@@ -291,7 +295,9 @@ class Weibo(Platform):
             for size in ("thumbnail", "bmiddle", "large"):
                 key = "original_pic" if size == "large" else f"{size}_pic"
                 body[key] = self.core.local_url(self.name, f"/{size}/{name}")
-        url = self.core.public_url(self.name, f"/{uid}/{idstr}", {"idstr": idstr, "text": body["text"], "deleted": False})
+        url = self.core.public_url(
+            self.name, f"/{uid}/{idstr}", {"idstr": idstr, "text": body["text"], "deleted": False}
+        )
         self._statuses[idstr] = _Status(idstr, uid, text, body, url, self.core.audience_time())
         return body
 
@@ -301,7 +307,9 @@ class Weibo(Platform):
         """The comments, reposts and attitudes of each of the account's posts named in `ids` (others left out)."""
         ids = [i.strip() for i in req.query.get("ids", "").split(",") if i.strip()]
         if not ids or len(ids) > self.MAX_IDS or not all(i.isdigit() for i in ids):
-            raise Refusal(self.error(req, 10017, f"Parameter (ids)'s value invalid: 1 to {self.MAX_IDS} ids, comma separated"))
+            raise Refusal(
+                self.error(req, 10017, f"Parameter (ids)'s value invalid: 1 to {self.MAX_IDS} ids, comma separated")
+            )
         now = self.core.audience_time()
         found = [(i, self._statuses.get(i)) for i in ids]
         return Reply(200, [{"id": int(i), **growth.counts(i, now - status.born, self.COUNTS)}
