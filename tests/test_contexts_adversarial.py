@@ -178,3 +178,43 @@ def test_a_named_claim_passes(text: str, profile: Profile) -> None:
 @pytest.mark.parametrize(("text", "profile"), NOT_NAMED)
 def test_an_ad_borrowing_a_naming_form_fails(text: str, profile: Profile) -> None:
     assert _failing(text, profile), text
+
+
+#: Found by review (session 11): ads that escaped through round 6's forms. A belief or hearsay frame in one clause and
+#: the product named in the next (这款 is the seller presenting its offer); a verdict word that is what the offer keeps
+#: you from (远离陷阱, 为您避开) or denied (不算违规, 从未违规); a list closed by 等承诺 that the ad claims as its own.
+REVIEWED_ADS = [
+    "很多人认为理财不能保本，这款理财保本保息，年化6%。",
+    "有人认为买理财会亏，这款理财稳赚不赔。",
+    pytest.param(
+        "网传这款理财保本保息，年化8%，名额不多，速来抢购。",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="open: a hearsay cue in the claim's own clause still governs it, "
+            "even when the sentence ends in a sales call (名额不多，速来抢购)",
+        ),
+    ),
+    "保本理财是远离各种理财陷阱的最佳选择，年化收益5%。",
+    "保本保息为您避开投资陷阱，年化8%。",
+    "保本保息也不算违规，放心入手。",
+    "这款理财保本保息从未违规",
+    "比如保本、保息、稳赚不赔等承诺，这款理财一个不少。",
+]
+
+
+@pytest.mark.parametrize("text", REVIEWED_ADS)
+def test_an_ad_found_by_review_fails(text: str) -> None:
+    assert _failing(text, Profile(products=("理财",))), text
+
+
+def test_a_long_list_without_its_closing_word_is_read_in_linear_time(tmp_path) -> None:
+    """A list of examples is read item by item: with 、 allowed inside an item, a list that never closes on 等 was split
+    every way before the search gave up (24 s on a line of 40 、, exponential). A line of 3,000 items and one of
+    60 bare marks must be checked at all (a child process, so a hang fails the test instead of stalling the suite)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "list.md").write_text("# 产品\n\n如保本" + "、" * 60 + "收益\n\n如" + "保本、" * 3000 + "\n", "utf-8")
+    code = "import sys; from mediactl.cli.app import script; sys.argv = ['mediactl', 'check', sys.argv[1]]; script()"
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "list.md")], capture_output=True, timeout=120)
+    assert done.returncode == 1 and b"finance.promise.principal" in done.stdout, done.stdout[-500:]

@@ -144,11 +144,13 @@ def _words_label(text: str, index: int) -> bool:
 
 #: A verdict on what precedes it, later in its clause: a copula (是, 都是, 均为, 纯属 …) and within eight characters a
 #: word that only a warning pronounces (骗局, 骗人的, 障眼法, 幌子, 假的 …: …的字眼都是非法集资的“障眼法”; “包下卡”都是骗人
-#: 的), or the claim called unlawful right after it (无风险承诺违法). Not negated (不是骗局, 绝非骗人: an ad's denial).
+#: 的), or the claim called unlawful right after it (无风险承诺违法). Not negated (不是骗局, 绝非骗人, 不算违规, 从未违规:
+#: an ad's denial), not what the offer keeps you from (是远离陷阱的最佳选择, 为您避开投资陷阱), not 为 before 您/你.
 _VERDICT = re.compile(
-    "[^,。!?;:\n]*?(?:(?<![不非没])(?:都|均|全都|全|就|纯|无非|统统)?(?:是|为|属于?)[^,。!?;:\n不没]{0,8}?"
+    "[^,。!?;:\n]*?(?:(?<![不非没])(?:都|均|全都|全|就|纯|无非|统统)?(?:是|为(?![您你])|属于?)"
+    "(?:(?!远离|避开|避免|识破|防范|防止|告别|摆脱|规避|躲开|绕开|对抗|抵御)[^,。!?;:\n不没]){0,8}?"
     "(?<![不非没])(?:骗|诈骗|陷阱|障眼法|幌子|噱头|套路|谎言|假的|虚假|忽悠|圈套|伎俩|把戏)|必[为是]假|纯属虚构)"
-    "|[^,。!?;:\n]{0,4}?(?<![不非没])(?:违法|违规|不合法|被禁止)"
+    "|[^,。!?;:\n]{0,4}?(?<![不非没未无算])(?:违法|违规|不合法|被禁止)"
 )
 
 
@@ -206,8 +208,11 @@ def _kind_spoken_of(text: str, start: int, end: int) -> bool:
 #: An example marker at the head of a clause (如, 例如, 比如, 譬如, 诸如, 包括), then a list of items closed by 等.
 _EXAMPLE_HEAD = re.compile(r"\s*(?:例如|比如|譬如|诸如|包括|如)")
 _ITEMS_BEFORE = re.compile("(?:[^、,。!?;:\n]{0,12}、)*[^、,。!?;:\n]{0,12}")  # the items before the match's own
+#: The match's own item and those after it, each after a 、 (an item holds no 、, so a list splits one way only: with 、
+#: inside the items, a long list without 等 was split every way before failing, 24 s on a line of 40 、). Closed by 等
+#: and, where it names its items, a word for content or conduct (not 承诺 or 宣传, which an ad says of its own offer).
 _EXAMPLE_TAIL = re.compile(
-    "[^,。!?;:\n等]{0,12}?(?:、[^,。!?;:\n等]{1,12})*等(?![你您着待候])(内容|字眼|字样|说法|表述|用语|宣传|承诺|话术|词|行为|方式)?"
+    "[^,。!?;:\n等、]{0,12}(?:、[^,。!?;:\n等、]{1,12})*等(?![你您着待候])(内容|字眼|字样|说法|表述|用语|话术|词|行为|方式)?"
 )
 #: What the sentence of an example list calls its items when it lists violations (违规的保证，如…、…等).
 _VIOLATION = re.compile("违规|违法|禁止|不得|严禁|误导|虚假|夸大|非法|诈骗|欺诈")
@@ -343,7 +348,7 @@ _CONTRAST = re.compile("其实|事实上|然而|可是|不过(?![度分])|但(?!
 #: its own assertion, which a warning cue before that clause does not govern (受害人说对方承诺保本，我们则真正做到保本;
 #: 假冒银行的骗子很多，认准我们，零风险稳赚). Not as the object of what the warning is about: 冒充本行, 以本行名义, 让我们,
 #: 提醒我们 (the word before it says so); 我 alone is left out (我以为…保本 is a victim's account).
-_SELF = "我们|咱们|我行|我司|我家|本行|本产品|本公司|本平台|本店|本机构|本理财|本基金|本计划|本项目|小编"
+_SELF = "我们|咱们|我行|我司|我家|本行|本产品|本公司|本平台|本店|本机构|本理财|本基金|本计划|本项目|小编|这款|此款|本款"
 _OBJECT_OF = ("让", "使", "给", "对", "向", "骗", "诱导", "告诉", "冒充", "假冒", "仿冒", "假扮", "提醒", "要求", "叫", "帮",
               "和", "跟", "与", "同", "被", "以", "打着", "称", "替", "为", "于")  # fmt: skip
 _VOICE = re.compile(_SELF)  # the words before a name are checked only where a name is found (rare): one plain search
