@@ -124,6 +124,21 @@ def test_a_video_frames_boxes_are_in_the_videos_own_pixels(tmp_path: Path) -> No
     assert all(abs(a - b) <= 3 for a, b in zip(line.box, (1500, 600, 200, 100), strict=True)), line.box
 
 
+def test_words_read_in_the_last_of_max_frames_stand_one_interval_not_to_the_end(tmp_path: Path, monkeypatch) -> None:
+    """Sampling stops at MAX_FRAMES (a long video is not read to its end): the words of the last frame sampled are
+    known to be on screen until one interval later, not until the video ends. No engine, no ffmpeg: frames faked."""
+    from mediactl.check import ocr_frames
+    from mediactl.check.ocr import frame_pictures
+
+    fake = [ocr_frames.Frame(2.0 * n, b"png", (1.0, 1.0)) for n in range(ocr_frames.MAX_FRAMES)]
+    monkeypatch.setattr(ocr_frames, "sample_frames", lambda data, shown, suffix: fake)
+    reader = OcrReader(OcrCache(tmp_path), lambda data, shown: [OcrLine("保本保息", (1, 2, 3, 4), 0.9)])
+    frames = reader.submit_video(b"video", "long.mp4").result()
+    reader.close()
+    [card] = [p for p in frame_pictures("long.mp4", "video.long.ocr", frames) if p.lines]
+    assert (card.time, card.until) == (0.0, fake[-1].time + ocr_frames.INTERVAL)
+
+
 # --- the engine, through `mediactl check` ---------------------------------------------------------------------
 
 

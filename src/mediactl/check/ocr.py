@@ -231,22 +231,30 @@ class OcrReader:
         return lines
 
     def _frames_of(self, digest: str, data: bytes, shown: str) -> list[tuple[float, list[OcrLine]]]:
-        from mediactl.check.ocr_frames import SAMPLING, in_video_pixels, sample_frames  # lazy: only videos need ffmpeg
+        from mediactl.check.ocr_frames import (  # lazy: only videos need ffmpeg
+            INTERVAL,
+            MAX_FRAMES,
+            SAMPLING,
+            in_video_pixels,
+            sample_frames,
+        )
 
         cached = self.cache.get(digest, SAMPLING)
         if cached is not None:
             return cached
         frames: list[tuple[float, list[OcrLine]]] = []
         before: list[str] = []
-        for time, frame, scale in sample_frames(data, shown, Path(shown).suffix or ".mp4"):
+        sampled = sample_frames(data, shown, Path(shown).suffix or ".mp4")
+        for time, frame, scale in sampled:
             self.engine_calls += 1
             lines = in_video_pixels(self.read(frame, f"{shown}@{time}"), scale)
             words = sorted(line.text for line in lines)
-            if (
-                words != before
-            ):  # a card on screen for several samples is read once; a change, even to no words, ends it
+            # a card on screen for several samples is read once; a change, even to no words, ends it
+            if words != before:
                 frames.append((time, lines))
             before = words
+        if len(sampled) >= MAX_FRAMES and before:  # sampling stopped short of the end: the last words are known
+            frames.append((sampled[-1].time + INTERVAL, []))  # on screen one interval on, not to the video's end
         self.cache.put(digest, frames, SAMPLING)
         return frames
 
@@ -363,7 +371,8 @@ class Picture(NamedTuple):
 
 def frame_pictures(shown: str, field: str, frames: list[tuple[float, list[OcrLine]]]) -> list[Picture]:
     """A video's sampled frames as pictures, each frame's field and findings naming its time (field@mm:ss.s) and the
-    time of the next frame read (its words differ, or there are none: ocr_frames keeps only changes) as `until`."""
+    time of the next frame read (its words differ, or there are none: OcrReader._frames_of keeps only changes, and
+    where sampling stopped at MAX_FRAMES, a frame without words one interval after the last) as `until`."""
     ends = [time for time, _ in frames[1:]] + [None] if frames else []  # a video without words: no frames kept
     return [Picture(shown, f"{field}@{timestamp(time)}", lines, time, until)
             for (time, lines), until in zip(frames, ends, strict=True)]  # fmt: skip

@@ -24,8 +24,9 @@ MAX_FRAMES = 60
 #: Frames are read at most this wide (text a viewer can read survives; the detector downsizes anyway).
 MAX_WIDTH = 1280
 #: Bump when the sampling changes: cached readings of a video are keyed by it (v2: boxes in the video's pixels;
-#: v3: a frame where the words change to none is kept, so a card's time on screen ends there).
-SAMPLING = f"v3-{INTERVAL}-{SCENE}-{MAX_FRAMES}-{MAX_WIDTH}"
+#: v3: a frame where the words change to none is kept, so a card's time on screen ends there; v4: and one without
+#: words an interval after the last frame where sampling stopped at MAX_FRAMES).
+SAMPLING = f"v4-{INTERVAL}-{SCENE}-{MAX_FRAMES}-{MAX_WIDTH}"
 
 _PTS = re.compile(r"\bn:\s*(\d+)\b.*?\bpts_time:\s*([0-9.eE+-]+)")
 _SIZE = re.compile(r"\bn:\s*\d+\b.*?\bs:(\d+)x(\d+)\b")  # showinfo sits before the scale: the video's own size
