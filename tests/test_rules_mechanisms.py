@@ -375,3 +375,20 @@ def test_a_blocker_disclosure_stays_a_blocker_on_copy_of_unknown_products(tmp_pa
         ),
     )
     assert _found(engine, "这款理财很好")["t17.wm"] == "blocker"
+
+
+def test_a_long_run_of_digits_is_searched_in_linear_time(tmp_path) -> None:
+    """A regex rule whose digits may start anywhere in a run (\\d+ at the head of a branch, no (?<!\\d)) tried every
+    start of it: quadratic, 16-19 s for one rule on 20,000 digits once the paragraph held its required words. The
+    branches start where a run starts. A paragraph of 60,000 digits among the rules' words must be checked at all (in
+    a child process, so a hang fails the test instead of stalling the suite)."""
+    import subprocess
+    import sys
+
+    digits = "1" * 60_000
+    (tmp_path / "digits.md").write_text(
+        f"# 产品\n\n每年保证年息投资认购，{digits}%月息，{digits}分钟审批，{digits}年期收益{digits}倍回本。\n", "utf-8"
+    )
+    code = "import sys; from mediactl.cli.app import script; sys.argv = ['mediactl', 'check', sys.argv[1]]; script()"
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "digits.md")], capture_output=True, timeout=120)
+    assert done.returncode in (0, 1), done.stderr[-500:]
