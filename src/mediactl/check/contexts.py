@@ -347,7 +347,8 @@ _CONTRAST = re.compile("其实|事实上|然而|可是|不过(?![度分])|但(?!
 #: The advertiser naming itself (本行, 我们, 本产品, 小编 …): the speaker of an ad. As the subject of a clause it starts
 #: its own assertion, which a warning cue before that clause does not govern (受害人说对方承诺保本，我们则真正做到保本;
 #: 假冒银行的骗子很多，认准我们，零风险稳赚). Not as the object of what the warning is about: 冒充本行, 以本行名义, 让我们,
-#: 提醒我们 (the word before it says so); 我 alone is left out (我以为…保本 is a victim's account).
+#: 提醒我们 (the word before it says so); 我 alone is left out (我以为…保本 is a victim's account). The product named as the
+#: offer (这款, 此款, 本款) is that voice too: 很多人认为理财不能保本，这款理财保本保息 is the seller answering the belief.
 _SELF = "我们|咱们|我行|我司|我家|本行|本产品|本公司|本平台|本店|本机构|本理财|本基金|本计划|本项目|小编|这款|此款|本款"
 _OBJECT_OF = ("让", "使", "给", "对", "向", "骗", "诱导", "告诉", "冒充", "假冒", "仿冒", "假扮", "提醒", "要求", "叫", "帮",
               "和", "跟", "与", "同", "被", "以", "打着", "称", "替", "为", "于")  # fmt: skip
