@@ -63,7 +63,7 @@ def _compile(source: Path, output: Path) -> bool:
     flags = ["-O3", "-fPIC", "-shared", "-Wall", "-DNDEBUG"]
     if sys.platform == "darwin":
         flags += ["-undefined", "dynamic_lookup"]
-    command = [*compiler, *flags, f"-I{sysconfig.get_paths()['include']}", str(source), "-o", str(output)]
+    command = [*compiler, *flags, f"-I{sysconfig.get_paths()['include']}", str(source), "-o", str(output), "-lm"]
     try:
         done = subprocess.run(command, capture_output=True, text=True, check=False)
     except OSError as exc:

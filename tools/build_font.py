@@ -61,7 +61,7 @@ def output_name(weight: str) -> str:
 # Text of the example library: every character in it must be drawable. data/check/ is left out:
 # its t2s table maps rare traditional characters for the checker and is never rendered.
 LIBRARY = ("content", "templates", "compliance", "examples", "mediactl.example.yaml", "src/mediactl/data")
-LIBRARY_SKIP = ("src/mediactl/data/check",)
+LIBRARY_SKIP = ("src/mediactl/data/check", "src/mediactl/data/reader")  # rule data and the model: not copy to draw
 LIBRARY_SUFFIXES = {".md", ".yaml", ".yml", ".j2", ".txt", ".srt", ".html", ".css", ".js", ".svg", ".json"}
 
 # Blocks kept whole, beyond the two national character sets: (first, last, what).

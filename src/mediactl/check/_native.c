@@ -13,6 +13,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stdint.h>
 
 /* Digit runs, for the regex rules' prefilter: digits one space or hyphen apart stay one run. */
@@ -1736,11 +1737,199 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(ngram_scores_doc,
+"ngram_scores(folded, starts, ends, keys, slots, idf, weight, intercept, max_size) -> (scores, han)\n\n"
+"The learned reader's score of each paragraph folded[starts[i]:ends[i]] (check/reader.py, Model.read without\n"
+"evidence), and how many Han characters it holds (reader.han_count): runs of whitespace count as one space,\n"
+"the ends are stripped and ASCII digits read as 0. Each n-gram of 1..max_size code points is looked up in an\n"
+"open-addressing table: keys, bytes of native uint64 (0 = empty; reader.gram_key), a power of two of them,\n"
+"slots (int32: the n-gram's number) beside them; idf and weight are bytes of native doubles by n-gram number.\n"
+"The score is the logistic function of intercept + sum(v * weight) / sqrt(sum(v * v)), v = (1 + log(count)) *\n"
+"idf over the n-grams found. One call per file: a call per paragraph cost more in argument parsing than in\n"
+"scoring.");
+
+/* Counts by n-gram number, kept between calls (zero outside a call; grown to the largest model seen): a
+ * paragraph touches a few hundred of a model's ten thousand n-grams, and clearing only those beats sorting its
+ * hits. The GIL is held throughout, so one buffer per process is safe. */
+static int32_t *gram_counts = NULL;
+static Py_ssize_t gram_counts_size = 0;
+
+typedef struct {
+    const uint64_t *keys;
+    const int32_t *slots;
+    const double *idf, *weight;
+    Py_ssize_t terms;
+    uint64_t mask;
+    int bits, max_size;
+    double intercept;
+} GramTable;
+
+/* Han characters as reader.HAN counts them: the CJK unified ideographs, extension A, the compatibility block and
+ * the supplementary planes' extensions. */
+static int
+is_han(Py_UCS4 c)
+{
+    return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0xF900 && c <= 0xFAFF)
+           || (c >= 0x20000 && c <= 0x3FFFF);
+}
+
+/* The score of text[from:to] (its Han characters counted into *han); points and found hold at least (to - from)
+ * and (to - from) * max_size items. */
+static double
+span_score(const GramTable *t, int kind, const void *data, Py_ssize_t from, Py_ssize_t to, uint32_t *points,
+           int32_t *found, Py_ssize_t *han)
+{
+    Py_ssize_t n = 0;
+    *han = 0;
+    int space = 0;  /* a run of whitespace seen after some text: one space, if more text follows */
+    for (Py_ssize_t i = from; i < to; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (Py_UNICODE_ISSPACE(c)) {
+            space = n > 0;
+            continue;
+        }
+        if (space) {
+            points[n++] = ' ';
+            space = 0;
+        }
+        *han += is_han(c);
+        points[n++] = c >= '1' && c <= '9' ? '0' : (uint32_t)c;  /* every digit reads as 0 (reader.features) */
+    }
+    Py_ssize_t hits = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        uint64_t key = (uint64_t)1 << 63 | points[i];
+        for (int size = 1; size <= t->max_size && i + size <= n; size++) {
+            if (size > 1) {
+                key |= (uint64_t)(points[i + size - 1] + 1) << (21 * (size - 1));
+            }
+            uint64_t h = (key * 0x9E3779B97F4A7C15ULL) >> (64 - t->bits);
+            while (t->keys[h] != 0) {
+                if (t->keys[h] == key) {
+                    int32_t number = t->slots[h];
+                    if (number >= 0 && number < t->terms && gram_counts[number]++ == 0) {
+                        found[hits++] = number;
+                    }
+                    break;
+                }
+                h = (h + 1) & t->mask;
+            }
+        }
+    }
+    double dot = 0.0, norm2 = 0.0;
+    for (Py_ssize_t i = 0; i < hits; i++) {
+        int32_t number = found[i];
+        double value = (1.0 + log((double)gram_counts[number])) * t->idf[number];
+        gram_counts[number] = 0;
+        norm2 += value * value;
+        dot += value * t->weight[number];
+    }
+    double logit = t->intercept + dot / (norm2 > 0.0 ? sqrt(norm2) : 1.0);
+    logit = logit > 60.0 ? 60.0 : (logit < -60.0 ? -60.0 : logit);
+    return 1.0 / (1.0 + exp(-logit));
+}
+
+static PyObject *
+ngram_scores(PyObject *module, PyObject *args)
+{
+    (void)module;
+    PyObject *text, *starts, *ends;
+    Py_buffer keys_view, slots_view, idf_view, weight_view;
+    GramTable t;
+    if (!PyArg_ParseTuple(args, "UO!O!y*y*y*y*di:ngram_scores", &text, &PyList_Type, &starts, &PyList_Type, &ends,
+                          &keys_view, &slots_view, &idf_view, &weight_view, &t.intercept, &t.max_size)) {
+        return NULL;
+    }
+    PyObject *result = NULL, *scores = NULL, *hans = NULL;
+    uint32_t *points = NULL;
+    int32_t *found = NULL;
+    const Py_ssize_t capacity = keys_view.len / (Py_ssize_t)sizeof(uint64_t);
+    const Py_ssize_t count = PyList_GET_SIZE(starts), length = PyUnicode_GET_LENGTH(text);
+    t.terms = idf_view.len / (Py_ssize_t)sizeof(double);
+    if (capacity < 2 || (capacity & (capacity - 1)) != 0 || keys_view.len % sizeof(uint64_t) != 0
+        || slots_view.len != capacity * (Py_ssize_t)sizeof(int32_t) || idf_view.len != weight_view.len
+        || idf_view.len % sizeof(double) != 0 || t.max_size < 1 || t.max_size > 3
+        || ((uintptr_t)keys_view.buf % sizeof(uint64_t)) != 0 || ((uintptr_t)slots_view.buf % sizeof(int32_t)) != 0
+        || ((uintptr_t)idf_view.buf % sizeof(double)) != 0 || ((uintptr_t)weight_view.buf % sizeof(double)) != 0) {
+        PyErr_SetString(PyExc_ValueError, "ngram_scores: malformed table (see reader.Model._table)");
+        goto done;
+    }
+    if (PyList_GET_SIZE(ends) != count) {
+        PyErr_SetString(PyExc_ValueError, "ngram_scores: starts and ends differ in length");
+        goto done;
+    }
+    t.keys = (const uint64_t *)keys_view.buf;
+    t.slots = (const int32_t *)slots_view.buf;
+    t.idf = (const double *)idf_view.buf;
+    t.weight = (const double *)weight_view.buf;
+    t.mask = (uint64_t)capacity - 1;
+    for (t.bits = 0; ((Py_ssize_t)1 << t.bits) < capacity; t.bits++) {
+    }
+    if (gram_counts_size < t.terms) {
+        int32_t *grown = PyMem_Calloc((size_t)t.terms, sizeof(int32_t));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        PyMem_Free(gram_counts);
+        gram_counts = grown;
+        gram_counts_size = t.terms;
+    }
+    Py_ssize_t longest = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        Py_ssize_t from = PyLong_AsSsize_t(PyList_GET_ITEM(starts, i));
+        Py_ssize_t to = PyLong_AsSsize_t(PyList_GET_ITEM(ends, i));
+        if (PyErr_Occurred()) {
+            goto done;
+        }
+        if (from < 0 || to > length || from > to) {
+            PyErr_Format(PyExc_IndexError, "ngram_scores: span %zd:%zd outside the text (length %zd)", from, to,
+                         length);
+            goto done;
+        }
+        longest = to - from > longest ? to - from : longest;
+    }
+    points = PyMem_New(uint32_t, longest + 1);
+    found = PyMem_New(int32_t, longest * t.max_size + 1);  /* the distinct n-grams found, in order of first sight */
+    scores = PyList_New(count);
+    hans = PyList_New(count);
+    if (points == NULL || found == NULL || scores == NULL || hans == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    const int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        Py_ssize_t from = PyLong_AsSsize_t(PyList_GET_ITEM(starts, i));
+        Py_ssize_t to = PyLong_AsSsize_t(PyList_GET_ITEM(ends, i));
+        Py_ssize_t han;
+        PyObject *score = PyFloat_FromDouble(span_score(&t, kind, data, from, to, points, found, &han));
+        PyObject *han_count = score ? PyLong_FromSsize_t(han) : NULL;
+        if (han_count == NULL) {
+            Py_XDECREF(score);
+            goto done;
+        }
+        PyList_SET_ITEM(scores, i, score);
+        PyList_SET_ITEM(hans, i, han_count);
+    }
+    result = PyTuple_Pack(2, scores, hans);
+done:
+    Py_XDECREF(scores);
+    Py_XDECREF(hans);
+    PyMem_Free(points);
+    PyMem_Free(found);
+    PyBuffer_Release(&keys_view);
+    PyBuffer_Release(&slots_view);
+    PyBuffer_Release(&idf_view);
+    PyBuffer_Release(&weight_view);
+    return result;
+}
+
 static PyMethodDef native_methods[] = {
     {"fold_compact", fold_compact, METH_VARARGS, fold_compact_doc},
     {"plain_segments", plain_segments, METH_VARARGS, plain_segments_doc},
     {"markdown_segments", markdown_segments, METH_VARARGS, markdown_segments_doc},
     {"match_spans", match_spans, METH_VARARGS, match_spans_doc},
+    {"ngram_scores", ngram_scores, METH_VARARGS, ngram_scores_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1756,6 +1945,9 @@ static struct PyModuleDef native_module = {
 /* The version of markdown_segments (and its hooks): extract.py calls it only when the number matches, so it is
  * versioned apart from NATIVE_API, which normalize.py checks for the whole module. */
 #define MARKDOWN_API 2
+
+/* The version of ngram_scores, which reader.py calls only when the number matches. */
+#define READER_API 2
 
 PyMODINIT_FUNC
 PyInit__native(void)
@@ -1774,7 +1966,8 @@ PyInit__native(void)
     if (!failed) {
         module = PyModule_Create(&native_module);
         failed = module == NULL || PyModule_AddIntConstant(module, "API", NATIVE_API) < 0
-                 || PyModule_AddIntConstant(module, "MARKDOWN_API", MARKDOWN_API) < 0;
+                 || PyModule_AddIntConstant(module, "MARKDOWN_API", MARKDOWN_API) < 0
+                 || PyModule_AddIntConstant(module, "READER_API", READER_API) < 0;
     }
     for (int i = 0; i < N_NAMES; i++) {
         if (failed) {

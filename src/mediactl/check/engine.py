@@ -21,6 +21,7 @@ from mediactl.check.findings import Finding
 from mediactl.check.homophones import spellings
 from mediactl.check.normalize import Normalizer, explain
 from mediactl.check.policy import policy_severity
+from mediactl.check.reader import lowered_by, masked, review
 from mediactl.check.rules import RANK, Profile, Rule, RulePackError, RuleSet
 from mediactl.check.squeeze import Squeezed, reads_chinese
 from mediactl.core.errors import Problem
@@ -113,6 +114,9 @@ class Engine:
             )
         except ValueError as exc:
             raise RulePackError("rule packs", [Problem("rule packs", str(exc))]) from None
+        self.learned = [index for index, rule in enumerate(self.rules) if rule.kind == "learned"]
+        # Longest first, so a name inside a longer one (稳享添利 in 稳享添利180天) does not cut it short.
+        self.names = sorted({self.normalizer.fold(name) for name in ruleset.names}, key=len, reverse=True)
         self._in_force: dict[Profile, set[int]] = {}
         self._severity: dict[Profile, dict[str, tuple[str, str]]] = {}
         self._needs = {
@@ -194,6 +198,9 @@ class Engine:
         resolved = self._resolved(profile)
         if resolved:
             findings = [_relevelled(f, resolved[f.rule]) if f.rule in resolved else f for f in findings]
+        learned = [self.rules[index] for index in self.learned if index in active]
+        if learned:  # the learned reader, last: it reads the other rules' final severities
+            findings = review(learned, joined.segments, masked(normalized.base, self.names), joined.starts, findings)
         # Whole tuples compare file, line, column, rule first (PLACE_KEY), then the rest: two findings
         # of one rule at one place keep an order that does not depend on the set's hashing.
         return sorted(set(findings))
@@ -678,7 +685,8 @@ def self_test(ruleset: RuleSet, engine: Engine | None = None) -> list[Problem]:
         ]:
             segments = extract_text(text, "<example>")
             found = any(
-                f.rule == rule.id and (f.severity != "info" or rule.severity == "info")  # info: quoted (contexts)
+                (f.rule == rule.id and (f.severity != "info" or rule.severity == "info"))  # info: quoted (contexts)
+                or lowered_by(f, rule.id)  # a learned arbiter's work is another rule's error lowered
                 for f in engine.check(segments, Profile())
             )
             if found != expected:

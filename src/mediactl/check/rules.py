@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from mediactl.check.contexts import contexts, contexts_bytes
 from mediactl.check.equivalents import equivalents_bytes
 from mediactl.check.homophones import homophones_bytes
+from mediactl.check.reader import model_bytes, models
 from mediactl.core import confine
 from mediactl.core.errors import Problem, ProblemsError, relpath
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:  # parsing is skipped when the compiled rules come from the ca
     from mediactl.config.schema import Checker
     from mediactl.config.yamlpos import KeyPath
 
-KINDS = ("term", "regex", "disclosure", "occurrence")
+KINDS = ("term", "regex", "disclosure", "occurrence", "learned")
 SEVERITIES = ("blocker", "error", "warning", "info")
 RANK = {"info": 0, "warning": 1, "error": 2, "blocker": 3}
 SCOPES = ("variant", "paragraph")
@@ -34,7 +35,7 @@ WHEN_KEYS = ("platforms", "channels", "products", "kinds")
 RULE_KEYS = (
     "id", "kind", "severity", "message", "source", "terms", "allow", "suggest", "pattern", "validate",
     "requires", "requires_digits", "trigger", "require", "scope", "max", "when", "examples",
-    "unless_quoted_by", "severity_by_policy",
+    "unless_quoted_by", "severity_by_policy", "model", "above", "below", "arbitrates", "defers_to", "min_han",
 )  # fmt: skip
 #: Platform policies a rule's severity may follow (platform facts `policy:`), and what a policy may say.
 POLICIES = ("links_out", "diversion", "qr_codes")
@@ -75,6 +76,16 @@ class Rule:
     unless_quoted_by: str = ""
     # The platform policy (facts `policy:`) that sets the severity: {"policy": name, "forbidden": sev, …}.
     severity_by_policy: dict[str, str] = field(default_factory=dict)
+    # A learned rule (check/reader.py): its model in data/reader/, the score from which a paragraph no other rule
+    # failed is reported (None: it reports nothing), the score under which an error of a rule whose id starts with
+    # one of `arbitrates` is lowered to a warning (the paragraph reads like a warning or an explainer that quotes
+    # the words; None: it lowers nothing).
+    model: str = ""
+    above: float | None = None
+    below: float | None = None
+    arbitrates: tuple[str, ...] = ()
+    defers_to: tuple[str, ...] = ()  # a paragraph where one of these rules matched, at any severity, is not reported
+    min_han: int = 1  # ... and the fewest Han characters a paragraph must hold to be read (IDs, URLs, names hold none)
 
     def suggestion(self, term: str = "") -> str:
         return self.suggest.get(term) or self.suggest.get("", "")
@@ -115,6 +126,7 @@ class RuleSet:
     rules: tuple[Rule, ...]
     files: tuple[str, ...]
     digest: str  # sha256 of every pack's bytes and the config's rule settings: the cache key
+    names: tuple[str, ...] = ()  # compliance.names: the bank's own names, which the learned reader reads as 某
 
     def by_id(self) -> dict[str, Rule]:
         return {rule.id: rule for rule in self.rules}
@@ -157,6 +169,7 @@ def load_rules(
     root: Path | None = None,
     disable: tuple[str, ...] = (),
     severity: dict[str, str] | None = None,
+    names: tuple[str, ...] = (),
 ) -> RuleSet:
     """Load and validate every pack; raise RulePackError listing every problem at once."""
     problems: list[Problem] = []
@@ -176,14 +189,18 @@ def load_rules(
             problems.append(Problem(shown, f"cannot read rule pack: {exc.strerror}"))
             continue
         digest.update(shown.encode() + b"\0" + data + b"\0")
-        rules.extend(_parse_pack(data.decode("utf-8", "replace"), shown, problems))
+        parsed = _parse_pack(data.decode("utf-8", "replace"), shown, problems)
+        for model in sorted({rule.model for rule in parsed if rule.model}):
+            digest.update(model_bytes(model) + b"\0")  # a retrained model re-runs the self-tests, as a changed pack
+        rules.extend(parsed)
     _check_ids(rules, problems, disable, severity or {})
     if any(p.is_error for p in problems):
         raise RulePackError("rule packs", problems)
-    digest.update(repr((sorted(disable), sorted((severity or {}).items()))).encode())
+    digest.update(repr((sorted(disable), sorted((severity or {}).items()), sorted(names))).encode())
     digest.update(engine_data())
     relevelled = tuple(_relevel(rule, severity or {}) for rule in rules if rule.id not in disable)
-    return RuleSet(relevelled, tuple(relpath(f, root) if root else f.name for f in files), digest.hexdigest())
+    shown_files = tuple(relpath(f, root) if root else f.name for f in files)
+    return RuleSet(relevelled, shown_files, digest.hexdigest(), names)
 
 
 def _relevel(rule: Rule, severity: dict[str, str]) -> Rule:
@@ -276,6 +293,12 @@ def _parse_rule(check: Checker, raw: Any, path: KeyPath, pack: str, shown: str) 
         no_match_examples=tuple(check.string_list(examples.get("no_match"), (*path, "examples", "no_match"))),
         unless_quoted_by=_context(check, data.get("unless_quoted_by"), (*path, "unless_quoted_by")),
         severity_by_policy=_by_policy(check, data.get("severity_by_policy"), (*path, "severity_by_policy")),
+        model=_model(check, data.get("model"), (*path, "model")),
+        above=_score(check, data.get("above"), (*path, "above")),
+        below=_score(check, data.get("below"), (*path, "below")),
+        arbitrates=tuple(check.string_list(data.get("arbitrates"), (*path, "arbitrates"))),
+        defers_to=tuple(check.string_list(data.get("defers_to"), (*path, "defers_to"))),
+        min_han=check.integer(data.get("min_han"), (*path, "min_han"), minimum=1) or 1,
     )
     _require_for_kind(check, rule, data, path)
     return rule if kind and severity and rule_id else None
@@ -308,6 +331,27 @@ def _by_policy(check: Checker, value: Any, path: KeyPath) -> dict[str, str]:
     return resolved
 
 
+def _model(check: Checker, value: Any, path: KeyPath) -> str:
+    """A model file of mediactl's data/reader/ (a bare name: models ship with the code that reads them)."""
+    if value is None:
+        return ""
+    name = check.string(value, path) or ""
+    if name and name not in models():
+        check.error(path, f"unknown model '{name}' (mediactl ships: {', '.join(models()) or 'none'})")
+        return ""
+    return name
+
+
+def _score(check: Checker, value: Any, path: KeyPath) -> float | None:
+    """A threshold on the reader's score: a number from 0 to 1."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+        check.error(path, f"expected a score from 0 to 1, got {value!r}")
+        return None
+    return float(value)
+
+
 def _when(check: Checker, value: Any, path: KeyPath) -> dict[str, tuple[str, ...]]:
     from mediactl.config.platforms import all_platforms  # lazy: start-up, as _parse_pack
 
@@ -324,6 +368,7 @@ def _require_for_kind(check: Checker, rule: Rule, data: dict[str, Any], path: Ke
         "occurrence": ("terms", "max"),
         "regex": ("pattern",),
         "disclosure": ("trigger", "require"),
+        "learned": ("model",),
     }
     for key in needs.get(rule.kind, ()):
         if data.get(key) in (None, "", []):
@@ -338,6 +383,15 @@ def _require_for_kind(check: Checker, rule: Rule, data: dict[str, Any], path: Ke
     for key in ("requires", "requires_digits"):
         if data.get(key) is not None and rule.kind != "regex":
             check.error((*path, key), f"only a regex rule has '{key}' (a prefilter for its pattern)")
+    for key in ("model", "above", "below", "arbitrates", "defers_to", "min_han"):
+        if data.get(key) is not None and rule.kind != "learned":
+            check.error((*path, key), f"only a learned rule has '{key}'")
+    if rule.kind == "learned" and data.get("above") is None and data.get("below") is None:
+        check.error(path, "a learned rule needs 'above' (to report), 'below' (to lower errors) or both")
+    if rule.kind == "learned" and rule.below is not None and rule.above is not None and rule.below >= rule.above:
+        check.error((*path, "below"), f"'below' ({rule.below}) must be under 'above' ({rule.above})")
+    if rule.kind == "learned" and bool(rule.arbitrates) != (rule.below is not None):
+        check.error((*path, "arbitrates"), "'arbitrates' and 'below' go together: the rules to lower, and when")
     if "" in rule.requires:
         check.error((*path, "requires"), "an empty literal would let every text through")
     if not rule.match_examples or not rule.no_match_examples:

@@ -66,6 +66,7 @@ class Compliance(NamedTuple):
     disable: tuple[str, ...]
     severity: dict[str, str]
     ocr: str = "on"
+    names: tuple[str, ...] = ()  # the bank's own names, which the learned reader leaves out
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,9 @@ class CheckSettings:
     @classmethod
     def of(cls, config: Config) -> CheckSettings:
         rules = config.compliance
-        compliance = Compliance(tuple(rules.packs), tuple(rules.disable), dict(rules.severity), rules.ocr)
+        compliance = Compliance(
+            tuple(rules.packs), tuple(rules.disable), dict(rules.severity), rules.ocr, tuple(rules.names)
+        )
         return cls(config.root, config.file, config.state_path, compliance, tuple(map(str, config.warnings)),
                    config.check.placeholders)  # fmt: skip
 
@@ -128,6 +131,7 @@ def ruleset_for(config: Settings | None) -> RuleSet:
     files = _files(config)
     key = (
         None if config is None else (config.file, config.compliance.packs, config.compliance.disable),
+        None if config is None else config.compliance.names,
         None if config is None else tuple(sorted(config.compliance.severity.items())),
         tuple((str(f), *_stamp(f)) for f in files),  # a pack edited on disk is loaded again
     )
@@ -167,7 +171,11 @@ def _load_ruleset(config: Settings | None, files: list[Path]) -> RuleSet:
     if config is None:
         return load_rules(files)
     return load_rules(
-        files, root=config.root, disable=config.compliance.disable, severity=dict(config.compliance.severity)
+        files,
+        root=config.root,
+        disable=config.compliance.disable,
+        severity=dict(config.compliance.severity),
+        names=config.compliance.names,
     )
 
 

@@ -1,0 +1,271 @@
+"""The learned reader (check/reader.py): its scoring, native and Python alike, and what its rule does to findings.
+
+The mechanism is tested with small models written here, so a test says exactly which n-gram weighs what; the
+shipped model is tested only through its rule's self-tests (`mediactl rules test`) and for what it must never do
+(read a URL or a name). Its accuracy is measured by bench/eval_bench.py, never asserted.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mediactl.check import reader
+from mediactl.check.extract import extract_text
+from mediactl.check.findings import Finding
+from mediactl.check.normalize import Normalizer
+from mediactl.check.rules import Profile, Rule, RulePackError, load_rules
+
+FOLD = Normalizer().fold
+
+
+def tiny_model(weights: dict[str, float], intercept: float = -1.0) -> reader.Model:
+    """A model whose listed n-grams carry these weights (idf 1), and a few neutral ones beside them."""
+    terms = {gram: [1.0, weight] for gram, weight in weights.items()}
+    terms.update({gram: [1.0, 0.0] for gram in ("的", "我们", "本行") if gram not in terms})
+    return reader.Model({"sizes": [1, 2, 3], "intercept": intercept, "terms": terms})
+
+
+def learned_rule(**changes: object) -> Rule:
+    base = {
+        "id": "reader.claims",
+        "kind": "learned",
+        "severity": "error",
+        "message": "读来像承诺",
+        "source": "test",
+        "pack_file": "reader.yaml",
+        "line": 1,
+        "model": "tiny.json",
+        "above": 0.8,
+        "below": 0.3,
+        "min_han": 4,
+        "arbitrates": ("finance.",),
+        "defers_to": ("finance.",),
+    }
+    base.update(changes)
+    return Rule(**base)  # type: ignore[arg-type]
+
+
+def reviewed(text: str, findings: list[Finding], rules: list[Rule]) -> list[Finding]:
+    """`review` of one text's paragraphs, as the engine calls it (their joined fold and where each starts)."""
+    segments = extract_text(text, "a.md")
+    joined = "\n\n".join(segment.text for segment in segments)
+    starts, at = [], 0
+    for segment in segments:
+        starts.append(at)
+        at += len(segment.text) + 2
+    return reader.review(rules, segments, FOLD(joined), starts, findings)
+
+
+@pytest.fixture
+def model(monkeypatch: pytest.MonkeyPatch) -> reader.Model:
+    made = tiny_model({"稳赚": 4.0, "到手": 3.0, "警惕": -6.0, "骗": -4.0})
+    monkeypatch.setattr(reader, "load", lambda name: made)
+    return made
+
+
+def finding(rule: str, line: int, severity: str = "error", column: int = 1) -> Finding:
+    return Finding("a.md", line, column, rule, severity, "规则命中", "稳赚", "src", field="body")
+
+
+# --- scoring --------------------------------------------------------------------------------------------
+
+
+def test_features_read_every_digit_as_zero_and_whitespace_runs_as_one_space() -> None:
+    counts = reader.features("年化 8%\n\n 稳拿 12")
+    assert counts["00"] == 1 and "12" not in counts
+    assert counts[" 稳"] == 1 and "  " not in counts
+
+
+def test_gram_keys_differ_for_every_length_and_the_highest_code_points() -> None:
+    grams = ["a", "ab", "abc", "\x00", "\x00\x00", "\U0010ffff", "\U0010ffff\U0010ffff\U0010ffff", "b", "ba"]
+    keys = [reader.gram_key(gram) for gram in grams]
+    assert len(set(keys)) == len(keys)
+    assert all(key >> 63 == 1 for key in keys)  # 0 marks an empty slot of the native table
+
+
+def test_native_and_python_scores_agree(model: reader.Model, monkeypatch: pytest.MonkeyPatch) -> None:
+    if reader._native_scorer() is None:
+        pytest.skip("the C extension was not built (or MEDIACTL_NO_NATIVE is set): only the Python path runs")
+    texts = [
+        "稳赚到手，稳赚到手",
+        "请警惕骗局",
+        "",
+        "   ",
+        "\U0001f600稳赚" * 9,
+        "本行 的\t我们\u3000稳赚 2026",
+        "a" * 5000,
+    ]
+    joined = "\n\n".join(texts)
+    starts = [sum(len(t) + 2 for t in texts[:i]) for i in range(len(texts))]
+    ends = [start + len(text) for start, text in zip(starts, texts, strict=True)]
+    native = model.scores(joined, starts, ends)
+    monkeypatch.setattr(reader, "_native_scorer", lambda: None)
+    python = model.scores(joined, starts, ends)
+    assert native[1] == python[1] == [reader.han_count(text) for text in texts]
+    assert native[0] == pytest.approx(python[0], abs=1e-12)
+    assert native[0][0] > 0.95 and native[0][1] < 0.05
+
+
+def test_the_score_is_the_trained_formula(model: reader.Model) -> None:
+    """sublinear tf (1 + ln 2 for 稳赚 twice), L2-normalised, through the logistic function."""
+    import math
+
+    reading = model.read("稳赚稳赚")
+    grams = reader.features("稳赚稳赚")
+    known = {gram: count for gram, count in grams.items() if gram in model.terms}
+    values = {gram: (1 + math.log(count)) * model.terms[gram][0] for gram, count in known.items()}
+    norm = math.sqrt(sum(v * v for v in values.values()))
+    logit = -1.0 + sum(values[g] * model.terms[g][1] for g in values) / norm
+    assert reading.score == pytest.approx(1 / (1 + math.exp(-logit)))
+    assert reading.score == model.read("稳赚稳赚", evidence=3).score
+
+
+# --- the rule -------------------------------------------------------------------------------------------
+
+
+def test_a_paragraph_that_reads_like_a_claim_is_reported_at_its_strongest_sentence(model: reader.Model) -> None:
+    text = "本行的通知。\n\n我们的產品很好。每月穩賺，到手就是。\n"
+    [claim] = reviewed(text, [], [learned_rule()])
+    assert (claim.rule, claim.severity, claim.line, claim.column) == ("reader.claims", "error", 3, 9)
+    assert claim.matched == "每月穩賺，到手就是"  # the sentence as written, in traditional characters
+    assert "穩賺" in claim.message and "得分" in claim.message  # evidence quoted as written, and the score
+
+
+def test_a_claim_error_in_a_paragraph_that_reads_like_a_warning_becomes_a_warning(model: reader.Model) -> None:
+    text = "提醒：请警惕稳赚不赔的骗局，银行员工不会这样说。\n\n稳赚的理财，到手就是。\n"
+    findings = [finding("finance.promise.return", 1, column=6), finding("finance.promise.return", 3)]
+    first, second = reviewed(text, findings, [learned_rule()])
+    assert first.severity == "warning" and reader.lowered_by(first, "reader.claims")
+    assert second.severity == "error"  # the paragraph that offers it is not lowered
+    assert reviewed(text, findings, [learned_rule(below=None, arbitrates=())]) == findings
+
+
+def test_an_error_where_the_advertiser_speaks_is_never_lowered(model: reader.Model) -> None:
+    """The warning words are what an ad rides on: 骗局频发，本行承诺稳赚 (contexts.own_voice)."""
+    for text in (
+        "请警惕骗局，本行承诺稳赚。\n",
+        "请警惕骗局，认准稳赚的理财。\n",
+        "请警惕骗局，其实稳赚的理财是有的。\n",
+    ):
+        findings = [finding("finance.promise.return", 1, column=8)]
+        assert reviewed(text, findings, [learned_rule()]) == findings, text
+
+
+def test_only_arbitrated_rules_at_error_are_lowered(model: reader.Model) -> None:
+    text = "提醒：请警惕骗局，银行员工不会这样说。\n"
+    findings = [
+        finding("disclosures.wm.risk", 1),
+        finding("diversion.contact", 1, column=3),
+        finding("finance.promise.return", 1, severity="blocker", column=5),
+    ]
+    assert reviewed(text, findings, [learned_rule()]) == findings
+
+
+def test_a_paragraph_with_an_error_or_an_earlier_learned_report_is_not_reported_again(model: reader.Model) -> None:
+    text = "我们的理财稳赚，到手就是。\n"
+    assert [f.rule for f in reviewed(text, [finding("finance.promise.return", 1)], [learned_rule()])] == [
+        "finance.promise.return"
+    ]
+    short = learned_rule(id="reader.claims-short", severity="warning", below=None, arbitrates=())
+    assert [f.rule for f in reviewed(text, [], [learned_rule(), short])] == ["reader.claims"]
+    assert [f.rule for f in reviewed(text, [finding("x.y", 1, severity="warning")], [learned_rule()])] == [
+        "x.y",
+        "reader.claims",
+    ]
+
+
+def test_a_paragraph_a_deferred_rule_read_is_not_reported(model: reader.Model) -> None:
+    """A claim rule that matched and judged the words a quotation (info) read the paragraph: its verdict stands."""
+    text = "有人常说稳赚，到手就是。\n"
+    quoted = [finding("finance.promise.return", 1, severity="info")]
+    assert reviewed(text, quoted, [learned_rule()]) == quoted
+    assert [f.rule for f in reviewed(text, quoted, [learned_rule(defers_to=())])] == [
+        "finance.promise.return",
+        "reader.claims",
+    ]
+
+
+def test_too_few_han_characters_are_not_read(model: reader.Model) -> None:
+    """A URL, a name in letters or a date is not copy: neither reported nor used to lower an error."""
+    text = "稳赚到手 https://example.com/a wang.lei 2026-12-08\n"
+    assert reviewed(text, [], [learned_rule(min_han=5)]) == []
+    assert [f.rule for f in reviewed(text, [], [learned_rule(min_han=4)])] == ["reader.claims"]
+    lowered = [finding("finance.promise.return", 1)]
+    assert reviewed("警惕骗\n", lowered, [learned_rule(min_han=4)]) == lowered
+
+
+def test_the_shipped_model_never_reads_a_url_or_a_name() -> None:
+    from mediactl.check.runner import prepared
+
+    _, engine = prepared(None, None)
+    text = "https://www.example-bank.cn/news/wealth/?utm_source=wechat\n\nwang.lei li.na 2026-12-08 10:00\n"
+    assert [f for f in engine.check(extract_text(text, "a.txt"), Profile()) if f.rule.startswith("reader.")] == []
+
+
+def test_addresses_and_the_banks_own_names_are_left_out() -> None:
+    folded = FOLD("详见 https://bank.example/ca?utm=x，稳享添利180天持有期，稳享添利首发。WWW.BANK.CN/a")
+    left = reader.masked(folded, ["稳享添利180天", "稳享添利"])
+    assert len(left) == len(folded)  # offsets stay: evidence is cut from the original text
+    assert "http" not in left and "www" not in left and "稳享" not in left
+    assert "持有期" in left and "首发" in left  # a Chinese sentence right after a link is still read
+
+
+def test_compliance_names_reach_the_engine(tmp_path: Path) -> None:
+    from mediactl.check.engine import Engine
+    from mediactl.check.rules import builtin_pack_files
+
+    files = builtin_pack_files()
+    plain, named = load_rules(files), load_rules(files, names=("稳享添利",))
+    assert plain.digest != named.digest  # a project's names are part of the rules it checks with
+    assert Engine(named).names == ["稳享添利"]
+
+
+# --- the rule pack --------------------------------------------------------------------------------------
+
+
+def write_pack(tmp_path: Path, rule: str) -> Path:
+    pack = tmp_path / "house.yaml"
+    pack.write_text(
+        "pack: house\nrules:\n  - id: house.r\n    severity: error\n    message: m\n    source: s\n"
+        "    examples: {match: [稳赚], no_match: [你好]}\n" + rule,
+        encoding="utf-8",
+    )
+    return pack
+
+
+@pytest.mark.parametrize(
+    ("rule", "says"),
+    [
+        ("    kind: learned\n    model: nope.json\n    above: 0.8\n", "unknown model 'nope.json'"),
+        (
+            "    kind: learned\n    model: claims.json\n    above: 0.5\n    below: 0.6\n    arbitrates: [x.]\n",
+            "under 'above'",
+        ),
+        ("    kind: learned\n    model: claims.json\n", "needs 'above' (to report), 'below'"),
+        ("    kind: learned\n    model: claims.json\n    below: 0.3\n", "'arbitrates' and 'below' go together"),
+        ("    kind: learned\n    model: claims.json\n    above: 1.5\n", "expected a score from 0 to 1"),
+        ("    kind: learned\n    above: 0.8\n", "a learned rule needs 'model'"),
+        ("    kind: term\n    terms: [稳赚]\n    model: claims.json\n", "only a learned rule has 'model'"),
+    ],
+)
+def test_a_broken_learned_rule_is_named(tmp_path: Path, rule: str, says: str) -> None:
+    with pytest.raises(RulePackError) as raised:
+        load_rules([write_pack(tmp_path, rule)], root=tmp_path)
+    assert says in "\n".join(problem.message for problem in raised.value.problems)
+
+
+def test_a_retrained_model_changes_the_rules_digest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pack = write_pack(tmp_path, "    kind: learned\n    model: claims.json\n    above: 0.8\n")
+    before = load_rules([pack], root=tmp_path).digest
+    monkeypatch.setattr("mediactl.check.rules.model_bytes", lambda name: b"retrained")
+    assert load_rules([pack], root=tmp_path).digest != before
+
+
+def test_the_shipped_model_says_what_it_was_trained_on() -> None:
+    data = json.loads(reader.model_bytes("claims.json"))
+    trained = data["trained_on"]
+    assert trained["eval batches"] and trained["violations"] > 0 and trained["corpus paragraphs"] > 0
+    assert reader.models() == ("claims.json",)

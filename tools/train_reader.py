@@ -1,0 +1,142 @@
+"""Train the learned reader (check/reader.py) and write its model to src/mediactl/data/reader/.
+
+    pip install -e '.[train]'                    # scikit-learn, for this script only (never at run time)
+    python tools/train_reader.py --batches 1-7   # the eval batches a rules round may read; the rest stay unseen
+
+Training copy: the labelled cases of the named eval batches (violations and clean copy), plus the bank's own
+lawful copy in tools/reader/corpus.yaml (clean). The batches left out are the reader's held-out measure, read
+by `python bench/eval_bench.py`, as for the phrase rules (eval/README.md): never train on a batch and quote its
+figures as unseen.
+
+The features are check/reader.py's own (`features` of the normalizer's fold), so training and checking cannot
+disagree on what an n-gram is; scikit-learn only fits the weights (L2 logistic regression, classes weighted
+by their size). The model is JSON: reviewable, diffable, no pickle to trust.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import math
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from eval_bench import load_cases  # noqa: E402
+
+from mediactl.check.normalize import Normalizer  # noqa: E402
+from mediactl.check.reader import features  # noqa: E402
+
+CORPUS = ROOT / "tools" / "reader" / "corpus.yaml"
+OUT = ROOT / "src" / "mediactl" / "data" / "reader" / "claims.json"
+SIZES = (1, 2, 3)
+MIN_DF = 2  # an n-gram seen in one text only is that text's, not the class's
+C = 16.0
+SENTENCE = re.compile(r"(?<=[。！？；!?;])|\n")
+MIN_SENTENCE = 4
+OVERLAP = 20  # inverse regularisation: chosen on batches 1-6 -> 7 (bench/README.md, "learned reader")
+
+
+def batches(text: str) -> frozenset[int]:
+    """`1-7` or `1,2,5` as a set of batch numbers."""
+    chosen: set[int] = set()
+    for part in text.split(","):
+        low, _, high = part.partition("-")
+        chosen.update(range(int(low), int(high or low) + 1))
+    return frozenset(chosen)
+
+
+def training_copy(chosen: frozenset[int]) -> tuple[list[str], list[int], dict[str, int]]:
+    """(texts, labels 1 = violation, counts by origin) of the chosen batches and the corpus."""
+    texts: list[str] = []
+    labels: list[int] = []
+    held_out: set[str] = set()  # every run of OVERLAP characters of the cases left out
+    for case in load_cases():
+        if case.batch in chosen:
+            texts.append(case.text)
+            labels.append(int(case.label == "violation"))
+        else:
+            held_out.update(runs(case.text))
+    counts = {"violations": sum(labels), "clean cases": len(labels) - sum(labels)}
+    corpus = yaml.safe_load(CORPUS.read_text(encoding="utf-8")) if CORPUS.exists() else []
+    # A corpus paragraph sharing a long run with a held-out case (a page both quote) would let that case be learned.
+    paragraphs = [entry["text"] for entry in corpus if held_out.isdisjoint(runs(entry["text"]))]
+    counts["corpus paragraphs left out (overlap with held-out cases)"] = len(corpus) - len(paragraphs)
+    sentences = sorted({part for text in paragraphs for part in sentences_of(text)} - set(paragraphs))
+    texts += paragraphs + sentences
+    labels += [0] * (len(paragraphs) + len(sentences))
+    counts["corpus paragraphs"] = len(paragraphs)
+    counts["corpus sentences"] = len(sentences)
+    return texts, labels, counts
+
+
+def runs(text: str) -> set[str]:
+    """Every run of OVERLAP characters of `text`: two texts sharing one quote the same passage (a disclosure of 15
+    characters, 理财非存款、产品有风险、投资须谨慎, is shorter and may be shared)."""
+    return {text[i : i + OVERLAP] for i in range(len(text) - OVERLAP + 1)}
+
+
+def sentences_of(text: str) -> list[str]:
+    """The sentences of a lawful paragraph, each lawful on its own: a check reads headings, table cells, titles and
+    key facts (年化收益率：2.87%) as paragraphs of their own, and the labelled set's short texts are mostly ads, so
+    without short lawful copy the model learned that a short line with a figure is an ad."""
+    return [part.strip() for part in SENTENCE.split(text) if len(part.strip()) >= MIN_SENTENCE]
+
+
+def train(texts: list[str], labels: list[int]) -> dict[str, object]:
+    from scipy.sparse import csr_matrix  # scikit-learn's own dependency
+    from sklearn.linear_model import LogisticRegression
+
+    fold = Normalizer().fold
+    counted = [features(fold(text), SIZES) for text in texts]
+    df = Counter(gram for counts in counted for gram in counts)
+    vocabulary = sorted(gram for gram, seen in df.items() if seen >= MIN_DF)
+    column = {gram: i for i, gram in enumerate(vocabulary)}
+    n = len(texts)
+    idf = [math.log((1 + n) / (1 + df[gram])) + 1.0 for gram in vocabulary]
+    rows, cols, values = [], [], []
+    for row, counts in enumerate(counted):
+        cells = [(column[g], (1.0 + math.log(c)) * idf[column[g]]) for g, c in counts.items() if g in column]
+        norm = math.sqrt(sum(v * v for _, v in cells)) or 1.0
+        for col, value in cells:
+            rows.append(row)
+            cols.append(col)
+            values.append(value / norm)
+    matrix = csr_matrix((values, (rows, cols)), shape=(n, len(vocabulary)))
+    fitted = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(matrix, labels)
+    weights = fitted.coef_[0]
+    return {
+        "sizes": list(SIZES),
+        "intercept": round(float(fitted.intercept_[0]), 6),
+        "terms": {gram: [round(idf[i], 5), round(float(weights[i]), 5)] for i, gram in enumerate(vocabulary)},
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--batches", type=batches, default=batches("1-7"), help="eval batches to train on (1-7)")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    texts, labels, counts = training_copy(args.batches)
+    model = train(texts, labels)
+    model["trained_on"] = {
+        "eval batches": sorted(args.batches),
+        **counts,
+        "n-grams": len(model["terms"]),  # type: ignore[arg-type]
+        "date": datetime.date.today().isoformat(),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(model, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    print(f"{args.out.relative_to(ROOT)}: {model['trained_on']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
