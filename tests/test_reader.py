@@ -84,6 +84,13 @@ def test_gram_keys_differ_for_every_length_and_the_highest_code_points() -> None
     keys = [reader.gram_key(gram) for gram in grams]
     assert len(set(keys)) == len(keys)
     assert all(key >> 63 == 1 for key in keys)  # 0 marks an empty slot of the native table
+    assert [reader.gram_of(key) for key in keys] == grams  # the model's n-grams read back from its table
+
+
+def test_a_model_read_back_from_its_native_table_is_the_model() -> None:
+    data = json.loads(reader.model_bytes("claims.json"))
+    model = reader.Model(data)
+    assert model.terms == {gram: (idf, weight) for gram, (idf, weight) in data["terms"].items()}
 
 
 def test_native_and_python_scores_agree(model: reader.Model, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -109,18 +116,30 @@ def test_native_and_python_scores_agree(model: reader.Model, monkeypatch: pytest
     assert native[0][0] > 0.95 and native[0][1] < 0.05
 
 
+def test_native_and_python_evidence_agree(model: reader.Model, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spans of the strongest n-grams, strongest first, in the fold as given (runs of spaces, digits as written)."""
+    texts = ["  稳赚 \n 到手，稳赚稳赚 2026 到手", "我们的理财 稳 赚", "", "。。，", "稳赚" * 300 + "到手"]
+    natively = [model.evidence(text, 10) for text in texts] if reader._native_scorer() else None
+    monkeypatch.setattr(reader, "_native_scorer", lambda: None)
+    in_python = [model.evidence(text, 10) for text in texts]
+    assert [texts[0][a:b] for a, b in in_python[0]] == ["稳赚", "到手"]  # first occurrences, the stronger first
+    assert in_python[0][0] == (2, 4)
+    assert in_python[1] == [] and in_python[2] == [] and in_python[3] == []  # 稳 赚 apart is not the n-gram 稳赚
+    if natively is not None:
+        assert natively == in_python
+
+
 def test_the_score_is_the_trained_formula(model: reader.Model) -> None:
     """sublinear tf (1 + ln 2 for 稳赚 twice), L2-normalised, through the logistic function."""
     import math
 
-    reading = model.read("稳赚稳赚")
+    score = model.read("稳赚稳赚")
     grams = reader.features("稳赚稳赚")
     known = {gram: count for gram, count in grams.items() if gram in model.terms}
     values = {gram: (1 + math.log(count)) * model.terms[gram][0] for gram, count in known.items()}
     norm = math.sqrt(sum(v * v for v in values.values()))
     logit = -1.0 + sum(values[g] * model.terms[g][1] for g in values) / norm
-    assert reading.score == pytest.approx(1 / (1 + math.exp(-logit)))
-    assert reading.score == model.read("稳赚稳赚", evidence=3).score
+    assert score == pytest.approx(1 / (1 + math.exp(-logit)))
 
 
 # --- the rule -------------------------------------------------------------------------------------------

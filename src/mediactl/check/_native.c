@@ -1738,31 +1738,31 @@ done:
 }
 
 PyDoc_STRVAR(ngram_scores_doc,
-"ngram_scores(folded, starts, ends, keys, slots, idf, weight, intercept, max_size) -> (scores, han)\n\n"
-"The learned reader's score of each paragraph folded[starts[i]:ends[i]] (check/reader.py, Model.read without\n"
-"evidence), and how many Han characters it holds (reader.han_count): runs of whitespace count as one space,\n"
-"the ends are stripped and ASCII digits read as 0. Each n-gram of 1..max_size code points is looked up in an\n"
-"open-addressing table: keys, bytes of native uint64 (0 = empty; reader.gram_key), a power of two of them,\n"
-"slots (int32: the n-gram's number) beside them; idf and weight are bytes of native doubles by n-gram number.\n"
-"The score is the logistic function of intercept + sum(v * weight) / sqrt(sum(v * v)), v = (1 + log(count)) *\n"
-"idf over the n-grams found. One call per file: a call per paragraph cost more in argument parsing than in\n"
-"scoring.");
-
-/* Counts by n-gram number, kept between calls (zero outside a call; grown to the largest model seen): a
- * paragraph touches a few hundred of a model's ten thousand n-grams, and clearing only those beats sorting its
- * hits. The GIL is held throughout, so one buffer per process is safe. */
-static int32_t *gram_counts = NULL;
-static Py_ssize_t gram_counts_size = 0;
+"ngram_scores(folded, table, intercept, max_size, starts, ends) -> (scores, han)\n\n"
+"The learned reader's score of each paragraph folded[starts[i]:ends[i]] (check/reader.py, Model.read), and how\n"
+"many Han characters it holds (reader.han_count): runs of whitespace count as one space, the ends are stripped\n"
+"and ASCII digits read as 0. Each n-gram of 1..max_size code points is looked up in `table`, an open-addressing\n"
+"hash table of a power of two slots, each a native (uint64 key, double idf, double weight) with key 0 for an\n"
+"empty slot (reader.gram_key, reader.Model._table). The score is the logistic function of intercept +\n"
+"sum(v * weight) / sqrt(sum(v * v)), v = (1 + log(count)) * idf over the n-grams found. One call per file: a\n"
+"call per paragraph cost more in argument parsing than in scoring.");
 
 typedef struct {
-    const uint64_t *keys;
-    const int32_t *slots;
-    const double *idf, *weight;
-    Py_ssize_t terms;
+    double idf, weight;
+} GramSlot;
+
+typedef struct {
+    const uint64_t *keys;  /* reader.gram_key by slot; 0: an empty slot. Probed alone: 8 bytes a slot stay in cache */
+    const GramSlot *slots;  /* what a found n-gram adds, by slot */
     uint64_t mask;
     int bits, max_size;
-    double intercept;
 } GramTable;
+
+/* Counts by slot, kept between calls (zero outside a call; grown to the largest table seen): a paragraph
+ * touches a few hundred of a table's slots, and clearing only those beats sorting its hits. The GIL is held
+ * throughout, so one buffer per process is safe. */
+static int32_t *gram_counts = NULL;
+static Py_ssize_t gram_counts_size = 0;
 
 /* Han characters as reader.HAN counts them: the CJK unified ideographs, extension A, the compatibility block and
  * the supplementary planes' extensions. */
@@ -1773,15 +1773,45 @@ is_han(Py_UCS4 c)
            || (c >= 0x20000 && c <= 0x3FFFF);
 }
 
-/* The score of text[from:to] (its Han characters counted into *han); points and found hold at least (to - from)
- * and (to - from) * max_size items. */
-static double
-span_score(const GramTable *t, int kind, const void *data, Py_ssize_t from, Py_ssize_t to, uint32_t *points,
-           int32_t *found, Py_ssize_t *han)
+/* The table argument checked and described, gram_counts grown to fit it; -1 with an exception set if malformed. */
+static int
+gram_table(Py_buffer *view, int max_size, GramTable *t)
+{
+    const Py_ssize_t width = (Py_ssize_t)(sizeof(uint64_t) + sizeof(GramSlot));
+    const Py_ssize_t capacity = view->len / width;
+    if (capacity < 2 || (capacity & (capacity - 1)) != 0 || view->len % width != 0 || max_size < 1
+        || max_size > 3 || ((uintptr_t)view->buf % sizeof(uint64_t)) != 0 || capacity > INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "malformed n-gram table (see reader.Model._table)");
+        return -1;
+    }
+    t->keys = (const uint64_t *)view->buf;
+    t->slots = (const GramSlot *)(t->keys + capacity);
+    t->mask = (uint64_t)capacity - 1;
+    t->max_size = max_size;
+    for (t->bits = 0; ((Py_ssize_t)1 << t->bits) < capacity; t->bits++) {
+    }
+    if (gram_counts_size < capacity) {
+        int32_t *grown = PyMem_Calloc((size_t)capacity, sizeof(int32_t));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        PyMem_Free(gram_counts);
+        gram_counts = grown;
+        gram_counts_size = capacity;
+    }
+    return 0;
+}
+
+/* text[from:to] collapsed as reader.features reads it (runs of whitespace one space, the ends stripped, ASCII
+ * digits as 0) into points, with each point's index in text in origin when given; its Han characters in *han. */
+static Py_ssize_t
+collapsed(int kind, const void *data, Py_ssize_t from, Py_ssize_t to, uint32_t *points, Py_ssize_t *origin,
+          Py_ssize_t *han)
 {
     Py_ssize_t n = 0;
-    *han = 0;
     int space = 0;  /* a run of whitespace seen after some text: one space, if more text follows */
+    *han = 0;
     for (Py_ssize_t i = from; i < to; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if (Py_UNICODE_ISSPACE(c)) {
@@ -1789,12 +1819,28 @@ span_score(const GramTable *t, int kind, const void *data, Py_ssize_t from, Py_s
             continue;
         }
         if (space) {
+            if (origin) {
+                origin[n] = i - 1;
+            }
             points[n++] = ' ';
             space = 0;
         }
         *han += is_han(c);
-        points[n++] = c >= '1' && c <= '9' ? '0' : (uint32_t)c;  /* every digit reads as 0 (reader.features) */
+        if (origin) {
+            origin[n] = i;
+        }
+        points[n++] = c >= '1' && c <= '9' ? '0' : (uint32_t)c;
     }
+    return n;
+}
+
+/* The slot of each distinct n-gram of points[0:n] found in the table, in order of first sight, into found (and
+ * where it first starts into first, its size into sizes, when given); gram_counts counts them (the caller
+ * clears). Returns how many. */
+static Py_ssize_t
+grams_found(const GramTable *t, const uint32_t *points, Py_ssize_t n, int32_t *found, Py_ssize_t *first,
+            int32_t *sizes)
+{
     Py_ssize_t hits = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         uint64_t key = (uint64_t)1 << 63 | points[i];
@@ -1805,9 +1851,13 @@ span_score(const GramTable *t, int kind, const void *data, Py_ssize_t from, Py_s
             uint64_t h = (key * 0x9E3779B97F4A7C15ULL) >> (64 - t->bits);
             while (t->keys[h] != 0) {
                 if (t->keys[h] == key) {
-                    int32_t number = t->slots[h];
-                    if (number >= 0 && number < t->terms && gram_counts[number]++ == 0) {
-                        found[hits++] = number;
+                    if (gram_counts[h]++ == 0) {
+                        found[hits] = (int32_t)h;
+                        if (first) {
+                            first[hits] = i;
+                            sizes[hits] = size;
+                        }
+                        hits++;
                     }
                     break;
                 }
@@ -1815,17 +1865,7 @@ span_score(const GramTable *t, int kind, const void *data, Py_ssize_t from, Py_s
             }
         }
     }
-    double dot = 0.0, norm2 = 0.0;
-    for (Py_ssize_t i = 0; i < hits; i++) {
-        int32_t number = found[i];
-        double value = (1.0 + log((double)gram_counts[number])) * t->idf[number];
-        gram_counts[number] = 0;
-        norm2 += value * value;
-        dot += value * t->weight[number];
-    }
-    double logit = t->intercept + dot / (norm2 > 0.0 ? sqrt(norm2) : 1.0);
-    logit = logit > 60.0 ? 60.0 : (logit < -60.0 ? -60.0 : logit);
-    return 1.0 / (1.0 + exp(-logit));
+    return hits;
 }
 
 static PyObject *
@@ -1833,46 +1873,24 @@ ngram_scores(PyObject *module, PyObject *args)
 {
     (void)module;
     PyObject *text, *starts, *ends;
-    Py_buffer keys_view, slots_view, idf_view, weight_view;
+    Py_buffer view;
+    double intercept;
+    int max_size;
     GramTable t;
-    if (!PyArg_ParseTuple(args, "UO!O!y*y*y*y*di:ngram_scores", &text, &PyList_Type, &starts, &PyList_Type, &ends,
-                          &keys_view, &slots_view, &idf_view, &weight_view, &t.intercept, &t.max_size)) {
+    if (!PyArg_ParseTuple(args, "Uy*diO!O!:ngram_scores", &text, &view, &intercept, &max_size, &PyList_Type, &starts,
+                          &PyList_Type, &ends)) {
         return NULL;
     }
     PyObject *result = NULL, *scores = NULL, *hans = NULL;
     uint32_t *points = NULL;
     int32_t *found = NULL;
-    const Py_ssize_t capacity = keys_view.len / (Py_ssize_t)sizeof(uint64_t);
     const Py_ssize_t count = PyList_GET_SIZE(starts), length = PyUnicode_GET_LENGTH(text);
-    t.terms = idf_view.len / (Py_ssize_t)sizeof(double);
-    if (capacity < 2 || (capacity & (capacity - 1)) != 0 || keys_view.len % sizeof(uint64_t) != 0
-        || slots_view.len != capacity * (Py_ssize_t)sizeof(int32_t) || idf_view.len != weight_view.len
-        || idf_view.len % sizeof(double) != 0 || t.max_size < 1 || t.max_size > 3
-        || ((uintptr_t)keys_view.buf % sizeof(uint64_t)) != 0 || ((uintptr_t)slots_view.buf % sizeof(int32_t)) != 0
-        || ((uintptr_t)idf_view.buf % sizeof(double)) != 0 || ((uintptr_t)weight_view.buf % sizeof(double)) != 0) {
-        PyErr_SetString(PyExc_ValueError, "ngram_scores: malformed table (see reader.Model._table)");
+    if (gram_table(&view, max_size, &t) < 0) {
         goto done;
     }
     if (PyList_GET_SIZE(ends) != count) {
         PyErr_SetString(PyExc_ValueError, "ngram_scores: starts and ends differ in length");
         goto done;
-    }
-    t.keys = (const uint64_t *)keys_view.buf;
-    t.slots = (const int32_t *)slots_view.buf;
-    t.idf = (const double *)idf_view.buf;
-    t.weight = (const double *)weight_view.buf;
-    t.mask = (uint64_t)capacity - 1;
-    for (t.bits = 0; ((Py_ssize_t)1 << t.bits) < capacity; t.bits++) {
-    }
-    if (gram_counts_size < t.terms) {
-        int32_t *grown = PyMem_Calloc((size_t)t.terms, sizeof(int32_t));
-        if (grown == NULL) {
-            PyErr_NoMemory();
-            goto done;
-        }
-        PyMem_Free(gram_counts);
-        gram_counts = grown;
-        gram_counts_size = t.terms;
     }
     Py_ssize_t longest = 0;
     for (Py_ssize_t i = 0; i < count; i++) {
@@ -1889,7 +1907,7 @@ ngram_scores(PyObject *module, PyObject *args)
         longest = to - from > longest ? to - from : longest;
     }
     points = PyMem_New(uint32_t, longest + 1);
-    found = PyMem_New(int32_t, longest * t.max_size + 1);  /* the distinct n-grams found, in order of first sight */
+    found = PyMem_New(int32_t, longest * max_size + 1);
     scores = PyList_New(count);
     hans = PyList_New(count);
     if (points == NULL || found == NULL || scores == NULL || hans == NULL) {
@@ -1899,10 +1917,22 @@ ngram_scores(PyObject *module, PyObject *args)
     const int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     for (Py_ssize_t i = 0; i < count; i++) {
-        Py_ssize_t from = PyLong_AsSsize_t(PyList_GET_ITEM(starts, i));
-        Py_ssize_t to = PyLong_AsSsize_t(PyList_GET_ITEM(ends, i));
         Py_ssize_t han;
-        PyObject *score = PyFloat_FromDouble(span_score(&t, kind, data, from, to, points, found, &han));
+        Py_ssize_t n = collapsed(kind, data, PyLong_AsSsize_t(PyList_GET_ITEM(starts, i)),
+                                 PyLong_AsSsize_t(PyList_GET_ITEM(ends, i)), points, NULL, &han);
+        Py_ssize_t hits = grams_found(&t, points, n, found, NULL, NULL);
+        double dot = 0.0, norm2 = 0.0;
+        for (Py_ssize_t j = 0; j < hits; j++) {
+            const GramSlot *slot = &t.slots[found[j]];
+            const int32_t seen = gram_counts[found[j]];
+            double value = (seen == 1 ? 1.0 : 1.0 + log((double)seen)) * slot->idf;  /* most occur once: no log */
+            gram_counts[found[j]] = 0;
+            norm2 += value * value;
+            dot += value * slot->weight;
+        }
+        double logit = intercept + dot / (norm2 > 0.0 ? sqrt(norm2) : 1.0);
+        logit = logit > 60.0 ? 60.0 : (logit < -60.0 ? -60.0 : logit);
+        PyObject *score = PyFloat_FromDouble(1.0 / (1.0 + exp(-logit)));
         PyObject *han_count = score ? PyLong_FromSsize_t(han) : NULL;
         if (han_count == NULL) {
             Py_XDECREF(score);
@@ -1917,10 +1947,92 @@ done:
     Py_XDECREF(hans);
     PyMem_Free(points);
     PyMem_Free(found);
-    PyBuffer_Release(&keys_view);
-    PyBuffer_Release(&slots_view);
-    PyBuffer_Release(&idf_view);
-    PyBuffer_Release(&weight_view);
+    PyBuffer_Release(&view);
+    return result;
+}
+
+PyDoc_STRVAR(ngram_evidence_doc,
+"ngram_evidence(folded, table, max_size, count) -> [(start, end), ...]\n\n"
+"The n-grams of one paragraph that raised its score most (reader.Model.evidence): of the distinct n-grams found\n"
+"(as ngram_scores finds them) of two or more letters, digits or Han (no space, no punctuation) with a positive\n"
+"weight, the `count` with the largest (1 + log(count)) * idf * weight, strongest first, each as the span of its\n"
+"first occurrence in `folded`.");
+
+static PyObject *
+ngram_evidence(PyObject *module, PyObject *args)
+{
+    (void)module;
+    PyObject *text;
+    Py_buffer view;
+    int max_size;
+    Py_ssize_t count;
+    GramTable t;
+    if (!PyArg_ParseTuple(args, "Uy*in:ngram_evidence", &text, &view, &max_size, &count)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    uint32_t *points = NULL;
+    Py_ssize_t *origin = NULL, *first = NULL;
+    int32_t *found = NULL, *sizes = NULL;
+    const Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    if (gram_table(&view, max_size, &t) < 0) {
+        goto done;
+    }
+    points = PyMem_New(uint32_t, length + 1);
+    origin = PyMem_New(Py_ssize_t, length + 1);  /* where each point of the collapsed text stands in `folded` */
+    found = PyMem_New(int32_t, length * max_size + 1);
+    first = PyMem_New(Py_ssize_t, length * max_size + 1);
+    sizes = PyMem_New(int32_t, length * max_size + 1);
+    if (points == NULL || origin == NULL || found == NULL || first == NULL || sizes == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t han;
+    const Py_ssize_t n = collapsed(PyUnicode_KIND(text), PyUnicode_DATA(text), 0, length, points, origin, &han);
+    const Py_ssize_t hits = grams_found(&t, points, n, found, first, sizes);
+    for (Py_ssize_t j = 0; j < hits; j++) {  /* shown only if two or more letters, digits or Han */
+        for (Py_ssize_t k = 0; k < sizes[j] && sizes[j] > 1; k++) {
+            if (!Py_UNICODE_ISALNUM(points[first[j] + k])) {
+                sizes[j] = 0;
+            }
+        }
+        sizes[j] = sizes[j] > 1 ? sizes[j] : 0;
+    }
+    result = PyList_New(0);
+    for (Py_ssize_t picked = 0; result != NULL && picked < count; picked++) {
+        Py_ssize_t best = -1;
+        double strongest = 0.0;
+        for (Py_ssize_t j = 0; j < hits; j++) {
+            const GramSlot *slot = &t.slots[found[j]];
+            const int32_t seen = gram_counts[found[j]];
+            double value = (seen == 1 ? 1.0 : 1.0 + log((double)seen)) * slot->idf * slot->weight;
+            if (sizes[j] != 0 && value > strongest) {
+                strongest = value;
+                best = j;
+            }
+        }
+        if (best < 0) {
+            break;
+        }
+        PyObject *span = Py_BuildValue("(nn)", origin[first[best]], origin[first[best] + sizes[best] - 1] + 1);
+        sizes[best] = 0;
+        if (span == NULL || PyList_Append(result, span) < 0) {
+            Py_XDECREF(span);
+            Py_CLEAR(result);
+        } else {
+            Py_DECREF(span);
+        }
+    }
+    for (Py_ssize_t j = 0; j < hits; j++) {
+        gram_counts[found[j]] = 0;
+    }
+done:
+    PyMem_Free(points);
+    PyMem_Free(origin);
+    PyMem_Free(found);
+    PyMem_Free(first);
+    PyMem_Free(sizes);
+    PyBuffer_Release(&view);
     return result;
 }
 
@@ -1930,6 +2042,7 @@ static PyMethodDef native_methods[] = {
     {"markdown_segments", markdown_segments, METH_VARARGS, markdown_segments_doc},
     {"match_spans", match_spans, METH_VARARGS, match_spans_doc},
     {"ngram_scores", ngram_scores, METH_VARARGS, ngram_scores_doc},
+    {"ngram_evidence", ngram_evidence, METH_VARARGS, ngram_evidence_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1947,7 +2060,7 @@ static struct PyModuleDef native_module = {
 #define MARKDOWN_API 2
 
 /* The version of ngram_scores, which reader.py calls only when the number matches. */
-#define READER_API 2
+#define READER_API 4
 
 PyMODINIT_FUNC
 PyInit__native(void)

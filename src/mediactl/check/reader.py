@@ -27,10 +27,9 @@ import json
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mediactl.check.contexts import own_voice
 from mediactl.check.findings import Finding
@@ -44,7 +43,7 @@ if TYPE_CHECKING:
 RANK = {"info": 0, "warning": 1, "error": 2, "blocker": 3}
 
 #: The version of _native.ngram_scores this code calls; another build scores in Python (same figures, slower).
-READER_API = 2
+READER_API = 4
 _GOLDEN = 0x9E3779B97F4A7C15  # Fibonacci hashing: the n-gram table's slot is the key times this, top bits
 
 #: Runs of whitespace count as one space: line breaks inside a paragraph are layout, not wording.
@@ -68,24 +67,32 @@ def features(folded: str, sizes: tuple[int, ...] = (1, 2, 3)) -> Counter[str]:
     return counts
 
 
-@dataclass(frozen=True)
-class Reading:
-    """A paragraph's score (0-1: how much it reads like a violation) and the n-grams that raised it most."""
-
-    score: float
-    evidence: tuple[str, ...]
-
-
 class Model:
     """A trained model (`load`): per n-gram its idf and its weight, the intercept, and what it was trained on."""
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.sizes = tuple(int(size) for size in data["sizes"])
         self.intercept = float(data["intercept"])
-        self.terms: dict[str, tuple[float, float]] = {
-            gram: (idf, weight) for gram, (idf, weight) in data["terms"].items()
-        }
         self.trained_on: dict[str, Any] = dict(data.get("trained_on", {}))
+        terms = {gram: (float(idf), float(weight)) for gram, (idf, weight) in data["terms"].items()}
+        # Where the native scorer runs, only its table is kept: the dict of 16,000 n-grams was 6 MiB in each
+        # process of a large check, the table is 0.8 MiB. `terms` is read back from the table if ever asked.
+        self._terms: dict[str, tuple[float, float]] | None = terms
+        if _native_scorer() is not None and self.sizes == tuple(range(1, len(self.sizes) + 1)):
+            self._table = _table_of(terms)
+            self._terms = None
+
+    @property
+    def terms(self) -> dict[str, tuple[float, float]]:
+        """Each n-gram's (idf, weight): as loaded, or read back from the native table (keys are reversible)."""
+        if self._terms is None:
+            capacity = len(self._table) // 24
+            keys = array.array("Q", self._table[: 8 * capacity])
+            payload = array.array("d", self._table[8 * capacity :])
+            self._terms = {
+                gram_of(key): (payload[2 * slot], payload[2 * slot + 1]) for slot, key in enumerate(keys) if key
+            }
+        return self._terms
 
     def scores(self, folded: str, starts: list[int], ends: list[int]) -> tuple[list[float], list[int]]:
         """`read(folded[start:end]).score` of each span (the paragraphs of one file in its fold) and how many Han
@@ -93,48 +100,63 @@ class Model:
         and in Python that took 6.0 s on the 2,000-file Markdown bench (7.8 M characters), in C 0.26 s."""
         native = _native_scorer()
         if native is not None and self.sizes == tuple(range(1, len(self.sizes) + 1)):
-            keys, slots, idf, weight = self._table
-            scores, han = native.ngram_scores(
-                folded, starts, ends, keys, slots, idf, weight, self.intercept, len(self.sizes)
-            )
+            scores, han = native.ngram_scores(folded, self._table, self.intercept, len(self.sizes), starts, ends)
             return scores, han
         spans = [folded[start:end] for start, end in zip(starts, ends, strict=True)]
-        return [self.read(span).score for span in spans], [han_count(span) for span in spans]
+        return [self.read(span) for span in spans], [han_count(span) for span in spans]
 
     @cached_property
-    def _table(self) -> tuple[bytes, bytes, bytes, bytes]:
-        """The n-grams as an open-addressing hash table for ngram_score: keys (uint64, 0 = empty; `gram_key`),
-        each key's n-gram number (int32), and by number the idf and the weight (doubles); built once per process."""
-        bits = max(1, (2 * len(self.terms) - 1).bit_length())  # at most half full: short probe runs
-        keys = array.array("Q", bytes(8 << bits))
-        slots = array.array("i", [-1]) * (1 << bits)
-        mask = (1 << bits) - 1
-        for number, gram in enumerate(self.terms):
-            key = gram_key(gram)
-            slot = ((key * _GOLDEN) & 0xFFFFFFFFFFFFFFFF) >> (64 - bits)
-            while keys[slot]:
-                slot = (slot + 1) & mask
-            keys[slot], slots[slot] = key, number
-        idf = array.array("d", (idf for idf, _ in self.terms.values()))
-        weight = array.array("d", (weight for _, weight in self.terms.values()))
-        return keys.tobytes(), slots.tobytes(), idf.tobytes(), weight.tobytes()
+    def _table(self) -> bytes:
+        """The native scorer's table (`_table_of`), where the model was made without it (tests switch it off)."""
+        return _table_of(self.terms)
 
-    def read(self, folded: str, evidence: int = 0) -> Reading:
-        """The score of one paragraph's fold; with `evidence`, that many n-grams that pushed it up most."""
-        terms = self.terms
-        weighted: list[tuple[float, float, str]] = []
-        for gram, count in features(folded, self.sizes).items():
-            known = terms.get(gram)
-            if known is not None:
-                value = (1.0 + math.log(count)) * known[0]
-                weighted.append((value, known[1], gram))
-        norm = math.sqrt(sum(value * value for value, _, _ in weighted)) or 1.0
-        logit = self.intercept + sum(value * weight for value, weight, _ in weighted) / norm
-        score = 1.0 / (1.0 + math.exp(-max(min(logit, 60.0), -60.0)))
-        if not evidence:
-            return Reading(score, ())
-        strongest = sorted((w for w in weighted if w[1] > 0 and _wordlike(w[2])), key=lambda w: -w[0] * w[1])
-        return Reading(score, tuple(_distinct(gram for _, _, gram in strongest))[:evidence])
+    def read(self, folded: str) -> float:
+        """The score of one paragraph's fold (0-1: how much it reads like a violation), in Python."""
+        values = [
+            ((1.0 + math.log(count)) * known[0], known[1])
+            for gram, count in features(folded, self.sizes).items()
+            if (known := self.terms.get(gram)) is not None
+        ]
+        norm = math.sqrt(sum(value * value for value, _ in values)) or 1.0
+        logit = self.intercept + sum(value * weight for value, weight in values) / norm
+        return 1.0 / (1.0 + math.exp(-max(min(logit, 60.0), -60.0)))
+
+    def evidence(self, folded: str, count: int) -> list[tuple[int, int]]:
+        """Where in `folded` (a paragraph's fold) the `count` n-grams that raised its score most first stand,
+        strongest first: of two or more letters, digits or Han (a reader can read them), with a positive weight,
+        by (1 + log(count)) * idf * weight. Natively where built; the Python path gives the same spans."""
+        native = _native_scorer()
+        if native is not None and self.sizes == tuple(range(1, len(self.sizes) + 1)):
+            return list(native.ngram_evidence(folded, self._table, len(self.sizes), count))
+        points: list[str] = []
+        origin: list[int] = []  # where each character of the collapsed text stands in `folded`
+        for at, char in enumerate(folded):
+            if char.isspace():
+                if points and points[-1] != " ":
+                    points.append(" ")
+                    origin.append(at)
+                continue
+            points.append(char)
+            origin.append(at)
+        while points and points[-1] == " ":
+            points.pop()
+            origin.pop()
+        text = "".join(points).translate(_DIGITS)
+        seen: dict[str, list[int]] = {}  # n-gram -> [count, first start, size]
+        for start in range(len(text)):
+            for size in self.sizes:
+                gram = text[start : start + size]
+                if len(gram) == size and gram in self.terms:
+                    entry = seen.setdefault(gram, [0, start, size])
+                    entry[0] += 1
+        ranked = sorted(
+            (
+                (-(1.0 + math.log(n)) * self.terms[gram][0] * self.terms[gram][1], first, size)
+                for gram, (n, first, size) in seen.items()
+                if size > 1 and gram.isalnum() and self.terms[gram][1] > 0
+            ),
+        )
+        return [(origin[first], origin[first + size - 1] + 1) for _, first, size in ranked[:count]]
 
 
 @lru_cache(maxsize=1)
@@ -150,7 +172,8 @@ def masked(folded: str, names: Sequence[str]) -> str:
     addresses (their Latin letters read like the pinyin of an evasion), and the bank's own brand and product names
     (folded, longest first; compliance.names), which its training copy names 某银行 and 某理财产品 and which can
     read like a promise (稳享添利)."""
-    folded = _ADDRESS.sub(lambda match: " " * len(match.group()), folded)
+    if "http" in folded or "www." in folded:  # most texts hold none: two plain searches, not a regex scan
+        folded = _ADDRESS.sub(lambda match: " " * len(match.group()), folded)
     for name in names:
         if name in folded:
             folded = folded.replace(name, " " * len(name))
@@ -167,6 +190,34 @@ def han_count(text: str) -> int:
     return len(HAN.findall(text))
 
 
+def _table_of(terms: dict[str, tuple[float, float]]) -> bytes:
+    """The n-grams as an open-addressing hash table for the native scorer: a power of two slots, each a native
+    (uint64 key, double idf, double weight), key 0 for an empty one (`gram_key`); at most half full, so probe runs
+    stay short; one slot holds all a found n-gram needs (one cache line, where three arrays took three)."""
+    bits = max(1, (2 * len(terms) - 1).bit_length())
+    mask = (1 << bits) - 1
+    keys = array.array("Q", bytes(8 << bits))
+    payload = array.array("d", bytes(16 << bits))
+    for gram, (idf, weight) in terms.items():
+        key = gram_key(gram)
+        slot = ((key * _GOLDEN) & 0xFFFFFFFFFFFFFFFF) >> (64 - bits)
+        while keys[slot]:
+            slot = (slot + 1) & mask
+        keys[slot] = key
+        payload[2 * slot], payload[2 * slot + 1] = idf, weight
+    return keys.tobytes() + payload.tobytes()
+
+
+def gram_of(key: int) -> str:
+    """The n-gram of a `gram_key`."""
+    chars = [chr(key & 0x1FFFFF)]
+    for place in (1, 2):
+        point = (key >> (21 * place)) & 0x1FFFFF
+        if point:
+            chars.append(chr(point - 1))
+    return "".join(chars)
+
+
 def gram_key(gram: str) -> int:
     """An n-gram of 1-3 code points as the native table's key: the top bit set (0 marks an empty slot), the
     first code point in bits 0-20, each later one plus 1 in the next 21 bits (code points are below 2**21)."""
@@ -174,11 +225,6 @@ def gram_key(gram: str) -> int:
     for place, char in enumerate(gram[1:], start=1):
         key |= (ord(char) + 1) << (21 * place)
     return key
-
-
-def _wordlike(gram: str) -> bool:
-    """Evidence a person can read: two or more letters, digits or Han, no punctuation or space."""
-    return len(gram) > 1 and gram.isalnum()
 
 
 def _distinct(grams: Any) -> list[str]:
@@ -217,8 +263,31 @@ _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 QUOTE_CHARS = 80
 
 
+Scores = dict[str, tuple[list[float], list[int]]]  # model name -> (each paragraph's score, its Han characters)
+
+
+class Reading(NamedTuple):
+    """What the learned rules in force read of one file: the rules, its fold without addresses and the bank's
+    names (`masked`), and each model's scores of its paragraphs (`read`)."""
+
+    rules: list[Rule]
+    text: str
+    scores: Scores
+
+
+def read(rules: Sequence[Rule], segments: Sequence[Any], folded: str, starts: list[int]) -> Scores:
+    """Each of the rules' models' scores of the paragraphs (`segments`, at `starts` in `folded`)."""
+    ends = [start + len(segment.text) for start, segment in zip(starts, segments, strict=True)]
+    return {name: load(name).scores(folded, starts, ends) for name in {rule.model for rule in rules}}
+
+
 def review(
-    rules: Sequence[Rule], segments: Sequence[Any], folded: str, starts: list[int], findings: list[Finding]
+    rules: Sequence[Rule],
+    segments: Sequence[Any],
+    folded: str,
+    starts: list[int],
+    findings: list[Finding],
+    scores: Scores | None = None,
 ) -> list[Finding]:
     """One file's findings after the learned `rules` (those in force, in pack order) have read each of its
     paragraphs (`segments`, at `starts` in `folded`, the fold of their joined text). A rule reads a paragraph
@@ -227,20 +296,19 @@ def review(
     not in the advertiser's own voice. With `above`, it reports the paragraph when the score is at least that,
     nothing there failed at error, no `defers_to` rule matched there at any severity (the rules read it: a
     quotation they lowered to info stays lowered) and no earlier learned rule reported it."""
-    ends = [start + len(segment.text) for start, segment in zip(starts, segments, strict=True)]
-    read = {name: load(name).scores(folded, starts, ends) for name in {rule.model for rule in rules}}
+    scores = scores if scores is not None else read(rules, segments, folded, starts)
     places = _Places(segments)
     numbers = [places.find(finding) for finding in findings]
     claimed: set[int] = set()  # paragraphs a learned rule reported: a later one does not report them again
     for rule in rules:
-        scores, han = read[rule.model]
+        score_of, han = scores[rule.model]
         if rule.below is not None:
             below = rule.below
             findings = [
-                _lowered(rule, finding, scores[number])
+                _lowered(rule, finding, score_of[number])
                 if number is not None
                 and han[number] >= rule.min_han
-                and scores[number] < below
+                and score_of[number] < below
                 and finding.severity == "error"
                 and finding.rule.startswith(rule.arbitrates)
                 and not own_voice(segments[number].text)
@@ -259,10 +327,11 @@ def review(
                 or (rule.defers_to and finding.rule.startswith(rule.defers_to))
             )
         }
-        for number, score in enumerate(scores):
+        for number, score in enumerate(score_of):
             if score >= above and han[number] >= rule.min_han and number not in failed:
                 model = load(rule.model)
-                findings.append(_claim(rule, model, segments[number], folded[starts[number] : ends[number]], score))
+                text = folded[starts[number] : starts[number] + len(segments[number].text)]
+                findings.append(_claim(rule, model, segments[number], text, score))
                 numbers.append(number)
                 claimed.add(number)
     return findings
@@ -295,10 +364,9 @@ def lowered_by(finding: Finding, rule_id: str) -> bool:
 
 def _claim(rule: Rule, model: Model, segment: Any, folded: str, score: float) -> Finding:
     """The finding for a paragraph that reads like a claim: at the sentence holding its strongest evidence."""
-    grams = model.read(folded, evidence=5).evidence
-    places = [folded.find(gram) for gram in grams]
-    evidence = [segment.text[at : at + len(gram)] for at, gram in zip(places, grams, strict=True)]  # as written
-    at = places[0] if places else 0
+    spans = model.evidence(folded, 10)
+    evidence = _distinct(segment.text[start:end] for start, end in spans)[:5]  # as written, not as folded
+    at = spans[0][0] if spans else 0
     start = max((m.end() for m in _SENTENCE_END.finditer(segment.text, 0, max(at, 0))), default=0)
     end = next((m.start() for m in _SENTENCE_END.finditer(segment.text, max(at, 0))), len(segment.text))
     while start < end and segment.text[start].isspace():
@@ -314,28 +382,19 @@ def _claim(rule: Rule, model: Model, segment: Any, folded: str, score: float) ->
 
 
 class _Places:
-    """Which paragraph a finding is in, from its file, field, line and column (findings carry no paragraph)."""
+    """Which paragraph a finding is in, from its field, line and column (findings carry no paragraph; those of one
+    check call are of one file): the last paragraph of its field that starts at or before it. A paragraph's first
+    anchor is its start, so nothing is computed per paragraph (a check holds hundreds of thousands)."""
 
     def __init__(self, segments: Sequence[Any]) -> None:
-        spans: dict[tuple[str, str], list[tuple[tuple[int, int], tuple[int, int], int]]] = {}
-        for number, segment in enumerate(segments):
-            if segment.text:
-                first = segment.position(0)
-                spans.setdefault((segment.file, segment.field), []).append(
-                    (first, segment.position(len(segment.text)), number)
-                )
-        for each in spans.values():
-            each.sort()
-        self.spans = spans
-        self.firsts = {key: [first for first, _, _ in each] for key, each in spans.items()}
+        self.starts = sorted(
+            (segment.field, segment.anchors[0][1], segment.anchors[0][2], number)
+            for number, segment in enumerate(segments)
+            if segment.text
+        )
 
     def find(self, finding: Finding) -> int | None:
-        key = (finding.file, finding.field)
-        spans = self.spans.get(key)
-        if not spans:
+        index = bisect.bisect_right(self.starts, (finding.field, finding.line, finding.column, 1 << 62)) - 1
+        if index < 0 or self.starts[index][0] != finding.field:
             return None
-        index = bisect.bisect_right(self.firsts[key], (finding.line, finding.column)) - 1
-        if index < 0:
-            return None
-        _, last, number = spans[index]
-        return number if (finding.line, finding.column) <= last else None
+        return self.starts[index][3]
