@@ -288,3 +288,8 @@ def test_the_shipped_model_says_what_it_was_trained_on() -> None:
     trained = data["trained_on"]
     assert trained["eval batches"] and trained["violations"] > 0 and trained["corpus paragraphs"] > 0
     assert reader.models() == ("claims.json",)
+
+
+def test_evidence_names_each_wording_once() -> None:
+    """An n-gram overlapping a stronger one, as a part or a whole, adds nothing a reader can use."""
+    assert reader._distinct(["一分", "一分不", "稳赚", " ", "赚", "到手"]) == ["一分", "稳赚", "到手"]

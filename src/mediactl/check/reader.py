@@ -228,12 +228,13 @@ def gram_key(gram: str) -> int:
 
 
 def _distinct(grams: Any) -> list[str]:
-    """N-grams in order, leaving out any that a stronger one already contains (稳赚 after 稳赚不)."""
+    """N-grams in order, leaving out any that overlaps a stronger one as a part or a whole (一分 then 一分不: one)."""
     kept: list[str] = []
     for gram in grams:
-        if not any(gram in longer for longer in kept):
-            kept.append(gram.strip())
-    return [gram for gram in kept if gram]
+        gram = gram.strip()
+        if gram and not any(gram in other or other in gram for other in kept):
+            kept.append(gram)
+    return kept
 
 
 @lru_cache(maxsize=4)
