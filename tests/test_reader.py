@@ -145,12 +145,43 @@ def test_the_score_is_the_trained_formula(model: reader.Model) -> None:
 # --- the rule -------------------------------------------------------------------------------------------
 
 
-def test_a_paragraph_that_reads_like_a_claim_is_reported_at_its_strongest_sentence(model: reader.Model) -> None:
+def test_a_paragraph_that_reads_like_a_claim_is_reported_at_its_strongest_n_gram(model: reader.Model) -> None:
     text = "本行的通知。\n\n我们的產品很好。每月穩賺，到手就是。\n"
     [claim] = reviewed(text, [], [learned_rule()])
-    assert (claim.rule, claim.severity, claim.line, claim.column) == ("reader.claims", "error", 3, 9)
-    assert claim.matched == "每月穩賺，到手就是"  # the sentence as written, in traditional characters
-    assert "穩賺" in claim.message and "得分" in claim.message  # evidence quoted as written, and the score
+    assert (claim.rule, claim.severity, claim.line, claim.column) == ("reader.claims", "error", 3, 11)
+    assert claim.matched == "穩賺"  # as written, in traditional characters: short, so an allowance carries over
+    assert "句：「每月穩賺，到手就是」" in claim.message and "得分" in claim.message  # its sentence and the score
+
+
+def test_a_claim_tacked_onto_a_warning_is_not_lowered(model: reader.Model) -> None:
+    """The paragraph reads like a warning, but the sentence holding the error does not (review: padding)."""
+    text = "提醒：请警惕骗局，请警惕骗局，请警惕骗局，请警惕骗局。稳赚到手。\n"
+    findings = [finding("finance.promise.return", 1, column=28)]
+    assert reviewed(text, findings, [learned_rule()]) == findings
+
+
+def test_findings_of_two_files_on_the_same_line_are_told_apart(model: reader.Model) -> None:
+    """One check may hold several files (an item's subtitles): a finding is placed in its own file's paragraph."""
+    warning = extract_text("提醒：请警惕骗局，银行员工不会这样说。\n", "tips.srt")
+    claim = extract_text("稳赚的理财，到手就是。\n", "ad.srt")
+    segments = [*claim, *warning]  # the warning's paragraph last: where one key (field, line, column) would land
+    joined = "\n\n".join(segment.text for segment in segments)
+    starts = [0, len(claim[0].text) + 2]
+    error = Finding("ad.srt", 1, 1, "finance.promise.return", "error", "m", "稳赚", "src", field="body")
+    [kept, *_] = reader.review([learned_rule()], segments, FOLD(joined), starts, [error])
+    assert kept.severity == "error"
+
+
+def test_a_disclosure_rule_is_never_lowered(model: reader.Model) -> None:
+    text = "提醒：请警惕骗局，银行员工不会这样说。\n"
+    findings = [finding("finance.disclosure", 1)]
+    segments = extract_text(text, "a.md")
+    assert (
+        reader.review(
+            [learned_rule()], segments, FOLD(segments[0].text), [0], findings, never=frozenset({"finance.disclosure"})
+        )
+        == findings
+    )
 
 
 def test_a_claim_error_in_a_paragraph_that_reads_like_a_warning_becomes_a_warning(model: reader.Model) -> None:
@@ -268,6 +299,10 @@ def write_pack(tmp_path: Path, rule: str) -> Path:
         ("    kind: learned\n    model: claims.json\n    above: 1.5\n", "expected a score from 0 to 1"),
         ("    kind: learned\n    above: 0.8\n", "a learned rule needs 'model'"),
         ("    kind: term\n    terms: [稳赚]\n    model: claims.json\n", "only a learned rule has 'model'"),
+        (
+            "    kind: learned\n    model: claims.json\n    above: 0.8\n    terms: [稳赚]\n",
+            "a learned rule has no 'terms'",
+        ),
     ],
 )
 def test_a_broken_learned_rule_is_named(tmp_path: Path, rule: str, says: str) -> None:

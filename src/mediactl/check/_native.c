@@ -1849,7 +1849,7 @@ grams_found(const GramTable *t, const uint32_t *points, Py_ssize_t n, int32_t *f
                 key |= (uint64_t)(points[i + size - 1] + 1) << (21 * (size - 1));
             }
             uint64_t h = (key * 0x9E3779B97F4A7C15ULL) >> (64 - t->bits);
-            while (t->keys[h] != 0) {
+            for (uint64_t probes = 0; t->keys[h] != 0 && probes <= t->mask; probes++) {  /* bounded: a full table */
                 if (t->keys[h] == key) {
                     if (gram_counts[h]++ == 0) {
                         found[hits] = (int32_t)h;
@@ -1884,12 +1884,19 @@ ngram_scores(PyObject *module, PyObject *args)
     PyObject *result = NULL, *scores = NULL, *hans = NULL;
     uint32_t *points = NULL;
     int32_t *found = NULL;
+    Py_ssize_t *spans = NULL;  /* the checked bounds, copied: creating the result lists may run the collector, whose
+                                * finalizers could change the Python lists after they were checked */
     const Py_ssize_t count = PyList_GET_SIZE(starts), length = PyUnicode_GET_LENGTH(text);
     if (gram_table(&view, max_size, &t) < 0) {
         goto done;
     }
     if (PyList_GET_SIZE(ends) != count) {
         PyErr_SetString(PyExc_ValueError, "ngram_scores: starts and ends differ in length");
+        goto done;
+    }
+    spans = PyMem_New(Py_ssize_t, 2 * count + 1);
+    if (spans == NULL) {
+        PyErr_NoMemory();
         goto done;
     }
     Py_ssize_t longest = 0;
@@ -1899,6 +1906,8 @@ ngram_scores(PyObject *module, PyObject *args)
         if (PyErr_Occurred()) {
             goto done;
         }
+        spans[2 * i] = from;
+        spans[2 * i + 1] = to;
         if (from < 0 || to > length || from > to) {
             PyErr_Format(PyExc_IndexError, "ngram_scores: span %zd:%zd outside the text (length %zd)", from, to,
                          length);
@@ -1918,8 +1927,7 @@ ngram_scores(PyObject *module, PyObject *args)
     const void *data = PyUnicode_DATA(text);
     for (Py_ssize_t i = 0; i < count; i++) {
         Py_ssize_t han;
-        Py_ssize_t n = collapsed(kind, data, PyLong_AsSsize_t(PyList_GET_ITEM(starts, i)),
-                                 PyLong_AsSsize_t(PyList_GET_ITEM(ends, i)), points, NULL, &han);
+        Py_ssize_t n = collapsed(kind, data, spans[2 * i], spans[2 * i + 1], points, NULL, &han);
         Py_ssize_t hits = grams_found(&t, points, n, found, NULL, NULL);
         double dot = 0.0, norm2 = 0.0;
         for (Py_ssize_t j = 0; j < hits; j++) {
@@ -1947,6 +1955,7 @@ done:
     Py_XDECREF(hans);
     PyMem_Free(points);
     PyMem_Free(found);
+    PyMem_Free(spans);
     PyBuffer_Release(&view);
     return result;
 }
@@ -1972,9 +1981,12 @@ ngram_evidence(PyObject *module, PyObject *args)
     }
     PyObject *result = NULL;
     uint32_t *points = NULL;
-    Py_ssize_t *origin = NULL, *first = NULL;
+    Py_ssize_t *origin = NULL, *first = NULL, *picks = NULL;
     int32_t *found = NULL, *sizes = NULL;
     const Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    if (count < 0) {
+        count = 0;
+    }
     if (gram_table(&view, max_size, &t) < 0) {
         goto done;
     }
@@ -1983,7 +1995,8 @@ ngram_evidence(PyObject *module, PyObject *args)
     found = PyMem_New(int32_t, length * max_size + 1);
     first = PyMem_New(Py_ssize_t, length * max_size + 1);
     sizes = PyMem_New(int32_t, length * max_size + 1);
-    if (points == NULL || origin == NULL || found == NULL || first == NULL || sizes == NULL) {
+    picks = PyMem_New(Py_ssize_t, 2 * count + 2);
+    if (points == NULL || origin == NULL || found == NULL || first == NULL || sizes == NULL || picks == NULL) {
         PyErr_NoMemory();
         goto done;
     }
@@ -1998,8 +2011,8 @@ ngram_evidence(PyObject *module, PyObject *args)
         }
         sizes[j] = sizes[j] > 1 ? sizes[j] : 0;
     }
-    result = PyList_New(0);
-    for (Py_ssize_t picked = 0; result != NULL && picked < count; picked++) {
+    Py_ssize_t picked = 0;
+    while (picked < count && picked < hits) {
         Py_ssize_t best = -1;
         double strongest = 0.0;
         for (Py_ssize_t j = 0; j < hits; j++) {
@@ -2014,17 +2027,23 @@ ngram_evidence(PyObject *module, PyObject *args)
         if (best < 0) {
             break;
         }
-        PyObject *span = Py_BuildValue("(nn)", origin[first[best]], origin[first[best] + sizes[best] - 1] + 1);
+        const Py_ssize_t start = origin[first[best]], end = origin[first[best] + sizes[best] - 1] + 1;
         sizes[best] = 0;
-        if (span == NULL || PyList_Append(result, span) < 0) {
-            Py_XDECREF(span);
-            Py_CLEAR(result);
-        } else {
-            Py_DECREF(span);
-        }
+        picks[2 * picked] = start;
+        picks[2 * picked + 1] = end;
+        picked++;
     }
-    for (Py_ssize_t j = 0; j < hits; j++) {
+    for (Py_ssize_t j = 0; j < hits; j++) {  /* cleared before any Python object is made (the collector may call in) */
         gram_counts[found[j]] = 0;
+    }
+    result = PyList_New(picked);
+    for (Py_ssize_t i = 0; result != NULL && i < picked; i++) {
+        PyObject *span = Py_BuildValue("(nn)", picks[2 * i], picks[2 * i + 1]);
+        if (span == NULL) {
+            Py_CLEAR(result);
+            break;
+        }
+        PyList_SET_ITEM(result, i, span);
     }
 done:
     PyMem_Free(points);
@@ -2032,6 +2051,7 @@ done:
     PyMem_Free(found);
     PyMem_Free(first);
     PyMem_Free(sizes);
+    PyMem_Free(picks);
     PyBuffer_Release(&view);
     return result;
 }
@@ -2060,7 +2080,7 @@ static struct PyModuleDef native_module = {
 #define MARKDOWN_API 2
 
 /* The version of ngram_scores, which reader.py calls only when the number matches. */
-#define READER_API 4
+#define READER_API 5
 
 PyMODINIT_FUNC
 PyInit__native(void)

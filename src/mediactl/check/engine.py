@@ -21,7 +21,7 @@ from mediactl.check.findings import Finding
 from mediactl.check.homophones import spellings
 from mediactl.check.normalize import Normalizer, explain
 from mediactl.check.policy import policy_severity
-from mediactl.check.reader import Reading, load, lowered_by, masked, read, review
+from mediactl.check.reader import Reading, example_problems, load, masked, read, review
 from mediactl.check.rules import RANK, Profile, Rule, RulePackError, RuleSet
 from mediactl.check.squeeze import Squeezed, reads_chinese
 from mediactl.core.errors import Problem
@@ -115,6 +115,7 @@ class Engine:
         except ValueError as exc:
             raise RulePackError("rule packs", [Problem("rule packs", str(exc))]) from None
         self.learned = [index for index, rule in enumerate(self.rules) if rule.kind == "learned"]
+        self.disclosure_ids = frozenset(rule.id for rule in self.rules if rule.kind == "disclosure")  # never lowered
         # Longest first, so a name inside a longer one (稳享添利 in 稳享添利180天) does not cut it short.
         self.names = sorted({self.normalizer.fold(name) for name in ruleset.names}, key=len, reverse=True)
         self._in_force: dict[Profile, set[int]] = {}
@@ -214,7 +215,15 @@ class Engine:
         if resolved:
             findings = [_relevelled(f, resolved[f.rule]) if f.rule in resolved else f for f in findings]
         if reading is not None:  # the learned reader, last: it reads the other rules' final severities
-            findings = review(reading.rules, joined.segments, reading.text, joined.starts, findings, reading.scores)
+            findings = review(
+                reading.rules,
+                joined.segments,
+                reading.text,
+                joined.starts,
+                findings,
+                reading.scores,
+                self.disclosure_ids,
+            )
         # Whole tuples compare file, line, column, rule first (PLACE_KEY), then the rest: two findings
         # of one rule at one place keep an order that does not depend on the set's hashing.
         return sorted(set(findings))
@@ -683,6 +692,12 @@ def self_test(ruleset: RuleSet, engine: Engine | None = None) -> list[Problem]:
     engine = engine or Engine(ruleset)
     problems = []
     for index, rule in enumerate(ruleset.rules):
+        if rule.kind == "learned":  # judged by its model alone: the other rules in force (disabled, re-levelled,
+            # a project's own) must not decide whether it passes its own tests
+            problems += [
+                Problem(rule.pack_file, message, rule.line) for message in example_problems(rule, engine.normalizer)
+            ]
+            continue
         required = engine.prefilters.get(index, ())
         for text in rule.match_examples if required else ():
             if not any(literal in engine.normalizer.fold(text) for literal in required):
@@ -701,8 +716,7 @@ def self_test(ruleset: RuleSet, engine: Engine | None = None) -> list[Problem]:
         ]:
             segments = extract_text(text, "<example>")
             found = any(
-                (f.rule == rule.id and (f.severity != "info" or rule.severity == "info"))  # info: quoted (contexts)
-                or lowered_by(f, rule.id)  # a learned arbiter's work is another rule's error lowered
+                f.rule == rule.id and (f.severity != "info" or rule.severity == "info")  # info: quoted (contexts)
                 for f in engine.check(segments, Profile())
             )
             if found != expected:

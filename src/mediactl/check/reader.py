@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 RANK = {"info": 0, "warning": 1, "error": 2, "blocker": 3}
 
 #: The version of _native.ngram_scores this code calls; another build scores in Python (same figures, slower).
-READER_API = 4
+READER_API = 5
 _GOLDEN = 0x9E3779B97F4A7C15  # Fibonacci hashing: the n-gram table's slot is the key times this, top bits
 
 #: Runs of whitespace count as one space: line breaks inside a paragraph are layout, not wording.
@@ -156,7 +156,7 @@ class Model:
                 if size > 1 and gram.isalnum() and self.terms[gram][1] > 0
             ),
         )
-        return [(origin[first], origin[first + size - 1] + 1) for _, first, size in ranked[:count]]
+        return [(origin[first], origin[first + size - 1] + 1) for _, first, size in ranked[: max(count, 0)]]
 
 
 @lru_cache(maxsize=1)
@@ -175,7 +175,7 @@ def masked(folded: str, names: Sequence[str]) -> str:
     if "http" in folded or "www." in folded:  # most texts hold none: two plain searches, not a regex scan
         folded = _ADDRESS.sub(lambda match: " " * len(match.group()), folded)
     for name in names:
-        if name in folded:
+        if name and name in folded:
             folded = folded.replace(name, " " * len(name))
     return folded
 
@@ -289,14 +289,19 @@ def review(
     starts: list[int],
     findings: list[Finding],
     scores: Scores | None = None,
+    never: frozenset[str] = frozenset(),
 ) -> list[Finding]:
     """One file's findings after the learned `rules` (those in force, in pack order) have read each of its
     paragraphs (`segments`, at `starts` in `folded`, the fold of their joined text). A rule reads a paragraph
-    of at least its `min_han` Han characters. With `below`, it lowers an error of an `arbitrates` rule there to a
-    warning when the score is under it (the paragraph reads like a warning or an explainer) and the paragraph is
-    not in the advertiser's own voice. With `above`, it reports the paragraph when the score is at least that,
-    nothing there failed at error, no `defers_to` rule matched there at any severity (the rules read it: a
-    quotation they lowered to info stays lowered) and no earlier learned rule reported it."""
+    of at least its `min_han` Han characters.
+
+    With `below`, it lowers an error of an `arbitrates` rule (never one of `never`: the disclosure rules) to a
+    warning when both the paragraph and the sentence holding the error score under it (the copy reads like a
+    warning or an explainer: a claim tacked onto warning boilerplate is a sentence of its own and is not lowered)
+    and the paragraph is not in the advertiser's own voice (read on the fold: 我們 is 我们). With `above`, it
+    reports the paragraph when the score is at least that, nothing there failed at error, no `defers_to` rule
+    matched there at any severity (the rules read it: a quotation they lowered to info stays lowered) and no
+    earlier learned rule reported it."""
     scores = scores if scores is not None else read(rules, segments, folded, starts)
     places = _Places(segments)
     numbers = [places.find(finding) for finding in findings]
@@ -304,21 +309,20 @@ def review(
     for rule in rules:
         score_of, han = scores[rule.model]
         if rule.below is not None:
-            below = rule.below
             findings = [
                 _lowered(rule, finding, score_of[number])
                 if number is not None
                 and han[number] >= rule.min_han
-                and score_of[number] < below
+                and score_of[number] < rule.below
                 and finding.severity == "error"
                 and finding.rule.startswith(rule.arbitrates)
-                and not own_voice(segments[number].text)
+                and finding.rule not in never
+                and _reads_as_warning(rule, segments[number], folded[starts[number] :], finding)
                 else finding
                 for finding, number in zip(findings, numbers, strict=True)
             ]
         if rule.above is None:
             continue
-        above = rule.above
         failed = claimed | {
             number
             for finding, number in zip(findings, numbers, strict=True)
@@ -329,25 +333,41 @@ def review(
             )
         }
         for number, score in enumerate(score_of):
-            if score >= above and han[number] >= rule.min_han and number not in failed:
-                model = load(rule.model)
+            if score >= rule.above and han[number] >= rule.min_han and number not in failed:
                 text = folded[starts[number] : starts[number] + len(segments[number].text)]
-                findings.append(_claim(rule, model, segments[number], text, score))
+                findings.append(_claim(rule, load(rule.model), segments[number], text, score))
                 numbers.append(number)
                 claimed.add(number)
     return findings
 
 
-def _sentence_at(segment: Any, finding: Finding) -> str:
-    """The sentence of `segment` holding the finding's place (its line and column, mapped back through the anchors)."""
+def _reads_as_warning(rule: Rule, segment: Any, folded: str, finding: Finding) -> bool:
+    """Whether the sentence of `segment` holding the finding scores under the rule's `below` too, and the paragraph
+    is not in the advertiser's own voice. `folded`: the fold from the paragraph's start (offsets as the text's)."""
+    paragraph = folded[: len(segment.text)]
+    if own_voice(paragraph):
+        return False
+    begin, end = _sentence_around(segment.text, _offset(segment, finding))
+    below = rule.below if rule.below is not None else 0.0
+    return load(rule.model).read(paragraph[begin:end]) < below
+
+
+def _offset(segment: Any, finding: Finding) -> int:
+    """Where in `segment.text` the finding's place (line, column) is, through the paragraph's anchors."""
     offset = 0
     for start, line, column in segment.anchors:
         if (line, column) <= (finding.line, finding.column):
             offset = start + (finding.column - column if line == finding.line else 0)
-    offset = min(max(offset, 0), len(segment.text))
-    begin = max((m.end() for m in _SENTENCE_END.finditer(segment.text, 0, offset)), default=0)
-    end = next((m.start() for m in _SENTENCE_END.finditer(segment.text, offset)), len(segment.text))
-    return segment.text[begin:end]
+    return min(max(offset, 0), len(segment.text))
+
+
+def _sentence_around(text: str, offset: int) -> tuple[int, int]:
+    """The bounds of the sentence of `text` holding `offset` (its leading spaces left out)."""
+    begin = max((m.end() for m in _SENTENCE_END.finditer(text, 0, offset)), default=0)
+    end = next((m.start() for m in _SENTENCE_END.finditer(text, offset)), len(text))
+    while begin < end and text[begin].isspace():
+        begin += 1
+    return begin, end
 
 
 def _lowered(rule: Rule, finding: Finding, score: float) -> Finding:
@@ -359,43 +379,65 @@ _MARK = "（学习型复核 {}："
 
 
 def lowered_by(finding: Finding, rule_id: str) -> bool:
-    """Whether the learned rule `rule_id` lowered this finding (its self-tests look for that)."""
+    """Whether the learned rule `rule_id` lowered this finding."""
     return _MARK.format(rule_id) in finding.message
 
 
+def example_problems(rule: Rule, normalizer: Any) -> list[str]:
+    """A learned rule's self-tests, judged by its model alone: a `match` example of a rule with `above` reads at or
+    over it, of a rule with only `below` (an arbiter) reads under it, not in the advertiser's voice; `no_match` the
+    other way. Each paragraph must hold `min_han` Han characters to be read at all."""
+    model = load(rule.model)
+    problems = []
+    for text, expected in [*((t, True) for t in rule.match_examples), *((t, False) for t in rule.no_match_examples)]:
+        folded = masked(normalizer.fold(text), ())
+        score, read_at_all = model.read(folded), han_count(folded) >= rule.min_han
+        if rule.above is not None:
+            fires = read_at_all and score >= rule.above
+        else:
+            fires = read_at_all and score < (rule.below or 0.0) and not own_voice(folded)
+        if fires != expected:
+            verb = "should match but does not" if expected else "must not match but does"
+            problems.append(f"rule {rule.id}: example {text!r} {verb} (score {score:.2f})")
+    return problems
+
+
 def _claim(rule: Rule, model: Model, segment: Any, folded: str, score: float) -> Finding:
-    """The finding for a paragraph that reads like a claim: at the sentence holding its strongest evidence."""
+    """The finding for a paragraph that reads like a claim, at its strongest n-gram as written: `matched` stays
+    short and plain (an allowance over the item's paragraph covers the variants' findings by it, which a sentence
+    joined across lines and stripped of its markup would not be); the message quotes the sentence around it."""
     spans = model.evidence(folded, 10)
     evidence = _distinct(segment.text[start:end] for start, end in spans)[:5]  # as written, not as folded
-    at = spans[0][0] if spans else 0
-    start = max((m.end() for m in _SENTENCE_END.finditer(segment.text, 0, max(at, 0))), default=0)
-    end = next((m.start() for m in _SENTENCE_END.finditer(segment.text, max(at, 0))), len(segment.text))
-    while start < end and segment.text[start].isspace():
-        start += 1
-    quoted = segment.text[start:end][:QUOTE_CHARS]
-    line, column = segment.position(start)
+    at, until = spans[0] if spans else (0, 0)
+    begin, end = _sentence_around(segment.text, at)
+    sentence = segment.text[begin:end][:QUOTE_CHARS]
+    line, column = segment.position(at)
     shown = "、".join(evidence) or "—"
-    message = f"{rule.message}（学习型复核：得分 {score:.2f}，不低于 {rule.above:g}；依据：{shown}）"
+    message = (
+        f"{rule.message}（学习型复核：得分 {score:.2f}，不低于 {rule.above:g}；依据：{shown}；句：「{sentence}」）"
+    )
     return Finding(
-        segment.file, line, column, rule.id, rule.severity, message, quoted, rule.source, rule.suggestion(),
-        segment.field,
+        segment.file, line, column, rule.id, rule.severity, message, segment.text[at:until] or sentence,
+        rule.source, rule.suggestion(), segment.field,
     )  # fmt: skip
 
 
 class _Places:
-    """Which paragraph a finding is in, from its field, line and column (findings carry no paragraph; those of one
-    check call are of one file): the last paragraph of its field that starts at or before it. A paragraph's first
-    anchor is its start, so nothing is computed per paragraph (a check holds hundreds of thousands)."""
+    """Which paragraph a finding is in, from its file, field, line and column (findings carry no paragraph, and one
+    check may hold several files: an item's subtitles, a variant's text files and pictures): the last paragraph of
+    its file and field that starts at or before it. A paragraph's first anchor is its start, so nothing is computed
+    per paragraph (a check holds hundreds of thousands)."""
 
     def __init__(self, segments: Sequence[Any]) -> None:
         self.starts = sorted(
-            (segment.field, segment.anchors[0][1], segment.anchors[0][2], number)
+            (segment.file, segment.field, segment.anchors[0][1], segment.anchors[0][2], number)
             for number, segment in enumerate(segments)
-            if segment.text
+            if segment.text and segment.anchors
         )
 
     def find(self, finding: Finding) -> int | None:
-        index = bisect.bisect_right(self.starts, (finding.field, finding.line, finding.column, 1 << 62)) - 1
-        if index < 0 or self.starts[index][0] != finding.field:
+        place = (finding.file, finding.field, finding.line, finding.column, 1 << 62)
+        index = bisect.bisect_right(self.starts, place) - 1
+        if index < 0 or self.starts[index][:2] != (finding.file, finding.field):
             return None
-        return self.starts[index][3]
+        return self.starts[index][4]

@@ -386,6 +386,9 @@ def _require_for_kind(check: Checker, rule: Rule, data: dict[str, Any], path: Ke
     for key in ("model", "above", "below", "arbitrates", "defers_to", "min_han"):
         if data.get(key) is not None and rule.kind != "learned":
             check.error((*path, key), f"only a learned rule has '{key}'")
+    for key in ("terms", "allow", "pattern", "validate", "trigger", "require", "scope", "max", "unless_quoted_by"):
+        if data.get(key) is not None and rule.kind == "learned":
+            check.error((*path, key), f"a learned rule has no '{key}': its model reads the text")
     if rule.kind == "learned" and data.get("above") is None and data.get("below") is None:
         check.error(path, "a learned rule needs 'above' (to report), 'below' (to lower errors) or both")
     if rule.kind == "learned" and rule.below is not None and rule.above is not None and rule.below >= rule.above:

@@ -137,10 +137,19 @@ def ruleset_for(config: Settings | None) -> RuleSet:
     )
     if key not in _RULESETS:
         folder = config.state_path if config else user_cache()
-        # The code that reads the packs too: an edited checkout keeps its version number.
-        loaded = cached(folder, "rules", key_of(key, _code_stamps(rules)), lambda: _load_ruleset(config, files))
+        # The code that reads the packs too (an edited checkout keeps its version number), and the data the rules'
+        # digest covers beside the packs: equivalents, contexts, homophones, the learned reader's models (a retrained
+        # model must re-run the self-tests and rebuild the engine, not be read from a stale digest).
+        stamps = [*_code_stamps(rules), *_file_stamps(_rule_data_files())]
+        loaded = cached(folder, "rules", key_of(key, stamps), lambda: _load_ruleset(config, files))
         _RULESETS[key] = loaded
     return _RULESETS[key]
+
+
+def _rule_data_files() -> list[Path]:
+    """The packaged data files the rules' digest covers besides the packs (data/check, data/reader)."""
+    data = Path(str(resources.files("mediactl") / "data"))
+    return sorted(path for folder in ("check", "reader") for path in (data / folder).glob("*") if path.is_file())
 
 
 def _code_stamps(*modules: ModuleType) -> list[tuple[str, int, int]]:

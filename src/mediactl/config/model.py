@@ -153,8 +153,8 @@ class Compliance:
     disable: tuple[str, ...] = ()
     severity: dict[str, str] = field(default_factory=dict)
     ocr: str = "on"  # read the words inside images and video frames: on, off, or required (the gate needs it)
-    # The bank's own brand and product names (稳享添利, 悦享信用卡): the learned reader reads them as 某, as its
-    # training copy names them, so a name that sounds like a promise (稳享, 稳利) is not read as one.
+    # The bank's own brand and product names (稳享添利, 悦享信用卡): the learned reader leaves them out (its training
+    # copy names them 某银行, 某理财产品), so a name that sounds like a promise (稳享, 稳利) is not read as one.
     names: tuple[str, ...] = ()
 
 
@@ -800,7 +800,7 @@ def _compliance(check: Checker, raw: Any) -> Compliance:
         disable=tuple(check.string_list(data.get("disable"), (*path, "disable"))),
         severity=severity,
         ocr=_ocr_switch(check, data.get("ocr"), (*path, "ocr")),
-        names=tuple(name for name in check.string_list(data.get("names"), (*path, "names")) if name.strip()),
+        names=tuple(name.strip() for name in check.string_list(data.get("names"), (*path, "names")) if name.strip()),
     )
 
 
