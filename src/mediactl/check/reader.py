@@ -309,18 +309,19 @@ def review(
     for rule in rules:
         score_of, han = scores[rule.model]
         if rule.below is not None:
-            findings = [
-                _lowered(rule, finding, score_of[number])
+            candidates = [
+                (index, number)
+                for index, (finding, number) in enumerate(zip(findings, numbers, strict=True))
                 if number is not None
                 and han[number] >= rule.min_han
                 and score_of[number] < rule.below
                 and finding.severity == "error"
                 and finding.rule.startswith(rule.arbitrates)
                 and finding.rule not in never
-                and _reads_as_warning(rule, segments[number], folded[starts[number] :], finding)
-                else finding
-                for finding, number in zip(findings, numbers, strict=True)
             ]
+            paragraph_of = dict(candidates)
+            for index in _read_as_warnings(rule, segments, folded, starts, findings, candidates):
+                findings[index] = _lowered(rule, findings[index], score_of[paragraph_of[index]])
         if rule.above is None:
             continue
         failed = claimed | {
@@ -341,15 +342,36 @@ def review(
     return findings
 
 
-def _reads_as_warning(rule: Rule, segment: Any, folded: str, finding: Finding) -> bool:
-    """Whether the sentence of `segment` holding the finding scores under the rule's `below` too, and the paragraph
-    is not in the advertiser's own voice. `folded`: the fold from the paragraph's start (offsets as the text's)."""
-    paragraph = folded[: len(segment.text)]
-    if own_voice(paragraph):
-        return False
-    begin, end = _sentence_around(segment.text, _offset(segment, finding))
+def _read_as_warnings(
+    rule: Rule,
+    segments: Sequence[Any],
+    folded: str,
+    starts: list[int],
+    findings: list[Finding],
+    candidates: list[tuple[int, int]],
+) -> list[int]:
+    """Of the candidates (finding index, paragraph number: errors in paragraphs that read like a warning), those
+    whose sentence reads like one too (scored together, natively: the bench has thousands) and whose paragraph
+    is not in the advertiser's own voice (read on the fold: 我們 is 我们)."""
+    if not candidates:
+        return []
+    bounds = []
+    for index, number in candidates:
+        segment = segments[number]
+        begin, end = _sentence_around(segment.text, _offset(segment, findings[index]))
+        bounds.append((starts[number] + begin, starts[number] + end))
+    sentence_scores, _ = load(rule.model).scores(folded, [b for b, _ in bounds], [e for _, e in bounds])
     below = rule.below if rule.below is not None else 0.0
-    return load(rule.model).read(paragraph[begin:end]) < below
+    voiced: dict[int, bool] = {}
+    chosen = []
+    for (index, number), score in zip(candidates, sentence_scores, strict=True):
+        if score >= below:
+            continue
+        if number not in voiced:
+            voiced[number] = own_voice(folded[starts[number] : starts[number] + len(segments[number].text)])
+        if not voiced[number]:
+            chosen.append(index)
+    return chosen
 
 
 def _offset(segment: Any, finding: Finding) -> int:
@@ -391,7 +413,8 @@ def example_problems(rule: Rule, normalizer: Any) -> list[str]:
     problems = []
     for text, expected in [*((t, True) for t in rule.match_examples), *((t, False) for t in rule.no_match_examples)]:
         folded = masked(normalizer.fold(text), ())
-        score, read_at_all = model.read(folded), han_count(folded) >= rule.min_han
+        (score,), (han,) = model.scores(folded, [0], [len(folded)])  # natively where built: no dict of n-grams
+        read_at_all = han >= rule.min_han
         if rule.above is not None:
             fires = read_at_all and score >= rule.above
         else:
