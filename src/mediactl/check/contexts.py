@@ -364,11 +364,11 @@ _REPORTED_BY_VERB = re.compile("(?:说|称|说道|表示|声称|宣称|自称|�
 _SPEECH_LABEL = re.compile("说|称|话术|说辞|台词|口号|宣传|广告|示例|例如|比如|譬如|常见|套路|骗术|噱头|诱饵")
 
 
-def own_voice(sentence: str) -> bool:
-    """Whether a sentence holds the advertiser's own voice: it names itself (本行, 我们, 这款), calls (认准, 欢迎) or
-    sets a belief aside (其实, 但). The learned reader never lowers an error in such a sentence: the warning words
+def own_voice(text: str) -> bool:
+    """Whether a text (folded) holds the advertiser's own voice: it names itself (本行, 我们, 这款), calls (认准, 欢迎) or
+    sets a belief aside (其实, 但). The learned reader never lowers an error in such a paragraph: the warning words
     around it are what an ad rides on (冒充客服的骗局频发，本机构郑重承诺：保本保息), and the rule's context already read it."""
-    return bool(_VOICE.search(sentence) or _CALL.search(sentence) or _CONTRAST.search(sentence))
+    return bool(_VOICE.search(text) or _CALL.search(text) or _CONTRAST.search(text))
 
 
 def _after_contrast(text: str, begin: int, index: int) -> int:

@@ -4,19 +4,20 @@ Phrase and shape rules close the copy they were written from and miss claims mad
 (eval/README.md: seven rules rounds each raised the batch they read to ~98 % and the next unseen batch by
 0-5 points). They also fire on the same words inside a warning that quotes them. The reader is a character
 n-gram logistic regression trained on labelled copy (`tools/train_reader.py`: the evaluation batches a
-rules round may read, plus a corpus of the bank's own lawful copy), and it is used two ways by a rule of
-kind `learned` (data/rules/reader.yaml):
+rules round may read, a corpus of the bank's own lawful copy and ordinary prose), and rules of kind `learned`
+(data/rules/reader.yaml) use it two ways:
 
-- **above** its upper threshold, a paragraph that no rule failed is reported as reading like a claim, the
+- **above** a threshold, a paragraph where no claim rule matched is reported as reading like a claim, the
   n-grams that weighed most named as evidence, so an editor sees why;
-- **below** its lower threshold, an error of a rule it arbitrates (the claim rules, never disclosures or
-  diversion) is lowered to a warning with the score in the message: the paragraph reads like the warnings
-  and explainers that quote such words. Nothing is hidden; the finding stays in the report.
+- **below** a threshold, an error of a rule it arbitrates (the claim rules, never disclosures or diversion)
+  is lowered to a warning with the score in the message, where the paragraph and the error's sentence read
+  like the warnings and explainers that quote such words and the advertiser does not speak. Nothing is
+  hidden; the finding stays in the report.
 
 Features are counted on the fold of the text (check/normalize.py: traditional to simplified, full-width to
-ASCII, case), so an evasion by spelling reads like the claim it spells. The model is plain JSON data:
-each n-gram's idf and weight; scoring is the sublinear-tf idf vector, L2-normalised, dotted with the
-weights, through the logistic function, exactly as the trainer computed it.
+ASCII, case; digits read as 0), so an evasion by spelling reads like the claim it spells. The model is plain
+JSON: each n-gram's idf and weight; scoring is the sublinear-tf idf vector, L2-normalised, dotted with the
+weights, through the logistic function, as the trainer computed it (natively: the same to 1e-12).
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ class Model:
         return self._terms
 
     def scores(self, folded: str, starts: list[int], ends: list[int]) -> tuple[list[float], list[int]]:
-        """`read(folded[start:end]).score` of each span (the paragraphs of one file in its fold) and how many Han
+        """`read(folded[start:end])` of each span (the paragraphs of one file in its fold) and how many Han
         characters each holds, natively where the C extension was built: every paragraph of a check is scored,
         and in Python that took 6.0 s on the 2,000-file Markdown bench (7.8 M characters), in C 0.26 s."""
         native = _native_scorer()
@@ -191,9 +192,9 @@ def han_count(text: str) -> int:
 
 
 def _table_of(terms: dict[str, tuple[float, float]]) -> bytes:
-    """The n-grams as an open-addressing hash table for the native scorer: a power of two slots, each a native
-    (uint64 key, double idf, double weight), key 0 for an empty one (`gram_key`); at most half full, so probe runs
-    stay short; one slot holds all a found n-gram needs (one cache line, where three arrays took three)."""
+    """The n-grams as an open-addressing hash table for the native scorer (_native.c's GramTable): a power of two
+    slots, at most half full so probe runs stay short; first every slot's key (native uint64, `gram_key`, 0 for an
+    empty slot: probed alone, 8 bytes a slot), then every slot's idf and weight (native doubles)."""
     bits = max(1, (2 * len(terms) - 1).bit_length())
     mask = (1 << bits) - 1
     keys = array.array("Q", bytes(8 << bits))

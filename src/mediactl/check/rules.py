@@ -126,7 +126,7 @@ class RuleSet:
     rules: tuple[Rule, ...]
     files: tuple[str, ...]
     digest: str  # sha256 of every pack's bytes and the config's rule settings: the cache key
-    names: tuple[str, ...] = ()  # compliance.names: the bank's own names, which the learned reader reads as 某
+    names: tuple[str, ...] = ()  # compliance.names: the bank's own names, which the learned reader leaves out
 
     def by_id(self) -> dict[str, Rule]:
         return {rule.id: rule for rule in self.rules}
