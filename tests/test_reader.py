@@ -238,6 +238,14 @@ def test_a_paragraph_a_deferred_rule_read_is_not_reported(model: reader.Model) -
     ]
 
 
+def test_a_quoted_warning_put_first_does_not_silence_the_reader(model: reader.Model) -> None:
+    """The sentence the contexts read as a quotation is the rules'; the reader still reads the rest of the paragraph."""
+    text = "有人常说稳赚，大家当心。稳赚到手，到手就是稳赚。\n"
+    quoted = [finding("finance.promise.return", 1, severity="info", column=5)]
+    reported = [f for f in reviewed(text, quoted, [learned_rule()]) if f.rule == "reader.claims"]
+    assert len(reported) == 1 and reported[0].column > 12  # its evidence is taken from the claim, not the quotation
+
+
 def test_too_few_han_characters_are_not_read(model: reader.Model) -> None:
     """A URL, a name in letters or a date is not copy: neither reported nor used to lower an error."""
     text = "稳赚到手 https://example.com/a wang.lei 2026-12-08\n"

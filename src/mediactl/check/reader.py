@@ -300,9 +300,9 @@ def review(
     warning when both the paragraph and the sentence holding the error score under it (the copy reads like a
     warning or an explainer: a claim tacked onto warning boilerplate is a sentence of its own and is not lowered)
     and the paragraph is not in the advertiser's own voice (read on the fold: 我們 is 我们). With `above`, it
-    reports the paragraph when the score is at least that, nothing there failed at error, no `defers_to` rule
-    matched there at any severity (the rules read it: a quotation they lowered to info stays lowered) and no
-    earlier learned rule reported it."""
+    reports the paragraph when the score is at least that, nothing there failed at error and no earlier learned
+    rule reported it; where a `defers_to` rule matched below error (a quotation the contexts lowered to info), the
+    sentences holding those matches are the rules' and the paragraph is scored without them."""
     scores = scores if scores is not None else read(rules, segments, folded, starts)
     places = _Places(segments)
     numbers = [places.find(finding) for finding in findings]
@@ -325,22 +325,59 @@ def review(
                 findings[index] = _lowered(rule, findings[index], score_of[paragraph_of[index]])
         if rule.above is None:
             continue
-        failed = claimed | {
-            number
-            for finding, number in zip(findings, numbers, strict=True)
-            if number is not None
-            and (
-                RANK.get(finding.severity, 0) >= RANK["error"]
-                or (rule.defers_to and finding.rule.startswith(rule.defers_to))
-            )
+        failed = set(claimed)
+        deferred: dict[int, list[Finding]] = {}  # paragraph -> the matches of deferred rules below error in it
+        for finding, number in zip(findings, numbers, strict=True):
+            if number is None:
+                continue
+            if RANK.get(finding.severity, 0) >= RANK["error"]:
+                failed.add(number)
+            elif rule.defers_to and finding.rule.startswith(rule.defers_to):
+                deferred.setdefault(number, []).append(finding)
+        texts = {
+            number: folded[starts[number] : starts[number] + len(segments[number].text)]
+            for number, score in enumerate(score_of)
+            if han[number] >= rule.min_han and number not in failed and (score >= rule.above or number in deferred)
         }
-        for number, score in enumerate(score_of):
-            if score >= rule.above and han[number] >= rule.min_han and number not in failed:
-                text = folded[starts[number] : starts[number] + len(segments[number].text)]
-                findings.append(_claim(rule, load(rule.model), segments[number], text, score))
+        rest = _without_deferred(rule, segments, texts, deferred)
+        for number, text in texts.items():
+            score = score_of[number] if number not in deferred else rest[number][0]
+            if score >= rule.above and (number not in deferred or rest[number][1] >= rule.min_han):
+                read_text = text if number not in deferred else rest[number][2]
+                findings.append(_claim(rule, load(rule.model), segments[number], read_text, score))
                 numbers.append(number)
                 claimed.add(number)
     return findings
+
+
+def _without_deferred(
+    rule: Rule, segments: Sequence[Any], texts: dict[int, str], deferred: dict[int, list[Finding]]
+) -> dict[int, tuple[float, int, str]]:
+    """For each paragraph where a deferred rule matched below error (a quotation the contexts lowered, a warning):
+    the score, Han characters and text of the paragraph with the sentences holding those matches blanked. The
+    rules read those sentences; the reader reads the rest, so a quoted warning put first (骗子常说“保本保息”，大家要
+    当心。) does not silence it for a claim made in other words after it. Scored together, natively."""
+    blanked: dict[int, str] = {}
+    for number, matches in deferred.items():
+        text = texts.get(number)
+        if text is None:
+            continue
+        spans = {_sentence_around(segments[number].text, _offset(segments[number], finding)) for finding in matches}
+        for begin, end in spans:
+            text = text[:begin] + " " * (end - begin) + text[end:]
+        blanked[number] = text
+    if not blanked:
+        return {}
+    starts, ends, at = [], [], 0
+    for text in blanked.values():
+        starts.append(at)
+        ends.append(at + len(text))
+        at += len(text) + 2
+    joined = "\n\n".join(blanked.values())
+    scores, han = load(rule.model).scores(joined, starts, ends)
+    return {
+        number: (score, count, text) for (number, text), score, count in zip(blanked.items(), scores, han, strict=True)
+    }
 
 
 def _read_as_warnings(
