@@ -188,7 +188,7 @@ def test_a_claim_error_in_a_paragraph_that_reads_like_a_warning_becomes_a_warnin
     text = "提醒：请警惕稳赚不赔的骗局，银行员工不会这样说。\n\n稳赚的理财，到手就是。\n"
     findings = [finding("finance.promise.return", 1, column=6), finding("finance.promise.return", 3)]
     first, second = reviewed(text, findings, [learned_rule()])
-    assert first.severity == "warning" and reader.lowered_by(first, "reader.claims")
+    assert first.severity == "warning" and "（学习型复核 reader.claims：" in first.message
     assert second.severity == "error"  # the paragraph that offers it is not lowered
     assert reviewed(text, findings, [learned_rule(below=None, arbitrates=())]) == findings
 
@@ -322,7 +322,7 @@ def test_a_broken_learned_rule_is_named(tmp_path: Path, rule: str, says: str) ->
 def test_a_retrained_model_changes_the_rules_digest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pack = write_pack(tmp_path, "    kind: learned\n    model: claims.json\n    above: 0.8\n")
     before = load_rules([pack], root=tmp_path).digest
-    monkeypatch.setattr("mediactl.check.rules.model_bytes", lambda name: b"retrained")
+    monkeypatch.setattr("mediactl.check.reader.model_bytes", lambda name: b"retrained")
     assert load_rules([pack], root=tmp_path).digest != before
 
 

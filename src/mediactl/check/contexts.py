@@ -544,6 +544,15 @@ def _sentence_end(text: str, index: int) -> int:
     return _end(_marks_in(text)[1], index, len(text))
 
 
+def sentence_bounds(text: str, index: int) -> tuple[int, int]:
+    """Where the sentence holding text[index] begins and ends (the marks of _SENTENCE_MARKS end one), its leading
+    spaces left out: the sentence the learned reader scores or quotes around a place."""
+    begin, end = _sentence_start(text, index), _sentence_end(text, index)
+    while begin < end and text[begin].isspace():
+        begin += 1
+    return begin, end
+
+
 def _line_start(text: str, index: int) -> int:
     return text.rfind("\n", 0, index) + 1
 

@@ -32,19 +32,17 @@ from functools import cached_property, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from mediactl.check.contexts import own_voice
+from mediactl.check.contexts import own_voice, sentence_bounds
 from mediactl.check.findings import Finding
+from mediactl.check.rules import RANK, Rule
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from mediactl.check.rules import Rule
-
-#: Severity order, as check/rules.py's RANK (not imported: rules.py imports this module for the model digest).
-RANK = {"info": 0, "warning": 1, "error": 2, "blocker": 3}
 
 #: The version of _native.ngram_scores this code calls; another build scores in Python (same figures, slower).
 READER_API = 5
+_SLOT_BYTES = 8 + 16  # a slot of the native table: its uint64 key, then (apart) its idf and weight as doubles
 _GOLDEN = 0x9E3779B97F4A7C15  # Fibonacci hashing: the n-gram table's slot is the key times this, top bits
 
 #: Runs of whitespace count as one space: line breaks inside a paragraph are layout, not wording.
@@ -87,7 +85,7 @@ class Model:
     def terms(self) -> dict[str, tuple[float, float]]:
         """Each n-gram's (idf, weight): as loaded, or read back from the native table (keys are reversible)."""
         if self._terms is None:
-            capacity = len(self._table) // 24
+            capacity = len(self._table) // _SLOT_BYTES
             keys = array.array("Q", self._table[: 8 * capacity])
             payload = array.array("d", self._table[8 * capacity :])
             self._terms = {
@@ -259,8 +257,6 @@ def model_bytes(name: str) -> bytes:
 # --- the rule: reviewing one file's findings ------------------------------------------------------------
 
 
-#: A sentence ends at these (the evidence shown is the sentence holding the strongest n-gram).
-_SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 #: The most of a sentence a finding quotes.
 QUOTE_CHARS = 80
 
@@ -362,7 +358,7 @@ def _without_deferred(
         text = texts.get(number)
         if text is None:
             continue
-        spans = {_sentence_around(segments[number].text, _offset(segments[number], finding)) for finding in matches}
+        spans = {sentence_bounds(segments[number].text, _offset(segments[number], finding)) for finding in matches}
         for begin, end in spans:
             text = text[:begin] + " " * (end - begin) + text[end:]
         blanked[number] = text
@@ -396,7 +392,7 @@ def _read_as_warnings(
     bounds = []
     for index, number in candidates:
         segment = segments[number]
-        begin, end = _sentence_around(segment.text, _offset(segment, findings[index]))
+        begin, end = sentence_bounds(segment.text, _offset(segment, findings[index]))
         bounds.append((starts[number] + begin, starts[number] + end))
     sentence_scores, _ = load(rule.model).scores(folded, [b for b, _ in bounds], [e for _, e in bounds])
     below = rule.below if rule.below is not None else 0.0
@@ -421,26 +417,12 @@ def _offset(segment: Any, finding: Finding) -> int:
     return min(max(offset, 0), len(segment.text))
 
 
-def _sentence_around(text: str, offset: int) -> tuple[int, int]:
-    """The bounds of the sentence of `text` holding `offset` (its leading spaces left out)."""
-    begin = max((m.end() for m in _SENTENCE_END.finditer(text, 0, offset)), default=0)
-    end = next((m.start() for m in _SENTENCE_END.finditer(text, offset)), len(text))
-    while begin < end and text[begin].isspace():
-        begin += 1
-    return begin, end
-
-
 def _lowered(rule: Rule, finding: Finding, score: float) -> Finding:
     note = f"{_MARK.format(rule.id)}整段读作警示或科普，得分 {score:.2f}，低于 {rule.below:g}；降为警告，请人工确认）"
     return finding._replace(severity="warning", message=finding.message + note)
 
 
 _MARK = "（学习型复核 {}："
-
-
-def lowered_by(finding: Finding, rule_id: str) -> bool:
-    """Whether the learned rule `rule_id` lowered this finding."""
-    return _MARK.format(rule_id) in finding.message
 
 
 def example_problems(rule: Rule, normalizer: Any) -> list[str]:
@@ -470,7 +452,7 @@ def _claim(rule: Rule, model: Model, segment: Any, folded: str, score: float) ->
     spans = model.evidence(folded, 10)
     evidence = _distinct(segment.text[start:end] for start, end in spans)[:5]  # as written, not as folded
     at, until = spans[0] if spans else (0, 0)
-    begin, end = _sentence_around(segment.text, at)
+    begin, end = sentence_bounds(segment.text, at)
     sentence = segment.text[begin:end][:QUOTE_CHARS]
     line, column = segment.position(at)
     shown = "、".join(evidence) or "—"

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from mediactl.check.contexts import contexts, contexts_bytes
 from mediactl.check.equivalents import equivalents_bytes
 from mediactl.check.homophones import homophones_bytes
-from mediactl.check.reader import model_bytes, models
 from mediactl.core import confine
 from mediactl.core.errors import Problem, ProblemsError, relpath
 
@@ -190,6 +189,8 @@ def load_rules(
             continue
         digest.update(shown.encode() + b"\0" + data + b"\0")
         parsed = _parse_pack(data.decode("utf-8", "replace"), shown, problems)
+        from mediactl.check.reader import model_bytes  # lazy: start-up, and reader reads this module's RANK
+
         for model in sorted({rule.model for rule in parsed if rule.model}):
             digest.update(model_bytes(model) + b"\0")  # a retrained model re-runs the self-tests, as a changed pack
         rules.extend(parsed)
@@ -335,6 +336,8 @@ def _model(check: Checker, value: Any, path: KeyPath) -> str:
     """A model file of mediactl's data/reader/ (a bare name: models ship with the code that reads them)."""
     if value is None:
         return ""
+    from mediactl.check.reader import models  # lazy: as load_rules
+
     name = check.string(value, path) or ""
     if name and name not in models():
         check.error(path, f"unknown model '{name}' (mediactl ships: {', '.join(models()) or 'none'})")
