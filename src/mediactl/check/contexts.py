@@ -108,7 +108,8 @@ def quoted_in(folded: str, start: int, end: int, context: Context) -> bool:
     quotation = _enclosing(folded, start, end, context)
     if quotation is not None:
         opening, closing = quotation
-        before = _blank(folded[_label_start(folded, opening) : opening], context)
+        first = _series_start(folded, opening, context)  # “保本保息”“内部额度”“不看征信”: one label for the series
+        before = _blank(folded[_label_start(folded, first) : first], context)
         after = _skip_quoted(folded, closing + 1, context)
         # “秒批”，往往指的是…: a comma may stand between the quotation and its cue
         after += folded.startswith(",", after)
@@ -120,6 +121,8 @@ def quoted_in(folded: str, start: int, end: int, context: Context) -> bool:
         ):
             return True
         if _in_warning_clause(folded, start, end, context):  # the quotation warns itself
+            return True
+        if _listed_after_warning(folded, first, context):
             return True
         start, end = opening, closing + 1
     return (
@@ -594,6 +597,40 @@ def _enclosing(text: str, start: int, end: int, context: Context) -> tuple[int, 
         ):
             return opening, closing
     return None
+
+
+def _series_start(text: str, opening: int, context: Context) -> int:
+    """Where a series of quotations ending with the one opened at `opening` begins (“保本保息”“内部额度”, “保本”、
+    “保息”): a label before the first names them all, commas inside the quotations notwithstanding."""
+    opening_for = {closing: opening_mark for opening_mark, closing in context.quotes}
+    index = opening
+    while True:
+        before = index
+        while before > 0 and text[before - 1] in _LIST_GLUE:
+            before -= 1
+        if before == 0 or text[before - 1] not in opening_for:
+            return index
+        previous = text.rfind(opening_for[text[before - 1]], _line_start(text, before - 1), before - 1)
+        if previous < 0:
+            return index
+        index = previous
+
+
+#: What may stand before a quoted item at the head of its sentence: a list label (A. 1、 ①) or nothing.
+_ITEM_LABEL = re.compile(r"\s*(?:[A-Za-z0-9]{1,2}\s*[.、:)]|[(][A-Za-z0-9]{1,2}[)]|[①-⑩])?\s*")
+
+
+def _listed_after_warning(text: str, opening: int, context: Context) -> bool:
+    """A quoted item opening its sentence (A.“保本保息，年化12%”), listed under a sentence that only a warning
+    writes (下面哪句话最可能出自骗子之口？ / 以下哪些说法是诈骗话术?): the quiz and list shape of anti-fraud copy.
+    Not where the advertiser speaks in the item's sentence (我们“保本保息”才是真的)."""
+    begin = _sentence_start(text, opening)
+    if begin == 0 or _ITEM_LABEL.fullmatch(text, begin, opening) is None:
+        return False
+    if _VOICE.search(text, opening, _sentence_end(text, opening)) is not None:
+        return False
+    previous = _blank(text[_sentence_start(text, begin - 1) : begin - 1], context)
+    return _any_cue(previous, context.sentence_before, negatable=True) or _any_cue(previous, context.sentence_after)
 
 
 def _skip_quoted(text: str, index: int, context: Context) -> int:

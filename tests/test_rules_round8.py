@@ -1,0 +1,167 @@
+"""Rules round 8 (issue 17, session 13): the classes batches 10-12 showed, in wordings of our own.
+
+Batches 10-12 became the development set of this round (batches 13 and 14, written meanwhile by engineers who never
+read the rules, are the held-out measure). Each class is exercised by examples written for these tests (never taken
+from eval/ or from the packs' self-tests), with the near misses that must pass: a deposit-insurance explainer, a
+disclaimer naming 过往业绩, a card type, an anti-fraud quiz. And each warning form read here is borrowed by an ad that
+must still fail.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mediactl.check.extract import extract_source
+from mediactl.check.report import failing
+from mediactl.check.rules import Profile
+from mediactl.check.runner import prepared
+
+DEPOSIT = Profile(products=("存款",))
+WEALTH = Profile(products=("理财",))
+CARD = Profile(products=("信用卡",))
+LOAN = Profile(products=("贷款",))
+
+
+def _failing(text: str, profile: Profile | None = None) -> list[str]:
+    _, engine = prepared(None, None)
+    findings = engine.check(extract_source(text, "t.txt", "text"), profile or Profile())
+    return [f"{finding.rule} 「{finding.matched}」" for finding in failing(findings, "error")]
+
+
+def _found(text: str, profile: Profile | None = None) -> list[str]:
+    """Every rule that found something, at any severity: whether a rule matches, whatever the learned reader's
+    arbiter (which may lower a short neutral test line to a warning) makes of it."""
+    _, engine = prepared(None, None)
+    return [finding.rule for finding in engine.check(extract_source(text, "t.txt", "text"), profile or Profile())]
+
+
+#: Interest or rewards beside the posted rate: the deposit is bought, not priced.
+ABOVE_POSTED = [
+    "续存两年的客户，除了挂牌利息，网点另外再送一份感谢金",
+    "按挂牌利率计息以外，还可领取相当于0.5%的关怀红包",
+    "奖励直接转到卡上，不体现在存单上",
+    "同样五万块，在我们这里比别家多拿40元利息",
+]
+ABOVE_POSTED_NEAR_MISSES = [
+    "存款利率执行本行挂牌利率，活动礼品与存款金额无关",
+    "同业存款利率下行，各行纷纷调整挂牌利率",
+]
+
+#: Scarcity of an amount, a sell-out foretold, a withdrawal for ever, the last chance.
+SCARCITY = [
+    "本期额度只剩最后50万元，抓紧预约",
+    "按目前速度，明天中午前将全部售罄",
+    "这款年金险下月起永久停售",
+    "这是今年最后一次锁定这个利率的机会",
+]
+SCARCITY_NEAR_MISSES = [
+    "本期产品已全部售罄，感谢各位客户的支持",
+    "最后提醒：请于到期日前完成续期",
+]
+
+#: Easy loans said without the listed words.
+LOANS = [
+    "不用收入证明，手机上就能申请",
+    "征信花了也没关系，照样给你额度",
+    "自由职业也不怕，基本都能批下来",
+    "秒贷五万，随用随还",
+]
+LOAN_NEAR_MISSES = [
+    "申请需提供收入证明等材料，审批结果以审核为准，年化利率（单利）3.6%起",
+]
+
+#: Returns promised in plain words.
+RETURNS = [
+    "每一分收益写进合同，到期一次拿走",
+    "存够三年，固定拿回本息合计一万零九百",
+    "黄金长期永远向上，越早买越好",
+    "现在上车就是在捡钱",
+]
+
+#: Leading the industry without 领先.
+LEADING = [
+    "我们的普惠贷款规模稳居同业之首",
+    "本行是区域养老金融的领跑者",
+]
+
+
+@pytest.mark.parametrize("text", ABOVE_POSTED)
+def test_pay_beside_the_posted_rate_fails(text: str) -> None:
+    assert "finance.deposit.above-posted" in _found(text, DEPOSIT), text
+
+
+@pytest.mark.parametrize("text", ABOVE_POSTED_NEAR_MISSES)
+def test_the_posted_rate_named_passes(text: str) -> None:
+    assert "finance.deposit.above-posted" not in _found(text, DEPOSIT), text
+
+
+@pytest.mark.parametrize("text", SCARCITY)
+def test_scarcity_said_otherwise_fails(text: str) -> None:
+    assert "finance.pressure.scarcity" in _found(text, WEALTH), text
+
+
+@pytest.mark.parametrize("text", SCARCITY_NEAR_MISSES)
+def test_a_sold_out_notice_passes(text: str) -> None:
+    assert "finance.pressure.scarcity" not in _found(text, WEALTH), text
+
+
+@pytest.mark.parametrize("text", LOANS)
+def test_easy_loans_said_otherwise_fail(text: str) -> None:
+    assert _failing(text, LOAN), text
+
+
+@pytest.mark.parametrize("text", LOAN_NEAR_MISSES)
+def test_a_loan_page_with_its_conditions_passes(text: str) -> None:
+    assert _failing(text, LOAN) == [], text
+
+
+@pytest.mark.parametrize("text", RETURNS + LEADING)
+def test_promises_and_rank_said_otherwise_fail(text: str) -> None:
+    assert _failing(text), text
+
+
+#: Lawful copy that used to fail: deposit insurance's own words, a disclaimer naming 过往业绩, a card type, the LPR's
+#: definition, a designation the state gave a customer, a consumer's wish told by a consumer council.
+LAWFUL = [
+    ("存款保险既保本也保息：同一存款人在同一家银行的存款本金和利息合并计算，50万元以内全额偿付。", DEPOSIT),
+    (
+        "业绩比较基准2.5%-3.1%（年化），不代表实际收益。过往业绩不代表未来表现。理财非存款，产品有风险，投资须谨慎。",
+        WEALTH,
+    ),
+    ("本活动面向个人主卡，专项分期卡、附属卡除外。", CARD),
+    ("LPR是报价行对最优质客户执行的贷款利率报价的算术平均。", None),
+    ("截至年末，本行已服务国家级和省级专精特新企业3000余户。", None),
+    ("不少市民为求保本增值，转向储蓄型保险，消委会提醒先看清条款。", None),
+    ("本产品不构成保本承诺，到期时可能损失部分本金。理财非存款，产品有风险，投资须谨慎。", WEALTH),
+]
+
+
+@pytest.mark.parametrize(("text", "profile"), LAWFUL)
+def test_lawful_copy_passes(text: str, profile: Profile | None) -> None:
+    assert _failing(text, profile) == [], text
+
+
+#: Anti-fraud quizzes and lists: quoted items under a sentence only a warning writes, or a series of quotations with
+#: one label (commas inside the quotations notwithstanding).
+QUIZZES = [
+    "下面哪条是骗子常用的话术？\nA.“保本保息，月月分红”\nB.“请通过官方渠道办理”",
+    "以下说法中，哪些是诈骗话术？1.“内部渠道，稳赚不赔” 2.“理财非存款”",
+    "警惕这些说法：“保本保息，随时可取”“不看征信，秒批到账”“加我微信，带你赚钱”。",
+    "“保本高息，稳赚不赔”——这是警方通报的非法集资案中犯罪嫌疑人的宣传语。",
+]
+#: The same shapes made by an ad: the advertiser speaks in the item, or no warning frames it.
+QUIZ_ADS = [
+    "下面哪条是骗子常用的话术？\nA.我们“保本保息，月月分红”",
+    "选理财看这三点：\nA.“保本保息，月月分红”\nB.“随时可取”",
+    "客户都说：“保本保息，随时可取”“收益稳，服务好”。",
+]
+
+
+@pytest.mark.parametrize("text", QUIZZES)
+def test_quoted_lures_in_a_quiz_are_not_claims(text: str) -> None:
+    assert _failing(text) == [], text
+
+
+@pytest.mark.parametrize("text", QUIZ_ADS)
+def test_an_ad_in_a_quiz_shape_fails(text: str) -> None:
+    assert _failing(text), text
