@@ -84,6 +84,12 @@ LEADING = [
     "本行是区域养老金融的领跑者",
 ]
 
+#: The stock-tip teacher, and LINE as the chat app of traditional-character copy (diversion fails where the platform
+#: forbids it: WeChat Channels by default).
+TIPS = ["跟着专业老师带你赚，一周见效"]
+LINE = ["加LINE领本周选股名单", "想要完整资料，添加客服 line 询问"]
+LINE_NEAR_MISSES = ["开通Online Banking后可随时查询", "请在线上填写申请"]
+
 
 @pytest.mark.parametrize("text", ABOVE_POSTED)
 def test_pay_beside_the_posted_rate_fails(text: str) -> None:
@@ -115,7 +121,17 @@ def test_a_loan_page_with_its_conditions_passes(text: str) -> None:
     assert _failing(text, LOAN) == [], text
 
 
-@pytest.mark.parametrize("text", RETURNS + LEADING)
+@pytest.mark.parametrize("text", LINE)
+def test_adding_a_line_account_is_diversion(text: str) -> None:
+    assert "diversion.contact.wechat-add" in _found(text), text
+
+
+@pytest.mark.parametrize("text", LINE_NEAR_MISSES)
+def test_online_is_not_line(text: str) -> None:
+    assert "diversion.contact.wechat-add" not in _found(text), text
+
+
+@pytest.mark.parametrize("text", RETURNS + LEADING + TIPS)
 def test_promises_and_rank_said_otherwise_fail(text: str) -> None:
     assert _failing(text), text
 
@@ -133,6 +149,10 @@ LAWFUL = [
     ("截至年末，本行已服务国家级和省级专精特新企业3000余户。", None),
     ("不少市民为求保本增值，转向储蓄型保险，消委会提醒先看清条款。", None),
     ("本产品不构成保本承诺，到期时可能损失部分本金。理财非存款，产品有风险，投资须谨慎。", WEALTH),
+    # a risk-disclosure document's own sentences are the disclosure (理财产品风险揭示书 template; a fund's 风险揭示书)
+    ("购买本理财产品前，请确保完全理解该项投资的性质和所涉及的风险，审慎评估资金投向，慎重考虑后决定。", WEALTH),
+    ("购买本产品，您可能面临如下风险：1、利率风险；2、流动性风险。本理财产品为固定收益类。", WEALTH),
+    ("投资有风险，认购本基金时请谨慎作出投资决策。", Profile(products=("基金",))),
 ]
 
 
@@ -148,6 +168,7 @@ QUIZZES = [
     "以下说法中，哪些是诈骗话术？1.“内部渠道，稳赚不赔” 2.“理财非存款”",
     "警惕这些说法：“保本保息，随时可取”“不看征信，秒批到账”“加我微信，带你赚钱”。",
     "“保本高息，稳赚不赔”——这是警方通报的非法集资案中犯罪嫌疑人的宣传语。",
+    "哪些是诈骗话术？A.“内部渠道，保本高息” B.“稳赚不赔，亏了包赔” C.“请到网点办理”",
 ]
 #: The same shapes made by an ad: the advertiser speaks in the item, or no warning frames it.
 QUIZ_ADS = [

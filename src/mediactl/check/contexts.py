@@ -599,6 +599,11 @@ def _enclosing(text: str, start: int, end: int, context: Context) -> tuple[int, 
     return None
 
 
+#: What may stand before a quoted item at the head of its sentence: a list label (A. 1、 ①) or nothing.
+_ITEM_LABEL = re.compile(r"\s*(?:[A-Za-z0-9]{1,2}\s*[.、:)]|[(][A-Za-z0-9]{1,2}[)]|[①-⑩])?\s*")
+_ITEM_LABEL_BEFORE = re.compile(r"\s*(?:[A-Za-z0-9]{1,2}\s*[.、:)]|[(][A-Za-z0-9]{1,2}[)]|[①-⑩])\s*$")
+
+
 def _series_start(text: str, opening: int, context: Context) -> int:
     """Where a series of quotations ending with the one opened at `opening` begins (“保本保息”“内部额度”, “保本”、
     “保息”): a label before the first names them all, commas inside the quotations notwithstanding."""
@@ -608,16 +613,15 @@ def _series_start(text: str, opening: int, context: Context) -> int:
         before = index
         while before > 0 and text[before - 1] in _LIST_GLUE:
             before -= 1
+        label = _ITEM_LABEL_BEFORE.search(text, max(0, before - 4), before)  # A.“…” B.“…”: the items' labels
+        if label is not None and label.group():
+            before = label.start()
         if before == 0 or text[before - 1] not in opening_for:
             return index
         previous = text.rfind(opening_for[text[before - 1]], _line_start(text, before - 1), before - 1)
         if previous < 0:
             return index
         index = previous
-
-
-#: What may stand before a quoted item at the head of its sentence: a list label (A. 1、 ①) or nothing.
-_ITEM_LABEL = re.compile(r"\s*(?:[A-Za-z0-9]{1,2}\s*[.、:)]|[(][A-Za-z0-9]{1,2}[)]|[①-⑩])?\s*")
 
 
 def _listed_after_warning(text: str, opening: int, context: Context) -> bool:
