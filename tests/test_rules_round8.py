@@ -87,6 +87,19 @@ LEADING = [
 #: The stock-tip teacher, and LINE as the chat app of traditional-character copy (diversion fails where the platform
 #: forbids it: WeChat Channels by default).
 TIPS = ["跟着专业老师带你赚，一周见效"]
+
+#: The superlative as a denial, principal said in cents, a rate for new money, a day's cost of a round sum.
+MORE = [
+    ("问遍周边银行，也找不到比我们更低的房贷利率", None),
+    ("什么时候来取都不会比存入时少一分", None),
+    ("放心，本金一分不会少，这是行里的规矩", None),
+    ("新资金专享利率2.1%，本周截止", DEPOSIT),
+    ("借1万每天只要3块钱，随用随取", LOAN),
+]
+MORE_NEAR_MISSES = [
+    ("春节没有比家人团聚更好的事", None),
+    ("我们会不断改进，把服务做得更好", None),
+]
 LINE = ["加LINE领本周选股名单", "想要完整资料，添加客服 line 询问"]
 LINE_NEAR_MISSES = ["开通Online Banking后可随时查询", "请在线上填写申请"]
 
@@ -119,6 +132,16 @@ def test_easy_loans_said_otherwise_fail(text: str) -> None:
 @pytest.mark.parametrize("text", LOAN_NEAR_MISSES)
 def test_a_loan_page_with_its_conditions_passes(text: str) -> None:
     assert _failing(text, LOAN) == [], text
+
+
+@pytest.mark.parametrize(("text", "profile"), MORE)
+def test_claims_said_otherwise_are_found(text: str, profile: Profile | None) -> None:
+    assert _found(text, profile), text
+
+
+@pytest.mark.parametrize(("text", "profile"), MORE_NEAR_MISSES)
+def test_their_near_misses_pass(text: str, profile: Profile | None) -> None:
+    assert _found(text, profile) == [], text
 
 
 @pytest.mark.parametrize("text", LINE)
