@@ -186,14 +186,8 @@ def test_an_ad_borrowing_a_naming_form_fails(text: str, profile: Profile) -> Non
 REVIEWED_ADS = [
     "很多人认为理财不能保本，这款理财保本保息，年化6%。",
     "有人认为买理财会亏，这款理财稳赚不赔。",
-    pytest.param(
-        "网传这款理财保本保息，年化8%，名额不多，速来抢购。",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="open: a hearsay cue in the claim's own clause still governs it, "
-            "even when the sentence ends in a sales call (名额不多，速来抢购)",
-        ),
-    ),
+    "网传这款理财保本保息，年化8%，名额不多，速来抢购。",  # hearsay as the pitch: a call to buy follows the claim
+    "据说这只基金稳赚不赔，赶紧入手。",
     "保本理财是远离各种理财陷阱的最佳选择，年化收益5%。",
     "保本保息为您避开投资陷阱，年化8%。",
     "保本保息也不算违规，放心入手。",

@@ -201,6 +201,18 @@ QUIZ_ADS = [
 ]
 
 
+#: Hearsay that warns: a verdict follows, or the call is to tell others, not to buy.
+HEARSAY_WARNINGS = [
+    "网传某银行推出保本保息理财，经核实为谣言，请勿相信。",
+    "网传有理财稳赚不赔，骗子借机行骗，请赶紧转告家中老人。",
+]
+
+
+@pytest.mark.parametrize("text", HEARSAY_WARNINGS)
+def test_hearsay_that_warns_passes(text: str) -> None:
+    assert _failing(text, WEALTH) == [], text
+
+
 @pytest.mark.parametrize("text", QUIZZES)
 def test_quoted_lures_in_a_quiz_are_not_claims(text: str) -> None:
     assert _failing(text) == [], text

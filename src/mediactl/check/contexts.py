@@ -338,10 +338,28 @@ def _in_warning_sentence(folded: str, start: int, end: int, context: Context) ->
     before = _blank(folded[begin:start].translate(quote_marks), context)
     after = _blank(folded[end : _answer_end(folded, end)].translate(quote_marks), context)
     return (
-        _any_cue(before, context.sentence_before, negatable=True)
+        (_any_cue(before, context.sentence_before, negatable=True) and not _hearsay_selling(before, after, context))
         or _any_cue(after, context.sentence_after)
         or any(first in before and second in after for first, second in context.sentence_around)
     )
+
+
+#: Cues that report a claim of unknown origin (网传, 据说) rather than name its speaker as a cheat (骗子常说): they
+#: frame a rumour as easily as they warn of one.
+_HEARSAY = re.compile("网传|传言|据说|听说")
+#: The writer's own call to buy, after the claim: what a rumour told to warn does not end on.
+_SALES_CALL = re.compile(
+    "速来|快来(?:抢|买)|抢购|速抢|手慢无|名额(?:不多|有限)|欢迎(?:购买|选购|抢购)"
+    "|(?:赶紧|赶快|抓紧|马上|立即|立刻)来?(?:购买|买|抢|入手|下单|上车|投|认购|申购|预约)"
+)
+
+
+def _hearsay_selling(before: str, after: str, context: Context) -> bool:
+    """A claim whose only warning cue is hearsay, followed by a call to buy (网传这款理财保本保息，名额不多，速来抢购):
+    the rumour is the pitch. A hearsay cue beside a named cheat (网传骗子称…) or a verdict after it still warns."""
+    if _HEARSAY.search(before) is None or _SALES_CALL.search(after) is None:
+        return False
+    return not _any_cue(_HEARSAY.sub(lambda found: "\0" * len(found.group()), before), context.sentence_before, True)
 
 
 #: Words that turn a sentence from what it contrasts with to what it asserts (但凡 is "whenever", 不过度 "not too").
