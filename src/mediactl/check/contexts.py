@@ -489,7 +489,7 @@ def _label_start(text: str, opening: int) -> int:
     """Where the clause before a quotation begins; a quotation introduced by a colon (骗子话术：“…”) is read with
     the clause that labels it, as the colon ends a clause everywhere else."""
     start = _clause_start(text, opening)
-    if text[start:opening].strip() == "" and start > 0 and text[start - 1] in "：:":
+    if start > 0 and text[start - 1] in "：:" and _ITEM_LABEL.fullmatch(text, start, opening) is not None:  # ：①“…”
         return _clause_start(text, start - 1)
     return start
 
@@ -617,9 +617,9 @@ def _enclosing(text: str, start: int, end: int, context: Context) -> tuple[int, 
     return None
 
 
-#: What may stand before a quoted item at the head of its sentence: a list label (A. 1、 ①) or nothing.
-_ITEM_LABEL = re.compile(r"\s*(?:[A-Za-z0-9]{1,2}\s*[.、:)]|[(][A-Za-z0-9]{1,2}[)]|[①-⑩])?\s*")
-_ITEM_LABEL_BEFORE = re.compile(r"\s*(?:[A-Za-z0-9]{1,2}\s*[.、:)]|[(][A-Za-z0-9]{1,2}[)]|[①-⑩])\s*$")
+#: What may stand before a quoted item at the head of its sentence: a list label (A. 1、 (1), ① folded to 1) or nothing.
+_ITEM_LABEL = re.compile(r"\s*(?:[A-Za-z0-9]{1,2}\s*[.、:)]|[(][A-Za-z0-9]{1,2}[)]|[0-9]{1,2})?\s*")
+_ITEM_LABEL_BEFORE = re.compile(r"\s*(?:[A-Za-z0-9]{1,2}\s*[.、:)]|[(][A-Za-z0-9]{1,2}[)]|[0-9]{1,2})\s*$")
 
 
 def _series_start(text: str, opening: int, context: Context) -> int:
