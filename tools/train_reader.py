@@ -1,8 +1,8 @@
 """Train the learned reader (check/reader.py) and write its model to src/mediactl/data/reader/.
 
     pip install -e '.[train]'                    # scikit-learn, for this script only (never at run time)
-    python tools/train_reader.py                 # the shipped model: eval batches 1-9 (10 and 11 held out)
-    python tools/train_reader.py --batches 1-7 --out /tmp/claims.json   # a model to measure on batches 8-11
+    python tools/train_reader.py                 # the shipped model: eval batches 1-12 (13 and 14 held out)
+    python tools/train_reader.py --batches 1-9 --out /tmp/claims.json   # a model to measure on batches 10-14
 
 Training copy: the labelled cases of the named eval batches (violations and clean copy), the bank's own lawful
 copy in tools/reader/corpus.yaml (clean), and ordinary Chinese prose (clean): BACKGROUND paragraphs of the
@@ -152,7 +152,7 @@ def sklearn_version() -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--batches", type=batches, default=batches("1-9"), help="eval batches to train on (1-9)")
+    parser.add_argument("--batches", type=batches, default=batches("1-12"), help="eval batches to train on (1-12)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     texts, labels, counts = training_copy(args.batches)
@@ -165,7 +165,8 @@ def main() -> int:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(model, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    print(f"{args.out.relative_to(ROOT)}: {model['trained_on']}")
+    shown = args.out.resolve()
+    print(f"{shown.relative_to(ROOT) if shown.is_relative_to(ROOT) else shown}: {model['trained_on']}")
     return 0
 
 
