@@ -194,6 +194,12 @@ LAWFUL = [
         WEALTH,
     ),
     ("本产品起购金额1万元。本产品不保证本金和收益，您可能损失部分乃至全部本金。", WEALTH),
+    # Taiwan's and Hong Kong's statutory fund warnings, in traditional characters (round 9, after batch 14 was measured)
+    (
+        "本基金經金管會核准生效，惟不表示絕無風險。基金經理公司以往之經理績效不保證基金之最低投資收益。",
+        Profile(products=("基金",)),
+    ),
+    ("環球債券基金：投資涉及風險，基金價格可升可跌，過往表現並不代表將來表現。", Profile(products=("基金",))),
 ]
 
 
