@@ -349,7 +349,7 @@ def _in_warning_sentence(folded: str, start: int, end: int, context: Context) ->
 _HEARSAY = re.compile("网传|传言|据说|听说")
 #: The writer's own call to buy, after the claim: what a rumour told to warn does not end on.
 _SALES_CALL = re.compile(
-    "速来|快来(?:抢|买)|抢购|速抢|手慢无|名额(?:不多|有限)|欢迎(?:购买|选购|抢购)"
+    "速来|快来(?:抢|买)|快去(?:抢|买)|抢购|速抢|手慢无|欲购从速|名额(?:不多|有限)|欢迎(?:购买|选购|抢购)"
     "|(?:赶紧|赶快|抓紧|马上|立即|立刻)来?(?:购买|买|抢|入手|下单|上车|投|认购|申购|预约)"
 )
 
@@ -489,7 +489,8 @@ def _label_start(text: str, opening: int) -> int:
     """Where the clause before a quotation begins; a quotation introduced by a colon (骗子话术：“…”) is read with
     the clause that labels it, as the colon ends a clause everywhere else."""
     start = _clause_start(text, opening)
-    if start > 0 and text[start - 1] in "：:" and _ITEM_LABEL.fullmatch(text, start, opening) is not None:  # ：①“…”
+    before = text[start:opening]
+    if start > 0 and text[start - 1] in "：:" and (not before.strip() or _ITEM_LABEL.fullmatch(before)):  # ：①“…”
         return _clause_start(text, start - 1)
     return start
 
@@ -617,9 +618,13 @@ def _enclosing(text: str, start: int, end: int, context: Context) -> tuple[int, 
     return None
 
 
-#: What may stand before a quoted item at the head of its sentence: a list label (A. 1、 (1), ① folded to 1) or nothing.
-_ITEM_LABEL = re.compile(r"\s*(?:[A-Za-z0-9]{1,2}\s*[.、:)]|[(][A-Za-z0-9]{1,2}[)]|[0-9]{1,2})?\s*")
-_ITEM_LABEL_BEFORE = re.compile(r"\s*(?:[A-Za-z0-9]{1,2}\s*[.、:)]|[(][A-Za-z0-9]{1,2}[)]|[0-9]{1,2})\s*$")
+#: A list label (A. 1、 (1), ① folded to 1) with the spaces around it, never a line break: a list item is one line.
+_LABEL = r"[ \t\u3000]*(?:[A-Za-z0-9]{1,2}[ \t\u3000]*[.、:)]|[(][A-Za-z0-9]{1,2}[)]|[0-9]{1,2})[ \t\u3000]*"
+_ITEM_LABEL = re.compile(_LABEL)
+_ITEM_LABEL_BEFORE = re.compile(_LABEL + "$")
+#: How many quotations a series is walked back over: a list sharing one label is short, and a bound keeps a line of
+#: thousands of quotations from being walked once per match.
+_SERIES_LIMIT = 20
 
 
 def _series_start(text: str, opening: int, context: Context) -> int:
@@ -627,7 +632,7 @@ def _series_start(text: str, opening: int, context: Context) -> int:
     “保息”): a label before the first names them all, commas inside the quotations notwithstanding."""
     opening_for = {closing: opening_mark for opening_mark, closing in context.quotes}
     index = opening
-    while True:
+    for _ in range(_SERIES_LIMIT):
         before = index
         while before > 0 and text[before - 1] in _LIST_GLUE:
             before -= 1
@@ -640,19 +645,41 @@ def _series_start(text: str, opening: int, context: Context) -> int:
         if previous < 0:
             return index
         index = previous
+    return index
 
 
 def _listed_after_warning(text: str, opening: int, context: Context) -> bool:
-    """A quoted item opening its sentence (A.“保本保息，年化12%”), listed under a sentence that only a warning
-    writes (下面哪句话最可能出自骗子之口？ / 以下哪些说法是诈骗话术?): the quiz and list shape of anti-fraud copy.
-    Not where the advertiser speaks in the item's sentence (我们“保本保息”才是真的)."""
-    begin = _sentence_start(text, opening)
+    """A labelled quoted item opening its sentence (A.“保本保息，年化12%”), listed under a sentence that only a
+    warning writes (下面哪句话最可能出自骗子之口？ / 以下哪些说法是诈骗话术?): the quiz and list shape of anti-fraud copy.
+    The sentence must be the list and nothing else, labelled quotations to its end: a quotation followed by the
+    advertiser's words (A.“保本保息”——XX银行安心之选) is a claim, and so is one without a label (天上不会掉馅饼。
+    “保本保息”，XX银行做到了)."""
+    begin, end = _sentence_start(text, opening), _sentence_end(text, opening)
     if begin == 0 or _ITEM_LABEL.fullmatch(text, begin, opening) is None:
         return False
-    if _VOICE.search(text, opening, _sentence_end(text, opening)) is not None:
+    if text[_skip_listed(text, opening, end, context) : end].strip():
         return False
     previous = _blank(text[_sentence_start(text, begin - 1) : begin - 1], context)
     return _any_cue(previous, context.sentence_before, negatable=True) or _any_cue(previous, context.sentence_after)
+
+
+def _skip_listed(text: str, index: int, end: int, context: Context) -> int:
+    """Past the labelled quotations from `index` (an opening mark) up to `end`: where the list stops."""
+    closing_for = dict(context.quotes)
+    while index < end:
+        label = _ITEM_LABEL.match(text, index, end)
+        if label is not None and label.end() > index:
+            index = label.end()
+        elif text[index] in _LIST_GLUE:
+            index += 1
+        elif text[index] in closing_for:
+            closing = text.find(closing_for[text[index]], index + 1, end)
+            if closing < 0:
+                return index
+            index = closing + 1
+        else:
+            return index
+    return index
 
 
 def _skip_quoted(text: str, index: int, context: Context) -> int:
