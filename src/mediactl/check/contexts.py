@@ -359,7 +359,8 @@ def _hearsay_selling(before: str, after: str, context: Context) -> bool:
     the rumour is the pitch. A hearsay cue beside a named cheat (网传骗子称…) or a verdict after it still warns."""
     if _HEARSAY.search(before) is None or _SALES_CALL.search(after) is None:
         return False
-    return not _any_cue(_HEARSAY.sub(lambda found: "\0" * len(found.group()), before), context.sentence_before, True)
+    blanked = _HEARSAY.sub(lambda found: "\0" * len(found.group()), before)
+    return not _any_cue(blanked, context.sentence_before, negatable=True)
 
 
 #: Words that turn a sentence from what it contrasts with to what it asserts (但凡 is "whenever", 不过度 "not too").
@@ -665,31 +666,23 @@ def _listed_after_warning(text: str, opening: int, context: Context) -> bool:
 
 def _skip_listed(text: str, index: int, end: int, context: Context) -> int:
     """Past the labelled quotations from `index` (an opening mark) up to `end`: where the list stops."""
-    closing_for = dict(context.quotes)
-    while index < end:
-        label = _ITEM_LABEL.match(text, index, end)
-        if label is not None and label.end() > index:
-            index = label.end()
-        elif text[index] in _LIST_GLUE:
-            index += 1
-        elif text[index] in closing_for:
-            closing = text.find(closing_for[text[index]], index + 1, end)
-            if closing < 0:
-                return index
-            index = closing + 1
-        else:
+    while True:
+        index = _skip_quoted(text, index, context, end)
+        label = _ITEM_LABEL.match(text, index, end)  # a label is never empty: each turn moves on
+        if label is None:
             return index
-    return index
+        index = label.end()
 
 
-def _skip_quoted(text: str, index: int, context: Context) -> int:
-    """Past any further quoted items and list glue after a quotation (“保本”、“保息”等 → 等)."""
+def _skip_quoted(text: str, index: int, context: Context, end: int | None = None) -> int:
+    """Past any further quoted items and list glue after a quotation (“保本”、“保息”等 → 等), up to `end`."""
     closing_for = dict(context.quotes)
-    while index < len(text):
+    end = len(text) if end is None else end
+    while index < end:
         if text[index] in _LIST_GLUE:
             index += 1
         elif text[index] in closing_for:
-            closing = text.find(closing_for[text[index]], index + 1)
+            closing = text.find(closing_for[text[index]], index + 1, end)
             if closing < 0:
                 break
             index = closing + 1
