@@ -638,7 +638,7 @@ def _series_start(text: str, opening: int, context: Context) -> int:
         while before > 0 and text[before - 1] in _LIST_GLUE:
             before -= 1
         label = _ITEM_LABEL_BEFORE.search(text, max(0, before - 4), before)  # A.“…” B.“…”: the items' labels
-        if label is not None and label.group():
+        if label is not None:  # a label is never empty
             before = label.start()
         if before == 0 or text[before - 1] not in opening_for:
             return index
