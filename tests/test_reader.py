@@ -89,8 +89,21 @@ def test_gram_keys_differ_for_every_length_and_the_highest_code_points() -> None
 
 def test_a_model_read_back_from_its_native_table_is_the_model() -> None:
     data = json.loads(reader.model_bytes("claims.json"))
-    model = reader.Model(data)
-    assert model.terms == {gram: (idf, weight) for gram, (idf, weight) in data["terms"].items()}
+    keys, idfs, weights = reader.unpack(data["packed"])
+    shipped = {
+        reader.gram_of(k): (i / reader.SCALE, w / reader.SCALE) for k, i, w in zip(keys, idfs, weights, strict=True)
+    }
+    assert reader.Model(data).terms == shipped
+
+
+def test_a_packed_model_scores_as_the_same_model_written_out() -> None:
+    """The shipped form (`pack`) and {n-gram: [idf, weight]} are one model: same terms, same table lookups."""
+    terms = {"稳": (1.5, 0.25), "稳赚": (2.75, 1.125), "赚到手": (3.0, -0.5), "\U0010ffff": (1.0, 2.0)}
+    written = reader.Model({"sizes": [1, 2, 3], "intercept": -1.0, "terms": terms})
+    packed = reader.Model({"sizes": [1, 2, 3], "intercept": -1.0, "packed": reader.pack(terms)})
+    assert packed.terms == written.terms == terms
+    text = "稳赚到手，稳赚"
+    assert packed.scores(text, [0], [len(text)]) == written.scores(text, [0], [len(text)])
 
 
 def test_native_and_python_scores_agree(model: reader.Model, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -40,7 +40,7 @@ from check_bench import raw_paragraphs  # noqa: E402
 from eval_bench import load_cases  # noqa: E402
 
 from mediactl.check.normalize import Normalizer  # noqa: E402
-from mediactl.check.reader import features, han_count, masked  # noqa: E402
+from mediactl.check.reader import features, han_count, masked, pack  # noqa: E402
 
 CORPUS = ROOT / "tools" / "reader" / "corpus.yaml"
 OUT = ROOT / "src" / "mediactl" / "data" / "reader" / "claims.json"
@@ -140,7 +140,8 @@ def train(texts: list[str], labels: list[int]) -> dict[str, object]:
     return {
         "sizes": list(SIZES),
         "intercept": round(float(fitted.intercept_[0]), 6),
-        "terms": {gram: [round(idf[i], 5), round(float(weights[i]), 5)] for i, gram in enumerate(vocabulary)},
+        "packed": pack({gram: (round(idf[i], 5), round(float(weights[i]), 5)) for i, gram in enumerate(vocabulary)}),
+        "n-grams": len(vocabulary),
     }
 
 
@@ -160,7 +161,7 @@ def main() -> int:
     model["trained_on"] = {
         "eval batches": sorted(args.batches),
         **counts,
-        "n-grams": len(model["terms"]),  # type: ignore[arg-type]
+        "n-grams": model.pop("n-grams"),
         "scikit-learn": sklearn_version(),  # no date: the same inputs give the same bytes (the rules' digest)
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

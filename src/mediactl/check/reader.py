@@ -23,10 +23,13 @@ weights, through the logistic function, as the trainer computed it (natively: th
 from __future__ import annotations
 
 import array
+import base64
 import bisect
 import json
 import math
 import re
+import sys
+import zlib
 from collections import Counter
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -37,7 +40,7 @@ from mediactl.check.findings import Finding
 from mediactl.check.rules import RANK, Rule
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Iterator, Sequence
 
 
 #: The version of _native.ngram_scores this code calls; another build scores in Python (same figures, slower).
@@ -73,13 +76,24 @@ class Model:
         self.sizes = tuple(int(size) for size in data["sizes"])
         self.intercept = float(data["intercept"])
         self.trained_on: dict[str, Any] = dict(data.get("trained_on", {}))
-        terms = {gram: (float(idf), float(weight)) for gram, (idf, weight) in data["terms"].items()}
-        # Where the native scorer runs, only its table is kept: the dict of 16,000 n-grams was 6 MiB in each
-        # process of a large check, the table is 0.8 MiB. `terms` is read back from the table if ever asked.
-        self._terms: dict[str, tuple[float, float]] | None = terms
-        if _native_scorer() is not None and self.sizes == tuple(range(1, len(self.sizes) + 1)):
-            self._table = _table_of(terms)
-            self._terms = None
+        native = _native_scorer() is not None and self.sizes == tuple(range(1, len(self.sizes) + 1))
+        # Where the native scorer runs, only its table is kept: the dict of 20,000 n-grams was 6 MiB in each
+        # process of a large check, the table is 1.5 MiB. `terms` is read back from the table if ever asked.
+        self._terms: dict[str, tuple[float, float]] | None = None
+        if "packed" in data:  # the shipped model (`pack`): built into the table with no Python object per n-gram
+            keys, idfs, weights = unpack(data["packed"])
+            if native:
+                self._table = _table_from(keys, _scaled(idfs), _scaled(weights), len(keys))
+            else:
+                self._terms = {
+                    gram_of(key): (idf, weight)
+                    for key, idf, weight in zip(keys, _scaled(idfs), _scaled(weights), strict=True)
+                }
+        else:  # a model written out as {n-gram: [idf, weight]} (tests, a model made by hand)
+            self._terms = {gram: (float(idf), float(weight)) for gram, (idf, weight) in data["terms"].items()}
+            if native:
+                self._table = _table_of(self._terms)
+                self._terms = None
 
     @property
     def terms(self) -> dict[str, tuple[float, float]]:
@@ -190,21 +204,74 @@ def han_count(text: str) -> int:
 
 
 def _table_of(terms: dict[str, tuple[float, float]]) -> bytes:
-    """The n-grams as an open-addressing hash table for the native scorer (_native.c's GramTable): a power of two
-    slots, at most half full so probe runs stay short; first every slot's key (native uint64, `gram_key`, 0 for an
-    empty slot: probed alone, 8 bytes a slot), then every slot's idf and weight (native doubles)."""
-    bits = max(1, (2 * len(terms) - 1).bit_length())
+    """The native table (`_table_from`) of a model's {n-gram: (idf, weight)}."""
+    idfs_weights = terms.values()
+    return _table_from(
+        (gram_key(gram) for gram in terms), (idf for idf, _ in idfs_weights), (w for _, w in idfs_weights), len(terms)
+    )
+
+
+def _table_from(keys: Iterable[int], idfs: Iterable[float], weights: Iterable[float], count: int) -> bytes:
+    """The n-grams (`gram_key`s with their idf and weight) as an open-addressing hash table for the native scorer
+    (_native.c's GramTable): a power of two slots, at most half full so probe runs stay short; first every slot's
+    key (native uint64, 0 for an empty slot: probed alone, 8 bytes a slot), then every slot's idf and weight
+    (native doubles)."""
+    bits = max(1, (2 * count - 1).bit_length())
     mask = (1 << bits) - 1
-    keys = array.array("Q", bytes(8 << bits))
-    payload = array.array("d", bytes(16 << bits))
-    for gram, (idf, weight) in terms.items():
-        key = gram_key(gram)
+    table = array.array("Q", [0]) * (1 << bits)
+    payload = array.array("d", [0.0]) * (2 << bits)
+    for key, idf, weight in zip(keys, idfs, weights, strict=True):
         slot = ((key * _GOLDEN) & 0xFFFFFFFFFFFFFFFF) >> (64 - bits)
-        while keys[slot]:
+        while table[slot]:
             slot = (slot + 1) & mask
-        keys[slot] = key
+        table[slot] = key
         payload[2 * slot], payload[2 * slot + 1] = idf, weight
-    return keys.tobytes() + payload.tobytes()
+    return table.tobytes() + payload.tobytes()
+
+
+#: The packed model's idf and weight are stored as integers of this many units (the trainer rounds both to 5
+#: decimals), read back as n / SCALE: the same doubles a JSON "0.12345" parses to.
+SCALE = 100_000
+
+
+def pack(terms: dict[str, tuple[float, float]]) -> dict[str, str]:
+    """A model's n-grams as the shipped model stores them: their `gram_key`s (uint64), idfs and weights (int32 in
+    SCALE units), each little-endian, zlib-compressed and base64 in JSON. Loading {n-gram: [idf, weight]} as JSON
+    made ~20,000 strings, lists and floats at once (11 MiB at its peak, most kept by the allocator in every
+    check); these three strings become the table directly (`Model`)."""
+    ordered = sorted((gram_key(gram), idf, weight) for gram, (idf, weight) in terms.items())
+    columns = {
+        "keys": array.array("Q", (key for key, _, _ in ordered)),
+        "idf": array.array("i", (round(idf * SCALE) for _, idf, _ in ordered)),
+        "weight": array.array("i", (round(weight * SCALE) for _, _, weight in ordered)),
+    }
+    return {name: _packed_column(column) for name, column in columns.items()}
+
+
+def unpack(packed: dict[str, str]) -> tuple[array.array[int], array.array[int], array.array[int]]:
+    """`pack`'s n-gram keys, idfs and weights (these two in SCALE units: `_scaled`)."""
+    keys = _column(packed["keys"], "Q")
+    idfs, weights = (_column(packed[name], "i") for name in ("idf", "weight"))
+    if not len(keys) == len(idfs) == len(weights):
+        raise ValueError("a packed model's columns differ in length")
+    return keys, idfs, weights
+
+
+def _scaled(column: array.array[int]) -> Iterator[float]:
+    return (n / SCALE for n in column)
+
+
+def _packed_column(column: array.array[int]) -> str:
+    if sys.byteorder != "little":
+        column.byteswap()
+    return base64.b64encode(zlib.compress(column.tobytes(), 9)).decode("ascii")
+
+
+def _column(text: str, code: str) -> array.array[int]:
+    column = array.array(code, zlib.decompress(base64.b64decode(text)))
+    if sys.byteorder != "little":
+        column.byteswap()
+    return column
 
 
 def gram_of(key: int) -> str:
