@@ -212,3 +212,29 @@ def test_a_long_list_without_its_closing_word_is_read_in_linear_time(tmp_path) -
     code = "import sys; from mediactl.cli.app import script; sys.argv = ['mediactl', 'check', sys.argv[1]]; script()"
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "list.md")], capture_output=True, timeout=120)
     assert done.returncode == 1 and b"finance.promise.principal" in done.stdout, done.stdout[-500:]
+
+
+def test_a_long_line_of_quoted_items_is_read_in_linear_time(tmp_path) -> None:
+    """A line of quoted items joined by 、 is one sentence: each match's sentence, line and following quotations were
+    read whole, so 36,000 characters took about a minute and each doubling four times that. Every read now stops
+    REACH characters from its match; 12,000 items (~100,000 characters) must be checked at all (a child process, so
+    a hang fails the test instead of stalling the suite)."""
+    import subprocess
+    import sys
+
+    line = "警惕以下话术：" + "、".join(["“保本保息”", "“稳赚不赔”", "“零风险”"] * 4000) + "等。\n"
+    (tmp_path / "quotes.md").write_text("# 提示\n\n" + line, "utf-8")
+    code = "import sys; from mediactl.cli.app import script; sys.argv = ['mediactl', 'check', sys.argv[1]]; script()"
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "quotes.md")], capture_output=True, timeout=120)
+    assert done.returncode in (0, 1) and b"Traceback" not in done.stderr, done.stderr[-500:]
+
+
+def test_a_sentence_is_read_within_reach_of_the_match() -> None:
+    """A warning cue further than REACH characters from a claim in one unbroken sentence no longer governs it."""
+    from mediactl.check.contexts import REACH, contexts, quoted_in
+
+    context = contexts()["quoted-warning"]
+    near = "警惕骗子承诺" + "啊" * 10 + "保本保息"
+    far = "警惕骗子承诺" + "啊" * (REACH + 10) + "保本保息"
+    assert quoted_in(near, len(near) - 4, len(near), context)
+    assert not quoted_in(far, len(far) - 4, len(far), context)
