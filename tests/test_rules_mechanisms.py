@@ -110,6 +110,15 @@ def test_a_product_scoped_disclosure_is_owed_by_products(tmp_path: Path) -> None
     assert _found(engine, "这款理财很好", Profile())["t17.wm"] == "warning"
 
 
+def test_products_in_traditional_characters_or_full_width_name_the_same_product(tmp_path: Path) -> None:
+    """Front matter written in traditional characters (理財, as a Hong Kong or Taiwan team writes it) puts the
+    product's rules in force: products are compared as the checker folds text."""
+    engine = _engine(tmp_path)
+    assert _found(engine, "这款理财很好", Profile(products=("理財",)))["t17.wm"] == "error"
+    assert _found(engine, "這款理財很好", Profile(products=(" 理财",)))["t17.wm"] == "error"
+    assert "t17.wm" not in _found(engine, "这款理财很好", Profile(products=("基金",)))
+
+
 # ---- quoting contexts ----
 
 

@@ -45,13 +45,17 @@ class RulePackDisclosures:
         """(missing, in force) from one reading of the item and one run of the rules: render asks both for every
         variant (render/hooks.py), and the reading and the run are what cost."""
         profile = _profile(item, channel)
-        rules = [rule for rule in ruleset_for(config).rules if rule.kind == "disclosure" and rule.applies(profile)]
+        engine = engine_for(config)
+        rules = [
+            r
+            for r in ruleset_for(config).rules
+            if r.kind == "disclosure" and r.applies(profile, engine.normalizer.fold)
+        ]
         if not rules:  # none in force: none can be missing either
             return [], []
         segments = _segments(item)
         missing = _missing(item, channel, config, segments)
         by_id = ruleset_for(config).by_id()
-        engine = engine_for(config)
         sentences = [rule.require[0] if rule.id in missing else engine.wording(segments, rule.id) for rule in rules]
         return [by_id[rule_id].require[0] for rule_id in missing], list(dict.fromkeys(s for s in sentences if s))
 

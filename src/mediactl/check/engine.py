@@ -310,7 +310,8 @@ class Engine:
         """The rules in force for a profile; the same profile recurs for every file of a large check
         (remembered: 10 % of a plain-text bench file's instructions)."""
         if profile not in self._in_force:
-            self._in_force[profile] = {index for index, rule in enumerate(self.rules) if rule.applies(profile)}
+            fold = self.normalizer.fold
+            self._in_force[profile] = {index for index, rule in enumerate(self.rules) if rule.applies(profile, fold)}
         return self._in_force[profile]
 
     def _resolved(self, profile: Profile) -> dict[str, tuple[str, str]]:

@@ -22,6 +22,8 @@ from mediactl.core import confine
 from mediactl.core.errors import Problem, ProblemsError, relpath
 
 if TYPE_CHECKING:  # parsing is skipped when the compiled rules come from the cache
+    from collections.abc import Callable
+
     from mediactl.config.schema import Checker
     from mediactl.config.yamlpos import KeyPath
 
@@ -89,12 +91,15 @@ class Rule:
     def suggestion(self, term: str = "") -> str:
         return self.suggest.get(term) or self.suggest.get("", "")
 
-    def applies(self, profile: Profile) -> bool:
-        """Whether this rule is in force for a variant or file with this profile."""
+    def applies(self, profile: Profile, fold: Callable[[str], str] = str) -> bool:
+        """Whether this rule is in force for a variant or file with this profile. Products are compared as `fold`
+        (the engine's normalizer) reads them: front matter in traditional characters (貸款) names 贷款."""
         for key, wanted in self.when.items():
             have = profile.values(key)
             if have is None:
                 continue  # the profile does not know (an ad hoc file without --platform): be strict, apply
+            if key == "products":
+                wanted, have = tuple(fold(name).strip() for name in wanted), tuple(fold(name).strip() for name in have)
             if not set(wanted) & set(have):
                 return False
         return True
