@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from mediactl.check.extract import extract_source
-from mediactl.check.report import failing
 from mediactl.check.rules import Profile
-from mediactl.check.runner import prepared
+from rulecheck import failing_rules as _failing
 
 #: Ads in varied frames: next clause, next sentence, soft line break, list item, contrast, pronouns (我们, 咱们, 本店,
 #: 小编, 我家), an invitation (认准我们, 选择…的我们, 欢迎选购, 要相信), an affirmation (…的保本是真的), the ad's call after the
@@ -98,12 +96,6 @@ WARNINGS = [
     "受害人称，对方承诺保本保息，我们当时就信了，结果血本无归",
     "欢迎收看反诈课堂：凡是承诺稳赚不赔的都是骗局",
 ]
-
-
-def _failing(text: str, profile: Profile | None = None) -> list[str]:
-    _, engine = prepared(None, None)
-    findings = engine.check(extract_source(text, "t.txt", "text"), profile or Profile())
-    return [f"{finding.rule} 「{finding.matched}」" for finding in failing(findings, "error")]
 
 
 def test_the_sets_are_large_enough() -> None:

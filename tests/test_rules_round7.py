@@ -11,19 +11,11 @@ from __future__ import annotations
 
 import pytest
 
-from mediactl.check.extract import extract_source
-from mediactl.check.report import failing
 from mediactl.check.rules import Profile
-from mediactl.check.runner import prepared
+from rulecheck import failing_rules as _failing
 
 INSURANCE = Profile(products=("保险",))
 WEALTH = Profile(products=("理财",))
-
-
-def _failing(text: str, profile: Profile | None = None) -> list[str]:
-    _, engine = prepared(None, None)
-    findings = engine.check(extract_source(text, "t.txt", "text"), profile or Profile())
-    return [f"{finding.rule} 「{finding.matched}」" for finding in failing(findings, "error")]
 
 
 #: Scarcity by a withdrawal soon to come, a product about to become a 绝唱, or the chance lost if missed (炒停售).

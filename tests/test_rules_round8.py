@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from mediactl.check.extract import extract_source
-from mediactl.check.report import failing
 from mediactl.check.rules import Profile
-from mediactl.check.runner import prepared
+from rulecheck import failing_rules as _failing
+from rulecheck import findings
 
 DEPOSIT = Profile(products=("存款",))
 WEALTH = Profile(products=("理财",))
@@ -22,17 +21,10 @@ CARD = Profile(products=("信用卡",))
 LOAN = Profile(products=("贷款",))
 
 
-def _failing(text: str, profile: Profile | None = None) -> list[str]:
-    _, engine = prepared(None, None)
-    findings = engine.check(extract_source(text, "t.txt", "text"), profile or Profile())
-    return [f"{finding.rule} 「{finding.matched}」" for finding in failing(findings, "error")]
-
-
 def _found(text: str, profile: Profile | None = None) -> list[str]:
     """Every rule that found something, at any severity: whether a rule matches, whatever the learned reader's
     arbiter (which may lower a short neutral test line to a warning) makes of it."""
-    _, engine = prepared(None, None)
-    return [finding.rule for finding in engine.check(extract_source(text, "t.txt", "text"), profile or Profile())]
+    return [finding.rule for finding in findings(text, profile)]
 
 
 #: Interest or rewards beside the posted rate: the deposit is bought, not priced.

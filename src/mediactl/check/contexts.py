@@ -657,19 +657,34 @@ def _series_start(text: str, opening: int, context: Context) -> int:
     return index
 
 
+#: The answer of a quiz (答案：A), the only words that may follow its list of quoted items.
+_ANSWER = re.compile(r"(?:正确答案|参考答案|答案|答|解析)\s*[:：]")
+
+
 def _listed_after_warning(text: str, opening: int, context: Context) -> bool:
     """A labelled quoted item opening its sentence (A.“保本保息，年化12%”), listed under a sentence that only a
     warning writes (下面哪句话最可能出自骗子之口？ / 以下哪些说法是诈骗话术?): the quiz and list shape of anti-fraud copy.
     The sentence must be the list and nothing else, labelled quotations to its end: a quotation followed by the
     advertiser's words (A.“保本保息”——XX银行安心之选) is a claim, and so is one without a label (天上不会掉馅饼。
     “保本保息”，XX银行做到了)."""
-    begin, end = _sentence_start(text, opening), _sentence_end(text, opening)
+    begin = _sentence_start(text, opening)
     if begin == 0 or _ITEM_LABEL.fullmatch(text, begin, opening) is None:
         return False
-    if text[_skip_listed(text, opening, end, context) : end].strip():
+    listed = _skip_listed(text, opening, _line_end(text, opening), context)  # an item may hold its own full stop
+    after = text[listed : _sentence_end(text, listed)].strip()
+    if after and not _ANSWER.match(after):  # a quiz's answer may follow on the line a paragraph's lines were joined to
         return False
-    previous = _blank(text[_sentence_start(text, begin - 1) : begin - 1], context)
+    previous = _blank(_previous_sentence(text, begin), context)
     return _any_cue(previous, context.sentence_before, negatable=True) or _any_cue(previous, context.sentence_after)
+
+
+def _previous_sentence(text: str, begin: int) -> str:
+    """The last sentence with words before `begin` (a sentence's start): a question mark and a line break between
+    them (…出自骗子之口？⏎A.“…”) end no sentence of their own."""
+    end = begin
+    while end > 0 and (text[end - 1] in _SENTENCE_MARKS or text[end - 1].isspace()):
+        end -= 1
+    return text[_sentence_start(text, end - 1) : end] if end else ""
 
 
 def _skip_listed(text: str, index: int, end: int, context: Context) -> int:
