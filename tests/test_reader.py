@@ -7,7 +7,9 @@ shipped model is tested only through its rule's self-tests (`mediactl rules test
 
 from __future__ import annotations
 
+import base64
 import json
+import zlib
 from pathlib import Path
 
 import pytest
@@ -94,6 +96,27 @@ def test_a_model_read_back_from_its_native_table_is_the_model() -> None:
         reader.gram_of(k): (i / reader.SCALE, w / reader.SCALE) for k, i, w in zip(keys, idfs, weights, strict=True)
     }
     assert reader.Model(data).terms == shipped
+
+
+def test_a_packed_model_stores_its_figures_in_units_of_1e5_and_reads_back_what_json_would() -> None:
+    keys, idfs, weights = reader.unpack(reader.pack({"稳赚": (0.12345, -1.5), "a": (7.0, 0.00001)}))
+    assert [reader.gram_of(key) for key in keys] == ["a", "稳赚"]  # sorted by key
+    assert list(idfs) == [700000, 12345] and list(weights) == [1, -150000]
+    model = reader.Model({"sizes": [1, 2, 3], "intercept": 0.0, "packed": reader.pack({"稳赚": (0.12345, -1.5)})})
+    assert model.terms == {"稳赚": (float("0.12345"), -1.5)}
+
+
+@pytest.mark.parametrize("damage", ["stray", "zero key", "short column"])
+def test_a_damaged_packed_model_is_refused(damage: str) -> None:
+    packed = reader.pack({"稳赚": (1.0, 1.0), "保本": (2.0, 2.0)})
+    if damage == "stray":
+        packed["idf"] = packed["idf"][:4] + "!" + packed["idf"][4:]
+    elif damage == "zero key":
+        packed["keys"] = base64.b64encode(zlib.compress(bytes(16))).decode()
+    else:
+        packed["weight"] = reader.pack({"稳赚": (1.0, 1.0)})["weight"]
+    with pytest.raises(ValueError):
+        reader.unpack(packed)
 
 
 def test_a_packed_model_scores_as_the_same_model_written_out() -> None:

@@ -515,6 +515,7 @@ def _without_marks(quotes: tuple[tuple[str, str], ...]) -> dict[int, None]:
 # one tuple, replaced whole (a thread reading it sees one consistent entry).
 _last_translated: tuple[str, dict[int, str], str] | None = None
 _last_marks: tuple[str, list[int], list[int]] | None = None
+_last_positions: tuple[str, dict[str, list[int]]] | None = None
 
 
 def _translated(text: str, marks: dict[int, str]) -> str:
@@ -543,6 +544,18 @@ def _marks_in(text: str) -> tuple[list[int], list[int]]:
 #: (the longest of the evaluation set's 2,537 cases has 243 characters, its longest line 365); a hostile line of thousands of quoted items
 #: separated by 、 is one "sentence", and reading all of it for each of its matches took minutes (quadratic).
 REACH = 600
+
+
+def _positions(text: str, char: str) -> list[int]:
+    """Where `char` stands in `text` (sorted), found once per text and character."""
+    global _last_positions
+    last = _last_positions
+    if last is None or last[0] is not text:
+        last = _last_positions = (text, {})
+    found = last[1].get(char)
+    if found is None:
+        found = last[1][char] = [match.start() for match in re.finditer(re.escape(char), text)]
+    return found
 
 
 def _start(positions: list[int], index: int) -> int:
@@ -609,11 +622,14 @@ def _enclosing(text: str, start: int, end: int, context: Context) -> tuple[int, 
     hold several sentences (骗子话术：“仅需身份证就能贷！无抵押秒放款！”), and a pair of marks is matched across them."""
     left, right = _line_start(text, start), _line_end(text, end)
     for opening_mark, closing_mark in context.quotes:
-        if opening_mark == closing_mark:  # "…": inside when an odd number of marks precede the match
-            before = text.count(opening_mark, left, start)
+        if opening_mark == closing_mark:  # "…": inside when an odd number of marks precede the match on its line
+            marks, newlines = _positions(text, opening_mark), _positions(text, "\n")
+            line = bisect_left(newlines, start)
+            first, last = bisect_left(marks, newlines[line - 1] + 1 if line else 0), bisect_left(marks, start)
             closing = text.find(closing_mark, end, right)
-            if before % 2 and closing >= 0:
-                return text.rfind(opening_mark, left, start), closing
+            # counted from the line's true start (REACH would cut a quotation in two and flip the count), by bisection
+            if (last - first) % 2 and closing >= 0:
+                return marks[last - 1], closing
             continue
         opening = text.rfind(opening_mark, left, start)
         closing = text.find(closing_mark, end, right)
@@ -657,8 +673,11 @@ def _series_start(text: str, opening: int, context: Context) -> int:
     return index
 
 
-#: The answer of a quiz (答案：A), the only words that may follow its list of quoted items.
-_ANSWER = re.compile(r"(?:正确答案|参考答案|答案|答|解析)\s*[:：]")
+#: The answer of a quiz (答案：A, 答案:A、C), the only words that may follow its list of quoted items: item labels and
+#: nothing else (答案：本行悦享理财 is the advertiser speaking).
+_ANSWER = re.compile(
+    r"(?:正确答案|参考答案|答案|答)\s*[:：]\s*[A-Za-z0-9]{1,2}(?:\s*[、,和及与]\s*[A-Za-z0-9]{1,2})*\s*[.!]?"
+)
 
 
 def _listed_after_warning(text: str, opening: int, context: Context) -> bool:
@@ -672,9 +691,13 @@ def _listed_after_warning(text: str, opening: int, context: Context) -> bool:
         return False
     listed = _skip_listed(text, opening, _line_end(text, opening), context)  # an item may hold its own full stop
     after = text[listed : _sentence_end(text, listed)].strip()
-    if after and not _ANSWER.match(after):  # a quiz's answer may follow on the line a paragraph's lines were joined to
+    if after and not _ANSWER.fullmatch(
+        after
+    ):  # a quiz's answer may follow on the line a paragraph's lines were joined to
         return False
     previous = _blank(_previous_sentence(text, begin), context)
+    if _VOICE.search(previous) or _VOICE.search(text, opening, listed):  # 骗子做不到的，我们做到了 / A.“本行理财，保本”
+        return False
     return _any_cue(previous, context.sentence_before, negatable=True) or _any_cue(previous, context.sentence_after)
 
 

@@ -15,8 +15,8 @@ rules round may read, a corpus of the bank's own lawful copy and ordinary prose)
   hidden; the finding stays in the report.
 
 Features are counted on the fold of the text (check/normalize.py: traditional to simplified, full-width to
-ASCII, case; digits read as 0), so an evasion by spelling reads like the claim it spells. The model is plain
-JSON: each n-gram's idf and weight; scoring is the sublinear-tf idf vector, L2-normalised, dotted with the
+ASCII, case; digits read as 0), so an evasion by spelling reads like the claim it spells. The model is JSON:
+each n-gram's key, idf and weight as three packed columns (`pack`); scoring is the sublinear-tf idf vector, L2-normalised, dotted with the
 weights, through the logistic function, as the trainer computed it (natively: the same to 1e-12).
 """
 
@@ -254,6 +254,8 @@ def unpack(packed: dict[str, str]) -> tuple[array.array[int], array.array[int], 
     idfs, weights = (_column(packed[name], "i") for name in ("idf", "weight"))
     if not len(keys) == len(idfs) == len(weights):
         raise ValueError("a packed model's columns differ in length")
+    if keys and min(keys) >> 63 != 1:  # every gram_key has its top bit set: 0 would be an empty slot of the table
+        raise ValueError("a packed model holds a key that is no n-gram")
     return keys, idfs, weights
 
 
@@ -268,7 +270,7 @@ def _packed_column(column: array.array[int]) -> str:
 
 
 def _column(text: str, code: str) -> array.array[int]:
-    column = array.array(code, zlib.decompress(base64.b64decode(text)))
+    column = array.array(code, zlib.decompress(base64.b64decode(text, validate=True)))  # "i": 4 bytes where Python runs
     if sys.byteorder != "little":
         column.byteswap()
     return column
