@@ -541,8 +541,9 @@ def _marks_in(text: str) -> tuple[list[int], list[int]]:
 
 
 #: The most characters a clause, sentence or line is read on either side of a place. Real sentences are shorter
-#: (the longest of the evaluation set's 2,537 cases has 243 characters, its longest line 365); a hostile line of thousands of quoted items
-#: separated by 、 is one "sentence", and reading all of it for each of its matches took minutes (quadratic).
+#: (the longest of the evaluation set's 2,537 cases has 243 characters, its longest line 365); a hostile line of
+#: thousands of quoted items separated by 、 is one "sentence", and reading all of it for each of its matches took
+#: minutes (quadratic).
 REACH = 600
 
 
@@ -690,10 +691,9 @@ def _listed_after_warning(text: str, opening: int, context: Context) -> bool:
     if begin == 0 or _ITEM_LABEL.fullmatch(text, begin, opening) is None:
         return False
     listed = _skip_listed(text, opening, _line_end(text, opening), context)  # an item may hold its own full stop
+    # a quiz's answer may follow, on the line a paragraph's lines were joined to
     after = text[listed : _sentence_end(text, listed)].strip()
-    if after and not _ANSWER.fullmatch(
-        after
-    ):  # a quiz's answer may follow on the line a paragraph's lines were joined to
+    if after and not _ANSWER.fullmatch(after):
         return False
     previous = _blank(_previous_sentence(text, begin), context)
     if _VOICE.search(previous) or _VOICE.search(text, opening, listed):  # 骗子做不到的，我们做到了 / A.“本行理财，保本”

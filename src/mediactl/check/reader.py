@@ -76,7 +76,7 @@ class Model:
         self.sizes = tuple(int(size) for size in data["sizes"])
         self.intercept = float(data["intercept"])
         self.trained_on: dict[str, Any] = dict(data.get("trained_on", {}))
-        native = _native_scorer() is not None and self.sizes == tuple(range(1, len(self.sizes) + 1))
+        native = self._scorer() is not None
         # Where the native scorer runs, only its table is kept: the dict of 20,000 n-grams was 6 MiB in each
         # process of a large check, the table is 1.5 MiB. `terms` is read back from the table if ever asked.
         self._terms: dict[str, tuple[float, float]] | None = None
@@ -95,6 +95,11 @@ class Model:
                 self._table = _table_of(self._terms)
                 self._terms = None
 
+    def _scorer(self) -> Any:
+        """The C extension where it was built and reads this model's n-gram sizes (1 to n, every one), else None."""
+        native = _native_scorer()
+        return native if native is not None and self.sizes == tuple(range(1, len(self.sizes) + 1)) else None
+
     @property
     def terms(self) -> dict[str, tuple[float, float]]:
         """Each n-gram's (idf, weight): as loaded, or read back from the native table (keys are reversible)."""
@@ -111,8 +116,8 @@ class Model:
         """`read(folded[start:end])` of each span (the paragraphs of one file in its fold) and how many Han
         characters each holds, natively where the C extension was built: every paragraph of a check is scored,
         and in Python that took 6.0 s on the 2,000-file Markdown bench (7.8 M characters), in C 0.26 s."""
-        native = _native_scorer()
-        if native is not None and self.sizes == tuple(range(1, len(self.sizes) + 1)):
+        native = self._scorer()
+        if native is not None:
             scores, han = native.ngram_scores(folded, self._table, self.intercept, len(self.sizes), starts, ends)
             return scores, han
         spans = [folded[start:end] for start, end in zip(starts, ends, strict=True)]
@@ -138,8 +143,8 @@ class Model:
         """Where in `folded` (a paragraph's fold) the `count` n-grams that raised its score most first stand,
         strongest first: of two or more letters, digits or Han (a reader can read them), with a positive weight,
         by (1 + log(count)) * idf * weight. Natively where built; the Python path gives the same spans."""
-        native = _native_scorer()
-        if native is not None and self.sizes == tuple(range(1, len(self.sizes) + 1)):
+        native = self._scorer()
+        if native is not None:
             return list(native.ngram_evidence(folded, self._table, len(self.sizes), count))
         points: list[str] = []
         origin: list[int] = []  # where each character of the collapsed text stands in `folded`
