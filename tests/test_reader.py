@@ -250,6 +250,37 @@ def test_only_arbitrated_rules_at_error_are_lowered(model: reader.Model) -> None
     assert reviewed(text, findings, [learned_rule()]) == findings
 
 
+def offers_rule(**changes: object) -> Rule:
+    """reader.offers as the pack has it: lowers disclosure errors by the variant's reading as a whole."""
+    base = {"id": "reader.offers", "severity": "warning", "above": None, "below": 0.3, "min_han": 20,
+            "scope": "variant", "arbitrates": ("disclosures.",), "defers_to": ()}  # fmt: skip
+    base.update(changes)
+    return learned_rule(**base)
+
+
+STORY = "支行的志愿者走进社区，给老人讲怎样分辨冒充客服的电话。\n\n讲座之后，大家还一起包了饺子，聊了理财的常识。\n"
+
+
+def test_a_missing_disclosure_in_a_variant_that_offers_nothing_becomes_a_warning(model: reader.Model) -> None:
+    findings = [finding("disclosures.wm.risk", 3, column=18), finding("finance.promise.return", 1)]
+    lowered, claim = reviewed(STORY, list(findings), [offers_rule()])
+    assert lowered.severity == "warning" and "全文各段都不像推介产品" in lowered.message
+    assert claim == findings[1]  # it arbitrates only the rules it names
+
+
+def test_one_paragraph_that_reads_like_an_offer_keeps_the_variants_disclosure_errors(model: reader.Model) -> None:
+    text = STORY + "\n稳赚到手，稳赚到手。\n"  # a line of five Han: every paragraph holding Han is read
+    findings = [finding("disclosures.wm.risk", 3, column=18)]
+    assert reviewed(text, list(findings), [offers_rule()]) == findings
+
+
+def test_a_variant_too_short_to_judge_keeps_its_disclosure_errors(model: reader.Model) -> None:
+    findings = [finding("disclosures.wm.risk", 3, column=18)]
+    han = reader.han_count(FOLD(STORY))  # on the fold, as the model counts: 一 reads as 1
+    assert reviewed(STORY, list(findings), [offers_rule(min_han=han + 1)]) == findings
+    assert reviewed(STORY, list(findings), [offers_rule(min_han=han)])[0].severity == "warning"
+
+
 def test_a_paragraph_with_an_error_or_an_earlier_learned_report_is_not_reported_again(model: reader.Model) -> None:
     text = "我们的理财稳赚，到手就是。\n"
     assert [f.rule for f in reviewed(text, [finding("finance.promise.return", 1)], [learned_rule()])] == [
@@ -341,6 +372,10 @@ def write_pack(tmp_path: Path, rule: str) -> Path:
         ("    kind: learned\n    model: claims.json\n", "needs 'above' (to report), 'below'"),
         ("    kind: learned\n    model: claims.json\n    below: 0.3\n", "'arbitrates' and 'below' go together"),
         ("    kind: learned\n    model: claims.json\n    above: 1.5\n", "expected a score from 0 to 1"),
+        (
+            "    kind: learned\n    model: claims.json\n    above: 0.8\n    scope: variant\n",
+            "reads a whole variant only to lower errors",
+        ),
         ("    kind: learned\n    above: 0.8\n", "a learned rule needs 'model'"),
         ("    kind: term\n    terms: [稳赚]\n    model: claims.json\n", "only a learned rule has 'model'"),
         (

@@ -366,7 +366,8 @@ def review(
     paragraphs (`segments`, at `starts` in `folded`, the fold of their joined text). A rule reads a paragraph
     of at least its `min_han` Han characters.
 
-    With `below`, it lowers an error of an `arbitrates` rule (never one of `never`: the disclosure rules) to a
+    With scope `variant`, a rule lowers by the variant's reading as a whole (`_lower_if_nothing_offers`). With
+    `below`, a paragraph's rule lowers an error of an `arbitrates` rule (never one of `never`: the disclosure rules) to a
     warning when both the paragraph and the sentence holding the error score under it (the copy reads like a
     warning or an explainer: a claim tacked onto warning boilerplate is a sentence of its own and is not lowered)
     and the paragraph is not in the advertiser's own voice (read on the fold: 我們 is 我们). With `above`, it
@@ -379,6 +380,9 @@ def review(
     claimed: set[int] = set()  # paragraphs a learned rule reported: a later one does not report them again
     for rule in rules:
         score_of, han = scores[rule.model]
+        if rule.scope == "variant":
+            _lower_if_nothing_offers(rule, score_of, han, findings)
+            continue
         if rule.below is not None:
             candidates = [
                 (index, number)
@@ -418,6 +422,21 @@ def review(
                 numbers.append(number)
                 claimed.add(number)
     return findings
+
+
+def _lower_if_nothing_offers(rule: Rule, score_of: list[float], han: list[int], findings: list[Finding]) -> None:
+    """A variant-scoped arbiter: when the variant's paragraphs hold `min_han` Han characters together and every one
+    of them that holds any scores under `below`, each error of an `arbitrates` rule becomes a warning. Made for the
+    disclosures a named product asks for: a staff story, a launch report or an explainer names 理财 or 贷款 and offers
+    nothing, and none of its paragraphs reads like the offers the model was trained on; a page that sells (起购,
+    火热发售, 收益 figures) reads over it somewhere and keeps the error. Short copy (a one-line ad that denies its
+    fund's risks in a risk statement's words, a poster's few lines) is not read: there the model is least sure."""
+    read = [score for score, count in zip(score_of, han, strict=True) if count]
+    if sum(han) < rule.min_han or not read or max(read) >= (rule.below or 0.0):
+        return
+    for index, finding in enumerate(findings):
+        if finding.severity == "error" and finding.rule.startswith(rule.arbitrates):
+            findings[index] = _lowered(rule, finding, max(read))
 
 
 def _without_deferred(
@@ -492,7 +511,8 @@ def _offset(segment: Any, finding: Finding) -> int:
 
 
 def _lowered(rule: Rule, finding: Finding, score: float) -> Finding:
-    note = f"{_MARK.format(rule.id)}整段读作警示或科普，得分 {score:.2f}，低于 {rule.below:g}；降为警告，请人工确认）"
+    read = "全文各段都不像推介产品，最高得分" if rule.scope == "variant" else "整段读作警示或科普，得分"
+    note = f"{_MARK.format(rule.id)}{read} {score:.2f}，低于 {rule.below:g}；降为警告，请人工确认）"
     return finding._replace(severity="warning", message=finding.message + note)
 
 
@@ -512,7 +532,8 @@ def example_problems(rule: Rule, normalizer: Any) -> list[str]:
         if rule.above is not None:
             fires = read_at_all and score >= rule.above
         else:
-            fires = read_at_all and score < (rule.below or 0.0) and not own_voice(folded)
+            voiced = rule.scope == "paragraph" and own_voice(folded)  # a variant's reading is the score alone
+            fires = read_at_all and score < (rule.below or 0.0) and not voiced
         if fires != expected:
             verb = "should match but does not" if expected else "must not match but does"
             problems.append(f"rule {rule.id}: example {text!r} {verb} (score {score:.2f})")

@@ -68,7 +68,8 @@ class Rule:
     requires_digits: int = 0
     trigger: tuple[str, ...] = ()
     require: tuple[str, ...] = ()
-    scope: str = "variant"
+    # variant | paragraph; "" (a rule built in code): variant for a disclosure, paragraph for a learned one
+    scope: str = ""
     max: int = 0
     when: dict[str, tuple[str, ...]] = field(default_factory=dict)
     match_examples: tuple[str, ...] = ()
@@ -80,13 +81,14 @@ class Rule:
     # A learned rule (check/reader.py): its model in data/reader/, the score from which a paragraph no other rule
     # failed is reported (None: it reports nothing), the score under which an error of a rule whose id starts with
     # one of `arbitrates` is lowered to a warning (the paragraph reads like a warning or an explainer that quotes
-    # the words; None: it lowers nothing).
+    # the words; None: it lowers nothing). With scope `variant`, it lowers where no paragraph of the variant reads
+    # at or over `below` (a story or an explainer that names a product, and offers none).
     model: str = ""
     above: float | None = None
     below: float | None = None
     arbitrates: tuple[str, ...] = ()
     defers_to: tuple[str, ...] = ()  # a paragraph where one of these rules matched, at any severity, is not reported
-    min_han: int = 1  # ... and the fewest Han characters a paragraph must hold to be read (IDs, URLs, names hold none)
+    min_han: int = 1  # ... and the fewest Han characters a paragraph (scope variant: the variant) must hold to be read
 
     def suggestion(self, term: str = "") -> str:
         return self.suggest.get(term) or self.suggest.get("", "")
@@ -292,7 +294,7 @@ def _parse_rule(check: Checker, raw: Any, path: KeyPath, pack: str, shown: str) 
         requires_digits=check.integer(data.get("requires_digits"), (*path, "requires_digits"), minimum=1) or 0,
         trigger=tuple(check.string_list(data.get("trigger"), (*path, "trigger"))),
         require=tuple(check.string_list(data.get("require"), (*path, "require"))),
-        scope=check.string(data.get("scope", "variant"), (*path, "scope"), choices=SCOPES, what="scope") or "variant",
+        scope=_scope(check, data.get("scope"), (*path, "scope"), kind),
         max=check.integer(data.get("max"), (*path, "max"), minimum=0) or 0,
         when=_when(check, data.get("when"), (*path, "when")),
         match_examples=tuple(check.string_list(examples.get("match"), (*path, "examples", "match"))),
@@ -370,6 +372,13 @@ def _when(check: Checker, value: Any, path: KeyPath) -> dict[str, tuple[str, ...
     return when
 
 
+def _scope(check: Checker, raw: Any, path: KeyPath, kind: str | None) -> str:
+    """Where a rule looks: a disclosure or occurrence rule counts over the variant unless told `paragraph`; a learned
+    rule reads each paragraph, or with `variant` lowers by the variant's reading as a whole (check/reader.py)."""
+    default = "paragraph" if kind == "learned" else "variant"
+    return check.string(raw if raw is not None else default, path, choices=SCOPES, what="scope") or default
+
+
 def _require_for_kind(check: Checker, rule: Rule, data: dict[str, Any], path: KeyPath) -> None:
     needs = {
         "term": ("terms",),
@@ -394,13 +403,15 @@ def _require_for_kind(check: Checker, rule: Rule, data: dict[str, Any], path: Ke
     for key in ("model", "above", "below", "arbitrates", "defers_to", "min_han"):
         if data.get(key) is not None and rule.kind != "learned":
             check.error((*path, key), f"only a learned rule has '{key}'")
-    for key in ("terms", "allow", "pattern", "validate", "trigger", "require", "scope", "max", "unless_quoted_by"):
+    for key in ("terms", "allow", "pattern", "validate", "trigger", "require", "max", "unless_quoted_by"):
         if data.get(key) is not None and rule.kind == "learned":
             check.error((*path, key), f"a learned rule has no '{key}': its model reads the text")
     if rule.kind == "learned" and data.get("above") is None and data.get("below") is None:
         check.error(path, "a learned rule needs 'above' (to report), 'below' (to lower errors) or both")
     if rule.kind == "learned" and rule.below is not None and rule.above is not None and rule.below >= rule.above:
         check.error((*path, "below"), f"'below' ({rule.below}) must be under 'above' ({rule.above})")
+    if rule.kind == "learned" and rule.scope == "variant" and (rule.above is not None or rule.below is None):
+        check.error((*path, "scope"), "a learned rule reads a whole variant only to lower errors: 'below', no 'above'")
     if rule.kind == "learned" and bool(rule.arbitrates) != (rule.below is not None):
         check.error((*path, "arbitrates"), "'arbitrates' and 'below' go together: the rules to lower, and when")
     if "" in rule.requires:
