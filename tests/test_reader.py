@@ -240,6 +240,15 @@ def test_an_error_where_the_advertiser_speaks_is_never_lowered(model: reader.Mod
         assert reviewed(text, findings, [learned_rule()]) == findings, text
 
 
+def test_a_contrast_in_another_sentence_does_not_keep_the_error(model: reader.Model) -> None:
+    """其实 and 但 set a belief aside only in the claim's own sentence: an explainer says 但 about other things."""
+    text = "很多骗局都说稳赚，请警惕。但骗子会换说法，也要警惕。\n"
+    findings = [finding("finance.promise.return", 1, column=7)]
+    assert reviewed(text, list(findings), [learned_rule()])[0].severity == "warning"
+    text, findings = "请警惕骗局，但稳赚的理财，骗子说的。\n", [finding("finance.promise.return", 1, column=8)]
+    assert reviewed(text, list(findings), [learned_rule()]) == findings
+
+
 def test_only_arbitrated_rules_at_error_are_lowered(model: reader.Model) -> None:
     text = "提醒：请警惕骗局，银行员工不会这样说。\n"
     findings = [

@@ -35,7 +35,7 @@ from functools import cached_property, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from mediactl.check.contexts import own_voice, sentence_bounds
+from mediactl.check.contexts import own_voice, sentence_bounds, sets_aside
 from mediactl.check.findings import Finding
 from mediactl.check.rules import RANK, Rule
 
@@ -482,21 +482,23 @@ def _read_as_warnings(
     is not in the advertiser's own voice (read on the fold: 我們 is 我们)."""
     if not candidates:
         return []
-    bounds = []
+    bounds, offsets = [], []
     for index, number in candidates:
         segment = segments[number]
-        begin, end = sentence_bounds(segment.text, _offset(segment, findings[index]))
+        offset = _offset(segment, findings[index])
+        begin, end = sentence_bounds(segment.text, offset)
         bounds.append((starts[number] + begin, starts[number] + end))
+        offsets.append(starts[number] + offset)
     sentence_scores, _ = load(rule.model).scores(folded, [b for b, _ in bounds], [e for _, e in bounds])
     below = rule.below if rule.below is not None else 0.0
     voiced: dict[int, bool] = {}
     chosen = []
-    for (index, number), score in zip(candidates, sentence_scores, strict=True):
+    for (index, number), score, (begin, _), at in zip(candidates, sentence_scores, bounds, offsets, strict=True):
         if score >= below:
             continue
         if number not in voiced:
             voiced[number] = own_voice(folded[starts[number] : starts[number] + len(segments[number].text)])
-        if not voiced[number]:
+        if not voiced[number] and not sets_aside(folded[begin:at]):
             chosen.append(index)
     return chosen
 
