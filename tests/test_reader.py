@@ -229,6 +229,16 @@ def test_a_claim_error_in_a_paragraph_that_reads_like_a_warning_becomes_a_warnin
     assert reviewed(text, findings, [learned_rule(below=None, arbitrates=())]) == findings
 
 
+def test_the_sentence_holding_the_error_may_read_over_the_paragraphs_threshold(model: reader.Model) -> None:
+    """`sentence_below`: an explainer's example sentence reads like a product's facts (0.86 here) in a paragraph of
+    warnings; without it the sentence must read under `below` too."""
+    text = "警惕骗局，警惕骗子。有人说稳赚的理财很多。\n"
+    findings = [finding("finance.promise.return", 1, column=14)]
+    assert reviewed(text, list(findings), [learned_rule()]) == findings
+    assert reviewed(text, list(findings), [learned_rule(sentence_below=0.9)])[0].severity == "warning"
+    assert reviewed(text, list(findings), [learned_rule(sentence_below=0.8)]) == findings
+
+
 def test_an_error_where_the_advertiser_speaks_is_never_lowered(model: reader.Model) -> None:
     """The warning words are what an ad rides on: 骗局频发，本行承诺稳赚 (contexts.own_voice)."""
     for text in (
@@ -381,6 +391,10 @@ def write_pack(tmp_path: Path, rule: str) -> Path:
         ("    kind: learned\n    model: claims.json\n", "needs 'above' (to report), 'below'"),
         ("    kind: learned\n    model: claims.json\n    below: 0.3\n", "'arbitrates' and 'below' go together"),
         ("    kind: learned\n    model: claims.json\n    above: 1.5\n", "expected a score from 0 to 1"),
+        (
+            "    kind: learned\n    model: claims.json\n    below: 0.3\n    sentence_below: 0.2\n    arbitrates: [x.]\n",
+            "'sentence_below' reads the error's own sentence: at least 'below'",
+        ),
         (
             "    kind: learned\n    model: claims.json\n    above: 0.8\n    scope: variant\n",
             "reads a whole variant only to lower errors",

@@ -57,7 +57,10 @@ KIND_KEYS: dict[str, tuple[set[str], set[str]]] = {  # kind: (required, optional
     "regex": ({"pattern"}, {"validate", "suggest", "requires", "requires_digits"}),
     "disclosure": ({"trigger", "require"}, {"scope", "allow"}),
     "occurrence": ({"terms", "max"}, {"allow", "scope"}),
-    "learned": ({"model"}, {"above", "below", "arbitrates", "defers_to", "min_han", "suggest", "scope"}),
+    "learned": (
+        {"model"},
+        {"above", "below", "sentence_below", "arbitrates", "defers_to", "min_han", "suggest", "scope"},
+    ),
 }
 ID_RE = regex.compile(r"[a-z0-9._-]+")
 MIN_EXAMPLES = 2

@@ -490,7 +490,7 @@ def _read_as_warnings(
         bounds.append((starts[number] + begin, starts[number] + end))
         offsets.append(starts[number] + offset)
     sentence_scores, _ = load(rule.model).scores(folded, [b for b, _ in bounds], [e for _, e in bounds])
-    below = rule.below if rule.below is not None else 0.0
+    below = rule.sentence_below if rule.sentence_below is not None else (rule.below or 0.0)
     voiced: dict[int, bool] = {}
     chosen = []
     for (index, number), score, (begin, _), at in zip(candidates, sentence_scores, bounds, offsets, strict=True):

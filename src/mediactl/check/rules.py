@@ -37,6 +37,7 @@ RULE_KEYS = (
     "id", "kind", "severity", "message", "source", "terms", "allow", "suggest", "pattern", "validate",
     "requires", "requires_digits", "trigger", "require", "scope", "max", "when", "examples",
     "unless_quoted_by", "severity_by_policy", "model", "above", "below", "arbitrates", "defers_to", "min_han",
+    "sentence_below",
 )  # fmt: skip
 #: Platform policies a rule's severity may follow (platform facts `policy:`), and what a policy may say.
 POLICIES = ("links_out", "diversion", "qr_codes")
@@ -86,6 +87,7 @@ class Rule:
     model: str = ""
     above: float | None = None
     below: float | None = None
+    sentence_below: float | None = None  # ... and under which the sentence holding the error must read (None: `below`)
     arbitrates: tuple[str, ...] = ()
     defers_to: tuple[str, ...] = ()  # a paragraph where one of these rules matched, at any severity, is not reported
     min_han: int = 1  # ... and the fewest Han characters a paragraph (scope variant: the variant) must hold to be read
@@ -304,6 +306,7 @@ def _parse_rule(check: Checker, raw: Any, path: KeyPath, pack: str, shown: str) 
         model=_model(check, data.get("model"), (*path, "model")),
         above=_score(check, data.get("above"), (*path, "above")),
         below=_score(check, data.get("below"), (*path, "below")),
+        sentence_below=_score(check, data.get("sentence_below"), (*path, "sentence_below")),
         arbitrates=tuple(check.string_list(data.get("arbitrates"), (*path, "arbitrates"))),
         defers_to=tuple(check.string_list(data.get("defers_to"), (*path, "defers_to"))),
         min_han=check.integer(data.get("min_han"), (*path, "min_han"), minimum=1) or 1,
@@ -400,7 +403,7 @@ def _require_for_kind(check: Checker, rule: Rule, data: dict[str, Any], path: Ke
     for key in ("requires", "requires_digits"):
         if data.get(key) is not None and rule.kind != "regex":
             check.error((*path, key), f"only a regex rule has '{key}' (a prefilter for its pattern)")
-    for key in ("model", "above", "below", "arbitrates", "defers_to", "min_han"):
+    for key in ("model", "above", "below", "sentence_below", "arbitrates", "defers_to", "min_han"):
         if data.get(key) is not None and rule.kind != "learned":
             check.error((*path, key), f"only a learned rule has '{key}'")
     for key in ("terms", "allow", "pattern", "validate", "trigger", "require", "max", "unless_quoted_by"):
@@ -412,6 +415,8 @@ def _require_for_kind(check: Checker, rule: Rule, data: dict[str, Any], path: Ke
         check.error((*path, "below"), f"'below' ({rule.below}) must be under 'above' ({rule.above})")
     if rule.kind == "learned" and rule.scope == "variant" and (rule.above is not None or rule.below is None):
         check.error((*path, "scope"), "a learned rule reads a whole variant only to lower errors: 'below', no 'above'")
+    if rule.kind == "learned" and rule.sentence_below is not None and (rule.below or 0.0) > rule.sentence_below:
+        check.error((*path, "sentence_below"), "'sentence_below' reads the error's own sentence: at least 'below'")
     if rule.kind == "learned" and bool(rule.arbitrates) != (rule.below is not None):
         check.error((*path, "arbitrates"), "'arbitrates' and 'below' go together: the rules to lower, and when")
     if "" in rule.requires:
