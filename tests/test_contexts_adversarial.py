@@ -230,3 +230,24 @@ def test_a_sentence_is_read_within_reach_of_the_match() -> None:
     far = "警惕骗子承诺" + "啊" * (REACH + 10) + "保本保息"
     assert quoted_in(near, len(near) - 4, len(near), context)
     assert not quoted_in(far, len(far) - 4, len(far), context)
+
+
+@pytest.mark.parametrize("negatable", [False, True])
+def test_a_cue_list_with_pairs_reads_as_its_regex_did(negatable: bool) -> None:
+    """`_Cues` (find-based, linear) answers as A[\\s\\S]*?B did (quadratic: 32k characters of 这是保本 took 16 s)."""
+    import itertools
+    import re
+
+    from mediactl.check.contexts import _NOT_NEGATED, _cue_pattern
+
+    cues = ("是…骗局", "均为…骗局", "陷阱", "让…误以为")
+    guard = _NOT_NEGATED if negatable else ""
+    branches = [
+        re.escape(a) + (r"[\s\S]*?" + re.escape(b) if b else "") for a, _, b in (c.partition("…") for c in cues)
+    ]
+    old = re.compile(f"{guard}(?:{'|'.join(branches)})")
+    pieces = ["是", "不是", "骗局", "均为", "陷阱", "让", "误以为", "不让", "啊", "，"]
+    texts = ["".join(combo) for size in range(1, 5) for combo in itertools.product(pieces, repeat=size)]
+    assert len(texts) > 10_000
+    assert [t for t in texts if _cue_pattern(cues, negatable).search(t) != bool(old.search(t))] == []
+    assert not _cue_pattern((), negatable).search("是骗局")
