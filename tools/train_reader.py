@@ -1,7 +1,7 @@
 """Train the learned reader (check/reader.py) and write its model to src/mediactl/data/reader/.
 
     pip install -e '.[train]'                    # scikit-learn, for this script only (never at run time)
-    python tools/train_reader.py                 # the shipped model: eval batches 1-14 (15 and 16 held out)
+    python tools/train_reader.py                 # the shipped model: eval batches 1-16 (17 and 18 held out)
     python tools/train_reader.py --batches 1-12 --out /tmp/claims.json  # a model to measure on batches 13-16
 
 Training copy: the labelled cases of the named eval batches (violations and clean copy), the bank's own lawful
@@ -154,7 +154,7 @@ def sklearn_version() -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--batches", type=batches, default=batches("1-14"), help="eval batches to train on (1-14)")
+    parser.add_argument("--batches", type=batches, default=batches("1-16"), help="eval batches to train on (1-16)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     texts, labels, counts = training_copy(args.batches)
