@@ -270,7 +270,7 @@ def test_only_arbitrated_rules_at_error_are_lowered(model: reader.Model) -> None
 
 
 def offers_rule(**changes: object) -> Rule:
-    """reader.offers as the pack has it: lowers disclosure errors by the variant's reading as a whole."""
+    """A rule of reader.offers' kind (scope variant, disclosures arbitrated), at thresholds for the tiny model."""
     base = {"id": "reader.offers", "severity": "warning", "above": None, "below": 0.3, "min_han": 20,
             "scope": "variant", "arbitrates": ("disclosures.",), "defers_to": ()}  # fmt: skip
     base.update(changes)
@@ -283,7 +283,7 @@ STORY = "支行的志愿者走进社区，给老人讲怎样分辨冒充客服�
 def test_a_missing_disclosure_in_a_variant_that_offers_nothing_becomes_a_warning(model: reader.Model) -> None:
     findings = [finding("disclosures.wm.risk", 3, column=18), finding("finance.promise.return", 1)]
     lowered, claim = reviewed(STORY, list(findings), [offers_rule()])
-    assert lowered.severity == "warning" and "全文各段都不像推介产品" in lowered.message
+    assert lowered.severity == "warning" and "全文没有一段、一句读来像推介产品" in lowered.message
     assert claim == findings[1]  # it arbitrates only the rules it names
 
 
@@ -291,6 +291,23 @@ def test_one_paragraph_that_reads_like_an_offer_keeps_the_variants_disclosure_er
     text = STORY + "\n稳赚到手，稳赚到手。\n"  # a line of five Han: every paragraph holding Han is read
     findings = [finding("disclosures.wm.risk", 3, column=18)]
     assert reviewed(text, list(findings), [offers_rule()]) == findings
+
+
+@pytest.mark.parametrize(
+    "offer",
+    [
+        "请警惕骗局，警惕骗子，警惕骗术。稳赚到手，稳赚到手。",  # an offer set among warnings: the paragraph reads low
+        "请警惕骗局，警惕骗子，警惕骗术。本行的稳赚。",  # the advertiser speaks in it, over `below`
+        "Steady 180-day wealth product, target return 3.5% p.a., subscribe now via mobile banking!",  # no Han
+    ],
+)
+def test_a_sentence_or_a_paragraph_the_model_cannot_read_keeps_the_disclosure_error(
+    model: reader.Model, offer: str
+) -> None:
+    text = STORY + "\n" + offer + "\n"
+    findings = [finding("disclosures.wm.risk", 3, column=18)]
+    assert reviewed(text, list(findings), [offers_rule(sentence_below=0.9)]) == findings
+    assert reviewed(STORY, list(findings), [offers_rule(sentence_below=0.9)])[0].severity == "warning"
 
 
 def test_a_variant_too_short_to_judge_keeps_its_disclosure_errors(model: reader.Model) -> None:
@@ -398,6 +415,12 @@ def write_pack(tmp_path: Path, rule: str) -> Path:
         (
             "    kind: learned\n    model: claims.json\n    above: 0.8\n    scope: variant\n",
             "reads a whole variant only to lower errors",
+        ),
+        ("    kind: learned\n    model: claims.json\n    above: 0.8\n    sentence_below: 0.9\n", "goes with 'below'"),
+        (
+            "    kind: learned\n    model: claims.json\n    below: 0.2\n    arbitrates: [x.]\n    scope: variant\n"
+            "    defers_to: [x.]\n",
+            "reports nothing to defer",
         ),
         ("    kind: learned\n    above: 0.8\n", "a learned rule needs 'model'"),
         ("    kind: term\n    terms: [稳赚]\n    model: claims.json\n", "only a learned rule has 'model'"),

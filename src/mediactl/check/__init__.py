@@ -17,7 +17,7 @@ in compliance/):
     title: 金融营销禁用表述
     rules:
       - id: finance.promise.baoben      # unique; lowercase letters, digits, '.', '-', '_'
-        kind: term                      # term | regex | disclosure | occurrence
+        kind: term                      # term | regex | disclosure | occurrence | learned
         severity: error                 # blocker (cannot be suppressed) | error | warning | info
         message: 不得明示或者暗示保本     # shown to the user; may use {match}
         source: 《广告法》第二十五条第（一）项   # law and article, or the document it comes from
@@ -34,7 +34,8 @@ in compliance/):
         trigger: [理财, 净值]             # disclosure: any of these triggers the requirement
         require: [理财非存款、产品有风险、投资须谨慎]   # disclosure: one of these must be present (or an
                                         #   equivalent wording: mediactl/data/check/disclosure_equivalents.yaml)
-        scope: variant                  # disclosure/occurrence: variant | paragraph
+        scope: variant                  # disclosure/occurrence: variant | paragraph; learned: paragraph
+                                        #   (default) or variant (lowers by the whole variant's reading)
         max: 1                          # occurrence: at most this many per scope
         when: {platforms: [douyin], channels: [], products: [理财], kinds: [article]}
         unless_quoted_by: quoted-warning  # term/regex: a match quoted to warn about it (警惕“保本”等说辞)
@@ -43,6 +44,12 @@ in compliance/):
         severity_by_policy: {policy: diversion, forbidden: error, allowed: warning}
                                         # the severity where the platform's facts say `policy: {diversion: …}`
                                         #   (links_out | diversion | qr_codes); `severity` where the platform says nothing
+        model: claims.json              # learned (check/reader.py, data/rules/reader.yaml): its model in
+        above: 0.8                      #   data/reader/; report a paragraph scoring at least `above`;
+        below: 0.3                      #   lower an error of `arbitrates` (id prefixes) where the paragraph
+        sentence_below: 0.3             #   scores under `below` and the sentence under `sentence_below`;
+        arbitrates: [finance.]          #   `defers_to`: rules whose matches it leaves to them; `min_han`:
+        min_han: 15                     #   the Han a paragraph (scope variant: the variant) must hold
         examples:                       # self-tests, run when the pack loads and by `mediactl rules test`
           match: [本产品保本保息]
           no_match: [本产品为非保本浮动收益型]

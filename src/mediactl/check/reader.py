@@ -9,10 +9,11 @@ rules round may read, a corpus of the bank's own lawful copy and ordinary prose)
 
 - **above** a threshold, a paragraph where no claim rule matched is reported as reading like a claim, the
   n-grams that weighed most named as evidence, so an editor sees why;
-- **below** a threshold, an error of a rule it arbitrates (the claim rules, never disclosures or diversion)
-  is lowered to a warning with the score in the message, where the paragraph and the error's sentence read
-  like the warnings and explainers that quote such words and the advertiser does not speak. Nothing is
-  hidden; the finding stays in the report.
+- **below** a threshold, an error of a rule it arbitrates (the claim rules, never diversion) is lowered to a
+  warning with the score in the message, where the paragraph and the error's sentence read like the warnings
+  and explainers that quote such words and the advertiser does not speak; a missing disclosure only where
+  nothing in the whole variant reads like an offer (scope `variant`: a story or an explainer that names a
+  product). Nothing is hidden; the finding stays in the report.
 
 Features are counted on the fold of the text (check/normalize.py: traditional to simplified, full-width to
 ASCII, case; digits read as 0), so an evasion by spelling reads like the claim it spells. The model is JSON:
@@ -381,7 +382,7 @@ def review(
     for rule in rules:
         score_of, han = scores[rule.model]
         if rule.scope == "variant":
-            _lower_if_nothing_offers(rule, score_of, han, findings)
+            _lower_if_nothing_offers(rule, segments, folded, starts, (score_of, han), findings)
             continue
         if rule.below is not None:
             candidates = [
@@ -424,19 +425,63 @@ def review(
     return findings
 
 
-def _lower_if_nothing_offers(rule: Rule, score_of: list[float], han: list[int], findings: list[Finding]) -> None:
-    """A variant-scoped arbiter: when the variant's paragraphs hold `min_han` Han characters together and every one
-    of them that holds any scores under `below`, each error of an `arbitrates` rule becomes a warning. Made for the
-    disclosures a named product asks for: a staff story, a launch report or an explainer names 理财 or 贷款 and offers
-    nothing, and none of its paragraphs reads like the offers the model was trained on; a page that sells (起购,
-    火热发售, 收益 figures) reads over it somewhere and keeps the error. Short copy (a one-line ad that denies its
-    fund's risks in a risk statement's words, a poster's few lines) is not read: there the model is least sure."""
+def _lower_if_nothing_offers(
+    rule: Rule,
+    segments: Sequence[Any],
+    folded: str,
+    starts: list[int],
+    paragraphs: tuple[list[float], list[int]],
+    findings: list[Finding],
+) -> None:
+    """A variant-scoped arbiter: each error of an `arbitrates` rule becomes a warning when nothing in the variant
+    reads like an offer. Made for the disclosures a named product asks for: a staff story, a launch report or an
+    explainer names 理财 or 贷款 and offers nothing; a page that sells (起购, 火热发售, a rate) reads over it somewhere.
+    Nothing offers when the variant's paragraphs hold `min_han` Han characters together (short copy, a one-line ad
+    that denies its fund's risks in a risk statement's words, is not judged), every paragraph holding Han scores
+    under `below`, no paragraph is copy the model cannot read (words in letters without Han: an English offer
+    beside a Chinese story), and no sentence offers (`_a_sentence_offers`): an offer set inside a paragraph of
+    warnings and boilerplate reads low as a paragraph, not as a sentence."""
+    score_of, han = paragraphs
     read = [score for score, count in zip(score_of, han, strict=True) if count]
-    if sum(han) < rule.min_han or not read or max(read) >= (rule.below or 0.0):
+    below = rule.below or 0.0
+    if sum(han) < rule.min_han or not read or max(read) >= below:
+        return
+    if any(not count and _LETTERS.search(segment.text) for segment, count in zip(segments, han, strict=True)):
+        return
+    spans = [(start, start + len(segment.text)) for segment, start in zip(segments, starts, strict=True)]
+    if _a_sentence_offers(rule, folded, spans):
         return
     for index, finding in enumerate(findings):
         if finding.severity == "error" and finding.rule.startswith(rule.arbitrates):
             findings[index] = _lowered(rule, finding, max(read))
+
+
+#: Copy in letters: three words of them (an English offer, a pinyin line), not a product code or a unit.
+_LETTERS = re.compile(r"[A-Za-z]{2,}(?:[^A-Za-z\n]{1,3}[A-Za-z]{2,}){2}")
+#: A sentence's end in the fold (full-width marks folded to ASCII, 。 kept).
+_SENTENCE_END = re.compile(r"[。!?;\n]")
+
+
+def _a_sentence_offers(rule: Rule, folded: str, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether a sentence of the paragraphs at `spans` of `folded` (scored together, natively) reads like an offer:
+    at least `sentence_below` (default `below`), or at least `below` where the advertiser speaks in it (本行代销的…
+    基金本周开放定投, 0.89; 本行信用卡账单分期每期手续费率低至0.5%, 0.87: an offer in a risk statement's words)."""
+    begins, ends = [], []
+    for start, end in spans:
+        at = start
+        for mark in _SENTENCE_END.finditer(folded, start, end):
+            begins.append(at)
+            ends.append(mark.start())
+            at = mark.end()
+        begins.append(at)
+        ends.append(end)
+    scores, han = load(rule.model).scores(folded, begins, ends)
+    below = rule.below or 0.0
+    offers = rule.sentence_below if rule.sentence_below is not None else below
+    return any(
+        count and (score >= offers or (score >= below and own_voice(folded[begin:end])))
+        for score, count, begin, end in zip(scores, han, begins, ends, strict=True)
+    )
 
 
 def _without_deferred(
@@ -482,23 +527,25 @@ def _read_as_warnings(
     is not in the advertiser's own voice (read on the fold: 我們 is 我们)."""
     if not candidates:
         return []
-    bounds, offsets = [], []
+    bounds, asides = [], []
     for index, number in candidates:
         segment = segments[number]
         offset = _offset(segment, findings[index])
         begin, end = sentence_bounds(segment.text, offset)
         bounds.append((starts[number] + begin, starts[number] + end))
-        offsets.append(starts[number] + offset)
+        # a contrast sets the claim's belief aside from the sentence before it on (有人觉得小银行不靠谱。其实不然。…)
+        before = sentence_bounds(segment.text, begin - 1)[0] if begin > 0 else begin
+        asides.append((starts[number] + before, starts[number] + offset))
     sentence_scores, _ = load(rule.model).scores(folded, [b for b, _ in bounds], [e for _, e in bounds])
     below = rule.sentence_below if rule.sentence_below is not None else (rule.below or 0.0)
     voiced: dict[int, bool] = {}
     chosen = []
-    for (index, number), score, (begin, _), at in zip(candidates, sentence_scores, bounds, offsets, strict=True):
+    for (index, number), score, (before, at) in zip(candidates, sentence_scores, asides, strict=True):
         if score >= below:
             continue
         if number not in voiced:
             voiced[number] = own_voice(folded[starts[number] : starts[number] + len(segments[number].text)])
-        if not voiced[number] and not sets_aside(folded[begin:at]):
+        if not voiced[number] and not sets_aside(folded[before:at]):
             chosen.append(index)
     return chosen
 
@@ -513,7 +560,7 @@ def _offset(segment: Any, finding: Finding) -> int:
 
 
 def _lowered(rule: Rule, finding: Finding, score: float) -> Finding:
-    read = "全文各段都不像推介产品，最高得分" if rule.scope == "variant" else "整段读作警示或科普，得分"
+    read = "全文没有一段、一句读来像推介产品，段落最高得分" if rule.scope == "variant" else "整段读作警示或科普，得分"
     note = f"{_MARK.format(rule.id)}{read} {score:.2f}，低于 {rule.below:g}；降为警告，请人工确认）"
     return finding._replace(severity="warning", message=finding.message + note)
 
@@ -534,8 +581,11 @@ def example_problems(rule: Rule, normalizer: Any) -> list[str]:
         if rule.above is not None:
             fires = read_at_all and score >= rule.above
         else:
-            voiced = rule.scope == "paragraph" and own_voice(folded)  # a variant's reading is the score alone
-            fires = read_at_all and score < (rule.below or 0.0) and not voiced
+            if rule.scope == "variant":  # the whole example is the variant: no sentence of it may offer
+                quiet = not _a_sentence_offers(rule, folded, [(0, len(folded))])
+            else:
+                quiet = not own_voice(folded)
+            fires = read_at_all and score < (rule.below or 0.0) and quiet
         if fires != expected:
             verb = "should match but does not" if expected else "must not match but does"
             problems.append(f"rule {rule.id}: example {text!r} {verb} (score {score:.2f})")

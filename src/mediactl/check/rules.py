@@ -87,7 +87,8 @@ class Rule:
     model: str = ""
     above: float | None = None
     below: float | None = None
-    sentence_below: float | None = None  # ... and under which the sentence holding the error must read (None: `below`)
+    # ... and under which the sentence holding the error (scope variant: every sentence) must read (None: `below`)
+    sentence_below: float | None = None
     arbitrates: tuple[str, ...] = ()
     defers_to: tuple[str, ...] = ()  # a paragraph where one of these rules matched, at any severity, is not reported
     min_han: int = 1  # ... and the fewest Han characters a paragraph (scope variant: the variant) must hold to be read
@@ -415,6 +416,12 @@ def _require_for_kind(check: Checker, rule: Rule, data: dict[str, Any], path: Ke
         check.error((*path, "below"), f"'below' ({rule.below}) must be under 'above' ({rule.above})")
     if rule.kind == "learned" and rule.scope == "variant" and (rule.above is not None or rule.below is None):
         check.error((*path, "scope"), "a learned rule reads a whole variant only to lower errors: 'below', no 'above'")
+    if rule.kind == "learned" and rule.sentence_below is not None and rule.below is None:
+        check.error(
+            (*path, "sentence_below"), "'sentence_below' goes with 'below': it reads the sentences of a lowering"
+        )
+    if rule.kind == "learned" and rule.scope == "variant" and rule.defers_to:
+        check.error((*path, "defers_to"), "a rule that reads a whole variant reports nothing to defer")
     if rule.kind == "learned" and rule.sentence_below is not None and (rule.below or 0.0) > rule.sentence_below:
         check.error((*path, "sentence_below"), "'sentence_below' reads the error's own sentence: at least 'below'")
     if rule.kind == "learned" and bool(rule.arbitrates) != (rule.below is not None):
