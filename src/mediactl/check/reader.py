@@ -523,8 +523,9 @@ def _read_as_warnings(
     candidates: list[tuple[int, int]],
 ) -> list[int]:
     """Of the candidates (finding index, paragraph number: errors in paragraphs that read like a warning), those
-    whose sentence reads like one too (scored together, natively: the bench has thousands) and whose paragraph
-    is not in the advertiser's own voice (read on the fold: 我們 is 我们)."""
+    whose sentence reads like one too (scored together, natively: the bench has thousands), whose paragraph is not
+    in the advertiser's own voice (read on the fold: 我們 is 我们) and where no contrast sets a belief aside in the
+    claim's sentence or the one before it (很多人以为会亏。其实不然。稳赚不赔: `sets_aside`)."""
     if not candidates:
         return []
     bounds, asides = [], []
