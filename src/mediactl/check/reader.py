@@ -441,19 +441,18 @@ def _lower_if_nothing_offers(
     under `below`, no paragraph is copy the model cannot read (words in letters without Han: an English offer
     beside a Chinese story), and no sentence offers (`_a_sentence_offers`): an offer set inside a paragraph of
     warnings and boilerplate reads low as a paragraph, not as a sentence."""
+    arbitrated = [i for i, f in enumerate(findings) if f.severity == "error" and f.rule.startswith(rule.arbitrates)]
     score_of, han = paragraphs
     read = [score for score, count in zip(score_of, han, strict=True) if count]
-    below = rule.below or 0.0
-    if sum(han) < rule.min_han or not read or max(read) >= below:
-        return
+    if not arbitrated or sum(han) < rule.min_han or not read or max(read) >= (rule.below or 0.0):
+        return  # nothing to lower (most files), or too short to judge, or a paragraph offers: before any sentence
     if any(not count and _LETTERS.search(segment.text) for segment, count in zip(segments, han, strict=True)):
         return
     spans = [(start, start + len(segment.text)) for segment, start in zip(segments, starts, strict=True)]
     if _a_sentence_offers(rule, folded, spans):
         return
-    for index, finding in enumerate(findings):
-        if finding.severity == "error" and finding.rule.startswith(rule.arbitrates):
-            findings[index] = _lowered(rule, finding, max(read))
+    for index in arbitrated:
+        findings[index] = _lowered(rule, findings[index], max(read))
 
 
 #: Copy in letters: three words of them (an English offer, a pinyin line), not a product code or a unit.
