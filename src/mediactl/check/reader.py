@@ -36,7 +36,7 @@ from functools import cached_property, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from mediactl.check.contexts import own_voice, sentence_bounds, sets_aside
+from mediactl.check.contexts import own_voice, sentence_bounds, sentences_in, sets_aside
 from mediactl.check.findings import Finding
 from mediactl.check.rules import RANK, Rule
 
@@ -457,23 +457,14 @@ def _lower_if_nothing_offers(
 
 #: Copy in letters: three words of them (an English offer, a pinyin line), not a product code or a unit.
 _LETTERS = re.compile(r"[A-Za-z]{2,}(?:[^A-Za-z\n]{1,3}[A-Za-z]{2,}){2}")
-#: A sentence's end in the fold (full-width marks folded to ASCII, 。 kept).
-_SENTENCE_END = re.compile(r"[。!?;\n]")
 
 
 def _a_sentence_offers(rule: Rule, folded: str, spans: Sequence[tuple[int, int]]) -> bool:
     """Whether a sentence of the paragraphs at `spans` of `folded` (scored together, natively) reads like an offer:
     at least `sentence_below` (default `below`), or at least `below` where the advertiser speaks in it (本行代销的…
     基金本周开放定投, 0.89; 本行信用卡账单分期每期手续费率低至0.5%, 0.87: an offer in a risk statement's words)."""
-    begins, ends = [], []
-    for start, end in spans:
-        at = start
-        for mark in _SENTENCE_END.finditer(folded, start, end):
-            begins.append(at)
-            ends.append(mark.start())
-            at = mark.end()
-        begins.append(at)
-        ends.append(end)
+    sentences = [sentence for start, end in spans for sentence in sentences_in(folded, start, end)]
+    begins, ends = [begin for begin, _ in sentences], [end for _, end in sentences]
     scores, han = load(rule.model).scores(folded, begins, ends)
     below = rule.below or 0.0
     offers = rule.sentence_below if rule.sentence_below is not None else below
