@@ -383,6 +383,29 @@ def _scope(check: Checker, raw: Any, path: KeyPath, kind: str | None) -> str:
     return check.string(raw if raw is not None else default, path, choices=SCOPES, what="scope") or default
 
 
+def _require_for_learned(check: Checker, rule: Rule, data: dict[str, Any], path: KeyPath) -> None:
+    """What a learned rule must and must not say: its model reads the text, and its thresholds go together."""
+    for key in ("terms", "allow", "pattern", "validate", "trigger", "require", "max", "unless_quoted_by"):
+        if data.get(key) is not None:
+            check.error((*path, key), f"a learned rule has no '{key}': its model reads the text")
+    if data.get("above") is None and data.get("below") is None:
+        check.error(path, "a learned rule needs 'above' (to report), 'below' (to lower errors) or both")
+    if rule.below is not None and rule.above is not None and rule.below >= rule.above:
+        check.error((*path, "below"), f"'below' ({rule.below}) must be under 'above' ({rule.above})")
+    if rule.scope == "variant" and (rule.above is not None or rule.below is None):
+        check.error((*path, "scope"), "a learned rule reads a whole variant only to lower errors: 'below', no 'above'")
+    if rule.sentence_below is not None and rule.below is None:
+        check.error(
+            (*path, "sentence_below"), "'sentence_below' goes with 'below': it reads the sentences of a lowering"
+        )
+    if rule.scope == "variant" and rule.defers_to:
+        check.error((*path, "defers_to"), "a rule that reads a whole variant reports nothing to defer")
+    if rule.sentence_below is not None and (rule.below or 0.0) > rule.sentence_below:
+        check.error((*path, "sentence_below"), "'sentence_below' reads the error's own sentence: at least 'below'")
+    if bool(rule.arbitrates) != (rule.below is not None):
+        check.error((*path, "arbitrates"), "'arbitrates' and 'below' go together: the rules to lower, and when")
+
+
 def _require_for_kind(check: Checker, rule: Rule, data: dict[str, Any], path: KeyPath) -> None:
     needs = {
         "term": ("terms",),
@@ -407,25 +430,8 @@ def _require_for_kind(check: Checker, rule: Rule, data: dict[str, Any], path: Ke
     for key in ("model", "above", "below", "sentence_below", "arbitrates", "defers_to", "min_han"):
         if data.get(key) is not None and rule.kind != "learned":
             check.error((*path, key), f"only a learned rule has '{key}'")
-    for key in ("terms", "allow", "pattern", "validate", "trigger", "require", "max", "unless_quoted_by"):
-        if data.get(key) is not None and rule.kind == "learned":
-            check.error((*path, key), f"a learned rule has no '{key}': its model reads the text")
-    if rule.kind == "learned" and data.get("above") is None and data.get("below") is None:
-        check.error(path, "a learned rule needs 'above' (to report), 'below' (to lower errors) or both")
-    if rule.kind == "learned" and rule.below is not None and rule.above is not None and rule.below >= rule.above:
-        check.error((*path, "below"), f"'below' ({rule.below}) must be under 'above' ({rule.above})")
-    if rule.kind == "learned" and rule.scope == "variant" and (rule.above is not None or rule.below is None):
-        check.error((*path, "scope"), "a learned rule reads a whole variant only to lower errors: 'below', no 'above'")
-    if rule.kind == "learned" and rule.sentence_below is not None and rule.below is None:
-        check.error(
-            (*path, "sentence_below"), "'sentence_below' goes with 'below': it reads the sentences of a lowering"
-        )
-    if rule.kind == "learned" and rule.scope == "variant" and rule.defers_to:
-        check.error((*path, "defers_to"), "a rule that reads a whole variant reports nothing to defer")
-    if rule.kind == "learned" and rule.sentence_below is not None and (rule.below or 0.0) > rule.sentence_below:
-        check.error((*path, "sentence_below"), "'sentence_below' reads the error's own sentence: at least 'below'")
-    if rule.kind == "learned" and bool(rule.arbitrates) != (rule.below is not None):
-        check.error((*path, "arbitrates"), "'arbitrates' and 'below' go together: the rules to lower, and when")
+    if rule.kind == "learned":
+        _require_for_learned(check, rule, data, path)
     if "" in rule.requires:
         check.error((*path, "requires"), "an empty literal would let every text through")
     if not rule.match_examples or not rule.no_match_examples:
