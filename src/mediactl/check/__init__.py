@@ -41,6 +41,9 @@ in compliance/):
         unless_quoted_by: quoted-warning  # term/regex: a match quoted to warn about it (警惕“保本”等说辞)
                                         #   is reported at info; disclosure: such a trigger owes nothing;
                                         #   contexts in mediactl/data/check/contexts.yaml
+        lawful_in: [deposit-insurance]  # term/regex: a match whose sentence states a fact the words are true
+                                        #   of (存款保险：50万元以内，保本也保息) is reported at info;
+                                        #   statements in mediactl/data/check/statements.yaml
         severity_by_policy: {policy: diversion, forbidden: error, allowed: warning}
                                         # the severity where the platform's facts say `policy: {diversion: …}`
                                         #   (links_out | diversion | qr_codes); `severity` where the platform says nothing

@@ -130,7 +130,33 @@ def quoted_in(folded: str, start: int, end: int, context: Context) -> bool:
         or _in_warning_sentence(folded, start, end, context)
         or _judged(folded, end)
         or _named(folded, start, end)
+        or _quiz_option(folded, start)
     )
+
+
+#: A quiz that asks which sentence is a cheat's or breaks the rules (以下哪些是骗子的话术？A.…B.…): its
+#: options quote the lures to be recognised. The question must say so (骗, 违规, 话术, 正规 …): a quiz that asks which
+#: product suits the reader (你适合哪款理财？A. 保本稳赚型) is an ad with letters, and so is an option in which the
+#: advertiser speaks (A.我们“保本保息”).
+_OPTION = re.compile(r"(?:^|(?<=[\n?!;。]))[ \t]*[(]?[A-Da-d][.、:)][ \t]*")
+_QUOTATIONS = re.compile('“[^”\n]*”|"[^"\n]*"|「[^」\n]*」|『[^』\n]*』')
+_QUIZ_QUESTION = re.compile(
+    "哪[^?\n]{0,40}(?:骗|诈|违规|违法|话术|陷阱|套路|正规|合规|虚假|误导|错误)|(?:骗|诈|违规|违法|话术|陷阱|套路|正规|合规|虚假|误导|错误)[^?\n]{0,40}哪"
+)
+
+
+def _quiz_option(text: str, start: int) -> bool:
+    """Whether text[start] is in a lettered option of such a quiz: an option mark on its line before it, and a
+    question ending in ? before the first option (the answer may be a paragraph of its own: not asked for)."""
+    line = _line_start(text, start)
+    options = list(_OPTION.finditer(text, line, start))
+    if not options or own_voice(_QUOTATIONS.sub("", text[options[-1].start() : _line_end(text, start)])):
+        return False  # the advertiser speaks in the option (A.我们“保本保息”), not a speaker it quotes: an ad as a quiz
+    first = options[-1].start()
+    for earlier in _OPTION.finditer(text, max(0, first - REACH), first):
+        first = min(first, earlier.start())
+    question = text.rfind("?", max(0, first - REACH), first + 1)
+    return question >= 0 and _QUIZ_QUESTION.search(text, _line_start(text, question), question) is not None
 
 
 #: A quoted list closed by 等 and a word for words (“业绩优良”、“唯一”等关键词; “套现”等字样): the quotations are

@@ -24,6 +24,7 @@ from mediactl.check.policy import policy_severity
 from mediactl.check.reader import Reading, example_problems, load, masked, read, review
 from mediactl.check.rules import RANK, Profile, Rule, RulePackError, RuleSet
 from mediactl.check.squeeze import Squeezed, reads_chinese
+from mediactl.check.statements import lawful, statements
 from mediactl.core.errors import Problem
 
 TERM, ALLOW, TRIGGER, REQUIRE = "term", "allow", "trigger", "require"
@@ -229,17 +230,23 @@ class Engine:
         return sorted(set(findings))
 
     def _term(self, rule: Rule, hits: list[Hit], folded: dict[int, str]) -> Iterable[Finding]:
-        message, quoted = rule.message, bool(rule.unless_quoted_by)  # most rules have no quoting context
+        message, quoted = rule.message, bool(rule.unless_quoted_by or rule.lawful_in)  # most rules have neither
         for hit in _unallowed(hits):
             finding = _finding(rule, hit, message.replace("{match}", hit.text), rule.suggestion(hit.term))
             yield self._in_context(rule, finding, (hit.segment, hit.start, hit.end), folded) if quoted else finding
 
     def _in_context(self, rule: Rule, finding: Finding, where: tuple[Any, int, int], folded: dict[int, str]) -> Finding:
-        """The finding at `info` when its rule's quoting context holds (a warning that names the claim)."""
-        if not self._quoted(rule, where, folded):
+        """The finding at `info` when its rule's quoting context holds (a warning that names the claim), or one of
+        its lawful statements does (存款保险 explained: 50万元以内，保本也保息)."""
+        if self._quoted(rule, where, folded):
+            note = f"（引用语境「{rule.unless_quoted_by}」：警示或转述违规说法，不作为本文案的承诺；降为提示）"
+            return finding._replace(severity="info", message=finding.message + note)
+        fact = lawful(folded[id(where[0])], where[1], rule.lawful_in) if rule.lawful_in else None
+        if fact is None:
             return finding
-        note = f"（引用语境「{rule.unless_quoted_by}」：警示或转述违规说法，不作为本文案的承诺；降为提示）"
-        return finding._replace(severity="info", message=finding.message + note)
+        return finding._replace(
+            severity="info", message=f"{finding.message}（「{fact.name}」：{fact.description}；降为提示）"
+        )
 
     def _quoted(self, rule: Rule, where: tuple[Any, int, int], folded: dict[int, str], mention: bool = False) -> bool:
         """Whether the rule's quoting context holds at `where` (the segment and the match's span in it), or with
@@ -469,6 +476,8 @@ class Engine:
             if self.patterns[index] is None:
                 self._compile(index)
         prepare_contexts({rule.unless_quoted_by for rule in self.rules if rule.unless_quoted_by})
+        if any(rule.lawful_in for rule in self.rules):
+            statements()  # compiled once, before the workers fork
         for model in {self.rules[index].model for index in self.learned}:
             load(model)  # the learned reader's model and its native table, shared by the forked workers
 

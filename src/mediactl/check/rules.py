@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from mediactl.check.contexts import contexts, contexts_bytes
 from mediactl.check.equivalents import equivalents_bytes
 from mediactl.check.homophones import homophones_bytes
+from mediactl.check.statements import statements, statements_bytes
 from mediactl.core import confine
 from mediactl.core.errors import Problem, ProblemsError, relpath
 
@@ -37,7 +38,7 @@ RULE_KEYS = (
     "id", "kind", "severity", "message", "source", "terms", "allow", "suggest", "pattern", "validate",
     "requires", "requires_digits", "trigger", "require", "scope", "max", "when", "examples",
     "unless_quoted_by", "severity_by_policy", "model", "above", "below", "arbitrates", "defers_to", "min_han",
-    "sentence_below",
+    "sentence_below", "lawful_in",
 )  # fmt: skip
 #: Platform policies a rule's severity may follow (platform facts `policy:`), and what a policy may say.
 POLICIES = ("links_out", "diversion", "qr_codes")
@@ -77,6 +78,8 @@ class Rule:
     no_match_examples: tuple[str, ...] = ()
     # A context (data/check/contexts.yaml) in which a match is a quotation, not a claim: downgraded to info.
     unless_quoted_by: str = ""
+    # Statements (data/check/statements.yaml) under which a match is a fact, not a claim: downgraded to info.
+    lawful_in: tuple[str, ...] = ()
     # The platform policy (facts `policy:`) that sets the severity: {"policy": name, "forbidden": sev, …}.
     severity_by_policy: dict[str, str] = field(default_factory=dict)
     # A learned rule (check/reader.py): its model in data/reader/, the score from which a paragraph no other rule
@@ -144,7 +147,7 @@ class RuleSet:
 def engine_data() -> bytes:
     """The data files the engine reads beside the packs (equivalent disclosures, quoting contexts, homophones):
     part of the rule set's digest, so a change to them rebuilds the engine and re-runs the self-tests."""
-    return equivalents_bytes() + b"\0" + contexts_bytes() + b"\0" + homophones_bytes()
+    return equivalents_bytes() + b"\0" + contexts_bytes() + b"\0" + statements_bytes() + b"\0" + homophones_bytes()
 
 
 def builtin_pack_files() -> list[Path]:
@@ -303,6 +306,7 @@ def _parse_rule(check: Checker, raw: Any, path: KeyPath, pack: str, shown: str) 
         match_examples=tuple(check.string_list(examples.get("match"), (*path, "examples", "match"))),
         no_match_examples=tuple(check.string_list(examples.get("no_match"), (*path, "examples", "no_match"))),
         unless_quoted_by=_context(check, data.get("unless_quoted_by"), (*path, "unless_quoted_by")),
+        lawful_in=_statements(check, data.get("lawful_in"), (*path, "lawful_in")),
         severity_by_policy=_by_policy(check, data.get("severity_by_policy"), (*path, "severity_by_policy")),
         model=_model(check, data.get("model"), (*path, "model")),
         above=_score(check, data.get("above"), (*path, "above")),
@@ -329,6 +333,16 @@ def _context(check: Checker, value: Any, path: KeyPath) -> str:
     if value is None:
         return ""
     return check.string(value, path, choices=tuple(contexts()), what="context") or ""
+
+
+def _statements(check: Checker, value: Any, path: KeyPath) -> tuple[str, ...]:
+    """`lawful_in: [NAME]`: statements under which a match is a fact (check/statements.py); read only when named."""
+    names = tuple(check.string_list(value, path))
+    known = statements() if names else {}
+    for name in names:
+        if name not in known:
+            check.error(path, f"unknown statement '{name}' (one of {', '.join(sorted(known))})")
+    return names
 
 
 def _by_policy(check: Checker, value: Any, path: KeyPath) -> dict[str, str]:
@@ -427,6 +441,8 @@ def _require_for_kind(check: Checker, rule: Rule, data: dict[str, Any], path: Ke
     for key in ("requires", "requires_digits"):
         if data.get(key) is not None and rule.kind != "regex":
             check.error((*path, key), f"only a regex rule has '{key}' (a prefilter for its pattern)")
+    if rule.lawful_in and rule.kind not in ("term", "regex"):
+        check.error((*path, "lawful_in"), "only a term or regex rule has 'lawful_in' (its matches may be facts)")
     for key in ("model", "above", "below", "sentence_below", "arbitrates", "defers_to", "min_han"):
         if data.get(key) is not None and rule.kind != "learned":
             check.error((*path, key), f"only a learned rule has '{key}'")

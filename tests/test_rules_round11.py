@@ -1,0 +1,166 @@
+"""Rules round 11 (issue 17, session 16): facts that read like claims, disclaimers, quizzes, a bank's own history.
+
+Batches 17-18 became the development set of this round (batches 19 and 20, written meanwhile by engineers who never
+read the rules, are the held-out measure). Every text here is written for these tests, never taken from eval/ or
+the packs' self-tests; each lawful form has an ad that borrows it and must still fail.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mediactl.check.engine import Engine
+from mediactl.check.extract import extract_text
+from mediactl.check.normalize import Normalizer
+from mediactl.check.rules import Profile, RulePackError, builtin_pack_files, load_rules
+from mediactl.check.statements import stated_lawfully, statements
+from rulecheck import failing_rules
+
+DEPOSIT = Profile(products=("存款",))
+WEALTH = Profile(products=("理财",))
+GIFT = Profile(products=("存款", "理财"))
+
+
+def _rules(text: str, profile: Profile | None = None) -> set[str]:
+    return {failed.split(" ")[0] for failed in failing_rules(text, profile)}
+
+
+#: Deposit insurance explained: principal and interest together, up to 50万元 (存款保险条例 第五条).
+DEPOSIT_INSURANCE = [
+    "存款保险怎么赔？同一家银行的存款本息合并计算，最高偿付限额50万元，在这个数以内，保本也保息。",
+    "## 存款保险是什么：保本也保息，限额50万元",
+    "小知识：50万元以内的存款，保本也保息，超出部分从银行清算财产中受偿。",
+]
+#: The fact borrowed by an ad: a simile, or pinned on an investment.
+DEPOSIT_INSURANCE_ADS = [
+    "这款理财和存款保险一样，保本也保息，年化4.2%。",
+    "50万元以内保本保息，年化收益率4%的理财，闲钱首选。",
+    "比存款保险还安心：本产品保本保息。",
+    "本产品保本保息，放心买。",
+]
+
+
+@pytest.mark.parametrize("text", DEPOSIT_INSURANCE)
+def test_deposit_insurance_explained_passes(text: str) -> None:
+    assert not _rules(text, DEPOSIT) & {"finance.promise.principal", "finance.promise.return"}, text
+
+
+@pytest.mark.parametrize("text", DEPOSIT_INSURANCE_ADS)
+def test_deposit_insurance_borrowed_by_an_ad_fails(text: str) -> None:
+    assert _rules(text, WEALTH) & {"finance.promise.principal", "finance.promise.return"}, text
+
+
+#: A gift limited to a stated count, in an activity's rules.
+COUNTED = [
+    "活动礼品：全行共3000份，名额有限，先到先得，送完即止。",
+    "每位客户限领1次，每个网点每日限量80份，名额有限，领完即止。",
+    "每週三限800人次參加，名額有限，先到先得。",
+]
+#: The same words as pressure: no count, or a countdown beside it.
+PRESSURE = [
+    "存款礼品数量有限，先到先得，快来网点！",
+    "名额有限，仅剩最后5份，先到先得，速来。",
+    "限量100份，手慢无，名额有限先到先得！",
+]
+
+
+@pytest.mark.parametrize("text", COUNTED)
+def test_a_counted_limit_passes(text: str) -> None:
+    assert "finance.pressure.urgency-pair" not in _rules(text, GIFT), text
+
+
+@pytest.mark.parametrize("text", PRESSURE)
+def test_a_limit_as_pressure_fails(text: str) -> None:
+    assert _rules(text, GIFT) & {"finance.pressure.urgency-pair", "finance.pressure.scarcity"}, text
+
+
+#: A disclaimer's negated guarantee reaches the end of its clause; a quiz that asks which line is a cheat's.
+LAWFUL = [
+    ("本行不保证投资组合的最低收益或一定盈利，投资者可能损失本金。", WEALTH),
+    ("某机构不以任何方式承诺收益或保本，过往业绩不代表未来表现。", WEALTH),
+    ("金价并非只涨不跌，请理性配置。", None),
+    ("【小测验】以下哪句是违规宣传？\nA. “本金保障，年化8%”\nB. “理财非存款，产品有风险”", WEALTH),
+    ("考考你：下面哪句话是正规客户经理会说的？\nA.“这个基金稳赚不赔”\nB.“基金有风险，投资需谨慎”", None),
+    ("1988年，我们的第一家营业网点在老街开张。", None),
+    ("保单的保证现金价值，是合同约定的最低价值。", None),
+]
+#: The same shapes made by an ad.
+ADS = [
+    ("我们不保证别的，只保证一定盈利！", WEALTH),
+    ("不以任何方式收费，本产品保本保息。", WEALTH),
+    ("你适合哪款理财？\nA. 保本稳赚型\nB. 进取型", WEALTH),
+    ("以下哪些是骗子的话术？\nA. 我们的理财保本保息，放心买", WEALTH),
+    ("本行是全省第一家推出养老理财的银行。", None),
+    ("全网最低价，手慢无！", None),
+]
+
+
+@pytest.mark.parametrize(("text", "profile"), LAWFUL)
+def test_lawful_copy_passes(text: str, profile: Profile | None) -> None:
+    assert failing_rules(text, profile) == [], text
+
+
+@pytest.mark.parametrize(("text", "profile"), ADS)
+def test_the_ad_shapes_fail(text: str, profile: Profile | None) -> None:
+    assert failing_rules(text, profile) != [], text
+
+
+def test_the_statement_examples_of_the_data_file_hold() -> None:
+    """Every `lawful` example of statements.yaml holds its statement, every `claims` example does not."""
+    fold = Normalizer().fold
+    for statement in statements().values():
+        assert statement.lawful_examples and statement.claim_examples, statement.name
+        for text in statement.lawful_examples:
+            assert stated_lawfully(fold(text), 0, statement), text
+        for text in statement.claim_examples:
+            assert not stated_lawfully(fold(text), 0, statement), text
+
+
+PACK = """\
+pack: t11
+title: 测试
+rules:
+  - id: t11.baoben
+    kind: term
+    severity: error
+    message: 不得承诺保本
+    source: 测试
+    terms: [保本]
+    lawful_in: [deposit-insurance]
+    examples: {match: [本产品保本], no_match: [存款保险：50万元以内，保本也保息]}
+"""
+
+
+def _engine(tmp_path: Path, pack: str = PACK) -> Engine:
+    path = tmp_path / "t11.yaml"
+    path.write_text(pack, encoding="utf-8")
+    return Engine(load_rules([path]), normalizer=Normalizer())
+
+
+def test_a_lawful_statement_reports_at_info_with_its_reason(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    (found,) = engine.check(extract_text("存款保险：50万元以内，保本也保息", "t.txt"), Profile())
+    assert found.severity == "info" and "deposit-insurance" in found.message
+    (claim,) = engine.check(extract_text("本理财保本。存款保险保障50万元以内的存款。", "t.txt"), Profile())
+    assert claim.severity == "error"  # the fact is in another sentence: the claim's own sentence decides
+
+
+@pytest.mark.parametrize(
+    ("replace", "word"),
+    [
+        ("lawful_in: [deposit-insurance]", "nonsense"),
+        ("kind: term", "lawful_in"),
+    ],
+)
+def test_a_bad_lawful_in_is_a_pack_error(tmp_path: Path, replace: str, word: str) -> None:
+    pack = PACK.replace(replace, "lawful_in: [nonsense]" if word == "nonsense" else "kind: occurrence\n    max: 1")
+    with pytest.raises(RulePackError) as caught:
+        _engine(tmp_path, pack)
+    assert word in str(caught.value.problems)
+
+
+def test_the_built_in_packs_name_only_known_statements() -> None:
+    named = {name for rule in load_rules(builtin_pack_files()).rules for name in rule.lawful_in}
+    assert named and named <= set(statements())
