@@ -21,6 +21,7 @@ from rulecheck import failing_rules
 DEPOSIT = Profile(products=("存款",))
 WEALTH = Profile(products=("理财",))
 GIFT = Profile(products=("存款", "理财"))
+LOAN = Profile(products=("贷款",))
 
 
 def _rules(text: str, profile: Profile | None = None) -> set[str]:
@@ -87,6 +88,8 @@ LAWFUL = [
     ("保单的保证现金价值，是合同约定的最低价值。", None),
     ("本周同业拆借利率最高上行5个基点，资金面总体平稳。", None),
     ("他说周末一定会回来看看。", None),
+    ("装修贷线上申请，最快30分钟放款，审批结果以银行审核为准，年化利率（单利）4.2%起。", LOAN),
+    ("境外汇款最快当天到账，手续费以柜台公示为准。", None),
     ("本基金在同类产品中风险等级较低，请根据自身情况选择。基金有风险，投资须谨慎。", None),
 ]
 #: The same shapes made by an ad.
@@ -105,6 +108,7 @@ ADS = [
     ("这只基金领跑行业，值得长期拥有。", None),
     ("跌了也不怕，本金一定会回来的。", WEALTH),
     ("这个组合拿一年，肯定比存定期赚得多。", WEALTH),
+    ("装修贷线上办，最快30分钟放款。", LOAN),
 ]
 
 
