@@ -1,7 +1,7 @@
 """Train the learned reader (check/reader.py) and write its model to src/mediactl/data/reader/.
 
     pip install -e '.[train]'                    # scikit-learn, for this script only (never at run time)
-    python tools/train_reader.py                 # the shipped model: eval batches 1-16 (17 and 18 held out)
+    python tools/train_reader.py                 # the shipped model: eval batches 1-18 (19 and 20 held out)
     python tools/train_reader.py --batches 1-12 --out /tmp/claims.json  # a model to measure on batches 13-16
 
 Training copy: the labelled cases of the named eval batches (violations and clean copy), the bank's own lawful
@@ -46,7 +46,11 @@ from mediactl.check.reader import features, han_count, masked, pack  # noqa: E40
 CORPUS = ROOT / "tools" / "reader" / "corpus.yaml"
 OUT = ROOT / "src" / "mediactl" / "data" / "reader" / "claims.json"
 SIZES = (1, 2, 3)
-MIN_DF = 5  # an n-gram seen in fewer texts is those texts', not the class's
+# An n-gram seen in fewer texts is those texts', not the class's. 10, chosen in session 16 on batches 17-18 (models of
+# 1-16 had never seen them): 5, 10, 15, 20 and 30 read 158-159/179 recall and 24-25/231 false alarms there except 30
+# (157, 27), with 32,549, 13,982, 8,847, 6,397 and 4,114 n-grams. Trained on 1-18, 15 and 20 report a lawful near miss
+# of tests/test_rules_round8.py (不要以为买理财就是捡钱，投资有风险: 0.83 and 0.81 against 0.74 at 10).
+MIN_DF = 10
 C = 16.0  # inverse regularisation: chosen on batches 1-6 -> 7 (eval/README.md, "The learned reader")
 SENTENCE = re.compile(r"(?<=[。！？；!?;])|\n")
 MIN_SENTENCE = 4
@@ -154,7 +158,7 @@ def sklearn_version() -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--batches", type=batches, default=batches("1-16"), help="eval batches to train on (1-16)")
+    parser.add_argument("--batches", type=batches, default=batches("1-18"), help="eval batches to train on (1-18)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     texts, labels, counts = training_copy(args.batches)
