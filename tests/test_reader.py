@@ -297,7 +297,7 @@ def test_one_paragraph_that_reads_like_an_offer_keeps_the_variants_disclosure_er
     "offer",
     [
         "请警惕骗局，警惕骗子，警惕骗术。稳赚到手，稳赚到手。",  # an offer set among warnings: the paragraph reads low
-        "请警惕骗局，警惕骗子，警惕骗术。本行的稳赚。",  # the advertiser speaks in it, over `below`
+        "请警惕骗局，警惕骗子，警惕骗术。本行的稳赚，欢迎咨询。",  # the advertiser offers in it, over `below`
         "Steady 180-day wealth product, target return 3.5% p.a., subscribe now via mobile banking!",  # no Han
     ],
 )

@@ -33,6 +33,19 @@ def test_a_story_that_names_a_product_keeps_its_missing_disclosure_as_a_warning(
     assert failing_rules(STORY, Profile(products=("理财",))) == []
 
 
+#: A story whose one sentence reads high (0.51: 她女儿前几年买过一款理财) but offers nothing: no way to get a product, no
+#: price. Session 16: a sentence offers when it reads as a pitch on its own (0.9) or says how to get the product.
+TOLD = (
+    "支行组织员工走进老年大学，讲解如何识别电信诈骗。课后，一位阿姨拉着讲师说，她女儿前几年买过一款理财，当时只看了"
+    "宣传页上的数字，后来才明白收益是会波动的。讲师告诉她，看产品先看风险等级，再看自己能承受多大的波动。"
+)
+
+
+def test_a_story_whose_sentence_reads_high_but_offers_nothing_keeps_a_warning() -> None:
+    lowered = [f for f in findings(TOLD, Profile(products=("理财",))) if f.rule.startswith("disclosures.")]
+    assert lowered and all(f.severity == "warning" and "reader.offers" in f.message for f in lowered)
+
+
 #: Offers that name a product without its disclosure, dressed so that no whole paragraph reads like an offer.
 OFFERS = [
     (LOAN_BOILERPLATE + "快e贷线上申请，日利率低至万分之二，最快当天到账。\n", "贷款"),
