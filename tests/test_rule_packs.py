@@ -51,10 +51,12 @@ COMMON_KEYS = {
     "severity_by_policy",
 }
 CONTEXTS = set(yaml.safe_load((RULES_DIR.parent / "check" / "contexts.yaml").read_text("utf-8"))["contexts"])
+STATEMENT_SPECS = yaml.safe_load((RULES_DIR.parent / "check" / "statements.yaml").read_text("utf-8"))["statements"]
+STATEMENTS = set(STATEMENT_SPECS)
 POLICIES = {"links_out", "diversion", "qr_codes"}
 KIND_KEYS: dict[str, tuple[set[str], set[str]]] = {  # kind: (required, optional)
-    "term": ({"terms"}, {"allow", "suggest"}),
-    "regex": ({"pattern"}, {"validate", "suggest", "requires", "requires_digits"}),
+    "term": ({"terms"}, {"allow", "suggest", "lawful_in"}),
+    "regex": ({"pattern"}, {"validate", "suggest", "requires", "requires_digits", "lawful_in"}),
     "disclosure": ({"trigger", "require"}, {"scope", "allow"}),
     "occurrence": ({"terms", "max"}, {"allow", "scope"}),
     "learned": (
@@ -141,16 +143,34 @@ def fires(rule: dict[str, Any], text: str) -> bool:
     """Would the rule report something in `text` (its `when` assumed to hold)?"""
     kind = rule["kind"]
     if kind == "term":
-        return bool(term_hits(text, rule["terms"], rule.get("allow", [])))
+        return any(
+            not _lawful(rule, text, fold_terms(term)) for term in term_hits(text, rule["terms"], rule.get("allow", []))
+        )
     if kind == "occurrence":
         return len(term_hits(text, rule["terms"], rule.get("allow", []))) > rule["max"]
     if kind == "regex":
         check = CHECKSUMS.get(rule.get("validate", ""), lambda _: True)
-        return any(check(match.group()) for match in regex.finditer(rule["pattern"], fold(text)))
+        return any(
+            check(match.group()) and not _lawful(rule, text, match.group())
+            for match in regex.finditer(rule["pattern"], fold(text))
+        )
     folded = fold_terms(text)  # disclosure
     triggered = bool(term_hits(text, rule["trigger"], rule.get("allow", [])))
     satisfied = any(fold_terms(phrase) in folded for phrase in rule["require"]) or _equivalent_present(rule, text)
     return triggered and not satisfied
+
+
+def _lawful(rule: dict[str, Any], text: str, matched: str) -> bool:
+    """A statement of `lawful_in` holds for a one-sentence example (data/check/statements.yaml, read here on its own:
+    the sentence says what it must and nothing it must not, and the matched words are among those it may excuse)."""
+    folded = fold(text)
+    for name in rule.get("lawful_in") or []:
+        spec = STATEMENT_SPECS[name]
+        if spec.get("matches") and matched not in spec["matches"]:
+            continue
+        if regex.search(spec["sentence"], folded) and not (spec.get("unless") and regex.search(spec["unless"], folded)):
+            return True
+    return False
 
 
 def _equivalent_present(rule: dict[str, Any], text: str) -> bool:
@@ -226,6 +246,8 @@ def rule_problems(pack: str, rule: Any) -> list[str]:
 
     if "unless_quoted_by" in rule and rule["unless_quoted_by"] not in CONTEXTS:
         problems.append(f"unless_quoted_by {rule['unless_quoted_by']!r} is not a context of contexts.yaml")
+    if bad := set(rule.get("lawful_in") or []) - STATEMENTS:
+        problems.append(f"lawful_in {sorted(bad)} are not statements of statements.yaml")
     by_policy = rule.get("severity_by_policy", {"policy": "diversion"})
     if not (
         isinstance(by_policy, dict)

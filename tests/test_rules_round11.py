@@ -40,6 +40,12 @@ DEPOSIT_INSURANCE_ADS = [
     "50万元以内保本保息，年化收益率4%的理财，闲钱首选。",
     "比存款保险还安心：本产品保本保息。",
     "本产品保本保息，放心买。",
+    # found by review (session 16): the insurance as a backer, a product or one's own voice in the sentence
+    "有存款保险兜底，稳赚不赔，只涨不跌，放心存！",
+    "存款保险同款安心：本产品保本保息，放心买。",
+    "结构性存款纳入存款保险，保本保息，稳赚不赔。",
+    "这款增额终身寿险，50万元以内保本也保息，锁定终身。",
+    "媲美存款保险，增额寿保本保息，写进合同。",
 ]
 
 
@@ -64,6 +70,10 @@ PRESSURE = [
     "存款礼品数量有限，先到先得，快来网点！",
     "名额有限，仅剩最后5份，先到先得，速来。",
     "限量100份，手慢无，名额有限先到先得！",
+    # found by review (session 16): a time read as a count, a deadline beside a count
+    "限时1个月，名额有限，先到先得！",
+    "限时秒杀，共100份，名额有限，先到先得，今晚12点截止。",
+    "仅此1天，共200份，名额有限，先到先得，过时不候！",
 ]
 
 
@@ -79,17 +89,17 @@ def test_a_limit_as_pressure_fails(text: str) -> None:
 
 #: A disclaimer's negated guarantee reaches the end of its clause; a quiz that asks which line is a cheat's.
 LAWFUL = [
-    ("本行不保证投资组合的最低收益或一定盈利，投资者可能损失本金。", WEALTH),
     ("某机构不以任何方式承诺收益或保本，过往业绩不代表未来表现。", WEALTH),
     ("金价并非只涨不跌，请理性配置。", None),
     ("【小测验】以下哪句是违规宣传？\nA. “本金保障，年化8%”\nB. “理财非存款，产品有风险”", WEALTH),
-    ("考考你：下面哪句话是正规客户经理会说的？\nA.“这个基金稳赚不赔”\nB.“基金有风险，投资需谨慎”", None),
+    ("考考你：下面哪句话是骗子的话术？\nA.“这个基金稳赚不赔”\nB.“基金有风险，投资需谨慎”", None),
     ("1988年，我们的第一家营业网点在老街开张。", None),
     ("保单的保证现金价值，是合同约定的最低价值。", None),
     ("本周同业拆借利率最高上行5个基点，资金面总体平稳。", None),
     ("他说周末一定会回来看看。", None),
     ("装修贷线上申请，最快30分钟放款，审批结果以银行审核为准，年化利率（单利）4.2%起。", LOAN),
     ("境外汇款最快当天到账，手续费以柜台公示为准。", None),
+    ("本产品年化最高不超过18%，具体以审批结果为准。", LOAN),
     ("本基金在同类产品中风险等级较低，请根据自身情况选择。基金有风险，投资须谨慎。", None),
 ]
 #: The same shapes made by an ad.
@@ -109,6 +119,18 @@ ADS = [
     ("跌了也不怕，本金一定会回来的。", WEALTH),
     ("这个组合拿一年，肯定比存定期赚得多。", WEALTH),
     ("装修贷线上办，最快30分钟放款。", LOAN),
+    # found by review (session 16): a bare negation before an ad's claim, a quiz that endorses its option, history
+    # borrowed for a rank, a rate named without its figure, numerals in words
+    ("绝非夸张的全国第一高息，快来存。", DEPOSIT),
+    ("并非人人都能拥有的保本保息好产品，年化5%。", WEALTH),
+    ("额度有限，不保证人人都能抢到稳赚不赔的理财名额。", WEALTH),
+    ("不作任何审核秒批到账，年化利率7.2%起。", LOAN),
+    ("【理财小测验】哪款理财最正规？\nA. 鑫盈1号：保本保息，年化5%，稳赚不赔\nB. 来路不明的高息平台", WEALTH),
+    ("我们是第一家网点开进每个行政村的银行，服务更贴心。", None),
+    ("这款存单手续费最低价值得拥有。", None),
+    ("跌了也不怕，本金绝对能回来。", WEALTH),
+    ("不用看年化利率，最快5分钟到账！", LOAN),
+    ("备用金最快十分钟下款，手机就能借。", LOAN),
 ]
 
 

@@ -134,15 +134,15 @@ def quoted_in(folded: str, start: int, end: int, context: Context) -> bool:
     )
 
 
-#: A quiz that asks which sentence is a cheat's or breaks the rules (以下哪些是骗子的话术？A.…B.…): its
-#: options quote the lures to be recognised. The question must say so (骗, 违规, 话术, 正规 …): a quiz that asks which
-#: product suits the reader (你适合哪款理财？A. 保本稳赚型) is an ad with letters, and so is an option in which the
-#: advertiser speaks (A.我们“保本保息”).
+#: A quiz that asks which sentence is a cheat's or breaks the rules (以下哪些是骗子的话术？A.“…”B.“…”): its
+#: options quote the lures to be recognised. The question must say so (骗, 违规, 话术 …; not 正规, and not negated:
+#: 哪款理财最正规？ and 以下哪个不是骗子的话术？ ask for the answer an ad endorses), the match must be inside the option's
+#: quotation marks, and the advertiser must not speak outside them (A.我们“保本保息”): review, session 16.
 _OPTION = re.compile(r"(?:^|(?<=[\n?!;。]))[ \t]*[(]?[A-Da-d][.、:)][ \t]*")
 _QUOTATIONS = re.compile('“[^”\n]*”|"[^"\n]*"|「[^」\n]*」|『[^』\n]*』')
-_QUIZ_QUESTION = re.compile(
-    "哪[^?\n]{0,40}(?:骗|诈|违规|违法|话术|陷阱|套路|正规|合规|虚假|误导|错误)|(?:骗|诈|违规|违法|话术|陷阱|套路|正规|合规|虚假|误导|错误)[^?\n]{0,40}哪"
-)
+_QUIZ_CUES = "(?:骗|诈|违规|违法|话术|陷阱|套路|虚假|误导|错误)"
+_QUIZ_QUESTION = re.compile(f"哪[^?\\n]{{0,40}}{_QUIZ_CUES}|{_QUIZ_CUES}[^?\\n]{{0,40}}哪")
+_QUIZ_NEGATED = re.compile("不是|并非|非")
 
 
 def _quiz_option(text: str, start: int) -> bool:
@@ -150,13 +150,21 @@ def _quiz_option(text: str, start: int) -> bool:
     question ending in ? before the first option (the answer may be a paragraph of its own: not asked for)."""
     line = _line_start(text, start)
     options = list(_OPTION.finditer(text, line, start))
-    if not options or own_voice(_QUOTATIONS.sub("", text[options[-1].start() : _line_end(text, start)])):
+    option_line = text[options[-1].start() : _line_end(text, start)] if options else ""
+    if not options or own_voice(_QUOTATIONS.sub("", option_line)):
         return False  # the advertiser speaks in the option (A.我们“保本保息”), not a speaker it quotes: an ad as a quiz
+    if not any(
+        found.start() <= start - options[-1].start() < found.end() for found in _QUOTATIONS.finditer(option_line)
+    ):
+        return False  # the option quotes the lure (A.“保本保息”); unquoted, it may be the answer the quiz endorses
     first = options[-1].start()
     for earlier in _OPTION.finditer(text, max(0, first - REACH), first):
         first = min(first, earlier.start())
     question = text.rfind("?", max(0, first - REACH), first + 1)
-    return question >= 0 and _QUIZ_QUESTION.search(text, _line_start(text, question), question) is not None
+    if question < 0:
+        return False
+    asked = text[_line_start(text, question) : question]
+    return _QUIZ_QUESTION.search(asked) is not None and _QUIZ_NEGATED.search(asked) is None
 
 
 #: A quoted list closed by 等 and a word for words (“业绩优良”、“唯一”等关键词; “套现”等字样): the quotations are

@@ -241,7 +241,7 @@ class Engine:
         if self._quoted(rule, where, folded):
             note = f"（引用语境「{rule.unless_quoted_by}」：警示或转述违规说法，不作为本文案的承诺；降为提示）"
             return finding._replace(severity="info", message=finding.message + note)
-        fact = lawful(folded[id(where[0])], where[1], rule.lawful_in) if rule.lawful_in else None
+        fact = lawful(folded[id(where[0])], where[1], where[2], rule.lawful_in) if rule.lawful_in else None
         if fact is None:
             return finding
         return finding._replace(

@@ -461,8 +461,9 @@ _LETTERS = re.compile(r"[A-Za-z]{2,}(?:[^A-Za-z\n]{1,3}[A-Za-z]{2,}){2}")
 
 def _a_sentence_offers(rule: Rule, folded: str, spans: Sequence[tuple[int, int]]) -> bool:
     """Whether a sentence of the paragraphs at `spans` of `folded` (scored together, natively) reads like an offer:
-    at least `sentence_below` (default `below`), or at least `below` where the advertiser speaks in it (本行代销的…
-    基金本周开放定投, 0.89; 本行信用卡账单分期每期手续费率低至0.5%, 0.87: an offer in a risk statement's words)."""
+    0.9 alone (_PITCH); at least `sentence_below` (default `below`) in the advertiser's voice (本行信用卡账单分期…手机银行
+    就能分, 0.89), or with a word that says how to get the product (_OFFER_WORD); at least `below` with both (本行代销的…
+    基金本周开放定投). A sentence that reads high and holds neither explains or tells (…近7日年化收益率1.6%, 0.99)."""
     sentences = [sentence for start, end in spans for sentence in sentences_in(folded, start, end)]
     begins, ends = [begin for begin, _ in sentences], [end for _, end in sentences]
     scores, han = load(rule.model).scores(folded, begins, ends)
@@ -472,10 +473,9 @@ def _a_sentence_offers(rule: Rule, folded: str, spans: Sequence[tuple[int, int]]
         count
         and (
             score >= _PITCH
-            or (
-                (score >= offers or (score >= below and own_voice(folded[begin:end])))
-                and _OFFER_WORD.search(folded, begin, end) is not None
-            )
+            or (score >= offers and own_voice(folded[begin:end]))
+            or (score >= below and own_voice(folded[begin:end]) and _OFFER_WORD.search(folded, begin, end) is not None)
+            or (score >= offers and _OFFER_WORD.search(folded, begin, end) is not None)
         )
         for score, count, begin, end in zip(scores, han, begins, ends, strict=True)
     )
@@ -489,7 +489,8 @@ _PITCH = 0.9
 #: 他通过手机银行申请了5万元消费贷，当天就收到放款 (0.95).
 _OFFER_WORD = re.compile(
     "(?:申请|起购|起投|起存|起售|购买|认购|申购|定投|募集|发售|开售|在售|热销|开放|办理|点击|扫码|下单|预约|抢购|欢迎|咨询|"
-    "详询|立即|马上|可借|可贷|低至)(?![了过])(?![^,.。!?;:\n]*吗)"
+    "详询|立即|马上|可借|可贷|低至|可买|能买|能借|可投|可存|上架|上线|上新|发行|开户|领取|能分|可在|可通过|就能|即可)"
+    "(?![了过])(?![^,.。!?;:\n]*吗)"
 )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from mediactl.check.contexts import sentence_bounds
+from mediactl.check.contexts import own_voice, sentence_bounds
 
 STATEMENTS_FILE = ("data", "check", "statements.yaml")
 
@@ -28,6 +28,7 @@ class Statement:
     description: str
     sentence: Any  # compiled `regex` pattern: what the sentence must say
     unless: Any | None  # ... and what it must not
+    matches: frozenset[str] = frozenset()  # the matched words (folded) it may excuse; empty: any
     lawful_examples: tuple[str, ...] = ()
     claim_examples: tuple[str, ...] = ()
 
@@ -46,31 +47,48 @@ def statements() -> dict[str, Statement]:
     data = load_data(statements_bytes().decode("utf-8"), "/".join(STATEMENTS_FILE)) or {}
     found = {}
     for name, spec in (data.get("statements") or {}).items():
+        where = f"{'/'.join(STATEMENTS_FILE)}: statement {name}"
+        if not isinstance(spec, dict) or not spec.get("sentence") or not spec.keys() <= _KEYS:
+            raise ValueError(f"{where}: needs 'sentence' and only {', '.join(sorted(_KEYS))}")
         examples = spec.get("examples") or {}
+        try:
+            sentence = regex.compile(str(spec["sentence"]))
+            unless = regex.compile(str(spec["unless"])) if spec.get("unless") else None
+        except regex.error as exc:
+            raise ValueError(f"{where}: a pattern does not compile: {exc}") from exc
         found[name] = Statement(
             name=name,
             description=str(spec.get("description") or ""),
-            sentence=regex.compile(str(spec["sentence"])),
-            unless=regex.compile(str(spec["unless"])) if spec.get("unless") else None,
+            sentence=sentence,
+            unless=unless,
+            matches=frozenset(str(word) for word in spec.get("matches") or []),
             lawful_examples=tuple(str(text) for text in examples.get("lawful") or []),
             claim_examples=tuple(str(text) for text in examples.get("claims") or []),
         )
     return found
 
 
+_KEYS = frozenset({"description", "source", "sentence", "unless", "matches", "examples"})
+
+
 def stated_lawfully(folded: str, start: int, statement: Statement) -> bool:
-    """Whether the sentence holding folded[start] says what `statement` needs and nothing it excludes."""
+    """Whether the sentence holding folded[start] says what `statement` needs and nothing it excludes, and the
+    advertiser does not speak in it (本产品, 这款, 本行: a fact said of one's own product is its pitch)."""
     begin, end = sentence_bounds(folded, start)
     sentence = folded[begin:end]
-    return statement.sentence.search(sentence) is not None and (
-        statement.unless is None or statement.unless.search(sentence) is None
+    return (
+        statement.sentence.search(sentence) is not None
+        and (statement.unless is None or statement.unless.search(sentence) is None)
+        and not own_voice(sentence)
     )
 
 
-def lawful(folded: str, start: int, names: tuple[str, ...]) -> Statement | None:
-    """The first of the named statements that holds at folded[start], if any."""
+def lawful(folded: str, start: int, end: int, names: tuple[str, ...]) -> Statement | None:
+    """The first of the named statements that holds for the match folded[start:end], if any."""
     known = statements()
+    matched = folded[start:end]
     for name in names:
-        if stated_lawfully(folded, start, known[name]):
-            return known[name]
+        statement = known[name]
+        if (not statement.matches or matched in statement.matches) and stated_lawfully(folded, start, statement):
+            return statement
     return None
