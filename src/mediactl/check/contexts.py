@@ -158,8 +158,8 @@ def _quiz_option(text: str, start: int) -> bool:
     ):
         return False  # the option quotes the lure (A.“保本保息”); unquoted, it may be the answer the quiz endorses
     first = options[-1].start()
-    for earlier in _OPTION.finditer(text, max(0, first - REACH), first):
-        first = min(first, earlier.start())
+    earliest = next(_OPTION.finditer(text, max(0, first - REACH), first), None)  # the quiz's first option
+    first = earliest.start() if earliest else first
     question = text.rfind("?", max(0, first - REACH), first + 1)
     if question < 0:
         return False

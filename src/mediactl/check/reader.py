@@ -469,16 +469,15 @@ def _a_sentence_offers(rule: Rule, folded: str, spans: Sequence[tuple[int, int]]
     scores, han = load(rule.model).scores(folded, begins, ends)
     below = rule.below or 0.0
     offers = rule.sentence_below if rule.sentence_below is not None else below
-    return any(
-        count
-        and (
-            score >= _PITCH
-            or (score >= offers and own_voice(folded[begin:end]))
-            or (score >= below and own_voice(folded[begin:end]) and _OFFER_WORD.search(folded, begin, end) is not None)
-            or (score >= offers and _OFFER_WORD.search(folded, begin, end) is not None)
-        )
-        for score, count, begin, end in zip(scores, han, begins, ends, strict=True)
-    )
+    for score, count, begin, end in zip(scores, han, begins, ends, strict=True):
+        if not count or score < min(below, offers, _PITCH):
+            continue  # most sentences: no words to look at
+        if score >= _PITCH:
+            return True
+        voice, word = own_voice(folded[begin:end]), _OFFER_WORD.search(folded, begin, end) is not None
+        if (score >= offers and (voice or word)) or (score >= below and voice and word):
+            return True
+    return False
 
 
 #: A sentence that reads as a pitch on its own offers whatever its words (稳赚到手).
