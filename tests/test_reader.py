@@ -283,7 +283,7 @@ STORY = "支行的志愿者走进社区，给老人讲怎样分辨冒充客服�
 def test_a_missing_disclosure_in_a_variant_that_offers_nothing_becomes_a_warning(model: reader.Model) -> None:
     findings = [finding("disclosures.wm.risk", 3, column=18), finding("finance.promise.return", 1)]
     lowered, claim = reviewed(STORY, list(findings), [offers_rule()])
-    assert lowered.severity == "warning" and "全文没有一段、一句读来像推介产品" in lowered.message
+    assert lowered.severity == "warning" and "全文读来不像推介产品" in lowered.message
     assert claim == findings[1]  # it arbitrates only the rules it names
 
 
@@ -296,18 +296,45 @@ def test_one_paragraph_that_reads_like_an_offer_keeps_the_variants_disclosure_er
 @pytest.mark.parametrize(
     "offer",
     [
-        "请警惕骗局，警惕骗子，警惕骗术。稳赚到手，稳赚到手。",  # an offer set among warnings: the paragraph reads low
-        "请警惕骗局，警惕骗子，警惕骗术。本行的稳赚，欢迎咨询。",  # the advertiser offers in it, over `below`
+        "本行的稳赚，欢迎咨询。",  # an offer anywhere in the variant: the variant, read whole, reads over `below`
         "Steady 180-day wealth product, target return 3.5% p.a., subscribe now via mobile banking!",  # no Han
     ],
 )
-def test_a_sentence_or_a_paragraph_the_model_cannot_read_keeps_the_disclosure_error(
+def test_an_offer_or_a_paragraph_the_model_cannot_read_keeps_the_disclosure_error(
     model: reader.Model, offer: str
 ) -> None:
     text = STORY + "\n" + offer + "\n"
     findings = [finding("disclosures.wm.risk", 3, column=18)]
+    assert reviewed(text, list(findings), [offers_rule()]) == findings
+    assert reviewed(STORY, list(findings), [offers_rule()])[0].severity == "warning"
+
+
+def test_the_variant_is_read_whole_so_words_that_warn_outweigh_one_line_that_sounds_like_an_offer(
+    model: reader.Model,
+) -> None:
+    """The variant's model reads all of it (a report that says a product went on sale reads as a report); what
+    its words weigh together decides, not one sentence. The lowered error stays in the report as a warning."""
+    text = STORY + "\n请警惕骗局，警惕骗子，警惕骗术。稳赚到手，稳赚到手。\n"
+    findings = [finding("disclosures.wm.risk", 3, column=18)]
+    assert reviewed(text, list(findings), [offers_rule()])[0].severity == "warning"
+
+
+def test_one_sentence_that_reads_as_a_pitch_alone_keeps_the_error_however_much_the_variant_reports(
+    model: reader.Model,
+) -> None:
+    """`sentence_below`: a pitch set among reporting (a news story, then 点击购买…) would read low as part of the
+    whole; a sentence that reads at least this on its own offers."""
+    text = STORY + "\n请警惕骗局，警惕骗子，警惕骗术。稳赚到手，稳赚到手。\n"
+    findings = [finding("disclosures.wm.risk", 3, column=18)]
     assert reviewed(text, list(findings), [offers_rule(sentence_below=0.9)]) == findings
     assert reviewed(STORY, list(findings), [offers_rule(sentence_below=0.9)])[0].severity == "warning"
+
+
+def test_a_variants_model_reads_nothing_until_it_has_an_error_to_judge(model: reader.Model) -> None:
+    segments = extract_text(STORY, "a.md")
+    folded = FOLD("\n".join(segment.text for segment in segments))
+    assert reader.read([offers_rule()], segments, folded, [0] * len(segments)) == {}
+    assert reviewed(STORY, [], [offers_rule()]) == []
 
 
 def test_a_variant_too_short_to_judge_keeps_its_disclosure_errors(model: reader.Model) -> None:
@@ -443,11 +470,12 @@ def test_a_retrained_model_changes_the_rules_digest(tmp_path: Path, monkeypatch:
     assert load_rules([pack], root=tmp_path).digest != before
 
 
-def test_the_shipped_model_says_what_it_was_trained_on() -> None:
-    data = json.loads(reader.model_bytes("claims.json"))
-    trained = data["trained_on"]
-    assert trained["eval batches"] and trained["violations"] > 0 and trained["corpus paragraphs"] > 0
-    assert reader.models() == ("claims.json",)
+@pytest.mark.parametrize("name", ["claims.json", "offers.json"])
+def test_each_shipped_model_says_what_it_was_trained_on(name: str) -> None:
+    trained = json.loads(reader.model_bytes(name))["trained_on"]
+    assert trained["target"] == name.removesuffix(".json") and trained["eval batches"]
+    assert trained["labelled 1"] > 0 and trained["labelled 0"] > 0 and trained["corpus paragraphs"] > 0
+    assert reader.models() == ("claims.json", "offers.json")
 
 
 def test_evidence_names_each_wording_once() -> None:

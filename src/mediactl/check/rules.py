@@ -85,12 +85,13 @@ class Rule:
     # A learned rule (check/reader.py): its model in data/reader/, the score from which a paragraph no other rule
     # failed is reported (None: it reports nothing), the score under which an error of a rule whose id starts with
     # one of `arbitrates` is lowered to a warning (the paragraph reads like a warning or an explainer that quotes
-    # the words; None: it lowers nothing). With scope `variant`, it lowers where no paragraph of the variant reads
-    # at or over `below` (a story or an explainer that names a product, and offers none).
+    # the words; None: it lowers nothing). With scope `variant`, it lowers where the variant read whole reads under
+    # `below` (a story or an explainer that names a product, and offers none).
     model: str = ""
     above: float | None = None
     below: float | None = None
-    # ... and under which the sentence holding the error (scope variant: every sentence) must read (None: `below`)
+    # ... and under which the sentence holding the error must read (None: `below`); scope variant: every sentence
+    # of the variant (None: no sentence is read alone)
     sentence_below: float | None = None
     arbitrates: tuple[str, ...] = ()
     defers_to: tuple[str, ...] = ()  # a paragraph where one of these rules matched, at any severity, is not reported
