@@ -201,3 +201,17 @@ def test_a_bad_lawful_in_is_a_pack_error(tmp_path: Path, replace: str, word: str
 def test_the_built_in_packs_name_only_known_statements() -> None:
     named = {name for rule in load_rules(builtin_pack_files()).rules for name in rule.lawful_in}
     assert named and named <= set(statements())
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("本行存款规模稳居全省第一。", "adlaw.rank.claim"),  # listed: reported by the list, not again by the pattern
+        ("手机银行月活稳居第一。", "adlaw.rank.claim"),
+        ("个人存款增量稳居全市城商行第一。", "adlaw.rank.placed-first"),  # a field between: the pattern's
+        ("理财规模稳居榜首。", "adlaw.rank.placed-first"),
+    ],
+)
+def test_a_rank_placed_first_is_reported_once(text: str, rule: str) -> None:
+    found = [failed.split(" ")[0] for failed in failing_rules(text)]
+    assert rule in found and not {"adlaw.rank.claim", "adlaw.rank.placed-first"} - {rule} & set(found), found
