@@ -437,7 +437,7 @@ def write_pack(tmp_path: Path, rule: str) -> Path:
         ("    kind: learned\n    model: claims.json\n    above: 1.5\n", "expected a score from 0 to 1"),
         (
             "    kind: learned\n    model: claims.json\n    below: 0.3\n    sentence_below: 0.2\n    arbitrates: [x.]\n",
-            "'sentence_below' reads the error's own sentence: at least 'below'",
+            "'sentence_below' reads parts of what 'below' reads: at least 'below'",
         ),
         (
             "    kind: learned\n    model: claims.json\n    above: 0.8\n    scope: variant\n",
@@ -481,3 +481,16 @@ def test_each_shipped_model_says_what_it_was_trained_on(name: str) -> None:
 def test_evidence_names_each_wording_once() -> None:
     """An n-gram overlapping a stronger one, as a part or a whole, adds nothing a reader can use."""
     assert reader._distinct(["一分", "一分不", "稳赚", " ", "赚", "到手"]) == ["一分", "稳赚", "到手"]
+
+
+def test_runs_of_clauses_hold_at_most_window_han_and_read_on_into_the_next_paragraph() -> None:
+    folded = "甲乙丙，丁戊。己庚\n辛壬癸"
+    spans = [(0, 9), (10, 13)]
+    runs = [folded[begin:end] for begin, end in reader._windows(folded, spans)]
+    assert runs[0] == "甲乙丙，丁戊。己庚\n辛壬癸"  # 11 Han: one run, across the paragraph's end
+    assert runs[1:] == ["丁戊。己庚\n辛壬癸", "己庚\n辛壬癸", "辛壬癸"]
+    long = "甲" * (reader.WINDOW_HAN + 5) + "，乙丙"
+    assert [long[b:e] for b, e in reader._windows(long, [(0, len(long))])] == [
+        "甲" * (reader.WINDOW_HAN + 5) + "，",
+        "乙丙",
+    ]

@@ -80,22 +80,22 @@ def batches(text: str) -> frozenset[int]:
 
 class Target(NamedTuple):
     """What a model learns to read: each training text as it is read (`text`), and its label (1 or 0) as a case
-    (`case`: label and category) or as a corpus paragraph (`corpus`: its kind); `sentences` adds each clean corpus
-    paragraph's sentences as clean texts of their own."""
+    (`case`: label and category) or as a corpus paragraph (`corpus`: its kind). The lines of a case and the sentences
+    of a corpus paragraph labelled 0 are learned as 0 too (`short_copy`)."""
 
     text: Callable[[str], str]
     case: Callable[[str, str], int]
     corpus: Callable[[str], int]
-    sentences: bool
 
 
 #: The clean categories of the labelled set and the corpus kinds that offer a product or a service to take up.
 OFFERING = frozenset({"product page with disclosures", "product page", "activity notice"})
-#: A risk prompt or disclosure sentence: what a page owes, not what it offers. The offers model learns neither from it:
-#: the pages it judges are the ones whose disclosure is missing.
+#: A risk prompt or disclosure clause: what a page owes, not what it offers. The offers model learns from neither side's
+#: (a product page carries one, an explainer talks of risk), so the pages it judges, whose disclosure is missing, read
+#: by their offer alone. A clause, up to a comma: 1万元起购，过往业绩不代表未来表现 keeps its offer. Not 没有风险 (a claim).
 RISK_PROMPT = re.compile(
-    r"[^。！？；!?;\n]*(?:有风险|須謹慎|须谨慎|需谨慎|需謹慎|不代表|不預示|不预示|非存款|不等于存款|不等於存款|风险揭示|風險披露|谨慎投资|謹慎投資)"
-    r"[^。！？；!?;\n]*[。！？；!?;]?"
+    r"[^。！？；!?;，,\n]*(?:(?<!没)有风险|(?<!没)有風險|[须需須]谨慎|[须需須]謹慎|不代表|不預示|不预示|非存款|不等于存款|不等於存款"
+    r"|风险揭示|風險揭示|风险披露|風險披露|谨慎投资|謹慎投資)[^。！？；!?;，,\n]*[。！？；!?;，,]?"
 )
 
 TARGETS = {
@@ -104,7 +104,6 @@ TARGETS = {
         text=lambda text: text,
         case=lambda label, category: int(label == "violation"),
         corpus=lambda kind: 0,
-        sentences=True,
     ),
     # offers.json: does the copy offer a product or a service (every violation, product pages and activity notices)
     # or only talk about one (explainers, market comments, stories, warnings, notices, prose)? Risk prompts removed.
@@ -112,7 +111,6 @@ TARGETS = {
         text=lambda text: RISK_PROMPT.sub("", text),
         case=lambda label, category: int(label == "violation" or category in OFFERING),
         corpus=lambda kind: int(kind in OFFERING),
-        sentences=False,
     ),
 }
 
@@ -134,26 +132,20 @@ def training_copy(chosen: frozenset[int], target: str = "claims") -> tuple[list[
         "labelled 0": len(labels) - sum(labels),
         "cases left out (overlap with held-out cases)": sum(case.batch in chosen for case in cases) - len(kept),
     }
-    if TARGETS[target].sentences:
-        lines = sorted({line for case in kept if case.label == "clean" for line in lines_of(case.text)} - set(texts))
-        texts += lines
-        labels += [0] * len(lines)
-        counts["lines of clean cases"] = len(lines)
     corpus = yaml.safe_load(CORPUS.read_text(encoding="utf-8")) if CORPUS.exists() else []
     entries = [entry for entry in corpus if held_out.isdisjoint(runs(entry["text"]))]
     counts["corpus paragraphs left out (overlap with held-out cases)"] = len(corpus) - len(entries)
     paragraphs = [TARGETS[target].text(entry["text"]) for entry in entries]
-    texts += paragraphs
-    labels += [TARGETS[target].corpus(entry["kind"]) for entry in entries]
-    sentences = (
-        sorted({part for text in paragraphs for part in sentences_of(text)} - set(paragraphs))
-        if TARGETS[target].sentences
-        else []
+    corpus_labels = [TARGETS[target].corpus(entry["kind"]) for entry in entries]
+    lines, sentences = short_copy(
+        [text for text, label in zip(texts, labels, strict=True) if not label],
+        [text for text, label in zip(paragraphs, corpus_labels, strict=True) if not label],
     )
-    texts += sentences
-    labels += [0] * len(sentences)
-    counts["corpus paragraphs"] = len(paragraphs)
+    texts += paragraphs + lines + sentences
+    labels += corpus_labels + [0] * (len(lines) + len(sentences))
+    counts["lines of cases labelled 0"] = len(lines)
     counts["corpus sentences"] = len(sentences)
+    counts["corpus paragraphs"] = len(paragraphs)
     prose = background(BACKGROUND)
     texts += prose
     labels += [0] * len(prose)
@@ -172,6 +164,15 @@ def runs(text: str) -> set[str]:
     their script (a disclosure of 15 characters, 理财非存款、产品有风险、投资须谨慎, is shorter and may be shared)."""
     folded = FOLD(text)
     return {folded[i : i + OVERLAP] for i in range(len(folded) - OVERLAP + 1)}
+
+
+def short_copy(cases: list[str], paragraphs: list[str]) -> tuple[list[str], list[str]]:
+    """The lines of the cases and the sentences of the corpus paragraphs (all labelled 0), each once and none a
+    training text already: the check reads paragraphs and sentences, so the model must see them short too."""
+    whole = set(cases) | set(paragraphs)
+    lines = sorted({line for text in cases for line in lines_of(text)} - whole)
+    sentences = sorted({part for text in paragraphs for part in sentences_of(text)} - whole - set(lines))
+    return lines, sentences
 
 
 def lines_of(text: str) -> list[str]:

@@ -52,7 +52,8 @@ in compliance/):
         below: 0.3                      #   lower an error of `arbitrates` (id prefixes) where the paragraph
         sentence_below: 0.3             #   scores under `below` and the sentence under `sentence_below`;
         arbitrates: [finance.]          #   `defers_to`: rules whose matches it leaves to them; `min_han`:
-        min_han: 15                     #   the Han a paragraph (scope variant: the variant) must hold
+        min_han: 15                     #   the Han a paragraph (scope variant: the variant, whose clauses are
+                                        #   read in runs under `sentence_below`) must hold
         examples:                       # self-tests, run when the pack loads and by `mediactl rules test`
           match: [本产品保本保息]
           no_match: [本产品为非保本浮动收益型]

@@ -655,21 +655,6 @@ def _sentence_end(text: str, index: int) -> int:
     return _end(_marks_in(text)[1], index, len(text))
 
 
-#: Any mark of _SENTENCE_MARKS, as a pattern (for walking a text's sentences in order).
-_SENTENCE_END = re.compile("[" + re.escape("".join(sorted(_SENTENCE_MARKS))) + "]")
-
-
-def sentences_in(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Every sentence of text[start:end] as (begin, end) in `text`, its closing mark left out (the marks of
-    _SENTENCE_MARKS end one, as for `sentence_bounds`)."""
-    spans, at = [], start
-    for mark in _SENTENCE_END.finditer(text, start, end):
-        spans.append((at, mark.start()))
-        at = mark.end()
-    spans.append((at, end))
-    return spans
-
-
 def sentence_bounds(text: str, index: int) -> tuple[int, int]:
     """Where the sentence holding text[index] begins and ends (the marks of _SENTENCE_MARKS end one), its leading
     spaces left out: the sentence the learned reader scores or quotes around a place."""

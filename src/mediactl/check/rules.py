@@ -90,8 +90,8 @@ class Rule:
     model: str = ""
     above: float | None = None
     below: float | None = None
-    # ... and under which the sentence holding the error must read (None: `below`); scope variant: every sentence
-    # of the variant (None: no sentence is read alone)
+    # ... and under which the sentence holding the error must read (None: `below`); scope variant: every run of
+    # clauses of the variant (reader.WINDOW_HAN; None: none is read alone)
     sentence_below: float | None = None
     arbitrates: tuple[str, ...] = ()
     defers_to: tuple[str, ...] = ()  # a paragraph where one of these rules matched, at any severity, is not reported
@@ -416,7 +416,7 @@ def _require_for_learned(check: Checker, rule: Rule, data: dict[str, Any], path:
     if rule.scope == "variant" and rule.defers_to:
         check.error((*path, "defers_to"), "a rule that reads a whole variant reports nothing to defer")
     if rule.sentence_below is not None and (rule.below or 0.0) > rule.sentence_below:
-        check.error((*path, "sentence_below"), "'sentence_below' reads the error's own sentence: at least 'below'")
+        check.error((*path, "sentence_below"), "'sentence_below' reads parts of what 'below' reads: at least 'below'")
     if bool(rule.arbitrates) != (rule.below is not None):
         check.error((*path, "arbitrates"), "'arbitrates' and 'below' go together: the rules to lower, and when")
 
