@@ -210,6 +210,8 @@ def test_the_built_in_packs_name_only_known_statements() -> None:
         ("手机银行月活稳居第一。", "adlaw.rank.claim"),
         ("个人存款增量稳居全市城商行第一。", "adlaw.rank.placed-first"),  # a field between: the pattern's
         ("理财规模稳居榜首。", "adlaw.rank.placed-first"),
+        ("手机银行满意度蝉联第一。", "adlaw.rank.placed-first"),  # found by review: no listed term says it
+        ("荣登第一名，实力见证。", "adlaw.rank.placed-first"),
     ],
 )
 def test_a_rank_placed_first_is_reported_once(text: str, rule: str) -> None:
