@@ -1,7 +1,7 @@
 """What the built-in rules make of a line of copy, for the rules-round tests: one helper instead of a copy in each.
 
-The text is read as a plain-text file (`extract_source`; as Markdown with `fmt="markdown"`), with the built-in packs and the learned reader as a check
-outside any project runs them (`prepared(None, None)`: compiled once per process).
+The text is read as a plain-text file (`extract_source`; as Markdown with `fmt="markdown"`), with the built-in packs
+and the learned reader as a check outside any project runs them (`prepared(None, None)`: compiled once per process).
 """
 
 from __future__ import annotations

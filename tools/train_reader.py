@@ -176,8 +176,8 @@ def short_copy(cases: list[str], paragraphs: list[str]) -> tuple[list[str], list
 
 
 def lines_of(text: str) -> list[str]:
-    """The lines of a clean case of several, each of MIN_LINE Han characters or more. The check reads a text by its
-    paragraphs, and a clean piece is clean in every paragraph: a model taught only whole pieces of long copy
+    """The lines of a case of several labelled 0, each of MIN_LINE Han characters or more. The check reads a text by
+    its paragraphs, and a piece labelled 0 is so in every paragraph: a model taught only whole pieces of long copy
     reported their lines (batch 19's explainers and reports, read paragraph by paragraph)."""
     lines = [line.strip() for line in text.splitlines()]
     return [line for line in lines if han_count(line) >= MIN_LINE] if len(lines) > 1 else []

@@ -17,8 +17,9 @@ rules round may read, a corpus of the bank's own lawful copy and ordinary prose)
 
 Features are counted on the fold of the text (check/normalize.py: traditional to simplified, full-width to
 ASCII, case; digits read as 0), so an evasion by spelling reads like the claim it spells. The model is JSON:
-each n-gram's key, idf and weight as three packed columns (`pack`); scoring is the sublinear-tf idf vector, L2-normalised, dotted with the
-weights, through the logistic function, as the trainer computed it (natively: the same to 1e-12).
+each n-gram's key, idf and weight as three packed columns (`pack`); scoring is the sublinear-tf idf vector,
+L2-normalised, dotted with the weights, through the logistic function, as the trainer computed it (natively: the
+same to 1e-12).
 """
 
 from __future__ import annotations
@@ -369,9 +370,9 @@ def review(
     paragraphs (`segments`, at `starts` in `folded`, the fold of their joined text). A rule reads a paragraph
     of at least its `min_han` Han characters.
 
-    With scope `variant`, a rule lowers by the variant's reading as a whole (`_lower_if_nothing_offers`). With
-    `below`, a paragraph's rule lowers an error of an `arbitrates` rule (never one of `never`: the disclosure rules) to a
-    warning when both the paragraph and the sentence holding the error score under it (the copy reads like a
+    With scope `variant`, a rule lowers where nothing in the variant reads like an offer (`_lower_if_nothing_offers`).
+    With `below`, a paragraph's rule lowers an error of an `arbitrates` rule (never one of `never`: the disclosure
+    rules) to a warning when both the paragraph and the sentence holding the error score under it (the copy reads like a
     warning or an explainer: a claim tacked onto warning boilerplate is a sentence of its own and is not lowered)
     and the paragraph is not in the advertiser's own voice (read on the fold: 我們 is 我们). With `above`, it
     reports the paragraph when the score is at least that, nothing there failed at error and no earlier learned
